@@ -1,0 +1,145 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[quidditch] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'quidditch'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'quidditch'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand db 'Create, migrate, seed, inspect and reset the league database'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;db'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the database file, or migrate an older one (also one made by the tutorial''s server)'
+            cand seed 'Load seeder.toml (or a synthetic league) into the database, creating it if needed'
+            cand status 'Show the path, schema version and row counts per table'
+            cand reset 'Delete every row of every table (the schema stays)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;db;init'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;db;seed'= {
+            cand --file 'The seed file'
+            cand --scale 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row)'
+            cand --rng-seed 'Seed of the synthetic league''s random choices; the same N and seed give the same rows'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --replace 'Delete every row first, so the database holds exactly the seed'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;db;status'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;db;reset'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --yes 'Confirm that every row is to be deleted'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;db;help'= {
+            cand init 'Create the database file, or migrate an older one (also one made by the tutorial''s server)'
+            cand seed 'Load seeder.toml (or a synthetic league) into the database, creating it if needed'
+            cand status 'Show the path, schema version and row counts per table'
+            cand reset 'Delete every row of every table (the schema stays)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;db;help;init'= {
+        }
+        &'quidditch;db;help;seed'= {
+        }
+        &'quidditch;db;help;status'= {
+        }
+        &'quidditch;db;help;reset'= {
+        }
+        &'quidditch;db;help;help'= {
+        }
+        &'quidditch;completions'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;help'= {
+            cand db 'Create, migrate, seed, inspect and reset the league database'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;help;db'= {
+            cand init 'Create the database file, or migrate an older one (also one made by the tutorial''s server)'
+            cand seed 'Load seeder.toml (or a synthetic league) into the database, creating it if needed'
+            cand status 'Show the path, schema version and row counts per table'
+            cand reset 'Delete every row of every table (the schema stays)'
+        }
+        &'quidditch;help;db;init'= {
+        }
+        &'quidditch;help;db;seed'= {
+        }
+        &'quidditch;help;db;status'= {
+        }
+        &'quidditch;help;db;reset'= {
+        }
+        &'quidditch;help;completions'= {
+        }
+        &'quidditch;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

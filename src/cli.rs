@@ -1,0 +1,64 @@
+//! The command line, as clap derive types. Only this file and `cmd/` know about clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+use crate::output::Format;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  error (bad input, missing file, unreachable server)
+  2  denied (`authz check`)
+  3  failed policy tests (`authz test`)
+
+Examples:
+  quidditch db seed                 create ./quidditch.db and load seeder.toml
+  quidditch db status               path, schema version and row counts
+  quidditch --format json db status the same, as JSON";
+
+/// Admin tool for a GraphQL-backed quidditch league.
+///
+/// Seeds and inspects the league database, runs typed GraphQL queries against a server or
+/// in-process, serves the API, and explains every authorization decision.
+#[derive(Debug, Parser)]
+#[command(name = "quidditch", version, propagate_version = true, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The SQLite database file.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIDDITCH_DB",
+        default_value = "quidditch.db",
+        value_name = "PATH"
+    )]
+    pub db: PathBuf,
+
+    /// How results are printed on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// More logging on stderr (-v: info, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, migrate, seed, inspect and reset the league database.
+    Db(cmd::db::DbArgs),
+    /// Print a shell completion script.
+    Completions(cmd::completions::CompletionsArgs),
+}

@@ -1,0 +1,16 @@
+//! One file per subcommand: its clap `Args` and a `run` that returns an [`Exit`](crate::exit::Exit).
+
+pub mod completions;
+pub mod db;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+
+/// Dispatches a parsed command line to its subcommand.
+pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Db(args) => db::run(args, global),
+        Command::Completions(args) => completions::run(args),
+    }
+}

@@ -1,0 +1,29 @@
+//! `quidditch completions SHELL`: print a completion script generated from the clap definition.
+
+use clap::{Args, CommandFactory as _};
+use clap_complete::Shell;
+
+use crate::cli::Cli;
+use crate::exit::Exit;
+
+/// Print a shell completion script on stdout.
+///
+/// The scripts are also committed under `completions/`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  quidditch completions bash > ~/.local/share/bash-completion/completions/quidditch"
+)]
+pub struct CompletionsArgs {
+    /// The shell to generate for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+pub fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
+    // Generate into memory first: clap_complete panics on a failed write, and a closed pipe
+    // (`quidditch completions bash | head`) must end quietly.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "quidditch", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
+    Ok(Exit::Success)
+}

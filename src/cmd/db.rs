@@ -1,0 +1,363 @@
+//! `quidditch db init|seed|status|reset`: create, migrate, seed, inspect and empty the database.
+
+use std::fmt;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+use crate::db::{self, scale, seed};
+use crate::exit::Exit;
+use crate::output::{self, emit};
+
+/// Create, migrate, seed, inspect and reset the league database.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  quidditch db seed\n  quidditch --db league.db db seed --scale 100000 --rng-seed 7\n  quidditch db status --format json"
+)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database file, or migrate an older one (also one made by the tutorial's server).
+    #[command(after_help = "Example:\n  quidditch --db league.db db init")]
+    Init,
+    /// Load seeder.toml (or a synthetic league) into the database, creating it if needed.
+    ///
+    /// The whole file is validated before anything is written, and it is written in one
+    /// transaction: it lands whole, or the database is left exactly as it was. Seeding the same
+    /// file twice leaves the same database. Without --replace, rows are matched by id: new ids are
+    /// inserted, changed rows updated, and rows the file does not mention are kept. With
+    /// --replace, every row is deleted first, so the database holds exactly the file.
+    #[command(
+        after_help = "Examples:\n  quidditch db seed\n  quidditch db seed --file my-league.toml --replace\n  quidditch db seed --scale 1000000 --rng-seed 42"
+    )]
+    Seed(SeedArgs),
+    /// Show the path, schema version and row counts per table.
+    #[command(after_help = "Example:\n  quidditch db status --format json")]
+    Status,
+    /// Delete every row of every table (the schema stays).
+    #[command(after_help = "Example:\n  quidditch db reset --yes")]
+    Reset {
+        /// Confirm that every row is to be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The seed file.
+    #[arg(
+        long,
+        default_value = "seeder.toml",
+        value_name = "PATH",
+        conflicts_with = "scale"
+    )]
+    pub file: PathBuf,
+
+    /// Delete every row first, so the database holds exactly the seed.
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Generate a deterministic synthetic league of N players instead of reading a file
+    /// (replaces every row).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub scale: Option<u64>,
+
+    /// Seed of the synthetic league's random choices; the same N and seed give the same rows.
+    #[arg(long, value_name = "S", default_value_t = 1, requires = "scale")]
+    pub rng_seed: u64,
+}
+
+pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let path = global.db.as_path();
+    match &args.command {
+        DbCommand::Init => {
+            let (_, report) = db::init(path).with_context(|| open_context(path))?;
+            emit(&InitOutput(report), global.format)?;
+        }
+        DbCommand::Seed(seed_args) => seed_command(seed_args, path, global)?,
+        DbCommand::Status => {
+            let conn = db::open(path).map_err(|err| missing_hint(err, path))?;
+            let status = db::status(&conn, path).with_context(|| open_context(path))?;
+            emit(&StatusOutput(status), global.format)?;
+        }
+        DbCommand::Reset { yes } => {
+            if !yes {
+                bail!(
+                    "`db reset` deletes every row of `{}`: run it again with `--yes` to confirm",
+                    path.display()
+                );
+            }
+            let mut conn = db::open(path).map_err(|err| missing_hint(err, path))?;
+            let deleted = db::reset(&mut conn).with_context(|| open_context(path))?;
+            emit(
+                &ResetOutput {
+                    path: path.to_path_buf(),
+                    deleted,
+                },
+                global.format,
+            )?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn open_context(path: &Path) -> String {
+    format!("database `{}`", path.display())
+}
+
+fn missing_hint(err: db::Error, path: &Path) -> anyhow::Error {
+    match err {
+        db::Error::Missing { .. } => anyhow::anyhow!(
+            "{err} (create it with `quidditch --db {} db seed`)",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(open_context(path)),
+    }
+}
+
+fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
+    if let Some(players) = args.scale {
+        let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
+        let bar = progress_bar();
+        let started = Instant::now();
+        let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .with_context(|| format!("seeding {players} players into {}", open_context(path)))?;
+        bar.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        emit(
+            &ScaleOutput {
+                path: path.to_path_buf(),
+                rng_seed: args.rng_seed,
+                sizes,
+                rows: sizes.rows(),
+                seconds,
+                #[expect(clippy::cast_precision_loss, reason = "a rate for people")]
+                rows_per_second: sizes.rows() as f64 / seconds.max(1e-9),
+            },
+            global.format,
+        )?;
+        return Ok(());
+    }
+
+    let source = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("failed to read seed file `{}`", args.file.display()))?;
+    // Validate fully before the database is touched (or created).
+    let data = seed::parse(&args.file.display().to_string(), &source).map_err(|err| match err {
+        db::Error::Seed { problems } => {
+            let n = problems.len();
+            anyhow::anyhow!(
+                "{}\n{n} problem{} in `{}`, nothing was written",
+                problems.join("\n"),
+                if n == 1 { "" } else { "s" },
+                args.file.display()
+            )
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
+    let mode = if args.replace {
+        seed::Mode::Replace
+    } else {
+        seed::Mode::Merge
+    };
+    let tables = seed::apply(&mut conn, &data, mode)
+        .with_context(|| format!("seeding {}", open_context(path)))?;
+    emit(
+        &SeedOutput {
+            path: path.to_path_buf(),
+            file: args.file.clone(),
+            replace: args.replace,
+            tables,
+        },
+        global.format,
+    )?;
+    Ok(())
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct InitOutput(db::InitReport);
+
+impl fmt::Display for InitOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.0;
+        if r.created {
+            writeln!(
+                f,
+                "created {} at schema version {}",
+                r.path.display(),
+                r.to_version
+            )
+        } else if r.from_version == r.to_version {
+            writeln!(
+                f,
+                "{} is up to date (schema version {})",
+                r.path.display(),
+                r.to_version
+            )
+        } else {
+            writeln!(
+                f,
+                "migrated {} from schema version {} to {}",
+                r.path.display(),
+                r.from_version,
+                r.to_version
+            )
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+struct StatusOutput(db::Status);
+
+impl fmt::Display for StatusOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.0;
+        writeln!(f, "database:       {}", s.path.display())?;
+        let note = if s.schema_version < s.latest_version {
+            " (run `quidditch db init` to migrate)"
+        } else {
+            ""
+        };
+        writeln!(
+            f,
+            "schema version: {} of {}{note}",
+            s.schema_version, s.latest_version
+        )?;
+        writeln!(f, "journal mode:   {}", s.journal_mode)?;
+        let mut table = output::table(["table", "rows"]);
+        for t in &s.tables {
+            table.add_row([
+                t.table.to_string(),
+                t.rows
+                    .map_or_else(|| "missing".to_string(), |n| n.to_string()),
+            ]);
+        }
+        writeln!(f, "{table}")
+    }
+}
+
+#[derive(Serialize)]
+struct SeedOutput {
+    path: PathBuf,
+    file: PathBuf,
+    replace: bool,
+    tables: Vec<seed::TableReport>,
+}
+
+impl fmt::Display for SeedOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "seeded {} from {}{}",
+            self.path.display(),
+            self.file.display(),
+            if self.replace {
+                " (replaced every row)"
+            } else {
+                ""
+            }
+        )?;
+        let mut table = output::table([
+            "table",
+            "in file",
+            "inserted",
+            "updated",
+            "unchanged",
+            "deleted",
+            "total",
+        ]);
+        for t in &self.tables {
+            table.add_row([
+                t.table.to_string(),
+                t.seeded.to_string(),
+                t.inserted.to_string(),
+                t.updated.to_string(),
+                t.unchanged.to_string(),
+                t.deleted.to_string(),
+                t.total.to_string(),
+            ]);
+        }
+        writeln!(f, "{table}")
+    }
+}
+
+#[derive(Serialize)]
+struct ScaleOutput {
+    path: PathBuf,
+    rng_seed: u64,
+    sizes: scale::Sizes,
+    rows: u64,
+    seconds: f64,
+    rows_per_second: f64,
+}
+
+impl fmt::Display for ScaleOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.sizes;
+        writeln!(
+            f,
+            "seeded {}: {} teams, {} players, {} games, {} staff (rng seed {})",
+            self.path.display(),
+            s.teams,
+            s.players,
+            s.games,
+            s.staff,
+            self.rng_seed
+        )?;
+        writeln!(
+            f,
+            "{} rows in {:.2} s ({:.0} rows/s)",
+            self.rows, self.seconds, self.rows_per_second
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct ResetOutput {
+    path: PathBuf,
+    deleted: Vec<db::TableCount>,
+}
+
+impl fmt::Display for ResetOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .deleted
+            .iter()
+            .filter_map(|t| t.rows.map(|n| format!("{n} {}", t.table)))
+            .collect();
+        writeln!(
+            f,
+            "reset {}: deleted {}",
+            self.path.display(),
+            parts.join(", ")
+        )
+    }
+}

@@ -1,0 +1,185 @@
+//! The league database: one SQLite file, owned by this module.
+//!
+//! `db` imports nothing else from the crate. It opens and migrates files ([`open`], [`init`]),
+//! seeds them ([`seed`], [`scale`]), and reads typed rows for the rest of the program ([`store`]).
+
+pub mod error;
+pub mod model;
+pub mod scale;
+pub mod schema;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+pub use error::{Error, Result};
+
+/// Opens an existing database for reading and writing, without migrating it.
+///
+/// Any file with the tutorial's tables is accepted, also one that lacks `staff` (made by the
+/// tutorial's own server): readers of `staff` treat a missing table as empty.
+pub fn open(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    for table in schema::TUTORIAL_TABLES {
+        if !has_table(&conn, table)? {
+            return Err(Error::NotQuidditch {
+                path: path.to_path_buf(),
+                table,
+            });
+        }
+    }
+    Ok(conn)
+}
+
+/// What [`init`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitReport {
+    pub path: PathBuf,
+    pub created: bool,
+    pub from_version: i64,
+    pub to_version: i64,
+}
+
+/// Creates the database file if needed and migrates it to [`schema::LATEST_VERSION`].
+pub fn init(path: &Path) -> Result<(Connection, InitReport)> {
+    let created = !path.exists();
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    // WAL persists in the file: readers (a running server) do not block a seed, and vice versa.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let from_version = version(&conn)?;
+    if from_version > schema::LATEST_VERSION {
+        return Err(Error::TooNew {
+            path: path.to_path_buf(),
+            found: from_version,
+            latest: schema::LATEST_VERSION,
+        });
+    }
+    for (index, sql) in schema::MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(from_version).unwrap_or(0))
+    {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(index + 1).unwrap_or(i64::MAX),
+        )?;
+        tx.commit()?;
+    }
+    let report = InitReport {
+        path: path.to_path_buf(),
+        created,
+        from_version,
+        to_version: version(&conn)?,
+    };
+    Ok((conn, report))
+}
+
+/// Opens `path`, creating and migrating it first when it does not exist yet.
+pub fn open_or_init(path: &Path) -> Result<Connection> {
+    if path.exists() {
+        let conn = open(path)?;
+        if version(&conn)? < schema::LATEST_VERSION {
+            return Ok(init(path)?.0);
+        }
+        Ok(conn)
+    } else {
+        Ok(init(path)?.0)
+    }
+}
+
+/// The `PRAGMA user_version` of a database.
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Whether `table` exists in the database.
+pub fn has_table(conn: &Connection, table: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [table],
+        |row| row.get::<_, i64>(0),
+    )? > 0)
+}
+
+/// Rows in one table; `None` when the table does not exist (a tutorial-made file has no `staff`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub rows: Option<i64>,
+}
+
+/// The state of a database file, for `db status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    pub latest_version: i64,
+    pub journal_mode: String,
+    pub tables: Vec<TableCount>,
+}
+
+/// Reads the schema version and the row count of every table.
+pub fn status(conn: &Connection, path: &Path) -> Result<Status> {
+    let mut tables = Vec::new();
+    for table in schema::TABLES {
+        let rows = if has_table(conn, table)? {
+            Some(
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })?,
+            )
+        } else {
+            None
+        };
+        tables.push(TableCount { table, rows });
+    }
+    Ok(Status {
+        path: path.to_path_buf(),
+        schema_version: version(conn)?,
+        latest_version: schema::LATEST_VERSION,
+        journal_mode: conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?,
+        tables,
+    })
+}
+
+/// Deletes every row of every table in one transaction; the schema stays.
+pub fn reset(conn: &mut Connection) -> Result<Vec<TableCount>> {
+    let tx = conn.transaction()?;
+    let mut deleted = Vec::new();
+    // Children first, so no foreign key is ever left dangling.
+    for table in schema::TABLES.iter().rev() {
+        let rows = if has_table(&tx, table)? {
+            Some(
+                i64::try_from(tx.execute(&format!("DELETE FROM {table}"), [])?).unwrap_or(i64::MAX),
+            )
+        } else {
+            None
+        };
+        deleted.push(TableCount { table, rows });
+    }
+    tx.commit()?;
+    deleted.reverse();
+    Ok(deleted)
+}
+
+/// Per-connection settings: foreign keys enforced, a busy timeout for concurrent writers.
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! Errors of the database layer.
+
+use std::path::PathBuf;
+
+/// What can go wrong opening, migrating, seeding or reading the league database.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database `{}` does not exist", path.display())]
+    Missing { path: PathBuf },
+    #[error("`{}` is not a quidditch database: table `{table}` is missing", path.display())]
+    NotQuidditch { path: PathBuf, table: &'static str },
+    #[error(
+        "database `{}` has schema version {found}, newer than this build knows ({latest})",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        latest: i64,
+    },
+    #[error("{}", .problems.join("\n"))]
+    Seed { problems: Vec<String> },
+    #[error("sqlite")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The database layer's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,326 @@
+//! A synthetic league of any size, for benchmarks and scale tests (`db seed --scale N`).
+//!
+//! The league is a pure function of `(players, rng_seed)`: the same pair always writes the same
+//! rows. Rows are generated and inserted one at a time inside one transaction, so memory does not
+//! grow with the size of the league.
+//!
+//! Shape, scaled from the tutorial's (10 players, 4 teams, 9 games): 10 players a team, one game
+//! per player, games grouped in brackets of 31 (16 first-round games, 8, 4, 2, a final) whose
+//! `child_id` links form a tree, and a manager for every tenth team plus one admin.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::model::POSITIONS;
+use super::{Result, has_table, schema};
+
+/// Players a team.
+pub const TEAM_SIZE: u64 = 10;
+/// Games a bracket: a full binary tree of 5 rounds.
+pub const BRACKET: u64 = 31;
+
+const FIRST: [&str; 16] = [
+    "Harry", "Hermione", "Ron", "Ginny", "Luna", "Neville", "Cho", "Cedric", "Draco", "Katie",
+    "Oliver", "Angelina", "Fred", "George", "Dean", "Seamus",
+];
+const LAST: [&str; 16] = [
+    "Potter",
+    "Granger",
+    "Weasley",
+    "Lovegood",
+    "Longbottom",
+    "Chang",
+    "Diggory",
+    "Malfoy",
+    "Bell",
+    "Wood",
+    "Johnson",
+    "Thomas",
+    "Finnigan",
+    "Jordan",
+    "Spinnet",
+    "Smith",
+];
+const LEVELS: [&str; 5] = ["Practice", "First", "Quarterfinal", "Semifinal", "Final"];
+
+/// `splitmix64`: tiny, fast and good enough for synthetic data; no dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// The sizes of a league of `players` players.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sizes {
+    pub teams: u64,
+    pub players: u64,
+    pub games: u64,
+    pub staff: u64,
+}
+
+impl Sizes {
+    pub fn for_players(players: u64) -> Self {
+        let teams = players.div_ceil(TEAM_SIZE).max(2);
+        Sizes {
+            teams,
+            players,
+            games: players,
+            staff: teams / 10 + 1,
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.teams + self.players + self.games + self.staff
+    }
+}
+
+#[expect(clippy::cast_possible_wrap, reason = "ids stay far below i64::MAX")]
+fn id(n: u64) -> i64 {
+    n as i64
+}
+
+/// Writes the league for `players` and `rng_seed`, replacing every row already there, in one
+/// transaction. `progress(done, total)` is called every few thousand rows.
+pub fn generate(
+    conn: &mut Connection,
+    players: u64,
+    rng_seed: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Sizes> {
+    let sizes = Sizes::for_players(players);
+    let total = sizes.rows();
+    let mut done = 0u64;
+    let mut tick = |done: u64| {
+        if done % 8192 == 0 || done == total {
+            progress(done, total);
+        }
+    };
+
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Rows are consistent by construction, and child ids point forward within a bracket: check
+    // foreign keys once, at commit.
+    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
+    for table in schema::TABLES.iter().rev() {
+        if has_table(&tx, table)? {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+    }
+    let mut rng = Rng::new(rng_seed);
+    {
+        let mut insert = tx.prepare("INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)")?;
+        // Ranks are a permutation of 1..=teams: a stride coprime with the count walks them all.
+        let stride = coprime_stride(sizes.teams, rng.below(sizes.teams));
+        for t in 0..sizes.teams {
+            let rank = (t * stride) % sizes.teams + 1;
+            insert.execute(params![id(t + 1), format!("Team {}", t + 1), id(rank)])?;
+            done += 1;
+            tick(done);
+        }
+    }
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO players (id, name, position, year, team_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut name = String::with_capacity(48);
+        for p in 0..sizes.players {
+            name.clear();
+            name.push_str(FIRST[usize::try_from(rng.below(16)).unwrap_or(0)]);
+            name.push(' ');
+            name.push_str(LAST[usize::try_from(rng.below(16)).unwrap_or(0)]);
+            name.push(' ');
+            name.push_str(&(p + 1).to_string());
+            let slot = usize::try_from(p % TEAM_SIZE).unwrap_or(0);
+            // Slot 0 is the captain; the rest cycle through the playing positions.
+            let position = if slot == 0 {
+                "Captain"
+            } else {
+                POSITIONS[(slot - 1) % 4]
+            };
+            let year = rng.below(7) + 1;
+            let team = p / TEAM_SIZE + 1;
+            insert.execute(params![id(p + 1), name, position, id(year), id(team)])?;
+            done += 1;
+            tick(done);
+        }
+    }
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO games (id, level, child_id, winner_id, loser_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut bracket = Bracket::default();
+        let mut start = 0;
+        while start < sizes.games {
+            let len = BRACKET.min(sizes.games - start);
+            bracket.fill(&mut rng, sizes.teams, len);
+            for (i, game) in bracket.games.iter().enumerate() {
+                let i = i as u64;
+                insert.execute(params![
+                    id(start + i + 1),
+                    game.level,
+                    game.child.map(|c| id(start + c + 1)),
+                    id(game.winner),
+                    id(game.loser),
+                ])?;
+                done += 1;
+                tick(done);
+            }
+            start += len;
+        }
+    }
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO staff (id, name, role, team_id) VALUES (?1, ?2, ?3, ?4)")?;
+        insert.execute(params![1, "Madam Hooch", "admin", None::<i64>])?;
+        done += 1;
+        for s in 1..sizes.staff {
+            let team = (s - 1) * 10 + 1;
+            insert.execute(params![
+                id(s + 1),
+                format!("Manager {team}"),
+                "manager",
+                id(team)
+            ])?;
+            done += 1;
+            tick(done);
+        }
+    }
+    tx.commit()?;
+    progress(total, total);
+    Ok(sizes)
+}
+
+fn coprime_stride(n: u64, start: u64) -> u64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let mut s = start.max(1);
+    while gcd(s, n) != 1 {
+        s += 1;
+    }
+    s
+}
+
+#[derive(Debug, Clone, Default)]
+struct BracketGame {
+    level: &'static str,
+    child: Option<u64>,
+    winner: u64,
+    loser: u64,
+}
+
+/// One bracket's games, reused between brackets so nothing grows with the league.
+#[derive(Debug, Default)]
+struct Bracket {
+    games: Vec<BracketGame>,
+}
+
+impl Bracket {
+    /// Fills `len` games. A full bracket (31) is a tournament tree stored leaves first: games
+    /// 0..16 are the first round, and game `i`'s winner advances to game `16 + i / 2`, and so
+    /// on up to the final, 30; the teams of a later game are the winners of the two feeding it.
+    /// A short bracket (the league's remainder) is unlinked practice games.
+    fn fill(&mut self, rng: &mut Rng, teams: u64, len: u64) {
+        self.games.clear();
+        let pair = |rng: &mut Rng| {
+            let a = rng.below(teams) + 1;
+            let mut b = rng.below(teams - 1) + 1;
+            if b >= a {
+                b += 1;
+            }
+            (a, b)
+        };
+        if len < BRACKET {
+            for _ in 0..len {
+                let (winner, loser) = pair(rng);
+                self.games.push(BracketGame {
+                    level: LEVELS[0],
+                    child: None,
+                    winner,
+                    loser,
+                });
+            }
+            return;
+        }
+        // Round r has 16 >> r games starting at index `first`.
+        let mut first = 0u64;
+        for round in 0..5u32 {
+            let count = 16u64 >> round;
+            let next_first = first + count;
+            for k in 0..count {
+                let (winner, loser) = if round == 0 {
+                    pair(rng)
+                } else {
+                    let a = self.games[usize::try_from(first - 2 * (count) + 2 * k).unwrap_or(0)]
+                        .winner;
+                    let b = self.games
+                        [usize::try_from(first - 2 * (count) + 2 * k + 1).unwrap_or(0)]
+                    .winner;
+                    if a == b {
+                        pair(rng)
+                    } else if rng.below(2) == 0 {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    }
+                };
+                let child = (round < 4).then_some(next_first + k / 2);
+                self.games.push(BracketGame {
+                    level: LEVELS[round as usize],
+                    child,
+                    winner,
+                    loser,
+                });
+            }
+            first = next_first;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_bracket_is_a_tree_whose_winners_advance() {
+        let mut bracket = Bracket::default();
+        bracket.fill(&mut Rng::new(7), 40, BRACKET);
+        assert_eq!(bracket.games.len(), 31);
+        assert_eq!(bracket.games[30].level, "Final");
+        assert_eq!(bracket.games[30].child, None);
+        assert_eq!(bracket.games[0].child, Some(16));
+        assert_eq!(bracket.games[15].child, Some(23));
+        assert_eq!(bracket.games[28].child, Some(30));
+        for g in &bracket.games {
+            assert_ne!(g.winner, g.loser);
+            assert!(g.child.is_none_or(|c| c < 31));
+        }
+        // The final's teams won the semifinals (unless both semis had the same winner).
+        let (a, b) = (bracket.games[28].winner, bracket.games[29].winner);
+        if a != b {
+            assert!([a, b].contains(&bracket.games[30].winner));
+        }
+    }
+
+    #[test]
+    fn sizes_scale_with_players() {
+        let s = Sizes::for_players(1_000_000);
+        assert_eq!((s.teams, s.games, s.staff), (100_000, 1_000_000, 10_001));
+    }
+}

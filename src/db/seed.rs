@@ -1,0 +1,619 @@
+//! The seed file (`seeder.toml`): its strict model, whole-file validation, and applying it to a
+//! database in one transaction.
+//!
+//! Entries refer to each other by name, as the tutorial's ORM backrefs do (`team = "Gryffindor"`);
+//! games, which have no names, are referred to by id (`child = 7`). An entry's `id` may be given;
+//! when it is not, it is the entry's 1-based position among its kind, which gives the tutorial's
+//! ids for the tutorial's order.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::model::{Game, POSITIONS, Player, Staff, Team};
+use super::{Error, Result, has_table};
+
+/// Validated seed data: plain rows with ids, ready to write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedData {
+    pub teams: Vec<Team>,
+    pub players: Vec<Player>,
+    pub games: Vec<Game>,
+    pub staff: Vec<Staff>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamEntry {
+    id: Option<Spanned<i64>>,
+    name: Spanned<String>,
+    rank: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlayerEntry {
+    id: Option<Spanned<i64>>,
+    name: Spanned<String>,
+    position: Spanned<String>,
+    year: Spanned<i64>,
+    team: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GameEntry {
+    id: Option<Spanned<i64>>,
+    level: Spanned<String>,
+    winner: Spanned<String>,
+    loser: Spanned<String>,
+    child: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffEntry {
+    id: Option<Spanned<i64>>,
+    name: Spanned<String>,
+    role: Spanned<String>,
+    team: Option<Spanned<String>>,
+}
+
+const SECTIONS: [&str; 4] = ["team", "player", "game", "staff"];
+
+/// Highest Hogwarts year.
+const MAX_YEAR: i64 = 7;
+
+/// Collects problems as `origin:LINE:COL: message`, in file order.
+struct Problems<'a> {
+    origin: &'a str,
+    source: &'a str,
+    found: Vec<(usize, String)>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.source, span.start);
+        self.found.push((
+            span.start,
+            format!("{}:{line}:{col}: {}", self.origin, message.into()),
+        ));
+    }
+
+    fn into_result(mut self) -> Result<()> {
+        if self.found.is_empty() {
+            return Ok(());
+        }
+        self.found.sort_by_key(|(at, _)| *at);
+        Err(Error::Seed {
+            problems: self.found.into_iter().map(|(_, m)| m).collect(),
+        })
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub fn line_col(source: &str, at: usize) -> (usize, usize) {
+    let at = at.min(source.len());
+    let before = source.get(..at).unwrap_or(source);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses and validates a whole seed file. Every problem is reported, each as
+/// `origin:LINE:COL: message`, before anything is written.
+pub fn parse(origin: &str, source: &str) -> Result<SeedData> {
+    let mut problems = Problems {
+        origin,
+        source,
+        found: Vec::new(),
+    };
+    let (doc, syntax) = DeTable::parse_recoverable(source);
+    if !syntax.is_empty() {
+        for err in syntax {
+            problems.add(err.span().unwrap_or(0..0), err.message());
+        }
+        return problems.into_result().map(|()| SeedData::default());
+    }
+
+    let mut teams: Vec<TeamEntry> = Vec::new();
+    let mut players: Vec<PlayerEntry> = Vec::new();
+    let mut games: Vec<GameEntry> = Vec::new();
+    let mut staff: Vec<StaffEntry> = Vec::new();
+    for (key, value) in doc.get_ref() {
+        let name = key.get_ref().as_ref();
+        match name {
+            "team" => entries(&mut problems, name, value, &mut teams),
+            "player" => entries(&mut problems, name, value, &mut players),
+            "game" => entries(&mut problems, name, value, &mut games),
+            "staff" => entries(&mut problems, name, value, &mut staff),
+            other => {
+                let mut message = format!(
+                    "unknown section `{other}`, expected one of `[[team]]`, `[[player]]`, `[[game]]`, `[[staff]]`"
+                );
+                if let Some(close) = closest(other, SECTIONS) {
+                    message = format!("unknown section `{other}`: did you mean `[[{close}]]`?");
+                }
+                problems.add(key.span(), message);
+            }
+        }
+    }
+
+    let data = validate(&mut problems, &teams, &players, &games, &staff);
+    problems.into_result()?;
+    Ok(data)
+}
+
+/// Deserializes each table of an array-of-tables section, recording every entry's error.
+fn entries<T: for<'de> Deserialize<'de>>(
+    problems: &mut Problems<'_>,
+    section: &str,
+    value: &Spanned<DeValue<'_>>,
+    out: &mut Vec<T>,
+) {
+    let Some(array) = value.get_ref().as_array() else {
+        problems.add(
+            value.span(),
+            format!("`{section}` must be an array of tables, written `[[{section}]]`"),
+        );
+        return;
+    };
+    for item in array {
+        if item.get_ref().as_table().is_none() {
+            problems.add(
+                item.span(),
+                format!("each `{section}` entry must be a table"),
+            );
+            continue;
+        }
+        match T::deserialize(ValueDeserializer::from(item.clone())) {
+            Ok(entry) => out.push(entry),
+            Err(err) => {
+                let span = err.span().unwrap_or_else(|| item.span());
+                problems.add(span, format!("in `[[{section}]]`: {}", err.message()));
+            }
+        }
+    }
+}
+
+/// The closest known word to `word`, when it is close enough to be a likely typo.
+fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(word, k), k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1) && *d < word.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Resolves an optional explicit id or the 1-based position; records range and duplicate errors.
+fn assign_id(
+    problems: &mut Problems<'_>,
+    what: &str,
+    explicit: Option<&Spanned<i64>>,
+    index: usize,
+    fallback_span: Range<usize>,
+    seen: &mut HashMap<i64, usize>,
+) -> i64 {
+    let (id, span) = match explicit {
+        Some(id) => (*id.get_ref(), id.span()),
+        None => (i64::try_from(index + 1).unwrap_or(i64::MAX), fallback_span),
+    };
+    if id < 1 {
+        problems.add(
+            span.clone(),
+            format!("{what} id {id} is out of range: ids start at 1"),
+        );
+    }
+    if seen.insert(id, index).is_some() {
+        problems.add(span, format!("duplicate {what} id {id}"));
+    }
+    id
+}
+
+fn check_text(problems: &mut Problems<'_>, field: &str, value: &Spanned<String>, max: usize) {
+    let text = value.get_ref();
+    if text.trim().is_empty() {
+        problems.add(value.span(), format!("`{field}` must not be empty"));
+    } else if text.chars().count() > max {
+        problems.add(
+            value.span(),
+            format!("`{field}` is longer than {max} characters"),
+        );
+    }
+}
+
+fn check_unique_name(
+    problems: &mut Problems<'_>,
+    what: &str,
+    name: &Spanned<String>,
+    seen: &mut HashSet<String>,
+) {
+    if !seen.insert(name.get_ref().clone()) {
+        problems.add(
+            name.span(),
+            format!("duplicate {what} name `{}`", name.get_ref()),
+        );
+    }
+}
+
+fn team_ref(
+    problems: &mut Problems<'_>,
+    team_ids: &HashMap<String, i64>,
+    name: &Spanned<String>,
+) -> i64 {
+    if let Some(id) = team_ids.get(name.get_ref()) {
+        return *id;
+    }
+    let mut message = format!("unknown team `{}`", name.get_ref());
+    if let Some(close) = closest(name.get_ref(), team_ids.keys().map(String::as_str)) {
+        let _ = write!(message, ": did you mean `{close}`?");
+    }
+    problems.add(name.span(), message);
+    0
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the four sections reads best in order"
+)]
+fn validate(
+    problems: &mut Problems<'_>,
+    team_entries: &[TeamEntry],
+    player_entries: &[PlayerEntry],
+    game_entries: &[GameEntry],
+    staff_entries: &[StaffEntry],
+) -> SeedData {
+    let mut data = SeedData::default();
+
+    let mut ids = HashMap::new();
+    let mut names = HashSet::new();
+    let mut team_ids = HashMap::new();
+    for (i, entry) in team_entries.iter().enumerate() {
+        let id = assign_id(
+            problems,
+            "team",
+            entry.id.as_ref(),
+            i,
+            entry.name.span(),
+            &mut ids,
+        );
+        check_text(problems, "name", &entry.name, 50);
+        check_unique_name(problems, "team", &entry.name, &mut names);
+        if *entry.rank.get_ref() < 1 {
+            problems.add(
+                entry.rank.span(),
+                format!(
+                    "team rank {} is out of range: ranks start at 1",
+                    entry.rank.get_ref()
+                ),
+            );
+        }
+        team_ids.insert(entry.name.get_ref().clone(), id);
+        data.teams.push(Team {
+            id,
+            name: entry.name.get_ref().clone(),
+            rank: *entry.rank.get_ref(),
+        });
+    }
+
+    let mut ids = HashMap::new();
+    let mut names = HashSet::new();
+    for (i, entry) in player_entries.iter().enumerate() {
+        let id = assign_id(
+            problems,
+            "player",
+            entry.id.as_ref(),
+            i,
+            entry.name.span(),
+            &mut ids,
+        );
+        check_text(problems, "name", &entry.name, 50);
+        check_unique_name(problems, "player", &entry.name, &mut names);
+        let position = entry.position.get_ref();
+        if !POSITIONS.contains(&position.as_str()) {
+            let mut message = format!(
+                "unknown position `{position}`, expected one of {}",
+                POSITIONS.map(|p| format!("`{p}`")).join(", ")
+            );
+            if let Some(close) = closest(position, POSITIONS) {
+                message = format!("unknown position `{position}`: did you mean `{close}`?");
+            }
+            problems.add(entry.position.span(), message);
+        }
+        let year = *entry.year.get_ref();
+        if !(1..=MAX_YEAR).contains(&year) {
+            problems.add(
+                entry.year.span(),
+                format!("year {year} is out of range 1..={MAX_YEAR}"),
+            );
+        }
+        let team_id = team_ref(problems, &team_ids, &entry.team);
+        data.players.push(Player {
+            id,
+            name: entry.name.get_ref().clone(),
+            position: position.clone(),
+            year,
+            team_id,
+        });
+    }
+
+    let mut ids = HashMap::new();
+    for (i, entry) in game_entries.iter().enumerate() {
+        let id = assign_id(
+            problems,
+            "game",
+            entry.id.as_ref(),
+            i,
+            entry.level.span(),
+            &mut ids,
+        );
+        check_text(problems, "level", &entry.level, 30);
+        let winner_id = team_ref(problems, &team_ids, &entry.winner);
+        let loser_id = team_ref(problems, &team_ids, &entry.loser);
+        if entry.winner.get_ref() == entry.loser.get_ref() {
+            problems.add(
+                entry.loser.span(),
+                format!(
+                    "game {id}: `{}` cannot lose to itself",
+                    entry.loser.get_ref()
+                ),
+            );
+        }
+        data.games.push(Game {
+            id,
+            level: entry.level.get_ref().clone(),
+            child_id: entry.child.as_ref().map(|c| *c.get_ref()),
+            winner_id,
+            loser_id,
+        });
+    }
+    // Child links: every target exists, and following them from any game ends (no cycle).
+    let children: HashMap<i64, i64> = data
+        .games
+        .iter()
+        .filter_map(|g| g.child_id.map(|c| (g.id, c)))
+        .collect();
+    for (game, entry) in data.games.iter().zip(game_entries) {
+        let Some(child) = &entry.child else { continue };
+        let target = *child.get_ref();
+        if !ids.contains_key(&target) {
+            problems.add(
+                child.span(),
+                format!("game {}: child game {target} does not exist", game.id),
+            );
+            continue;
+        }
+        let mut at = target;
+        let mut steps = 0;
+        while let Some(next) = children.get(&at) {
+            if at == game.id || steps > children.len() {
+                break;
+            }
+            at = *next;
+            steps += 1;
+        }
+        if at == game.id {
+            problems.add(
+                child.span(),
+                format!(
+                    "game {}: child links form a cycle back to game {}",
+                    game.id, game.id
+                ),
+            );
+        }
+    }
+
+    let mut ids = HashMap::new();
+    let mut names = HashSet::new();
+    for (i, entry) in staff_entries.iter().enumerate() {
+        let id = assign_id(
+            problems,
+            "staff",
+            entry.id.as_ref(),
+            i,
+            entry.name.span(),
+            &mut ids,
+        );
+        check_text(problems, "name", &entry.name, 50);
+        check_text(problems, "role", &entry.role, 50);
+        check_unique_name(problems, "staff", &entry.name, &mut names);
+        let team_id = entry
+            .team
+            .as_ref()
+            .map(|team| team_ref(problems, &team_ids, team));
+        data.staff.push(Staff {
+            id,
+            name: entry.name.get_ref().clone(),
+            role: entry.role.get_ref().clone(),
+            team_id,
+        });
+    }
+    data
+}
+
+/// How seeding treats rows already in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Insert new ids, update changed rows with the same id, keep every other row.
+    Merge,
+    /// Delete every row of every table first, so the database holds exactly the seed.
+    Replace,
+}
+
+/// What seeding did to one table.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableReport {
+    pub table: &'static str,
+    pub seeded: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+    pub total: u64,
+}
+
+/// Writes `data` in one transaction: it lands whole or not at all.
+pub fn apply(conn: &mut Connection, data: &SeedData, mode: Mode) -> Result<Vec<TableReport>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Games may name a child with a higher id; check foreign keys once, at commit.
+    tx.pragma_update(None, "defer_foreign_keys", "ON")?;
+    let mut deleted = HashMap::new();
+    if mode == Mode::Replace {
+        for table in super::schema::TABLES.iter().rev() {
+            if has_table(&tx, table)? {
+                let n = tx.execute(&format!("DELETE FROM {table}"), [])?;
+                deleted.insert(*table, n as u64);
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, rank = excluded.rank
+             WHERE name IS NOT excluded.name OR rank IS NOT excluded.rank",
+        )?;
+        reports.push(write_rows(&tx, "teams", &data.teams, |t| {
+            upsert.execute(params![t.id, t.name, t.rank])
+        })?);
+    }
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO players (id, name, position, year, team_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position,
+               year = excluded.year, team_id = excluded.team_id
+             WHERE name IS NOT excluded.name OR position IS NOT excluded.position
+               OR year IS NOT excluded.year OR team_id IS NOT excluded.team_id",
+        )?;
+        reports.push(write_rows(&tx, "players", &data.players, |p| {
+            upsert.execute(params![p.id, p.name, p.position, p.year, p.team_id])
+        })?);
+    }
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO games (id, level, child_id, winner_id, loser_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET level = excluded.level, child_id = excluded.child_id,
+               winner_id = excluded.winner_id, loser_id = excluded.loser_id
+             WHERE level IS NOT excluded.level OR child_id IS NOT excluded.child_id
+               OR winner_id IS NOT excluded.winner_id OR loser_id IS NOT excluded.loser_id",
+        )?;
+        reports.push(write_rows(&tx, "games", &data.games, |g| {
+            upsert.execute(params![g.id, g.level, g.child_id, g.winner_id, g.loser_id])
+        })?);
+    }
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO staff (id, name, role, team_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,
+               team_id = excluded.team_id
+             WHERE name IS NOT excluded.name OR role IS NOT excluded.role
+               OR team_id IS NOT excluded.team_id",
+        )?;
+        reports.push(write_rows(&tx, "staff", &data.staff, |s| {
+            upsert.execute(params![s.id, s.name, s.role, s.team_id])
+        })?);
+    }
+    for report in &mut reports {
+        report.deleted = deleted.get(report.table).copied().unwrap_or(0);
+    }
+    tx.commit()?;
+    Ok(reports)
+}
+
+fn count(conn: &Connection, table: &str) -> Result<u64> {
+    let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+        row.get(0)
+    })?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn write_rows<T>(
+    conn: &Connection,
+    table: &'static str,
+    rows: &[T],
+    mut write: impl FnMut(&T) -> rusqlite::Result<usize>,
+) -> Result<TableReport> {
+    let before = count(conn, table)?;
+    let mut written = 0;
+    for row in rows {
+        written += write(row)? as u64;
+    }
+    let total = count(conn, table)?;
+    let inserted = total - before;
+    let seeded = rows.len() as u64;
+    Ok(TableReport {
+        table,
+        seeded,
+        inserted,
+        updated: written - inserted,
+        unchanged: seeded - written,
+        deleted: 0,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(source: &str) -> Vec<String> {
+        match parse("s.toml", source) {
+            Err(Error::Seed { problems }) => problems,
+            other => panic!("expected seed problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_default_to_position() {
+        let data = parse(
+            "s.toml",
+            "[[team]]\nname = \"A\"\nrank = 1\n[[team]]\nname = \"B\"\nrank = 2\n\
+             [[game]]\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\nchild = 2\n\
+             [[game]]\nlevel = \"y\"\nwinner = \"B\"\nloser = \"A\"\n",
+        )
+        .unwrap();
+        assert_eq!(data.teams[1].id, 2);
+        assert_eq!(data.games[0].child_id, Some(2));
+        assert_eq!(data.games[1].winner_id, 2);
+    }
+
+    #[test]
+    fn reports_every_problem_in_file_order() {
+        let found = problems(
+            "[[team]]\nname = \"A\"\nrank = 0\n[[player]]\nname = \"P\"\nposition = \"Seker\"\nyear = 9\nteam = \"B\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "s.toml:3:8: team rank 0 is out of range: ranks start at 1",
+                "s.toml:6:12: unknown position `Seker`: did you mean `Seeker`?",
+                "s.toml:7:8: year 9 is out of range 1..=7",
+                "s.toml:8:8: unknown team `B`",
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_cycle_of_child_links() {
+        let found = problems(
+            "[[team]]\nname = \"A\"\nrank = 1\n[[team]]\nname = \"B\"\nrank = 2\n\
+             [[game]]\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\nchild = 2\n\
+             [[game]]\nlevel = \"y\"\nwinner = \"B\"\nloser = \"A\"\nchild = 1\n",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("cycle back to game 1"), "{found:?}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_col("", 0), (1, 1));
+    }
+}

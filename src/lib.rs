@@ -1,0 +1,62 @@
+//! `quidditch`: the admin tool of a GraphQL-backed quidditch league.
+//!
+//! The crate is a library with a thin binary (`main.rs`). See `ARCHITECTURE.md` for the codemap:
+//! `cli` and `cmd` are the command layer (clap, anyhow, printing); `db`, `graphql` and `authz` are
+//! library modules with typed errors that never print.
+
+pub mod cli;
+pub mod cmd;
+pub mod db;
+pub mod exit;
+pub mod output;
+
+use std::io;
+
+use exit::Exit;
+
+/// Runs a parsed command line and turns its outcome into an exit code.
+///
+/// Errors are printed here, once, as `quidditch: error: …` with their cause chain. A broken pipe
+/// (`quidditch … | head`) ends quietly with success, as ripgrep and fd do.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "main hands over the parsed command line"
+)]
+pub fn run(cli: cli::Cli) -> Exit {
+    init_logging(cli.global.verbose);
+    match cmd::run(&cli) {
+        Ok(exit) => exit,
+        Err(err) if is_broken_pipe(&err) => Exit::Success,
+        Err(err) => {
+            // Nothing useful can be done if stderr itself is gone.
+            let _ = io::Write::write_fmt(
+                &mut io::stderr().lock(),
+                format_args!("quidditch: error: {err:#}\n"),
+            );
+            Exit::Failure
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUIDDITCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,54 @@
+//! Output: one model, two renderers. Commands compute a value and call [`emit`]; humans get its
+//! `Display`, scripts get its serde JSON. Results go to stdout only.
+
+use std::fmt::Display;
+use std::io::{self, IsTerminal as _, Write as _};
+
+use serde::Serialize;
+
+/// The global `--format` choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Tables and trees for people.
+    #[default]
+    Human,
+    /// One JSON document (snake_case keys, stable) for scripts.
+    Json,
+}
+
+/// Writes `value` to stdout in `format`.
+pub fn emit<T: Serialize + Display + ?Sized>(value: &T, format: Format) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match format {
+        Format::Human => write!(out, "{value}")?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+/// Whether colour may be used on stdout: only on a terminal, and never with `NO_COLOR` set.
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}
+
+/// A comfy-table with the house look: UTF-8 borders on a terminal, plain ASCII otherwise.
+pub fn table<I, S>(header: I) -> comfy_table::Table
+where
+    I: IntoIterator<Item = S>,
+    S: Into<comfy_table::Cell>,
+{
+    let mut table = comfy_table::Table::new();
+    if io::stdout().is_terminal() {
+        table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    } else {
+        table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+    }
+    if !use_color() {
+        table.force_no_tty();
+    }
+    table.set_header(header);
+    table
+}

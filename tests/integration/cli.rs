@@ -1,0 +1,74 @@
+//! The command line itself: its definition, help, completions and exit codes.
+
+use clap::CommandFactory as _;
+
+use crate::harness::{Env, repo};
+
+#[test]
+fn the_clap_definition_is_consistent() {
+    quidditch::cli::Cli::command().debug_assert();
+}
+
+/// The committed scripts under `completions/` must match what the binary generates now.
+#[test]
+fn committed_completions_are_current() {
+    let env = Env::new();
+    for (shell, file) in [
+        ("bash", "quidditch.bash"),
+        ("zsh", "_quidditch"),
+        ("fish", "quidditch.fish"),
+        ("powershell", "_quidditch.ps1"),
+        ("elvish", "quidditch.elv"),
+    ] {
+        let generated = env.run(["completions", shell]).success().stdout();
+        let committed =
+            std::fs::read_to_string(repo().join("completions").join(file)).unwrap_or_default();
+        assert!(
+            generated == committed,
+            "completions/{file} is stale: run `completions/generate.sh` and commit"
+        );
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_examples() {
+    let env = Env::new();
+    env.run(["--help"])
+        .success()
+        .stdout_has("Exit codes:")
+        .stdout_has("2  denied")
+        .stdout_has("Examples:");
+    env.run(["db", "seed", "--help"])
+        .success()
+        .stdout_has("--replace")
+        .stdout_has("Examples:");
+}
+
+#[test]
+fn a_bad_flag_is_a_usage_error_not_a_panic() {
+    let env = Env::new();
+    let run = env.run(["db", "seed", "--scale", "zero"]);
+    assert_eq!(run.code(), 2, "clap usage errors exit 2");
+    assert!(
+        run.stderr().contains("invalid value 'zero'"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("panicked"));
+}
+
+#[test]
+fn a_broken_pipe_ends_quietly() {
+    // `completions bash` writes far more than a pipe that is closed at once can take.
+    let mut child = std::process::Command::new(crate::harness::bin())
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

@@ -1,0 +1,20 @@
+//! The one integration test binary: drives the built `quidditch` on temporary files.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::missing_panics_doc,
+    unreachable_pub,
+    reason = "tests fail loudly, with the value that surprised them"
+)]
+
+#[allow(
+    dead_code,
+    reason = "a shared toolbox: not every test module uses every helper"
+)]
+mod harness;
+
+// `db init|seed|status|reset`, seeding semantics and validation errors.
+mod db;
+// `completions`, `--help`, exit codes and the CLI definition itself.
+mod cli;
