@@ -122,6 +122,10 @@ pub fn generate(
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
     }
+    // Bulk load: drop the indexes, insert, and build them again at the end. Building an index
+    // from sorted keys is far cheaper than millions of random inserts into it. All of this is
+    // inside the transaction, so a failure leaves the indexes (and rows) as they were.
+    let indexes = drop_indexes(&tx)?;
     let mut rng = Rng::new(rng_seed);
     {
         let mut insert = tx.prepare("INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)")?;
@@ -169,7 +173,9 @@ pub fn generate(
         while start < sizes.games {
             let len = BRACKET.min(sizes.games - start);
             bracket.fill(&mut rng, sizes.teams, len);
-            for (i, game) in bracket.games.iter().enumerate() {
+            // Final first: every child game exists before the games that feed it, so no
+            // foreign key is ever pending (a pending one makes SQLite scan for its children).
+            for (i, game) in bracket.games.iter().enumerate().rev() {
                 let i = i as u64;
                 insert.execute(params![
                     id(start + i + 1),
@@ -201,9 +207,27 @@ pub fn generate(
             tick(done);
         }
     }
+    for sql in &indexes {
+        tx.execute_batch(sql)?;
+    }
     tx.commit()?;
     progress(total, total);
     Ok(sizes)
+}
+
+/// Drops every index of the league's tables and returns the statements that create them again.
+fn drop_indexes(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('teams', 'players', 'games', 'staff')",
+    )?;
+    let found: Vec<(String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &found {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(found.into_iter().map(|(_, sql)| sql).collect())
 }
 
 fn coprime_stride(n: u64, start: u64) -> u64 {
