@@ -439,3 +439,23 @@ fn scale_is_deterministic_for_a_fixed_rng_seed() {
         "16 full brackets of 31 games, 30 links each"
     );
 }
+
+#[test]
+fn a_seed_killed_midway_leaves_the_database_as_it_was() {
+    let env = Env::seeded();
+    let before = dump(&env);
+    let mut child = env
+        .cmd_std()
+        .args(["db", "seed", "--scale", "2000000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Long enough to be writing rows (the old ones are already deleted in its transaction).
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "the seed finished before it could be killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(dump(&env), before);
+    env.run(["db", "status"]).success();
+}

@@ -72,6 +72,17 @@ impl Env {
         cmd
     }
 
+    /// The same command as a plain `std::process::Command`, for tests that spawn and signal it.
+    pub fn cmd_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(bin());
+        cmd.current_dir(self.dir.path())
+            .env_remove("QUIDDITCH_DB")
+            .env("NO_COLOR", "1")
+            .arg("--db")
+            .arg(self.db());
+        cmd
+    }
+
     /// Runs the binary with `args` and returns the result to assert on.
     pub fn run<I, S>(&self, args: I) -> Run
     where
