@@ -453,7 +453,10 @@ fn a_seed_killed_midway_leaves_the_database_as_it_was() {
         .unwrap();
     // Long enough to be writing rows (the old ones are already deleted in its transaction).
     std::thread::sleep(std::time::Duration::from_millis(700));
-    assert!(child.try_wait().unwrap().is_none(), "the seed finished before it could be killed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the seed finished before it could be killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(dump(&env), before);
