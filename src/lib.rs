@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod db;
 pub mod exit;
 pub mod identity;
+pub mod limits;
 pub mod output;
 
 use std::io;
