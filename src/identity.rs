@@ -222,6 +222,99 @@ pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// What the server accepts as credentials: tokens (when a key is configured) and the admin
+/// secret (when one is set). With neither, only anonymous access is possible.
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    pub verifier: Option<Verifier>,
+    pub admin_secret: Option<String>,
+}
+
+/// The credentials a request presented, as raw header values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presented<'a> {
+    /// `Authorization`
+    pub authorization: Option<&'a str>,
+    /// `X-Quidditch-Admin-Secret`
+    pub admin_secret: Option<&'a str>,
+    /// `X-Quidditch-User`: the subject an admin acts as.
+    pub user: Option<&'a str>,
+}
+
+/// Who a request is, before the subject is looked up in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// No credentials at all.
+    Anonymous,
+    /// The admin secret, acting as admin.
+    Admin,
+    /// The admin secret with `X-Quidditch-User`: act as that subject.
+    Impersonate(String),
+    /// A verified token.
+    Token(Claims),
+}
+
+/// Why credentials were refused: always HTTP 401, never a fall back to anonymous.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid token: {0}")]
+    Token(#[from] TokenError),
+    #[error("the `Authorization` header must be `Bearer <token>`")]
+    NotBearer,
+    #[error("this server accepts no tokens: it was started without a token key")]
+    NoTokens,
+    #[error("the admin secret is wrong")]
+    BadAdminSecret,
+    #[error("this server has no admin secret: `X-Quidditch-Admin-Secret` cannot be accepted")]
+    NoAdminSecret,
+    #[error("`X-Quidditch-User` requires the admin secret")]
+    ImpersonationWithoutSecret,
+    #[error("send either a token or the admin secret, not both")]
+    Both,
+}
+
+/// Equality that takes the same time wherever the inputs differ, for secrets.
+fn secret_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Decides who a request is from what it presented.
+pub fn authenticate(
+    config: &AuthConfig,
+    presented: Presented<'_>,
+) -> Result<Credential, AuthError> {
+    if presented.authorization.is_some() && presented.admin_secret.is_some() {
+        return Err(AuthError::Both);
+    }
+    if let Some(secret) = presented.admin_secret {
+        let expected = config
+            .admin_secret
+            .as_deref()
+            .ok_or(AuthError::NoAdminSecret)?;
+        if !secret_eq(secret.as_bytes(), expected.as_bytes()) {
+            return Err(AuthError::BadAdminSecret);
+        }
+        return Ok(match presented.user {
+            Some(user) => Credential::Impersonate(user.to_string()),
+            None => Credential::Admin,
+        });
+    }
+    if presented.user.is_some() {
+        return Err(AuthError::ImpersonationWithoutSecret);
+    }
+    if let Some(header) = presented.authorization {
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::NotBearer)?;
+        let verifier = config.verifier.as_ref().ok_or(AuthError::NoTokens)?;
+        return Ok(Credential::Token(verifier.verify(token)?));
+    }
+    Ok(Credential::Anonymous)
+}
+
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
@@ -331,6 +424,79 @@ mod tests {
         assert!(matches!(
             v.with_audience(Some("x".into())).verify(&token),
             Err(TokenError::BadAudience)
+        ));
+    }
+
+    #[test]
+    fn credentials_are_decided_and_never_fall_back_to_anonymous() {
+        let config = AuthConfig {
+            verifier: Some(Verifier::hs256(SECRET)),
+            admin_secret: Some("hunter2".into()),
+        };
+        let token = mint(60);
+        let bearer = format!("Bearer {token}");
+        let auth = |authorization, admin_secret, user| {
+            authenticate(
+                &config,
+                Presented {
+                    authorization,
+                    admin_secret,
+                    user,
+                },
+            )
+        };
+        assert_eq!(auth(None, None, None).unwrap(), Credential::Anonymous);
+        assert_eq!(
+            auth(None, Some("hunter2"), None).unwrap(),
+            Credential::Admin
+        );
+        assert_eq!(
+            auth(None, Some("hunter2"), Some("Harry Potter")).unwrap(),
+            Credential::Impersonate("Harry Potter".into())
+        );
+        assert!(
+            matches!(auth(Some(bearer.as_str()), None, None).unwrap(), Credential::Token(c) if c.sub == "player:1")
+        );
+        assert!(matches!(
+            auth(None, Some("hunter3"), None),
+            Err(AuthError::BadAdminSecret)
+        ));
+        assert!(matches!(
+            auth(None, None, Some("staff:1")),
+            Err(AuthError::ImpersonationWithoutSecret)
+        ));
+        assert!(matches!(
+            auth(Some("Basic abc"), None, None),
+            Err(AuthError::NotBearer)
+        ));
+        assert!(matches!(
+            auth(Some("Bearer x.y.z"), None, None),
+            Err(AuthError::Token(_))
+        ));
+        assert!(matches!(
+            auth(Some(bearer.as_str()), Some("hunter2"), None),
+            Err(AuthError::Both)
+        ));
+        let closed = AuthConfig::default();
+        assert!(matches!(
+            authenticate(
+                &closed,
+                Presented {
+                    authorization: Some(bearer.as_str()),
+                    ..Presented::default()
+                }
+            ),
+            Err(AuthError::NoTokens)
+        ));
+        assert!(matches!(
+            authenticate(
+                &closed,
+                Presented {
+                    admin_secret: Some("x"),
+                    ..Presented::default()
+                }
+            ),
+            Err(AuthError::NoAdminSecret)
         ));
     }
 
