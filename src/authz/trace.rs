@@ -304,7 +304,7 @@ impl fmt::Display for Response {
                 .join(", ");
             writeln!(f, "fields: {fields}")?;
         }
-        if !self.denied_fields.is_empty() {
+        if self.decision == Decision::Allow && !self.denied_fields.is_empty() {
             let fields = self
                 .denied_fields
                 .iter()
