@@ -320,6 +320,8 @@ impl Compiler<'_> {
                 Self::column(alias, column),
                 if *is_null { "" } else { "NOT " }
             ),
+            Filter::And { parts } if parts.is_empty() => "1".to_string(),
+            Filter::Or { parts } if parts.is_empty() => "0".to_string(),
             Filter::And { parts } | Filter::Or { parts } => {
                 let joiner = if matches!(filter, Filter::And { .. }) {
                     " AND "
