@@ -1391,3 +1391,63 @@ condition = { id = { _in = [13] } }
         assert_eq!(teams.filter, Filter::TRUE);
     }
 }
+
+#[cfg(test)]
+mod snapshots {
+    use super::tests::league;
+    use super::*;
+    use crate::authz::parse::parse;
+
+    #[test]
+    fn harry_game_8_explain_tree() {
+        let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
+        let e = league();
+        let harry = Subject::from_row("player", e.get("player", &Value::Int(1)).unwrap().unwrap());
+        let (resource, _) = resolve_resource(&set, &e, "game:8").unwrap();
+        let req = Request {
+            subject: harry,
+            action: "read".into(),
+            resource,
+            field: None,
+        };
+        let mut r = evaluate(&set, &e, &req, Mode::Explain).unwrap();
+        r.clear_timings();
+        insta::assert_snapshot!(r.to_string(), @r#"
+        request: player:1 (Harry Potter) read game:8
+        subject: player:1 (Harry Potter)
+          attributes: id=1 name="Harry Potter" position="Seeker" team_id=1 year=2
+          roles:
+            player     binding #2: every player
+            anonymous  inherited from player
+        policies:
+          admin-all                 allow  not applicable: role: it needs admin; the subject has player, anonymous
+          public-teams              allow  not applicable: type: it is about `team`
+          public-roster             allow  not applicable: type: it is about `player`
+          own-profile               allow  not applicable: type: it is about `player`
+          teammates-see-year        allow  not applicable: type: it is about `player`
+          manager-team              allow  not applicable: type: it is about `player`
+          manager-team-games        allow  not applicable: role: it needs manager; the subject has player, anonymous
+          winners-read-game         allow  condition false (0.0 µs)
+              _or → false
+              ├─ winner_id (4) _eq $subject.team_id (1) → false
+              └─ feeders* { winner_id _eq $subject.team_id (1) } → false
+                 ├─ → game:2 (depth 1, winner_id 4) ✗
+                 └─ → game:6 (depth 1, winner_id 3) ✗
+          captains-read-team-games  allow  not applicable: role: it needs captain; the subject has player, anonymous
+          position-forum            allow  not applicable: type: it is about `forum`
+          veterans-forum            allow  not applicable: type: it is about `forum`
+        combining: no allow policy applies: default deny
+        decision: deny
+        why not:
+          admin-all:
+            role: it needs admin; the subject has player, anonymous
+          manager-team-games:
+            role: it needs manager; the subject has player, anonymous
+          winners-read-game:
+            winner_id (4) _eq $subject.team_id (1) → false
+            feeders* { winner_id _eq $subject.team_id (1) } → false: visited game:2 (winner_id 4), game:6 (winner_id 3), none matched
+          captains-read-team-games:
+            role: it needs captain; the subject has player, anonymous
+        "#);
+    }
+}

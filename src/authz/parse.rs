@@ -1253,3 +1253,100 @@ fn literal(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Option<Valu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"actions = ["read"]
+[types.player]
+table = "players"
+columns = { id = "int", team_id = "int", name = "text" }
+[types.team]
+table = "teams"
+columns = { id = "int" }
+[roles]
+player = {}
+[[binding]]
+subject = "player"
+role = "player"
+"#;
+
+    /// The first problem of BASE + `extra`, as `file:line:col: message`.
+    fn first_problem(extra: &str) -> String {
+        let source = format!("{BASE}{extra}");
+        match parse("p.toml", &source) {
+            Ok(_) => panic!("expected a problem in:\n{extra}"),
+            Err(err) => err.problems[0].to_string(),
+        }
+    }
+
+    fn policy(condition: &str) -> String {
+        format!(
+            "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\ncondition = {condition}\n"
+        )
+    }
+
+    #[test]
+    fn the_shipped_file_parses() {
+        let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
+        assert_eq!(set.policies.len(), 11);
+        assert!(set.tests.len() >= 20);
+        assert_eq!(set.settings.max_depth, Some(10));
+        assert!(crate::authz::lint(&set).is_empty());
+    }
+
+    #[test]
+    fn each_bad_input_is_located() {
+        let cases = [
+            (
+                "[[policy]\n",
+                "p.toml:13:10: unclosed array table, expected `]`",
+            ),
+            (
+                "colour = 1\n",
+                "p.toml:13:1: in `[[binding]]`: unknown field `colour`",
+            ),
+            (
+                "[[relationship]]\ntype = \"player\"\nname = \"team\"\ntarget = \"team\"\nkind = \"object\"\nmapping = { team = \"id\" }\n",
+                "p.toml:18:11: dangling relationship `player.team`: type `player` has no column `team`",
+            ),
+            (
+                &policy("{ id = { _eqq = 1 } }"),
+                "p.toml:19:22: unknown operator `_eqq`: did you mean `_eq`?",
+            ),
+            (
+                &policy("{ id = { _eq = \"$subject.teamid\" } }"),
+                "p.toml:19:28: unknown session variable `$subject.teamid`: did you mean `$subject.team_id`?",
+            ),
+            (
+                &policy("{ id = { _eq = \"$user.id\" } }"),
+                "p.toml:19:28: unknown session variable `$user.id`: session variables are written `$subject.NAME`",
+            ),
+            (
+                &policy("{ tema = { id = { _eq = 1 } } }"),
+                "p.toml:19:15: type `player` has no column or relationship `tema`",
+            ),
+            (
+                &policy("{ id = { _eq = \"one\" } }"),
+                "p.toml:19:28: type mismatch: \"one\" compared with int",
+            ),
+            (
+                "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"palyer\"]\nactions = [\"read\"]\nresource = \"player\"\n",
+                "p.toml:16:10: unknown role `palyer`: did you mean `player`?",
+            ),
+            (
+                "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\nfeilds = [\"id\"]\n",
+                "p.toml:19:1: in `[[policy]]`: unknown field `feilds`",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (extra, expected) in cases {
+            let got = first_problem(extra);
+            if !got.starts_with(expected) {
+                wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}
