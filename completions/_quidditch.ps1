@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create, migrate, seed, inspect and reset the league database')
+            [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Explain, check, test and lint authorization decisions (policies.toml)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -122,6 +123,104 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         'quidditch;db;help;help' {
             break
         }
+        'quidditch;authz' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;authz;explain' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`')
+            [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'The action, such as `read` or `join`')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, '`TYPE:ID`, such as `game:8` or `forum:Seeker`')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Ask about one field (column) of the resource')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;authz;check' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`')
+            [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'The action, such as `read` or `join`')
+            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, '`TYPE:ID`, such as `game:8`')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Ask about one field of the resource')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write one JSON line per request; exit 1 if any line could not be decided')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;authz;test' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'A file of `[[test]]` cases (default: the cases in the policy file)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;authz;lint' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The policy file to lint (default: --policies)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;authz;help' {
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;authz;help;explain' {
+            break
+        }
+        'quidditch;authz;help;check' {
+            break
+        }
+        'quidditch;authz;help;test' {
+            break
+        }
+        'quidditch;authz;help;lint' {
+            break
+        }
+        'quidditch;authz;help;help' {
+            break
+        }
         'quidditch;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
@@ -135,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;help' {
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create, migrate, seed, inspect and reset the league database')
+            [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Explain, check, test and lint authorization decisions (policies.toml)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -156,6 +256,25 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;db;reset' {
+            break
+        }
+        'quidditch;help;authz' {
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            break
+        }
+        'quidditch;help;authz;explain' {
+            break
+        }
+        'quidditch;help;authz;check' {
+            break
+        }
+        'quidditch;help;authz;test' {
+            break
+        }
+        'quidditch;help;authz;lint' {
             break
         }
         'quidditch;help;completions' {

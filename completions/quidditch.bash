@@ -16,6 +16,9 @@ _quidditch() {
             ",$1")
                 cmd="quidditch"
                 ;;
+            quidditch,authz)
+                cmd="quidditch__subcmd__authz"
+                ;;
             quidditch,completions)
                 cmd="quidditch__subcmd__completions"
                 ;;
@@ -24,6 +27,36 @@ _quidditch() {
                 ;;
             quidditch,help)
                 cmd="quidditch__subcmd__help"
+                ;;
+            quidditch__subcmd__authz,check)
+                cmd="quidditch__subcmd__authz__subcmd__check"
+                ;;
+            quidditch__subcmd__authz,explain)
+                cmd="quidditch__subcmd__authz__subcmd__explain"
+                ;;
+            quidditch__subcmd__authz,help)
+                cmd="quidditch__subcmd__authz__subcmd__help"
+                ;;
+            quidditch__subcmd__authz,lint)
+                cmd="quidditch__subcmd__authz__subcmd__lint"
+                ;;
+            quidditch__subcmd__authz,test)
+                cmd="quidditch__subcmd__authz__subcmd__test"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,check)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__check"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,explain)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__explain"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,help)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__help"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,lint)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__lint"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,test)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__test"
                 ;;
             quidditch__subcmd__db,help)
                 cmd="quidditch__subcmd__db__subcmd__help"
@@ -55,6 +88,9 @@ _quidditch() {
             quidditch__subcmd__db__subcmd__help,status)
                 cmd="quidditch__subcmd__db__subcmd__help__subcmd__status"
                 ;;
+            quidditch__subcmd__help,authz)
+                cmd="quidditch__subcmd__help__subcmd__authz"
+                ;;
             quidditch__subcmd__help,completions)
                 cmd="quidditch__subcmd__help__subcmd__completions"
                 ;;
@@ -63,6 +99,18 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help,help)
                 cmd="quidditch__subcmd__help__subcmd__help"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,check)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__check"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,explain)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__explain"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,lint)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__lint"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,test)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__test"
                 ;;
             quidditch__subcmd__help__subcmd__db,init)
                 cmd="quidditch__subcmd__help__subcmd__db__subcmd__init"
@@ -83,12 +131,262 @@ _quidditch() {
 
     case "${cmd}" in
         quidditch)
-            opts="-v -h -V --db --format --verbose --help --version db completions help"
+            opts="-v -h -V --db --format --verbose --help --version db authz completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz)
+            opts="-v -h -V --db --format --verbose --help --version explain check test lint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__check)
+            opts="-v -h -V --policies --user --action --resource --field --batch --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__explain)
+            opts="-v -h -V --policies --user --action --resource --field --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help)
+            opts="explain check test lint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__lint)
+            opts="-v -h -V --policies --file --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__test)
+            opts="-v -h -V --policies --file --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -333,8 +631,78 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help)
-            opts="db completions help"
+            opts="db authz completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz)
+            opts="explain check test lint"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

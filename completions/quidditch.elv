@@ -27,6 +27,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand db 'Create, migrate, seed, inspect and reset the league database'
+            cand authz 'Explain, check, test and lint authorization decisions (policies.toml)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -107,6 +108,93 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;db;help;help'= {
         }
+        &'quidditch;authz'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+            cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;authz;explain'= {
+            cand --policies 'The policy file'
+            cand --user '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
+            cand --action 'The action, such as `read` or `join`'
+            cand --resource '`TYPE:ID`, such as `game:8` or `forum:Seeker`'
+            cand --field 'Ask about one field (column) of the resource'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;authz;check'= {
+            cand --policies 'The policy file'
+            cand --user '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
+            cand --action 'The action, such as `read` or `join`'
+            cand --resource '`TYPE:ID`, such as `game:8`'
+            cand --field 'Ask about one field of the resource'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --batch 'Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write one JSON line per request; exit 1 if any line could not be decided'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;authz;test'= {
+            cand --policies 'The policy file'
+            cand --file 'A file of `[[test]]` cases (default: the cases in the policy file)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;authz;lint'= {
+            cand --policies 'The policy file'
+            cand --file 'The policy file to lint (default: --policies)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;authz;help'= {
+            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+            cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;authz;help;explain'= {
+        }
+        &'quidditch;authz;help;check'= {
+        }
+        &'quidditch;authz;help;test'= {
+        }
+        &'quidditch;authz;help;lint'= {
+        }
+        &'quidditch;authz;help;help'= {
+        }
         &'quidditch;completions'= {
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
@@ -119,6 +207,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;help'= {
             cand db 'Create, migrate, seed, inspect and reset the league database'
+            cand authz 'Explain, check, test and lint authorization decisions (policies.toml)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -135,6 +224,20 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;db;status'= {
         }
         &'quidditch;help;db;reset'= {
+        }
+        &'quidditch;help;authz'= {
+            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+            cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+        }
+        &'quidditch;help;authz;explain'= {
+        }
+        &'quidditch;help;authz;check'= {
+        }
+        &'quidditch;help;authz;test'= {
+        }
+        &'quidditch;help;authz;lint'= {
         }
         &'quidditch;help;completions'= {
         }

@@ -17,7 +17,8 @@ Exit codes:
 Examples:
   quidditch db seed                 create ./quidditch.db and load seeder.toml
   quidditch db status               path, schema version and row counts
-  quidditch --format json db status the same, as JSON";
+  quidditch --format json db status the same, as JSON
+  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8";
 
 /// Admin tool for a GraphQL-backed quidditch league.
 ///
@@ -59,6 +60,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Create, migrate, seed, inspect and reset the league database.
     Db(cmd::db::DbArgs),
+    /// Explain, check, test and lint authorization decisions (policies.toml).
+    Authz(cmd::authz::AuthzArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }

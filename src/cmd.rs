@@ -1,5 +1,6 @@
 //! One file per subcommand: its clap `Args` and a `run` that returns an [`Exit`](crate::exit::Exit).
 
+pub mod authz;
 pub mod completions;
 pub mod db;
 
@@ -11,6 +12,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let global = &cli.global;
     match &cli.command {
         Command::Db(args) => db::run(args, global),
+        Command::Authz(args) => authz::run(args, global),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -4,6 +4,8 @@
 //! `cli` and `cmd` are the command layer (clap, anyhow, printing); `db`, `graphql` and `authz` are
 //! library modules with typed errors that never print.
 
+pub mod access;
+pub mod authz;
 pub mod cli;
 pub mod cmd;
 pub mod db;

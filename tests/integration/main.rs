@@ -18,3 +18,5 @@ mod harness;
 mod db;
 // `completions`, `--help`, exit codes and the CLI definition itself.
 mod cli;
+// `authz explain|check|test|lint` with the shipped policies.toml.
+mod authz;

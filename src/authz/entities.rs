@@ -1,0 +1,188 @@
+//! What the evaluator reads: values, rows, subjects, and the [`Entities`] source of rows.
+//!
+//! The engine never opens a database. The caller implements [`Entities`] (the SQLite bridge in
+//! `access`, or [`MemoryEntities`] in tests and benches) and relationships are resolved through
+//! the column mappings the policy file declares: `find(target, target_column, value)`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::EntityError;
+
+/// An attribute value: a column of a row, a subject attribute, or a literal of a condition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Text(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl Value {
+    /// The value as it appears in a resource reference (`game:8`, `forum:Seeker`).
+    pub fn as_ref_str(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Value::Null, Value::Int)
+    }
+}
+
+/// A row: column → value.
+pub type Row = BTreeMap<String, Value>;
+
+/// The source of rows the evaluator reads. Implementations must not panic; failures are
+/// returned and recorded against the policy that needed the row.
+pub trait Entities {
+    /// The row of type `ty` whose key is `id`.
+    fn get(&self, ty: &str, id: &Value) -> Result<Option<Row>, EntityError>;
+    /// Every row of type `ty` whose `column` equals `value`.
+    fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError>;
+}
+
+/// Rows held in memory, indexed by key and by every column: for tests, benches and the
+/// property test.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryEntities {
+    rows: HashMap<String, Vec<Row>>,
+    by_column: HashMap<(String, String, Value), Vec<usize>>,
+}
+
+impl MemoryEntities {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a row of type `ty`.
+    pub fn insert(&mut self, ty: &str, row: Row) {
+        let rows = self.rows.entry(ty.to_string()).or_default();
+        let index = rows.len();
+        for (column, value) in &row {
+            self.by_column
+                .entry((ty.to_string(), column.clone(), value.clone()))
+                .or_default()
+                .push(index);
+        }
+        rows.push(row);
+    }
+
+    /// Every row of type `ty`.
+    pub fn all(&self, ty: &str) -> &[Row] {
+        self.rows.get(ty).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Entities for MemoryEntities {
+    fn get(&self, ty: &str, id: &Value) -> Result<Option<Row>, EntityError> {
+        Ok(self.find(ty, "id", id)?.into_iter().next())
+    }
+
+    fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError> {
+        let key = (ty.to_string(), column.to_string(), value.clone());
+        let Some(indexes) = self.by_column.get(&key) else {
+            return Ok(Vec::new());
+        };
+        let rows = self.all(ty);
+        Ok(indexes
+            .iter()
+            .filter_map(|&i| rows.get(i).cloned())
+            .collect())
+    }
+}
+
+/// Who is asking: a row of a subject type (`player`, `staff`) or `anonymous`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    /// The subject type, or `anonymous`.
+    pub kind: String,
+    /// The key, `None` for `anonymous`.
+    pub id: Option<Value>,
+    /// The row's columns; empty for `anonymous`.
+    pub attributes: Row,
+}
+
+impl Subject {
+    /// The subject with no identity.
+    pub fn anonymous() -> Self {
+        Subject {
+            kind: "anonymous".to_string(),
+            id: None,
+            attributes: Row::new(),
+        }
+    }
+
+    /// A subject of type `kind` with its row.
+    pub fn from_row(kind: &str, attributes: Row) -> Self {
+        Subject {
+            kind: kind.to_string(),
+            id: attributes.get("id").cloned(),
+            attributes,
+        }
+    }
+
+    /// `$subject.NAME`: `type` and `id` are always there; a missing attribute is null.
+    pub fn attribute(&self, name: &str) -> Value {
+        match name {
+            "type" => Value::Text(self.kind.clone()),
+            "id" => self.id.clone().unwrap_or(Value::Null),
+            other => self.attributes.get(other).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// `player:1`, `staff:2` or `anonymous`, with the name when there is one.
+    pub fn label(&self) -> String {
+        match (&self.id, self.attributes.get("name")) {
+            (Some(id), Some(Value::Text(name))) => {
+                format!("{}:{} ({name})", self.kind, id.as_ref_str())
+            }
+            (Some(id), _) => format!("{}:{}", self.kind, id.as_ref_str()),
+            (None, _) => self.kind.clone(),
+        }
+    }
+}
+
+/// A resource reference, `TYPE:ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceRef {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub id: Value,
+}
+
+impl fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.ty, self.id.as_ref_str())
+    }
+}

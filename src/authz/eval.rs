@@ -1,0 +1,1453 @@
+//! The evaluator: `Request` + [`Entities`] + [`PolicySet`] → [`Response`], and the residual
+//! filter of a condition for a whole resource type.
+//!
+//! Semantics, named: default deny; any satisfied `deny` wins; otherwise any satisfied `allow`
+//! allows; a policy whose rows cannot be read is skipped and recorded ([`OnError::Skip`], as
+//! cedar does). A comparison with a null operand is false (`_is_null` tests for null), the same
+//! as the SQL the residual filter compiles to.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+use super::entities::{Entities, ResourceRef, Row, Subject, Value};
+use super::error::{EntityError, EvalError, closest};
+use super::policy::{
+    Condition, Effect, Lhs, Op, Policy, PolicySet, ReadFail, Rhs, RoleSource, TypeDef,
+};
+use super::trace::{
+    Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyFailure, PolicyTrace,
+    RequestInfo, Response, RoleGrant, SubjectInfo, Visit, WhyNot,
+};
+
+/// What happens to a policy whose evaluation fails: it is skipped, and the failure recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    Skip,
+}
+
+/// The error policy of this engine.
+pub const ON_ERROR: OnError = OnError::Skip;
+
+/// How much to record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Decision, deciding policies and fields; conditions short-circuit.
+    Check,
+    /// Everything: every branch of every condition, the rows visited, why-not.
+    Explain,
+}
+
+/// A request: who, what, on which resource (and optionally which field).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub subject: Subject,
+    pub action: String,
+    pub resource: ResourceRef,
+    pub field: Option<String>,
+}
+
+/// Parses `TYPE:ID` against the policy types and loads the row (virtual resources come from the
+/// policy file, the others from `entities`).
+pub fn resolve_resource(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    reference: &str,
+) -> Result<(ResourceRef, Row), EvalError> {
+    let (ty, id) = reference
+        .split_once(':')
+        .ok_or_else(|| EvalError::MalformedResource {
+            reference: reference.to_string(),
+        })?;
+    let def = set.types.get(ty).ok_or_else(|| EvalError::UnknownType {
+        ty: ty.to_string(),
+        suggestion: closest(ty, set.types.keys().map(String::as_str)),
+    })?;
+    let id_value = match def.key_type() {
+        super::policy::ColumnType::Int => {
+            Value::Int(id.parse().map_err(|_| EvalError::MalformedResource {
+                reference: reference.to_string(),
+            })?)
+        }
+        _ => Value::Text(id.to_string()),
+    };
+    let row = load(def, entities, &id_value)?;
+    let row = row.ok_or_else(|| {
+        let ids: Vec<String> = def
+            .resources
+            .iter()
+            .filter_map(|r| r.get("id").map(Value::as_ref_str))
+            .collect();
+        EvalError::UnknownResource {
+            reference: reference.to_string(),
+            suggestion: closest(id, ids.iter().map(String::as_str)).map(|s| format!("{ty}:{s}")),
+        }
+    })?;
+    Ok((
+        ResourceRef {
+            ty: ty.to_string(),
+            id: id_value,
+        },
+        row,
+    ))
+}
+
+fn load(def: &TypeDef, entities: &dyn Entities, id: &Value) -> Result<Option<Row>, EntityError> {
+    if def.table.is_none() {
+        return Ok(def
+            .resources
+            .iter()
+            .find(|r| r.get("id") == Some(id))
+            .cloned());
+    }
+    entities.get(&def.name, id)
+}
+
+/// The roles a subject holds, each with the binding that gave it, inherited roles included.
+pub fn roles(set: &PolicySet, entities: &dyn Entities, subject: &Subject) -> Vec<RoleGrant> {
+    let mut out: Vec<RoleGrant> = Vec::new();
+    for (index, binding) in set.bindings.iter().enumerate() {
+        if binding.subject != subject.kind {
+            continue;
+        }
+        let holds = match &binding.when {
+            None => true,
+            Some(cond) => {
+                let ev = Eval {
+                    set,
+                    entities,
+                    subject,
+                    trace: false,
+                };
+                ev.cond(cond, &subject.kind, &subject.attributes)
+                    .is_ok_and(|(b, _)| b)
+            }
+        };
+        if !holds {
+            continue;
+        }
+        let (role, via) = match &binding.role {
+            RoleSource::Fixed(role) => (
+                role.clone(),
+                format!("binding #{}: every {}", index + 1, binding.subject),
+            ),
+            RoleSource::Column(column) => match subject.attributes.get(column) {
+                Some(Value::Text(role)) => (
+                    role.clone(),
+                    format!(
+                        "binding #{}: {}.{column} = {role:?}",
+                        index + 1,
+                        binding.subject
+                    ),
+                ),
+                _ => continue,
+            },
+        };
+        let via = match &binding.when {
+            Some(cond) if matches!(binding.role, RoleSource::Fixed(_)) => {
+                format!(
+                    "binding #{}: {} where {}",
+                    index + 1,
+                    binding.subject,
+                    describe(cond)
+                )
+            }
+            _ => via,
+        };
+        if !set.roles.contains_key(&role) {
+            continue;
+        }
+        for (depth, r) in set.role_closure(&role).into_iter().enumerate() {
+            if out.iter().any(|g| g.role == r) {
+                continue;
+            }
+            let via = if depth == 0 {
+                via.clone()
+            } else {
+                format!("inherited from {role}")
+            };
+            out.push(RoleGrant { role: r, via });
+        }
+    }
+    out
+}
+
+/// A condition as text, without values.
+pub fn describe(cond: &Condition) -> String {
+    match cond {
+        Condition::And(parts) if parts.is_empty() => "true".to_string(),
+        Condition::And(parts) => parts
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join(" _and "),
+        Condition::Or(parts) => format!(
+            "({})",
+            parts.iter().map(describe).collect::<Vec<_>>().join(" _or ")
+        ),
+        Condition::Not(inner) => format!("_not ({})", describe(inner)),
+        Condition::Compare { lhs, op, rhs, .. } => {
+            format!("{} {} {}", lhs_text(lhs), op.name(), rhs_text(rhs))
+        }
+        Condition::IsNull { lhs, is_null, .. } => format!("{} _is_null {is_null}", lhs_text(lhs)),
+        Condition::Exists { rel, inner, .. } => format!("{rel} {{ {} }}", describe(inner)),
+        Condition::Transitive { rel, inner, .. } => format!("{rel}* {{ {} }}", describe(inner)),
+    }
+}
+
+fn lhs_text(lhs: &Lhs) -> String {
+    match lhs {
+        Lhs::Column(c) => c.clone(),
+        Lhs::Subject(a) => format!("$subject.{a}"),
+    }
+}
+
+fn rhs_text(rhs: &Rhs) -> String {
+    match rhs {
+        Rhs::Value(v) => v.to_string(),
+        Rhs::Subject(a) => format!("$subject.{a}"),
+        Rhs::List(vs) => format!(
+            "[{}]",
+            vs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Whether a policy's target (roles, action, type) covers the request; `Err` says why not.
+fn target(policy: &Policy, roles: &[RoleGrant], action: &str, ty: &str) -> Result<(), String> {
+    if !(policy.resource == "*" || policy.resource == ty) {
+        return Err(format!("type: it is about `{}`", policy.resource));
+    }
+    if !policy.actions.iter().any(|a| a == "*" || a == action) {
+        return Err(format!("action: it is about {}", policy.actions.join(", ")));
+    }
+    if !policy
+        .roles
+        .iter()
+        .any(|r| roles.iter().any(|g| &g.role == r))
+    {
+        return Err(format!(
+            "role: it needs {}; the subject has {}",
+            policy.roles.join(" or "),
+            if roles.is_empty() {
+                "no role".to_string()
+            } else {
+                roles
+                    .iter()
+                    .map(|g| g.role.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    Ok(())
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over the policies, then the combining step: clearer read top to bottom"
+)]
+/// Evaluates a request. Fails only when the request itself is invalid (unknown action, type,
+/// resource or field); entity failures inside a policy are recorded in the response.
+pub fn evaluate(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    request: &Request,
+    mode: Mode,
+) -> Result<Response, EvalError> {
+    if !set.actions.contains(&request.action) {
+        return Err(EvalError::UnknownAction {
+            action: request.action.clone(),
+            suggestion: closest(&request.action, set.actions.iter().map(String::as_str)),
+        });
+    }
+    let ty = &request.resource.ty;
+    let def = set.types.get(ty).ok_or_else(|| EvalError::UnknownType {
+        ty: ty.clone(),
+        suggestion: closest(ty, set.types.keys().map(String::as_str)),
+    })?;
+    if let Some(field) = &request.field {
+        if !def.columns.contains_key(field) {
+            return Err(EvalError::UnknownField {
+                ty: ty.clone(),
+                field: field.clone(),
+                suggestion: closest(field, def.columns.keys().map(String::as_str)),
+            });
+        }
+    }
+    let row =
+        load(def, entities, &request.resource.id)?.ok_or_else(|| EvalError::UnknownResource {
+            reference: request.resource.to_string(),
+            suggestion: None,
+        })?;
+    let subject = &request.subject;
+    let granted = roles(set, entities, subject);
+    let ev = Eval {
+        set,
+        entities,
+        subject,
+        trace: mode == Mode::Explain,
+    };
+
+    let mut trace = Vec::with_capacity(set.policies.len());
+    let mut errors = Vec::new();
+    for policy in &set.policies {
+        let started = Instant::now();
+        let mut t = PolicyTrace {
+            id: policy.id.clone(),
+            effect: policy.effect,
+            outcome: Outcome::NotApplicable,
+            reason: None,
+            condition: None,
+            micros: 0.0,
+        };
+        match target(policy, &granted, &request.action, ty) {
+            Err(reason) => t.reason = Some(reason),
+            Ok(()) => match &policy.condition {
+                None => t.outcome = Outcome::Satisfied,
+                Some(cond) => match ev.cond(cond, ty, &row) {
+                    Ok((holds, node)) => {
+                        t.outcome = if holds {
+                            Outcome::Satisfied
+                        } else {
+                            Outcome::NotSatisfied
+                        };
+                        t.condition = node;
+                    }
+                    Err(err) => {
+                        // INVARIANT: an erroring policy neither allows nor denies (OnError::Skip).
+                        let _ = ON_ERROR;
+                        t.outcome = Outcome::Error;
+                        t.reason = Some(err.to_string());
+                        errors.push(PolicyFailure {
+                            policy: policy.id.clone(),
+                            message: err.to_string(),
+                        });
+                    }
+                },
+            },
+        }
+        t.micros = started.elapsed().as_secs_f64() * 1e6;
+        trace.push(t);
+    }
+
+    let satisfied = |effect: Effect| -> Vec<&Policy> {
+        set.policies
+            .iter()
+            .zip(&trace)
+            .filter(|(p, t)| p.effect == effect && t.outcome == Outcome::Satisfied)
+            .map(|(p, _)| p)
+            .collect()
+    };
+    let denies = satisfied(Effect::Deny);
+    let allows = satisfied(Effect::Allow);
+
+    let mut fields: Vec<FieldGrant> = Vec::new();
+    if denies.is_empty() {
+        for column in def.columns.keys() {
+            let by: Vec<String> = allows
+                .iter()
+                .filter(|p| p.fields.as_ref().is_none_or(|f| f.contains(column)))
+                .map(|p| p.id.clone())
+                .collect();
+            if !by.is_empty() {
+                fields.push(FieldGrant {
+                    field: column.clone(),
+                    granted_by: by,
+                });
+            }
+        }
+    }
+    let mut denied_fields = Vec::new();
+    for column in def.columns.keys() {
+        if fields.iter().any(|g| &g.field == column) {
+            continue;
+        }
+        let read_fail = set
+            .policies
+            .iter()
+            .filter(|p| target(p, &granted, &request.action, ty).is_ok())
+            .find_map(|p| p.read_fail.get(column).cloned())
+            .unwrap_or(ReadFail::Null);
+        denied_fields.push(DeniedField {
+            field: column.clone(),
+            read_fail,
+        });
+    }
+
+    let (decision, policies, combining) = if !denies.is_empty() {
+        let ids: Vec<String> = denies.iter().map(|p| p.id.clone()).collect();
+        let c = format!("deny wins: {} applies", ids.join(", "));
+        (Decision::Deny, ids, c)
+    } else if allows.is_empty() {
+        (
+            Decision::Deny,
+            Vec::new(),
+            "no allow policy applies: default deny".to_string(),
+        )
+    } else if let Some(field) = &request.field {
+        match fields.iter().find(|g| &g.field == field) {
+            Some(g) => (
+                Decision::Allow,
+                g.granted_by.clone(),
+                format!(
+                    "no deny applies; field `{field}` is granted by {}",
+                    g.granted_by.join(", ")
+                ),
+            ),
+            None => (
+                Decision::Deny,
+                Vec::new(),
+                format!(
+                    "{} allow the resource, but none grants field `{field}`: default deny",
+                    allows
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    } else {
+        let ids: Vec<String> = allows.iter().map(|p| p.id.clone()).collect();
+        let c = format!("no deny applies; allowed by {}", ids.join(", "));
+        (Decision::Allow, ids, c)
+    };
+
+    let why_not = if decision == Decision::Deny && mode == Mode::Explain {
+        why_not(set, &trace, &request.action, ty, request.field.as_deref())
+    } else {
+        Vec::new()
+    };
+
+    Ok(Response {
+        decision,
+        request: RequestInfo {
+            subject: subject.label(),
+            action: request.action.clone(),
+            resource: request.resource.to_string(),
+            field: request.field.clone(),
+        },
+        subject: SubjectInfo {
+            kind: subject.kind.clone(),
+            id: subject.id.clone(),
+            attributes: subject.attributes.clone(),
+            roles: granted,
+        },
+        policies,
+        fields: if decision == Decision::Allow {
+            fields
+        } else {
+            Vec::new()
+        },
+        denied_fields,
+        combining,
+        errors,
+        trace,
+        why_not,
+    })
+}
+
+/// For a deny: every allow policy about this action and type (granting the field, when one was
+/// asked for), with what stopped it.
+fn why_not(
+    set: &PolicySet,
+    trace: &[PolicyTrace],
+    action: &str,
+    ty: &str,
+    field: Option<&str>,
+) -> Vec<WhyNot> {
+    let mut out = Vec::new();
+    for (policy, t) in set.policies.iter().zip(trace) {
+        if policy.effect != Effect::Allow
+            || !(policy.resource == "*" || policy.resource == ty)
+            || !policy.actions.iter().any(|a| a == "*" || a == action)
+        {
+            continue;
+        }
+        if let Some(field) = field {
+            if policy
+                .fields
+                .as_ref()
+                .is_some_and(|f| !f.iter().any(|x| x == field))
+            {
+                continue;
+            }
+        }
+        let reasons = match t.outcome {
+            Outcome::NotApplicable => vec![t.reason.clone().unwrap_or_default()],
+            Outcome::Error => vec![format!("error: {}", t.reason.clone().unwrap_or_default())],
+            Outcome::NotSatisfied => t.condition.as_ref().map_or_else(
+                || vec!["its condition is false".to_string()],
+                |node| {
+                    let mut reasons = Vec::new();
+                    first_false(node, &mut reasons);
+                    reasons
+                },
+            ),
+            Outcome::Satisfied => match field {
+                Some(field) => vec![format!("it applies but does not grant field `{field}`")],
+                None => continue,
+            },
+        };
+        out.push(WhyNot {
+            policy: policy.id.clone(),
+            reasons,
+        });
+    }
+    out
+}
+
+/// The false leaves that make `node` false: the first false part of an `_and`, every branch of
+/// an `_or`.
+fn first_false(node: &Node, out: &mut Vec<String>) {
+    match node.kind {
+        NodeKind::And => {
+            if let Some(child) = node.children.iter().find(|c| c.result == Some(false)) {
+                first_false(child, out);
+            }
+        }
+        NodeKind::Or => {
+            for child in &node.children {
+                first_false(child, out);
+            }
+        }
+        NodeKind::Exists | NodeKind::Transitive => {
+            let visited: Vec<String> = node
+                .visits
+                .iter()
+                .map(|v| {
+                    let vals = v
+                        .values
+                        .iter()
+                        .map(|(k, x)| format!("{k} {x}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("{} ({vals})", v.resource)
+                })
+                .collect();
+            out.push(if visited.is_empty() {
+                format!("{} → false: no related row", node.text)
+            } else {
+                format!(
+                    "{} → false: visited {}, none matched",
+                    node.text,
+                    visited.join(", ")
+                )
+            });
+        }
+        _ => out.push(format!("{} → false", node.text)),
+    }
+}
+
+struct Eval<'a> {
+    set: &'a PolicySet,
+    entities: &'a dyn Entities,
+    subject: &'a Subject,
+    trace: bool,
+}
+
+type Evaluated = (bool, Option<Node>);
+
+fn node(kind: NodeKind, text: String, result: bool, children: Vec<Node>) -> Node {
+    Node {
+        kind,
+        text,
+        result: Some(result),
+        children,
+        visits: Vec::new(),
+        note: None,
+    }
+}
+
+/// `a op b` under the null rule: any null operand makes a comparison false.
+pub fn compare(lhs: &Value, op: Op, rhs: &Value) -> bool {
+    if matches!(lhs, Value::Null) || matches!(rhs, Value::Null) {
+        return false;
+    }
+    let same_kind = std::mem::discriminant(lhs) == std::mem::discriminant(rhs);
+    match op {
+        Op::Eq => lhs == rhs,
+        Op::Neq => lhs != rhs,
+        Op::Gt => same_kind && lhs > rhs,
+        Op::Gte => same_kind && lhs >= rhs,
+        Op::Lt => same_kind && lhs < rhs,
+        Op::Lte => same_kind && lhs <= rhs,
+        Op::In | Op::Nin => false,
+    }
+}
+
+/// Columns an expression reads on its own row (for showing visited rows).
+fn own_columns(cond: &Condition, out: &mut Vec<String>) {
+    match cond {
+        Condition::And(parts) | Condition::Or(parts) => {
+            for p in parts {
+                own_columns(p, out);
+            }
+        }
+        Condition::Not(inner) => own_columns(inner, out),
+        Condition::Compare {
+            lhs: Lhs::Column(c),
+            ..
+        }
+        | Condition::IsNull {
+            lhs: Lhs::Column(c),
+            ..
+        } if !out.contains(c) => out.push(c.clone()),
+        _ => {}
+    }
+}
+
+impl Eval<'_> {
+    fn lhs(&self, lhs: &Lhs, row: &Row) -> Value {
+        match lhs {
+            Lhs::Column(c) => row.get(c).cloned().unwrap_or(Value::Null),
+            Lhs::Subject(a) => self.subject.attribute(a),
+        }
+    }
+
+    fn cond(&self, cond: &Condition, ty: &str, row: &Row) -> Result<Evaluated, EntityError> {
+        match cond {
+            Condition::And(parts) | Condition::Or(parts) => {
+                let is_and = matches!(cond, Condition::And(_));
+                if parts.is_empty() {
+                    return Ok((
+                        is_and,
+                        self.trace
+                            .then(|| node(NodeKind::True, "true".into(), true, Vec::new())),
+                    ));
+                }
+                if parts.len() == 1 && is_and {
+                    if let Some(only) = parts.first() {
+                        return self.cond(only, ty, row);
+                    }
+                }
+                let mut result = is_and;
+                let mut children = Vec::new();
+                for part in parts {
+                    let (b, n) = self.cond(part, ty, row)?;
+                    children.extend(n);
+                    if is_and && !b {
+                        result = false;
+                    } else if !is_and && b {
+                        result = true;
+                    }
+                    // Explain evaluates every branch: no short-circuit hides another path.
+                    if !self.trace && result != is_and {
+                        break;
+                    }
+                }
+                let (kind, text) = if is_and {
+                    (NodeKind::And, "_and")
+                } else {
+                    (NodeKind::Or, "_or")
+                };
+                Ok((
+                    result,
+                    self.trace
+                        .then(|| node(kind, text.into(), result, children)),
+                ))
+            }
+            Condition::Not(inner) => {
+                let (b, n) = self.cond(inner, ty, row)?;
+                Ok((
+                    !b,
+                    self.trace
+                        .then(|| node(NodeKind::Not, "_not".into(), !b, n.into_iter().collect())),
+                ))
+            }
+            Condition::Compare { lhs, op, rhs, .. } => {
+                let l = self.lhs(lhs, row);
+                let (result, rtext) = match rhs {
+                    Rhs::Value(v) => (compare(&l, *op, v), v.to_string()),
+                    Rhs::Subject(a) => {
+                        let v = self.subject.attribute(a);
+                        (compare(&l, *op, &v), format!("$subject.{a} ({v})"))
+                    }
+                    Rhs::List(vs) => {
+                        let found = vs.contains(&l);
+                        let r = !matches!(l, Value::Null)
+                            && (if *op == Op::Nin { !found } else { found });
+                        (r, rhs_text(rhs))
+                    }
+                };
+                let text = || format!("{} ({l}) {} {rtext}", lhs_text(lhs), op.name());
+                Ok((
+                    result,
+                    self.trace
+                        .then(|| node(NodeKind::Compare, text(), result, Vec::new())),
+                ))
+            }
+            Condition::IsNull { lhs, is_null, .. } => {
+                let l = self.lhs(lhs, row);
+                let result = matches!(l, Value::Null) == *is_null;
+                let text = || format!("{} ({l}) _is_null {is_null}", lhs_text(lhs));
+                Ok((
+                    result,
+                    self.trace
+                        .then(|| node(NodeKind::IsNull, text(), result, Vec::new())),
+                ))
+            }
+            Condition::Exists { rel, inner, .. } => self.traverse(ty, rel, inner, row, false),
+            Condition::Transitive { rel, inner, .. } => self.traverse(ty, rel, inner, row, true),
+        }
+    }
+
+    fn traverse(
+        &self,
+        ty: &str,
+        name: &str,
+        inner: &Condition,
+        row: &Row,
+        transitive: bool,
+    ) -> Result<Evaluated, EntityError> {
+        let rel = self.set.relationship(ty, name).ok_or_else(|| EntityError {
+            message: format!("unknown relationship `{ty}.{name}`"),
+        })?;
+        let limit = if transitive {
+            self.set.settings.traversal_depth
+        } else {
+            1
+        };
+        let mut shown = Vec::new();
+        if self.trace {
+            own_columns(inner, &mut shown);
+        }
+        let mut visits = Vec::new();
+        let mut seen: HashSet<Value> = HashSet::new();
+        let mut frontier = vec![row.clone()];
+        let mut result = false;
+        let mut depth = 0;
+        let mut cut = false;
+        'outer: while !frontier.is_empty() {
+            if depth == limit {
+                cut = true;
+                break;
+            }
+            depth += 1;
+            let mut next = Vec::new();
+            for from in &frontier {
+                let value = from.get(&rel.column).cloned().unwrap_or(Value::Null);
+                if matches!(value, Value::Null) {
+                    continue;
+                }
+                for related in self
+                    .entities
+                    .find(&rel.target, &rel.target_column, &value)?
+                {
+                    let key = related.get("id").cloned().unwrap_or(Value::Null);
+                    if !seen.insert(key.clone()) {
+                        continue;
+                    }
+                    let (matched, _) = Eval {
+                        trace: false,
+                        ..*self
+                    }
+                    .cond(inner, &rel.target, &related)?;
+                    if self.trace {
+                        let values: BTreeMap<String, Value> = shown
+                            .iter()
+                            .map(|c| (c.clone(), related.get(c).cloned().unwrap_or(Value::Null)))
+                            .collect();
+                        visits.push(Visit {
+                            resource: format!("{}:{}", rel.target, key.as_ref_str()),
+                            depth,
+                            values,
+                            matched,
+                        });
+                    }
+                    if matched {
+                        result = true;
+                        if !self.trace {
+                            break 'outer;
+                        }
+                    }
+                    if transitive {
+                        next.push(related);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        if !self.trace {
+            return Ok((result, None));
+        }
+        let star = if transitive { "*" } else { "" };
+        Ok((
+            result,
+            Some(Node {
+                kind: if transitive {
+                    NodeKind::Transitive
+                } else {
+                    NodeKind::Exists
+                },
+                text: format!("{name}{star} {{ {} }}", self.describe_bound(inner)),
+                result: Some(result),
+                children: Vec::new(),
+                visits,
+                note: cut.then(|| format!("depth limit {limit} reached")),
+            }),
+        ))
+    }
+
+    /// A condition as text with session variables shown with their values.
+    fn describe_bound(&self, cond: &Condition) -> String {
+        match cond {
+            Condition::Compare {
+                lhs,
+                op,
+                rhs: Rhs::Subject(a),
+                ..
+            } => {
+                format!(
+                    "{} {} $subject.{a} ({})",
+                    lhs_text(lhs),
+                    op.name(),
+                    self.subject.attribute(a)
+                )
+            }
+            Condition::And(parts) if parts.len() > 1 => parts
+                .iter()
+                .map(|p| self.describe_bound(p))
+                .collect::<Vec<_>>()
+                .join(" _and "),
+            Condition::Or(parts) => format!(
+                "({})",
+                parts
+                    .iter()
+                    .map(|p| self.describe_bound(p))
+                    .collect::<Vec<_>>()
+                    .join(" _or ")
+            ),
+            other => describe(other),
+        }
+    }
+}
+
+/// A residual filter: a condition with the subject, role, action and type decided, leaving
+/// only tests on the row's columns and relationships. Plain data, compiled to SQL by the
+/// caller (`access::row_filter`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Filter {
+    Const {
+        value: bool,
+    },
+    Compare {
+        column: String,
+        op: Op,
+        value: Value,
+    },
+    InList {
+        column: String,
+        negated: bool,
+        values: Vec<Value>,
+    },
+    IsNull {
+        column: String,
+        is_null: bool,
+    },
+    And {
+        parts: Vec<Filter>,
+    },
+    Or {
+        parts: Vec<Filter>,
+    },
+    Not {
+        inner: Box<Filter>,
+    },
+    /// Some row of `step.target` with `target_column = this.column` satisfies `inner`.
+    Exists {
+        step: Step,
+        inner: Box<Filter>,
+    },
+    /// Some row reached in 1..=`max_depth` steps satisfies `inner`.
+    Transitive {
+        step: Step,
+        inner: Box<Filter>,
+        max_depth: u32,
+    },
+}
+
+/// One relationship step of a residual filter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    pub relationship: String,
+    pub target: String,
+    pub column: String,
+    pub target_column: String,
+}
+
+impl Filter {
+    pub const TRUE: Filter = Filter::Const { value: true };
+    pub const FALSE: Filter = Filter::Const { value: false };
+
+    fn and(parts: Vec<Filter>) -> Filter {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Filter::Const { value: true } => {}
+                Filter::Const { value: false } => return Filter::FALSE,
+                Filter::And { parts } => out.extend(parts),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Filter::TRUE,
+            1 => out.pop().unwrap_or(Filter::TRUE),
+            _ => Filter::And { parts: out },
+        }
+    }
+
+    fn or(parts: Vec<Filter>) -> Filter {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Filter::Const { value: false } => {}
+                Filter::Const { value: true } => return Filter::TRUE,
+                Filter::Or { parts } => out.extend(parts),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Filter::FALSE,
+            1 => out.pop().unwrap_or(Filter::FALSE),
+            _ => Filter::Or { parts: out },
+        }
+    }
+
+    fn not(inner: Filter) -> Filter {
+        match inner {
+            Filter::Const { value } => Filter::Const { value: !value },
+            other => Filter::Not {
+                inner: Box::new(other),
+            },
+        }
+    }
+}
+
+/// The residual filters of one (subject, action, type): per policy, and combined.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Residual {
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// (any allow) AND NOT (any deny).
+    pub filter: Filter,
+    pub allows: Vec<(String, Filter)>,
+    pub denies: Vec<(String, Filter)>,
+}
+
+/// The residual filter for `subject` doing `action` on rows of `ty`.
+pub fn residual(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    subject: &Subject,
+    action: &str,
+    ty: &str,
+) -> Residual {
+    let granted = roles(set, entities, subject);
+    let mut allows = Vec::new();
+    let mut denies = Vec::new();
+    for policy in &set.policies {
+        if target(policy, &granted, action, ty).is_err() {
+            continue;
+        }
+        let f = policy
+            .condition
+            .as_ref()
+            .map_or(Filter::TRUE, |c| residual_of(set, subject, ty, c));
+        if f == Filter::FALSE {
+            continue;
+        }
+        match policy.effect {
+            Effect::Allow => allows.push((policy.id.clone(), f)),
+            Effect::Deny => denies.push((policy.id.clone(), f)),
+        }
+    }
+    let filter = Filter::and(vec![
+        Filter::or(allows.iter().map(|(_, f)| f.clone()).collect()),
+        Filter::not(Filter::or(denies.iter().map(|(_, f)| f.clone()).collect())),
+    ]);
+    Residual {
+        ty: ty.to_string(),
+        filter,
+        allows,
+        denies,
+    }
+}
+
+fn residual_of(set: &PolicySet, subject: &Subject, ty: &str, cond: &Condition) -> Filter {
+    match cond {
+        Condition::And(parts) => Filter::and(
+            parts
+                .iter()
+                .map(|p| residual_of(set, subject, ty, p))
+                .collect(),
+        ),
+        Condition::Or(parts) => Filter::or(
+            parts
+                .iter()
+                .map(|p| residual_of(set, subject, ty, p))
+                .collect(),
+        ),
+        Condition::Not(inner) => Filter::not(residual_of(set, subject, ty, inner)),
+        Condition::Compare { lhs, op, rhs, .. } => {
+            let rhs_value = match rhs {
+                Rhs::Value(v) => Some(v.clone()),
+                Rhs::Subject(a) => Some(subject.attribute(a)),
+                Rhs::List(_) => None,
+            };
+            match (lhs, rhs_value) {
+                (Lhs::Subject(a), Some(v)) => Filter::Const {
+                    value: compare(&subject.attribute(a), *op, &v),
+                },
+                (Lhs::Subject(a), None) => {
+                    let l = subject.attribute(a);
+                    let found = matches!(rhs, Rhs::List(vs) if vs.contains(&l));
+                    Filter::Const {
+                        value: !matches!(l, Value::Null)
+                            && (if *op == Op::Nin { !found } else { found }),
+                    }
+                }
+                (Lhs::Column(_), Some(Value::Null)) => Filter::FALSE,
+                (Lhs::Column(c), Some(v)) => Filter::Compare {
+                    column: c.clone(),
+                    op: *op,
+                    value: v,
+                },
+                (Lhs::Column(c), None) => match rhs {
+                    Rhs::List(vs) => Filter::InList {
+                        column: c.clone(),
+                        negated: *op == Op::Nin,
+                        values: vs.clone(),
+                    },
+                    _ => Filter::FALSE,
+                },
+            }
+        }
+        Condition::IsNull { lhs, is_null, .. } => match lhs {
+            Lhs::Subject(a) => Filter::Const {
+                value: matches!(subject.attribute(a), Value::Null) == *is_null,
+            },
+            Lhs::Column(c) => Filter::IsNull {
+                column: c.clone(),
+                is_null: *is_null,
+            },
+        },
+        Condition::Exists { rel, inner, .. } | Condition::Transitive { rel, inner, .. } => {
+            let Some(r) = set.relationship(ty, rel) else {
+                return Filter::FALSE;
+            };
+            let inner = residual_of(set, subject, &r.target, inner);
+            if inner == Filter::FALSE {
+                return Filter::FALSE;
+            }
+            let step = Step {
+                relationship: r.name.clone(),
+                target: r.target.clone(),
+                column: r.column.clone(),
+                target_column: r.target_column.clone(),
+            };
+            if matches!(cond, Condition::Transitive { .. }) {
+                Filter::Transitive {
+                    step,
+                    inner: Box::new(inner),
+                    max_depth: set.settings.traversal_depth,
+                }
+            } else {
+                Filter::Exists {
+                    step,
+                    inner: Box::new(inner),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::entities::MemoryEntities;
+    use crate::authz::parse::parse;
+
+    const SHIPPED: &str = include_str!("../../policies.toml");
+
+    fn row(pairs: &[(&str, Value)]) -> Row {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect()
+    }
+
+    /// The tutorial's league, as in `seeder.toml`.
+    pub(crate) fn league() -> MemoryEntities {
+        let mut e = MemoryEntities::new();
+        for (id, name, rank) in [
+            (1, "Gryffindor", 1),
+            (2, "Slytherin", 2),
+            (3, "Ravenclaw", 4),
+            (4, "Hufflepuff", 3),
+        ] {
+            e.insert(
+                "team",
+                row(&[
+                    ("id", id.into()),
+                    ("name", name.into()),
+                    ("rank", rank.into()),
+                ]),
+            );
+        }
+        for (id, name, position, year, team) in [
+            (1, "Harry Potter", "Seeker", 2, 1),
+            (2, "Draco Malfoy", "Seeker", 2, 2),
+            (3, "Oliver Wood", "Captain", 4, 1),
+            (4, "Vincent Crabbe", "Beater", 2, 2),
+            (5, "Cho Chang", "Seeker", 2, 3),
+            (6, "Cedric Diggory", "Captain", 4, 4),
+            (7, "Roger Davies", "Captain", 3, 3),
+            (8, "Gregory Goyle", "Beater", 2, 2),
+            (9, "Katie Bell", "Chaser", 4, 1),
+            (10, "Zacharias Smith", "Chaser", 3, 4),
+        ] {
+            e.insert(
+                "player",
+                row(&[
+                    ("id", id.into()),
+                    ("name", name.into()),
+                    ("position", position.into()),
+                    ("year", year.into()),
+                    ("team_id", team.into()),
+                ]),
+            );
+        }
+        for (id, level, winner, loser, child) in [
+            (1, "Practice", 1, 2, Some(7)),
+            (2, "Practice", 4, 1, Some(8)),
+            (3, "Practice", 1, 3, None),
+            (4, "Practice", 2, 4, Some(7)),
+            (5, "Practice", 2, 3, None),
+            (6, "Practice", 3, 4, Some(8)),
+            (7, "First", 1, 2, Some(9)),
+            (8, "First", 4, 3, Some(9)),
+            (9, "Final", 1, 4, None),
+        ] {
+            e.insert(
+                "game",
+                row(&[
+                    ("id", id.into()),
+                    ("level", level.into()),
+                    ("winner_id", winner.into()),
+                    ("loser_id", loser.into()),
+                    ("child_id", Value::from(child)),
+                ]),
+            );
+        }
+        e
+    }
+
+    fn player(e: &MemoryEntities, id: i64) -> Subject {
+        let r = e.get("player", &Value::Int(id)).unwrap().unwrap();
+        Subject::from_row("player", r)
+    }
+
+    fn decide(set: &PolicySet, e: &dyn Entities, s: &Subject, action: &str, res: &str) -> Response {
+        let (resource, _) = resolve_resource(set, e, res).unwrap();
+        evaluate(
+            set,
+            e,
+            &Request {
+                subject: s.clone(),
+                action: action.into(),
+                resource,
+                field: None,
+            },
+            Mode::Explain,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shipped_policies_give_the_tutorial_outcomes() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let cases = [
+            (1, "read", "game:8", Decision::Deny),
+            (10, "read", "game:8", Decision::Allow),
+            (5, "read", "game:8", Decision::Allow),
+            (3, "read", "game:2", Decision::Allow),
+            (1, "join", "forum:Seeker", Decision::Allow),
+            (3, "join", "forum:Seeker", Decision::Deny),
+        ];
+        for (who, action, res, expected) in cases {
+            let r = decide(&set, &e, &player(&e, who), action, res);
+            assert_eq!(r.decision, expected, "player {who} {action} {res}\n{r}");
+        }
+        let harry: Vec<i64> = (1..=9)
+            .filter(|g| {
+                decide(&set, &e, &player(&e, 1), "read", &format!("game:{g}")).decision
+                    == Decision::Allow
+            })
+            .collect();
+        assert_eq!(harry, [1, 3, 7, 9]);
+    }
+
+    /// A tiny policy file for table-driven cases: games with a transitive relationship.
+    const SMALL: &str = r#"
+actions = ["read"]
+[settings]
+traversal_depth = 3
+[types.game]
+table = "games"
+columns = { id = "int", child_id = "int", winner_id = "int" }
+[types.player]
+table = "players"
+columns = { id = "int", team_id = "int" }
+[[relationship]]
+type = "game"
+name = "feeders"
+target = "game"
+kind = "array"
+mapping = { id = "child_id" }
+[roles]
+player = {}
+[[binding]]
+subject = "player"
+role = "player"
+[[policy]]
+id = "won"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { winner_id = { _eq = "$subject.team_id" } } }
+[[policy]]
+id = "odd-denied"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { id = { _in = [13] } }
+"#;
+
+    fn chain(links: &[(i64, Option<i64>, i64)]) -> MemoryEntities {
+        let mut e = MemoryEntities::new();
+        for (id, child, winner) in links {
+            e.insert(
+                "game",
+                row(&[
+                    ("id", (*id).into()),
+                    ("child_id", Value::from(*child)),
+                    ("winner_id", (*winner).into()),
+                ]),
+            );
+        }
+        e.insert("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        e
+    }
+
+    struct Failing;
+    impl Entities for Failing {
+        fn get(&self, _: &str, id: &Value) -> Result<Option<Row>, EntityError> {
+            Ok(Some(row(&[("id", id.clone())])))
+        }
+        fn find(&self, _: &str, _: &str, _: &Value) -> Result<Vec<Row>, EntityError> {
+            Err(EntityError {
+                message: "disk on fire".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn combining_table() {
+        let set = parse("small.toml", SMALL).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        // (name, games, resource, decision, deciding policies)
+        let cases: Vec<(&str, MemoryEntities, &str, Decision, Vec<&str>)> = vec![
+            (
+                "default deny: nothing feeds game 1",
+                chain(&[(1, None, 7)]),
+                "game:1",
+                Decision::Deny,
+                vec![],
+            ),
+            (
+                "transitive: 3 ← 2 ← 1 won by team 7",
+                chain(&[(1, Some(2), 7), (2, Some(3), 8), (3, None, 8)]),
+                "game:3",
+                Decision::Allow,
+                vec!["won"],
+            ),
+            (
+                "forbid wins over the allow",
+                chain(&[(12, Some(13), 7), (13, None, 8)]),
+                "game:13",
+                Decision::Deny,
+                vec!["odd-denied"],
+            ),
+            (
+                "a cycle ends: 1 ↔ 2, neither won by 7",
+                chain(&[(1, Some(2), 8), (2, Some(1), 8)]),
+                "game:1",
+                Decision::Deny,
+                vec![],
+            ),
+            (
+                "a cycle returns to the start: 1 ↔ 2, game 1 won by 7",
+                chain(&[(1, Some(2), 7), (2, Some(1), 8)]),
+                "game:1",
+                Decision::Allow,
+                vec!["won"],
+            ),
+            (
+                "depth limit 3: the winner is 4 steps away",
+                chain(&[
+                    (1, Some(2), 7),
+                    (2, Some(3), 8),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                "game:5",
+                Decision::Deny,
+                vec![],
+            ),
+            (
+                "depth limit 3: the winner is 3 steps away",
+                chain(&[
+                    (2, Some(3), 7),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                "game:5",
+                Decision::Allow,
+                vec!["won"],
+            ),
+        ];
+        for (name, e, res, decision, policies) in cases {
+            let r = decide(&set, &e, &s, "read", res);
+            assert_eq!(r.decision, decision, "{name}\n{r}");
+            assert_eq!(r.policies, policies, "{name}");
+            let check = {
+                let (resource, _) = resolve_resource(&set, &e, res).unwrap();
+                let req = Request {
+                    subject: s.clone(),
+                    action: "read".into(),
+                    resource,
+                    field: None,
+                };
+                evaluate(&set, &e, &req, Mode::Check).unwrap()
+            };
+            assert_eq!(
+                check.decision, decision,
+                "{name}: check agrees with explain"
+            );
+        }
+        let deep = chain(&[
+            (1, Some(2), 7),
+            (2, Some(3), 8),
+            (3, Some(4), 8),
+            (4, Some(5), 8),
+            (5, None, 8),
+        ]);
+        let r = decide(&set, &deep, &s, "read", "game:5");
+        assert!(r.to_string().contains("depth limit 3 reached"), "{r}");
+    }
+
+    #[test]
+    fn an_erroring_policy_is_skipped_and_recorded() {
+        let set = parse("small.toml", SMALL).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        let r = decide(&set, &Failing, &s, "read", "game:1");
+        assert_eq!(r.decision, Decision::Deny);
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(r.errors[0].policy, "won");
+        assert_eq!(r.errors[0].message, "entity source: disk on fire");
+    }
+
+    #[test]
+    fn residual_substitutes_the_subject() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let harry = player(&e, 1);
+        let r = residual(&set, &e, &harry, "read", "game");
+        assert_eq!(
+            r.allows
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>(),
+            ["winners-read-game"]
+        );
+        let json = serde_json::to_string(&r.filter).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"or","parts":[{"kind":"compare","column":"winner_id","op":"_eq","value":1},{"kind":"transitive","step":{"relationship":"feeders","target":"game","column":"id","target_column":"child_id"},"inner":{"kind":"compare","column":"winner_id","op":"_eq","value":1},"max_depth":32}]}"#
+        );
+        let anon = residual(&set, &e, &Subject::anonymous(), "read", "game");
+        assert_eq!(anon.filter, Filter::FALSE);
+        let teams = residual(&set, &e, &Subject::anonymous(), "read", "team");
+        assert_eq!(teams.filter, Filter::TRUE);
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    use super::tests::league;
+    use super::*;
+    use crate::authz::parse::parse;
+
+    #[test]
+    fn harry_game_8_explain_tree() {
+        let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
+        let e = league();
+        let harry = Subject::from_row("player", e.get("player", &Value::Int(1)).unwrap().unwrap());
+        let (resource, _) = resolve_resource(&set, &e, "game:8").unwrap();
+        let req = Request {
+            subject: harry,
+            action: "read".into(),
+            resource,
+            field: None,
+        };
+        let mut r = evaluate(&set, &e, &req, Mode::Explain).unwrap();
+        r.clear_timings();
+        insta::assert_snapshot!(r.to_string(), @r#"
+        request: player:1 (Harry Potter) read game:8
+        subject: player:1 (Harry Potter)
+          attributes: id=1 name="Harry Potter" position="Seeker" team_id=1 year=2
+          roles:
+            player     binding #2: every player
+            anonymous  inherited from player
+        policies:
+          admin-all                 allow  not applicable: role: it needs admin; the subject has player, anonymous
+          public-teams              allow  not applicable: type: it is about `team`
+          public-roster             allow  not applicable: type: it is about `player`
+          own-profile               allow  not applicable: type: it is about `player`
+          teammates-see-year        allow  not applicable: type: it is about `player`
+          manager-team              allow  not applicable: type: it is about `player`
+          manager-team-games        allow  not applicable: role: it needs manager; the subject has player, anonymous
+          winners-read-game         allow  condition false (0.0 µs)
+              _or → false
+              ├─ winner_id (4) _eq $subject.team_id (1) → false
+              └─ feeders* { winner_id _eq $subject.team_id (1) } → false
+                 ├─ → game:2 (depth 1, winner_id 4) ✗
+                 └─ → game:6 (depth 1, winner_id 3) ✗
+          captains-read-team-games  allow  not applicable: role: it needs captain; the subject has player, anonymous
+          position-forum            allow  not applicable: type: it is about `forum`
+          veterans-forum            allow  not applicable: type: it is about `forum`
+        combining: no allow policy applies: default deny
+        decision: deny
+        why not:
+          admin-all:
+            role: it needs admin; the subject has player, anonymous
+          manager-team-games:
+            role: it needs manager; the subject has player, anonymous
+          winners-read-game:
+            winner_id (4) _eq $subject.team_id (1) → false
+            feeders* { winner_id _eq $subject.team_id (1) } → false: visited game:2 (winner_id 4), game:6 (winner_id 3), none matched
+          captains-read-team-games:
+            role: it needs captain; the subject has player, anonymous
+        "#);
+    }
+}

@@ -1,0 +1,1352 @@
+//! `policies.toml` → [`PolicySet`]: strict (unknown keys are errors), fully validated (every
+//! role, action, type, column, relationship and session variable resolved), every problem
+//! reported as `file:LINE:COL: message` before anything is used.
+//!
+//! Plain sections go through serde (`deny_unknown_fields`); conditions are free-form Hasura
+//! boolean expressions, so they are walked by hand over the spanned TOML tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::Decision;
+use super::entities::{Row, Value};
+use super::error::{PolicyError, Problem, closest, hint};
+use super::policy::{
+    Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, ReadFail, RelKind,
+    Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
+};
+
+const SECTIONS: [&str; 9] = [
+    "settings",
+    "actions",
+    "types",
+    "relationship",
+    "roles",
+    "binding",
+    "policy",
+    "scope",
+    "test",
+];
+
+/// The subject kind with no identity.
+pub const ANONYMOUS: &str = "anonymous";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsEntry {
+    default: Option<Spanned<String>>,
+    max_depth: Option<u32>,
+    max_complexity: Option<u32>,
+    traversal_depth: Option<Spanned<u32>>,
+    role_limits: Option<Spanned<BTreeMap<String, LimitsEntry>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsEntry {
+    max_depth: Option<u32>,
+    max_complexity: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypeEntry {
+    table: Option<Spanned<String>>,
+    columns: BTreeMap<String, Spanned<String>>,
+    resources: Option<Vec<Spanned<ResourceEntry>>>,
+}
+
+/// A virtual resource: column → value.
+type ResourceEntry = BTreeMap<String, Spanned<Value>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelationshipEntry {
+    #[serde(rename = "type")]
+    ty: Spanned<String>,
+    name: Spanned<String>,
+    target: Spanned<String>,
+    kind: Spanned<String>,
+    mapping: Spanned<BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleEntry {
+    #[serde(default)]
+    inherits: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingEntry {
+    subject: Spanned<String>,
+    role: Option<Spanned<String>>,
+    role_column: Option<Spanned<String>>,
+    #[expect(dead_code, reason = "parsed by hand, with spans, from the raw table")]
+    when: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ReadFailEntry {
+    Word(String),
+    Error { error: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyEntry {
+    id: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    effect: Spanned<String>,
+    roles: Vec<Spanned<String>>,
+    actions: Vec<Spanned<String>>,
+    resource: Spanned<String>,
+    #[expect(dead_code, reason = "parsed by hand, with spans, from the raw table")]
+    condition: Option<IgnoredAny>,
+    fields: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    read_fail: BTreeMap<String, Spanned<ReadFailEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeEntry {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    action: Spanned<String>,
+    resource: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestEntry {
+    name: String,
+    user: String,
+    action: Spanned<String>,
+    resource: Spanned<String>,
+    field: Option<Spanned<String>>,
+    decision: Spanned<String>,
+    policies: Option<Vec<Spanned<String>>>,
+    fields: Option<Vec<Spanned<String>>>,
+}
+
+/// Collects problems while a file is parsed.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.0.push(Problem {
+            at: span.start,
+            message: message.into(),
+        });
+    }
+}
+
+fn finish<T>(
+    origin: &str,
+    source: &str,
+    mut problems: Problems,
+    value: T,
+) -> Result<T, PolicyError> {
+    if problems.0.is_empty() {
+        return Ok(value);
+    }
+    problems.0.sort_by_key(|p| p.at);
+    Err(PolicyError {
+        problems: problems
+            .0
+            .iter()
+            .map(|p| p.locate(origin, source))
+            .collect(),
+    })
+}
+
+/// Parses and validates a whole policy file.
+pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
+    let mut problems = Problems::default();
+    let (doc, syntax) = DeTable::parse_recoverable(source);
+    if !syntax.is_empty() {
+        for err in syntax {
+            problems.add(&err.span().unwrap_or(0..0), err.message().to_lowercase());
+        }
+        return finish(origin, source, problems, PolicySet::default());
+    }
+    let doc = doc.get_ref();
+    let mut set = PolicySet::default();
+
+    // Known keys first: types, relationships and roles are what the rest is resolved against.
+    for (key, _) in doc {
+        let name: &str = key.get_ref();
+        if !SECTIONS.contains(&name) {
+            let message = match closest(name, SECTIONS) {
+                Some(close) => format!("unknown key `{name}`: did you mean `{close}`?"),
+                None => format!(
+                    "unknown key `{name}`, expected one of {}",
+                    SECTIONS.map(|s| format!("`{s}`")).join(", ")
+                ),
+            };
+            problems.add(&key.span(), message);
+        }
+    }
+    if let Some(value) = section(doc, "settings") {
+        set.settings = settings(&mut problems, value);
+    }
+    if let Some(value) = section(doc, "actions") {
+        if let Some(list) = one::<Vec<Spanned<String>>>(&mut problems, "actions", value) {
+            set.actions = list.into_iter().map(Spanned::into_inner).collect();
+        }
+    }
+    if let Some(value) = section(doc, "types") {
+        types(&mut problems, &mut set, value);
+    }
+    for (value, entry) in many::<RelationshipEntry>(&mut problems, doc, "relationship") {
+        relationship(&mut problems, &mut set, &value, &entry);
+    }
+    if let Some(value) = section(doc, "roles") {
+        roles(&mut problems, &mut set, value);
+    }
+    let session = session_attributes(&set, doc);
+    let ctx = Ctx {
+        set: &set,
+        session: &session,
+    };
+    let mut bindings = Vec::new();
+    for (value, entry) in many::<BindingEntry>(&mut problems, doc, "binding") {
+        if let Some(b) = binding(&mut problems, &ctx, &value, entry) {
+            bindings.push(b);
+        }
+    }
+    let mut policies: Vec<Policy> = Vec::new();
+    for (value, entry) in many::<PolicyEntry>(&mut problems, doc, "policy") {
+        if let Some(p) = policy(&mut problems, &ctx, &value, entry) {
+            if policies.iter().any(|q| q.id == p.id) {
+                problems.add(&(p.at..p.at), format!("duplicate policy id `{}`", p.id));
+            }
+            policies.push(p);
+        }
+    }
+    let mut scopes = Vec::new();
+    for (value, entry) in many::<ScopeEntry>(&mut problems, doc, "scope") {
+        check_action(&mut problems, &set, &entry.action);
+        check_resource(&mut problems, &set, &entry.resource);
+        scopes.push(Scope {
+            name: entry.name.get_ref().clone(),
+            description: entry.description,
+            action: entry.action.into_inner(),
+            resource: entry.resource.into_inner(),
+            at: value.span().start,
+        });
+    }
+    let tests = tests_of(&mut problems, &set, &policies, doc);
+    set.bindings = bindings;
+    set.policies = policies;
+    set.scopes = scopes;
+    set.tests = tests;
+    finish(origin, source, problems, set)
+}
+
+/// Parses a file of `[[test]]` cases against an already parsed policy set.
+pub fn parse_tests(
+    origin: &str,
+    source: &str,
+    set: &PolicySet,
+) -> Result<Vec<TestCase>, PolicyError> {
+    let mut problems = Problems::default();
+    let (doc, syntax) = DeTable::parse_recoverable(source);
+    if !syntax.is_empty() {
+        for err in syntax {
+            problems.add(&err.span().unwrap_or(0..0), err.message().to_lowercase());
+        }
+        return finish(origin, source, problems, Vec::new());
+    }
+    let doc = doc.get_ref();
+    for (key, _) in doc {
+        if key.get_ref() != "test" {
+            problems.add(
+                &key.span(),
+                format!("unknown key `{}`, expected `[[test]]`", key.get_ref()),
+            );
+        }
+    }
+    let tests = tests_of(&mut problems, set, &set.policies, doc);
+    finish(origin, source, problems, tests)
+}
+
+fn section<'a, 'i>(doc: &'a DeTable<'i>, name: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    doc.iter()
+        .find(|(k, _)| k.get_ref() == name)
+        .map(|(_, v)| v)
+}
+
+fn key_of<'a, 'i>(table: &'a DeTable<'i>, name: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    section(table, name)
+}
+
+/// Deserializes one value, recording the error.
+fn one<T: for<'de> Deserialize<'de>>(
+    problems: &mut Problems,
+    what: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Option<T> {
+    match T::deserialize(ValueDeserializer::from(value.clone())) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            let span = err.span().unwrap_or_else(|| value.span());
+            problems.add(&span, format!("in `{what}`: {}", err.message()));
+            None
+        }
+    }
+}
+
+/// Deserializes each entry of an array of tables, recording every entry's error.
+fn many<'i, T: for<'de> Deserialize<'de>>(
+    problems: &mut Problems,
+    doc: &DeTable<'i>,
+    name: &str,
+) -> Vec<(Spanned<DeValue<'i>>, T)> {
+    let Some(value) = section(doc, name) else {
+        return Vec::new();
+    };
+    let Some(array) = value.get_ref().as_array() else {
+        problems.add(
+            &value.span(),
+            format!("`{name}` must be an array of tables, written `[[{name}]]`"),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in array {
+        if item.get_ref().as_table().is_none() {
+            problems.add(&item.span(), format!("each `{name}` entry must be a table"));
+            continue;
+        }
+        if let Some(entry) = one(problems, &format!("[[{name}]]"), item) {
+            out.push((item.clone(), entry));
+        }
+    }
+    out
+}
+
+fn settings(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Settings {
+    let mut out = Settings::default();
+    let Some(entry) = one::<SettingsEntry>(problems, "settings", value) else {
+        return out;
+    };
+    if let Some(default) = entry.default {
+        if default.get_ref() != "deny" {
+            problems.add(
+                &default.span(),
+                format!(
+                    "`default` must be `deny`, not `{}`: access is allowed only by a policy",
+                    default.get_ref()
+                ),
+            );
+        }
+    }
+    out.max_depth = entry.max_depth;
+    out.max_complexity = entry.max_complexity;
+    if let Some(depth) = entry.traversal_depth {
+        if *depth.get_ref() == 0 {
+            problems.add(&depth.span(), "`traversal_depth` must be at least 1");
+        }
+        out.traversal_depth = depth.into_inner();
+    }
+    if let Some(limits) = entry.role_limits {
+        out.role_limits = limits
+            .into_inner()
+            .into_iter()
+            .map(|(role, l)| {
+                (
+                    role,
+                    Limits {
+                        max_depth: l.max_depth,
+                        max_complexity: l.max_complexity,
+                    },
+                )
+            })
+            .collect();
+    }
+    out
+}
+
+fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'_>>) {
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(&value.span(), "`types` must be a table of types");
+        return;
+    };
+    for (key, value) in table {
+        let name = key.get_ref().to_string();
+        let Some(entry) = one::<TypeEntry>(problems, &format!("types.{name}"), value) else {
+            continue;
+        };
+        let mut columns = BTreeMap::new();
+        for (column, ty) in &entry.columns {
+            let parsed = match ty.get_ref().as_str() {
+                "int" => ColumnType::Int,
+                "text" => ColumnType::Text,
+                "bool" => ColumnType::Bool,
+                other => {
+                    problems.add(
+                        &ty.span(),
+                        format!("unknown column type `{other}`, expected `int`, `text` or `bool`"),
+                    );
+                    continue;
+                }
+            };
+            columns.insert(column.clone(), parsed);
+        }
+        if !entry.columns.contains_key("id") {
+            problems.add(&key.span(), format!("type `{name}` has no `id` column"));
+        }
+        let mut resources = Vec::new();
+        if let Some(list) = entry.resources {
+            if entry.table.is_some() {
+                problems.add(
+                    &key.span(),
+                    format!("type `{name}` has both a `table` and `resources`"),
+                );
+            }
+            for resource in list {
+                let mut row = Row::new();
+                for (column, v) in resource.get_ref() {
+                    match columns.get(column) {
+                        None => problems.add(
+                            &v.span(),
+                            format!(
+                                "type `{name}` has no column `{column}`{}",
+                                hint(
+                                    closest(column, columns.keys().map(String::as_str)).as_deref()
+                                )
+                            ),
+                        ),
+                        Some(ty) if !ty.accepts(v.get_ref()) => problems.add(
+                            &v.span(),
+                            format!(
+                                "column `{name}.{column}` is {}, not {}",
+                                ty.name(),
+                                v.get_ref()
+                            ),
+                        ),
+                        Some(_) => {
+                            row.insert(column.clone(), v.get_ref().clone());
+                        }
+                    }
+                }
+                if !row.contains_key("id") {
+                    problems.add(
+                        &resource.span(),
+                        format!("a `{name}` resource needs an `id`"),
+                    );
+                }
+                resources.push(row);
+            }
+        }
+        set.types.insert(
+            name.clone(),
+            TypeDef {
+                name,
+                table: entry.table.map(Spanned::into_inner),
+                key: "id".to_string(),
+                columns,
+                resources,
+                at: key.span().start,
+            },
+        );
+    }
+}
+
+fn relationship(
+    problems: &mut Problems,
+    set: &mut PolicySet,
+    value: &Spanned<DeValue<'_>>,
+    entry: &RelationshipEntry,
+) {
+    let ok_from = check_type(problems, set, &entry.ty);
+    let ok_to = check_type(problems, set, &entry.target);
+    let kind = match entry.kind.get_ref().as_str() {
+        "object" => RelKind::Object,
+        "array" => RelKind::Array,
+        other => {
+            problems.add(
+                &entry.kind.span(),
+                format!("unknown relationship kind `{other}`, expected `object` or `array`"),
+            );
+            return;
+        }
+    };
+    let mapping = entry.mapping.get_ref();
+    let mut pairs = mapping.iter();
+    let (Some((column, target_column)), None) = (pairs.next(), pairs.next()) else {
+        problems.add(
+            &entry.mapping.span(),
+            "`mapping` must map exactly one column to one column, such as `{ team_id = \"id\" }`",
+        );
+        return;
+    };
+    if !(ok_from && ok_to) {
+        return;
+    }
+    let (ty, target) = (entry.ty.get_ref(), entry.target.get_ref());
+    for (t, c, span) in [
+        (ty, column, entry.mapping.span()),
+        (target, target_column.get_ref(), target_column.span()),
+    ] {
+        if let Some(def) = set.types.get(t) {
+            if !def.columns.contains_key(c) {
+                problems.add(
+                    &span,
+                    format!(
+                        "dangling relationship `{ty}.{}`: type `{t}` has no column `{c}`{}",
+                        entry.name.get_ref(),
+                        hint(closest(c, def.columns.keys().map(String::as_str)).as_deref())
+                    ),
+                );
+                return;
+            }
+        }
+    }
+    if set.relationship(ty, entry.name.get_ref()).is_some() {
+        problems.add(
+            &entry.name.span(),
+            format!("duplicate relationship `{ty}.{}`", entry.name.get_ref()),
+        );
+    }
+    set.relationships.push(Relationship {
+        ty: ty.clone(),
+        name: entry.name.get_ref().clone(),
+        target: target.clone(),
+        kind,
+        column: column.clone(),
+        target_column: target_column.get_ref().clone(),
+        at: value.span().start,
+    });
+}
+
+fn roles(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'_>>) {
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(&value.span(), "`roles` must be a table of roles");
+        return;
+    };
+    let names: Vec<String> = table.iter().map(|(k, _)| k.get_ref().to_string()).collect();
+    for (key, value) in table {
+        let name = key.get_ref().to_string();
+        let Some(entry) = one::<RoleEntry>(problems, &format!("roles.{name}"), value) else {
+            continue;
+        };
+        for parent in &entry.inherits {
+            if !names.contains(parent.get_ref()) {
+                problems.add(
+                    &parent.span(),
+                    format!(
+                        "role `{name}` inherits unknown role `{}`{}",
+                        parent.get_ref(),
+                        hint(
+                            closest(parent.get_ref(), names.iter().map(String::as_str)).as_deref()
+                        )
+                    ),
+                );
+            }
+        }
+        set.roles.insert(
+            name.clone(),
+            RoleDef {
+                name,
+                inherits: entry
+                    .inherits
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
+                at: key.span().start,
+            },
+        );
+    }
+}
+
+/// The attributes `$subject.NAME` may name: `type`, `id`, and the columns of every subject type,
+/// with their types (`None` when subject types disagree).
+fn session_attributes(set: &PolicySet, doc: &DeTable<'_>) -> BTreeMap<String, Option<ColumnType>> {
+    let mut kinds = BTreeSet::new();
+    if let Some(array) = section(doc, "binding").and_then(|v| v.get_ref().as_array()) {
+        for item in array {
+            if let Some(subject) = item
+                .get_ref()
+                .as_table()
+                .and_then(|t| key_of(t, "subject"))
+                .and_then(|v| v.get_ref().as_str())
+            {
+                kinds.insert(subject.to_string());
+            }
+        }
+    }
+    let mut out: BTreeMap<String, Option<ColumnType>> = BTreeMap::new();
+    out.insert("type".to_string(), Some(ColumnType::Text));
+    for kind in &kinds {
+        if let Some(def) = set.types.get(kind) {
+            for (column, ty) in &def.columns {
+                match out.get(column) {
+                    Some(Some(existing)) if existing != ty => {
+                        out.insert(column.clone(), None);
+                    }
+                    Some(_) => {}
+                    None => {
+                        out.insert(column.clone(), Some(*ty));
+                    }
+                }
+            }
+        }
+    }
+    out.entry("id".to_string()).or_insert(Some(ColumnType::Int));
+    out
+}
+
+struct Ctx<'a> {
+    set: &'a PolicySet,
+    session: &'a BTreeMap<String, Option<ColumnType>>,
+}
+
+fn binding(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    entry: BindingEntry,
+) -> Option<Binding> {
+    let subject = entry.subject.get_ref().clone();
+    let subject_def = ctx.set.types.get(&subject);
+    if subject != ANONYMOUS && subject_def.is_none_or(|d| d.table.is_none()) {
+        problems.add(
+            &entry.subject.span(),
+            format!(
+                "unknown subject type `{subject}`: expected `anonymous` or a table type{}",
+                hint(closest(&subject, ctx.set.types.keys().map(String::as_str)).as_deref())
+            ),
+        );
+        return None;
+    }
+    let role = match (entry.role, entry.role_column) {
+        (Some(role), None) => {
+            check_role(problems, ctx.set, &role);
+            RoleSource::Fixed(role.into_inner())
+        }
+        (None, Some(column)) => {
+            if subject_def.is_none_or(|d| !d.columns.contains_key(column.get_ref())) {
+                problems.add(
+                    &column.span(),
+                    format!(
+                        "subject type `{subject}` has no column `{}`",
+                        column.get_ref()
+                    ),
+                );
+            }
+            RoleSource::Column(column.into_inner())
+        }
+        _ => {
+            problems.add(
+                &value.span(),
+                "a binding needs exactly one of `role` and `role_column`",
+            );
+            return None;
+        }
+    };
+    let table = value.get_ref().as_table()?;
+    let when = key_of(table, "when").map(|w| {
+        let ty = if subject == ANONYMOUS {
+            None
+        } else {
+            Some(subject.as_str())
+        };
+        condition(problems, ctx, ty, w)
+    });
+    Some(Binding {
+        subject,
+        role,
+        when,
+        at: value.span().start,
+    })
+}
+
+fn check_type(problems: &mut Problems, set: &PolicySet, name: &Spanned<String>) -> bool {
+    if set.types.contains_key(name.get_ref()) {
+        return true;
+    }
+    problems.add(
+        &name.span(),
+        format!(
+            "unknown type `{}`{}",
+            name.get_ref(),
+            hint(closest(name.get_ref(), set.types.keys().map(String::as_str)).as_deref())
+        ),
+    );
+    false
+}
+
+fn check_role(problems: &mut Problems, set: &PolicySet, role: &Spanned<String>) {
+    if !set.roles.contains_key(role.get_ref()) {
+        problems.add(
+            &role.span(),
+            format!(
+                "unknown role `{}`{}",
+                role.get_ref(),
+                hint(closest(role.get_ref(), set.roles.keys().map(String::as_str)).as_deref())
+            ),
+        );
+    }
+}
+
+fn check_action(problems: &mut Problems, set: &PolicySet, action: &Spanned<String>) {
+    if !set.actions.contains(action.get_ref()) {
+        problems.add(
+            &action.span(),
+            format!(
+                "unknown action `{}`{}",
+                action.get_ref(),
+                hint(closest(action.get_ref(), set.actions.iter().map(String::as_str)).as_deref())
+            ),
+        );
+    }
+}
+
+/// Checks a `TYPE:ID` reference; virtual resources must be declared.
+fn check_resource(problems: &mut Problems, set: &PolicySet, resource: &Spanned<String>) {
+    let Some((ty, id)) = resource.get_ref().split_once(':') else {
+        problems.add(
+            &resource.span(),
+            format!(
+                "malformed resource `{}`: expected `TYPE:ID`, such as `game:8`",
+                resource.get_ref()
+            ),
+        );
+        return;
+    };
+    let Some(def) = set.types.get(ty) else {
+        problems.add(
+            &resource.span(),
+            format!(
+                "unknown type `{ty}`{}",
+                hint(closest(ty, set.types.keys().map(String::as_str)).as_deref())
+            ),
+        );
+        return;
+    };
+    if def.table.is_none()
+        && !def
+            .resources
+            .iter()
+            .any(|r| r.get("id").is_some_and(|v| v.as_ref_str() == id))
+    {
+        let ids: Vec<String> = def
+            .resources
+            .iter()
+            .filter_map(|r| r.get("id").map(Value::as_ref_str))
+            .collect();
+        problems.add(
+            &resource.span(),
+            format!(
+                "unknown resource `{ty}:{id}`{}",
+                hint(
+                    closest(id, ids.iter().map(String::as_str))
+                        .map(|s| format!("{ty}:{s}"))
+                        .as_deref()
+                )
+            ),
+        );
+    }
+}
+
+fn check_field(problems: &mut Problems, def: &TypeDef, field: &Spanned<String>) -> bool {
+    if def.columns.contains_key(field.get_ref()) {
+        return true;
+    }
+    problems.add(
+        &field.span(),
+        format!(
+            "type `{}` has no field `{}`{}",
+            def.name,
+            field.get_ref(),
+            hint(closest(field.get_ref(), def.columns.keys().map(String::as_str)).as_deref())
+        ),
+    );
+    false
+}
+
+fn policy(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    value: &Spanned<DeValue<'_>>,
+    entry: PolicyEntry,
+) -> Option<Policy> {
+    let set = ctx.set;
+    let effect = match entry.effect.get_ref().as_str() {
+        "allow" => Effect::Allow,
+        "deny" => Effect::Deny,
+        other => {
+            problems.add(
+                &entry.effect.span(),
+                format!("unknown effect `{other}`, expected `allow` or `deny`"),
+            );
+            Effect::Deny
+        }
+    };
+    for role in &entry.roles {
+        check_role(problems, set, role);
+    }
+    for action in &entry.actions {
+        if action.get_ref() != "*" {
+            check_action(problems, set, action);
+        }
+    }
+    let resource = entry.resource.get_ref().clone();
+    let def = if resource == "*" {
+        None
+    } else if check_type(problems, set, &entry.resource) {
+        set.types.get(&resource)
+    } else {
+        return None;
+    };
+    let mut fields = None;
+    if let Some(list) = entry.fields {
+        match def {
+            None => problems.add(
+                &entry.resource.span(),
+                "a policy on every type (`*`) grants every field: remove `fields`",
+            ),
+            Some(def) => {
+                for f in &list {
+                    check_field(problems, def, f);
+                }
+            }
+        }
+        fields = Some(list.into_iter().map(Spanned::into_inner).collect());
+    }
+    let mut read_fail = BTreeMap::new();
+    for (field, fail) in entry.read_fail {
+        if let Some(def) = def {
+            check_field(problems, def, &Spanned::new(fail.span(), field.clone()));
+        }
+        let parsed = match fail.get_ref() {
+            ReadFailEntry::Word(w) if w == "null" => ReadFail::Null,
+            ReadFailEntry::Word(w) => {
+                problems.add(
+                    &fail.span(),
+                    format!("unknown read failure `{w}`, expected `\"null\"` or `{{ error = \"message\" }}`"),
+                );
+                continue;
+            }
+            ReadFailEntry::Error { error } => ReadFail::Error {
+                message: error.clone(),
+            },
+        };
+        read_fail.insert(field, parsed);
+    }
+    let table = value.get_ref().as_table()?;
+    let condition = key_of(table, "condition")
+        .map(|c| condition(problems, ctx, def.map(|d| d.name.as_str()), c));
+    Some(Policy {
+        id: entry.id.get_ref().clone(),
+        description: entry.description,
+        effect,
+        roles: entry.roles.into_iter().map(Spanned::into_inner).collect(),
+        actions: entry.actions.into_iter().map(Spanned::into_inner).collect(),
+        resource,
+        condition,
+        fields,
+        read_fail,
+        at: entry.id.span().start,
+    })
+}
+
+fn tests_of(
+    problems: &mut Problems,
+    set: &PolicySet,
+    policies: &[Policy],
+    doc: &DeTable<'_>,
+) -> Vec<TestCase> {
+    let mut out = Vec::new();
+    for (value, entry) in many::<TestEntry>(problems, doc, "test") {
+        check_action(problems, set, &entry.action);
+        check_resource(problems, set, &entry.resource);
+        let def = entry
+            .resource
+            .get_ref()
+            .split_once(':')
+            .and_then(|(ty, _)| set.types.get(ty));
+        let decision = match entry.decision.get_ref().as_str() {
+            "allow" => Decision::Allow,
+            "deny" => Decision::Deny,
+            other => {
+                problems.add(
+                    &entry.decision.span(),
+                    format!("unknown decision `{other}`, expected `allow` or `deny`"),
+                );
+                continue;
+            }
+        };
+        for id in entry.policies.iter().flatten() {
+            if !policies.iter().any(|p| &p.id == id.get_ref()) {
+                problems.add(
+                    &id.span(),
+                    format!(
+                        "unknown policy `{}`{}",
+                        id.get_ref(),
+                        hint(
+                            closest(id.get_ref(), policies.iter().map(|p| p.id.as_str()))
+                                .as_deref()
+                        )
+                    ),
+                );
+            }
+        }
+        if let Some(def) = def {
+            for f in entry.fields.iter().flatten().chain(entry.field.iter()) {
+                check_field(problems, def, f);
+            }
+        }
+        out.push(TestCase {
+            name: entry.name,
+            user: entry.user,
+            action: entry.action.into_inner(),
+            resource: entry.resource.into_inner(),
+            field: entry.field.map(Spanned::into_inner),
+            decision,
+            policies: entry
+                .policies
+                .map(|l| l.into_iter().map(Spanned::into_inner).collect()),
+            fields: entry
+                .fields
+                .map(|l| l.into_iter().map(Spanned::into_inner).collect()),
+            at: value.span().start,
+        });
+    }
+    out
+}
+
+const OPERATORS: [&str; 12] = [
+    "_and", "_or", "_not", "_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_is_null",
+];
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match over the key kinds of a Hasura expression"
+)]
+/// Parses a boolean expression on rows of type `ty` (`None`: no row, only `$subject.*`).
+fn condition(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    ty: Option<&str>,
+    value: &Spanned<DeValue<'_>>,
+) -> Condition {
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(
+            &value.span(),
+            format!("a condition must be a table, such as `{{ id = {{ _eq = \"$subject.id\" }} }}`, not a {}", value.get_ref().type_str()),
+        );
+        return Condition::And(Vec::new());
+    };
+    let def = ty.and_then(|t| ctx.set.types.get(t));
+    let mut parts = Vec::new();
+    for (key, value) in table {
+        let name: &str = key.get_ref();
+        let span = key.span();
+        match name {
+            "_and" | "_or" => {
+                let Some(items) = value.get_ref().as_array() else {
+                    problems.add(
+                        &value.span(),
+                        format!("`{name}` takes an array of conditions"),
+                    );
+                    continue;
+                };
+                let inner = items
+                    .iter()
+                    .map(|i| condition(problems, ctx, ty, i))
+                    .collect();
+                parts.push(if name == "_and" {
+                    Condition::And(inner)
+                } else {
+                    Condition::Or(inner)
+                });
+            }
+            "_not" => parts.push(Condition::Not(Box::new(condition(
+                problems, ctx, ty, value,
+            )))),
+            _ if name.starts_with('$') => {
+                if let Some(attr) = session_var(problems, ctx, name, &span) {
+                    let lhs_ty = ctx.session.get(&attr).copied().flatten();
+                    comparisons(
+                        problems,
+                        ctx,
+                        &Lhs::Subject(attr),
+                        lhs_ty,
+                        value,
+                        &mut parts,
+                    );
+                }
+            }
+            _ if name.starts_with('_') => {
+                problems.add(
+                    &span,
+                    format!(
+                        "unknown operator `{name}`{}",
+                        hint(closest(name, OPERATORS).as_deref())
+                    ),
+                );
+            }
+            _ => {
+                let Some(def) = def else {
+                    problems.add(
+                        &span,
+                        format!("`{name}`: this condition has no row to test (only `$subject.*` and `_and`/`_or`/`_not`)"),
+                    );
+                    continue;
+                };
+                if let Some(column_ty) = def.columns.get(name) {
+                    comparisons(
+                        problems,
+                        ctx,
+                        &Lhs::Column(name.to_string()),
+                        Some(*column_ty),
+                        value,
+                        &mut parts,
+                    );
+                    continue;
+                }
+                let (rel_name, transitive) = match name.strip_suffix('*') {
+                    Some(base) => (base, true),
+                    None => (name, false),
+                };
+                let Some(rel) = ctx.set.relationship(&def.name, rel_name) else {
+                    let known: Vec<String> = def
+                        .columns
+                        .keys()
+                        .cloned()
+                        .chain(
+                            ctx.set
+                                .relationships
+                                .iter()
+                                .filter(|r| r.ty == def.name)
+                                .map(|r| r.name.clone()),
+                        )
+                        .collect();
+                    problems.add(
+                        &span,
+                        format!(
+                            "type `{}` has no column or relationship `{name}`{}",
+                            def.name,
+                            hint(closest(name, known.iter().map(String::as_str)).as_deref())
+                        ),
+                    );
+                    continue;
+                };
+                if transitive && rel.target != rel.ty {
+                    problems.add(
+                        &span,
+                        format!(
+                            "`{name}`: only a relationship from a type to itself can be followed transitively, and `{}.{}` leads to `{}`",
+                            rel.ty, rel.name, rel.target
+                        ),
+                    );
+                    continue;
+                }
+                let inner = Box::new(condition(problems, ctx, Some(&rel.target), value));
+                parts.push(if transitive {
+                    Condition::Transitive {
+                        rel: rel.name.clone(),
+                        inner,
+                        at: span.start,
+                    }
+                } else {
+                    Condition::Exists {
+                        rel: rel.name.clone(),
+                        inner,
+                        at: span.start,
+                    }
+                });
+            }
+        }
+    }
+    if parts.len() == 1 {
+        parts.pop().unwrap_or(Condition::And(Vec::new()))
+    } else {
+        Condition::And(parts)
+    }
+}
+
+/// `$subject.NAME` → `NAME`, checked against the subject attributes.
+fn session_var(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    text: &str,
+    span: &Range<usize>,
+) -> Option<String> {
+    let Some(attr) = text.strip_prefix("$subject.") else {
+        problems.add(
+            span,
+            format!(
+                "unknown session variable `{text}`: session variables are written `$subject.NAME`"
+            ),
+        );
+        return None;
+    };
+    if ctx.session.contains_key(attr) {
+        return Some(attr.to_string());
+    }
+    problems.add(
+        span,
+        format!(
+            "unknown session variable `{text}`{}",
+            hint(
+                closest(attr, ctx.session.keys().map(String::as_str))
+                    .map(|s| format!("$subject.{s}"))
+                    .as_deref()
+            )
+        ),
+    );
+    None
+}
+
+/// `{ _eq = …, _gt = … }` on one operand.
+fn comparisons(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    lhs: &Lhs,
+    lhs_ty: Option<ColumnType>,
+    value: &Spanned<DeValue<'_>>,
+    out: &mut Vec<Condition>,
+) {
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(
+            &value.span(),
+            "expected a table of operators, such as `{ _eq = 1 }`",
+        );
+        return;
+    };
+    if table.is_empty() {
+        problems.add(
+            &value.span(),
+            "expected at least one operator, such as `{ _eq = 1 }`",
+        );
+    }
+    for (key, v) in table {
+        let name: &str = key.get_ref();
+        let at = key.span().start;
+        if name == "_is_null" {
+            match v.get_ref().as_bool() {
+                Some(is_null) => out.push(Condition::IsNull {
+                    lhs: lhs.clone(),
+                    is_null,
+                    at,
+                }),
+                None => problems.add(&v.span(), "`_is_null` takes `true` or `false`"),
+            }
+            continue;
+        }
+        let Some(op) = Op::ALL.iter().find(|(n, _)| *n == name).map(|(_, op)| *op) else {
+            problems.add(
+                &key.span(),
+                format!(
+                    "unknown operator `{name}`{}",
+                    hint(closest(name, OPERATORS).as_deref())
+                ),
+            );
+            continue;
+        };
+        let rhs = if matches!(op, Op::In | Op::Nin) {
+            let Some(items) = v.get_ref().as_array() else {
+                problems.add(&v.span(), format!("`{name}` takes an array of values"));
+                continue;
+            };
+            let mut values = Vec::new();
+            for item in items {
+                if let Some(value) = literal(problems, item) {
+                    check_type_of(problems, lhs_ty, &value, &item.span());
+                    values.push(value);
+                }
+            }
+            Rhs::List(values)
+        } else if let Some(text) = v.get_ref().as_str().filter(|s| s.starts_with('$')) {
+            let Some(attr) = session_var(problems, ctx, text, &v.span()) else {
+                continue;
+            };
+            let rhs_ty = ctx.session.get(&attr).copied().flatten();
+            if let (Some(l), Some(r)) = (lhs_ty, rhs_ty) {
+                if l != r {
+                    problems.add(
+                        &v.span(),
+                        format!(
+                            "type mismatch: `{text}` is {}, compared with {}",
+                            r.name(),
+                            l.name()
+                        ),
+                    );
+                }
+            }
+            Rhs::Subject(attr)
+        } else {
+            let Some(value) = literal(problems, v) else {
+                continue;
+            };
+            check_type_of(problems, lhs_ty, &value, &v.span());
+            Rhs::Value(value)
+        };
+        out.push(Condition::Compare {
+            lhs: lhs.clone(),
+            op,
+            rhs,
+            at,
+        });
+    }
+}
+
+fn check_type_of(
+    problems: &mut Problems,
+    ty: Option<ColumnType>,
+    value: &Value,
+    span: &Range<usize>,
+) {
+    if let Some(ty) = ty {
+        if !ty.accepts(value) {
+            problems.add(
+                span,
+                format!("type mismatch: {value} compared with {}", ty.name()),
+            );
+        }
+    }
+}
+
+fn literal(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Option<Value> {
+    match value.get_ref() {
+        DeValue::String(s) => Some(Value::Text(s.to_string())),
+        DeValue::Boolean(b) => Some(Value::Bool(*b)),
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            let digits = digits
+                .trim_start_matches("0x")
+                .trim_start_matches("0o")
+                .trim_start_matches("0b");
+            let parsed = i64::from_str_radix(digits, i.radix()).ok();
+            if parsed.is_none() {
+                problems.add(
+                    &value.span(),
+                    format!("integer `{}` is out of range", i.as_str()),
+                );
+            }
+            parsed.map(Value::Int)
+        }
+        other => {
+            problems.add(
+                &value.span(),
+                format!(
+                    "expected a string, integer or boolean, not a {}",
+                    other.type_str()
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"actions = ["read"]
+[types.player]
+table = "players"
+columns = { id = "int", team_id = "int", name = "text" }
+[types.team]
+table = "teams"
+columns = { id = "int" }
+[roles]
+player = {}
+[[binding]]
+subject = "player"
+role = "player"
+"#;
+
+    /// The first problem of BASE + `extra`, as `file:line:col: message`.
+    fn first_problem(extra: &str) -> String {
+        let source = format!("{BASE}{extra}");
+        match parse("p.toml", &source) {
+            Ok(_) => panic!("expected a problem in:\n{extra}"),
+            Err(err) => err.problems[0].to_string(),
+        }
+    }
+
+    fn policy(condition: &str) -> String {
+        format!(
+            "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\ncondition = {condition}\n"
+        )
+    }
+
+    #[test]
+    fn the_shipped_file_parses() {
+        let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
+        assert_eq!(set.policies.len(), 11);
+        assert!(set.tests.len() >= 20);
+        assert_eq!(set.settings.max_depth, Some(10));
+        assert!(crate::authz::lint(&set).is_empty());
+    }
+
+    #[test]
+    fn each_bad_input_is_located() {
+        let cases = [
+            (
+                "[[policy]\n",
+                "p.toml:13:10: unclosed array table, expected `]`",
+            ),
+            (
+                "colour = 1\n",
+                "p.toml:13:1: in `[[binding]]`: unknown field `colour`",
+            ),
+            (
+                "[[relationship]]\ntype = \"player\"\nname = \"team\"\ntarget = \"team\"\nkind = \"object\"\nmapping = { team = \"id\" }\n",
+                "p.toml:18:11: dangling relationship `player.team`: type `player` has no column `team`",
+            ),
+            (
+                &policy("{ id = { _eqq = 1 } }"),
+                "p.toml:19:22: unknown operator `_eqq`: did you mean `_eq`?",
+            ),
+            (
+                &policy("{ id = { _eq = \"$subject.teamid\" } }"),
+                "p.toml:19:28: unknown session variable `$subject.teamid`: did you mean `$subject.team_id`?",
+            ),
+            (
+                &policy("{ id = { _eq = \"$user.id\" } }"),
+                "p.toml:19:28: unknown session variable `$user.id`: session variables are written `$subject.NAME`",
+            ),
+            (
+                &policy("{ tema = { id = { _eq = 1 } } }"),
+                "p.toml:19:15: type `player` has no column or relationship `tema`",
+            ),
+            (
+                &policy("{ id = { _eq = \"one\" } }"),
+                "p.toml:19:28: type mismatch: \"one\" compared with int",
+            ),
+            (
+                "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"palyer\"]\nactions = [\"read\"]\nresource = \"player\"\n",
+                "p.toml:16:10: unknown role `palyer`: did you mean `player`?",
+            ),
+            (
+                "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\nfeilds = [\"id\"]\n",
+                "p.toml:19:1: in `[[policy]]`: unknown field `feilds`",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (extra, expected) in cases {
+            let got = first_problem(extra);
+            if !got.starts_with(expected) {
+                wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}

@@ -1,0 +1,368 @@
+//! The policy model: a validated [`PolicySet`] as `parse` builds it from `policies.toml`.
+//!
+//! Every node keeps `at`, the byte offset of its source, so later checks (lint, tests) can point
+//! at `policies.toml:LINE:COL`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::entities::{Row, Value};
+
+/// The whole policy file.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    pub settings: Settings,
+    pub actions: Vec<String>,
+    pub types: BTreeMap<String, TypeDef>,
+    pub relationships: Vec<Relationship>,
+    pub roles: BTreeMap<String, RoleDef>,
+    pub bindings: Vec<Binding>,
+    pub policies: Vec<Policy>,
+    pub scopes: Vec<Scope>,
+    pub tests: Vec<TestCase>,
+}
+
+/// `[settings]`: the combining default and the limits the server enforces.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub max_depth: Option<u32>,
+    pub max_complexity: Option<u32>,
+    /// How many steps a transitive relationship is followed (cycles are cut earlier).
+    pub traversal_depth: u32,
+    pub role_limits: BTreeMap<String, Limits>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_depth: None,
+            max_complexity: None,
+            traversal_depth: 32,
+            role_limits: BTreeMap::new(),
+        }
+    }
+}
+
+/// Query limits for one role.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Limits {
+    pub max_depth: Option<u32>,
+    pub max_complexity: Option<u32>,
+}
+
+/// The type of a column, for type checks of conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    Int,
+    Text,
+    Bool,
+}
+
+impl ColumnType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::Int => "int",
+            ColumnType::Text => "text",
+            ColumnType::Bool => "bool",
+        }
+    }
+
+    /// Whether `value` may be compared with a column of this type (null always may).
+    pub fn accepts(self, value: &Value) -> bool {
+        matches!(
+            (self, value),
+            (_, Value::Null)
+                | (ColumnType::Int, Value::Int(_))
+                | (ColumnType::Text, Value::Text(_))
+                | (ColumnType::Bool, Value::Bool(_))
+        )
+    }
+}
+
+/// A resource (or subject) type: a table, or virtual resources declared in the file.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    /// The table holding its rows; `None` for a virtual type such as `forum`.
+    pub table: Option<String>,
+    /// The key column (always `id`).
+    pub key: String,
+    pub columns: BTreeMap<String, ColumnType>,
+    /// The resources of a virtual type.
+    pub resources: Vec<Row>,
+    pub at: usize,
+}
+
+impl TypeDef {
+    /// The type of the key column.
+    pub fn key_type(&self) -> ColumnType {
+        self.columns
+            .get(&self.key)
+            .copied()
+            .unwrap_or(ColumnType::Int)
+    }
+}
+
+/// Object (at most one related row) or array (any number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelKind {
+    Object,
+    Array,
+}
+
+/// `type.name` → rows of `target` whose `target_column` equals this row's `column`.
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub ty: String,
+    pub name: String,
+    pub target: String,
+    pub kind: RelKind,
+    pub column: String,
+    pub target_column: String,
+    pub at: usize,
+}
+
+/// A role and the roles it inherits (whose permissions it gets).
+#[derive(Debug, Clone)]
+pub struct RoleDef {
+    pub name: String,
+    pub inherits: Vec<String>,
+    pub at: usize,
+}
+
+/// Where a binding's role comes from.
+#[derive(Debug, Clone)]
+pub enum RoleSource {
+    Fixed(String),
+    /// A column of the subject's row names the role (staff `role`).
+    Column(String),
+}
+
+/// Gives subjects of kind `subject` (a type, or `anonymous`) a role, when `when` holds.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub subject: String,
+    pub role: RoleSource,
+    pub when: Option<Condition>,
+    pub at: usize,
+}
+
+/// `allow` or `deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// What a read of a field the subject may not see yields (graphql-rule's `readFail`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "yields")]
+pub enum ReadFail {
+    Null,
+    Error { message: String },
+}
+
+/// One `[[policy]]`.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub description: String,
+    pub effect: Effect,
+    pub roles: Vec<String>,
+    /// `*` matches any action.
+    pub actions: Vec<String>,
+    /// A type name or `*`.
+    pub resource: String,
+    pub condition: Option<Condition>,
+    /// Fields granted; `None` grants every column.
+    pub fields: Option<Vec<String>>,
+    pub read_fail: BTreeMap<String, ReadFail>,
+    pub at: usize,
+}
+
+/// A named grant for access tokens: held when `action` on `resource` is allowed.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub name: String,
+    pub description: String,
+    pub action: String,
+    pub resource: String,
+    pub at: usize,
+}
+
+/// One `[[test]]` case.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub user: String,
+    pub action: String,
+    pub resource: String,
+    pub field: Option<String>,
+    pub decision: super::Decision,
+    pub policies: Option<Vec<String>>,
+    pub fields: Option<Vec<String>>,
+    pub at: usize,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Op {
+    #[serde(rename = "_eq")]
+    Eq,
+    #[serde(rename = "_neq")]
+    Neq,
+    #[serde(rename = "_gt")]
+    Gt,
+    #[serde(rename = "_gte")]
+    Gte,
+    #[serde(rename = "_lt")]
+    Lt,
+    #[serde(rename = "_lte")]
+    Lte,
+    #[serde(rename = "_in")]
+    In,
+    #[serde(rename = "_nin")]
+    Nin,
+}
+
+impl Op {
+    pub const ALL: [(&'static str, Op); 8] = [
+        ("_eq", Op::Eq),
+        ("_neq", Op::Neq),
+        ("_gt", Op::Gt),
+        ("_gte", Op::Gte),
+        ("_lt", Op::Lt),
+        ("_lte", Op::Lte),
+        ("_in", Op::In),
+        ("_nin", Op::Nin),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Op::ALL
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("_eq", |(name, _)| name)
+    }
+
+    /// The SQL operator of a scalar comparison.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Neq => "<>",
+            Op::Gt => ">",
+            Op::Gte => ">=",
+            Op::Lt => "<",
+            Op::Lte => "<=",
+            Op::In => "IN",
+            Op::Nin => "NOT IN",
+        }
+    }
+}
+
+/// The left side of a comparison: a column of the current row, or a subject attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lhs {
+    Column(String),
+    Subject(String),
+}
+
+/// The right side of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rhs {
+    Value(Value),
+    /// `$subject.NAME`
+    Subject(String),
+    List(Vec<Value>),
+}
+
+/// A Hasura-style boolean expression over the current row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    And(Vec<Condition>),
+    Or(Vec<Condition>),
+    Not(Box<Condition>),
+    Compare {
+        lhs: Lhs,
+        op: Op,
+        rhs: Rhs,
+        at: usize,
+    },
+    IsNull {
+        lhs: Lhs,
+        is_null: bool,
+        at: usize,
+    },
+    /// Some row related through `rel` satisfies `inner` (Graphcool's `SomeXExists`).
+    Exists {
+        rel: String,
+        inner: Box<Condition>,
+        at: usize,
+    },
+    /// Some row reached through one or more steps of the self-relationship `rel` satisfies
+    /// `inner`. Written `"rel*"`.
+    Transitive {
+        rel: String,
+        inner: Box<Condition>,
+        at: usize,
+    },
+}
+
+impl PolicySet {
+    /// The relationship `name` of type `ty`.
+    pub fn relationship(&self, ty: &str, name: &str) -> Option<&Relationship> {
+        self.relationships
+            .iter()
+            .find(|r| r.ty == ty && r.name == name)
+    }
+
+    /// The roles `role` stands for: itself and everything it inherits, transitively.
+    pub fn role_closure(&self, role: &str) -> Vec<String> {
+        let mut out = vec![role.to_string()];
+        let mut i = 0;
+        while let Some(r) = out.get(i).cloned() {
+            if let Some(def) = self.roles.get(&r) {
+                for parent in &def.inherits {
+                    if !out.contains(parent) {
+                        out.push(parent.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The limits for a subject holding `roles`: the most generous per-role override, else the
+    /// global settings.
+    pub fn limits_for(&self, roles: &[String]) -> Limits {
+        let mut out = Limits {
+            max_depth: self.settings.max_depth,
+            max_complexity: self.settings.max_complexity,
+        };
+        let overrides: Vec<&Limits> = roles
+            .iter()
+            .filter_map(|r| self.settings.role_limits.get(r))
+            .collect();
+        if !overrides.is_empty()
+            && roles
+                .iter()
+                .all(|r| self.settings.role_limits.contains_key(r))
+        {
+            out.max_depth = overrides
+                .iter()
+                .filter_map(|l| l.max_depth)
+                .max()
+                .or(out.max_depth);
+            out.max_complexity = overrides
+                .iter()
+                .filter_map(|l| l.max_complexity)
+                .max()
+                .or(out.max_complexity);
+        }
+        out
+    }
+}

@@ -1,0 +1,134 @@
+//! `[[test]]` cases: each names a user, an action, a resource (and optionally a field) and
+//! asserts the decision, and optionally the deciding policies and the readable fields. The
+//! runner returns a [`TestReport`] (data); the command layer prints it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::entities::{Entities, Subject};
+use super::eval::{Mode, Request, evaluate, resolve_resource};
+use super::policy::{PolicySet, TestCase};
+use super::trace::Response;
+
+/// One case's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    pub passed: bool,
+    pub failures: Vec<String>,
+    /// The decision trace, for failures.
+    pub response: Option<Response>,
+}
+
+/// Every case's result and the counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub results: Vec<TestResult>,
+    pub passed: usize,
+    pub failed: usize,
+}
+
+fn set_of(list: &[String]) -> BTreeSet<&str> {
+    list.iter().map(String::as_str).collect()
+}
+
+/// Runs `cases`. `resolve` turns a user reference into a subject (the command layer looks it up
+/// in the database); its error becomes the case's failure.
+pub fn run(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    cases: &[TestCase],
+    resolve: &dyn Fn(&str) -> Result<Subject, String>,
+) -> TestReport {
+    let mut results = Vec::new();
+    for case in cases {
+        let mut failures = Vec::new();
+        let mut response = None;
+        let outcome = resolve(&case.user).and_then(|subject| {
+            let (resource, _) =
+                resolve_resource(set, entities, &case.resource).map_err(|e| e.to_string())?;
+            evaluate(
+                set,
+                entities,
+                &Request {
+                    subject,
+                    action: case.action.clone(),
+                    resource,
+                    field: case.field.clone(),
+                },
+                Mode::Explain,
+            )
+            .map_err(|e| e.to_string())
+        });
+        match outcome {
+            Err(err) => failures.push(err),
+            Ok(r) => {
+                if r.decision != case.decision {
+                    failures.push(format!("expected {}, got {}", case.decision, r.decision));
+                }
+                if let Some(expected) = &case.policies {
+                    if set_of(expected) != set_of(&r.policies) {
+                        failures.push(format!(
+                            "expected policies [{}], got [{}]",
+                            expected.join(", "),
+                            r.policies.join(", ")
+                        ));
+                    }
+                }
+                if let Some(expected) = &case.fields {
+                    let got = r.field_names();
+                    if set_of(expected) != set_of(&got) {
+                        failures.push(format!(
+                            "expected fields [{}], got [{}]",
+                            expected.join(", "),
+                            got.join(", ")
+                        ));
+                    }
+                }
+                response = Some(r);
+            }
+        }
+        let passed = failures.is_empty();
+        results.push(TestResult {
+            name: case.name.clone(),
+            passed,
+            failures,
+            response: if passed { None } else { response },
+        });
+    }
+    let passed = results.iter().filter(|r| r.passed).count();
+    TestReport {
+        failed: results.len() - passed,
+        passed,
+        results,
+    }
+}
+
+impl fmt::Display for TestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.results {
+            if r.passed {
+                writeln!(f, "test {} ... ok", r.name)?;
+            } else {
+                writeln!(f, "test {} ... FAILED", r.name)?;
+            }
+        }
+        let failed: Vec<&TestResult> = self.results.iter().filter(|r| !r.passed).collect();
+        if !failed.is_empty() {
+            writeln!(f, "\nfailures:")?;
+            for r in failed {
+                writeln!(f, "\n---- {} ----", r.name)?;
+                for failure in &r.failures {
+                    writeln!(f, "{failure}")?;
+                }
+                if let Some(response) = &r.response {
+                    write!(f, "{response}")?;
+                }
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "{} passed, {} failed", self.passed, self.failed)
+    }
+}

@@ -1,0 +1,336 @@
+//! Decisions are data: [`Response`] is what `evaluate` returns, what `explain`, `check` and
+//! `test` render, and what the server will enforce. It derives `Serialize` (the JSON schema of
+//! `authz explain --format json`) and implements `Display` (the human tree).
+//!
+//! # JSON schema (stable; new keys may be added, none renamed or removed)
+//!
+//! ```text
+//! Response {
+//!   decision: "allow" | "deny",
+//!   request: { subject: string, action: string, resource: string, field: string | null },
+//!   subject: { kind: string, id: value | null, attributes: {column: value},
+//!              roles: [{ role: string, via: string }] },
+//!   policies: [string],              // the policies that decided (allows, or the winning denies)
+//!   fields: [{ field: string, granted_by: [string] }],
+//!   denied_fields: [{ field: string, yields: "null" | "error", message?: string }],
+//!   combining: string,               // the combining step, in words
+//!   errors: [{ policy: string, message: string }],
+//!   trace: [{ id, effect: "allow" | "deny", outcome: "not_applicable" | "satisfied"
+//!             | "not_satisfied" | "error", reason: string | null, condition: Node | null,
+//!             micros: number }],
+//!   why_not: [{ policy: string, reasons: [string] }]
+//! }
+//! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
+//!        text: string, result: bool | null, children: [Node], visits: [Visit], note: string | null }
+//! Visit { resource: string, depth: number, values: {column: value}, matched: bool }
+//! ```
+//! A value is JSON null, a boolean, an integer or a string.
+
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+
+use super::entities::{Row, Value};
+use super::policy::{Effect, ReadFail};
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        })
+    }
+}
+
+/// The request, as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestInfo {
+    pub subject: String,
+    pub action: String,
+    pub resource: String,
+    pub field: Option<String>,
+}
+
+/// A role the subject holds, and the binding (or inheritance) that gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleGrant {
+    pub role: String,
+    pub via: String,
+}
+
+/// The subject as the policies saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectInfo {
+    pub kind: String,
+    pub id: Option<Value>,
+    pub attributes: Row,
+    pub roles: Vec<RoleGrant>,
+}
+
+/// A field the subject may read, and the allow policies granting it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldGrant {
+    pub field: String,
+    pub granted_by: Vec<String>,
+}
+
+/// A field the subject may not read, and what reading it yields.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeniedField {
+    pub field: String,
+    #[serde(flatten)]
+    pub read_fail: ReadFail,
+}
+
+/// A policy skipped because the entity source failed while evaluating it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyFailure {
+    pub policy: String,
+    pub message: String,
+}
+
+/// How a policy came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    NotApplicable,
+    Satisfied,
+    NotSatisfied,
+    Error,
+}
+
+/// One policy's evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyTrace {
+    pub id: String,
+    pub effect: Effect,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub condition: Option<Node>,
+    pub micros: f64,
+}
+
+/// The kind of a condition node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    And,
+    Or,
+    Not,
+    Compare,
+    IsNull,
+    Exists,
+    Transitive,
+    True,
+}
+
+/// A condition node with the values it saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub text: String,
+    pub result: Option<bool>,
+    pub children: Vec<Node>,
+    pub visits: Vec<Visit>,
+    pub note: Option<String>,
+}
+
+/// A row a relationship step visited.
+#[derive(Debug, Clone, Serialize)]
+pub struct Visit {
+    pub resource: String,
+    pub depth: u32,
+    pub values: Row,
+    pub matched: bool,
+}
+
+/// A candidate allow policy and why it did not allow.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhyNot {
+    pub policy: String,
+    pub reasons: Vec<String>,
+}
+
+/// The whole decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Response {
+    pub decision: Decision,
+    pub request: RequestInfo,
+    pub subject: SubjectInfo,
+    pub policies: Vec<String>,
+    pub fields: Vec<FieldGrant>,
+    pub denied_fields: Vec<DeniedField>,
+    pub combining: String,
+    pub errors: Vec<PolicyFailure>,
+    pub trace: Vec<PolicyTrace>,
+    pub why_not: Vec<WhyNot>,
+}
+
+impl Response {
+    /// The names of the readable fields.
+    pub fn field_names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.field.clone()).collect()
+    }
+
+    /// Zeroes the timings, for reproducible renderings (snapshots).
+    pub fn clear_timings(&mut self) {
+        for t in &mut self.trace {
+            t.micros = 0.0;
+        }
+    }
+}
+
+fn attributes(row: &Row) -> String {
+    row.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn mark(result: Option<bool>) -> &'static str {
+    match result {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "error",
+    }
+}
+
+fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: bool) {
+    let (branch, next) = if root {
+        ("", prefix.to_string())
+    } else if last {
+        ("└─ ", format!("{prefix}   "))
+    } else {
+        ("├─ ", format!("{prefix}│  "))
+    };
+    let _ = write!(out, "{prefix}{branch}{} → {}", node.text, mark(node.result));
+    if let Some(note) = &node.note {
+        let _ = write!(out, " ({note})");
+    }
+    out.push('\n');
+    let n = node.children.len() + node.visits.len();
+    let mut i = 0;
+    for child in &node.children {
+        i += 1;
+        write_node(out, child, &next, i == n, false);
+    }
+    for visit in &node.visits {
+        i += 1;
+        let b = if i == n { "└─ " } else { "├─ " };
+        let vals = visit
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "{next}{b}→ {} (depth {}{}{vals}) {}",
+            visit.resource,
+            visit.depth,
+            if vals.is_empty() { "" } else { ", " },
+            if visit.matched { "✓" } else { "✗" }
+        );
+    }
+}
+
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.request;
+        let field = r
+            .field
+            .as_ref()
+            .map_or(String::new(), |x| format!(" field {x}"));
+        writeln!(
+            f,
+            "request: {} {} {}{field}",
+            r.subject, r.action, r.resource
+        )?;
+        writeln!(f, "subject: {}", r.subject)?;
+        if !self.subject.attributes.is_empty() {
+            writeln!(f, "  attributes: {}", attributes(&self.subject.attributes))?;
+        }
+        writeln!(f, "  roles:")?;
+        for g in &self.subject.roles {
+            writeln!(f, "    {:<10} {}", g.role, g.via)?;
+        }
+        writeln!(f, "policies:")?;
+        let width = self.trace.iter().map(|t| t.id.len()).max().unwrap_or(0);
+        for t in &self.trace {
+            let effect = match t.effect {
+                Effect::Allow => "allow",
+                Effect::Deny => "deny ",
+            };
+            let outcome = match t.outcome {
+                Outcome::NotApplicable => "not applicable",
+                Outcome::Satisfied => "applies",
+                Outcome::NotSatisfied => "condition false",
+                Outcome::Error => "error, skipped",
+            };
+            let reason = t
+                .reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(": {r}"));
+            let time = if t.outcome == Outcome::NotApplicable {
+                String::new()
+            } else {
+                format!(" ({:.1} µs)", t.micros)
+            };
+            writeln!(f, "  {:<width$}  {effect}  {outcome}{reason}{time}", t.id)?;
+            if let Some(node) = &t.condition {
+                let mut s = String::new();
+                write_node(&mut s, node, "      ", true, true);
+                f.write_str(&s)?;
+            }
+        }
+        for e in &self.errors {
+            writeln!(f, "error in {}: {}", e.policy, e.message)?;
+        }
+        writeln!(f, "combining: {}", self.combining)?;
+        if !self.fields.is_empty() {
+            let fields = self
+                .fields
+                .iter()
+                .map(|g| format!("{} ({})", g.field, g.granted_by.join(", ")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(f, "fields: {fields}")?;
+        }
+        if self.decision == Decision::Allow && !self.denied_fields.is_empty() {
+            let fields = self
+                .denied_fields
+                .iter()
+                .map(|d| match &d.read_fail {
+                    ReadFail::Null => format!("{} (null)", d.field),
+                    ReadFail::Error { message } => format!("{} (error {message:?})", d.field),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(f, "hidden fields: {fields}")?;
+        }
+        let deciding = if self.policies.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", self.policies.join(", "))
+        };
+        writeln!(f, "decision: {}{deciding}", self.decision)?;
+        if !self.why_not.is_empty() {
+            writeln!(f, "why not:")?;
+            for w in &self.why_not {
+                writeln!(f, "  {}:", w.policy)?;
+                for reason in &w.reasons {
+                    writeln!(f, "    {reason}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

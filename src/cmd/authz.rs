@@ -1,0 +1,559 @@
+//! `quidditch authz explain|check|test|lint`: load `policies.toml`, resolve users and resources
+//! in the database through `access`, call the engine, render its `Response`.
+
+use std::fmt;
+use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, SqlEntities};
+use crate::authz::trace::SubjectInfo;
+use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
+use crate::cli::GlobalArgs;
+use crate::db;
+use crate::exit::Exit;
+use crate::output::{Format, emit};
+
+/// Explain, check and test authorization decisions.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
+  quidditch authz explain --user \"Harry Potter\"
+  quidditch authz check --user player:5 --action read --resource game:8
+  quidditch authz test
+  quidditch authz lint --file policies.toml")]
+pub struct AuthzArgs {
+    #[command(subcommand)]
+    pub command: AuthzCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthzCommand {
+    /// Show why a request is allowed or denied (or, without --resource, what a user may access).
+    ///
+    /// The trace lists the subject with its roles and the bindings that gave them, every policy
+    /// (not applicable and why, or its condition as a tree with the values of every operand and
+    /// the rows every relationship step visited), the combining step, the fields granted and by
+    /// whom, the decision, and for a deny each allow policy that could have allowed, with the
+    /// condition that was false. `--format json` gives the same content (schema: the
+    /// `authz::trace` module docs).
+    #[command(
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\""
+    )]
+    Explain(ExplainArgs),
+    /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
+    #[command(
+        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
+    )]
+    Check(CheckArgs),
+    /// Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails.
+    #[command(
+        after_help = "Examples:\n  quidditch authz test\n  quidditch authz test --file tests.toml"
+    )]
+    Test(TestArgs),
+    /// Find unknown names, type mismatches and policies that can never apply; exit 1 if any.
+    #[command(after_help = "Example:\n  quidditch authz lint --file policies.toml")]
+    Lint(LintArgs),
+}
+
+/// Where the policies are read from.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The policy file.
+    #[arg(
+        long,
+        env = "QUIDDITCH_POLICIES",
+        default_value = "policies.toml",
+        value_name = "PATH"
+    )]
+    pub policies: PathBuf,
+}
+
+/// Who asks to do what on which resource.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`.
+    #[arg(long, value_name = "REF")]
+    pub user: String,
+    /// The action, such as `read` or `join`.
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// `TYPE:ID`, such as `game:8` or `forum:Seeker`.
+    #[arg(long, value_name = "TYPE:ID", requires = "action")]
+    pub resource: Option<String>,
+    /// Ask about one field (column) of the resource.
+    #[arg(long, value_name = "FIELD", requires = "resource")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub request: RequestArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`.
+    #[arg(long, value_name = "REF", required_unless_present = "batch")]
+    pub user: Option<String>,
+    /// The action, such as `read` or `join`.
+    #[arg(long, value_name = "ACTION", required_unless_present = "batch")]
+    pub action: Option<String>,
+    /// `TYPE:ID`, such as `game:8`.
+    #[arg(long, value_name = "TYPE:ID", required_unless_present = "batch")]
+    pub resource: Option<String>,
+    /// Ask about one field of the resource.
+    #[arg(long, value_name = "FIELD")]
+    pub field: Option<String>,
+    /// Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write
+    /// one JSON line per request; exit 1 if any line could not be decided.
+    #[arg(long, conflicts_with_all = ["user", "action", "resource", "field"])]
+    pub batch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// A file of `[[test]]` cases (default: the cases in the policy file).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The policy file to lint (default: --policies).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    match &args.command {
+        AuthzCommand::Explain(a) => explain(a, global),
+        AuthzCommand::Check(a) => check(a, global),
+        AuthzCommand::Test(a) => test(a, global),
+        AuthzCommand::Lint(a) => lint(a, global.format),
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("failed to read policy file `{}`", path.display()))
+}
+
+/// Reads and parses a policy file; every problem is one `file:line:col: message` line.
+pub fn load(path: &Path) -> anyhow::Result<PolicySet> {
+    let source = read(path)?;
+    authz::parse(&path.display().to_string(), &source).map_err(|err| anyhow::anyhow!("{err}"))
+}
+
+fn open_db(path: &Path) -> anyhow::Result<Connection> {
+    db::open(path).map_err(|err| match err {
+        db::Error::Missing { .. } => anyhow::anyhow!(
+            "{err} (create it with `quidditch --db {} db seed`)",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
+    })
+}
+
+fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let set = load(&args.policy.policies)?;
+    let conn = open_db(&global.db)?;
+    let r = &args.request;
+    let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
+        let profile = profile(&conn, &set, &r.user, r.action.as_deref())?;
+        emit(&profile, global.format)?;
+        return Ok(Exit::Success);
+    };
+    let response = access::decide(
+        &conn,
+        &set,
+        &r.user,
+        action,
+        resource,
+        r.field.as_deref(),
+        Mode::Explain,
+    )?;
+    emit(&response, global.format)?;
+    Ok(Exit::Success)
+}
+
+/// What `check` prints: the decision, the deciding policies and the readable fields.
+#[derive(Debug, Serialize)]
+struct CheckOutput {
+    decision: Decision,
+    policies: Vec<String>,
+    fields: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl From<&Response> for CheckOutput {
+    fn from(r: &Response) -> Self {
+        CheckOutput {
+            decision: r.decision,
+            policies: r.policies.clone(),
+            fields: r.field_names(),
+            errors: r
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.policy, e.message))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Display for CheckOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.decision)?;
+        if !self.policies.is_empty() {
+            writeln!(f, "policies: {}", self.policies.join(", "))?;
+        }
+        if !self.fields.is_empty() {
+            writeln!(f, "fields: {}", self.fields.join(", "))?;
+        }
+        for e in &self.errors {
+            writeln!(f, "error: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    user: String,
+    action: String,
+    resource: String,
+    field: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum BatchLine {
+    Decided(CheckOutput),
+    Failed { error: String },
+}
+
+fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let set = load(&args.policy.policies)?;
+    let conn = open_db(&global.db)?;
+    if args.batch {
+        return batch(&conn, &set);
+    }
+    let (Some(user), Some(action), Some(resource)) = (&args.user, &args.action, &args.resource)
+    else {
+        anyhow::bail!("`authz check` needs `--user`, `--action` and `--resource`, or `--batch`");
+    };
+    let response = access::decide(
+        &conn,
+        &set,
+        user,
+        action,
+        resource,
+        args.field.as_deref(),
+        Mode::Check,
+    )?;
+    let out = CheckOutput::from(&response);
+    emit(&out, global.format)?;
+    Ok(match out.decision {
+        Decision::Allow => Exit::Success,
+        Decision::Deny => Exit::Denied,
+    })
+}
+
+fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.context("failed to read stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<BatchRequest>(&line) {
+            Err(err) => BatchLine::Failed {
+                error: format!("line {}: {err}", n + 1),
+            },
+            Ok(req) => match access::decide(
+                conn,
+                set,
+                &req.user,
+                &req.action,
+                &req.resource,
+                req.field.as_deref(),
+                Mode::Check,
+            ) {
+                Ok(r) => BatchLine::Decided(CheckOutput::from(&r)),
+                Err(err) => BatchLine::Failed {
+                    error: format!("line {}: {err}", n + 1),
+                },
+            },
+        };
+        failed |= matches!(answer, BatchLine::Failed { .. });
+        serde_json::to_writer(&mut out, &answer)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if failed { Exit::Failure } else { Exit::Success })
+}
+
+fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let set = load(&args.policy.policies)?;
+    let cases = match &args.file {
+        None => set.tests.clone(),
+        Some(path) => {
+            let source = read(path)?;
+            authz::parse_tests(&path.display().to_string(), &source, &set)
+                .map_err(|err| anyhow::anyhow!("{err}"))?
+        }
+    };
+    let conn = open_db(&global.db)?;
+    let entities = SqlEntities::new(&conn, &set);
+    let resolve =
+        |user: &str| access::resolve_subject(&conn, &set, user).map_err(|e| e.to_string());
+    let report = authz::test_file::run(&set, &entities, &cases, &resolve);
+    emit(&report, global.format)?;
+    Ok(if report.failed > 0 {
+        Exit::TestsFailed
+    } else {
+        Exit::Success
+    })
+}
+
+/// What `lint` prints.
+#[derive(Debug, Serialize)]
+struct LintOutput {
+    file: String,
+    problems: Vec<Located>,
+}
+
+impl fmt::Display for LintOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.problems.is_empty() {
+            return writeln!(f, "{}: no problems", self.file);
+        }
+        for p in &self.problems {
+            writeln!(f, "{p}")?;
+        }
+        let n = self.problems.len();
+        writeln!(f, "{n} problem{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+fn lint(args: &LintArgs, format: Format) -> anyhow::Result<Exit> {
+    let path = args.file.as_ref().unwrap_or(&args.policy.policies);
+    let source = read(path)?;
+    let origin = path.display().to_string();
+    let problems = match authz::parse(&origin, &source) {
+        Err(err) => err.problems,
+        Ok(set) => authz::lint(&set)
+            .iter()
+            .map(|p| p.locate(&origin, &source))
+            .collect(),
+    };
+    let out = LintOutput {
+        file: origin,
+        problems,
+    };
+    emit(&out, format)?;
+    Ok(if out.problems.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}
+
+/// What one policy lets the user reach.
+#[derive(Debug, Serialize)]
+struct Through {
+    policy: String,
+    ids: Vec<Value>,
+}
+
+/// What the user may do to one resource type with one action.
+#[derive(Debug, Serialize)]
+struct TypeAccess {
+    #[serde(rename = "type")]
+    ty: String,
+    action: String,
+    ids: Vec<Value>,
+    through: Vec<Through>,
+    /// The SQL `WHERE` the reverse lookup ran (table types only).
+    sql: Option<String>,
+}
+
+/// `authz explain --user REF` without a resource.
+#[derive(Debug, Serialize)]
+struct Profile {
+    subject: String,
+    info: SubjectInfo,
+    scopes: Vec<String>,
+    limits: authz::policy::Limits,
+    access: Vec<TypeAccess>,
+}
+
+const SHOWN: usize = 20;
+
+fn ids_text(ids: &[Value]) -> String {
+    let mut parts: Vec<String> = ids.iter().take(SHOWN).map(Value::as_ref_str).collect();
+    if ids.len() > SHOWN {
+        parts.push(format!("… ({} in all)", ids.len()));
+    }
+    parts.join(", ")
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "subject: {}", self.subject)?;
+        if !self.info.attributes.is_empty() {
+            let attrs: Vec<String> = self
+                .info
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            writeln!(f, "  attributes: {}", attrs.join(" "))?;
+        }
+        writeln!(f, "  roles:")?;
+        for g in &self.info.roles {
+            writeln!(f, "    {:<10} {}", g.role, g.via)?;
+        }
+        let scopes = if self.scopes.is_empty() {
+            "none".to_string()
+        } else {
+            self.scopes.join(", ")
+        };
+        writeln!(f, "  scopes: {scopes}")?;
+        let limit = |l: Option<u32>| l.map_or_else(|| "none".to_string(), |n| n.to_string());
+        writeln!(
+            f,
+            "  query limits: max depth {}, max complexity {}",
+            limit(self.limits.max_depth),
+            limit(self.limits.max_complexity)
+        )?;
+        writeln!(f, "access:")?;
+        for a in &self.access {
+            if a.ids.is_empty() {
+                writeln!(f, "  {} {}: nothing", a.action, a.ty)?;
+                continue;
+            }
+            writeln!(f, "  {} {}: {}", a.action, a.ty, ids_text(&a.ids))?;
+            for t in &a.through {
+                writeln!(f, "    via {}: {}", t.policy, ids_text(&t.ids))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn profile(
+    conn: &Connection,
+    set: &PolicySet,
+    user: &str,
+    only_action: Option<&str>,
+) -> anyhow::Result<Profile> {
+    let subject = access::resolve_subject(conn, set, user)?;
+    let entities = SqlEntities::new(conn, set);
+    let roles = authz::roles(set, &entities, &subject);
+    let role_names: Vec<String> = roles.iter().map(|g| g.role.clone()).collect();
+    let mut out = Vec::new();
+    for action in &set.actions {
+        if only_action.is_some_and(|a| a != action) {
+            continue;
+        }
+        for (ty, def) in &set.types {
+            let residual = authz::residual(set, &entities, &subject, action, ty);
+            if residual.allows.is_empty() {
+                continue;
+            }
+            let mut through = Vec::new();
+            let not_denied = authz::Filter::Not {
+                inner: Box::new(authz::Filter::Or {
+                    parts: residual.denies.iter().map(|(_, f)| f.clone()).collect(),
+                }),
+            };
+            let (ids, sql) = if def.table.is_some() {
+                let filter = access::compile_filter(set, ty, &residual.filter)?;
+                let ids = access::select_ids(conn, set, ty, &filter)?;
+                for (policy, f) in &residual.allows {
+                    let one = authz::Filter::And {
+                        parts: vec![f.clone(), not_denied.clone()],
+                    };
+                    let filter = access::compile_filter(set, ty, &one)?;
+                    through.push(Through {
+                        policy: policy.clone(),
+                        ids: access::select_ids(conn, set, ty, &filter)?,
+                    });
+                }
+                (ids, Some(filter.sql))
+            } else {
+                // Virtual resources: few, declared in the file; ask the evaluator for each.
+                let mut ids = Vec::new();
+                for resource in &def.resources {
+                    let Some(id) = resource.get("id") else {
+                        continue;
+                    };
+                    let r = authz::evaluate(
+                        set,
+                        &entities,
+                        &authz::Request {
+                            subject: subject.clone(),
+                            action: action.clone(),
+                            resource: authz::ResourceRef {
+                                ty: ty.clone(),
+                                id: id.clone(),
+                            },
+                            field: None,
+                        },
+                        Mode::Check,
+                    )?;
+                    if r.decision == Decision::Allow {
+                        ids.push(id.clone());
+                        for p in r.policies {
+                            match through.iter_mut().find(|t: &&mut Through| t.policy == p) {
+                                Some(t) => t.ids.push(id.clone()),
+                                None => through.push(Through {
+                                    policy: p,
+                                    ids: vec![id.clone()],
+                                }),
+                            }
+                        }
+                    }
+                }
+                (ids, None)
+            };
+            through.retain(|t| !t.ids.is_empty());
+            out.push(TypeAccess {
+                ty: ty.clone(),
+                action: action.clone(),
+                ids,
+                through,
+                sql,
+            });
+        }
+    }
+    Ok(Profile {
+        subject: subject.label(),
+        scopes: authz::scopes(set, &entities, &subject),
+        limits: set.limits_for(&role_names),
+        info: SubjectInfo {
+            kind: subject.kind.clone(),
+            id: subject.id.clone(),
+            attributes: subject.attributes.clone(),
+            roles,
+        },
+        access: out,
+    })
+}
