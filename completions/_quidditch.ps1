@@ -136,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -198,11 +199,29 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'quidditch;authz;token' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, '`"Harry Potter"`, `player:1` or `staff:2`')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the token is valid: `90s`, `15m`, `1h`, `7d`')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The HS256 signing secret')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The `iss` claim')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The `aud` claim')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'quidditch;authz;help' {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -216,6 +235,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;authz;help;lint' {
+            break
+        }
+        'quidditch;authz;help;token' {
             break
         }
         'quidditch;authz;help;help' {
@@ -263,6 +285,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             break
         }
         'quidditch;help;authz;explain' {
@@ -275,6 +298,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz;lint' {
+            break
+        }
+        'quidditch;help;authz;token' {
             break
         }
         'quidditch;help;completions' {

@@ -43,6 +43,9 @@ _quidditch() {
             quidditch__subcmd__authz,test)
                 cmd="quidditch__subcmd__authz__subcmd__test"
                 ;;
+            quidditch__subcmd__authz,token)
+                cmd="quidditch__subcmd__authz__subcmd__token"
+                ;;
             quidditch__subcmd__authz__subcmd__help,check)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__check"
                 ;;
@@ -57,6 +60,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,test)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__test"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,token)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__token"
                 ;;
             quidditch__subcmd__db,help)
                 cmd="quidditch__subcmd__db__subcmd__help"
@@ -112,6 +118,9 @@ _quidditch() {
             quidditch__subcmd__help__subcmd__authz,test)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__test"
                 ;;
+            quidditch__subcmd__help__subcmd__authz,token)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__token"
+                ;;
             quidditch__subcmd__help__subcmd__db,init)
                 cmd="quidditch__subcmd__help__subcmd__db__subcmd__init"
                 ;;
@@ -153,7 +162,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test lint help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test lint token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,7 +268,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test lint help"
+            opts="explain check test lint token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +351,20 @@ _quidditch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         quidditch__subcmd__authz__subcmd__lint)
             opts="-v -h -V --policies --file --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -384,6 +407,52 @@ _quidditch() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__token)
+            opts="-v -h -V --policies --user --ttl --secret --issuer --audience --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,7 +714,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test lint"
+            opts="explain check test lint token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,6 +770,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -121,6 +121,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+            cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;explain'= {
@@ -178,11 +179,28 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'quidditch;authz;token'= {
+            cand --policies 'The policy file'
+            cand --user '`"Harry Potter"`, `player:1` or `staff:2`'
+            cand --ttl 'How long the token is valid: `90s`, `15m`, `1h`, `7d`'
+            cand --secret 'The HS256 signing secret'
+            cand --issuer 'The `iss` claim'
+            cand --audience 'The `aud` claim'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'quidditch;authz;help'= {
             cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+            cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;help;explain'= {
@@ -192,6 +210,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;help;test'= {
         }
         &'quidditch;authz;help;lint'= {
+        }
+        &'quidditch;authz;help;token'= {
         }
         &'quidditch;authz;help;help'= {
         }
@@ -230,6 +250,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+            cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
         }
         &'quidditch;help;authz;explain'= {
         }
@@ -238,6 +259,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;test'= {
         }
         &'quidditch;help;authz;lint'= {
+        }
+        &'quidditch;help;authz;token'= {
         }
         &'quidditch;help;completions'= {
         }

@@ -79,17 +79,18 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -l db -d 'The SQLite database file' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l policies -d 'The policy file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l user -d '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l action -d 'The action, such as `read` or `join`' -r
@@ -129,10 +130,23 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l user -d '`"Harry Potter"`, `player:1` or `staff:2`' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l ttl -d 'How long the token is valid: `90s`, `15m`, `1h`, `7d`' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l secret -d 'The HS256 signing secret' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l issuer -d 'The `iss` claim' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l audience -d 'The `aud` claim' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
@@ -152,3 +166,4 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_see
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'

@@ -58,6 +58,46 @@ pub enum AuthzCommand {
     /// Find unknown names, type mismatches and policies that can never apply; exit 1 if any.
     #[command(after_help = "Example:\n  quidditch authz lint --file policies.toml")]
     Lint(LintArgs),
+    /// Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them.
+    ///
+    /// The token's `sub` is `player:ID` or `staff:ID`, and its `scope` lists every scope of the
+    /// policy file whose check allows the user, as the tutorial's Auth0 rule pushes `seeker_chat`
+    /// into a Seeker's token. Signed with `QUIDDITCH_JWT_SECRET`; `quidditch serve` started with
+    /// the same secret accepts it as `Authorization: Bearer <token>`.
+    #[command(
+        after_help = "Examples:\n  export QUIDDITCH_JWT_SECRET=$(head -c 32 /dev/urandom | base64)\n  quidditch authz token --user \"Harry Potter\" --ttl 1h\n  quidditch --format json authz token --user player:3"
+    )]
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// `"Harry Potter"`, `player:1` or `staff:2`.
+    #[arg(long, value_name = "REF")]
+    pub user: String,
+    /// How long the token is valid: `90s`, `15m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+    pub ttl: std::time::Duration,
+    /// The HS256 signing secret.
+    #[arg(
+        long,
+        env = "QUIDDITCH_JWT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub secret: Option<String>,
+    /// The `iss` claim.
+    #[arg(long, env = "QUIDDITCH_JWT_ISSUER", value_name = "ISS")]
+    pub issuer: Option<String>,
+    /// The `aud` claim.
+    #[arg(long, env = "QUIDDITCH_JWT_AUDIENCE", value_name = "AUD")]
+    pub audience: Option<String>,
+}
+
+fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
+    crate::identity::parse_ttl(text)
 }
 
 /// Where the policies are read from.
@@ -144,7 +184,52 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Check(a) => check(a, global),
         AuthzCommand::Test(a) => test(a, global),
         AuthzCommand::Lint(a) => lint(a, global.format),
+        AuthzCommand::Token(a) => token(a, global),
     }
+}
+
+/// What `authz token` prints: the token alone for people (so `$(quidditch authz token …)`
+/// works), the token with its claims as JSON.
+#[derive(Debug, Serialize)]
+struct TokenOutput {
+    token: String,
+    claims: crate::identity::Claims,
+}
+
+impl fmt::Display for TokenOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.token)
+    }
+}
+
+fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let Some(secret) = args.secret.as_deref().filter(|s| !s.is_empty()) else {
+        anyhow::bail!(
+            "no signing secret: set `QUIDDITCH_JWT_SECRET` (the same one `quidditch serve` uses) or pass `--secret`"
+        );
+    };
+    let set = load(&args.policy.policies)?;
+    let conn = open_db(&global.db)?;
+    let subject = access::resolve_subject(&conn, &set, &args.user)?;
+    let Some(id) = &subject.id else {
+        anyhow::bail!(
+            "`{}` needs no token: a request without credentials is anonymous",
+            args.user
+        );
+    };
+    let sub = format!("{}:{}", subject.kind, id.as_ref_str());
+    let entities = SqlEntities::new(&conn, &set);
+    let scopes = authz::scopes(&set, &entities, &subject);
+    let (token, claims) = crate::identity::mint_hs256(
+        secret.as_bytes(),
+        &sub,
+        &scopes,
+        args.ttl,
+        args.issuer.as_deref(),
+        args.audience.as_deref(),
+    )?;
+    emit(&TokenOutput { token, claims }, global.format)?;
+    Ok(Exit::Success)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
