@@ -23,7 +23,7 @@ pub mod trace;
 pub use entities::{Entities, MemoryEntities, ResourceRef, Row, Subject, Value};
 pub use error::{EntityError, EvalError, Located, PolicyError};
 pub use eval::{
-    Filter, Mode, Request, Residual, Step, evaluate, residual, resolve_resource, roles,
+    Filter, Mode, Request, Residual, Step, evaluate, read_fail, residual, resolve_resource, roles,
 };
 pub use lint::lint;
 pub use parse::{parse, parse_tests};

@@ -939,6 +939,52 @@ pub struct Residual {
     pub denies: Vec<(String, Filter)>,
 }
 
+impl Residual {
+    /// The filter of the rows whose `field` may be read: some allow that grants the field
+    /// applies, and no deny does. The rows a subject sees with `field` withheld are
+    /// `filter AND NOT for_field(field)`.
+    pub fn for_field(&self, set: &PolicySet, field: &str) -> Filter {
+        let grants = |id: &str| {
+            set.policies.iter().find(|p| p.id == id).is_some_and(|p| {
+                p.fields
+                    .as_ref()
+                    .is_none_or(|f| f.iter().any(|c| c == field))
+            })
+        };
+        Filter::and(vec![
+            Filter::or(
+                self.allows
+                    .iter()
+                    .filter(|(id, _)| grants(id))
+                    .map(|(_, f)| f.clone())
+                    .collect(),
+            ),
+            Filter::not(Filter::or(
+                self.denies.iter().map(|(_, f)| f.clone()).collect(),
+            )),
+        ])
+    }
+}
+
+/// What reading `field` of a `ty` row yields when it is withheld from `subject`: the first
+/// `read_fail` for the field among the policies that target the subject's roles, `action` and
+/// `ty`, else `null`.
+pub fn read_fail(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    subject: &Subject,
+    action: &str,
+    ty: &str,
+    field: &str,
+) -> ReadFail {
+    let granted = roles(set, entities, subject);
+    set.policies
+        .iter()
+        .filter(|p| target(p, &granted, action, ty).is_ok())
+        .find_map(|p| p.read_fail.get(field).cloned())
+        .unwrap_or(ReadFail::Null)
+}
+
 /// The residual filter for `subject` doing `action` on rows of `ty`.
 pub fn residual(
     set: &PolicySet,
@@ -1145,6 +1191,47 @@ mod tests {
             );
         }
         e
+    }
+
+    #[test]
+    fn field_residuals_keep_only_the_allows_that_grant_the_field() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let anonymous = Subject::anonymous();
+        let rows = residual(&set, &e, &anonymous, "read", "player");
+        assert_eq!(rows.filter, Filter::TRUE, "the roster is public");
+        assert_eq!(rows.for_field(&set, "name"), Filter::TRUE);
+        assert_eq!(
+            rows.for_field(&set, "year"),
+            Filter::FALSE,
+            "no year for anonymous"
+        );
+        assert_eq!(
+            read_fail(&set, &e, &anonymous, "read", "player", "year"),
+            ReadFail::Error {
+                message: "You are not authorized to see this.".into()
+            }
+        );
+        // Harry: year of himself and his teammates only, through own-profile and teammates-see-year.
+        let harry = player(&e, 1);
+        let year = residual(&set, &e, &harry, "read", "player").for_field(&set, "year");
+        let Filter::Or { parts } = &year else {
+            panic!("expected an _or of two grants, got {year:?}");
+        };
+        assert_eq!(parts.len(), 2);
+        // A deny withholds the field wherever it applies.
+        let hooch = Subject::from_row(
+            "staff",
+            row(&[
+                ("id", 1.into()),
+                ("name", "Madam Hooch".into()),
+                ("role", "admin".into()),
+            ]),
+        );
+        assert_eq!(
+            residual(&set, &e, &hooch, "read", "game").for_field(&set, "level"),
+            Filter::TRUE
+        );
     }
 
     fn player(e: &MemoryEntities, id: i64) -> Subject {
