@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod db;
 pub mod exit;
+pub mod graphql;
 pub mod output;
 
 use std::io;

@@ -1,0 +1,212 @@
+//! The league's GraphQL API: a drop-in replacement for the tutorial's Flask + graphene server.
+//!
+//! No HTTP and no printing here: [`Api`] executes a request (or a raw JSON request body, the same
+//! bytes a client POSTs) and returns data. `server` wires it to axum; `cmd::query` runs it
+//! in-process. Rows are read through [`crate::db::store`], always with the viewer's row filters.
+//!
+//! Extension points for enforcement: every request carries a [`Viewer`] (who asks, and the SQL
+//! row filter for each table); [`Api::execute`] takes it, and every read applies its filters.
+
+pub mod loaders;
+pub mod relay;
+pub mod schema;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Variables};
+use serde_json::{Value, json};
+
+use crate::db::{self, store::SqlFilter, store::Store};
+use loaders::Loaders;
+pub use schema::{QuidditchSchema, build, sdl};
+
+/// What can go wrong resolving a field.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("database read failed: {message}")]
+    Database { message: String },
+    #[error("database worker stopped: {message}")]
+    Worker { message: String },
+    #[error("request context is missing: {message}")]
+    Context { message: String },
+    #[error("{0}")]
+    Shared(Arc<Error>),
+}
+
+impl Error {
+    fn context(err: async_graphql::Error) -> Self {
+        Error::Context {
+            message: err.message,
+        }
+    }
+
+    fn shared(err: Arc<Error>) -> Self {
+        Error::Shared(err)
+    }
+}
+
+impl From<db::Error> for Error {
+    fn from(err: db::Error) -> Self {
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Database { message }
+    }
+}
+
+/// The graphql layer's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who sends a request. Enforcement will authenticate it; until then everyone is the admin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Principal {
+    /// Sees every row.
+    #[default]
+    Admin,
+    /// A named subject (a player or staff account), as a policy names it.
+    Subject { id: String },
+}
+
+/// The extra SQL row filter for each table; `None` reads every row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowFilters {
+    pub teams: Option<SqlFilter>,
+    pub players: Option<SqlFilter>,
+    pub games: Option<SqlFilter>,
+}
+
+/// The request's viewer, in every resolver's context data.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub principal: Principal,
+    pub filters: Arc<RowFilters>,
+}
+
+impl Viewer {
+    /// The admin: no filters.
+    pub fn admin() -> Self {
+        Viewer::default()
+    }
+
+    /// The viewer of the request a resolver runs in.
+    pub fn of<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
+        ctx.data::<Viewer>().map_err(Error::context)
+    }
+}
+
+/// Runs `f` on a blocking thread with the store: SQLite calls are synchronous.
+pub(crate) async fn blocking<T, F>(store: &Store, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|err| Error::Worker {
+            message: err.to_string(),
+        })?
+        .map_err(Error::from)
+}
+
+/// The outcome of a raw request body: a GraphQL response, or a rejection of the request itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// True when nothing was executed: the body, the document or its variables are invalid.
+    /// The body then holds only `errors` (the server answers HTTP 400, as the tutorial's does).
+    pub rejected: bool,
+    /// The JSON response: `{"data": …, "errors": [...]}` or `{"errors": [...]}`.
+    pub body: Value,
+}
+
+impl Outcome {
+    fn reject(message: &str) -> Self {
+        Outcome {
+            rejected: true,
+            body: json!({ "errors": [{ "message": message }] }),
+        }
+    }
+}
+
+/// The schema and the store it reads: what `serve` and `query` share.
+#[derive(Clone)]
+pub struct Api {
+    schema: QuidditchSchema,
+    store: Store,
+}
+
+impl Api {
+    pub fn new(store: Store) -> Self {
+        Api {
+            schema: build(store.clone()),
+            store,
+        }
+    }
+
+    pub fn schema(&self) -> &QuidditchSchema {
+        &self.schema
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Executes one request as `viewer`, with fresh loaders that apply the viewer's filters.
+    pub async fn execute(
+        &self,
+        request: async_graphql::Request,
+        viewer: Viewer,
+    ) -> async_graphql::Response {
+        let loaders = Loaders::new(&self.store, &viewer.filters);
+        self.schema
+            .execute(request.data(viewer).data(loaders))
+            .await
+    }
+
+    /// Executes a request body as the tutorial's server reads it: a JSON object with `query`,
+    /// optional `variables` (an object, or a string of JSON) and `operationName`.
+    pub async fn execute_json(&self, body: &[u8], viewer: Viewer) -> Outcome {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return Outcome::reject("POST body sent invalid JSON.");
+        };
+        let query = match value.get("query") {
+            Some(Value::String(query)) if !query.is_empty() => query.clone(),
+            _ => return Outcome::reject("Must provide query string."),
+        };
+        let variables = match value.get("variables") {
+            None | Some(Value::Null) => Value::Null,
+            Some(Value::String(text)) if text.is_empty() => Value::Null,
+            Some(Value::String(text)) => match serde_json::from_str(text) {
+                Ok(vars) => vars,
+                Err(_) => return Outcome::reject("Variables are invalid JSON."),
+            },
+            Some(vars) => vars.clone(),
+        };
+        let mut request =
+            async_graphql::Request::new(query).variables(Variables::from_json(variables));
+        if let Some(Value::String(name)) = value.get("operationName") {
+            request = request.operation_name(name.clone());
+        }
+        let response = self.execute(request, viewer).await;
+        // Parsing and validation errors stop a request before execution, leaving no data: the
+        // tutorial's server answers those with only `errors`. Every root field is nullable, so
+        // an executed request always has data.
+        let rejected = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+        let body = match serde_json::to_value(&response) {
+            Ok(Value::Object(mut map)) => {
+                if rejected {
+                    map.remove("data");
+                }
+                Value::Object(map)
+            }
+            Ok(other) => other,
+            Err(err) => json!({ "errors": [{ "message": err.to_string() }] }),
+        };
+        Outcome { rejected, body }
+    }
+}
