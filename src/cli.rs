@@ -17,7 +17,9 @@ Exit codes:
 Examples:
   quidditch db seed                 create ./quidditch.db and load seeder.toml
   quidditch db status               path, schema version and row counts
-  quidditch --format json db status the same, as JSON";
+  quidditch --format json db status the same, as JSON
+  quidditch query get-game 8        a game, in-process over the database
+  quidditch serve                   the GraphQL API on http://127.0.0.1:5000/graphql";
 
 /// Admin tool for a GraphQL-backed quidditch league.
 ///
@@ -59,6 +61,12 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Create, migrate, seed, inspect and reset the league database.
     Db(cmd::db::DbArgs),
+    /// Run the tutorial's GraphQL queries, in-process or against a server.
+    Query(cmd::query::QueryArgs),
+    /// Serve the GraphQL API over HTTP.
+    Serve(cmd::serve::ServeArgs),
+    /// Print the GraphQL schema, or pull a server's.
+    Schema(cmd::schema::SchemaArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }

@@ -2,6 +2,9 @@
 
 pub mod completions;
 pub mod db;
+pub mod query;
+pub mod schema;
+pub mod serve;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
@@ -11,6 +14,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let global = &cli.global;
     match &cli.command {
         Command::Db(args) => db::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Serve(args) => serve::run(args, global),
+        Command::Schema(args) => schema::run(args, global),
         Command::Completions(args) => completions::run(args),
     }
 }

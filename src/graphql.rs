@@ -7,6 +7,7 @@
 //! Extension points for enforcement: every request carries a [`Viewer`] (who asks, and the SQL
 //! row filter for each table); [`Api::execute`] takes it, and every read applies its filters.
 
+pub mod introspection;
 pub mod loaders;
 pub mod relay;
 pub mod schema;
@@ -32,6 +33,8 @@ pub enum Error {
     Context { message: String },
     #[error("{0}")]
     Shared(Arc<Error>),
+    #[error("unexpected introspection answer: {message}")]
+    Introspection { message: String },
 }
 
 impl Error {

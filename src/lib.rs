@@ -10,6 +10,7 @@ pub mod db;
 pub mod exit;
 pub mod graphql;
 pub mod output;
+pub mod server;
 
 use std::io;
 
