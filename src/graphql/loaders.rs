@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
+use super::batch::Queue;
 use super::{Error, RowFilters, blocking};
 use crate::db::model::{Game, Player, Team};
 use crate::db::store::{Store, TeamSlice};
@@ -139,35 +140,51 @@ pub struct Loaders {
 
 impl Loaders {
     /// Fresh loaders over `store` that apply `filters`.
-    pub fn new(store: &Store, filters: &Arc<RowFilters>) -> Self {
+    pub fn new(store: &Store, filters: &Arc<RowFilters>, queue: &Queue) -> Self {
         fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
             inner: T,
+            queue: &Queue,
         ) -> DataLoader<T> {
-            // INVARIANT: the batch is sent when the resolving task yields, so all siblings of
-            // one list have queued their keys by then; no timer adds latency to every request.
-            DataLoader::new(inner, tokio::spawn).delay(std::time::Duration::ZERO)
+            // INVARIANT: batch tasks only start once the request is idle (see `batch`), so every
+            // key is queued by then and no timer needs to add latency to each request.
+            DataLoader::new(inner, queue.spawner()).delay(std::time::Duration::ZERO)
         }
         Loaders {
-            teams: loader(TeamLoader {
-                store: store.clone(),
-                filters: Arc::clone(filters),
-            }),
-            games: loader(GameLoader {
-                store: store.clone(),
-                filters: Arc::clone(filters),
-            }),
-            players: loader(PlayerLoader {
-                store: store.clone(),
-                filters: Arc::clone(filters),
-            }),
-            team_sizes: loader(TeamSizeLoader {
-                store: store.clone(),
-                filters: Arc::clone(filters),
-            }),
-            team_players: loader(TeamPlayersLoader {
-                store: store.clone(),
-                filters: Arc::clone(filters),
-            }),
+            teams: loader(
+                TeamLoader {
+                    store: store.clone(),
+                    filters: Arc::clone(filters),
+                },
+                queue,
+            ),
+            games: loader(
+                GameLoader {
+                    store: store.clone(),
+                    filters: Arc::clone(filters),
+                },
+                queue,
+            ),
+            players: loader(
+                PlayerLoader {
+                    store: store.clone(),
+                    filters: Arc::clone(filters),
+                },
+                queue,
+            ),
+            team_sizes: loader(
+                TeamSizeLoader {
+                    store: store.clone(),
+                    filters: Arc::clone(filters),
+                },
+                queue,
+            ),
+            team_players: loader(
+                TeamPlayersLoader {
+                    store: store.clone(),
+                    filters: Arc::clone(filters),
+                },
+                queue,
+            ),
         }
     }
 }

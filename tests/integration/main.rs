@@ -18,3 +18,9 @@ mod harness;
 mod db;
 // `completions`, `--help`, exit codes and the CLI definition itself.
 mod cli;
+// `query …`: tutorial queries in-process and over HTTP, relay ids and paging, batching.
+mod query;
+// `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.
+mod serve;
+// `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
+mod schema;
