@@ -103,7 +103,27 @@ impl Viewer {
     }
 }
 
-/// Runs `f` on a blocking thread with the store: SQLite calls are synchronous.
+/// Reads of at most this many rows run inline on the async worker.
+const INLINE_ROWS: usize = 64;
+
+/// Runs a read of about `rows` rows: inline when it is short, otherwise like [`blocking`].
+///
+/// A point read by primary key takes microseconds, less than the hand-off to the blocking pool
+/// and back; making every `getGame` pay for two hand-offs would halve the server's throughput.
+pub(crate) async fn read<T, F>(store: &Store, rows: usize, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
+{
+    if rows <= INLINE_ROWS {
+        f(store).map_err(Error::from)
+    } else {
+        blocking(store, f).await
+    }
+}
+
+/// Runs `f` on a blocking thread with the store: SQLite calls are synchronous, and a long read
+/// must not stall the async workers.
 pub(crate) async fn blocking<T, F>(store: &Store, f: F) -> Result<T>
 where
     T: Send + 'static,
@@ -119,21 +139,57 @@ where
 }
 
 /// The outcome of a raw request body: a GraphQL response, or a rejection of the request itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Outcome {
     /// True when nothing was executed: the body, the document or its variables are invalid.
-    /// The body then holds only `errors` (the server answers HTTP 400, as the tutorial's does).
+    /// The answer then holds only `errors` (the server answers HTTP 400, as the tutorial's does).
     pub rejected: bool,
-    /// The JSON response: `{"data": …, "errors": [...]}` or `{"errors": [...]}`.
-    pub body: Value,
+    response: async_graphql::Response,
+}
+
+/// What goes on the wire: the whole response, or only its errors.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Wire<'a> {
+    Response(&'a async_graphql::Response),
+    ErrorsOnly {
+        errors: &'a [async_graphql::ServerError],
+    },
 }
 
 impl Outcome {
     fn reject(message: &str) -> Self {
         Outcome {
             rejected: true,
-            body: json!({ "errors": [{ "message": message }] }),
+            response: async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                message, None,
+            )]),
         }
+    }
+
+    fn wire(&self) -> Wire<'_> {
+        if self.rejected {
+            Wire::ErrorsOnly {
+                errors: &self.response.errors,
+            }
+        } else {
+            Wire::Response(&self.response)
+        }
+    }
+
+    /// The answer as JSON: `{"data": …, "errors": [...]}` or `{"errors": [...]}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self.wire())
+            .unwrap_or_else(|err| json!({ "errors": [{ "message": err.to_string() }] }))
+    }
+
+    /// The answer as the bytes of a JSON document (what `to_json` holds, without the detour).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.wire()).unwrap_or_else(|err| {
+            json!({ "errors": [{ "message": err.to_string() }] })
+                .to_string()
+                .into_bytes()
+        })
     }
 }
 
@@ -218,17 +274,7 @@ impl Api {
         // tutorial's server answers those with only `errors`. Every root field is nullable, so
         // an executed request always has data.
         let rejected = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-        let body = match serde_json::to_value(&response) {
-            Ok(Value::Object(mut map)) => {
-                if rejected {
-                    map.remove("data");
-                }
-                Value::Object(map)
-            }
-            Ok(other) => other,
-            Err(err) => json!({ "errors": [{ "message": err.to_string() }] }),
-        };
-        Outcome { rejected, body }
+        Outcome { rejected, response }
     }
 }
 

@@ -78,7 +78,7 @@ async fn graphql(State(api): State<Api>, body: Bytes) -> Response {
     } else {
         StatusCode::OK
     };
-    let bytes = serde_json::to_vec(&outcome.body).unwrap_or_default();
+    let bytes = outcome.to_bytes();
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 

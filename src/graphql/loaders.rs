@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::batch::Queue;
-use super::{Error, RowFilters, blocking};
+use super::{Error, RowFilters, read};
 use crate::db::model::{Game, Player, Team};
 use crate::db::store::{Store, TeamSlice};
 
@@ -27,7 +27,7 @@ impl Loader<i64> for TeamLoader {
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Team>, Self::Error> {
         let ids = keys.to_vec();
         let filters = Arc::clone(&self.filters);
-        let rows = blocking(&self.store, move |s| {
+        let rows = read(&self.store, keys.len(), move |s| {
             s.teams_by_ids(&ids, filters.teams.as_ref())
         })
         .await?;
@@ -48,7 +48,7 @@ impl Loader<i64> for GameLoader {
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Game>, Self::Error> {
         let ids = keys.to_vec();
         let filters = Arc::clone(&self.filters);
-        let rows = blocking(&self.store, move |s| {
+        let rows = read(&self.store, keys.len(), move |s| {
             s.games_by_ids(&ids, filters.games.as_ref())
         })
         .await?;
@@ -69,7 +69,7 @@ impl Loader<i64> for PlayerLoader {
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Player>, Self::Error> {
         let ids = keys.to_vec();
         let filters = Arc::clone(&self.filters);
-        let rows = blocking(&self.store, move |s| {
+        let rows = read(&self.store, keys.len(), move |s| {
             s.players_by_ids(&ids, filters.players.as_ref())
         })
         .await?;
@@ -90,7 +90,7 @@ impl Loader<i64> for TeamSizeLoader {
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
         let ids = keys.to_vec();
         let filters = Arc::clone(&self.filters);
-        let counts = blocking(&self.store, move |s| {
+        let counts = read(&self.store, keys.len(), move |s| {
             s.count_players_of_teams(&ids, filters.players.as_ref())
         })
         .await?;
@@ -116,7 +116,11 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
     ) -> Result<HashMap<TeamSlice, Vec<Player>>, Self::Error> {
         let slices = keys.to_vec();
         let filters = Arc::clone(&self.filters);
-        let rows = blocking(&self.store, move |s| {
+        let wanted = keys
+            .iter()
+            .map(|k| usize::try_from(k.end - k.start).unwrap_or(usize::MAX))
+            .fold(0, usize::saturating_add);
+        let rows = read(&self.store, wanted, move |s| {
             s.players_of_teams(&slices, filters.players.as_ref())
         })
         .await?;

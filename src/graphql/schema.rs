@@ -7,7 +7,7 @@ use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
     TeamObjectConnection, page_args,
 };
-use super::{Error, Result, Viewer, blocking, loaders::Loaders};
+use super::{Error, Result, Viewer, blocking, loaders::Loaders, read};
 use crate::db::store::{Page, Store};
 
 /// The schema `quidditch serve` and `quidditch query` execute.
@@ -137,7 +137,7 @@ impl Query {
         let Some(name) = name else { return Ok(None) };
         let filter = Viewer::of(ctx)?.filters.players.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
-        let player = blocking(store, move |s| s.player_by_name(&name, filter.as_ref())).await?;
+        let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
         Ok(player.map(PlayerObject))
     }
 
@@ -146,7 +146,7 @@ impl Query {
         let Some(id) = id else { return Ok(None) };
         let filter = Viewer::of(ctx)?.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
-        let games = blocking(store, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
+        let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
         Ok(games.into_iter().next().map(GameObject))
     }
 

@@ -49,7 +49,7 @@ impl Transport {
         match self {
             Transport::Embedded { api } => {
                 let bytes = serde_json::to_vec(body).context("failed to encode the request")?;
-                Ok(api.execute_json(&bytes, Viewer::admin()).await.body)
+                Ok(api.execute_json(&bytes, Viewer::admin()).await.to_json())
             }
             Transport::Http { client, endpoint } => {
                 let response = match client.post(endpoint).json(body).send().await {
