@@ -90,7 +90,7 @@ run allPlayers '{"query":"{ allPlayers { edges { node { name position teamName {
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server_pid/status")"
 
 echo "== hyperfine: quidditch query get-game 8 (in-process)"
-hyperfine --warmup 5 --runs 50 --style none --export-json "$work/hf.json" \
+hyperfine -N --warmup 5 --runs 50 --style none --export-json "$work/hf.json" \
   "$bin --db $db query get-game 8" >/dev/null
 python3 - "$work/hf.json" <<'EOF'
 import json, sys

@@ -77,7 +77,7 @@ const GAME_COLUMNS: &str = "id, level, child_id, winner_id, loser_id";
 impl Store {
     /// Opens the database at `path` (it must exist and hold the league's tables).
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = open(path)?;
+        let conn = connect(path)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -106,7 +106,7 @@ impl Store {
             .pop();
         let conn = match pooled {
             Some(conn) => conn,
-            None => open(&self.inner.path)?,
+            None => connect(&self.inner.path)?,
         };
         let result = f(&conn);
         let mut pool = self
@@ -327,6 +327,14 @@ impl Store {
         let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id");
         self.rows(&sql, &params, map)
     }
+}
+
+/// A pooled connection: every statement of this module stays prepared (each filter variant adds
+/// its own, hence more room than rusqlite's default of 16).
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = open(path)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
 }
 
 /// ` WHERE condition AND (filter)`, or less, with the parameters in placeholder order.
