@@ -214,11 +214,8 @@ impl Store {
         team_ids: &[i64],
         filter: Option<&SqlFilter>,
     ) -> Result<Vec<(i64, i64)>> {
-        let (clause, params) = where_clause(
-            "team_id IN (SELECT value FROM json_each(?))",
-            vec![json_array(team_ids)],
-            filter,
-        );
+        let (condition, params) = in_list("team_id", team_ids);
+        let (clause, params) = where_clause(&condition, params, filter);
         let sql = format!("SELECT team_id, count(*) FROM players{clause} GROUP BY team_id");
         self.rows(&sql, &params, |row| Ok((row.get(0)?, row.get(1)?)))
     }
@@ -230,11 +227,8 @@ impl Store {
         filter: Option<&SqlFilter>,
     ) -> Result<Vec<(TeamSlice, Player)>> {
         let teams: Vec<i64> = slices.iter().map(|s| s.team_id).collect();
-        let (clause, mut params) = where_clause(
-            "team_id IN (SELECT value FROM json_each(?))",
-            vec![json_array(&teams)],
-            filter,
-        );
+        let (condition, params) = in_list("team_id", &teams);
+        let (clause, mut params) = where_clause(&condition, params, filter);
         let wanted: Vec<String> = slices
             .iter()
             .map(|s| format!("[{},{},{}]", s.team_id, s.start, s.end))
@@ -319,11 +313,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (clause, params) = where_clause(
-            "id IN (SELECT value FROM json_each(?))",
-            vec![json_array(ids)],
-            filter,
-        );
+        let (condition, params) = in_list("id", ids);
+        let (clause, params) = where_clause(&condition, params, filter);
         let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id");
         self.rows(&sql, &params, map)
     }
@@ -355,6 +346,27 @@ fn where_clause(
         (String::new(), params)
     } else {
         (format!(" WHERE {}", parts.join(" AND ")), params)
+    }
+}
+
+/// Lists up to this long are bound as `IN (?, ?, …)`; longer ones as one JSON array parameter.
+const INLINE_LIST: usize = 32;
+
+/// `column IN (…)` for `ids`, with its parameters. A short list gets one placeholder per id,
+/// which SQLite answers with index lookups alone; a long one is read from `json_each`, so the
+/// statement text (and the prepared statement) stays the same whatever the number of ids.
+fn in_list(column: &str, ids: &[i64]) -> (String, Vec<Value>) {
+    if ids.len() <= INLINE_LIST {
+        let marks = vec!["?"; ids.len()].join(", ");
+        (
+            format!("{column} IN ({marks})"),
+            ids.iter().map(|id| Value::Integer(*id)).collect(),
+        )
+    } else {
+        (
+            format!("{column} IN (SELECT value FROM json_each(?))"),
+            vec![json_array(ids)],
+        )
     }
 }
 
