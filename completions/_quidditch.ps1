@@ -31,6 +31,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create, migrate, seed, inspect and reset the league database')
             [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Explain, check, test and lint authorization decisions (policies.toml)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Run the tutorial''s GraphQL queries, in-process or against a server')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the GraphQL API over HTTP')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the GraphQL schema, or pull a server''s')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -243,6 +246,253 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         'quidditch;authz;help;help' {
             break
         }
+        'quidditch;query' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('get-game', 'get-game', [CompletionResultType]::ParameterValue, 'A game, its teams, and the game its winner advances to (`getGame`)')
+            [CompletionResult]::new('get-player', 'get-player', [CompletionResultType]::ParameterValue, 'A player by exact name, with position and team (`getPlayer`)')
+            [CompletionResult]::new('team-games', 'team-games', [CompletionResultType]::ParameterValue, 'Every game a team won or lost (`getTeamGames`)')
+            [CompletionResult]::new('position', 'position', [CompletionResultType]::ParameterValue, 'Every player of a position (`getPosition`)')
+            [CompletionResult]::new('players', 'players', [CompletionResultType]::ParameterValue, 'A page of players with their team (`allPlayers`)')
+            [CompletionResult]::new('teams', 'teams', [CompletionResultType]::ParameterValue, 'A page of teams (`allTeams`)')
+            [CompletionResult]::new('games', 'games', [CompletionResultType]::ParameterValue, 'A page of games (`allGames`)')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Any object by its relay global id (`node`)')
+            [CompletionResult]::new('raw', 'raw', [CompletionResultType]::ParameterValue, 'Any GraphQL document; prints the JSON response')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;query;get-game' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;get-player' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;team-games' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;position' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;players' {
+            [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;teams' {
+            [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;games' {
+            [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;node' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;raw' {
+            [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A variable, `key=value`; the value is read as JSON when it parses, else as a string')
+            [CompletionResult]::new('--vars', '--vars', [CompletionResultType]::ParameterName, 'All variables as one JSON object (`--var` entries are added to it)')
+            [CompletionResult]::new('--operation-name', '--operation-name', [CompletionResultType]::ParameterName, 'The operation to run when the document holds several')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--sql-stats', '--sql-stats', [CompletionResultType]::ParameterName, 'Print the number of SQL statements the request ran on stderr (in-process only)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;query;help' {
+            [CompletionResult]::new('get-game', 'get-game', [CompletionResultType]::ParameterValue, 'A game, its teams, and the game its winner advances to (`getGame`)')
+            [CompletionResult]::new('get-player', 'get-player', [CompletionResultType]::ParameterValue, 'A player by exact name, with position and team (`getPlayer`)')
+            [CompletionResult]::new('team-games', 'team-games', [CompletionResultType]::ParameterValue, 'Every game a team won or lost (`getTeamGames`)')
+            [CompletionResult]::new('position', 'position', [CompletionResultType]::ParameterValue, 'Every player of a position (`getPosition`)')
+            [CompletionResult]::new('players', 'players', [CompletionResultType]::ParameterValue, 'A page of players with their team (`allPlayers`)')
+            [CompletionResult]::new('teams', 'teams', [CompletionResultType]::ParameterValue, 'A page of teams (`allTeams`)')
+            [CompletionResult]::new('games', 'games', [CompletionResultType]::ParameterValue, 'A page of games (`allGames`)')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Any object by its relay global id (`node`)')
+            [CompletionResult]::new('raw', 'raw', [CompletionResultType]::ParameterValue, 'Any GraphQL document; prints the JSON response')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;query;help;get-game' {
+            break
+        }
+        'quidditch;query;help;get-player' {
+            break
+        }
+        'quidditch;query;help;team-games' {
+            break
+        }
+        'quidditch;query;help;position' {
+            break
+        }
+        'quidditch;query;help;players' {
+            break
+        }
+        'quidditch;query;help;teams' {
+            break
+        }
+        'quidditch;query;help;games' {
+            break
+        }
+        'quidditch;query;help;node' {
+            break
+        }
+        'quidditch;query;help;raw' {
+            break
+        }
+        'quidditch;query;help;help' {
+            break
+        }
+        'quidditch;serve' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'The address to listen on (port 0: any free port)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;schema' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Ask a server for its schema by introspection and print it as SDL')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;schema;print' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;schema;pull' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'The server''s GraphQL endpoint')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'quidditch;schema;help' {
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Ask a server for its schema by introspection and print it as SDL')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'quidditch;schema;help;print' {
+            break
+        }
+        'quidditch;schema;help;pull' {
+            break
+        }
+        'quidditch;schema;help;help' {
+            break
+        }
         'quidditch;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
@@ -257,6 +507,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         'quidditch;help' {
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create, migrate, seed, inspect and reset the league database')
             [CompletionResult]::new('authz', 'authz', [CompletionResultType]::ParameterValue, 'Explain, check, test and lint authorization decisions (policies.toml)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Run the tutorial''s GraphQL queries, in-process or against a server')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the GraphQL API over HTTP')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the GraphQL schema, or pull a server''s')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -301,6 +554,59 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz;token' {
+            break
+        }
+        'quidditch;help;query' {
+            [CompletionResult]::new('get-game', 'get-game', [CompletionResultType]::ParameterValue, 'A game, its teams, and the game its winner advances to (`getGame`)')
+            [CompletionResult]::new('get-player', 'get-player', [CompletionResultType]::ParameterValue, 'A player by exact name, with position and team (`getPlayer`)')
+            [CompletionResult]::new('team-games', 'team-games', [CompletionResultType]::ParameterValue, 'Every game a team won or lost (`getTeamGames`)')
+            [CompletionResult]::new('position', 'position', [CompletionResultType]::ParameterValue, 'Every player of a position (`getPosition`)')
+            [CompletionResult]::new('players', 'players', [CompletionResultType]::ParameterValue, 'A page of players with their team (`allPlayers`)')
+            [CompletionResult]::new('teams', 'teams', [CompletionResultType]::ParameterValue, 'A page of teams (`allTeams`)')
+            [CompletionResult]::new('games', 'games', [CompletionResultType]::ParameterValue, 'A page of games (`allGames`)')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Any object by its relay global id (`node`)')
+            [CompletionResult]::new('raw', 'raw', [CompletionResultType]::ParameterValue, 'Any GraphQL document; prints the JSON response')
+            break
+        }
+        'quidditch;help;query;get-game' {
+            break
+        }
+        'quidditch;help;query;get-player' {
+            break
+        }
+        'quidditch;help;query;team-games' {
+            break
+        }
+        'quidditch;help;query;position' {
+            break
+        }
+        'quidditch;help;query;players' {
+            break
+        }
+        'quidditch;help;query;teams' {
+            break
+        }
+        'quidditch;help;query;games' {
+            break
+        }
+        'quidditch;help;query;node' {
+            break
+        }
+        'quidditch;help;query;raw' {
+            break
+        }
+        'quidditch;help;serve' {
+            break
+        }
+        'quidditch;help;schema' {
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Ask a server for its schema by introspection and print it as SDL')
+            break
+        }
+        'quidditch;help;schema;print' {
+            break
+        }
+        'quidditch;help;schema;pull' {
             break
         }
         'quidditch;help;completions' {

@@ -28,6 +28,9 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
             cand db 'Create, migrate, seed, inspect and reset the league database'
             cand authz 'Explain, check, test and lint authorization decisions (policies.toml)'
+            cand query 'Run the tutorial''s GraphQL queries, in-process or against a server'
+            cand serve 'Serve the GraphQL API over HTTP'
+            cand schema 'Print the GraphQL schema, or pull a server''s'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -215,6 +218,224 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;authz;help;help'= {
         }
+        &'quidditch;query'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'
+            cand get-player 'A player by exact name, with position and team (`getPlayer`)'
+            cand team-games 'Every game a team won or lost (`getTeamGames`)'
+            cand position 'Every player of a position (`getPosition`)'
+            cand players 'A page of players with their team (`allPlayers`)'
+            cand teams 'A page of teams (`allTeams`)'
+            cand games 'A page of games (`allGames`)'
+            cand node 'Any object by its relay global id (`node`)'
+            cand raw 'Any GraphQL document; prints the JSON response'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;query;get-game'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;get-player'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;team-games'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;position'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;players'= {
+            cand --first 'At most this many rows'
+            cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;teams'= {
+            cand --first 'At most this many rows'
+            cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;games'= {
+            cand --first 'At most this many rows'
+            cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;node'= {
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;raw'= {
+            cand --var 'A variable, `key=value`; the value is read as JSON when it parses, else as a string'
+            cand --vars 'All variables as one JSON object (`--var` entries are added to it)'
+            cand --operation-name 'The operation to run when the document holds several'
+            cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --sql-stats 'Print the number of SQL statements the request ran on stderr (in-process only)'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;query;help'= {
+            cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'
+            cand get-player 'A player by exact name, with position and team (`getPlayer`)'
+            cand team-games 'Every game a team won or lost (`getTeamGames`)'
+            cand position 'Every player of a position (`getPosition`)'
+            cand players 'A page of players with their team (`allPlayers`)'
+            cand teams 'A page of teams (`allTeams`)'
+            cand games 'A page of games (`allGames`)'
+            cand node 'Any object by its relay global id (`node`)'
+            cand raw 'Any GraphQL document; prints the JSON response'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;query;help;get-game'= {
+        }
+        &'quidditch;query;help;get-player'= {
+        }
+        &'quidditch;query;help;team-games'= {
+        }
+        &'quidditch;query;help;position'= {
+        }
+        &'quidditch;query;help;players'= {
+        }
+        &'quidditch;query;help;teams'= {
+        }
+        &'quidditch;query;help;games'= {
+        }
+        &'quidditch;query;help;node'= {
+        }
+        &'quidditch;query;help;raw'= {
+        }
+        &'quidditch;query;help;help'= {
+        }
+        &'quidditch;serve'= {
+            cand --bind 'The address to listen on (port 0: any free port)'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;schema'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand print 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+            cand pull 'Ask a server for its schema by introspection and print it as SDL'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;schema;print'= {
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;schema;pull'= {
+            cand --endpoint 'The server''s GraphQL endpoint'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;schema;help'= {
+            cand print 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+            cand pull 'Ask a server for its schema by introspection and print it as SDL'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'quidditch;schema;help;print'= {
+        }
+        &'quidditch;schema;help;pull'= {
+        }
+        &'quidditch;schema;help;help'= {
+        }
         &'quidditch;completions'= {
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
@@ -228,6 +449,9 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help'= {
             cand db 'Create, migrate, seed, inspect and reset the league database'
             cand authz 'Explain, check, test and lint authorization decisions (policies.toml)'
+            cand query 'Run the tutorial''s GraphQL queries, in-process or against a server'
+            cand serve 'Serve the GraphQL API over HTTP'
+            cand schema 'Print the GraphQL schema, or pull a server''s'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -261,6 +485,45 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;lint'= {
         }
         &'quidditch;help;authz;token'= {
+        }
+        &'quidditch;help;query'= {
+            cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'
+            cand get-player 'A player by exact name, with position and team (`getPlayer`)'
+            cand team-games 'Every game a team won or lost (`getTeamGames`)'
+            cand position 'Every player of a position (`getPosition`)'
+            cand players 'A page of players with their team (`allPlayers`)'
+            cand teams 'A page of teams (`allTeams`)'
+            cand games 'A page of games (`allGames`)'
+            cand node 'Any object by its relay global id (`node`)'
+            cand raw 'Any GraphQL document; prints the JSON response'
+        }
+        &'quidditch;help;query;get-game'= {
+        }
+        &'quidditch;help;query;get-player'= {
+        }
+        &'quidditch;help;query;team-games'= {
+        }
+        &'quidditch;help;query;position'= {
+        }
+        &'quidditch;help;query;players'= {
+        }
+        &'quidditch;help;query;teams'= {
+        }
+        &'quidditch;help;query;games'= {
+        }
+        &'quidditch;help;query;node'= {
+        }
+        &'quidditch;help;query;raw'= {
+        }
+        &'quidditch;help;serve'= {
+        }
+        &'quidditch;help;schema'= {
+            cand print 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+            cand pull 'Ask a server for its schema by introspection and print it as SDL'
+        }
+        &'quidditch;help;schema;print'= {
+        }
+        &'quidditch;help;schema;pull'= {
         }
         &'quidditch;help;completions'= {
         }

@@ -32,6 +32,9 @@ complete -c quidditch -n "__fish_quidditch_needs_command" -s h -l help -d 'Print
 complete -c quidditch -n "__fish_quidditch_needs_command" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "db" -d 'Create, migrate, seed, inspect and reset the league database'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "authz" -d 'Explain, check, test and lint authorization decisions (policies.toml)'
+complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "query" -d 'Run the tutorial\'s GraphQL queries, in-process or against a server'
+complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "serve" -d 'Serve the GraphQL API over HTTP'
+complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "schema" -d 'Print the GraphQL schema, or pull a server\'s'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l db -d 'The SQLite database file' -r -F
@@ -148,16 +151,151 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "get-game" -d 'A game, its teams, and the game its winner advances to (`getGame`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "get-player" -d 'A player by exact name, with position and team (`getPlayer`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "team-games" -d 'Every game a team won or lost (`getTeamGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "position" -d 'Every player of a position (`getPosition`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "players" -d 'A page of players with their team (`allPlayers`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "teams" -d 'A page of teams (`allTeams`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "games" -d 'A page of games (`allGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "node" -d 'Any object by its relay global id (`node`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l first -d 'At most this many rows' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l first -d 'At most this many rows' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l first -d 'At most this many rows' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l var -d 'A variable, `key=value`; the value is read as JSON when it parses, else as a string' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l vars -d 'All variables as one JSON object (`--var` entries are added to it)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l operation-name -d 'The operation to run when the document holds several' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l sql-stats -d 'Print the number of SQL statements the request ran on stderr (in-process only)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "get-game" -d 'A game, its teams, and the game its winner advances to (`getGame`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "get-player" -d 'A player by exact name, with position and team (`getPlayer`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "team-games" -d 'Every game a team won or lost (`getTeamGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "position" -d 'Every player of a position (`getPosition`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "players" -d 'A page of players with their team (`allPlayers`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "teams" -d 'A page of teams (`allTeams`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "games" -d 'A page of games (`allGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "node" -d 'Any object by its relay global id (`node`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l bind -d 'The address to listen on (port 0: any free port)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "print" -d 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "pull" -d 'Ask a server for its schema by introspection and print it as SDL'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l endpoint -d 'The server\'s GraphQL endpoint' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "print" -d 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "pull" -d 'Ask a server for its schema by introspection and print it as SDL'
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz completions help" -f -a "db" -d 'Create, migrate, seed, inspect and reset the league database'
-complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz completions help" -f -a "authz" -d 'Explain, check, test and lint authorization decisions (policies.toml)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "db" -d 'Create, migrate, seed, inspect and reset the league database'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "authz" -d 'Explain, check, test and lint authorization decisions (policies.toml)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "query" -d 'Run the tutorial\'s GraphQL queries, in-process or against a server'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "serve" -d 'Serve the GraphQL API over HTTP'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "schema" -d 'Print the GraphQL schema, or pull a server\'s'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and not __fish_seen_subcommand_from db authz query serve schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "init" -d 'Create the database file, or migrate an older one (also one made by the tutorial\'s server)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "seed" -d 'Load seeder.toml (or a synthetic league) into the database, creating it if needed'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the path, schema version and row counts per table'
@@ -167,3 +305,14 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_see
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-game" -d 'A game, its teams, and the game its winner advances to (`getGame`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-player" -d 'A player by exact name, with position and team (`getPlayer`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "team-games" -d 'Every game a team won or lost (`getTeamGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "position" -d 'Every player of a position (`getPosition`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "players" -d 'A page of players with their team (`allPlayers`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "teams" -d 'A page of teams (`allTeams`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "games" -d 'A page of games (`allGames`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "node" -d 'Any object by its relay global id (`node`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from schema" -f -a "print" -d 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from schema" -f -a "pull" -d 'Ask a server for its schema by introspection and print it as SDL'

@@ -18,6 +18,8 @@ Examples:
   quidditch db seed                 create ./quidditch.db and load seeder.toml
   quidditch db status               path, schema version and row counts
   quidditch --format json db status the same, as JSON
+  quidditch query get-game 8        a game, in-process over the database
+  quidditch serve                   the GraphQL API on http://127.0.0.1:5000/graphql
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8";
 
 /// Admin tool for a GraphQL-backed quidditch league.
@@ -62,6 +64,12 @@ pub enum Command {
     Db(cmd::db::DbArgs),
     /// Explain, check, test and lint authorization decisions (policies.toml).
     Authz(cmd::authz::AuthzArgs),
+    /// Run the tutorial's GraphQL queries, in-process or against a server.
+    Query(cmd::query::QueryArgs),
+    /// Serve the GraphQL API over HTTP.
+    Serve(cmd::serve::ServeArgs),
+    /// Print the GraphQL schema, or pull a server's.
+    Schema(cmd::schema::SchemaArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }

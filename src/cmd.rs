@@ -3,6 +3,9 @@
 pub mod authz;
 pub mod completions;
 pub mod db;
+pub mod query;
+pub mod schema;
+pub mod serve;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
@@ -13,6 +16,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Db(args) => db::run(args, global),
         Command::Authz(args) => authz::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Serve(args) => serve::run(args, global),
+        Command::Schema(args) => schema::run(args, global),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -8,6 +8,7 @@ pub mod model;
 pub mod scale;
 pub mod schema;
 pub mod seed;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 

@@ -10,9 +10,11 @@ pub mod cli;
 pub mod cmd;
 pub mod db;
 pub mod exit;
+pub mod graphql;
 pub mod identity;
 pub mod limits;
 pub mod output;
+pub mod server;
 
 use std::io;
 
@@ -61,6 +63,8 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        // Escape codes only on a terminal: logs piped to a file or a test stay plain text.
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();
 }

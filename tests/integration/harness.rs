@@ -175,3 +175,170 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not the expected JSON ({e}):\n{}", self.stdout()))
     }
 }
+
+/// A `quidditch serve` started on a free port, killed when dropped (also when a test panics).
+pub struct Server {
+    child: std::process::Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Everything the server wrote on stderr after its first line.
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `quidditch serve --bind 127.0.0.1:0` (plus `extra` flags) on `env`'s database and
+    /// waits for its `listening on` line.
+    pub fn start(env: &Env, extra: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(bin())
+            .current_dir(env.dir.path())
+            .env_remove("QUIDDITCH_LOG")
+            .env("NO_COLOR", "1")
+            .arg("--db")
+            .arg(env.db())
+            .args(extra)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn quidditch serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let mut server = Server {
+            child,
+            addr: String::new(),
+            log: std::sync::Arc::default(),
+        };
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let addr = first
+            .strip_prefix("listening on http://")
+            .and_then(|rest| rest.strip_suffix("/graphql"))
+            .unwrap_or_else(|| panic!("unexpected first line of serve: {first:?}"));
+        server.addr = addr.to_string();
+        let log = std::sync::Arc::clone(&server.log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        server
+    }
+
+    /// `http://127.0.0.1:PORT/graphql`.
+    pub fn url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the process to end; returns its exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status code, content type and body.
+pub struct HttpReply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl HttpReply {
+    /// The body as JSON.
+    #[track_caller]
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not the expected JSON ({e}):\n{}", self.body))
+    }
+}
+
+/// One HTTP/1.1 request over a plain socket (no client library, no async): `method path` with
+/// `body` sent as `application/json`.
+pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> HttpReply {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to server");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    // A server may answer (413) before reading a large body and close: ignore a failed write.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {head:?}"));
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    HttpReply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// POSTs a JSON body to `/graphql`.
+pub fn post(addr: &str, body: &str) -> HttpReply {
+    http(addr, "POST", "/graphql", body.as_bytes())
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A fixture file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests").join("fixtures").join(name)
+}

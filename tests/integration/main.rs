@@ -20,3 +20,9 @@ mod db;
 mod cli;
 // `authz explain|check|test|lint` with the shipped policies.toml.
 mod authz;
+// `query …`: tutorial queries in-process and over HTTP, relay ids and paging, batching.
+mod query;
+// `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.
+mod serve;
+// `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
+mod schema;

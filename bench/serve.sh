@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Benchmark of `quidditch serve` and `quidditch query` (release build). Not a test: run by hand.
+#
+#   bench/serve.sh [DURATION_SECONDS] [CONNECTIONS]
+#
+# Builds the release binary, seeds a database (the tutorial's data), starts `quidditch serve` on a
+# free 127.0.0.1 port, and drives it with wrk (POST via a Lua script) for each query; reports
+# req/s, p50/p99 latency and the server's peak RSS (VmHWM). Then times `quidditch query get-game 8`
+# (in-process) with hyperfine. Only 127.0.0.1 traffic; every step is bounded in time.
+# Targets on a 2-core machine: getGame >= 20000 req/s with p99 <= 5 ms, RSS <= 50 MB,
+# `query get-game 8` <= 15 ms.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration="${1:-10}"
+connections="${2:-16}"
+threads=2
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "== installing $1" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hyperfine >/dev/null
+  fi
+}
+need wrk
+need hyperfine
+
+echo "== cargo build --release" >&2
+cargo build --release --quiet
+bin="$PWD/target/release/quidditch"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+db="$work/bench.db"
+"$bin" --db "$db" db seed --file seeder.toml >/dev/null
+
+"$bin" --db "$db" serve --bind 127.0.0.1:0 2>"$work/serve.log" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/serve.log" 2>/dev/null && break
+  sleep 0.05
+done
+url="$(sed -n 's/^listening on //p' "$work/serve.log" | head -n1)"
+[[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+echo "server $url (pid $server_pid)" >&2
+
+# One Lua script per query: wrk sends the same POST body on every request.
+lua() {
+  local body="$1" file="$2"
+  cat >"$file" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[$body]]
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %.3f %.3f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+}
+
+run() {
+  local name="$1" body="$2"
+  lua "$body" "$work/$name.lua"
+  # Check the answer once before loading the server with it.
+  curl -sf "$url" -H 'content-type: application/json' -d "$body" | grep -q '"data"' \
+    || { echo "$name: bad answer" >&2; exit 1; }
+  local line
+  line="$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" \
+    -s "$work/$name.lua" "$url" | grep '^RESULT')"
+  read -r _ rps p50 p99 status_errors io_errors <<<"$line"
+  printf '%-10s %10s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   socket errors %s\n' \
+    "$name" "$rps" "$p50" "$p99" "$status_errors" "$io_errors"
+}
+
+echo "== wrk: $threads threads, $connections connections, ${duration}s each"
+run getGame '{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
+run allPlayers '{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}'
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server_pid/status")"
+
+echo "== hyperfine: quidditch query get-game 8 (in-process)"
+hyperfine -N --warmup 5 --runs 50 --style none --export-json "$work/hf.json" \
+  "$bin --db $db query get-game 8" >/dev/null
+python3 - "$work/hf.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"query get-game 8: median {r['median'] * 1000:.2f} ms, mean {r['mean'] * 1000:.2f} ms "
+      f"(min {r['min'] * 1000:.2f}, max {r['max'] * 1000:.2f}) over {len(r['times'])} runs")
+EOF

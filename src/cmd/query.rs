@@ -1,0 +1,579 @@
+//! `quidditch query …`: the tutorial's queries as typed GraphQL operations, sent to a server
+//! (`--endpoint`) or run in-process over `--db`. Values always travel as GraphQL variables.
+
+mod ops;
+pub mod transport;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::GlobalArgs;
+use crate::db::{self, store::Store};
+use crate::exit::Exit;
+use crate::graphql::{Api, relay};
+use crate::output::{self, emit};
+use transport::Transport;
+
+/// Run the tutorial's queries against a server or, by default, the database in-process.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  quidditch query get-game 8\n  quidditch query get-player 'Harry Potter' --format json\n  quidditch query players --first 3 --endpoint http://127.0.0.1:5000/graphql"
+)]
+pub struct QueryArgs {
+    /// A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql).
+    #[arg(long, global = true, env = "QUIDDITCH_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(subcommand)]
+    pub command: QueryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueryCommand {
+    /// A game, its teams, and the game its winner advances to (`getGame`).
+    #[command(after_help = "Example:\n  quidditch query get-game 8")]
+    GetGame {
+        /// The game's id.
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+    },
+    /// A player by exact name, with position and team (`getPlayer`).
+    #[command(after_help = "Example:\n  quidditch query get-player 'Harry Potter'")]
+    GetPlayer {
+        /// The player's full name.
+        name: String,
+    },
+    /// Every game a team won or lost (`getTeamGames`).
+    #[command(
+        after_help = "Examples:\n  quidditch query team-games 1\n  quidditch query team-games Gryffindor"
+    )]
+    TeamGames {
+        /// The team's id, or its exact name.
+        team: String,
+    },
+    /// Every player of a position (`getPosition`).
+    #[command(after_help = "Example:\n  quidditch query position Seeker")]
+    Position {
+        /// Seeker, Keeper, Beater, Chaser or Captain.
+        position: String,
+    },
+    /// A page of players with their team (`allPlayers`).
+    #[command(
+        after_help = "Examples:\n  quidditch query players --first 3\n  quidditch query players --first 3 --after YXJyYXljb25uZWN0aW9uOjI="
+    )]
+    Players(PageFlags),
+    /// A page of teams (`allTeams`).
+    #[command(after_help = "Example:\n  quidditch query teams --first 2")]
+    Teams(PageFlags),
+    /// A page of games (`allGames`).
+    #[command(after_help = "Example:\n  quidditch query games --first 5")]
+    Games(PageFlags),
+    /// Any object by its relay global id (`node`).
+    #[command(after_help = "Example:\n  quidditch query node R2FtZU9iamVjdDo4")]
+    Node {
+        /// A global id: base64 of `TypeName:id`.
+        id: String,
+    },
+    /// Any GraphQL document; prints the JSON response.
+    #[command(
+        after_help = "Examples:\n  quidditch query raw query.graphql --var id=8\n  echo '{ getGame(id: 8) { level } }' | quidditch query raw -\n  quidditch query raw q.graphql --vars '{\"name\": \"Harry Potter\"}'"
+    )]
+    Raw(RawArgs),
+}
+
+/// Relay paging flags.
+#[derive(Debug, Args)]
+pub struct PageFlags {
+    /// At most this many rows.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub first: Option<i64>,
+    /// Start after this cursor (an `endCursor` of an earlier page).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    /// The file holding the document, or `-` for stdin.
+    pub file: PathBuf,
+    /// A variable, `key=value`; the value is read as JSON when it parses, else as a string.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// All variables as one JSON object (`--var` entries are added to it).
+    #[arg(long = "vars", value_name = "JSON")]
+    pub vars_json: Option<String>,
+    /// The operation to run when the document holds several.
+    #[arg(long, value_name = "NAME")]
+    pub operation_name: Option<String>,
+    /// Print the number of SQL statements the request ran on stderr (in-process only).
+    #[arg(long, conflicts_with = "endpoint")]
+    pub sql_stats: bool,
+}
+
+/// `database does not exist` with a hint on how to create it.
+pub fn missing_db(err: db::Error, path: &Path) -> anyhow::Error {
+    match err {
+        db::Error::Missing { .. } => anyhow::anyhow!(
+            "{err} (create it with `quidditch --db {} db seed`)",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
+    }
+}
+
+pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let (transport, store) = if let Some(endpoint) = &args.endpoint {
+        (Transport::http(endpoint)?, None)
+    } else {
+        let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
+        (Transport::embedded(Api::new(store.clone())), Some(store))
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    runtime.block_on(run_command(
+        &args.command,
+        &transport,
+        store.as_ref(),
+        global,
+    ))
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one short arm per subcommand: a typed request and its table"
+)]
+async fn run_command(
+    command: &QueryCommand,
+    transport: &Transport,
+    store: Option<&Store>,
+    global: &GlobalArgs,
+) -> anyhow::Result<Exit> {
+    let format = global.format;
+    match command {
+        QueryCommand::GetGame { id } => {
+            let data = transport
+                .run::<ops::GetGame>(ops::get_game::Variables { id: Some(*id) })
+                .await?;
+            let Some(game) = &data.get_game else {
+                bail!("no game with id {id}");
+            };
+            let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
+            let (winner, loser) = if format == output::Format::Human {
+                team_names(transport, game.winner_id, game.loser_id).await?
+            } else {
+                (String::new(), String::new())
+            };
+            table.add_row([
+                game.id_number(),
+                game.level.clone(),
+                format!("{winner} ({})", game.winner_id),
+                format!("{loser} ({})", game.loser_id),
+                game.child_id
+                    .map_or_else(|| "none".into(), |c| c.to_string()),
+            ]);
+            if let Some(child) = &game.child {
+                let (winner, loser) = if format == output::Format::Human {
+                    team_names(transport, child.winner_id, child.loser_id).await?
+                } else {
+                    (String::new(), String::new())
+                };
+                table.add_row([
+                    format!("{} (child)", number(&child.id)),
+                    child.level.clone(),
+                    format!("{winner} ({})", child.winner_id),
+                    format!("{loser} ({})", child.loser_id),
+                    String::new(),
+                ]);
+            }
+            emit(&Shown::new(&data, table), format)?;
+        }
+        QueryCommand::GetPlayer { name } => {
+            let data = transport
+                .run::<ops::GetPlayer>(ops::get_player::Variables {
+                    name: Some(name.clone()),
+                })
+                .await?;
+            let Some(player) = &data.get_player else {
+                bail!("no player named `{name}`");
+            };
+            let mut table = output::table(["player", "name", "position", "year", "team", "rank"]);
+            let (team, rank) = player
+                .team_name
+                .as_ref()
+                .map_or((String::new(), String::new()), |t| {
+                    (t.name.clone().unwrap_or_default(), t.rank.to_string())
+                });
+            table.add_row([
+                number(&player.id),
+                player.name.clone(),
+                player.position.clone(),
+                player.year.to_string(),
+                format!("{team} ({})", player.team_id),
+                rank,
+            ]);
+            emit(&Shown::new(&data, table), format)?;
+        }
+        QueryCommand::TeamGames { team } => {
+            let team_id = resolve_team(transport, team).await?;
+            let data = transport
+                .run::<ops::TeamGames>(ops::team_games::Variables {
+                    team: Some(team_id),
+                })
+                .await?;
+            let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
+            for game in data.get_team_games.iter().flatten().flatten() {
+                table.add_row([
+                    number(&game.id),
+                    game.level.clone(),
+                    game.winner_id.to_string(),
+                    game.loser_id.to_string(),
+                    game.child_id
+                        .map_or_else(|| "none".into(), |c| c.to_string()),
+                ]);
+            }
+            emit(&Shown::new(&data, table), format)?;
+        }
+        QueryCommand::Position { position } => {
+            let data = transport
+                .run::<ops::Position>(ops::position::Variables {
+                    position: Some(position.clone()),
+                })
+                .await?;
+            let mut table = output::table(["player", "name", "year", "team"]);
+            for player in data.get_position.iter().flatten().flatten() {
+                table.add_row([
+                    number(&player.id),
+                    player.name.clone(),
+                    player.year.to_string(),
+                    player
+                        .team_name
+                        .as_ref()
+                        .and_then(|t| t.name.clone())
+                        .unwrap_or_default(),
+                ]);
+            }
+            emit(&Shown::new(&data, table), format)?;
+        }
+        QueryCommand::Players(page) => {
+            let data = transport
+                .run::<ops::Players>(ops::players::Variables {
+                    first: page.first,
+                    after: page.after.clone(),
+                })
+                .await?;
+            let mut table = output::table(["player", "name", "position", "year", "team", "cursor"]);
+            let Some(connection) = &data.all_players else {
+                bail!("the server returned no players connection");
+            };
+            for edge in connection.edges.iter().flatten() {
+                let Some(p) = &edge.node else { continue };
+                table.add_row([
+                    number(&p.id),
+                    p.name.clone(),
+                    p.position.clone(),
+                    p.year.to_string(),
+                    p.team_name
+                        .as_ref()
+                        .and_then(|t| t.name.clone())
+                        .unwrap_or_default(),
+                    edge.cursor.clone(),
+                ]);
+            }
+            let info = &connection.page_info;
+            let next = more(info.has_next_page, info.end_cursor.as_deref());
+            emit(&Shown::new(&data, table).footer(next), format)?;
+        }
+        QueryCommand::Teams(page) => {
+            let data = transport
+                .run::<ops::Teams>(ops::teams::Variables {
+                    first: page.first,
+                    after: page.after.clone(),
+                })
+                .await?;
+            let mut table = output::table(["team", "name", "rank", "cursor"]);
+            let Some(connection) = &data.all_teams else {
+                bail!("the server returned no teams connection");
+            };
+            for edge in connection.edges.iter().flatten() {
+                let Some(t) = &edge.node else { continue };
+                table.add_row([
+                    number(&t.id),
+                    t.name.clone().unwrap_or_default(),
+                    t.rank.to_string(),
+                    edge.cursor.clone(),
+                ]);
+            }
+            let info = &connection.page_info;
+            let next = more(info.has_next_page, info.end_cursor.as_deref());
+            emit(&Shown::new(&data, table).footer(next), format)?;
+        }
+        QueryCommand::Games(page) => {
+            let data = transport
+                .run::<ops::Games>(ops::games::Variables {
+                    first: page.first,
+                    after: page.after.clone(),
+                })
+                .await?;
+            let mut table =
+                output::table(["game", "level", "winner", "loser", "child game", "cursor"]);
+            let Some(connection) = &data.all_games else {
+                bail!("the server returned no games connection");
+            };
+            for edge in connection.edges.iter().flatten() {
+                let Some(g) = &edge.node else { continue };
+                table.add_row([
+                    number(&g.id),
+                    g.level.clone(),
+                    g.winner_id.to_string(),
+                    g.loser_id.to_string(),
+                    g.child_id.map_or_else(|| "none".into(), |c| c.to_string()),
+                    edge.cursor.clone(),
+                ]);
+            }
+            let info = &connection.page_info;
+            let next = more(info.has_next_page, info.end_cursor.as_deref());
+            emit(&Shown::new(&data, table).footer(next), format)?;
+        }
+        QueryCommand::Node { id } => {
+            let data = transport
+                .run::<ops::Node>(ops::node::Variables { id: id.clone() })
+                .await?;
+            let Some(node) = &data.node else {
+                bail!("nothing has global id `{id}`");
+            };
+            let mut table = output::table(["field", "value"]);
+            table.add_row(["type".to_string(), node_type(&node.on).to_string()]);
+            table.add_row(["id".to_string(), number(&node.id)]);
+            for (field, value) in node_fields(&node.on) {
+                table.add_row([field.to_string(), value]);
+            }
+            emit(&Shown::new(&data, table), format)?;
+        }
+        QueryCommand::Raw(raw) => return run_raw(raw, transport, store).await,
+    }
+    Ok(Exit::Success)
+}
+
+async fn run_raw(
+    raw: &RawArgs,
+    transport: &Transport,
+    store: Option<&Store>,
+) -> anyhow::Result<Exit> {
+    let document = if raw.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("failed to read the document from stdin")?;
+        text
+    } else {
+        std::fs::read_to_string(&raw.file)
+            .with_context(|| format!("failed to read document `{}`", raw.file.display()))?
+    };
+    let variables = parse_variables(raw.vars_json.as_deref(), &raw.vars)?;
+    let mut body = serde_json::json!({ "query": document, "variables": variables });
+    if let Some(name) = &raw.operation_name {
+        body["operationName"] = Value::String(name.clone());
+    }
+    let before = store.map(Store::statements);
+    let response = transport.send(&body).await?;
+    if raw.sql_stats
+        && let (Some(store), Some(before)) = (store, before)
+    {
+        eprintln!("sql statements: {}", store.statements() - before);
+    }
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &response)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    let failed = response
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|e| !e.is_empty());
+    Ok(if failed { Exit::Failure } else { Exit::Success })
+}
+
+/// `--vars JSON` and every `--var key=value`, as one JSON object.
+fn parse_variables(json: Option<&str>, pairs: &[String]) -> anyhow::Result<Value> {
+    let mut vars: BTreeMap<String, Value> = match json {
+        Some(text) => serde_json::from_str(text)
+            .with_context(|| format!("`--vars` is not a JSON object: `{text}`"))?,
+        None => BTreeMap::new(),
+    };
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("`--var {pair}` is not of the form `key=value`");
+        };
+        let value =
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        vars.insert(key.to_string(), value);
+    }
+    Ok(serde_json::to_value(vars)?)
+}
+
+/// A team's id from `TEAM`: an id as is, a name looked up page by page through `allTeams`
+/// (the tutorial's schema has no team-by-name field, and `--endpoint` may be its server).
+async fn resolve_team(transport: &Transport, team: &str) -> anyhow::Result<i64> {
+    if let Ok(id) = team.parse::<i64>() {
+        return Ok(id);
+    }
+    let mut after = None;
+    let mut names = Vec::new();
+    loop {
+        let data = transport
+            .run::<ops::Teams>(ops::teams::Variables {
+                first: Some(500),
+                after: after.clone(),
+            })
+            .await?;
+        let Some(connection) = data.all_teams else {
+            break;
+        };
+        for node in connection
+            .edges
+            .iter()
+            .flatten()
+            .filter_map(|e| e.node.as_ref())
+        {
+            let name = node.name.clone().unwrap_or_default();
+            if name == team {
+                return relay::parse_global_id(&node.id)
+                    .map(|(_, id)| id)
+                    .with_context(|| format!("team `{team}` has a malformed id `{}`", node.id));
+            }
+            names.push(name);
+        }
+        if !connection.page_info.has_next_page || connection.page_info.end_cursor.is_none() {
+            break;
+        }
+        after = connection.page_info.end_cursor;
+    }
+    let close = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(team, n), n))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d);
+    match close {
+        Some((_, name)) => bail!("no team named `{team}`: did you mean `{name}`?"),
+        None => bail!("no team named `{team}`"),
+    }
+}
+
+/// The names of two teams, by id; a missing team shows as `?`.
+async fn team_names(
+    transport: &Transport,
+    winner: i64,
+    loser: i64,
+) -> anyhow::Result<(String, String)> {
+    use ops::team_names::{TeamNamesLoser, TeamNamesWinner};
+    let data = transport
+        .run::<ops::TeamNames>(ops::team_names::Variables {
+            winner: relay::global_id("TeamObject", winner),
+            loser: relay::global_id("TeamObject", loser),
+        })
+        .await?;
+    let winner = match data.winner {
+        Some(TeamNamesWinner::TeamObject(t)) => t.name.unwrap_or_default(),
+        _ => "?".into(),
+    };
+    let loser = match data.loser {
+        Some(TeamNamesLoser::TeamObject(t)) => t.name.unwrap_or_default(),
+        _ => "?".into(),
+    };
+    Ok((winner, loser))
+}
+
+fn node_type(on: &ops::node::NodeNodeOn) -> &'static str {
+    match on {
+        ops::node::NodeNodeOn::PlayerObject(_) => "PlayerObject",
+        ops::node::NodeNodeOn::TeamObject(_) => "TeamObject",
+        ops::node::NodeNodeOn::GameObject(_) => "GameObject",
+    }
+}
+
+fn node_fields(on: &ops::node::NodeNodeOn) -> Vec<(&'static str, String)> {
+    match on {
+        ops::node::NodeNodeOn::PlayerObject(p) => vec![
+            ("name", p.name.clone()),
+            ("position", p.position.clone()),
+            ("year", p.year.to_string()),
+            ("team id", p.team_id.to_string()),
+        ],
+        ops::node::NodeNodeOn::TeamObject(t) => vec![
+            ("name", t.name.clone().unwrap_or_default()),
+            ("rank", t.rank.to_string()),
+        ],
+        ops::node::NodeNodeOn::GameObject(g) => vec![
+            ("level", g.level.clone()),
+            ("winner id", g.winner_id.to_string()),
+            ("loser id", g.loser_id.to_string()),
+            (
+                "child id",
+                g.child_id.map_or_else(|| "none".into(), |c| c.to_string()),
+            ),
+        ],
+    }
+}
+
+/// The row id inside a global id, for people; the global id itself when it does not decode.
+fn number(global: &str) -> String {
+    relay::parse_global_id(global).map_or_else(|| global.to_string(), |(_, id)| id.to_string())
+}
+
+fn more(has_next: bool, end_cursor: Option<&str>) -> Option<String> {
+    match (has_next, end_cursor) {
+        (true, Some(cursor)) => Some(format!("more: --after {cursor}")),
+        _ => None,
+    }
+}
+
+impl ops::get_game::GetGameGetGame {
+    fn id_number(&self) -> String {
+        number(&self.id)
+    }
+}
+
+/// GraphQL `data` for `--format json`, a table for people.
+struct Shown<'a, T> {
+    data: &'a T,
+    table: comfy_table::Table,
+    footer: Option<String>,
+}
+
+impl<'a, T: Serialize> Shown<'a, T> {
+    fn new(data: &'a T, table: comfy_table::Table) -> Self {
+        Shown {
+            data,
+            table,
+            footer: None,
+        }
+    }
+
+    fn footer(mut self, footer: Option<String>) -> Self {
+        self.footer = footer;
+        self
+    }
+}
+
+impl<T: Serialize> Serialize for Shown<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data.serialize(serializer)
+    }
+}
+
+impl<T> fmt::Display for Shown<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.table)?;
+        if let Some(footer) = &self.footer {
+            writeln!(f, "{footer}")?;
+        }
+        Ok(())
+    }
+}

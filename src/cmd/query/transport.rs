@@ -1,0 +1,127 @@
+//! Where a query goes: a GraphQL server over HTTP, or the embedded schema over `--db`.
+//!
+//! Both take the same request body (`{"query", "variables", "operationName"}`) and give back the
+//! same JSON response, so a typed operation decodes identically from either.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use graphql_client::GraphQLQuery;
+use serde_json::Value;
+
+use crate::graphql::{Api, Viewer};
+
+/// How long to wait for a TCP connection to a server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A GraphQL endpoint.
+pub enum Transport {
+    /// `POST` to a running server (`--endpoint`).
+    Http {
+        client: reqwest::Client,
+        endpoint: String,
+    },
+    /// The embedded schema, executed in-process over the database.
+    Embedded { api: Api },
+}
+
+impl Transport {
+    pub fn http(endpoint: &str) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .context("failed to set up the HTTP client")?;
+        Ok(Transport::Http {
+            client,
+            endpoint: endpoint.to_string(),
+        })
+    }
+
+    pub fn embedded(api: Api) -> Self {
+        Transport::Embedded { api }
+    }
+
+    /// Sends a raw request body and returns the JSON response (with `data` and/or `errors`).
+    pub async fn send(&self, body: &Value) -> anyhow::Result<Value> {
+        match self {
+            Transport::Embedded { api } => {
+                let bytes = serde_json::to_vec(body).context("failed to encode the request")?;
+                Ok(api.execute_json(&bytes, Viewer::admin()).await.to_json())
+            }
+            Transport::Http { client, endpoint } => {
+                let response = match client.post(endpoint).json(body).send().await {
+                    Ok(response) => response,
+                    Err(err) if err.is_connect() => bail!(
+                        "no GraphQL server at {endpoint}: connection refused (start one with \
+                         `quidditch serve`, or drop `--endpoint` to query the database in-process)"
+                    ),
+                    Err(err) if err.is_timeout() => bail!(
+                        "GraphQL server at {endpoint} did not answer within {} s",
+                        REQUEST_TIMEOUT.as_secs()
+                    ),
+                    Err(err) => {
+                        return Err(anyhow::Error::new(err)
+                            .context(format!("request to {endpoint} failed")));
+                    }
+                };
+                let status = response.status();
+                let text = response
+                    .text()
+                    .await
+                    .with_context(|| format!("failed to read the answer of {endpoint}"))?;
+                // A GraphQL server answers 200, or 400 with `errors` for a rejected document.
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(value) if value.get("data").is_some() || value.get("errors").is_some() => {
+                        Ok(value)
+                    }
+                    _ => bail!(
+                        "{endpoint} did not answer like a GraphQL server (HTTP {})",
+                        status.as_u16()
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Runs typed operation `Q` with `variables` and returns its data, or its errors as one error.
+    pub async fn run<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> anyhow::Result<Q::ResponseData> {
+        let body = serde_json::to_value(Q::build_query(variables))
+            .context("failed to encode the request")?;
+        let value = self.send(&body).await?;
+        let response: graphql_client::Response<Q::ResponseData> =
+            serde_json::from_value(value).context("the response does not match the query")?;
+        if let Some(errors) = response.errors.filter(|e| !e.is_empty()) {
+            bail!("{}", describe_errors(&errors));
+        }
+        response
+            .data
+            .context("the response has neither data nor errors")
+    }
+}
+
+/// GraphQL errors as lines of `message (line L, column C)`.
+pub fn describe_errors(errors: &[graphql_client::Error]) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|error| {
+            let at: Vec<String> = error
+                .locations
+                .iter()
+                .flatten()
+                .map(|l| format!("line {}, column {}", l.line, l.column))
+                .collect();
+            if at.is_empty() {
+                format!("graphql: {}", error.message)
+            } else {
+                format!("graphql: {} ({})", error.message, at.join("; "))
+            }
+        })
+        .collect();
+    lines.join("\n")
+}

@@ -1,0 +1,69 @@
+//! `quidditch schema print|pull`: the embedded schema's SDL, or a server's, by introspection.
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+
+use crate::cli::GlobalArgs;
+use crate::cmd::query::transport::Transport;
+use crate::exit::Exit;
+use crate::graphql::{self, introspection};
+
+/// Print the GraphQL schema (SDL) of the embedded API, or pull a server's.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  quidditch schema print > schema.graphql\n  quidditch schema pull --endpoint http://127.0.0.1:5000/graphql"
+)]
+pub struct SchemaArgs {
+    #[command(subcommand)]
+    pub command: SchemaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`).
+    #[command(after_help = "Example:\n  quidditch schema print > schema.graphql")]
+    Print,
+    /// Ask a server for its schema by introspection and print it as SDL.
+    #[command(
+        after_help = "Example:\n  quidditch schema pull --endpoint http://127.0.0.1:5000/graphql"
+    )]
+    Pull {
+        /// The server's GraphQL endpoint.
+        #[arg(long, env = "QUIDDITCH_ENDPOINT", value_name = "URL")]
+        endpoint: String,
+    },
+}
+
+pub fn run(args: &SchemaArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let sdl = match &args.command {
+        SchemaCommand::Print => graphql::sdl(),
+        SchemaCommand::Pull { endpoint } => pull(endpoint)?,
+    };
+    // Written whole and at once: a closed pipe (`schema print | head`) ends quietly in `lib::run`.
+    std::io::Write::write_all(&mut std::io::stdout().lock(), sdl.as_bytes())?;
+    Ok(Exit::Success)
+}
+
+fn pull(endpoint: &str) -> anyhow::Result<String> {
+    let transport = Transport::http(endpoint)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let body = serde_json::json!({ "query": introspection::QUERY });
+    let response = runtime.block_on(transport.send(&body))?;
+    if let Some(errors) = response
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .filter(|e| !e.is_empty())
+    {
+        let errors: Vec<graphql_client::Error> =
+            serde_json::from_value(serde_json::Value::Array(errors.clone()))
+                .context("the server's errors are not GraphQL errors")?;
+        bail!("{}", crate::cmd::query::transport::describe_errors(&errors));
+    }
+    let data = response
+        .get("data")
+        .context("the introspection answer has no data")?;
+    introspection::to_sdl(data).with_context(|| format!("schema of {endpoint}"))
+}

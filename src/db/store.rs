@@ -1,0 +1,405 @@
+//! Typed reads of the league, for the GraphQL layer (and later `cmd::authz`).
+//!
+//! Every row the API returns is read here, by functions that each run exactly one SQL statement
+//! and accept an optional extra row filter ([`SqlFilter`]): the enforcement layer will compile
+//! policies into such filters, so a denied row is never read at all. Lists come in id order;
+//! pages are cut in SQL (`LIMIT`/`OFFSET`), never by loading a whole table.
+//!
+//! SQLite is synchronous: callers in async code run these functions on a blocking thread. A small
+//! pool of connections lets several readers work at once (the file is WAL, so they do not block a
+//! writer either).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
+
+use super::model::{Game, Player, Team};
+use super::{Result, open};
+
+/// Connections kept open for reuse; more may be opened under load, and are closed after use.
+const POOL_SIZE: usize = 8;
+
+/// An extra SQL condition on the rows of one table, with its bound parameters.
+///
+/// `sql` is a boolean expression over the table's own columns, written with anonymous `?`
+/// placeholders that take `params` in order, e.g. `team_id = ?` with `[Integer(1)]`. It is
+/// combined with `AND` and wrapped in parentheses, so it can never widen a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFilter {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+impl SqlFilter {
+    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
+        SqlFilter {
+            sql: sql.into(),
+            params,
+        }
+    }
+}
+
+/// A window of rows in id order: skip `offset` rows, return at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A slice of one team's players, in id order: rows `start..end` counted from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TeamSlice {
+    pub team_id: i64,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Read access to one league database, shared by every request (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+    statements: AtomicU64,
+}
+
+const TEAM_COLUMNS: &str = "id, name, rank";
+const PLAYER_COLUMNS: &str = "id, name, position, year, team_id";
+const GAME_COLUMNS: &str = "id, level, child_id, winner_id, loser_id";
+
+impl Store {
+    /// Opens the database at `path` (it must exist and hold the league's tables).
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = connect(path)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                pool: Mutex::new(vec![conn]),
+                statements: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// How many read statements this store has run so far (for tests that prove batching).
+    pub fn statements(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => connect(&self.inner.path)?,
+        };
+        let result = f(&conn);
+        let mut pool = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < POOL_SIZE {
+            pool.push(conn);
+        }
+        result
+    }
+
+    /// Runs one statement and maps its rows.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params_from_iter(params), map)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+        })
+    }
+
+    fn count(
+        &self,
+        table: &str,
+        condition: &str,
+        params: Vec<Value>,
+        filter: Option<&SqlFilter>,
+    ) -> Result<i64> {
+        let (clause, params) = where_clause(condition, params, filter);
+        let sql = format!("SELECT count(*) FROM {table}{clause}");
+        Ok(self
+            .rows(&sql, &params, |row| row.get(0))?
+            .first()
+            .copied()
+            .unwrap_or(0))
+    }
+
+    // Teams.
+
+    /// How many teams there are (that pass `filter`).
+    pub fn count_teams(&self, filter: Option<&SqlFilter>) -> Result<i64> {
+        self.count("teams", "", Vec::new(), filter)
+    }
+
+    /// One page of teams in id order.
+    pub fn teams_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Team>> {
+        self.page("teams", TEAM_COLUMNS, page, filter, team)
+    }
+
+    /// The teams with these ids (those that exist and pass `filter`), in id order.
+    pub fn teams_by_ids(&self, ids: &[i64], filter: Option<&SqlFilter>) -> Result<Vec<Team>> {
+        self.by_ids("teams", TEAM_COLUMNS, ids, filter, team)
+    }
+
+    // Players.
+
+    /// How many players there are (that pass `filter`).
+    pub fn count_players(&self, filter: Option<&SqlFilter>) -> Result<i64> {
+        self.count("players", "", Vec::new(), filter)
+    }
+
+    /// One page of players in id order.
+    pub fn players_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Player>> {
+        self.page("players", PLAYER_COLUMNS, page, filter, player)
+    }
+
+    /// The players with these ids, in id order.
+    pub fn players_by_ids(&self, ids: &[i64], filter: Option<&SqlFilter>) -> Result<Vec<Player>> {
+        self.by_ids("players", PLAYER_COLUMNS, ids, filter, player)
+    }
+
+    /// The first player (lowest id) with exactly this name.
+    pub fn player_by_name(&self, name: &str, filter: Option<&SqlFilter>) -> Result<Option<Player>> {
+        let (clause, params) =
+            where_clause("name = ?", vec![Value::Text(name.to_string())], filter);
+        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id LIMIT 1");
+        Ok(self.rows(&sql, &params, player)?.into_iter().next())
+    }
+
+    /// Every player with exactly this position, in id order.
+    pub fn players_by_position(
+        &self,
+        position: &str,
+        filter: Option<&SqlFilter>,
+    ) -> Result<Vec<Player>> {
+        let (clause, params) = where_clause(
+            "position = ?",
+            vec![Value::Text(position.to_string())],
+            filter,
+        );
+        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id");
+        self.rows(&sql, &params, player)
+    }
+
+    /// `(team id, number of players)` for each of these teams that has players.
+    pub fn count_players_of_teams(
+        &self,
+        team_ids: &[i64],
+        filter: Option<&SqlFilter>,
+    ) -> Result<Vec<(i64, i64)>> {
+        let (condition, params) = in_list("team_id", team_ids);
+        let (clause, params) = where_clause(&condition, params, filter);
+        let sql = format!("SELECT team_id, count(*) FROM players{clause} GROUP BY team_id");
+        self.rows(&sql, &params, |row| Ok((row.get(0)?, row.get(1)?)))
+    }
+
+    /// For each slice, that team's players `start..end` in id order; returned with their slice.
+    pub fn players_of_teams(
+        &self,
+        slices: &[TeamSlice],
+        filter: Option<&SqlFilter>,
+    ) -> Result<Vec<(TeamSlice, Player)>> {
+        let teams: Vec<i64> = slices.iter().map(|s| s.team_id).collect();
+        let (condition, params) = in_list("team_id", &teams);
+        let (clause, mut params) = where_clause(&condition, params, filter);
+        let wanted: Vec<String> = slices
+            .iter()
+            .map(|s| format!("[{},{},{}]", s.team_id, s.start, s.end))
+            .collect();
+        params.push(Value::Text(format!("[{}]", wanted.join(","))));
+        let sql = format!(
+            "SELECT s.{}, j.value ->> 1, j.value ->> 2 FROM (
+               SELECT {PLAYER_COLUMNS}, row_number() OVER (PARTITION BY team_id ORDER BY id) - 1 AS rn
+               FROM players{clause}
+             ) s JOIN json_each(?) j
+               ON s.team_id = j.value ->> 0 AND s.rn >= j.value ->> 1 AND s.rn < j.value ->> 2
+             ORDER BY s.team_id, s.id",
+            PLAYER_COLUMNS.replace(", ", ", s.")
+        );
+        self.rows(&sql, &params, |row| {
+            let p = player(row)?;
+            let slice = TeamSlice {
+                team_id: p.team_id,
+                start: row.get(5)?,
+                end: row.get(6)?,
+            };
+            Ok((slice, p))
+        })
+    }
+
+    // Games.
+
+    /// How many games there are (that pass `filter`).
+    pub fn count_games(&self, filter: Option<&SqlFilter>) -> Result<i64> {
+        self.count("games", "", Vec::new(), filter)
+    }
+
+    /// One page of games in id order.
+    pub fn games_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Game>> {
+        self.page("games", GAME_COLUMNS, page, filter, game)
+    }
+
+    /// The games with these ids, in id order.
+    pub fn games_by_ids(&self, ids: &[i64], filter: Option<&SqlFilter>) -> Result<Vec<Game>> {
+        self.by_ids("games", GAME_COLUMNS, ids, filter, game)
+    }
+
+    /// Every game a team won or lost, in id order.
+    pub fn games_of_team(&self, team_id: i64, filter: Option<&SqlFilter>) -> Result<Vec<Game>> {
+        let (clause, params) = where_clause(
+            "(winner_id = ? OR loser_id = ?)",
+            vec![Value::Integer(team_id), Value::Integer(team_id)],
+            filter,
+        );
+        let sql = format!("SELECT {GAME_COLUMNS} FROM games{clause} ORDER BY id");
+        self.rows(&sql, &params, game)
+    }
+
+    // Shared shapes.
+
+    fn page<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        page: Page,
+        filter: Option<&SqlFilter>,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        if page.limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let (clause, mut params) = where_clause("", Vec::new(), filter);
+        params.push(Value::Integer(page.limit));
+        params.push(Value::Integer(page.offset.max(0)));
+        let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id LIMIT ? OFFSET ?");
+        self.rows(&sql, &params, map)
+    }
+
+    fn by_ids<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        ids: &[i64],
+        filter: Option<&SqlFilter>,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (condition, params) = in_list("id", ids);
+        let (clause, params) = where_clause(&condition, params, filter);
+        let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id");
+        self.rows(&sql, &params, map)
+    }
+}
+
+/// A pooled connection: every statement of this module stays prepared (each filter variant adds
+/// its own, hence more room than rusqlite's default of 16).
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = open(path)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+/// ` WHERE condition AND (filter)`, or less, with the parameters in placeholder order.
+fn where_clause(
+    condition: &str,
+    mut params: Vec<Value>,
+    filter: Option<&SqlFilter>,
+) -> (String, Vec<Value>) {
+    let mut parts = Vec::new();
+    if !condition.is_empty() {
+        parts.push(condition.to_string());
+    }
+    if let Some(filter) = filter {
+        parts.push(format!("({})", filter.sql));
+        params.extend(filter.params.iter().cloned());
+    }
+    if parts.is_empty() {
+        (String::new(), params)
+    } else {
+        (format!(" WHERE {}", parts.join(" AND ")), params)
+    }
+}
+
+/// Lists up to this long are bound as `IN (?, ?, …)`; longer ones as one JSON array parameter.
+const INLINE_LIST: usize = 32;
+
+/// `column IN (…)` for `ids`, with its parameters. A short list gets one placeholder per id,
+/// which SQLite answers with index lookups alone; a long one is read from `json_each`, so the
+/// statement text (and the prepared statement) stays the same whatever the number of ids.
+fn in_list(column: &str, ids: &[i64]) -> (String, Vec<Value>) {
+    if ids.len() <= INLINE_LIST {
+        let marks = vec!["?"; ids.len()].join(", ");
+        (
+            format!("{column} IN ({marks})"),
+            ids.iter().map(|id| Value::Integer(*id)).collect(),
+        )
+    } else {
+        (
+            format!("{column} IN (SELECT value FROM json_each(?))"),
+            vec![json_array(ids)],
+        )
+    }
+}
+
+fn json_array(ids: &[i64]) -> Value {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Value::Text(format!("[{}]", items.join(",")))
+}
+
+fn team(row: &Row<'_>) -> rusqlite::Result<Team> {
+    Ok(Team {
+        id: row.get(0)?,
+        // The tutorial's schema lets a team's name be NULL.
+        name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        rank: row.get(2)?,
+    })
+}
+
+fn player(row: &Row<'_>) -> rusqlite::Result<Player> {
+    Ok(Player {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        position: row.get(2)?,
+        year: row.get(3)?,
+        team_id: row.get(4)?,
+    })
+}
+
+fn game(row: &Row<'_>) -> rusqlite::Result<Game> {
+    Ok(Game {
+        id: row.get(0)?,
+        level: row.get(1)?,
+        child_id: row.get(2)?,
+        winner_id: row.get(3)?,
+        loser_id: row.get(4)?,
+    })
+}

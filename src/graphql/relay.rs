@@ -1,0 +1,168 @@
+//! Relay global ids and array-connection paging, exactly as graphene 2 / graphql-relay 2 do them.
+//!
+//! A global id is base64 of `TypeName:id`; a cursor is base64 of `arrayconnection:N` with N the
+//! row's position in the whole list, counted from 0. [`Window::new`] reproduces graphql-relay's
+//! `connection_from_list_slice`, including its quirks: with `first`/`after`, `hasPreviousPage` is
+//! always false, with `last`/`before`, `hasNextPage` is always false, and a negative `first`
+//! slices like Python does (`rows[0:-1]`), because that is what the tutorial's server answers.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+const CURSOR_PREFIX: &str = "arrayconnection:";
+
+/// `base64("{type_name}:{id}")`.
+pub fn global_id(type_name: &str, id: i64) -> String {
+    STANDARD.encode(format!("{type_name}:{id}"))
+}
+
+/// The type name and row id of a global id; `None` when it does not decode.
+pub fn parse_global_id(global: &str) -> Option<(String, i64)> {
+    let bytes = STANDARD.decode(global.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (type_name, id) = text.split_once(':')?;
+    Some((type_name.to_string(), id.trim().parse().ok()?))
+}
+
+/// `base64("arrayconnection:{offset}")`.
+pub fn cursor(offset: i64) -> String {
+    STANDARD.encode(format!("{CURSOR_PREFIX}{offset}"))
+}
+
+/// The offset in a cursor; like graphql-relay, the prefix is skipped without being checked.
+pub fn parse_cursor(cursor: &str) -> Option<i64> {
+    let bytes = STANDARD.decode(cursor.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.get(CURSOR_PREFIX.len()..)?.trim().parse().ok()
+}
+
+/// The paging arguments every connection field takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+/// Which rows of a list of `len` rows a connection returns, and its page info.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Rows `rows_start..rows_end` of the id-ordered list are the edges.
+    pub rows_start: i64,
+    pub rows_end: i64,
+    /// The cursor offset of the first edge.
+    pub first_offset: i64,
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+impl Window {
+    /// graphql-relay 2's `connection_from_list_slice(list, args)` with `slice_start = 0`.
+    pub fn new(args: &PageArgs, len: i64) -> Self {
+        // Python truthiness: an empty cursor string counts as absent for the bounds.
+        let before = args.before.as_deref().filter(|c| !c.is_empty());
+        let after = args.after.as_deref().filter(|c| !c.is_empty());
+        let before_offset = args.before.as_deref().and_then(parse_cursor).unwrap_or(len);
+        let after_offset = args.after.as_deref().and_then(parse_cursor).unwrap_or(-1);
+
+        let mut start = after_offset.max(-1) + 1;
+        let mut end = before_offset.min(len);
+        if let Some(first) = args.first {
+            end = end.min(start.saturating_add(first));
+        }
+        if let Some(last) = args.last {
+            start = start.max(end.saturating_sub(last));
+        }
+        let lower = if after.is_some() { after_offset + 1 } else { 0 };
+        let upper = if before.is_some() { before_offset } else { len };
+
+        // `list[start:end]` with Python's rules: negative bounds count from the end, then clamp.
+        let python = |i: i64| {
+            if i < 0 { (i + len).max(0) } else { i.min(len) }
+        };
+        let rows_start = python(start.max(0));
+        let rows_end = python(end).max(rows_start);
+        Window {
+            rows_start,
+            rows_end,
+            first_offset: start,
+            has_previous_page: args.last.is_some() && start > lower,
+            has_next_page: args.first.is_some() && end < upper,
+        }
+    }
+
+    /// How many rows the window holds.
+    pub fn len(&self) -> i64 {
+        self.rows_end - self.rows_start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(
+        first: Option<i64>,
+        after: Option<i64>,
+        last: Option<i64>,
+        before: Option<i64>,
+    ) -> Window {
+        Window::new(
+            &PageArgs {
+                first,
+                last,
+                after: after.map(cursor),
+                before: before.map(cursor),
+            },
+            10,
+        )
+    }
+
+    #[test]
+    fn ids_and_cursors_match_graphene() {
+        assert_eq!(global_id("GameObject", 8), "R2FtZU9iamVjdDo4");
+        assert_eq!(cursor(0), "YXJyYXljb25uZWN0aW9uOjA=");
+        assert_eq!(
+            parse_global_id("R2FtZU9iamVjdDo4"),
+            Some(("GameObject".into(), 8))
+        );
+        assert_eq!(parse_global_id("not base64!"), None);
+        assert_eq!(parse_cursor("YXJyYXljb25uZWN0aW9uOjA="), Some(0));
+    }
+
+    #[test]
+    fn paging_follows_graphql_relay() {
+        // No arguments: everything, no pages either way.
+        let w = window(None, None, None, None);
+        assert_eq!(
+            (
+                w.rows_start,
+                w.rows_end,
+                w.has_previous_page,
+                w.has_next_page
+            ),
+            (0, 10, false, false)
+        );
+        // first/after: never a previous page.
+        let w = window(Some(3), Some(2), None, None);
+        assert_eq!((w.rows_start, w.rows_end, w.first_offset), (3, 6, 3));
+        assert!(!w.has_previous_page && w.has_next_page);
+        let w = window(Some(3), Some(8), None, None);
+        assert_eq!((w.rows_start, w.rows_end), (9, 10));
+        assert!(!w.has_next_page);
+        // last/before: never a next page.
+        let w = window(None, None, Some(3), Some(5));
+        assert_eq!((w.rows_start, w.rows_end), (2, 5));
+        assert!(w.has_previous_page && !w.has_next_page);
+        // Python slicing of a negative first: rows[0:-1].
+        let w = window(Some(-1), None, None, None);
+        assert_eq!((w.rows_start, w.rows_end, w.has_next_page), (0, 9, true));
+        // A cursor past the end gives an empty page.
+        assert!(window(Some(2), Some(20), None, None).is_empty());
+    }
+}

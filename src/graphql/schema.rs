@@ -1,0 +1,189 @@
+//! The query root and the schema built over a [`Store`]: one `build` for `serve` and `query`.
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schema};
+
+use super::relay::{self, PageArgs, Window};
+use super::types::{
+    GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
+    TeamObjectConnection, page_args,
+};
+use super::{Error, Result, Viewer, blocking, loaders::Loaders, read};
+use crate::db::store::{Page, Store};
+
+/// The schema `quidditch serve` and `quidditch query` execute.
+pub type QuidditchSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema over `store`. Requests must be run through [`super::execute`], which adds
+/// the viewer and the per-request loaders.
+pub fn build(store: Store) -> QuidditchSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .data(store)
+        .finish()
+}
+
+/// The SDL of the schema, as `quidditch schema print` shows it and `schema.graphql` holds it.
+pub fn sdl() -> String {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// The query root: the tutorial's eight fields.
+pub struct Query;
+
+fn cut(store_len: i64, args: &PageArgs) -> (Window, Page) {
+    let window = Window::new(args, store_len);
+    let page = Page {
+        offset: window.rows_start,
+        limit: window.len(),
+    };
+    (window, page)
+}
+
+#[Object]
+impl Query {
+    /// Any object by its relay global id; `null` when the id does not decode or names no row.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let Some((type_name, id)) = relay::parse_global_id(&id) else {
+            return Ok(None);
+        };
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        Ok(match type_name.as_str() {
+            "PlayerObject" => loaders
+                .players
+                .load_one(id)
+                .await
+                .map_err(Error::shared)?
+                .map(|p| Node::PlayerObject(PlayerObject(p))),
+            "TeamObject" => loaders
+                .teams
+                .load_one(id)
+                .await
+                .map_err(Error::shared)?
+                .map(|t| Node::TeamObject(TeamObject(t))),
+            "GameObject" => loaders
+                .games
+                .load_one(id)
+                .await
+                .map_err(Error::shared)?
+                .map(|g| Node::GameObject(GameObject(g))),
+            _ => None,
+        })
+    }
+
+    /// Every player, in id order.
+    async fn all_players(
+        &self,
+        ctx: &Context<'_>,
+        before: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Option<PlayerObjectConnection>> {
+        let args = page_args(before, after, first, last);
+        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
+            let (window, page) = cut(s.count_players(filter.as_ref())?, &args);
+            Ok((window, s.players_page(page, filter.as_ref())?))
+        })
+        .await?;
+        Ok(Some(PlayerObjectConnection::new(&window, rows)))
+    }
+
+    /// Every team, in id order.
+    async fn all_teams(
+        &self,
+        ctx: &Context<'_>,
+        before: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Option<TeamObjectConnection>> {
+        let args = page_args(before, after, first, last);
+        let filter = Viewer::of(ctx)?.filters.teams.clone();
+        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
+            let (window, page) = cut(s.count_teams(filter.as_ref())?, &args);
+            Ok((window, s.teams_page(page, filter.as_ref())?))
+        })
+        .await?;
+        Ok(Some(TeamObjectConnection::new(&window, rows)))
+    }
+
+    /// Every game, in id order.
+    async fn all_games(
+        &self,
+        ctx: &Context<'_>,
+        before: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Option<GameObjectConnection>> {
+        let args = page_args(before, after, first, last);
+        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
+            let (window, page) = cut(s.count_games(filter.as_ref())?, &args);
+            Ok((window, s.games_page(page, filter.as_ref())?))
+        })
+        .await?;
+        Ok(Some(GameObjectConnection::new(&window, rows)))
+    }
+
+    /// The player with exactly this name; `null` when there is none.
+    async fn get_player(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+    ) -> Result<Option<PlayerObject>> {
+        let Some(name) = name else { return Ok(None) };
+        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let store = ctx.data::<Store>().map_err(Error::context)?;
+        let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
+        Ok(player.map(PlayerObject))
+    }
+
+    /// The game with this id; `null` when there is none.
+    async fn get_game(&self, ctx: &Context<'_>, id: Option<i64>) -> Result<Option<GameObject>> {
+        let Some(id) = id else { return Ok(None) };
+        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let store = ctx.data::<Store>().map_err(Error::context)?;
+        let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
+        Ok(games.into_iter().next().map(GameObject))
+    }
+
+    /// Every game the team with this id won or lost, in id order.
+    async fn get_team_games(
+        &self,
+        ctx: &Context<'_>,
+        team: Option<i64>,
+    ) -> Result<Option<Vec<Option<GameObject>>>> {
+        let Some(team) = team else {
+            return Ok(Some(Vec::new()));
+        };
+        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let store = ctx.data::<Store>().map_err(Error::context)?;
+        let games = blocking(store, move |s| s.games_of_team(team, filter.as_ref())).await?;
+        Ok(Some(
+            games.into_iter().map(|g| Some(GameObject(g))).collect(),
+        ))
+    }
+
+    /// Every player with exactly this position, in id order.
+    async fn get_position(
+        &self,
+        ctx: &Context<'_>,
+        position: Option<String>,
+    ) -> Result<Option<Vec<Option<PlayerObject>>>> {
+        let Some(position) = position else {
+            return Ok(Some(Vec::new()));
+        };
+        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let store = ctx.data::<Store>().map_err(Error::context)?;
+        let players = blocking(store, move |s| {
+            s.players_by_position(&position, filter.as_ref())
+        })
+        .await?;
+        Ok(Some(
+            players.into_iter().map(|p| Some(PlayerObject(p))).collect(),
+        ))
+    }
+}

@@ -1,0 +1,234 @@
+//! The GraphQL types, named and shaped exactly like the tutorial's graphene server publishes them
+//! (`tutorial-schema.graphql`): `PlayerObject`, `TeamObject`, `GameObject`, the `Node` interface,
+//! relay connections with nullable edges and nodes, and `PageInfo`.
+
+use async_graphql::{Context, ID, Interface, Object, SimpleObject};
+
+use super::relay::{self, PageArgs, Window};
+use super::{Error, Result, loaders::Loaders};
+use crate::db::model::{Game, Player, Team};
+use crate::db::store::TeamSlice;
+
+/// An object with a relay global id: base64 of `TypeName:id`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    PlayerObject(PlayerObject),
+    TeamObject(TeamObject),
+    GameObject(GameObject),
+}
+
+/// A player of a team.
+pub struct PlayerObject(pub Player);
+
+#[Object]
+impl PlayerObject {
+    /// The relay global id, base64 of `PlayerObject:<id>`.
+    async fn id(&self) -> ID {
+        ID(relay::global_id("PlayerObject", self.0.id))
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn position(&self) -> &str {
+        &self.0.position
+    }
+
+    async fn year(&self) -> i64 {
+        self.0.year
+    }
+
+    async fn team_id(&self) -> i64 {
+        self.0.team_id
+    }
+
+    /// The player's team (the tutorial names this relation `teamName`).
+    async fn team_name(&self, ctx: &Context<'_>) -> Result<Option<TeamObject>> {
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        Ok(loaders
+            .teams
+            .load_one(self.0.team_id)
+            .await
+            .map_err(Error::shared)?
+            .map(TeamObject))
+    }
+}
+
+/// A team of the league.
+pub struct TeamObject(pub Team);
+
+#[Object]
+impl TeamObject {
+    /// The relay global id, base64 of `TeamObject:<id>`.
+    async fn id(&self) -> ID {
+        ID(relay::global_id("TeamObject", self.0.id))
+    }
+
+    async fn name(&self) -> Option<&str> {
+        Some(&self.0.name)
+    }
+
+    async fn rank(&self) -> i64 {
+        self.0.rank
+    }
+
+    /// The team's players in id order, paged like every connection.
+    async fn players(
+        &self,
+        ctx: &Context<'_>,
+        before: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Option<PlayerObjectConnection>> {
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        let args = page_args(before, after, first, last);
+        let len = loaders
+            .team_sizes
+            .load_one(self.0.id)
+            .await
+            .map_err(Error::shared)?
+            .unwrap_or(0);
+        let window = Window::new(&args, len);
+        let rows = if window.is_empty() {
+            Vec::new()
+        } else {
+            loaders
+                .team_players
+                .load_one(TeamSlice {
+                    team_id: self.0.id,
+                    start: window.rows_start,
+                    end: window.rows_end,
+                })
+                .await
+                .map_err(Error::shared)?
+                .unwrap_or_default()
+        };
+        Ok(Some(PlayerObjectConnection::new(&window, rows)))
+    }
+}
+
+/// A game of a bracket; the winner advances to the `child` game.
+pub struct GameObject(pub Game);
+
+#[Object]
+impl GameObject {
+    /// The relay global id, base64 of `GameObject:<id>`.
+    async fn id(&self) -> ID {
+        ID(relay::global_id("GameObject", self.0.id))
+    }
+
+    async fn level(&self) -> &str {
+        &self.0.level
+    }
+
+    async fn child_id(&self) -> Option<i64> {
+        self.0.child_id
+    }
+
+    async fn winner_id(&self) -> i64 {
+        self.0.winner_id
+    }
+
+    async fn loser_id(&self) -> i64 {
+        self.0.loser_id
+    }
+
+    /// The next game of the bracket, which this game's winner plays.
+    async fn child(&self, ctx: &Context<'_>) -> Result<Option<GameObject>> {
+        let Some(child) = self.0.child_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        Ok(loaders
+            .games
+            .load_one(child)
+            .await
+            .map_err(Error::shared)?
+            .map(GameObject))
+    }
+}
+
+/// Relay's page info. As in graphql-relay 2, `hasPreviousPage` is false when paging with
+/// `first`/`after`, and `hasNextPage` is false when paging with `last`/`before`.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// A connection type and its edge type, shaped like graphene's array connections: nullable
+/// edges and nodes. (A generic `Connection<T>` cannot derive its edge list in async-graphql 7.)
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ident, $row:ty) => {
+        #[doc = concat!("A page of a list of `", stringify!($node), "`.")]
+        #[derive(SimpleObject)]
+        pub struct $connection {
+            pub page_info: PageInfo,
+            pub edges: Vec<Option<$edge>>,
+        }
+
+        /// One row of a page and its cursor.
+        #[derive(SimpleObject)]
+        pub struct $edge {
+            pub node: Option<$node>,
+            pub cursor: String,
+        }
+
+        impl $connection {
+            /// The connection of `rows`, which are the rows of `window`.
+            pub fn new(window: &Window, rows: Vec<$row>) -> Self {
+                let edges: Vec<Option<$edge>> = rows
+                    .into_iter()
+                    .zip(window.first_offset..)
+                    .map(|(row, offset)| {
+                        Some($edge {
+                            node: Some($node(row)),
+                            cursor: relay::cursor(offset),
+                        })
+                    })
+                    .collect();
+                let cursor_of = |edge: Option<&Option<$edge>>| {
+                    edge.and_then(Option::as_ref).map(|e| e.cursor.clone())
+                };
+                $connection {
+                    page_info: PageInfo {
+                        has_next_page: window.has_next_page,
+                        has_previous_page: window.has_previous_page,
+                        start_cursor: cursor_of(edges.first()),
+                        end_cursor: cursor_of(edges.last()),
+                    },
+                    edges,
+                }
+            }
+        }
+    };
+}
+
+connection!(
+    PlayerObjectConnection,
+    PlayerObjectEdge,
+    PlayerObject,
+    Player
+);
+connection!(TeamObjectConnection, TeamObjectEdge, TeamObject, Team);
+connection!(GameObjectConnection, GameObjectEdge, GameObject, Game);
+
+/// Paging arguments as the store and [`Window`] take them.
+pub fn page_args(
+    before: Option<String>,
+    after: Option<String>,
+    first: Option<i32>,
+    last: Option<i32>,
+) -> PageArgs {
+    PageArgs {
+        before,
+        after,
+        first: first.map(i64::from),
+        last: last.map(i64::from),
+    }
+}

@@ -1,0 +1,106 @@
+//! The HTTP server: axum wiring around [`graphql::Api`], nothing else.
+//!
+//! `POST /graphql` takes the tutorial's JSON body and answers like its Flask server: 200 with
+//! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables
+//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::graphql::{Api, Viewer};
+
+/// The largest request body accepted; larger ones get 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What can go wrong running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen on `{addr}`")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Binds `addr` (port 0 picks a free port; read it back with `local_addr`).
+pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
+    TcpListener::bind(addr).await.map_err(|source| Error::Bind {
+        addr: addr.to_string(),
+        source,
+    })
+}
+
+/// The routes, for `serve` and for tests that drive the router directly.
+pub fn router(api: Api) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/", get(graphiql))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(log_request))
+        .with_state(api)
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    api: Api,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    axum::serve(listener, router(api))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(Error::Serve)
+}
+
+/// The bound address, as a URL of the GraphQL endpoint.
+pub fn endpoint_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/graphql")
+}
+
+async fn graphql(State(api): State<Api>, body: Bytes) -> Response {
+    // INVARIANT: no authentication yet, so every request is the admin's (see `graphql::Viewer`).
+    let outcome = api.execute_json(&body, Viewer::admin()).await;
+    let status = if outcome.rejected {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let bytes = outcome.to_bytes();
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("quidditch")
+            .finish(),
+    )
+}
+
+/// One log line per request at `-v`: method, path, status and time taken.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    tracing::info!(
+        "{method} {path} {} {:.2} ms",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
+}
