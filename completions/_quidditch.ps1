@@ -248,6 +248,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -270,6 +273,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query;get-game' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -282,6 +287,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query;get-player' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -294,6 +301,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query;team-games' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -306,6 +315,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query;position' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -320,6 +331,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -334,6 +347,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -348,6 +363,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'At most this many rows')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start after this cursor (an `endCursor` of an earlier page)')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -360,6 +377,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;query;node' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -375,6 +394,8 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--vars', '--vars', [CompletionResultType]::ParameterName, 'All variables as one JSON object (`--var` entries are added to it)')
             [CompletionResult]::new('--operation-name', '--operation-name', [CompletionResultType]::ParameterName, 'The operation to run when the document holds several')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Send this access token (`quidditch authz token` mints one); HTTP only')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('--sql-stats', '--sql-stats', [CompletionResultType]::ParameterName, 'Print the number of SQL statements the request ran on stderr (in-process only)')
@@ -431,6 +452,12 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
         }
         'quidditch;serve' {
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'The address to listen on (port 0: any free port)')
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file')
+            [CompletionResult]::new('--jwt-secret', '--jwt-secret', [CompletionResultType]::ParameterName, 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)')
+            [CompletionResult]::new('--jwt-public-key', '--jwt-public-key', [CompletionResultType]::ParameterName, 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead')
+            [CompletionResult]::new('--jwt-issuer', '--jwt-issuer', [CompletionResultType]::ParameterName, 'Require this `iss` claim in tokens')
+            [CompletionResult]::new('--jwt-audience', '--jwt-audience', [CompletionResultType]::ParameterName, 'Require this `aud` claim in tokens')
+            [CompletionResult]::new('--admin-secret', '--admin-secret', [CompletionResultType]::ParameterName, 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')

@@ -220,6 +220,9 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -241,6 +244,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query;get-game'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -252,6 +257,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query;get-player'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -263,6 +270,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query;team-games'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -274,6 +283,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query;position'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -287,6 +298,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --first 'At most this many rows'
             cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -300,6 +313,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --first 'At most this many rows'
             cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -313,6 +328,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --first 'At most this many rows'
             cand --after 'Start after this cursor (an `endCursor` of an earlier page)'
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -324,6 +341,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;query;node'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -338,6 +357,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --vars 'All variables as one JSON object (`--var` entries are added to it)'
             cand --operation-name 'The operation to run when the document holds several'
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
+            cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
+            cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand --sql-stats 'Print the number of SQL statements the request ran on stderr (in-process only)'
@@ -382,6 +403,12 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;serve'= {
             cand --bind 'The address to listen on (port 0: any free port)'
+            cand --policies 'The policy file'
+            cand --jwt-secret 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)'
+            cand --jwt-public-key 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead'
+            cand --jwt-issuer 'Require this `iss` claim in tokens'
+            cand --jwt-audience 'Require this `aud` claim in tokens'
+            cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'

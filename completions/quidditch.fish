@@ -152,6 +152,9 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l policies -d 'The policy file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -169,6 +172,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fis
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -176,6 +181,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -183,6 +190,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -190,6 +199,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -199,6 +210,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l first -d 'At most this many rows' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -208,6 +221,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l first -d 'At most this many rows' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -217,6 +232,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l first -d 'At most this many rows' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l after -d 'Start after this cursor (an `endCursor` of an earlier page)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -224,6 +241,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -234,6 +253,8 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l vars -d 'All variables as one JSON object (`--var` entries are added to it)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l operation-name -d 'The operation to run when the document holds several' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -252,6 +273,12 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l bind -d 'The address to listen on (port 0: any free port)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret -d 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-audience -d 'Require this `aud` claim in tokens' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"

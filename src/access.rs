@@ -267,12 +267,9 @@ pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> R
     }
 }
 
-/// A SQL boolean expression and its parameters, in order (`?` placeholders).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlFilter {
-    pub sql: String,
-    pub params: Vec<SqlValue>,
-}
+/// A SQL boolean expression and its parameters, in order (`?` placeholders): the store's own
+/// filter type, so a compiled policy goes straight into its reads.
+pub use crate::db::store::SqlFilter;
 
 struct Compiler<'a> {
     set: &'a PolicySet,

@@ -14,12 +14,13 @@ pub mod relay;
 pub mod schema;
 pub mod types;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{Context, Variables};
+use async_graphql::{Context, ErrorExtensions as _, Variables};
 use serde_json::{Value, json};
 
-use crate::db::{self, store::SqlFilter, store::Store};
+use crate::db::{self, store::SqlFilter, store::Store, store::Table};
 use loaders::Loaders;
 pub use schema::{QuidditchSchema, build, sdl};
 
@@ -84,11 +85,38 @@ pub struct RowFilters {
     pub games: Option<SqlFilter>,
 }
 
+/// What reading a withheld field yields (graphql-rule's `readFail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withheld {
+    /// `null` (only on nullable fields; a non-null field answers the default error instead).
+    Null,
+    /// An error with this message, `extensions.code = "FORBIDDEN"`.
+    Error(String),
+}
+
+/// A column readable on some visible rows only, or on none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldRule {
+    /// The rows whose column may be read; `None`: no row's.
+    pub readable: Option<SqlFilter>,
+    pub withheld: Withheld,
+}
+
+/// The message of a denied row when the policies name none: the tutorial's.
+pub const NOT_AUTHORIZED: &str = "You are not authorized to see this.";
+
 /// The request's viewer, in every resolver's context data.
 #[derive(Debug, Clone, Default)]
 pub struct Viewer {
     pub principal: Principal,
     pub filters: Arc<RowFilters>,
+    /// Columns that are not readable on every visible row. A column not listed is readable
+    /// wherever its row is.
+    pub fields: Arc<HashMap<(Table, String), FieldRule>>,
+    /// The message of a denied row, per table whose rows are filtered.
+    pub forbidden: Arc<HashMap<Table, String>>,
+    /// Query limits, checked before execution.
+    pub limits: crate::limits::Limits,
 }
 
 impl Viewer {
@@ -97,10 +125,45 @@ impl Viewer {
         Viewer::default()
     }
 
+    /// Whether some rows of `table` are hidden from this viewer. Then a row that is not there
+    /// and a row that is denied answer alike: `null` and a `FORBIDDEN` error.
+    pub fn restricted(&self, table: Table) -> bool {
+        match table {
+            Table::Teams => self.filters.teams.is_some(),
+            Table::Players => self.filters.players.is_some(),
+            Table::Games => self.filters.games.is_some(),
+        }
+    }
+
+    /// The error for a row of `table` this viewer may not see (or that does not exist).
+    pub fn forbidden_row(&self, table: Table) -> async_graphql::Error {
+        forbidden(
+            self.forbidden
+                .get(&table)
+                .map_or(NOT_AUTHORIZED, String::as_str),
+        )
+    }
+
     /// The viewer of the request a resolver runs in.
     pub fn of<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
         ctx.data::<Viewer>().map_err(Error::context)
     }
+}
+
+/// A `FORBIDDEN` error with `message`.
+pub fn forbidden(message: &str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "FORBIDDEN"))
+}
+
+/// Answers `null` for a nullable field and records `error` for it. (Returning the error would
+/// leave the field out of the response altogether in async-graphql; the spec, and clients of
+/// the tutorial's server, expect the key with `null`.)
+pub fn null_with<T>(
+    ctx: &Context<'_>,
+    error: async_graphql::Error,
+) -> async_graphql::Result<Option<T>> {
+    ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+    Ok(None)
 }
 
 /// Reads of at most this many rows run inline on the async worker.
@@ -136,6 +199,31 @@ where
             message: err.to_string(),
         })?
         .map_err(Error::from)
+}
+
+/// A response refusing `request` when it is deeper or more complex than `limits` allow. The
+/// document is parsed here only to be measured; one that does not parse is left to execution,
+/// which reports the syntax error in its usual shape.
+fn over_limits(
+    request: &async_graphql::Request,
+    limits: &crate::limits::Limits,
+) -> Option<async_graphql::Response> {
+    if *limits == crate::limits::Limits::default() {
+        return None;
+    }
+    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+    let measure =
+        crate::limits::measure(&doc, request.operation_name.as_deref(), &request.variables)?;
+    let err = limits.check(measure).err()?;
+    let code = match err {
+        crate::limits::LimitError::Depth { .. } => "QUERY_TOO_DEEP",
+        crate::limits::LimitError::Complexity { .. } => "QUERY_TOO_COMPLEX",
+    };
+    let mut error = async_graphql::ServerError::new(err.to_string(), None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    Some(async_graphql::Response::from_errors(vec![error]))
 }
 
 /// The outcome of a raw request body: a GraphQL response, or a rejection of the request itself.
@@ -236,8 +324,11 @@ impl Api {
         request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
+        if let Some(rejection) = over_limits(&request, &viewer.limits) {
+            return rejection;
+        }
         let queue = batch::Queue::default();
-        let loaders = Loaders::new(&self.store, &viewer.filters, &queue);
+        let loaders = Loaders::new(&self.store, &viewer, &queue);
         let request = request.data(viewer).data(loaders);
         batch::run(self.schema.execute(request), queue).await
     }
@@ -352,6 +443,7 @@ mod tests {
                 )),
                 ..RowFilters::default()
             }),
+            ..Viewer::default()
         };
         let response = api
             .execute(

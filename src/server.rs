@@ -17,7 +17,34 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+
 use crate::graphql::{Api, Viewer};
+use crate::identity::Presented;
+
+/// Decides who a request is from its credential headers. `enforce::Gate` implements it from
+/// `policies.toml`; an error is answered with HTTP 401, never with anonymous access.
+pub trait Authenticate: Send + Sync + 'static {
+    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, String>;
+}
+
+/// Every request is the admin's: for tests of the API alone.
+pub struct AllAdmin;
+
+impl Authenticate for AllAdmin {
+    fn viewer(&self, _: Presented<'_>) -> Result<Viewer, String> {
+        Ok(Viewer::admin())
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+struct AppState {
+    api: Api,
+    auth: Arc<dyn Authenticate>,
+}
 
 /// The largest request body accepted; larger ones get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -44,22 +71,23 @@ pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
 }
 
 /// The routes, for `serve` and for tests that drive the router directly.
-pub fn router(api: Api) -> Router {
+pub fn router(api: Api, auth: Arc<dyn Authenticate>) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/", get(graphiql))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
-        .with_state(api)
+        .with_state(AppState { api, auth })
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     listener: TcpListener,
     api: Api,
+    auth: Arc<dyn Authenticate>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    axum::serve(listener, router(api))
+    axum::serve(listener, router(api, auth))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(Error::Serve)
@@ -70,9 +98,34 @@ pub fn endpoint_url(addr: SocketAddr) -> String {
     format!("http://{addr}/graphql")
 }
 
-async fn graphql(State(api): State<Api>, body: Bytes) -> Response {
-    // INVARIANT: no authentication yet, so every request is the admin's (see `graphql::Viewer`).
-    let outcome = api.execute_json(&body, Viewer::admin()).await;
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let presented = Presented {
+        authorization: header(&headers, "authorization"),
+        admin_secret: header(&headers, "x-quidditch-admin-secret"),
+        user: header(&headers, "x-quidditch-user"),
+    };
+    let viewer = match state.auth.viewer(presented) {
+        Ok(viewer) => viewer,
+        Err(message) => {
+            let body = serde_json::json!({
+                "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
+            });
+            return (
+                StatusCode::UNAUTHORIZED,
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::WWW_AUTHENTICATE, "Bearer"),
+                ],
+                body.to_string(),
+            )
+                .into_response();
+        }
+    };
+    let outcome = state.api.execute_json(&body, viewer).await;
     let status = if outcome.rejected {
         StatusCode::BAD_REQUEST
     } else {

@@ -17,8 +17,9 @@ use serde_json::Value;
 use crate::cli::GlobalArgs;
 use crate::db::{self, store::Store};
 use crate::exit::Exit;
-use crate::graphql::{Api, relay};
+use crate::graphql::{Api, Viewer, relay};
 use crate::output::{self, emit};
+use crate::{access, enforce};
 use transport::Transport;
 
 /// Run the tutorial's queries against a server or, by default, the database in-process.
@@ -30,6 +31,32 @@ pub struct QueryArgs {
     /// A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql).
     #[arg(long, global = true, env = "QUIDDITCH_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under
+    /// policies.toml. In-process: directly. Over HTTP: with a token minted with
+    /// `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`.
+    /// Without it, in-process queries run as admin (the database holder sees every row).
+    #[arg(
+        long = "as",
+        global = true,
+        value_name = "REF",
+        conflicts_with = "token"
+    )]
+    pub as_user: Option<String>,
+
+    /// Send this access token (`quidditch authz token` mints one); HTTP only.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIDDITCH_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT",
+        requires = "endpoint"
+    )]
+    pub token: Option<String>,
+
+    #[command(flatten)]
+    pub policy: super::authz::PolicyArgs,
 
     #[command(subcommand)]
     pub command: QueryCommand,
@@ -117,6 +144,59 @@ pub struct RawArgs {
     pub sql_stats: bool,
 }
 
+/// The credential headers an HTTP query sends: a token (given, or minted for `--as` with
+/// `QUIDDITCH_JWT_SECRET`), impersonation with the admin secret, the admin secret alone, or
+/// nothing (anonymous).
+fn credentials(
+    args: &QueryArgs,
+    global: &GlobalArgs,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(token) = &args.token {
+        return Ok(vec![("authorization", format!("Bearer {token}"))]);
+    }
+    let admin = env("QUIDDITCH_ADMIN_SECRET");
+    let Some(user) = &args.as_user else {
+        return Ok(admin
+            .map(|secret| vec![("x-quidditch-admin-secret", secret)])
+            .unwrap_or_default());
+    };
+    if user == "anonymous" {
+        return Ok(Vec::new());
+    }
+    if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
+        let set = super::authz::load(&args.policy.policies)?;
+        let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
+        let (sub, scopes) = store
+            .lend(|conn| -> anyhow::Result<(String, Vec<String>)> {
+                let subject = access::resolve_subject(conn, &set, user)?;
+                let id = subject.id.as_ref().map(crate::authz::Value::as_ref_str);
+                let sub = format!("{}:{}", subject.kind, id.unwrap_or_default());
+                let entities = access::SqlEntities::new(conn, &set);
+                Ok((sub, crate::authz::scopes(&set, &entities, &subject)))
+            })
+            .map_err(|err| missing_db(err, &global.db))??;
+        let (token, _) = crate::identity::mint_hs256(
+            secret.as_bytes(),
+            &sub,
+            &scopes,
+            std::time::Duration::from_secs(300),
+            env("QUIDDITCH_JWT_ISSUER").as_deref(),
+            env("QUIDDITCH_JWT_AUDIENCE").as_deref(),
+        )?;
+        return Ok(vec![("authorization", format!("Bearer {token}"))]);
+    }
+    match admin {
+        Some(secret) => Ok(vec![
+            ("x-quidditch-admin-secret", secret),
+            ("x-quidditch-user", user.clone()),
+        ]),
+        None => bail!(
+            "`--as {user}` over HTTP needs QUIDDITCH_JWT_SECRET (to mint a token) or QUIDDITCH_ADMIN_SECRET (to impersonate), or pass `--token`"
+        ),
+    }
+}
+
 /// `database does not exist` with a hint on how to create it.
 pub fn missing_db(err: db::Error, path: &Path) -> anyhow::Error {
     match err {
@@ -130,10 +210,25 @@ pub fn missing_db(err: db::Error, path: &Path) -> anyhow::Error {
 
 pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let (transport, store) = if let Some(endpoint) = &args.endpoint {
-        (Transport::http(endpoint)?, None)
+        (Transport::http(endpoint, credentials(args, global)?)?, None)
     } else {
         let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
-        (Transport::embedded(Api::new(store.clone())), Some(store))
+        let viewer = match &args.as_user {
+            None => Viewer::admin(),
+            Some(user) => {
+                let set = super::authz::load(&args.policy.policies)?;
+                store
+                    .lend(|conn| {
+                        let subject = access::resolve_subject(conn, &set, user)?;
+                        enforce::viewer(conn, &set, &subject)
+                    })
+                    .map_err(|err| missing_db(err, &global.db))??
+            }
+        };
+        (
+            Transport::embedded(Api::new(store.clone()), viewer),
+            Some(store),
+        )
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -216,7 +311,9 @@ async fn run_command(
                 number(&player.id),
                 player.name.clone(),
                 player.position.clone(),
-                player.year.to_string(),
+                player
+                    .year
+                    .map_or_else(|| "-".to_string(), |y| y.to_string()),
                 format!("{team} ({})", player.team_id),
                 rank,
             ]);
@@ -253,7 +350,9 @@ async fn run_command(
                 table.add_row([
                     number(&player.id),
                     player.name.clone(),
-                    player.year.to_string(),
+                    player
+                        .year
+                        .map_or_else(|| "-".to_string(), |y| y.to_string()),
                     player
                         .team_name
                         .as_ref()
@@ -280,7 +379,7 @@ async fn run_command(
                     number(&p.id),
                     p.name.clone(),
                     p.position.clone(),
-                    p.year.to_string(),
+                    p.year.map_or_else(|| "-".to_string(), |y| y.to_string()),
                     p.team_name
                         .as_ref()
                         .and_then(|t| t.name.clone())
@@ -503,7 +602,10 @@ fn node_fields(on: &ops::node::NodeNodeOn) -> Vec<(&'static str, String)> {
         ops::node::NodeNodeOn::PlayerObject(p) => vec![
             ("name", p.name.clone()),
             ("position", p.position.clone()),
-            ("year", p.year.to_string()),
+            (
+                "year",
+                p.year.map_or_else(|| "-".to_string(), |y| y.to_string()),
+            ),
             ("team id", p.team_id.to_string()),
         ],
         ops::node::NodeNodeOn::TeamObject(t) => vec![

@@ -45,7 +45,13 @@ pub fn run(args: &SchemaArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
 }
 
 fn pull(endpoint: &str) -> anyhow::Result<String> {
-    let transport = Transport::http(endpoint)?;
+    // Introspection is open to everyone; the admin secret is sent only when it is set.
+    let headers = std::env::var("QUIDDITCH_ADMIN_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|secret| vec![("x-quidditch-admin-secret", secret)])
+        .unwrap_or_default();
+    let transport = Transport::http(endpoint, headers)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -42,6 +42,25 @@ impl SqlFilter {
     }
 }
 
+/// The tables the API reads rows of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Teams,
+    Players,
+    Games,
+}
+
+impl Table {
+    /// The SQL table name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Teams => "teams",
+            Table::Players => "players",
+            Table::Games => "games",
+        }
+    }
+}
+
 /// A window of rows in id order: skip `offset` rows, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {
@@ -300,6 +319,18 @@ impl Store {
         params.push(Value::Integer(page.offset.max(0)));
         let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id LIMIT ? OFFSET ?");
         self.rows(&sql, &params, map)
+    }
+
+    /// Of `ids`, those whose row in `table` passes `filter`, in id order (one statement). The
+    /// enforcement layer asks this for a field readable on some rows only (a player's `year`).
+    pub fn ids_passing(&self, table: Table, ids: &[i64], filter: &SqlFilter) -> Result<Vec<i64>> {
+        self.by_ids(table.name(), "id", ids, Some(filter), |row| row.get(0))
+    }
+
+    /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles
+    /// policies with it.
+    pub fn lend<T>(&self, f: impl FnOnce(&Connection) -> T) -> Result<T> {
+        self.with_conn(|conn| Ok(f(conn)))
     }
 
     fn by_ids<T>(

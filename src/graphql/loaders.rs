@@ -10,9 +10,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::batch::Queue;
-use super::{Error, RowFilters, read};
+use super::{Error, FieldRule, RowFilters, Viewer, read};
 use crate::db::model::{Game, Player, Team};
-use crate::db::store::{Store, TeamSlice};
+use crate::db::store::{Store, Table, TeamSlice};
 
 /// Teams by id.
 pub struct TeamLoader {
@@ -133,6 +133,64 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
     }
 }
 
+/// Whether a column is readable on a row, for the columns readable on some rows only: one
+/// statement per column and list, whatever the number of rows.
+pub struct FieldLoader {
+    store: Store,
+    fields: Arc<HashMap<(Table, String), FieldRule>>,
+}
+
+/// A column of one row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldKey {
+    pub table: Table,
+    pub column: String,
+    pub id: i64,
+}
+
+impl Loader<FieldKey> for FieldLoader {
+    type Value = bool;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[FieldKey]) -> Result<HashMap<FieldKey, bool>, Self::Error> {
+        let mut groups: HashMap<(Table, String), Vec<i64>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.table, key.column.clone()))
+                .or_default()
+                .push(key.id);
+        }
+        let mut out = HashMap::new();
+        for ((table, column), ids) in groups {
+            let readable = match self
+                .fields
+                .get(&(table, column.clone()))
+                .and_then(|rule| rule.readable.clone())
+            {
+                None => Vec::new(),
+                Some(filter) => {
+                    let wanted = ids.clone();
+                    read(&self.store, ids.len(), move |s| {
+                        s.ids_passing(table, &wanted, &filter)
+                    })
+                    .await?
+                }
+            };
+            for id in ids {
+                out.insert(
+                    FieldKey {
+                        table,
+                        column: column.clone(),
+                        id,
+                    },
+                    readable.contains(&id),
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Every loader of one request.
 pub struct Loaders {
     pub teams: DataLoader<TeamLoader>,
@@ -140,11 +198,12 @@ pub struct Loaders {
     pub players: DataLoader<PlayerLoader>,
     pub team_sizes: DataLoader<TeamSizeLoader>,
     pub team_players: DataLoader<TeamPlayersLoader>,
+    pub fields: DataLoader<FieldLoader>,
 }
 
 impl Loaders {
-    /// Fresh loaders over `store` that apply `filters`.
-    pub fn new(store: &Store, filters: &Arc<RowFilters>, queue: &Queue) -> Self {
+    /// Fresh loaders over `store` that apply the viewer's filters.
+    pub fn new(store: &Store, viewer: &Viewer, queue: &Queue) -> Self {
         fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
             inner: T,
             queue: &Queue,
@@ -153,6 +212,7 @@ impl Loaders {
             // key is queued by then and no timer needs to add latency to each request.
             DataLoader::new(inner, queue.spawner()).delay(std::time::Duration::ZERO)
         }
+        let filters = &viewer.filters;
         Loaders {
             teams: loader(
                 TeamLoader {
@@ -186,6 +246,13 @@ impl Loaders {
                 TeamPlayersLoader {
                     store: store.clone(),
                     filters: Arc::clone(filters),
+                },
+                queue,
+            ),
+            fields: loader(
+                FieldLoader {
+                    store: store.clone(),
+                    fields: Arc::clone(&viewer.fields),
                 },
                 queue,
             ),

@@ -7,8 +7,8 @@ use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
     TeamObjectConnection, page_args,
 };
-use super::{Error, Result, Viewer, blocking, loaders::Loaders, read};
-use crate::db::store::{Page, Store};
+use super::{Error, Result, Viewer, blocking, loaders::Loaders, null_with, read};
+use crate::db::store::{Page, Store, Table};
 
 /// The schema `quidditch serve` and `quidditch query` execute.
 pub type QuidditchSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -43,12 +43,18 @@ fn cut(store_len: i64, args: &PageArgs) -> (Window, Page) {
 #[Object]
 impl Query {
     /// Any object by its relay global id; `null` when the id does not decode or names no row.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((type_name, id)) = relay::parse_global_id(&id) else {
             return Ok(None);
         };
         let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        Ok(match type_name.as_str() {
+        let table = match type_name.as_str() {
+            "PlayerObject" => Table::Players,
+            "TeamObject" => Table::Teams,
+            "GameObject" => Table::Games,
+            _ => return Ok(None),
+        };
+        let found = match type_name.as_str() {
             "PlayerObject" => loaders
                 .players
                 .load_one(id)
@@ -68,7 +74,12 @@ impl Query {
                 .map_err(Error::shared)?
                 .map(|g| Node::GameObject(GameObject(g))),
             _ => None,
-        })
+        };
+        let viewer = Viewer::of(ctx)?;
+        match found {
+            None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
+            found => Ok(found),
+        }
     }
 
     /// Every player, in id order.
@@ -133,21 +144,40 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         name: Option<String>,
-    ) -> Result<Option<PlayerObject>> {
+    ) -> async_graphql::Result<Option<PlayerObject>> {
         let Some(name) = name else { return Ok(None) };
-        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let viewer = Viewer::of(ctx)?;
+        let filter = viewer.filters.players.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
-        Ok(player.map(PlayerObject))
+        match player {
+            None if viewer.restricted(Table::Players) => {
+                null_with(ctx, viewer.forbidden_row(Table::Players))
+            }
+            player => Ok(player.map(PlayerObject)),
+        }
     }
 
     /// The game with this id; `null` when there is none.
-    async fn get_game(&self, ctx: &Context<'_>, id: Option<i64>) -> Result<Option<GameObject>> {
+    ///
+    /// A viewer who may not read every game gets `null` and a `FORBIDDEN` error both for a game
+    /// it may not read and for one that does not exist, so ids cannot be probed.
+    async fn get_game(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<i64>,
+    ) -> async_graphql::Result<Option<GameObject>> {
         let Some(id) = id else { return Ok(None) };
-        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let viewer = Viewer::of(ctx)?;
+        let filter = viewer.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
-        Ok(games.into_iter().next().map(GameObject))
+        match games.into_iter().next() {
+            None if viewer.restricted(Table::Games) => {
+                null_with(ctx, viewer.forbidden_row(Table::Games))
+            }
+            game => Ok(game.map(GameObject)),
+        }
     }
 
     /// Every game the team with this id won or lost, in id order.

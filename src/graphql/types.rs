@@ -4,10 +4,14 @@
 
 use async_graphql::{Context, ID, Interface, Object, SimpleObject};
 
+/// What resolvers that enforce the viewer's policies return.
+type Guarded<T> = async_graphql::Result<T>;
+
+use super::loaders::{FieldKey, Loaders};
 use super::relay::{self, PageArgs, Window};
-use super::{Error, Result, loaders::Loaders};
+use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with};
 use crate::db::model::{Game, Player, Team};
-use crate::db::store::TeamSlice;
+use crate::db::store::{Table, TeamSlice};
 
 /// An object with a relay global id: base64 of `TypeName:id`.
 #[derive(Interface)]
@@ -28,31 +32,40 @@ impl PlayerObject {
         ID(relay::global_id("PlayerObject", self.0.id))
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> Guarded<&str> {
+        required(ctx, Table::Players, "name", self.0.id, &*self.0.name).await
     }
 
-    async fn position(&self) -> &str {
-        &self.0.position
+    async fn position(&self, ctx: &Context<'_>) -> Guarded<&str> {
+        required(
+            ctx,
+            Table::Players,
+            "position",
+            self.0.id,
+            &*self.0.position,
+        )
+        .await
     }
 
-    async fn year(&self) -> i64 {
-        self.0.year
+    /// The player's school year. Nullable (the tutorial's is `Int!`): policies withhold it from
+    /// who may not read it, and a withheld field must not null the whole player.
+    async fn year(&self, ctx: &Context<'_>) -> Guarded<Option<i64>> {
+        nullable(ctx, Table::Players, "year", self.0.id, self.0.year).await
     }
 
-    async fn team_id(&self) -> i64 {
-        self.0.team_id
+    async fn team_id(&self, ctx: &Context<'_>) -> Guarded<i64> {
+        required(ctx, Table::Players, "team_id", self.0.id, self.0.team_id).await
     }
 
     /// The player's team (the tutorial names this relation `teamName`).
-    async fn team_name(&self, ctx: &Context<'_>) -> Result<Option<TeamObject>> {
+    async fn team_name(&self, ctx: &Context<'_>) -> Guarded<Option<TeamObject>> {
         let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        Ok(loaders
+        let team = loaders
             .teams
             .load_one(self.0.team_id)
             .await
-            .map_err(Error::shared)?
-            .map(TeamObject))
+            .map_err(Error::shared)?;
+        visible(ctx, Table::Teams, team.map(TeamObject))
     }
 }
 
@@ -66,12 +79,12 @@ impl TeamObject {
         ID(relay::global_id("TeamObject", self.0.id))
     }
 
-    async fn name(&self) -> Option<&str> {
-        Some(&self.0.name)
+    async fn name(&self, ctx: &Context<'_>) -> Guarded<Option<&str>> {
+        nullable(ctx, Table::Teams, "name", self.0.id, &*self.0.name).await
     }
 
-    async fn rank(&self) -> i64 {
-        self.0.rank
+    async fn rank(&self, ctx: &Context<'_>) -> Guarded<i64> {
+        required(ctx, Table::Teams, "rank", self.0.id, self.0.rank).await
     }
 
     /// The team's players in id order, paged like every connection.
@@ -120,34 +133,34 @@ impl GameObject {
         ID(relay::global_id("GameObject", self.0.id))
     }
 
-    async fn level(&self) -> &str {
-        &self.0.level
+    async fn level(&self, ctx: &Context<'_>) -> Guarded<&str> {
+        required(ctx, Table::Games, "level", self.0.id, &*self.0.level).await
     }
 
-    async fn child_id(&self) -> Option<i64> {
-        self.0.child_id
+    async fn child_id(&self, ctx: &Context<'_>) -> Guarded<Option<i64>> {
+        Ok(
+            nullable(ctx, Table::Games, "child_id", self.0.id, self.0.child_id)
+                .await?
+                .flatten(),
+        )
     }
 
-    async fn winner_id(&self) -> i64 {
-        self.0.winner_id
+    async fn winner_id(&self, ctx: &Context<'_>) -> Guarded<i64> {
+        required(ctx, Table::Games, "winner_id", self.0.id, self.0.winner_id).await
     }
 
-    async fn loser_id(&self) -> i64 {
-        self.0.loser_id
+    async fn loser_id(&self, ctx: &Context<'_>) -> Guarded<i64> {
+        required(ctx, Table::Games, "loser_id", self.0.id, self.0.loser_id).await
     }
 
     /// The next game of the bracket, which this game's winner plays.
-    async fn child(&self, ctx: &Context<'_>) -> Result<Option<GameObject>> {
+    async fn child(&self, ctx: &Context<'_>) -> Guarded<Option<GameObject>> {
         let Some(child) = self.0.child_id else {
             return Ok(None);
         };
         let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        Ok(loaders
-            .games
-            .load_one(child)
-            .await
-            .map_err(Error::shared)?
-            .map(GameObject))
+        let game = loaders.games.load_one(child).await.map_err(Error::shared)?;
+        visible(ctx, Table::Games, game.map(GameObject))
     }
 }
 
@@ -230,5 +243,74 @@ pub fn page_args(
         after,
         first: first.map(i64::from),
         last: last.map(i64::from),
+    }
+}
+
+/// `None` when the viewer may read `column` of row `id`, else what reading it yields.
+async fn withheld(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    id: i64,
+) -> Guarded<Option<Withheld>> {
+    let viewer = Viewer::of(ctx)?;
+    if viewer.fields.is_empty() {
+        return Ok(None);
+    }
+    let Some(rule) = viewer.fields.get(&(table, column.to_string())) else {
+        return Ok(None);
+    };
+    if rule.readable.is_some() {
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        let key = FieldKey {
+            table,
+            column: column.to_string(),
+            id,
+        };
+        if loaders.fields.load_one(key).await.map_err(Error::shared)? == Some(true) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(rule.withheld.clone()))
+}
+
+/// A non-null column: its value, or the policy's error when withheld (a non-null field cannot
+/// answer `null`, so a `null` policy answers the default error).
+async fn required<T>(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    id: i64,
+    value: T,
+) -> Guarded<T> {
+    match withheld(ctx, table, column, id).await? {
+        None => Ok(value),
+        Some(Withheld::Error(message)) => Err(forbidden(&message)),
+        Some(Withheld::Null) => Err(forbidden(NOT_AUTHORIZED)),
+    }
+}
+
+/// A nullable column: its value, `null`, or the policy's error when withheld.
+async fn nullable<T>(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    id: i64,
+    value: T,
+) -> Guarded<Option<T>> {
+    match withheld(ctx, table, column, id).await? {
+        None => Ok(Some(value)),
+        Some(Withheld::Error(message)) => null_with(ctx, forbidden(&message)),
+        Some(Withheld::Null) => Ok(None),
+    }
+}
+
+/// A related row that the link names but the viewer's filter hid: `null` with a `FORBIDDEN`
+/// error, as a denied row of a root field.
+fn visible<T>(ctx: &Context<'_>, table: Table, row: Option<T>) -> Guarded<Option<T>> {
+    let viewer = Viewer::of(ctx)?;
+    match row {
+        None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
+        row => Ok(row),
     }
 }

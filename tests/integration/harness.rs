@@ -6,6 +6,13 @@ use std::process::Output;
 
 use tempfile::TempDir;
 
+/// The admin secret every test server is started with, and every CLI run is given: the
+/// compatibility tests run as admin, which sees exactly what the tutorial's server shows.
+pub const ADMIN_SECRET: &str = "test-admin-secret";
+
+/// The token secret every test server is started with.
+pub const JWT_SECRET: &str = "test-jwt-secret-of-32-bytes-long";
+
 /// The repository root, where `seeder.toml` and `policies.toml` live.
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,7 +72,8 @@ impl Env {
             .env_remove("QUIDDITCH_ENDPOINT")
             .env_remove("QUIDDITCH_POLICIES")
             .env_remove("QUIDDITCH_JWT_SECRET")
-            .env_remove("QUIDDITCH_ADMIN_SECRET")
+            .env_remove("QUIDDITCH_TOKEN")
+            .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
             .env("NO_COLOR", "1")
             .arg("--db")
             .arg(self.db());
@@ -193,6 +201,9 @@ impl Server {
         let mut child = std::process::Command::new(bin())
             .current_dir(env.dir.path())
             .env_remove("QUIDDITCH_LOG")
+            .env("QUIDDITCH_POLICIES", repo().join("policies.toml"))
+            .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
+            .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
             .env("NO_COLOR", "1")
             .arg("--db")
             .arg(env.db())
@@ -273,16 +284,42 @@ impl HttpReply {
     }
 }
 
-/// One HTTP/1.1 request over a plain socket (no client library, no async): `method path` with
-/// `body` sent as `application/json`.
+/// One HTTP/1.1 request as the admin (with the admin secret): see [`http_with`].
 pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> HttpReply {
+    http_with(
+        addr,
+        method,
+        path,
+        body,
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+    )
+}
+
+/// One HTTP/1.1 request over a plain socket (no client library, no async): `method path` with
+/// `body` sent as `application/json`, and `headers`.
+pub fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> HttpReply {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect to server");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
+    let extra: String = headers
+        .iter()
+        .fold(String::new(), |mut out, (name, value)| {
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(value);
+            out.push_str("\r\n");
+            out
+        });
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();
@@ -320,9 +357,14 @@ pub fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> HttpReply {
     }
 }
 
-/// POSTs a JSON body to `/graphql`.
+/// POSTs a JSON body to `/graphql` as the admin.
 pub fn post(addr: &str, body: &str) -> HttpReply {
     http(addr, "POST", "/graphql", body.as_bytes())
+}
+
+/// POSTs a JSON body to `/graphql` with exactly `headers` (none: anonymous).
+pub fn post_with(addr: &str, body: &str, headers: &[(&str, &str)]) -> HttpReply {
+    http_with(addr, "POST", "/graphql", body.as_bytes(), headers)
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -61,9 +61,23 @@ fn shapes(sdl: &str) -> BTreeMap<String, Shape> {
     out
 }
 
+/// The one deliberate difference from the tutorial's schema: a field that a policy can withhold
+/// is nullable, so a withheld `year` does not null its whole player.
+const NULLABLE_BY_POLICY: &[(&str, &str)] = &[("PlayerObject", "year")];
+
 /// Every type, field and argument of `reference` is in `ours` with the same type and
-/// nullability; `ours` may add fields, types and nullable arguments, nothing else.
+/// nullability (but for [`NULLABLE_BY_POLICY`], which must be exactly the reference's type made
+/// nullable); `ours` may add fields, types and nullable arguments, nothing else.
+fn assert_tutorial_superset(reference: &str, ours: &str) {
+    assert_superset_except(reference, ours, NULLABLE_BY_POLICY);
+}
+
+/// Like [`assert_tutorial_superset`] with no exception: the same types exactly.
 fn assert_superset(reference: &str, ours: &str) {
+    assert_superset_except(reference, ours, &[]);
+}
+
+fn assert_superset_except(reference: &str, ours: &str, nullable: &[(&str, &str)]) {
     let reference = shapes(reference);
     let ours = shapes(ours);
     for (name, want) in &reference {
@@ -77,7 +91,15 @@ fn assert_superset(reference: &str, ours: &str) {
                 .fields
                 .get(field)
                 .unwrap_or_else(|| panic!("field `{name}.{field}` is missing"));
-            assert_eq!(got_ty, ty, "type of `{name}.{field}`");
+            if nullable.contains(&(name.as_str(), field.as_str())) {
+                assert_eq!(
+                    Some(got_ty.as_str()),
+                    ty.strip_suffix('!'),
+                    "`{name}.{field}` must be the tutorial's type made nullable"
+                );
+            } else {
+                assert_eq!(got_ty, ty, "type of `{name}.{field}`");
+            }
             for (arg, arg_ty) in args {
                 assert_eq!(
                     got_args.get(arg),
@@ -111,7 +133,7 @@ fn the_committed_schema_is_the_embedded_one() {
 #[test]
 fn the_embedded_schema_matches_the_tutorials_structurally() {
     let reference = std::fs::read_to_string(fixture("tutorial-schema.graphql")).unwrap();
-    assert_superset(&reference, &embedded_sdl());
+    assert_tutorial_superset(&reference, &embedded_sdl());
 }
 
 /// The fixture is a copy of the shared reference; when the reference is there, they agree.
@@ -140,6 +162,12 @@ fn the_structural_comparison_notices_differences() {
         let result = std::panic::catch_unwind(|| assert_superset(&reference, &broken));
         assert!(result.is_err(), "a difference went unnoticed");
     }
+    // The one allowed difference is allowed, and nothing else with it.
+    let year = reference.replace("year: Int!", "year: Int");
+    assert_tutorial_superset(&reference, &year);
+    let more = year.replace("position: String!", "position: String");
+    let result = std::panic::catch_unwind(|| assert_tutorial_superset(&reference, &more));
+    assert!(result.is_err(), "a second nullable field went unnoticed");
 }
 
 #[test]

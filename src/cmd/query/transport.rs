@@ -22,13 +22,15 @@ pub enum Transport {
     Http {
         client: reqwest::Client,
         endpoint: String,
+        /// Credential headers sent with every request.
+        headers: Vec<(&'static str, String)>,
     },
-    /// The embedded schema, executed in-process over the database.
-    Embedded { api: Api },
+    /// The embedded schema, executed in-process over the database, as `viewer`.
+    Embedded { api: Api, viewer: Viewer },
 }
 
 impl Transport {
-    pub fn http(endpoint: &str) -> anyhow::Result<Self> {
+    pub fn http(endpoint: &str, headers: Vec<(&'static str, String)>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
@@ -37,22 +39,31 @@ impl Transport {
         Ok(Transport::Http {
             client,
             endpoint: endpoint.to_string(),
+            headers,
         })
     }
 
-    pub fn embedded(api: Api) -> Self {
-        Transport::Embedded { api }
+    pub fn embedded(api: Api, viewer: Viewer) -> Self {
+        Transport::Embedded { api, viewer }
     }
 
     /// Sends a raw request body and returns the JSON response (with `data` and/or `errors`).
     pub async fn send(&self, body: &Value) -> anyhow::Result<Value> {
         match self {
-            Transport::Embedded { api } => {
+            Transport::Embedded { api, viewer } => {
                 let bytes = serde_json::to_vec(body).context("failed to encode the request")?;
-                Ok(api.execute_json(&bytes, Viewer::admin()).await.to_json())
+                Ok(api.execute_json(&bytes, viewer.clone()).await.to_json())
             }
-            Transport::Http { client, endpoint } => {
-                let response = match client.post(endpoint).json(body).send().await {
+            Transport::Http {
+                client,
+                endpoint,
+                headers,
+            } => {
+                let mut request = client.post(endpoint).json(body);
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                let response = match request.send().await {
                     Ok(response) => response,
                     Err(err) if err.is_connect() => bail!(
                         "no GraphQL server at {endpoint}: connection refused (start one with \
@@ -68,6 +79,14 @@ impl Transport {
                     }
                 };
                 let status = response.status();
+                if status == reqwest::StatusCode::UNAUTHORIZED {
+                    let text = response.text().await.unwrap_or_default();
+                    let message = serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| v["errors"][0]["message"].as_str().map(str::to_string))
+                        .unwrap_or(text);
+                    bail!("{endpoint} refused the credentials (HTTP 401): {message}");
+                }
                 let text = response
                     .text()
                     .await

@@ -1,0 +1,220 @@
+//! Enforcement: from `policies.toml` and a subject to the GraphQL layer's [`Viewer`].
+//!
+//! This is the one place where the engine's decisions become the server's behaviour, so that
+//! what `quidditch serve` returns always agrees with `quidditch authz explain`: every list is
+//! filtered in SQL with the residual filter `authz` computes for (subject, `read`, type), every
+//! column readable on some rows only gets the residual of the allows that grant it, and the
+//! query limits are the ones `authz explain --user` shows. Like `access`, it may see `db`,
+//! `authz` and `graphql`; none of them sees it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::access::{self, AccessError, SqlEntities};
+use crate::authz::{self, Filter, PolicySet, ReadFail, Subject};
+use crate::db::store::{Store, Table};
+use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
+use crate::identity::{self, AuthConfig, AuthError, Credential, Presented};
+use crate::limits::Limits;
+
+/// The policy type of each table the API serves.
+const TABLES: [(Table, &str); 3] = [
+    (Table::Teams, "team"),
+    (Table::Players, "player"),
+    (Table::Games, "game"),
+];
+
+/// The limits that apply to a set of roles.
+fn limits(set: &PolicySet, roles: &[String]) -> Limits {
+    let l = set.limits_for(roles);
+    Limits {
+        max_depth: l.max_depth.map(u64::from),
+        max_complexity: l.max_complexity.map(u64::from),
+    }
+}
+
+/// The admin (the admin secret, or the database holder in-process): every row and field, with
+/// the limits of the `admin` role.
+pub fn admin(set: Option<&PolicySet>) -> Viewer {
+    Viewer {
+        limits: set.map_or_else(Limits::default, |set| limits(set, &["admin".to_string()])),
+        ..Viewer::admin()
+    }
+}
+
+/// The viewer for `subject`: its row filters, field rules and query limits, from `set`.
+pub fn viewer(
+    conn: &Connection,
+    set: &PolicySet,
+    subject: &Subject,
+) -> Result<Viewer, AccessError> {
+    let entities = SqlEntities::new(conn, set);
+    let roles: Vec<String> = authz::roles(set, &entities, subject)
+        .into_iter()
+        .map(|g| g.role)
+        .collect();
+    let mut filters = RowFilters::default();
+    let mut fields = HashMap::new();
+    let mut forbidden = HashMap::new();
+    for (table, ty) in TABLES {
+        let residual = authz::residual(set, &entities, subject, "read", ty);
+        let rows = if residual.filter == Filter::TRUE {
+            None
+        } else {
+            forbidden.insert(
+                table,
+                match authz::read_fail(set, &entities, subject, "read", ty, "id") {
+                    ReadFail::Error { message } => message,
+                    ReadFail::Null => crate::graphql::NOT_AUTHORIZED.to_string(),
+                },
+            );
+            Some(access::compile_filter(set, ty, &residual.filter)?)
+        };
+        match table {
+            Table::Teams => filters.teams = rows,
+            Table::Players => filters.players = rows,
+            Table::Games => filters.games = rows,
+        }
+        let Some(def) = set.types.get(ty) else {
+            continue;
+        };
+        for column in def.columns.keys() {
+            let readable = residual.for_field(set, column);
+            if readable == Filter::TRUE || readable == residual.filter {
+                continue;
+            }
+            let withheld = match authz::read_fail(set, &entities, subject, "read", ty, column) {
+                ReadFail::Null => Withheld::Null,
+                ReadFail::Error { message } => Withheld::Error(message),
+            };
+            let readable = if readable == Filter::FALSE {
+                None
+            } else {
+                Some(access::compile_filter(set, ty, &readable)?)
+            };
+            fields.insert((table, column.clone()), FieldRule { readable, withheld });
+        }
+    }
+    Ok(Viewer {
+        principal: Principal::Subject {
+            id: subject.label(),
+        },
+        filters: Arc::new(filters),
+        fields: Arc::new(fields),
+        forbidden: Arc::new(forbidden),
+        limits: limits(set, &roles),
+    })
+}
+
+/// Why a request's credentials were refused: the server answers HTTP 401.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the token's subject `{sub}` is not a player or staff member of this league")]
+    UnknownSubject { sub: String },
+    #[error("cannot act as `{reference}`: {reason}")]
+    Impersonation { reference: String, reason: String },
+    #[error("reading the subject failed: {0}")]
+    Store(String),
+}
+
+/// How long a computed viewer is reused for the same subject. Short, so a change to a subject's
+/// row (a player moving teams) reaches the server within seconds without a restart.
+const VIEWER_TTL: Duration = Duration::from_secs(5);
+
+/// At most this many viewers are cached; past it the cache starts afresh.
+const VIEWER_CACHE: usize = 4096;
+
+/// Turns a request's credentials into its viewer: the server's one authorization entry point.
+pub struct Gate {
+    auth: AuthConfig,
+    set: Arc<PolicySet>,
+    store: Store,
+    cache: Mutex<HashMap<String, (Instant, Viewer)>>,
+}
+
+impl Gate {
+    pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Self {
+        Gate {
+            auth,
+            set: Arc::new(set),
+            store,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether any credential other than none can be accepted.
+    pub fn accepts_credentials(&self) -> bool {
+        self.auth.verifier.is_some() || self.auth.admin_secret.is_some()
+    }
+
+    /// The viewer of a request that presented `presented`.
+    pub fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
+        let (key, reference) = match identity::authenticate(&self.auth, presented)? {
+            Credential::Admin => return Ok(admin(Some(&self.set))),
+            Credential::Anonymous => ("anonymous".to_string(), "anonymous".to_string()),
+            Credential::Impersonate(reference) => (format!("as {reference}"), reference),
+            Credential::Token(claims) => {
+                let is_key = claims
+                    .sub
+                    .split_once(':')
+                    .is_some_and(|(_, id)| id.parse::<i64>().is_ok());
+                if !is_key {
+                    return Err(GateError::UnknownSubject { sub: claims.sub });
+                }
+                (format!("token {}", claims.sub), claims.sub)
+            }
+        };
+        if let Some(viewer) = self.cached(&key) {
+            return Ok(viewer);
+        }
+        let set = Arc::clone(&self.set);
+        let impersonating = key.starts_with("as ");
+        let viewer = self
+            .store
+            .lend(|conn| {
+                let subject = access::resolve_subject(conn, &set, &reference).map_err(|err| {
+                    if impersonating {
+                        GateError::Impersonation {
+                            reference: reference.clone(),
+                            reason: err.to_string(),
+                        }
+                    } else {
+                        GateError::UnknownSubject {
+                            sub: reference.clone(),
+                        }
+                    }
+                })?;
+                viewer(conn, &set, &subject).map_err(|err| GateError::Store(err.to_string()))
+            })
+            .map_err(|err| GateError::Store(err.to_string()))??;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= VIEWER_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, (Instant::now(), viewer.clone()));
+        Ok(viewer)
+    }
+
+    fn cached(&self, key: &str) -> Option<Viewer> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.get(key) {
+            Some((at, viewer)) if at.elapsed() < VIEWER_TTL => Some(viewer.clone()),
+            Some(_) => {
+                cache.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+impl crate::server::Authenticate for Gate {
+    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, String> {
+        Gate::viewer(self, presented).map_err(|err| err.to_string())
+    }
+}
