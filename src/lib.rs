@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cmd;
 pub mod db;
 pub mod exit;
+pub mod explain_query;
 pub mod graphql;
 pub mod identity;
 pub mod limits;
