@@ -786,13 +786,13 @@ impl FieldExplanation {
             Outcome::Rows => match self.rows.as_slice() {
                 [one] => {
                     writeln!(f, "{pad}{name} → {} rows: {}", one.ty, one.filter)?;
-                    one.render_policies(f, &pad)?;
+                    one.render_policies(f, &format!("{pad}    "))?;
                 }
                 many => {
                     writeln!(f, "{pad}{name}")?;
                     for rows in many {
                         writeln!(f, "{pad}    {} rows: {}", rows.ty, rows.filter)?;
-                        rows.render_policies(f, &pad)?;
+                        rows.render_policies(f, &format!("{pad}      "))?;
                     }
                 }
             },
@@ -813,9 +813,9 @@ fn read_fail_text(read_fail: &ReadFail) -> String {
 
 impl Rows {
     fn render_policies(&self, f: &mut fmt::Formatter<'_>, pad: &str) -> fmt::Result {
-        writeln!(f, "{pad}    allows: {}", or_none(&self.allows))?;
+        writeln!(f, "{pad}allows: {}", or_none(&self.allows))?;
         if !self.denies.is_empty() {
-            writeln!(f, "{pad}    denies: {}", self.denies.join(", "))?;
+            writeln!(f, "{pad}denies: {}", self.denies.join(", "))?;
         }
         Ok(())
     }
