@@ -80,7 +80,7 @@ struct Field {
 struct Outcome {
     kind: String,
     message: Option<String>,
-    readable_where: Option<Sql>,
+    readable_where: Option<Condition>,
     otherwise: Option<ReadFail>,
 }
 
@@ -93,7 +93,7 @@ struct ReadFail {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Sql {
+struct Condition {
     sql: String,
     params: Vec<serde_json::Value>,
     inline: String,
