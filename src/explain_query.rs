@@ -842,6 +842,58 @@ impl fmt::Display for RowFilter {
 mod tests {
     use super::*;
 
+    fn harry() -> (PolicySet, authz::MemoryEntities, Subject) {
+        let set = authz::parse("policies.toml", include_str!("../policies.toml")).unwrap();
+        let row: authz::Row = [
+            ("id", authz::Value::Int(1)),
+            ("name", "Harry Potter".into()),
+            ("position", "Seeker".into()),
+            ("year", authz::Value::Int(2)),
+            ("team_id", authz::Value::Int(1)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let mut entities = authz::MemoryEntities::new();
+        entities.insert("player", row.clone());
+        (set, entities, Subject::from_row("player", row))
+    }
+
+    fn explained(query: &str) -> QueryExplanation {
+        let (set, entities, subject) = harry();
+        let doc = async_graphql::parser::parse_query(query).unwrap();
+        explain(&set, &entities, &subject, &doc, None, &Variables::default()).unwrap()
+    }
+
+    #[test]
+    fn the_human_tree() {
+        let out = explained(
+            "{ allPlayers { edges { cursor node { name year } } } \
+               node(id: \"x\") { __typename ... on TeamObject { rank } } }",
+        );
+        insta::assert_snapshot!(out.to_string(), @r#"
+        subject: player:1 (Harry Potter)
+          roles: player, anonymous
+        query limits: max depth 10, max complexity 500
+          query depth 4: within the limit
+          query complexity 9: within the limit
+        fields:
+          allPlayers → player rows: all rows
+              allows: public-roster, own-profile, teammates-see-year
+            allPlayers.edges
+              allPlayers.edges.cursor
+              allPlayers.edges.node
+                allPlayers.edges.node.name → player.name: allowed (granted by public-roster, own-profile)
+                allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)
+                    readable where (IFNULL("players"."id" = 1, 0) OR IFNULL("players"."team_id" = 1, 0))
+                    elsewhere error: You are not authorized to see this.
+          node → team rows: all rows
+              allows: public-teams
+            node.__typename
+            node.rank → team.rank: allowed (granted by public-teams)
+        "#);
+    }
+
     #[test]
     fn placeholders_become_literals_outside_quotes() {
         let params = [
