@@ -135,7 +135,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
@@ -149,6 +149,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'The action, such as `read` or `join`')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, '`TYPE:ID`, such as `game:8` or `forum:Seeker`')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Ask about one field (column) of the resource')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Explain a whole GraphQL operation read from FILE (`-`: stdin), without running it')
+            [CompletionResult]::new('--operation', '--operation', [CompletionResultType]::ParameterName, 'The operation of the --query document to explain (needed when it holds several)')
+            [CompletionResult]::new('--vars', '--vars', [CompletionResultType]::ParameterName, 'The operation''s variables, a JSON object (they count in `first`/`last` complexity)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
@@ -220,7 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;authz;help' {
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
@@ -561,7 +564,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz' {
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (or, without --resource, what a user may access)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')

@@ -355,7 +355,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__explain)
-            opts="-v -h -V --policies --user --action --resource --field --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -378,6 +378,18 @@ _quidditch() {
                     return 0
                     ;;
                 --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vars)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -120,7 +120,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
@@ -133,6 +133,9 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --action 'The action, such as `read` or `join`'
             cand --resource '`TYPE:ID`, such as `game:8` or `forum:Seeker`'
             cand --field 'Ask about one field (column) of the resource'
+            cand --query 'Explain a whole GraphQL operation read from FILE (`-`: stdin), without running it'
+            cand --operation 'The operation of the --query document to explain (needed when it holds several)'
+            cand --vars 'The operation''s variables, a JSON object (they count in `first`/`last` complexity)'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -199,7 +202,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;help'= {
-            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
@@ -497,7 +500,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;db;reset'= {
         }
         &'quidditch;help;authz'= {
-            cand explain 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+            cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'

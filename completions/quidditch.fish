@@ -88,7 +88,7 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
@@ -99,6 +99,9 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l resource -d '`TYPE:ID`, such as `game:8` or `forum:Seeker`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l field -d 'Ask about one field (column) of the resource' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l query -d 'Explain a whole GraphQL operation read from FILE (`-`: stdin), without running it' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l operation -d 'The operation of the --query document to explain (needed when it holds several)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l vars -d 'The operation\'s variables, a JSON object (they count in `first`/`last` complexity)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -145,7 +148,7 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
@@ -327,7 +330,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_see
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "seed" -d 'Load seeder.toml (or a synthetic league) into the database, creating it if needed'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "explain" -d 'Show why a request is allowed or denied (or, without --resource, what a user may access)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'

@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod db;
 pub mod enforce;
 pub mod exit;
+pub mod explain_query;
 pub mod graphql;
 pub mod identity;
 pub mod limits;

@@ -23,6 +23,7 @@ use crate::output::{Format, emit};
 #[command(after_help = "Examples:
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
   quidditch authz explain --user \"Harry Potter\"
+  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql
   quidditch authz check --user player:5 --action read --resource game:8
   quidditch authz test
   quidditch authz lint --file policies.toml")]
@@ -33,7 +34,8 @@ pub struct AuthzArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthzCommand {
-    /// Show why a request is allowed or denied (or, without --resource, what a user may access).
+    /// Show why a request is allowed or denied (without --resource: what a user may access; with
+    /// --query: what a GraphQL operation returns to them).
     ///
     /// The trace lists the subject with its roles and the bindings that gave them, every policy
     /// (not applicable and why, or its condition as a tree with the values of every operand and
@@ -41,8 +43,16 @@ pub enum AuthzCommand {
     /// whom, the decision, and for a deny each allow policy that could have allowed, with the
     /// condition that was false. `--format json` gives the same content (schema: the
     /// `authz::trace` module docs).
+    ///
+    /// With --query FILE, explains a whole GraphQL operation statically, as a server enforcing
+    /// the policies would answer it: the query limits for the user and the operation's depth and
+    /// complexity against them, the row filter of every field that reads rows (all rows, no
+    /// rows, or the SQL `WHERE` with the user's values filled in) and its policies, and for
+    /// every selected field its policy type and column and its outcome (`allowed`,
+    /// `row-dependent` with the rows where it is readable, `null` or `error: MESSAGE`) with the
+    /// policies granting it (JSON schema: the `explain_query` module docs).
     #[command(
-        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\""
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql"
     )]
     Explain(ExplainArgs),
     /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
@@ -136,6 +146,15 @@ pub struct ExplainArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub request: RequestArgs,
+    /// Explain a whole GraphQL operation read from FILE (`-`: stdin), without running it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["action", "resource", "field"])]
+    pub query: Option<PathBuf>,
+    /// The operation of the --query document to explain (needed when it holds several).
+    #[arg(long, value_name = "NAME", requires = "query")]
+    pub operation: Option<String>,
+    /// The operation's variables, a JSON object (they count in `first`/`last` complexity).
+    #[arg(long, value_name = "JSON", requires = "query")]
+    pub vars: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +276,11 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let set = load(&args.policy.policies)?;
     let conn = open_db(&global.db)?;
     let r = &args.request;
+    if let Some(path) = &args.query {
+        let out = explain_query(&conn, &set, args, path)?;
+        emit(&out, global.format)?;
+        return Ok(Exit::Success);
+    }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
         let profile = profile(&conn, &set, &r.user, r.action.as_deref())?;
         emit(&profile, global.format)?;
@@ -273,6 +297,65 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     )?;
     emit(&response, global.format)?;
     Ok(Exit::Success)
+}
+
+/// `authz explain --query FILE`: the operation read, parsed and explained statically.
+fn explain_query(
+    conn: &Connection,
+    set: &PolicySet,
+    args: &ExplainArgs,
+    path: &Path,
+) -> anyhow::Result<crate::explain_query::QueryExplanation> {
+    let (origin, source) = if path == Path::new("-") {
+        let mut source = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut source)
+            .context("failed to read the query from stdin")?;
+        ("<stdin>".to_string(), source)
+    } else {
+        let source = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read query file `{}`", path.display()))?;
+        (path.display().to_string(), source)
+    };
+    let doc = async_graphql::parser::parse_query(&source)
+        .map_err(|err| anyhow::anyhow!("invalid query `{origin}`: {}", parse_error_line(&err)))?;
+    let variables = match &args.vars {
+        None => async_graphql::Variables::default(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(value @ serde_json::Value::Object(_)) => async_graphql::Variables::from_json(value),
+            Ok(_) => anyhow::bail!("`--vars` must be a JSON object"),
+            Err(err) => anyhow::bail!("`--vars` is not valid JSON: {err}"),
+        },
+    };
+    let subject = access::resolve_subject(conn, set, &args.request.user)?;
+    let entities = SqlEntities::new(conn, set);
+    Ok(crate::explain_query::explain(
+        set,
+        &entities,
+        &subject,
+        &doc,
+        args.operation.as_deref(),
+        &variables,
+    )?)
+}
+
+/// A parse error on one line: `LINE:COL: reason`. The parser draws syntax errors over several
+/// lines (` --> 1:17 … = expected name`); the reason is the `= …` line.
+fn parse_error_line(err: &async_graphql::parser::Error) -> String {
+    let reason = match err {
+        async_graphql::parser::Error::Syntax { message, .. } => message
+            .lines()
+            .rev()
+            .find_map(|line| line.trim().strip_prefix("= "))
+            .map_or_else(
+                || "syntax error".to_string(),
+                |r| format!("syntax error: {r}"),
+            ),
+        other => other.to_string(),
+    };
+    match err.positions().next() {
+        Some(pos) => format!("{}:{}: {reason}", pos.line, pos.column),
+        None => reason,
+    }
 }
 
 /// What `check` prints: the decision, the deciding policies and the readable fields.

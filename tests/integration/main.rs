@@ -20,6 +20,8 @@ mod db;
 mod cli;
 // `authz explain|check|test|lint` with the shipped policies.toml.
 mod authz;
+// `authz explain --query`: a whole GraphQL operation explained statically.
+mod explain_query;
 // `query …`: tutorial queries in-process and over HTTP, relay ids and paging, batching.
 mod query;
 // `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.

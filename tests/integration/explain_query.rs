@@ -1,0 +1,415 @@
+//! `authz explain --query FILE`: a whole GraphQL operation explained statically, on the
+//! tutorial's database with the shipped policies.toml.
+
+#![allow(
+    dead_code,
+    reason = "the JSON structs mirror the whole schema (deny_unknown_fields); each test reads a part"
+)]
+
+use serde::Deserialize;
+
+use crate::harness::{Env, Run, repo};
+
+const HARRY_QUERY: &str =
+    "{ allPlayers { edges { node { name year } } } getGame(id: 8) { level child { id } } }";
+
+const DEPTH_BOMB: &str = "{ getGame(id:1){child{child{child{child{child{child{child{child{child{child{child{id}}}}}}}}}}}} }";
+
+/// Runs `[--format json] authz explain --user USER --query <file holding QUERY> --policies …`.
+fn explain(env: &Env, json: bool, user: &str, query: &str, extra: &[&str]) -> Run {
+    let file = env.write("q.graphql", query).display().to_string();
+    let policies = repo().join("policies.toml").display().to_string();
+    let mut args = Vec::new();
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    args.extend([
+        "authz",
+        "explain",
+        "--user",
+        user,
+        "--query",
+        &file,
+        "--policies",
+        &policies,
+    ]);
+    args.extend_from_slice(extra);
+    env.run(args)
+}
+
+fn explain_json(env: &Env, user: &str, query: &str) -> Explanation {
+    explain(env, true, user, query, &[]).success().json()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Explanation {
+    subject: String,
+    roles: Vec<String>,
+    operation: Option<String>,
+    limits: Limits,
+    fields: Vec<Field>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Limits {
+    max_depth: Option<u32>,
+    max_complexity: Option<u32>,
+    depth: u64,
+    complexity: u64,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Field {
+    path: String,
+    name: String,
+    alias: Option<String>,
+    policy_type: Option<String>,
+    column: Option<String>,
+    outcome: Outcome,
+    policies: Vec<String>,
+    rows: Vec<Rows>,
+    fields: Vec<Field>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Outcome {
+    kind: String,
+    message: Option<String>,
+    readable_where: Option<Condition>,
+    otherwise: Option<ReadFail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadFail {
+    yields: String,
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Condition {
+    sql: String,
+    params: Vec<serde_json::Value>,
+    inline: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rows {
+    #[serde(rename = "type")]
+    ty: String,
+    filter: RowFilter,
+    allows: Vec<String>,
+    denies: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowFilter {
+    kind: String,
+    sql: Option<String>,
+    params: Option<Vec<serde_json::Value>>,
+    inline: Option<String>,
+}
+
+impl Explanation {
+    /// The field at `path` (response keys, dot-joined).
+    #[track_caller]
+    fn field(&self, path: &str) -> &Field {
+        fn find<'a>(fields: &'a [Field], path: &str) -> Option<&'a Field> {
+            fields.iter().find_map(|f| {
+                (f.path == path)
+                    .then_some(f)
+                    .or_else(|| find(&f.fields, path))
+            })
+        }
+        find(&self.fields, path).unwrap_or_else(|| panic!("no field `{path}` in {self:#?}"))
+    }
+
+    /// Every field, depth first in document order.
+    fn all(&self) -> Vec<&Field> {
+        fn walk<'a>(fields: &'a [Field], out: &mut Vec<&'a Field>) {
+            for f in fields {
+                out.push(f);
+                walk(&f.fields, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.fields, &mut out);
+        out
+    }
+}
+
+#[test]
+fn harry_sees_names_his_teams_years_and_the_games_his_team_won_into() {
+    let env = Env::seeded();
+    let out = explain_json(&env, "Harry Potter", HARRY_QUERY);
+    assert_eq!(out.subject, "player:1 (Harry Potter)");
+    assert!(out.roles.contains(&"player".to_string()), "{:?}", out.roles);
+    assert_eq!(
+        (out.limits.max_depth, out.limits.max_complexity),
+        (Some(10), Some(500))
+    );
+    assert_eq!(out.limits.depth, 4);
+    assert!(out.limits.errors.is_empty());
+
+    // Document order, with nesting.
+    let paths: Vec<&str> = out.all().iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "allPlayers",
+            "allPlayers.edges",
+            "allPlayers.edges.node",
+            "allPlayers.edges.node.name",
+            "allPlayers.edges.node.year",
+            "getGame",
+            "getGame.level",
+            "getGame.child",
+            "getGame.child.id",
+        ]
+    );
+
+    let players = out.field("allPlayers");
+    assert_eq!(players.outcome.kind, "rows");
+    assert_eq!(players.rows[0].ty, "player");
+    assert_eq!(players.rows[0].filter.kind, "all_rows");
+    assert_eq!(out.field("allPlayers.edges").outcome.kind, "structural");
+
+    let name = out.field("allPlayers.edges.node.name");
+    assert_eq!(
+        (name.policy_type.as_deref(), name.column.as_deref()),
+        (Some("player"), Some("name"))
+    );
+    assert_eq!(name.outcome.kind, "allowed");
+    assert!(name.policies.contains(&"public-roster".to_string()));
+
+    let year = out.field("allPlayers.edges.node.year");
+    assert_eq!(year.outcome.kind, "row_dependent");
+    assert_eq!(year.policies, ["own-profile", "teammates-see-year"]);
+    let readable = year.outcome.readable_where.as_ref().unwrap();
+    assert!(
+        readable.inline.contains(r#""players"."id" = 1"#)
+            && readable.inline.contains(r#""players"."team_id" = 1"#),
+        "{}",
+        readable.inline
+    );
+    assert_eq!(
+        readable.params,
+        [serde_json::json!(1), serde_json::json!(1)]
+    );
+    let otherwise = year.outcome.otherwise.as_ref().unwrap();
+    assert_eq!(otherwise.yields, "error");
+
+    let game = out.field("getGame");
+    assert_eq!(game.rows[0].ty, "game");
+    assert_eq!(game.rows[0].filter.kind, "where");
+    assert_eq!(game.rows[0].allows, ["winners-read-game"]);
+    let inline = game.rows[0].filter.inline.as_deref().unwrap();
+    assert!(inline.contains(r#""games"."winner_id" = 1"#), "{inline}");
+    assert!(!inline.contains('?'), "parameters are filled in: {inline}");
+    assert_eq!(out.field("getGame.level").outcome.kind, "allowed");
+    let child = out.field("getGame.child");
+    assert_eq!(child.rows[0].filter.kind, "where");
+    assert_eq!(out.field("getGame.child.id").column.as_deref(), Some("id"));
+}
+
+#[test]
+fn the_human_tree_shows_outcomes_conditions_and_policies() {
+    let env = Env::seeded();
+    explain(&env, false, "Harry Potter", HARRY_QUERY, &[])
+        .success()
+        .stdout_has("subject: player:1 (Harry Potter)")
+        .stdout_has("query limits: max depth 10, max complexity 500")
+        .stdout_has("allPlayers.edges.node.name → player.name: allowed")
+        .stdout_has("allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)")
+        .stdout_has(r#"readable where (IFNULL("players"."id" = 1, 0)"#)
+        .stdout_has("elsewhere error: You are not authorized to see this.")
+        .stdout_has(r#"getGame → game rows: where (IFNULL("games"."winner_id" = 1, 0)"#)
+        .stdout_has("allows: winners-read-game");
+}
+
+#[test]
+fn anonymous_gets_an_error_for_year_and_no_games() {
+    let env = Env::seeded();
+    let out = explain_json(&env, "anonymous", HARRY_QUERY);
+    assert_eq!(out.roles, ["anonymous"]);
+    assert_eq!(out.limits.max_depth, Some(5), "the anonymous role's limits");
+    let year = out.field("allPlayers.edges.node.year");
+    assert_eq!(year.outcome.kind, "error");
+    assert_eq!(
+        year.outcome.message.as_deref(),
+        Some("You are not authorized to see this.")
+    );
+    assert!(year.policies.is_empty());
+    let game = out.field("getGame");
+    assert_eq!(game.rows[0].filter.kind, "no_rows");
+    assert!(game.rows[0].allows.is_empty());
+
+    explain(&env, false, "anonymous", HARRY_QUERY, &[])
+        .success()
+        .stdout_has(
+            "allPlayers.edges.node.year → player.year: error: You are not authorized to see this.",
+        )
+        .stdout_has("getGame → game rows: no rows");
+}
+
+#[test]
+fn the_admin_is_allowed_everything() {
+    let env = Env::seeded();
+    let players = std::fs::read_to_string(repo().join("queries/players.graphql")).unwrap();
+    let node = std::fs::read_to_string(repo().join("queries/node.graphql")).unwrap();
+    for query in [players.as_str(), &node, HARRY_QUERY] {
+        let out = explain_json(&env, "staff:1", query);
+        assert_eq!(out.subject, "staff:1 (Madam Hooch)");
+        assert_eq!(out.roles, ["admin"]);
+        assert_all_allowed(&out);
+    }
+}
+
+#[track_caller]
+fn assert_all_allowed(out: &Explanation) {
+    let all = out.all();
+    assert!(all.len() > 5);
+    for f in all {
+        match f.outcome.kind.as_str() {
+            "structural" => {}
+            "allowed" => assert_eq!(f.policies, ["admin-all"], "{}", f.path),
+            "rows" => {
+                for rows in &f.rows {
+                    assert_eq!(rows.filter.kind, "all_rows", "{}", f.path);
+                    assert_eq!(rows.allows, ["admin-all"]);
+                }
+            }
+            other => panic!("{}: {other}", f.path),
+        }
+    }
+}
+
+#[test]
+fn a_depth_bomb_is_over_the_limit_in_the_servers_words() {
+    let env = Env::seeded();
+    let out = explain_json(&env, "Harry Potter", DEPTH_BOMB);
+    assert_eq!(out.limits.depth, 13);
+    assert_eq!(
+        out.limits.errors,
+        ["query depth 13 exceeds the limit of 10"]
+    );
+    explain(&env, false, "Harry Potter", DEPTH_BOMB, &[])
+        .success()
+        .stdout_has("over the limit: query depth 13 exceeds the limit of 10");
+}
+
+#[test]
+fn fragments_aliases_operations_and_unknown_fields() {
+    let env = Env::seeded();
+    let query = r"
+        query A { p: getPlayer(name: ${name}) { ...Who ... on PlayerObject { year } nickname } }
+        query B($n: Int) { allTeams(first: $n) { edges { node { players { edges { node { ...Who } } } } } } }
+        fragment Who on PlayerObject { name teamName { ...Team } }
+        fragment Team on TeamObject { rank players { edges { node { name ...Who } } } }
+    "
+    .replace("${name}", "\"Cho Chang\"");
+    let out: Explanation = explain(&env, true, "Harry Potter", &query, &["--operation", "A"])
+        .success()
+        .json();
+    assert_eq!(out.operation.as_deref(), Some("A"));
+    let p = out.field("p");
+    assert_eq!(
+        (p.name.as_str(), p.alias.as_deref()),
+        ("getPlayer", Some("p"))
+    );
+    let children: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(children, ["name", "teamName", "year", "nickname"]);
+    assert_eq!(out.field("p.nickname").outcome.kind, "unknown_field");
+    assert_eq!(out.field("p.teamName").rows[0].ty, "team");
+    // The cycle Who → Team → Who is cut at the second visit of `Who`.
+    assert_eq!(
+        out.field("p.teamName.players.edges.node.name")
+            .column
+            .as_deref(),
+        Some("name")
+    );
+    assert!(
+        out.field("p.teamName.players.edges.node")
+            .fields
+            .iter()
+            .all(|f| f.name != "teamName")
+    );
+
+    let b: Explanation = explain(
+        &env,
+        true,
+        "Harry Potter",
+        &query,
+        &["--operation", "B", "--vars", r#"{"n": 4}"#],
+    )
+    .success()
+    .json();
+    assert_eq!(b.field("allTeams").rows[0].filter.kind, "all_rows");
+    // allTeams 1 + 4 × (edges, node, players 1 + 1 × (edges, node, name, teamName 1 + rank …)).
+    assert!(b.limits.complexity > 20, "{}", b.limits.complexity);
+
+    explain(&env, false, "Harry Potter", &query, &[])
+        .status(1)
+        .stderr_has("name the one to explain");
+}
+
+#[test]
+fn a_syntax_error_is_one_line_and_exit_1() {
+    let env = Env::seeded();
+    let run = explain(&env, false, "Harry Potter", "{ allPlayers { edges ", &[]).status(1);
+    let stderr = run.stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("quidditch: error: invalid query `"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("syntax error"), "{stderr}");
+    assert!(run.stdout().is_empty());
+}
+
+#[test]
+fn the_query_can_come_from_stdin_and_conflicts_with_a_resource() {
+    let env = Env::seeded();
+    let policies = repo().join("policies.toml").display().to_string();
+    let run = env.run_stdin(
+        [
+            "authz",
+            "explain",
+            "--user",
+            "anonymous",
+            "--query",
+            "-",
+            "--policies",
+            &policies,
+        ],
+        "{ allTeams { edges { node { name } } } }",
+    );
+    run.success()
+        .stdout_has("allTeams.edges.node.name → team.name: allowed (granted by public-teams)");
+    let run = env.run([
+        "authz",
+        "explain",
+        "--user",
+        "anonymous",
+        "--query",
+        "-",
+        "--resource",
+        "game:1",
+        "--action",
+        "read",
+    ]);
+    assert_eq!(run.code(), 2, "a usage error: {}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot be used with"),
+        "{}",
+        run.stderr()
+    );
+}
