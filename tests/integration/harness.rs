@@ -197,6 +197,15 @@ impl Server {
     /// Starts `quidditch serve --bind 127.0.0.1:0` (plus `extra` flags) on `env`'s database and
     /// waits for its `listening on` line.
     pub fn start(env: &Env, extra: &[&str]) -> Self {
+        Self::launch(env, extra, &[])
+    }
+
+    /// Like [`Server::start`], with these environment variables set over the defaults.
+    pub fn start_with_env(env: &Env, vars: &[(&str, &str)]) -> Self {
+        Self::launch(env, &[], vars)
+    }
+
+    fn launch(env: &Env, extra: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let mut child = std::process::Command::new(bin())
             .current_dir(env.dir.path())
@@ -205,6 +214,7 @@ impl Server {
             .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
             .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
             .env("NO_COLOR", "1")
+            .envs(vars.iter().copied())
             .arg("--db")
             .arg(env.db())
             .args(extra)

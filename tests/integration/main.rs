@@ -28,3 +28,5 @@ mod query;
 mod serve;
 // `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
 mod schema;
+// Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
+mod enforce;
