@@ -465,3 +465,57 @@ fn a_server_without_secrets_says_only_anonymous_access_is_possible() {
     );
     assert_eq!(status, 401);
 }
+
+/// The same agreement on a synthetic league: bracket trees of 31 games, so the transitive
+/// `feeders*` condition is exercised at depth, in SQL on the server and in the evaluator.
+#[test]
+fn the_server_agrees_with_authz_check_on_scaled_data() {
+    let env = Env::new();
+    env.run(["db", "seed", "--scale", "320", "--rng-seed", "5"])
+        .success();
+    let server = Server::start(&env, &[]);
+    let subjects = [
+        "player:1",
+        "player:17",
+        "player:200",
+        "staff:2",
+        "anonymous",
+    ];
+    let games: Vec<String> = (1..=320).map(|g| format!("game:{g}")).collect();
+    let requests: Vec<(String, String, Option<&str>)> = subjects
+        .iter()
+        .flat_map(|s| {
+            games
+                .iter()
+                .map(move |g| ((*s).to_string(), g.clone(), None))
+        })
+        .collect();
+    let decided = checks(&env, &requests);
+    for subject in subjects {
+        let expected: BTreeSet<String> = requests
+            .iter()
+            .zip(&decided)
+            .filter(|((s, _, _), ok)| s == subject && **ok)
+            .map(|((_, g, _), _)| g.clone())
+            .collect();
+        let (status, answer) = query(
+            &server,
+            &as_subject(subject),
+            "{ allGames { edges { node { id } } } }",
+        );
+        assert_eq!(status, 200);
+        let seen: BTreeSet<String> = answer["data"]["allGames"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| decode_id(&e["node"]["id"]))
+            .collect();
+        assert_eq!(seen, expected, "games visible to {subject}");
+        if subject.starts_with("player") {
+            assert!(
+                !seen.is_empty(),
+                "{subject} should win something in 320 games"
+            );
+        }
+    }
+}
