@@ -9,12 +9,23 @@
 # (in-process) with hyperfine. Only 127.0.0.1 traffic; every step is bounded in time.
 # Targets on a 2-core machine: getGame >= 20000 req/s with p99 <= 5 ms, RSS <= 50 MB,
 # `query get-game 8` <= 15 ms.
+#
+# Enforcement (policies.toml): each query is sent twice in the same run, as the admin (admin
+# secret: no row or field filters, the tutorial's answers) and as an authenticated player
+# (a bearer token for Zacharias Smith, whose team won game 8: rows filtered in SQL, fields
+# checked); the throughput ratio is the cost of enforcement (target: at most 20%). Then a
+# league of BENCH_SCALE players (default 1000000) is seeded and the first page of a filtered
+# list (`allGames(first: 10)` as a player) is timed (target: p50 <= 10 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration="${1:-10}"
 connections="${2:-16}"
 threads=2
+scale="${BENCH_SCALE:-1000000}"
+export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
+export QUIDDITCH_JWT_SECRET="bench-jwt-secret-of-32-bytes-xx"
+export QUIDDITCH_POLICIES="$PWD/policies.toml"
 
 need() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -54,12 +65,17 @@ url="$(sed -n 's/^listening on //p' "$work/serve.log" | head -n1)"
 [[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "server $url (pid $server_pid)" >&2
 
-# One Lua script per query: wrk sends the same POST body on every request.
+admin_header="X-Quidditch-Admin-Secret: $QUIDDITCH_ADMIN_SECRET"
+player_token="$("$bin" --db "$db" authz token --user "Zacharias Smith" --ttl 1h)"
+player_header="Authorization: Bearer $player_token"
+
+# One Lua script per query: wrk sends the same POST body (and credential header) every time.
 lua() {
-  local body="$1" file="$2"
+  local body="$1" file="$2" header="$3"
   cat >"$file" <<EOF
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["${header%%: *}"] = "${header#*: }"
 wrk.body = [[$body]]
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %.0f %.3f %.3f %d %d\n",
@@ -71,22 +87,43 @@ EOF
 }
 
 run() {
-  local name="$1" body="$2"
-  lua "$body" "$work/$name.lua"
-  # Check the answer once before loading the server with it.
-  curl -sf "$url" -H 'content-type: application/json' -d "$body" | grep -q '"data"' \
-    || { echo "$name: bad answer" >&2; exit 1; }
+  local name="$1" body="$2" header="$3" target="${4:-$url}"
+  lua "$body" "$work/$name.lua" "$header"
+  # Check the answer once before loading the server with it: data and no errors.
+  local answer
+  answer="$(curl -sf "$target" -H 'content-type: application/json' -H "$header" -d "$body")"
+  if ! grep -q '"data"' <<<"$answer" || grep -q '"errors"' <<<"$answer"; then
+    echo "$name: bad answer: $answer" >&2
+    exit 1
+  fi
   local line
   line="$(timeout $((duration + 30)) wrk -t"$threads" -c"$connections" -d"${duration}s" \
-    -s "$work/$name.lua" "$url" | grep '^RESULT')"
+    -s "$work/$name.lua" "$target" | grep '^RESULT')"
   read -r _ rps p50 p99 status_errors io_errors <<<"$line"
-  printf '%-10s %10s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   socket errors %s\n' \
+  printf '%-18s %10s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   socket errors %s\n' \
     "$name" "$rps" "$p50" "$p99" "$status_errors" "$io_errors"
+  echo "$rps" >"$work/$name.rps"
+}
+
+# ratio ADMIN_RUN PLAYER_RUN: the share of the admin's throughput kept under enforcement.
+ratio() {
+  python3 - "$work/$1.rps" "$work/$2.rps" "$1" <<'PY'
+import sys
+admin, player = (float(open(p).read()) for p in sys.argv[1:3])
+print(f"{sys.argv[3]}: enforcement keeps {player / admin:.0%} of the admin throughput "
+      f"(cost {1 - player / admin:.0%}, target <= 20%)")
+PY
 }
 
 echo "== wrk: $threads threads, $connections connections, ${duration}s each"
-run getGame '{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
-run allPlayers '{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}'
+get_game='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
+all_players='{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}'
+run getGame "$get_game" "$admin_header"
+run getGame-player "$get_game" "$player_header"
+run allPlayers "$all_players" "$admin_header"
+run allPlayers-player "$all_players" "$player_header"
+ratio getGame getGame-player
+ratio allPlayers allPlayers-player
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server_pid/status")"
 
 echo "== hyperfine: quidditch query get-game 8 (in-process)"
@@ -98,3 +135,20 @@ r = json.load(open(sys.argv[1]))["results"][0]
 print(f"query get-game 8: median {r['median'] * 1000:.2f} ms, mean {r['mean'] * 1000:.2f} ms "
       f"(min {r['min'] * 1000:.2f}, max {r['max'] * 1000:.2f}) over {len(r['times'])} runs")
 EOF
+
+echo "== a filtered list over a league of $scale players (first page, as a player)"
+big="$work/big.db"
+"$bin" --db "$big" db seed --scale "$scale" --rng-seed 1 >/dev/null
+"$bin" --db "$big" serve --bind 127.0.0.1:0 2>"$work/big.log" &
+big_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/big.log" 2>/dev/null && break
+  sleep 0.05
+done
+big_url="$(sed -n 's/^listening on //p' "$work/big.log" | head -n1)"
+big_token="$("$bin" --db "$big" authz token --user player:1 --ttl 1h)"
+first_page='{"query":"{ allGames(first: 10) { pageInfo { hasNextPage endCursor } edges { node { id level winnerId } } } }"}'
+connections=1 threads=1 run allGames-page-1M "$first_page" "Authorization: Bearer $big_token" "$big_url"
+echo "  (target: p50 <= 10 ms)"
+kill -TERM "$big_pid" 2>/dev/null || true
+wait "$big_pid" 2>/dev/null || true
