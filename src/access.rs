@@ -275,6 +275,10 @@ struct Compiler<'a> {
     set: &'a PolicySet,
     params: Vec<SqlValue>,
     aliases: usize,
+    /// Inside an odd number of `NOT`s. There a comparison with NULL (unknown) must count as
+    /// false before it is negated, so it is wrapped in `IFNULL(…, 0)`; outside, unknown and
+    /// false filter alike, and the bare comparison lets SQLite use an index.
+    negated: bool,
 }
 
 impl Compiler<'_> {
@@ -292,7 +296,8 @@ impl Compiler<'_> {
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
-                format!("IFNULL({c} {} {}, 0)", op.sql(), self.param(value))
+                let test = format!("{c} {} {}", op.sql(), self.param(value));
+                self.definite(test)
             }
             Filter::InList {
                 column,
@@ -309,7 +314,8 @@ impl Compiler<'_> {
                 } else {
                     let marks: Vec<&str> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
-                    format!("IFNULL({c} {} ({}), 0)", op.sql(), marks.join(", "))
+                    let test = format!("{c} {} ({})", op.sql(), marks.join(", "));
+                    self.definite(test)
                 }
             }
             Filter::IsNull { column, is_null } => format!(
@@ -331,12 +337,17 @@ impl Compiler<'_> {
                 }
                 format!("({})", out.join(joiner))
             }
-            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias)?),
+            Filter::Not { inner } => {
+                self.negated = !self.negated;
+                let inner = self.compile(inner, alias);
+                self.negated = !self.negated;
+                format!("(NOT {})", inner?)
+            }
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
                 let t = Self::column(&a, &step.target_column);
-                let inner = self.compile(inner, &a)?;
+                let inner = self.compile_positive(inner, &a)?;
                 let from = Self::column(alias, &step.column);
                 format!(
                     "({from} IS NOT NULL AND {from} IN (SELECT {t} FROM {} {a} WHERE {t} IS NOT NULL AND {inner}))",
@@ -349,6 +360,23 @@ impl Compiler<'_> {
                 max_depth,
             } => self.transitive(step, inner, *max_depth, alias)?,
         })
+    }
+
+    /// A comparison as true or false, never unknown, where that matters (see `negated`).
+    fn definite(&self, test: String) -> String {
+        if self.negated {
+            format!("IFNULL({test}, 0)")
+        } else {
+            format!("({test})")
+        }
+    }
+
+    /// `filter` as the whole `WHERE` of a subquery: a fresh, positive context.
+    fn compile_positive(&mut self, filter: &Filter, alias: &str) -> Result<String> {
+        let outer = std::mem::replace(&mut self.negated, false);
+        let inner = self.compile(filter, alias);
+        self.negated = outer;
+        inner
     }
 
     fn alias(&mut self) -> String {
@@ -370,7 +398,7 @@ impl Compiler<'_> {
         let a = self.alias();
         let step_alias = self.alias();
         let cte = format!("r{}", self.aliases);
-        let inner = self.compile(inner, &a)?;
+        let inner = self.compile_positive(inner, &a)?;
         let (to, fr) = (ident(&step.target_column), ident(&step.column));
         let from = Self::column(alias, &step.column);
         let table = ident(table);
@@ -390,6 +418,7 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
         set,
         params: Vec::new(),
         aliases: 0,
+        negated: false,
     };
     let sql = c.compile(filter, &ident(table))?;
     Ok(SqlFilter {

@@ -885,7 +885,7 @@ mod tests {
               allPlayers.edges.node
                 allPlayers.edges.node.name → player.name: allowed (granted by public-roster, own-profile)
                 allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)
-                    readable where (IFNULL("players"."id" = 1, 0) OR IFNULL("players"."team_id" = 1, 0))
+                    readable where (("players"."id" = 1) OR ("players"."team_id" = 1))
                     elsewhere error: You are not authorized to see this.
           node → team rows: all rows
               allows: public-teams

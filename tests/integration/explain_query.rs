@@ -229,9 +229,9 @@ fn the_human_tree_shows_outcomes_conditions_and_policies() {
         .stdout_has("query limits: max depth 10, max complexity 500")
         .stdout_has("allPlayers.edges.node.name → player.name: allowed")
         .stdout_has("allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)")
-        .stdout_has(r#"readable where (IFNULL("players"."id" = 1, 0)"#)
+        .stdout_has(r#"readable where (("players"."id" = 1)"#)
         .stdout_has("elsewhere error: You are not authorized to see this.")
-        .stdout_has(r#"getGame → game rows: where (IFNULL("games"."winner_id" = 1, 0)"#)
+        .stdout_has(r#"getGame → game rows: where (("games"."winner_id" = 1)"#)
         .stdout_has("allows: winners-read-game");
 }
 
