@@ -297,7 +297,7 @@ impl Compiler<'_> {
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
                 let test = format!("{c} {} {}", op.sql(), self.param(value));
-                self.definite(test)
+                self.definite(&test)
             }
             Filter::InList {
                 column,
@@ -315,7 +315,7 @@ impl Compiler<'_> {
                     let marks: Vec<&str> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
                     let test = format!("{c} {} ({})", op.sql(), marks.join(", "));
-                    self.definite(test)
+                    self.definite(&test)
                 }
             }
             Filter::IsNull { column, is_null } => format!(
@@ -363,7 +363,7 @@ impl Compiler<'_> {
     }
 
     /// A comparison as true or false, never unknown, where that matters (see `negated`).
-    fn definite(&self, test: String) -> String {
+    fn definite(&self, test: &str) -> String {
         if self.negated {
             format!("IFNULL({test}, 0)")
         } else {
