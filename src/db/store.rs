@@ -154,15 +154,25 @@ impl Store {
         })
     }
 
+    /// Counts the rows, or stops counting at `cap`: a page asked for with `first` only needs to
+    /// know whether one more row exists, and a full count of a large filtered table would cost
+    /// a scan of it.
     fn count(
         &self,
         table: &str,
         condition: &str,
         params: Vec<Value>,
         filter: Option<&SqlFilter>,
+        cap: Option<i64>,
     ) -> Result<i64> {
         let (clause, params) = where_clause(condition, params, filter);
-        let sql = format!("SELECT count(*) FROM {table}{clause}");
+        let sql = match cap {
+            None => format!("SELECT count(*) FROM {table}{clause}"),
+            Some(cap) => format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {})",
+                cap.max(0)
+            ),
+        };
         Ok(self
             .rows(&sql, &params, |row| row.get(0))?
             .first()
@@ -173,8 +183,8 @@ impl Store {
     // Teams.
 
     /// How many teams there are (that pass `filter`).
-    pub fn count_teams(&self, filter: Option<&SqlFilter>) -> Result<i64> {
-        self.count("teams", "", Vec::new(), filter)
+    pub fn count_teams(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
+        self.count("teams", "", Vec::new(), filter, cap)
     }
 
     /// One page of teams in id order.
@@ -190,8 +200,8 @@ impl Store {
     // Players.
 
     /// How many players there are (that pass `filter`).
-    pub fn count_players(&self, filter: Option<&SqlFilter>) -> Result<i64> {
-        self.count("players", "", Vec::new(), filter)
+    pub fn count_players(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
+        self.count("players", "", Vec::new(), filter, cap)
     }
 
     /// One page of players in id order.
@@ -276,8 +286,8 @@ impl Store {
     // Games.
 
     /// How many games there are (that pass `filter`).
-    pub fn count_games(&self, filter: Option<&SqlFilter>) -> Result<i64> {
-        self.count("games", "", Vec::new(), filter)
+    pub fn count_games(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
+        self.count("games", "", Vec::new(), filter, cap)
     }
 
     /// One page of games in id order.

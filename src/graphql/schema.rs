@@ -28,6 +28,22 @@ pub fn sdl() -> String {
         .sdl()
 }
 
+/// How far a list must be counted for `args`: with `first` (and no `last` or `before`) the
+/// window only needs to know whether a row follows it, so counting stops one row past its end.
+/// Otherwise the whole list is counted.
+fn count_cap(args: &PageArgs) -> Option<i64> {
+    let first = args.first.filter(|f| *f >= 0)?;
+    if args.last.is_some() || args.before.as_deref().is_some_and(|b| !b.is_empty()) {
+        return None;
+    }
+    let start = args
+        .after
+        .as_deref()
+        .and_then(relay::parse_cursor)
+        .map_or(0, |after| after.max(-1) + 1);
+    Some(start.saturating_add(first).saturating_add(1))
+}
+
 /// The query root: the tutorial's eight fields.
 pub struct Query;
 
@@ -94,7 +110,7 @@ impl Query {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.players.clone();
         let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_players(filter.as_ref())?, &args);
+            let (window, page) = cut(s.count_players(filter.as_ref(), count_cap(&args))?, &args);
             Ok((window, s.players_page(page, filter.as_ref())?))
         })
         .await?;
@@ -113,7 +129,7 @@ impl Query {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.teams.clone();
         let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_teams(filter.as_ref())?, &args);
+            let (window, page) = cut(s.count_teams(filter.as_ref(), count_cap(&args))?, &args);
             Ok((window, s.teams_page(page, filter.as_ref())?))
         })
         .await?;
@@ -132,7 +148,7 @@ impl Query {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.games.clone();
         let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_games(filter.as_ref())?, &args);
+            let (window, page) = cut(s.count_games(filter.as_ref(), count_cap(&args))?, &args);
             Ok((window, s.games_page(page, filter.as_ref())?))
         })
         .await?;
@@ -215,5 +231,38 @@ impl Query {
         Ok(Some(
             players.into_iter().map(|p| Some(PlayerObject(p))).collect(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counting only up to `count_cap` gives the same window as counting everything, for every
+    /// list length and `first`/`after` combination.
+    #[test]
+    fn a_capped_count_cuts_the_same_window() {
+        for len in 0..12 {
+            for first in 0..5 {
+                for after in std::iter::once(None).chain((-1..13).map(Some)) {
+                    let args = PageArgs {
+                        first: Some(first),
+                        after: after.map(relay::cursor),
+                        ..PageArgs::default()
+                    };
+                    let cap = count_cap(&args).expect("first alone is capped");
+                    assert_eq!(
+                        Window::new(&args, len.min(cap)),
+                        Window::new(&args, len),
+                        "len {len}, first {first}, after {after:?}"
+                    );
+                }
+            }
+        }
+        let backwards = PageArgs {
+            last: Some(2),
+            ..PageArgs::default()
+        };
+        assert_eq!(count_cap(&backwards), None);
     }
 }
