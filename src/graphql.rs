@@ -16,7 +16,6 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Context, Variables};
 use serde_json::{Value, json};
 
@@ -208,17 +207,11 @@ fn one_line_syntax_error(message: &mut String) {
     }
 }
 
-/// Parsed documents kept for reuse; the cache is emptied when it reaches this size.
-const DOCUMENT_CACHE: usize = 256;
-
 /// The schema and the store it reads: what `serve` and `query` share.
 #[derive(Clone)]
 pub struct Api {
     schema: QuidditchSchema,
     store: Store,
-    /// Query text → parsed document. Clients send the same few documents over and over, and
-    /// parsing costs more than validating and executing a small query.
-    documents: Arc<std::sync::Mutex<std::collections::HashMap<String, ExecutableDocument>>>,
 }
 
 impl Api {
@@ -226,28 +219,7 @@ impl Api {
         Api {
             schema: build(store.clone()),
             store,
-            documents: Arc::default(),
         }
-    }
-
-    /// The parsed document of `query`, from the cache or freshly parsed; `None` when it does not
-    /// parse (execution then reports the syntax error as usual).
-    fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
-        let lock = || {
-            self.documents
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some(doc) = lock().get(query) {
-            return Some(doc.clone());
-        }
-        let doc = async_graphql::parser::parse_query(query).ok()?;
-        let mut documents = lock();
-        if documents.len() >= DOCUMENT_CACHE {
-            documents.clear();
-        }
-        documents.insert(query.to_string(), doc.clone());
-        Some(doc)
     }
 
     pub fn schema(&self) -> &QuidditchSchema {
@@ -289,12 +261,8 @@ impl Api {
             },
             Some(vars) => vars.clone(),
         };
-        let parsed = self.parsed(&query);
         let mut request =
             async_graphql::Request::new(query).variables(Variables::from_json(variables));
-        if let Some(doc) = parsed {
-            request.set_parsed_query(doc);
-        }
         if let Some(Value::String(name)) = value.get("operationName") {
             request = request.operation_name(name.clone());
         }
