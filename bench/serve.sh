@@ -55,13 +55,20 @@ trap cleanup EXIT
 db="$work/bench.db"
 "$bin" --db "$db" db seed --file seeder.toml >/dev/null
 
-"$bin" --db "$db" serve --bind 127.0.0.1:0 2>"$work/serve.log" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/serve.log" 2>/dev/null && break
-  sleep 0.05
-done
-url="$(sed -n 's/^listening on //p' "$work/serve.log" | head -n1)"
+# start_server DB LOG: starts `quidditch serve` on a free port; sets $started_pid and $started_url.
+start_server() {
+  "$bin" --db "$1" serve --bind 127.0.0.1:0 2>"$2" &
+  started_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$2" 2>/dev/null && break
+    sleep 0.05
+  done
+  started_url="$(sed -n 's/^listening on //p' "$2" | head -n1)"
+}
+
+start_server "$db" "$work/serve.log"
+server_pid=$started_pid
+url=$started_url
 [[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "server $url (pid $server_pid)" >&2
 
@@ -139,13 +146,9 @@ EOF
 echo "== a filtered list over a league of $scale players (first page, as a player)"
 big="$work/big.db"
 "$bin" --db "$big" db seed --scale "$scale" --rng-seed 1 >/dev/null
-"$bin" --db "$big" serve --bind 127.0.0.1:0 2>"$work/big.log" &
-big_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/big.log" 2>/dev/null && break
-  sleep 0.05
-done
-big_url="$(sed -n 's/^listening on //p' "$work/big.log" | head -n1)"
+start_server "$big" "$work/big.log"
+big_pid=$started_pid
+big_url=$started_url
 big_token="$("$bin" --db "$big" authz token --user player:1 --ttl 1h)"
 first_page='{"query":"{ allGames(first: 10) { pageInfo { hasNextPage endCursor } edges { node { id level winnerId } } } }"}'
 connections=1 threads=1 run allGames-page-1M "$first_page" "Authorization: Bearer $big_token" "$big_url"

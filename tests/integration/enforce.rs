@@ -168,12 +168,9 @@ fn the_server_agrees_with_authz_check_for_every_subject_and_row() {
     }
 }
 
-#[test]
-fn harry_potters_token_sees_exactly_what_explain_says() {
-    let env = Env::seeded();
-    let server = Server::start(&env, &[]);
-    let minted: Value = env
-        .cmd()
+/// `authz token --user USER` with the test servers' secret, as JSON (token and claims).
+fn mint(env: &Env, user: &str) -> Value {
+    env.cmd()
         .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
         .args([
             "--format",
@@ -183,10 +180,17 @@ fn harry_potters_token_sees_exactly_what_explain_says() {
             "--policies",
             &policies(),
         ])
-        .args(["--user", "Harry Potter"])
+        .args(["--user", user])
         .output()
         .map(|o| serde_json::from_slice(&o.stdout).unwrap())
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn harry_potters_token_sees_exactly_what_explain_says() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let minted: Value = mint(&env, "Harry Potter");
     assert_eq!(minted["claims"]["sub"], "player:1");
     assert_eq!(minted["claims"]["scope"], "seeker_chat");
     let token = minted["token"].as_str().unwrap();
@@ -212,21 +216,7 @@ fn harry_potters_token_sees_exactly_what_explain_says() {
     .success()
     .stdout_has("read game: 1, 3, 7, 9");
     // Oliver Wood's token carries no seeker_chat.
-    let oliver: Value = env
-        .cmd()
-        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
-        .args([
-            "--format",
-            "json",
-            "authz",
-            "token",
-            "--policies",
-            &policies(),
-        ])
-        .args(["--user", "Oliver Wood"])
-        .output()
-        .map(|o| serde_json::from_slice(&o.stdout).unwrap())
-        .unwrap();
+    let oliver: Value = mint(&env, "Oliver Wood");
     assert!(
         !oliver["claims"]["scope"]
             .as_str()
