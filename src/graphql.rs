@@ -295,6 +295,14 @@ fn one_line_syntax_error(message: &mut String) {
     }
 }
 
+/// async-graphql words an unknown field `Unknown field "x" on type "T".`; the tutorial's server
+/// (graphql-core 2) says `Cannot query field "x" on type "T".`, and clients may match on it.
+fn graphql_core_wording(message: &mut String) {
+    if let Some(rest) = message.strip_prefix("Unknown field \"") {
+        *message = format!("Cannot query field \"{rest}");
+    }
+}
+
 /// The schema and the store it reads: what `serve` and `query` share.
 #[derive(Clone)]
 pub struct Api {
@@ -360,6 +368,7 @@ impl Api {
         let mut response = self.execute(request, viewer).await;
         for error in &mut response.errors {
             one_line_syntax_error(&mut error.message);
+            graphql_core_wording(&mut error.message);
         }
         // Parsing and validation errors stop a request before execution, leaving no data: the
         // tutorial's server answers those with only `errors`. Every root field is nullable, so

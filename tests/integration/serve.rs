@@ -69,7 +69,7 @@ fn bad_requests_answer_400_with_only_errors() {
         ),
         (
             r#"{"query":"{ allPlayers { edges { node { broomstick } } } }"}"#,
-            "\"broomstick\" on type \"PlayerObject\"",
+            "Cannot query field \"broomstick\" on type \"PlayerObject\".",
             Some(Location {
                 line: 1,
                 column: 31,
