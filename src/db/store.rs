@@ -363,9 +363,14 @@ impl Store {
 
 /// A pooled connection: every statement of this module stays prepared (each filter variant adds
 /// its own, hence more room than rusqlite's default of 16).
+///
+/// Temporary tables live in memory: the row filters' `IN (…)` subqueries and recursive CTEs
+/// build small ephemeral tables on every read, and in memory those cost half as much as in temp
+/// files. (Only here: a bulk seed's index sort must keep spilling to disk.)
 fn connect(path: &Path) -> Result<Connection> {
     let conn = open(path)?;
     conn.set_prepared_statement_cache_capacity(128);
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
