@@ -509,3 +509,67 @@ fn the_server_agrees_with_authz_check_on_scaled_data() {
         }
     }
 }
+
+/// Tokens issued elsewhere: RS256 verified with a public key; HS256 tokens are then refused.
+#[test]
+fn rs256_tokens_from_another_issuer_are_verified_with_the_public_key() {
+    let env = Env::seeded();
+    let keys = repo().join("tests/fixtures/rs256");
+    let public = keys.join("public.pem").display().to_string();
+    let server = Server::start_with_env(
+        &env,
+        &[
+            ("QUIDDITCH_JWT_SECRET", ""),
+            ("QUIDDITCH_JWT_PUBLIC_KEY", &public),
+            ("QUIDDITCH_JWT_ISSUER", "https://issuer.example"),
+        ],
+    );
+    let private = std::fs::read(keys.join("private.pem")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let sign = |claims: &Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            claims,
+            &jsonwebtoken::EncodingKey::from_rsa_pem(&private).unwrap(),
+        )
+        .unwrap()
+    };
+    let cho = sign(
+        &json!({ "sub": "player:5", "exp": now + 600, "iat": now, "iss": "https://issuer.example" }),
+    );
+    let (status, answer) = query(
+        &server,
+        &[("Authorization", format!("Bearer {cho}"))],
+        "{ getGame(id: 8) { level } }",
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["data"]["getGame"]["level"], "First",
+        "Cho Chang may read game 8"
+    );
+    for (kind, token) in [
+        (
+            "other issuer",
+            sign(
+                &json!({ "sub": "player:5", "exp": now + 600, "iat": now, "iss": "https://evil.example" }),
+            ),
+        ),
+        (
+            "HS256 signed with the public key as secret",
+            signed(
+                &json!({ "sub": "player:5", "exp": now + 600, "iat": now, "iss": "https://issuer.example" }),
+                &std::fs::read(keys.join("public.pem")).unwrap(),
+            ),
+        ),
+    ] {
+        let (status, answer) = query(
+            &server,
+            &[("Authorization", format!("Bearer {token}"))],
+            "{ getGame(id: 8) { level } }",
+        );
+        assert_eq!(status, 401, "{kind}: {answer}");
+    }
+}

@@ -200,29 +200,36 @@ impl Server {
         Self::launch(env, extra, &[])
     }
 
-    /// Like [`Server::start`], with these environment variables set over the defaults.
+    /// Like [`Server::start`], with these environment variables set over the defaults (an empty
+    /// value removes the variable).
     pub fn start_with_env(env: &Env, vars: &[(&str, &str)]) -> Self {
         Self::launch(env, &[], vars)
     }
 
     fn launch(env: &Env, extra: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
-        let mut child = std::process::Command::new(bin())
+        let mut command = std::process::Command::new(bin());
+        command
             .current_dir(env.dir.path())
             .env_remove("QUIDDITCH_LOG")
             .env("QUIDDITCH_POLICIES", repo().join("policies.toml"))
             .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
             .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
             .env("NO_COLOR", "1")
-            .envs(vars.iter().copied())
             .arg("--db")
             .arg(env.db())
             .args(extra)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn quidditch serve");
+            .stderr(std::process::Stdio::piped());
+        for (name, value) in vars {
+            if value.is_empty() {
+                command.env_remove(name);
+            } else {
+                command.env(name, value);
+            }
+        }
+        let mut child = command.spawn().expect("spawn quidditch serve");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = std::io::BufReader::new(stderr).lines();
         let mut server = Server {
