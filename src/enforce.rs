@@ -45,6 +45,52 @@ pub fn admin(set: Option<&PolicySet>) -> Viewer {
     }
 }
 
+/// Transitive conditions whose rows are at most this many are turned into a list of keys when
+/// a viewer is built; larger ones stay recursive CTEs in every statement.
+const MATERIALIZE_AT_MOST: usize = 512;
+
+/// `filter` with each transitive condition (a recursive CTE on every read) replaced by the keys
+/// of the rows it selects now, when they are few: `id IN (8, 9)` instead of a walk of the
+/// bracket per statement. A viewer lives a few seconds (see `VIEWER_TTL`), so the list is as
+/// fresh as the rest of the viewer.
+fn materialize(
+    conn: &Connection,
+    set: &PolicySet,
+    ty: &str,
+    filter: &Filter,
+) -> Result<Filter, AccessError> {
+    Ok(match filter {
+        Filter::And { parts } => Filter::And {
+            parts: parts
+                .iter()
+                .map(|p| materialize(conn, set, ty, p))
+                .collect::<Result<_, _>>()?,
+        },
+        Filter::Or { parts } => Filter::Or {
+            parts: parts
+                .iter()
+                .map(|p| materialize(conn, set, ty, p))
+                .collect::<Result<_, _>>()?,
+        },
+        Filter::Not { inner } => Filter::Not {
+            inner: Box::new(materialize(conn, set, ty, inner)?),
+        },
+        Filter::Transitive { .. } => {
+            let sql = access::compile_filter(set, ty, filter)?;
+            let keys = access::select_ids(conn, set, ty, &sql)?;
+            match set.types.get(ty) {
+                Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
+                    column: def.key.clone(),
+                    negated: false,
+                    values: keys,
+                },
+                _ => filter.clone(),
+            }
+        }
+        other => other.clone(),
+    })
+}
+
 /// The viewer for `subject`: its row filters, field rules and query limits, from `set`.
 pub fn viewer(
     conn: &Connection,
@@ -71,7 +117,8 @@ pub fn viewer(
                     ReadFail::Null => crate::graphql::NOT_AUTHORIZED.to_string(),
                 },
             );
-            Some(access::compile_filter(set, ty, &residual.filter)?)
+            let filter = materialize(conn, set, ty, &residual.filter)?;
+            Some(access::compile_filter(set, ty, &filter)?)
         };
         match table {
             Table::Teams => filters.teams = rows,
@@ -93,6 +140,7 @@ pub fn viewer(
             let readable = if readable == Filter::FALSE {
                 None
             } else {
+                let readable = materialize(conn, set, ty, &readable)?;
                 Some(access::compile_filter(set, ty, &readable)?)
             };
             fields.insert((table, column.clone()), FieldRule { readable, withheld });
