@@ -17,7 +17,7 @@ use crate::access::{self, AccessError, SqlEntities};
 use crate::authz::{self, Filter, PolicySet, ReadFail, Subject};
 use crate::db::store::{Store, Table};
 use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
-use crate::identity::{self, AuthConfig, AuthError, Credential, Presented};
+use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
 use crate::limits::Limits;
 
 /// The policy type of each table the API serves.
@@ -183,6 +183,8 @@ pub struct Gate {
     set: Arc<PolicySet>,
     store: Store,
     cache: Mutex<HashMap<String, (Instant, Viewer)>>,
+    /// Verified tokens by their `Authorization` header.
+    tokens: Mutex<HashMap<String, Claims>>,
 }
 
 impl Gate {
@@ -192,6 +194,7 @@ impl Gate {
             set: Arc::new(set),
             store,
             cache: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
         }
     }
 
@@ -202,7 +205,18 @@ impl Gate {
 
     /// The viewer of a request that presented `presented`.
     pub fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
-        let (key, reference) = match identity::authenticate(&self.auth, presented)? {
+        let credential = if let Some(claims) = self.verified(presented) {
+            Credential::Token(claims)
+        } else {
+            let credential = identity::authenticate(&self.auth, presented)?;
+            if let (Credential::Token(claims), Some(header)) =
+                (&credential, presented.authorization)
+            {
+                self.remember(header, claims);
+            }
+            credential
+        };
+        let (key, reference) = match credential {
             Credential::Admin => return Ok(admin(Some(&self.set))),
             Credential::Anonymous => ("anonymous".to_string(), "anonymous".to_string()),
             Credential::Impersonate(reference) => (format!("as {reference}"), reference),
@@ -246,6 +260,27 @@ impl Gate {
         }
         cache.insert(key, (Instant::now(), viewer.clone()));
         Ok(viewer)
+    }
+
+    /// The claims of a token this gate has verified before, while it has not expired: the
+    /// signature of the same bytes need not be checked again on every request. Only a request
+    /// with nothing but that exact `Authorization` header qualifies.
+    fn verified(&self, presented: Presented<'_>) -> Option<Claims> {
+        let header = presented.authorization?;
+        if presented.admin_secret.is_some() || presented.user.is_some() {
+            return None;
+        }
+        let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        let claims = tokens.get(header)?;
+        (claims.exp > identity::now()).then(|| claims.clone())
+    }
+
+    fn remember(&self, header: &str, claims: &Claims) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        if tokens.len() >= VIEWER_CACHE {
+            tokens.clear();
+        }
+        tokens.insert(header.to_string(), claims.clone());
     }
 
     fn cached(&self, key: &str) -> Option<Viewer> {

@@ -573,3 +573,26 @@ fn rs256_tokens_from_another_issuer_are_verified_with_the_public_key() {
         assert_eq!(status, 401, "{kind}: {answer}");
     }
 }
+
+/// The server remembers tokens it verified, but never past their expiry.
+#[test]
+fn a_remembered_token_is_refused_once_it_expires() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = signed(
+        &json!({ "sub": "player:1", "exp": now + 2, "iat": now }),
+        JWT_SECRET.as_bytes(),
+    );
+    let bearer = vec![("Authorization", format!("Bearer {token}"))];
+    for _ in 0..2 {
+        let (status, _) = query(&server, &bearer, "{ allTeams { edges { cursor } } }");
+        assert_eq!(status, 200);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let (status, answer) = query(&server, &bearer, "{ allTeams { edges { cursor } } }");
+    assert_eq!(status, 401, "{answer}");
+}
