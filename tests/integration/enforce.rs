@@ -257,6 +257,14 @@ fn a_denied_row_and_a_missing_row_look_the_same() {
     assert_eq!(rest["data"]["allGames"]["pageInfo"]["hasNextPage"], false);
 }
 
+/// Seconds since the Unix epoch, for token claims.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// An HS256 token with chosen claims, signed with `key`.
 fn signed(claims: &Value, key: &[u8]) -> String {
     jsonwebtoken::encode(
@@ -271,10 +279,7 @@ fn signed(claims: &Value, key: &[u8]) -> String {
 fn every_kind_of_bad_credential_is_refused_with_401() {
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let good = json!({ "sub": "player:1", "exp": now + 600, "iat": now });
     let valid = signed(&good, JWT_SECRET.as_bytes());
     let (status, _) = query(
@@ -525,10 +530,7 @@ fn rs256_tokens_from_another_issuer_are_verified_with_the_public_key() {
         ],
     );
     let private = std::fs::read(keys.join("private.pem")).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let sign = |claims: &Value| {
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
@@ -579,10 +581,7 @@ fn rs256_tokens_from_another_issuer_are_verified_with_the_public_key() {
 fn a_remembered_token_is_refused_once_it_expires() {
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let token = signed(
         &json!({ "sub": "player:1", "exp": now + 2, "iat": now }),
         JWT_SECRET.as_bytes(),
