@@ -8,7 +8,10 @@ use super::types::{
     TeamObjectConnection, page_args,
 };
 use super::{Error, Result, Viewer, blocking, loaders::Loaders, null_with, read};
-use crate::db::store::{Page, Store, Table};
+use crate::db::{
+    self,
+    store::{Page, SqlFilter, Store, Table},
+};
 
 /// The schema `quidditch serve` and `quidditch query` execute.
 pub type QuidditchSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -42,6 +45,27 @@ fn count_cap(args: &PageArgs) -> Option<i64> {
         .and_then(relay::parse_cursor)
         .map_or(0, |after| after.max(-1) + 1);
     Some(start.saturating_add(first).saturating_add(1))
+}
+
+/// Counts a table's visible rows (as far as the window needs, see [`count_cap`]).
+type CountFn = fn(&Store, Option<&SqlFilter>, Option<i64>) -> db::Result<i64>;
+/// Reads one page of a table's visible rows.
+type PageFn<T> = fn(&Store, Page, Option<&SqlFilter>) -> db::Result<Vec<T>>;
+
+/// One page of a whole table for the viewer's `filter`: counted and cut in SQL, on a blocking
+/// thread (a count may scan).
+async fn list_page<T: Send + 'static>(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    filter: Option<SqlFilter>,
+    count: CountFn,
+    rows: PageFn<T>,
+) -> Result<(Window, Vec<T>)> {
+    blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
+        let (window, page) = cut(count(s, filter.as_ref(), count_cap(&args))?, &args);
+        Ok((window, rows(s, page, filter.as_ref())?))
+    })
+    .await
 }
 
 /// The query root: the tutorial's eight fields.
@@ -109,11 +133,8 @@ impl Query {
     ) -> Result<Option<PlayerObjectConnection>> {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.players.clone();
-        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_players(filter.as_ref(), count_cap(&args))?, &args);
-            Ok((window, s.players_page(page, filter.as_ref())?))
-        })
-        .await?;
+        let (window, rows) =
+            list_page(ctx, args, filter, Store::count_players, Store::players_page).await?;
         Ok(Some(PlayerObjectConnection::new(&window, rows)))
     }
 
@@ -128,11 +149,8 @@ impl Query {
     ) -> Result<Option<TeamObjectConnection>> {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.teams.clone();
-        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_teams(filter.as_ref(), count_cap(&args))?, &args);
-            Ok((window, s.teams_page(page, filter.as_ref())?))
-        })
-        .await?;
+        let (window, rows) =
+            list_page(ctx, args, filter, Store::count_teams, Store::teams_page).await?;
         Ok(Some(TeamObjectConnection::new(&window, rows)))
     }
 
@@ -147,11 +165,8 @@ impl Query {
     ) -> Result<Option<GameObjectConnection>> {
         let args = page_args(before, after, first, last);
         let filter = Viewer::of(ctx)?.filters.games.clone();
-        let (window, rows) = blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-            let (window, page) = cut(s.count_games(filter.as_ref(), count_cap(&args))?, &args);
-            Ok((window, s.games_page(page, filter.as_ref())?))
-        })
-        .await?;
+        let (window, rows) =
+            list_page(ctx, args, filter, Store::count_games, Store::games_page).await?;
         Ok(Some(GameObjectConnection::new(&window, rows)))
     }
 
