@@ -166,6 +166,21 @@ pub fn null_with<T>(
     Ok(None)
 }
 
+/// A row of `table` that is not there: for a viewer from whom some rows of `table` are hidden,
+/// `null` with a `FORBIDDEN` error, so a hidden row and a missing one answer alike; for anyone
+/// else plain `null`, as the tutorial's server answers.
+pub(crate) fn visible<T>(
+    ctx: &Context<'_>,
+    table: Table,
+    row: Option<T>,
+) -> async_graphql::Result<Option<T>> {
+    let viewer = Viewer::of(ctx)?;
+    match row {
+        None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
+        row => Ok(row),
+    }
+}
+
 /// Reads of at most this many rows run inline on the async worker.
 const INLINE_ROWS: usize = 64;
 

@@ -7,7 +7,7 @@ use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
     TeamObjectConnection, page_args,
 };
-use super::{Error, Result, Viewer, blocking, loaders::Loaders, null_with, read};
+use super::{Error, Result, Viewer, blocking, loaders::Loaders, read, visible};
 use crate::db::{
     self,
     store::{Page, SqlFilter, Store, Table},
@@ -115,11 +115,7 @@ impl Query {
                 .map(|g| Node::GameObject(GameObject(g))),
             _ => None,
         };
-        let viewer = Viewer::of(ctx)?;
-        match found {
-            None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
-            found => Ok(found),
-        }
+        visible(ctx, table, found)
     }
 
     /// Every player, in id order.
@@ -181,12 +177,7 @@ impl Query {
         let filter = viewer.filters.players.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
-        match player {
-            None if viewer.restricted(Table::Players) => {
-                null_with(ctx, viewer.forbidden_row(Table::Players))
-            }
-            player => Ok(player.map(PlayerObject)),
-        }
+        visible(ctx, Table::Players, player.map(PlayerObject))
     }
 
     /// The game with this id; `null` when there is none.
@@ -203,12 +194,7 @@ impl Query {
         let filter = viewer.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
-        match games.into_iter().next() {
-            None if viewer.restricted(Table::Games) => {
-                null_with(ctx, viewer.forbidden_row(Table::Games))
-            }
-            game => Ok(game.map(GameObject)),
-        }
+        visible(ctx, Table::Games, games.into_iter().next().map(GameObject))
     }
 
     /// Every game the team with this id won or lost, in id order.

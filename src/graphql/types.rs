@@ -9,7 +9,7 @@ type Guarded<T> = async_graphql::Result<T>;
 
 use super::loaders::{FieldKey, Loaders};
 use super::relay::{self, PageArgs, Window};
-use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with};
+use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, visible};
 use crate::db::model::{Game, Player, Team};
 use crate::db::store::{Table, TeamSlice};
 
@@ -302,15 +302,5 @@ async fn nullable<T>(
         None => Ok(Some(value)),
         Some(Withheld::Error(message)) => null_with(ctx, forbidden(&message)),
         Some(Withheld::Null) => Ok(None),
-    }
-}
-
-/// A related row that the link names but the viewer's filter hid: `null` with a `FORBIDDEN`
-/// error, as a denied row of a root field.
-fn visible<T>(ctx: &Context<'_>, table: Table, row: Option<T>) -> Guarded<Option<T>> {
-    let viewer = Viewer::of(ctx)?;
-    match row {
-        None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
-        row => Ok(row),
     }
 }
