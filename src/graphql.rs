@@ -217,18 +217,19 @@ where
 }
 
 /// A response refusing `request` when it is deeper or more complex than `limits` allow. The
-/// document is parsed here only to be measured; one that does not parse is left to execution,
-/// which reports the syntax error in its usual shape.
+/// document is parsed once, into the request, and execution reuses that parse; one that does
+/// not parse is left to execution, which reports the syntax error in its usual shape.
 fn over_limits(
-    request: &async_graphql::Request,
+    request: &mut async_graphql::Request,
     limits: &crate::limits::Limits,
 ) -> Option<async_graphql::Response> {
     if *limits == crate::limits::Limits::default() {
         return None;
     }
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    let measure =
-        crate::limits::measure(&doc, request.operation_name.as_deref(), &request.variables)?;
+    let operation = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let doc = request.parsed_query().ok()?;
+    let measure = crate::limits::measure(doc, operation.as_deref(), &variables)?;
     let err = limits.check(measure).err()?;
     let code = match err {
         crate::limits::LimitError::Depth { .. } => "QUERY_TOO_DEEP",
@@ -344,10 +345,10 @@ impl Api {
     /// Executes one request as `viewer`, with fresh loaders that apply the viewer's filters.
     pub async fn execute(
         &self,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
-        if let Some(rejection) = over_limits(&request, &viewer.limits) {
+        if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }
         let queue = batch::Queue::default();
