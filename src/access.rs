@@ -267,6 +267,23 @@ pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> R
     }
 }
 
+/// What an access token for `reference` carries: its subject (`player:1`, `staff:2`) and the
+/// scopes the policies grant it, as the tutorial's rule pushes `seeker_chat` into a Seeker's
+/// token. `None` for `anonymous`, who needs no token.
+pub fn token_grant(
+    conn: &Connection,
+    set: &PolicySet,
+    reference: &str,
+) -> Result<Option<(String, Vec<String>)>> {
+    let subject = resolve_subject(conn, set, reference)?;
+    let Some(id) = &subject.id else {
+        return Ok(None);
+    };
+    let sub = format!("{}:{}", subject.kind, id.as_ref_str());
+    let entities = SqlEntities::new(conn, set);
+    Ok(Some((sub, authz::scopes(set, &entities, &subject))))
+}
+
 /// A SQL boolean expression and its parameters, in order (`?` placeholders): the store's own
 /// filter type, so a compiled policy goes straight into its reads.
 pub use crate::db::store::SqlFilter;

@@ -229,16 +229,12 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let set = load(&args.policy.policies)?;
     let conn = open_db(&global.db)?;
-    let subject = access::resolve_subject(&conn, &set, &args.user)?;
-    let Some(id) = &subject.id else {
+    let Some((sub, scopes)) = access::token_grant(&conn, &set, &args.user)? else {
         anyhow::bail!(
             "`{}` needs no token: a request without credentials is anonymous",
             args.user
         );
     };
-    let sub = format!("{}:{}", subject.kind, id.as_ref_str());
-    let entities = SqlEntities::new(&conn, &set);
-    let scopes = authz::scopes(&set, &entities, &subject);
     let (token, claims) = crate::identity::mint_hs256(
         secret.as_bytes(),
         &sub,

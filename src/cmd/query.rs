@@ -167,15 +167,12 @@ fn credentials(
     if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
         let set = super::authz::load(&args.policy.policies)?;
         let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
-        let (sub, scopes) = store
-            .lend(|conn| -> anyhow::Result<(String, Vec<String>)> {
-                let subject = access::resolve_subject(conn, &set, user)?;
-                let id = subject.id.as_ref().map(crate::authz::Value::as_ref_str);
-                let sub = format!("{}:{}", subject.kind, id.unwrap_or_default());
-                let entities = access::SqlEntities::new(conn, &set);
-                Ok((sub, crate::authz::scopes(&set, &entities, &subject)))
-            })
+        let grant = store
+            .lend(|conn| access::token_grant(conn, &set, user))
             .map_err(|err| missing_db(err, &global.db))??;
+        let Some((sub, scopes)) = grant else {
+            return Ok(Vec::new());
+        };
         let (token, _) = crate::identity::mint_hs256(
             secret.as_bytes(),
             &sub,
