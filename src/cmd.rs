@@ -7,6 +7,8 @@ pub mod query;
 pub mod schema;
 pub mod serve;
 
+use std::path::Path;
+
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
@@ -20,5 +22,17 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Serve(args) => serve::run(args, global),
         Command::Schema(args) => schema::run(args, global),
         Command::Completions(args) => completions::run(args),
+    }
+}
+
+/// A database error for people: a missing file says how to create it, anything else names the
+/// file. Every command that opens `--db` reports through this.
+pub fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
+    match err {
+        crate::db::Error::Missing { .. } => anyhow::anyhow!(
+            "{err} (create it with `quidditch --db {} db seed`)",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
     }
 }

@@ -259,13 +259,7 @@ pub fn load(path: &Path) -> anyhow::Result<PolicySet> {
 }
 
 fn open_db(path: &Path) -> anyhow::Result<Connection> {
-    db::open(path).map_err(|err| match err {
-        db::Error::Missing { .. } => anyhow::anyhow!(
-            "{err} (create it with `quidditch --db {} db seed`)",
-            path.display()
-        ),
-        other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
-    })
+    db::open(path).map_err(|err| super::db_error(err, path))
 }
 
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {

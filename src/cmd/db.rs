@@ -86,7 +86,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         }
         DbCommand::Seed(seed_args) => seed_command(seed_args, path, global)?,
         DbCommand::Status => {
-            let conn = db::open(path).map_err(|err| missing_hint(err, path))?;
+            let conn = db::open(path).map_err(|err| super::db_error(err, path))?;
             let status = db::status(&conn, path).with_context(|| open_context(path))?;
             emit(&StatusOutput(status), global.format)?;
         }
@@ -97,7 +97,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     path.display()
                 );
             }
-            let mut conn = db::open(path).map_err(|err| missing_hint(err, path))?;
+            let mut conn = db::open(path).map_err(|err| super::db_error(err, path))?;
             let deleted = db::reset(&mut conn).with_context(|| open_context(path))?;
             emit(
                 &ResetOutput {
@@ -113,16 +113,6 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 
 fn open_context(path: &Path) -> String {
     format!("database `{}`", path.display())
-}
-
-fn missing_hint(err: db::Error, path: &Path) -> anyhow::Error {
-    match err {
-        db::Error::Missing { .. } => anyhow::anyhow!(
-            "{err} (create it with `quidditch --db {} db seed`)",
-            path.display()
-        ),
-        other => anyhow::Error::new(other).context(open_context(path)),
-    }
 }
 
 fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ pub mod transport;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
-use crate::db::{self, store::Store};
+use crate::db::store::Store;
 use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
 use crate::output::{self, emit};
@@ -166,10 +166,10 @@ fn credentials(
     }
     if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
         let set = super::authz::load(&args.policy.policies)?;
-        let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
+        let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
             .lend(|conn| access::token_grant(conn, &set, user))
-            .map_err(|err| missing_db(err, &global.db))??;
+            .map_err(|err| super::db_error(err, &global.db))??;
         let Some((sub, scopes)) = grant else {
             return Ok(Vec::new());
         };
@@ -194,22 +194,11 @@ fn credentials(
     }
 }
 
-/// `database does not exist` with a hint on how to create it.
-pub fn missing_db(err: db::Error, path: &Path) -> anyhow::Error {
-    match err {
-        db::Error::Missing { .. } => anyhow::anyhow!(
-            "{err} (create it with `quidditch --db {} db seed`)",
-            path.display()
-        ),
-        other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
-    }
-}
-
 pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let (transport, store) = if let Some(endpoint) = &args.endpoint {
         (Transport::http(endpoint, credentials(args, global)?)?, None)
     } else {
-        let store = Store::open(&global.db).map_err(|err| missing_db(err, &global.db))?;
+        let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let viewer = match &args.as_user {
             None => Viewer::admin(),
             Some(user) => {
@@ -219,7 +208,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                         let subject = access::resolve_subject(conn, &set, user)?;
                         enforce::viewer(conn, &set, &subject)
                     })
-                    .map_err(|err| missing_db(err, &global.db))??
+                    .map_err(|err| super::db_error(err, &global.db))??
             }
         };
         (

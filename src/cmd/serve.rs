@@ -96,7 +96,7 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let store = Store::open(&global.db).map_err(|err| super::query::missing_db(err, &global.db))?;
+    let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
     let set = super::authz::load(&args.policy.policies)?;
     let auth = auth_config(args)?;
     let gate = Gate::new(auth, set, store.clone());
