@@ -30,15 +30,6 @@ pub trait Authenticate: Send + Sync + 'static {
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, String>;
 }
 
-/// Every request is the admin's: for tests of the API alone.
-pub struct AllAdmin;
-
-impl Authenticate for AllAdmin {
-    fn viewer(&self, _: Presented<'_>) -> Result<Viewer, String> {
-        Ok(Viewer::admin())
-    }
-}
-
 /// What every handler shares.
 #[derive(Clone)]
 struct AppState {
