@@ -8,6 +8,7 @@
 //! row filter for each table); [`Api::execute`] takes it, and every read applies its filters.
 
 pub mod batch;
+pub mod documents;
 pub mod introspection;
 pub mod loaders;
 pub mod relay;
@@ -324,6 +325,7 @@ fn graphql_core_wording(message: &mut String) {
 pub struct Api {
     schema: QuidditchSchema,
     store: Store,
+    documents: documents::Documents,
 }
 
 impl Api {
@@ -331,6 +333,7 @@ impl Api {
         Api {
             schema: build(store.clone()),
             store,
+            documents: documents::Documents::default(),
         }
     }
 
@@ -348,6 +351,7 @@ impl Api {
         mut request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
+        self.documents.prepare(&mut request);
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }

@@ -1,0 +1,101 @@
+//! Parsed documents, remembered by their text.
+//!
+//! Clients send the same few documents over and over (a page sends its queries with new
+//! variables, never new text), and parsing is the largest single cost of a small request: the
+//! parser is a PEG grammar that takes longer over `{ getGame(id: 8) { level } }` than the two
+//! SQL reads behind it. A document that parsed once is cloned from here instead.
+//!
+//! The cache is bounded in entries and in the length of the texts it keeps, so a client sending
+//! endless distinct documents costs parsing, never memory: when it is full it is emptied.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_graphql::parser::types::ExecutableDocument;
+
+/// At most this many documents are kept.
+const ENTRIES: usize = 256;
+/// Longer texts are parsed every time (and never kept).
+const LONGEST: usize = 8 * 1024;
+
+/// Documents that parsed, by their text (cheap to clone, shared by every request).
+#[derive(Clone, Default)]
+pub struct Documents(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+
+impl Documents {
+    /// Gives `request` its parsed document: the remembered one, or a fresh parse that is then
+    /// remembered. A document that does not parse is left alone (execution reports the error).
+    pub fn prepare(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > LONGEST {
+            return;
+        }
+        let known = self.lock().get(&request.query).cloned();
+        if let Some(doc) = known {
+            request.set_parsed_query(doc);
+            return;
+        }
+        let Ok(doc) = request.parsed_query() else {
+            return;
+        };
+        let doc = doc.clone();
+        let mut map = self.lock();
+        if map.len() >= ENTRIES {
+            map.clear();
+        }
+        map.insert(request.query.clone(), doc);
+    }
+
+    /// How many documents are remembered.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExecutableDocument>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str) -> async_graphql::Request {
+        async_graphql::Request::new(query)
+    }
+
+    #[test]
+    fn a_document_is_parsed_once_and_then_reused() {
+        let documents = Documents::default();
+        let mut first = request("{ getGame(id: 8) { level } }");
+        documents.prepare(&mut first);
+        assert_eq!(documents.len(), 1);
+        let mut again = request("{ getGame(id: 8) { level } }");
+        documents.prepare(&mut again);
+        assert_eq!(documents.len(), 1);
+        let doc = again.parsed_query().expect("the remembered document");
+        assert_eq!(doc.operations.iter().count(), 1);
+    }
+
+    #[test]
+    fn syntax_errors_and_long_texts_are_not_kept() {
+        let documents = Documents::default();
+        documents.prepare(&mut request("{ getGame(id: 8) { level }"));
+        let long = format!("{{ {} }}", "__typename ".repeat(LONGEST / 10));
+        documents.prepare(&mut request(&long));
+        assert!(documents.is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_is_emptied_rather_than_grown() {
+        let documents = Documents::default();
+        for n in 0..=ENTRIES {
+            documents.prepare(&mut request(&format!("{{ a{n}: __typename }}")));
+        }
+        assert_eq!(documents.len(), 1);
+    }
+}
