@@ -345,7 +345,8 @@ impl Api {
         &self.store
     }
 
-    /// Executes one request as `viewer`, with fresh loaders that apply the viewer's filters.
+    /// Executes one request as `viewer`, with fresh loaders that apply the viewer's filters,
+    /// every read in one snapshot of the database.
     pub async fn execute(
         &self,
         mut request: async_graphql::Request,
@@ -355,9 +356,11 @@ impl Api {
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }
+        // Every read of the request sees one state of the database.
+        let store = self.store.snapshot();
         let queue = batch::Queue::default();
-        let loaders = Loaders::new(&self.store, &viewer, &queue);
-        let request = request.data(viewer).data(loaders);
+        let loaders = Loaders::new(&store, &viewer, &queue);
+        let request = request.data(viewer).data(loaders).data(store);
         batch::run(self.schema.execute(request), queue).await
     }
 

@@ -20,7 +20,7 @@ use super::model::{Game, Player, Team};
 use super::{Result, open};
 
 /// Connections kept open for reuse; more may be opened under load, and are closed after use.
-const POOL_SIZE: usize = 8;
+const POOL_SIZE: usize = 32;
 
 /// An extra SQL condition on the rows of one table, with its bound parameters.
 ///
@@ -77,9 +77,36 @@ pub struct TeamSlice {
 }
 
 /// Read access to one league database, shared by every request (cheap to clone).
+///
+/// A store made by [`Store::snapshot`] reads everything from one read transaction instead.
 #[derive(Debug, Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+/// One connection held in a read transaction, begun at its first read and ended (the
+/// connection going back to the pool) when the last clone of its store is dropped.
+#[derive(Debug)]
+struct Snapshot {
+    inner: Arc<Inner>,
+    conn: Mutex<Option<Connection>>,
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let conn = self
+            .conn
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // A connection whose transaction does not end cleanly is closed, not reused.
+        if let Some(conn) = conn
+            && conn.execute_batch("COMMIT").is_ok()
+        {
+            self.inner.give_back(conn);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -87,6 +114,29 @@ struct Inner {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
     statements: AtomicU64,
+}
+
+impl Inner {
+    /// A pooled connection, or a new one when every pooled one is in use.
+    fn take(&self) -> Result<Connection> {
+        let pooled = self
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => connect(&self.path),
+        }
+    }
+
+    /// Returns `conn` to the pool (or closes it when the pool is full).
+    fn give_back(&self, conn: Connection) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < POOL_SIZE {
+            pool.push(conn);
+        }
+    }
 }
 
 const TEAM_COLUMNS: &str = "id, name, rank";
@@ -103,7 +153,26 @@ impl Store {
                 pool: Mutex::new(vec![conn]),
                 statements: AtomicU64::new(0),
             }),
+            snapshot: None,
         })
+    }
+
+    /// A store whose reads all see the database as it is at the first of them: one read
+    /// transaction on one connection, so a request's reads agree with each other (a list's
+    /// count with its page, a game with its child) however the file changes meanwhile, and the
+    /// transaction's locks are taken once instead of once per statement. Keep it only as long
+    /// as a request: a reader holding a snapshot keeps the WAL from being checkpointed past it.
+    #[must_use]
+    pub fn snapshot(&self) -> Store {
+        Store {
+            inner: Arc::clone(&self.inner),
+            snapshot: Some(self.snapshot.clone().unwrap_or_else(|| {
+                Arc::new(Snapshot {
+                    inner: Arc::clone(&self.inner),
+                    conn: Mutex::new(None),
+                })
+            })),
+        }
     }
 
     /// The database file.
@@ -117,25 +186,22 @@ impl Store {
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => connect(&self.inner.path)?,
+        let Some(snapshot) = &self.snapshot else {
+            let conn = self.inner.take()?;
+            let result = f(&conn);
+            self.inner.give_back(conn);
+            return result;
+        };
+        let mut held = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = if let Some(conn) = held.take() {
+            conn
+        } else {
+            let conn = self.inner.take()?;
+            conn.prepare_cached("BEGIN")?.execute([])?;
+            conn
         };
         let result = f(&conn);
-        let mut pool = self
-            .inner
-            .pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < POOL_SIZE {
-            pool.push(conn);
-        }
+        *held = Some(conn);
         result
     }
 
@@ -448,4 +514,54 @@ fn game(row: &Row<'_>) -> rusqlite::Result<Game> {
         winner_id: row.get(3)?,
         loser_id: row.get(4)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store over a fresh database holding the repository's `seeder.toml`, and a writer.
+    fn seeded() -> (tempfile::TempDir, Store, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let (mut conn, _) = super::super::init(&path).unwrap();
+        let data =
+            super::super::seed::parse("seeder.toml", include_str!("../../seeder.toml")).unwrap();
+        super::super::seed::apply(&mut conn, &data, super::super::seed::Mode::Replace).unwrap();
+        (dir, Store::open(&path).unwrap(), conn)
+    }
+
+    #[test]
+    fn a_snapshot_reads_one_state_of_the_file() {
+        let (_dir, store, writer) = seeded();
+        let snapshot = store.snapshot();
+        let before = snapshot.count_games(None, None).unwrap();
+        writer
+            .execute(
+                "INSERT INTO games (id, level, child_id, winner_id, loser_id) VALUES (99, 'Extra', NULL, 1, 2)",
+                [],
+            )
+            .unwrap();
+        assert_eq!(snapshot.count_games(None, None).unwrap(), before);
+        assert!(snapshot.games_by_ids(&[99], None).unwrap().is_empty());
+        assert_eq!(store.count_games(None, None).unwrap(), before + 1);
+        drop(snapshot);
+        // Its connection went back to the pool, out of its transaction.
+        assert_eq!(
+            store.snapshot().count_games(None, None).unwrap(),
+            before + 1
+        );
+    }
+
+    #[test]
+    fn clones_of_a_snapshot_share_it() {
+        let (_dir, store, writer) = seeded();
+        let snapshot = store.snapshot();
+        let before = snapshot.count_games(None, None).unwrap();
+        writer
+            .execute("DELETE FROM games WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(snapshot.snapshot().count_games(None, None).unwrap(), before);
+        assert_eq!(snapshot.clone().count_games(None, None).unwrap(), before);
+    }
 }
