@@ -102,7 +102,10 @@ impl Drop for Snapshot {
             .take();
         // A connection whose transaction does not end cleanly is closed, not reused.
         if let Some(conn) = conn
-            && conn.execute_batch("COMMIT").is_ok()
+            && conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut commit| commit.execute([]))
+                .is_ok()
         {
             self.inner.give_back(conn);
         }
