@@ -22,8 +22,9 @@ use async_graphql::{Context, ErrorExtensions as _, Variables};
 use serde_json::{Value, json};
 
 use crate::db::{self, store::SqlFilter, store::Store, store::Table};
+use documents::Validation;
 use loaders::Loaders;
-pub use schema::{QuidditchSchema, build, sdl};
+pub use schema::{QuidditchSchema, build, build_for_valid, sdl};
 
 /// What can go wrong resolving a field.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -324,6 +325,8 @@ fn graphql_core_wording(message: &mut String) {
 #[derive(Clone)]
 pub struct Api {
     schema: QuidditchSchema,
+    /// The schema for documents known to be valid: it skips the validation rules.
+    for_valid: QuidditchSchema,
     store: Store,
     documents: documents::Documents,
 }
@@ -332,6 +335,7 @@ impl Api {
     pub fn new(store: Store) -> Self {
         Api {
             schema: build(store.clone()),
+            for_valid: build_for_valid(store.clone()),
             store,
             documents: documents::Documents::default(),
         }
@@ -352,16 +356,29 @@ impl Api {
         mut request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
-        self.documents.prepare(&mut request);
+        let validation = self.documents.prepare(&mut request);
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }
+        let (schema, learn) = match validation {
+            Validation::Known => (&self.for_valid, None),
+            Validation::Learn => (&self.schema, Some(request.query.clone())),
+            Validation::Always => (&self.schema, None),
+        };
         // Every read of the request sees one state of the database.
         let store = self.store.snapshot();
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);
         let request = request.data(viewer).data(loaders).data(store);
-        batch::run(self.schema.execute(request), queue).await
+        let response = batch::run(schema.execute(request), queue).await;
+        // A request that failed validation has no data; one that passed has (every root field
+        // is nullable). Only the first tells: a document that passed is now known valid.
+        if let Some(query) = learn
+            && response.data != async_graphql::Value::Null
+        {
+            self.documents.valid(&query);
+        }
+        response
     }
 
     /// Executes a request body as the tutorial's server reads it: a JSON object with `query`,
@@ -461,6 +478,37 @@ mod tests {
         assert_eq!(api.store().statements() - before, 5);
         let last = &data["allPlayers"]["edges"][0]["node"]["teamName"]["players"]["edges"][0];
         assert_eq!(last["node"]["name"], "Katie Bell");
+    }
+
+    #[tokio::test]
+    async fn remembered_documents_answer_as_fresh_ones() {
+        let (_dir, api) = api();
+        let body = |query: &str, vars: &str| {
+            serde_json::to_vec(&json!({ "query": query, "variables": vars })).unwrap()
+        };
+        let cases = [
+            body("{ getGame(id: 8) { level child { id } } }", ""),
+            body("{ getGame(id: 8) { level nope } }", ""),
+            body("{ getGame(id: \"8\") { level } }", ""),
+            body(
+                "query ($id: Int) { getGame(id: $id) { level } }",
+                "{\"id\": 8}",
+            ),
+            body(
+                "query ($id: Int) { getGame(id: $id) { level } }",
+                "{\"id\": \"x\"}",
+            ),
+        ];
+        for case in &cases {
+            let first = api.execute_json(case, Viewer::admin()).await;
+            for _ in 0..2 {
+                let again = api.execute_json(case, Viewer::admin()).await;
+                assert_eq!(again.to_json(), first.to_json());
+                assert_eq!(again.rejected, first.rejected);
+            }
+        }
+        let wrong_type = api.execute_json(&cases[4], Viewer::admin()).await;
+        assert!(wrong_type.rejected, "{}", wrong_type.to_json());
     }
 
     #[tokio::test]

@@ -5,11 +5,15 @@
 //! parser is a PEG grammar that takes longer over `{ getGame(id: 8) { level } }` than the two
 //! SQL reads behind it. A document that parsed once is cloned from here instead.
 //!
+//! Validation is remembered too, where that is exact: a document that declares no variables is
+//! valid or not whatever the request carries (the schema is fixed), so once it has been
+//! validated and executed, later requests with it skip the validation rules.
+//!
 //! The cache is bounded in entries and in the length of the texts it keeps, so a client sending
 //! endless distinct documents costs parsing, never memory: when it is full it is emptied.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
 
@@ -20,29 +24,71 @@ const LONGEST: usize = 8 * 1024;
 
 /// Documents that parsed, by their text (cheap to clone, shared by every request).
 #[derive(Clone, Default)]
-pub struct Documents(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+pub struct Documents(Arc<Mutex<HashMap<String, Entry>>>);
+
+struct Entry {
+    doc: ExecutableDocument,
+    /// No operation declares variables: validity depends on the text alone.
+    closed: bool,
+    /// It passed validation once.
+    valid: bool,
+}
+
+/// Whether a request's document must be validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// It is known valid: validating again would give the same answer.
+    Known,
+    /// Validate it, and tell [`Documents::valid`] when it passes: it will then be known.
+    Learn,
+    /// Validate it every time (it declares variables, or is not kept).
+    Always,
+}
 
 impl Documents {
     /// Gives `request` its parsed document: the remembered one, or a fresh parse that is then
     /// remembered. A document that does not parse is left alone (execution reports the error).
-    pub fn prepare(&self, request: &mut async_graphql::Request) {
+    pub fn prepare(&self, request: &mut async_graphql::Request) -> Validation {
         if request.query.len() > LONGEST {
-            return;
+            return Validation::Always;
         }
-        let known = self.lock().get(&request.query).cloned();
-        if let Some(doc) = known {
-            request.set_parsed_query(doc);
-            return;
+        if let Some(entry) = self.lock().get(&request.query) {
+            request.set_parsed_query(entry.doc.clone());
+            return match (entry.valid, entry.closed) {
+                (true, _) => Validation::Known,
+                (false, true) => Validation::Learn,
+                (false, false) => Validation::Always,
+            };
         }
         let Ok(doc) = request.parsed_query() else {
-            return;
+            return Validation::Always;
         };
-        let doc = doc.clone();
+        let closed = doc
+            .operations
+            .iter()
+            .all(|(_, op)| op.node.variable_definitions.is_empty());
+        let entry = Entry {
+            doc: doc.clone(),
+            closed,
+            valid: false,
+        };
         let mut map = self.lock();
         if map.len() >= ENTRIES {
             map.clear();
         }
-        map.insert(request.query.clone(), doc);
+        map.insert(request.query.clone(), entry);
+        if closed {
+            Validation::Learn
+        } else {
+            Validation::Always
+        }
+    }
+
+    /// Records that the document `query` passed validation.
+    pub fn valid(&self, query: &str) {
+        if let Some(entry) = self.lock().get_mut(query) {
+            entry.valid = entry.closed;
+        }
     }
 
     /// How many documents are remembered.
@@ -55,7 +101,7 @@ impl Documents {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExecutableDocument>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -72,13 +118,26 @@ mod tests {
     fn a_document_is_parsed_once_and_then_reused() {
         let documents = Documents::default();
         let mut first = request("{ getGame(id: 8) { level } }");
-        documents.prepare(&mut first);
+        assert_eq!(documents.prepare(&mut first), Validation::Learn);
         assert_eq!(documents.len(), 1);
         let mut again = request("{ getGame(id: 8) { level } }");
-        documents.prepare(&mut again);
+        assert_eq!(documents.prepare(&mut again), Validation::Learn);
         assert_eq!(documents.len(), 1);
         let doc = again.parsed_query().expect("the remembered document");
         assert_eq!(doc.operations.iter().count(), 1);
+    }
+
+    #[test]
+    fn only_a_validated_document_without_variables_becomes_known() {
+        let documents = Documents::default();
+        let closed = "{ getGame(id: 8) { level } }";
+        let open = "query ($id: Int) { getGame(id: $id) { level } }";
+        assert_eq!(documents.prepare(&mut request(open)), Validation::Always);
+        documents.valid(open);
+        assert_eq!(documents.prepare(&mut request(open)), Validation::Always);
+        assert_eq!(documents.prepare(&mut request(closed)), Validation::Learn);
+        documents.valid(closed);
+        assert_eq!(documents.prepare(&mut request(closed)), Validation::Known);
     }
 
     #[test]
