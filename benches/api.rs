@@ -1,0 +1,84 @@
+//! `cargo bench --bench api`: the GraphQL API executed in-process, without HTTP.
+//!
+//! What one request costs the server apart from the network: parsing (or the remembered
+//! document), validation, the SQL reads and serializing the answer. `bench/serve.sh` measures
+//! the same queries over HTTP under load; this isolates the part the code controls.
+//!
+//! - `get_game/admin`: the tutorial's `getGame(id: 8) { … child { … } }` as the admin;
+//! - `get_game/player`: the same as a player whose row filters and field rules apply;
+//! - `all_players/admin`: `allPlayers` with each player's team (two batched reads).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    reason = "a benchmark fails loudly on a broken setup"
+)]
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use quidditch::db::{self, store::Store};
+use quidditch::enforce;
+use quidditch::graphql::{Api, Viewer};
+
+const GET_GAME: &str =
+    r#"{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}"#;
+const ALL_PLAYERS: &str =
+    r#"{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}"#;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The tutorial league in a fresh SQLite file, and the API over it.
+fn api() -> (tempfile::TempDir, Api) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let (mut conn, _) = db::init(&path).unwrap();
+    let source = std::fs::read_to_string(repo().join("seeder.toml")).unwrap();
+    let data = db::seed::parse("seeder.toml", &source).unwrap();
+    db::seed::apply(&mut conn, &data, db::seed::Mode::Replace).unwrap();
+    (dir, Api::new(Store::open(&path).unwrap()))
+}
+
+/// Zacharias Smith's viewer (his team won game 8): filtered rows, guarded fields.
+fn player(api: &Api) -> Viewer {
+    let source = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let set = quidditch::authz::parse("policies.toml", &source).unwrap();
+    api.store()
+        .lend(|conn| {
+            let subject =
+                quidditch::access::resolve_subject(conn, &set, "Zacharias Smith").unwrap();
+            enforce::viewer(conn, &set, &subject).unwrap()
+        })
+        .unwrap()
+}
+
+fn requests(c: &mut Criterion) {
+    let (_dir, api) = api();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let player = player(&api);
+    let mut group = c.benchmark_group("get_game");
+    group.bench_function("admin", |b| {
+        b.iter(|| {
+            runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), Viewer::admin()))
+        });
+    });
+    group.bench_function("player", |b| {
+        b.iter(|| {
+            runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), player.clone()))
+        });
+    });
+    group.finish();
+    c.bench_function("all_players/admin", |b| {
+        b.iter(|| {
+            runtime.block_on(api.execute_json(black_box(ALL_PLAYERS.as_bytes()), Viewer::admin()))
+        });
+    });
+}
+
+criterion_group!(benches, requests);
+criterion_main!(benches);
