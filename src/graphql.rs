@@ -387,23 +387,28 @@ impl Api {
         let Ok(value) = serde_json::from_slice::<Value>(body) else {
             return Outcome::reject("POST body sent invalid JSON.");
         };
-        let query = match value.get("query") {
-            Some(Value::String(query)) if !query.is_empty() => query.clone(),
+        let Value::Object(mut fields) = value else {
+            return Outcome::reject("Must provide query string.");
+        };
+        let query = match fields.remove("query") {
+            Some(Value::String(query)) if !query.is_empty() => query,
             _ => return Outcome::reject("Must provide query string."),
         };
-        let variables = match value.get("variables") {
+        let variables = match fields.remove("variables") {
             None | Some(Value::Null) => Value::Null,
             Some(Value::String(text)) if text.is_empty() => Value::Null,
-            Some(Value::String(text)) => match serde_json::from_str(text) {
+            Some(Value::String(text)) => match serde_json::from_str(&text) {
                 Ok(vars) => vars,
                 Err(_) => return Outcome::reject("Variables are invalid JSON."),
             },
-            Some(vars) => vars.clone(),
+            Some(vars) => vars,
         };
-        let mut request =
-            async_graphql::Request::new(query).variables(Variables::from_json(variables));
-        if let Some(Value::String(name)) = value.get("operationName") {
-            request = request.operation_name(name.clone());
+        let mut request = async_graphql::Request::new(query);
+        if variables != Value::Null {
+            request = request.variables(Variables::from_json(variables));
+        }
+        if let Some(Value::String(name)) = fields.remove("operationName") {
+            request = request.operation_name(name);
         }
         let mut response = self.execute(request, viewer).await;
         for error in &mut response.errors {
