@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -63,12 +63,18 @@ pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
 
 /// The routes, for `serve` and for tests that drive the router directly.
 pub fn router(api: Api, auth: Arc<dyn Authenticate>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/", get(graphiql))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(log_request))
-        .with_state(AppState { api, auth })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    // The request log is a layer only when it is on (`-v`): off, it would still time and copy
+    // every request for nothing.
+    let router = if tracing::enabled!(tracing::Level::INFO) {
+        router.layer(middleware::from_fn(log_request))
+    } else {
+        router
+    };
+    router.with_state(AppState { api, auth })
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -93,11 +99,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Credentials first (a refused request is answered without reading its body), then the body
+/// within [`BODY_LIMIT`] (413 past it), then the GraphQL answer.
+async fn graphql(State(state): State<AppState>, request: Request) -> Response {
+    let headers = request.headers();
     let presented = Presented {
-        authorization: header(&headers, "authorization"),
-        admin_secret: header(&headers, "x-quidditch-admin-secret"),
-        user: header(&headers, "x-quidditch-user"),
+        authorization: header(headers, "authorization"),
+        admin_secret: header(headers, "x-quidditch-admin-secret"),
+        user: header(headers, "x-quidditch-user"),
     };
     let viewer = match state.auth.viewer(presented) {
         Ok(viewer) => viewer,
@@ -115,6 +124,10 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             )
                 .into_response();
         }
+    };
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
     };
     let outcome = state.api.execute_json(&body, viewer).await;
     let status = if outcome.rejected {
