@@ -180,6 +180,8 @@ const VIEWER_CACHE: usize = 4096;
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
 pub struct Gate {
     auth: AuthConfig,
+    /// The admin's viewer, the same for every admin request.
+    admin: Viewer,
     set: Arc<PolicySet>,
     store: Store,
     cache: Mutex<HashMap<String, (Instant, Viewer)>>,
@@ -191,6 +193,7 @@ impl Gate {
     pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Self {
         Gate {
             auth,
+            admin: admin(Some(&set)),
             set: Arc::new(set),
             store,
             cache: Mutex::new(HashMap::new()),
@@ -217,7 +220,7 @@ impl Gate {
             credential
         };
         let (key, reference) = match credential {
-            Credential::Admin => return Ok(admin(Some(&self.set))),
+            Credential::Admin => return Ok(self.admin.clone()),
             Credential::Anonymous => ("anonymous".to_string(), "anonymous".to_string()),
             Credential::Impersonate(reference) => (format!("as {reference}"), reference),
             Credential::Token(claims) => {
