@@ -411,6 +411,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-public-key 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead'
             cand --jwt-issuer 'Require this `iss` claim in tokens'
             cand --jwt-audience 'Require this `aud` claim in tokens'
+            cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
             cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'

@@ -281,6 +281,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-audience -d 'Require this `aud` claim in tokens' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l workers -d 'Threads serving requests, each with the connections it accepted [default: one per core]' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIDDITCH_JWT_AUDIENCE", value_name = "AUD")]
     pub jwt_audience: Option<String>,
 
+    /// Threads serving requests, each with the connections it accepted [default: one per core].
+    #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
+    pub workers: Option<std::num::NonZeroUsize>,
+
     /// The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate
     /// with `X-Quidditch-User: REF`.
     #[arg(
@@ -103,25 +107,22 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);
     let api = Api::new(store);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
-    runtime.block_on(async {
-        let listener = server::bind(&args.bind).await?;
-        let addr = listener
-            .local_addr()
-            .context("failed to read the bound address")?;
-        eprintln!("listening on {}", server::endpoint_url(addr));
-        if !open {
-            eprintln!(
-                "warning: neither QUIDDITCH_JWT_SECRET nor QUIDDITCH_ADMIN_SECRET is set: only anonymous access is possible"
-            );
-        }
-        server::serve(listener, api, gate, shutdown_signal()).await?;
-        tracing::info!("shut down");
-        anyhow::Ok(())
-    })?;
+    let listener = server::bind(&args.bind)?;
+    let addr = listener
+        .local_addr()
+        .context("failed to read the bound address")?;
+    eprintln!("listening on {}", server::endpoint_url(addr));
+    if !open {
+        eprintln!(
+            "warning: neither QUIDDITCH_JWT_SECRET nor QUIDDITCH_ADMIN_SECRET is set: only anonymous access is possible"
+        );
+    }
+    let workers = args.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        std::num::NonZeroUsize::get,
+    );
+    server::serve(listener, workers, api, gate, shutdown_signal())?;
+    tracing::info!("shut down");
     Ok(Exit::Success)
 }
 

@@ -274,7 +274,15 @@ impl Server {
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("kill -TERM");
-        self.child.wait().ok().and_then(|s| s.code())
+        // A server that does not stop within the deadline fails the test instead of hanging it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
     }
 }
 

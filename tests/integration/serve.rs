@@ -155,6 +155,41 @@ fn verbose_logs_one_line_per_request_and_sigterm_stops_cleanly() {
 }
 
 #[test]
+fn every_worker_answers_and_sigterm_stops_them_all() {
+    let env = Env::seeded();
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_WORKERS", "3")]);
+    let addr = server.addr.clone();
+    // Concurrent connections land on different workers; each must answer like the others.
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..10)
+                        .map(|_| {
+                            post(
+                                &addr,
+                                r#"{"query":"{ getGame(id: 8) { level winnerId } }"}"#,
+                            )
+                            .json()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    assert_eq!(answers.len(), 60);
+    for answer in &answers {
+        assert_eq!(answer["data"]["getGame"]["level"], "First");
+        assert_eq!(answer["data"]["getGame"]["winnerId"], 4);
+    }
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[test]
 fn serve_refuses_a_missing_database() {
     let env = Env::new();
     env.run(["serve", "--bind", "127.0.0.1:0"])
