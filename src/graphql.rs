@@ -325,8 +325,9 @@ fn graphql_core_wording(message: &mut String) {
 #[derive(Clone)]
 pub struct Api {
     schema: QuidditchSchema,
-    /// The schema for documents known to be valid: it skips the validation rules.
-    for_valid: QuidditchSchema,
+    /// The schema for documents known to be valid: it skips the validation rules. Built at the
+    /// first such request, so a one-shot `quidditch query` does not pay for two schemas.
+    for_valid: Arc<std::sync::OnceLock<QuidditchSchema>>,
     store: Store,
     documents: documents::Documents,
 }
@@ -335,7 +336,7 @@ impl Api {
     pub fn new(store: Store) -> Self {
         Api {
             schema: build(store.clone()),
-            for_valid: build_for_valid(store.clone()),
+            for_valid: Arc::default(),
             store,
             documents: documents::Documents::default(),
         }
@@ -361,7 +362,11 @@ impl Api {
             return rejection;
         }
         let (schema, learn) = match validation {
-            Validation::Known => (&self.for_valid, None),
+            Validation::Known => (
+                self.for_valid
+                    .get_or_init(|| build_for_valid(self.store.clone())),
+                None,
+            ),
             Validation::Learn => (&self.schema, Some(request.query.clone())),
             Validation::Always => (&self.schema, None),
         };
