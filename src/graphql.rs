@@ -521,6 +521,48 @@ mod tests {
         assert!(wrong_type.rejected, "{}", wrong_type.to_json());
     }
 
+    /// A relation read directly (a lone object) and through a loader (in a list) hides the
+    /// same rows the same way: `null` and `FORBIDDEN`.
+    #[tokio::test]
+    async fn lone_and_listed_relations_hide_rows_alike() {
+        let (_dir, api) = api();
+        let only = |sql: &str| Some(SqlFilter::new(sql, Vec::new()));
+        let viewer = Viewer {
+            principal: Principal::Subject { id: "x".into() },
+            filters: Arc::new(RowFilters {
+                games: only("id = 8"),
+                teams: only("id <> 1"),
+                ..RowFilters::default()
+            }),
+            ..Viewer::default()
+        };
+        let response = api
+            .execute(
+                async_graphql::Request::new(
+                    r#"{ getGame(id: 8) { child { id } }
+                         allGames { edges { node { child { id } } } }
+                         getPlayer(name: "Harry Potter") { teamName { id } }
+                         allPlayers(first: 1) { edges { node { teamName { id } } } } }"#,
+                ),
+                viewer,
+            )
+            .await;
+        let data = response.data.into_json().unwrap();
+        assert_eq!(data["getGame"]["child"], Value::Null);
+        assert_eq!(data["allGames"]["edges"][0]["node"]["child"], Value::Null);
+        assert_eq!(data["getPlayer"]["teamName"], Value::Null);
+        assert_eq!(
+            data["allPlayers"]["edges"][0]["node"]["teamName"],
+            Value::Null
+        );
+        let forbidden = response
+            .errors
+            .iter()
+            .filter(|e| e.message == NOT_AUTHORIZED)
+            .count();
+        assert_eq!(forbidden, 4, "{:?}", response.errors);
+    }
+
     #[tokio::test]
     async fn the_viewer_filters_every_read() {
         let (_dir, api) = api();

@@ -2,16 +2,16 @@
 //! (`tutorial-schema.graphql`): `PlayerObject`, `TeamObject`, `GameObject`, the `Node` interface,
 //! relay connections with nullable edges and nodes, and `PageInfo`.
 
-use async_graphql::{Context, ID, Interface, Object, SimpleObject};
+use async_graphql::{Context, ID, Interface, Object, QueryPathSegment, SimpleObject};
 
 /// What resolvers that enforce the viewer's policies return.
 type Guarded<T> = async_graphql::Result<T>;
 
 use super::loaders::{FieldKey, Loaders};
 use super::relay::{self, PageArgs, Window};
-use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, visible};
+use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, read, visible};
 use crate::db::model::{Game, Player, Team};
-use crate::db::store::{Table, TeamSlice};
+use crate::db::store::{Store, Table, TeamSlice};
 
 /// An object with a relay global id: base64 of `TypeName:id`.
 #[derive(Interface)]
@@ -20,6 +20,21 @@ pub enum Node {
     PlayerObject(PlayerObject),
     TeamObject(TeamObject),
     GameObject(GameObject),
+}
+
+/// Whether the field being resolved belongs to an item of a list. Only there do siblings ask
+/// for the same relation, so only there does a loader's batch save statements; a lone object
+/// (`getGame { child }`) reads its relation directly and skips the loader's round trip. The
+/// number of statements still depends on the document's shape, never on the number of rows.
+fn in_list(ctx: &Context<'_>) -> bool {
+    let mut node = ctx.path_node.as_ref();
+    while let Some(current) = node {
+        if matches!(current.segment, QueryPathSegment::Index(_)) {
+            return true;
+        }
+        node = current.parent;
+    }
+    false
 }
 
 /// A player of a team.
@@ -59,12 +74,23 @@ impl PlayerObject {
 
     /// The player's team (the tutorial names this relation `teamName`).
     async fn team_name(&self, ctx: &Context<'_>) -> Guarded<Option<TeamObject>> {
-        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        let team = loaders
-            .teams
-            .load_one(self.0.team_id)
-            .await
-            .map_err(Error::shared)?;
+        let team_id = self.0.team_id;
+        let team = if in_list(ctx) {
+            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+            loaders
+                .teams
+                .load_one(team_id)
+                .await
+                .map_err(Error::shared)?
+        } else {
+            let filter = Viewer::of(ctx)?.filters.teams.clone();
+            let store = ctx.data::<Store>().map_err(Error::context)?;
+            read(store, 1, move |s| {
+                s.teams_by_ids(&[team_id], filter.as_ref())
+            })
+            .await?
+            .pop()
+        };
         visible(ctx, Table::Teams, team.map(TeamObject))
     }
 }
@@ -158,8 +184,16 @@ impl GameObject {
         let Some(child) = self.0.child_id else {
             return Ok(None);
         };
-        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        let game = loaders.games.load_one(child).await.map_err(Error::shared)?;
+        let game = if in_list(ctx) {
+            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+            loaders.games.load_one(child).await.map_err(Error::shared)?
+        } else {
+            let filter = Viewer::of(ctx)?.filters.games.clone();
+            let store = ctx.data::<Store>().map_err(Error::context)?;
+            read(store, 1, move |s| s.games_by_ids(&[child], filter.as_ref()))
+                .await?
+                .pop()
+        };
         visible(ctx, Table::Games, game.map(GameObject))
     }
 }
