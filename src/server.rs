@@ -87,8 +87,9 @@ pub fn router(api: Api, auth: Arc<dyn Authenticate>) -> Router {
 ///
 /// Each thread runs its own single-threaded runtime and accepts connections from the shared
 /// socket, and a connection stays on the thread that accepted it (actix-web's model). With
-/// tokio's work-stealing runtime, handing tasks between threads cost a quarter of the server's
-/// time per request under load on two cores. Reads that may take long still leave the thread
+/// tokio's work-stealing runtime, handing tasks and wakeups between threads cost about a tenth
+/// of the server's CPU per request under load on two cores. Reads that may take long still
+/// leave the thread
 /// (`graphql::blocking`), so a slow list does not hold up the thread's other connections.
 /// `shutdown` runs on the calling thread, which is also the first worker.
 pub fn serve(
