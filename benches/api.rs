@@ -15,10 +15,12 @@
 )]
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use quidditch::db::{self, store::Store};
+
+mod common;
+use common::{demo_db, policies};
+use quidditch::db::store::Store;
 use quidditch::enforce;
 use quidditch::graphql::{Api, Viewer};
 
@@ -27,25 +29,15 @@ const GET_GAME: &str =
 const ALL_PLAYERS: &str =
     r#"{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}"#;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The tutorial league in a fresh SQLite file, and the API over it.
 fn api() -> (tempfile::TempDir, Api) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.db");
-    let (mut conn, _) = db::init(&path).unwrap();
-    let source = std::fs::read_to_string(repo().join("seeder.toml")).unwrap();
-    let data = db::seed::parse("seeder.toml", &source).unwrap();
-    db::seed::apply(&mut conn, &data, db::seed::Mode::Replace).unwrap();
+    let (dir, path, _) = demo_db();
     (dir, Api::new(Store::open(&path).unwrap()))
 }
 
 /// Zacharias Smith's viewer (his team won game 8): filtered rows, guarded fields.
 fn player(api: &Api) -> Viewer {
-    let source = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
-    let set = quidditch::authz::parse("policies.toml", &source).unwrap();
+    let set = policies();
     api.store()
         .lend(|conn| {
             let subject =

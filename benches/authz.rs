@@ -14,32 +14,16 @@
 )]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+mod common;
+use common::{demo_db, policies, repo};
 use quidditch::access::{self, SqlEntities};
 use quidditch::authz::{self, MemoryEntities, Mode, PolicySet, Request, Row, Subject, Value};
 use quidditch::db;
 use rusqlite::Connection;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn policies() -> PolicySet {
-    let source = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
-    authz::parse("policies.toml", &source).unwrap()
-}
-
-/// The tutorial league in a fresh SQLite file.
-fn demo_db() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut conn, _) = db::init(&dir.path().join("demo.db")).unwrap();
-    let source = std::fs::read_to_string(repo().join("seeder.toml")).unwrap();
-    let data = db::seed::parse("seeder.toml", &source).unwrap();
-    db::seed::apply(&mut conn, &data, db::seed::Mode::Replace).unwrap();
-    (dir, conn)
-}
 
 /// Every row of every table of `set`, copied into memory.
 fn to_memory(conn: &Connection, set: &PolicySet) -> MemoryEntities {
@@ -81,7 +65,7 @@ fn request(
 
 fn bench_demo(c: &mut Criterion) {
     let set = policies();
-    let (_dir, conn) = demo_db();
+    let (_dir, _, conn) = demo_db();
     let mem = to_memory(&conn, &set);
     let sql = SqlEntities::new(&conn, &set);
     let harry = access::resolve_subject(&conn, &set, "Harry Potter").unwrap();

@@ -184,3 +184,15 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
+
+/// For unit tests: a fresh file in a temporary directory holding the repository's
+/// `seeder.toml` (the tutorial's league), its path, and the connection that seeded it.
+#[cfg(test)]
+pub(crate) fn tutorial_league() -> (tempfile::TempDir, PathBuf, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let (mut conn, _) = init(&path).unwrap();
+    let data = seed::parse("seeder.toml", include_str!("../seeder.toml")).unwrap();
+    seed::apply(&mut conn, &data, seed::Mode::Replace).unwrap();
+    (dir, path, conn)
+}

@@ -434,12 +434,7 @@ mod tests {
 
     /// An `Api` over a fresh database holding the repository's `seeder.toml`.
     fn api() -> (tempfile::TempDir, Api) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.db");
-        let (mut conn, _) = db::init(&path).unwrap();
-        let source = include_str!("../seeder.toml");
-        let data = db::seed::parse("seeder.toml", source).unwrap();
-        db::seed::apply(&mut conn, &data, db::seed::Mode::Replace).unwrap();
+        let (dir, path, _) = db::tutorial_league();
         (dir, Api::new(Store::open(&path).unwrap()))
     }
 

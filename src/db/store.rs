@@ -525,13 +525,8 @@ mod tests {
 
     /// A store over a fresh database holding the repository's `seeder.toml`, and a writer.
     fn seeded() -> (tempfile::TempDir, Store, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.db");
-        let (mut conn, _) = super::super::init(&path).unwrap();
-        let data =
-            super::super::seed::parse("seeder.toml", include_str!("../../seeder.toml")).unwrap();
-        super::super::seed::apply(&mut conn, &data, super::super::seed::Mode::Replace).unwrap();
-        (dir, Store::open(&path).unwrap(), conn)
+        let (dir, path, writer) = super::super::tutorial_league();
+        (dir, Store::open(&path).unwrap(), writer)
     }
 
     #[test]
