@@ -2,6 +2,9 @@
 //! (`tutorial-schema.graphql`): `PlayerObject`, `TeamObject`, `GameObject`, the `Node` interface,
 //! relay connections with nullable edges and nodes, and `PageInfo`.
 
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Interface, Object, QueryPathSegment, SimpleObject};
 
 /// What resolvers that enforce the viewer's policies return.
@@ -9,9 +12,9 @@ type Guarded<T> = async_graphql::Result<T>;
 
 use super::loaders::{FieldKey, Loaders};
 use super::relay::{self, PageArgs, Window};
-use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, read, visible};
+use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, visible};
 use crate::db::model::{Game, Player, Team};
-use crate::db::store::{Store, Table, TeamSlice};
+use crate::db::store::{Table, TeamSlice};
 
 /// An object with a relay global id: base64 of `TypeName:id`.
 #[derive(Interface)]
@@ -35,6 +38,24 @@ fn in_list(ctx: &Context<'_>) -> bool {
         node = current.parent;
     }
     false
+}
+
+/// The row `id` of a relation: batched through `loader` inside a list, read directly through the
+/// same loader's statement (the viewer's filters applied alike) for a lone object.
+async fn related<L>(ctx: &Context<'_>, loader: &DataLoader<L>, id: i64) -> Guarded<Option<L::Value>>
+where
+    L: Loader<i64, Error = Arc<Error>>,
+{
+    let found = if in_list(ctx) {
+        loader.load_one(id).await
+    } else {
+        loader
+            .loader()
+            .load(&[id])
+            .await
+            .map(|mut rows| rows.remove(&id))
+    };
+    Ok(found.map_err(Error::shared)?)
 }
 
 /// A player of a team.
@@ -74,23 +95,8 @@ impl PlayerObject {
 
     /// The player's team (the tutorial names this relation `teamName`).
     async fn team_name(&self, ctx: &Context<'_>) -> Guarded<Option<TeamObject>> {
-        let team_id = self.0.team_id;
-        let team = if in_list(ctx) {
-            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-            loaders
-                .teams
-                .load_one(team_id)
-                .await
-                .map_err(Error::shared)?
-        } else {
-            let filter = Viewer::of(ctx)?.filters.teams.clone();
-            let store = ctx.data::<Store>().map_err(Error::context)?;
-            read(store, 1, move |s| {
-                s.teams_by_ids(&[team_id], filter.as_ref())
-            })
-            .await?
-            .pop()
-        };
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        let team = related(ctx, &loaders.teams, self.0.team_id).await?;
         visible(ctx, Table::Teams, team.map(TeamObject))
     }
 }
@@ -184,16 +190,8 @@ impl GameObject {
         let Some(child) = self.0.child_id else {
             return Ok(None);
         };
-        let game = if in_list(ctx) {
-            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-            loaders.games.load_one(child).await.map_err(Error::shared)?
-        } else {
-            let filter = Viewer::of(ctx)?.filters.games.clone();
-            let store = ctx.data::<Store>().map_err(Error::context)?;
-            read(store, 1, move |s| s.games_by_ids(&[child], filter.as_ref()))
-                .await?
-                .pop()
-        };
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        let game = related(ctx, &loaders.games, child).await?;
         visible(ctx, Table::Games, game.map(GameObject))
     }
 }
