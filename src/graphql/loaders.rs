@@ -5,7 +5,7 @@
 //! Loaders live per request, because the row filters they apply belong to the request's viewer.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
@@ -14,11 +14,16 @@ use super::{Error, FieldRule, RowFilters, Viewer, read};
 use crate::db::model::{Game, Player, Team};
 use crate::db::store::{Store, Table, TeamSlice};
 
-/// Teams by id.
-pub struct TeamLoader {
+/// What every loader of rows reads with: the request's store and the viewer's row filters.
+#[derive(Clone)]
+pub struct RowLoader {
     store: Store,
     filters: Arc<RowFilters>,
 }
+
+/// Teams by id.
+#[derive(Clone)]
+pub struct TeamLoader(RowLoader);
 
 impl Loader<i64> for TeamLoader {
     type Value = Team;
@@ -26,8 +31,8 @@ impl Loader<i64> for TeamLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Team>, Self::Error> {
         let ids = keys.to_vec();
-        let filters = Arc::clone(&self.filters);
-        let rows = read(&self.store, keys.len(), move |s| {
+        let filters = Arc::clone(&self.0.filters);
+        let rows = read(&self.0.store, keys.len(), move |s| {
             s.teams_by_ids(&ids, filters.teams.as_ref())
         })
         .await?;
@@ -36,10 +41,8 @@ impl Loader<i64> for TeamLoader {
 }
 
 /// Games by id (a game's `child`).
-pub struct GameLoader {
-    store: Store,
-    filters: Arc<RowFilters>,
-}
+#[derive(Clone)]
+pub struct GameLoader(RowLoader);
 
 impl Loader<i64> for GameLoader {
     type Value = Game;
@@ -47,8 +50,8 @@ impl Loader<i64> for GameLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Game>, Self::Error> {
         let ids = keys.to_vec();
-        let filters = Arc::clone(&self.filters);
-        let rows = read(&self.store, keys.len(), move |s| {
+        let filters = Arc::clone(&self.0.filters);
+        let rows = read(&self.0.store, keys.len(), move |s| {
             s.games_by_ids(&ids, filters.games.as_ref())
         })
         .await?;
@@ -57,10 +60,8 @@ impl Loader<i64> for GameLoader {
 }
 
 /// Players by id (for `node(id:)`).
-pub struct PlayerLoader {
-    store: Store,
-    filters: Arc<RowFilters>,
-}
+#[derive(Clone)]
+pub struct PlayerLoader(RowLoader);
 
 impl Loader<i64> for PlayerLoader {
     type Value = Player;
@@ -68,8 +69,8 @@ impl Loader<i64> for PlayerLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Player>, Self::Error> {
         let ids = keys.to_vec();
-        let filters = Arc::clone(&self.filters);
-        let rows = read(&self.store, keys.len(), move |s| {
+        let filters = Arc::clone(&self.0.filters);
+        let rows = read(&self.0.store, keys.len(), move |s| {
             s.players_by_ids(&ids, filters.players.as_ref())
         })
         .await?;
@@ -78,10 +79,8 @@ impl Loader<i64> for PlayerLoader {
 }
 
 /// The number of players of each team (`TeamObject.players` needs it to page like graphene).
-pub struct TeamSizeLoader {
-    store: Store,
-    filters: Arc<RowFilters>,
-}
+#[derive(Clone)]
+pub struct TeamSizeLoader(RowLoader);
 
 impl Loader<i64> for TeamSizeLoader {
     type Value = i64;
@@ -89,8 +88,8 @@ impl Loader<i64> for TeamSizeLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
         let ids = keys.to_vec();
-        let filters = Arc::clone(&self.filters);
-        let counts = read(&self.store, keys.len(), move |s| {
+        let filters = Arc::clone(&self.0.filters);
+        let counts = read(&self.0.store, keys.len(), move |s| {
             s.count_players_of_teams(&ids, filters.players.as_ref())
         })
         .await?;
@@ -101,10 +100,8 @@ impl Loader<i64> for TeamSizeLoader {
 }
 
 /// A slice of each team's players, cut in SQL.
-pub struct TeamPlayersLoader {
-    store: Store,
-    filters: Arc<RowFilters>,
-}
+#[derive(Clone)]
+pub struct TeamPlayersLoader(RowLoader);
 
 impl Loader<TeamSlice> for TeamPlayersLoader {
     type Value = Vec<Player>;
@@ -115,12 +112,12 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
         keys: &[TeamSlice],
     ) -> Result<HashMap<TeamSlice, Vec<Player>>, Self::Error> {
         let slices = keys.to_vec();
-        let filters = Arc::clone(&self.filters);
+        let filters = Arc::clone(&self.0.filters);
         let wanted = keys
             .iter()
             .map(|k| usize::try_from(k.end - k.start).unwrap_or(usize::MAX))
             .fold(0, usize::saturating_add);
-        let rows = read(&self.store, wanted, move |s| {
+        let rows = read(&self.0.store, wanted, move |s| {
             s.players_of_teams(&slices, filters.players.as_ref())
         })
         .await?;
@@ -135,6 +132,7 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
 
 /// Whether a column is readable on a row, for the columns readable on some rows only: one
 /// statement per column and list, whatever the number of rows.
+#[derive(Clone)]
 pub struct FieldLoader {
     store: Store,
     fields: Arc<HashMap<(Table, String), FieldRule>>,
@@ -191,65 +189,70 @@ impl Loader<FieldKey> for FieldLoader {
     }
 }
 
+/// A loader of one request: read directly with [`Batched::plain`], or through a `DataLoader`
+/// with [`Batched::batched`], built at its first use. Most requests batch through few loaders or
+/// none (a lone `getGame` reads its child directly), and building all of them for every request
+/// would cost allocations that only lists pay back.
+pub struct Batched<L> {
+    plain: L,
+    dataloader: OnceLock<DataLoader<L>>,
+    queue: Queue,
+}
+
+impl<L: Clone> Batched<L> {
+    fn new(plain: L, queue: &Queue) -> Self {
+        Batched {
+            plain,
+            dataloader: OnceLock::new(),
+            queue: queue.clone(),
+        }
+    }
+
+    /// The loader itself, for a read of known keys that needs no batching.
+    pub fn plain(&self) -> &L {
+        &self.plain
+    }
+
+    /// The request's `DataLoader` over this loader.
+    pub fn batched<K>(&self) -> &DataLoader<L>
+    where
+        L: Loader<K>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    {
+        self.dataloader.get_or_init(|| {
+            // INVARIANT: batch tasks only start once the request is idle (see `batch`), so every
+            // key is queued by then and no timer needs to add latency to each request.
+            DataLoader::new(self.plain.clone(), self.queue.spawner())
+                .delay(std::time::Duration::ZERO)
+        })
+    }
+}
+
 /// Every loader of one request.
 pub struct Loaders {
-    pub teams: DataLoader<TeamLoader>,
-    pub games: DataLoader<GameLoader>,
-    pub players: DataLoader<PlayerLoader>,
-    pub team_sizes: DataLoader<TeamSizeLoader>,
-    pub team_players: DataLoader<TeamPlayersLoader>,
-    pub fields: DataLoader<FieldLoader>,
+    pub teams: Batched<TeamLoader>,
+    pub games: Batched<GameLoader>,
+    pub players: Batched<PlayerLoader>,
+    pub team_sizes: Batched<TeamSizeLoader>,
+    pub team_players: Batched<TeamPlayersLoader>,
+    pub fields: Batched<FieldLoader>,
 }
 
 impl Loaders {
-    /// Fresh loaders over `store` that apply the viewer's filters.
+    /// Loaders over `store` that apply the viewer's filters.
     pub fn new(store: &Store, viewer: &Viewer, queue: &Queue) -> Self {
-        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
-            inner: T,
-            queue: &Queue,
-        ) -> DataLoader<T> {
-            // INVARIANT: batch tasks only start once the request is idle (see `batch`), so every
-            // key is queued by then and no timer needs to add latency to each request.
-            DataLoader::new(inner, queue.spawner()).delay(std::time::Duration::ZERO)
-        }
         let filters = &viewer.filters;
+        let rows = || RowLoader {
+            store: store.clone(),
+            filters: Arc::clone(filters),
+        };
         Loaders {
-            teams: loader(
-                TeamLoader {
-                    store: store.clone(),
-                    filters: Arc::clone(filters),
-                },
-                queue,
-            ),
-            games: loader(
-                GameLoader {
-                    store: store.clone(),
-                    filters: Arc::clone(filters),
-                },
-                queue,
-            ),
-            players: loader(
-                PlayerLoader {
-                    store: store.clone(),
-                    filters: Arc::clone(filters),
-                },
-                queue,
-            ),
-            team_sizes: loader(
-                TeamSizeLoader {
-                    store: store.clone(),
-                    filters: Arc::clone(filters),
-                },
-                queue,
-            ),
-            team_players: loader(
-                TeamPlayersLoader {
-                    store: store.clone(),
-                    filters: Arc::clone(filters),
-                },
-                queue,
-            ),
-            fields: loader(
+            teams: Batched::new(TeamLoader(rows()), queue),
+            games: Batched::new(GameLoader(rows()), queue),
+            players: Batched::new(PlayerLoader(rows()), queue),
+            team_sizes: Batched::new(TeamSizeLoader(rows()), queue),
+            team_players: Batched::new(TeamPlayersLoader(rows()), queue),
+            fields: Batched::new(
                 FieldLoader {
                     store: store.clone(),
                     fields: Arc::clone(&viewer.fields),

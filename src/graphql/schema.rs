@@ -108,18 +108,21 @@ impl Query {
         let found = match type_name.as_str() {
             "PlayerObject" => loaders
                 .players
+                .batched()
                 .load_one(id)
                 .await
                 .map_err(Error::shared)?
                 .map(|p| Node::PlayerObject(PlayerObject(p))),
             "TeamObject" => loaders
                 .teams
+                .batched()
                 .load_one(id)
                 .await
                 .map_err(Error::shared)?
                 .map(|t| Node::TeamObject(TeamObject(t))),
             "GameObject" => loaders
                 .games
+                .batched()
                 .load_one(id)
                 .await
                 .map_err(Error::shared)?

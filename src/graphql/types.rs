@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Interface, Object, QueryPathSegment, SimpleObject};
 
 /// What resolvers that enforce the viewer's policies return.
 type Guarded<T> = async_graphql::Result<T>;
 
-use super::loaders::{FieldKey, Loaders};
+use super::loaders::{Batched, FieldKey, Loaders};
 use super::relay::{self, PageArgs, Window};
 use super::{Error, NOT_AUTHORIZED, Result, Viewer, Withheld, forbidden, null_with, visible};
 use crate::db::model::{Game, Player, Team};
@@ -42,15 +42,15 @@ fn in_list(ctx: &Context<'_>) -> bool {
 
 /// The row `id` of a relation: batched through `loader` inside a list, read directly through the
 /// same loader's statement (the viewer's filters applied alike) for a lone object.
-async fn related<L>(ctx: &Context<'_>, loader: &DataLoader<L>, id: i64) -> Guarded<Option<L::Value>>
+async fn related<L>(ctx: &Context<'_>, loader: &Batched<L>, id: i64) -> Guarded<Option<L::Value>>
 where
-    L: Loader<i64, Error = Arc<Error>>,
+    L: Loader<i64, Error = Arc<Error>> + Clone,
 {
     let found = if in_list(ctx) {
-        loader.load_one(id).await
+        loader.batched().load_one(id).await
     } else {
         loader
-            .loader()
+            .plain()
             .load(&[id])
             .await
             .map(|mut rows| rows.remove(&id))
@@ -132,6 +132,7 @@ impl TeamObject {
         let args = page_args(before, after, first, last);
         let len = loaders
             .team_sizes
+            .batched()
             .load_one(self.0.id)
             .await
             .map_err(Error::shared)?
@@ -142,6 +143,7 @@ impl TeamObject {
         } else {
             loaders
                 .team_players
+                .batched()
                 .load_one(TeamSlice {
                     team_id: self.0.id,
                     start: window.rows_start,
@@ -299,7 +301,7 @@ async fn withheld(
             column: column.to_string(),
             id,
         };
-        if loaders.fields.load_one(key).await.map_err(Error::shared)? == Some(true) {
+        if loaders.fields.batched().load_one(key).await.map_err(Error::shared)? == Some(true) {
             return Ok(None);
         }
     }
