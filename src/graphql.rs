@@ -8,6 +8,7 @@
 //! row filter for each table); [`Api::execute`] takes it, and every read applies its filters.
 
 pub mod batch;
+pub mod body;
 pub mod documents;
 pub mod introspection;
 pub mod loaders;
@@ -389,17 +390,16 @@ impl Api {
     /// Executes a request body as the tutorial's server reads it: a JSON object with `query`,
     /// optional `variables` (an object, or a string of JSON) and `operationName`.
     pub async fn execute_json(&self, body: &[u8], viewer: Viewer) -> Outcome {
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
-            return Outcome::reject("POST body sent invalid JSON.");
+        let fields = match body::Body::parse(body) {
+            Ok(fields) => fields,
+            Err(body::Refusal::NotJson) => return Outcome::reject("POST body sent invalid JSON."),
+            Err(body::Refusal::NotObject) => return Outcome::reject("Must provide query string."),
         };
-        let Value::Object(mut fields) = value else {
-            return Outcome::reject("Must provide query string.");
-        };
-        let query = match fields.remove("query") {
+        let query = match fields.query {
             Some(Value::String(query)) if !query.is_empty() => query,
             _ => return Outcome::reject("Must provide query string."),
         };
-        let variables = match fields.remove("variables") {
+        let variables = match fields.variables {
             None | Some(Value::Null) => Value::Null,
             Some(Value::String(text)) if text.is_empty() => Value::Null,
             Some(Value::String(text)) => match serde_json::from_str(&text) {
@@ -412,7 +412,7 @@ impl Api {
         if variables != Value::Null {
             request = request.variables(Variables::from_json(variables));
         }
-        if let Some(Value::String(name)) = fields.remove("operationName") {
+        if let Some(Value::String(name)) = fields.operation_name {
             request = request.operation_name(name);
         }
         let mut response = self.execute(request, viewer).await;
