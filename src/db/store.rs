@@ -449,19 +449,21 @@ fn where_clause(
     mut params: Vec<Value>,
     filter: Option<&SqlFilter>,
 ) -> (String, Vec<Value>) {
-    let mut parts = Vec::new();
+    // Built by hand: this runs for every read, and `format!` and `join` allocate at every step.
+    let mut clause = String::with_capacity(
+        condition.len() + filter.map_or(0, |f| f.sql.len()) + " WHERE  AND ()".len(),
+    );
     if !condition.is_empty() {
-        parts.push(condition.to_string());
+        clause.push_str(" WHERE ");
+        clause.push_str(condition);
     }
     if let Some(filter) = filter {
-        parts.push(format!("({})", filter.sql));
+        clause.push_str(if condition.is_empty() { " WHERE (" } else { " AND (" });
+        clause.push_str(&filter.sql);
+        clause.push(')');
         params.extend(filter.params.iter().cloned());
     }
-    if parts.is_empty() {
-        (String::new(), params)
-    } else {
-        (format!(" WHERE {}", parts.join(" AND ")), params)
-    }
+    (clause, params)
 }
 
 /// Lists up to this long are bound as `IN (?, ?, …)`; longer ones as one JSON array parameter.
@@ -472,11 +474,14 @@ const INLINE_LIST: usize = 32;
 /// statement text (and the prepared statement) stays the same whatever the number of ids.
 fn in_list(column: &str, ids: &[i64]) -> (String, Vec<Value>) {
     if ids.len() <= INLINE_LIST {
-        let marks = vec!["?"; ids.len()].join(", ");
-        (
-            format!("{column} IN ({marks})"),
-            ids.iter().map(|id| Value::Integer(*id)).collect(),
-        )
+        let mut condition = String::with_capacity(column.len() + 6 + 3 * ids.len());
+        condition.push_str(column);
+        condition.push_str(" IN (");
+        for n in 0..ids.len() {
+            condition.push_str(if n == 0 { "?" } else { ", ?" });
+        }
+        condition.push(')');
+        (condition, ids.iter().map(|id| Value::Integer(*id)).collect())
     } else {
         (
             format!("{column} IN (SELECT value FROM json_each(?))"),
