@@ -201,7 +201,9 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };
-    let outcome = state.api.execute_json(&body, viewer).await;
+    // Boxed: the execution's future is large, and unboxed it would make this handler's future
+    // as large, which axum and hyper move several times per request.
+    let outcome = Box::pin(state.api.execute_json(&body, viewer)).await;
     let status = if outcome.rejected {
         StatusCode::BAD_REQUEST
     } else {
