@@ -269,11 +269,21 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the process to end; returns its exit code.
-    pub fn terminate(mut self) -> Option<i32> {
+    pub fn terminate(self) -> Option<i32> {
+        self.send_sigterm();
+        self.wait()
+    }
+
+    /// Sends SIGTERM, without waiting.
+    pub fn send_sigterm(&self) {
         std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("kill -TERM");
+    }
+
+    /// Waits for the process to end; returns its exit code.
+    pub fn wait(mut self) -> Option<i32> {
         // A server that does not stop within the deadline fails the test instead of hanging it.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::time::Instant::now() < deadline {

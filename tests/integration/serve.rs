@@ -190,6 +190,46 @@ fn every_worker_answers_and_sigterm_stops_them_all() {
 }
 
 #[test]
+fn a_request_in_flight_at_sigterm_is_answered_before_the_server_stops() {
+    use std::io::{Read as _, Write as _};
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let body = r#"{"query":"{ getGame(id: 8) { level } }"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+         X-Quidditch-Admin-Secret: {}\r\nContent-Length: {}\r\n\r\n{first}",
+        crate::harness::ADMIN_SECRET,
+        body.len()
+    )
+    .unwrap();
+    // The server has the request's head and waits for the rest of its body when told to stop.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    server.send_sigterm();
+    // It stops accepting connections...
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&server.addr).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "still accepting");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // ...but answers the request in flight, then exits cleanly.
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(
+        reply.ends_with(r#"{"data":{"getGame":{"level":"First"}}}"#),
+        "{reply}"
+    );
+    assert_eq!(server.wait(), Some(0));
+}
+
+#[test]
 fn serve_refuses_a_missing_database() {
     let env = Env::new();
     env.run(["serve", "--bind", "127.0.0.1:0"])
