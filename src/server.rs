@@ -15,7 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use std::sync::Arc;
 
@@ -85,13 +85,15 @@ pub fn router(api: Api, auth: Arc<dyn Authenticate>) -> Router {
 /// Serves on `listener` with `workers` threads until `shutdown` completes, then finishes the
 /// requests in flight.
 ///
-/// Each thread runs its own single-threaded runtime and accepts connections from the shared
-/// socket, and a connection stays on the thread that accepted it (actix-web's model). With
-/// tokio's work-stealing runtime, handing tasks and wakeups between threads cost about a tenth
-/// of the server's CPU per request under load on two cores. Reads that may take long still
-/// leave the thread
-/// (`graphql::blocking`), so a slow list does not hold up the thread's other connections.
-/// `shutdown` runs on the calling thread, which is also the first worker.
+/// Each thread runs its own single-threaded runtime, and a connection stays on the thread that
+/// serves it (actix-web's model). With tokio's work-stealing runtime, handing tasks and wakeups
+/// between threads cost about a tenth of the server's CPU per request under load on two cores.
+/// The first thread accepts every connection and deals them out in turn, so each thread serves
+/// as many: when every thread accepted for itself, one that woke first took a whole burst of
+/// new connections, and a client's 16 connections could land 14 on one core and 2 on the other.
+/// Reads that may take long still leave the thread (`graphql::blocking`), so a slow list does
+/// not hold up the thread's other connections. `shutdown` runs on the calling thread, which is
+/// also the first worker.
 pub fn serve(
     listener: std::net::TcpListener,
     workers: usize,
@@ -102,13 +104,15 @@ pub fn serve(
     let app = router(api, auth);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut threads = Vec::new();
+    let mut others = Vec::new();
     for n in 1..workers.max(1) {
-        let listener = listener.try_clone().map_err(Error::Thread)?;
+        let (hand, inbox) = tokio::sync::mpsc::unbounded_channel();
+        others.push(hand);
         let app = app.clone();
         let stopped = stopped.clone();
         let thread = std::thread::Builder::new()
             .name(format!("serve-{n}"))
-            .spawn(move || worker(listener, app, stopped, std::future::pending()))
+            .spawn(move || worker(Source::Inbox(inbox), app, stopped, std::future::pending()))
             .map_err(Error::Thread)?;
         threads.push(thread);
     }
@@ -121,7 +125,7 @@ pub fn serve(
             let _ = stop.send(true);
         }
     };
-    let mut result = worker(listener, app, stopped, signal);
+    let mut result = worker(Source::Listener(listener, others), app, stopped, signal);
     // Should the first worker end on an error, the others stop too.
     let _ = stop.send(true);
     for thread in threads {
@@ -135,10 +139,21 @@ pub fn serve(
     result
 }
 
-/// One worker: serves `listener` on a runtime of the current thread until `stopped` turns true,
-/// while also running `beside` (the shutdown signal, on the first worker).
+/// Where a worker's connections come from.
+enum Source {
+    /// The socket, and the other workers' inboxes to deal connections to.
+    Listener(
+        std::net::TcpListener,
+        Vec<tokio::sync::mpsc::UnboundedSender<std::net::TcpStream>>,
+    ),
+    /// Connections dealt by the first worker.
+    Inbox(tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>),
+}
+
+/// One worker: serves the connections of `source` on a runtime of the current thread until
+/// `stopped` turns true, while also running `beside` (the shutdown signal, on the first worker).
 fn worker(
-    listener: std::net::TcpListener,
+    source: Source,
     app: Router,
     mut stopped: tokio::sync::watch::Receiver<bool>,
     beside: impl Future<Output = ()> + 'static,
@@ -148,18 +163,158 @@ fn worker(
         .build()
         .map_err(Error::Thread)?;
     runtime.block_on(async move {
-        let listener = TcpListener::from_std(listener).map_err(Error::Serve)?;
         let local = tokio::task::LocalSet::new();
         local.spawn_local(beside);
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            // An error means the sender is gone: stop too.
-            let _ = stopped.wait_for(|stop| *stop).await;
-        });
         local
-            .run_until(std::future::IntoFuture::into_future(server))
+            .run_until(async move {
+                let stop = async move {
+                    // An error means the sender is gone: stop too.
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                let connections = Connections::default();
+                match source {
+                    Source::Listener(listener, others) => {
+                        let listener = TcpListener::from_std(listener).map_err(Error::Serve)?;
+                        deal(&listener, &others, &connections, &app, stop).await;
+                    }
+                    Source::Inbox(inbox) => receive(inbox, &connections, &app, stop).await,
+                }
+                connections.close().await;
+                Ok(())
+            })
             .await
-            .map_err(Error::Serve)
     })
+}
+
+/// Accepts connections until `stop` completes, serving one in `1 + others.len()` on this thread
+/// and handing the others to the other workers in turn.
+async fn deal(
+    listener: &TcpListener,
+    others: &[tokio::sync::mpsc::UnboundedSender<std::net::TcpStream>],
+    connections: &Connections,
+    app: &Router,
+    stop: impl Future<Output = ()>,
+) {
+    let mut stop = std::pin::pin!(stop);
+    let mut turn = 0;
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    accept_failed(&err).await;
+                    continue;
+                }
+            },
+            () = &mut stop => return,
+        };
+        turn = (turn + 1) % (others.len() + 1);
+        let Some(other) = turn.checked_sub(1).and_then(|n| others.get(n)) else {
+            connections.serve(stream, app);
+            continue;
+        };
+        // A worker that cannot take it (it stopped) leaves the connection to this one.
+        match stream.into_std() {
+            Ok(stream) => {
+                if let Err(refused) = other.send(stream) {
+                    match TcpStream::from_std(refused.0) {
+                        Ok(stream) => connections.serve(stream, app),
+                        Err(err) => tracing::error!("cannot serve a connection: {err}"),
+                    }
+                }
+            }
+            Err(err) => tracing::error!("cannot hand a connection over: {err}"),
+        }
+    }
+}
+
+/// Serves the connections dealt to this worker until `stop` completes.
+async fn receive(
+    mut inbox: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>,
+    connections: &Connections,
+    app: &Router,
+    stop: impl Future<Output = ()>,
+) {
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        tokio::select! {
+            received = inbox.recv() => match received {
+                Some(stream) => match TcpStream::from_std(stream) {
+                    Ok(stream) => connections.serve(stream, app),
+                    Err(err) => tracing::error!("cannot serve a connection: {err}"),
+                },
+                // The first worker has stopped dealing.
+                None => return,
+            },
+            () = &mut stop => return,
+        }
+    }
+}
+
+/// The connections of one worker: each served as HTTP/1.1 on its own task, told to finish when
+/// the server stops, and waited for.
+struct Connections {
+    /// Connections watch it to start their graceful shutdown.
+    draining: tokio::sync::watch::Sender<()>,
+    /// Each connection holds a clone of `open`; `all_closed` completes when the last is gone.
+    all_closed: tokio::sync::watch::Sender<()>,
+    open: tokio::sync::watch::Receiver<()>,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        let (all_closed, open) = tokio::sync::watch::channel(());
+        Connections {
+            draining: tokio::sync::watch::channel(()).0,
+            all_closed,
+            open,
+        }
+    }
+}
+
+impl Connections {
+    /// Serves `stream` on a task of this thread.
+    fn serve(&self, stream: TcpStream, app: &Router) {
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut draining = self.draining.subscribe();
+        let open = self.open.clone();
+        tokio::task::spawn_local(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                // A failed connection (the peer went away mid-request) concerns that peer only.
+                _ = conn.as_mut() => {}
+                _ = draining.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(open);
+        });
+    }
+
+    /// Tells every connection to finish its request in flight, and waits until all have closed.
+    async fn close(self) {
+        let _ = self.draining.send(());
+        drop(self.open);
+        self.all_closed.closed().await;
+    }
+}
+
+/// An accept that failed: a connection that went away before it was accepted is skipped; any
+/// other error (out of file descriptors, say) is logged and waited out for a second, as hyper
+/// and axum do, rather than spinning.
+async fn accept_failed(err: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        err.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("cannot accept a connection: {err}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }
 
 /// The bound address, as a URL of the GraphQL endpoint.
