@@ -462,7 +462,11 @@ fn where_clause(
         clause.push_str(condition);
     }
     if let Some(filter) = filter {
-        clause.push_str(if condition.is_empty() { " WHERE (" } else { " AND (" });
+        clause.push_str(if condition.is_empty() {
+            " WHERE ("
+        } else {
+            " AND ("
+        });
         clause.push_str(&filter.sql);
         clause.push(')');
         params.extend(filter.params.iter().cloned());
@@ -485,7 +489,10 @@ fn in_list(column: &str, ids: &[i64]) -> (String, Vec<Value>) {
             condition.push_str(if n == 0 { "?" } else { ", ?" });
         }
         condition.push(')');
-        (condition, ids.iter().map(|id| Value::Integer(*id)).collect())
+        (
+            condition,
+            ids.iter().map(|id| Value::Integer(*id)).collect(),
+        )
     } else {
         (
             format!("{column} IN (SELECT value FROM json_each(?))"),

@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(Body::parse(b"\"{ x }\""), Err(Refusal::NotObject));
         assert_eq!(Body::parse(b"null"), Err(Refusal::NotObject));
         assert_eq!(Body::parse(b"{\"query\": "), Err(Refusal::NotJson));
-        assert_eq!(Body::parse(b"{\"query\": \"x\"} trailing"), Err(Refusal::NotJson));
+        assert_eq!(
+            Body::parse(b"{\"query\": \"x\"} trailing"),
+            Err(Refusal::NotJson)
+        );
         assert_eq!(Body::parse(b""), Err(Refusal::NotJson));
     }
 }

@@ -301,7 +301,14 @@ async fn withheld(
             column: column.to_string(),
             id,
         };
-        if loaders.fields.batched().load_one(key).await.map_err(Error::shared)? == Some(true) {
+        if loaders
+            .fields
+            .batched()
+            .load_one(key)
+            .await
+            .map_err(Error::shared)?
+            == Some(true)
+        {
             return Ok(None);
         }
     }
