@@ -1,4 +1,5 @@
-//! The HTTP server: axum wiring around [`graphql::Api`], nothing else.
+//! The HTTP server: hyper connections on per-core threads and an axum router around
+//! [`graphql::Api`], nothing else.
 //!
 //! `POST /graphql` takes the tutorial's JSON body and answers like its Flask server: 200 with
 //! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# User-space instructions per request of `quidditch serve`, counted by callgrind. Not a test: run
+# by hand. Unlike req/s on this shared machine, the count is the same from run to run for the same
+# binary and request, so it tells changes of a few percent apart.
+#
+#   bench/instructions.sh [REQUESTS] BIN...
+#
+# For each BIN: seeds the tutorial's league, starts BIN serve (one worker) under valgrind's
+# callgrind on a free 127.0.0.1 port, warms it up with 300 requests, then counts the instructions
+# of REQUESTS more (default 1000), sent one after another on one keep-alive connection, and prints
+# the count per request. The kernel's share (TCP, locks) is not counted. BENCH_BODY replaces the
+# request body (default: getGame as the admin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requests="${1:-1000}"
+shift || true
+[[ $# -ge 1 ]] || { echo "usage: bench/instructions.sh [REQUESTS] BIN..." >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
+default_body='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
+export BENCH_BODY="${BENCH_BODY:-$default_body}"
+export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
+export QUIDDITCH_POLICIES="$PWD/policies.toml"
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# send URL N: N requests on one keep-alive connection, each checked for HTTP 200.
+send() {
+  timeout 600 python3 - "$1" "$2" <<'PY'
+import http.client, os, sys, urllib.parse
+url, n = urllib.parse.urlparse(sys.argv[1]), int(sys.argv[2])
+conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+headers = {"Content-Type": "application/json",
+           "X-Quidditch-Admin-Secret": os.environ["QUIDDITCH_ADMIN_SECRET"]}
+for _ in range(n):
+    conn.request("POST", url.path, os.environ["BENCH_BODY"].encode(), headers)
+    reply = conn.getresponse()
+    body = reply.read()
+    if reply.status != 200:
+        sys.exit(f"HTTP {reply.status}: {body[:200]!r}")
+PY
+}
+
+for bin in "$@"; do
+  rm -rf "$work"/*
+  "$bin" --db "$work/bench.db" db seed --file seeder.toml >/dev/null
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+    "$bin" --db "$work/bench.db" serve --bind 127.0.0.1:0 --workers 1 2>"$work/serve.log" &
+  pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$work/serve.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  url="$(sed -n 's/.*listening on //p' "$work/serve.log" | head -n1)"
+  [[ -n "$url" ]] || { echo "$bin: server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+  send "$url" 300
+  callgrind_control --zero "$pid" >/dev/null
+  send "$url" "$requests"
+  callgrind_control --dump "$pid" >/dev/null
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+  total="$(awk '/^(summary|totals):/ { print $2; exit }' "$work"/callgrind.out.1)"
+  printf '%s: %s instructions per request (%s requests)\n' "$bin" "$((total / requests))" "$requests"
+done
