@@ -218,10 +218,7 @@ async fn deal(
         match stream.into_std() {
             Ok(stream) => {
                 if let Err(refused) = other.send(stream) {
-                    match TcpStream::from_std(refused.0) {
-                        Ok(stream) => connections.serve(stream, app),
-                        Err(err) => tracing::error!("cannot serve a connection: {err}"),
-                    }
+                    connections.adopt(refused.0, app);
                 }
             }
             Err(err) => tracing::error!("cannot hand a connection over: {err}"),
@@ -240,10 +237,7 @@ async fn receive(
     loop {
         tokio::select! {
             received = inbox.recv() => match received {
-                Some(stream) => match TcpStream::from_std(stream) {
-                    Ok(stream) => connections.serve(stream, app),
-                    Err(err) => tracing::error!("cannot serve a connection: {err}"),
-                },
+                Some(stream) => connections.adopt(stream, app),
                 // The first worker has stopped dealing.
                 None => return,
             },
@@ -293,6 +287,14 @@ impl Connections {
             }
             drop(open);
         });
+    }
+
+    /// Serves a connection handed over from another thread's runtime.
+    fn adopt(&self, stream: std::net::TcpStream, app: &Router) {
+        match TcpStream::from_std(stream) {
+            Ok(stream) => self.serve(stream, app),
+            Err(err) => tracing::error!("cannot serve a connection: {err}"),
+        }
     }
 
     /// Tells every connection to finish its request in flight, and waits until all have closed.
