@@ -213,8 +213,17 @@ impl<L: Clone> Batched<L> {
         &self.plain
     }
 
+    /// The row of `key`, batched with every other key asked for while the request waits.
+    pub async fn load_one<K>(&self, key: K) -> Result<Option<L::Value>, Error>
+    where
+        L: Loader<K, Error = Arc<Error>>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    {
+        self.batched().load_one(key).await.map_err(Error::shared)
+    }
+
     /// The request's `DataLoader` over this loader.
-    pub fn batched<K>(&self) -> &DataLoader<L>
+    fn batched<K>(&self) -> &DataLoader<L>
     where
         L: Loader<K>,
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,

@@ -108,24 +108,18 @@ impl Query {
         let found = match type_name.as_str() {
             "PlayerObject" => loaders
                 .players
-                .batched()
                 .load_one(id)
-                .await
-                .map_err(Error::shared)?
+                .await?
                 .map(|p| Node::PlayerObject(PlayerObject(p))),
             "TeamObject" => loaders
                 .teams
-                .batched()
                 .load_one(id)
-                .await
-                .map_err(Error::shared)?
+                .await?
                 .map(|t| Node::TeamObject(TeamObject(t))),
             "GameObject" => loaders
                 .games
-                .batched()
                 .load_one(id)
-                .await
-                .map_err(Error::shared)?
+                .await?
                 .map(|g| Node::GameObject(GameObject(g))),
             _ => None,
         };

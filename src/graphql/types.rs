@@ -47,15 +47,16 @@ where
     L: Loader<i64, Error = Arc<Error>> + Clone,
 {
     let found = if in_list(ctx) {
-        loader.batched().load_one(id).await
+        loader.load_one(id).await
     } else {
         loader
             .plain()
             .load(&[id])
             .await
             .map(|mut rows| rows.remove(&id))
+            .map_err(Error::shared)
     };
-    Ok(found.map_err(Error::shared)?)
+    Ok(found?)
 }
 
 /// A player of a team.
@@ -130,27 +131,19 @@ impl TeamObject {
     ) -> Result<Option<PlayerObjectConnection>> {
         let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
         let args = page_args(before, after, first, last);
-        let len = loaders
-            .team_sizes
-            .batched()
-            .load_one(self.0.id)
-            .await
-            .map_err(Error::shared)?
-            .unwrap_or(0);
+        let len = loaders.team_sizes.load_one(self.0.id).await?.unwrap_or(0);
         let window = Window::new(&args, len);
         let rows = if window.is_empty() {
             Vec::new()
         } else {
             loaders
                 .team_players
-                .batched()
                 .load_one(TeamSlice {
                     team_id: self.0.id,
                     start: window.rows_start,
                     end: window.rows_end,
                 })
-                .await
-                .map_err(Error::shared)?
+                .await?
                 .unwrap_or_default()
         };
         Ok(Some(PlayerObjectConnection::new(&window, rows)))
@@ -301,14 +294,7 @@ async fn withheld(
             column: column.to_string(),
             id,
         };
-        if loaders
-            .fields
-            .batched()
-            .load_one(key)
-            .await
-            .map_err(Error::shared)?
-            == Some(true)
-        {
+        if loaders.fields.load_one(key).await? == Some(true) {
             return Ok(None);
         }
     }
