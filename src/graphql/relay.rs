@@ -13,7 +13,20 @@ const CURSOR_PREFIX: &str = "arrayconnection:";
 
 /// `base64("{type_name}:{id}")`.
 pub fn global_id(type_name: &str, id: i64) -> String {
-    STANDARD.encode(format!("{type_name}:{id}"))
+    encode_pair(type_name, ":", id)
+}
+
+/// base64 of `{prefix}{separator}{n}`, through a buffer on the stack: ids and cursors are made
+/// for every row of every page, and this is called more than any resolver.
+fn encode_pair(prefix: &str, separator: &str, n: i64) -> String {
+    use std::io::Write as _;
+    let mut buf = [0u8; 64];
+    let mut rest = &mut buf[..];
+    if write!(rest, "{prefix}{separator}{n}").is_err() {
+        return STANDARD.encode(format!("{prefix}{separator}{n}"));
+    }
+    let len = 64 - rest.len();
+    STANDARD.encode(&buf[..len])
 }
 
 /// The type name and row id of a global id; `None` when it does not decode.
@@ -26,7 +39,7 @@ pub fn parse_global_id(global: &str) -> Option<(String, i64)> {
 
 /// `base64("arrayconnection:{offset}")`.
 pub fn cursor(offset: i64) -> String {
-    STANDARD.encode(format!("{CURSOR_PREFIX}{offset}"))
+    encode_pair(CURSOR_PREFIX, "", offset)
 }
 
 /// The offset in a cursor; like graphql-relay, the prefix is skipped without being checked.
@@ -133,6 +146,20 @@ mod tests {
         );
         assert_eq!(parse_global_id("not base64!"), None);
         assert_eq!(parse_cursor("YXJyYXljb25uZWN0aW9uOjA="), Some(0));
+    }
+
+    #[test]
+    fn ids_too_long_for_the_stack_buffer_are_encoded_alike() {
+        let long = "T".repeat(70);
+        for (name, id) in [
+            (long.as_str(), i64::MIN),
+            ("GameObject", i64::MAX),
+            ("", -1),
+        ] {
+            let id_text = STANDARD.decode(global_id(name, id)).unwrap();
+            assert_eq!(String::from_utf8(id_text).unwrap(), format!("{name}:{id}"));
+        }
+        assert_eq!(parse_cursor(&cursor(i64::MIN)), Some(i64::MIN));
     }
 
     #[test]
