@@ -5,7 +5,8 @@
 #   bench/compare.sh [ROUNDS] [SECONDS] BIN...
 #
 # Seeds the tutorial's league, then ROUNDS times (default 8) starts each BIN in turn on a free
-# port and drives it with wrk (2 threads, 16 connections, SECONDS each, default 3) on getGame
+# port and drives it with wrk (BENCH_WRK_THREADS threads, default 1 as in serve.sh; 16
+# connections; SECONDS each, default 3) on getGame
 # as the admin. Reports per binary the median and best req/s and the server's CPU time per
 # request (user + system, from /proc), which varies less than req/s between runs.
 # BENCH_BODY replaces the request body. Keep copies of the binaries to compare, e.g.
@@ -53,7 +54,7 @@ for _ in $(seq 1 "$rounds"); do
       exit 1
     fi
     before="$(cpu "$pid")"
-    out="$(timeout $((seconds + 30)) wrk -t2 -c16 -d"${seconds}s" -s "$work/q.lua" "$url")"
+    out="$(timeout $((seconds + 30)) wrk -t"${BENCH_WRK_THREADS:-1}" -c16 -d"${seconds}s" -s "$work/q.lua" "$url")"
     after="$(cpu "$pid")"
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
     rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
