@@ -124,21 +124,56 @@ fn graphiql_is_served_on_get() {
     }
 }
 
+/// A body padded to `len` bytes around a valid query (unknown keys are ignored).
+fn padded_body(len: usize) -> String {
+    let head = r#"{"query":"{ __typename }","pad":""#;
+    format!("{head}{}\"}}", "x".repeat(len - head.len() - 2))
+}
+
 #[test]
-fn an_oversized_body_is_refused() {
+fn a_body_over_one_mebibyte_is_refused() {
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
-    let big = format!(
-        r#"{{"query":"{{ __typename }}","pad":"{}"}}"#,
-        "x".repeat(2 << 20)
-    );
-    let reply = post(&server.addr, &big);
-    assert_eq!(reply.status, 413);
+    let limit = 1 << 20;
+    assert_eq!(post(&server.addr, &padded_body(limit)).status, 200);
+    assert_eq!(post(&server.addr, &padded_body(limit + 1)).status, 413);
+    assert_eq!(post(&server.addr, &padded_body(3 << 20)).status, 413);
     // The server still answers afterwards.
     assert_eq!(
         post(&server.addr, r#"{"query":"{ __typename }"}"#).status,
         200
     );
+}
+
+/// `POST /graphql` skips the router unless the request log is on: both ways answer alike.
+#[test]
+fn the_request_log_changes_no_answer() {
+    let env = Env::seeded();
+    let quiet = Server::start(&env, &[]);
+    let logged = Server::start(&env, &["-v"]);
+    let over_limit = padded_body((1 << 20) + 1);
+    let requests: &[(&str, &str, &str)] = &[
+        (
+            "POST",
+            "/graphql",
+            r#"{"query":"{ getGame(id: 8) { level child { id } } }"}"#,
+        ),
+        ("POST", "/graphql", "{bad"),
+        ("POST", "/graphql", r#"{"query":"{ nope }"}"#),
+        ("POST", "/graphql", &over_limit),
+        ("POST", "/", r#"{"query":"{ __typename }"}"#),
+        ("POST", "/elsewhere", r#"{"query":"{ __typename }"}"#),
+        ("PUT", "/graphql", r#"{"query":"{ __typename }"}"#),
+        ("GET", "/graphql", ""),
+    ];
+    for (method, path, body) in requests {
+        let a = http(&quiet.addr, method, path, body.as_bytes());
+        let b = http(&logged.addr, method, path, body.as_bytes());
+        let what = format!("{method} {path} {}", &body[..body.len().min(40)]);
+        assert_eq!(a.status, b.status, "{what}");
+        assert_eq!(a.content_type, b.content_type, "{what}");
+        assert_eq!(a.body, b.body, "{what}");
+    }
 }
 
 #[test]
