@@ -172,7 +172,9 @@ mod tests {
         let long = "T".repeat(70);
         for (name, id) in [
             (long.as_str(), i64::MIN),
+            ("GameObject", i64::MIN),
             ("GameObject", i64::MAX),
+            ("GameObject", 0),
             ("", -1),
         ] {
             let id_text = STANDARD.decode(global_id(name, id)).unwrap();
