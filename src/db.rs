@@ -12,6 +12,7 @@ pub mod store;
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
@@ -178,8 +179,13 @@ pub fn reset(conn: &mut Connection) -> Result<Vec<TableCount>> {
     Ok(deleted)
 }
 
-/// Per-connection settings: foreign keys enforced, a busy timeout for concurrent writers.
-fn configure(conn: &Connection) -> Result<()> {
+/// Per-connection settings: foreign keys enforced, a busy timeout for concurrent writers, and
+/// double-quoted string literals off: with them on (SQLite's "DQS" misfeature) an unknown
+/// `"column"` silently becomes the string `'column'`, so a policy naming a column the table lacks
+/// would compare a constant instead of failing. Off, it is an error.
+pub fn configure(conn: &Connection) -> Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
@@ -195,4 +201,28 @@ pub(crate) fn tutorial_league() -> (tempfile::TempDir, PathBuf, Connection) {
     let data = seed::parse("seeder.toml", include_str!("../seeder.toml")).unwrap();
     seed::apply(&mut conn, &data, seed::Mode::Replace).unwrap();
     (dir, path, conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_quoted_strings_are_identifiers_only() {
+        let conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE games (id INTEGER PRIMARY KEY, level TEXT)")
+            .unwrap();
+        let err = conn
+            .query_row(
+                "SELECT count(*) FROM games WHERE \"is_secret\" = 1",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("no such column: \"is_secret\""),
+            "{err}"
+        );
+    }
 }
