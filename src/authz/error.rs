@@ -83,6 +83,12 @@ pub enum EvalError {
     },
     #[error(transparent)]
     Entity(#[from] EntityError),
+    /// A policy that targets the request could not be evaluated: the request fails closed.
+    #[error("policy `{policy}` could not be evaluated: {message}")]
+    Policy { policy: String, message: String },
+    /// A binding's `when` could not be evaluated: the subject's roles are unknown.
+    #[error("binding #{binding} could not be evaluated: {message}")]
+    Binding { binding: usize, message: String },
 }
 
 /// `: did you mean `x`?` or nothing.

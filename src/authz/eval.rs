@@ -1,10 +1,11 @@
-//! The evaluator: `Request` + [`Entities`] + [`PolicySet`] → [`Response`], and the residual
-//! filter of a condition for a whole resource type.
+//! The evaluator: `Request` + [`Entities`] + [`PolicySet`] → [`Response`].
 //!
-//! Semantics, named: default deny; any satisfied `deny` wins; otherwise any satisfied `allow`
-//! allows; a policy whose rows cannot be read is skipped and recorded ([`OnError::Skip`], as
-//! cedar does). A comparison with a null operand is false (`_is_null` tests for null), the same
-//! as the SQL the residual filter compiles to.
+//! Semantics, named: default deny; any applicable `deny` of the resource wins; otherwise any
+//! applicable `allow` allows; a field is readable when an applicable allow grants it and no
+//! applicable field-level deny (`effect = "deny"` with `fields`) withholds it. A policy that
+//! cannot be evaluated (the rows it needs cannot be read) makes the whole request an error:
+//! it is never read as false inside a deny, which would allow. A comparison with a null operand
+//! is false (`_is_null` tests for null), the same as the SQL the residual filter compiles to.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
@@ -15,18 +16,9 @@ use super::policy::{
     Condition, Effect, Lhs, Op, Policy, PolicySet, ReadFail, Rhs, RoleSource, TypeDef,
 };
 use super::trace::{
-    Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyFailure, PolicyTrace,
-    RequestInfo, Response, RoleGrant, SubjectInfo, Visit, WhyNot,
+    Decided, Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyTrace, RequestInfo,
+    Response, RoleGrant, SubjectInfo, Visit, WhyNot, Withheld,
 };
-
-/// What happens to a policy whose evaluation fails: it is skipped, and the failure recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnError {
-    Skip,
-}
-
-/// The error policy of this engine.
-pub const ON_ERROR: OnError = OnError::Skip;
 
 /// How much to record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +95,11 @@ fn load(def: &TypeDef, entities: &dyn Entities, id: &Value) -> Result<Option<Row
 }
 
 /// The roles a subject holds, each with the binding that gave it, inherited roles included.
-pub fn roles(set: &PolicySet, entities: &dyn Entities, subject: &Subject) -> Vec<RoleGrant> {
+pub fn roles(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    subject: &Subject,
+) -> Result<Vec<RoleGrant>, EvalError> {
     let mut out: Vec<RoleGrant> = Vec::new();
     for (index, binding) in set.bindings.iter().enumerate() {
         if binding.subject != subject.kind {
@@ -119,7 +115,11 @@ pub fn roles(set: &PolicySet, entities: &dyn Entities, subject: &Subject) -> Vec
                     trace: false,
                 };
                 ev.cond(cond, &subject.kind, &subject.attributes)
-                    .is_ok_and(|(b, _)| b)
+                    .map_err(|err| EvalError::Binding {
+                        binding: index + 1,
+                        message: err.to_string(),
+                    })?
+                    .0
             }
         };
         if !holds {
@@ -168,7 +168,24 @@ pub fn roles(set: &PolicySet, entities: &dyn Entities, subject: &Subject) -> Vec
             out.push(RoleGrant { role: r, via });
         }
     }
-    out
+    Ok(out)
+}
+
+/// What reading `field` of a `ty` row yields when it is withheld from a subject holding
+/// `roles`: the first `read_fail` for the field among the policies that target those roles,
+/// `action` and `ty`, else `null`.
+pub fn read_fail_for_roles(
+    set: &PolicySet,
+    roles: &[RoleGrant],
+    action: &str,
+    ty: &str,
+    field: &str,
+) -> ReadFail {
+    set.policies
+        .iter()
+        .filter(|p| target(p, roles, action, ty).is_ok())
+        .find_map(|p| p.read_fail.get(field).cloned())
+        .unwrap_or(ReadFail::Null)
 }
 
 /// A condition as text, without values.
@@ -216,7 +233,12 @@ fn rhs_text(rhs: &Rhs) -> String {
 }
 
 /// Whether a policy's target (roles, action, type) covers the request; `Err` says why not.
-fn target(policy: &Policy, roles: &[RoleGrant], action: &str, ty: &str) -> Result<(), String> {
+pub(crate) fn target(
+    policy: &Policy,
+    roles: &[RoleGrant],
+    action: &str,
+    ty: &str,
+) -> Result<(), String> {
     if !(policy.resource == "*" || policy.resource == ty) {
         return Err(format!("type: it is about `{}`", policy.resource));
     }
@@ -245,12 +267,17 @@ fn target(policy: &Policy, roles: &[RoleGrant], action: &str, ty: &str) -> Resul
     Ok(())
 }
 
+fn ids(policies: &[&Policy]) -> Vec<String> {
+    policies.iter().map(|p| p.id.clone()).collect()
+}
+
 #[expect(
     clippy::too_many_lines,
     reason = "one pass over the policies, then the combining step: clearer read top to bottom"
 )]
-/// Evaluates a request. Fails only when the request itself is invalid (unknown action, type,
-/// resource or field); entity failures inside a policy are recorded in the response.
+/// Evaluates a request. Fails when the request itself is invalid (unknown action, type,
+/// resource or field), and when any policy that targets it cannot be evaluated (the entity
+/// source failed): such a request is an error, never decided without that policy.
 pub fn evaluate(
     set: &PolicySet,
     entities: &dyn Entities,
@@ -283,7 +310,7 @@ pub fn evaluate(
             suggestion: None,
         })?;
     let subject = &request.subject;
-    let granted = roles(set, entities, subject);
+    let granted = roles(set, entities, subject)?;
     let ev = Eval {
         set,
         entities,
@@ -292,12 +319,12 @@ pub fn evaluate(
     };
 
     let mut trace = Vec::with_capacity(set.policies.len());
-    let mut errors = Vec::new();
     for policy in &set.policies {
         let started = Instant::now();
         let mut t = PolicyTrace {
             id: policy.id.clone(),
             effect: policy.effect,
+            fields: policy.fields.clone(),
             outcome: Outcome::NotApplicable,
             reason: None,
             condition: None,
@@ -307,117 +334,125 @@ pub fn evaluate(
             Err(reason) => t.reason = Some(reason),
             Ok(()) => match &policy.condition {
                 None => t.outcome = Outcome::Satisfied,
-                Some(cond) => match ev.cond(cond, ty, &row) {
-                    Ok((holds, node)) => {
-                        t.outcome = if holds {
-                            Outcome::Satisfied
-                        } else {
-                            Outcome::NotSatisfied
-                        };
-                        t.condition = node;
-                    }
-                    Err(err) => {
-                        // INVARIANT: an erroring policy neither allows nor denies (OnError::Skip).
-                        let _ = ON_ERROR;
-                        t.outcome = Outcome::Error;
-                        t.reason = Some(err.to_string());
-                        errors.push(PolicyFailure {
+                Some(cond) => {
+                    let (holds, node) =
+                        ev.cond(cond, ty, &row).map_err(|err| EvalError::Policy {
                             policy: policy.id.clone(),
                             message: err.to_string(),
-                        });
-                    }
-                },
+                        })?;
+                    t.outcome = if holds {
+                        Outcome::Satisfied
+                    } else {
+                        Outcome::NotSatisfied
+                    };
+                    t.condition = node;
+                }
             },
         }
         t.micros = started.elapsed().as_secs_f64() * 1e6;
         trace.push(t);
     }
 
-    let satisfied = |effect: Effect| -> Vec<&Policy> {
+    let applicable = |pick: &dyn Fn(&Policy) -> bool| -> Vec<&Policy> {
         set.policies
             .iter()
             .zip(&trace)
-            .filter(|(p, t)| p.effect == effect && t.outcome == Outcome::Satisfied)
+            .filter(|(p, t)| pick(p) && t.outcome == Outcome::Satisfied)
             .map(|(p, _)| p)
             .collect()
     };
-    let denies = satisfied(Effect::Deny);
-    let allows = satisfied(Effect::Allow);
+    let denies = applicable(&|p| p.effect == Effect::Deny && p.fields.is_none());
+    let field_denies = applicable(&Policy::is_field_deny);
+    let allows = applicable(&|p| p.effect == Effect::Allow);
 
+    // Per column: granted by the applicable allows naming it, unless a deny of the resource
+    // applies (every column withheld) or a field-level deny withholds it.
     let mut fields: Vec<FieldGrant> = Vec::new();
-    if denies.is_empty() {
-        for column in def.columns.keys() {
-            let by: Vec<String> = allows
-                .iter()
-                .filter(|p| p.fields.as_ref().is_none_or(|f| f.contains(column)))
-                .map(|p| p.id.clone())
-                .collect();
-            if !by.is_empty() {
-                fields.push(FieldGrant {
-                    field: column.clone(),
-                    granted_by: by,
-                });
-            }
-        }
-    }
     let mut denied_fields = Vec::new();
     for column in def.columns.keys() {
-        if fields.iter().any(|g| &g.field == column) {
-            continue;
-        }
-        let read_fail = set
-            .policies
+        let granted_by: Vec<String> = allows
             .iter()
-            .filter(|p| target(p, &granted, &request.action, ty).is_ok())
-            .find_map(|p| p.read_fail.get(column).cloned())
-            .unwrap_or(ReadFail::Null);
-        denied_fields.push(DeniedField {
-            field: column.clone(),
-            read_fail,
-        });
+            .filter(|p| p.names_field(column))
+            .map(|p| p.id.clone())
+            .collect();
+        let denied_by: Vec<String> = field_denies
+            .iter()
+            .filter(|p| p.names_field(column))
+            .map(|p| p.id.clone())
+            .collect();
+        let because = if !denies.is_empty() {
+            Some(Withheld::ResourceDenied {
+                policies: ids(&denies),
+            })
+        } else if !denied_by.is_empty() {
+            Some(Withheld::DeniedBy {
+                policies: denied_by,
+            })
+        } else if granted_by.is_empty() {
+            Some(Withheld::NotGranted {
+                applicable: ids(&allows),
+            })
+        } else {
+            None
+        };
+        match because {
+            None => fields.push(FieldGrant {
+                field: column.clone(),
+                granted_by,
+            }),
+            Some(because) => denied_fields.push(DeniedField {
+                field: column.clone(),
+                read_fail: read_fail_for_roles(set, &granted, &request.action, ty, column),
+                because,
+            }),
+        }
     }
 
-    let (decision, policies, combining) = if !denies.is_empty() {
-        let ids: Vec<String> = denies.iter().map(|p| p.id.clone()).collect();
-        let c = format!("deny wins: {} applies", ids.join(", "));
-        (Decision::Deny, ids, c)
+    let decided = if !denies.is_empty() {
+        Decided::DenyWins {
+            policies: ids(&denies),
+            overridden: ids(&allows),
+        }
     } else if allows.is_empty() {
-        (
-            Decision::Deny,
-            Vec::new(),
-            "no allow policy applies: default deny".to_string(),
-        )
+        Decided::DefaultDeny
     } else if let Some(field) = &request.field {
-        match fields.iter().find(|g| &g.field == field) {
-            Some(g) => (
-                Decision::Allow,
-                g.granted_by.clone(),
-                format!(
-                    "no deny applies; field `{field}` is granted by {}",
-                    g.granted_by.join(", ")
-                ),
-            ),
-            None => (
-                Decision::Deny,
-                Vec::new(),
-                format!(
-                    "{} allow the resource, but none grants field `{field}`: default deny",
-                    allows
-                        .iter()
-                        .map(|p| p.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
+        if let Some(g) = fields.iter().find(|g| &g.field == field) {
+            Decided::FieldGranted {
+                field: field.clone(),
+                policies: g.granted_by.clone(),
+            }
+        } else {
+            match denied_fields
+                .iter()
+                .find(|d| &d.field == field)
+                .map(|d| &d.because)
+            {
+                Some(Withheld::DeniedBy { policies }) => Decided::FieldDenied {
+                    field: field.clone(),
+                    policies: policies.clone(),
+                },
+                _ => Decided::FieldNotGranted {
+                    field: field.clone(),
+                    applicable: ids(&allows),
+                },
+            }
         }
     } else {
-        let ids: Vec<String> = allows.iter().map(|p| p.id.clone()).collect();
-        let c = format!("no deny applies; allowed by {}", ids.join(", "));
-        (Decision::Allow, ids, c)
+        Decided::Allowed {
+            policies: ids(&allows),
+        }
     };
+    let decision = decided.decision();
 
     let why_not = if decision == Decision::Deny && mode == Mode::Explain {
-        why_not(set, &trace, &request.action, ty, request.field.as_deref())
+        why_not(
+            set,
+            &trace,
+            &decided,
+            &request.action,
+            ty,
+            request.field.as_deref(),
+        )
     } else {
         Vec::new()
     };
@@ -436,15 +471,15 @@ pub fn evaluate(
             attributes: subject.attributes.clone(),
             roles: granted,
         },
-        policies,
+        policies: decided.policies().to_vec(),
         fields: if decision == Decision::Allow {
             fields
         } else {
             Vec::new()
         },
         denied_fields,
-        combining,
-        errors,
+        combining: decided.to_string(),
+        decided_by: decided,
         trace,
         why_not,
     })
@@ -455,30 +490,23 @@ pub fn evaluate(
 fn why_not(
     set: &PolicySet,
     trace: &[PolicyTrace],
+    decided: &Decided,
     action: &str,
     ty: &str,
     field: Option<&str>,
 ) -> Vec<WhyNot> {
     let mut out = Vec::new();
     for (policy, t) in set.policies.iter().zip(trace) {
-        if policy.effect != Effect::Allow
-            || !(policy.resource == "*" || policy.resource == ty)
-            || !policy.actions.iter().any(|a| a == "*" || a == action)
-        {
+        if policy.effect != Effect::Allow || !policy.covers(ty, action) {
             continue;
         }
         if let Some(field) = field {
-            if policy
-                .fields
-                .as_ref()
-                .is_some_and(|f| !f.iter().any(|x| x == field))
-            {
+            if !policy.names_field(field) && t.outcome != Outcome::Satisfied {
                 continue;
             }
         }
         let reasons = match t.outcome {
             Outcome::NotApplicable => vec![t.reason.clone().unwrap_or_default()],
-            Outcome::Error => vec![format!("error: {}", t.reason.clone().unwrap_or_default())],
             Outcome::NotSatisfied => t.condition.as_ref().map_or_else(
                 || vec!["its condition is false".to_string()],
                 |node| {
@@ -487,9 +515,29 @@ fn why_not(
                     reasons
                 },
             ),
-            Outcome::Satisfied => match field {
-                Some(field) => vec![format!("it applies but does not grant field `{field}`")],
-                None => continue,
+            Outcome::Satisfied => match decided {
+                Decided::DenyWins { policies, .. } => vec![format!(
+                    "it applies, but deny {} wins",
+                    policies
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )],
+                Decided::FieldDenied { field, policies } if policy.names_field(field) => {
+                    vec![format!(
+                        "it grants field `{field}`, but deny {} withholds it",
+                        policies
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )]
+                }
+                Decided::FieldDenied { field, .. } | Decided::FieldNotGranted { field, .. } => {
+                    vec![format!("it applies but does not grant field `{field}`")]
+                }
+                _ => continue,
             },
         };
         out.push(WhyNot {
@@ -826,297 +874,13 @@ impl Eval<'_> {
     }
 }
 
-/// A residual filter: a condition with the subject, role, action and type decided, leaving
-/// only tests on the row's columns and relationships. Plain data, compiled to SQL by the
-/// caller (`access::row_filter`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Filter {
-    Const {
-        value: bool,
-    },
-    Compare {
-        column: String,
-        op: Op,
-        value: Value,
-    },
-    InList {
-        column: String,
-        negated: bool,
-        values: Vec<Value>,
-    },
-    IsNull {
-        column: String,
-        is_null: bool,
-    },
-    And {
-        parts: Vec<Filter>,
-    },
-    Or {
-        parts: Vec<Filter>,
-    },
-    Not {
-        inner: Box<Filter>,
-    },
-    /// Some row of `step.target` with `target_column = this.column` satisfies `inner`.
-    Exists {
-        step: Step,
-        inner: Box<Filter>,
-    },
-    /// Some row reached in 1..=`max_depth` steps satisfies `inner`.
-    Transitive {
-        step: Step,
-        inner: Box<Filter>,
-        max_depth: u32,
-    },
-}
-
-/// One relationship step of a residual filter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Step {
-    pub relationship: String,
-    pub target: String,
-    pub column: String,
-    pub target_column: String,
-}
-
-impl Filter {
-    pub const TRUE: Filter = Filter::Const { value: true };
-    pub const FALSE: Filter = Filter::Const { value: false };
-
-    fn and(parts: Vec<Filter>) -> Filter {
-        let mut out = Vec::new();
-        for p in parts {
-            match p {
-                Filter::Const { value: true } => {}
-                Filter::Const { value: false } => return Filter::FALSE,
-                Filter::And { parts } => out.extend(parts),
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => Filter::TRUE,
-            1 => out.pop().unwrap_or(Filter::TRUE),
-            _ => Filter::And { parts: out },
-        }
-    }
-
-    fn or(parts: Vec<Filter>) -> Filter {
-        let mut out = Vec::new();
-        for p in parts {
-            match p {
-                Filter::Const { value: false } => {}
-                Filter::Const { value: true } => return Filter::TRUE,
-                Filter::Or { parts } => out.extend(parts),
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => Filter::FALSE,
-            1 => out.pop().unwrap_or(Filter::FALSE),
-            _ => Filter::Or { parts: out },
-        }
-    }
-
-    fn not(inner: Filter) -> Filter {
-        match inner {
-            Filter::Const { value } => Filter::Const { value: !value },
-            other => Filter::Not {
-                inner: Box::new(other),
-            },
-        }
-    }
-}
-
-/// The residual filters of one (subject, action, type): per policy, and combined.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Residual {
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// (any allow) AND NOT (any deny).
-    pub filter: Filter,
-    pub allows: Vec<(String, Filter)>,
-    pub denies: Vec<(String, Filter)>,
-}
-
-impl Residual {
-    /// The filter of the rows whose `field` may be read: some allow that grants the field
-    /// applies, and no deny does. The rows a subject sees with `field` withheld are
-    /// `filter AND NOT for_field(field)`.
-    pub fn for_field(&self, set: &PolicySet, field: &str) -> Filter {
-        let grants = |id: &str| {
-            set.policies.iter().find(|p| p.id == id).is_some_and(|p| {
-                p.fields
-                    .as_ref()
-                    .is_none_or(|f| f.iter().any(|c| c == field))
-            })
-        };
-        Filter::and(vec![
-            Filter::or(
-                self.allows
-                    .iter()
-                    .filter(|(id, _)| grants(id))
-                    .map(|(_, f)| f.clone())
-                    .collect(),
-            ),
-            Filter::not(Filter::or(
-                self.denies.iter().map(|(_, f)| f.clone()).collect(),
-            )),
-        ])
-    }
-}
-
-/// What reading `field` of a `ty` row yields when it is withheld from `subject`: the first
-/// `read_fail` for the field among the policies that target the subject's roles, `action` and
-/// `ty`, else `null`.
-pub fn read_fail(
-    set: &PolicySet,
-    entities: &dyn Entities,
-    subject: &Subject,
-    action: &str,
-    ty: &str,
-    field: &str,
-) -> ReadFail {
-    let granted = roles(set, entities, subject);
-    set.policies
-        .iter()
-        .filter(|p| target(p, &granted, action, ty).is_ok())
-        .find_map(|p| p.read_fail.get(field).cloned())
-        .unwrap_or(ReadFail::Null)
-}
-
-/// The residual filter for `subject` doing `action` on rows of `ty`.
-pub fn residual(
-    set: &PolicySet,
-    entities: &dyn Entities,
-    subject: &Subject,
-    action: &str,
-    ty: &str,
-) -> Residual {
-    let granted = roles(set, entities, subject);
-    let mut allows = Vec::new();
-    let mut denies = Vec::new();
-    for policy in &set.policies {
-        if target(policy, &granted, action, ty).is_err() {
-            continue;
-        }
-        let f = policy
-            .condition
-            .as_ref()
-            .map_or(Filter::TRUE, |c| residual_of(set, subject, ty, c));
-        if f == Filter::FALSE {
-            continue;
-        }
-        match policy.effect {
-            Effect::Allow => allows.push((policy.id.clone(), f)),
-            Effect::Deny => denies.push((policy.id.clone(), f)),
-        }
-    }
-    let filter = Filter::and(vec![
-        Filter::or(allows.iter().map(|(_, f)| f.clone()).collect()),
-        Filter::not(Filter::or(denies.iter().map(|(_, f)| f.clone()).collect())),
-    ]);
-    Residual {
-        ty: ty.to_string(),
-        filter,
-        allows,
-        denies,
-    }
-}
-
-fn residual_of(set: &PolicySet, subject: &Subject, ty: &str, cond: &Condition) -> Filter {
-    match cond {
-        Condition::And(parts) => Filter::and(
-            parts
-                .iter()
-                .map(|p| residual_of(set, subject, ty, p))
-                .collect(),
-        ),
-        Condition::Or(parts) => Filter::or(
-            parts
-                .iter()
-                .map(|p| residual_of(set, subject, ty, p))
-                .collect(),
-        ),
-        Condition::Not(inner) => Filter::not(residual_of(set, subject, ty, inner)),
-        Condition::Compare { lhs, op, rhs, .. } => {
-            let rhs_value = match rhs {
-                Rhs::Value(v) => Some(v.clone()),
-                Rhs::Subject(a) => Some(subject.attribute(a)),
-                Rhs::List(_) => None,
-            };
-            match (lhs, rhs_value) {
-                (Lhs::Subject(a), Some(v)) => Filter::Const {
-                    value: compare(&subject.attribute(a), *op, &v),
-                },
-                (Lhs::Subject(a), None) => {
-                    let l = subject.attribute(a);
-                    let found = matches!(rhs, Rhs::List(vs) if vs.contains(&l));
-                    Filter::Const {
-                        value: !matches!(l, Value::Null)
-                            && (if *op == Op::Nin { !found } else { found }),
-                    }
-                }
-                (Lhs::Column(_), Some(Value::Null)) => Filter::FALSE,
-                (Lhs::Column(c), Some(v)) => Filter::Compare {
-                    column: c.clone(),
-                    op: *op,
-                    value: v,
-                },
-                (Lhs::Column(c), None) => match rhs {
-                    Rhs::List(vs) => Filter::InList {
-                        column: c.clone(),
-                        negated: *op == Op::Nin,
-                        values: vs.clone(),
-                    },
-                    _ => Filter::FALSE,
-                },
-            }
-        }
-        Condition::IsNull { lhs, is_null, .. } => match lhs {
-            Lhs::Subject(a) => Filter::Const {
-                value: matches!(subject.attribute(a), Value::Null) == *is_null,
-            },
-            Lhs::Column(c) => Filter::IsNull {
-                column: c.clone(),
-                is_null: *is_null,
-            },
-        },
-        Condition::Exists { rel, inner, .. } | Condition::Transitive { rel, inner, .. } => {
-            let Some(r) = set.relationship(ty, rel) else {
-                return Filter::FALSE;
-            };
-            let inner = residual_of(set, subject, &r.target, inner);
-            if inner == Filter::FALSE {
-                return Filter::FALSE;
-            }
-            let step = Step {
-                relationship: r.name.clone(),
-                target: r.target.clone(),
-                column: r.column.clone(),
-                target_column: r.target_column.clone(),
-            };
-            if matches!(cond, Condition::Transitive { .. }) {
-                Filter::Transitive {
-                    step,
-                    inner: Box::new(inner),
-                    max_depth: set.settings.traversal_depth,
-                }
-            } else {
-                Filter::Exists {
-                    step,
-                    inner: Box::new(inner),
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::authz::entities::MemoryEntities;
     use crate::authz::parse::parse;
+    use crate::authz::plan::Planner;
+    use crate::authz::residual::{Filter, residual};
 
     const SHIPPED: &str = include_str!("../../policies.toml");
 
@@ -1198,7 +962,7 @@ mod tests {
         let set = parse("policies.toml", SHIPPED).unwrap();
         let e = league();
         let anonymous = Subject::anonymous();
-        let rows = residual(&set, &e, &anonymous, "read", "player");
+        let rows = residual(&set, &e, &anonymous, "read", "player").unwrap();
         assert_eq!(rows.filter, Filter::TRUE, "the roster is public");
         assert_eq!(rows.for_field(&set, "name"), Filter::TRUE);
         assert_eq!(
@@ -1206,15 +970,21 @@ mod tests {
             Filter::FALSE,
             "no year for anonymous"
         );
+        let plan = Planner::new(&set, &e, &anonymous)
+            .unwrap()
+            .plan("read", "player")
+            .unwrap();
         assert_eq!(
-            read_fail(&set, &e, &anonymous, "read", "player", "year"),
+            plan.column("year").unwrap().withheld,
             ReadFail::Error {
                 message: "You are not authorized to see this.".into()
             }
         );
         // Harry: year of himself and his teammates only, through own-profile and teammates-see-year.
         let harry = player(&e, 1);
-        let year = residual(&set, &e, &harry, "read", "player").for_field(&set, "year");
+        let year = residual(&set, &e, &harry, "read", "player")
+            .unwrap()
+            .for_field(&set, "year");
         let Filter::Or { parts } = &year else {
             panic!("expected an _or of two grants, got {year:?}");
         };
@@ -1229,7 +999,9 @@ mod tests {
             ]),
         );
         assert_eq!(
-            residual(&set, &e, &hooch, "read", "game").for_field(&set, "level"),
+            residual(&set, &e, &hooch, "read", "game")
+                .unwrap()
+                .for_field(&set, "level"),
             Filter::TRUE
         );
     }
@@ -1444,14 +1216,28 @@ condition = { id = { _in = [13] } }
     }
 
     #[test]
-    fn an_erroring_policy_is_skipped_and_recorded() {
+    fn a_policy_that_cannot_be_evaluated_makes_the_request_an_error() {
         let set = parse("small.toml", SMALL).unwrap();
         let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
-        let r = decide(&set, &Failing, &s, "read", "game:1");
-        assert_eq!(r.decision, Decision::Deny);
-        assert_eq!(r.errors.len(), 1);
-        assert_eq!(r.errors[0].policy, "won");
-        assert_eq!(r.errors[0].message, "entity source: disk on fire");
+        let (resource, _) = resolve_resource(&set, &Failing, "game:1").unwrap();
+        for mode in [Mode::Check, Mode::Explain] {
+            let err = evaluate(
+                &set,
+                &Failing,
+                &Request {
+                    subject: s.clone(),
+                    action: "read".into(),
+                    resource: resource.clone(),
+                    field: None,
+                },
+                mode,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "policy `won` could not be evaluated: entity source: disk on fire"
+            );
+        }
     }
 
     #[test]
@@ -1459,7 +1245,7 @@ condition = { id = { _in = [13] } }
         let set = parse("policies.toml", SHIPPED).unwrap();
         let e = league();
         let harry = player(&e, 1);
-        let r = residual(&set, &e, &harry, "read", "game");
+        let r = residual(&set, &e, &harry, "read", "game").unwrap();
         assert_eq!(
             r.allows
                 .iter()
@@ -1472,9 +1258,9 @@ condition = { id = { _in = [13] } }
             json,
             r#"{"kind":"or","parts":[{"kind":"compare","column":"winner_id","op":"_eq","value":1},{"kind":"transitive","step":{"relationship":"feeders","target":"game","column":"id","target_column":"child_id"},"inner":{"kind":"compare","column":"winner_id","op":"_eq","value":1},"max_depth":32}]}"#
         );
-        let anon = residual(&set, &e, &Subject::anonymous(), "read", "game");
+        let anon = residual(&set, &e, &Subject::anonymous(), "read", "game").unwrap();
         assert_eq!(anon.filter, Filter::FALSE);
-        let teams = residual(&set, &e, &Subject::anonymous(), "read", "team");
+        let teams = residual(&set, &e, &Subject::anonymous(), "read", "team").unwrap();
         assert_eq!(teams.filter, Filter::TRUE);
     }
 }

@@ -390,6 +390,11 @@ fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
             continue;
         };
         let mut columns = BTreeMap::new();
+        let column_at = entry
+            .columns
+            .iter()
+            .map(|(column, ty)| (column.clone(), ty.span().start))
+            .collect();
         for (column, ty) in &entry.columns {
             let parsed = match ty.get_ref().as_str() {
                 "int" => ColumnType::Int,
@@ -455,11 +460,16 @@ fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
             name.clone(),
             TypeDef {
                 name,
+                table_at: entry
+                    .table
+                    .as_ref()
+                    .map_or(key.span().start, |t| t.span().start),
                 table: entry.table.map(Spanned::into_inner),
                 key: "id".to_string(),
                 columns,
                 resources,
                 at: key.span().start,
+                column_at,
             },
         );
     }
@@ -529,6 +539,7 @@ fn relationship(
         column: column.clone(),
         target_column: target_column.get_ref().clone(),
         at: value.span().start,
+        mapping_at: entry.mapping.span().start,
     });
 }
 
@@ -537,6 +548,7 @@ fn roles(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
         problems.add(&value.span(), "`roles` must be a table of roles");
         return;
     };
+    let mut spans: BTreeMap<String, Vec<(String, Range<usize>)>> = BTreeMap::new();
     let names: Vec<String> = table.iter().map(|(k, _)| k.get_ref().to_string()).collect();
     for (key, value) in table {
         let name = key.get_ref().to_string();
@@ -544,6 +556,10 @@ fn roles(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
             continue;
         };
         for parent in &entry.inherits {
+            spans
+                .entry(name.clone())
+                .or_default()
+                .push((parent.get_ref().clone(), parent.span()));
             if !names.contains(parent.get_ref()) {
                 problems.add(
                     &parent.span(),
@@ -570,6 +586,54 @@ fn roles(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
             },
         );
     }
+    // A cycle would make every role on it hold every other: reported once, at the inheritance
+    // written by the cycle's first role (by name).
+    for (name, parents) in &spans {
+        for (parent, span) in parents {
+            let Some(path) = inheritance_path(set, parent, name) else {
+                continue;
+            };
+            if path.iter().any(|r| r < name) {
+                continue;
+            }
+            problems.add(
+                span,
+                format!(
+                    "role inheritance cycle: {name} → {}",
+                    path.iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// The roles from `from` to `to` following `inherits` (both ends included), if `to` is reached.
+fn inheritance_path(set: &PolicySet, from: &str, to: &str) -> Option<Vec<String>> {
+    let mut came_from: BTreeMap<String, Option<String>> = BTreeMap::new();
+    came_from.insert(from.to_string(), None);
+    let mut queue = std::collections::VecDeque::from([from.to_string()]);
+    while let Some(role) = queue.pop_front() {
+        if role == to {
+            let mut path = vec![role.clone()];
+            let mut at = role;
+            while let Some(Some(prev)) = came_from.get(&at) {
+                path.push(prev.clone());
+                at = prev.clone();
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for parent in set.roles.get(&role).map_or(&[][..], |d| &d.inherits[..]) {
+            if !came_from.contains_key(parent) {
+                came_from.insert(parent.clone(), Some(role.clone()));
+                queue.push_back(parent.clone());
+            }
+        }
+    }
+    None
 }
 
 /// The attributes `$subject.NAME` may name: `type`, `id`, and the columns of every subject type,

@@ -93,6 +93,10 @@ pub struct TypeDef {
     /// The resources of a virtual type.
     pub resources: Vec<Row>,
     pub at: usize,
+    /// Where `table = …` is written (its value), for errors about the table.
+    pub table_at: usize,
+    /// Where each column's type is written, for errors about the column.
+    pub column_at: BTreeMap<String, usize>,
 }
 
 impl TypeDef {
@@ -123,6 +127,8 @@ pub struct Relationship {
     pub column: String,
     pub target_column: String,
     pub at: usize,
+    /// Where `mapping = …` is written.
+    pub mapping_at: usize,
 }
 
 /// A role and the roles it inherits (whose permissions it gets).
@@ -311,7 +317,34 @@ pub enum Condition {
     },
 }
 
+impl Policy {
+    /// Whether this policy is about `action` on rows of `ty` (roles aside).
+    pub fn covers(&self, ty: &str, action: &str) -> bool {
+        (self.resource == "*" || self.resource == ty)
+            && self.actions.iter().any(|a| a == "*" || a == action)
+    }
+
+    /// Whether this policy names `field`: an allow grants it, a deny withholds it. A policy
+    /// without `fields` names every field.
+    pub fn names_field(&self, field: &str) -> bool {
+        self.fields
+            .as_ref()
+            .is_none_or(|f| f.iter().any(|x| x == field))
+    }
+
+    /// A deny with `fields` withholds those fields and leaves the row readable; a deny without
+    /// them denies the whole resource.
+    pub fn is_field_deny(&self) -> bool {
+        self.effect == Effect::Deny && self.fields.is_some()
+    }
+}
+
 impl PolicySet {
+    /// The policy with id `id`.
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
     /// The relationship `name` of type `ty`.
     pub fn relationship(&self, ty: &str, name: &str) -> Option<&Relationship> {
         self.relationships

@@ -12,19 +12,29 @@
 //!              roles: [{ role: string, via: string }] },
 //!   policies: [string],              // the policies that decided (allows, or the winning denies)
 //!   fields: [{ field: string, granted_by: [string] }],
-//!   denied_fields: [{ field: string, yields: "null" | "error", message?: string }],
-//!   combining: string,               // the combining step, in words
-//!   errors: [{ policy: string, message: string }],
-//!   trace: [{ id, effect: "allow" | "deny", outcome: "not_applicable" | "satisfied"
-//!             | "not_satisfied" | "error", reason: string | null, condition: Node | null,
-//!             micros: number }],
+//!   denied_fields: [{ field: string, yields: "null" | "error", message?: string,
+//!                     because: Withheld }],
+//!   combining: string,               // the combining step, in words (`decided_by` as text)
+//!   decided_by: Decided,
+//!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
+//!             outcome: "not_applicable" | "satisfied" | "not_satisfied",
+//!             reason: string | null, condition: Node | null, micros: number }],
 //!   why_not: [{ policy: string, reasons: [string] }]
 //! }
 //! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
 //!        text: string, result: bool | null, children: [Node], visits: [Visit], note: string | null }
 //! Visit { resource: string, depth: number, values: {column: value}, matched: bool }
+//! Decided { rule: "allowed", policies: [string] }
+//!   | { rule: "field_granted", field: string, policies: [string] }
+//!   | { rule: "deny_wins", policies: [string], overridden: [string] }   // overridden: the allows
+//!   | { rule: "field_denied", field: string, policies: [string] }       // field-level denies
+//!   | { rule: "field_not_granted", field: string, applicable: [string] } // allows that applied
+//!   | { rule: "default_deny" }
+//! Withheld { why: "resource_denied", policies: [string] }
+//!   | { why: "denied_by", policies: [string] } | { why: "not_granted", applicable: [string] }
 //! ```
-//! A value is JSON null, a boolean, an integer or a string.
+//! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
+//! (a policy whose rows cannot be read) has no response: it is an error.
 
 use std::fmt::{self, Write as _};
 
@@ -82,19 +92,122 @@ pub struct FieldGrant {
     pub granted_by: Vec<String>,
 }
 
-/// A field the subject may not read, and what reading it yields.
+/// A field the subject may not read, what reading it yields, and why it is withheld.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeniedField {
     pub field: String,
     #[serde(flatten)]
     pub read_fail: ReadFail,
+    pub because: Withheld,
 }
 
-/// A policy skipped because the entity source failed while evaluating it.
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyFailure {
-    pub policy: String,
-    pub message: String,
+/// Why a field is withheld.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "why")]
+pub enum Withheld {
+    /// A deny of the whole resource applies.
+    ResourceDenied { policies: Vec<String> },
+    /// Field-level denies withhold it.
+    DeniedBy { policies: Vec<String> },
+    /// No applicable allow grants it (`applicable`: the allows that did apply).
+    NotGranted { applicable: Vec<String> },
+}
+
+impl fmt::Display for Withheld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Withheld::ResourceDenied { policies } => {
+                write!(f, "the resource is denied by {}", policies.join(", "))
+            }
+            Withheld::DeniedBy { policies } => write!(f, "denied by {}", policies.join(", ")),
+            Withheld::NotGranted { applicable } if applicable.is_empty() => {
+                f.write_str("no allow applies")
+            }
+            Withheld::NotGranted { applicable } => write!(
+                f,
+                "not granted by any applicable allow; applicable: {}",
+                applicable.join(", ")
+            ),
+        }
+    }
+}
+
+/// What decided a request: the rule of the combining step and the policies behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "rule")]
+pub enum Decided {
+    /// Allows applied and no deny did.
+    Allowed { policies: Vec<String> },
+    /// The asked-for field is granted by these allows and withheld by no deny.
+    FieldGranted {
+        field: String,
+        policies: Vec<String>,
+    },
+    /// A deny of the resource applied: it wins over every allow (`overridden`).
+    DenyWins {
+        policies: Vec<String>,
+        overridden: Vec<String>,
+    },
+    /// A field-level deny withholds the asked-for field.
+    FieldDenied {
+        field: String,
+        policies: Vec<String>,
+    },
+    /// Allows applied, but none grants the asked-for field.
+    FieldNotGranted {
+        field: String,
+        applicable: Vec<String>,
+    },
+    /// No allow applied.
+    DefaultDeny,
+}
+
+impl Decided {
+    pub fn decision(&self) -> Decision {
+        match self {
+            Decided::Allowed { .. } | Decided::FieldGranted { .. } => Decision::Allow,
+            _ => Decision::Deny,
+        }
+    }
+
+    /// The policies that decided: the allows of an allow, the denies of a deny; none for a
+    /// default deny.
+    pub fn policies(&self) -> &[String] {
+        match self {
+            Decided::Allowed { policies }
+            | Decided::FieldGranted { policies, .. }
+            | Decided::DenyWins { policies, .. }
+            | Decided::FieldDenied { policies, .. } => policies,
+            Decided::FieldNotGranted { .. } | Decided::DefaultDeny => &[],
+        }
+    }
+}
+
+impl fmt::Display for Decided {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decided::Allowed { policies } => {
+                write!(f, "no deny applies; allowed by {}", policies.join(", "))
+            }
+            Decided::FieldGranted { field, policies } => write!(
+                f,
+                "no deny applies; field `{field}` is granted by {}",
+                policies.join(", ")
+            ),
+            Decided::DenyWins { policies, .. } => {
+                write!(f, "deny wins: {} applies", policies.join(", "))
+            }
+            Decided::FieldDenied { field, policies } => {
+                write!(f, "field `{field}` is denied by {}", policies.join(", "))
+            }
+            Decided::FieldNotGranted { field, applicable } => write!(
+                f,
+                "{} allow the resource, but none grants field `{field}`: default deny",
+                applicable.join(", ")
+            ),
+            Decided::DefaultDeny => f.write_str("no allow policy applies: default deny"),
+        }
+    }
 }
 
 /// How a policy came out.
@@ -104,7 +217,6 @@ pub enum Outcome {
     NotApplicable,
     Satisfied,
     NotSatisfied,
-    Error,
 }
 
 /// One policy's evaluation.
@@ -112,6 +224,8 @@ pub enum Outcome {
 pub struct PolicyTrace {
     pub id: String,
     pub effect: Effect,
+    /// The fields a field-level policy names; `None` for the whole resource.
+    pub fields: Option<Vec<String>>,
     pub outcome: Outcome,
     pub reason: Option<String>,
     pub condition: Option<Node>,
@@ -169,7 +283,7 @@ pub struct Response {
     pub fields: Vec<FieldGrant>,
     pub denied_fields: Vec<DeniedField>,
     pub combining: String,
-    pub errors: Vec<PolicyFailure>,
+    pub decided_by: Decided,
     pub trace: Vec<PolicyTrace>,
     pub why_not: Vec<WhyNot>,
 }
@@ -273,7 +387,6 @@ impl fmt::Display for Response {
                 Outcome::NotApplicable => "not applicable",
                 Outcome::Satisfied => "applies",
                 Outcome::NotSatisfied => "condition false",
-                Outcome::Error => "error, skipped",
             };
             let reason = t
                 .reason
@@ -284,15 +397,21 @@ impl fmt::Display for Response {
             } else {
                 format!(" ({:.1} µs)", t.micros)
             };
-            writeln!(f, "  {:<width$}  {effect}  {outcome}{reason}{time}", t.id)?;
+            // A deny's fields change what it does (withhold them, keep the row): shown.
+            let fields = match (&t.fields, t.effect) {
+                (Some(f), Effect::Deny) => format!(" (fields {})", f.join(", ")),
+                _ => String::new(),
+            };
+            writeln!(
+                f,
+                "  {:<width$}  {effect}{fields}  {outcome}{reason}{time}",
+                t.id
+            )?;
             if let Some(node) = &t.condition {
                 let mut s = String::new();
                 write_node(&mut s, node, "      ", true, true);
                 f.write_str(&s)?;
             }
-        }
-        for e in &self.errors {
-            writeln!(f, "error in {}: {}", e.policy, e.message)?;
         }
         writeln!(f, "combining: {}", self.combining)?;
         if !self.fields.is_empty() {
@@ -305,16 +424,14 @@ impl fmt::Display for Response {
             writeln!(f, "fields: {fields}")?;
         }
         if self.decision == Decision::Allow && !self.denied_fields.is_empty() {
-            let fields = self
-                .denied_fields
-                .iter()
-                .map(|d| match &d.read_fail {
-                    ReadFail::Null => format!("{} (null)", d.field),
-                    ReadFail::Error { message } => format!("{} (error {message:?})", d.field),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            writeln!(f, "hidden fields: {fields}")?;
+            writeln!(f, "hidden fields:")?;
+            for d in &self.denied_fields {
+                let yields = match &d.read_fail {
+                    ReadFail::Null => "null".to_string(),
+                    ReadFail::Error { message } => format!("error {message:?}"),
+                };
+                writeln!(f, "  {}: {} (yields {yields})", d.field, d.because)?;
+            }
         }
         let deciding = if self.policies.is_empty() {
             String::new()

@@ -1,0 +1,188 @@
+//! The access plan: what a subject may do to the rows of one type, as data, computed once here
+//! and then compiled (`access`), enforced (`enforce`, the server's viewer) and rendered
+//! (`authz explain --user` and `--query`) by the others. Nothing else derives it.
+
+use serde::Serialize;
+
+use super::entities::{Entities, Subject};
+use super::error::EvalError;
+use super::eval::{read_fail_for_roles, roles};
+use super::policy::{Limits, PolicySet, ReadFail};
+use super::residual::{Filter, Residual, residual_for_roles};
+use super::trace::RoleGrant;
+
+/// Where a column may be read, relative to the rows the plan lets through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "on")]
+pub enum ColumnAccess {
+    /// On every row that may be read.
+    Always,
+    /// Only on the rows matching `filter` (a subset of the readable rows).
+    Rows { filter: Filter },
+    /// On no row.
+    Never,
+}
+
+/// One column's rule, with the policies behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnRule {
+    pub column: String,
+    #[serde(flatten)]
+    pub access: ColumnAccess,
+    /// The applicable allows that grant the column.
+    pub granted_by: Vec<String>,
+    /// The applicable field-level denies that withhold it.
+    pub denied_by: Vec<String>,
+    /// What reading it yields where it is withheld.
+    pub withheld: ReadFail,
+}
+
+/// What `subject` may `action` on rows of `ty`: the row filter and each column's rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessPlan {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub action: String,
+    /// The rows: (any allow) AND NOT (any deny of the resource), per policy in `residual`.
+    pub rows: Filter,
+    pub residual: Residual,
+    /// Every column of the type, in name order.
+    pub columns: Vec<ColumnRule>,
+    /// What reading a withheld row yields (the `read_fail` of its key column).
+    pub row_withheld: ReadFail,
+}
+
+impl AccessPlan {
+    /// The rule of `column`, if the type has it.
+    pub fn column(&self, column: &str) -> Option<&ColumnRule> {
+        self.columns.iter().find(|c| c.column == column)
+    }
+
+    /// The policies that let rows through (the applicable allows).
+    pub fn allows(&self) -> Vec<String> {
+        self.residual
+            .allows
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The denies of the resource that can withhold rows.
+    pub fn denies(&self) -> Vec<String> {
+        self.residual
+            .denies
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+/// A subject's plans and limits: roles resolved once.
+#[derive(Debug, Clone)]
+pub struct Planner<'a> {
+    set: &'a PolicySet,
+    subject: Subject,
+    roles: Vec<RoleGrant>,
+}
+
+impl<'a> Planner<'a> {
+    /// The planner for `subject`, whose roles come from the bindings.
+    pub fn new(
+        set: &'a PolicySet,
+        entities: &dyn Entities,
+        subject: &Subject,
+    ) -> Result<Self, EvalError> {
+        Ok(Planner {
+            set,
+            subject: subject.clone(),
+            roles: roles(set, entities, subject)?,
+        })
+    }
+
+    /// The planner for a principal that holds `role` (and what it inherits) without being a
+    /// row of the league: the holder of the admin secret. Its `$subject` attributes are null.
+    pub fn for_role(set: &'a PolicySet, role: &str) -> Self {
+        let roles = set
+            .role_closure(role)
+            .into_iter()
+            .enumerate()
+            .map(|(depth, r)| RoleGrant {
+                via: if depth == 0 {
+                    "the admin secret".to_string()
+                } else {
+                    format!("inherited from {role}")
+                },
+                role: r,
+            })
+            .collect();
+        Planner {
+            set,
+            subject: Subject::anonymous(),
+            roles,
+        }
+    }
+
+    pub fn roles(&self) -> &[RoleGrant] {
+        &self.roles
+    }
+
+    pub fn role_names(&self) -> Vec<String> {
+        self.roles.iter().map(|g| g.role.clone()).collect()
+    }
+
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The query limits of the subject's roles.
+    pub fn limits(&self) -> Limits {
+        self.set.limits_for(&self.role_names())
+    }
+
+    /// The plan for `action` on rows of `ty`.
+    pub fn plan(&self, action: &str, ty: &str) -> Result<AccessPlan, EvalError> {
+        let set = self.set;
+        let residual = residual_for_roles(set, &self.subject, &self.roles, action, ty)?;
+        let rows = residual.filter.clone();
+        let withheld = |column: &str| read_fail_for_roles(set, &self.roles, action, ty, column);
+        let mut columns = Vec::new();
+        if let Some(def) = set.types.get(ty) {
+            for column in def.columns.keys() {
+                let readable = residual.for_field(set, column);
+                let access = if readable == Filter::FALSE || rows == Filter::FALSE {
+                    ColumnAccess::Never
+                } else if readable == Filter::TRUE || readable == rows {
+                    ColumnAccess::Always
+                } else {
+                    ColumnAccess::Rows { filter: readable }
+                };
+                columns.push(ColumnRule {
+                    column: column.clone(),
+                    access,
+                    granted_by: residual
+                        .allows
+                        .iter()
+                        .filter(|(id, _)| set.policy(id).is_some_and(|p| p.names_field(column)))
+                        .map(|(id, _)| id.clone())
+                        .collect(),
+                    denied_by: residual
+                        .field_denies
+                        .iter()
+                        .filter(|(_, fields, _)| fields.iter().any(|f| f == column))
+                        .map(|(id, _, _)| id.clone())
+                        .collect(),
+                    withheld: withheld(column),
+                });
+            }
+        }
+        let key = set.types.get(ty).map_or("id", |d| d.key.as_str());
+        Ok(AccessPlan {
+            ty: ty.to_string(),
+            action: action.to_string(),
+            rows,
+            row_withheld: withheld(key),
+            residual,
+            columns,
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! Residual filters: the policies for (subject, action, type) with everything about the subject
+//! decided, leaving only tests on a row's columns and relationships. Plain data (like Cerbos's
+//! query plan), compiled to SQL by `access`.
+//!
+//! A filter is built through the constructors [`Filter::and`], [`Filter::or`] and
+//! [`Filter::not`], which simplify constants away, so `TRUE` and `FALSE` are recognisable.
+
+use super::entities::{Entities, Subject, Value};
+use super::error::EvalError;
+use super::eval::{compare, roles, target};
+use super::policy::{Condition, Effect, Lhs, Op, PolicySet, Rhs};
+use super::trace::RoleGrant;
+
+/// A residual filter: a condition with the subject, role, action and type decided, leaving
+/// only tests on the row's columns and relationships.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Filter {
+    Const {
+        value: bool,
+    },
+    Compare {
+        column: String,
+        op: Op,
+        value: Value,
+    },
+    InList {
+        column: String,
+        negated: bool,
+        values: Vec<Value>,
+    },
+    IsNull {
+        column: String,
+        is_null: bool,
+    },
+    And {
+        parts: Vec<Filter>,
+    },
+    Or {
+        parts: Vec<Filter>,
+    },
+    Not {
+        inner: Box<Filter>,
+    },
+    /// Some row of `step.target` with `target_column = this.column` satisfies `inner`.
+    Exists {
+        step: Step,
+        inner: Box<Filter>,
+    },
+    /// Some row reached in 1..=`max_depth` steps satisfies `inner`.
+    Transitive {
+        step: Step,
+        inner: Box<Filter>,
+        max_depth: u32,
+    },
+}
+
+/// One relationship step of a residual filter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    pub relationship: String,
+    pub target: String,
+    pub column: String,
+    pub target_column: String,
+}
+
+impl Filter {
+    pub const TRUE: Filter = Filter::Const { value: true };
+    pub const FALSE: Filter = Filter::Const { value: false };
+
+    /// All of `parts`: constants folded, nested `And`s flattened.
+    pub fn and(parts: Vec<Filter>) -> Filter {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Filter::Const { value: true } => {}
+                Filter::Const { value: false } => return Filter::FALSE,
+                Filter::And { parts } => out.extend(parts),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Filter::TRUE,
+            1 => out.pop().unwrap_or(Filter::TRUE),
+            _ => Filter::And { parts: out },
+        }
+    }
+
+    /// Any of `parts`: constants folded, nested `Or`s flattened.
+    pub fn or(parts: Vec<Filter>) -> Filter {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Filter::Const { value: false } => {}
+                Filter::Const { value: true } => return Filter::TRUE,
+                Filter::Or { parts } => out.extend(parts),
+                other => out.push(other),
+            }
+        }
+        match out.len() {
+            0 => Filter::FALSE,
+            1 => out.pop().unwrap_or(Filter::FALSE),
+            _ => Filter::Or { parts: out },
+        }
+    }
+
+    /// The negation of `inner`, constants folded.
+    #[expect(
+        clippy::should_implement_trait,
+        reason = "a constructor beside `and` and `or`, not an operator on filters"
+    )]
+    pub fn not(inner: Filter) -> Filter {
+        match inner {
+            Filter::Const { value } => Filter::Const { value: !value },
+            other => Filter::Not {
+                inner: Box::new(other),
+            },
+        }
+    }
+}
+
+/// The residual filters of one (subject, action, type): per policy, and combined.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Residual {
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// (any allow) AND NOT (any deny of the whole resource).
+    pub filter: Filter,
+    pub allows: Vec<(String, Filter)>,
+    /// Denies of the whole resource (no `fields`).
+    pub denies: Vec<(String, Filter)>,
+    /// Field-level denies (`effect = "deny"` with `fields`): they withhold those fields on the
+    /// rows they match and leave the rows readable.
+    pub field_denies: Vec<(String, Vec<String>, Filter)>,
+}
+
+impl Residual {
+    /// The filter of the rows whose `field` may be read: some allow that grants the field
+    /// applies, no deny of the resource does, and no field-level deny of `field` does. The rows
+    /// a subject sees with `field` withheld are `filter AND NOT for_field(field)`.
+    pub fn for_field(&self, set: &PolicySet, field: &str) -> Filter {
+        let grants = |id: &str| set.policy(id).is_some_and(|p| p.names_field(field));
+        Filter::and(vec![
+            Filter::or(
+                self.allows
+                    .iter()
+                    .filter(|(id, _)| grants(id))
+                    .map(|(_, f)| f.clone())
+                    .collect(),
+            ),
+            Filter::not(Filter::or(
+                self.denies.iter().map(|(_, f)| f.clone()).collect(),
+            )),
+            Filter::not(Filter::or(
+                self.field_denies
+                    .iter()
+                    .filter(|(_, fields, _)| fields.iter().any(|f| f == field))
+                    .map(|(_, _, f)| f.clone())
+                    .collect(),
+            )),
+        ])
+    }
+}
+
+/// The residual filter for `subject` doing `action` on rows of `ty`.
+pub fn residual(
+    set: &PolicySet,
+    entities: &dyn Entities,
+    subject: &Subject,
+    action: &str,
+    ty: &str,
+) -> Result<Residual, EvalError> {
+    let granted = roles(set, entities, subject)?;
+    residual_for_roles(set, subject, &granted, action, ty)
+}
+
+/// [`residual`] for a subject whose roles are already known.
+pub fn residual_for_roles(
+    set: &PolicySet,
+    subject: &Subject,
+    granted: &[RoleGrant],
+    action: &str,
+    ty: &str,
+) -> Result<Residual, EvalError> {
+    let mut allows = Vec::new();
+    let mut denies = Vec::new();
+    let mut field_denies = Vec::new();
+    for policy in &set.policies {
+        if target(policy, granted, action, ty).is_err() {
+            continue;
+        }
+        let f = match &policy.condition {
+            None => Filter::TRUE,
+            Some(c) => residual_of(set, subject, ty, c).map_err(|message| EvalError::Policy {
+                policy: policy.id.clone(),
+                message,
+            })?,
+        };
+        if f == Filter::FALSE {
+            continue;
+        }
+        match (policy.effect, &policy.fields) {
+            (Effect::Allow, _) => allows.push((policy.id.clone(), f)),
+            (Effect::Deny, None) => denies.push((policy.id.clone(), f)),
+            (Effect::Deny, Some(fields)) => {
+                field_denies.push((policy.id.clone(), fields.clone(), f));
+            }
+        }
+    }
+    let filter = Filter::and(vec![
+        Filter::or(allows.iter().map(|(_, f)| f.clone()).collect()),
+        Filter::not(Filter::or(denies.iter().map(|(_, f)| f.clone()).collect())),
+    ]);
+    Ok(Residual {
+        ty: ty.to_string(),
+        filter,
+        allows,
+        denies,
+        field_denies,
+    })
+}
+
+/// The residual of one condition; `Err` when it names a relationship the set lacks (parsing
+/// rules that out; never read as false, which inside a deny would allow).
+fn residual_of(
+    set: &PolicySet,
+    subject: &Subject,
+    ty: &str,
+    cond: &Condition,
+) -> Result<Filter, String> {
+    Ok(match cond {
+        Condition::And(parts) => Filter::and(
+            parts
+                .iter()
+                .map(|p| residual_of(set, subject, ty, p))
+                .collect::<Result<_, _>>()?,
+        ),
+        Condition::Or(parts) => Filter::or(
+            parts
+                .iter()
+                .map(|p| residual_of(set, subject, ty, p))
+                .collect::<Result<_, _>>()?,
+        ),
+        Condition::Not(inner) => Filter::not(residual_of(set, subject, ty, inner)?),
+        Condition::Compare { lhs, op, rhs, .. } => {
+            let rhs_value = match rhs {
+                Rhs::Value(v) => Some(v.clone()),
+                Rhs::Subject(a) => Some(subject.attribute(a)),
+                Rhs::List(_) => None,
+            };
+            match (lhs, rhs_value) {
+                (Lhs::Subject(a), Some(v)) => Filter::Const {
+                    value: compare(&subject.attribute(a), *op, &v),
+                },
+                (Lhs::Subject(a), None) => {
+                    let l = subject.attribute(a);
+                    let found = matches!(rhs, Rhs::List(vs) if vs.contains(&l));
+                    Filter::Const {
+                        value: !matches!(l, Value::Null)
+                            && (if *op == Op::Nin { !found } else { found }),
+                    }
+                }
+                (Lhs::Column(_), Some(Value::Null)) => Filter::FALSE,
+                (Lhs::Column(c), Some(v)) => Filter::Compare {
+                    column: c.clone(),
+                    op: *op,
+                    value: v,
+                },
+                (Lhs::Column(c), None) => match rhs {
+                    Rhs::List(vs) => Filter::InList {
+                        column: c.clone(),
+                        negated: *op == Op::Nin,
+                        values: vs.clone(),
+                    },
+                    _ => Filter::FALSE,
+                },
+            }
+        }
+        Condition::IsNull { lhs, is_null, .. } => match lhs {
+            Lhs::Subject(a) => Filter::Const {
+                value: matches!(subject.attribute(a), Value::Null) == *is_null,
+            },
+            Lhs::Column(c) => Filter::IsNull {
+                column: c.clone(),
+                is_null: *is_null,
+            },
+        },
+        Condition::Exists { rel, inner, .. } | Condition::Transitive { rel, inner, .. } => {
+            let r = set
+                .relationship(ty, rel)
+                .ok_or_else(|| format!("unknown relationship `{ty}.{rel}`"))?;
+            let inner = residual_of(set, subject, &r.target, inner)?;
+            if inner == Filter::FALSE {
+                return Ok(Filter::FALSE);
+            }
+            let step = Step {
+                relationship: r.name.clone(),
+                target: r.target.clone(),
+                column: r.column.clone(),
+                target_column: r.target_column.clone(),
+            };
+            if matches!(cond, Condition::Transitive { .. }) {
+                Filter::Transitive {
+                    step,
+                    inner: Box::new(inner),
+                    max_depth: set.settings.traversal_depth,
+                }
+            } else {
+                Filter::Exists {
+                    step,
+                    inner: Box::new(inner),
+                }
+            }
+        }
+    })
+}
