@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use serde::Serialize;
 
-use crate::authz::eval::Step;
+use crate::authz::Step;
 use crate::authz::parse::ANONYMOUS;
 use crate::authz::policy::{ColumnType, Op, TypeDef};
 use crate::authz::{
@@ -281,7 +281,7 @@ pub fn token_grant(
     };
     let sub = format!("{}:{}", subject.kind, id.as_ref_str());
     let entities = SqlEntities::new(conn, set);
-    Ok(Some((sub, authz::scopes(set, &entities, &subject))))
+    Ok(Some((sub, authz::scopes(set, &entities, &subject)?)))
 }
 
 /// A SQL boolean expression and its parameters, in order (`?` placeholders): the store's own
@@ -454,7 +454,7 @@ pub fn row_filter(
     ty: &str,
 ) -> Result<SqlFilter> {
     let entities = SqlEntities::new(conn, set);
-    let residual = authz::residual(set, &entities, subject, action, ty);
+    let residual = authz::residual(set, &entities, subject, action, ty)?;
     compile_filter(set, ty, &residual.filter)
 }
 
@@ -521,6 +521,296 @@ pub fn field_decisions(response: &Response) -> Vec<FieldDecision> {
     }));
     out.sort_by(|a, b| a.field.cmp(&b.field));
     out
+}
+
+/// The SQLite type affinity of a declared column type (the rules of SQLite's "Datatypes"
+/// page, section 3.1, in their order).
+fn affinity(declared: &str) -> &'static str {
+    let d = declared.to_ascii_uppercase();
+    if d.contains("INT") {
+        "INTEGER"
+    } else if d.contains("CHAR") || d.contains("CLOB") || d.contains("TEXT") {
+        "TEXT"
+    } else if d.is_empty() || d.contains("BLOB") {
+        "BLOB"
+    } else if d.contains("REAL") || d.contains("FLOA") || d.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
+/// Whether a column of `affinity` holds values of the policy type `ty`.
+fn holds(ty: ColumnType, affinity: &str) -> bool {
+    match ty {
+        ColumnType::Int | ColumnType::Bool => matches!(affinity, "INTEGER" | "NUMERIC"),
+        ColumnType::Text => affinity == "TEXT",
+    }
+}
+
+/// The columns of `table` with their declared types, in table order; `None` when the table does
+/// not exist.
+fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<(String, String)>>> {
+    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")?;
+    let columns = stmt
+        .query_map([table], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((!columns.is_empty()).then_some(columns))
+}
+
+/// Checks every table, column (and its declared type against the column's affinity) and
+/// relationship mapping `set` names against the database's real schema. Each mismatch is a
+/// problem at the place in the policy file that names it; an empty list means the policies can
+/// be evaluated against this database. Run once per load, before anything is decided: a
+/// policy naming a column the table lacks must be refused, never compared as a constant.
+pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
+    let mut problems = Vec::new();
+    let mut tables: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    tables.sort();
+    let mut known: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    for (name, def) in &set.types {
+        let Some(table) = def.table.as_deref() else {
+            continue;
+        };
+        let Some(columns) = table_columns(conn, table)? else {
+            let hint = authz::error::closest(table, tables.iter().map(String::as_str))
+                .map_or_else(String::new, |t| format!("; did you mean `{t}`?"));
+            let migrate = if crate::db::schema::TABLES.contains(&table) {
+                " (`quidditch db init` creates it)"
+            } else {
+                ""
+            };
+            problems.push(authz::error::Problem {
+                at: def.table_at,
+                message: format!(
+                    "type `{name}`: the database has no table `{table}`{migrate}; it has {}{hint}",
+                    tables.join(", ")
+                ),
+            });
+            continue;
+        };
+        for (column, ty) in &def.columns {
+            let at = def.column_at.get(column).copied().unwrap_or(def.at);
+            match columns.iter().find(|(c, _)| c == column) {
+                None => {
+                    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+                    let hint = authz::error::closest(column, names.iter().copied())
+                        .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+                    problems.push(authz::error::Problem {
+                        at,
+                        message: format!(
+                            "type `{name}` declares column `{column}`, but table `{table}` has no such column: it has {}{hint}",
+                            names.join(", ")
+                        ),
+                    });
+                }
+                Some((_, declared)) if !holds(*ty, affinity(declared)) => {
+                    problems.push(authz::error::Problem {
+                        at,
+                        message: format!(
+                            "type `{name}` declares column `{column}` as `{}`, but `{table}.{column}` is `{declared}` ({} affinity) in the database",
+                            ty.name(),
+                            affinity(declared).to_ascii_lowercase()
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        known.insert(name.as_str(), columns);
+    }
+    for rel in &set.relationships {
+        for (ty, column) in [(&rel.ty, &rel.column), (&rel.target, &rel.target_column)] {
+            let Some(columns) = known.get(ty.as_str()) else {
+                continue;
+            };
+            if !columns.iter().any(|(c, _)| c == column) {
+                let table = set
+                    .types
+                    .get(ty)
+                    .and_then(|d| d.table.as_deref())
+                    .unwrap_or(ty);
+                problems.push(authz::error::Problem {
+                    at: rel.mapping_at,
+                    message: format!(
+                        "relationship `{}.{}` maps column `{column}`, but table `{table}` has no such column",
+                        rel.ty, rel.name
+                    ),
+                });
+            }
+        }
+    }
+    problems.sort_by_key(|p| p.at);
+    Ok(problems)
+}
+
+/// Lint findings that need the database: scopes and `[[test]]` cases naming a resource or a
+/// user the database does not hold.
+pub fn lint_references(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
+    let entities = SqlEntities::new(conn, set);
+    let mut problems = Vec::new();
+    for scope in &set.scopes {
+        if let Err(err) = authz::resolve_resource(set, &entities, &scope.resource) {
+            problems.push(authz::error::Problem {
+                at: scope.at,
+                message: format!("scope `{}`: {err}", scope.name),
+            });
+        }
+    }
+    for case in &set.tests {
+        if let Err(err) = authz::resolve_resource(set, &entities, &case.resource) {
+            problems.push(authz::error::Problem {
+                at: case.at,
+                message: format!("test `{}`: {err}", case.name),
+            });
+        }
+        if let Err(err) = resolve_subject(conn, set, &case.user) {
+            problems.push(authz::error::Problem {
+                at: case.at,
+                message: format!("test `{}`: {err}", case.name),
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// What one policy lets a subject reach.
+#[derive(Debug, Clone, Serialize)]
+pub struct Through {
+    pub policy: String,
+    pub ids: Vec<Value>,
+}
+
+/// What a subject may do to one resource type with one action.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeAccess {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub action: String,
+    pub ids: Vec<Value>,
+    pub through: Vec<Through>,
+    /// The SQL `WHERE` the reverse lookup ran (table types only).
+    pub sql: Option<String>,
+}
+
+/// A subject's profile (`authz explain --user REF`): roles, scopes, limits, and per action and
+/// type the resources it may reach, each through the policies that let it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub subject: String,
+    pub info: authz::trace::SubjectInfo,
+    pub scopes: Vec<String>,
+    pub limits: authz::policy::Limits,
+    pub access: Vec<TypeAccess>,
+}
+
+/// The profile of `subject`: its access plans (every action, or `only_action`, on every type)
+/// turned into reverse lookups, in SQL for table types and by evaluation for virtual ones.
+pub fn profile(
+    conn: &Connection,
+    set: &PolicySet,
+    subject: &Subject,
+    only_action: Option<&str>,
+) -> Result<Profile> {
+    let entities = SqlEntities::new(conn, set);
+    let planner = authz::Planner::new(set, &entities, subject)?;
+    let mut out = Vec::new();
+    for action in &set.actions {
+        if only_action.is_some_and(|a| a != action) {
+            continue;
+        }
+        for (ty, def) in &set.types {
+            let plan = planner.plan(action, ty)?;
+            if plan.residual.allows.is_empty() {
+                continue;
+            }
+            let mut through = Vec::new();
+            let (ids, sql) = if def.table.is_some() {
+                let filter = compile_filter(set, ty, &plan.rows)?;
+                let ids = select_ids(conn, set, ty, &filter)?;
+                let not_denied = Filter::not(Filter::or(
+                    plan.residual
+                        .denies
+                        .iter()
+                        .map(|(_, f)| f.clone())
+                        .collect(),
+                ));
+                for (policy, f) in &plan.residual.allows {
+                    let one = Filter::and(vec![f.clone(), not_denied.clone()]);
+                    let filter = compile_filter(set, ty, &one)?;
+                    through.push(Through {
+                        policy: policy.clone(),
+                        ids: select_ids(conn, set, ty, &filter)?,
+                    });
+                }
+                (ids, Some(filter.sql))
+            } else {
+                // Virtual resources: few, declared in the file; ask the evaluator for each.
+                let mut ids = Vec::new();
+                for resource in &def.resources {
+                    let Some(id) = resource.get("id") else {
+                        continue;
+                    };
+                    let r = authz::evaluate(
+                        set,
+                        &entities,
+                        &Request {
+                            subject: subject.clone(),
+                            action: action.clone(),
+                            resource: authz::ResourceRef {
+                                ty: ty.clone(),
+                                id: id.clone(),
+                            },
+                            field: None,
+                        },
+                        Mode::Check,
+                    )?;
+                    if r.decision == authz::Decision::Allow {
+                        ids.push(id.clone());
+                        for p in r.policies {
+                            match through.iter_mut().find(|t: &&mut Through| t.policy == p) {
+                                Some(t) => t.ids.push(id.clone()),
+                                None => through.push(Through {
+                                    policy: p,
+                                    ids: vec![id.clone()],
+                                }),
+                            }
+                        }
+                    }
+                }
+                (ids, None)
+            };
+            through.retain(|t| !t.ids.is_empty());
+            out.push(TypeAccess {
+                ty: ty.clone(),
+                action: action.clone(),
+                ids,
+                through,
+                sql,
+            });
+        }
+    }
+    Ok(Profile {
+        subject: subject.label(),
+        scopes: authz::scopes(set, &entities, subject)?,
+        limits: planner.limits(),
+        info: authz::trace::SubjectInfo {
+            kind: subject.kind.clone(),
+            id: subject.id.clone(),
+            attributes: subject.attributes.clone(),
+            roles: planner.roles().to_vec(),
+        },
+        access: out,
+    })
 }
 
 /// Decides one request against the database: resolves the user and the resource, evaluates.

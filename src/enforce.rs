@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use crate::access::{self, AccessError, SqlEntities};
-use crate::authz::{self, Filter, PolicySet, ReadFail, Subject};
+use crate::authz::{ColumnAccess, Filter, Planner, PolicySet, ReadFail, Subject};
 use crate::db::store::{Store, Table};
 use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
@@ -36,14 +36,23 @@ fn limits(set: &PolicySet, roles: &[String]) -> Limits {
     }
 }
 
-/// The admin (the admin secret, or the database holder in-process): every row and field, with
-/// the limits of the `admin` role.
-pub fn admin(set: Option<&PolicySet>) -> Viewer {
-    Viewer {
-        limits: set.map_or_else(Limits::default, |set| limits(set, &["admin".to_string()])),
-        ..Viewer::admin()
-    }
+/// The admin (the admin secret, or the database holder in-process). Without policies: every
+/// row and field. With them: the `admin` role's access plans, as for any subject holding it
+/// (the shipped `admin-all` grants every row and field; a field-level deny naming `admin` hides
+/// that field from the admin too). A policy file without an `admin` role leaves the admin
+/// secret unrestricted.
+pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, AccessError> {
+    let Some(set) = set.filter(|s| s.roles.contains_key(ADMIN)) else {
+        return Ok(Viewer {
+            limits: set.map_or_else(Limits::default, |set| limits(set, &[ADMIN.to_string()])),
+            ..Viewer::admin()
+        });
+    };
+    compile_viewer(conn, set, &Planner::for_role(set, ADMIN), Principal::Admin)
 }
+
+/// The role the admin secret stands for.
+const ADMIN: &str = "admin";
 
 /// Transitive conditions whose rows are at most this many are turned into a list of keys when
 /// a viewer is built; larger ones stay recursive CTEs in every statement.
@@ -98,26 +107,40 @@ pub fn viewer(
     subject: &Subject,
 ) -> Result<Viewer, AccessError> {
     let entities = SqlEntities::new(conn, set);
-    let roles: Vec<String> = authz::roles(set, &entities, subject)
-        .into_iter()
-        .map(|g| g.role)
-        .collect();
+    let planner = Planner::new(set, &entities, subject)?;
+    compile_viewer(
+        conn,
+        set,
+        &planner,
+        Principal::Subject {
+            id: subject.label(),
+        },
+    )
+}
+
+/// The viewer of a planner's access plans: the one place plans become the server's behaviour.
+fn compile_viewer(
+    conn: &Connection,
+    set: &PolicySet,
+    planner: &Planner<'_>,
+    principal: Principal,
+) -> Result<Viewer, AccessError> {
     let mut filters = RowFilters::default();
     let mut fields = HashMap::new();
     let mut forbidden = HashMap::new();
     for (table, ty) in TABLES {
-        let residual = authz::residual(set, &entities, subject, "read", ty);
-        let rows = if residual.filter == Filter::TRUE {
+        let plan = planner.plan("read", ty)?;
+        let rows = if plan.rows == Filter::TRUE {
             None
         } else {
             forbidden.insert(
                 table,
-                match authz::read_fail(set, &entities, subject, "read", ty, "id") {
-                    ReadFail::Error { message } => message,
+                match &plan.row_withheld {
+                    ReadFail::Error { message } => message.clone(),
                     ReadFail::Null => crate::graphql::NOT_AUTHORIZED.to_string(),
                 },
             );
-            let filter = materialize(conn, set, ty, &residual.filter)?;
+            let filter = materialize(conn, set, ty, &plan.rows)?;
             Some(access::compile_filter(set, ty, &filter)?)
         };
         match table {
@@ -125,35 +148,31 @@ pub fn viewer(
             Table::Players => filters.players = rows,
             Table::Games => filters.games = rows,
         }
-        let Some(def) = set.types.get(ty) else {
-            continue;
-        };
-        for column in def.columns.keys() {
-            let readable = residual.for_field(set, column);
-            if readable == Filter::TRUE || readable == residual.filter {
-                continue;
-            }
-            let withheld = match authz::read_fail(set, &entities, subject, "read", ty, column) {
+        for rule in &plan.columns {
+            let readable = match &rule.access {
+                ColumnAccess::Always => continue,
+                ColumnAccess::Never => None,
+                ColumnAccess::Rows { filter } => {
+                    let readable = materialize(conn, set, ty, filter)?;
+                    Some(access::compile_filter(set, ty, &readable)?)
+                }
+            };
+            let withheld = match &rule.withheld {
                 ReadFail::Null => Withheld::Null,
-                ReadFail::Error { message } => Withheld::Error(message),
+                ReadFail::Error { message } => Withheld::Error(message.clone()),
             };
-            let readable = if readable == Filter::FALSE {
-                None
-            } else {
-                let readable = materialize(conn, set, ty, &readable)?;
-                Some(access::compile_filter(set, ty, &readable)?)
-            };
-            fields.insert((table, column.clone()), FieldRule { readable, withheld });
+            fields.insert(
+                (table, rule.column.clone()),
+                FieldRule { readable, withheld },
+            );
         }
     }
     Ok(Viewer {
-        principal: Principal::Subject {
-            id: subject.label(),
-        },
+        principal,
         filters: Arc::new(filters),
         fields: Arc::new(fields),
         forbidden: Arc::new(forbidden),
-        limits: limits(set, &roles),
+        limits: limits(set, &planner.role_names()),
     })
 }
 
@@ -190,15 +209,20 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Self {
-        Gate {
+    /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed.
+    pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Result<Self, GateError> {
+        let admin = store
+            .lend(|conn| admin(conn, Some(&set)))
+            .map_err(|err| GateError::Store(err.to_string()))?
+            .map_err(|err| GateError::Store(err.to_string()))?;
+        Ok(Gate {
             auth,
-            admin: admin(Some(&set)),
+            admin,
             set: Arc::new(set),
             store,
             cache: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// Whether any credential other than none can be accepted.

@@ -52,7 +52,9 @@ use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
 use crate::access::{self, AccessError};
-use crate::authz::{self, Entities, Filter, PolicySet, ReadFail, Residual, Subject};
+use crate::authz::{
+    self, AccessPlan, ColumnAccess, Entities, Filter, Planner, PolicySet, ReadFail, Subject,
+};
 use crate::limits;
 
 /// What can stop an explanation.
@@ -69,6 +71,8 @@ pub enum ExplainQueryError {
     NotQuery { kind: String },
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error(transparent)]
+    Eval(#[from] authz::EvalError),
 }
 
 fn quoted(names: &[String]) -> String {
@@ -129,6 +133,8 @@ pub struct FieldExplanation {
     pub outcome: Outcome,
     /// The allow policies that grant the column (empty for anything else).
     pub policies: Vec<String>,
+    /// The field-level deny policies that withhold the column where they apply.
+    pub denied_by: Vec<String>,
     /// The row filters of a field that reads rows: one per type (several only for `node`).
     pub rows: Vec<Rows>,
     pub fields: Vec<FieldExplanation>,
@@ -203,18 +209,15 @@ pub fn explain(
             kind: op.ty.to_string(),
         });
     }
-    let roles: Vec<String> = authz::roles(set, entities, subject)
-        .into_iter()
-        .map(|g| g.role)
-        .collect();
+    let planner = Planner::new(set, entities, subject)?;
+    let roles = planner.role_names();
     let limits = limits_report(set, &roles, doc, name.as_deref(), variables);
     let mut walker = Walker {
         doc,
         judge: Judge {
             set,
-            entities,
-            subject,
-            residuals: BTreeMap::new(),
+            planner,
+            plans: BTreeMap::new(),
         },
         node_types: Vec::new(),
     };
@@ -548,20 +551,21 @@ impl Walker<'_> {
     }
 }
 
-/// Judges fields against the subject's residuals, computed once per type.
+/// Judges fields against the subject's access plans, computed once per type.
 struct Judge<'a> {
     set: &'a PolicySet,
-    entities: &'a dyn Entities,
-    subject: &'a Subject,
-    residuals: BTreeMap<&'static str, Residual>,
+    planner: Planner<'a>,
+    plans: BTreeMap<&'static str, AccessPlan>,
 }
 
 impl Judge<'_> {
-    fn residual(&mut self, ty: &'static str) -> Residual {
-        self.residuals
-            .entry(ty)
-            .or_insert_with(|| authz::residual(self.set, self.entities, self.subject, "read", ty))
-            .clone()
+    fn plan(&mut self, ty: &'static str) -> Result<AccessPlan> {
+        if let Some(plan) = self.plans.get(ty) {
+            return Ok(plan.clone());
+        }
+        let plan = self.planner.plan("read", ty)?;
+        self.plans.insert(ty, plan.clone());
+        Ok(plan)
     }
 
     fn field(
@@ -579,6 +583,7 @@ impl Judge<'_> {
             column: None,
             outcome: Outcome::Structural,
             policies: Vec::new(),
+            denied_by: Vec::new(),
             rows: Vec::new(),
             fields: Vec::new(),
         };
@@ -594,19 +599,20 @@ impl Judge<'_> {
             }
             Kind::Column(object, column) => {
                 let ty = object.policy_type();
-                let (outcome, policies) = self.column(ty, column)?;
+                let (outcome, policies, denied_by) = self.column(ty, column)?;
                 out.policy_type = Some(ty.to_string());
                 out.column = Some(column.clone());
                 out.outcome = outcome;
                 out.policies = policies;
+                out.denied_by = denied_by;
             }
         }
         Ok(out)
     }
 
     fn rows(&mut self, ty: &'static str) -> Result<Rows> {
-        let residual = self.residual(ty);
-        let filter = match &residual.filter {
+        let plan = self.plan(ty)?;
+        let filter = match &plan.rows {
             f if *f == Filter::TRUE => RowFilter::AllRows,
             f if *f == Filter::FALSE => RowFilter::NoRows,
             f => RowFilter::Where(self.condition(ty, f)?),
@@ -614,46 +620,36 @@ impl Judge<'_> {
         Ok(Rows {
             ty: ty.to_string(),
             filter,
-            allows: residual.allows.iter().map(|(id, _)| id.clone()).collect(),
-            denies: residual.denies.iter().map(|(id, _)| id.clone()).collect(),
+            allows: plan.allows(),
+            denies: plan.denies(),
         })
     }
 
-    /// The outcome of reading `column` of the rows of `ty` the subject sees, and the allows
-    /// granting it.
-    fn column(&mut self, ty: &'static str, column: &str) -> Result<(Outcome, Vec<String>)> {
-        let residual = self.residual(ty);
-        let readable = residual.for_field(self.set, column);
-        let policies = residual
-            .allows
-            .iter()
-            .filter(|(id, _)| {
-                self.set.policies.iter().any(|p| {
-                    p.id == *id
-                        && p.fields
-                            .as_ref()
-                            .is_none_or(|f| f.iter().any(|c| c == column))
-                })
-            })
-            .map(|(id, _)| id.clone())
-            .collect();
-        let fail = || authz::read_fail(self.set, self.entities, self.subject, "read", ty, column);
-        // INVARIANT: never-readable is decided first: with no visible rows `readable` equals
-        // the row filter (both false), which is not "allowed".
-        let outcome = if readable == Filter::FALSE {
-            match fail() {
-                ReadFail::Null => Outcome::Null,
-                ReadFail::Error { message } => Outcome::Error { message },
-            }
-        } else if readable == Filter::TRUE || readable == residual.filter {
-            Outcome::Allowed
-        } else {
-            Outcome::RowDependent {
-                readable_where: self.condition(ty, &readable)?,
-                otherwise: fail(),
-            }
+    /// The outcome of reading `column` of the rows of `ty` the subject sees, the allows
+    /// granting it and the field-level denies withholding it.
+    fn column(
+        &mut self,
+        ty: &'static str,
+        column: &str,
+    ) -> Result<(Outcome, Vec<String>, Vec<String>)> {
+        let plan = self.plan(ty)?;
+        let Some(rule) = plan.column(column) else {
+            return Ok((Outcome::UnknownField, Vec::new(), Vec::new()));
         };
-        Ok((outcome, policies))
+        let outcome = match &rule.access {
+            ColumnAccess::Never => match &rule.withheld {
+                ReadFail::Null => Outcome::Null,
+                ReadFail::Error { message } => Outcome::Error {
+                    message: message.clone(),
+                },
+            },
+            ColumnAccess::Always => Outcome::Allowed,
+            ColumnAccess::Rows { filter } => Outcome::RowDependent {
+                readable_where: self.condition(ty, filter)?,
+                otherwise: rule.withheld.clone(),
+            },
+        };
+        Ok((outcome, rule.granted_by.clone(), rule.denied_by.clone()))
     }
 
     fn condition(&self, ty: &str, filter: &Filter) -> Result<SqlCondition> {
@@ -767,10 +763,15 @@ impl FieldExplanation {
             (Some(ty), None) => format!("{ty} rows"),
             _ => String::new(),
         };
-        let granted = if self.policies.is_empty() {
+        let denied = if self.denied_by.is_empty() {
             String::new()
         } else {
-            format!(" (granted by {})", self.policies.join(", "))
+            format!(" (denied by {})", self.denied_by.join(", "))
+        };
+        let granted = if self.policies.is_empty() {
+            denied.clone()
+        } else {
+            format!(" (granted by {}){denied}", self.policies.join(", "))
         };
         match &self.outcome {
             Outcome::Structural => writeln!(f, "{pad}{name}")?,
@@ -778,9 +779,9 @@ impl FieldExplanation {
                 writeln!(f, "{pad}{name}: unknown field (the server rejects it)")?;
             }
             Outcome::Allowed => writeln!(f, "{pad}{name} → {target}: allowed{granted}")?,
-            Outcome::Null => writeln!(f, "{pad}{name} → {target}: null")?,
+            Outcome::Null => writeln!(f, "{pad}{name} → {target}: null{denied}")?,
             Outcome::Error { message } => {
-                writeln!(f, "{pad}{name} → {target}: error: {message}")?;
+                writeln!(f, "{pad}{name} → {target}: error: {message}{denied}")?;
             }
             Outcome::RowDependent {
                 readable_where,

@@ -2,10 +2,11 @@
 //! gets, settings for unknown roles. (Unknown names and type mismatches are already parse
 //! errors.) Each problem carries its source offset for `policies.toml:LINE:COL`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::entities::Value;
 use super::error::Problem;
-use super::policy::{Condition, Effect, PolicySet, RoleSource};
+use super::policy::{Condition, Effect, Lhs, Op, Policy, PolicySet, Rhs, RoleSource};
 
 /// The roles some subject can hold: bound directly, or inherited from a bound role.
 fn reachable_roles(set: &PolicySet) -> BTreeSet<String> {
@@ -18,6 +19,146 @@ fn reachable_roles(set: &PolicySet) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Whether every subject holding one of `narrow` also holds one of `broad` (roles inherit).
+fn roles_covered(set: &PolicySet, narrow: &[String], broad: &[String]) -> bool {
+    !narrow.is_empty()
+        && narrow
+            .iter()
+            .all(|r| set.role_closure(r).iter().any(|held| broad.contains(held)))
+}
+
+/// Whether `broad` is about every action and the type that `narrow` is about.
+fn target_covered(broad: &Policy, narrow: &Policy) -> bool {
+    (broad.resource == "*" || broad.resource == narrow.resource)
+        && narrow
+            .actions
+            .iter()
+            .all(|a| broad.actions.iter().any(|b| b == "*" || b == a))
+}
+
+/// Whether the unconditional allow `broad` makes the allow `narrow` redundant: it applies to
+/// every subject, action and row `narrow` applies to, and grants every field `narrow` grants.
+/// Of two identical unconditional allows, the later one is reported.
+fn shadows(set: &PolicySet, broad: &Policy, narrow: &Policy) -> bool {
+    broad.effect == Effect::Allow
+        && broad.condition.is_none()
+        && narrow.read_fail.is_empty()
+        && roles_covered(set, &narrow.roles, &broad.roles)
+        && target_covered(broad, narrow)
+        && match (&broad.fields, &narrow.fields) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(b), Some(n)) => n.iter().all(|f| b.contains(f)),
+        }
+        && !(narrow.condition.is_none()
+            && broad.fields == narrow.fields
+            && roles_covered(set, &broad.roles, &narrow.roles)
+            && target_covered(narrow, broad)
+            && broad.at > narrow.at)
+}
+
+/// Whether `deny` is an unconditional deny of the whole resource that applies wherever the
+/// allow `allow` does.
+fn overrides(set: &PolicySet, deny: &Policy, allow: &Policy) -> bool {
+    deny.effect == Effect::Deny
+        && deny.condition.is_none()
+        && deny.fields.is_none()
+        && roles_covered(set, &allow.roles, &deny.roles)
+        && target_covered(deny, allow)
+}
+
+/// A reason why `cond` can never be true, at the comparison that makes it so: `_in []`, or
+/// under one `_and` the same column `_eq` two different constants, or an empty range of
+/// integers.
+fn contradiction(cond: &Condition) -> Option<(usize, String)> {
+    match cond {
+        Condition::Compare {
+            lhs: Lhs::Column(c),
+            op: Op::In,
+            rhs: Rhs::List(values),
+            at,
+        } if values.is_empty() => Some((*at, format!("`{c} _in []` matches nothing"))),
+        Condition::And(parts) => parts
+            .iter()
+            .find_map(contradiction)
+            .or_else(|| conjunction(parts)),
+        Condition::Or(parts) => {
+            // Only when every branch is impossible: report the first.
+            let all: Option<Vec<_>> = parts.iter().map(contradiction).collect();
+            all.and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+        }
+        Condition::Exists { inner, .. } | Condition::Transitive { inner, .. } => {
+            contradiction(inner)
+        }
+        _ => None,
+    }
+}
+
+/// Contradictions among the comparisons of one `_and` on the same column.
+fn conjunction(parts: &[Condition]) -> Option<(usize, String)> {
+    // column → (lowest allowed, highest allowed) integers, and the `_eq` constant seen.
+    let mut eqs: BTreeMap<&str, &Value> = BTreeMap::new();
+    let mut low: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut high: BTreeMap<&str, i64> = BTreeMap::new();
+    for part in parts {
+        let Condition::Compare {
+            lhs: Lhs::Column(c),
+            op,
+            rhs: Rhs::Value(v),
+            at,
+        } = part
+        else {
+            continue;
+        };
+        let c = c.as_str();
+        if *op == Op::Eq {
+            if let Some(first) = eqs.get(c) {
+                if *first != v {
+                    return Some((
+                        *at,
+                        format!("`{c}` cannot `_eq` both {first} and {v} under `_and`"),
+                    ));
+                }
+            }
+            eqs.insert(c, v);
+        }
+        if let Value::Int(n) = v {
+            let (lo, hi) = match op {
+                Op::Eq => (Some(*n), Some(*n)),
+                Op::Gt => (n.checked_add(1), None),
+                Op::Gte => (Some(*n), None),
+                Op::Lt => (None, n.checked_sub(1)),
+                Op::Lte => (None, Some(*n)),
+                _ => (None, None),
+            };
+            let (gt_max, lt_min) = (
+                matches!(op, Op::Gt) && *n == i64::MAX,
+                matches!(op, Op::Lt) && *n == i64::MIN,
+            );
+            if gt_max || lt_min {
+                return Some((*at, format!("no integer is `{c} {} {n}`", op.name())));
+            }
+            if let Some(lo) = lo {
+                let e = low.entry(c).or_insert(lo);
+                *e = (*e).max(lo);
+            }
+            if let Some(hi) = hi {
+                let e = high.entry(c).or_insert(hi);
+                *e = (*e).min(hi);
+            }
+            if let (Some(lo), Some(hi)) = (low.get(c), high.get(c)) {
+                if lo > hi {
+                    return Some((
+                        *at,
+                        format!("the range of `{c}` under `_and` is empty (from {lo} to {hi})"),
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn never_true(cond: &Condition) -> bool {
@@ -74,13 +215,41 @@ pub fn lint(set: &PolicySet) -> Vec<Problem> {
                 message: format!("policy `{id}` can never apply: {reason}"),
             });
         }
-        if policy.effect == Effect::Deny && policy.fields.is_some() {
+        if let Some((at, reason)) = policy.condition.as_ref().and_then(contradiction) {
             out.push(Problem {
-                at: policy.at,
-                message: format!("policy `{id}` is a deny: `fields` has no effect (a deny hides the whole resource)"),
+                at,
+                message: format!("policy `{id}`: its condition can never be true: {reason}"),
             });
         }
-        if let Some(fields) = &policy.fields {
+        if policy.effect == Effect::Allow {
+            if let Some(broader) = set
+                .policies
+                .iter()
+                .find(|other| other.at != policy.at && shadows(set, other, policy))
+            {
+                out.push(Problem {
+                    at: policy.at,
+                    message: format!(
+                        "policy `{id}` is redundant: `{}` allows the same roles, actions, type and fields without a condition",
+                        broader.id
+                    ),
+                });
+            }
+            if let Some(deny) = set
+                .policies
+                .iter()
+                .find(|other| overrides(set, other, policy))
+            {
+                out.push(Problem {
+                    at: policy.at,
+                    message: format!(
+                        "policy `{id}` is dead: the unconditional deny `{}` always overrides it",
+                        deny.id
+                    ),
+                });
+            }
+        }
+        if let (Some(fields), Effect::Allow) = (&policy.fields, policy.effect) {
             for field in policy.read_fail.keys() {
                 if fields.contains(field) {
                     out.push(Problem {

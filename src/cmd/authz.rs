@@ -10,13 +10,12 @@ use clap::{Args, Subcommand};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::access::{self, SqlEntities};
-use crate::authz::trace::SubjectInfo;
+use crate::access::{self, Profile, SqlEntities};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
 use crate::db;
 use crate::exit::Exit;
-use crate::output::{Format, emit};
+use crate::output::emit;
 
 /// Explain, check and test authorization decisions.
 #[derive(Debug, Args)]
@@ -202,7 +201,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Explain(a) => explain(a, global),
         AuthzCommand::Check(a) => check(a, global),
         AuthzCommand::Test(a) => test(a, global),
-        AuthzCommand::Lint(a) => lint(a, global.format),
+        AuthzCommand::Lint(a) => lint(a, global),
         AuthzCommand::Token(a) => token(a, global),
     }
 }
@@ -227,8 +226,8 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "no signing secret: set `QUIDDITCH_JWT_SECRET` (the same one `quidditch serve` uses) or pass `--secret`"
         );
     };
-    let set = load(&args.policy.policies)?;
     let conn = open_db(&global.db)?;
+    let set = load_checked(&args.policy.policies, &conn)?;
     let Some((sub, scopes)) = access::token_grant(&conn, &set, &args.user)? else {
         anyhow::bail!(
             "`{}` needs no token: a request without credentials is anonymous",
@@ -252,10 +251,35 @@ fn read(path: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("failed to read policy file `{}`", path.display()))
 }
 
-/// Reads and parses a policy file; every problem is one `file:line:col: message` line.
+/// Reads and parses a policy file; every problem is one `file:line:col: message` line. Only
+/// for what decides nothing against a database (`authz lint` without one); everything else
+/// goes through [`load_checked`].
 pub fn load(path: &Path) -> anyhow::Result<PolicySet> {
     let source = read(path)?;
     authz::parse(&path.display().to_string(), &source).map_err(|err| anyhow::anyhow!("{err}"))
+}
+
+/// Reads and parses a policy file and checks it against the database behind `conn` (every
+/// table, column, column type and relationship mapping it names): the way every command that
+/// decides anything loads its policies, so a policy naming what the database lacks is refused
+/// with its `file:line:col` before any decision.
+pub fn load_checked(path: &Path, conn: &Connection) -> anyhow::Result<PolicySet> {
+    let source = read(path)?;
+    let origin = path.display().to_string();
+    let set = authz::parse(&origin, &source).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let problems = access::check_schema(conn, &set)?;
+    if problems.is_empty() {
+        return Ok(set);
+    }
+    Err(anyhow::anyhow!(
+        "{}",
+        authz::PolicyError {
+            problems: problems
+                .iter()
+                .map(|p| p.locate(&origin, &source))
+                .collect(),
+        }
+    ))
 }
 
 fn open_db(path: &Path) -> anyhow::Result<Connection> {
@@ -263,8 +287,8 @@ fn open_db(path: &Path) -> anyhow::Result<Connection> {
 }
 
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let set = load(&args.policy.policies)?;
     let conn = open_db(&global.db)?;
+    let set = load_checked(&args.policy.policies, &conn)?;
     let r = &args.request;
     if let Some(path) = &args.query {
         let out = explain_query(&conn, &set, args, path)?;
@@ -272,7 +296,8 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
-        let profile = profile(&conn, &set, &r.user, r.action.as_deref())?;
+        let subject = access::resolve_subject(&conn, &set, &r.user)?;
+        let profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
         emit(&profile, global.format)?;
         return Ok(Exit::Success);
     };
@@ -354,7 +379,12 @@ struct CheckOutput {
     decision: Decision,
     policies: Vec<String>,
     fields: Vec<String>,
+    /// Kept for the JSON shape scripts rely on: always empty, since a request whose policies
+    /// cannot be evaluated is an error (exit 1), never a decision.
     errors: Vec<String>,
+    /// The combining step in words (human output only; `authz explain` has it as data).
+    #[serde(skip)]
+    reason: String,
 }
 
 impl From<&Response> for CheckOutput {
@@ -363,11 +393,8 @@ impl From<&Response> for CheckOutput {
             decision: r.decision,
             policies: r.policies.clone(),
             fields: r.field_names(),
-            errors: r
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.policy, e.message))
-                .collect(),
+            errors: Vec::new(),
+            reason: r.decided_by.to_string(),
         }
     }
 }
@@ -381,10 +408,7 @@ impl fmt::Display for CheckOutput {
         if !self.fields.is_empty() {
             writeln!(f, "fields: {}", self.fields.join(", "))?;
         }
-        for e in &self.errors {
-            writeln!(f, "error: {e}")?;
-        }
-        Ok(())
+        writeln!(f, "reason: {}", self.reason)
     }
 }
 
@@ -405,8 +429,8 @@ enum BatchLine {
 }
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let set = load(&args.policy.policies)?;
     let conn = open_db(&global.db)?;
+    let set = load_checked(&args.policy.policies, &conn)?;
     if args.batch {
         return batch(&conn, &set);
     }
@@ -468,7 +492,8 @@ fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let set = load(&args.policy.policies)?;
+    let conn = open_db(&global.db)?;
+    let set = load_checked(&args.policy.policies, &conn)?;
     let cases = match &args.file {
         None => set.tests.clone(),
         Some(path) => {
@@ -477,7 +502,6 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 .map_err(|err| anyhow::anyhow!("{err}"))?
         }
     };
-    let conn = open_db(&global.db)?;
     let entities = SqlEntities::new(&conn, &set);
     let resolve =
         |user: &str| access::resolve_subject(&conn, &set, user).map_err(|e| e.to_string());
@@ -494,6 +518,8 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 #[derive(Debug, Serialize)]
 struct LintOutput {
     file: String,
+    /// The database the policies were checked against; `None` when there was none.
+    database: Option<String>,
     problems: Vec<Located>,
 }
 
@@ -506,60 +532,57 @@ impl fmt::Display for LintOutput {
             writeln!(f, "{p}")?;
         }
         let n = self.problems.len();
-        writeln!(f, "{n} problem{}", if n == 1 { "" } else { "s" })
+        writeln!(
+            f,
+            "{n} problem{} in {}",
+            if n == 1 { "" } else { "s" },
+            self.file
+        )
     }
 }
 
-fn lint(args: &LintArgs, format: Format) -> anyhow::Result<Exit> {
+fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let path = args.file.as_ref().unwrap_or(&args.policy.policies);
     let source = read(path)?;
     let origin = path.display().to_string();
+    let mut database = None;
     let problems = match authz::parse(&origin, &source) {
         Err(err) => err.problems,
-        Ok(set) => authz::lint(&set)
-            .iter()
-            .map(|p| p.locate(&origin, &source))
-            .collect(),
+        Ok(set) => {
+            let mut problems = authz::lint(&set);
+            if global.db.exists() {
+                let conn = open_db(&global.db)?;
+                let schema = access::check_schema(&conn, &set)?;
+                // References are looked up only in a database the policies fit.
+                if schema.is_empty() {
+                    problems.extend(access::lint_references(&conn, &set)?);
+                }
+                problems.extend(schema);
+                database = Some(global.db.display().to_string());
+            } else {
+                eprintln!(
+                    "note: not checked against a database: `{}` does not exist (name one with --db)",
+                    global.db.display()
+                );
+            }
+            problems.sort_by_key(|p| p.at);
+            problems
+                .iter()
+                .map(|p| p.locate(&origin, &source))
+                .collect()
+        }
     };
     let out = LintOutput {
         file: origin,
+        database,
         problems,
     };
-    emit(&out, format)?;
+    emit(&out, global.format)?;
     Ok(if out.problems.is_empty() {
         Exit::Success
     } else {
         Exit::Failure
     })
-}
-
-/// What one policy lets the user reach.
-#[derive(Debug, Serialize)]
-struct Through {
-    policy: String,
-    ids: Vec<Value>,
-}
-
-/// What the user may do to one resource type with one action.
-#[derive(Debug, Serialize)]
-struct TypeAccess {
-    #[serde(rename = "type")]
-    ty: String,
-    action: String,
-    ids: Vec<Value>,
-    through: Vec<Through>,
-    /// The SQL `WHERE` the reverse lookup ran (table types only).
-    sql: Option<String>,
-}
-
-/// `authz explain --user REF` without a resource.
-#[derive(Debug, Serialize)]
-struct Profile {
-    subject: String,
-    info: SubjectInfo,
-    scopes: Vec<String>,
-    limits: authz::policy::Limits,
-    access: Vec<TypeAccess>,
 }
 
 const SHOWN: usize = 20;
@@ -614,104 +637,4 @@ impl fmt::Display for Profile {
         }
         Ok(())
     }
-}
-
-fn profile(
-    conn: &Connection,
-    set: &PolicySet,
-    user: &str,
-    only_action: Option<&str>,
-) -> anyhow::Result<Profile> {
-    let subject = access::resolve_subject(conn, set, user)?;
-    let entities = SqlEntities::new(conn, set);
-    let roles = authz::roles(set, &entities, &subject);
-    let role_names: Vec<String> = roles.iter().map(|g| g.role.clone()).collect();
-    let mut out = Vec::new();
-    for action in &set.actions {
-        if only_action.is_some_and(|a| a != action) {
-            continue;
-        }
-        for (ty, def) in &set.types {
-            let residual = authz::residual(set, &entities, &subject, action, ty);
-            if residual.allows.is_empty() {
-                continue;
-            }
-            let mut through = Vec::new();
-            let not_denied = authz::Filter::Not {
-                inner: Box::new(authz::Filter::Or {
-                    parts: residual.denies.iter().map(|(_, f)| f.clone()).collect(),
-                }),
-            };
-            let (ids, sql) = if def.table.is_some() {
-                let filter = access::compile_filter(set, ty, &residual.filter)?;
-                let ids = access::select_ids(conn, set, ty, &filter)?;
-                for (policy, f) in &residual.allows {
-                    let one = authz::Filter::And {
-                        parts: vec![f.clone(), not_denied.clone()],
-                    };
-                    let filter = access::compile_filter(set, ty, &one)?;
-                    through.push(Through {
-                        policy: policy.clone(),
-                        ids: access::select_ids(conn, set, ty, &filter)?,
-                    });
-                }
-                (ids, Some(filter.sql))
-            } else {
-                // Virtual resources: few, declared in the file; ask the evaluator for each.
-                let mut ids = Vec::new();
-                for resource in &def.resources {
-                    let Some(id) = resource.get("id") else {
-                        continue;
-                    };
-                    let r = authz::evaluate(
-                        set,
-                        &entities,
-                        &authz::Request {
-                            subject: subject.clone(),
-                            action: action.clone(),
-                            resource: authz::ResourceRef {
-                                ty: ty.clone(),
-                                id: id.clone(),
-                            },
-                            field: None,
-                        },
-                        Mode::Check,
-                    )?;
-                    if r.decision == Decision::Allow {
-                        ids.push(id.clone());
-                        for p in r.policies {
-                            match through.iter_mut().find(|t: &&mut Through| t.policy == p) {
-                                Some(t) => t.ids.push(id.clone()),
-                                None => through.push(Through {
-                                    policy: p,
-                                    ids: vec![id.clone()],
-                                }),
-                            }
-                        }
-                    }
-                }
-                (ids, None)
-            };
-            through.retain(|t| !t.ids.is_empty());
-            out.push(TypeAccess {
-                ty: ty.clone(),
-                action: action.clone(),
-                ids,
-                through,
-                sql,
-            });
-        }
-    }
-    Ok(Profile {
-        subject: subject.label(),
-        scopes: authz::scopes(set, &entities, &subject),
-        limits: set.limits_for(&role_names),
-        info: SubjectInfo {
-            kind: subject.kind.clone(),
-            id: subject.id.clone(),
-            attributes: subject.attributes.clone(),
-            roles,
-        },
-        access: out,
-    })
 }

@@ -165,10 +165,12 @@ fn credentials(
         return Ok(Vec::new());
     }
     if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
-        let set = super::authz::load(&args.policy.policies)?;
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
-            .lend(|conn| access::token_grant(conn, &set, user))
+            .lend(|conn| {
+                let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                anyhow::Ok(access::token_grant(conn, &set, user)?)
+            })
             .map_err(|err| super::db_error(err, &global.db))??;
         let Some((sub, scopes)) = grant else {
             return Ok(Vec::new());
@@ -201,15 +203,13 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let viewer = match &args.as_user {
             None => Viewer::admin(),
-            Some(user) => {
-                let set = super::authz::load(&args.policy.policies)?;
-                store
-                    .lend(|conn| {
-                        let subject = access::resolve_subject(conn, &set, user)?;
-                        enforce::viewer(conn, &set, &subject)
-                    })
-                    .map_err(|err| super::db_error(err, &global.db))??
-            }
+            Some(user) => store
+                .lend(|conn| {
+                    let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                    let subject = access::resolve_subject(conn, &set, user)?;
+                    anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
+                })
+                .map_err(|err| super::db_error(err, &global.db))??,
         };
         (
             Transport::embedded(Api::new(store.clone()), viewer),

@@ -101,9 +101,11 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
-    let set = super::authz::load(&args.policy.policies)?;
+    let set = store
+        .lend(|conn| super::authz::load_checked(&args.policy.policies, conn))
+        .map_err(|err| super::db_error(err, &global.db))??;
     let auth = auth_config(args)?;
-    let gate = Gate::new(auth, set, store.clone());
+    let gate = Gate::new(auth, set, store.clone())?;
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);
     let api = Api::new(store);

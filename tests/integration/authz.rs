@@ -131,7 +131,7 @@ struct Explain {
     fields: Vec<FieldGrant>,
     denied_fields: Vec<serde_json::Value>,
     combining: String,
-    errors: Vec<serde_json::Value>,
+    decided_by: serde_json::Value,
     trace: Vec<PolicyTrace>,
     why_not: Vec<WhyNot>,
 }
@@ -173,6 +173,7 @@ struct FieldGrant {
 struct PolicyTrace {
     id: String,
     effect: String,
+    fields: Option<Vec<String>>,
     outcome: String,
     reason: Option<String>,
     condition: Option<Node>,

@@ -71,6 +71,7 @@ struct Field {
     column: Option<String>,
     outcome: Outcome,
     policies: Vec<String>,
+    denied_by: Vec<String>,
     rows: Vec<Rows>,
     fields: Vec<Field>,
 }

@@ -30,3 +30,6 @@ mod serve;
 mod schema;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
+// Fail closed, explain truthfully: policies checked against the database, cycles, deciding
+// policies, field-level denies, lint soundness.
+mod trust;

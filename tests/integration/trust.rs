@@ -1,0 +1,495 @@
+//! Fail closed, explain truthfully: policies are checked against the real database before any
+//! decision, inheritance cycles are refused, an explanation names the policy that decided, and a
+//! field-level deny hides a field everywhere (engine, server, explain).
+
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN_SECRET, Env, Run, Server, post_with, repo};
+
+fn shipped() -> String {
+    std::fs::read_to_string(repo().join("policies.toml")).unwrap()
+}
+
+/// `text` with `extra` appended, written to `policies.toml` in the test directory.
+fn policies_with(env: &Env, text: &str) -> String {
+    env.write("policies.toml", text).display().to_string()
+}
+
+/// The 1-based `LINE:COL` of the first `needle` in `text`.
+fn line_col(text: &str, needle: &str) -> String {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the policies"));
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("{line}:{col}")
+}
+
+fn check(env: &Env, policies: &str, user: &str, resource: &str, field: Option<&str>) -> Run {
+    let mut args = vec![
+        "authz",
+        "check",
+        "--user",
+        user,
+        "--action",
+        "read",
+        "--resource",
+        resource,
+        "--policies",
+        policies,
+    ];
+    if let Some(field) = field {
+        args.extend(["--field", field]);
+    }
+    env.run(args)
+}
+
+/// Every command that decides anything refuses `policies` with `message` at `location`.
+fn refused_everywhere(env: &Env, policies: &str, location: &str, message: &str) {
+    let expected = format!("{policies}:{location}: {message}");
+    check(env, policies, "anonymous", "game:9", None)
+        .status(1)
+        .stderr_has(&expected);
+    for args in [
+        vec![
+            "authz",
+            "explain",
+            "--user",
+            "Harry Potter",
+            "--policies",
+            policies,
+        ],
+        vec!["authz", "test", "--policies", policies],
+        vec![
+            "query",
+            "--as",
+            "Harry Potter",
+            "--policies",
+            policies,
+            "get-game",
+            "8",
+        ],
+        vec!["serve", "--bind", "127.0.0.1:0", "--policies", policies],
+    ] {
+        env.run(&args).status(1).stderr_has(&expected);
+    }
+    env.run(["authz", "lint", "--file", policies])
+        .status(1)
+        .stdout_has(&expected)
+        .stdout_has(&format!("in {policies}\n"));
+}
+
+#[test]
+fn a_column_the_table_lacks_is_refused_not_compared_as_a_string() {
+    let env = Env::seeded();
+    let text = shipped().replace(
+        "columns = { id = \"int\", level = \"text\",",
+        "columns = { id = \"int\", is_secret = \"bool\", level = \"text\",",
+    ) + r#"
+[[policy]]
+id = "hide-secret-games"
+effect = "deny"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "game"
+condition = { is_secret = { _eq = true } }
+"#;
+    let policies = policies_with(&env, &text);
+    refused_everywhere(
+        &env,
+        &policies,
+        &line_col(&text, "\"bool\""),
+        "type `game` declares column `is_secret`, but table `games` has no such column: it has id, level, child_id, winner_id, loser_id",
+    );
+}
+
+#[test]
+fn a_column_renamed_in_the_policy_file_only_is_refused_with_a_suggestion() {
+    let env = Env::seeded();
+    let text = shipped().replace("winner_id", "winer_id");
+    let policies = policies_with(&env, &text);
+    let location = line_col(&text, "winer_id = \"int\"");
+    let col: usize = location.split(':').nth(1).unwrap().parse().unwrap();
+    let location = format!(
+        "{}:{}",
+        location.split(':').next().unwrap(),
+        col + "winer_id = ".len()
+    );
+    refused_everywhere(
+        &env,
+        &policies,
+        &location,
+        "type `game` declares column `winer_id`, but table `games` has no such column: it has id, level, child_id, winner_id, loser_id; did you mean `winner_id`?",
+    );
+}
+
+#[test]
+fn a_column_of_another_type_and_a_missing_table_are_refused() {
+    let env = Env::seeded();
+    let text = shipped().replace("level = \"text\"", "level = \"int\"");
+    let policies = policies_with(&env, &text);
+    check(&env, &policies, "anonymous", "game:9", None)
+        .status(1)
+        .stderr_has(&format!(
+            "{policies}:{}: type `game` declares column `level` as `int`, but `games.level` is `VARCHAR(30)` (text affinity) in the database",
+            line_col(&text, "\"int\", child_id")
+        ));
+    let text = shipped().replace("table = \"games\"", "table = \"gamez\"");
+    let policies = policies_with(&env, &text);
+    check(&env, &policies, "anonymous", "game:9", None)
+        .status(1)
+        .stderr_has(&format!(
+            "{policies}:{}: type `game`: the database has no table `gamez`; it has games, players, staff, teams; did you mean `games`?",
+            line_col(&text, "\"gamez\"")
+        ));
+}
+
+#[test]
+fn lint_without_a_database_says_so() {
+    let env = Env::new();
+    env.run([
+        "authz",
+        "lint",
+        "--file",
+        &repo().join("policies.toml").display().to_string(),
+    ])
+    .success()
+    .stdout_has("no problems")
+    .stderr_has("not checked against a database");
+}
+
+#[test]
+fn role_inheritance_cycles_are_refused_at_load() {
+    let env = Env::seeded();
+    let text = shipped().replace("anonymous = {}", "anonymous = { inherits = [\"captain\"] }");
+    let policies = policies_with(&env, &text);
+    let expected = format!(
+        "{policies}:{}: role inheritance cycle: anonymous → captain → player → anonymous",
+        line_col(&text, "\"captain\"] }")
+    );
+    check(&env, &policies, "anonymous", "team:1", None)
+        .status(1)
+        .stderr_has(&expected);
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "anonymous",
+        "--policies",
+        &policies,
+    ])
+    .status(1)
+    .stderr_has(&expected);
+    env.run(["authz", "lint", "--file", &policies])
+        .status(1)
+        .stdout_has(&expected);
+}
+
+const DENY_GAME_8: &str = r#"
+[[policy]]
+id = "no-game-8"
+description = "game 8 is under review"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { id = { _eq = 8 } }
+"#;
+
+const HIDE_NAMES: &str = r#"
+[[policy]]
+id = "hide-names"
+description = "names are withheld, even from admins"
+effect = "deny"
+roles = ["admin"]
+actions = ["read"]
+resource = "player"
+fields = ["name"]
+read_fail = { name = { error = "Names are secret." } }
+"#;
+
+fn explain_json(
+    env: &Env,
+    policies: &str,
+    user: &str,
+    resource: &str,
+    field: Option<&str>,
+) -> Value {
+    let mut args = vec![
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--user",
+        user,
+        "--action",
+        "read",
+        "--resource",
+        resource,
+        "--policies",
+        policies,
+    ];
+    if let Some(field) = field {
+        args.extend(["--field", field]);
+    }
+    env.run(args).success().json()
+}
+
+fn why_not(out: &Value, policy: &str) -> Vec<String> {
+    out["why_not"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["policy"] == policy)
+        .map_or_else(
+            || panic!("no why_not for {policy}: {out}"),
+            |w| serde_json::from_value(w["reasons"].clone()).unwrap(),
+        )
+}
+
+#[test]
+fn every_explanation_names_the_policy_that_decided() {
+    let env = Env::seeded();
+    let text = format!("{}{DENY_GAME_8}{HIDE_NAMES}", shipped());
+    let policies = policies_with(&env, &text);
+
+    // An allow.
+    let out = explain_json(&env, &policies, "Cho Chang", "game:6", None);
+    assert_eq!(out["decision"], "allow", "{out}");
+    assert_eq!(
+        out["decided_by"],
+        json!({ "rule": "allowed", "policies": ["winners-read-game"] })
+    );
+
+    // A deny that wins over an allow that applies.
+    let out = explain_json(&env, &policies, "Zacharias Smith", "game:8", None);
+    assert_eq!(out["decision"], "deny");
+    assert_eq!(
+        out["decided_by"],
+        json!({ "rule": "deny_wins", "policies": ["no-game-8"], "overridden": ["winners-read-game"] })
+    );
+    assert_eq!(out["policies"], json!(["no-game-8"]));
+    assert_eq!(
+        why_not(&out, "winners-read-game"),
+        ["it applies, but deny `no-game-8` wins"]
+    );
+
+    // A default deny.
+    let out = explain_json(&env, &policies, "Harry Potter", "game:2", None);
+    assert_eq!(out["decided_by"], json!({ "rule": "default_deny" }));
+
+    // Per field: not granted by the allow that applies, and denied by a field-level deny.
+    let out = explain_json(&env, &policies, "anonymous", "player:1", Some("year"));
+    assert_eq!(
+        out["decided_by"],
+        json!({ "rule": "field_not_granted", "field": "year", "applicable": ["public-roster"] })
+    );
+    let year = out["denied_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["field"] == "year")
+        .unwrap();
+    assert_eq!(
+        year["because"],
+        json!({ "why": "not_granted", "applicable": ["public-roster"] })
+    );
+    let out = explain_json(&env, &policies, "Madam Hooch", "player:1", Some("name"));
+    assert_eq!(out["decision"], "deny");
+    assert_eq!(
+        out["decided_by"],
+        json!({ "rule": "field_denied", "field": "name", "policies": ["hide-names"] })
+    );
+    assert_eq!(
+        why_not(&out, "admin-all"),
+        ["it grants field `name`, but deny `hide-names` withholds it"]
+    );
+
+    // The human trace says the same, and `check` gives the reason.
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "Madam Hooch",
+        "--action",
+        "read",
+        "--resource",
+        "player:1",
+        "--policies",
+        &policies,
+    ])
+    .success()
+    .stdout_has("hide-names")
+    .stdout_has("name: denied by hide-names (yields error \"Names are secret.\")")
+    .stdout_has("decision: allow by admin-all");
+    check(&env, &policies, "Zacharias Smith", "game:8", None)
+        .status(2)
+        .stdout_has("policies: no-game-8\nreason: deny wins: no-game-8 applies\n");
+    check(&env, &policies, "Harry Potter", "game:2", None)
+        .status(2)
+        .stdout_has("reason: no allow policy applies: default deny\n");
+    check(&env, &policies, "Madam Hooch", "player:1", Some("name")).status(2);
+    check(&env, &policies, "Madam Hooch", "player:1", Some("year")).success();
+}
+
+#[test]
+fn a_field_level_deny_hides_the_field_from_the_admin_and_keeps_the_row() {
+    let env = Env::seeded();
+    let text = format!("{}{HIDE_NAMES}", shipped());
+    let policies = policies_with(&env, &text);
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let body =
+        json!({ "query": "{ allPlayers(first: 3) { edges { node { id name position } } } }" })
+            .to_string();
+    for headers in [
+        vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+        vec![
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "Madam Hooch"),
+        ],
+    ] {
+        let reply = post_with(&server.addr, &body, &headers);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let answer: Value = reply.json();
+        let edges = answer["data"]["allPlayers"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), 3, "{answer}");
+        for edge in edges {
+            assert!(edge["node"]["id"].is_string(), "{answer}");
+            assert!(edge["node"]["position"].is_string(), "{answer}");
+            assert!(edge["node"]["name"].is_null(), "{answer}");
+        }
+        let errors = answer["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 3, "{answer}");
+        assert_eq!(errors[0]["message"], "Names are secret.");
+        assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN");
+    }
+    // Other types are untouched.
+    let reply = post_with(
+        &server.addr,
+        &json!({ "query": "{ getGame(id: 8) { level } }" }).to_string(),
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+    );
+    assert_eq!(reply.json::<Value>()["data"]["getGame"]["level"], "First");
+    drop(server);
+
+    let query = env.write(
+        "names.graphql",
+        "{ allPlayers(first: 1) { edges { node { name } } } }",
+    );
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "Madam Hooch",
+        "--query",
+        &query.display().to_string(),
+        "--policies",
+        &policies,
+    ])
+    .success()
+    .stdout_has("player.name: error: Names are secret. (denied by hide-names)");
+}
+
+#[test]
+fn lint_finds_unsound_policies_each_at_its_place() {
+    let env = Env::seeded();
+    let extra = r#"
+[[policy]]
+id = "two-levels"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { _and = [{ level = { _eq = "First" } }, { level = { _eq = "Final" } }] }
+
+[[policy]]
+id = "empty-range"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "team"
+condition = { _and = [{ rank = { _gt = 5 } }, { rank = { _lt = 3 } }] }
+
+[[policy]]
+id = "in-nothing"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "team"
+condition = { id = { _in = [] } }
+
+[[policy]]
+id = "public-names-again"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "player"
+fields = ["name"]
+
+[[policy]]
+id = "managers-no-games"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "game"
+
+[[scope]]
+name = "ghost_team"
+action = "read"
+resource = "team:99"
+
+[[test]]
+name = "game 99"
+user = "Harry Potter"
+action = "read"
+resource = "game:99"
+decision = "deny"
+"#;
+    let text = format!("{}{extra}", shipped());
+    let policies = policies_with(&env, &text);
+    let run = env.run(["authz", "lint", "--file", &policies]).status(1);
+    let at = |needle: &str| format!("{policies}:{}: ", line_col(&text, needle));
+    for expected in [
+        format!(
+            "{}policy `two-levels`: its condition can never be true: `level` cannot `_eq` both \"First\" and \"Final\" under `_and`",
+            at("_eq = \"Final\"")
+        ),
+        format!(
+            "{}policy `empty-range`: its condition can never be true: the range of `rank` under `_and` is empty (from 6 to 2)",
+            at("_lt = 3 }")
+        ),
+        format!(
+            "{}policy `in-nothing`: its condition can never be true: `id _in []` matches nothing",
+            at("_in = [] }")
+        ),
+        format!(
+            "{}policy `public-names-again` is redundant: `public-roster` allows the same roles, actions, type and fields without a condition",
+            at("\"public-names-again\"")
+        ),
+        format!(
+            "{}policy `manager-team-games` is dead: the unconditional deny `managers-no-games` always overrides it",
+            at("\"manager-team-games\"")
+        ),
+        format!(
+            "{}scope `ghost_team`: resource `team:99` does not exist",
+            at("[[scope]]\nname = \"ghost_team\"")
+        ),
+        format!(
+            "{}test `game 99`: resource `game:99` does not exist",
+            at("[[test]]\nname = \"game 99\"")
+        ),
+    ] {
+        assert!(
+            run.stdout().contains(&expected),
+            "missing {expected}\nin:\n{}",
+            run.stdout()
+        );
+    }
+    assert!(
+        run.stdout()
+            .ends_with(&format!("7 problems in {policies}\n")),
+        "{}",
+        run.stdout()
+    );
+}
