@@ -2,6 +2,8 @@
 //!
 //! - `check/*`: one decision (RBAC, ABAC, the transitive bracket rule) on the tutorial league,
 //!   from memory and from SQLite;
+//! - `load/*`: parsing `policies.toml`, and parsing it and checking it against the database's
+//!   schema (what every command and the server do once per load);
 //! - `explain/*`: the same transitive decision with the full trace, to compare with a check;
 //! - `scale_1m/*`: a transitive check and the reverse lookup (every game one player may read,
 //!   through the SQL residual filter) on 1M players and 1M games in brackets of 31. The league
@@ -94,6 +96,23 @@ fn bench_demo(c: &mut Criterion) {
     });
     g.bench_function("transitive_sqlite", |b| {
         b.iter(|| authz::evaluate(&set, &sql, black_box(&bracket), Mode::Check).unwrap());
+    });
+    g.finish();
+
+    // What every command that decides does once per run (and the server once at start): read,
+    // parse and check policies.toml against the database's real schema.
+    let source = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let mut g = c.benchmark_group("load");
+    g.bench_function("parse", |b| {
+        b.iter(|| authz::parse("policies.toml", black_box(&source)).unwrap());
+    });
+    g.bench_function("parse_and_check_schema", |b| {
+        b.iter(|| {
+            let set = authz::parse("policies.toml", black_box(&source)).unwrap();
+            let problems = access::check_schema(&conn, &set).unwrap();
+            assert!(problems.is_empty());
+            set
+        });
     });
     g.finish();
 
