@@ -324,7 +324,16 @@ impl Gate {
 }
 
 impl crate::server::Authenticate for Gate {
-    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, String> {
-        Gate::viewer(self, presented).map_err(|err| err.to_string())
+    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, crate::server::Refusal> {
+        Gate::viewer(self, presented).map_err(|err| match err {
+            GateError::Store(detail) => {
+                tracing::warn!("a request's access could not be decided: {detail}");
+                crate::server::Refusal::Undecidable(
+                    "the policies could not be evaluated against the database; nothing was read"
+                        .to_string(),
+                )
+            }
+            other => crate::server::Refusal::Credentials(other.to_string()),
+        })
     }
 }

@@ -26,9 +26,19 @@ use crate::graphql::{Api, Viewer};
 use crate::identity::Presented;
 
 /// Decides who a request is from its credential headers. `enforce::Gate` implements it from
-/// `policies.toml`; an error is answered with HTTP 401, never with anonymous access.
+/// `policies.toml`; a refusal is never answered with anonymous access.
 pub trait Authenticate: Send + Sync + 'static {
-    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, String>;
+    fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, Refusal>;
+}
+
+/// Why a request gets no viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The credentials are refused: HTTP 401.
+    Credentials(String),
+    /// The request's access could not be decided (its policies could not be evaluated against
+    /// the database): HTTP 500, and nothing is read.
+    Undecidable(String),
 }
 
 /// What every handler shares.
@@ -388,7 +398,18 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     };
     let viewer = match state.auth.viewer(presented) {
         Ok(viewer) => viewer,
-        Err(message) => {
+        Err(Refusal::Undecidable(message)) => {
+            let body = serde_json::json!({
+                "errors": [{ "message": message, "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
+            });
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+                .into_response();
+        }
+        Err(Refusal::Credentials(message)) => {
             let body = serde_json::json!({
                 "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
             });

@@ -493,3 +493,28 @@ decision = "deny"
         run.stdout()
     );
 }
+
+#[test]
+fn a_schema_changed_under_a_running_server_fails_closed() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let body = json!({ "query": "{ allGames { edges { node { id level } } } }" }).to_string();
+    let harry = [
+        ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+        ("X-Quidditch-User", "Harry Potter"),
+    ];
+    // The column the bracket rule reads goes away after the policies were checked.
+    env.sql()
+        .execute_batch("ALTER TABLE games RENAME COLUMN winner_id TO winning_team")
+        .unwrap();
+    let reply = post_with(&server.addr, &body, &harry);
+    let answer: Value = reply.json();
+    assert_eq!(reply.status, 500, "{answer}");
+    assert_eq!(
+        answer,
+        json!({ "errors": [{
+            "message": "the policies could not be evaluated against the database; nothing was read",
+            "extensions": { "code": "INTERNAL_SERVER_ERROR" }
+        }] })
+    );
+}
