@@ -1291,17 +1291,11 @@ fn literal(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Option<Valu
         DeValue::String(s) => Some(Value::Text(s.to_string())),
         DeValue::Boolean(b) => Some(Value::Bool(*b)),
         DeValue::Integer(i) => {
-            let digits = i.as_str().replace('_', "");
-            let digits = digits
-                .trim_start_matches("0x")
-                .trim_start_matches("0o")
-                .trim_start_matches("0b");
-            let parsed = i64::from_str_radix(digits, i.radix()).ok();
+            // `as_str` is already the digits `from_str_radix` takes (the parser removed the
+            // radix prefix and the underscores): trimming a prefix again misread `0x0b1` as 1.
+            let parsed = i64::from_str_radix(i.as_str(), i.radix()).ok();
             if parsed.is_none() {
-                problems.add(
-                    &value.span(),
-                    format!("integer `{}` is out of range", i.as_str()),
-                );
+                problems.add(&value.span(), format!("integer `{i}` is out of range"));
             }
             parsed.map(Value::Int)
         }
@@ -1349,6 +1343,39 @@ role = "player"
         format!(
             "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\ncondition = {condition}\n"
         )
+    }
+
+    #[test]
+    fn integer_literals_keep_their_radix_and_digits() {
+        for (literal, value) in [
+            ("0x0b1", 0xb1),
+            ("0x0b", 0x0b),
+            ("0xb", 0xb),
+            ("0o017", 0o17),
+            ("0b0101", 0b101),
+            ("1_000", 1000),
+            ("-17", -17),
+            ("0x7fff_ffff_ffff_ffff", i64::MAX),
+        ] {
+            let source = format!(
+                "{BASE}{}",
+                policy(&format!("{{ team_id = {{ _lt = {literal} }} }}"))
+            );
+            let set = parse("p.toml", &source).unwrap_or_else(|e| panic!("{literal}: {e}"));
+            let Some(Condition::Compare {
+                rhs: Rhs::Value(Value::Int(n)),
+                ..
+            }) = &set.policies[0].condition
+            else {
+                panic!("{literal}: not an integer comparison");
+            };
+            assert_eq!(*n, value, "{literal}");
+        }
+        let err = first_problem(&policy("{ team_id = { _lt = 0xffff_ffff_ffff_ffff } }"));
+        assert!(
+            err.contains("integer `0xffffffffffffffff` is out of range"),
+            "{err}"
+        );
     }
 
     #[test]
