@@ -292,10 +292,6 @@ struct Compiler<'a> {
     set: &'a PolicySet,
     params: Vec<SqlValue>,
     aliases: usize,
-    /// Inside an odd number of `NOT`s. There a comparison with NULL (unknown) must count as
-    /// false before it is negated, so it is wrapped in `IFNULL(…, 0)`; outside, unknown and
-    /// false filter alike, and the bare comparison lets SQLite use an index.
-    negated: bool,
 }
 
 impl Compiler<'_> {
@@ -310,11 +306,15 @@ impl Compiler<'_> {
 
     fn compile(&mut self, filter: &Filter, alias: &str) -> Result<String> {
         Ok(match filter {
+            // SQL's three-valued logic is the engine's: a comparison with NULL is unknown,
+            // `NOT` keeps it unknown, `AND`/`OR` are Kleene's, and a `WHERE` keeps only rows
+            // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
+            // evaluator's "a deny applies unless its condition is false" does.
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
+            Filter::Unknown => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
-                let test = format!("{c} {} {}", op.sql(), self.param(value));
-                self.definite(&test)
+                format!("({c} {} {})", op.sql(), self.param(value))
             }
             Filter::InList {
                 column,
@@ -323,16 +323,12 @@ impl Compiler<'_> {
             } => {
                 let c = Self::column(alias, column);
                 if values.is_empty() {
-                    if *negated {
-                        format!("({c} IS NOT NULL)")
-                    } else {
-                        "0".to_string()
-                    }
+                    // As SQL: nothing is in an empty list, NULL included.
+                    if *negated { "1" } else { "0" }.to_string()
                 } else {
                     let marks: Vec<&str> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
-                    let test = format!("{c} {} ({})", op.sql(), marks.join(", "));
-                    self.definite(&test)
+                    format!("({c} {} ({}))", op.sql(), marks.join(", "))
                 }
             }
             Filter::IsNull { column, is_null } => format!(
@@ -354,12 +350,7 @@ impl Compiler<'_> {
                 }
                 format!("({})", out.join(joiner))
             }
-            Filter::Not { inner } => {
-                self.negated = !self.negated;
-                let inner = self.compile(inner, alias);
-                self.negated = !self.negated;
-                format!("(NOT {})", inner?)
-            }
+            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias)?),
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
@@ -379,21 +370,9 @@ impl Compiler<'_> {
         })
     }
 
-    /// A comparison as true or false, never unknown, where that matters (see `negated`).
-    fn definite(&self, test: &str) -> String {
-        if self.negated {
-            format!("IFNULL({test}, 0)")
-        } else {
-            format!("({test})")
-        }
-    }
-
-    /// `filter` as the whole `WHERE` of a subquery: a fresh, positive context.
+    /// `filter` as the whole `WHERE` of a subquery: a row counts where it is true.
     fn compile_positive(&mut self, filter: &Filter, alias: &str) -> Result<String> {
-        let outer = std::mem::replace(&mut self.negated, false);
-        let inner = self.compile(filter, alias);
-        self.negated = outer;
-        inner
+        self.compile(filter, alias)
     }
 
     fn alias(&mut self) -> String {
@@ -435,7 +414,6 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
         set,
         params: Vec::new(),
         aliases: 0,
-        negated: false,
     };
     let sql = c.compile(filter, &ident(table))?;
     Ok(SqlFilter {
@@ -683,6 +661,107 @@ pub fn lint_references(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::
     Ok(problems)
 }
 
+/// Lint findings about NULL: a comparison inside `_not` on a column the database lets be NULL,
+/// with no `_is_null` test of that column inside the same `_not`. On a NULL row the comparison
+/// is unknown and so is the `_not`: an allow then does not apply and a deny does, which is
+/// rarely what `_not` was written for.
+pub fn lint_nullable(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
+    let mut nullable: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, def) in &set.types {
+        let Some(table) = def.table.as_deref() else {
+            continue;
+        };
+        let mut stmt = conn
+            .prepare("SELECT name FROM pragma_table_info(?1) WHERE \"notnull\" = 0 AND pk = 0")?;
+        let columns = stmt
+            .query_map([table], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        nullable.insert(name.clone(), columns);
+    }
+    let mut problems = Vec::new();
+    for policy in &set.policies {
+        if let (Some(cond), false) = (&policy.condition, policy.resource == "*") {
+            unguarded_nots(
+                set,
+                &nullable,
+                &policy.resource,
+                cond,
+                &policy.id,
+                &mut problems,
+            );
+        }
+    }
+    Ok(problems)
+}
+
+/// The column comparisons and `_is_null` tests under `cond`, not crossing relationships.
+fn scan<'c>(
+    cond: &'c authz::policy::Condition,
+    compared: &mut Vec<(&'c str, usize)>,
+    guarded: &mut Vec<&'c str>,
+) {
+    use authz::policy::{Condition, Lhs};
+    match cond {
+        Condition::And(parts) | Condition::Or(parts) => {
+            for p in parts {
+                scan(p, compared, guarded);
+            }
+        }
+        Condition::Not(inner) => scan(inner, compared, guarded),
+        Condition::Compare {
+            lhs: Lhs::Column(c),
+            at,
+            ..
+        } => compared.push((c, *at)),
+        Condition::IsNull {
+            lhs: Lhs::Column(c),
+            ..
+        } => guarded.push(c),
+        _ => {}
+    }
+}
+
+fn unguarded_nots(
+    set: &PolicySet,
+    nullable: &HashMap<String, Vec<String>>,
+    ty: &str,
+    cond: &authz::policy::Condition,
+    policy: &str,
+    out: &mut Vec<authz::error::Problem>,
+) {
+    use authz::policy::Condition;
+    match cond {
+        Condition::And(parts) | Condition::Or(parts) => {
+            for p in parts {
+                unguarded_nots(set, nullable, ty, p, policy, out);
+            }
+        }
+        Condition::Exists { rel, inner, .. } | Condition::Transitive { rel, inner, .. } => {
+            if let Some(r) = set.relationship(ty, rel) {
+                unguarded_nots(set, nullable, &r.target, inner, policy, out);
+            }
+        }
+        Condition::Not(inner) => {
+            let mut compared = Vec::new();
+            let mut guarded = Vec::new();
+            scan(inner, &mut compared, &mut guarded);
+            let columns = nullable.get(ty).map_or(&[][..], Vec::as_slice);
+            for (column, at) in compared {
+                if columns.iter().any(|c| c == column) && !guarded.contains(&column) {
+                    out.push(authz::error::Problem {
+                        at,
+                        message: format!(
+                            "policy `{policy}`: `{ty}.{column}` may be NULL, and inside `_not` a comparison with NULL is unknown (an allow then does not apply, a deny does): test it with `{column} = {{ _is_null = … }}` inside the `_not`"
+                        ),
+                    });
+                }
+            }
+            unguarded_nots(set, nullable, ty, inner, policy, out);
+        }
+        _ => {}
+    }
+}
+
 /// What one policy lets a subject reach.
 #[derive(Debug, Clone, Serialize)]
 pub struct Through {
@@ -847,7 +926,9 @@ mod tests {
     use crate::authz::{MemoryEntities, ResourceRef};
 
     /// The shipped policies plus a deny with `_and`, `_not`, `_is_null`, `_in` and an object
-    /// relationship, so every filter form is compiled.
+    /// relationship, so every filter form is compiled, and policies whose conditions are
+    /// unknown on some rows (NULL `child_id`, staff without a team) inside `_not`, in allows,
+    /// denies and field-level denies.
     fn policies() -> PolicySet {
         let extra = r#"
 [[policy]]
@@ -870,6 +951,31 @@ actions = ["read"]
 resource = "team"
 fields = ["rank"]
 condition = { _not = { id = { _eq = "$subject.team_id" } } }
+
+[[policy]]
+id = "not-early-children"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { _not = { child_id = { _lt = 3 } } }
+
+[[policy]]
+id = "managers-not-late-children"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "game"
+condition = { _not = { _or = [{ child_id = { _gt = 5 } }, { winner_id = { _eq = "$subject.team_id" } }] } }
+
+[[policy]]
+id = "other-teams-players-nameless"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "player"
+fields = ["name"]
+condition = { team_id = { _neq = "$subject.team_id" } }
 
 [[policy]]
 id = "hide-final-levels"

@@ -4,8 +4,14 @@
 //! applicable `allow` allows; a field is readable when an applicable allow grants it and no
 //! applicable field-level deny (`effect = "deny"` with `fields`) withholds it. A policy that
 //! cannot be evaluated (the rows it needs cannot be read) makes the whole request an error:
-//! it is never read as false inside a deny, which would allow. A comparison with a null operand
-//! is false (`_is_null` tests for null), the same as the SQL the residual filter compiles to.
+//! it is never read as false inside a deny, which would allow.
+//!
+//! NULL, as Hasura (whose boolean expressions these are) and SQL treat it: inside a condition
+//! a comparison with NULL is unknown, `_not` of unknown is unknown, `_and`/`_or` are Kleene's,
+//! `_is_null` is the way to test for NULL, and a relationship matches only rows where its inner
+//! condition is true. At the policy boundary the engine fails closed: an allow applies only
+//! when its condition is true, a deny applies unless its condition is false. The SQL the
+//! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
@@ -114,12 +120,14 @@ pub fn roles(
                     subject,
                     trace: false,
                 };
+                // Like an allow: the role is held only when `when` is true.
                 ev.cond(cond, &subject.kind, &subject.attributes)
                     .map_err(|err| EvalError::Binding {
                         binding: index + 1,
                         message: err.to_string(),
                     })?
                     .0
+                    == Some(true)
             }
         };
         if !holds {
@@ -340,10 +348,10 @@ pub fn evaluate(
                             policy: policy.id.clone(),
                             message: err.to_string(),
                         })?;
-                    t.outcome = if holds {
-                        Outcome::Satisfied
-                    } else {
-                        Outcome::NotSatisfied
+                    t.outcome = match holds {
+                        Some(true) => Outcome::Satisfied,
+                        Some(false) => Outcome::NotSatisfied,
+                        None => Outcome::Unknown,
                     };
                     t.condition = node;
                 }
@@ -353,11 +361,20 @@ pub fn evaluate(
         trace.push(t);
     }
 
+    // Fail closed at the policy boundary: an allow applies only when its condition is true, a
+    // deny unless its condition is false (unknown included).
     let applicable = |pick: &dyn Fn(&Policy) -> bool| -> Vec<&Policy> {
         set.policies
             .iter()
             .zip(&trace)
-            .filter(|(p, t)| pick(p) && t.outcome == Outcome::Satisfied)
+            .filter(|(p, t)| {
+                pick(p)
+                    && match t.outcome {
+                        Outcome::Satisfied => true,
+                        Outcome::Unknown => p.effect == Effect::Deny,
+                        Outcome::NotApplicable | Outcome::NotSatisfied => false,
+                    }
+            })
             .map(|(p, _)| p)
             .collect()
     };
@@ -515,6 +532,17 @@ fn why_not(
                     reasons
                 },
             ),
+            Outcome::Unknown => {
+                let mut reasons = Vec::new();
+                if let Some(node) = &t.condition {
+                    unknown_leaves(node, &mut reasons);
+                }
+                reasons.push(
+                    "its condition is unknown (a NULL was compared): an allow applies only when its condition is true"
+                        .to_string(),
+                );
+                reasons
+            }
             Outcome::Satisfied => match decided {
                 Decided::DenyWins { policies, .. } => vec![format!(
                     "it applies, but deny {} wins",
@@ -546,6 +574,19 @@ fn why_not(
         });
     }
     out
+}
+
+/// The comparisons that came out unknown under `node`.
+fn unknown_leaves(node: &Node, out: &mut Vec<String>) {
+    if node.result.is_some() {
+        return;
+    }
+    if node.children.is_empty() {
+        out.push(format!("{} → unknown (NULL)", node.text));
+    }
+    for child in &node.children {
+        unknown_leaves(child, out);
+    }
 }
 
 /// The false leaves that make `node` false: the first false part of an `_and`, every branch of
@@ -597,26 +638,28 @@ struct Eval<'a> {
     trace: bool,
 }
 
-type Evaluated = (bool, Option<Node>);
+/// A condition's truth under SQL's three-valued logic: `None` is unknown (a NULL was
+/// compared), and the trace node when explaining.
+type Evaluated = (Option<bool>, Option<Node>);
 
-fn node(kind: NodeKind, text: String, result: bool, children: Vec<Node>) -> Node {
+fn node(kind: NodeKind, text: String, result: Option<bool>, children: Vec<Node>) -> Node {
     Node {
         kind,
         text,
-        result: Some(result),
+        result,
         children,
         visits: Vec::new(),
         note: None,
     }
 }
 
-/// `a op b` under the null rule: any null operand makes a comparison false.
-pub fn compare(lhs: &Value, op: Op, rhs: &Value) -> bool {
+/// `a op b` under SQL's rule: a null operand makes a comparison unknown (`None`).
+pub fn compare(lhs: &Value, op: Op, rhs: &Value) -> Option<bool> {
     if matches!(lhs, Value::Null) || matches!(rhs, Value::Null) {
-        return false;
+        return None;
     }
     let same_kind = std::mem::discriminant(lhs) == std::mem::discriminant(rhs);
-    match op {
+    Some(match op {
         Op::Eq => lhs == rhs,
         Op::Neq => lhs != rhs,
         Op::Gt => same_kind && lhs > rhs,
@@ -624,7 +667,32 @@ pub fn compare(lhs: &Value, op: Op, rhs: &Value) -> bool {
         Op::Lt => same_kind && lhs < rhs,
         Op::Lte => same_kind && lhs <= rhs,
         Op::In | Op::Nin => false,
+    })
+}
+
+/// `a _in list` / `a _nin list` as SQL decides them: an empty list is false for `_in` and true
+/// for `_nin` whatever `a` is; otherwise a null `a` is unknown.
+pub fn in_list(lhs: &Value, negated: bool, list: &[Value]) -> Option<bool> {
+    if list.is_empty() {
+        return Some(negated);
     }
+    if matches!(lhs, Value::Null) {
+        return None;
+    }
+    Some(list.contains(lhs) != negated)
+}
+
+/// Kleene's `and` (`all`) or `or` (`any`) over three-valued parts.
+fn kleene(is_and: bool, parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    let mut unknown = false;
+    for part in parts {
+        match part {
+            Some(b) if b != is_and => return Some(b),
+            None => unknown = true,
+            Some(_) => {}
+        }
+    }
+    if unknown { None } else { Some(is_and) }
 }
 
 /// Columns an expression reads on its own row (for showing visited rows).
@@ -662,9 +730,9 @@ impl Eval<'_> {
                 let is_and = matches!(cond, Condition::And(_));
                 if parts.is_empty() {
                     return Ok((
-                        is_and,
+                        Some(is_and),
                         self.trace
-                            .then(|| node(NodeKind::True, "true".into(), true, Vec::new())),
+                            .then(|| node(NodeKind::True, "true".into(), Some(is_and), Vec::new())),
                     ));
                 }
                 if parts.len() == 1 && is_and {
@@ -672,21 +740,18 @@ impl Eval<'_> {
                         return self.cond(only, ty, row);
                     }
                 }
-                let mut result = is_and;
+                let mut results = Vec::with_capacity(parts.len());
                 let mut children = Vec::new();
                 for part in parts {
                     let (b, n) = self.cond(part, ty, row)?;
                     children.extend(n);
-                    if is_and && !b {
-                        result = false;
-                    } else if !is_and && b {
-                        result = true;
-                    }
+                    results.push(b);
                     // Explain evaluates every branch: no short-circuit hides another path.
-                    if !self.trace && result != is_and {
+                    if !self.trace && b == Some(!is_and) {
                         break;
                     }
                 }
+                let result = kleene(is_and, results);
                 let (kind, text) = if is_and {
                     (NodeKind::And, "_and")
                 } else {
@@ -700,10 +765,17 @@ impl Eval<'_> {
             }
             Condition::Not(inner) => {
                 let (b, n) = self.cond(inner, ty, row)?;
+                let result = b.map(|b| !b);
                 Ok((
-                    !b,
-                    self.trace
-                        .then(|| node(NodeKind::Not, "_not".into(), !b, n.into_iter().collect())),
+                    result,
+                    self.trace.then(|| {
+                        node(
+                            NodeKind::Not,
+                            "_not".into(),
+                            result,
+                            n.into_iter().collect(),
+                        )
+                    }),
                 ))
             }
             Condition::Compare { lhs, op, rhs, .. } => {
@@ -714,12 +786,7 @@ impl Eval<'_> {
                         let v = self.subject.attribute(a);
                         (compare(&l, *op, &v), format!("$subject.{a} ({v})"))
                     }
-                    Rhs::List(vs) => {
-                        let found = vs.contains(&l);
-                        let r = !matches!(l, Value::Null)
-                            && (if *op == Op::Nin { !found } else { found });
-                        (r, rhs_text(rhs))
-                    }
+                    Rhs::List(vs) => (in_list(&l, *op == Op::Nin, vs), rhs_text(rhs)),
                 };
                 let text = || format!("{} ({l}) {} {rtext}", lhs_text(lhs), op.name());
                 Ok((
@@ -730,7 +797,7 @@ impl Eval<'_> {
             }
             Condition::IsNull { lhs, is_null, .. } => {
                 let l = self.lhs(lhs, row);
-                let result = matches!(l, Value::Null) == *is_null;
+                let result = Some(matches!(l, Value::Null) == *is_null);
                 let text = || format!("{} ({l}) _is_null {is_null}", lhs_text(lhs));
                 Ok((
                     result,
@@ -789,11 +856,14 @@ impl Eval<'_> {
                     if !seen.insert(key.clone()) {
                         continue;
                     }
-                    let (matched, _) = Eval {
+                    // A related row counts when `inner` is true on it (SQL's EXISTS): unknown
+                    // is not a match, so a traversal is always true or false.
+                    let (inner_result, _) = Eval {
                         trace: false,
                         ..*self
                     }
                     .cond(inner, &rel.target, &related)?;
+                    let matched = inner_result == Some(true);
                     if self.trace {
                         let values: BTreeMap<String, Value> = shown
                             .iter()
@@ -820,11 +890,11 @@ impl Eval<'_> {
             frontier = next;
         }
         if !self.trace {
-            return Ok((result, None));
+            return Ok((Some(result), None));
         }
         let star = if transitive { "*" } else { "" };
         Ok((
-            result,
+            Some(result),
             Some(Node {
                 kind: if transitive {
                     NodeKind::Transitive

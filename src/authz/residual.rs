@@ -7,7 +7,7 @@
 
 use super::entities::{Entities, Subject, Value};
 use super::error::EvalError;
-use super::eval::{compare, roles, target};
+use super::eval::{compare, in_list, roles, target};
 use super::policy::{Condition, Effect, Lhs, Op, PolicySet, Rhs};
 use super::trace::RoleGrant;
 
@@ -19,6 +19,9 @@ pub enum Filter {
     Const {
         value: bool,
     },
+    /// Unknown: a comparison with a NULL decided before any row is read (a null subject
+    /// attribute, or a column compared with null). SQL's `NULL`.
+    Unknown,
     Compare {
         column: String,
         op: Op,
@@ -68,16 +71,22 @@ impl Filter {
     pub const TRUE: Filter = Filter::Const { value: true };
     pub const FALSE: Filter = Filter::Const { value: false };
 
-    /// All of `parts`: constants folded, nested `And`s flattened.
+    /// All of `parts` under Kleene's logic: `FALSE` dominates, `TRUE` drops out, one
+    /// `Unknown` stays (with the rest), nested `And`s flatten.
     pub fn and(parts: Vec<Filter>) -> Filter {
         let mut out = Vec::new();
+        let mut unknown = false;
         for p in parts {
             match p {
                 Filter::Const { value: true } => {}
                 Filter::Const { value: false } => return Filter::FALSE,
+                Filter::Unknown => unknown = true,
                 Filter::And { parts } => out.extend(parts),
                 other => out.push(other),
             }
+        }
+        if unknown {
+            out.push(Filter::Unknown);
         }
         match out.len() {
             0 => Filter::TRUE,
@@ -86,16 +95,22 @@ impl Filter {
         }
     }
 
-    /// Any of `parts`: constants folded, nested `Or`s flattened.
+    /// Any of `parts` under Kleene's logic: `TRUE` dominates, `FALSE` drops out, one
+    /// `Unknown` stays (with the rest), nested `Or`s flatten.
     pub fn or(parts: Vec<Filter>) -> Filter {
         let mut out = Vec::new();
+        let mut unknown = false;
         for p in parts {
             match p {
                 Filter::Const { value: false } => {}
                 Filter::Const { value: true } => return Filter::TRUE,
+                Filter::Unknown => unknown = true,
                 Filter::Or { parts } => out.extend(parts),
                 other => out.push(other),
             }
+        }
+        if unknown {
+            out.push(Filter::Unknown);
         }
         match out.len() {
             0 => Filter::FALSE,
@@ -104,7 +119,7 @@ impl Filter {
         }
     }
 
-    /// The negation of `inner`, constants folded.
+    /// The negation of `inner`: constants folded, `Unknown` stays unknown.
     #[expect(
         clippy::should_implement_trait,
         reason = "a constructor beside `and` and `or`, not an operator on filters"
@@ -112,10 +127,16 @@ impl Filter {
     pub fn not(inner: Filter) -> Filter {
         match inner {
             Filter::Const { value } => Filter::Const { value: !value },
+            Filter::Unknown => Filter::Unknown,
             other => Filter::Not {
                 inner: Box::new(other),
             },
         }
+    }
+
+    /// A three-valued constant.
+    pub fn truth(value: Option<bool>) -> Filter {
+        value.map_or(Filter::Unknown, |value| Filter::Const { value })
     }
 }
 
@@ -196,9 +217,15 @@ pub fn residual_for_roles(
                 message,
             })?,
         };
-        if f == Filter::FALSE {
-            continue;
-        }
+        // The policy boundary, failing closed: an allow needs its condition true (an allow that
+        // is unknown everywhere never applies), a deny applies unless its condition is false
+        // (one unknown everywhere applies everywhere). Partly unknown filters keep `Unknown`,
+        // which SQL's three-valued logic decides the same way per row.
+        let f = match (policy.effect, f) {
+            (_, Filter::Const { value: false }) | (Effect::Allow, Filter::Unknown) => continue,
+            (Effect::Deny, Filter::Unknown) => Filter::TRUE,
+            (_, f) => f,
+        };
         match (policy.effect, &policy.fields) {
             (Effect::Allow, _) => allows.push((policy.id.clone(), f)),
             (Effect::Deny, None) => denies.push((policy.id.clone(), f)),
@@ -249,18 +276,16 @@ fn residual_of(
                 Rhs::List(_) => None,
             };
             match (lhs, rhs_value) {
-                (Lhs::Subject(a), Some(v)) => Filter::Const {
-                    value: compare(&subject.attribute(a), *op, &v),
-                },
-                (Lhs::Subject(a), None) => {
-                    let l = subject.attribute(a);
-                    let found = matches!(rhs, Rhs::List(vs) if vs.contains(&l));
-                    Filter::Const {
-                        value: !matches!(l, Value::Null)
-                            && (if *op == Op::Nin { !found } else { found }),
-                    }
+                (Lhs::Subject(a), Some(v)) => {
+                    Filter::truth(compare(&subject.attribute(a), *op, &v))
                 }
-                (Lhs::Column(_), Some(Value::Null)) => Filter::FALSE,
+                (Lhs::Subject(a), None) => match rhs {
+                    Rhs::List(vs) => {
+                        Filter::truth(in_list(&subject.attribute(a), *op == Op::Nin, vs))
+                    }
+                    _ => Filter::Unknown,
+                },
+                (Lhs::Column(_), Some(Value::Null)) => Filter::Unknown,
                 (Lhs::Column(c), Some(v)) => Filter::Compare {
                     column: c.clone(),
                     op: *op,
@@ -290,7 +315,8 @@ fn residual_of(
                 .relationship(ty, rel)
                 .ok_or_else(|| format!("unknown relationship `{ty}.{rel}`"))?;
             let inner = residual_of(set, subject, &r.target, inner)?;
-            if inner == Filter::FALSE {
+            // A related row counts only where `inner` is true (EXISTS): never unknown.
+            if matches!(inner, Filter::Const { value: false } | Filter::Unknown) {
                 return Ok(Filter::FALSE);
             }
             let step = Step {

@@ -17,12 +17,13 @@
 //!   combining: string,               // the combining step, in words (`decided_by` as text)
 //!   decided_by: Decided,
 //!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
-//!             outcome: "not_applicable" | "satisfied" | "not_satisfied",
+//!             outcome: "not_applicable" | "satisfied" | "not_satisfied" | "unknown",
 //!             reason: string | null, condition: Node | null, micros: number }],
 //!   why_not: [{ policy: string, reasons: [string] }]
 //! }
 //! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
-//!        text: string, result: bool | null, children: [Node], visits: [Visit], note: string | null }
+//!        text: string, result: bool | null,       // null: unknown (a NULL was compared)
+//!        children: [Node], visits: [Visit], note: string | null }
 //! Visit { resource: string, depth: number, values: {column: value}, matched: bool }
 //! Decided { rule: "allowed", policies: [string] }
 //!   | { rule: "field_granted", field: string, policies: [string] }
@@ -217,6 +218,8 @@ pub enum Outcome {
     NotApplicable,
     Satisfied,
     NotSatisfied,
+    /// The condition is unknown (a NULL was compared): a deny applies, an allow does not.
+    Unknown,
 }
 
 /// One policy's evaluation.
@@ -313,7 +316,7 @@ fn mark(result: Option<bool>) -> &'static str {
     match result {
         Some(true) => "true",
         Some(false) => "false",
-        None => "error",
+        None => "unknown (NULL)",
     }
 }
 
@@ -387,6 +390,10 @@ impl fmt::Display for Response {
                 Outcome::NotApplicable => "not applicable",
                 Outcome::Satisfied => "applies",
                 Outcome::NotSatisfied => "condition false",
+                Outcome::Unknown => match t.effect {
+                    Effect::Allow => "condition unknown (NULL): does not apply",
+                    Effect::Deny => "condition unknown (NULL): applies (fail closed)",
+                },
             };
             let reason = t
                 .reason

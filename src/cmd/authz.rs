@@ -556,6 +556,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 // References are looked up only in a database the policies fit.
                 if schema.is_empty() {
                     problems.extend(access::lint_references(&conn, &set)?);
+                    problems.extend(access::lint_nullable(&conn, &set)?);
                 }
                 problems.extend(schema);
                 database = Some(global.db.display().to_string());

@@ -518,3 +518,86 @@ fn a_schema_changed_under_a_running_server_fails_closed() {
         }] })
     );
 }
+
+const FINALS_HIDDEN: &str = r#"
+[[policy]]
+id = "anonymous-late-games"
+description = "anyone may read the games that feed game 8 or later"
+effect = "allow"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "game"
+condition = { _not = { child_id = { _lt = 8 } } }
+"#;
+
+#[test]
+fn null_is_unknown_inside_a_condition_and_an_allow_needs_true() {
+    let env = Env::seeded();
+    let text = format!("{}{FINALS_HIDDEN}", shipped());
+    let policies = policies_with(&env, &text);
+    // Games 3, 5 and 9 have no child: `child_id _lt 8` is unknown there, and so is its `_not`.
+    for (game, code) in [(2, 0), (6, 0), (7, 0), (8, 0), (1, 2), (4, 2), (3, 2), (5, 2), (9, 2)] {
+        check(&env, &policies, "anonymous", &format!("game:{game}"), None).status(code);
+    }
+    let out = explain_json(&env, &policies, "anonymous", "game:9", None);
+    let trace = out["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "anonymous-late-games")
+        .unwrap();
+    assert_eq!(trace["outcome"], "unknown", "{trace}");
+    assert_eq!(trace["condition"]["result"], Value::Null);
+    assert_eq!(
+        trace["condition"]["children"][0]["text"],
+        "child_id (null) _lt 8"
+    );
+    assert_eq!(
+        why_not(&out, "anonymous-late-games"),
+        [
+            "child_id (null) _lt 8 → unknown (NULL)",
+            "its condition is unknown (a NULL was compared): an allow applies only when its condition is true"
+        ]
+    );
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "anonymous",
+        "--action",
+        "read",
+        "--resource",
+        "game:9",
+        "--policies",
+        &policies,
+    ])
+    .success()
+    .stdout_has("anonymous-late-games      allow  condition unknown (NULL): does not apply")
+    .stdout_has("└─ child_id (null) _lt 8 → unknown (NULL)");
+
+    // The server's SQL selects the same games.
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let reply = post_with(
+        &server.addr,
+        &json!({ "query": "{ allGames { edges { node { level child { level } } } } }" })
+            .to_string(),
+        &[],
+    );
+    let answer: Value = reply.json();
+    let edges = answer["data"]["allGames"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 4, "{answer}");
+
+    // A deny whose condition is unknown applies (fail closed).
+    let deny = text.replace("effect = \"allow\"\nroles = [\"anonymous\"]\nactions = [\"read\"]\nresource = \"game\"\ncondition = { _not", "effect = \"deny\"\nroles = [\"admin\"]\nactions = [\"read\"]\nresource = \"game\"\ncondition = { _not");
+    let policies = policies_with(&env, &deny);
+    for (game, code) in [(8, 2), (9, 2), (3, 2), (1, 0)] {
+        check(&env, &policies, "Madam Hooch", &format!("game:{game}"), None).status(code);
+    }
+    // Lint points at the unguarded comparison.
+    env.run(["authz", "lint", "--file", &policies])
+        .status(1)
+        .stdout_has(&format!(
+            "{policies}:{}: policy `anonymous-late-games`: `game.child_id` may be NULL, and inside `_not` a comparison with NULL is unknown",
+            line_col(&deny, "_lt = 8")
+        ));
+}
