@@ -536,7 +536,17 @@ fn null_is_unknown_inside_a_condition_and_an_allow_needs_true() {
     let text = format!("{}{FINALS_HIDDEN}", shipped());
     let policies = policies_with(&env, &text);
     // Games 3, 5 and 9 have no child: `child_id _lt 8` is unknown there, and so is its `_not`.
-    for (game, code) in [(2, 0), (6, 0), (7, 0), (8, 0), (1, 2), (4, 2), (3, 2), (5, 2), (9, 2)] {
+    for (game, code) in [
+        (2, 0),
+        (6, 0),
+        (7, 0),
+        (8, 0),
+        (1, 2),
+        (4, 2),
+        (3, 2),
+        (5, 2),
+        (9, 2),
+    ] {
         check(&env, &policies, "anonymous", &format!("game:{game}"), None).status(code);
     }
     let out = explain_json(&env, &policies, "anonymous", "game:9", None);
@@ -591,7 +601,14 @@ fn null_is_unknown_inside_a_condition_and_an_allow_needs_true() {
     let deny = text.replace("effect = \"allow\"\nroles = [\"anonymous\"]\nactions = [\"read\"]\nresource = \"game\"\ncondition = { _not", "effect = \"deny\"\nroles = [\"admin\"]\nactions = [\"read\"]\nresource = \"game\"\ncondition = { _not");
     let policies = policies_with(&env, &deny);
     for (game, code) in [(8, 2), (9, 2), (3, 2), (1, 0)] {
-        check(&env, &policies, "Madam Hooch", &format!("game:{game}"), None).status(code);
+        check(
+            &env,
+            &policies,
+            "Madam Hooch",
+            &format!("game:{game}"),
+            None,
+        )
+        .status(code);
     }
     // Lint points at the unguarded comparison.
     env.run(["authz", "lint", "--file", &policies])
