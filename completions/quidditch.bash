@@ -55,6 +55,9 @@ _quidditch() {
             quidditch__subcmd__authz,token)
                 cmd="quidditch__subcmd__authz__subcmd__token"
                 ;;
+            quidditch__subcmd__authz,who-can)
+                cmd="quidditch__subcmd__authz__subcmd__who__subcmd__can"
+                ;;
             quidditch__subcmd__authz__subcmd__help,check)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__check"
                 ;;
@@ -72,6 +75,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,token)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__token"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,who-can)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__who__subcmd__can"
                 ;;
             quidditch__subcmd__db,help)
                 cmd="quidditch__subcmd__db__subcmd__help"
@@ -138,6 +144,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,token)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__token"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,who-can)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__who__subcmd__can"
                 ;;
             quidditch__subcmd__help__subcmd__db,init)
                 cmd="quidditch__subcmd__help__subcmd__db__subcmd__init"
@@ -291,7 +300,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test lint token help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +418,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test lint token help"
+            opts="explain check test who-can lint token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +502,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__who__subcmd__can)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -594,6 +617,44 @@ _quidditch() {
                     return 0
                     ;;
                 --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__who__subcmd__can)
+            opts="-v -h -V --policies --action --resource --field --explain --count --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -855,7 +916,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test lint token"
+            opts="explain check test who-can lint token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,6 +986,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__who__subcmd__can)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -123,6 +123,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -173,6 +174,22 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'quidditch;authz;who-can'= {
+            cand --policies 'The policy file'
+            cand --action 'The action, such as `read` or `join`'
+            cand --resource '`TYPE:ID`, such as `game:8` or `forum:Seeker`'
+            cand --field 'Ask about one field of the resource'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --explain 'Say, per subject and policy, which condition path allowed it'
+            cand --count 'Print only how many subjects are allowed'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'quidditch;authz;lint'= {
             cand --policies 'The policy file'
             cand --file 'The policy file to lint (default: --policies)'
@@ -205,6 +222,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -214,6 +232,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;help;check'= {
         }
         &'quidditch;authz;help;test'= {
+        }
+        &'quidditch;authz;help;who-can'= {
         }
         &'quidditch;authz;help;lint'= {
         }
@@ -504,6 +524,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+            cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
         }
@@ -512,6 +533,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;check'= {
         }
         &'quidditch;help;authz;test'= {
+        }
+        &'quidditch;help;authz;who-can'= {
         }
         &'quidditch;help;authz;lint'= {
         }

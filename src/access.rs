@@ -351,6 +351,7 @@ impl Compiler<'_> {
                 format!("({})", out.join(joiner))
             }
             Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias)?),
+            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias)?),
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
@@ -759,6 +760,152 @@ fn unguarded_nots(
             unguarded_nots(set, nullable, ty, inner, policy, out);
         }
         _ => {}
+    }
+}
+
+/// One subject a request would allow, and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct Allowed {
+    /// `player:5`, `staff:1`, `anonymous`.
+    pub subject: String,
+    pub name: Option<String>,
+    /// The allow policies that let it through.
+    pub policies: Vec<String>,
+    /// With `--explain`: per policy, the path that made its condition true
+    /// (`winners-read-game via feeders* → game:6`).
+    pub via: Vec<String>,
+}
+
+/// The answer to "who can ACTION RESOURCE [FIELD]".
+#[derive(Debug, Clone, Serialize)]
+pub struct WhoCan {
+    pub action: String,
+    pub resource: String,
+    pub field: Option<String>,
+    pub subjects: Vec<Allowed>,
+}
+
+/// Every subject (anonymous, and each row of each subject type) that `action` on `resource`
+/// (and `field`) would be allowed for. Computed as the profile's reverse lookup is, in the other
+/// direction: the policies with the resource fixed become a residual filter over each subject
+/// table (`authz::who`), compiled to SQL; the evaluator runs only for anonymous and, with
+/// `explain`, for the subjects listed.
+pub fn who_can(
+    conn: &Connection,
+    set: &PolicySet,
+    action: &str,
+    resource: &str,
+    field: Option<&str>,
+    explain: bool,
+) -> Result<WhoCan> {
+    let entities = SqlEntities::new(conn, set);
+    let (reference, row) = authz::resolve_resource(set, &entities, resource)?;
+    let request = |subject: Subject| Request {
+        subject,
+        action: action.to_string(),
+        resource: reference.clone(),
+        field: field.map(str::to_string),
+    };
+    // Anonymous is one check; it also validates the action and the field.
+    let anonymous = authz::evaluate(set, &entities, &request(Subject::anonymous()), Mode::Check)?;
+    let mut subjects = Vec::new();
+    if anonymous.decision == authz::Decision::Allow {
+        subjects.push(Allowed {
+            subject: "anonymous".to_string(),
+            name: None,
+            policies: anonymous.policies,
+            via: Vec::new(),
+        });
+    }
+    for ty in subject_types(set) {
+        let residual = authz::who::who_can(set, &entities, ty, action, &reference.ty, &row, field)?;
+        if residual.filter == Filter::FALSE {
+            continue;
+        }
+        let ids = select_ids(conn, set, ty, &compile_filter(set, ty, &residual.filter)?)?;
+        if ids.is_empty() {
+            continue;
+        }
+        let not_denied = Filter::not(Filter::or(
+            residual.denies.iter().map(|(_, f)| f.clone()).collect(),
+        ));
+        let mut through: Vec<(String, Vec<Value>)> = Vec::new();
+        for (policy, f) in &residual.allows {
+            let one = Filter::and(vec![f.clone(), not_denied.clone()]);
+            through.push((
+                policy.clone(),
+                select_ids(conn, set, ty, &compile_filter(set, ty, &one)?)?,
+            ));
+        }
+        for id in ids {
+            let row = entities
+                .query(ty, "id", &id)?
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let name = match row.get("name") {
+                Some(Value::Text(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let policies: Vec<String> = through
+                .iter()
+                .filter(|(_, ids)| ids.contains(&id))
+                .map(|(p, _)| p.clone())
+                .collect();
+            let via = if explain {
+                let subject = Subject::from_row(ty, row);
+                let r = authz::evaluate(set, &entities, &request(subject), Mode::Explain)?;
+                policies
+                    .iter()
+                    .map(|p| {
+                        let node = r
+                            .trace
+                            .iter()
+                            .find(|t| &t.id == p)
+                            .and_then(|t| t.condition.as_ref());
+                        format!(
+                            "{p} via {}",
+                            node.map_or_else(|| "its roles".to_string(), path)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            subjects.push(Allowed {
+                subject: format!("{ty}:{}", id.as_ref_str()),
+                name,
+                policies,
+                via,
+            });
+        }
+    }
+    Ok(WhoCan {
+        action: action.to_string(),
+        resource: reference.to_string(),
+        field: field.map(str::to_string),
+        subjects,
+    })
+}
+
+/// The first true path of a condition: the relationship step and row that matched, or the
+/// comparison that held.
+fn path(node: &authz::trace::Node) -> String {
+    use authz::trace::NodeKind;
+    match node.kind {
+        NodeKind::Exists | NodeKind::Transitive => {
+            let rel = node.text.split(" {").next().unwrap_or(&node.text);
+            node.visits
+                .iter()
+                .find(|v| v.matched)
+                .map_or_else(|| rel.to_string(), |v| format!("{rel} → {}", v.resource))
+        }
+        NodeKind::And | NodeKind::Or | NodeKind::Not => node
+            .children
+            .iter()
+            .find(|c| c.result == Some(true))
+            .map_or_else(|| node.text.clone(), path),
+        _ => node.text.clone(),
     }
 }
 
@@ -1327,6 +1474,41 @@ condition = { child_id = { _is_null = true } }
                         &by_sql, &by_eval,
                         "{} reading game.{}: {}\n{}", subject.label(), rule.column, sql.sql, source
                     );
+                }
+            }
+            // The other direction: per game (and per column), the subjects `who_can` selects
+            // in SQL are those the evaluator allows.
+            for game in mem.all("game") {
+                let id = game.get("id").cloned().unwrap_or(Value::Null);
+                for field in [None, Some("level"), Some("winner_id")] {
+                    for ty in ["player", "staff"] {
+                        let residual =
+                            authz::who::who_can(&set, &mem, ty, "read", "game", game, field)
+                                .unwrap();
+                        let sql = compile_filter(&set, ty, &residual.filter).unwrap();
+                        let by_sql = select_ids(&conn, &set, ty, &sql).unwrap();
+                        let by_eval: Vec<Value> = mem
+                            .all(ty)
+                            .iter()
+                            .filter(|row| {
+                                let request = Request {
+                                    subject: Subject::from_row(ty, (*row).clone()),
+                                    action: "read".into(),
+                                    resource: ResourceRef { ty: "game".into(), id: id.clone() },
+                                    field: field.map(str::to_string),
+                                };
+                                authz::evaluate(&set, &mem, &request, Mode::Check)
+                                    .unwrap()
+                                    .decision
+                                    == authz::Decision::Allow
+                            })
+                            .filter_map(|r| r.get("id").cloned())
+                            .collect();
+                        prop_assert_eq!(
+                            &by_sql, &by_eval,
+                            "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql.sql, source
+                        );
+                    }
                 }
             }
         }

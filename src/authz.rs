@@ -26,6 +26,7 @@ pub mod policy;
 pub mod residual;
 pub mod test_file;
 pub mod trace;
+pub mod who;
 
 pub use entities::{Entities, MemoryEntities, ResourceRef, Row, Subject, Value};
 pub use error::{EntityError, EvalError, Located, PolicyError};

@@ -56,6 +56,10 @@ pub enum Filter {
         inner: Box<Filter>,
         max_depth: u32,
     },
+    /// `inner` is true (unknown counts as false): how EXISTS counts a row.
+    IsTrue {
+        inner: Box<Filter>,
+    },
 }
 
 /// One relationship step of a residual filter.
@@ -129,6 +133,22 @@ impl Filter {
             Filter::Const { value } => Filter::Const { value: !value },
             Filter::Unknown => Filter::Unknown,
             other => Filter::Not {
+                inner: Box::new(other),
+            },
+        }
+    }
+
+    /// `inner` is true: unknown becomes false.
+    pub fn is_true(inner: Filter) -> Filter {
+        match inner {
+            Filter::Unknown => Filter::FALSE,
+            c @ Filter::Const { .. } => c,
+            // Relationships and null tests are never unknown.
+            e @ (Filter::Exists { .. }
+            | Filter::Transitive { .. }
+            | Filter::IsNull { .. }
+            | Filter::IsTrue { .. }) => e,
+            other => Filter::IsTrue {
                 inner: Box::new(other),
             },
         }

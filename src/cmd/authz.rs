@@ -64,6 +64,18 @@ pub enum AuthzCommand {
         after_help = "Examples:\n  quidditch authz test\n  quidditch authz test --file tests.toml"
     )]
     Test(TestArgs),
+    /// List every subject (anonymous, each player, each staff member) allowed an action on a
+    /// resource, each with the policies that allow it.
+    ///
+    /// Computed in the other direction of the profile's reverse lookup: the policies with the
+    /// resource fixed become one SQL filter over each subject table, not one check per subject.
+    /// The admin secret is no subject and is not listed. With --explain, each subject's line
+    /// says which condition path let it through (`winners-read-game via feeders* → game:6`).
+    #[command(
+        name = "who-can",
+        after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker"
+    )]
+    WhoCan(WhoCanArgs),
     /// Find unknown names, type mismatches and policies that can never apply; exit 1 if any.
     #[command(after_help = "Example:\n  quidditch authz lint --file policies.toml")]
     Lint(LintArgs),
@@ -179,6 +191,27 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The action, such as `read` or `join`.
+    #[arg(long, value_name = "ACTION")]
+    pub action: String,
+    /// `TYPE:ID`, such as `game:8` or `forum:Seeker`.
+    #[arg(long, value_name = "TYPE:ID")]
+    pub resource: String,
+    /// Ask about one field of the resource.
+    #[arg(long, value_name = "FIELD")]
+    pub field: Option<String>,
+    /// Say, per subject and policy, which condition path allowed it.
+    #[arg(long, conflicts_with = "count")]
+    pub explain: bool,
+    /// Print only how many subjects are allowed.
+    #[arg(long)]
+    pub count: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct TestArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -202,6 +235,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Check(a) => check(a, global),
         AuthzCommand::Test(a) => test(a, global),
         AuthzCommand::Lint(a) => lint(a, global),
+        AuthzCommand::WhoCan(a) => who_can(a, global),
         AuthzCommand::Token(a) => token(a, global),
     }
 }
@@ -512,6 +546,78 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+/// What `who-can` prints: the subjects, or with `--count` their number.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum WhoCanOutput {
+    Subjects(access::WhoCan),
+    Count { count: usize },
+}
+
+impl fmt::Display for WhoCanOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let w = match self {
+            WhoCanOutput::Count { count } => return writeln!(f, "{count}"),
+            WhoCanOutput::Subjects(w) => w,
+        };
+        let field = w
+            .field
+            .as_ref()
+            .map_or_else(String::new, |x| format!(" field {x}"));
+        let n = w.subjects.len();
+        writeln!(
+            f,
+            "{n} subject{} may {} {}{field}{}",
+            if n == 1 { "" } else { "s" },
+            w.action,
+            w.resource,
+            if n == 0 { "" } else { ":" }
+        )?;
+        let label = |a: &access::Allowed| match &a.name {
+            Some(name) => format!("{name} ({})", a.subject),
+            None => a.subject.clone(),
+        };
+        let width = w
+            .subjects
+            .iter()
+            .map(|a| label(a).chars().count())
+            .max()
+            .unwrap_or(0);
+        for a in &w.subjects {
+            if a.via.is_empty() {
+                writeln!(f, "  {:<width$}  {}", label(a), a.policies.join(", "))?;
+            } else {
+                for via in &a.via {
+                    writeln!(f, "  {}: {via}", label(a))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let conn = open_db(&global.db)?;
+    let set = load_checked(&args.policy.policies, &conn)?;
+    let answer = access::who_can(
+        &conn,
+        &set,
+        &args.action,
+        &args.resource,
+        args.field.as_deref(),
+        args.explain,
+    )?;
+    let out = if args.count {
+        WhoCanOutput::Count {
+            count: answer.subjects.len(),
+        }
+    } else {
+        WhoCanOutput::Subjects(answer)
+    };
+    emit(&out, global.format)?;
+    Ok(Exit::Success)
 }
 
 /// What `lint` prints.

@@ -33,3 +33,5 @@ mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
 // policies, field-level denies, lint soundness.
 mod trust;
+// `authz who-can`: every allowed subject, in SQL, equal to brute-force `authz check`.
+mod who_can;
