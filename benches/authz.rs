@@ -5,8 +5,9 @@
 //! - `load/*`: parsing `policies.toml`, and parsing it and checking it against the database's
 //!   schema (what every command and the server do once per load);
 //! - `explain/*`: the same transitive decision with the full trace, to compare with a check;
-//! - `scale_1m/*`: a transitive check and the reverse lookup (every game one player may read,
-//!   through the SQL residual filter) on 1M players and 1M games in brackets of 31. The league
+//! - `scale_1m/*`: a transitive check, the reverse lookup (every game one player may read,
+//!   through the SQL residual filter) and `who-can` for a final (every subject who may read it,
+//!   through the subject-side SQL filter) on 1M players and 1M games in brackets of 31. The league
 //!   is generated once into `target/bench-league-1m.db` (about a minute) when absent.
 
 #![allow(
@@ -177,6 +178,17 @@ fn bench_1m(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("reverse_lookup_games", |b| {
         b.iter(|| access::allowed_ids(&conn, &set, black_box(&who), "read", "game").unwrap());
+    });
+    let final_ref = format!("game:{final_id}");
+    let allowed = access::who_can(&conn, &set, "read", &final_ref, None, false).unwrap();
+    eprintln!(
+        "1M league: {} subjects may read final {final_id}",
+        allowed.subjects.len()
+    );
+    g.bench_function("who_can_read_a_final", |b| {
+        b.iter(|| {
+            access::who_can(&conn, &set, "read", black_box(&final_ref), None, false).unwrap()
+        });
     });
     g.finish();
 }
