@@ -560,7 +560,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__test)
-            opts="-v -h -V --policies --file --db --format --verbose --help --version"
+            opts="-v -h -V --policies --file --coverage --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

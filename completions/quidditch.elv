@@ -167,6 +167,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --file 'A file of `[[test]]` cases (default: the cases in the policy file)'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
+            cand --coverage 'After the tests, say which policies and condition branches (`_or` arms, relationship traversals) the cases made both true and false, and list the others with their `policies.toml:LINE:COL`'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
             cand -h 'Print help (see more with ''--help'')'

@@ -28,6 +28,9 @@ pub struct TestReport {
     pub results: Vec<TestResult>,
     pub passed: usize,
     pub failed: usize,
+    /// What the cases exercised: every evaluated case's trace, read by `coverage`.
+    #[serde(skip)]
+    pub traces: Vec<Response>,
 }
 
 fn set_of(list: &[String]) -> BTreeSet<&str> {
@@ -43,6 +46,7 @@ pub fn run(
     resolve: &dyn Fn(&str) -> Result<Subject, String>,
 ) -> TestReport {
     let mut results = Vec::new();
+    let mut traces = Vec::new();
     for case in cases {
         let mut failures = Vec::new();
         let mut response = None;
@@ -87,6 +91,7 @@ pub fn run(
                         ));
                     }
                 }
+                traces.push(r.clone());
                 response = Some(r);
             }
         }
@@ -103,6 +108,7 @@ pub fn run(
         failed: results.len() - passed,
         passed,
         results,
+        traces,
     }
 }
 

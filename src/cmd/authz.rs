@@ -61,7 +61,7 @@ pub enum AuthzCommand {
     Check(CheckArgs),
     /// Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails.
     #[command(
-        after_help = "Examples:\n  quidditch authz test\n  quidditch authz test --file tests.toml"
+        after_help = "Examples:\n  quidditch authz test\n  quidditch authz test --coverage\n  quidditch authz test --file tests.toml"
     )]
     Test(TestArgs),
     /// List every subject (anonymous, each player, each staff member) allowed an action on a
@@ -218,6 +218,11 @@ pub struct TestArgs {
     /// A file of `[[test]]` cases (default: the cases in the policy file).
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// After the tests, say which policies and condition branches (`_or` arms, relationship
+    /// traversals) the cases made both true and false, and list the others with their
+    /// `policies.toml:LINE:COL`.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Debug, Args)]
@@ -540,12 +545,138 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let resolve =
         |user: &str| access::resolve_subject(&conn, &set, user).map_err(|e| e.to_string());
     let report = authz::test_file::run(&set, &entities, &cases, &resolve);
-    emit(&report, global.format)?;
-    Ok(if report.failed > 0 {
+    let coverage = if args.coverage {
+        let source = read(&args.policy.policies)?;
+        let origin = args.policy.policies.display().to_string();
+        let traces: Vec<&Response> = report.traces.iter().collect();
+        Some(CoverageOutput::new(
+            &authz::coverage::coverage(&set, &traces),
+            &origin,
+            &source,
+        ))
+    } else {
+        None
+    };
+    let failed = report.failed;
+    emit(&TestOutput { report, coverage }, global.format)?;
+    Ok(if failed > 0 {
         Exit::TestsFailed
     } else {
         Exit::Success
     })
+}
+
+/// What `test` prints: the report, and with `--coverage` what the cases exercised.
+#[derive(Debug, Serialize)]
+struct TestOutput {
+    #[serde(flatten)]
+    report: authz::test_file::TestReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<CoverageOutput>,
+}
+
+impl fmt::Display for TestOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.report)?;
+        if let Some(c) = &self.coverage {
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One policy or branch the cases did not both make true and make false.
+#[derive(Debug, Serialize)]
+struct Uncovered {
+    location: String,
+    policy: String,
+    /// The branch (`_or` arm or traversal); absent for a whole policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
+    made_true: bool,
+    /// `null` for an unconditional policy (nothing to make false).
+    made_false: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct CoverageOutput {
+    policies_covered: usize,
+    policies: usize,
+    branches_covered: usize,
+    branches: usize,
+    uncovered: Vec<Uncovered>,
+}
+
+impl CoverageOutput {
+    fn new(c: &authz::coverage::Coverage, origin: &str, source: &str) -> Self {
+        let locate = |at: usize| {
+            let l = authz::error::Problem {
+                at,
+                message: String::new(),
+            }
+            .locate(origin, source);
+            format!("{}:{}:{}", l.file, l.line, l.column)
+        };
+        let mut uncovered: Vec<(usize, Uncovered)> = Vec::new();
+        for p in c.policies.iter().filter(|p| !p.covered()) {
+            uncovered.push((
+                p.at,
+                Uncovered {
+                    location: locate(p.at),
+                    policy: p.policy.clone(),
+                    branch: None,
+                    made_true: p.made_true,
+                    made_false: p.made_false,
+                },
+            ));
+        }
+        for b in c.branches.iter().filter(|b| !b.covered()) {
+            uncovered.push((
+                b.at,
+                Uncovered {
+                    location: locate(b.at),
+                    policy: b.policy.clone(),
+                    branch: Some(b.branch.clone()),
+                    made_true: b.made_true,
+                    made_false: Some(b.made_false),
+                },
+            ));
+        }
+        uncovered.sort_by_key(|(at, _)| *at);
+        CoverageOutput {
+            policies_covered: c.policies_covered(),
+            policies: c.policies.len(),
+            branches_covered: c.branches_covered(),
+            branches: c.branches.len(),
+            uncovered: uncovered.into_iter().map(|(_, u)| u).collect(),
+        }
+    }
+}
+
+impl fmt::Display for CoverageOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "coverage: policies covered {}/{}, condition branches {}/{}",
+            self.policies_covered, self.policies, self.branches_covered, self.branches
+        )?;
+        for u in &self.uncovered {
+            let never = match (u.made_true, u.made_false) {
+                (false, Some(false)) => "never evaluated true or false",
+                (false, _) => "never true",
+                (true, _) => "never false",
+            };
+            match &u.branch {
+                Some(branch) => writeln!(
+                    f,
+                    "  {}: policy `{}` branch `{branch}`: {never}",
+                    u.location, u.policy
+                )?,
+                None => writeln!(f, "  {}: policy `{}`: {never}", u.location, u.policy)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What `who-can` prints: the subjects, or with `--count` their number.

@@ -33,5 +33,6 @@ mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
 // policies, field-level denies, lint soundness.
 mod trust;
-// `authz who-can`: every allowed subject, in SQL, equal to brute-force `authz check`.
-mod who_can;
+// The questions admins ask: `authz who-can` (equal to brute-force `authz check`) and
+// `authz test --coverage`.
+mod questions;

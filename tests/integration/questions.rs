@@ -1,5 +1,6 @@
-//! `authz who-can`: every subject a request would allow, computed in SQL, equals the subjects
-//! for which `authz check` allows, for every resource of every type and every action.
+//! The questions admins ask. `authz who-can`: every subject a request would allow, computed in
+//! SQL, equals the subjects for which `authz check` allows, for every resource of every type and
+//! every action. `authz test --coverage`: what the cases never made true or false.
 
 use std::collections::BTreeSet;
 
@@ -224,5 +225,94 @@ condition = { _not = { child_id = { _lt = 8 } } }
     assert!(
         nonempty > 40,
         "the comparison should cover allowed requests: {nonempty}"
+    );
+}
+
+#[test]
+fn test_coverage_lists_what_the_cases_never_exercise() {
+    let env = Env::seeded();
+    let p = policies();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    // The location of the first `needle` after `anchor` in the shipped file.
+    let at = |anchor: &str, needle: &str| {
+        let from = shipped.find(anchor).unwrap();
+        let i = from + shipped[from..].find(needle).unwrap();
+        let before = &shipped[..i];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+        format!("{p}:{line}:{col}")
+    };
+    let run = env
+        .run(["authz", "test", "--coverage", "--policies", &p])
+        .success();
+    let out = run.stdout();
+    assert!(
+        out.contains(
+            "22 passed, 0 failed\ncoverage: policies covered 9/11, condition branches 3/7\n"
+        ),
+        "{out}"
+    );
+    for expected in [
+        format!(
+            "  {}: policy `captains-read-team-games` branch `loser_id _eq $subject.team_id`: never false\n",
+            at(
+                "id = \"captains-read-team-games\"",
+                "_eq = \"$subject.team_id\" } },\n] }"
+            )
+        ),
+        format!(
+            "  {}: policy `manager-team`: never false\n",
+            at("id = \"manager-team\"", "\"manager-team\"")
+        ),
+    ] {
+        assert!(out.contains(&expected), "missing {expected}in:\n{out}");
+    }
+
+    // One case: Harry reads game 9 through the bracket. Everything else is uncovered.
+    let file = env.write(
+        "one.toml",
+        "[[test]]\nname = \"harry reads the final\"\nuser = \"Harry Potter\"\naction = \"read\"\nresource = \"game:9\"\ndecision = \"allow\"\n",
+    );
+    let json: Value = env
+        .run([
+            "--format",
+            "json",
+            "authz",
+            "test",
+            "--coverage",
+            "--file",
+            &file.display().to_string(),
+            "--policies",
+            &p,
+        ])
+        .success()
+        .json();
+    assert_eq!(json["passed"], 1);
+    let c = &json["coverage"];
+    assert_eq!(c["policies"], 11);
+    assert_eq!(c["policies_covered"], 0, "{c}");
+    let winners: Vec<&Value> = c["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["policy"] == "winners-read-game")
+        .collect();
+    // The policy and both arms were made true (Gryffindor won the final and game 7, which
+    // feeds it), none false.
+    assert_eq!(winners.len(), 3, "{c}");
+    assert_eq!(winners[0]["branch"], Value::Null);
+    assert_eq!(winners[0]["made_true"], true);
+    assert_eq!(winners[0]["made_false"], false);
+    assert_eq!(winners[1]["branch"], "winner_id _eq $subject.team_id");
+    assert_eq!(winners[1]["made_true"], true);
+    assert_eq!(
+        winners[2]["branch"],
+        "feeders* { winner_id _eq $subject.team_id }"
+    );
+    assert_eq!(winners[2]["made_true"], true);
+    assert_eq!(winners[2]["made_false"], false);
+    assert_eq!(
+        winners[2]["location"],
+        at("id = \"winners-read-game\"", "\"feeders*\" = { winner_id")
     );
 }
