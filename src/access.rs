@@ -763,6 +763,28 @@ fn unguarded_nots(
     }
 }
 
+/// Per allow of `residual` (over rows of `ty`), the keys of the rows it lets through that no
+/// deny withholds: which policy reaches which rows.
+fn through_each_allow(
+    conn: &Connection,
+    set: &PolicySet,
+    ty: &str,
+    residual: &authz::Residual,
+) -> Result<Vec<(String, Vec<Value>)>> {
+    let not_denied = Filter::not(Filter::or(
+        residual.denies.iter().map(|(_, f)| f.clone()).collect(),
+    ));
+    let mut out = Vec::new();
+    for (policy, f) in &residual.allows {
+        let one = Filter::and(vec![f.clone(), not_denied.clone()]);
+        out.push((
+            policy.clone(),
+            select_ids(conn, set, ty, &compile_filter(set, ty, &one)?)?,
+        ));
+    }
+    Ok(out)
+}
+
 /// One subject a request would allow, and how.
 #[derive(Debug, Clone, Serialize)]
 pub struct Allowed {
@@ -826,17 +848,7 @@ pub fn who_can(
         if ids.is_empty() {
             continue;
         }
-        let not_denied = Filter::not(Filter::or(
-            residual.denies.iter().map(|(_, f)| f.clone()).collect(),
-        ));
-        let mut through: Vec<(String, Vec<Value>)> = Vec::new();
-        for (policy, f) in &residual.allows {
-            let one = Filter::and(vec![f.clone(), not_denied.clone()]);
-            through.push((
-                policy.clone(),
-                select_ids(conn, set, ty, &compile_filter(set, ty, &one)?)?,
-            ));
-        }
+        let through = through_each_allow(conn, set, ty, &residual)?;
         for id in ids {
             let row = entities
                 .query(ty, "id", &id)?
@@ -963,20 +975,8 @@ pub fn profile(
             let (ids, sql) = if def.table.is_some() {
                 let filter = compile_filter(set, ty, &plan.rows)?;
                 let ids = select_ids(conn, set, ty, &filter)?;
-                let not_denied = Filter::not(Filter::or(
-                    plan.residual
-                        .denies
-                        .iter()
-                        .map(|(_, f)| f.clone())
-                        .collect(),
-                ));
-                for (policy, f) in &plan.residual.allows {
-                    let one = Filter::and(vec![f.clone(), not_denied.clone()]);
-                    let filter = compile_filter(set, ty, &one)?;
-                    through.push(Through {
-                        policy: policy.clone(),
-                        ids: select_ids(conn, set, ty, &filter)?,
-                    });
+                for (policy, ids) in through_each_allow(conn, set, ty, &plan.residual)? {
+                    through.push(Through { policy, ids });
                 }
                 (ids, Some(filter.sql))
             } else {
