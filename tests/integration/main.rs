@@ -28,6 +28,8 @@ mod query;
 mod serve;
 // `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
 mod schema;
+// Problems in big or non-UTF-8 seed and policy files, located in linear time.
+mod diagnostics;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
