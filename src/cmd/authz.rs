@@ -316,10 +316,7 @@ pub fn load_checked(path: &Path, conn: &Connection) -> anyhow::Result<PolicySet>
     Err(anyhow::anyhow!(
         "{}",
         authz::PolicyError {
-            problems: problems
-                .iter()
-                .map(|p| p.locate(&origin, &index))
-                .collect(),
+            problems: problems.iter().map(|p| p.locate(&origin, &index)).collect(),
         }
     ))
 }
@@ -808,10 +805,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             }
             problems.sort_by_key(|p| p.at);
             let index = crate::diag::LineIndex::new(&source);
-            problems
-                .iter()
-                .map(|p| p.locate(&origin, &index))
-                .collect()
+            problems.iter().map(|p| p.locate(&origin, &index)).collect()
         }
     };
     let out = LintOutput {

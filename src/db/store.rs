@@ -10,11 +10,11 @@
 //! writer either).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params_from_iter};
+use rusqlite::{Connection, InterruptHandle, Row, params_from_iter};
 
 use super::model::{Game, Player, Team};
 use super::{Result, open};
@@ -91,6 +91,19 @@ pub struct Store {
 struct Snapshot {
     inner: Arc<Inner>,
     conn: Mutex<Option<Connection>>,
+    /// Set by [`Store::cancel`]: no further read starts.
+    cancelled: AtomicBool,
+    /// Stops the statement running on `conn`, from another thread.
+    interrupt: OnceLock<Interrupt>,
+}
+
+/// A connection's interrupt handle (which does not implement `Debug`).
+struct Interrupt(InterruptHandle);
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupt")
+    }
 }
 
 impl Drop for Snapshot {
@@ -173,8 +186,23 @@ impl Store {
                 Arc::new(Snapshot {
                     inner: Arc::clone(&self.inner),
                     conn: Mutex::new(None),
+                    cancelled: AtomicBool::new(false),
+                    interrupt: OnceLock::new(),
                 })
             })),
+        }
+    }
+
+    /// Stops the reads of a snapshot: the statement running now fails (SQLite interrupts it) and
+    /// no further one starts. For a request that is abandoned (timed out) while a read of its
+    /// runs on a blocking thread, which cannot be dropped. Does nothing on a store that is not a
+    /// snapshot.
+    pub fn cancel(&self) {
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.cancelled.store(true, Ordering::SeqCst);
+            if let Some(interrupt) = snapshot.interrupt.get() {
+                interrupt.0.interrupt();
+            }
         }
     }
 
@@ -201,8 +229,21 @@ impl Store {
         } else {
             let conn = self.inner.take()?;
             conn.prepare_cached("BEGIN")?.execute([])?;
+            // Only the first connection of a snapshot is ever set: it keeps it to the end.
+            let _ = snapshot
+                .interrupt
+                .set(Interrupt(conn.get_interrupt_handle()));
             conn
         };
+        // Checked once the interrupt handle is set: a cancel from now on interrupts the read.
+        if snapshot.cancelled.load(Ordering::SeqCst) {
+            *held = Some(conn);
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                Some("the request was cancelled".to_string()),
+            )
+            .into());
+        }
         let result = f(&conn);
         *held = Some(conn);
         result
@@ -440,6 +481,41 @@ impl Store {
 /// Temporary tables live in memory: the row filters' `IN (…)` subqueries and recursive CTEs
 /// build small ephemeral tables on every read, and in memory those cost half as much as in temp
 /// files. (Only here: a bulk seed's index sort must keep spilling to disk.)
+/// Notices commits made to the database by other connections, this process's or another's,
+/// through one connection of its own: `PRAGMA data_version` changes with every commit made
+/// through any other connection, and this connection never writes. A check is one statement
+/// that reads the WAL index (shared memory), no page of the database.
+#[derive(Debug)]
+pub struct Changes {
+    conn: Connection,
+    version: i64,
+}
+
+impl Changes {
+    /// Whether a commit has happened since the last call (or since this was made).
+    pub fn changed(&mut self) -> Result<bool> {
+        let version = data_version(&self.conn)?;
+        let changed = version != self.version;
+        self.version = version;
+        Ok(changed)
+    }
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))?)
+}
+
+impl Store {
+    /// A watcher of the commits made to this store's database from now on.
+    pub fn changes(&self) -> Result<Changes> {
+        let conn = connect(&self.inner.path)?;
+        let version = data_version(&conn)?;
+        Ok(Changes { conn, version })
+    }
+}
+
 fn connect(path: &Path) -> Result<Connection> {
     let conn = open(path)?;
     conn.set_prepared_statement_cache_capacity(128);
