@@ -87,7 +87,8 @@ fn twenty_thousand_policy_problems_are_reported_in_linear_time() {
     let (small, _, _) = timed(&env, bad_policies, 2_000, &lint);
     let (big, stdout, _) = timed(&env, bad_policies, 20_000, &lint);
     let head = &stdout[..stdout.len().min(300)];
-    assert!(stdout.ends_with("20000 problems\n"), "{head}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("20000 problems"), "{last}");
     // The first added policy's `resource` is its 7th line, after a blank one.
     let lines = bad_policies(0).lines().count();
     let first = format!(
@@ -121,14 +122,17 @@ fn invalid_utf8_is_reported_at_its_first_bad_byte() {
     env.run(["authz", "lint", "--file", &file])
         .status(1)
         .stderr_has(&expected);
-    env.run([
-        "authz",
-        "explain",
-        "--policies",
-        &file,
-        "--user",
-        "anonymous",
-    ])
-    .status(1)
-    .stderr_has(&expected);
+    // `explain` opens the database first: a seeded one.
+    let seeded = Env::seeded();
+    seeded
+        .run([
+            "authz",
+            "explain",
+            "--policies",
+            &file,
+            "--user",
+            "anonymous",
+        ])
+        .status(1)
+        .stderr_has(&expected);
 }
