@@ -621,6 +621,55 @@ mod tests {
         (dir, Store::open(&path).unwrap(), writer)
     }
 
+    /// See: issue 18, "a query that runs past `--request-timeout` is cancelled".
+    #[test]
+    fn a_cancelled_snapshot_interrupts_its_running_read_and_starts_no_other() {
+        let (_dir, store, _) = seeded();
+        let snapshot = store.snapshot();
+        let reader = snapshot.clone();
+        let started = std::time::Instant::now();
+        let read = std::thread::spawn(move || {
+            reader.lend(|conn| {
+                conn.query_row(
+                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000000) \
+                     SELECT count(*) FROM c",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )
+            })
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        snapshot.cancel();
+        let outcome = read.join().unwrap().unwrap();
+        assert_eq!(
+            outcome.unwrap_err().sqlite_error_code(),
+            Some(rusqlite::ErrorCode::OperationInterrupted)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            snapshot.lend(|_| ()).is_err(),
+            "no read starts after a cancel"
+        );
+        // Other requests are unaffected.
+        assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// See: issue 18, finding 7.
+    #[test]
+    fn changes_notices_every_commit_of_another_connection_once() {
+        let (_dir, store, writer) = seeded();
+        let mut changes = store.changes().unwrap();
+        assert!(!changes.changed().unwrap());
+        // The store's own reads are not changes.
+        store.count_games(None, None).unwrap();
+        assert!(!changes.changed().unwrap());
+        writer
+            .execute("UPDATE games SET level = 'Final' WHERE id = 8", [])
+            .unwrap();
+        assert!(changes.changed().unwrap());
+        assert!(!changes.changed().unwrap());
+    }
+
     #[test]
     fn a_snapshot_reads_one_state_of_the_file() {
         let (_dir, store, writer) = seeded();
