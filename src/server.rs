@@ -185,9 +185,11 @@ impl Default for Bounds {
 /// waits behind a running query. It deals the connections out in turn, so each worker serves as
 /// many: when every thread accepted for itself, one that woke first took a whole burst of new
 /// connections, and a client's 16 connections could land 14 on one core and 2 on the other. A
-/// worker that has not yet taken the last connection dealt to it is busy, and is passed over
-/// while another is free. Reads that may take long leave the worker (`graphql::blocking`), so a
-/// slow list does not hold up the thread's other connections.
+/// worker that has not yet taken the last connection dealt to it, or has been inside one step of
+/// a request for [`STUCK_MS`], is busy and passed over while another is free. Reads that may take
+/// long leave the worker (`graphql::blocking`), so a slow list does not hold up the thread's
+/// other connections. Every connection is bounded by the timeouts of `bounds` and counted
+/// against its `max_connections`.
 pub fn serve(
     listener: std::net::TcpListener,
     workers: usize,
