@@ -609,12 +609,13 @@ struct CoverageOutput {
 
 impl CoverageOutput {
     fn new(c: &authz::coverage::Coverage, origin: &str, source: &str) -> Self {
+        let index = crate::diag::LineIndex::new(source);
         let locate = |at: usize| {
             let l = authz::error::Problem {
                 at,
                 message: String::new(),
             }
-            .locate(origin, source);
+            .locate(origin, &index);
             format!("{}:{}:{}", l.file, l.line, l.column)
         };
         let mut uncovered: Vec<(usize, Uncovered)> = Vec::new();
