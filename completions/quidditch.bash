@@ -1968,7 +1968,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__serve)
-            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwt-issuer --jwt-audience --workers --admin-secret --db --format --verbose --help --version"
+            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --max-connections --workers --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1995,6 +1995,30 @@ _quidditch() {
                     return 0
                     ;;
                 --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

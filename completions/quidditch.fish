@@ -296,6 +296,12 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-audience -d 'Require this `aud` claim in tokens' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-leeway -d 'Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their `nbf` or `iat` (a token not yet valid, or issued in the future, is refused)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l request-timeout -d 'Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT` error. Durations: `500ms`, `10s`, `2m`' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l header-timeout -d 'Close a connection whose request head (or first request) has not fully arrived after this long' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l body-timeout -d 'Answer 408 and close the connection when a request body has not fully arrived this long after its head' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l idle-timeout -d 'Close a keep-alive connection that sends no new request for this long' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l max-connections -d 'Connections open at once; further ones wait (in the listen queue) until one closes' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l workers -d 'Threads serving requests, each with the connections it accepted [default: one per core]' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F

@@ -36,3 +36,12 @@ pub fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
         other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
     }
 }
+
+/// The text of an input file read as `bytes`: one that is not UTF-8 is an error naming
+/// `FILE:LINE:COL` of its first bad byte.
+pub fn text(path: &Path, bytes: Vec<u8>) -> anyhow::Result<String> {
+    String::from_utf8(bytes).map_err(|err| match crate::diag::utf8(err.as_bytes()) {
+        Err(at) => anyhow::anyhow!("{}:{at}", path.display()),
+        Ok(_) => anyhow::anyhow!("{}: invalid UTF-8", path.display()),
+    })
+}

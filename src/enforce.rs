@@ -9,13 +9,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
 use crate::access::{self, AccessError, SqlEntities};
 use crate::authz::{ColumnAccess, Filter, Planner, PolicySet, ReadFail, Subject};
-use crate::db::store::{Store, Table};
+use crate::db::store::{Changes, Store, Table};
 use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
 use crate::limits::Limits;
@@ -60,8 +59,8 @@ const MATERIALIZE_AT_MOST: usize = 512;
 
 /// `filter` with each transitive condition (a recursive CTE on every read) replaced by the keys
 /// of the rows it selects now, when they are few: `id IN (8, 9)` instead of a walk of the
-/// bracket per statement. A viewer lives a few seconds (see `VIEWER_TTL`), so the list is as
-/// fresh as the rest of the viewer.
+/// bracket per statement. A viewer lives until the next commit to the database (see [`Gate`]), so
+/// the list is as fresh as the rest of the viewer.
 fn materialize(
     conn: &Connection,
     set: &PolicySet,
@@ -189,38 +188,55 @@ pub enum GateError {
     Store(String),
 }
 
-/// How long a computed viewer is reused for the same subject. Short, so a change to a subject's
-/// row (a player moving teams) reaches the server within seconds without a restart.
-const VIEWER_TTL: Duration = Duration::from_secs(5);
-
 /// At most this many viewers are cached; past it the cache starts afresh.
 const VIEWER_CACHE: usize = 4096;
 
+/// Viewers computed for the database as it is now, and what tells when it changes.
+struct Fresh {
+    changes: Changes,
+    /// Moves on at every commit noticed; a viewer computed before it is not cached.
+    generation: u64,
+    viewers: HashMap<String, Viewer>,
+}
+
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
+///
+/// A viewer is computed from the subject's rows and the policies (roles, materialized key
+/// lists) and reused for the same subject until the database changes: every request first asks
+/// SQLite whether anything was committed since the last one (`Changes`), and a commit drops
+/// every cached viewer, so the request after a commit is decided on the new data.
 pub struct Gate {
     auth: AuthConfig,
     /// The admin's viewer, the same for every admin request.
     admin: Viewer,
     set: Arc<PolicySet>,
     store: Store,
-    cache: Mutex<HashMap<String, (Instant, Viewer)>>,
+    fresh: Mutex<Fresh>,
     /// Verified tokens by their `Authorization` header.
     tokens: Mutex<HashMap<String, Claims>>,
 }
 
 impl Gate {
-    /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed.
+    /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed or the
+    /// database cannot be watched for commits.
     pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Result<Self, GateError> {
         let admin = store
             .lend(|conn| admin(conn, Some(&set)))
             .map_err(|err| GateError::Store(err.to_string()))?
+            .map_err(|err| GateError::Store(err.to_string()))?;
+        let changes = store
+            .changes()
             .map_err(|err| GateError::Store(err.to_string()))?;
         Ok(Gate {
             auth,
             admin,
             set: Arc::new(set),
             store,
-            cache: Mutex::new(HashMap::new()),
+            fresh: Mutex::new(Fresh {
+                changes,
+                generation: 0,
+                viewers: HashMap::new(),
+            }),
             tokens: Mutex::new(HashMap::new()),
         })
     }
@@ -258,9 +274,10 @@ impl Gate {
                 (format!("token {}", claims.sub), claims.sub)
             }
         };
-        if let Some(viewer) = self.cached(&key) {
-            return Ok(viewer);
-        }
+        let generation = match self.cached(&key)? {
+            Cached::Hit(viewer) => return Ok(viewer),
+            Cached::Miss { generation } => generation,
+        };
         let set = Arc::clone(&self.set);
         let impersonating = key.starts_with("as ");
         let viewer = self
@@ -281,11 +298,14 @@ impl Gate {
                 viewer(conn, &set, &subject).map_err(|err| GateError::Store(err.to_string()))
             })
             .map_err(|err| GateError::Store(err.to_string()))??;
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= VIEWER_CACHE {
-            cache.clear();
+        let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+        // Computed from data that a commit noticed meanwhile may have changed: used once only.
+        if fresh.generation == generation {
+            if fresh.viewers.len() >= VIEWER_CACHE {
+                fresh.viewers.clear();
+            }
+            fresh.viewers.insert(key, viewer.clone());
         }
-        cache.insert(key, (Instant::now(), viewer.clone()));
         Ok(viewer)
     }
 
@@ -294,7 +314,10 @@ impl Gate {
     /// with nothing but that exact `Authorization` header qualifies.
     fn verified(&self, presented: Presented<'_>) -> Option<Claims> {
         let header = presented.authorization?;
-        if presented.admin_secret.is_some() || presented.user.is_some() {
+        if presented.admin_secret.is_some()
+            || presented.user.is_some()
+            || presented.repeated.is_some()
+        {
             return None;
         }
         let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
@@ -310,17 +333,34 @@ impl Gate {
         tokens.insert(header.to_string(), claims.clone());
     }
 
-    fn cached(&self, key: &str) -> Option<Viewer> {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        match cache.get(key) {
-            Some((at, viewer)) if at.elapsed() < VIEWER_TTL => Some(viewer.clone()),
-            Some(_) => {
-                cache.remove(key);
-                None
-            }
-            None => None,
+    /// The viewer cached for `key`, unless the database has changed since it was computed.
+    fn cached(&self, key: &str) -> Result<Cached, GateError> {
+        let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresh = &mut *fresh;
+        if fresh
+            .changes
+            .changed()
+            .map_err(|err| GateError::Store(err.to_string()))?
+        {
+            fresh.generation += 1;
+            fresh.viewers.clear();
         }
+        Ok(match fresh.viewers.get(key) {
+            Some(viewer) => Cached::Hit(viewer.clone()),
+            None => Cached::Miss {
+                generation: fresh.generation,
+            },
+        })
     }
+}
+
+/// What the viewer cache holds for a subject.
+enum Cached {
+    Hit(Viewer),
+    /// Compute it, for the database as of `generation`.
+    Miss {
+        generation: u64,
+    },
 }
 
 impl crate::server::Authenticate for Gate {

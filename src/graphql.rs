@@ -322,6 +322,19 @@ fn graphql_core_wording(message: &mut String) {
     }
 }
 
+/// A request's snapshot, cancelled if the request's future is dropped before it ends (the
+/// server's request timeout): a read running on a blocking thread is interrupted rather than
+/// left to finish for nobody.
+struct Abandoned(Option<Store>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(store) = &self.0 {
+            store.cancel();
+        }
+    }
+}
+
 /// The schema and the store it reads: what `serve` and `query` share.
 #[derive(Clone)]
 pub struct Api {
@@ -373,10 +386,12 @@ impl Api {
         };
         // Every read of the request sees one state of the database.
         let store = self.store.snapshot();
+        let mut abandoned = Abandoned(Some(store.clone()));
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);
         let request = request.data(viewer).data(loaders).data(store);
         let response = batch::run(schema.execute(request), queue).await;
+        abandoned.0 = None;
         // A request that failed validation has no data; one that passed has (every root field
         // is nullable). Only the first tells: a document that passed is now known valid.
         if let Some(query) = learn

@@ -36,13 +36,15 @@ impl Claims {
     }
 }
 
-/// How tokens are checked: the key, and the issuer and audience to require when set.
+/// How tokens are checked: the key, the issuer and audience to require when set, and the clock
+/// skew tolerated on `exp`, `nbf` and `iat`.
 #[derive(Clone)]
 pub struct Verifier {
     key: DecodingKey,
     algorithm: Algorithm,
     issuer: Option<String>,
     audience: Option<String>,
+    leeway: u64,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -52,6 +54,7 @@ impl std::fmt::Debug for Verifier {
             .field("algorithm", &self.algorithm)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
 }
@@ -61,6 +64,10 @@ impl std::fmt::Debug for Verifier {
 pub enum TokenError {
     #[error("the token has expired")]
     Expired,
+    #[error("the token is not valid yet (`nbf` is in the future)")]
+    NotYetValid,
+    #[error("the token was issued in the future (`iat` is ahead of this server's clock)")]
+    IssuedInFuture,
     #[error("the token's signature does not verify")]
     BadSignature,
     #[error("the token is signed with `{found}`, but this server accepts only `{expected}`")]
@@ -92,6 +99,7 @@ impl Verifier {
             algorithm: Algorithm::HS256,
             issuer: None,
             audience: None,
+            leeway: 0,
         }
     }
 
@@ -105,6 +113,7 @@ impl Verifier {
             algorithm: Algorithm::RS256,
             issuer: None,
             audience: None,
+            leeway: 0,
         })
     }
 
@@ -122,8 +131,18 @@ impl Verifier {
         self
     }
 
+    /// Tolerates clocks that differ by up to `seconds`: a token counts as expired only that long
+    /// after its `exp`, and as not yet valid or issued in the future only that long before its
+    /// `nbf` or `iat`.
+    #[must_use]
+    pub fn with_leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
     /// Checks the signature, algorithm (`alg: none` and any other algorithm are refused),
-    /// expiry, and issuer and audience when configured.
+    /// expiry, `nbf` when present, that `iat` is not in the future, and issuer and audience when
+    /// configured.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed {
             reason: e.to_string(),
@@ -135,7 +154,8 @@ impl Verifier {
             });
         }
         let mut validation = Validation::new(self.algorithm);
-        validation.leeway = 0;
+        validation.leeway = self.leeway;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
@@ -144,12 +164,13 @@ impl Verifier {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        jsonwebtoken::decode::<Claims>(token, &self.key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 match e.kind() {
                     ErrorKind::ExpiredSignature => TokenError::Expired,
+                    ErrorKind::ImmatureSignature => TokenError::NotYetValid,
                     ErrorKind::InvalidSignature => TokenError::BadSignature,
                     ErrorKind::InvalidIssuer => TokenError::BadIssuer,
                     ErrorKind::InvalidAudience => TokenError::BadAudience,
@@ -161,7 +182,13 @@ impl Verifier {
                         reason: e.to_string(),
                     },
                 }
-            })
+            })?;
+        // jsonwebtoken does not look at `iat`: a token issued in the future was minted by a
+        // clock that is wrong, or to outlive its revocation.
+        if claims.iat > now().saturating_add(self.leeway) {
+            return Err(TokenError::IssuedInFuture);
+        }
+        Ok(claims)
     }
 }
 
@@ -240,6 +267,9 @@ pub struct Presented<'a> {
     pub admin_secret: Option<&'a str>,
     /// `X-Quidditch-User`: the subject an admin acts as.
     pub user: Option<&'a str>,
+    /// The first of these headers that came more than once. Which of two credentials is meant
+    /// cannot be known (a proxy may read the other one), so the request is refused.
+    pub repeated: Option<&'static str>,
 }
 
 /// Who a request is, before the subject is looked up in the database.
@@ -272,6 +302,8 @@ pub enum AuthError {
     ImpersonationWithoutSecret,
     #[error("send either a token or the admin secret, not both")]
     Both,
+    #[error("the `{header}` header is sent more than once: send it once")]
+    Repeated { header: &'static str },
 }
 
 /// Equality that takes the same time wherever the inputs differ, for secrets.
@@ -284,6 +316,9 @@ pub fn authenticate(
     config: &AuthConfig,
     presented: Presented<'_>,
 ) -> Result<Credential, AuthError> {
+    if let Some(header) = presented.repeated {
+        return Err(AuthError::Repeated { header });
+    }
     if presented.authorization.is_some() && presented.admin_secret.is_some() {
         return Err(AuthError::Both);
     }
@@ -399,6 +434,45 @@ mod tests {
         ));
     }
 
+    /// A token signed with `SECRET` carrying exactly `claims`.
+    fn sign(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
+    }
+
+    // See: issue 18, finding 6.
+    #[test]
+    fn a_token_from_the_future_is_refused_beyond_the_leeway() {
+        let now = now();
+        let later = sign(&serde_json::json!({
+            "sub": "player:1", "exp": now + 7200, "iat": now, "nbf": now + 3600
+        }));
+        let ahead = sign(&serde_json::json!({
+            "sub": "player:1", "exp": now + 7200, "iat": now + 3600
+        }));
+        let verifier = Verifier::hs256(SECRET);
+        assert!(matches!(
+            verifier.verify(&later),
+            Err(TokenError::NotYetValid)
+        ));
+        assert!(matches!(
+            verifier.verify(&ahead),
+            Err(TokenError::IssuedInFuture)
+        ));
+        // Within the tolerated skew, both are accepted; a past `nbf` always is.
+        let lenient = verifier.clone().with_leeway(3700);
+        assert!(lenient.verify(&later).is_ok());
+        assert!(lenient.verify(&ahead).is_ok());
+        let started = sign(&serde_json::json!({
+            "sub": "player:1", "exp": now + 60, "iat": now, "nbf": now - 10
+        }));
+        assert!(verifier.verify(&started).is_ok());
+    }
+
     #[test]
     fn issuer_and_audience_are_checked_when_configured() {
         let (token, _) = mint_hs256(
@@ -443,6 +517,7 @@ mod tests {
                     authorization,
                     admin_secret,
                     user,
+                    repeated: None,
                 },
             )
         };
@@ -477,6 +552,20 @@ mod tests {
         assert!(matches!(
             auth(Some(bearer.as_str()), Some("hunter2"), None),
             Err(AuthError::Both)
+        ));
+        // See: issue 18, finding 6. Two of a credential header: refused, whichever is right.
+        assert!(matches!(
+            authenticate(
+                &config,
+                Presented {
+                    authorization: Some(bearer.as_str()),
+                    repeated: Some("authorization"),
+                    ..Presented::default()
+                }
+            ),
+            Err(AuthError::Repeated {
+                header: "authorization"
+            })
         ));
         let closed = AuthConfig::default();
         assert!(matches!(

@@ -5,9 +5,14 @@
 //! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables
 //! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,6 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use std::sync::Arc;
 
@@ -46,6 +52,7 @@ pub enum Refusal {
 struct AppState {
     api: Api,
     auth: Arc<dyn Authenticate>,
+    bounds: Bounds,
 }
 
 /// The largest request body accepted; larger ones get 413.
@@ -107,8 +114,8 @@ type Answer = std::pin::Pin<
 >;
 
 impl Endpoint {
-    fn new(api: Api, auth: Arc<dyn Authenticate>) -> Self {
-        let state = AppState { api, auth };
+    fn new(api: Api, auth: Arc<dyn Authenticate>, bounds: Bounds) -> Self {
+        let state = AppState { api, auth, bounds };
         let log = tracing::enabled!(tracing::Level::INFO);
         Endpoint {
             router: hyper_util::service::TowerToHyperService::new(router(state.clone(), log)),
@@ -141,52 +148,80 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Endpoint {
     }
 }
 
+/// How long a client may take and how many may be connected: `quidditch serve`'s flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// A request's execution past this is cancelled and answered 504.
+    pub request_timeout: Duration,
+    /// From a connection's start, or a request's first byte, to the end of its head.
+    pub header_timeout: Duration,
+    /// Reading a request's body, from the end of its head; past it the answer is 408.
+    pub body_timeout: Duration,
+    /// A connection with no request for this long is closed.
+    pub idle_timeout: Duration,
+    /// Connections open at once; past it new ones wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    }
+}
+
 /// Serves on `listener` with `workers` threads until `shutdown` completes, then finishes the
 /// requests in flight.
 ///
-/// Each thread runs its own single-threaded runtime, and a connection stays on the thread that
-/// serves it (actix-web's model). With tokio's work-stealing runtime, handing tasks and wakeups
-/// between threads cost about a tenth of the server's CPU per request under load on two cores.
-/// The first thread accepts every connection and deals them out in turn, so each thread serves
-/// as many: when every thread accepted for itself, one that woke first took a whole burst of
-/// new connections, and a client's 16 connections could land 14 on one core and 2 on the other.
-/// Reads that may take long still leave the thread (`graphql::blocking`), so a slow list does
-/// not hold up the thread's other connections. `shutdown` runs on the calling thread, which is
-/// also the first worker.
+/// Each worker thread runs its own single-threaded runtime, and a connection stays on the thread
+/// that serves it (actix-web's model). With tokio's work-stealing runtime, handing tasks and
+/// wakeups between threads cost about a tenth of the server's CPU per request under load on two
+/// cores. The calling thread only accepts connections (and waits for `shutdown`): accepting never
+/// waits behind a running query. It deals the connections out in turn, so each worker serves as
+/// many: when every thread accepted for itself, one that woke first took a whole burst of new
+/// connections, and a client's 16 connections could land 14 on one core and 2 on the other. A
+/// worker that has not yet taken the last connection dealt to it, or has been inside one step of
+/// a request for [`STUCK_MS`], is busy and passed over while another is free. Reads that may take
+/// long leave the worker (`graphql::blocking`), so a slow list does not hold up the thread's
+/// other connections. Every connection is bounded by the timeouts of `bounds` and counted
+/// against its `max_connections`.
 pub fn serve(
     listener: std::net::TcpListener,
     workers: usize,
     api: Api,
     auth: Arc<dyn Authenticate>,
+    bounds: Bounds,
     shutdown: impl Future<Output = ()> + 'static,
 ) -> Result<(), Error> {
-    let app = Endpoint::new(api, auth);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let app = Endpoint::new(api, auth, bounds);
+    let epoch = Instant::now();
     let mut threads = Vec::new();
-    let mut others = Vec::new();
-    for n in 1..workers.max(1) {
+    let mut inboxes = Vec::new();
+    for n in 0..workers.max(1) {
         let (hand, inbox) = tokio::sync::mpsc::unbounded_channel();
-        others.push(hand);
+        let load = Arc::new(Load {
+            waiting: AtomicUsize::new(0),
+            answering_since: AtomicU64::new(0),
+            epoch,
+        });
+        inboxes.push(Worker {
+            hand,
+            load: Arc::clone(&load),
+        });
         let app = app.clone();
-        let stopped = stopped.clone();
         let thread = std::thread::Builder::new()
             .name(format!("serve-{n}"))
-            .spawn(move || worker(Source::Inbox(inbox), app, stopped, std::future::pending()))
+            .spawn(move || worker(inbox, &load, &app, bounds))
             .map_err(Error::Thread)?;
         threads.push(thread);
     }
-    let stop = Arc::new(stop);
-    let signal = {
-        let stop = Arc::clone(&stop);
-        async move {
-            shutdown.await;
-            // Nobody listening any more only means every worker has stopped already.
-            let _ = stop.send(true);
-        }
-    };
-    let mut result = worker(Source::Listener(listener, others), app, stopped, signal);
-    // Should the first worker end on an error, the others stop too.
-    let _ = stop.send(true);
+    // When accepting ends, the inboxes close and every worker finishes its connections.
+    let mut result = accept(listener, inboxes, bounds.max_connections, shutdown);
     for thread in threads {
         let outcome = thread.join().unwrap_or_else(|_| {
             Err(Error::Serve(std::io::Error::other(
@@ -198,24 +233,133 @@ pub fn serve(
     result
 }
 
-/// Where a worker's connections come from.
-enum Source {
-    /// The socket, and the other workers' inboxes to deal connections to.
-    Listener(
-        std::net::TcpListener,
-        Vec<tokio::sync::mpsc::UnboundedSender<std::net::TcpStream>>,
-    ),
-    /// Connections dealt by the first worker.
-    Inbox(tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>),
+/// A connection on its way to a worker, with its place among the open connections.
+type Dealt = (std::net::TcpStream, OwnedSemaphorePermit);
+
+/// The acceptor's handle on a worker.
+struct Worker {
+    hand: tokio::sync::mpsc::UnboundedSender<Dealt>,
+    load: Arc<Load>,
 }
 
-/// One worker: serves the connections of `source` on a runtime of the current thread until
-/// `stopped` turns true, while also running `beside` (the shutdown signal, on the first worker).
+/// How busy a worker is, as the acceptor sees it.
+struct Load {
+    /// Connections dealt to the worker that it has not taken yet.
+    waiting: AtomicUsize,
+    /// While the worker is inside a step of a request (its synchronous work: parsing,
+    /// validation, limits, resolvers), when that step began, in milliseconds since `epoch`
+    /// plus one; 0 between steps.
+    answering_since: AtomicU64,
+    epoch: Instant,
+}
+
+/// A worker inside one step of a request for this many milliseconds is stuck: its
+/// connections wait.
+const STUCK_MS: u64 = 20;
+
+impl Load {
+    fn millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1)
+    }
+
+    /// Whether the worker can take a connection now: it has taken the ones dealt to it, and is
+    /// not stuck in a step of a request.
+    fn free(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) == 0 && !self.stuck()
+    }
+
+    fn stuck(&self) -> bool {
+        let since = self.answering_since.load(Ordering::Relaxed);
+        since != 0 && self.millis().saturating_sub(since) >= STUCK_MS
+    }
+}
+
+/// Accepts connections on the calling thread until `shutdown` completes, at most `max` open at
+/// once, and deals them to `workers`. The listener is closed when it returns.
+fn accept(
+    listener: std::net::TcpListener,
+    workers: Vec<Worker>,
+    max: usize,
+    shutdown: impl Future<Output = ()> + 'static,
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Thread)?;
+    runtime.block_on(async move {
+        let listener = TcpListener::from_std(listener).map_err(Error::Serve)?;
+        let slots = Arc::new(Semaphore::new(max.clamp(1, Semaphore::MAX_PERMITS)));
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut turn = 0;
+        loop {
+            // At the cap, new connections wait in the kernel's listen queue until one closes.
+            let slot = tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => return Ok(()),
+                },
+                () = &mut shutdown => return Ok(()),
+            };
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(err) => {
+                        accept_failed(&err).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => return Ok(()),
+            };
+            let stream = match stream.into_std() {
+                Ok(stream) => stream,
+                Err(err) => {
+                    tracing::error!("cannot hand a connection over: {err}");
+                    continue;
+                }
+            };
+            let mut dealt = (stream, slot);
+            // The next worker in turn that is free, or the next in turn when none is. One that
+            // cannot take it (it stopped) leaves the connection to the others.
+            for _ in 0..workers.len() {
+                turn = next(&workers, turn);
+                let Some(worker) = workers.get(turn) else {
+                    break;
+                };
+                worker.load.waiting.fetch_add(1, Ordering::Relaxed);
+                match worker.hand.send(dealt) {
+                    Ok(()) => break,
+                    Err(refused) => {
+                        worker.load.waiting.fetch_sub(1, Ordering::Relaxed);
+                        dealt = refused.0;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The worker to deal the next connection to, after `turn`: the first free one in turn order,
+/// else the first that is not stuck (a burst of connections keeps every worker's inbox busy),
+/// else simply the next one.
+fn next(workers: &[Worker], turn: usize) -> usize {
+    let n = workers.len().max(1);
+    let order = || (1..=n).map(move |step| (turn + step) % n);
+    let pick =
+        |test: fn(&Load) -> bool| order().find(|&i| workers.get(i).is_some_and(|w| test(&w.load)));
+    pick(Load::free)
+        .or_else(|| pick(|load| !load.stuck()))
+        .unwrap_or((turn + 1) % n)
+}
+
+/// One worker: serves the connections dealt to it on a runtime of the current thread until the
+/// acceptor stops, then finishes them.
 fn worker(
-    source: Source,
-    app: Endpoint,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
-    beside: impl Future<Output = ()> + 'static,
+    mut inbox: tokio::sync::mpsc::UnboundedReceiver<Dealt>,
+    load: &Arc<Load>,
+    app: &Endpoint,
+    bounds: Bounds,
 ) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -223,85 +367,21 @@ fn worker(
         .map_err(Error::Thread)?;
     runtime.block_on(async move {
         let local = tokio::task::LocalSet::new();
-        local.spawn_local(beside);
         local
             .run_until(async move {
-                let stop = async move {
-                    // An error means the sender is gone: stop too.
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                };
                 let connections = Connections::default();
-                match source {
-                    Source::Listener(listener, others) => {
-                        let listener = TcpListener::from_std(listener).map_err(Error::Serve)?;
-                        deal(&listener, &others, &connections, &app, stop).await;
+                while let Some((stream, slot)) = inbox.recv().await {
+                    load.waiting.fetch_sub(1, Ordering::Relaxed);
+                    match TcpStream::from_std(stream) {
+                        Ok(stream) => connections.serve(stream, slot, app, load, bounds),
+                        Err(err) => tracing::error!("cannot serve a connection: {err}"),
                     }
-                    Source::Inbox(inbox) => receive(inbox, &connections, &app, stop).await,
                 }
                 connections.close().await;
                 Ok(())
             })
             .await
     })
-}
-
-/// Accepts connections until `stop` completes, serving one in `1 + others.len()` on this thread
-/// and handing the others to the other workers in turn.
-async fn deal(
-    listener: &TcpListener,
-    others: &[tokio::sync::mpsc::UnboundedSender<std::net::TcpStream>],
-    connections: &Connections,
-    app: &Endpoint,
-    stop: impl Future<Output = ()>,
-) {
-    let mut stop = std::pin::pin!(stop);
-    let mut turn = 0;
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    accept_failed(&err).await;
-                    continue;
-                }
-            },
-            () = &mut stop => return,
-        };
-        turn = (turn + 1) % (others.len() + 1);
-        let Some(other) = turn.checked_sub(1).and_then(|n| others.get(n)) else {
-            connections.serve(stream, app);
-            continue;
-        };
-        // A worker that cannot take it (it stopped) leaves the connection to this one.
-        match stream.into_std() {
-            Ok(stream) => {
-                if let Err(refused) = other.send(stream) {
-                    connections.adopt(refused.0, app);
-                }
-            }
-            Err(err) => tracing::error!("cannot hand a connection over: {err}"),
-        }
-    }
-}
-
-/// Serves the connections dealt to this worker until `stop` completes.
-async fn receive(
-    mut inbox: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>,
-    connections: &Connections,
-    app: &Endpoint,
-    stop: impl Future<Output = ()>,
-) {
-    let mut stop = std::pin::pin!(stop);
-    loop {
-        tokio::select! {
-            received = inbox.recv() => match received {
-                Some(stream) => connections.adopt(stream, app),
-                // The first worker has stopped dealing.
-                None => return,
-            },
-            () = &mut stop => return,
-        }
-    }
 }
 
 /// The connections of one worker: each served as HTTP/1.1 on its own task, told to finish when
@@ -326,33 +406,56 @@ impl Default for Connections {
 }
 
 impl Connections {
-    /// Serves `stream` on a task of this thread.
-    fn serve(&self, stream: TcpStream, app: &Endpoint) {
-        let service = app.clone();
+    /// Serves `stream` on a task of this thread, within the header and idle timeouts of
+    /// `bounds`; `slot` is given back when the connection closes.
+    fn serve(
+        &self,
+        stream: TcpStream,
+        slot: OwnedSemaphorePermit,
+        app: &Endpoint,
+        load: &Arc<Load>,
+        bounds: Bounds,
+    ) {
+        let watch = Rc::new(Watch {
+            phase: Cell::new(Phase::Head(Instant::now())),
+            load: Arc::clone(load),
+        });
+        let service = Watching {
+            app: app.clone(),
+            watch: Rc::clone(&watch),
+        };
         let mut draining = self.draining.subscribe();
         let open = self.open.clone();
         tokio::task::spawn_local(async move {
-            let io = hyper_util::rt::TokioIo::new(stream);
+            let io = hyper_util::rt::TokioIo::new(Watched {
+                io: stream,
+                watch: Rc::clone(&watch),
+            });
             let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
             let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                // A failed connection (the peer went away mid-request) concerns that peer only.
-                _ = conn.as_mut() => {}
-                _ = draining.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+            let alarm = tokio::time::sleep(bounds.header_timeout.min(bounds.idle_timeout));
+            let mut alarm = std::pin::pin!(alarm);
+            let mut drained = false;
+            loop {
+                tokio::select! {
+                    biased;
+                    // A failed connection (the peer went away mid-request) concerns that peer
+                    // only.
+                    _ = conn.as_mut() => break,
+                    () = alarm.as_mut() => match watch.check(&bounds, Instant::now()) {
+                        // Dropping the connection closes its socket.
+                        Check::Expired => break,
+                        Check::Again(at) => alarm.as_mut().reset(at.into()),
+                    },
+                    _ = draining.changed(), if !drained => {
+                        drained = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
                 }
             }
+            drop(slot);
             drop(open);
         });
-    }
-
-    /// Serves a connection handed over from another thread's runtime.
-    fn adopt(&self, stream: std::net::TcpStream, app: &Endpoint) {
-        match TcpStream::from_std(stream) {
-            Ok(stream) => self.serve(stream, app),
-            Err(err) => tracing::error!("cannot serve a connection: {err}"),
-        }
     }
 
     /// Tells every connection to finish its request in flight, and waits until all have closed.
@@ -360,6 +463,159 @@ impl Connections {
         let _ = self.draining.send(());
         drop(self.open);
         self.all_closed.closed().await;
+    }
+}
+
+/// Where a connection is, for its timeouts. Only the connection's own task touches it.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Reading a request's head since then (or waiting for the first, since the connection
+    /// opened): the header timeout runs.
+    Head(Instant),
+    /// Answering a request: the handler's body and request timeouts apply.
+    Busy,
+    /// Waiting for the next request since the last answer: the idle timeout runs.
+    Idle(Instant),
+}
+
+struct Watch {
+    phase: Cell<Phase>,
+    /// The worker's, to tell the acceptor when a request step runs long.
+    load: Arc<Load>,
+}
+
+/// What a connection's alarm found.
+enum Check {
+    /// A timeout has passed: close the connection.
+    Expired,
+    /// Look again then.
+    Again(Instant),
+}
+
+impl Watch {
+    /// Whether a timeout has passed at `now`, or else when to look again: the earliest moment a
+    /// timeout could pass, whatever happens meanwhile. A phase that begins after `now` expires
+    /// one of its timeouts after it at the earliest: a request that begins on an idle connection
+    /// has until `now` + the header timeout, a connection that turns idle until `now` + the idle
+    /// timeout.
+    fn check(&self, bounds: &Bounds, now: Instant) -> Check {
+        let (at, next) = match self.phase.get() {
+            Phase::Head(since) => (since + bounds.header_timeout, now + bounds.idle_timeout),
+            Phase::Idle(since) => (since + bounds.idle_timeout, now + bounds.header_timeout),
+            Phase::Busy => {
+                return Check::Again(now + bounds.header_timeout.min(bounds.idle_timeout));
+            }
+        };
+        if at <= now {
+            Check::Expired
+        } else {
+            Check::Again(at.min(next))
+        }
+    }
+
+    /// Bytes arrived: after an idle spell, they are the head of a new request.
+    fn read(&self) {
+        if let Phase::Idle(_) = self.phase.get() {
+            self.phase.set(Phase::Head(Instant::now()));
+        }
+    }
+}
+
+/// A connection's socket, telling its [`Watch`] when a request's first bytes arrive.
+struct Watched {
+    io: TcpStream,
+    watch: Rc<Watch>,
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.watch.read();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A connection's service: the shared [`Endpoint`], marking the connection busy while it answers.
+struct Watching {
+    app: Endpoint,
+    watch: Rc<Watch>,
+}
+
+impl hyper::service::Service<Request<hyper::body::Incoming>> for Watching {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Tracked;
+
+    fn call(&self, request: Request<hyper::body::Incoming>) -> Tracked {
+        self.watch.phase.set(Phase::Busy);
+        Tracked {
+            answer: self.app.call(request),
+            watch: Rc::clone(&self.watch),
+        }
+    }
+}
+
+/// An answer that leaves its connection idle when it is ready.
+struct Tracked {
+    answer: Answer,
+    watch: Rc<Watch>,
+}
+
+impl Future for Tracked {
+    type Output = Result<Response, std::convert::Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let load = &self.watch.load;
+        load.answering_since.store(load.millis(), Ordering::Relaxed);
+        let polled = self.answer.as_mut().poll(cx);
+        self.watch.load.answering_since.store(0, Ordering::Relaxed);
+        if polled.is_ready() {
+            self.watch.phase.set(Phase::Idle(Instant::now()));
+        }
+        polled
     }
 }
 
@@ -383,54 +639,148 @@ pub fn endpoint_url(addr: SocketAddr) -> String {
     format!("http://{addr}/graphql")
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
+/// The value of header `name` when it came once. A second one is recorded in `repeated`: which of
+/// two credentials the client meant cannot be known, so the request is refused.
+fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &'static str,
+    repeated: &mut Option<&'static str>,
+) -> Option<&'a str> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    if values.next().is_some() {
+        repeated.get_or_insert(name);
+    }
+    Some(first.to_str().unwrap_or("\u{fffd}"))
 }
 
-/// Credentials first (a refused request is answered without reading its body), then the body
-/// within [`BODY_LIMIT`] (413 past it), then the GraphQL answer.
+/// Whether the request's one `Content-Type` is `application/json`, with any parameters but a
+/// `charset` other than UTF-8. Anything else is refused with 415 (GraphQL over HTTP): a form
+/// or `text/plain` POST is what a cross-site page can send without a preflight, and it must not
+/// run a query (Apollo's CSRF prevention).
+fn is_json(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.all(|param| match param.split_once('=') {
+            Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => {
+                let charset = charset.trim().trim_matches('"');
+                charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+            }
+            _ => true,
+        })
+}
+
+/// A GraphQL error answer: `{"errors": [{message, extensions: {code}}]}` with `status`.
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Content type first (415), then credentials (a refused request is answered 401 without reading
+/// its body), then the body within [`BODY_LIMIT`] (413 past it) and the body timeout (408), then
+/// the GraphQL answer within the request timeout (504).
 async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     let headers = request.headers();
+    if !is_json(headers) {
+        let mut response = refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "a POST to /graphql must have `Content-Type: application/json`",
+        );
+        response.headers_mut().insert(
+            header::HeaderName::from_static("accept-post"),
+            header::HeaderValue::from_static("application/json"),
+        );
+        return response;
+    }
+    let mut repeated = None;
     let presented = Presented {
-        authorization: header(headers, "authorization"),
-        admin_secret: header(headers, "x-quidditch-admin-secret"),
-        user: header(headers, "x-quidditch-user"),
+        authorization: single(headers, "authorization", &mut repeated),
+        admin_secret: single(headers, "x-quidditch-admin-secret", &mut repeated),
+        user: single(headers, "x-quidditch-user", &mut repeated),
+        repeated,
     };
     let viewer = match state.auth.viewer(presented) {
         Ok(viewer) => viewer,
         Err(Refusal::Undecidable(message)) => {
-            let body = serde_json::json!({
-                "errors": [{ "message": message, "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
-            });
-            return (
+            return refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response();
+                "INTERNAL_SERVER_ERROR",
+                &message,
+            );
         }
         Err(Refusal::Credentials(message)) => {
-            let body = serde_json::json!({
-                "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
-            });
-            return (
-                StatusCode::UNAUTHORIZED,
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (header::WWW_AUTHENTICATE, "Bearer"),
-                ],
-                body.to_string(),
-            )
-                .into_response();
+            let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return response;
         }
     };
-    let body = match Bytes::from_request(request, &state).await {
-        Ok(body) => body,
-        Err(rejection) => return rejection.into_response(),
+    // A body announced larger than the limit is refused before any of it is read.
+    if headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|length| length > BODY_LIMIT as u64)
+    {
+        return too_large();
+    }
+    let bounds = state.bounds;
+    let body = match tokio::time::timeout(bounds.body_timeout, Bytes::from_request(request, &state))
+        .await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return too_large();
+        }
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => {
+            let mut response = refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "BODY_TIMEOUT",
+                &format!(
+                    "the request body did not arrive within {}",
+                    seconds(bounds.body_timeout)
+                ),
+            );
+            // The rest of the body may still come: the connection cannot carry another request.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            return response;
+        }
     };
     // Boxed: the execution's future is large, and unboxed it would make this handler's future
-    // as large, which axum and hyper move several times per request.
-    let outcome = Box::pin(state.api.execute_json(&body, viewer)).await;
+    // as large, which axum and hyper move several times per request. Dropped at the timeout, it
+    // stops at its next await, and its database reads are interrupted (`Api::execute`).
+    let execution = Box::pin(state.api.execute_json(&body, viewer));
+    let Ok(outcome) = tokio::time::timeout(bounds.request_timeout, execution).await else {
+        return refuse(
+            StatusCode::GATEWAY_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            &format!(
+                "the query ran longer than {} and was cancelled",
+                seconds(bounds.request_timeout)
+            ),
+        );
+    };
     let status = if outcome.rejected {
         StatusCode::BAD_REQUEST
     } else {
@@ -438,6 +788,20 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     };
     let bytes = outcome.to_bytes();
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// 413, for a body announced or found larger than [`BODY_LIMIT`].
+fn too_large() -> Response {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "BODY_TOO_LARGE",
+        "the request body is larger than 1 MiB",
+    )
+}
+
+/// `10 s`, `1.5 s`, `0.2 s`: a timeout as a message says it.
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
 }
 
 async fn graphiql() -> Html<String> {

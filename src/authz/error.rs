@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::diag::LineIndex;
+
 /// One problem in a policy file, at a byte offset of its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -30,8 +32,9 @@ impl fmt::Display for Located {
 }
 
 impl Problem {
-    pub fn locate(&self, origin: &str, source: &str) -> Located {
-        let (line, column) = line_col(source, self.at);
+    /// The problem at its line and column in the file `index` was built from.
+    pub fn locate(&self, origin: &str, index: &LineIndex<'_>) -> Located {
+        let (line, column) = index.line_col(self.at);
         Located {
             file: origin.to_string(),
             line,
@@ -96,18 +99,6 @@ pub(crate) fn hint(suggestion: Option<&str>) -> String {
     suggestion.map_or_else(String::new, |s| format!(": did you mean `{s}`?"))
 }
 
-/// 1-based line and column (in characters) of byte offset `at`.
-///
-/// A copy of `db::seed::line_col`: `authz` imports nothing from the crate.
-pub fn line_col(source: &str, at: usize) -> (usize, usize) {
-    let at = at.min(source.len());
-    let before = source.get(..at).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, col)
-}
-
 /// The closest known word to `word`, when it is close enough to be a likely typo.
 pub fn closest<'a, I>(word: &str, known: I) -> Option<String>
 where
@@ -150,6 +141,5 @@ mod tests {
             Some("player")
         );
         assert_eq!(closest("xyz", ["player", "team"]), None);
-        assert_eq!(line_col("a\nbc", 3), (2, 2));
     }
 }

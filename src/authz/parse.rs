@@ -20,6 +20,7 @@ use super::policy::{
     Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, ReadFail, RelKind,
     Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
 };
+use crate::diag::LineIndex;
 
 const SECTIONS: [&str; 9] = [
     "settings",
@@ -162,11 +163,12 @@ fn finish<T>(
         return Ok(value);
     }
     problems.0.sort_by_key(|p| p.at);
+    let index = LineIndex::new(source);
     Err(PolicyError {
         problems: problems
             .0
             .iter()
-            .map(|p| p.locate(origin, source))
+            .map(|p| p.locate(origin, &index))
             .collect(),
     })
 }

@@ -285,9 +285,11 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// A policy file's text; one that is not UTF-8 is an error at its first bad byte.
 fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("failed to read policy file `{}`", path.display()))
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("failed to read policy file `{}`", path.display()))?;
+    super::text(path, bytes)
 }
 
 /// Reads and parses a policy file; every problem is one `file:line:col: message` line. Only
@@ -310,13 +312,11 @@ pub fn load_checked(path: &Path, conn: &Connection) -> anyhow::Result<PolicySet>
     if problems.is_empty() {
         return Ok(set);
     }
+    let index = crate::diag::LineIndex::new(&source);
     Err(anyhow::anyhow!(
         "{}",
         authz::PolicyError {
-            problems: problems
-                .iter()
-                .map(|p| p.locate(&origin, &source))
-                .collect(),
+            problems: problems.iter().map(|p| p.locate(&origin, &index)).collect(),
         }
     ))
 }
@@ -609,12 +609,13 @@ struct CoverageOutput {
 
 impl CoverageOutput {
     fn new(c: &authz::coverage::Coverage, origin: &str, source: &str) -> Self {
+        let index = crate::diag::LineIndex::new(source);
         let locate = |at: usize| {
             let l = authz::error::Problem {
                 at,
                 message: String::new(),
             }
-            .locate(origin, source);
+            .locate(origin, &index);
             format!("{}:{}:{}", l.file, l.line, l.column)
         };
         let mut uncovered: Vec<(usize, Uncovered)> = Vec::new();
@@ -804,10 +805,8 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 );
             }
             problems.sort_by_key(|p| p.at);
-            problems
-                .iter()
-                .map(|p| p.locate(&origin, &source))
-                .collect()
+            let index = crate::diag::LineIndex::new(&source);
+            problems.iter().map(|p| p.locate(&origin, &index)).collect()
         }
     };
     let out = LintOutput {

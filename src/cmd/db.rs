@@ -142,8 +142,9 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         return Ok(());
     }
 
-    let source = std::fs::read_to_string(&args.file)
+    let bytes = std::fs::read(&args.file)
         .with_context(|| format!("failed to read seed file `{}`", args.file.display()))?;
+    let source = super::text(&args.file, bytes)?;
     // Validate fully before the database is touched (or created).
     let data = seed::parse(&args.file.display().to_string(), &source).map_err(|err| match err {
         db::Error::Seed { problems } => {

@@ -4,6 +4,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::db::store::Store;
@@ -17,14 +18,20 @@ use crate::server;
 ///
 /// Every request is authorized by `policies.toml`, as `quidditch authz explain` shows: no
 /// credentials is `anonymous`; `Authorization: Bearer <token>` is the token's subject; the admin
-/// secret is the admin, or with `X-Quidditch-User: REF` that user. Bad credentials get HTTP 401.
+/// secret is the admin, or with `X-Quidditch-User: REF` that user. Bad credentials, or one of
+/// these headers sent twice, get HTTP 401. A POST must be `Content-Type: application/json`
+/// (else 415).
+///
+/// No client can hold the server: a query past --request-timeout is cancelled (504); a head,
+/// body or keep-alive connection slower than its timeout is closed; past --max-connections new
+/// connections wait until one closes.
 ///
 /// The address actually bound is printed on stderr (`listening on http://…/graphql`), so
 /// `--bind 127.0.0.1:0` picks a free port. SIGINT or SIGTERM stops the server after the requests
 /// in flight. With -v, one line per request is logged on stderr.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  quidditch serve\n  quidditch --db league.db serve --bind 0.0.0.0:8080 -v\n  curl -s localhost:5000/graphql -H 'content-type: application/json' \\\n    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'"
+    after_help = "Examples:\n  quidditch serve\n  quidditch --db league.db serve --bind 0.0.0.0:8080 -v\n  quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256\n  curl -s localhost:5000/graphql -H 'content-type: application/json' \\\n    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'"
 )]
 pub struct ServeArgs {
     /// The address to listen on (port 0: any free port).
@@ -60,6 +67,69 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIDDITCH_JWT_AUDIENCE", value_name = "AUD")]
     pub jwt_audience: Option<String>,
 
+    /// Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their
+    /// `nbf` or `iat` (a token not yet valid, or issued in the future, is refused).
+    #[arg(
+        long,
+        env = "QUIDDITCH_JWT_LEEWAY",
+        value_name = "DURATION",
+        default_value = "0s",
+        value_parser = parse_leeway
+    )]
+    pub jwt_leeway: Duration,
+
+    /// Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT`
+    /// error. Durations: `500ms`, `10s`, `2m`.
+    #[arg(
+        long,
+        env = "QUIDDITCH_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub request_timeout: Duration,
+
+    /// Close a connection whose request head (or first request) has not fully arrived after
+    /// this long.
+    #[arg(
+        long,
+        env = "QUIDDITCH_HEADER_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub header_timeout: Duration,
+
+    /// Answer 408 and close the connection when a request body has not fully arrived this long
+    /// after its head.
+    #[arg(
+        long,
+        env = "QUIDDITCH_BODY_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub body_timeout: Duration,
+
+    /// Close a keep-alive connection that sends no new request for this long.
+    #[arg(
+        long,
+        env = "QUIDDITCH_IDLE_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = parse_timeout
+    )]
+    pub idle_timeout: Duration,
+
+    /// Connections open at once; further ones wait (in the listen queue) until one closes.
+    #[arg(
+        long,
+        env = "QUIDDITCH_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value = "1024"
+    )]
+    pub max_connections: std::num::NonZeroUsize,
+
     /// Threads serving requests, each with the connections it accepted [default: one per core].
     #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
     pub workers: Option<std::num::NonZeroUsize>,
@@ -92,6 +162,7 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
     let verifier = verifier.map(|v| {
         v.with_issuer(args.jwt_issuer.clone())
             .with_audience(args.jwt_audience.clone())
+            .with_leeway(args.jwt_leeway.as_secs())
     });
     Ok(AuthConfig {
         verifier,
@@ -123,9 +194,61 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         std::num::NonZeroUsize::get,
     );
-    server::serve(listener, workers, api, gate, shutdown_signal())?;
+    let bounds = server::Bounds {
+        request_timeout: args.request_timeout,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections.get(),
+    };
+    server::serve(listener, workers, api, gate, bounds, shutdown_signal())?;
     tracing::info!("shut down");
     Ok(Exit::Success)
+}
+
+/// Parses a duration such as `500ms`, `10s`, `2m` or `1h` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write e.g. `500ms`, `10s` or `2m`"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        _ => Err(format!(
+            "`{text}` has an unknown unit `{unit}`: use ms, s, m or h"
+        )),
+    }
+}
+
+/// A timeout: a duration that is not zero (a zero timeout would refuse every request).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "`{}` is zero: a timeout must be positive",
+            text.trim()
+        ));
+    }
+    Ok(duration)
+}
+
+/// A clock skew: whole seconds.
+fn parse_leeway(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.subsec_nanos() != 0 {
+        return Err(format!(
+            "`{}` is not whole seconds: token times are in seconds",
+            text.trim()
+        ));
+    }
+    Ok(duration)
 }
 
 /// Completes at the first SIGINT (Ctrl-C) or SIGTERM.

@@ -17,6 +17,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::model::{Game, POSITIONS, Player, Staff, Team};
 use super::{Error, Result, has_table};
+use crate::diag::LineIndex;
 
 /// Validated seed data: plain rows with ids, ready to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,7 +70,7 @@ const SECTIONS: [&str; 4] = ["team", "player", "game", "staff"];
 /// Highest Hogwarts year.
 const MAX_YEAR: i64 = 7;
 
-/// Collects problems as `origin:LINE:COL: message`, in file order.
+/// Collects problems, reported as `origin:LINE:COL: message` in file order.
 struct Problems<'a> {
     origin: &'a str,
     source: &'a str,
@@ -78,32 +79,27 @@ struct Problems<'a> {
 
 impl Problems<'_> {
     fn add(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let (line, col) = line_col(self.source, span.start);
-        self.found.push((
-            span.start,
-            format!("{}:{line}:{col}: {}", self.origin, message.into()),
-        ));
+        self.found.push((span.start, message.into()));
     }
 
+    /// The problems located in one pass over the file, in file order.
     fn into_result(mut self) -> Result<()> {
         if self.found.is_empty() {
             return Ok(());
         }
         self.found.sort_by_key(|(at, _)| *at);
+        let index = LineIndex::new(self.source);
         Err(Error::Seed {
-            problems: self.found.into_iter().map(|(_, m)| m).collect(),
+            problems: self
+                .found
+                .into_iter()
+                .map(|(at, message)| {
+                    let (line, col) = index.line_col(at);
+                    format!("{}:{line}:{col}: {message}", self.origin)
+                })
+                .collect(),
         })
     }
-}
-
-/// 1-based line and column (in characters) of byte offset `at`.
-pub fn line_col(source: &str, at: usize) -> (usize, usize) {
-    let at = at.min(source.len());
-    let before = source.get(..at).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, col)
 }
 
 /// Parses and validates a whole seed file. Every problem is reported, each as
@@ -609,11 +605,5 @@ mod tests {
         );
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("cycle back to game 1"), "{found:?}");
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
-        assert_eq!(line_col("", 0), (1, 1));
     }
 }

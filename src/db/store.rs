@@ -10,11 +10,11 @@
 //! writer either).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params_from_iter};
+use rusqlite::{Connection, InterruptHandle, Row, params_from_iter};
 
 use super::model::{Game, Player, Team};
 use super::{Result, open};
@@ -91,6 +91,19 @@ pub struct Store {
 struct Snapshot {
     inner: Arc<Inner>,
     conn: Mutex<Option<Connection>>,
+    /// Set by [`Store::cancel`]: no further read starts.
+    cancelled: AtomicBool,
+    /// Stops the statement running on `conn`, from another thread.
+    interrupt: OnceLock<Interrupt>,
+}
+
+/// A connection's interrupt handle (which does not implement `Debug`).
+struct Interrupt(InterruptHandle);
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupt")
+    }
 }
 
 impl Drop for Snapshot {
@@ -173,8 +186,23 @@ impl Store {
                 Arc::new(Snapshot {
                     inner: Arc::clone(&self.inner),
                     conn: Mutex::new(None),
+                    cancelled: AtomicBool::new(false),
+                    interrupt: OnceLock::new(),
                 })
             })),
+        }
+    }
+
+    /// Stops the reads of a snapshot: the statement running now fails (SQLite interrupts it) and
+    /// no further one starts. For a request that is abandoned (timed out) while a read of its
+    /// runs on a blocking thread, which cannot be dropped. Does nothing on a store that is not a
+    /// snapshot.
+    pub fn cancel(&self) {
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.cancelled.store(true, Ordering::SeqCst);
+            if let Some(interrupt) = snapshot.interrupt.get() {
+                interrupt.0.interrupt();
+            }
         }
     }
 
@@ -201,8 +229,21 @@ impl Store {
         } else {
             let conn = self.inner.take()?;
             conn.prepare_cached("BEGIN")?.execute([])?;
+            // Only the first connection of a snapshot is ever set: it keeps it to the end.
+            let _ = snapshot
+                .interrupt
+                .set(Interrupt(conn.get_interrupt_handle()));
             conn
         };
+        // Checked once the interrupt handle is set: a cancel from now on interrupts the read.
+        if snapshot.cancelled.load(Ordering::SeqCst) {
+            *held = Some(conn);
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                Some("the request was cancelled".to_string()),
+            )
+            .into());
+        }
         let result = f(&conn);
         *held = Some(conn);
         result
@@ -440,6 +481,41 @@ impl Store {
 /// Temporary tables live in memory: the row filters' `IN (…)` subqueries and recursive CTEs
 /// build small ephemeral tables on every read, and in memory those cost half as much as in temp
 /// files. (Only here: a bulk seed's index sort must keep spilling to disk.)
+/// Notices commits made to the database by other connections, this process's or another's,
+/// through one connection of its own: `PRAGMA data_version` changes with every commit made
+/// through any other connection, and this connection never writes. A check is one statement
+/// that reads the WAL index (shared memory), no page of the database.
+#[derive(Debug)]
+pub struct Changes {
+    conn: Connection,
+    version: i64,
+}
+
+impl Changes {
+    /// Whether a commit has happened since the last call (or since this was made).
+    pub fn changed(&mut self) -> Result<bool> {
+        let version = data_version(&self.conn)?;
+        let changed = version != self.version;
+        self.version = version;
+        Ok(changed)
+    }
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))?)
+}
+
+impl Store {
+    /// A watcher of the commits made to this store's database from now on.
+    pub fn changes(&self) -> Result<Changes> {
+        let conn = connect(&self.inner.path)?;
+        let version = data_version(&conn)?;
+        Ok(Changes { conn, version })
+    }
+}
+
 fn connect(path: &Path) -> Result<Connection> {
     let conn = open(path)?;
     conn.set_prepared_statement_cache_capacity(128);
@@ -543,6 +619,55 @@ mod tests {
     fn seeded() -> (tempfile::TempDir, Store, Connection) {
         let (dir, path, writer) = super::super::tutorial_league();
         (dir, Store::open(&path).unwrap(), writer)
+    }
+
+    /// See: issue 18, "a query that runs past `--request-timeout` is cancelled".
+    #[test]
+    fn a_cancelled_snapshot_interrupts_its_running_read_and_starts_no_other() {
+        let (_dir, store, _) = seeded();
+        let snapshot = store.snapshot();
+        let reader = snapshot.clone();
+        let started = std::time::Instant::now();
+        let read = std::thread::spawn(move || {
+            reader.lend(|conn| {
+                conn.query_row(
+                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000000) \
+                     SELECT count(*) FROM c",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )
+            })
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        snapshot.cancel();
+        let outcome = read.join().unwrap().unwrap();
+        assert_eq!(
+            outcome.unwrap_err().sqlite_error_code(),
+            Some(rusqlite::ErrorCode::OperationInterrupted)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            snapshot.lend(|_| ()).is_err(),
+            "no read starts after a cancel"
+        );
+        // Other requests are unaffected.
+        assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// See: issue 18, finding 7.
+    #[test]
+    fn changes_notices_every_commit_of_another_connection_once() {
+        let (_dir, store, writer) = seeded();
+        let mut changes = store.changes().unwrap();
+        assert!(!changes.changed().unwrap());
+        // The store's own reads are not changes.
+        store.count_games(None, None).unwrap();
+        assert!(!changes.changed().unwrap());
+        writer
+            .execute("UPDATE games SET level = 'Final' WHERE id = 8", [])
+            .unwrap();
+        assert!(changes.changed().unwrap());
+        assert!(!changes.changed().unwrap());
     }
 
     #[test]

@@ -197,16 +197,21 @@ impl Server {
     /// Starts `quidditch serve --bind 127.0.0.1:0` (plus `extra` flags) on `env`'s database and
     /// waits for its `listening on` line.
     pub fn start(env: &Env, extra: &[&str]) -> Self {
-        Self::launch(env, extra, &[])
+        Self::launch(env, extra, &[], &[])
     }
 
     /// Like [`Server::start`], with these environment variables set over the defaults (an empty
     /// value removes the variable).
     pub fn start_with_env(env: &Env, vars: &[(&str, &str)]) -> Self {
-        Self::launch(env, &[], vars)
+        Self::launch(env, &[], &[], vars)
     }
 
-    fn launch(env: &Env, extra: &[&str], vars: &[(&str, &str)]) -> Self {
+    /// Starts `quidditch serve --bind 127.0.0.1:0 ARGS…`: flags of `serve` itself.
+    pub fn serve(env: &Env, args: &[&str]) -> Self {
+        Self::launch(env, &[], args, &[])
+    }
+
+    fn launch(env: &Env, extra: &[&str], serve: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let mut command = std::process::Command::new(bin());
         command
@@ -220,6 +225,7 @@ impl Server {
             .arg(env.db())
             .args(extra)
             .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(serve)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         for (name, value) in vars {

@@ -28,6 +28,12 @@ mod query;
 mod serve;
 // `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
 mod schema;
+// Problems in big or non-UTF-8 seed and policy files, located in linear time.
+mod diagnostics;
+// Content type, credential headers, token times, and permissions fresh after a commit.
+mod credentials;
+// Slow and greedy clients: timeouts, the connection cap, accepting while a request runs.
+mod slow_clients;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
