@@ -47,7 +47,15 @@ pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, Acces
             ..Viewer::admin()
         });
     };
-    compile_viewer(conn, set, &Planner::for_role(set, ADMIN), Principal::Admin)
+    // Not materialized: the admin's viewer lives as long as the server, so a transitive
+    // condition stays a recursive CTE, read fresh by every statement.
+    compile_viewer(
+        conn,
+        set,
+        &Planner::for_role(set, ADMIN),
+        Principal::Admin,
+        false,
+    )
 }
 
 /// The role the admin secret stands for.
@@ -114,6 +122,7 @@ pub fn viewer(
         Principal::Subject {
             id: subject.label(),
         },
+        true,
     )
 }
 
@@ -123,7 +132,15 @@ fn compile_viewer(
     set: &PolicySet,
     planner: &Planner<'_>,
     principal: Principal,
+    materialized: bool,
 ) -> Result<Viewer, AccessError> {
+    let materialize = |ty: &str, filter: &Filter| {
+        if materialized {
+            materialize(conn, set, ty, filter)
+        } else {
+            Ok(filter.clone())
+        }
+    };
     let mut filters = RowFilters::default();
     let mut fields = HashMap::new();
     let mut forbidden = HashMap::new();
@@ -139,7 +156,7 @@ fn compile_viewer(
                     ReadFail::Null => crate::graphql::NOT_AUTHORIZED.to_string(),
                 },
             );
-            let filter = materialize(conn, set, ty, &plan.rows)?;
+            let filter = materialize(ty, &plan.rows)?;
             Some(access::compile_filter(set, ty, &filter)?)
         };
         match table {
@@ -152,7 +169,7 @@ fn compile_viewer(
                 ColumnAccess::Always => continue,
                 ColumnAccess::Never => None,
                 ColumnAccess::Rows { filter } => {
-                    let readable = materialize(conn, set, ty, filter)?;
+                    let readable = materialize(ty, filter)?;
                     Some(access::compile_filter(set, ty, &readable)?)
                 }
             };
