@@ -486,3 +486,134 @@ fn every_query_subcommand_has_an_example() {
             .stdout_has("quidditch query ");
     }
 }
+
+/// A response with `data` and `errors` is a partial success: the rows, withheld fields as `-`,
+/// then one warning per distinct message with its count and an example path; exit 0.
+/// See: issue 14, item 1 (typed queries dropped every row for a non-admin user).
+#[test]
+fn a_partial_answer_prints_the_rows_and_one_warning_per_message() {
+    let env = Env::seeded();
+    let policies = crate::harness::repo().join("policies.toml");
+    let policies = policies.display().to_string();
+    let run = env
+        .run([
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "Harry Potter",
+            "players",
+        ])
+        .success();
+    // Harry reads the years of his own team (Gryffindor) only.
+    let out = run.stdout();
+    assert!(
+        out.contains("| 1      | Harry Potter    | Seeker   | 2    | Gryffindor |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 2      | Draco Malfoy    | Seeker   | -    | Slytherin  |"),
+        "{out}"
+    );
+    assert_eq!(
+        run.stderr(),
+        "warning: year withheld on 7 rows (allPlayers.edges.1.node.year): You are not authorized to see this.\n"
+    );
+    for args in [
+        &["position", "Seeker"][..],
+        &["get-player", "Harry Potter"],
+        &["node", "UGxheWVyT2JqZWN0OjE="],
+    ] {
+        let run = env
+            .run(
+                ["query", "--policies", &policies, "--as", "anonymous"]
+                    .iter()
+                    .chain(args),
+            )
+            .success()
+            .stdout_has("Harry Potter");
+        let stderr = run.stderr();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("warning: year withheld on "), "{stderr}");
+    }
+    // JSON: the data with `null` for the withheld field.
+    let page: Value = env
+        .run([
+            "--format",
+            "json",
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "anonymous",
+            "players",
+            "--first",
+            "2",
+        ])
+        .success()
+        .json();
+    let edges = page["allPlayers"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2);
+    assert!(edges.iter().all(|e| e["node"]["year"].is_null()), "{page}");
+    assert_eq!(edges[0]["node"]["name"], "Harry Potter");
+    // Only an answer without usable data is an error, and its message is printed once.
+    let run = env
+        .run([
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "Harry Potter",
+            "get-game",
+            "8",
+        ])
+        .status(1);
+    assert_eq!(
+        run.stderr(),
+        "quidditch: error: graphql: You are not authorized to see this. (line 3, column 3)\n"
+    );
+}
+
+/// The help's example, `query players --first 3 --endpoint …`, against a plain `quidditch serve`
+/// (no secrets: every request is anonymous).
+#[test]
+fn the_help_example_works_against_a_plain_server() {
+    let env = Env::seeded();
+    let server = Server::start_with_env(
+        &env,
+        &[("QUIDDITCH_ADMIN_SECRET", ""), ("QUIDDITCH_JWT_SECRET", "")],
+    );
+    let help = env.run(["query", "--help"]).success().stdout();
+    assert!(
+        help.contains("quidditch query players --first 3 --endpoint http://127.0.0.1:5000/graphql"),
+        "{help}"
+    );
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .args([
+            "query",
+            "players",
+            "--first",
+            "3",
+            "--endpoint",
+            &server.url(),
+        ])
+        .output()
+        .unwrap();
+    let run = crate::harness::Run(out).success();
+    let stdout = run.stdout();
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains(" | -    | ")).count(),
+        3,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("more: --after YXJyYXljb25uZWN0aW9uOjI="),
+        "{stdout}"
+    );
+    assert_eq!(
+        run.stderr(),
+        "warning: year withheld on 3 rows (allPlayers.edges.0.node.year): You are not authorized to see this.\n"
+    );
+}
