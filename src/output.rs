@@ -22,7 +22,8 @@ pub fn emit<T: Serialize + Display + ?Sized>(value: &T, format: Format) -> io::R
     match format {
         Format::Human => write!(out, "{value}")?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+            // `io::Error::from` hands back serde_json's own io error (a broken pipe stays one).
+            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
             writeln!(out)?;
         }
     }
