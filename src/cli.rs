@@ -58,18 +58,16 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// The subcommands.
+// INVARIANT: no doc comments on these variants. A variant's doc comment would replace the
+// `about` and `long_about` of its `XxxArgs` (whose doc comment is the command's `--help`: the
+// first line the summary, the rest the long text), and `serve --help` would lose its long text.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create, migrate, seed, inspect and reset the league database.
     Db(cmd::db::DbArgs),
-    /// Explain, check, test and lint authorization decisions (policies.toml).
     Authz(cmd::authz::AuthzArgs),
-    /// Run the tutorial's GraphQL queries, in-process or against a server.
     Query(cmd::query::QueryArgs),
-    /// Serve the GraphQL API over HTTP.
     Serve(cmd::serve::ServeArgs),
-    /// Print the GraphQL schema, or pull a server's.
     Schema(cmd::schema::SchemaArgs),
-    /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }

@@ -17,7 +17,13 @@ use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
-/// Explain, check and test authorization decisions.
+/// Explain, check, test and lint authorization decisions (policies.toml).
+///
+/// Every command reads `./policies.toml` unless `--policies PATH` or `QUIDDITCH_POLICIES` names
+/// another file, and users and resources from `--db`. A user is a name (`"Harry Potter"`),
+/// `player:1`, `staff:2` or `anonymous`; a resource is `team:ID`, `player:ID`, `game:ID` or
+/// `forum:NAME`. A deny is an outcome, not an error: `authz check` exits 2, and `authz test`
+/// exits 3 when a case fails.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8

@@ -15,6 +15,11 @@ use crate::exit::Exit;
 use crate::output::{self, emit};
 
 /// Create, migrate, seed, inspect and reset the league database.
+///
+/// The database is one SQLite file: `--db PATH`, or `QUIDDITCH_DB`, default `./quidditch.db`.
+/// `db seed` creates it when needed and loads `seeder.toml` (the tutorial's data): the file is
+/// validated whole before anything is written, and written in one transaction. `db status`
+/// shows what a file holds, `db reset --yes` empties it.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  quidditch db seed\n  quidditch --db league.db db seed --scale 100000 --rng-seed 7\n  quidditch db status --format json"

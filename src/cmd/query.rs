@@ -24,7 +24,16 @@ use crate::{access, enforce};
 use partial::Partial;
 use transport::Transport;
 
-/// Run the tutorial's queries against a server or, by default, the database in-process.
+/// Run the tutorial's GraphQL queries, in-process or against a server.
+///
+/// By default a query runs in-process over `--db`, as admin (whoever holds the database file
+/// holds every row); `--as REF` runs it as that user under policies.toml. With `--endpoint URL`
+/// (or `QUIDDITCH_ENDPOINT`) it is sent to a server, the tutorial's or `quidditch serve`, with
+/// the same request body. Values always travel as GraphQL variables.
+///
+/// An answer with `data` and `errors` is a partial success: the rows are printed (a field the
+/// server withheld is `-` in a table, `null` in JSON), then one warning per distinct message on
+/// stderr, and the exit code is 0. Only an answer without usable data is an error.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  quidditch query get-game 8\n  quidditch query get-player 'Harry Potter' --format json\n  quidditch query players --first 3 --endpoint http://127.0.0.1:5000/graphql"

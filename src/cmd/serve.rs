@@ -13,9 +13,9 @@ use crate::graphql::Api;
 use crate::identity::{AuthConfig, Verifier};
 use crate::server;
 
-/// Serve the GraphQL API (POST /graphql) and GraphiQL (GET /graphql) over HTTP.
+/// Serve the GraphQL API over HTTP.
 ///
-/// Every request is authorized by `policies.toml`, as `quidditch authz explain` shows: no
+/// `POST /graphql` answers GraphQL requests (JSON); `GET /graphql` is GraphiQL. Every request is authorized by `policies.toml`, as `quidditch authz explain` shows: no
 /// credentials is `anonymous`; `Authorization: Bearer <token>` is the token's subject; the admin
 /// secret is the admin, or with `X-Quidditch-User: REF` that user. Bad credentials get HTTP 401.
 ///

@@ -135,3 +135,51 @@ fn a_pipe_closed_early_ends_quietly_in_every_format() {
         }
     }
 }
+
+/// Every command's `--help` shows its long text, not only the one-line summary, and `-h` the
+/// summary. See: issue 14, item 3 (the enum variant's doc comment replaced the long text).
+#[test]
+fn every_command_shows_its_long_help() {
+    // Words only: where the help wraps depends on the terminal's width.
+    let words = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let env = Env::new();
+    let top = words(env.run(["--help"]).success().stdout());
+    for (command, summary, phrase) in [
+        ("db", "Create, migrate, seed", "written in one transaction"),
+        (
+            "authz",
+            "Explain, check, test and lint",
+            "`QUIDDITCH_POLICIES`",
+        ),
+        (
+            "query",
+            "Run the tutorial's GraphQL queries",
+            "partial success",
+        ),
+        (
+            "serve",
+            "Serve the GraphQL API over HTTP",
+            "`--bind 127.0.0.1:0` picks a free port",
+        ),
+        ("schema", "Print the GraphQL schema", "compared with `diff`"),
+        (
+            "completions",
+            "Print a shell completion script",
+            "`fpath=(~/.zfunc $fpath)`",
+        ),
+    ] {
+        let long = words(env.run([command, "--help"]).success().stdout());
+        assert!(long.starts_with(summary), "{command} --help:\n{long}");
+        assert!(
+            long.contains(phrase),
+            "{command} --help lacks {phrase:?}:\n{long}"
+        );
+        let short = words(env.run([command, "-h"]).success().stdout());
+        assert!(short.starts_with(summary), "{command} -h:\n{short}");
+        assert!(
+            !short.contains(phrase),
+            "{command} -h is the long help:\n{short}"
+        );
+        assert!(top.contains(summary), "--help lacks {summary:?}");
+    }
+}
