@@ -46,6 +46,9 @@ _quidditch() {
             quidditch__subcmd__authz,help)
                 cmd="quidditch__subcmd__authz__subcmd__help"
                 ;;
+            quidditch__subcmd__authz,init)
+                cmd="quidditch__subcmd__authz__subcmd__init"
+                ;;
             quidditch__subcmd__authz,lint)
                 cmd="quidditch__subcmd__authz__subcmd__lint"
                 ;;
@@ -63,6 +66,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,help)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__help"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,init)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__init"
                 ;;
             quidditch__subcmd__authz__subcmd__help,lint)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__lint"
@@ -129,6 +135,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,explain)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__explain"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,init)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__init"
                 ;;
             quidditch__subcmd__help__subcmd__authz,lint)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__lint"
@@ -291,7 +300,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test lint token help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test lint token init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +418,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test lint token help"
+            opts="explain check test lint token init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +473,20 @@ _quidditch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__lint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -499,6 +522,28 @@ _quidditch() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__init)
+            opts="-v -h -V --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -785,7 +830,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__db__subcmd__seed)
-            opts="-v -h -V --file --replace --scale --rng-seed --db --format --verbose --help --version"
+            opts="-v -h -V --file --print-default --replace --scale --rng-seed --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,7 +900,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test lint token"
+            opts="explain check test lint token init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,6 +928,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

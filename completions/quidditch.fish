@@ -54,12 +54,13 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l file -d 'The seed file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l file -d 'The seed file [default: ./seeder.toml, else the built-in copy of the tutorial\'s data]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l scale -d 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l rng-seed -d 'Seed of the synthetic league\'s random choices; the same N and seed give the same rows' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l print-default -d 'Print the built-in seeder.toml (the tutorial\'s data) instead of seeding'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l replace -d 'Delete every row first, so the database holds exactly the seed'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -82,19 +83,20 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -l db -d 'The SQLite database file' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test lint token init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l user -d '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l resource -d '`TYPE:ID`, such as `game:8` or `forum:Seeker`' -r
@@ -108,7 +110,7 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l user -d '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l resource -d '`TYPE:ID`, such as `game:8`' -r
@@ -120,7 +122,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l file -d 'A file of `[[test]]` cases (default: the cases in the policy file)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
@@ -128,7 +130,7 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l file -d 'The policy file to lint (default: --policies)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
@@ -136,7 +138,7 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l user -d '`"Harry Potter"`, `player:1` or `staff:2`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l ttl -d 'How long the token is valid: `90s`, `15m`, `1h`, `7d`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l secret -d 'The HS256 signing secret' -r
@@ -148,16 +150,23 @@ json\t'One JSON document (snake_case keys, stable) for scripts'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document (snake_case keys, stable) for scripts'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document (snake_case keys, stable) for scripts'"
@@ -276,7 +285,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l bind -d 'The address to listen on (port 0: any free port)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret -d 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
@@ -336,6 +345,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_see
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-game" -d 'A game, its teams, and the game its winner advances to (`getGame`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-player" -d 'A player by exact name, with position and team (`getPlayer`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "team-games" -d 'Every game a team won or lost (`getTeamGames`)'

@@ -42,7 +42,7 @@ pub enum DbCommand {
     /// inserted, changed rows updated, and rows the file does not mention are kept. With
     /// --replace, every row is deleted first, so the database holds exactly the file.
     #[command(
-        after_help = "Examples:\n  quidditch db seed\n  quidditch db seed --file my-league.toml --replace\n  quidditch db seed --scale 1000000 --rng-seed 42"
+        after_help = "Examples:\n  quidditch db seed\n  quidditch db seed --print-default > my-league.toml\n  quidditch db seed --file my-league.toml --replace\n  quidditch db seed --scale 1000000 --rng-seed 42"
     )]
     Seed(SeedArgs),
     /// Show the path, schema version and row counts per table.
@@ -59,14 +59,13 @@ pub enum DbCommand {
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// The seed file.
-    #[arg(
-        long,
-        default_value = "seeder.toml",
-        value_name = "PATH",
-        conflicts_with = "scale"
-    )]
-    pub file: PathBuf,
+    /// The seed file [default: ./seeder.toml, else the built-in copy of the tutorial's data].
+    #[arg(long, value_name = "PATH", conflicts_with = "scale")]
+    pub file: Option<PathBuf>,
+
+    /// Print the built-in seeder.toml (the tutorial's data) instead of seeding.
+    #[arg(long, conflicts_with_all = ["file", "scale", "replace"])]
+    pub print_default: bool,
 
     /// Delete every row first, so the database holds exactly the seed.
     #[arg(long)]
@@ -121,6 +120,10 @@ fn open_context(path: &Path) -> String {
 }
 
 fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.print_default {
+        super::defaults::print(super::defaults::SEEDER)?;
+        return Ok(());
+    }
     if let Some(players) = args.scale {
         let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
         let bar = progress_bar();
@@ -147,17 +150,17 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         return Ok(());
     }
 
-    let source = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("failed to read seed file `{}`", args.file.display()))?;
+    let source = super::defaults::SEED_FILE.read(args.file.as_deref())?;
+    let file = source.origin;
     // Validate fully before the database is touched (or created).
-    let data = seed::parse(&args.file.display().to_string(), &source).map_err(|err| match err {
+    let data = seed::parse(&file.display().to_string(), &source.text).map_err(|err| match err {
         db::Error::Seed { problems } => {
             let n = problems.len();
             anyhow::anyhow!(
                 "{}\n{n} problem{} in `{}`, nothing was written",
                 problems.join("\n"),
                 if n == 1 { "" } else { "s" },
-                args.file.display()
+                file.display()
             )
         }
         other => anyhow::Error::new(other),
@@ -173,7 +176,7 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
     emit(
         &SeedOutput {
             path: path.to_path_buf(),
-            file: args.file.clone(),
+            file,
             replace: args.replace,
             tables,
         },

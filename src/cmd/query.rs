@@ -179,7 +179,7 @@ fn credentials(
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
             .lend(|conn| {
-                let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                let set = args.policy.load_checked(conn)?;
                 anyhow::Ok(access::token_grant(conn, &set, user)?)
             })
             .map_err(|err| super::db_error(err, &global.db))??;
@@ -216,7 +216,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             None => Viewer::admin(),
             Some(user) => store
                 .lend(|conn| {
-                    let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                    let set = args.policy.load_checked(conn)?;
                     let subject = access::resolve_subject(conn, &set, user)?;
                     anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
                 })

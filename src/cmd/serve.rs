@@ -102,7 +102,7 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
     let set = store
-        .lend(|conn| super::authz::load_checked(&args.policy.policies, conn))
+        .lend(|conn| args.policy.load_checked(conn))
         .map_err(|err| super::db_error(err, &global.db))??;
     let auth = auth_config(args)?;
     let gate = Gate::new(auth, set, store.clone())?;

@@ -28,6 +28,8 @@ mod query;
 mod serve;
 // `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
 mod schema;
+// The built-in seeder.toml and policies.toml, from a directory without them.
+mod defaults;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
