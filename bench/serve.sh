@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of `quidditch serve` and `quidditch query` (release build). Not a test: run by hand.
+# Benchmark of `quidditch serve` and `quidditch query` (dist build: `cargo build --profile dist`). Not a test: run by hand.
 #
 #   bench/serve.sh [DURATION_SECONDS] [CONNECTIONS]
 #
@@ -40,9 +40,10 @@ need() {
 need wrk
 need hyperfine
 
-echo "== cargo build --release" >&2
-cargo build --release --quiet
-bin="$PWD/target/release/quidditch"
+# The dist profile (fat LTO, one codegen unit): what a distributed binary is built with.
+echo "== cargo build --profile dist" >&2
+cargo build --profile dist --quiet
+bin="${CARGO_TARGET_DIR:-$PWD/target}/dist/quidditch"
 
 work="$(mktemp -d)"
 server_pid=""
