@@ -3,7 +3,7 @@
 #
 #   bench/serve.sh [DURATION_SECONDS] [CONNECTIONS]
 #
-# Builds the release binary, seeds a database (the tutorial's data), starts `quidditch serve` on a
+# Builds the dist binary, seeds a database (the tutorial's data), starts `quidditch serve` on a
 # free 127.0.0.1 port, and drives it with wrk (POST via a Lua script) for each query; reports
 # req/s, p50/p99 latency and the server's peak RSS (VmHWM). Then times `quidditch query get-game 8`
 # (in-process) with hyperfine. Only 127.0.0.1 traffic; every step is bounded in time.
