@@ -20,7 +20,24 @@ Examples:
   quidditch --format json db status the same, as JSON
   quidditch query get-game 8        a game, in-process over the database
   quidditch serve                   the GraphQL API on http://127.0.0.1:5000/graphql
-  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8";
+  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
+
+Environment:
+  QUIDDITCH_DB              the database file (--db)
+  QUIDDITCH_POLICIES        the policy file (--policies)
+  QUIDDITCH_ENDPOINT        the GraphQL server of `query` and `schema pull` (--endpoint)
+  QUIDDITCH_TOKEN           the access token `query` sends (--token)
+  QUIDDITCH_WORKERS         `serve`'s worker threads (--workers)
+  QUIDDITCH_ADMIN_SECRET    the admin secret: `serve` accepts it, `query` and `schema pull`
+                            send it (--admin-secret)
+  QUIDDITCH_JWT_SECRET      the HS256 token secret: `serve` verifies with it, `authz token`
+                            and `query --as` mint with it (--jwt-secret, --secret)
+  QUIDDITCH_JWT_PUBLIC_KEY  a PEM file: `serve` verifies RS256 tokens with it (--jwt-public-key)
+  QUIDDITCH_JWT_ISSUER      the `iss` claim tokens carry (--jwt-issuer, --issuer)
+  QUIDDITCH_JWT_AUDIENCE    the `aud` claim tokens carry (--jwt-audience, --audience)
+  QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
+                            overrides -v
+  NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.
 ///

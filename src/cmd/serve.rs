@@ -23,9 +23,14 @@ use crate::server;
 /// `--bind 127.0.0.1:0` picks a free port. SIGINT or SIGTERM stops the server after the requests
 /// in flight. With -v, one line per request is logged on stderr.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  quidditch serve\n  quidditch --db league.db serve --bind 0.0.0.0:8080 -v\n  curl -s localhost:5000/graphql -H 'content-type: application/json' \\\n    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'"
-)]
+#[command(after_help = "Examples:
+  quidditch serve
+  quidditch --db league.db serve --bind 0.0.0.0:8080 -v
+  export QUIDDITCH_ADMIN_SECRET=$(head -c 16 /dev/urandom | base64)
+  quidditch serve &
+  curl -s 127.0.0.1:5000/graphql -H 'content-type: application/json' \\
+    -H \"x-quidditch-admin-secret: $QUIDDITCH_ADMIN_SECRET\" \\
+    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'")]
 pub struct ServeArgs {
     /// The address to listen on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:5000", value_name = "ADDR")]

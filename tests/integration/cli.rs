@@ -183,3 +183,208 @@ fn every_command_shows_its_long_help() {
         assert!(top.contains(summary), "--help lacks {summary:?}");
     }
 }
+
+/// The man pages: `quidditch.1`, whose `--help` epilogue becomes EXIT STATUS, EXAMPLES and
+/// ENVIRONMENT sections, and one page per subcommand (`quidditch-serve.1`, …), as
+/// `clap_mangen::generate_to` names them.
+fn man_pages() -> Vec<(String, Vec<u8>)> {
+    fn subcommand_pages(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            subcommand_pages(sub, pages);
+            let man = clap_mangen::Man::new(sub.clone());
+            let mut page = Vec::new();
+            man.render(&mut page).unwrap();
+            pages.push((man.get_filename(), page));
+        }
+    }
+    let mut cmd = quidditch::cli::Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    subcommand_pages(&cmd, &mut pages);
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page).unwrap();
+    man.render_name_section(&mut page).unwrap();
+    man.render_synopsis_section(&mut page).unwrap();
+    man.render_description_section(&mut page).unwrap();
+    man.render_options_section(&mut page).unwrap();
+    man.render_subcommands_section(&mut page).unwrap();
+    let epilogue = cmd
+        .get_after_help()
+        .expect("the top-level help has an epilogue")
+        .to_string();
+    for block in epilogue.split("\n\n") {
+        let (title, body) = block.split_once('\n').unwrap();
+        let heading = match title {
+            "Exit codes:" => "EXIT STATUS",
+            "Examples:" => "EXAMPLES",
+            "Environment:" => "ENVIRONMENT",
+            other => panic!("no man page section for {other:?}"),
+        };
+        page.extend_from_slice(format!(".SH \"{heading}\"\n.nf\n").as_bytes());
+        for line in body.lines() {
+            let line = line.strip_prefix("  ").unwrap_or(line);
+            let line = line.replace('\\', "\\e").replace('-', "\\-");
+            let line = if line.starts_with(['.', '\'']) {
+                format!("\\&{line}")
+            } else {
+                line
+            };
+            page.extend_from_slice(format!("{line}\n").as_bytes());
+        }
+        page.extend_from_slice(b".fi\n");
+    }
+    man.render_version_section(&mut page).unwrap();
+    pages.push((man.get_filename(), page));
+    pages.sort();
+    pages
+}
+
+/// The committed pages under `man/` must match what the clap definition generates now.
+/// `man/generate.sh` rewrites them (this test with `QUIDDITCH_BLESS=1`).
+#[test]
+fn committed_man_pages_are_current() {
+    let dir = repo().join("man");
+    let pages = man_pages();
+    if std::env::var_os("QUIDDITCH_BLESS").is_some() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "1") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        for (name, page) in &pages {
+            std::fs::write(dir.join(name), page).unwrap();
+        }
+    }
+    let mut committed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".1"))
+        .collect();
+    committed.sort();
+    let names: Vec<&String> = pages.iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        committed.iter().collect::<Vec<_>>(),
+        names,
+        "man/ is stale: run `man/generate.sh` and commit"
+    );
+    for (name, page) in &pages {
+        let on_disk = std::fs::read(dir.join(name)).unwrap();
+        assert!(
+            &on_disk == page,
+            "man/{name} is stale: run `man/generate.sh` and commit"
+        );
+    }
+    let top = String::from_utf8(
+        pages
+            .iter()
+            .find(|(n, _)| n == "quidditch.1")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    for section in [
+        ".SH \"ENVIRONMENT\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH \"EXAMPLES\"",
+        "QUIDDITCH_POLICIES",
+    ] {
+        assert!(top.contains(section), "quidditch.1 lacks {section}");
+    }
+}
+
+/// The names of every environment variable the code reads: clap's `env = "…"` and direct reads.
+fn variables_in_the_code() -> std::collections::BTreeSet<String> {
+    fn walk(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for pattern in ["env = \"", "var(\"", "var_os(\"", "from_env(\""] {
+                    for (at, _) in text.match_indices(pattern) {
+                        let rest = &text[at + pattern.len()..];
+                        let name = &rest[..rest.find('"').unwrap()];
+                        if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                            found.insert(name.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    walk(&repo().join("src"), &mut found);
+    found
+}
+
+/// Every variable the tool reads is in the ENVIRONMENT lists of `--help` and the README.
+/// See: issue 14, item 8.
+#[test]
+fn every_environment_variable_is_documented() {
+    let variables = variables_in_the_code();
+    for expected in [
+        "QUIDDITCH_DB",
+        "QUIDDITCH_POLICIES",
+        "QUIDDITCH_LOG",
+        "NO_COLOR",
+    ] {
+        assert!(
+            variables.contains(expected),
+            "the scan missed {expected}: {variables:?}"
+        );
+    }
+    let help = Env::new().run(["--help"]).success().stdout();
+    let help = &help[help
+        .find("\nEnvironment:\n")
+        .expect("--help has an Environment section")..];
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let readme = &readme[readme
+        .find("\n## Environment\n")
+        .expect("README has ## Environment")..];
+    let readme = &readme[..readme[1..].find("\n## ").unwrap()];
+    for name in &variables {
+        assert!(
+            help.contains(&format!("\n  {name} ")),
+            "--help's Environment lacks {name}"
+        );
+        assert!(
+            readme.contains(&format!("| `{name}` |")),
+            "README's Environment lacks {name}"
+        );
+    }
+}
+
+/// `serve --help`'s curl example, run as written against a server started with a secret.
+#[test]
+fn the_serve_help_curl_example_works_as_written() {
+    let env = Env::seeded();
+    let help = env.run(["serve", "--help"]).success().stdout();
+    let start = help
+        .find("  curl ")
+        .expect("serve --help has a curl example");
+    let mut example = String::new();
+    for line in help[start..].lines() {
+        example.push_str(line.trim());
+        example.push('\n');
+        if !line.ends_with('\\') {
+            break;
+        }
+    }
+    assert!(help.contains("export QUIDDITCH_ADMIN_SECRET="), "{help}");
+    let server = crate::harness::Server::start(&env, &[]);
+    let example = example.replace("127.0.0.1:5000", &server.addr);
+    let out = std::process::Command::new("bash")
+        .args(["-c", &example])
+        .env("QUIDDITCH_ADMIN_SECRET", crate::harness::ADMIN_SECRET)
+        .output()
+        .expect("bash");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        r#"{"data":{"getGame":{"level":"First","winnerId":4}}}"#,
+        "{example}"
+    );
+}
