@@ -1330,7 +1330,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__games)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1356,6 +1356,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1372,7 +1376,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__game)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1387,6 +1391,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1406,7 +1414,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__player)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1421,6 +1429,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1594,7 +1606,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__node)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1609,6 +1621,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1628,7 +1644,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__players)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1654,6 +1670,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1670,7 +1690,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__position)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1685,6 +1705,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1704,7 +1728,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__raw)
-            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1734,6 +1758,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1750,7 +1778,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__team__subcmd__games)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1765,6 +1793,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1784,7 +1816,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__teams)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1807,6 +1839,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

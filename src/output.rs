@@ -12,7 +12,8 @@ pub enum Format {
     /// Tables and trees for people.
     #[default]
     Human,
-    /// One JSON document (snake_case keys, stable) for scripts.
+    /// One JSON document for scripts, with stable keys: snake_case, except that `query` prints
+    /// the GraphQL response's own (camelCase) keys.
     Json,
 }
 

@@ -72,7 +72,7 @@ pub struct SeedArgs {
     pub replace: bool,
 
     /// Generate a deterministic synthetic league of N players instead of reading a file
-    /// (replaces every row).
+    /// (replaces every row: a database that has rows needs --replace).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub scale: Option<u64>,
 
@@ -126,6 +126,20 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
     }
     if let Some(players) = args.scale {
         let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
+        // Like `db reset`, deleting rows is never implicit.
+        let rows: i64 = db::status(&conn, path)
+            .with_context(|| open_context(path))?
+            .tables
+            .iter()
+            .filter_map(|t| t.rows)
+            .sum();
+        if rows > 0 && !args.replace {
+            bail!(
+                "`db seed --scale` replaces every row of `{}` ({rows} rows now): run it again with \
+                 `--replace` to confirm",
+                path.display()
+            );
+        }
         let bar = progress_bar();
         let started = Instant::now();
         let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |done, total| {

@@ -358,6 +358,10 @@ async fn run_command(
             let players = partial.require(data.get_position.as_ref(), || {
                 format!("the server returned no players for position `{position}`")
             })?;
+            if players.iter().flatten().next().is_none() && !POSITIONS.contains(&position.as_str())
+            {
+                bail!("{}", unknown_position(position));
+            }
             let mut table = output::table(["player", "name", "year", "team"]);
             for (i, player) in players.iter().enumerate() {
                 let Some(player) = player else { continue };
@@ -649,6 +653,32 @@ fn node_fields(on: &ops::node::NodeNodeOn, partial: &Partial) -> Vec<(&'static s
             ("loser id", g.loser_id.to_string()),
             ("child id", child_cell(g.child_id, partial, "node.childId")),
         ],
+    }
+}
+
+/// The positions of the tutorial's data (positions are free text in the database).
+const POSITIONS: [&str; 5] = ["Seeker", "Keeper", "Beater", "Chaser", "Captain"];
+
+/// Why `position NAME` found nobody, when NAME is not one of [`POSITIONS`].
+fn unknown_position(position: &str) -> String {
+    let list = POSITIONS.join(", ");
+    let close = POSITIONS
+        .iter()
+        .map(|p| {
+            (
+                strsim::damerau_levenshtein(&position.to_lowercase(), &p.to_lowercase()),
+                p,
+            )
+        })
+        .filter(|(d, p)| *d <= (p.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d);
+    match close {
+        Some((_, p)) => {
+            format!(
+                "no player plays position `{position}`: did you mean `{p}`? (positions: {list})"
+            )
+        }
+        None => format!("no player plays position `{position}` (positions: {list})"),
     }
 }
 

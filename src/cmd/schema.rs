@@ -38,7 +38,13 @@ pub enum SchemaCommand {
     },
 }
 
-pub fn run(args: &SchemaArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
+pub fn run(args: &SchemaArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if global.format == crate::output::Format::Json {
+        bail!(
+            "`schema` prints SDL only: drop `--format json` (the introspection JSON is what \
+             `quidditch query raw` prints for an introspection query)"
+        );
+    }
     let sdl = match &args.command {
         SchemaCommand::Print => graphql::sdl(),
         SchemaCommand::Pull { endpoint } => pull(endpoint)?,

@@ -96,7 +96,7 @@ fn a_pipe_closed_early_ends_quietly_in_every_format() {
         ],
         &["query", "players"],
         &["db", "status"],
-        &["schema", "print"],
+        &["authz", "init"],
         &["query", "raw", "-"],
     ];
     for args in commands {

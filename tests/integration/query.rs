@@ -617,3 +617,94 @@ fn the_help_example_works_against_a_plain_server() {
         "warning: year withheld on 3 rows (allPlayers.edges.0.node.year): You are not authorized to see this.\n"
     );
 }
+
+/// A position nobody plays that is not one of the tutorial's says so, with a did-you-mean;
+/// a known position with nobody is an empty table. See: issue 14, item 7.
+#[test]
+fn an_unknown_position_is_an_error_listing_the_positions() {
+    let env = Env::seeded();
+    env.run(["query", "position", "seeker"]).status(1).stderr_has(
+        "no player plays position `seeker`: did you mean `Seeker`? (positions: Seeker, Keeper, Beater, Chaser, Captain)",
+    );
+    env.run(["query", "position", "Goalie"])
+        .status(1)
+        .stderr_has("no player plays position `Goalie` (positions: Seeker, Keeper, Beater, Chaser, Captain)");
+    let keepers = env.run(["query", "position", "Keeper"]).success();
+    assert_eq!(keepers.stdout().lines().count(), 2, "{}", keepers.stdout());
+}
+
+/// `--endpoint` mistakes say what is wrong: the scheme, or the name lookup.
+/// See: issue 14, item 7.
+#[test]
+fn endpoint_mistakes_say_what_is_wrong() {
+    let env = Env::seeded();
+    for endpoint in [
+        "127.0.0.1:5000/graphql",
+        "localhost:5000/graphql",
+        "/graphql",
+    ] {
+        env.run(["query", "players", "--endpoint", endpoint])
+            .status(1)
+            .stderr_has(&format!(
+                "endpoint `{endpoint}` is not an http URL: it needs `http://` or `https://`"
+            ));
+    }
+    // `.invalid` never resolves (RFC 2606).
+    env.run([
+        "query",
+        "players",
+        "--endpoint",
+        "http://no-such-host.invalid/graphql",
+    ])
+    .status(1)
+    .stderr_has("cannot resolve host `no-such-host.invalid`");
+}
+
+/// `--policies`, like `--as`, is accepted after the subcommand. See: issue 14, item 7.
+#[test]
+fn query_options_are_accepted_after_the_subcommand() {
+    let env = Env::seeded();
+    let policies = crate::harness::repo()
+        .join("policies.toml")
+        .display()
+        .to_string();
+    let run = env
+        .run([
+            "query",
+            "players",
+            "--first",
+            "1",
+            "--as",
+            "anonymous",
+            "--policies",
+            &policies,
+        ])
+        .success()
+        .stdout_has("Harry Potter");
+    assert!(
+        run.stderr().starts_with("warning: year withheld"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// `--format json` prints the GraphQL response's own keys, and `--help` says so.
+/// See: issue 14, item 7 (the docs promised snake_case).
+#[test]
+fn query_json_has_the_graphql_keys_and_the_help_says_so() {
+    let env = Env::seeded();
+    let page: Value = env
+        .run(["--format", "json", "query", "players", "--first", "1"])
+        .success()
+        .json();
+    assert!(
+        page["allPlayers"]["edges"][0]["node"]["teamName"].is_object(),
+        "{page}"
+    );
+    let help = env.run(["query", "--help"]).success().stdout();
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("except that `query` prints the GraphQL response's own (camelCase) keys"),
+        "{help}"
+    );
+}

@@ -31,6 +31,17 @@ pub enum Transport {
 
 impl Transport {
     pub fn http(endpoint: &str, headers: Vec<(&'static str, String)>) -> anyhow::Result<Self> {
+        // `127.0.0.1:5000/graphql` parses as a URL whose scheme is `127.0.0.1`: say what is
+        // missing instead of reqwest's `URL scheme is not allowed` or `relative URL without a
+        // base`.
+        let scheme_ok = reqwest::Url::parse(endpoint)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        if !scheme_ok {
+            bail!(
+                "endpoint `{endpoint}` is not an http URL: it needs `http://` or `https://`, as in \
+                 `http://127.0.0.1:5000/graphql`"
+            );
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
@@ -65,6 +76,13 @@ impl Transport {
                 }
                 let response = match request.send().await {
                     Ok(response) => response,
+                    Err(err) if err.is_connect() && is_dns_failure(&err) => bail!(
+                        "no GraphQL server at {endpoint}: cannot resolve host `{}`",
+                        reqwest::Url::parse(endpoint)
+                            .ok()
+                            .and_then(|url| url.host_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                     Err(err) if err.is_connect() => bail!(
                         "no GraphQL server at {endpoint}: connection refused (start one with \
                          `quidditch serve`, or drop `--endpoint` to query the database in-process)"
@@ -136,6 +154,20 @@ impl Transport {
             None => bail!("the response has neither data nor errors"),
         }
     }
+}
+
+/// Whether a failed connection failed at the name lookup (hyper-util's resolver reports
+/// `dns error`; the system's `failed to lookup address information`).
+fn is_dns_failure(err: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// GraphQL errors as lines of `message (line L, column C)`, each distinct line once (with its
