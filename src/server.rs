@@ -3,7 +3,10 @@
 //!
 //! `POST /graphql` takes the tutorial's JSON body and answers like its Flask server: 200 with
 //! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables
-//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL.
+//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL, and `GET /graphiql/…` its assets,
+//! embedded in the binary (`server/graphiql.rs`).
+
+mod graphiql;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest as _, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -81,8 +84,9 @@ pub fn bind(addr: &str) -> Result<std::net::TcpListener, Error> {
 /// and copy every request for nothing.
 fn router(state: AppState, log: bool) -> Router {
     let router = Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .route("/", get(graphiql))
+        .route("/graphql", get(graphiql::page).post(graphql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{name}", get(graphiql::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     let router = if log {
         router.layer(middleware::from_fn(log_request))
@@ -438,15 +442,6 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     };
     let bytes = outcome.to_bytes();
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("quidditch")
-            .finish(),
-    )
 }
 
 /// One log line per request at `-v`: method, path, status and time taken.

@@ -15,9 +15,11 @@ use crate::server;
 
 /// Serve the GraphQL API over HTTP.
 ///
-/// `POST /graphql` answers GraphQL requests (JSON); `GET /graphql` is GraphiQL. Every request is authorized by `policies.toml`, as `quidditch authz explain` shows: no
-/// credentials is `anonymous`; `Authorization: Bearer <token>` is the token's subject; the admin
-/// secret is the admin, or with `X-Quidditch-User: REF` that user. Bad credentials get HTTP 401.
+/// `POST /graphql` answers GraphQL requests (JSON); `GET /graphql` is GraphiQL, served from the
+/// binary (it works offline). Every request is authorized by `policies.toml`, as `quidditch authz
+/// explain` shows: no credentials is `anonymous`; `Authorization: Bearer <token>` is the token's
+/// subject; the admin secret is the admin, or with `X-Quidditch-User: REF` that user. Bad
+/// credentials get HTTP 401.
 ///
 /// The address actually bound is printed on stderr (`listening on http://…/graphql`), so
 /// `--bind 127.0.0.1:0` picks a free port. SIGINT or SIGTERM stops the server after the requests
