@@ -30,6 +30,8 @@ mod serve;
 mod schema;
 // The built-in seeder.toml and policies.toml, from a directory without them.
 mod defaults;
+// The README's console blocks, run as written.
+mod readme;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding
