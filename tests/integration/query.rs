@@ -107,6 +107,7 @@ struct ChildGame {
     level: String,
     winner_id: i64,
     loser_id: i64,
+    child_id: Option<i64>,
 }
 
 #[test]
@@ -707,4 +708,25 @@ fn query_json_has_the_graphql_keys_and_the_help_says_so() {
         help.contains("except that `query` prints the GraphQL response's own (camelCase) keys"),
         "{help}"
     );
+}
+
+/// Tables show a team one way, `Hufflepuff (4)`, and a game without a child as `none`, in every
+/// command. See: issue 14, item 7.
+#[test]
+fn tables_show_teams_and_missing_children_one_way() {
+    let env = Env::seeded();
+    let row = "| 9    | Final | Gryffindor (1) | Hufflepuff (4) | none       |";
+    env.run(["query", "team-games", "Hufflepuff"])
+        .success()
+        .stdout_has("| 8    | First    | Hufflepuff (4) | Ravenclaw (3)  | 9          |")
+        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
+    env.run(["query", "games", "--first", "9"])
+        .success()
+        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
+    env.run(["query", "get-game", "9"])
+        .success()
+        .stdout_has(row);
+    env.run(["query", "get-game", "8"])
+        .success()
+        .stdout_has("| 9 (child) | Final | Gryffindor (1) | Hufflepuff (4) | none       |");
 }
