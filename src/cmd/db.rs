@@ -142,9 +142,18 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         }
         let bar = progress_bar();
         let started = Instant::now();
-        let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
+        let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |progress| {
+            match progress {
+                scale::Progress::Rows { done, total } => {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                }
+                scale::Progress::Indexes => {
+                    // A phase of its own: at scale it takes a while with every row in.
+                    bar.set_style(indexes_style());
+                    bar.set_message("building indexes");
+                }
+            }
         })
         .with_context(|| format!("seeding {players} players into {}", open_context(path)))?;
         bar.finish_and_clear();
@@ -205,11 +214,46 @@ fn progress_bar() -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(0);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+        "{spinner} seeding [{bar:40}] {pos}/{len} rows ({rate}, {eta} left)",
     ) {
-        bar.set_style(style.progress_chars("=> "));
+        bar.set_style(
+            style
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                )
+                .progress_chars("=> "),
+        );
     }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// The spinner shown while the indexes are built, after the rows.
+fn indexes_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} seeding: {msg} ({elapsed})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+/// A rate for people: whole rows per second, with thousands separators.
+fn rate(per_sec: f64) -> String {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a rounded, non-negative rate for display"
+    )]
+    let whole = per_sec.max(0.0).round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} rows/s")
 }
 
 #[derive(Serialize)]
@@ -371,5 +415,19 @@ impl fmt::Display for ResetOutput {
             self.path.display(),
             parts.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    /// See: issue 14, item 7 (the rate had four decimals).
+    #[test]
+    fn the_rate_is_whole_rows_with_separators() {
+        assert_eq!(rate(259_123.456_7), "259,123 rows/s");
+        assert_eq!(rate(999.5), "1,000 rows/s");
+        assert_eq!(rate(12.0), "12 rows/s");
+        assert_eq!(rate(0.0), "0 rows/s");
     }
 }
