@@ -10,8 +10,9 @@
 # as the admin. Reports per binary the median and best req/s and the server's CPU time per
 # request (user + system, from /proc), which varies less than req/s between runs.
 # BENCH_BODY replaces the request body. Keep copies of the binaries to compare, e.g.
-#   cp target/release/quidditch /tmp/before   (then build the change)
-#   bench/compare.sh 8 3 /tmp/before target/release/quidditch
+# (built with `cargo build --profile dist`, as serve.sh does):
+#   cp target/dist/quidditch /tmp/before   (then build the change)
+#   bench/compare.sh 8 3 /tmp/before target/dist/quidditch
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark of `quidditch serve` and `quidditch query` (release build). Not a test: run by hand.
+# Benchmark of `quidditch serve` and `quidditch query` (dist build: `cargo build --profile dist`). Not a test: run by hand.
 #
 #   bench/serve.sh [DURATION_SECONDS] [CONNECTIONS]
 #
-# Builds the release binary, seeds a database (the tutorial's data), starts `quidditch serve` on a
+# Builds the dist binary, seeds a database (the tutorial's data), starts `quidditch serve` on a
 # free 127.0.0.1 port, and drives it with wrk (POST via a Lua script) for each query; reports
 # req/s, p50/p99 latency and the server's peak RSS (VmHWM). Then times `quidditch query get-game 8`
 # (in-process) with hyperfine. Only 127.0.0.1 traffic; every step is bounded in time.
@@ -40,9 +40,10 @@ need() {
 need wrk
 need hyperfine
 
-echo "== cargo build --release" >&2
-cargo build --release --quiet
-bin="$PWD/target/release/quidditch"
+# The dist profile (fat LTO, one codegen unit): what a distributed binary is built with.
+echo "== cargo build --profile dist" >&2
+cargo build --profile dist --quiet
+bin="${CARGO_TARGET_DIR:-$PWD/target}/dist/quidditch"
 
 work="$(mktemp -d)"
 server_pid=""

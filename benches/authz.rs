@@ -134,7 +134,7 @@ fn league_1m() -> PathBuf {
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
         let mut conn = db::open_or_init(&tmp).unwrap();
-        db::scale::generate(&mut conn, 1_000_000, 1, &mut |_, _| {}).unwrap();
+        db::scale::generate(&mut conn, 1_000_000, 1, &mut |_| {}).unwrap();
         drop(conn);
         std::fs::rename(&tmp, &path).unwrap();
     }

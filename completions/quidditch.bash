@@ -46,6 +46,9 @@ _quidditch() {
             quidditch__subcmd__authz,help)
                 cmd="quidditch__subcmd__authz__subcmd__help"
                 ;;
+            quidditch__subcmd__authz,init)
+                cmd="quidditch__subcmd__authz__subcmd__init"
+                ;;
             quidditch__subcmd__authz,lint)
                 cmd="quidditch__subcmd__authz__subcmd__lint"
                 ;;
@@ -66,6 +69,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,help)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__help"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,init)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__init"
                 ;;
             quidditch__subcmd__authz__subcmd__help,lint)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__lint"
@@ -135,6 +141,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,explain)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__explain"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,init)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__init"
                 ;;
             quidditch__subcmd__help__subcmd__authz,lint)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__lint"
@@ -300,7 +309,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,7 +427,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test who-can lint token help"
+            opts="explain check test who-can lint token init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +469,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -522,6 +545,28 @@ _quidditch() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__init)
+            opts="-v -h -V --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -846,7 +891,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__db__subcmd__seed)
-            opts="-v -h -V --file --replace --scale --rng-seed --db --format --verbose --help --version"
+            opts="-v -h -V --file --print-default --replace --scale --rng-seed --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,7 +961,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test who-can lint token"
+            opts="explain check test who-can lint token init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -944,6 +989,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1346,7 +1405,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__games)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1372,6 +1431,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1388,7 +1451,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__game)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1403,6 +1466,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1422,7 +1489,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__player)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,6 +1504,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1610,7 +1681,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__node)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,6 +1696,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1644,7 +1719,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__players)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1670,6 +1745,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1686,7 +1765,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__position)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1701,6 +1780,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1720,7 +1803,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__raw)
-            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1750,6 +1833,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1766,7 +1853,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__team__subcmd__games)
-            opts="-v -h -V --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1781,6 +1868,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1800,7 +1891,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__teams)
-            opts="-v -h -V --first --after --endpoint --as --token --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1823,6 +1914,10 @@ _quidditch() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policies)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,11 +60,12 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;db;seed'= {
-            cand --file 'The seed file'
-            cand --scale 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row)'
+            cand --file 'The seed file [default: ./seeder.toml, else the built-in copy of the tutorial''s data]'
+            cand --scale 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row: a database that has rows needs --replace)'
             cand --rng-seed 'Seed of the synthetic league''s random choices; the same N and seed give the same rows'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
+            cand --print-default 'Print the built-in seeder.toml (the tutorial''s data) instead of seeding'
             cand --replace 'Delete every row first, so the database holds exactly the seed'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -126,10 +127,11 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+            cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;explain'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --user '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
             cand --action 'The action, such as `read` or `join`'
             cand --resource '`TYPE:ID`, such as `game:8` or `forum:Seeker`'
@@ -147,7 +149,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;check'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --user '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
             cand --action 'The action, such as `read` or `join`'
             cand --resource '`TYPE:ID`, such as `game:8`'
@@ -163,7 +165,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;test'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --file 'A file of `[[test]]` cases (default: the cases in the policy file)'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
@@ -176,7 +178,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;who-can'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --action 'The action, such as `read` or `join`'
             cand --resource '`TYPE:ID`, such as `game:8` or `forum:Seeker`'
             cand --field 'Ask about one field of the resource'
@@ -192,7 +194,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;lint'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --file 'The policy file to lint (default: --policies)'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
@@ -204,12 +206,22 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;token'= {
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --user '`"Harry Potter"`, `player:1` or `staff:2`'
             cand --ttl 'How long the token is valid: `90s`, `15m`, `1h`, `7d`'
             cand --secret 'The HS256 signing secret'
             cand --issuer 'The `iss` claim'
             cand --audience 'The `aud` claim'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'quidditch;authz;init'= {
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -226,6 +238,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+            cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;help;explain'= {
@@ -240,13 +253,15 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;authz;help;token'= {
         }
+        &'quidditch;authz;help;init'= {
+        }
         &'quidditch;authz;help;help'= {
         }
         &'quidditch;query'= {
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -270,6 +285,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -283,6 +299,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -296,6 +313,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -309,6 +327,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -324,6 +343,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -339,6 +359,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -354,6 +375,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -367,6 +389,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -383,6 +406,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --endpoint 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)'
             cand --as 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)'
             cand --token 'Send this access token (`quidditch authz token` mints one); HTTP only'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
             cand --sql-stats 'Print the number of SQL statements the request ran on stderr (in-process only)'
@@ -427,7 +451,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;serve'= {
             cand --bind 'The address to listen on (port 0: any free port)'
-            cand --policies 'The policy file'
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --jwt-secret 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)'
             cand --jwt-public-key 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead'
             cand --jwt-issuer 'Require this `iss` claim in tokens'
@@ -534,6 +558,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+            cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
         }
         &'quidditch;help;authz;explain'= {
         }
@@ -546,6 +571,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;lint'= {
         }
         &'quidditch;help;authz;token'= {
+        }
+        &'quidditch;help;authz;init'= {
         }
         &'quidditch;help;query'= {
             cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'

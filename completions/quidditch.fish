@@ -26,7 +26,7 @@ end
 
 complete -c quidditch -n "__fish_quidditch_needs_command" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_needs_command" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_needs_command" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_needs_command" -s V -l version -d 'Print version'
@@ -39,7 +39,7 @@ complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "completions" -d
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -s V -l version -d 'Print version'
@@ -50,29 +50,30 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_s
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l file -d 'The seed file' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l scale -d 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l file -d 'The seed file [default: ./seeder.toml, else the built-in copy of the tutorial\'s data]' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l scale -d 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row: a database that has rows needs --replace)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l rng-seed -d 'Seed of the synthetic league\'s random choices; the same N and seed give the same rows' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l print-default -d 'Print the built-in seeder.toml (the tutorial\'s data) instead of seeding'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l replace -d 'Delete every row first, so the database holds exactly the seed'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l yes -d 'Confirm that every row is to be deleted'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -82,20 +83,21 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -l db -d 'The SQLite database file' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "who-can" -d 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "who-can" -d 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can lint token init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l user -d '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l resource -d '`TYPE:ID`, such as `game:8` or `forum:Seeker`' -r
@@ -105,52 +107,52 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l vars -d 'The operation\'s variables, a JSON object (they count in `first`/`last` complexity)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l user -d '`"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l resource -d '`TYPE:ID`, such as `game:8`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l field -d 'Ask about one field of the resource' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l batch -d 'Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write one JSON line per request; exit 1 if any line could not be decided'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l file -d 'A file of `[[test]]` cases (default: the cases in the policy file)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l coverage -d 'After the tests, say which policies and condition branches (`_or` arms, relationship traversals) the cases made both true and false, and list the others with their `policies.toml:LINE:COL`'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l resource -d '`TYPE:ID`, such as `game:8` or `forum:Seeker`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l field -d 'Ask about one field of the resource' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l explain -d 'Say, per subject and policy, which condition path allowed it'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l count -d 'Print only how many subjects are allowed'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l file -d 'The policy file to lint (default: --policies)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l user -d '`"Harry Potter"`, `player:1` or `staff:2`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l ttl -d 'How long the token is valid: `90s`, `15m`, `1h`, `7d`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l secret -d 'The HS256 signing secret' -r
@@ -158,24 +160,31 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l audience -d 'The `aud` claim' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "check" -d 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "who-can" -d 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s V -l version -d 'Print version'
@@ -192,36 +201,40 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fis
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s V -l version -d 'Print version'
@@ -230,9 +243,10 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s V -l version -d 'Print version'
@@ -241,9 +255,10 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s V -l version -d 'Print version'
@@ -252,18 +267,20 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s V -l version -d 'Print version'
@@ -273,9 +290,10 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l endpoint -d 'A GraphQL server to query instead of the database (e.g. http://127.0.0.1:5000/graphql)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l as -d 'Run as this user (`"Harry Potter"`, `player:1`, `staff:2`, `anonymous`), under policies.toml. In-process: directly. Over HTTP: with a token minted with `QUIDDITCH_JWT_SECRET`, else by impersonation with `QUIDDITCH_ADMIN_SECRET`. Without it, in-process queries run as admin (the database holder sees every row)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l token -d 'Send this access token (`quidditch authz token` mints one); HTTP only' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l sql-stats -d 'Print the number of SQL statements the request ran on stderr (in-process only)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -291,7 +309,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "raw" -d 'Any GraphQL document; prints the JSON response'
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l bind -d 'The address to listen on (port 0: any free port)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret -d 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
@@ -306,13 +324,13 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l workers -d
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s V -l version -d 'Print version'
@@ -321,14 +339,14 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fi
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l endpoint -d 'The server\'s GraphQL endpoint' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s V -l version -d 'Print version'
@@ -337,7 +355,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_s
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
-json\t'One JSON document (snake_case keys, stable) for scripts'"
+json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s V -l version -d 'Print version'
@@ -358,6 +376,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_see
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "who-can" -d 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "lint" -d 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "token" -d 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
+complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from authz" -f -a "init" -d 'Print the shipped policies.toml (built into the binary), to start a policy file from'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-game" -d 'A game, its teams, and the game its winner advances to (`getGame`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "get-player" -d 'A player by exact name, with position and team (`getPlayer`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand help; and __fish_seen_subcommand_from query" -f -a "team-games" -d 'Every game a team won or lost (`getTeamGames`)'

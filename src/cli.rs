@@ -20,7 +20,32 @@ Examples:
   quidditch --format json db status the same, as JSON
   quidditch query get-game 8        a game, in-process over the database
   quidditch serve                   the GraphQL API on http://127.0.0.1:5000/graphql
-  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8";
+  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
+
+Environment:
+  QUIDDITCH_DB              the database file (--db)
+  QUIDDITCH_POLICIES        the policy file (--policies)
+  QUIDDITCH_ENDPOINT        the GraphQL server of `query` and `schema pull` (--endpoint)
+  QUIDDITCH_TOKEN           the access token `query` sends (--token)
+  QUIDDITCH_WORKERS         `serve`'s worker threads (--workers)
+  QUIDDITCH_REQUEST_TIMEOUT `serve` cancels a query running longer (--request-timeout)
+  QUIDDITCH_HEADER_TIMEOUT  `serve` closes a connection whose request head is slower
+                            (--header-timeout)
+  QUIDDITCH_BODY_TIMEOUT    `serve` answers 408 to a body slower (--body-timeout)
+  QUIDDITCH_IDLE_TIMEOUT    `serve` closes an idle keep-alive connection (--idle-timeout)
+  QUIDDITCH_MAX_CONNECTIONS `serve`'s cap on open connections (--max-connections)
+  QUIDDITCH_ADMIN_SECRET    the admin secret: `serve` accepts it, `query` and `schema pull`
+                            send it (--admin-secret)
+  QUIDDITCH_JWT_SECRET      the HS256 token secret: `serve` verifies with it, `authz token`
+                            and `query --as` mint with it (--jwt-secret, --secret)
+  QUIDDITCH_JWT_PUBLIC_KEY  a PEM file: `serve` verifies RS256 tokens with it (--jwt-public-key)
+  QUIDDITCH_JWT_ISSUER      the `iss` claim tokens carry (--jwt-issuer, --issuer)
+  QUIDDITCH_JWT_AUDIENCE    the `aud` claim tokens carry (--jwt-audience, --audience)
+  QUIDDITCH_JWT_LEEWAY      the clock skew `serve` allows on `exp`, `nbf`, `iat`
+                            (--jwt-leeway)
+  QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
+                            overrides -v
+  NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.
 ///
@@ -58,18 +83,16 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// The subcommands.
+// INVARIANT: no doc comments on these variants. A variant's doc comment would replace the
+// `about` and `long_about` of its `XxxArgs` (whose doc comment is the command's `--help`: the
+// first line the summary, the rest the long text), and `serve --help` would lose its long text.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create, migrate, seed, inspect and reset the league database.
     Db(cmd::db::DbArgs),
-    /// Explain, check, test and lint authorization decisions (policies.toml).
     Authz(cmd::authz::AuthzArgs),
-    /// Run the tutorial's GraphQL queries, in-process or against a server.
     Query(cmd::query::QueryArgs),
-    /// Serve the GraphQL API over HTTP.
     Serve(cmd::serve::ServeArgs),
-    /// Print the GraphQL schema, or pull a server's.
     Schema(cmd::schema::SchemaArgs),
-    /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }

@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod completions;
 pub mod db;
+pub mod defaults;
 pub mod query;
 pub mod schema;
 pub mod serve;

@@ -56,6 +56,15 @@ pub struct InitReport {
 /// Creates the database file if needed and migrates it to [`schema::LATEST_VERSION`].
 pub fn init(path: &Path) -> Result<(Connection, InitReport)> {
     let created = !path.exists();
+    // SQLite's own message for this names the file twice and not the cause.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && created
+        && !dir.is_dir()
+    {
+        return Err(Error::NoDirectory {
+            dir: dir.to_path_buf(),
+        });
+    }
     let conn = Connection::open(path)?;
     configure(&conn)?;
     // WAL persists in the file: readers (a running server) do not block a seed, and vice versa.

@@ -47,12 +47,18 @@ pub fn run(cli: cli::Cli) -> Exit {
     }
 }
 
+/// Whether `err` comes from writing to a closed pipe, wherever the io error sits: serde_json
+/// wraps it (its `source` skips the io error itself), and an `io::Error::other` may wrap that.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    fn broken(cause: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
+            return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+        }
+        cause.downcast_ref::<io::Error>().is_some_and(|e| {
+            e.kind() == io::ErrorKind::BrokenPipe || e.get_ref().is_some_and(|inner| broken(inner))
+        })
+    }
+    err.chain().any(broken)
 }
 
 fn init_logging(verbose: u8) {
@@ -70,4 +76,39 @@ fn init_logging(verbose: u8) {
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::is_broken_pipe;
+
+    /// A pipe whose reader is gone.
+    struct Closed;
+
+    impl io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn serde_broken_pipe() -> serde_json::Error {
+        serde_json::to_writer(Closed, &[1, 2, 3]).unwrap_err()
+    }
+
+    #[test]
+    fn a_broken_pipe_is_found_however_it_is_wrapped() {
+        let plain = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&plain));
+        assert!(is_broken_pipe(&anyhow::Error::new(serde_broken_pipe())));
+        let wrapped = anyhow::Error::new(io::Error::other(serde_broken_pipe()));
+        assert!(is_broken_pipe(&wrapped.context("writing the answer")));
+        let other = anyhow::Error::new(io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(!is_broken_pipe(&other));
+    }
 }

@@ -12,7 +12,8 @@ pub enum Format {
     /// Tables and trees for people.
     #[default]
     Human,
-    /// One JSON document (snake_case keys, stable) for scripts.
+    /// One JSON document for scripts, with stable keys: snake_case, except that `query` prints
+    /// the GraphQL response's own (camelCase) keys.
     Json,
 }
 
@@ -22,7 +23,8 @@ pub fn emit<T: Serialize + Display + ?Sized>(value: &T, format: Format) -> io::R
     match format {
         Format::Human => write!(out, "{value}")?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+            // `io::Error::from` hands back serde_json's own io error (a broken pipe stays one).
+            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
             writeln!(out)?;
         }
     }

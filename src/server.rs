@@ -3,7 +3,10 @@
 //!
 //! `POST /graphql` takes the tutorial's JSON body and answers like its Flask server: 200 with
 //! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables
-//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL.
+//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL, and `GET /graphiql/…` its assets,
+//! embedded in the binary (`server/graphiql.rs`).
+
+mod graphiql;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -19,7 +22,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest as _, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -88,8 +91,9 @@ pub fn bind(addr: &str) -> Result<std::net::TcpListener, Error> {
 /// and copy every request for nothing.
 fn router(state: AppState, log: bool) -> Router {
     let router = Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .route("/", get(graphiql))
+        .route("/graphql", get(graphiql::page).post(graphql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql/{name}", get(graphiql::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     let router = if log {
         router.layer(middleware::from_fn(log_request))
@@ -802,15 +806,6 @@ fn too_large() -> Response {
 /// `10 s`, `1.5 s`, `0.2 s`: a timeout as a message says it.
 fn seconds(duration: Duration) -> String {
     format!("{} s", duration.as_secs_f64())
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("quidditch")
-            .finish(),
-    )
 }
 
 /// One log line per request at `-v`: method, path, status and time taken.

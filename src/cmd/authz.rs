@@ -17,7 +17,13 @@ use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
-/// Explain, check and test authorization decisions.
+/// Explain, check, test and lint authorization decisions (policies.toml).
+///
+/// Every command reads `./policies.toml` unless `--policies PATH` or `QUIDDITCH_POLICIES` names
+/// another file, and users and resources from `--db`. A user is a name (`"Harry Potter"`),
+/// `player:1`, `staff:2` or `anonymous`; a resource is `team:ID`, `player:ID`, `game:ID` or
+/// `forum:NAME`. A deny is an outcome, not an error: `authz check` exits 2, and `authz test`
+/// exits 3 when a case fails.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
@@ -89,6 +95,9 @@ pub enum AuthzCommand {
         after_help = "Examples:\n  export QUIDDITCH_JWT_SECRET=$(head -c 32 /dev/urandom | base64)\n  quidditch authz token --user \"Harry Potter\" --ttl 1h\n  quidditch --format json authz token --user player:3"
     )]
     Token(TokenArgs),
+    /// Print the shipped policies.toml (built into the binary), to start a policy file from.
+    #[command(after_help = "Example:\n  quidditch authz init > policies.toml")]
+    Init,
 }
 
 #[derive(Debug, Args)]
@@ -124,14 +133,37 @@ fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
 /// Where the policies are read from.
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
-    /// The policy file.
-    #[arg(
-        long,
-        env = "QUIDDITCH_POLICIES",
-        default_value = "policies.toml",
-        value_name = "PATH"
-    )]
-    pub policies: PathBuf,
+    /// The policy file [default: ./policies.toml, else the built-in copy of the shipped one].
+    #[arg(long, global = true, env = "QUIDDITCH_POLICIES", value_name = "PATH")]
+    pub policies: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The policy file's name and text: the file named, `./policies.toml`, or the built-in one.
+    pub fn source(&self) -> anyhow::Result<super::defaults::Source> {
+        super::defaults::POLICY_FILE.read(self.policies.as_deref())
+    }
+
+    /// Reads and parses the policy file and checks it against the database behind `conn` (every
+    /// table, column, column type and relationship mapping it names): the way every command that
+    /// decides anything loads its policies, so a policy naming what the database lacks is
+    /// refused with its `file:line:col` before any decision.
+    pub fn load_checked(&self, conn: &Connection) -> anyhow::Result<PolicySet> {
+        let super::defaults::Source { origin, text, .. } = self.source()?;
+        let origin = origin.display().to_string();
+        let set = authz::parse(&origin, &text).map_err(|err| anyhow::anyhow!("{err}"))?;
+        let problems = access::check_schema(conn, &set)?;
+        if problems.is_empty() {
+            return Ok(set);
+        }
+        let index = crate::diag::LineIndex::new(&text);
+        Err(anyhow::anyhow!(
+            "{}",
+            authz::PolicyError {
+                problems: problems.iter().map(|p| p.locate(&origin, &index)).collect(),
+            }
+        ))
+    }
 }
 
 /// Who asks to do what on which resource.
@@ -242,6 +274,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Lint(a) => lint(a, global),
         AuthzCommand::WhoCan(a) => who_can(a, global),
         AuthzCommand::Token(a) => token(a, global),
+        AuthzCommand::Init => super::defaults::print(super::defaults::POLICIES),
     }
 }
 
@@ -266,7 +299,7 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         );
     };
     let conn = open_db(&global.db)?;
-    let set = load_checked(&args.policy.policies, &conn)?;
+    let set = args.policy.load_checked(&conn)?;
     let Some((sub, scopes)) = access::token_grant(&conn, &set, &args.user)? else {
         anyhow::bail!(
             "`{}` needs no token: a request without credentials is anonymous",
@@ -292,42 +325,13 @@ fn read(path: &Path) -> anyhow::Result<String> {
     super::text(path, bytes)
 }
 
-/// Reads and parses a policy file; every problem is one `file:line:col: message` line. Only
-/// for what decides nothing against a database (`authz lint` without one); everything else
-/// goes through [`load_checked`].
-pub fn load(path: &Path) -> anyhow::Result<PolicySet> {
-    let source = read(path)?;
-    authz::parse(&path.display().to_string(), &source).map_err(|err| anyhow::anyhow!("{err}"))
-}
-
-/// Reads and parses a policy file and checks it against the database behind `conn` (every
-/// table, column, column type and relationship mapping it names): the way every command that
-/// decides anything loads its policies, so a policy naming what the database lacks is refused
-/// with its `file:line:col` before any decision.
-pub fn load_checked(path: &Path, conn: &Connection) -> anyhow::Result<PolicySet> {
-    let source = read(path)?;
-    let origin = path.display().to_string();
-    let set = authz::parse(&origin, &source).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let problems = access::check_schema(conn, &set)?;
-    if problems.is_empty() {
-        return Ok(set);
-    }
-    let index = crate::diag::LineIndex::new(&source);
-    Err(anyhow::anyhow!(
-        "{}",
-        authz::PolicyError {
-            problems: problems.iter().map(|p| p.locate(&origin, &index)).collect(),
-        }
-    ))
-}
-
 fn open_db(path: &Path) -> anyhow::Result<Connection> {
     db::open(path).map_err(|err| super::db_error(err, path))
 }
 
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = open_db(&global.db)?;
-    let set = load_checked(&args.policy.policies, &conn)?;
+    let set = args.policy.load_checked(&conn)?;
     let r = &args.request;
     if let Some(path) = &args.query {
         let out = explain_query(&conn, &set, args, path)?;
@@ -469,7 +473,7 @@ enum BatchLine {
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = open_db(&global.db)?;
-    let set = load_checked(&args.policy.policies, &conn)?;
+    let set = args.policy.load_checked(&conn)?;
     if args.batch {
         return batch(&conn, &set);
     }
@@ -532,7 +536,7 @@ fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = open_db(&global.db)?;
-    let set = load_checked(&args.policy.policies, &conn)?;
+    let set = args.policy.load_checked(&conn)?;
     let cases = match &args.file {
         None => set.tests.clone(),
         Some(path) => {
@@ -546,13 +550,12 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         |user: &str| access::resolve_subject(&conn, &set, user).map_err(|e| e.to_string());
     let report = authz::test_file::run(&set, &entities, &cases, &resolve);
     let coverage = if args.coverage {
-        let source = read(&args.policy.policies)?;
-        let origin = args.policy.policies.display().to_string();
+        let source = args.policy.source()?;
         let traces: Vec<&Response> = report.traces.iter().collect();
         Some(CoverageOutput::new(
             &authz::coverage::coverage(&set, &traces),
-            &origin,
-            &source,
+            &source.origin.display().to_string(),
+            &source.text,
         ))
     } else {
         None
@@ -732,7 +735,7 @@ impl fmt::Display for WhoCanOutput {
 
 fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = open_db(&global.db)?;
-    let set = load_checked(&args.policy.policies, &conn)?;
+    let set = args.policy.load_checked(&conn)?;
     let answer = access::who_can(
         &conn,
         &set,
@@ -780,9 +783,12 @@ impl fmt::Display for LintOutput {
 }
 
 fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let path = args.file.as_ref().unwrap_or(&args.policy.policies);
-    let source = read(path)?;
-    let origin = path.display().to_string();
+    let (origin, source) = if let Some(path) = &args.file {
+        (path.display().to_string(), read(path)?)
+    } else {
+        let policies = args.policy.source()?;
+        (policies.origin.display().to_string(), policies.text)
+    };
     let mut database = None;
     let problems = match authz::parse(&origin, &source) {
         Err(err) => err.problems,

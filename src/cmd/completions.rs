@@ -6,13 +6,19 @@ use clap_complete::Shell;
 use crate::cli::Cli;
 use crate::exit::Exit;
 
-/// Print a shell completion script on stdout.
+/// Print a shell completion script.
 ///
-/// The scripts are also committed under `completions/`.
+/// The script is written on stdout, for the shell given; the same scripts are committed under
+/// `completions/`. The examples below install one for the current user (for zsh, `~/.zfunc`
+/// must be on `fpath` before `compinit` runs: `fpath=(~/.zfunc $fpath)` in `~/.zshrc`).
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  quidditch completions bash > ~/.local/share/bash-completion/completions/quidditch"
-)]
+#[command(after_help = "Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
+  quidditch completions bash > ~/.local/share/bash-completion/completions/quidditch
+  mkdir -p ~/.zfunc
+  quidditch completions zsh > ~/.zfunc/_quidditch
+  mkdir -p ~/.config/fish/completions
+  quidditch completions fish > ~/.config/fish/completions/quidditch.fish")]
 pub struct CompletionsArgs {
     /// The shell to generate for.
     #[arg(value_enum)]

@@ -15,6 +15,11 @@ use crate::exit::Exit;
 use crate::output::{self, emit};
 
 /// Create, migrate, seed, inspect and reset the league database.
+///
+/// The database is one SQLite file: `--db PATH`, or `QUIDDITCH_DB`, default `./quidditch.db`.
+/// `db seed` creates it when needed and loads `seeder.toml` (the tutorial's data): the file is
+/// validated whole before anything is written, and written in one transaction. `db status`
+/// shows what a file holds, `db reset --yes` empties it.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  quidditch db seed\n  quidditch --db league.db db seed --scale 100000 --rng-seed 7\n  quidditch db status --format json"
@@ -37,7 +42,7 @@ pub enum DbCommand {
     /// inserted, changed rows updated, and rows the file does not mention are kept. With
     /// --replace, every row is deleted first, so the database holds exactly the file.
     #[command(
-        after_help = "Examples:\n  quidditch db seed\n  quidditch db seed --file my-league.toml --replace\n  quidditch db seed --scale 1000000 --rng-seed 42"
+        after_help = "Examples:\n  quidditch db seed\n  quidditch db seed --print-default > my-league.toml\n  quidditch db seed --file my-league.toml --replace\n  quidditch db seed --scale 1000000 --rng-seed 42"
     )]
     Seed(SeedArgs),
     /// Show the path, schema version and row counts per table.
@@ -54,21 +59,20 @@ pub enum DbCommand {
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// The seed file.
-    #[arg(
-        long,
-        default_value = "seeder.toml",
-        value_name = "PATH",
-        conflicts_with = "scale"
-    )]
-    pub file: PathBuf,
+    /// The seed file [default: ./seeder.toml, else the built-in copy of the tutorial's data].
+    #[arg(long, value_name = "PATH", conflicts_with = "scale")]
+    pub file: Option<PathBuf>,
+
+    /// Print the built-in seeder.toml (the tutorial's data) instead of seeding.
+    #[arg(long, conflicts_with_all = ["file", "scale", "replace"])]
+    pub print_default: bool,
 
     /// Delete every row first, so the database holds exactly the seed.
     #[arg(long)]
     pub replace: bool,
 
     /// Generate a deterministic synthetic league of N players instead of reading a file
-    /// (replaces every row).
+    /// (replaces every row: a database that has rows needs --replace).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub scale: Option<u64>,
 
@@ -116,13 +120,40 @@ fn open_context(path: &Path) -> String {
 }
 
 fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.print_default {
+        super::defaults::print(super::defaults::SEEDER)?;
+        return Ok(());
+    }
     if let Some(players) = args.scale {
         let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
+        // Like `db reset`, deleting rows is never implicit.
+        let rows: i64 = db::status(&conn, path)
+            .with_context(|| open_context(path))?
+            .tables
+            .iter()
+            .filter_map(|t| t.rows)
+            .sum();
+        if rows > 0 && !args.replace {
+            bail!(
+                "`db seed --scale` replaces every row of `{}` ({rows} rows now): run it again with \
+                 `--replace` to confirm",
+                path.display()
+            );
+        }
         let bar = progress_bar();
         let started = Instant::now();
-        let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
+        let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |progress| {
+            match progress {
+                scale::Progress::Rows { done, total } => {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                }
+                scale::Progress::Indexes => {
+                    // A phase of its own: at scale it takes a while with every row in.
+                    bar.set_style(indexes_style());
+                    bar.set_message("building indexes");
+                }
+            }
         })
         .with_context(|| format!("seeding {players} players into {}", open_context(path)))?;
         bar.finish_and_clear();
@@ -142,18 +173,17 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         return Ok(());
     }
 
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("failed to read seed file `{}`", args.file.display()))?;
-    let source = super::text(&args.file, bytes)?;
+    let source = super::defaults::SEED_FILE.read(args.file.as_deref())?;
+    let file = source.origin;
     // Validate fully before the database is touched (or created).
-    let data = seed::parse(&args.file.display().to_string(), &source).map_err(|err| match err {
+    let data = seed::parse(&file.display().to_string(), &source.text).map_err(|err| match err {
         db::Error::Seed { problems } => {
             let n = problems.len();
             anyhow::anyhow!(
                 "{}\n{n} problem{} in `{}`, nothing was written",
                 problems.join("\n"),
                 if n == 1 { "" } else { "s" },
-                args.file.display()
+                file.display()
             )
         }
         other => anyhow::Error::new(other),
@@ -169,7 +199,7 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
     emit(
         &SeedOutput {
             path: path.to_path_buf(),
-            file: args.file.clone(),
+            file,
             replace: args.replace,
             tables,
         },
@@ -184,11 +214,46 @@ fn progress_bar() -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(0);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} seeding [{bar:40}] {pos}/{len} rows ({per_sec}, {eta} left)",
+        "{spinner} seeding [{bar:40}] {pos}/{len} rows ({rate}, {eta} left)",
     ) {
-        bar.set_style(style.progress_chars("=> "));
+        bar.set_style(
+            style
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                )
+                .progress_chars("=> "),
+        );
     }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// The spinner shown while the indexes are built, after the rows.
+fn indexes_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} seeding: {msg} ({elapsed})")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+/// A rate for people: whole rows per second, with thousands separators.
+fn rate(per_sec: f64) -> String {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a rounded, non-negative rate for display"
+    )]
+    let whole = per_sec.max(0.0).round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} rows/s")
 }
 
 #[derive(Serialize)]
@@ -350,5 +415,19 @@ impl fmt::Display for ResetOutput {
             self.path.display(),
             parts.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    /// See: issue 14, item 7 (the rate had four decimals).
+    #[test]
+    fn the_rate_is_whole_rows_with_separators() {
+        assert_eq!(rate(259_123.456_7), "259,123 rows/s");
+        assert_eq!(rate(999.5), "1,000 rows/s");
+        assert_eq!(rate(12.0), "12 rows/s");
+        assert_eq!(rate(0.0), "0 rows/s");
     }
 }

@@ -2,9 +2,10 @@
 //! (`--endpoint`) or run in-process over `--db`. Values always travel as GraphQL variables.
 
 mod ops;
+mod partial;
 pub mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -20,9 +21,19 @@ use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
 use crate::output::{self, emit};
 use crate::{access, enforce};
+use partial::Partial;
 use transport::Transport;
 
-/// Run the tutorial's queries against a server or, by default, the database in-process.
+/// Run the tutorial's GraphQL queries, in-process or against a server.
+///
+/// By default a query runs in-process over `--db`, as admin (whoever holds the database file
+/// holds every row); `--as REF` runs it as that user under policies.toml. With `--endpoint URL`
+/// (or `QUIDDITCH_ENDPOINT`) it is sent to a server, the tutorial's or `quidditch serve`, with
+/// the same request body. Values always travel as GraphQL variables.
+///
+/// An answer with `data` and `errors` is a partial success: the rows are printed (a field the
+/// server withheld is `-` in a table, `null` in JSON), then one warning per distinct message on
+/// stderr, and the exit code is 0. Only an answer without usable data is an error.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  quidditch query get-game 8\n  quidditch query get-player 'Harry Potter' --format json\n  quidditch query players --first 3 --endpoint http://127.0.0.1:5000/graphql"
@@ -168,7 +179,7 @@ fn credentials(
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
             .lend(|conn| {
-                let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                let set = args.policy.load_checked(conn)?;
                 anyhow::Ok(access::token_grant(conn, &set, user)?)
             })
             .map_err(|err| super::db_error(err, &global.db))??;
@@ -205,7 +216,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             None => Viewer::admin(),
             Some(user) => store
                 .lend(|conn| {
-                    let set = super::authz::load_checked(&args.policy.policies, conn)?;
+                    let set = args.policy.load_checked(conn)?;
                     let subject = access::resolve_subject(conn, &set, user)?;
                     anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
                 })
@@ -241,12 +252,12 @@ async fn run_command(
     let format = global.format;
     match command {
         QueryCommand::GetGame { id } => {
-            let data = transport
-                .run::<ops::GetGame>(ops::get_game::Variables { id: Some(*id) })
+            let (data, errors) = transport
+                .run_partial::<ops::GetGame>(ops::get_game::Variables { id: Some(*id) })
                 .await?;
-            let Some(game) = &data.get_game else {
-                bail!("no game with id {id}");
-            };
+            let partial = Partial::new(errors);
+            let game =
+                partial.require(data.get_game.as_ref(), || format!("no game with id {id}"))?;
             let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
             let (winner, loser) = if format == output::Format::Human {
                 team_names(transport, game.winner_id, game.loser_id).await?
@@ -258,8 +269,7 @@ async fn run_command(
                 game.level.clone(),
                 format!("{winner} ({})", game.winner_id),
                 format!("{loser} ({})", game.loser_id),
-                game.child_id
-                    .map_or_else(|| "none".into(), |c| c.to_string()),
+                child_cell(game.child_id, &partial, "getGame.childId"),
             ]);
             if let Some(child) = &game.child {
                 let (winner, loser) = if format == output::Format::Human {
@@ -272,127 +282,170 @@ async fn run_command(
                     child.level.clone(),
                     format!("{winner} ({})", child.winner_id),
                     format!("{loser} ({})", child.loser_id),
-                    String::new(),
+                    child_cell(child.child_id, &partial, "getGame.child.childId"),
                 ]);
             }
             emit(&Shown::new(&data, table), format)?;
+            partial.warn();
         }
         QueryCommand::GetPlayer { name } => {
-            let data = transport
-                .run::<ops::GetPlayer>(ops::get_player::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::GetPlayer>(ops::get_player::Variables {
                     name: Some(name.clone()),
                 })
                 .await?;
-            let Some(player) = &data.get_player else {
-                bail!("no player named `{name}`");
-            };
+            let partial = Partial::new(errors);
+            let player = partial.require(data.get_player.as_ref(), || {
+                format!("no player named `{name}`")
+            })?;
             let mut table = output::table(["player", "name", "position", "year", "team", "rank"]);
-            let (team, rank) = player
-                .team_name
-                .as_ref()
-                .map_or((String::new(), String::new()), |t| {
-                    (t.name.clone().unwrap_or_default(), t.rank.to_string())
-                });
+            let (team, rank) = player.team_name.as_ref().map_or_else(
+                || (WITHHELD.to_string(), WITHHELD.to_string()),
+                |t| {
+                    (
+                        text_cell(t.name.as_deref(), &partial, "getPlayer.teamName.name"),
+                        t.rank.to_string(),
+                    )
+                },
+            );
             table.add_row([
                 number(&player.id),
                 player.name.clone(),
                 player.position.clone(),
-                player
-                    .year
-                    .map_or_else(|| "-".to_string(), |y| y.to_string()),
+                year_cell(player.year),
                 format!("{team} ({})", player.team_id),
                 rank,
             ]);
             emit(&Shown::new(&data, table), format)?;
+            partial.warn();
         }
         QueryCommand::TeamGames { team } => {
             let team_id = resolve_team(transport, team).await?;
-            let data = transport
-                .run::<ops::TeamGames>(ops::team_games::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::TeamGames>(ops::team_games::Variables {
                     team: Some(team_id),
                 })
                 .await?;
+            let partial = Partial::new(errors);
+            let games = partial.require(data.get_team_games.as_ref(), || {
+                format!("the server returned no games for team {team_id}")
+            })?;
+            let names = if format == output::Format::Human {
+                team_directory(
+                    transport,
+                    games
+                        .iter()
+                        .flatten()
+                        .flat_map(|g| [g.winner_id, g.loser_id]),
+                )
+                .await?
+            } else {
+                HashMap::new()
+            };
             let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
-            for game in data.get_team_games.iter().flatten().flatten() {
+            for (i, game) in games.iter().enumerate() {
+                let Some(game) = game else { continue };
                 table.add_row([
                     number(&game.id),
                     game.level.clone(),
-                    game.winner_id.to_string(),
-                    game.loser_id.to_string(),
-                    game.child_id
-                        .map_or_else(|| "none".into(), |c| c.to_string()),
+                    team_label(&names, game.winner_id),
+                    team_label(&names, game.loser_id),
+                    child_cell(
+                        game.child_id,
+                        &partial,
+                        &format!("getTeamGames.{i}.childId"),
+                    ),
                 ]);
             }
             emit(&Shown::new(&data, table), format)?;
+            partial.warn();
         }
         QueryCommand::Position { position } => {
-            let data = transport
-                .run::<ops::Position>(ops::position::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::Position>(ops::position::Variables {
                     position: Some(position.clone()),
                 })
                 .await?;
+            let partial = Partial::new(errors);
+            let players = partial.require(data.get_position.as_ref(), || {
+                format!("the server returned no players for position `{position}`")
+            })?;
+            if players.iter().flatten().next().is_none() && !POSITIONS.contains(&position.as_str())
+            {
+                bail!("{}", unknown_position(position));
+            }
             let mut table = output::table(["player", "name", "year", "team"]);
-            for player in data.get_position.iter().flatten().flatten() {
+            for (i, player) in players.iter().enumerate() {
+                let Some(player) = player else { continue };
                 table.add_row([
                     number(&player.id),
                     player.name.clone(),
-                    player
-                        .year
-                        .map_or_else(|| "-".to_string(), |y| y.to_string()),
-                    player
-                        .team_name
-                        .as_ref()
-                        .and_then(|t| t.name.clone())
-                        .unwrap_or_default(),
+                    year_cell(player.year),
+                    team_cell(
+                        player.team_name.as_ref().and_then(|t| t.name.as_deref()),
+                        &partial,
+                        &format!("getPosition.{i}.teamName"),
+                    ),
                 ]);
             }
             emit(&Shown::new(&data, table), format)?;
+            partial.warn();
         }
         QueryCommand::Players(page) => {
-            let data = transport
-                .run::<ops::Players>(ops::players::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::Players>(ops::players::Variables {
                     first: page.first,
                     after: page.after.clone(),
                 })
                 .await?;
+            let partial = Partial::new(errors);
+            let connection = partial.require(data.all_players.as_ref(), || {
+                "the server returned no players connection".into()
+            })?;
             let mut table = output::table(["player", "name", "position", "year", "team", "cursor"]);
-            let Some(connection) = &data.all_players else {
-                bail!("the server returned no players connection");
-            };
-            for edge in connection.edges.iter().flatten() {
+            for (i, edge) in connection.edges.iter().enumerate() {
+                let Some(edge) = edge else { continue };
                 let Some(p) = &edge.node else { continue };
                 table.add_row([
                     number(&p.id),
                     p.name.clone(),
                     p.position.clone(),
-                    p.year.map_or_else(|| "-".to_string(), |y| y.to_string()),
-                    p.team_name
-                        .as_ref()
-                        .and_then(|t| t.name.clone())
-                        .unwrap_or_default(),
+                    year_cell(p.year),
+                    team_cell(
+                        p.team_name.as_ref().and_then(|t| t.name.as_deref()),
+                        &partial,
+                        &format!("allPlayers.edges.{i}.node.teamName"),
+                    ),
                     edge.cursor.clone(),
                 ]);
             }
             let info = &connection.page_info;
             let next = more(info.has_next_page, info.end_cursor.as_deref());
             emit(&Shown::new(&data, table).footer(next), format)?;
+            partial.warn();
         }
         QueryCommand::Teams(page) => {
-            let data = transport
-                .run::<ops::Teams>(ops::teams::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::Teams>(ops::teams::Variables {
                     first: page.first,
                     after: page.after.clone(),
                 })
                 .await?;
+            let partial = Partial::new(errors);
+            let connection = partial.require(data.all_teams.as_ref(), || {
+                "the server returned no teams connection".into()
+            })?;
             let mut table = output::table(["team", "name", "rank", "cursor"]);
-            let Some(connection) = &data.all_teams else {
-                bail!("the server returned no teams connection");
-            };
-            for edge in connection.edges.iter().flatten() {
+            for (i, edge) in connection.edges.iter().enumerate() {
+                let Some(edge) = edge else { continue };
                 let Some(t) = &edge.node else { continue };
                 table.add_row([
                     number(&t.id),
-                    t.name.clone().unwrap_or_default(),
+                    text_cell(
+                        t.name.as_deref(),
+                        &partial,
+                        &format!("allTeams.edges.{i}.node.name"),
+                    ),
                     t.rank.to_string(),
                     edge.cursor.clone(),
                 ]);
@@ -400,48 +453,68 @@ async fn run_command(
             let info = &connection.page_info;
             let next = more(info.has_next_page, info.end_cursor.as_deref());
             emit(&Shown::new(&data, table).footer(next), format)?;
+            partial.warn();
         }
         QueryCommand::Games(page) => {
-            let data = transport
-                .run::<ops::Games>(ops::games::Variables {
+            let (data, errors) = transport
+                .run_partial::<ops::Games>(ops::games::Variables {
                     first: page.first,
                     after: page.after.clone(),
                 })
                 .await?;
+            let partial = Partial::new(errors);
+            let connection = partial.require(data.all_games.as_ref(), || {
+                "the server returned no games connection".into()
+            })?;
+            let names = if format == output::Format::Human {
+                let nodes = connection
+                    .edges
+                    .iter()
+                    .flatten()
+                    .filter_map(|e| e.node.as_ref());
+                team_directory(transport, nodes.flat_map(|g| [g.winner_id, g.loser_id])).await?
+            } else {
+                HashMap::new()
+            };
             let mut table =
                 output::table(["game", "level", "winner", "loser", "child game", "cursor"]);
-            let Some(connection) = &data.all_games else {
-                bail!("the server returned no games connection");
-            };
-            for edge in connection.edges.iter().flatten() {
+            for (i, edge) in connection.edges.iter().enumerate() {
+                let Some(edge) = edge else { continue };
                 let Some(g) = &edge.node else { continue };
                 table.add_row([
                     number(&g.id),
                     g.level.clone(),
-                    g.winner_id.to_string(),
-                    g.loser_id.to_string(),
-                    g.child_id.map_or_else(|| "none".into(), |c| c.to_string()),
+                    team_label(&names, g.winner_id),
+                    team_label(&names, g.loser_id),
+                    child_cell(
+                        g.child_id,
+                        &partial,
+                        &format!("allGames.edges.{i}.node.childId"),
+                    ),
                     edge.cursor.clone(),
                 ]);
             }
             let info = &connection.page_info;
             let next = more(info.has_next_page, info.end_cursor.as_deref());
             emit(&Shown::new(&data, table).footer(next), format)?;
+            partial.warn();
         }
         QueryCommand::Node { id } => {
-            let data = transport
-                .run::<ops::Node>(ops::node::Variables { id: id.clone() })
+            let (data, errors) = transport
+                .run_partial::<ops::Node>(ops::node::Variables { id: id.clone() })
                 .await?;
-            let Some(node) = &data.node else {
-                bail!("nothing has global id `{id}`");
-            };
+            let partial = Partial::new(errors);
+            let node = partial.require(data.node.as_ref(), || {
+                format!("nothing has global id `{id}`")
+            })?;
             let mut table = output::table(["field", "value"]);
             table.add_row(["type".to_string(), node_type(&node.on).to_string()]);
             table.add_row(["id".to_string(), number(&node.id)]);
-            for (field, value) in node_fields(&node.on) {
+            for (field, value) in node_fields(&node.on, &partial) {
                 table.add_row([field.to_string(), value]);
             }
             emit(&Shown::new(&data, table), format)?;
+            partial.warn();
         }
         QueryCommand::Raw(raw) => return run_raw(raw, transport, store).await,
     }
@@ -551,15 +624,62 @@ async fn resolve_team(transport: &Transport, team: &str) -> anyhow::Result<i64> 
     }
 }
 
-/// The names of two teams, by id; a missing team shows as `?`.
+/// The names of the teams `ids`, for tables, in one request: `node` for each global id, as
+/// aliases with variables (the tutorial's schema has no teams-by-ids field). A team missing or
+/// withheld is left out (and shows as `?`).
+async fn team_directory(
+    transport: &Transport,
+    ids: impl IntoIterator<Item = i64>,
+) -> anyhow::Result<HashMap<i64, String>> {
+    let ids: BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut params = Vec::new();
+    let mut fields = Vec::new();
+    let mut variables = serde_json::Map::new();
+    for (i, id) in ids.iter().enumerate() {
+        params.push(format!("$t{i}: ID!"));
+        fields.push(format!(
+            "t{i}: node(id: $t{i}) {{ ... on TeamObject {{ name }} }}"
+        ));
+        variables.insert(
+            format!("t{i}"),
+            Value::String(relay::global_id("TeamObject", *id)),
+        );
+    }
+    let query = format!(
+        "query TeamDirectory({}) {{ {} }}",
+        params.join(", "),
+        fields.join(" ")
+    );
+    let body = serde_json::json!({ "query": query, "variables": variables });
+    let response = transport.send(&body).await?;
+    Ok(ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            let name = response["data"][format!("t{i}")]["name"].as_str()?;
+            Some((*id, name.to_string()))
+        })
+        .collect())
+}
+
+/// A team as tables show it everywhere: `Hufflepuff (4)`.
+fn team_label(names: &HashMap<i64, String>, id: i64) -> String {
+    format!("{} ({id})", names.get(&id).map_or("?", String::as_str))
+}
+
+/// The names of two teams, by id, for people; a missing or withheld team shows as `?` (the
+/// game's own answer carries the ids, and its warnings).
 async fn team_names(
     transport: &Transport,
     winner: i64,
     loser: i64,
 ) -> anyhow::Result<(String, String)> {
     use ops::team_names::{TeamNamesLoser, TeamNamesWinner};
-    let data = transport
-        .run::<ops::TeamNames>(ops::team_names::Variables {
+    let (data, _withheld) = transport
+        .run_partial::<ops::TeamNames>(ops::team_names::Variables {
             winner: relay::global_id("TeamObject", winner),
             loser: relay::global_id("TeamObject", loser),
         })
@@ -583,30 +703,88 @@ fn node_type(on: &ops::node::NodeNodeOn) -> &'static str {
     }
 }
 
-fn node_fields(on: &ops::node::NodeNodeOn) -> Vec<(&'static str, String)> {
+fn node_fields(on: &ops::node::NodeNodeOn, partial: &Partial) -> Vec<(&'static str, String)> {
     match on {
         ops::node::NodeNodeOn::PlayerObject(p) => vec![
             ("name", p.name.clone()),
             ("position", p.position.clone()),
-            (
-                "year",
-                p.year.map_or_else(|| "-".to_string(), |y| y.to_string()),
-            ),
+            ("year", year_cell(p.year)),
             ("team id", p.team_id.to_string()),
         ],
         ops::node::NodeNodeOn::TeamObject(t) => vec![
-            ("name", t.name.clone().unwrap_or_default()),
+            ("name", text_cell(t.name.as_deref(), partial, "node.name")),
             ("rank", t.rank.to_string()),
         ],
         ops::node::NodeNodeOn::GameObject(g) => vec![
             ("level", g.level.clone()),
             ("winner id", g.winner_id.to_string()),
             ("loser id", g.loser_id.to_string()),
-            (
-                "child id",
-                g.child_id.map_or_else(|| "none".into(), |c| c.to_string()),
-            ),
+            ("child id", child_cell(g.child_id, partial, "node.childId")),
         ],
+    }
+}
+
+/// The positions of the tutorial's data (positions are free text in the database).
+const POSITIONS: [&str; 5] = ["Seeker", "Keeper", "Beater", "Chaser", "Captain"];
+
+/// Why `position NAME` found nobody, when NAME is not one of [`POSITIONS`].
+fn unknown_position(position: &str) -> String {
+    let list = POSITIONS.join(", ");
+    let close = POSITIONS
+        .iter()
+        .map(|p| {
+            (
+                strsim::damerau_levenshtein(&position.to_lowercase(), &p.to_lowercase()),
+                p,
+            )
+        })
+        .filter(|(d, p)| *d <= (p.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d);
+    match close {
+        Some((_, p)) => {
+            format!(
+                "no player plays position `{position}`: did you mean `{p}`? (positions: {list})"
+            )
+        }
+        None => format!("no player plays position `{position}` (positions: {list})"),
+    }
+}
+
+/// How a table shows a field the server withheld (`null` with an error at its path).
+const WITHHELD: &str = "-";
+
+/// A player's year: never null in the database, so `null` means withheld.
+fn year_cell(year: Option<i64>) -> String {
+    year.map_or_else(|| WITHHELD.to_string(), |y| y.to_string())
+}
+
+/// A game's child: `none` when it has none, `-` when it was withheld.
+fn child_cell(child: Option<i64>, partial: &Partial, path: &str) -> String {
+    match child {
+        Some(id) => id.to_string(),
+        None if partial.withheld(path) => WITHHELD.to_string(),
+        None => "none".to_string(),
+    }
+}
+
+/// A nullable text column: blank when null in the database, `-` when withheld.
+fn text_cell(text: Option<&str>, partial: &Partial, path: &str) -> String {
+    match text {
+        Some(text) => text.to_string(),
+        None if partial.withheld(path) => WITHHELD.to_string(),
+        None => String::new(),
+    }
+}
+
+/// A player's team name from `teamName { name }` at `path`: `-` when the team or its name was
+/// withheld, blank when there is none.
+fn team_cell(name: Option<&str>, partial: &Partial, path: &str) -> String {
+    match name {
+        Some(name) => name.to_string(),
+        None if partial.withheld(path) || partial.withheld(&format!("{path}.name")) => {
+            WITHHELD.to_string()
+        }
+        None => String::new(),
     }
 }
 

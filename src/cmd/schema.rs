@@ -8,7 +8,11 @@ use crate::cmd::query::transport::Transport;
 use crate::exit::Exit;
 use crate::graphql::{self, introspection};
 
-/// Print the GraphQL schema (SDL) of the embedded API, or pull a server's.
+/// Print the GraphQL schema, or pull a server's.
+///
+/// `schema print` writes the SDL of the API that `serve` and `query` execute (the committed
+/// `schema.graphql`); `schema pull --endpoint URL` asks a running server for its schema by
+/// introspection and prints it as SDL, so two servers can be compared with `diff`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  quidditch schema print > schema.graphql\n  quidditch schema pull --endpoint http://127.0.0.1:5000/graphql"
@@ -34,7 +38,13 @@ pub enum SchemaCommand {
     },
 }
 
-pub fn run(args: &SchemaArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
+pub fn run(args: &SchemaArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if global.format == crate::output::Format::Json {
+        bail!(
+            "`schema` prints SDL only: drop `--format json` (the introspection JSON is what \
+             `quidditch query raw` prints for an introspection query)"
+        );
+    }
     let sdl = match &args.command {
         SchemaCommand::Print => graphql::sdl(),
         SchemaCommand::Pull { endpoint } => pull(endpoint)?,

@@ -14,13 +14,14 @@ use crate::graphql::Api;
 use crate::identity::{AuthConfig, Verifier};
 use crate::server;
 
-/// Serve the GraphQL API (POST /graphql) and GraphiQL (GET /graphql) over HTTP.
+/// Serve the GraphQL API over HTTP.
 ///
-/// Every request is authorized by `policies.toml`, as `quidditch authz explain` shows: no
-/// credentials is `anonymous`; `Authorization: Bearer <token>` is the token's subject; the admin
-/// secret is the admin, or with `X-Quidditch-User: REF` that user. Bad credentials, or one of
-/// these headers sent twice, get HTTP 401. A POST must be `Content-Type: application/json`
-/// (else 415).
+/// `POST /graphql` answers GraphQL requests (JSON); `GET /graphql` is GraphiQL, served from the
+/// binary (it works offline). Every request is authorized by `policies.toml`, as `quidditch authz
+/// explain` shows: no credentials is `anonymous`; `Authorization: Bearer <token>` is the token's
+/// subject; the admin secret is the admin, or with `X-Quidditch-User: REF` that user. Bad
+/// credentials, or one of these headers sent twice, get HTTP 401. A POST must be
+/// `Content-Type: application/json` (else 415).
 ///
 /// No client can hold the server: a query past --request-timeout is cancelled (504); a head,
 /// body or keep-alive connection slower than its timeout is closed; past --max-connections new
@@ -30,9 +31,15 @@ use crate::server;
 /// `--bind 127.0.0.1:0` picks a free port. SIGINT or SIGTERM stops the server after the requests
 /// in flight. With -v, one line per request is logged on stderr.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  quidditch serve\n  quidditch --db league.db serve --bind 0.0.0.0:8080 -v\n  quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256\n  curl -s localhost:5000/graphql -H 'content-type: application/json' \\\n    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'"
-)]
+#[command(after_help = "Examples:
+  quidditch serve
+  quidditch --db league.db serve --bind 0.0.0.0:8080 -v
+  quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
+  export QUIDDITCH_ADMIN_SECRET=$(head -c 16 /dev/urandom | base64)
+  quidditch serve &
+  curl -s 127.0.0.1:5000/graphql -H 'content-type: application/json' \\
+    -H \"x-quidditch-admin-secret: $QUIDDITCH_ADMIN_SECRET\" \\
+    -d '{\"query\":\"{ getGame(id: 8) { level winnerId } }\"}'")]
 pub struct ServeArgs {
     /// The address to listen on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:5000", value_name = "ADDR")]
@@ -173,7 +180,7 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
     let set = store
-        .lend(|conn| super::authz::load_checked(&args.policy.policies, conn))
+        .lend(|conn| args.policy.load_checked(conn))
         .map_err(|err| super::db_error(err, &global.db))??;
     let auth = auth_config(args)?;
     let gate = Gate::new(auth, set, store.clone())?;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub enum Error {
     #[error("database `{}` does not exist", path.display())]
     Missing { path: PathBuf },
+    #[error("directory `{}` does not exist", dir.display())]
+    NoDirectory { dir: PathBuf },
     #[error("`{}` is not a quidditch database: table `{table}` is missing", path.display())]
     NotQuidditch { path: PathBuf, table: &'static str },
     #[error(

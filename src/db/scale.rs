@@ -96,20 +96,29 @@ fn id(n: u64) -> i64 {
     n as i64
 }
 
+/// How far [`generate`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// `done` of `total` rows inserted (reported every few thousand rows).
+    Rows { done: u64, total: u64 },
+    /// Every row is in; the indexes are being built (a phase of its own at scale).
+    Indexes,
+}
+
 /// Writes the league for `players` and `rng_seed`, replacing every row already there, in one
-/// transaction. `progress(done, total)` is called every few thousand rows.
+/// transaction, reporting [`Progress`] as it goes.
 pub fn generate(
     conn: &mut Connection,
     players: u64,
     rng_seed: u64,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Sizes> {
     let sizes = Sizes::for_players(players);
     let total = sizes.rows();
     let mut done = 0u64;
     let mut tick = |done: u64| {
         if done % 8192 == 0 || done == total {
-            progress(done, total);
+            progress(Progress::Rows { done, total });
         }
     };
 
@@ -207,11 +216,12 @@ pub fn generate(
             tick(done);
         }
     }
+    progress(Progress::Rows { done: total, total });
+    progress(Progress::Indexes);
     for sql in &indexes {
         tx.execute_batch(sql)?;
     }
     tx.commit()?;
-    progress(total, total);
     Ok(sizes)
 }
 
@@ -320,6 +330,21 @@ impl Bracket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows are reported up to the total, then the index phase, last.
+    /// See: issue 14, item 7 (the bar sat at 100% while the indexes were built).
+    #[test]
+    fn progress_ends_with_the_index_phase() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut conn, _) = crate::db::init(&dir.path().join("q.db")).unwrap();
+        let mut seen = Vec::new();
+        let sizes = generate(&mut conn, 50, 1, &mut |p| seen.push(p)).unwrap();
+        let total = sizes.rows();
+        assert_eq!(
+            seen.last_chunk::<2>(),
+            Some(&[Progress::Rows { done: total, total }, Progress::Indexes])
+        );
+    }
 
     #[test]
     fn a_full_bracket_is_a_tree_whose_winners_advance() {

@@ -67,6 +67,29 @@ struct StaffEntry {
 
 const SECTIONS: [&str; 4] = ["team", "player", "game", "staff"];
 
+/// The keys an entry of a section may have, and those it must have (the entry structs' fields).
+struct Shape {
+    fields: &'static [&'static str],
+    required: &'static [&'static str],
+}
+
+const TEAM: Shape = Shape {
+    fields: &["id", "name", "rank"],
+    required: &["name", "rank"],
+};
+const PLAYER: Shape = Shape {
+    fields: &["id", "name", "position", "year", "team"],
+    required: &["name", "position", "year", "team"],
+};
+const GAME: Shape = Shape {
+    fields: &["id", "level", "winner", "loser", "child"],
+    required: &["level", "winner", "loser"],
+};
+const STAFF: Shape = Shape {
+    fields: &["id", "name", "role", "team"],
+    required: &["name", "role"],
+};
+
 /// Highest Hogwarts year.
 const MAX_YEAR: i64 = 7;
 
@@ -122,13 +145,31 @@ pub fn parse(origin: &str, source: &str) -> Result<SeedData> {
     let mut players: Vec<PlayerEntry> = Vec::new();
     let mut games: Vec<GameEntry> = Vec::new();
     let mut staff: Vec<StaffEntry> = Vec::new();
+    // Names of teams whose entry was reported and left out: references to them are not
+    // reported again as unknown teams.
+    let mut broken_teams = HashSet::new();
+    let mut ignored = HashSet::new();
     for (key, value) in doc.get_ref() {
         let name = key.get_ref().as_ref();
         match name {
-            "team" => entries(&mut problems, name, value, &mut teams),
-            "player" => entries(&mut problems, name, value, &mut players),
-            "game" => entries(&mut problems, name, value, &mut games),
-            "staff" => entries(&mut problems, name, value, &mut staff),
+            "team" => entries(
+                &mut problems,
+                name,
+                &TEAM,
+                value,
+                &mut teams,
+                &mut broken_teams,
+            ),
+            "player" => entries(
+                &mut problems,
+                name,
+                &PLAYER,
+                value,
+                &mut players,
+                &mut ignored,
+            ),
+            "game" => entries(&mut problems, name, &GAME, value, &mut games, &mut ignored),
+            "staff" => entries(&mut problems, name, &STAFF, value, &mut staff, &mut ignored),
             other => {
                 let mut message = format!(
                     "unknown section `{other}`, expected one of `[[team]]`, `[[player]]`, `[[game]]`, `[[staff]]`"
@@ -141,17 +182,28 @@ pub fn parse(origin: &str, source: &str) -> Result<SeedData> {
         }
     }
 
-    let data = validate(&mut problems, &teams, &players, &games, &staff);
+    let data = validate(
+        &mut problems,
+        &teams,
+        &players,
+        &games,
+        &staff,
+        &broken_teams,
+    );
     problems.into_result()?;
     Ok(data)
 }
 
-/// Deserializes each table of an array-of-tables section, recording every entry's error.
+/// Deserializes each table of an array-of-tables section, recording every entry's problems:
+/// each unknown key (the entry is kept without it, so references to it still resolve), each
+/// missing field, and wrong types. The `name` of an entry left out goes to `broken_names`.
 fn entries<T: for<'de> Deserialize<'de>>(
     problems: &mut Problems<'_>,
     section: &str,
+    shape: &Shape,
     value: &Spanned<DeValue<'_>>,
     out: &mut Vec<T>,
+    broken_names: &mut HashSet<String>,
 ) {
     let Some(array) = value.get_ref().as_array() else {
         problems.add(
@@ -161,18 +213,66 @@ fn entries<T: for<'de> Deserialize<'de>>(
         return;
     };
     for item in array {
-        if item.get_ref().as_table().is_none() {
+        let Some(table) = item.get_ref().as_table() else {
             problems.add(
                 item.span(),
                 format!("each `{section}` entry must be a table"),
             );
             continue;
+        };
+        let mut known = DeTable::new();
+        for (key, value) in table {
+            let key_name: &str = key.get_ref();
+            if shape.fields.contains(&key_name) {
+                known.insert(key.clone(), value.clone());
+                continue;
+            }
+            let message = match closest(key_name, shape.fields.iter().copied()) {
+                Some(close) => format!("unknown field `{key_name}`: did you mean `{close}`?"),
+                None => format!(
+                    "unknown field `{key_name}`, expected one of {}",
+                    shape
+                        .fields
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            problems.add(key.span(), format!("in `[[{section}]]`: {message}"));
         }
-        match T::deserialize(ValueDeserializer::from(item.clone())) {
-            Ok(entry) => out.push(entry),
-            Err(err) => {
-                let span = err.span().unwrap_or_else(|| item.span());
-                problems.add(span, format!("in `[[{section}]]`: {}", err.message()));
+        let mut complete = true;
+        for field in shape.required {
+            if !table.iter().any(|(key, _)| key.get_ref() == field) {
+                problems.add(
+                    item.span(),
+                    format!("in `[[{section}]]`: missing field `{field}`"),
+                );
+                complete = false;
+            }
+        }
+        let entry = if complete {
+            let known = Spanned::new(item.span(), DeValue::Table(known));
+            match T::deserialize(ValueDeserializer::from(known)) {
+                Ok(entry) => Some(entry),
+                Err(err) => {
+                    let span = err.span().unwrap_or_else(|| item.span());
+                    problems.add(span, format!("in `[[{section}]]`: {}", err.message()));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(entry) = entry {
+            out.push(entry);
+        } else {
+            let name = table
+                .iter()
+                .find(|(key, _)| key.get_ref() == "name")
+                .map(|(_, value)| value.get_ref());
+            if let Some(DeValue::String(name)) = name {
+                broken_names.insert(name.to_string());
             }
         }
     }
@@ -242,10 +342,15 @@ fn check_unique_name(
 fn team_ref(
     problems: &mut Problems<'_>,
     team_ids: &HashMap<String, i64>,
+    broken_teams: &HashSet<String>,
     name: &Spanned<String>,
 ) -> i64 {
     if let Some(id) = team_ids.get(name.get_ref()) {
         return *id;
+    }
+    if broken_teams.contains(name.get_ref()) {
+        // The team's own entry is reported; nothing is written anyway.
+        return 0;
     }
     let mut message = format!("unknown team `{}`", name.get_ref());
     if let Some(close) = closest(name.get_ref(), team_ids.keys().map(String::as_str)) {
@@ -265,6 +370,7 @@ fn validate(
     player_entries: &[PlayerEntry],
     game_entries: &[GameEntry],
     staff_entries: &[StaffEntry],
+    broken_teams: &HashSet<String>,
 ) -> SeedData {
     let mut data = SeedData::default();
 
@@ -330,7 +436,7 @@ fn validate(
                 format!("year {year} is out of range 1..={MAX_YEAR}"),
             );
         }
-        let team_id = team_ref(problems, &team_ids, &entry.team);
+        let team_id = team_ref(problems, &team_ids, broken_teams, &entry.team);
         data.players.push(Player {
             id,
             name: entry.name.get_ref().clone(),
@@ -351,8 +457,8 @@ fn validate(
             &mut ids,
         );
         check_text(problems, "level", &entry.level, 30);
-        let winner_id = team_ref(problems, &team_ids, &entry.winner);
-        let loser_id = team_ref(problems, &team_ids, &entry.loser);
+        let winner_id = team_ref(problems, &team_ids, broken_teams, &entry.winner);
+        let loser_id = team_ref(problems, &team_ids, broken_teams, &entry.loser);
         if entry.winner.get_ref() == entry.loser.get_ref() {
             problems.add(
                 entry.loser.span(),
@@ -423,7 +529,7 @@ fn validate(
         let team_id = entry
             .team
             .as_ref()
-            .map(|team| team_ref(problems, &team_ids, team));
+            .map(|team| team_ref(problems, &team_ids, broken_teams, team));
         data.staff.push(Staff {
             id,
             name: entry.name.get_ref().clone(),
@@ -593,6 +699,34 @@ mod tests {
                 "s.toml:7:8: year 9 is out of range 1..=7",
                 "s.toml:8:8: unknown team `B`",
             ]
+        );
+    }
+
+    /// An unknown key is reported and the entry kept, so references to it resolve; a team left
+    /// out for a missing field causes no "unknown team" after it; every missing field is named.
+    /// See: issue 14, item 7.
+    #[test]
+    fn a_broken_entry_is_reported_once_without_cascades() {
+        let found = problems(
+            "[[team]]\nname = \"Gryffindor\"\nrank = 1\ncolour = \"red\"\n\
+             [[team]]\nname = \"Slytherin\"\n\
+             [[player]]\nname = \"Harry Potter\"\nteam = \"Gryffindor\"\n\
+             [[player]]\nname = \"Draco Malfoy\"\nyear = 2\nposition = \"Seeker\"\nteam = \"Slytherin\"\n\
+             [[game]]\nlevel = \"First\"\nwinner = \"Gryffindor\"\nloser = \"Slytherin\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "s.toml:4:1: in `[[team]]`: unknown field `colour`, expected one of `id`, `name`, `rank`",
+                "s.toml:5:1: in `[[team]]`: missing field `rank`",
+                "s.toml:7:1: in `[[player]]`: missing field `position`",
+                "s.toml:7:1: in `[[player]]`: missing field `year`",
+            ]
+        );
+        let typo = problems("[[team]]\nnmae = \"A\"\nname = \"B\"\nrank = 1\n");
+        assert_eq!(
+            typo,
+            ["s.toml:2:1: in `[[team]]`: unknown field `nmae`: did you mean `name`?"]
         );
     }
 

@@ -446,7 +446,7 @@ fn a_seed_killed_midway_leaves_the_database_as_it_was() {
     let before = dump(&env);
     let mut child = env
         .cmd_std()
-        .args(["db", "seed", "--scale", "2000000"])
+        .args(["db", "seed", "--scale", "2000000", "--replace"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -461,4 +461,42 @@ fn a_seed_killed_midway_leaves_the_database_as_it_was() {
     child.wait().unwrap();
     assert_eq!(dump(&env), before);
     env.run(["db", "status"]).success();
+}
+
+/// `--scale` deletes every row, so on a database that has rows it asks for `--replace`, as
+/// `db reset` asks for `--yes`. See: issue 14, item 7.
+#[test]
+fn scale_on_a_database_with_rows_needs_replace() {
+    let env = Env::seeded();
+    let before = dump(&env);
+    env.run(["db", "seed", "--scale", "50"])
+        .status(1)
+        .stderr_has("`db seed --scale` replaces every row of `")
+        .stderr_has("(25 rows now): run it again with `--replace` to confirm");
+    assert_eq!(dump(&env), before, "nothing was written");
+    env.run(["db", "seed", "--scale", "50", "--replace"])
+        .success();
+    assert_eq!(dump(&env).len(), 5 + 50 + 50 + 1);
+}
+
+/// A `--db` in a directory that does not exist says so, once. See: issue 14, item 7.
+#[test]
+fn a_database_in_a_missing_directory_names_the_directory() {
+    let env = Env::new();
+    let db = env.path("nowhere/league.db");
+    let out = assert_cmd::Command::new(crate::harness::bin())
+        .current_dir(env.dir.path())
+        .env_remove("QUIDDITCH_DB")
+        .args(["--db", &db.display().to_string(), "db", "init"])
+        .output()
+        .unwrap();
+    let run = crate::harness::Run(out).status(1);
+    assert_eq!(
+        run.stderr(),
+        format!(
+            "quidditch: error: database `{}`: directory `{}` does not exist\n",
+            db.display(),
+            env.path("nowhere").display()
+        )
+    );
 }

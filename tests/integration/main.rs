@@ -34,6 +34,10 @@ mod diagnostics;
 mod credentials;
 // Slow and greedy clients: timeouts, the connection cap, accepting while a request runs.
 mod slow_clients;
+// The built-in seeder.toml and policies.toml, from a directory without them.
+mod defaults;
+// The README's console blocks, run as written.
+mod readme;
 // Enforcement: the server agrees with `authz check`; tokens, impersonation, limits.
 mod enforce;
 // Fail closed, explain truthfully: policies checked against the database, cycles, deciding

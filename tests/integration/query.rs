@@ -107,6 +107,7 @@ struct ChildGame {
     level: String,
     winner_id: i64,
     loser_id: i64,
+    child_id: Option<i64>,
 }
 
 #[test]
@@ -485,4 +486,247 @@ fn every_query_subcommand_has_an_example() {
             .success()
             .stdout_has("quidditch query ");
     }
+}
+
+/// A response with `data` and `errors` is a partial success: the rows, withheld fields as `-`,
+/// then one warning per distinct message with its count and an example path; exit 0.
+/// See: issue 14, item 1 (typed queries dropped every row for a non-admin user).
+#[test]
+fn a_partial_answer_prints_the_rows_and_one_warning_per_message() {
+    let env = Env::seeded();
+    let policies = crate::harness::repo().join("policies.toml");
+    let policies = policies.display().to_string();
+    let run = env
+        .run([
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "Harry Potter",
+            "players",
+        ])
+        .success();
+    // Harry reads the years of his own team (Gryffindor) only.
+    let out = run.stdout();
+    assert!(
+        out.contains("| 1      | Harry Potter    | Seeker   | 2    | Gryffindor |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 2      | Draco Malfoy    | Seeker   | -    | Slytherin  |"),
+        "{out}"
+    );
+    assert_eq!(
+        run.stderr(),
+        "warning: year withheld on 7 rows (allPlayers.edges.1.node.year): You are not authorized to see this.\n"
+    );
+    for args in [
+        &["position", "Seeker"][..],
+        &["get-player", "Harry Potter"],
+        &["node", "UGxheWVyT2JqZWN0OjE="],
+    ] {
+        let run = env
+            .run(
+                ["query", "--policies", &policies, "--as", "anonymous"]
+                    .iter()
+                    .chain(args),
+            )
+            .success()
+            .stdout_has("Harry Potter");
+        let stderr = run.stderr();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("warning: year withheld on "), "{stderr}");
+    }
+    // JSON: the data with `null` for the withheld field.
+    let page: Value = env
+        .run([
+            "--format",
+            "json",
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "anonymous",
+            "players",
+            "--first",
+            "2",
+        ])
+        .success()
+        .json();
+    let edges = page["allPlayers"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2);
+    assert!(edges.iter().all(|e| e["node"]["year"].is_null()), "{page}");
+    assert_eq!(edges[0]["node"]["name"], "Harry Potter");
+    // Only an answer without usable data is an error, and its message is printed once.
+    let run = env
+        .run([
+            "query",
+            "--policies",
+            &policies,
+            "--as",
+            "Harry Potter",
+            "get-game",
+            "8",
+        ])
+        .status(1);
+    assert_eq!(
+        run.stderr(),
+        "quidditch: error: graphql: You are not authorized to see this. (line 3, column 3)\n"
+    );
+}
+
+/// The help's example, `query players --first 3 --endpoint …`, against a plain `quidditch serve`
+/// (no secrets: every request is anonymous).
+#[test]
+fn the_help_example_works_against_a_plain_server() {
+    let env = Env::seeded();
+    let server = Server::start_with_env(
+        &env,
+        &[("QUIDDITCH_ADMIN_SECRET", ""), ("QUIDDITCH_JWT_SECRET", "")],
+    );
+    let help = env.run(["query", "--help"]).success().stdout();
+    assert!(
+        help.contains("quidditch query players --first 3 --endpoint http://127.0.0.1:5000/graphql"),
+        "{help}"
+    );
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .args([
+            "query",
+            "players",
+            "--first",
+            "3",
+            "--endpoint",
+            &server.url(),
+        ])
+        .output()
+        .unwrap();
+    let run = crate::harness::Run(out).success();
+    let stdout = run.stdout();
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains(" | -    | ")).count(),
+        3,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("more: --after YXJyYXljb25uZWN0aW9uOjI="),
+        "{stdout}"
+    );
+    assert_eq!(
+        run.stderr(),
+        "warning: year withheld on 3 rows (allPlayers.edges.0.node.year): You are not authorized to see this.\n"
+    );
+}
+
+/// A position nobody plays that is not one of the tutorial's says so, with a did-you-mean;
+/// a known position with nobody is an empty table. See: issue 14, item 7.
+#[test]
+fn an_unknown_position_is_an_error_listing_the_positions() {
+    let env = Env::seeded();
+    env.run(["query", "position", "seeker"]).status(1).stderr_has(
+        "no player plays position `seeker`: did you mean `Seeker`? (positions: Seeker, Keeper, Beater, Chaser, Captain)",
+    );
+    env.run(["query", "position", "Goalie"])
+        .status(1)
+        .stderr_has("no player plays position `Goalie` (positions: Seeker, Keeper, Beater, Chaser, Captain)");
+    let keepers = env.run(["query", "position", "Keeper"]).success();
+    assert_eq!(keepers.stdout().lines().count(), 2, "{}", keepers.stdout());
+}
+
+/// `--endpoint` mistakes say what is wrong: the scheme, or the name lookup.
+/// See: issue 14, item 7.
+#[test]
+fn endpoint_mistakes_say_what_is_wrong() {
+    let env = Env::seeded();
+    for endpoint in [
+        "127.0.0.1:5000/graphql",
+        "localhost:5000/graphql",
+        "/graphql",
+    ] {
+        env.run(["query", "players", "--endpoint", endpoint])
+            .status(1)
+            .stderr_has(&format!(
+                "endpoint `{endpoint}` is not an http URL: it needs `http://` or `https://`"
+            ));
+    }
+    // `.invalid` never resolves (RFC 2606).
+    env.run([
+        "query",
+        "players",
+        "--endpoint",
+        "http://no-such-host.invalid/graphql",
+    ])
+    .status(1)
+    .stderr_has("cannot resolve host `no-such-host.invalid`");
+}
+
+/// `--policies`, like `--as`, is accepted after the subcommand. See: issue 14, item 7.
+#[test]
+fn query_options_are_accepted_after_the_subcommand() {
+    let env = Env::seeded();
+    let policies = crate::harness::repo()
+        .join("policies.toml")
+        .display()
+        .to_string();
+    let run = env
+        .run([
+            "query",
+            "players",
+            "--first",
+            "1",
+            "--as",
+            "anonymous",
+            "--policies",
+            &policies,
+        ])
+        .success()
+        .stdout_has("Harry Potter");
+    assert!(
+        run.stderr().starts_with("warning: year withheld"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// `--format json` prints the GraphQL response's own keys, and `--help` says so.
+/// See: issue 14, item 7 (the docs promised snake_case).
+#[test]
+fn query_json_has_the_graphql_keys_and_the_help_says_so() {
+    let env = Env::seeded();
+    let page: Value = env
+        .run(["--format", "json", "query", "players", "--first", "1"])
+        .success()
+        .json();
+    assert!(
+        page["allPlayers"]["edges"][0]["node"]["teamName"].is_object(),
+        "{page}"
+    );
+    let help = env.run(["query", "--help"]).success().stdout();
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("except that `query` prints the GraphQL response's own (camelCase) keys"),
+        "{help}"
+    );
+}
+
+/// Tables show a team one way, `Hufflepuff (4)`, and a game without a child as `none`, in every
+/// command. See: issue 14, item 7.
+#[test]
+fn tables_show_teams_and_missing_children_one_way() {
+    let env = Env::seeded();
+    let row = "| 9    | Final | Gryffindor (1) | Hufflepuff (4) | none       |";
+    env.run(["query", "team-games", "Hufflepuff"])
+        .success()
+        .stdout_has("| 8    | First    | Hufflepuff (4) | Ravenclaw (3)  | 9          |")
+        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
+    env.run(["query", "games", "--first", "9"])
+        .success()
+        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
+    env.run(["query", "get-game", "9"])
+        .success()
+        .stdout_has(row);
+    env.run(["query", "get-game", "8"])
+        .success()
+        .stdout_has("| 9 (child) | Final | Gryffindor (1) | Hufflepuff (4) | none       |");
 }

@@ -201,3 +201,12 @@ fn a_closed_pipe_ends_schema_print_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `schema` prints SDL only: `--format json` is refused, not ignored. See: issue 14, item 7.
+#[test]
+fn schema_refuses_format_json() {
+    let env = crate::harness::Env::new();
+    env.run(["--format", "json", "schema", "print"])
+        .status(1)
+        .stderr_has("`schema` prints SDL only: drop `--format json`");
+}

@@ -271,3 +271,115 @@ fn serve_refuses_a_missing_database() {
         .status(1)
         .stderr_has("does not exist (create it with");
 }
+
+/// What `graphiql_driver.py` reports: the result pane's text and every URL the page requested.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrowserRun {
+    result: String,
+    requests: Vec<String>,
+}
+
+/// `application/x-www-form-urlencoded`-style percent-encoding of a query parameter.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// GraphiQL works on a machine without internet: its page loads only the assets embedded in the
+/// binary (each cacheable for a year under a versioned URL), and in headless Chromium with every
+/// other host unresolvable, `{ getGame(id: 8) { level } }` run from the editor shows `First` in
+/// the result pane. See: issue 14, item 4 (the page was blank offline: React and GraphiQL came
+/// from a CDN).
+#[test]
+fn graphiql_runs_a_query_in_a_headless_browser_offline() {
+    let chromium = ["chromium", "chromium-browser"].iter().any(|name| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(
+        chromium,
+        "this test needs Chromium: `apt-get install chromium` (.ci/run installs it)"
+    );
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    for asset in [
+        "graphiql-4.1.2.min.js",
+        "graphiql-4.1.2.min.css",
+        "react-18.3.1.production.min.js",
+        "react-dom-18.3.1.production.min.js",
+    ] {
+        let head = std::process::Command::new("curl")
+            .args(["-sS", "-D", "-", "-o", "/dev/null"])
+            .arg(format!("http://{}/graphiql/{asset}", server.addr))
+            .output()
+            .expect("curl");
+        let head = String::from_utf8_lossy(&head.stdout).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 200"), "{asset}: {head}");
+        assert!(
+            head.contains("cache-control: public, max-age=31536000, immutable"),
+            "{asset}: {head}"
+        );
+    }
+    assert_eq!(
+        http(&server.addr, "GET", "/graphiql/graphiql-9.9.9.min.js", b"").status,
+        404
+    );
+    let page = http(&server.addr, "GET", "/graphql", b"").body;
+    assert!(
+        !page.contains("unpkg") && !page.contains("https://"),
+        "{page}"
+    );
+    let url = format!(
+        "http://{}/graphql?query={}&headers={}",
+        server.addr,
+        url_encode("{ getGame(id: 8) { level } }"),
+        url_encode(&format!(
+            r#"{{"X-Quidditch-Admin-Secret": "{}"}}"#,
+            crate::harness::ADMIN_SECRET
+        ))
+    );
+    let script = crate::harness::repo().join("tests/integration/graphiql_driver.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([&url, "\"level\": \"First\""])
+        .output()
+        .expect("python3 runs the browser driver");
+    assert!(
+        out.status.success(),
+        "the browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let driven: BrowserRun = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(driven.result.contains("First"), "{}", driven.result);
+    let origin = format!("http://{}/", server.addr);
+    for asset in [
+        "graphiql-4.1.2.min.js",
+        "react-dom-18.3.1.production.min.js",
+    ] {
+        assert!(
+            driven
+                .requests
+                .iter()
+                .any(|r| r == &format!("{origin}graphiql/{asset}")),
+            "{asset} not loaded: {:?}",
+            driven.requests
+        );
+    }
+    assert!(
+        driven
+            .requests
+            .iter()
+            .all(|r| r.starts_with(&origin) || r.starts_with("data:")),
+        "{:?}",
+        driven.requests
+    );
+}

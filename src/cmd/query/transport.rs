@@ -31,6 +31,17 @@ pub enum Transport {
 
 impl Transport {
     pub fn http(endpoint: &str, headers: Vec<(&'static str, String)>) -> anyhow::Result<Self> {
+        // `127.0.0.1:5000/graphql` parses as a URL whose scheme is `127.0.0.1`: say what is
+        // missing instead of reqwest's `URL scheme is not allowed` or `relative URL without a
+        // base`.
+        let scheme_ok = reqwest::Url::parse(endpoint)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        if !scheme_ok {
+            bail!(
+                "endpoint `{endpoint}` is not an http URL: it needs `http://` or `https://`, as in \
+                 `http://127.0.0.1:5000/graphql`"
+            );
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
@@ -65,6 +76,13 @@ impl Transport {
                 }
                 let response = match request.send().await {
                     Ok(response) => response,
+                    Err(err) if err.is_connect() && is_dns_failure(&err) => bail!(
+                        "no GraphQL server at {endpoint}: cannot resolve host `{}`",
+                        reqwest::Url::parse(endpoint)
+                            .ok()
+                            .and_then(|url| url.host_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                     Err(err) if err.is_connect() => bail!(
                         "no GraphQL server at {endpoint}: connection refused (start one with \
                          `quidditch serve`, or drop `--endpoint` to query the database in-process)"
@@ -110,35 +128,77 @@ impl Transport {
         &self,
         variables: Q::Variables,
     ) -> anyhow::Result<Q::ResponseData> {
+        let (data, errors) = self.run_partial::<Q>(variables).await?;
+        if !errors.is_empty() {
+            bail!("{}", describe_errors(&errors));
+        }
+        Ok(data)
+    }
+
+    /// Runs typed operation `Q` and returns its data with the errors that came with it: a
+    /// response with `data` and `errors` is a partial success (fields a policy withheld are
+    /// `null`). Only a response without `data` is an error.
+    pub async fn run_partial<Q: GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> anyhow::Result<(Q::ResponseData, Vec<graphql_client::Error>)> {
         let body = serde_json::to_value(Q::build_query(variables))
             .context("failed to encode the request")?;
         let value = self.send(&body).await?;
         let response: graphql_client::Response<Q::ResponseData> =
             serde_json::from_value(value).context("the response does not match the query")?;
-        if let Some(errors) = response.errors.filter(|e| !e.is_empty()) {
-            bail!("{}", describe_errors(&errors));
+        let errors = response.errors.unwrap_or_default();
+        match response.data {
+            Some(data) => Ok((data, errors)),
+            None if !errors.is_empty() => bail!("{}", describe_errors(&errors)),
+            None => bail!("the response has neither data nor errors"),
         }
-        response
-            .data
-            .context("the response has neither data nor errors")
     }
 }
 
-/// GraphQL errors as lines of `message (line L, column C)`.
+/// Whether a failed connection failed at the name lookup (hyper-util's resolver reports
+/// `dns error`; the system's `failed to lookup address information`).
+fn is_dns_failure(err: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// GraphQL errors as lines of `message (line L, column C)`, each distinct line once (with its
+/// count when it repeats).
 pub fn describe_errors(errors: &[graphql_client::Error]) -> String {
-    let lines: Vec<String> = errors
-        .iter()
-        .map(|error| {
-            let at: Vec<String> = error
-                .locations
-                .iter()
-                .flatten()
-                .map(|l| format!("line {}, column {}", l.line, l.column))
-                .collect();
-            if at.is_empty() {
-                format!("graphql: {}", error.message)
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for line in errors.iter().map(|error| {
+        let at: Vec<String> = error
+            .locations
+            .iter()
+            .flatten()
+            .map(|l| format!("line {}, column {}", l.line, l.column))
+            .collect();
+        if at.is_empty() {
+            format!("graphql: {}", error.message)
+        } else {
+            format!("graphql: {} ({})", error.message, at.join("; "))
+        }
+    }) {
+        match lines.iter_mut().find(|(seen, _)| *seen == line) {
+            Some((_, count)) => *count += 1,
+            None => lines.push((line, 1)),
+        }
+    }
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(|(line, count)| {
+            if count == 1 {
+                line
             } else {
-                format!("graphql: {} ({})", error.message, at.join("; "))
+                format!("{line} ({count} times)")
             }
         })
         .collect();
