@@ -754,9 +754,14 @@ mod tests {
         assert!((1_500..2_000).contains(&m.complexity), "{m:?}");
         // Fan-outs inside introspection stop at the budget.
         let fan = fan_out(20, "__Type", "name", "__schema { types { ROOT } }");
+        let doc = async_graphql::parser::parse_query(&fan).unwrap();
+        let limits = QueryLimits::default();
+        let model = crate::graphql::introspection_model();
         let started = Instant::now();
-        assert_eq!(measured(&fan).complexity, u64::MAX);
-        assert!(started.elapsed() < Duration::from_millis(200));
+        let m = measure(&doc, fan.len(), None, &Variables::default(), &limits, model).unwrap();
+        let took = started.elapsed();
+        assert_eq!(m.complexity, u64::MAX);
+        assert!(took < Duration::from_millis(200), "{took:?}");
         let m = measured("{ __typename }");
         assert!(!m.introspection);
         assert_eq!(m.complexity, 1);
@@ -783,10 +788,22 @@ mod tests {
     /// every count saturates instead of overflowing.
     #[test]
     fn a_fan_out_is_measured_once_per_fragment() {
-        crate::graphql::introspection_model();
+        let model = crate::graphql::introspection_model();
+        let text = fan_out(60, "GameObject", "id", "getGame(id: 1) { ROOT }");
+        let doc = async_graphql::parser::parse_query(&text).unwrap();
         let started = Instant::now();
-        let m = measured(&fan_out(60, "GameObject", "id", "getGame(id: 1) { ROOT }"));
-        assert!(started.elapsed() < Duration::from_millis(50));
+        let limits = QueryLimits::default();
+        let m = measure(
+            &doc,
+            text.len(),
+            None,
+            &Variables::default(),
+            &limits,
+            model,
+        )
+        .unwrap();
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(50), "{took:?}");
         assert_eq!(m.fields, 1 + (1 << 60));
         let m = measured(&fan_out(70, "Query", "__typename", "ROOT"));
         assert_eq!(m.fields, u64::MAX, "2^70 saturates");
@@ -859,6 +876,37 @@ mod tests {
             check_text(&long, &limits),
             Err(LimitError::DocumentBytes { limit: 65_536, .. })
         ));
+    }
+
+    /// Limit by limit, a subject gets the most generous of its roles, a role without an
+    /// override having the `[settings]` value, and a key set nowhere the built-in one.
+    #[test]
+    fn each_limit_is_the_most_generous_of_the_roles() {
+        let mut set =
+            crate::authz::parse("policies.toml", include_str!("../policies.toml")).unwrap();
+        let roles = |names: &[&str]| names.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let anonymous = set.limits_for(&roles(&["anonymous"]));
+        assert_eq!((anonymous.max_depth, anonymous.max_aliases), (5, 20));
+        let player = set.limits_for(&roles(&["player", "anonymous"]));
+        assert_eq!((player.max_depth, player.max_complexity), (10, 5000));
+        assert_eq!(player.max_aliases, QueryLimits::default().max_aliases);
+        let staff = set.settings.role_limits.entry("staff".into()).or_default();
+        staff.max_depth = Some(3);
+        staff.introspection = Some(false);
+        staff.max_fragments = Some(500);
+        let staff = set.limits_for(&roles(&["staff", "anonymous"]));
+        assert_eq!(
+            staff.max_depth, 5,
+            "anonymous's 5 is more generous than staff's 3"
+        );
+        assert_eq!(staff.max_fragments, 500);
+        assert!(staff.introspection, "on for anonymous");
+        let global = QueryLimits {
+            max_depth: 10,
+            max_complexity: 5000,
+            ..QueryLimits::default()
+        };
+        assert_eq!(set.limits_for(&[]), global);
     }
 
     #[test]

@@ -200,6 +200,46 @@ fn doubling_fan_outs_are_refused_at_once_while_others_are_answered() {
     assert_probes(&probes);
 }
 
+/// The worker threads' stacks: the deepest document the ceilings let through (depth 32, over
+/// data that cycles player → team → players, so every level really executes) is answered on
+/// every worker, repeatedly.
+#[test]
+fn the_deepest_allowed_document_executes_on_every_worker() {
+    let env = Env::seeded();
+    let policies = policies_with(
+        &env,
+        "[settings]\nmax_depth = 32\nmax_complexity = 1000000\n",
+    );
+    let server = Server::start_with_env(
+        &env,
+        &[
+            ("QUIDDITCH_POLICIES", &policies),
+            ("QUIDDITCH_WORKERS", "2"),
+        ],
+    );
+    let doc = format!(
+        "{{ allPlayers(first: 2) {{ edges {{ node {{ {}name{} }} }} }} }}",
+        "teamName { players(first: 2) { edges { node { ".repeat(7),
+        " } } } }".repeat(7)
+    );
+    for _ in 0..6 {
+        let reply = post(&server.addr, &body(&doc));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let mut node = &reply.json::<Value>()["data"]["allPlayers"]["edges"][0]["node"];
+        for _ in 0..7 {
+            node = &node["teamName"]["players"]["edges"][0]["node"];
+        }
+        assert!(node["name"].is_string(), "{}", reply.body);
+    }
+    let one_deeper = doc.replacen("name", "teamName { name }", 1);
+    let reply = post(&server.addr, &body(&one_deeper));
+    refused(
+        &reply.json(),
+        "QUERY_TOO_DEEP",
+        "query depth 33 exceeds the limit of 32",
+    );
+}
+
 /// The parser recurses on brackets: a 40 KB nest of list values is refused before it is parsed.
 #[test]
 fn deeply_nested_brackets_are_refused_before_parsing() {
