@@ -303,8 +303,7 @@ fn limits_report(
         variables,
         &applying,
         introspection,
-    )
-    .unwrap_or_default();
+    );
     let violations = limits::violations(&measure, &applying);
     if let Some(ceiling) = violations.iter().find(|v| v.is_ceiling()) {
         return Err(ceiling.clone().into());

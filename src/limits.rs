@@ -136,7 +136,8 @@ pub struct Measure {
     pub fragments: u64,
     /// Fields, fragment spreads and inline fragments inside one another (see [`NESTING_CEILING`]).
     pub nesting: u64,
-    /// Fields, fragments expanded (see [`FIELDS_CEILING`]).
+    /// Fields of every operation and every fragment definition, fragments expanded: what
+    /// async-graphql's validation walks (see [`FIELDS_CEILING`]).
     pub fields: u64,
     /// Whether `__schema` or `__type` is selected.
     pub introspection: bool,
@@ -256,8 +257,13 @@ fn bracket_depth(text: &[u8]) -> u64 {
 }
 
 /// Measures the operation `operation_name` (or the only one) of `doc`, with unpaged lists
-/// counted at `limits.default_page_size` rows and introspection against `introspection`. `None`
-/// when the operation does not exist: execution reports that error in its usual shape.
+/// counted at `limits.default_page_size` rows and introspection against `introspection`.
+///
+/// `nesting` and `fields`, which guard async-graphql's own walks, are measured over the whole
+/// document: async-graphql checks the nesting of every operation, and validates every operation
+/// and every fragment definition (used or not, each expanded), before it looks for the one to
+/// run. When that one does not exist, the other figures are zero (execution reports the error
+/// in its usual shape).
 pub fn measure(
     doc: &ExecutableDocument,
     text_len: usize,
@@ -265,8 +271,8 @@ pub fn measure(
     variables: &Variables,
     limits: &QueryLimits,
     introspection: &Introspection,
-) -> Option<Measure> {
-    let op = operation(doc, operation_name)?;
+) -> Measure {
+    let budget = u64::from(limits.max_complexity).saturating_add(1);
     let mut walker = Walker {
         doc,
         variables,
@@ -274,21 +280,35 @@ pub fn measure(
         fragments: HashMap::new(),
         introspection,
         // One more than the limit: enough to tell that it is passed.
-        budget: Cell::new(u64::from(limits.max_complexity).saturating_add(1)),
+        budget: Cell::new(budget),
     };
     walker.measure_fragments();
-    let root = walker.selection_set(&op.selection_set.node, 0);
-    Some(Measure {
+    let selected = operation(doc, operation_name);
+    let mut root = Cost::default();
+    let mut every = Cost::default();
+    for (_, op) in doc.operations.iter() {
+        let cost = walker.selection_set(&op.node.selection_set.node, 0);
+        if selected.is_some_and(|s| std::ptr::eq(s, &raw const op.node)) {
+            root = cost;
+        }
+        every.nesting = every.nesting.max(cost.nesting);
+        every.fields = every.fields.saturating_add(cost.fields);
+    }
+    // Validation also walks each fragment definition, used or not, expanding what it spreads.
+    for cost in walker.fragments.values() {
+        every.fields = every.fields.saturating_add(cost.fields);
+    }
+    Measure {
         document_bytes: u64::try_from(text_len).unwrap_or(u64::MAX),
         depth: root.depth,
         complexity: root.complexity,
         aliases: root.aliases,
         root_fields: root.top_fields,
         fragments: u64::try_from(doc.fragments.len()).unwrap_or(u64::MAX),
-        nesting: root.nesting,
-        fields: root.fields,
+        nesting: every.nesting,
+        fields: every.fields,
         introspection: root.introspection,
-    })
+    }
 }
 
 /// Every limit `measure` exceeds, the guards of the server first (see
@@ -665,7 +685,6 @@ mod tests {
             limits,
             model,
         )
-        .unwrap()
     }
 
     fn measured(query: &str) -> Measure {
@@ -710,7 +729,7 @@ mod tests {
         .unwrap();
         let vars = Variables::from_json(serde_json::json!({ "n": 100 }));
         let model = crate::graphql::introspection_model();
-        let m = measure(&doc, 0, None, &vars, &QueryLimits::default(), model).unwrap();
+        let m = measure(&doc, 0, None, &vars, &QueryLimits::default(), model);
         assert_eq!(m.complexity, 301);
     }
 
@@ -758,7 +777,7 @@ mod tests {
         let limits = QueryLimits::default();
         let model = crate::graphql::introspection_model();
         let started = Instant::now();
-        let m = measure(&doc, fan.len(), None, &Variables::default(), &limits, model).unwrap();
+        let m = measure(&doc, fan.len(), None, &Variables::default(), &limits, model);
         let took = started.elapsed();
         assert_eq!(m.complexity, u64::MAX);
         assert!(took < Duration::from_millis(200), "{took:?}");
@@ -800,11 +819,11 @@ mod tests {
             &Variables::default(),
             &limits,
             model,
-        )
-        .unwrap();
+        );
         let took = started.elapsed();
         assert!(took < Duration::from_millis(50), "{took:?}");
-        assert_eq!(m.fields, 1 + (1 << 60));
+        // The operation's 1 + 2^60, and each fragment's own expansion, 2^0 + … + 2^60.
+        assert_eq!(m.fields, (1 << 61) + (1 << 60));
         let m = measured(&fan_out(70, "Query", "__typename", "ROOT"));
         assert_eq!(m.fields, u64::MAX, "2^70 saturates");
         assert_eq!(m.root_fields, u64::MAX);
@@ -846,6 +865,50 @@ mod tests {
         assert_eq!(m.nesting, 20_002);
         let errors = violations(&m, &QueryLimits::default());
         assert!(errors[0].is_ceiling(), "{errors:?}");
+    }
+
+    /// async-graphql walks every operation before it picks one: a bomb in another operation,
+    /// or under an operation name that does not exist, is over the ceilings all the same.
+    #[test]
+    fn the_ceilings_hold_over_every_operation() {
+        let bomb = fan_out(30, "Query", "__typename", "ROOT");
+        let text = format!(
+            "query Small {{ __typename }}\nquery Big {}",
+            bomb.trim_start()
+        );
+        let doc = async_graphql::parser::parse_query(&text).unwrap();
+        let model = crate::graphql::introspection_model();
+        let limits = QueryLimits::default();
+        for name in [Some("Small"), Some("Missing")] {
+            let m = measure(
+                &doc,
+                text.len(),
+                name,
+                &Variables::default(),
+                &limits,
+                model,
+            );
+            assert!(m.complexity <= 2, "{m:?}");
+            assert!(m.fields > 1 << 30, "{name:?}");
+            assert!(violations(&m, &limits)[0].is_ceiling());
+        }
+    }
+
+    /// Validation walks unused fragments too, each expanded: a chain of 999 is 500,000 fields.
+    #[test]
+    fn unused_fragments_count_toward_the_ceiling() {
+        let mut text = String::from("{ __typename }\n");
+        for i in 0..999 {
+            let _ = writeln!(
+                text,
+                "fragment F{i} on GameObject {{ child {{ ...F{} }} }}",
+                i + 1
+            );
+        }
+        text.push_str("fragment F999 on GameObject { id }\n");
+        let m = measured(&text);
+        assert_eq!(m.fields, 1 + (1..=1000).sum::<u64>());
+        assert!(violations(&m, &QueryLimits::default())[0].is_ceiling());
     }
 
     #[test]
