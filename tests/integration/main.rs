@@ -42,7 +42,5 @@ mod trust;
 // The questions admins ask: `authz who-can` (equal to brute-force `authz check`) and
 // `authz test --coverage`.
 mod questions;
-// `authz who-can`: every allowed subject, in SQL, equal to brute-force `authz check`.
-mod who_can;
 // Query cost before work: hostile documents refused at once, every `[settings]` limit.
 mod limits;
