@@ -947,7 +947,7 @@ pub struct Profile {
     pub subject: String,
     pub info: authz::trace::SubjectInfo,
     pub scopes: Vec<String>,
-    pub limits: authz::policy::Limits,
+    pub limits: authz::QueryLimits,
     pub access: Vec<TypeAccess>,
 }
 

@@ -35,7 +35,7 @@ pub use eval::{Mode, Request, evaluate, resolve_resource, roles};
 pub use lint::lint;
 pub use parse::{parse, parse_tests};
 pub use plan::{AccessPlan, ColumnAccess, ColumnRule, Planner};
-pub use policy::{PolicySet, ReadFail};
+pub use policy::{PolicySet, QueryLimits, ReadFail};
 pub use residual::{Filter, Residual, Step, residual};
 pub use trace::{Decision, Response};
 

@@ -13,11 +13,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::Connection;
 
 use crate::access::{self, AccessError, SqlEntities};
-use crate::authz::{ColumnAccess, Filter, Planner, PolicySet, ReadFail, Subject};
+use crate::authz::{ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject};
 use crate::db::store::{Changes, Store, Table};
 use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
-use crate::limits::Limits;
 
 /// The policy type of each table the API serves.
 const TABLES: [(Table, &str); 3] = [
@@ -27,12 +26,8 @@ const TABLES: [(Table, &str); 3] = [
 ];
 
 /// The limits that apply to a set of roles.
-fn limits(set: &PolicySet, roles: &[String]) -> Limits {
-    let l = set.limits_for(roles);
-    Limits {
-        max_depth: l.max_depth.map(u64::from),
-        max_complexity: l.max_complexity.map(u64::from),
-    }
+fn limits(set: &PolicySet, roles: &[String]) -> QueryLimits {
+    set.limits_for(roles)
 }
 
 /// The admin (the admin secret, or the database holder in-process). Without policies: every
@@ -43,7 +38,9 @@ fn limits(set: &PolicySet, roles: &[String]) -> Limits {
 pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, AccessError> {
     let Some(set) = set.filter(|s| s.roles.contains_key(ADMIN)) else {
         return Ok(Viewer {
-            limits: set.map_or_else(Limits::default, |set| limits(set, &[ADMIN.to_string()])),
+            limits: set.map_or_else(QueryLimits::default, |set| {
+                limits(set, &[ADMIN.to_string()])
+            }),
             ..Viewer::admin()
         });
     };

@@ -73,6 +73,9 @@ pub enum ExplainQueryError {
     Access(#[from] AccessError),
     #[error(transparent)]
     Eval(#[from] authz::EvalError),
+    /// Over a limit that guards the server itself: the document is not walked.
+    #[error(transparent)]
+    Limit(#[from] limits::LimitError),
 }
 
 fn quoted(names: &[String]) -> String {
@@ -111,11 +114,11 @@ pub struct QueryExplanation {
 /// The query limits that apply to the subject and what the operation measures against them.
 #[derive(Debug, Clone, Serialize)]
 pub struct LimitsReport {
-    /// `None`: unlimited.
-    pub max_depth: Option<u32>,
-    pub max_complexity: Option<u32>,
-    pub depth: u64,
-    pub complexity: u64,
+    /// `max_depth`, `max_complexity`, … `introspection`: every limit, as `policies.toml` names it.
+    #[serde(flatten)]
+    pub limits: authz::QueryLimits,
+    /// What the operation measures (`limits::Measure`, the server's own measure).
+    pub measure: limits::Measure,
     /// The server's messages for each limit exceeded (empty: the operation runs).
     pub errors: Vec<String>,
 }
@@ -194,12 +197,22 @@ pub enum RowFilter {
     Where(SqlCondition),
 }
 
-/// Explains operation `operation_name` (or the only one) of `doc` for `subject`.
+/// Explains operation `operation_name` (or the only one) of `doc`, parsed from a text of
+/// `text_len` bytes, for `subject`; introspection is measured against `introspection` (the
+/// server's schema: `graphql::introspection_model`). A document over a limit that guards the
+/// server (see `limits::LimitError::is_ceiling`) is an error: it is measured, not walked.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the policy side (set, entities, subject) and the document side (doc, its length, \
+              operation, variables, schema) of one question"
+)]
 pub fn explain(
     set: &PolicySet,
     entities: &dyn Entities,
     subject: &Subject,
     doc: &ExecutableDocument,
+    introspection: &limits::Introspection,
+    text_len: usize,
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Result<QueryExplanation> {
@@ -211,7 +224,15 @@ pub fn explain(
     }
     let planner = Planner::new(set, entities, subject)?;
     let roles = planner.role_names();
-    let limits = limits_report(set, &roles, doc, name.as_deref(), variables);
+    let limits = limits_report(
+        set,
+        &roles,
+        doc,
+        introspection,
+        text_len,
+        name.as_deref(),
+        variables,
+    )?;
     let mut walker = Walker {
         doc,
         judge: Judge {
@@ -269,37 +290,29 @@ fn limits_report(
     set: &PolicySet,
     roles: &[String],
     doc: &ExecutableDocument,
+    introspection: &limits::Introspection,
+    text_len: usize,
     operation_name: Option<&str>,
     variables: &Variables,
-) -> LimitsReport {
+) -> Result<LimitsReport> {
     let applying = set.limits_for(roles);
-    let measure = limits::measure(doc, operation_name, variables).unwrap_or(limits::Measure {
-        depth: 0,
-        complexity: 0,
-    });
-    // One check per limit, so both are reported when both are exceeded; the messages are the
-    // server's own (`limits::LimitError`).
-    let checks = [
-        limits::Limits {
-            max_depth: applying.max_depth.map(u64::from),
-            max_complexity: None,
-        },
-        limits::Limits {
-            max_depth: None,
-            max_complexity: applying.max_complexity.map(u64::from),
-        },
-    ];
-    LimitsReport {
-        max_depth: applying.max_depth,
-        max_complexity: applying.max_complexity,
-        depth: measure.depth,
-        complexity: measure.complexity,
-        errors: checks
-            .iter()
-            .filter_map(|l| l.check(measure).err())
-            .map(|e| e.to_string())
-            .collect(),
+    let measure = limits::measure(
+        doc,
+        text_len,
+        operation_name,
+        variables,
+        &applying,
+        introspection,
+    );
+    let violations = limits::violations(&measure, &applying);
+    if let Some(ceiling) = violations.iter().find(|v| v.is_ceiling()) {
+        return Err(ceiling.clone().into());
     }
+    Ok(LimitsReport {
+        limits: applying,
+        measure,
+        errors: violations.iter().map(ToString::to_string).collect(),
+    })
 }
 
 /// The three object types of the schema, each backed by a policy type.
@@ -720,24 +733,54 @@ impl fmt::Display for QueryExplanation {
         if let Some(op) = &self.operation {
             writeln!(f, "operation: {op}")?;
         }
+        write!(f, "{}", self.limits)?;
+        writeln!(f, "fields:")?;
+        for field in &self.fields {
+            field.render(f, 1)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for LimitsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let l = &self.limits;
-        let limit = |v: Option<u32>| v.map_or_else(|| "none".to_string(), |n| n.to_string());
+        let names: Vec<String> = l
+            .numbers()
+            .iter()
+            .map(|(key, value)| format!("{} {value}", key.replace('_', " ")))
+            .collect();
+        let introspection = if l.introspection { "on" } else { "off" };
         writeln!(
             f,
-            "query limits: max depth {}, max complexity {}",
-            limit(l.max_depth),
-            limit(l.max_complexity)
+            "query limits: {}, introspection {introspection}",
+            names.join(", ")
         )?;
-        let over = |what: &str| l.errors.iter().find(|e| e.starts_with(what));
-        for (what, value) in [("query depth", l.depth), ("query complexity", l.complexity)] {
+        let m = &self.measure;
+        // The server's messages start with the measured thing's name: `query depth 12 …`.
+        let over = |what: &str| {
+            self.errors
+                .iter()
+                .find(|e| e.starts_with(&format!("{what} ")))
+        };
+        for (what, value) in [
+            ("query depth", m.depth),
+            ("query complexity", m.complexity),
+            ("query document size", m.document_bytes),
+            ("query alias count", m.aliases),
+            ("query root field count", m.root_fields),
+            ("query fragment count", m.fragments),
+        ] {
             match over(what) {
                 Some(message) => writeln!(f, "  {what} {value}: over the limit: {message}")?,
                 None => writeln!(f, "  {what} {value}: within the limit")?,
             }
         }
-        writeln!(f, "fields:")?;
-        for field in &self.fields {
-            field.render(f, 1)?;
+        if m.introspection && !l.introspection {
+            writeln!(
+                f,
+                "  introspection: refused: introspection is off for this subject"
+            )?;
         }
         Ok(())
     }
@@ -863,7 +906,17 @@ mod tests {
     fn explained(query: &str) -> QueryExplanation {
         let (set, entities, subject) = harry();
         let doc = async_graphql::parser::parse_query(query).unwrap();
-        explain(&set, &entities, &subject, &doc, None, &Variables::default()).unwrap()
+        explain(
+            &set,
+            &entities,
+            &subject,
+            &doc,
+            crate::graphql::introspection_model(),
+            query.len(),
+            None,
+            &Variables::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -875,9 +928,13 @@ mod tests {
         insta::assert_snapshot!(out.to_string(), @r#"
         subject: player:1 (Harry Potter)
           roles: player, anonymous
-        query limits: max depth 10, max complexity 500
+        query limits: max depth 10, max complexity 5000, max document bytes 65536, max aliases 100, max root fields 100, max fragments 100, max response bytes 8388608, default page size 100, introspection on
           query depth 4: within the limit
-          query complexity 9: within the limit
+          query complexity 504: within the limit
+          query document size 110: within the limit
+          query alias count 0: within the limit
+          query root field count 2: within the limit
+          query fragment count 0: within the limit
         fields:
           allPlayers → player rows: all rows
               allows: public-roster, own-profile, teammates-see-year

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::db::{self, store::SqlFilter, store::Store, store::Table};
 use documents::Validation;
 use loaders::Loaders;
-pub use schema::{QuidditchSchema, build, build_for_valid, sdl};
+pub use schema::{QuidditchSchema, build, build_for_valid, introspection_model, sdl};
 
 /// What can go wrong resolving a field.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -119,10 +119,15 @@ pub struct Viewer {
     /// The message of a denied row, per table whose rows are filtered.
     pub forbidden: Arc<HashMap<Table, String>>,
     /// Query limits, checked before execution.
-    pub limits: crate::limits::Limits,
+    pub limits: crate::authz::QueryLimits,
 }
 
 impl Viewer {
+    /// The rows a list returns when it is asked for without `first`/`last`.
+    pub fn page_size(&self) -> i64 {
+        i64::from(self.limits.default_page_size)
+    }
+
     /// The admin: no filters.
     pub fn admin() -> Self {
         Viewer::default()
@@ -219,30 +224,43 @@ where
         .map_err(Error::from)
 }
 
-/// A response refusing `request` when it is deeper or more complex than `limits` allow. The
-/// document is parsed once, into the request, and execution reuses that parse; one that does
-/// not parse is left to execution, which reports the syntax error in its usual shape.
+/// A response refusing `request` when its parsed document is over one of `limits` (the first,
+/// with its `extensions.code`), measured before async-graphql walks it; execution reuses the
+/// parse. One that does not parse is left to execution, which reports the syntax error in its
+/// usual shape. (The text was checked before it was parsed: [`crate::limits::check_text`].)
 fn over_limits(
     request: &mut async_graphql::Request,
-    limits: &crate::limits::Limits,
+    limits: &crate::authz::QueryLimits,
 ) -> Option<async_graphql::Response> {
-    if *limits == crate::limits::Limits::default() {
-        return None;
-    }
     let operation = request.operation_name.clone();
     let variables = request.variables.clone();
+    let text_len = request.query.len();
     let doc = request.parsed_query().ok()?;
-    let measure = crate::limits::measure(doc, operation.as_deref(), &variables)?;
-    let err = limits.check(measure).err()?;
-    let code = match err {
-        crate::limits::LimitError::Depth { .. } => "QUERY_TOO_DEEP",
-        crate::limits::LimitError::Complexity { .. } => "QUERY_TOO_COMPLEX",
-    };
+    let measure = crate::limits::measure(
+        doc,
+        text_len,
+        operation.as_deref(),
+        &variables,
+        limits,
+        introspection_model(),
+    );
+    let err = crate::limits::violations(&measure, limits)
+        .into_iter()
+        .next()?;
+    Some(refusal(&err))
+}
+
+/// The answer to a request over a limit: one error with the limit's code, and no data.
+fn refusal(err: &crate::limits::LimitError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![limit_error(err)])
+}
+
+fn limit_error(err: &crate::limits::LimitError) -> async_graphql::ServerError {
     let mut error = async_graphql::ServerError::new(err.to_string(), None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
+    extensions.set("code", err.code());
     error.extensions = Some(extensions);
-    Some(async_graphql::Response::from_errors(vec![error]))
+    error
 }
 
 /// The outcome of a raw request body: a GraphQL response, or a rejection of the request itself.
@@ -252,6 +270,29 @@ pub struct Outcome {
     /// The answer then holds only `errors` (the server answers HTTP 400, as the tutorial's does).
     pub rejected: bool,
     response: async_graphql::Response,
+    /// The longest answer sent (`max_response_bytes`); past it the answer is an error instead.
+    max_bytes: usize,
+}
+
+/// A `Vec` that refuses to grow past `max` bytes: serializing an answer stops at the limit
+/// instead of first building all of it.
+struct Bounded {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max {
+            return Err(std::io::Error::other("the answer exceeds its limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What goes on the wire: the whole response, or only its errors.
@@ -271,6 +312,7 @@ impl Outcome {
             response: async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
                 message, None,
             )]),
+            max_bytes: usize::MAX,
         }
     }
 
@@ -286,17 +328,31 @@ impl Outcome {
 
     /// The answer as JSON: `{"data": …, "errors": [...]}` or `{"errors": [...]}`.
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self.wire())
+        serde_json::from_slice(&self.to_bytes())
             .unwrap_or_else(|err| json!({ "errors": [{ "message": err.to_string() }] }))
     }
 
-    /// The answer as the bytes of a JSON document (what `to_json` holds, without the detour).
+    /// The answer as the bytes of a JSON document; past `max_response_bytes`, `data: null` and
+    /// a `RESPONSE_TOO_LARGE` error instead (the serializing stops at the limit).
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.wire()).unwrap_or_else(|err| {
-            json!({ "errors": [{ "message": err.to_string() }] })
+        let mut out = Bounded {
+            bytes: Vec::with_capacity(128),
+            max: self.max_bytes,
+        };
+        match serde_json::to_writer(&mut out, &self.wire()) {
+            Ok(()) => out.bytes,
+            Err(err) if err.is_io() => {
+                let limit = crate::limits::LimitError::ResponseBytes {
+                    limit: u64::try_from(self.max_bytes).unwrap_or(u64::MAX),
+                };
+                let mut response = async_graphql::Response::from_errors(vec![limit_error(&limit)]);
+                response.data = async_graphql::Value::Null;
+                serde_json::to_vec(&response).unwrap_or_default()
+            }
+            Err(err) => json!({ "errors": [{ "message": err.to_string() }] })
                 .to_string()
-                .into_bytes()
-        })
+                .into_bytes(),
+        }
     }
 }
 
@@ -348,6 +404,8 @@ pub struct Api {
 
 impl Api {
     pub fn new(store: Store) -> Self {
+        // Built now rather than by the first request that is measured.
+        introspection_model();
         Api {
             schema: build(store.clone()),
             for_valid: Arc::default(),
@@ -371,9 +429,15 @@ impl Api {
         mut request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
+        if let Err(err) = crate::limits::check_text(&request.query, &viewer.limits) {
+            return refusal(&err);
+        }
         let validation = self.documents.prepare(&mut request);
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
+        }
+        if !viewer.limits.introspection {
+            request = request.disable_introspection();
         }
         let (schema, learn) = match validation {
             Validation::Known => (
@@ -430,6 +494,7 @@ impl Api {
         if let Some(Value::String(name)) = fields.operation_name {
             request = request.operation_name(name);
         }
+        let max_bytes = usize::try_from(viewer.limits.max_response_bytes).unwrap_or(usize::MAX);
         let mut response = self.execute(request, viewer).await;
         for error in &mut response.errors {
             one_line_syntax_error(&mut error.message);
@@ -439,7 +504,11 @@ impl Api {
         // tutorial's server answers those with only `errors`. Every root field is nullable, so
         // an executed request always has data.
         let rejected = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-        Outcome { rejected, response }
+        Outcome {
+            rejected,
+            response,
+            max_bytes,
+        }
     }
 }
 

@@ -17,8 +17,8 @@ use super::Decision;
 use super::entities::{Row, Value};
 use super::error::{PolicyError, Problem, closest, hint};
 use super::policy::{
-    Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, ReadFail, RelKind,
-    Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
+    Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, QueryLimits,
+    ReadFail, RelKind, Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
 };
 use crate::diag::LineIndex;
 
@@ -41,17 +41,34 @@ pub const ANONYMOUS: &str = "anonymous";
 #[serde(deny_unknown_fields)]
 struct SettingsEntry {
     default: Option<Spanned<String>>,
-    max_depth: Option<u32>,
-    max_complexity: Option<u32>,
     traversal_depth: Option<Spanned<u32>>,
-    role_limits: Option<Spanned<BTreeMap<String, LimitsEntry>>>,
+    role_limits: Option<Spanned<BTreeMap<String, Spanned<LimitsEntry>>>>,
+    // The limits of every subject: `LimitsEntry`'s keys (serde cannot flatten a struct into
+    // one that denies unknown fields).
+    max_depth: Option<Spanned<u32>>,
+    max_complexity: Option<Spanned<u32>>,
+    max_document_bytes: Option<Spanned<u32>>,
+    max_aliases: Option<Spanned<u32>>,
+    max_root_fields: Option<Spanned<u32>>,
+    max_fragments: Option<Spanned<u32>>,
+    max_response_bytes: Option<Spanned<u32>>,
+    default_page_size: Option<Spanned<u32>>,
+    introspection: Option<Spanned<String>>,
 }
 
+/// The query limits, in `[settings]` and in each `[settings.role_limits.ROLE]`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsEntry {
-    max_depth: Option<u32>,
-    max_complexity: Option<u32>,
+    max_depth: Option<Spanned<u32>>,
+    max_complexity: Option<Spanned<u32>>,
+    max_document_bytes: Option<Spanned<u32>>,
+    max_aliases: Option<Spanned<u32>>,
+    max_root_fields: Option<Spanned<u32>>,
+    max_fragments: Option<Spanned<u32>>,
+    max_response_bytes: Option<Spanned<u32>>,
+    default_page_size: Option<Spanned<u32>>,
+    introspection: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -355,30 +372,83 @@ fn settings(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Settings {
             );
         }
     }
-    out.max_depth = entry.max_depth;
-    out.max_complexity = entry.max_complexity;
+    let global = LimitsEntry {
+        max_depth: entry.max_depth,
+        max_complexity: entry.max_complexity,
+        max_document_bytes: entry.max_document_bytes,
+        max_aliases: entry.max_aliases,
+        max_root_fields: entry.max_root_fields,
+        max_fragments: entry.max_fragments,
+        max_response_bytes: entry.max_response_bytes,
+        default_page_size: entry.default_page_size,
+        introspection: entry.introspection,
+    };
+    out.limits = limits(problems, "settings", global);
     if let Some(depth) = entry.traversal_depth {
         if *depth.get_ref() == 0 {
             problems.add(&depth.span(), "`traversal_depth` must be at least 1");
         }
         out.traversal_depth = depth.into_inner();
     }
-    if let Some(limits) = entry.role_limits {
-        out.role_limits = limits
+    if let Some(roles) = entry.role_limits {
+        out.role_limits = roles
             .into_inner()
             .into_iter()
             .map(|(role, l)| {
-                (
-                    role,
-                    Limits {
-                        max_depth: l.max_depth,
-                        max_complexity: l.max_complexity,
-                    },
-                )
+                let at = format!("settings.role_limits.{role}");
+                let l = limits(problems, &at, l.into_inner());
+                (role, l)
             })
             .collect();
     }
     out
+}
+
+/// Query limits, each checked against [`QueryLimits::FLOOR`] and [`QueryLimits::CEILING`].
+fn limits(problems: &mut Problems, at: &str, entry: LimitsEntry) -> Limits {
+    let floor = QueryLimits::FLOOR;
+    let ceiling = QueryLimits::CEILING;
+    let bounds: BTreeMap<&str, (u32, u32)> = floor
+        .numbers()
+        .into_iter()
+        .zip(ceiling.numbers())
+        .map(|((key, low), (_, high))| (key, (low, high)))
+        .collect();
+    let mut number = |key: &str, value: Option<Spanned<u32>>| {
+        let value = value?;
+        let (low, high) = bounds.get(key).copied().unwrap_or((0, u32::MAX));
+        let n = *value.get_ref();
+        if n < low || n > high {
+            problems.add(
+                &value.span(),
+                format!("in `{at}`: `{key}` must be between {low} and {high}, not {n}"),
+            );
+        }
+        Some(n)
+    };
+    Limits {
+        max_depth: number("max_depth", entry.max_depth),
+        max_complexity: number("max_complexity", entry.max_complexity),
+        max_document_bytes: number("max_document_bytes", entry.max_document_bytes),
+        max_aliases: number("max_aliases", entry.max_aliases),
+        max_root_fields: number("max_root_fields", entry.max_root_fields),
+        max_fragments: number("max_fragments", entry.max_fragments),
+        max_response_bytes: number("max_response_bytes", entry.max_response_bytes),
+        default_page_size: number("default_page_size", entry.default_page_size),
+        introspection: entry
+            .introspection
+            .and_then(|value| match value.get_ref().as_str() {
+                "on" => Some(true),
+                "off" => Some(false),
+                other => {
+                    problems.add(
+                        &value.span(),
+                        format!("in `{at}`: `introspection` must be `on` or `off`, not `{other}`"),
+                    );
+                    None
+                }
+            }),
+    }
 }
 
 fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'_>>) {
@@ -1385,7 +1455,7 @@ role = "player"
         let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
         assert_eq!(set.policies.len(), 11);
         assert!(set.tests.len() >= 20);
-        assert_eq!(set.settings.max_depth, Some(10));
+        assert_eq!(set.settings.limits.max_depth, Some(10));
         assert!(crate::authz::lint(&set).is_empty());
     }
 

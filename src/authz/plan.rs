@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::entities::{Entities, Subject};
 use super::error::EvalError;
 use super::eval::{read_fail_for_roles, roles};
-use super::policy::{Limits, PolicySet, ReadFail};
+use super::policy::{PolicySet, QueryLimits, ReadFail};
 use super::residual::{Filter, Residual, residual_for_roles};
 use super::trace::RoleGrant;
 
@@ -135,7 +135,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The query limits of the subject's roles.
-    pub fn limits(&self) -> Limits {
+    pub fn limits(&self) -> QueryLimits {
         self.set.limits_for(&self.role_names())
     }
 

@@ -26,8 +26,8 @@ pub struct PolicySet {
 /// `[settings]`: the combining default and the limits the server enforces.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
-    pub max_depth: Option<u32>,
-    pub max_complexity: Option<u32>,
+    /// The query limits `[settings]` sets for every subject.
+    pub limits: Limits,
     /// How many steps a transitive relationship is followed (cycles are cut earlier).
     pub traversal_depth: u32,
     pub role_limits: BTreeMap<String, Limits>,
@@ -36,19 +36,110 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            max_depth: None,
-            max_complexity: None,
+            limits: Limits::default(),
             traversal_depth: 32,
             role_limits: BTreeMap::new(),
         }
     }
 }
 
-/// Query limits for one role.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+/// Query limits as `[settings]` or one role's override writes them; `None`: not set there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Limits {
     pub max_depth: Option<u32>,
     pub max_complexity: Option<u32>,
+    pub max_document_bytes: Option<u32>,
+    pub max_aliases: Option<u32>,
+    pub max_root_fields: Option<u32>,
+    pub max_fragments: Option<u32>,
+    pub max_response_bytes: Option<u32>,
+    pub default_page_size: Option<u32>,
+    /// `introspection = "on" | "off"`.
+    pub introspection: Option<bool>,
+}
+
+/// The query limits that apply to one subject, every one of them set: what the server enforces
+/// and `authz explain` reports. [`QueryLimits::default`] holds the built-in values, used where
+/// neither `[settings]` nor a role sets one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QueryLimits {
+    /// Fields nested in one another: `{ getGame { child { id } } }` is 3.
+    pub max_depth: u32,
+    /// Fields the operation may resolve, each list counted once per row it can return.
+    pub max_complexity: u32,
+    /// The length of the query text.
+    pub max_document_bytes: u32,
+    /// Aliased fields, fragments expanded.
+    pub max_aliases: u32,
+    /// Fields of the root selection, fragments expanded.
+    pub max_root_fields: u32,
+    /// Fragment definitions in the document.
+    pub max_fragments: u32,
+    /// The JSON answer's length; past it the answer is replaced by an error.
+    pub max_response_bytes: u32,
+    /// The rows a list returns (and counts as) when asked for without `first`/`last`.
+    pub default_page_size: u32,
+    /// Whether `__schema` and `__type` may be queried.
+    pub introspection: bool,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_depth: 15,
+            max_complexity: 10_000,
+            max_document_bytes: 64 * 1024,
+            max_aliases: 100,
+            max_root_fields: 100,
+            max_fragments: 100,
+            max_response_bytes: 8 * 1024 * 1024,
+            default_page_size: 100,
+            introspection: true,
+        }
+    }
+}
+
+impl QueryLimits {
+    /// The largest value each limit may be set to: past these a document could take the server
+    /// down whatever the policies say (`max_depth` is also async-graphql's own nesting limit).
+    pub const CEILING: QueryLimits = QueryLimits {
+        max_depth: 32,
+        max_complexity: 1_000_000,
+        max_document_bytes: 1024 * 1024,
+        max_aliases: 10_000,
+        max_root_fields: 1_000,
+        max_fragments: 1_000,
+        max_response_bytes: 256 * 1024 * 1024,
+        default_page_size: 100_000,
+        introspection: true,
+    };
+
+    /// The smallest value each limit may be set to (zero allows none of the thing).
+    pub const FLOOR: QueryLimits = QueryLimits {
+        max_depth: 1,
+        max_complexity: 1,
+        max_document_bytes: 1,
+        max_aliases: 0,
+        max_root_fields: 1,
+        max_fragments: 0,
+        max_response_bytes: 1024,
+        default_page_size: 1,
+        introspection: false,
+    };
+
+    /// The numeric limits by their `policies.toml` key, in the order reports list them.
+    pub fn numbers(&self) -> [(&'static str, u32); 8] {
+        [
+            ("max_depth", self.max_depth),
+            ("max_complexity", self.max_complexity),
+            ("max_document_bytes", self.max_document_bytes),
+            ("max_aliases", self.max_aliases),
+            ("max_root_fields", self.max_root_fields),
+            ("max_fragments", self.max_fragments),
+            ("max_response_bytes", self.max_response_bytes),
+            ("default_page_size", self.default_page_size),
+        ]
+    }
 }
 
 /// The type of a column, for type checks of conditions.
@@ -369,33 +460,70 @@ impl PolicySet {
         out
     }
 
-    /// The limits for a subject holding `roles`: the most generous per-role override, else the
-    /// global settings.
-    pub fn limits_for(&self, roles: &[String]) -> Limits {
-        let mut out = Limits {
-            max_depth: self.settings.max_depth,
-            max_complexity: self.settings.max_complexity,
+    /// The limits for a subject holding `roles`, each limit on its own: the most generous value
+    /// any of the roles has, where a role without an override of it has the `[settings]` value,
+    /// and where that is not set either, the built-in one. (Roles add what they allow, as
+    /// policies do: a player, who also holds `anonymous`, is not held to anonymous's stricter
+    /// limits.) With no roles, the `[settings]` values.
+    pub fn limits_for(&self, roles: &[String]) -> QueryLimits {
+        let builtin = QueryLimits::default();
+        let global = self.settings.limits;
+        let of = |role: Option<&Limits>| {
+            let role = role.copied().unwrap_or_default();
+            let pick = |r: Option<u32>, g: Option<u32>, b: u32| r.or(g).unwrap_or(b);
+            QueryLimits {
+                max_depth: pick(role.max_depth, global.max_depth, builtin.max_depth),
+                max_complexity: pick(
+                    role.max_complexity,
+                    global.max_complexity,
+                    builtin.max_complexity,
+                ),
+                max_document_bytes: pick(
+                    role.max_document_bytes,
+                    global.max_document_bytes,
+                    builtin.max_document_bytes,
+                ),
+                max_aliases: pick(role.max_aliases, global.max_aliases, builtin.max_aliases),
+                max_root_fields: pick(
+                    role.max_root_fields,
+                    global.max_root_fields,
+                    builtin.max_root_fields,
+                ),
+                max_fragments: pick(
+                    role.max_fragments,
+                    global.max_fragments,
+                    builtin.max_fragments,
+                ),
+                max_response_bytes: pick(
+                    role.max_response_bytes,
+                    global.max_response_bytes,
+                    builtin.max_response_bytes,
+                ),
+                default_page_size: pick(
+                    role.default_page_size,
+                    global.default_page_size,
+                    builtin.default_page_size,
+                ),
+                introspection: role
+                    .introspection
+                    .or(global.introspection)
+                    .unwrap_or(builtin.introspection),
+            }
         };
-        let overrides: Vec<&Limits> = roles
+        roles
             .iter()
-            .filter_map(|r| self.settings.role_limits.get(r))
-            .collect();
-        if !overrides.is_empty()
-            && roles
-                .iter()
-                .all(|r| self.settings.role_limits.contains_key(r))
-        {
-            out.max_depth = overrides
-                .iter()
-                .filter_map(|l| l.max_depth)
-                .max()
-                .or(out.max_depth);
-            out.max_complexity = overrides
-                .iter()
-                .filter_map(|l| l.max_complexity)
-                .max()
-                .or(out.max_complexity);
-        }
-        out
+            .map(|r| of(self.settings.role_limits.get(r)))
+            .reduce(|a, b| QueryLimits {
+                max_depth: a.max_depth.max(b.max_depth),
+                max_complexity: a.max_complexity.max(b.max_complexity),
+                max_document_bytes: a.max_document_bytes.max(b.max_document_bytes),
+                max_aliases: a.max_aliases.max(b.max_aliases),
+                max_root_fields: a.max_root_fields.max(b.max_root_fields),
+                max_fragments: a.max_fragments.max(b.max_fragments),
+                max_response_bytes: a.max_response_bytes.max(b.max_response_bytes),
+                default_page_size: a.default_page_size.max(b.default_page_size),
+                introspection: a.introspection || b.introspection,
+            })
+            .unwrap_or_else(|| of(None))
     }
 }

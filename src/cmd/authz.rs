@@ -374,6 +374,10 @@ fn explain_query(
             .with_context(|| format!("failed to read query file `{}`", path.display()))?;
         (path.display().to_string(), source)
     };
+    // The parser recurses on brackets: the text is held to the ceilings before it is parsed
+    // (the subject's own `max_document_bytes` is reported with the other limits).
+    crate::limits::check_text(&source, &authz::QueryLimits::CEILING)
+        .map_err(|err| anyhow::anyhow!("invalid query `{origin}`: {err}"))?;
     let doc = async_graphql::parser::parse_query(&source)
         .map_err(|err| anyhow::anyhow!("invalid query `{origin}`: {}", parse_error_line(&err)))?;
     let variables = match &args.vars {
@@ -391,6 +395,8 @@ fn explain_query(
         &entities,
         &subject,
         &doc,
+        crate::graphql::introspection_model(),
+        source.len(),
         args.operation.as_deref(),
         &variables,
     )?)
@@ -860,12 +866,10 @@ impl fmt::Display for Profile {
             self.scopes.join(", ")
         };
         writeln!(f, "  scopes: {scopes}")?;
-        let limit = |l: Option<u32>| l.map_or_else(|| "none".to_string(), |n| n.to_string());
         writeln!(
             f,
             "  query limits: max depth {}, max complexity {}",
-            limit(self.limits.max_depth),
-            limit(self.limits.max_complexity)
+            self.limits.max_depth, self.limits.max_complexity
         )?;
         writeln!(f, "access:")?;
         for a in &self.access {

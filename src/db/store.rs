@@ -332,18 +332,20 @@ impl Store {
         Ok(self.rows(&sql, &params, player)?.into_iter().next())
     }
 
-    /// Every player with exactly this position, in id order.
+    /// The first `limit` players with exactly this position, in id order.
     pub fn players_by_position(
         &self,
         position: &str,
         filter: Option<&SqlFilter>,
+        limit: i64,
     ) -> Result<Vec<Player>> {
-        let (clause, params) = where_clause(
+        let (clause, mut params) = where_clause(
             "position = ?",
             vec![Value::Text(position.to_string())],
             filter,
         );
-        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id");
+        params.push(Value::Integer(limit));
+        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id LIMIT ?");
         self.rows(&sql, &params, player)
     }
 
@@ -410,14 +412,20 @@ impl Store {
         self.by_ids("games", GAME_COLUMNS, ids, filter, game)
     }
 
-    /// Every game a team won or lost, in id order.
-    pub fn games_of_team(&self, team_id: i64, filter: Option<&SqlFilter>) -> Result<Vec<Game>> {
-        let (clause, params) = where_clause(
+    /// The first `limit` games a team won or lost, in id order.
+    pub fn games_of_team(
+        &self,
+        team_id: i64,
+        filter: Option<&SqlFilter>,
+        limit: i64,
+    ) -> Result<Vec<Game>> {
+        let (clause, mut params) = where_clause(
             "(winner_id = ? OR loser_id = ?)",
             vec![Value::Integer(team_id), Value::Integer(team_id)],
             filter,
         );
-        let sql = format!("SELECT {GAME_COLUMNS} FROM games{clause} ORDER BY id");
+        params.push(Value::Integer(limit));
+        let sql = format!("SELECT {GAME_COLUMNS} FROM games{clause} ORDER BY id LIMIT ?");
         self.rows(&sql, &params, game)
     }
 

@@ -75,6 +75,9 @@ pub struct PageArgs {
     pub after: Option<String>,
     pub first: Option<i64>,
     pub last: Option<i64>,
+    /// The most rows a window holds when neither `first` nor `last` bounds it (a negative one
+    /// slices like Python, over nearly the whole list); 0: no cap.
+    pub page_size: i64,
 }
 
 /// Which rows of a list of `len` rows a connection returns, and its page info.
@@ -98,7 +101,8 @@ impl Window {
         let before_offset = args.before.as_deref().and_then(parse_cursor).unwrap_or(len);
         let after_offset = args.after.as_deref().and_then(parse_cursor).unwrap_or(-1);
 
-        let mut start = after_offset.max(-1) + 1;
+        // Saturating: a cursor may hold any i64 (`i64::MAX` is past every end, not before 0).
+        let mut start = after_offset.max(-1).saturating_add(1);
         let mut end = before_offset.min(len);
         if let Some(first) = args.first {
             end = end.min(start.saturating_add(first));
@@ -106,7 +110,11 @@ impl Window {
         if let Some(last) = args.last {
             start = start.max(end.saturating_sub(last));
         }
-        let lower = if after.is_some() { after_offset + 1 } else { 0 };
+        let lower = if after.is_some() {
+            after_offset.saturating_add(1)
+        } else {
+            0
+        };
         let upper = if before.is_some() { before_offset } else { len };
 
         // `list[start:end]` with Python's rules: negative bounds count from the end, then clamp.
@@ -114,13 +122,19 @@ impl Window {
             if i < 0 { (i + len).max(0) } else { i.min(len) }
         };
         let rows_start = python(start.max(0));
-        let rows_end = python(end).max(rows_start);
+        let mut rows_end = python(end).max(rows_start);
+        let mut has_next_page = args.first.is_some() && end < upper;
+        let bounded = args.first.is_some_and(|f| f >= 0) || args.last.is_some_and(|l| l >= 0);
+        if !bounded && args.page_size > 0 && rows_end - rows_start > args.page_size {
+            rows_end = rows_start + args.page_size;
+            has_next_page = true;
+        }
         Window {
             rows_start,
             rows_end,
             first_offset: start,
             has_previous_page: args.last.is_some() && start > lower,
-            has_next_page: args.first.is_some() && end < upper,
+            has_next_page,
         }
     }
 
@@ -150,6 +164,7 @@ mod tests {
                 last,
                 after: after.map(cursor),
                 before: before.map(cursor),
+                page_size: 0,
             },
             10,
         )
@@ -212,5 +227,28 @@ mod tests {
         assert_eq!((w.rows_start, w.rows_end, w.has_next_page), (0, 9, true));
         // A cursor past the end gives an empty page.
         assert!(window(Some(2), Some(20), None, None).is_empty());
+    }
+
+    /// See: issue 18, finding 8: a cursor at `i64::MAX` wrapped around to before the start.
+    #[test]
+    fn a_cursor_at_the_largest_offset_is_past_the_end() {
+        for first in [Some(2), None] {
+            let w = window(first, Some(i64::MAX), None, None);
+            assert!(w.is_empty());
+            assert!(!w.has_next_page && !w.has_previous_page, "{w:?}");
+        }
+        let w = window(None, None, Some(2), Some(i64::MAX));
+        assert_eq!((w.rows_start, w.rows_end), (8, 10));
+    }
+
+    #[test]
+    fn a_negative_first_returns_at_most_a_page() {
+        let args = PageArgs {
+            first: Some(-1),
+            page_size: 4,
+            ..PageArgs::default()
+        };
+        let w = Window::new(&args, 10);
+        assert_eq!((w.rows_start, w.rows_end, w.has_next_page), (0, 4, true));
     }
 }

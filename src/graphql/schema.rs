@@ -42,6 +42,31 @@ pub fn sdl() -> String {
         .sdl()
 }
 
+/// This schema's introspection answer, as the query limits count `__schema` and `__type`
+/// against it (built once; empty only if introspection failed, which a test rules out).
+pub fn introspection_model() -> &'static crate::limits::Introspection {
+    static MODEL: std::sync::OnceLock<crate::limits::Introspection> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription).finish();
+        let request = async_graphql::Request::new(crate::limits::Introspection::QUERY);
+        let answer = now(schema.execute(request))
+            .and_then(|response| response.data.into_json().ok())
+            .and_then(|data| crate::limits::Introspection::from_answer(&data));
+        answer.unwrap_or_default()
+    })
+}
+
+/// Runs `future` to completion on this thread, when it needs nothing from outside (an
+/// introspection answer is computed from the schema alone); `None` if it keeps waiting.
+fn now<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    (0..1_000).find_map(|_| match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => Some(out),
+        std::task::Poll::Pending => None,
+    })
+}
+
 /// How far a list must be counted for `args`: with `first` (and no `last` or `before`) the
 /// window only needs to know whether a row follows it, so counting stops one row past its end.
 /// Otherwise the whole list is counted.
@@ -54,7 +79,7 @@ fn count_cap(args: &PageArgs) -> Option<i64> {
         .after
         .as_deref()
         .and_then(relay::parse_cursor)
-        .map_or(0, |after| after.max(-1) + 1);
+        .map_or(0, |after| after.max(-1).saturating_add(1));
     Some(start.saturating_add(first).saturating_add(1))
 }
 
@@ -135,8 +160,9 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<PlayerObjectConnection>> {
-        let args = page_args(before, after, first, last);
-        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let viewer = Viewer::of(ctx)?;
+        let args = page_args(before, after, first, last, viewer.page_size());
+        let filter = viewer.filters.players.clone();
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_players, Store::players_page).await?;
         Ok(Some(PlayerObjectConnection::new(&window, rows)))
@@ -151,8 +177,9 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<TeamObjectConnection>> {
-        let args = page_args(before, after, first, last);
-        let filter = Viewer::of(ctx)?.filters.teams.clone();
+        let viewer = Viewer::of(ctx)?;
+        let args = page_args(before, after, first, last, viewer.page_size());
+        let filter = viewer.filters.teams.clone();
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_teams, Store::teams_page).await?;
         Ok(Some(TeamObjectConnection::new(&window, rows)))
@@ -167,8 +194,9 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<GameObjectConnection>> {
-        let args = page_args(before, after, first, last);
-        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let viewer = Viewer::of(ctx)?;
+        let args = page_args(before, after, first, last, viewer.page_size());
+        let filter = viewer.filters.games.clone();
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_games, Store::games_page).await?;
         Ok(Some(GameObjectConnection::new(&window, rows)))
@@ -195,9 +223,11 @@ impl Query {
     async fn get_game(
         &self,
         ctx: &Context<'_>,
-        id: Option<i64>,
+        id: Option<i32>,
     ) -> async_graphql::Result<Option<GameObject>> {
-        let Some(id) = id else { return Ok(None) };
+        let Some(id) = id.map(i64::from) else {
+            return Ok(None);
+        };
         let viewer = Viewer::of(ctx)?;
         let filter = viewer.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
@@ -205,24 +235,28 @@ impl Query {
         visible(ctx, Table::Games, games.into_iter().next().map(GameObject))
     }
 
-    /// Every game the team with this id won or lost, in id order.
+    /// Every game the team with this id won or lost, in id order (at most the page size).
     async fn get_team_games(
         &self,
         ctx: &Context<'_>,
-        team: Option<i64>,
+        team: Option<i32>,
     ) -> Result<Option<Vec<Option<GameObject>>>> {
         let Some(team) = team else {
             return Ok(Some(Vec::new()));
         };
-        let filter = Viewer::of(ctx)?.filters.games.clone();
+        let viewer = Viewer::of(ctx)?;
+        let (filter, limit) = (viewer.filters.games.clone(), viewer.page_size());
         let store = ctx.data::<Store>().map_err(Error::context)?;
-        let games = blocking(store, move |s| s.games_of_team(team, filter.as_ref())).await?;
+        let games = blocking(store, move |s| {
+            s.games_of_team(i64::from(team), filter.as_ref(), limit)
+        })
+        .await?;
         Ok(Some(
             games.into_iter().map(|g| Some(GameObject(g))).collect(),
         ))
     }
 
-    /// Every player with exactly this position, in id order.
+    /// Every player with exactly this position, in id order (at most the page size).
     async fn get_position(
         &self,
         ctx: &Context<'_>,
@@ -231,10 +265,11 @@ impl Query {
         let Some(position) = position else {
             return Ok(Some(Vec::new()));
         };
-        let filter = Viewer::of(ctx)?.filters.players.clone();
+        let viewer = Viewer::of(ctx)?;
+        let (filter, limit) = (viewer.filters.players.clone(), viewer.page_size());
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let players = blocking(store, move |s| {
-            s.players_by_position(&position, filter.as_ref())
+            s.players_by_position(&position, filter.as_ref(), limit)
         })
         .await?;
         Ok(Some(

@@ -130,7 +130,7 @@ impl TeamObject {
         last: Option<i32>,
     ) -> Result<Option<PlayerObjectConnection>> {
         let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-        let args = page_args(before, after, first, last);
+        let args = page_args(before, after, first, last, Viewer::of(ctx)?.page_size());
         let len = loaders.team_sizes.load_one(self.0.id).await?.unwrap_or(0);
         let window = Window::new(&args, len);
         let rows = if window.is_empty() {
@@ -258,18 +258,26 @@ connection!(
 connection!(TeamObjectConnection, TeamObjectEdge, TeamObject, Team);
 connection!(GameObjectConnection, GameObjectEdge, GameObject, Game);
 
-/// Paging arguments as the store and [`Window`] take them.
+/// Paging arguments as the store and [`Window`] take them. A list asked for without `first` or
+/// `last` is a first page of `page_size` rows (`default_page_size`): `hasNextPage` tells
+/// whether more follow.
 pub fn page_args(
     before: Option<String>,
     after: Option<String>,
     first: Option<i32>,
     last: Option<i32>,
+    page_size: i64,
 ) -> PageArgs {
+    let first = match (first, last) {
+        (None, None) => Some(page_size),
+        (first, _) => first.map(i64::from),
+    };
     PageArgs {
         before,
         after,
-        first: first.map(i64::from),
+        first,
         last: last.map(i64::from),
+        page_size,
     }
 }
 

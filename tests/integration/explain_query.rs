@@ -54,11 +54,31 @@ struct Explanation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Limits {
-    max_depth: Option<u32>,
-    max_complexity: Option<u32>,
+    max_depth: u32,
+    max_complexity: u32,
+    max_document_bytes: u32,
+    max_aliases: u32,
+    max_root_fields: u32,
+    max_fragments: u32,
+    max_response_bytes: u32,
+    default_page_size: u32,
+    introspection: bool,
+    measure: Measure,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Measure {
+    document_bytes: u64,
     depth: u64,
     complexity: u64,
-    errors: Vec<String>,
+    aliases: u64,
+    root_fields: u64,
+    fragments: u64,
+    nesting: u64,
+    fields: u64,
+    introspection: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,9 +175,9 @@ fn harry_sees_names_his_teams_years_and_the_games_his_team_won_into() {
     assert!(out.roles.contains(&"player".to_string()), "{:?}", out.roles);
     assert_eq!(
         (out.limits.max_depth, out.limits.max_complexity),
-        (Some(10), Some(500))
+        (10, 5000)
     );
-    assert_eq!(out.limits.depth, 4);
+    assert_eq!(out.limits.measure.depth, 4);
     assert!(out.limits.errors.is_empty());
 
     // Document order, with nesting.
@@ -227,7 +247,7 @@ fn the_human_tree_shows_outcomes_conditions_and_policies() {
     explain(&env, false, "Harry Potter", HARRY_QUERY, &[])
         .success()
         .stdout_has("subject: player:1 (Harry Potter)")
-        .stdout_has("query limits: max depth 10, max complexity 500")
+        .stdout_has("query limits: max depth 10, max complexity 5000, max document bytes 65536")
         .stdout_has("allPlayers.edges.node.name → player.name: allowed")
         .stdout_has("allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)")
         .stdout_has(r#"readable where (("players"."id" = 1)"#)
@@ -241,7 +261,8 @@ fn anonymous_gets_an_error_for_year_and_no_games() {
     let env = Env::seeded();
     let out = explain_json(&env, "anonymous", HARRY_QUERY);
     assert_eq!(out.roles, ["anonymous"]);
-    assert_eq!(out.limits.max_depth, Some(5), "the anonymous role's limits");
+    assert_eq!(out.limits.max_depth, 5, "the anonymous role's limits");
+    assert_eq!(out.limits.max_aliases, 20, "the anonymous role's limits");
     let year = out.field("allPlayers.edges.node.year");
     assert_eq!(year.outcome.kind, "error");
     assert_eq!(
@@ -297,7 +318,7 @@ fn assert_all_allowed(out: &Explanation) {
 fn a_depth_bomb_is_over_the_limit_in_the_servers_words() {
     let env = Env::seeded();
     let out = explain_json(&env, "Harry Potter", DEPTH_BOMB);
-    assert_eq!(out.limits.depth, 13);
+    assert_eq!(out.limits.measure.depth, 13);
     assert_eq!(
         out.limits.errors,
         ["query depth 13 exceeds the limit of 10"]
@@ -355,7 +376,11 @@ fn fragments_aliases_operations_and_unknown_fields() {
     .json();
     assert_eq!(b.field("allTeams").rows[0].filter.kind, "all_rows");
     // allTeams 1 + 4 × (edges, node, players 1 + 1 × (edges, node, name, teamName 1 + rank …)).
-    assert!(b.limits.complexity > 20, "{}", b.limits.complexity);
+    assert!(
+        b.limits.measure.complexity > 20,
+        "{}",
+        b.limits.measure.complexity
+    );
 
     explain(&env, false, "Harry Potter", &query, &[])
         .status(1)

@@ -46,3 +46,5 @@ mod trust;
 // The questions admins ask: `authz who-can` (equal to brute-force `authz check`) and
 // `authz test --coverage`.
 mod questions;
+// Query cost before work: hostile documents refused at once, every `[settings]` limit.
+mod limits;
