@@ -682,19 +682,6 @@ pub fn in_list(lhs: &Value, negated: bool, list: &[Value]) -> Option<bool> {
     Some(list.contains(lhs) != negated)
 }
 
-/// Kleene's `and` (`all`) or `or` (`any`) over three-valued parts.
-fn kleene(is_and: bool, parts: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
-    let mut unknown = false;
-    for part in parts {
-        match part {
-            Some(b) if b != is_and => return Some(b),
-            None => unknown = true,
-            Some(_) => {}
-        }
-    }
-    if unknown { None } else { Some(is_and) }
-}
-
 /// Columns an expression reads on its own row (for showing visited rows).
 fn own_columns(cond: &Condition, out: &mut Vec<String>) {
     match cond {
@@ -740,18 +727,31 @@ impl Eval<'_> {
                         return self.cond(only, ty, row);
                     }
                 }
-                let mut results = Vec::with_capacity(parts.len());
+                // Kleene's logic as the parts come: the dominating value (false for `_and`,
+                // true for `_or`) decides; else any unknown leaves the whole unknown.
+                let mut dominated = false;
+                let mut unknown = false;
                 let mut children = Vec::new();
                 for part in parts {
                     let (b, n) = self.cond(part, ty, row)?;
                     children.extend(n);
-                    results.push(b);
+                    match b {
+                        Some(v) if v != is_and => dominated = true,
+                        None => unknown = true,
+                        Some(_) => {}
+                    }
                     // Explain evaluates every branch: no short-circuit hides another path.
-                    if !self.trace && b == Some(!is_and) {
+                    if !self.trace && dominated {
                         break;
                     }
                 }
-                let result = kleene(is_and, results);
+                let result = if dominated {
+                    Some(!is_and)
+                } else if unknown {
+                    None
+                } else {
+                    Some(is_and)
+                };
                 let (kind, text) = if is_and {
                     (NodeKind::And, "_and")
                 } else {
