@@ -332,7 +332,12 @@ pub fn evaluate(
         let mut t = PolicyTrace {
             id: policy.id.clone(),
             effect: policy.effect,
-            fields: policy.fields.clone(),
+            // Only a trace that is shown needs them (check runs on every request).
+            fields: if mode == Mode::Explain {
+                policy.fields.clone()
+            } else {
+                None
+            },
             outcome: Outcome::NotApplicable,
             reason: None,
             condition: None,
