@@ -25,11 +25,6 @@ const TABLES: [(Table, &str); 3] = [
     (Table::Games, "game"),
 ];
 
-/// The limits that apply to a set of roles.
-fn limits(set: &PolicySet, roles: &[String]) -> QueryLimits {
-    set.limits_for(roles)
-}
-
 /// The admin (the admin secret, or the database holder in-process). Without policies: every
 /// row and field. With them: the `admin` role's access plans, as for any subject holding it
 /// (the shipped `admin-all` grants every row and field; a field-level deny naming `admin` hides
@@ -39,7 +34,7 @@ pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, Acces
     let Some(set) = set.filter(|s| s.roles.contains_key(ADMIN)) else {
         return Ok(Viewer {
             limits: set.map_or_else(QueryLimits::default, |set| {
-                limits(set, &[ADMIN.to_string()])
+                set.limits_for(&[ADMIN.to_string()])
             }),
             ..Viewer::admin()
         });
@@ -185,7 +180,7 @@ fn compile_viewer(
         filters: Arc::new(filters),
         fields: Arc::new(fields),
         forbidden: Arc::new(forbidden),
-        limits: limits(set, &planner.role_names()),
+        limits: planner.limits(),
     })
 }
 

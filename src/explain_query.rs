@@ -225,8 +225,7 @@ pub fn explain(
     let planner = Planner::new(set, entities, subject)?;
     let roles = planner.role_names();
     let limits = limits_report(
-        set,
-        &roles,
+        planner.limits(),
         doc,
         introspection,
         text_len,
@@ -287,15 +286,13 @@ fn operation<'a>(
 }
 
 fn limits_report(
-    set: &PolicySet,
-    roles: &[String],
+    applying: authz::QueryLimits,
     doc: &ExecutableDocument,
     introspection: &limits::Introspection,
     text_len: usize,
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Result<LimitsReport> {
-    let applying = set.limits_for(roles);
     let measure = limits::measure(
         doc,
         text_len,
