@@ -973,7 +973,7 @@ pub fn profile(
             }
             let mut through = Vec::new();
             let (ids, sql) = if def.table.is_some() {
-                let filter = compile_filter(set, ty, &plan.rows)?;
+                let filter = compile_filter(set, ty, plan.rows())?;
                 let ids = select_ids(conn, set, ty, &filter)?;
                 for (policy, ids) in through_each_allow(conn, set, ty, &plan.residual)? {
                     through.push(Through { policy, ids });
@@ -1332,7 +1332,7 @@ condition = { child_id = { _is_null = true } }
                     let plan = planner.plan("read", ty).unwrap();
                     for rule in &plan.columns {
                         let readable = match &rule.access {
-                            authz::ColumnAccess::Always => plan.rows.clone(),
+                            authz::ColumnAccess::Always => plan.rows().clone(),
                             authz::ColumnAccess::Never => Filter::FALSE,
                             authz::ColumnAccess::Rows { filter } => filter.clone(),
                         };
@@ -1447,7 +1447,7 @@ condition = { child_id = { _is_null = true } }
                     .unwrap();
                 for rule in &plan.columns {
                     let readable = match &rule.access {
-                        authz::ColumnAccess::Always => plan.rows.clone(),
+                        authz::ColumnAccess::Always => plan.rows().clone(),
                         authz::ColumnAccess::Never => Filter::FALSE,
                         authz::ColumnAccess::Rows { filter } => filter.clone(),
                     };

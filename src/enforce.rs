@@ -138,7 +138,7 @@ fn compile_viewer(
     let mut forbidden = HashMap::new();
     for (table, ty) in TABLES {
         let plan = planner.plan("read", ty)?;
-        let rows = if plan.rows == Filter::TRUE {
+        let rows = if *plan.rows() == Filter::TRUE {
             None
         } else {
             forbidden.insert(
@@ -148,7 +148,7 @@ fn compile_viewer(
                     ReadFail::Null => crate::graphql::NOT_AUTHORIZED.to_string(),
                 },
             );
-            let filter = materialize(ty, &plan.rows)?;
+            let filter = materialize(ty, plan.rows())?;
             Some(access::compile_filter(set, ty, &filter)?)
         };
         match table {

@@ -622,7 +622,7 @@ impl Judge<'_> {
 
     fn rows(&mut self, ty: &'static str) -> Result<Rows> {
         let plan = self.plan(ty)?;
-        let filter = match &plan.rows {
+        let filter = match plan.rows() {
             f if *f == Filter::TRUE => RowFilter::AllRows,
             f if *f == Filter::FALSE => RowFilter::NoRows,
             f => RowFilter::Where(self.condition(ty, f)?),

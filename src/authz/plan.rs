@@ -43,8 +43,8 @@ pub struct AccessPlan {
     #[serde(rename = "type")]
     pub ty: String,
     pub action: String,
-    /// The rows: (any allow) AND NOT (any deny of the resource), per policy in `residual`.
-    pub rows: Filter,
+    /// The rows (`residual.filter`: any allow and no deny of the resource), and the filter of
+    /// each policy behind them.
     pub residual: Residual,
     /// Every column of the type, in name order.
     pub columns: Vec<ColumnRule>,
@@ -53,6 +53,11 @@ pub struct AccessPlan {
 }
 
 impl AccessPlan {
+    /// The rows the plan lets through: (any allow) AND NOT (any deny of the resource).
+    pub fn rows(&self) -> &Filter {
+        &self.residual.filter
+    }
+
     /// The rule of `column`, if the type has it.
     pub fn column(&self, column: &str) -> Option<&ColumnRule> {
         self.columns.iter().find(|c| c.column == column)
@@ -143,15 +148,15 @@ impl<'a> Planner<'a> {
     pub fn plan(&self, action: &str, ty: &str) -> Result<AccessPlan, EvalError> {
         let set = self.set;
         let residual = residual_for_roles(set, &self.subject, &self.roles, action, ty)?;
-        let rows = residual.filter.clone();
+        let rows = &residual.filter;
         let withheld = |column: &str| read_fail_for_roles(set, &self.roles, action, ty, column);
         let mut columns = Vec::new();
         if let Some(def) = set.types.get(ty) {
             for column in def.columns.keys() {
                 let readable = residual.for_field(set, column);
-                let access = if readable == Filter::FALSE || rows == Filter::FALSE {
+                let access = if readable == Filter::FALSE || *rows == Filter::FALSE {
                     ColumnAccess::Never
-                } else if readable == Filter::TRUE || readable == rows {
+                } else if readable == Filter::TRUE || readable == *rows {
                     ColumnAccess::Always
                 } else {
                     ColumnAccess::Rows { filter: readable }
@@ -179,7 +184,6 @@ impl<'a> Planner<'a> {
         Ok(AccessPlan {
             ty: ty.to_string(),
             action: action.to_string(),
-            rows,
             row_withheld: withheld(key),
             residual,
             columns,
