@@ -529,11 +529,26 @@ fn holds(ty: ColumnType, affinity: &str) -> bool {
 
 /// The columns of `table` with their declared types, in table order; `None` when the table does
 /// not exist.
-fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<(String, String)>>> {
-    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")?;
+/// A column as the database declares it.
+struct DbColumn {
+    name: String,
+    declared: String,
+    /// Neither `NOT NULL` nor the primary key.
+    nullable: bool,
+}
+
+/// The columns of `table` in table order; `None` when the table does not exist.
+fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<DbColumn>>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, type, \"notnull\" = 0 AND pk = 0 FROM pragma_table_info(?1) ORDER BY cid",
+    )?;
     let columns = stmt
         .query_map([table], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok(DbColumn {
+                name: r.get(0)?,
+                declared: r.get(1)?,
+                nullable: r.get(2)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((!columns.is_empty()).then_some(columns))
@@ -555,7 +570,7 @@ pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::err
             .collect::<rusqlite::Result<Vec<_>>>()?
     };
     tables.sort();
-    let mut known: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    let mut known: HashMap<&str, Vec<DbColumn>> = HashMap::new();
     for (name, def) in &set.types {
         let Some(table) = def.table.as_deref() else {
             continue;
@@ -579,9 +594,9 @@ pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::err
         };
         for (column, ty) in &def.columns {
             let at = def.column_at.get(column).copied().unwrap_or(def.at);
-            match columns.iter().find(|(c, _)| c == column) {
+            match columns.iter().find(|c| &c.name == column) {
                 None => {
-                    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+                    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
                     let hint = authz::error::closest(column, names.iter().copied())
                         .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
                     problems.push(authz::error::Problem {
@@ -592,7 +607,7 @@ pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::err
                         ),
                     });
                 }
-                Some((_, declared)) if !holds(*ty, affinity(declared)) => {
+                Some(DbColumn { declared, .. }) if !holds(*ty, affinity(declared)) => {
                     problems.push(authz::error::Problem {
                         at,
                         message: format!(
@@ -612,7 +627,7 @@ pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::err
             let Some(columns) = known.get(ty.as_str()) else {
                 continue;
             };
-            if !columns.iter().any(|(c, _)| c == column) {
+            if !columns.iter().any(|c| &c.name == column) {
                 let table = set
                     .types
                     .get(ty)
@@ -672,12 +687,15 @@ pub fn lint_nullable(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::er
         let Some(table) = def.table.as_deref() else {
             continue;
         };
-        let mut stmt = conn
-            .prepare("SELECT name FROM pragma_table_info(?1) WHERE \"notnull\" = 0 AND pk = 0")?;
-        let columns = stmt
-            .query_map([table], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        nullable.insert(name.clone(), columns);
+        let columns = table_columns(conn, table)?.unwrap_or_default();
+        nullable.insert(
+            name.clone(),
+            columns
+                .into_iter()
+                .filter(|c| c.nullable)
+                .map(|c| c.name)
+                .collect(),
+        );
     }
     let mut problems = Vec::new();
     for policy in &set.policies {
