@@ -199,22 +199,21 @@ pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> R
     }
     let entities = SqlEntities::new(conn, set);
     let types = subject_types(set);
-    if let Some((ty, id)) = reference.split_once(':') {
-        if types.contains(&ty) {
-            if let Ok(id) = id.parse::<i64>() {
-                if let Some(row) = entities
-                    .query(ty, "id", &Value::Int(id))?
-                    .into_iter()
-                    .next()
-                {
-                    return Ok(Subject::from_row(ty, row));
-                }
-            }
-            return Err(AccessError::UnknownUser {
-                reference: reference.to_string(),
-                suggestions: Vec::new(),
-            });
+    if let Some((ty, id)) = reference.split_once(':')
+        && types.contains(&ty)
+    {
+        if let Ok(id) = id.parse::<i64>()
+            && let Some(row) = entities
+                .query(ty, "id", &Value::Int(id))?
+                .into_iter()
+                .next()
+        {
+            return Ok(Subject::from_row(ty, row));
         }
+        return Err(AccessError::UnknownUser {
+            reference: reference.to_string(),
+            suggestions: Vec::new(),
+        });
     }
     let mut found = Vec::new();
     for ty in &types {

@@ -550,12 +550,11 @@ impl Walker<'_> {
 
     fn refine(&mut self, shape: Shape, condition: Option<&Positioned<TypeCondition>>) -> Shape {
         let inner = shape.refine(condition);
-        if shape == Shape::Node {
-            if let Shape::Object(o) = inner {
-                if !self.node_types.contains(&o) {
-                    self.node_types.push(o);
-                }
-            }
+        if shape == Shape::Node
+            && let Shape::Object(o) = inner
+            && !self.node_types.contains(&o)
+        {
+            self.node_types.push(o);
         }
         inner
     }

@@ -303,14 +303,14 @@ pub fn evaluate(
         ty: ty.clone(),
         suggestion: closest(ty, set.types.keys().map(String::as_str)),
     })?;
-    if let Some(field) = &request.field {
-        if !def.columns.contains_key(field) {
-            return Err(EvalError::UnknownField {
-                ty: ty.clone(),
-                field: field.clone(),
-                suggestion: closest(field, def.columns.keys().map(String::as_str)),
-            });
-        }
+    if let Some(field) = &request.field
+        && !def.columns.contains_key(field)
+    {
+        return Err(EvalError::UnknownField {
+            ty: ty.clone(),
+            field: field.clone(),
+            suggestion: closest(field, def.columns.keys().map(String::as_str)),
+        });
     }
     let row =
         load(def, entities, &request.resource.id)?.ok_or_else(|| EvalError::UnknownResource {
@@ -522,10 +522,11 @@ fn why_not(
         if policy.effect != Effect::Allow || !policy.covers(ty, action) {
             continue;
         }
-        if let Some(field) = field {
-            if !policy.names_field(field) && t.outcome != Outcome::Satisfied {
-                continue;
-            }
+        if let Some(field) = field
+            && !policy.names_field(field)
+            && t.outcome != Outcome::Satisfied
+        {
+            continue;
         }
         let reasons = match t.outcome {
             Outcome::NotApplicable => vec![t.reason.clone().unwrap_or_default()],
@@ -727,10 +728,11 @@ impl Eval<'_> {
                             .then(|| node(NodeKind::True, "true".into(), Some(is_and), Vec::new())),
                     ));
                 }
-                if parts.len() == 1 && is_and {
-                    if let Some(only) = parts.first() {
-                        return self.cond(only, ty, row);
-                    }
+                if parts.len() == 1
+                    && is_and
+                    && let Some(only) = parts.first()
+                {
+                    return self.cond(only, ty, row);
                 }
                 // Kleene's logic as the parts come: the dominating value (false for `_and`,
                 // true for `_or`) decides; else any unknown leaves the whole unknown.

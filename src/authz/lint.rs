@@ -114,13 +114,13 @@ fn conjunction(parts: &[Condition]) -> Option<(usize, String)> {
         };
         let c = c.as_str();
         if *op == Op::Eq {
-            if let Some(first) = eqs.get(c) {
-                if *first != v {
-                    return Some((
-                        *at,
-                        format!("`{c}` cannot `_eq` both {first} and {v} under `_and`"),
-                    ));
-                }
+            if let Some(first) = eqs.get(c)
+                && *first != v
+            {
+                return Some((
+                    *at,
+                    format!("`{c}` cannot `_eq` both {first} and {v} under `_and`"),
+                ));
             }
             eqs.insert(c, v);
         }
@@ -148,13 +148,13 @@ fn conjunction(parts: &[Condition]) -> Option<(usize, String)> {
                 let e = high.entry(c).or_insert(hi);
                 *e = (*e).min(hi);
             }
-            if let (Some(lo), Some(hi)) = (low.get(c), high.get(c)) {
-                if lo > hi {
-                    return Some((
-                        *at,
-                        format!("the range of `{c}` under `_and` is empty (from {lo} to {hi})"),
-                    ));
-                }
+            if let (Some(lo), Some(hi)) = (low.get(c), high.get(c))
+                && lo > hi
+            {
+                return Some((
+                    *at,
+                    format!("the range of `{c}` under `_and` is empty (from {lo} to {hi})"),
+                ));
             }
         }
     }

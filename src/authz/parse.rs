@@ -220,10 +220,10 @@ pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
     if let Some(value) = section(doc, "settings") {
         set.settings = settings(&mut problems, value);
     }
-    if let Some(value) = section(doc, "actions") {
-        if let Some(list) = one::<Vec<Spanned<String>>>(&mut problems, "actions", value) {
-            set.actions = list.into_iter().map(Spanned::into_inner).collect();
-        }
+    if let Some(value) = section(doc, "actions")
+        && let Some(list) = one::<Vec<Spanned<String>>>(&mut problems, "actions", value)
+    {
+        set.actions = list.into_iter().map(Spanned::into_inner).collect();
     }
     if let Some(value) = section(doc, "types") {
         types(&mut problems, &mut set, value);
@@ -361,16 +361,16 @@ fn settings(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Settings {
     let Some(entry) = one::<SettingsEntry>(problems, "settings", value) else {
         return out;
     };
-    if let Some(default) = entry.default {
-        if default.get_ref() != "deny" {
-            problems.add(
-                &default.span(),
-                format!(
-                    "`default` must be `deny`, not `{}`: access is allowed only by a policy",
-                    default.get_ref()
-                ),
-            );
-        }
+    if let Some(default) = entry.default
+        && default.get_ref() != "deny"
+    {
+        problems.add(
+            &default.span(),
+            format!(
+                "`default` must be `deny`, not `{}`: access is allowed only by a policy",
+                default.get_ref()
+            ),
+        );
     }
     let global = LimitsEntry {
         max_depth: entry.max_depth,
@@ -583,18 +583,18 @@ fn relationship(
         (ty, column, entry.mapping.span()),
         (target, target_column.get_ref(), target_column.span()),
     ] {
-        if let Some(def) = set.types.get(t) {
-            if !def.columns.contains_key(c) {
-                problems.add(
-                    &span,
-                    format!(
-                        "dangling relationship `{ty}.{}`: type `{t}` has no column `{c}`{}",
-                        entry.name.get_ref(),
-                        hint(closest(c, def.columns.keys().map(String::as_str)).as_deref())
-                    ),
-                );
-                return;
-            }
+        if let Some(def) = set.types.get(t)
+            && !def.columns.contains_key(c)
+        {
+            problems.add(
+                &span,
+                format!(
+                    "dangling relationship `{ty}.{}`: type `{t}` has no column `{c}`{}",
+                    entry.name.get_ref(),
+                    hint(closest(c, def.columns.keys().map(String::as_str)).as_deref())
+                ),
+            );
+            return;
         }
     }
     if set.relationship(ty, entry.name.get_ref()).is_some() {
@@ -1313,17 +1313,17 @@ fn comparisons(
                 continue;
             };
             let rhs_ty = ctx.session.get(&attr).copied().flatten();
-            if let (Some(l), Some(r)) = (lhs_ty, rhs_ty) {
-                if l != r {
-                    problems.add(
-                        &v.span(),
-                        format!(
-                            "type mismatch: `{text}` is {}, compared with {}",
-                            r.name(),
-                            l.name()
-                        ),
-                    );
-                }
+            if let (Some(l), Some(r)) = (lhs_ty, rhs_ty)
+                && l != r
+            {
+                problems.add(
+                    &v.span(),
+                    format!(
+                        "type mismatch: `{text}` is {}, compared with {}",
+                        r.name(),
+                        l.name()
+                    ),
+                );
             }
             Rhs::Subject(attr)
         } else {
@@ -1348,13 +1348,13 @@ fn check_type_of(
     value: &Value,
     span: &Range<usize>,
 ) {
-    if let Some(ty) = ty {
-        if !ty.accepts(value) {
-            problems.add(
-                span,
-                format!("type mismatch: {value} compared with {}", ty.name()),
-            );
-        }
+    if let Some(ty) = ty
+        && !ty.accepts(value)
+    {
+        problems.add(
+            span,
+            format!("type mismatch: {value} compared with {}", ty.name()),
+        );
     }
 }
 

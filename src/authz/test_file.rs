@@ -72,14 +72,14 @@ pub fn run(
                 if r.decision != case.decision {
                     failures.push(format!("expected {}, got {}", case.decision, r.decision));
                 }
-                if let Some(expected) = &case.policies {
-                    if set_of(expected) != set_of(&r.policies) {
-                        failures.push(format!(
-                            "expected policies [{}], got [{}]",
-                            expected.join(", "),
-                            r.policies.join(", ")
-                        ));
-                    }
+                if let Some(expected) = &case.policies
+                    && set_of(expected) != set_of(&r.policies)
+                {
+                    failures.push(format!(
+                        "expected policies [{}], got [{}]",
+                        expected.join(", "),
+                        r.policies.join(", ")
+                    ));
                 }
                 if let Some(expected) = &case.fields {
                     let got = r.field_names();

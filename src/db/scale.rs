@@ -117,7 +117,7 @@ pub fn generate(
     let total = sizes.rows();
     let mut done = 0u64;
     let mut tick = |done: u64| {
-        if done % 8192 == 0 || done == total {
+        if done.is_multiple_of(8192) || done == total {
             progress(Progress::Rows { done, total });
         }
     };
