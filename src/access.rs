@@ -73,7 +73,7 @@ fn ident(name: &str) -> String {
 fn table_of<'a>(set: &'a PolicySet, ty: &str) -> Result<(&'a TypeDef, &'a str)> {
     let def = set.types.get(ty).ok_or_else(|| EvalError::UnknownType {
         ty: ty.to_string(),
-        suggestion: authz::error::closest(ty, set.types.keys().map(String::as_str)),
+        suggestion: authz::error::Suggestion::for_word(ty, set.types.keys().map(String::as_str)),
     })?;
     let table = def
         .table

@@ -61,16 +61,13 @@ pub struct EntityError {
 /// A request the engine cannot evaluate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
-    #[error("unknown action `{action}`{}", hint(.suggestion.as_deref()))]
+    #[error("unknown action `{action}`{suggestion}")]
     UnknownAction {
         action: String,
-        suggestion: Option<String>,
+        suggestion: Suggestion,
     },
-    #[error("unknown resource type `{ty}`{}", hint(.suggestion.as_deref()))]
-    UnknownType {
-        ty: String,
-        suggestion: Option<String>,
-    },
+    #[error("unknown resource type `{ty}`{suggestion}")]
+    UnknownType { ty: String, suggestion: Suggestion },
     #[error("malformed resource `{reference}`: expected `TYPE:ID`, such as `game:8`")]
     MalformedResource { reference: String },
     #[error("resource `{reference}` does not exist{}", hint(.suggestion.as_deref()))]
@@ -78,11 +75,11 @@ pub enum EvalError {
         reference: String,
         suggestion: Option<String>,
     },
-    #[error("type `{ty}` has no field `{field}`{}", hint(.suggestion.as_deref()))]
+    #[error("type `{ty}` has no field `{field}`{suggestion}")]
     UnknownField {
         ty: String,
         field: String,
-        suggestion: Option<String>,
+        suggestion: Suggestion,
     },
     #[error(transparent)]
     Entity(#[from] EntityError),
@@ -99,6 +96,62 @@ pub(crate) fn hint(suggestion: Option<&str>) -> String {
     suggestion.map_or_else(String::new, |s| format!(": did you mean `{s}`?"))
 }
 
+/// At most this many valid values are listed when no known word is close to the input.
+const LISTED: usize = 16;
+
+/// What an error about an unknown name adds: the likely typo's correction, or, when nothing is
+/// close, the valid values (a short list only), or nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Suggestion {
+    #[default]
+    None,
+    Closest(String),
+    OneOf(Vec<String>),
+}
+
+impl Suggestion {
+    /// The closest known word, else the known words (sorted) when there are few of them.
+    pub fn for_word<'a, I>(word: &str, known: I) -> Self
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let known: Vec<&str> = known.into_iter().collect();
+        if let Some(close) = closest(word, known.iter().copied()) {
+            return Self::Closest(close);
+        }
+        if known.is_empty() || known.len() > LISTED {
+            return Self::None;
+        }
+        let mut all: Vec<String> = known.into_iter().map(str::to_string).collect();
+        all.sort();
+        all.dedup();
+        Self::OneOf(all)
+    }
+}
+
+impl fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::None => Ok(()),
+            Self::Closest(s) => write!(f, ": did you mean `{s}`?"),
+            Self::OneOf(all) => {
+                f.write_str(": expected ")?;
+                if let [one] = all.as_slice() {
+                    return write!(f, "`{one}`");
+                }
+                f.write_str("one of ")?;
+                for (i, s) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{s}`")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The closest known word to `word`, when it is close enough to be a likely typo.
 pub fn closest<'a, I>(word: &str, known: I) -> Option<String>
 where
@@ -112,22 +165,31 @@ where
         .map(|(_, k)| k.to_string())
 }
 
-/// Levenshtein distance over characters, case-insensitive (strsim is not a dependency of the
-/// engine).
+/// Edit distance over characters, case-insensitive, counting a swap of two neighbours as one
+/// edit (optimal string alignment: `raed` is one edit from `read`). strsim is not a dependency
+/// of the engine.
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur[j + 1] = best;
-        }
-        prev = cur;
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
     }
-    prev.last().copied().unwrap_or(0)
+    for i in 1..=a.len() {
+        d[i * width] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j - 1] + cost)
+                .min(d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -141,5 +203,25 @@ mod tests {
             Some("player")
         );
         assert_eq!(closest("xyz", ["player", "team"]), None);
+        assert_eq!(closest("raed", ["read", "join"]).as_deref(), Some("read"));
+    }
+
+    #[test]
+    fn suggestion_lists_the_valid_values_when_nothing_is_close() {
+        let s = Suggestion::for_word("zzz", ["read", "join"]);
+        assert_eq!(s.to_string(), ": expected one of `join`, `read`");
+        assert_eq!(
+            Suggestion::for_word("raed", ["read", "join"]).to_string(),
+            ": did you mean `read`?"
+        );
+        assert_eq!(
+            Suggestion::for_word("x", ["read"]).to_string(),
+            ": expected `read`"
+        );
+        let many: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        assert_eq!(
+            Suggestion::for_word("zzzzz", many.iter().map(String::as_str)),
+            Suggestion::None
+        );
     }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
-use super::error::{EntityError, EvalError, closest};
+use super::error::{EntityError, EvalError, Suggestion, closest};
 use super::policy::{
     Condition, Effect, Lhs, Op, Policy, PolicySet, ReadFail, Rhs, RoleSource, TypeDef,
 };
@@ -58,7 +58,7 @@ pub fn resolve_resource(
         })?;
     let def = set.types.get(ty).ok_or_else(|| EvalError::UnknownType {
         ty: ty.to_string(),
-        suggestion: closest(ty, set.types.keys().map(String::as_str)),
+        suggestion: Suggestion::for_word(ty, set.types.keys().map(String::as_str)),
     })?;
     let id_value = match def.key_type() {
         super::policy::ColumnType::Int => {
@@ -295,13 +295,16 @@ pub fn evaluate(
     if !set.actions.contains(&request.action) {
         return Err(EvalError::UnknownAction {
             action: request.action.clone(),
-            suggestion: closest(&request.action, set.actions.iter().map(String::as_str)),
+            suggestion: Suggestion::for_word(
+                &request.action,
+                set.actions.iter().map(String::as_str),
+            ),
         });
     }
     let ty = &request.resource.ty;
     let def = set.types.get(ty).ok_or_else(|| EvalError::UnknownType {
         ty: ty.clone(),
-        suggestion: closest(ty, set.types.keys().map(String::as_str)),
+        suggestion: Suggestion::for_word(ty, set.types.keys().map(String::as_str)),
     })?;
     if let Some(field) = &request.field
         && !def.columns.contains_key(field)
@@ -309,7 +312,7 @@ pub fn evaluate(
         return Err(EvalError::UnknownField {
             ty: ty.clone(),
             field: field.clone(),
-            suggestion: closest(field, def.columns.keys().map(String::as_str)),
+            suggestion: Suggestion::for_word(field, def.columns.keys().map(String::as_str)),
         });
     }
     let row =

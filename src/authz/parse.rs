@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::Decision;
 use super::entities::{Row, Value};
-use super::error::{PolicyError, Problem, closest, hint};
+use super::error::{PolicyError, Problem, Suggestion, closest, hint};
 use super::policy::{
     Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, QueryLimits,
     ReadFail, RelKind, Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
@@ -501,9 +501,7 @@ fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
                             &v.span(),
                             format!(
                                 "type `{name}` has no column `{column}`{}",
-                                hint(
-                                    closest(column, columns.keys().map(String::as_str)).as_deref()
-                                )
+                                Suggestion::for_word(column, columns.keys().map(String::as_str))
                             ),
                         ),
                         Some(ty) if !ty.accepts(v.get_ref()) => problems.add(
@@ -591,7 +589,7 @@ fn relationship(
                 format!(
                     "dangling relationship `{ty}.{}`: type `{t}` has no column `{c}`{}",
                     entry.name.get_ref(),
-                    hint(closest(c, def.columns.keys().map(String::as_str)).as_deref())
+                    Suggestion::for_word(c, def.columns.keys().map(String::as_str))
                 ),
             );
             return;
@@ -638,9 +636,7 @@ fn roles(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
                     format!(
                         "role `{name}` inherits unknown role `{}`{}",
                         parent.get_ref(),
-                        hint(
-                            closest(parent.get_ref(), names.iter().map(String::as_str)).as_deref()
-                        )
+                        Suggestion::for_word(parent.get_ref(), names.iter().map(String::as_str))
                     ),
                 );
             }
@@ -763,7 +759,7 @@ fn binding(
             &entry.subject.span(),
             format!(
                 "unknown subject type `{subject}`: expected `anonymous` or a table type{}",
-                hint(closest(&subject, ctx.set.types.keys().map(String::as_str)).as_deref())
+                Suggestion::for_word(&subject, ctx.set.types.keys().map(String::as_str))
             ),
         );
         return None;
@@ -819,7 +815,7 @@ fn check_type(problems: &mut Problems, set: &PolicySet, name: &Spanned<String>) 
         format!(
             "unknown type `{}`{}",
             name.get_ref(),
-            hint(closest(name.get_ref(), set.types.keys().map(String::as_str)).as_deref())
+            Suggestion::for_word(name.get_ref(), set.types.keys().map(String::as_str))
         ),
     );
     false
@@ -832,7 +828,7 @@ fn check_role(problems: &mut Problems, set: &PolicySet, role: &Spanned<String>) 
             format!(
                 "unknown role `{}`{}",
                 role.get_ref(),
-                hint(closest(role.get_ref(), set.roles.keys().map(String::as_str)).as_deref())
+                Suggestion::for_word(role.get_ref(), set.roles.keys().map(String::as_str))
             ),
         );
     }
@@ -845,7 +841,7 @@ fn check_action(problems: &mut Problems, set: &PolicySet, action: &Spanned<Strin
             format!(
                 "unknown action `{}`{}",
                 action.get_ref(),
-                hint(closest(action.get_ref(), set.actions.iter().map(String::as_str)).as_deref())
+                Suggestion::for_word(action.get_ref(), set.actions.iter().map(String::as_str))
             ),
         );
     }
@@ -868,7 +864,7 @@ fn check_resource(problems: &mut Problems, set: &PolicySet, resource: &Spanned<S
             &resource.span(),
             format!(
                 "unknown type `{ty}`{}",
-                hint(closest(ty, set.types.keys().map(String::as_str)).as_deref())
+                Suggestion::for_word(ty, set.types.keys().map(String::as_str))
             ),
         );
         return;
@@ -908,7 +904,7 @@ fn check_field(problems: &mut Problems, def: &TypeDef, field: &Spanned<String>) 
             "type `{}` has no field `{}`{}",
             def.name,
             field.get_ref(),
-            hint(closest(field.get_ref(), def.columns.keys().map(String::as_str)).as_deref())
+            Suggestion::for_word(field.get_ref(), def.columns.keys().map(String::as_str))
         ),
     );
     false
@@ -1132,7 +1128,7 @@ fn condition(
                     &span,
                     format!(
                         "unknown operator `{name}`{}",
-                        hint(closest(name, OPERATORS).as_deref())
+                        Suggestion::for_word(name, OPERATORS)
                     ),
                 );
             }
@@ -1177,7 +1173,7 @@ fn condition(
                         format!(
                             "type `{}` has no column or relationship `{name}`{}",
                             def.name,
-                            hint(closest(name, known.iter().map(String::as_str)).as_deref())
+                            Suggestion::for_word(name, known.iter().map(String::as_str))
                         ),
                     );
                     continue;
@@ -1290,7 +1286,7 @@ fn comparisons(
                 &key.span(),
                 format!(
                     "unknown operator `{name}`{}",
-                    hint(closest(name, OPERATORS).as_deref())
+                    Suggestion::for_word(name, OPERATORS)
                 ),
             );
             continue;

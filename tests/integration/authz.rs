@@ -502,3 +502,27 @@ fn batch_check_answers_one_line_per_request() {
     .status(1)
     .stdout_has("\"error\"");
 }
+
+#[test]
+fn unknown_actions_types_and_fields_name_the_valid_values() {
+    let env = Env::seeded();
+    check(&env, "Harry Potter", "raed", "game:8")
+        .status(1)
+        .stderr_has("unknown action `raed`: did you mean `read`?");
+    check(&env, "Harry Potter", "zzz", "game:8")
+        .status(1)
+        .stderr_has("unknown action `zzz`: expected one of `join`, `read`");
+    check(&env, "Harry Potter", "read", "zzz:8")
+        .status(1)
+        .stderr_has(
+            "unknown resource type `zzz`: expected one of `forum`, `game`, `player`, `staff`, `team`",
+        );
+    env.run([
+        "authz", "check", "--user", "Harry Potter", "--action", "read", "--resource", "game:8",
+        "--field", "zzz", "--policies", &policies(),
+    ])
+    .status(1)
+    .stderr_has(
+        "type `game` has no field `zzz`: expected one of `child_id`, `id`, `level`, `loser_id`, `winner_id`",
+    );
+}

@@ -92,7 +92,7 @@ fn twenty_thousand_policy_problems_are_reported_in_linear_time() {
     // The first added policy's `resource` is its 7th line, after a blank one.
     let lines = bad_policies(0).lines().count();
     let first = format!(
-        "problems-20000.toml:{}:12: unknown type `gmae`\n",
+        "problems-20000.toml:{}:12: unknown type `gmae`: did you mean `game`?\n",
         lines + 7
     );
     assert!(
