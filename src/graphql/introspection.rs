@@ -24,6 +24,10 @@ pub const QUERY: &str = "query IntrospectionQuery {
       enumValues(includeDeprecated: true) { name description }
       possibleTypes { name }
     }
+    directives {
+      name description locations
+      args { name description type { ...TypeRef } defaultValue }
+    }
   }
 }
 fragment TypeRef on __Type {
@@ -34,7 +38,8 @@ fragment TypeRef on __Type {
 
 const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
 
-/// SDL for the `data` of an introspection answer; built-in types are left out.
+/// SDL for the `data` of an introspection answer; built-in types and directives are left out,
+/// as `schema print` leaves them out.
 pub fn to_sdl(data: &Value) -> Result<String, Error> {
     let schema = data.get("__schema").ok_or_else(|| Error::Introspection {
         message: "the answer has no `__schema`".into(),
@@ -119,6 +124,7 @@ pub fn to_sdl(data: &Value) -> Result<String, Error> {
             }
         }
     }
+    directives(&mut out, schema);
     out.push_str("schema {\n");
     for (op, key) in [
         ("query", "queryType"),
@@ -137,6 +143,30 @@ pub fn to_sdl(data: &Value) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The definitions of the schema's directives other than the built-in ones.
+fn directives(out: &mut String, schema: &Value) {
+    let mut directives: Vec<&Value> = list(schema, "directives").iter().collect();
+    directives.sort_by_key(|d| str_of(d, "name"));
+    for directive in directives {
+        let name = str_of(directive, "name");
+        if super::schema::BUILT_IN_DIRECTIVES.contains(&name) {
+            continue;
+        }
+        description(out, directive, "");
+        let args: Vec<String> = list(directive, "args").iter().map(input_value).collect();
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            format!("({})", args.join(", "))
+        };
+        let locations: Vec<&str> = list(directive, "locations")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let _ = writeln!(out, "directive @{name}{args} on {}", locations.join(" | "));
+    }
+}
+
 fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -152,11 +182,13 @@ fn description(out: &mut String, value: &Value, indent: &str) {
     if let Some(text) = value.get("description").and_then(Value::as_str)
         && !text.is_empty()
     {
-        let _ = writeln!(
-            out,
-            "{indent}\"\"\"\n{indent}{}\n{indent}\"\"\"",
-            text.replace("\"\"\"", "\\\"\"\"")
-        );
+        let text = text.replace("\"\"\"", "\\\"\"\"");
+        let _ = writeln!(out, "{indent}\"\"\"");
+        // Every line indented, blank ones too, as `schema print` writes a block description.
+        for line in text.lines() {
+            let _ = writeln!(out, "{indent}{line}");
+        }
+        let _ = writeln!(out, "{indent}\"\"\"");
     }
 }
 

@@ -36,10 +36,50 @@ pub fn build_for_valid(store: Store) -> QuidditchSchema {
 }
 
 /// The SDL of the schema, as `quidditch schema print` shows it and `schema.graphql` holds it.
+/// The spec's built-in directives are left out, as graphql-js prints a schema and as `schema
+/// pull` prints one from introspection, so that the two agree for the same schema.
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    let sdl = Schema::build(Query, EmptyMutation, EmptySubscription)
         .finish()
-        .sdl()
+        .sdl();
+    without_built_in_directives(&sdl)
+}
+
+/// Directives every GraphQL server has (the spec's, plus `@oneOf`).
+pub const BUILT_IN_DIRECTIVES: [&str; 5] =
+    ["include", "skip", "deprecated", "specifiedBy", "oneOf"];
+
+/// `sdl` without the definitions of built-in directives and their descriptions.
+fn without_built_in_directives(sdl: &str) -> String {
+    let mut lines: Vec<&str> = Vec::new();
+    for line in sdl.lines() {
+        let built_in = line.strip_prefix("directive @").is_some_and(|rest| {
+            let name = rest.split(['(', ' ']).next().unwrap_or_default();
+            BUILT_IN_DIRECTIVES.contains(&name)
+        });
+        if !built_in {
+            lines.push(line);
+            continue;
+        }
+        // Drop the description right above it: one `"""text"""` line or a `"""` block.
+        match lines.last() {
+            Some(&"\"\"\"") => {
+                lines.pop();
+                while let Some(prev) = lines.pop() {
+                    if prev == "\"\"\"" {
+                        break;
+                    }
+                }
+            }
+            Some(prev) if prev.starts_with("\"\"\"") && prev.len() > 6 => {
+                lines.pop();
+            }
+            _ => {}
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
 }
 
 /// This schema's introspection answer, as the query limits count `__schema` and `__type`

@@ -182,6 +182,10 @@ fn pull_reads_a_servers_schema_by_introspection() {
     let embedded = embedded_sdl();
     assert_superset(&embedded, &pulled);
     assert_superset(&pulled, &embedded);
+    // Not only the same shapes: the same text, descriptions and directives included, so two
+    // servers can be compared with `diff`. See: issue 14, item 7.
+    assert_eq!(pulled, embedded);
+    assert!(!embedded.contains("directive @include"), "{embedded}");
 }
 
 #[test]
