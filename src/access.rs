@@ -961,8 +961,7 @@ pub struct TypeAccess {
 /// type the resources it may reach, each through the policies that let it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Profile {
-    pub subject: String,
-    pub info: authz::trace::SubjectInfo,
+    pub subject: authz::trace::SubjectInfo,
     pub scopes: Vec<String>,
     pub limits: authz::QueryLimits,
     pub access: Vec<TypeAccess>,
@@ -1043,15 +1042,9 @@ pub fn profile(
         }
     }
     Ok(Profile {
-        subject: subject.label(),
+        subject: authz::trace::SubjectInfo::new(subject, planner.roles().to_vec()),
         scopes: authz::scopes(set, &entities, subject)?,
         limits: planner.limits(),
-        info: authz::trace::SubjectInfo {
-            kind: subject.kind.clone(),
-            id: subject.id.clone(),
-            attributes: subject.attributes.clone(),
-            roles: planner.roles().to_vec(),
-        },
         access: out,
     })
 }

@@ -20,7 +20,9 @@
 //! JSON (`--format json`), snake_case and stable:
 //!
 //! ```text
-//! { subject: "player:1 (Harry Potter)", roles: ["player", "anonymous"], operation: null | "Name",
+//! { subject: Subject,   // as in a decision: { label: "player:1 (Harry Potter)", kind, id,
+//!                      //   attributes, roles: [{ role, via }] } (see `authz::trace`)
+//!   operation: null | "Name",
 //!   limits: { max_depth: 10 | null, max_complexity: 500 | null, depth: 4, complexity: 9,
 //!             errors: ["query depth 13 exceeds the limit of 10", …] },   // what the server answers
 //!   fields: [ {
@@ -100,10 +102,8 @@ pub type Result<T, E = ExplainQueryError> = std::result::Result<T, E>;
 /// The explanation of one operation for one subject.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryExplanation {
-    /// `player:1 (Harry Potter)`, `staff:1 (Madam Hooch)`, `anonymous`.
-    pub subject: String,
-    /// The roles the subject holds, inherited ones included.
-    pub roles: Vec<String>,
+    /// The subject and the roles it holds, inherited ones included.
+    pub subject: authz::trace::SubjectInfo,
     /// The operation's name, when it has one.
     pub operation: Option<String>,
     pub limits: LimitsReport,
@@ -223,7 +223,7 @@ pub fn explain(
         });
     }
     let planner = Planner::new(set, entities, subject)?;
-    let roles = planner.role_names();
+    let planner_roles = planner.roles().to_vec();
     let limits = limits_report(
         planner.limits(),
         doc,
@@ -251,8 +251,7 @@ pub fn explain(
         &mut visiting,
     )?;
     Ok(QueryExplanation {
-        subject: subject.label(),
-        roles,
+        subject: authz::trace::SubjectInfo::new(subject, planner_roles),
         operation: name,
         limits,
         fields,
@@ -724,8 +723,9 @@ fn inline(sql: &str, params: &[SqlValue]) -> String {
 
 impl fmt::Display for QueryExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "subject: {}", self.subject)?;
-        writeln!(f, "  roles: {}", or_none(&self.roles))?;
+        writeln!(f, "subject: {}", self.subject.label)?;
+        let roles: Vec<String> = self.subject.roles.iter().map(|g| g.role.clone()).collect();
+        writeln!(f, "  roles: {}", or_none(&roles))?;
         if let Some(op) = &self.operation {
             writeln!(f, "operation: {op}")?;
         }

@@ -490,12 +490,7 @@ pub fn evaluate(
             resource: request.resource.to_string(),
             field: request.field.clone(),
         },
-        subject: SubjectInfo {
-            kind: subject.kind.clone(),
-            id: subject.id.clone(),
-            attributes: subject.attributes.clone(),
-            roles: granted,
-        },
+        subject: SubjectInfo::new(subject, granted),
         policies: decided.policies().to_vec(),
         fields: if decision == Decision::Allow {
             fields

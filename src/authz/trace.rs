@@ -8,8 +8,7 @@
 //! Response {
 //!   decision: "allow" | "deny",
 //!   request: { subject: string, action: string, resource: string, field: string | null },
-//!   subject: { kind: string, id: value | null, attributes: {column: value},
-//!              roles: [{ role: string, via: string }] },
+//!   subject: Subject,
 //!   policies: [string],              // the policies that decided (allows, or the winning denies)
 //!   fields: [{ field: string, granted_by: [string] }],
 //!   denied_fields: [{ field: string, yields: "null" | "error", message?: string,
@@ -34,6 +33,9 @@
 //! Withheld { why: "resource_denied", policies: [string] }
 //!   | { why: "denied_by", policies: [string] } | { why: "not_granted", applicable: [string] }
 //! ```
+//! Subject { label: string,          // `player:1 (Harry Potter)`, the request's `subject`
+//!           kind: string, id: value | null, attributes: {column: value},
+//!           roles: [{ role: string, via: string }] }   // the same in a profile and a query report
 //! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
 //! (a policy whose rows cannot be read) has no response: it is an error.
 
@@ -77,13 +79,28 @@ pub struct RoleGrant {
     pub via: String,
 }
 
-/// The subject as the policies saw it.
+/// The subject as the policies saw it: the one shape of `subject` in every JSON output of
+/// `authz explain` (a decision, a profile, a query report).
 #[derive(Debug, Clone, Serialize)]
 pub struct SubjectInfo {
+    /// `player:1 (Harry Potter)`, `staff:1 (Madam Hooch)`, `anonymous`.
+    pub label: String,
     pub kind: String,
     pub id: Option<Value>,
     pub attributes: Row,
     pub roles: Vec<RoleGrant>,
+}
+
+impl SubjectInfo {
+    pub fn new(subject: &super::Subject, roles: Vec<RoleGrant>) -> Self {
+        Self {
+            label: subject.label(),
+            kind: subject.kind.clone(),
+            id: subject.id.clone(),
+            attributes: subject.attributes.clone(),
+            roles,
+        }
+    }
 }
 
 /// A field the subject may read, and the allow policies granting it.

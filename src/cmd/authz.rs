@@ -846,10 +846,10 @@ fn ids_text(ids: &[Value]) -> String {
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "subject: {}", self.subject)?;
-        if !self.info.attributes.is_empty() {
+        writeln!(f, "subject: {}", self.subject.label)?;
+        if !self.subject.attributes.is_empty() {
             let attrs: Vec<String> = self
-                .info
+                .subject
                 .attributes
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -857,7 +857,7 @@ impl fmt::Display for Profile {
             writeln!(f, "  attributes: {}", attrs.join(" "))?;
         }
         writeln!(f, "  roles:")?;
-        for g in &self.info.roles {
+        for g in &self.subject.roles {
             writeln!(f, "    {:<10} {}", g.role, g.via)?;
         }
         let scopes = if self.scopes.is_empty() {

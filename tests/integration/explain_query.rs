@@ -44,11 +44,34 @@ fn explain_json(env: &Env, user: &str, query: &str) -> Explanation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Explanation {
-    subject: String,
-    roles: Vec<String>,
+    subject: SubjectJson,
     operation: Option<String>,
     limits: Limits,
     fields: Vec<Field>,
+}
+
+/// The one shape of `subject` in every `authz explain` JSON (decision, profile, query report).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectJson {
+    label: String,
+    kind: String,
+    id: serde_json::Value,
+    attributes: serde_json::Map<String, serde_json::Value>,
+    roles: Vec<RoleJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleJson {
+    role: String,
+    via: String,
+}
+
+impl SubjectJson {
+    fn role_names(&self) -> Vec<String> {
+        self.roles.iter().map(|r| r.role.clone()).collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,8 +194,12 @@ impl Explanation {
 fn harry_sees_names_his_teams_years_and_the_games_his_team_won_into() {
     let env = Env::seeded();
     let out = explain_json(&env, "Harry Potter", HARRY_QUERY);
-    assert_eq!(out.subject, "player:1 (Harry Potter)");
-    assert!(out.roles.contains(&"player".to_string()), "{:?}", out.roles);
+    assert_eq!(out.subject.label, "player:1 (Harry Potter)");
+    assert!(
+        out.subject.role_names().contains(&"player".to_string()),
+        "{:?}",
+        out.subject.role_names()
+    );
     assert_eq!(
         (out.limits.max_depth, out.limits.max_complexity),
         (10, 5000)
@@ -260,7 +287,7 @@ fn the_human_tree_shows_outcomes_conditions_and_policies() {
 fn anonymous_gets_an_error_for_year_and_no_games() {
     let env = Env::seeded();
     let out = explain_json(&env, "anonymous", HARRY_QUERY);
-    assert_eq!(out.roles, ["anonymous"]);
+    assert_eq!(out.subject.role_names(), ["anonymous"]);
     assert_eq!(out.limits.max_depth, 5, "the anonymous role's limits");
     assert_eq!(out.limits.max_aliases, 20, "the anonymous role's limits");
     let year = out.field("allPlayers.edges.node.year");
@@ -289,8 +316,8 @@ fn the_admin_is_allowed_everything() {
     let node = std::fs::read_to_string(repo().join("queries/node.graphql")).unwrap();
     for query in [players.as_str(), &node, HARRY_QUERY] {
         let out = explain_json(&env, "staff:1", query);
-        assert_eq!(out.subject, "staff:1 (Madam Hooch)");
-        assert_eq!(out.roles, ["admin"]);
+        assert_eq!(out.subject.label, "staff:1 (Madam Hooch)");
+        assert_eq!(out.subject.role_names(), ["admin"]);
         assert_all_allowed(&out);
     }
 }
@@ -438,4 +465,38 @@ fn the_query_can_come_from_stdin_and_conflicts_with_a_resource() {
         "{}",
         run.stderr()
     );
+}
+
+/// A decision, a profile and a query report describe their subject with the same object.
+/// See: issue 14, item 7.
+#[test]
+fn every_explain_json_has_the_same_subject_object() {
+    let env = Env::seeded();
+    let p = crate::harness::repo().join("policies.toml");
+    let p = p.to_str().unwrap();
+    let base = [
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--policies",
+        p,
+        "--user",
+        "Harry Potter",
+    ];
+    let subject = |extra: &[&str]| -> serde_json::Value {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        let out: serde_json::Value = env.run(args).success().json();
+        out["subject"].clone()
+    };
+    let profile = subject(&[]);
+    let decision = subject(&["--action", "read", "--resource", "game:8"]);
+    let query = env.dir.path().join("games.graphql");
+    std::fs::write(&query, "{ allGames { edges { node { id } } } }").unwrap();
+    let report = subject(&["--query", query.to_str().unwrap()]);
+    assert_eq!(profile["label"], "player:1 (Harry Potter)", "{profile}");
+    assert_eq!(profile["roles"][0]["role"], "player", "{profile}");
+    assert_eq!(profile, decision);
+    assert_eq!(profile, report);
 }
