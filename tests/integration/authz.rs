@@ -148,6 +148,7 @@ struct ExplainRequest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExplainSubject {
+    label: String,
     kind: String,
     id: Option<serde_json::Value>,
     attributes: BTreeMap<String, serde_json::Value>,
@@ -231,6 +232,7 @@ fn explain_json_shows_the_trace_and_why_not() {
     assert_eq!(out.decision, "deny");
     assert_eq!(out.request.resource, "game:8");
     assert_eq!(out.subject.kind, "player");
+    assert_eq!(out.subject.label, "player:1 (Harry Potter)");
     assert_eq!(out.subject.attributes["team_id"], 1);
     assert_eq!(out.subject.roles[0].role, "player");
     assert!(out.policies.is_empty());
