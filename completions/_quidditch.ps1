@@ -157,6 +157,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--vars', '--vars', [CompletionResultType]::ParameterName, 'The operation''s variables, a JSON object (they count in `first`/`last` complexity)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--json-schema', '--json-schema', [CompletionResultType]::ParameterName, 'Print the JSON Schema of `--format json`''s output (a decision, a profile or a query report) and exit')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

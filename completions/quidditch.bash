@@ -373,7 +373,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__explain)
-            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -141,6 +141,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --vars 'The operation''s variables, a JSON object (they count in `first`/`last` complexity)'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
+            cand --json-schema 'Print the JSON Schema of `--format json`''s output (a decision, a profile or a query report) and exit'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
             cand -h 'Print help (see more with ''--help'')'

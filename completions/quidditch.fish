@@ -108,6 +108,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l json-schema -d 'Print the JSON Schema of `--format json`\'s output (a decision, a profile or a query report) and exit'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -s V -l version -d 'Print version'

@@ -473,7 +473,7 @@ pub fn allowed_ids(
 }
 
 /// Per field of one row: may it be read, and if not, what does reading it yield.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldDecision {
     pub field: String,
     pub readable: bool,
@@ -803,7 +803,7 @@ fn through_each_allow(
 }
 
 /// One subject a request would allow, and how.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Allowed {
     /// `player:5`, `staff:1`, `anonymous`.
     pub subject: String,
@@ -816,7 +816,7 @@ pub struct Allowed {
 }
 
 /// The answer to "who can ACTION RESOURCE [FIELD]".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhoCan {
     pub action: String,
     pub resource: String,
@@ -939,14 +939,14 @@ fn path(node: &authz::trace::Node) -> String {
 }
 
 /// What one policy lets a subject reach.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Through {
     pub policy: String,
     pub ids: Vec<Value>,
 }
 
 /// What a subject may do to one resource type with one action.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TypeAccess {
     #[serde(rename = "type")]
     pub ty: String,
@@ -959,7 +959,7 @@ pub struct TypeAccess {
 
 /// A subject's profile (`authz explain --user REF`): roles, scopes, limits, and per action and
 /// type the resources it may reach, each through the policies that let it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Profile {
     pub subject: authz::trace::SubjectInfo,
     pub scopes: Vec<String>,

@@ -100,7 +100,7 @@ fn available_text(names: &[String]) -> String {
 pub type Result<T, E = ExplainQueryError> = std::result::Result<T, E>;
 
 /// The explanation of one operation for one subject.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QueryExplanation {
     /// The subject and the roles it holds, inherited ones included.
     pub subject: authz::trace::SubjectInfo,
@@ -112,7 +112,7 @@ pub struct QueryExplanation {
 }
 
 /// The query limits that apply to the subject and what the operation measures against them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LimitsReport {
     /// `max_depth`, `max_complexity`, … `introspection`: every limit, as `policies.toml` names it.
     #[serde(flatten)]
@@ -124,7 +124,7 @@ pub struct LimitsReport {
 }
 
 /// One selected field (aliases and merges applied) and its outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FieldExplanation {
     /// The response keys from the root, dot-joined: `allPlayers.edges.node.year`.
     pub path: String,
@@ -144,7 +144,7 @@ pub struct FieldExplanation {
 }
 
 /// A field's outcome for the subject.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// No policy applies: connection plumbing, cursors, `__typename`, introspection.
@@ -167,7 +167,7 @@ pub enum Outcome {
 }
 
 /// A compiled SQL condition with its parameters (the subject's values already substituted).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SqlCondition {
     /// With `?` placeholders.
     pub sql: String,
@@ -177,7 +177,7 @@ pub struct SqlCondition {
 }
 
 /// The rows of one type a field may return to the subject.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Rows {
     #[serde(rename = "type")]
     pub ty: String,
@@ -189,7 +189,7 @@ pub struct Rows {
 }
 
 /// Which rows: all, none, or those a SQL condition selects.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RowFilter {
     AllRows,

@@ -122,7 +122,7 @@ fragment TypeRef on __Type {
 }
 
 /// What an operation measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct Measure {
     /// Bytes of the document's text.
     pub document_bytes: u64,

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::error::EntityError;
 
 /// An attribute value: a column of a row, a subject attribute, or a literal of a condition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(untagged)]
 pub enum Value {
     Null,
@@ -123,7 +125,7 @@ impl Entities for MemoryEntities {
 }
 
 /// Who is asking: a row of a subject type (`player`, `staff`) or `anonymous`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Subject {
     /// The subject type, or `anonymous`.
     pub kind: String,
@@ -174,7 +176,7 @@ impl Subject {
 }
 
 /// A resource reference, `TYPE:ID`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ResourceRef {
     #[serde(rename = "type")]
     pub ty: String,

@@ -12,7 +12,7 @@ use super::residual::{Filter, Residual, residual_for_roles};
 use super::trace::RoleGrant;
 
 /// Where a column may be read, relative to the rows the plan lets through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "on")]
 pub enum ColumnAccess {
     /// On every row that may be read.
@@ -24,7 +24,7 @@ pub enum ColumnAccess {
 }
 
 /// One column's rule, with the policies behind it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ColumnRule {
     pub column: String,
     #[serde(flatten)]
@@ -38,7 +38,7 @@ pub struct ColumnRule {
 }
 
 /// What `subject` may `action` on rows of `ty`: the row filter and each column's rule.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AccessPlan {
     #[serde(rename = "type")]
     pub ty: String,

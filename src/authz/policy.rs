@@ -24,7 +24,7 @@ pub struct PolicySet {
 }
 
 /// `[settings]`: the combining default and the limits the server enforces.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settings {
     /// The query limits `[settings]` sets for every subject.
     pub limits: Limits,
@@ -44,7 +44,7 @@ impl Default for Settings {
 }
 
 /// Query limits as `[settings]` or one role's override writes them; `None`: not set there.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Limits {
     pub max_depth: Option<u32>,
     pub max_complexity: Option<u32>,
@@ -61,7 +61,7 @@ pub struct Limits {
 /// The query limits that apply to one subject, every one of them set: what the server enforces
 /// and `authz explain` reports. [`QueryLimits::default`] holds the built-in values, used where
 /// neither `[settings]` nor a role sets one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct QueryLimits {
     /// Fields nested in one another: `{ getGame { child { id } } }` is 3.
     pub max_depth: u32,
@@ -143,7 +143,7 @@ impl QueryLimits {
 }
 
 /// The type of a column, for type checks of conditions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     Int,
@@ -201,7 +201,7 @@ impl TypeDef {
 }
 
 /// Object (at most one related row) or array (any number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RelKind {
     Object,
@@ -248,7 +248,7 @@ pub struct Binding {
 }
 
 /// `allow` or `deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     Allow,
@@ -256,7 +256,7 @@ pub enum Effect {
 }
 
 /// What a read of a field the subject may not see yields (graphql-rule's `readFail`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "yields")]
 pub enum ReadFail {
     Null,
@@ -306,7 +306,7 @@ pub struct TestCase {
 }
 
 /// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum Op {
     #[serde(rename = "_eq")]
     Eq,

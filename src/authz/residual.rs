@@ -13,7 +13,7 @@ use super::trace::RoleGrant;
 
 /// A residual filter: a condition with the subject, role, action and type decided, leaving
 /// only tests on the row's columns and relationships.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Filter {
     Const {
@@ -63,7 +63,7 @@ pub enum Filter {
 }
 
 /// One relationship step of a residual filter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub relationship: String,
     pub target: String,
@@ -161,7 +161,7 @@ impl Filter {
 }
 
 /// The residual filters of one (subject, action, type): per policy, and combined.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Residual {
     #[serde(rename = "type")]
     pub ty: String,

@@ -47,7 +47,9 @@ use super::entities::{Row, Value};
 use super::policy::{Effect, ReadFail};
 
 /// The decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Allow,
@@ -64,7 +66,7 @@ impl fmt::Display for Decision {
 }
 
 /// The request, as text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RequestInfo {
     pub subject: String,
     pub action: String,
@@ -73,7 +75,7 @@ pub struct RequestInfo {
 }
 
 /// A role the subject holds, and the binding (or inheritance) that gave it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RoleGrant {
     pub role: String,
     pub via: String,
@@ -81,7 +83,7 @@ pub struct RoleGrant {
 
 /// The subject as the policies saw it: the one shape of `subject` in every JSON output of
 /// `authz explain` (a decision, a profile, a query report).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SubjectInfo {
     /// `player:1 (Harry Potter)`, `staff:1 (Madam Hooch)`, `anonymous`.
     pub label: String,
@@ -104,14 +106,14 @@ impl SubjectInfo {
 }
 
 /// A field the subject may read, and the allow policies granting it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FieldGrant {
     pub field: String,
     pub granted_by: Vec<String>,
 }
 
 /// A field the subject may not read, what reading it yields, and why it is withheld.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeniedField {
     pub field: String,
     #[serde(flatten)]
@@ -120,7 +122,7 @@ pub struct DeniedField {
 }
 
 /// Why a field is withheld.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "why")]
 pub enum Withheld {
     /// A deny of the whole resource applies.
@@ -151,7 +153,7 @@ impl fmt::Display for Withheld {
 }
 
 /// What decided a request: the rule of the combining step and the policies behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "rule")]
 pub enum Decided {
     /// Allows applied and no deny did.
@@ -229,7 +231,7 @@ impl fmt::Display for Decided {
 }
 
 /// How a policy came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     NotApplicable,
@@ -240,7 +242,7 @@ pub enum Outcome {
 }
 
 /// One policy's evaluation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyTrace {
     pub id: String,
     pub effect: Effect,
@@ -253,7 +255,7 @@ pub struct PolicyTrace {
 }
 
 /// The kind of a condition node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     And,
@@ -267,7 +269,7 @@ pub enum NodeKind {
 }
 
 /// A condition node with the values it saw.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Node {
     pub kind: NodeKind,
     pub text: String,
@@ -278,7 +280,7 @@ pub struct Node {
 }
 
 /// A row a relationship step visited.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Visit {
     pub resource: String,
     pub depth: u32,
@@ -287,14 +289,14 @@ pub struct Visit {
 }
 
 /// A candidate allow policy and why it did not allow.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhyNot {
     pub policy: String,
     pub reasons: Vec<String>,
 }
 
 /// The whole decision.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Response {
     pub decision: Decision,
     pub request: RequestInfo,

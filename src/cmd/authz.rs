@@ -46,8 +46,9 @@ pub enum AuthzCommand {
     /// (not applicable and why, or its condition as a tree with the values of every operand and
     /// the rows every relationship step visited), the combining step, the fields granted and by
     /// whom, the decision, and for a deny each allow policy that could have allowed, with the
-    /// condition that was false. `--format json` gives the same content (schema: the
-    /// `authz::trace` module docs).
+    /// condition that was false. `--format json` gives the same content; `--json-schema` prints
+    /// the JSON Schema of all three outputs (a decision, a profile, a query report), which share
+    /// one `subject` object.
     ///
     /// With --query FILE, explains a whole GraphQL operation statically, as a server enforcing
     /// the policies would answer it: the query limits for the user and the operation's depth and
@@ -55,9 +56,9 @@ pub enum AuthzCommand {
     /// rows, or the SQL `WHERE` with the user's values filled in) and its policies, and for
     /// every selected field its policy type and column and its outcome (`allowed`,
     /// `row-dependent` with the rows where it is readable, `null` or `error: MESSAGE`) with the
-    /// policies granting it (JSON schema: the `explain_query` module docs).
+    /// policies granting it.
     #[command(
-        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql"
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json"
     )]
     Explain(ExplainArgs),
     /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
@@ -170,8 +171,8 @@ impl PolicyArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`.
-    #[arg(long, value_name = "REF")]
-    pub user: String,
+    #[arg(long, value_name = "REF", required_unless_present = "json_schema")]
+    pub user: Option<String>,
     /// The action, such as `read` or `join`.
     #[arg(long, value_name = "ACTION")]
     pub action: Option<String>,
@@ -198,6 +199,10 @@ pub struct ExplainArgs {
     /// The operation's variables, a JSON object (they count in `first`/`last` complexity).
     #[arg(long, value_name = "JSON", requires = "query")]
     pub vars: Option<String>,
+    /// Print the JSON Schema of `--format json`'s output (a decision, a profile or a query
+    /// report) and exit.
+    #[arg(long, conflicts_with_all = ["user", "action", "query"])]
+    pub json_schema: bool,
 }
 
 #[derive(Debug, Args)]
@@ -330,16 +335,24 @@ fn open_db(path: &Path) -> anyhow::Result<Connection> {
 }
 
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if args.json_schema {
+        let schema = schemars::schema_for!(ExplainOutput);
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &schema)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+        return Ok(Exit::Success);
+    }
     let conn = open_db(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
     let r = &args.request;
+    let user = r.user.as_deref().context("--user is required")?;
     if let Some(path) = &args.query {
         let out = explain_query(&conn, &set, args, path)?;
         emit(&out, global.format)?;
         return Ok(Exit::Success);
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
-        let subject = access::resolve_subject(&conn, &set, &r.user)?;
+        let subject = access::resolve_subject(&conn, &set, user)?;
         let profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
         emit(&profile, global.format)?;
         return Ok(Exit::Success);
@@ -347,7 +360,7 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let response = access::decide(
         &conn,
         &set,
-        &r.user,
+        user,
         action,
         resource,
         r.field.as_deref(),
@@ -355,6 +368,20 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     )?;
     emit(&response, global.format)?;
     Ok(Exit::Success)
+}
+
+/// What `authz explain --format json` prints, for `--json-schema`: one of three documents,
+/// told apart by their keys (`decision`, `access` or `fields`); each has the same `subject`.
+#[derive(schemars::JsonSchema)]
+#[schemars(untagged, title = "quidditch authz explain --format json")]
+#[allow(dead_code, reason = "only its schema is used")]
+enum ExplainOutput {
+    /// `--user U --action A --resource R [--field F]`: a decision and its trace.
+    Decision(authz::Response),
+    /// `--user U [--action A]`: what the subject may reach, and through which policies.
+    Profile(access::Profile),
+    /// `--user U --query FILE`: what a server would answer to the operation.
+    Query(crate::explain_query::QueryExplanation),
 }
 
 /// `authz explain --query FILE`: the operation read, parsed and explained statically.
@@ -388,7 +415,8 @@ fn explain_query(
             Err(err) => anyhow::bail!("`--vars` is not valid JSON: {err}"),
         },
     };
-    let subject = access::resolve_subject(conn, set, &args.request.user)?;
+    let user = args.request.user.as_deref().context("--user is required")?;
+    let subject = access::resolve_subject(conn, set, user)?;
     let entities = SqlEntities::new(conn, set);
     Ok(crate::explain_query::explain(
         set,

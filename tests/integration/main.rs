@@ -22,6 +22,8 @@ mod cli;
 mod authz;
 // `authz explain --query`: a whole GraphQL operation explained statically.
 mod explain_query;
+// `authz explain --json-schema` against real outputs.
+mod json_schema;
 // `query …`: tutorial queries in-process and over HTTP, relay ids and paging, batching.
 mod query;
 // `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.
