@@ -70,7 +70,7 @@ impl From<db::Error> for Error {
 /// The graphql layer's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Who sends a request. Enforcement will authenticate it; until then everyone is the admin.
+/// Who sends a request: the admin (every row) or a subject, whose viewer `enforce` compiled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Principal {
     /// Sees every row.

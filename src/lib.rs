@@ -73,7 +73,7 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(io::stderr)
         // Escape codes only on a terminal: logs piped to a file or a test stay plain text.
-        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()) && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(output::color_on(&io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -2,7 +2,7 @@
 //! `Display`, scripts get its serde JSON. Results go to stdout only.
 
 use std::fmt::Display;
-use std::io::{self, IsTerminal as _, Write as _};
+use std::io::{self, IsTerminal, Write as _};
 
 use serde::Serialize;
 
@@ -33,7 +33,13 @@ pub fn emit<T: Serialize + Display + ?Sized>(value: &T, format: Format) -> io::R
 
 /// Whether colour may be used on stdout: only on a terminal, and never with `NO_COLOR` set.
 pub fn use_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+    color_on(&io::stdout())
+}
+
+/// Whether colour may be used on `stream` (stdout, stderr): only on a terminal, and never with
+/// `NO_COLOR` set to a non-empty value (no-color.org).
+pub fn color_on(stream: &impl IsTerminal) -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
 }
 
 /// A comfy-table with the house look: UTF-8 borders on a terminal, plain ASCII otherwise.

@@ -613,13 +613,8 @@ async fn resolve_team(transport: &Transport, team: &str) -> anyhow::Result<i64> 
         }
         after = connection.page_info.end_cursor;
     }
-    let close = names
-        .iter()
-        .map(|n| (strsim::damerau_levenshtein(team, n), n))
-        .filter(|(d, n)| *d <= (n.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d);
-    match close {
-        Some((_, name)) => bail!("no team named `{team}`: did you mean `{name}`?"),
+    match crate::diag::closest(team, names.iter().map(String::as_str)) {
+        Some(name) => bail!("no team named `{team}`: did you mean `{name}`?"),
         None => bail!("no team named `{team}`"),
     }
 }
@@ -730,18 +725,8 @@ const POSITIONS: [&str; 5] = ["Seeker", "Keeper", "Beater", "Chaser", "Captain"]
 /// Why `position NAME` found nobody, when NAME is not one of [`POSITIONS`].
 fn unknown_position(position: &str) -> String {
     let list = POSITIONS.join(", ");
-    let close = POSITIONS
-        .iter()
-        .map(|p| {
-            (
-                strsim::damerau_levenshtein(&position.to_lowercase(), &p.to_lowercase()),
-                p,
-            )
-        })
-        .filter(|(d, p)| *d <= (p.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d);
-    match close {
-        Some((_, p)) => {
+    match crate::diag::closest(position, POSITIONS) {
+        Some(p) => {
             format!(
                 "no player plays position `{position}`: did you mean `{p}`? (positions: {list})"
             )

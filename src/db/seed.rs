@@ -17,7 +17,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::model::{Game, POSITIONS, Player, Staff, Team};
 use super::{Error, Result, has_table};
-use crate::diag::LineIndex;
+use crate::diag::{LineIndex, closest};
 
 /// Validated seed data: plain rows with ids, ready to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -276,16 +276,6 @@ fn entries<T: for<'de> Deserialize<'de>>(
             }
         }
     }
-}
-
-/// The closest known word to `word`, when it is close enough to be a likely typo.
-fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(word, k), k))
-        .filter(|(d, k)| *d <= (k.len() / 3).max(1) && *d < word.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 /// Resolves an optional explicit id or the 1-based position; records range and duplicate errors.

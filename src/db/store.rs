@@ -1,7 +1,7 @@
-//! Typed reads of the league, for the GraphQL layer (and later `cmd::authz`).
+//! Typed reads of the league, for the GraphQL layer.
 //!
 //! Every row the API returns is read here, by functions that each run exactly one SQL statement
-//! and accept an optional extra row filter ([`SqlFilter`]): the enforcement layer will compile
+//! and accept an optional extra row filter ([`SqlFilter`]): the enforcement layer compiles
 //! policies into such filters, so a denied row is never read at all. Lists come in id order;
 //! pages are cut in SQL (`LIMIT`/`OFFSET`), never by loading a whole table.
 //!
