@@ -2063,7 +2063,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__serve)
-            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --max-connections --workers --admin-secret --db --format --verbose --help --version"
+            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2110,6 +2110,10 @@ _quidditch() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

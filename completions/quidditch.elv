@@ -462,6 +462,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --header-timeout 'Close a connection whose request head (or first request) has not fully arrived after this long'
             cand --body-timeout 'Answer 408 and close the connection when a request body has not fully arrived this long after its head'
             cand --idle-timeout 'Close a keep-alive connection that sends no new request for this long'
+            cand --write-timeout 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)'
             cand --max-connections 'Connections open at once; further ones wait (in the listen queue) until one closes'
             cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
             cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'

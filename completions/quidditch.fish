@@ -320,6 +320,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l request-ti
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l header-timeout -d 'Close a connection whose request head (or first request) has not fully arrived after this long' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l body-timeout -d 'Answer 408 and close the connection when a request body has not fully arrived this long after its head' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l idle-timeout -d 'Close a keep-alive connection that sends no new request for this long' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l write-timeout -d 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l max-connections -d 'Connections open at once; further ones wait (in the listen queue) until one closes' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l workers -d 'Threads serving requests, each with the connections it accepted [default: one per core]' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r

@@ -33,6 +33,8 @@ Environment:
                             (--header-timeout)
   QUIDDITCH_BODY_TIMEOUT    `serve` answers 408 to a body slower (--body-timeout)
   QUIDDITCH_IDLE_TIMEOUT    `serve` closes an idle keep-alive connection (--idle-timeout)
+  QUIDDITCH_WRITE_TIMEOUT   `serve` closes a connection whose client does not read its answer
+                            (--write-timeout)
   QUIDDITCH_MAX_CONNECTIONS `serve`'s cap on open connections (--max-connections)
   QUIDDITCH_ADMIN_SECRET    the admin secret: `serve` accepts it, `query` and `schema pull`
                             send it (--admin-secret)

@@ -356,6 +356,53 @@ impl Outcome {
     }
 }
 
+/// Whether the operation that `fields` would run is a mutation (which a GET must not run): the
+/// one named by `operationName`, or else the document's only operation. A document over the text
+/// limits, that does not parse, or whose operation is not found is not: running it answers why.
+pub fn selects_mutation(fields: &body::Body, limits: &crate::authz::QueryLimits) -> bool {
+    let Some(Value::String(query)) = &fields.query else {
+        return false;
+    };
+    if crate::limits::check_text(query, limits).is_err() {
+        return false;
+    }
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let name = match &fields.operation_name {
+        Some(Value::String(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    // The named operation, or else (no name, or a name the document lacks) its only one.
+    let operation = name
+        .and_then(|name| {
+            document
+                .operations
+                .iter()
+                .find(|(named, _)| named.is_some_and(|n| n.as_str() == name))
+        })
+        .or_else(|| {
+            let mut all = document.operations.iter();
+            all.next().filter(|_| all.next().is_none())
+        });
+    operation.is_some_and(|(_, operation)| {
+        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
+}
+
+/// A parameter that must be a JSON object: as sent, or as a string of JSON (an empty string is
+/// absent). `Ok(Some(Null))` when absent or null, `Ok(None)` when it is not an object, `Err`
+/// when its string is not JSON.
+fn object_param(param: Option<Value>) -> Result<Option<Value>, ()> {
+    let value = match param {
+        None => Value::Null,
+        Some(Value::String(text)) if text.is_empty() => Value::Null,
+        Some(Value::String(text)) => serde_json::from_str(&text).map_err(|_| ())?,
+        Some(value) => value,
+    };
+    Ok(matches!(value, Value::Null | Value::Object(_)).then_some(value))
+}
+
 /// The parser reports syntax errors as a multi-line drawing (` --> 1:17 … = expected name`);
 /// clients expect one line, as graphql-core gives: `Syntax Error: expected name`.
 fn one_line_syntax_error(message: &mut String) {
@@ -474,24 +521,39 @@ impl Api {
             Err(body::Refusal::NotJson) => return Outcome::reject("POST body sent invalid JSON."),
             Err(body::Refusal::NotObject) => return Outcome::reject("Must provide query string."),
         };
+        self.execute_params(fields, viewer).await
+    }
+
+    /// Executes a request's parameters, from a POST body or a GET's query string: `query` a
+    /// string; `variables` and `extensions` an object, a string of JSON holding one (as a GET
+    /// sends them, and the tutorial's server reads them in a POST too), or null; `operationName`
+    /// a string or null. Anything else rejects the request (GraphQL over HTTP).
+    pub async fn execute_params(&self, fields: body::Body, viewer: Viewer) -> Outcome {
         let query = match fields.query {
             Some(Value::String(query)) if !query.is_empty() => query,
             _ => return Outcome::reject("Must provide query string."),
         };
-        let variables = match fields.variables {
-            None | Some(Value::Null) => Value::Null,
-            Some(Value::String(text)) if text.is_empty() => Value::Null,
-            Some(Value::String(text)) => match serde_json::from_str(&text) {
-                Ok(vars) => vars,
-                Err(_) => return Outcome::reject("Variables are invalid JSON."),
-            },
-            Some(vars) => vars,
+        let Ok(variables) = object_param(fields.variables) else {
+            return Outcome::reject("Variables are invalid JSON.");
+        };
+        let Some(variables) = variables else {
+            return Outcome::reject("Variables must be an object.");
+        };
+        match object_param(fields.extensions) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Outcome::reject("Extensions must be an object."),
+            Err(()) => return Outcome::reject("Extensions are invalid JSON."),
+        }
+        let operation_name = match fields.operation_name {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name),
+            Some(_) => return Outcome::reject("Operation name must be a string."),
         };
         let mut request = async_graphql::Request::new(query);
         if variables != Value::Null {
             request = request.variables(Variables::from_json(variables));
         }
-        if let Some(Value::String(name)) = fields.operation_name {
+        if let Some(name) = operation_name {
             request = request.operation_name(name);
         }
         let max_bytes = usize::try_from(viewer.limits.max_response_bytes).unwrap_or(usize::MAX);

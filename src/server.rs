@@ -3,8 +3,11 @@
 //!
 //! `POST /graphql` takes the tutorial's JSON body and answers like its Flask server: 200 with
 //! `data` (and `errors`), or 400 with only `errors` when the body, the document or its variables
-//! are invalid. `GET /graphql` (and `GET /`) serve GraphiQL, and `GET /graphiql/…` its assets,
-//! embedded in the binary (`server/graphiql.rs`).
+//! are invalid. `GET /graphql?query=…` runs a query the same way (GraphQL over HTTP; never a
+//! mutation: 405). The answer is `application/graphql-response+json` to a client that accepts it
+//! (and not `application/json` more), else `application/json`; the status codes are the same.
+//! A browser (`Accept: text/html`) gets GraphiQL on `GET /graphql` (and `GET /`), and
+//! `GET /graphiql/…` its assets, embedded in the binary (`server/graphiql.rs`).
 
 mod graphiql;
 
@@ -91,7 +94,7 @@ pub fn bind(addr: &str) -> Result<std::net::TcpListener, Error> {
 /// and copy every request for nothing.
 fn router(state: AppState, log: bool) -> Router {
     let router = Router::new()
-        .route("/graphql", get(graphiql::page).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql))
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
@@ -163,6 +166,9 @@ pub struct Bounds {
     pub body_timeout: Duration,
     /// A connection with no request for this long is closed.
     pub idle_timeout: Duration,
+    /// A connection whose answer the client has not taken any of for this long (the socket's
+    /// send buffer stays full) is closed.
+    pub write_timeout: Duration,
     /// Connections open at once; past it new ones wait in the listen queue.
     pub max_connections: usize,
 }
@@ -174,6 +180,7 @@ impl Default for Bounds {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
             max_connections: 1024,
         }
     }
@@ -422,6 +429,7 @@ impl Connections {
     ) {
         let watch = Rc::new(Watch {
             phase: Cell::new(Phase::Head(Instant::now())),
+            stalled: Cell::new(None),
             load: Arc::clone(load),
         });
         let service = Watching {
@@ -437,7 +445,12 @@ impl Connections {
             });
             let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
             let mut conn = std::pin::pin!(conn);
-            let alarm = tokio::time::sleep(bounds.header_timeout.min(bounds.idle_timeout));
+            let alarm = tokio::time::sleep(
+                bounds
+                    .header_timeout
+                    .min(bounds.idle_timeout)
+                    .min(bounds.write_timeout),
+            );
             let mut alarm = std::pin::pin!(alarm);
             let mut drained = false;
             loop {
@@ -484,6 +497,9 @@ enum Phase {
 
 struct Watch {
     phase: Cell<Phase>,
+    /// Since when a write to the client has waited for room in the socket's send buffer (the
+    /// client reads nothing); `None` while writes go through. The write timeout runs on it.
+    stalled: Cell<Option<Instant>>,
     /// The worker's, to tell the acceptor when a request step runs long.
     load: Arc<Load>,
 }
@@ -501,19 +517,42 @@ impl Watch {
     /// timeout could pass, whatever happens meanwhile. A phase that begins after `now` expires
     /// one of its timeouts after it at the earliest: a request that begins on an idle connection
     /// has until `now` + the header timeout, a connection that turns idle until `now` + the idle
-    /// timeout.
+    /// timeout, a write that stalls from now on until `now` + the write timeout. A stalled write
+    /// expires whatever the phase: the answer is ready, or hyper is still writing it out.
     fn check(&self, bounds: &Bounds, now: Instant) -> Check {
         let (at, next) = match self.phase.get() {
-            Phase::Head(since) => (since + bounds.header_timeout, now + bounds.idle_timeout),
-            Phase::Idle(since) => (since + bounds.idle_timeout, now + bounds.header_timeout),
-            Phase::Busy => {
-                return Check::Again(now + bounds.header_timeout.min(bounds.idle_timeout));
-            }
+            Phase::Head(since) => (
+                Some(since + bounds.header_timeout),
+                now + bounds.idle_timeout,
+            ),
+            Phase::Idle(since) => (
+                Some(since + bounds.idle_timeout),
+                now + bounds.header_timeout,
+            ),
+            Phase::Busy => (None, now + bounds.header_timeout.min(bounds.idle_timeout)),
         };
-        if at <= now {
-            Check::Expired
-        } else {
-            Check::Again(at.min(next))
+        let stalled = self.stalled.get().map(|since| since + bounds.write_timeout);
+        let at = match (at, stalled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let next = next.min(now + bounds.write_timeout);
+        match at {
+            Some(at) if at <= now => Check::Expired,
+            Some(at) => Check::Again(at.min(next)),
+            None => Check::Again(next),
+        }
+    }
+
+    /// A write went through (`Ready`) or waits for the client to read (`Pending`).
+    fn wrote<T>(&self, polled: &Poll<T>) {
+        match polled {
+            Poll::Pending => {
+                if self.stalled.get().is_none() {
+                    self.stalled.set(Some(Instant::now()));
+                }
+            }
+            Poll::Ready(_) => self.stalled.set(None),
         }
     }
 
@@ -525,7 +564,8 @@ impl Watch {
     }
 }
 
-/// A connection's socket, telling its [`Watch`] when a request's first bytes arrive.
+/// A connection's socket, telling its [`Watch`] when a request's first bytes arrive and when
+/// writing the answer stalls.
 struct Watched {
     io: TcpStream,
     watch: Rc<Watch>,
@@ -552,7 +592,9 @@ impl tokio::io::AsyncWrite for Watched {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.watch.wrote(&polled);
+        polled
     }
 
     fn poll_write_vectored(
@@ -560,7 +602,9 @@ impl tokio::io::AsyncWrite for Watched {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.watch.wrote(&polled);
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -682,26 +726,266 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A GraphQL error answer: `{"errors": [{message, extensions: {code}}]}` with `status`.
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+/// A GraphQL error answer: `{"errors": [{message, extensions: {code}}]}` with `status`, as
+/// `media`.
+fn refuse(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     (
         status,
-        [(header::CONTENT_TYPE, "application/json")],
+        [(header::CONTENT_TYPE, media.content_type())],
         body.to_string(),
     )
         .into_response()
 }
 
+/// What `/graphql` answers in, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/json`: the tutorial's answers. Also when `Accept` is missing or names
+    /// nothing the server has (GraphQL over HTTP allows either).
+    Json,
+    /// `application/graphql-response+json` (GraphQL over HTTP).
+    GraphqlResponse,
+    /// GraphiQL, to a browser's `GET`.
+    Html,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => "application/json",
+            Media::GraphqlResponse => "application/graphql-response+json",
+            Media::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    /// The media type's `type/subtype`.
+    fn essence(self) -> (&'static str, &'static str) {
+        match self {
+            Media::Json => ("application", "json"),
+            Media::GraphqlResponse => ("application", "graphql-response+json"),
+            Media::Html => ("text", "html"),
+        }
+    }
+}
+
+/// The media type to answer in: of those on offer (`html` too for a GET), the one `Accept`
+/// prefers by quality (each judged by the most specific range naming it, RFC 9110; `q=0`
+/// refuses it); on a tie, one named exactly over one matched by a wildcard, then
+/// `application/graphql-response+json` over `application/json` when both are named, and
+/// `application/json` for a wildcard (`*/*`) — HTML only ever by name or quality. No `Accept`,
+/// or none on offer acceptable, is `application/json`.
+fn negotiate(headers: &HeaderMap, html: bool) -> Media {
+    let ranges: Vec<(&str, &str, u16)> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(media_range)
+        .collect();
+    let offers: &[Media] = if html {
+        &[Media::GraphqlResponse, Media::Json, Media::Html]
+    } else {
+        &[Media::GraphqlResponse, Media::Json]
+    };
+    offers
+        .iter()
+        .filter_map(|&media| {
+            let (kind, sub) = media.essence();
+            let (specificity, quality) = ranges
+                .iter()
+                .filter_map(|&(k, s, q)| {
+                    let specificity = match (k, s) {
+                        ("*", "*") => 0u8,
+                        (k, "*") if k.eq_ignore_ascii_case(kind) => 1,
+                        (k, s) if k.eq_ignore_ascii_case(kind) && s.eq_ignore_ascii_case(sub) => 2,
+                        _ => return None,
+                    };
+                    Some((specificity, q))
+                })
+                .max()?;
+            let tie = match (media, specificity) {
+                (Media::Html, _) => 0u8,
+                (Media::GraphqlResponse, 2) | (Media::Json, 0 | 1) => 2,
+                _ => 1,
+            };
+            (quality > 0).then_some(((quality, specificity, tie), media))
+        })
+        .max_by_key(|&(rank, _)| rank)
+        .map_or(Media::Json, |(_, media)| media)
+}
+
+/// One range of `Accept` (`type/subtype;q=0.5`): its type, subtype and quality in thousandths.
+/// A range that does not parse is skipped.
+fn media_range(range: &str) -> Option<(&str, &str, u16)> {
+    let mut parts = range.split(';');
+    let (kind, sub) = parts.next()?.trim().split_once('/')?;
+    let mut quality = 1000;
+    for param in parts {
+        if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("q")
+        {
+            let value: f32 = value.trim().parse().ok()?;
+            if !(0.0..=1.0).contains(&value) {
+                return None;
+            }
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "0 ≤ value ≤ 1, so the thousandths fit a u16"
+            )]
+            {
+                quality = (value * 1000.0).round() as u16;
+            }
+        }
+    }
+    Some((kind.trim(), sub.trim(), quality))
+}
+
+/// The request's viewer from its credential headers, or the answer refusing it: 401 (with
+/// `WWW-Authenticate: Bearer`) for refused credentials, 500 when its access cannot be decided.
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+) -> Result<Viewer, Box<Response>> {
+    let mut repeated = None;
+    let presented = Presented {
+        authorization: single(headers, "authorization", &mut repeated),
+        admin_secret: single(headers, "x-quidditch-admin-secret", &mut repeated),
+        user: single(headers, "x-quidditch-user", &mut repeated),
+        repeated,
+    };
+    match state.auth.viewer(presented) {
+        Ok(viewer) => Ok(viewer),
+        Err(Refusal::Undecidable(message)) => Err(Box::new(refuse(
+            media,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            &message,
+        ))),
+        Err(Refusal::Credentials(message)) => {
+            let mut response = refuse(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            Err(Box::new(response))
+        }
+    }
+}
+
+/// Runs `execution` within the request timeout (504 past it) and answers its outcome as
+/// `media`: 400 when the request was rejected before execution, else 200.
+async fn answer(
+    bounds: Bounds,
+    execution: impl Future<Output = crate::graphql::Outcome>,
+    media: Media,
+) -> Response {
+    // Boxed: the execution's future is large, and unboxed it would make this handler's future
+    // as large, which axum and hyper move several times per request. Dropped at the timeout, it
+    // stops at its next await, and its database reads are interrupted (`Api::execute`).
+    let execution = Box::pin(execution);
+    let Ok(outcome) = tokio::time::timeout(bounds.request_timeout, execution).await else {
+        return refuse(
+            media,
+            StatusCode::GATEWAY_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            &format!(
+                "the query ran longer than {} and was cancelled",
+                seconds(bounds.request_timeout)
+            ),
+        );
+    };
+    let status = if outcome.rejected {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let bytes = outcome.to_bytes();
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /graphql`: GraphiQL to a browser, else the query of the URL's query string (`query`,
+/// `variables`, `operationName`, `extensions`; `variables` and `extensions` as JSON), run like a
+/// POST's once the credentials pass, unless it is a mutation: 405 with `Allow: POST` (GraphQL over
+/// HTTP). A parameter given twice, or a query string that does not decode, is 400.
+async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+    let media = negotiate(request.headers(), true);
+    if media == Media::Html {
+        return graphiql::page().await;
+    }
+    let viewer = match authenticate(&state, request.headers(), media) {
+        Ok(viewer) => viewer,
+        Err(refused) => return *refused,
+    };
+    let fields = match get_params(request.uri()) {
+        Ok(fields) => fields,
+        Err(message) => return refuse(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    };
+    if crate::graphql::selects_mutation(&fields, &viewer.limits) {
+        let mut response = refuse(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "a mutation must be sent with POST, not GET",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    answer(
+        state.bounds,
+        state.api.execute_params(fields, viewer),
+        media,
+    )
+    .await
+}
+
+/// A GET's parameters from its URL's query string, each a string as sent (an empty one absent).
+fn get_params(uri: &axum::http::Uri) -> Result<crate::graphql::body::Body, String> {
+    let axum::extract::Query(pairs) =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map_err(|err| format!("the query string does not decode: {}", err.body_text()))?;
+    let mut fields = crate::graphql::body::Body::default();
+    for (name, value) in pairs {
+        let slot = match name.as_str() {
+            "query" => &mut fields.query,
+            "variables" => &mut fields.variables,
+            "operationName" => &mut fields.operation_name,
+            "extensions" => &mut fields.extensions,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(format!("the parameter `{name}` is given twice"));
+        }
+        let value = if value.is_empty() && name != "query" {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::String(value)
+        };
+        *slot = Some(value);
+    }
+    Ok(fields)
+}
+
 /// Content type first (415), then credentials (a refused request is answered 401 without reading
 /// its body), then the body within [`BODY_LIMIT`] (413 past it) and the body timeout (408), then
-/// the GraphQL answer within the request timeout (504).
+/// the GraphQL answer within the request timeout (504), each in the media type `Accept` asks for.
 async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     let headers = request.headers();
+    let media = negotiate(headers, false);
     if !is_json(headers) {
         let mut response = refuse(
+            media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "a POST to /graphql must have `Content-Type: application/json`",
@@ -712,30 +996,9 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
         );
         return response;
     }
-    let mut repeated = None;
-    let presented = Presented {
-        authorization: single(headers, "authorization", &mut repeated),
-        admin_secret: single(headers, "x-quidditch-admin-secret", &mut repeated),
-        user: single(headers, "x-quidditch-user", &mut repeated),
-        repeated,
-    };
-    let viewer = match state.auth.viewer(presented) {
+    let viewer = match authenticate(&state, headers, media) {
         Ok(viewer) => viewer,
-        Err(Refusal::Undecidable(message)) => {
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
-                &message,
-            );
-        }
-        Err(Refusal::Credentials(message)) => {
-            let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            return response;
-        }
+        Err(refused) => return *refused,
     };
     // A body announced larger than the limit is refused before any of it is read.
     if headers
@@ -743,7 +1006,7 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
         .is_some_and(|length| length > BODY_LIMIT as u64)
     {
-        return too_large();
+        return too_large(media);
     }
     let bounds = state.bounds;
     let body = match tokio::time::timeout(bounds.body_timeout, Bytes::from_request(request, &state))
@@ -751,11 +1014,12 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
     {
         Ok(Ok(body)) => body,
         Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return too_large();
+            return too_large(media);
         }
         Ok(Err(rejection)) => return rejection.into_response(),
         Err(_) => {
             let mut response = refuse(
+                media,
                 StatusCode::REQUEST_TIMEOUT,
                 "BODY_TIMEOUT",
                 &format!(
@@ -771,32 +1035,13 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
             return response;
         }
     };
-    // Boxed: the execution's future is large, and unboxed it would make this handler's future
-    // as large, which axum and hyper move several times per request. Dropped at the timeout, it
-    // stops at its next await, and its database reads are interrupted (`Api::execute`).
-    let execution = Box::pin(state.api.execute_json(&body, viewer));
-    let Ok(outcome) = tokio::time::timeout(bounds.request_timeout, execution).await else {
-        return refuse(
-            StatusCode::GATEWAY_TIMEOUT,
-            "REQUEST_TIMEOUT",
-            &format!(
-                "the query ran longer than {} and was cancelled",
-                seconds(bounds.request_timeout)
-            ),
-        );
-    };
-    let status = if outcome.rejected {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let bytes = outcome.to_bytes();
-    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+    answer(bounds, state.api.execute_json(&body, viewer), media).await
 }
 
 /// 413, for a body announced or found larger than [`BODY_LIMIT`].
-fn too_large() -> Response {
+fn too_large(media: Media) -> Response {
     refuse(
+        media,
         StatusCode::PAYLOAD_TOO_LARGE,
         "BODY_TOO_LARGE",
         "the request body is larger than 1 MiB",

@@ -16,16 +16,19 @@ use crate::server;
 
 /// Serve the GraphQL API over HTTP.
 ///
-/// `POST /graphql` answers GraphQL requests (JSON); `GET /graphql` is GraphiQL, served from the
-/// binary (it works offline). Every request is authorized by `policies.toml`, as `quidditch authz
+/// `POST /graphql` answers GraphQL requests (JSON), and so does `GET /graphql?query=…` (never a
+/// mutation: 405); a browser's `GET /graphql` (`Accept: text/html`) is GraphiQL, served from the
+/// binary (it works offline). Answers are `application/graphql-response+json` when the request
+/// accepts it, else `application/json`. Every request is authorized by `policies.toml`, as `quidditch authz
 /// explain` shows: no credentials is `anonymous`; `Authorization: Bearer <token>` is the token's
 /// subject; the admin secret is the admin, or with `X-Quidditch-User: REF` that user. Bad
 /// credentials, or one of these headers sent twice, get HTTP 401. A POST must be
 /// `Content-Type: application/json` (else 415).
 ///
 /// No client can hold the server: a query past --request-timeout is cancelled (504); a head,
-/// body or keep-alive connection slower than its timeout is closed; past --max-connections new
-/// connections wait until one closes.
+/// body or keep-alive connection slower than its timeout is closed, and so is one whose client
+/// does not read its answer (--write-timeout); past --max-connections new connections wait until
+/// one closes.
 ///
 /// The address actually bound is printed on stderr (`listening on http://…/graphql`), so
 /// `--bind 127.0.0.1:0` picks a free port. SIGINT or SIGTERM stops the server after the requests
@@ -128,6 +131,17 @@ pub struct ServeArgs {
     )]
     pub idle_timeout: Duration,
 
+    /// Close a connection whose client takes none of its answer for this long (it sends a request
+    /// and does not read the response).
+    #[arg(
+        long,
+        env = "QUIDDITCH_WRITE_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub write_timeout: Duration,
+
     /// Connections open at once; further ones wait (in the listen queue) until one closes.
     #[arg(
         long,
@@ -206,6 +220,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         header_timeout: args.header_timeout,
         body_timeout: args.body_timeout,
         idle_timeout: args.idle_timeout,
+        write_timeout: args.write_timeout,
         max_connections: args.max_connections.get(),
     };
     server::serve(listener, workers, api, gate, bounds, shutdown_signal())?;

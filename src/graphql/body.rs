@@ -1,6 +1,7 @@
-//! A POST body as the tutorial's server reads it: a JSON object with `query`, `variables` and
-//! `operationName`, any other key ignored, a repeated key keeping its last value (Python's
-//! `json.loads`).
+//! A POST body as the tutorial's server reads it: a JSON object with `query`, `variables`,
+//! `operationName` and `extensions`, any other key ignored, a repeated key keeping its last value
+//! (Python's `json.loads`). A GET's query string gives the same keys (`Body::default` filled in
+//! by the server).
 //!
 //! Only the three keys are kept, straight from the bytes: building the whole object first (an
 //! ordered map, every key a `String`) cost more than the rest of reading the request.
@@ -25,6 +26,8 @@ pub struct Body {
     pub query: Option<Value>,
     pub variables: Option<Value>,
     pub operation_name: Option<Value>,
+    /// Read only to check that it is an object (GraphQL over HTTP): no extension is supported.
+    pub extensions: Option<Value>,
 }
 
 impl Body {
@@ -59,6 +62,7 @@ impl<'de> Visitor<'de> for BodyVisitor {
                 Key::Query => body.query = Some(map.next_value()?),
                 Key::Variables => body.variables = Some(map.next_value()?),
                 Key::OperationName => body.operation_name = Some(map.next_value()?),
+                Key::Extensions => body.extensions = Some(map.next_value()?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -73,6 +77,7 @@ enum Key {
     Query,
     Variables,
     OperationName,
+    Extensions,
     Other,
 }
 
@@ -96,6 +101,7 @@ impl Visitor<'_> for KeyVisitor {
             "query" => Key::Query,
             "variables" => Key::Variables,
             "operationName" => Key::OperationName,
+            "extensions" => Key::Extensions,
             _ => Key::Other,
         })
     }
@@ -107,10 +113,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_three_keys_are_kept_and_others_ignored() {
+    fn the_four_keys_are_kept_and_others_ignored() {
         let body = Body::parse(
             br#"{"extensions": {"a": [1, {"b": 2}]}, "query": "{ x }",
-                 "variables": {"id": 8}, "operationName": null}"#,
+                 "variables": {"id": 8}, "operationName": null, "other": [1]}"#,
         );
         assert_eq!(
             body,
@@ -118,6 +124,7 @@ mod tests {
                 query: Some(json!("{ x }")),
                 variables: Some(json!({"id": 8})),
                 operation_name: Some(Value::Null),
+                extensions: Some(json!({"a": [1, {"b": 2}]})),
             })
         );
     }

@@ -309,14 +309,24 @@ impl Drop for Server {
     }
 }
 
-/// An HTTP answer: status code, content type and body.
+/// An HTTP answer: status code, content type and body (and its whole head).
 pub struct HttpReply {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    pub head: String,
 }
 
 impl HttpReply {
+    /// The value of header `name` (any case), if the answer has it.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim().to_ascii_lowercase() == name).then(|| value.trim().to_string())
+        })
+    }
+
     /// The body as JSON.
     #[track_caller]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
@@ -395,6 +405,7 @@ pub fn http_with(
         status,
         content_type,
         body,
+        head: head.to_string(),
     }
 }
 

@@ -28,6 +28,9 @@ mod json_schema;
 mod query;
 // `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.
 mod serve;
+// GraphQL over HTTP: GET, media types, parameter types, and the graphql-http audit.
+mod audit;
+mod over_http;
 // `schema print|pull`: committed SDL and structural equality with the tutorial's schema.
 mod schema;
 // Problems in big or non-UTF-8 seed and policy files, located in linear time.

@@ -15,12 +15,16 @@ use std::path::Path;
 use crate::harness::{Env, bin, repo};
 
 /// Blocks not run, by the start of their first command, and why.
-const SKIPPED: [(&str, &str); 9] = [
+const SKIPPED: [(&str, &str); 10] = [
     (
         "cargo install",
         "installs into ~/.cargo/bin: a build, not an example",
     ),
     ("cargo test", "the test suite itself"),
+    (
+        "npm ci --prefix tests/audit",
+        "installs the test suite's audit package: setup, not an example",
+    ),
     (
         "quidditch db seed --file broken.toml",
         "the README does not show broken.toml (`db` tests cover every message)",

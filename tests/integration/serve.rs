@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::harness::{Env, Server, http, post};
+use crate::harness::{Env, Server, http, http_with, post};
 
 /// A body that holds only `errors`, each with a message and (optionally) locations.
 #[derive(Debug, Deserialize)]
@@ -117,7 +117,7 @@ fn graphiql_is_served_on_get() {
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
     for path in ["/graphql", "/"] {
-        let reply = http(&server.addr, "GET", path, b"");
+        let reply = http_with(&server.addr, "GET", path, b"", &[("Accept", "text/html")]);
         assert_eq!(reply.status, 200, "{path}");
         assert!(reply.content_type.starts_with("text/html"), "{path}");
         assert!(reply.body.contains("graphiql"), "{path}");
@@ -333,7 +333,14 @@ fn graphiql_runs_a_query_in_a_headless_browser_offline() {
         http(&server.addr, "GET", "/graphiql/graphiql-9.9.9.min.js", b"").status,
         404
     );
-    let page = http(&server.addr, "GET", "/graphql", b"").body;
+    let page = http_with(
+        &server.addr,
+        "GET",
+        "/graphql",
+        b"",
+        &[("Accept", "text/html")],
+    )
+    .body;
     assert!(
         !page.contains("unpkg") && !page.contains("https://"),
         "{page}"

@@ -273,3 +273,90 @@ fn new_clients_are_answered_while_a_worker_is_busy() {
         busy.join().unwrap();
     });
 }
+
+// See: issue 18, "no worker starves the others" (a client that sent a request and never read
+// its answer held its connection, and its place under --max-connections, until the idle
+// timeout: a minute).
+#[test]
+fn a_client_that_does_not_read_its_answer_is_cut_off_after_the_write_timeout() {
+    let env = Env::new();
+    env.run(["db", "seed", "--scale", "20000"]).success();
+    let policies = unlimited_policies(&env);
+    let server = Server::serve(
+        &env,
+        &[
+            "--write-timeout",
+            "1s",
+            "--idle-timeout",
+            "60s",
+            "--request-timeout",
+            "120s",
+            "--max-connections",
+            "2",
+            "--workers",
+            "1",
+            "--policies",
+            &policies,
+        ],
+    );
+    // Two lists of 20,000 players: about 6 MB, more than the socket buffers hold (4 MiB to
+    // send, 128 KiB to receive) while the client reads nothing.
+    let fields = "edges { cursor node { id name position year teamId } }";
+    let query = format!(
+        "a0: allPlayers(first: 20000) {{ {fields} }} a1: allPlayers(first: 20000) {{ {fields} }}"
+    );
+    let body = serde_json::json!({ "query": format!("{{ {query} }}") }).to_string();
+    let mut greedy = connect(&server);
+    greedy
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        greedy,
+        "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+         X-Quidditch-Admin-Secret: {ADMIN_SECRET}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // The answer's first bytes: it is being written (reading them frees no room worth a write).
+    let mut status = [0u8; 12];
+    greedy.read_exact(&mut status).unwrap();
+    assert_eq!(&status, b"HTTP/1.1 200");
+    // Meanwhile the one worker keeps answering others at once.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        let asked = Instant::now();
+        let reply = post(&server.addr, r#"{"query":"{ getGame(id: 8) { level } }"}"#);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let took = asked.elapsed();
+        assert!(took < Duration::from_secs(1), "a probe waited {took:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The greedy client has been cut off, so its place is free: two connections are served at
+    // once under a cap of two (before, the second waited for the idle timeout, a minute).
+    let mut first = connect(&server);
+    first.write_all(keep_alive_request().as_bytes()).unwrap();
+    assert!(read_response(&mut first).starts_with("HTTP/1.1 200"));
+    let mut second = connect(&server);
+    second
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    second.write_all(keep_alive_request().as_bytes()).unwrap();
+    assert!(read_response(&mut second).starts_with("HTTP/1.1 200"));
+    // What the greedy client gets when it reads at last: what the buffers held, then the end.
+    let (answer, _) = wait_closed(&mut greedy);
+    let (head, rest) = answer.split_once("\r\n\r\n").expect("an answer head");
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .expect("content-length");
+    assert!(
+        rest.len() < length,
+        "the whole answer ({length} bytes) was sent: the client was never cut off"
+    );
+}
