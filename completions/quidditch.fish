@@ -313,9 +313,12 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l bind -d 'T
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-secret -d 'Accept HS256 tokens signed with this secret (`quidditch authz token` mints them)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-public-key -d 'Accept RS256 tokens verified with this PEM public key (tokens issued elsewhere) instead' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-audience -d 'Require this `aud` claim in tokens' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-leeway -d 'Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their `nbf` or `iat` (a token not yet valid, or issued in the future, is refused)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwks-url -d 'Accept tokens signed by an identity provider: RS256, ES256 and EdDSA keys from the JWKS at this URL, chosen by the token\'s `kid`. Read at start (unreachable: the server does not start), again every --jwks-refresh and when a token names an unknown `kid` (at most every 10 s); a later failure keeps the last good keys and logs a warning. `[identity]` in policies.toml maps the token\'s subject to a player or staff member' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwks-file -d 'Like --jwks-url, from a JWKS file (offline use): read at start and again like the URL' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwks-refresh -d 'How often the JWKS is read again, whatever tokens arrive' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-issuer -d 'Require this `iss` claim in tokens (over `[identity] issuer`)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-audience -d 'Require this `aud` claim in tokens (over `[identity] audience`)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l jwt-leeway -d 'Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their `nbf` or `iat` (a token not yet valid, or issued in the future, is refused). Over `[identity] clock_skew`; without either, none' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l request-timeout -d 'Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT` error. Durations: `500ms`, `10s`, `2m`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l header-timeout -d 'Close a connection whose request head (or first request) has not fully arrived after this long' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l body-timeout -d 'Answer 408 and close the connection when a request body has not fully arrived this long after its head' -r

@@ -191,6 +191,23 @@ fn candidate(ty: &str, row: &Row) -> String {
     }
 }
 
+/// The subject whose `column` of type `ty` is `value` (`[identity] map = "player.name"`): `None`
+/// unless exactly one row matches, so that a name two players share maps no one.
+pub fn subject_by(
+    conn: &Connection,
+    set: &PolicySet,
+    ty: &str,
+    column: &str,
+    value: &Value,
+) -> Result<Option<Subject>> {
+    let entities = SqlEntities::new(conn, set);
+    let mut rows = entities.query(ty, column, value)?;
+    Ok(match (rows.pop(), rows.is_empty()) {
+        (Some(row), true) => Some(Subject::from_row(ty, row)),
+        _ => None,
+    })
+}
+
 /// A `--user` reference → a subject: `anonymous`, `TYPE:ID`, or a name (unique across the
 /// subject types; an ambiguous one lists the candidates, an unknown one the closest names).
 pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> Result<Subject> {

@@ -45,6 +45,8 @@ Environment:
   QUIDDITCH_JWT_AUDIENCE    the `aud` claim tokens carry (--jwt-audience, --audience)
   QUIDDITCH_JWT_LEEWAY      the clock skew `serve` allows on `exp`, `nbf`, `iat`
                             (--jwt-leeway)
+  QUIDDITCH_JWKS_URL        an identity provider's JWKS: `serve` verifies RS256, ES256 and
+                            EdDSA tokens with its keys (--jwks-url)
   QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
                             overrides -v
   NO_COLOR                  no colour, also on a terminal";

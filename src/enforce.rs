@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::Connection;
 
 use crate::access::{self, AccessError, SqlEntities};
-use crate::authz::{ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject};
+use crate::authz::policy::{Identity, SubjectMap};
+use crate::authz::{
+    ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
+};
 use crate::db::store::{Changes, Store, Table};
 use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
@@ -191,10 +194,95 @@ pub enum GateError {
     Auth(#[from] AuthError),
     #[error("the token's subject `{sub}` is not a player or staff member of this league")]
     UnknownSubject { sub: String },
+    #[error("the token has no `{claim}` claim{}", in_namespace(.namespace.as_deref()))]
+    NoSubjectClaim {
+        claim: String,
+        namespace: Option<String>,
+    },
     #[error("cannot act as `{reference}`: {reason}")]
     Impersonation { reference: String, reason: String },
     #[error("reading the subject failed: {0}")]
     Store(String),
+}
+
+fn in_namespace(namespace: Option<&str>) -> String {
+    namespace.map_or_else(String::new, |ns| format!(" in its `{ns}` claim"))
+}
+
+/// Who a verified token names, before the row is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSubject {
+    /// `TYPE:ID`.
+    Ref(String),
+    /// The row of `ty` whose `column` is `value`.
+    Column {
+        ty: String,
+        column: String,
+        value: Value,
+    },
+}
+
+impl TokenSubject {
+    /// The viewer cache's key for it.
+    fn key(&self) -> String {
+        match self {
+            TokenSubject::Ref(reference) => format!("token {reference}"),
+            TokenSubject::Column { ty, column, value } => {
+                format!("token {ty}.{column}={value:?}")
+            }
+        }
+    }
+}
+
+/// The subject `claims` name under `[identity]`: the subject claim (inside the namespace claim
+/// when one is configured), as a reference or a column value. A token without it, or with a
+/// value that cannot name a row, is refused: never anonymous.
+pub fn token_subject(identity: &Identity, claims: &Claims) -> Result<TokenSubject, GateError> {
+    let missing = || GateError::NoSubjectClaim {
+        claim: identity.subject_claim.clone(),
+        namespace: identity.namespace.clone(),
+    };
+    let value = match &identity.namespace {
+        None => claims.get(&identity.subject_claim),
+        Some(ns) => claims
+            .get(ns)
+            .and_then(|object| object.get(&identity.subject_claim).cloned()),
+    }
+    .ok_or_else(missing)?;
+    let unknown = |value: &serde_json::Value| GateError::UnknownSubject {
+        sub: match value {
+            serde_json::Value::String(text) => text.chars().take(200).collect(),
+            other => other.to_string().chars().take(200).collect(),
+        },
+    };
+    match &identity.map {
+        SubjectMap::Ref => {
+            let serde_json::Value::String(reference) = &value else {
+                return Err(unknown(&value));
+            };
+            let is_key = reference
+                .split_once(':')
+                .is_some_and(|(_, id)| id.parse::<i64>().is_ok());
+            if !is_key {
+                return Err(unknown(&value));
+            }
+            Ok(TokenSubject::Ref(reference.clone()))
+        }
+        SubjectMap::Column { ty, column } => {
+            let cell = match &value {
+                serde_json::Value::String(text) if !text.is_empty() => Value::Text(text.clone()),
+                serde_json::Value::Number(n) if n.is_i64() => {
+                    Value::Int(n.as_i64().ok_or_else(|| unknown(&value))?)
+                }
+                _ => return Err(unknown(&value)),
+            };
+            Ok(TokenSubject::Column {
+                ty: ty.clone(),
+                column: column.clone(),
+                value: cell,
+            })
+        }
+    }
 }
 
 /// At most this many viewers are cached; past it the cache starts afresh.
@@ -268,19 +356,18 @@ impl Gate {
             }
             credential
         };
-        let (key, reference) = match credential {
+        let (key, lookup) = match credential {
             Credential::Admin => return Ok(self.admin.clone()),
-            Credential::Anonymous => ("anonymous".to_string(), "anonymous".to_string()),
-            Credential::Impersonate(reference) => (format!("as {reference}"), reference),
+            Credential::Anonymous => (
+                "anonymous".to_string(),
+                Lookup::Reference("anonymous".to_string()),
+            ),
+            Credential::Impersonate(reference) => {
+                (format!("as {reference}"), Lookup::Impersonate(reference))
+            }
             Credential::Token(claims) => {
-                let is_key = claims
-                    .sub
-                    .split_once(':')
-                    .is_some_and(|(_, id)| id.parse::<i64>().is_ok());
-                if !is_key {
-                    return Err(GateError::UnknownSubject { sub: claims.sub });
-                }
-                (format!("token {}", claims.sub), claims.sub)
+                let subject = token_subject(&self.set.identity, &claims)?;
+                (subject.key(), Lookup::Token(subject))
             }
         };
         let generation = match self.cached(&key)? {
@@ -288,22 +375,33 @@ impl Gate {
             Cached::Miss { generation } => generation,
         };
         let set = Arc::clone(&self.set);
-        let impersonating = key.starts_with("as ");
         let viewer = self
             .store
             .lend(|conn| {
-                let subject = access::resolve_subject(conn, &set, &reference).map_err(|err| {
-                    if impersonating {
-                        GateError::Impersonation {
-                            reference: reference.clone(),
-                            reason: err.to_string(),
-                        }
-                    } else {
-                        GateError::UnknownSubject {
-                            sub: reference.clone(),
-                        }
+                let subject = match &lookup {
+                    Lookup::Reference(reference) | Lookup::Token(TokenSubject::Ref(reference)) => {
+                        access::resolve_subject(conn, &set, reference).map_err(|_| {
+                            GateError::UnknownSubject {
+                                sub: reference.clone(),
+                            }
+                        })?
                     }
-                })?;
+                    Lookup::Impersonate(reference) => {
+                        access::resolve_subject(conn, &set, reference).map_err(|err| {
+                            GateError::Impersonation {
+                                reference: reference.clone(),
+                                reason: err.to_string(),
+                            }
+                        })?
+                    }
+                    Lookup::Token(TokenSubject::Column { ty, column, value }) => {
+                        access::subject_by(conn, &set, ty, column, value)
+                            .map_err(|err| GateError::Store(err.to_string()))?
+                            .ok_or_else(|| GateError::UnknownSubject {
+                                sub: value.to_string(),
+                            })?
+                    }
+                };
                 viewer(conn, &set, &subject).map_err(|err| GateError::Store(err.to_string()))
             })
             .map_err(|err| GateError::Store(err.to_string()))??;
@@ -361,6 +459,16 @@ impl Gate {
             },
         })
     }
+}
+
+/// How a request's subject is found.
+enum Lookup {
+    /// A reference resolved as `authz explain --user` does (`anonymous`).
+    Reference(String),
+    /// The admin acting as a reference: a failure says why.
+    Impersonate(String),
+    /// A token's subject.
+    Token(TokenSubject),
 }
 
 /// What the viewer cache holds for a subject.

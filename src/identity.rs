@@ -1,32 +1,51 @@
 //! Access tokens: minting and verifying the JWTs that carry a subject and its scopes.
 //!
-//! Tokens are HS256 with a shared secret (`QUIDDITCH_JWT_SECRET`), or RS256 verified with a PEM
-//! public key for tokens issued elsewhere. Claims: `sub` (`player:1`, `staff:2`), `exp`, `iat`,
-//! `iss`/`aud` when configured, and `scope` (space-separated, OAuth style, as the tutorial's Auth0
-//! rule writes it). This module knows nothing of the database or the policies: it turns bytes into
-//! verified claims and back.
+//! Tokens are HS256 with a shared secret (`QUIDDITCH_JWT_SECRET`), RS256 verified with a PEM
+//! public key, or RS256, ES256 and EdDSA verified with the keys of a JWKS document (an identity
+//! provider's), chosen by the token's `kid`. Claims: `sub` (`player:1`, `staff:2`), `exp`, `iat`,
+//! `iss`/`aud` when configured, `scope` (space-separated, OAuth style, as the tutorial's Auth0
+//! rule writes it), and any others the provider adds (kept, for `[identity]` to read). This module
+//! knows nothing of the database or the policies, and does no IO: it turns bytes into verified
+//! claims and back. Fetching a JWKS is `jwks.rs`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// The claims of a quidditch access token.
+/// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    /// The subject: `player:ID` or `staff:ID`.
+    /// The subject: `player:ID` or `staff:ID` in tokens this tool mints; whatever the identity
+    /// provider uses in others (`[identity]` maps it to a row).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sub: String,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
     /// Issued at, seconds since the Unix epoch.
+    #[serde(default)]
     pub iat: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
     /// Space-separated scopes, e.g. `seeker_chat`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// Every other claim (`nbf`, a provider's namespaced claims, …), as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `aud`: one audience, or several (identity providers send a list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 impl Claims {
@@ -34,14 +53,54 @@ impl Claims {
     pub fn scopes(&self) -> Vec<&str> {
         self.scope.split_whitespace().collect()
     }
+
+    /// The claim `name`, whichever it is (`sub`, `iss`, … or one of the others).
+    pub fn get(&self, name: &str) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        match name {
+            "sub" => (!self.sub.is_empty()).then(|| Value::String(self.sub.clone())),
+            "exp" => Some(Value::from(self.exp)),
+            "iat" => Some(Value::from(self.iat)),
+            "iss" => self.iss.clone().map(Value::String),
+            "aud" => self
+                .aud
+                .as_ref()
+                .and_then(|aud| serde_json::to_value(aud).ok()),
+            "scope" => (!self.scope.is_empty()).then(|| Value::String(self.scope.clone())),
+            other => self.extra.get(other).cloned(),
+        }
+    }
+}
+
+/// A key a token may be verified with, and the one algorithm it verifies.
+pub struct VerifyKey {
+    pub key: DecodingKey,
+    pub algorithm: Algorithm,
+}
+
+/// Keys by `kid`, as a JWKS document gives them. `jwks.rs` implements it over a document it
+/// fetches and refreshes; a lookup of an unknown `kid` may refresh it first.
+pub trait KeySet: Send + Sync {
+    fn key(&self, kid: &str) -> Option<Arc<VerifyKey>>;
+}
+
+/// Keys by `kid`.
+pub type KeysByKid = HashMap<String, Arc<VerifyKey>>;
+
+/// Where a verifier's keys come from.
+#[derive(Clone)]
+enum Keys {
+    /// One key, one algorithm: an HS256 secret or an RS256 PEM.
+    One(Arc<VerifyKey>),
+    /// A JWKS: the token's `kid` names the key, and the key's type its algorithm.
+    Set(Arc<dyn KeySet>),
 }
 
 /// How tokens are checked: the key, the issuer and audience to require when set, and the clock
 /// skew tolerated on `exp`, `nbf` and `iat`.
 #[derive(Clone)]
 pub struct Verifier {
-    key: DecodingKey,
-    algorithm: Algorithm,
+    keys: Keys,
     issuer: Option<String>,
     audience: Option<String>,
     leeway: u64,
@@ -50,8 +109,12 @@ pub struct Verifier {
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
+        let keys = match &self.keys {
+            Keys::One(key) => format!("{:?}", key.algorithm),
+            Keys::Set(_) => "jwks".to_string(),
+        };
         f.debug_struct("Verifier")
-            .field("algorithm", &self.algorithm)
+            .field("keys", &keys)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
@@ -68,10 +131,16 @@ pub enum TokenError {
     NotYetValid,
     #[error("the token was issued in the future (`iat` is ahead of this server's clock)")]
     IssuedInFuture,
+    #[error("the token has no `kid` header: this server picks the key from its JWKS by `kid`")]
+    NoKeyId,
+    #[error("the token's key `{kid}` is not in this server's JWKS")]
+    UnknownKey { kid: String },
     #[error("the token's signature does not verify")]
     BadSignature,
     #[error("the token is signed with `{found}`, but this server accepts only `{expected}`")]
     WrongAlgorithm { found: String, expected: String },
+    #[error("the token has no `{claim}` claim, which this server requires")]
+    MissingClaim { claim: String },
     #[error("the token's issuer is not the expected one")]
     BadIssuer,
     #[error("the token's audience is not the expected one")]
@@ -95,8 +164,10 @@ impl Verifier {
     /// Verifies HS256 tokens signed with `secret`.
     pub fn hs256(secret: &[u8]) -> Self {
         Verifier {
-            key: DecodingKey::from_secret(secret),
-            algorithm: Algorithm::HS256,
+            keys: Keys::One(Arc::new(VerifyKey {
+                key: DecodingKey::from_secret(secret),
+                algorithm: Algorithm::HS256,
+            })),
             issuer: None,
             audience: None,
             leeway: 0,
@@ -109,12 +180,24 @@ impl Verifier {
             reason: e.to_string(),
         })?;
         Ok(Verifier {
-            key,
-            algorithm: Algorithm::RS256,
+            keys: Keys::One(Arc::new(VerifyKey {
+                key,
+                algorithm: Algorithm::RS256,
+            })),
             issuer: None,
             audience: None,
             leeway: 0,
         })
+    }
+
+    /// Verifies tokens with the keys of a JWKS, by `kid`.
+    pub fn jwks(keys: Arc<dyn KeySet>) -> Self {
+        Verifier {
+            keys: Keys::Set(keys),
+            issuer: None,
+            audience: None,
+            leeway: 0,
+        }
     }
 
     /// Requires `iss` to equal `issuer`.
@@ -147,16 +230,36 @@ impl Verifier {
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed {
             reason: e.to_string(),
         })?;
-        if header.alg != self.algorithm {
+        let key = match &self.keys {
+            Keys::One(key) => Arc::clone(key),
+            Keys::Set(set) => {
+                let kid = header.kid.as_deref().ok_or(TokenError::NoKeyId)?;
+                set.key(kid).ok_or_else(|| TokenError::UnknownKey {
+                    kid: kid.chars().take(64).collect(),
+                })?
+            }
+        };
+        // The key decides the algorithm, never the token: an RSA key's bytes used as an HMAC
+        // secret, or `alg: none`, are refused here.
+        if header.alg != key.algorithm {
             return Err(TokenError::WrongAlgorithm {
                 found: format!("{:?}", header.alg),
-                expected: format!("{:?}", self.algorithm),
+                expected: format!("{:?}", key.algorithm),
             });
         }
-        let mut validation = Validation::new(self.algorithm);
+        let mut validation = Validation::new(key.algorithm);
         validation.leeway = self.leeway;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // The subject claim is `[identity]`'s to require (it need not be `sub`). An issuer or
+        // audience configured must be present: jsonwebtoken checks them only when they are.
+        let mut required = vec!["exp"];
+        if self.issuer.is_some() {
+            required.push("iss");
+        }
+        if self.audience.is_some() {
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
         }
@@ -164,7 +267,7 @@ impl Verifier {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -174,9 +277,12 @@ impl Verifier {
                     ErrorKind::InvalidSignature => TokenError::BadSignature,
                     ErrorKind::InvalidIssuer => TokenError::BadIssuer,
                     ErrorKind::InvalidAudience => TokenError::BadAudience,
+                    ErrorKind::MissingRequiredClaim(claim) => TokenError::MissingClaim {
+                        claim: claim.clone(),
+                    },
                     ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm {
                         found: format!("{:?}", header.alg),
-                        expected: format!("{:?}", self.algorithm),
+                        expected: format!("{:?}", key.algorithm),
                     },
                     _ => TokenError::Malformed {
                         reason: e.to_string(),
@@ -207,8 +313,9 @@ pub fn mint_hs256(
         exp: iat.saturating_add(ttl.as_secs()),
         iat,
         iss: issuer.map(str::to_string),
-        aud: audience.map(str::to_string),
+        aud: audience.map(|aud| Audience::One(aud.to_string())),
         scope: scopes.join(" "),
+        extra: serde_json::Map::new(),
     };
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -219,6 +326,83 @@ pub fn mint_hs256(
         reason: e.to_string(),
     })?;
     Ok((token, claims))
+}
+
+/// The keys of a JWKS document by `kid`, and a note on each key left out. Only signing keys
+/// usable with one of RS256, ES256 (P-256) or EdDSA (Ed25519) are kept, each with the one
+/// algorithm its type allows; a symmetric key (`kty: oct`) never is: a JWKS is public.
+pub fn keys_from_jwks(text: &str) -> Result<(KeysByKid, Vec<String>), TokenError> {
+    #[derive(Deserialize)]
+    struct Document {
+        keys: Vec<serde_json::Value>,
+    }
+    let document: Document = serde_json::from_str(text).map_err(|e| TokenError::BadKey {
+        reason: format!("not a JWKS document: {e}"),
+    })?;
+    let mut keys = HashMap::new();
+    let mut skipped = Vec::new();
+    for (i, value) in document.keys.into_iter().enumerate() {
+        let jwk: Jwk = match serde_json::from_value(value) {
+            Ok(jwk) => jwk,
+            Err(e) => {
+                skipped.push(format!("key {i}: {e}"));
+                continue;
+            }
+        };
+        let Some(kid) = jwk.common.key_id.clone() else {
+            skipped.push(format!("key {i}: no `kid`"));
+            continue;
+        };
+        if matches!(
+            jwk.common.public_key_use,
+            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
+        ) {
+            skipped.push(format!("key `{kid}`: an encryption key (`use: enc`)"));
+            continue;
+        }
+        let algorithm = match &jwk.algorithm {
+            AlgorithmParameters::RSA(_) => Algorithm::RS256,
+            AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => {
+                Algorithm::ES256
+            }
+            AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => {
+                Algorithm::EdDSA
+            }
+            _ => {
+                skipped.push(format!(
+                    "key `{kid}`: not an RSA, P-256 or Ed25519 public key"
+                ));
+                continue;
+            }
+        };
+        if let Some(declared) = jwk.common.key_algorithm
+            && format!("{declared:?}") != format!("{algorithm:?}")
+        {
+            skipped.push(format!(
+                "key `{kid}`: `alg` {declared:?} is not {algorithm:?}, the one accepted for its key type"
+            ));
+            continue;
+        }
+        match DecodingKey::from_jwk(&jwk) {
+            Ok(key) => {
+                keys.insert(kid, Arc::new(VerifyKey { key, algorithm }));
+            }
+            Err(e) => skipped.push(format!("key `{kid}`: {e}")),
+        }
+    }
+    if keys.is_empty() {
+        return Err(TokenError::BadKey {
+            reason: format!(
+                "the JWKS has no usable signing key{}",
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", skipped.join("; "))
+                }
+            ),
+        });
+    }
+    Ok((keys, skipped))
 }
 
 /// Parses a duration such as `90s`, `15m`, `1h`, `7d` (a bare number is seconds).
@@ -419,6 +603,7 @@ mod tests {
                 iss: None,
                 aud: None,
                 scope: String::new(),
+                extra: serde_json::Map::new(),
             };
             let t = jsonwebtoken::encode(
                 &Header::new(Algorithm::HS256),
@@ -497,9 +682,19 @@ mod tests {
             Err(TokenError::BadIssuer)
         ));
         assert!(matches!(
-            v.with_audience(Some("x".into())).verify(&token),
+            v.clone().with_audience(Some("x".into())).verify(&token),
             Err(TokenError::BadAudience)
         ));
+        // A token without `iss` or `aud` when they are required: refused, not let through.
+        let (bare, _) =
+            mint_hs256(SECRET, "player:1", &[], Duration::from_secs(60), None, None).unwrap();
+        assert!(
+            v.clone()
+                .with_issuer(Some("a".into()))
+                .verify(&bare)
+                .is_err()
+        );
+        assert!(v.with_audience(Some("b".into())).verify(&bare).is_err());
     }
 
     #[test]
@@ -588,6 +783,47 @@ mod tests {
             ),
             Err(AuthError::NoAdminSecret)
         ));
+    }
+
+    #[test]
+    fn a_jwks_keeps_only_signing_keys_of_the_three_algorithms() {
+        let jwk = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        let rsa = jwk(include_str!("../tests/fixtures/jwks/rsa-a.jwk.json"));
+        let ec = jwk(include_str!("../tests/fixtures/jwks/ec.jwk.json"));
+        let ed = jwk(include_str!("../tests/fixtures/jwks/ed.jwk.json"));
+        let mut declared_other = rsa.clone();
+        declared_other["kid"] = "rs512".into();
+        declared_other["alg"] = "RS512".into();
+        let mut encryption = ec.clone();
+        encryption["kid"] = "enc".into();
+        encryption["use"] = "enc".into();
+        let mut no_kid = ed.clone();
+        no_kid.as_object_mut().unwrap().remove("kid");
+        let document = serde_json::json!({ "keys": [
+            rsa, ec, ed, declared_other, encryption, no_kid,
+            { "kty": "oct", "kid": "hmac", "k": "c2VjcmV0" },
+            { "kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA" },
+        ]});
+        let (keys, skipped) = keys_from_jwks(&document.to_string()).unwrap();
+        let mut kept: Vec<(&str, Algorithm)> = keys
+            .iter()
+            .map(|(kid, key)| (kid.as_str(), key.algorithm))
+            .collect();
+        kept.sort_by_key(|(kid, _)| *kid);
+        assert_eq!(
+            kept,
+            [
+                ("ec", Algorithm::ES256),
+                ("ed", Algorithm::EdDSA),
+                ("rsa-a", Algorithm::RS256)
+            ]
+        );
+        assert_eq!(skipped.len(), 5, "{skipped:?}");
+        assert!(matches!(
+            keys_from_jwks(r#"{"keys":[{"kty":"oct","kid":"s","k":"c2VjcmV0"}]}"#),
+            Err(TokenError::BadKey { .. })
+        ));
+        assert!(keys_from_jwks("[]").is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod exit;
 pub mod explain_query;
 pub mod graphql;
 pub mod identity;
+pub mod jwks;
 pub mod limits;
 pub mod output;
 pub mod server;

@@ -17,13 +17,15 @@ use super::Decision;
 use super::entities::{Row, Value};
 use super::error::{PolicyError, Problem, Suggestion, closest, hint};
 use super::policy::{
-    Binding, ColumnType, Condition, Effect, Lhs, Limits, Op, Policy, PolicySet, QueryLimits,
-    ReadFail, RelKind, Relationship, Rhs, RoleDef, RoleSource, Scope, Settings, TestCase, TypeDef,
+    Binding, ColumnType, Condition, Effect, Identity, Lhs, Limits, Op, Policy, PolicySet,
+    QueryLimits, ReadFail, RelKind, Relationship, Rhs, RoleDef, RoleSource, Scope, Settings,
+    SubjectMap, TestCase, TypeDef,
 };
 use crate::diag::LineIndex;
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "settings",
+    "identity",
     "actions",
     "types",
     "relationship",
@@ -69,6 +71,17 @@ struct LimitsEntry {
     max_response_bytes: Option<Spanned<u32>>,
     default_page_size: Option<Spanned<u32>>,
     introspection: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentityEntry {
+    subject_claim: Option<Spanned<String>>,
+    namespace: Option<Spanned<String>>,
+    map: Option<Spanned<String>>,
+    issuer: Option<Spanned<String>>,
+    audience: Option<Spanned<String>>,
+    clock_skew: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -233,6 +246,9 @@ pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
     }
     if let Some(value) = section(doc, "roles") {
         roles(&mut problems, &mut set, value);
+    }
+    if let Some(value) = section(doc, "identity") {
+        set.identity = identity(&mut problems, &set, value);
     }
     let session = session_attributes(&set, doc);
     let ctx = Ctx {
@@ -400,6 +416,70 @@ fn settings(problems: &mut Problems, value: &Spanned<DeValue<'_>>) -> Settings {
                 (role, l)
             })
             .collect();
+    }
+    out
+}
+
+/// `[identity]`: every value non-empty, `map` either `ref` or `TYPE.COLUMN` of a declared type.
+fn identity(problems: &mut Problems, set: &PolicySet, value: &Spanned<DeValue<'_>>) -> Identity {
+    let mut out = Identity {
+        at: Some(value.span().start),
+        ..Identity::default()
+    };
+    let Some(entry) = one::<IdentityEntry>(problems, "identity", value) else {
+        return out;
+    };
+    let mut text = |field: Option<Spanned<String>>, name: &str| {
+        let field = field?;
+        if field.get_ref().trim().is_empty() {
+            problems.add(
+                &field.span(),
+                format!("`identity.{name}` must not be empty"),
+            );
+            return None;
+        }
+        Some(field.into_inner())
+    };
+    if let Some(claim) = text(entry.subject_claim, "subject_claim") {
+        out.subject_claim = claim;
+    }
+    out.namespace = text(entry.namespace, "namespace");
+    out.issuer = text(entry.issuer, "issuer");
+    out.audience = text(entry.audience, "audience");
+    out.clock_skew = entry.clock_skew.map(|s| u64::from(s.into_inner()));
+    if let Some(map) = entry.map {
+        match map.get_ref().split_once('.') {
+            None if map.get_ref() == "ref" => {}
+            Some((ty, column)) => match set.types.get(ty) {
+                Some(def) if def.columns.contains_key(column) => {
+                    out.map = SubjectMap::Column {
+                        ty: ty.to_string(),
+                        column: column.to_string(),
+                    };
+                }
+                Some(def) => problems.add(
+                    &map.span(),
+                    format!(
+                        "`identity.map`: type `{ty}` has no column `{column}`{}",
+                        hint(closest(column, def.columns.keys().map(String::as_str)).as_deref())
+                    ),
+                ),
+                None => problems.add(
+                    &map.span(),
+                    format!(
+                        "`identity.map`: unknown type `{ty}`{}",
+                        hint(closest(ty, set.types.keys().map(String::as_str)).as_deref())
+                    ),
+                ),
+            },
+            None => problems.add(
+                &map.span(),
+                format!(
+                    "`identity.map` must be `ref` (the claim is `TYPE:ID`) or `TYPE.COLUMN` (e.g. `player.name`), not `{}`",
+                    map.get_ref()
+                ),
+            ),
+        }
     }
     out
 }
@@ -1497,6 +1577,72 @@ role = "player"
             (
                 "[[policy]]\nid = \"x\"\neffect = \"allow\"\nroles = [\"player\"]\nactions = [\"read\"]\nresource = \"player\"\nfeilds = [\"id\"]\n",
                 "p.toml:19:1: in `[[policy]]`: unknown field `feilds`",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (extra, expected) in cases {
+            let got = first_problem(extra);
+            if !got.starts_with(expected) {
+                wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn identity_is_parsed_and_each_problem_located() {
+        let source = format!(
+            "{BASE}[identity]\nsubject_claim = \"x-hasura-user-id\"\nnamespace = \"https://hasura.io/jwt/claims\"\nmap = \"player.name\"\nissuer = \"https://idp.test/\"\naudience = \"quidditch\"\nclock_skew = 30\n"
+        );
+        let identity = parse("p.toml", &source).unwrap().identity;
+        assert_eq!(identity.subject_claim, "x-hasura-user-id");
+        assert_eq!(
+            identity.namespace.as_deref(),
+            Some("https://hasura.io/jwt/claims")
+        );
+        assert_eq!(
+            identity.map,
+            SubjectMap::Column {
+                ty: "player".into(),
+                column: "name".into()
+            }
+        );
+        assert_eq!(identity.issuer.as_deref(), Some("https://idp.test/"));
+        assert_eq!(identity.audience.as_deref(), Some("quidditch"));
+        assert_eq!(identity.clock_skew, Some(30));
+        // Without `[identity]`: `sub` names a `TYPE:ID` reference, as `authz token` mints.
+        let plain = parse("p.toml", BASE).unwrap().identity;
+        assert_eq!(plain.subject_claim, "sub");
+        assert_eq!(plain.map, SubjectMap::Ref);
+
+        let cases = [
+            (
+                "[identity]\nmap = \"player.nam\"\n",
+                "p.toml:14:7: `identity.map`: type `player` has no column `nam`: did you mean `name`?",
+            ),
+            (
+                "[identity]\nmap = \"playr.name\"\n",
+                "p.toml:14:7: `identity.map`: unknown type `playr`: did you mean `player`?",
+            ),
+            (
+                "[identity]\nmap = \"name\"\n",
+                "p.toml:14:7: `identity.map` must be `ref`",
+            ),
+            (
+                "[identity]\nsubject_claim = \"\"\n",
+                "p.toml:14:17: `identity.subject_claim` must not be empty",
+            ),
+            (
+                "[identity]\nissuer = \"a\"\nclockskew = 3\n",
+                "p.toml:15:1: in `identity`: unknown field `clockskew`",
+            ),
+            (
+                "[identity]\nclock_skew = \"30s\"\n",
+                "p.toml:14:14: in `identity`: invalid type",
+            ),
+            (
+                "[identitiy]\n",
+                "p.toml:13:2: unknown key `identitiy`: did you mean `identity`?",
             ),
         ];
         let mut wrong = Vec::new();

@@ -21,6 +21,50 @@ pub struct PolicySet {
     pub policies: Vec<Policy>,
     pub scopes: Vec<Scope>,
     pub tests: Vec<TestCase>,
+    pub identity: Identity,
+}
+
+/// `[identity]`: how a token from an identity provider names its subject, and what it must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// The claim that names the subject (`sub` by default); read inside `namespace` when set.
+    pub subject_claim: String,
+    /// A claim holding a JSON object of further claims (Hasura's `https://hasura.io/jwt/claims`).
+    pub namespace: Option<String>,
+    /// How the subject claim's value becomes a row.
+    pub map: SubjectMap,
+    /// The `iss` a token must carry (a `--jwt-issuer` flag takes precedence).
+    pub issuer: Option<String>,
+    /// The `aud` a token must carry (a `--jwt-audience` flag takes precedence).
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp`, `nbf`, `iat`, in seconds (`--jwt-leeway` takes precedence).
+    pub clock_skew: Option<u64>,
+    /// Where `[identity]` starts in the file, when it is there.
+    pub at: Option<usize>,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            subject_claim: "sub".to_string(),
+            namespace: None,
+            map: SubjectMap::Ref,
+            issuer: None,
+            audience: None,
+            clock_skew: None,
+            at: None,
+        }
+    }
+}
+
+/// How a token's subject becomes a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SubjectMap {
+    /// The value is a reference `TYPE:ID` (`player:3`, `staff:1`): tokens `authz token` mints.
+    Ref,
+    /// The one row of `ty` whose `column` equals the value (`player.name`, `player.external_id`).
+    Column { ty: String, column: String },
 }
 
 /// `[settings]`: the combining default and the limits the server enforces.

@@ -6,12 +6,14 @@ use clap::Args;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::authz::policy::Identity;
 use crate::cli::GlobalArgs;
 use crate::db::store::Store;
 use crate::enforce::Gate;
 use crate::exit::Exit;
 use crate::graphql::Api;
 use crate::identity::{AuthConfig, Verifier};
+use crate::jwks::{Jwks, Source};
 use crate::server;
 
 /// Serve the GraphQL API over HTTP.
@@ -21,7 +23,8 @@ use crate::server;
 /// binary (it works offline). Answers are `application/graphql-response+json` when the request
 /// accepts it, else `application/json`. Every request is authorized by `policies.toml`, as `quidditch authz
 /// explain` shows: no credentials is `anonymous`; `Authorization: Bearer <token>` is the token's
-/// subject; the admin secret is the admin, or with `X-Quidditch-User: REF` that user. Bad
+/// subject (`[identity]` in policies.toml says which claim, and how it names a player or staff
+/// member); the admin secret is the admin, or with `X-Quidditch-User: REF` that user. Bad
 /// credentials, or one of these headers sent twice, get HTTP 401. A POST must be
 /// `Content-Type: application/json` (else 415).
 ///
@@ -38,6 +41,8 @@ use crate::server;
   quidditch serve
   quidditch --db league.db serve --bind 0.0.0.0:8080 -v
   quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
+  quidditch serve --jwks-url https://YOUR-TENANT.eu.auth0.com/.well-known/jwks.json
+  quidditch serve --jwks-file jwks.json --jwks-refresh 1h
   export QUIDDITCH_ADMIN_SECRET=$(head -c 16 /dev/urandom | base64)
   quidditch serve &
   curl -s 127.0.0.1:5000/graphql -H 'content-type: application/json' \\
@@ -69,24 +74,54 @@ pub struct ServeArgs {
     )]
     pub jwt_public_key: Option<std::path::PathBuf>,
 
-    /// Require this `iss` claim in tokens.
+    /// Accept tokens signed by an identity provider: RS256, ES256 and EdDSA keys from the JWKS
+    /// at this URL, chosen by the token's `kid`. Read at start (unreachable: the server does not
+    /// start), again every --jwks-refresh and when a token names an unknown `kid` (at most every
+    /// 10 s); a later failure keeps the last good keys and logs a warning. `[identity]` in
+    /// policies.toml maps the token's subject to a player or staff member.
+    #[arg(
+        long,
+        env = "QUIDDITCH_JWKS_URL",
+        value_name = "URL",
+        conflicts_with_all = ["jwt_secret", "jwt_public_key", "jwks_file"]
+    )]
+    pub jwks_url: Option<String>,
+
+    /// Like --jwks-url, from a JWKS file (offline use): read at start and again like the URL.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with_all = ["jwt_secret", "jwt_public_key"]
+    )]
+    pub jwks_file: Option<std::path::PathBuf>,
+
+    /// How often the JWKS is read again, whatever tokens arrive.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = parse_timeout
+    )]
+    pub jwks_refresh: Duration,
+
+    /// Require this `iss` claim in tokens (over `[identity] issuer`).
     #[arg(long, env = "QUIDDITCH_JWT_ISSUER", value_name = "ISS")]
     pub jwt_issuer: Option<String>,
 
-    /// Require this `aud` claim in tokens.
+    /// Require this `aud` claim in tokens (over `[identity] audience`).
     #[arg(long, env = "QUIDDITCH_JWT_AUDIENCE", value_name = "AUD")]
     pub jwt_audience: Option<String>,
 
     /// Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their
-    /// `nbf` or `iat` (a token not yet valid, or issued in the future, is refused).
+    /// `nbf` or `iat` (a token not yet valid, or issued in the future, is refused). Over
+    /// `[identity] clock_skew`; without either, none.
     #[arg(
         long,
         env = "QUIDDITCH_JWT_LEEWAY",
         value_name = "DURATION",
-        default_value = "0s",
         value_parser = parse_leeway
     )]
-    pub jwt_leeway: Duration,
+    pub jwt_leeway: Option<Duration>,
 
     /// Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT`
     /// error. Durations: `500ms`, `10s`, `2m`.
@@ -166,11 +201,22 @@ pub struct ServeArgs {
     pub admin_secret: Option<String>,
 }
 
-/// The credentials the server accepts, from the flags and environment.
-fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
-    let verifier = match (&args.jwt_secret, &args.jwt_public_key) {
-        (Some(secret), _) if !secret.is_empty() => Some(Verifier::hs256(secret.as_bytes())),
-        (_, Some(path)) => {
+/// The credentials the server accepts, from the flags and environment, and `[identity]` for what
+/// the flags leave unset.
+fn auth_config(args: &ServeArgs, identity: &Identity) -> anyhow::Result<AuthConfig> {
+    let jwks = match (&args.jwks_url, &args.jwks_file) {
+        (Some(url), _) if !url.is_empty() => Some(Source::Url(url.clone())),
+        (_, Some(path)) => Some(Source::File(path.clone())),
+        _ => None,
+    };
+    let verifier = match (&args.jwt_secret, &args.jwt_public_key, jwks) {
+        (_, _, Some(source)) => {
+            let keys = Jwks::start(&source, args.jwks_refresh)?;
+            tracing::info!("JWKS keys: {}", keys.kids().join(", "));
+            Some(Verifier::jwks(keys))
+        }
+        (Some(secret), _, None) if !secret.is_empty() => Some(Verifier::hs256(secret.as_bytes())),
+        (_, Some(path), None) => {
             let pem = std::fs::read(path)
                 .with_context(|| format!("failed to read the token key `{}`", path.display()))?;
             Some(
@@ -181,9 +227,18 @@ fn auth_config(args: &ServeArgs) -> anyhow::Result<AuthConfig> {
         _ => None,
     };
     let verifier = verifier.map(|v| {
-        v.with_issuer(args.jwt_issuer.clone())
-            .with_audience(args.jwt_audience.clone())
-            .with_leeway(args.jwt_leeway.as_secs())
+        v.with_issuer(args.jwt_issuer.clone().or_else(|| identity.issuer.clone()))
+            .with_audience(
+                args.jwt_audience
+                    .clone()
+                    .or_else(|| identity.audience.clone()),
+            )
+            .with_leeway(
+                args.jwt_leeway
+                    .map(|d| d.as_secs())
+                    .or(identity.clock_skew)
+                    .unwrap_or(0),
+            )
     });
     Ok(AuthConfig {
         verifier,
@@ -196,7 +251,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let set = store
         .lend(|conn| args.policy.load_checked(conn))
         .map_err(|err| super::db_error(err, &global.db))??;
-    let auth = auth_config(args)?;
+    let auth = auth_config(args, &set.identity)?;
     let gate = Gate::new(auth, set, store.clone())?;
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);

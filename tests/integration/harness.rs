@@ -211,6 +211,12 @@ impl Server {
         Self::launch(env, &[], args, &[])
     }
 
+    /// `quidditch serve --bind 127.0.0.1:0 ARGS…` with these environment variables set over the
+    /// defaults (an empty value removes the variable).
+    pub fn serve_with_env(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Self {
+        Self::launch(env, &[], args, vars)
+    }
+
     fn launch(env: &Env, extra: &[&str], serve: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let mut command = std::process::Command::new(bin());

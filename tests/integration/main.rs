@@ -53,3 +53,5 @@ mod trust;
 mod questions;
 // Query cost before work: hostile documents refused at once, every `[settings]` limit.
 mod limits;
+// Tokens from an identity provider: a JWKS by `kid`, refreshed; `[identity]` subject mapping.
+mod jwks;
