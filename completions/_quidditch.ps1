@@ -143,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -255,6 +256,19 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'quidditch;authz;log' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only the requests of this subject: `player:1`, or the name, `Harry Potter`')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--denied', '--denied', [CompletionResultType]::ParameterName, 'Only requests that had something withheld or were refused')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'quidditch;authz;help' {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
@@ -263,6 +277,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -285,6 +300,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;authz;help;init' {
+            break
+        }
+        'quidditch;authz;help;log' {
             break
         }
         'quidditch;authz;help;help' {
@@ -521,6 +539,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--write-timeout', '--write-timeout', [CompletionResultType]::ParameterName, 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections open at once; further ones wait (in the listen queue) until one closes')
             [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Threads serving requests, each with the connections it accepted [default: one per core]')
+            [CompletionResult]::new('--decision-log', '--decision-log', [CompletionResultType]::ParameterName, 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it')
+            [CompletionResult]::new('--decision-log-max', '--decision-log-max', [CompletionResultType]::ParameterName, 'Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes PATH.1, PATH.1 becomes PATH.2, …')
+            [CompletionResult]::new('--decision-log-keep', '--decision-log-keep', [CompletionResultType]::ParameterName, 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted')
             [CompletionResult]::new('--admin-secret', '--admin-secret', [CompletionResultType]::ParameterName, 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
@@ -632,6 +653,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
             break
         }
         'quidditch;help;authz;explain' {
@@ -653,6 +675,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz;init' {
+            break
+        }
+        'quidditch;help;authz;log' {
             break
         }
         'quidditch;help;query' {

@@ -128,6 +128,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
+            cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;explain'= {
@@ -232,6 +233,18 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'quidditch;authz;log'= {
+            cand --user 'Only the requests of this subject: `player:1`, or the name, `Harry Potter`'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --denied 'Only requests that had something withheld or were refused'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'quidditch;authz;help'= {
             cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
@@ -240,6 +253,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
+            cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;help;explain'= {
@@ -255,6 +269,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;help;token'= {
         }
         &'quidditch;authz;help;init'= {
+        }
+        &'quidditch;authz;help;log'= {
         }
         &'quidditch;authz;help;help'= {
         }
@@ -468,6 +484,9 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --write-timeout 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)'
             cand --max-connections 'Connections open at once; further ones wait (in the listen queue) until one closes'
             cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
+            cand --decision-log 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it'
+            cand --decision-log-max 'Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes PATH.1, PATH.1 becomes PATH.2, …'
+            cand --decision-log-keep 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted'
             cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'
@@ -564,6 +583,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
+            cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
         }
         &'quidditch;help;authz;explain'= {
         }
@@ -578,6 +598,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;token'= {
         }
         &'quidditch;help;authz;init'= {
+        }
+        &'quidditch;help;authz;log'= {
         }
         &'quidditch;help;query'= {
             cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'

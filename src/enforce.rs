@@ -18,7 +18,7 @@ use crate::authz::{
     ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
 };
 use crate::db::store::{Changes, Store, Table};
-use crate::graphql::{FieldRule, Principal, RowFilters, Viewer, Withheld};
+use crate::graphql::{Audit, Deciders, FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
 
 /// The policy type of each table the API serves.
@@ -139,11 +139,22 @@ fn compile_viewer(
     let mut filters = RowFilters::default();
     let mut fields = HashMap::new();
     let mut forbidden = HashMap::new();
+    let mut audit = Audit {
+        roles: planner.role_names(),
+        ..Audit::default()
+    };
     for (table, ty) in TABLES {
         let plan = planner.plan("read", ty)?;
         let rows = if *plan.rows() == Filter::TRUE {
             None
         } else {
+            audit.rows.insert(
+                table,
+                Deciders {
+                    allows: plan.allows(),
+                    denies: plan.denies(),
+                },
+            );
             forbidden.insert(
                 table,
                 match &plan.row_withheld {
@@ -172,6 +183,13 @@ fn compile_viewer(
                 ReadFail::Null => Withheld::Null,
                 ReadFail::Error { message } => Withheld::Error(message.clone()),
             };
+            audit.fields.insert(
+                (table, rule.column.clone()),
+                Deciders {
+                    allows: rule.granted_by.clone(),
+                    denies: rule.denied_by.clone(),
+                },
+            );
             fields.insert(
                 (table, rule.column.clone()),
                 FieldRule { readable, withheld },
@@ -184,6 +202,8 @@ fn compile_viewer(
         fields: Arc::new(fields),
         forbidden: Arc::new(forbidden),
         limits: planner.limits(),
+        audit: Arc::new(audit),
+        record: None,
     })
 }
 

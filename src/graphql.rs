@@ -120,6 +120,56 @@ pub struct Viewer {
     pub forbidden: Arc<HashMap<Table, String>>,
     /// Query limits, checked before execution.
     pub limits: crate::authz::QueryLimits,
+    /// The policies behind the filters and field rules, for the decision log.
+    pub audit: Arc<Audit>,
+    /// Where this request's withheld rows and fields are noted, when the decision log is on.
+    pub record: Option<Arc<std::sync::Mutex<Record>>>,
+}
+
+/// The policies that decide a viewer's rows and fields, from the same access plans its filters
+/// and field rules are compiled from (`enforce`): what the decision log names as deciding.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    /// The subject's roles.
+    pub roles: Vec<String>,
+    /// For each table whose rows are filtered: the policies behind the filter.
+    pub rows: HashMap<Table, Deciders>,
+    /// For each field rule: the policies behind it.
+    pub fields: HashMap<(Table, String), Deciders>,
+}
+
+/// The policies behind a withheld row or field: the allows whose conditions it did not meet
+/// (none granted it), and the denies that can withhold it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Deciders {
+    pub allows: Vec<String>,
+    pub denies: Vec<String>,
+}
+
+/// What one request withheld, noted as it runs: the decision log's line is made of it.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// `operationName`, when the request named one.
+    pub operation: Option<String>,
+    /// SHA-256 of the document text, hex.
+    pub document: Option<String>,
+    /// Single rows answered `null` + `FORBIDDEN` (hidden or missing: they answer alike).
+    pub rows: Vec<Table>,
+    /// Fields withheld: table, column, row id.
+    pub fields: Vec<(Table, String, i64)>,
+    /// Tables whose lists were read through a row filter.
+    pub lists: Vec<Table>,
+}
+
+impl Viewer {
+    /// Notes in the request's record, when there is one.
+    pub fn note(&self, f: impl FnOnce(&mut Record)) {
+        if let Some(record) = &self.record {
+            f(&mut record
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner));
+        }
+    }
 }
 
 impl Viewer {
@@ -184,7 +234,10 @@ pub(crate) fn visible<T>(
 ) -> async_graphql::Result<Option<T>> {
     let viewer = Viewer::of(ctx)?;
     match row {
-        None if viewer.restricted(table) => null_with(ctx, viewer.forbidden_row(table)),
+        None if viewer.restricted(table) => {
+            viewer.note(|record| record.rows.push(table));
+            null_with(ctx, viewer.forbidden_row(table))
+        }
         row => Ok(row),
     }
 }
@@ -324,6 +377,23 @@ impl Outcome {
         } else {
             Wire::Response(&self.response)
         }
+    }
+
+    /// The `extensions.code` and message of each error of the answer that has a code.
+    pub fn error_codes(&self) -> Vec<(String, String)> {
+        self.response
+            .errors
+            .iter()
+            .filter_map(|error| {
+                let code = error.extensions.as_ref()?.get("code")?;
+                match code {
+                    async_graphql::Value::String(code) => {
+                        Some((code.clone(), error.message.clone()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// The answer as JSON: `{"data": …, "errors": [...]}` or `{"errors": [...]}`.
@@ -549,6 +619,11 @@ impl Api {
             Some(Value::String(name)) => Some(name),
             Some(_) => return Outcome::reject("Operation name must be a string."),
         };
+        viewer.note(|record| {
+            use sha2::Digest as _;
+            record.document = Some(format!("{:x}", sha2::Sha256::digest(query.as_bytes())));
+            record.operation.clone_from(&operation_name);
+        });
         let mut request = async_graphql::Request::new(query);
         if variables != Value::Null {
             request = request.variables(Variables::from_json(variables));

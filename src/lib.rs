@@ -9,6 +9,7 @@ pub mod authz;
 pub mod cli;
 pub mod cmd;
 pub mod db;
+pub mod decision_log;
 pub mod diag;
 pub mod enforce;
 pub mod exit;

@@ -172,6 +172,18 @@ pub enum LimitError {
     ResponseBytes { limit: u64 },
 }
 
+/// Every code [`LimitError::code`] gives: the decision log tells limit refusals by them.
+pub const LIMIT_CODES: [&str; 8] = [
+    "QUERY_TOO_LARGE",
+    "QUERY_TOO_DEEP",
+    "TOO_MANY_FRAGMENTS",
+    "TOO_MANY_ROOT_FIELDS",
+    "TOO_MANY_ALIASES",
+    "QUERY_TOO_COMPLEX",
+    "INTROSPECTION_DISABLED",
+    "RESPONSE_TOO_LARGE",
+];
+
 impl LimitError {
     /// The `extensions.code` of the GraphQL error.
     pub fn code(&self) -> &'static str {

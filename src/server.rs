@@ -34,7 +34,8 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
-use crate::graphql::{Api, Viewer};
+use crate::decision_log::DecisionLog;
+use crate::graphql::{Api, Record, Viewer};
 use crate::identity::Presented;
 
 /// Decides who a request is from its credential headers. `enforce::Gate` implements it from
@@ -59,6 +60,8 @@ struct AppState {
     api: Api,
     auth: Arc<dyn Authenticate>,
     bounds: Bounds,
+    /// `--decision-log`: one line per request to `/graphql`.
+    decisions: Option<Arc<DecisionLog>>,
 }
 
 /// The largest request body accepted; larger ones get 413.
@@ -121,8 +124,18 @@ type Answer = std::pin::Pin<
 >;
 
 impl Endpoint {
-    fn new(api: Api, auth: Arc<dyn Authenticate>, bounds: Bounds) -> Self {
-        let state = AppState { api, auth, bounds };
+    fn new(
+        api: Api,
+        auth: Arc<dyn Authenticate>,
+        bounds: Bounds,
+        decisions: Option<Arc<DecisionLog>>,
+    ) -> Self {
+        let state = AppState {
+            api,
+            auth,
+            bounds,
+            decisions,
+        };
         let log = tracing::enabled!(tracing::Level::INFO);
         Endpoint {
             router: hyper_util::service::TowerToHyperService::new(router(state.clone(), log)),
@@ -207,9 +220,10 @@ pub fn serve(
     api: Api,
     auth: Arc<dyn Authenticate>,
     bounds: Bounds,
+    decisions: Option<Arc<DecisionLog>>,
     shutdown: impl Future<Output = ()> + 'static,
 ) -> Result<(), Error> {
-    let app = Endpoint::new(api, auth, bounds);
+    let app = Endpoint::new(api, auth, bounds, decisions);
     let epoch = Instant::now();
     let mut threads = Vec::new();
     let mut inboxes = Vec::new();
@@ -728,16 +742,79 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// A GraphQL error answer: `{"errors": [{message, extensions: {code}}]}` with `status`, as
 /// `media`.
-fn refuse(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
+fn refuse(media: Media, status: StatusCode, code: &'static str, message: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
         body.to_string(),
     )
-        .into_response()
+        .into_response();
+    // For the decision log: why the request did not run.
+    response.extensions_mut().insert(Refused(code));
+    response
+}
+
+/// The code of a refusal, in its response's extensions.
+#[derive(Debug, Clone, Copy)]
+struct Refused(&'static str);
+
+/// The error codes of an executed request's answer, in its response's extensions when the
+/// decision log is on.
+#[derive(Debug, Clone)]
+struct ErrorCodes(Vec<(String, String)>);
+
+/// What the decision log learns of a request while it is answered: in the request's extensions
+/// when the log is on, filled in by [`authenticate`].
+#[derive(Clone, Default)]
+struct Noted(Arc<std::sync::Mutex<Note>>);
+
+#[derive(Default)]
+struct Note {
+    viewer: Option<Viewer>,
+    record: Option<Arc<std::sync::Mutex<Record>>>,
+}
+
+/// Answers `request` with `handler`, and writes its decision log line when the log is on.
+async fn logged<F, Fut>(state: AppState, mut request: Request, handler: F) -> Response
+where
+    F: FnOnce(AppState, Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let Some(log) = state.decisions.clone() else {
+        return handler(state, request).await;
+    };
+    let started = Instant::now();
+    let noted = Noted::default();
+    request.extensions_mut().insert(noted.clone());
+    let response = handler(state, request).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    let note = noted.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let line = match (&note.viewer, response.extensions().get::<Refused>()) {
+        (viewer, Some(Refused(code))) => {
+            crate::decision_log::refused(viewer.as_ref(), status, code, latency)
+        }
+        (Some(viewer), None) => {
+            let record = note.record.as_ref().map_or_else(Record::default, |record| {
+                record
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone()
+            });
+            let codes = response
+                .extensions()
+                .get::<ErrorCodes>()
+                .map_or(&[][..], |codes| &codes.0[..]);
+            crate::decision_log::line(viewer, &record, status, codes, latency)
+        }
+        (None, None) => crate::decision_log::refused(None, status, "BAD_REQUEST", latency),
+    };
+    drop(note);
+    log.write(&line);
+    response
 }
 
 /// What `/graphql` answers in, from the request's `Accept`.
@@ -846,11 +923,8 @@ fn media_range(range: &str) -> Option<(&str, &str, u16)> {
 
 /// The request's viewer from its credential headers, or the answer refusing it: 401 (with
 /// `WWW-Authenticate: Bearer`) for refused credentials, 500 when its access cannot be decided.
-fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    media: Media,
-) -> Result<Viewer, Box<Response>> {
+fn authenticate(state: &AppState, request: &Request, media: Media) -> Result<Viewer, Box<Response>> {
+    let headers = request.headers();
     let mut repeated = None;
     let presented = Presented {
         authorization: single(headers, "authorization", &mut repeated),
@@ -859,7 +933,7 @@ fn authenticate(
         repeated,
     };
     match state.auth.viewer(presented) {
-        Ok(viewer) => Ok(viewer),
+        Ok(viewer) => Ok(recording(viewer, request)),
         Err(Refusal::Undecidable(message)) => Err(Box::new(refuse(
             media,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -877,12 +951,27 @@ fn authenticate(
     }
 }
 
+/// `viewer`, noting what it withholds when the decision log is on (the request carries a
+/// [`Noted`]).
+fn recording(mut viewer: Viewer, request: &Request) -> Viewer {
+    if let Some(noted) = request.extensions().get::<Noted>() {
+        let record = Arc::new(std::sync::Mutex::new(Record::default()));
+        viewer.record = Some(Arc::clone(&record));
+        let mut note = noted.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        note.record = Some(record);
+        note.viewer = Some(viewer.clone());
+    }
+    viewer
+}
+
 /// Runs `execution` within the request timeout (504 past it) and answers its outcome as
-/// `media`: 400 when the request was rejected before execution, else 200.
+/// `media`: 400 when the request was rejected before execution, else 200. With `noting`, the
+/// answer's error codes go in the response's extensions, for the decision log.
 async fn answer(
     bounds: Bounds,
     execution: impl Future<Output = crate::graphql::Outcome>,
     media: Media,
+    noting: bool,
 ) -> Response {
     // Boxed: the execution's future is large, and unboxed it would make this handler's future
     // as large, which axum and hyper move several times per request. Dropped at the timeout, it
@@ -905,12 +994,18 @@ async fn answer(
         StatusCode::OK
     };
     let bytes = outcome.to_bytes();
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
         bytes,
     )
-        .into_response()
+        .into_response();
+    if noting {
+        response
+            .extensions_mut()
+            .insert(ErrorCodes(outcome.error_codes()));
+    }
+    response
 }
 
 /// `GET /graphql`: GraphiQL to a browser, else the query of the URL's query string (`query`,
@@ -918,11 +1013,16 @@ async fn answer(
 /// POST's once the credentials pass, unless it is a mutation: 405 with `Allow: POST` (GraphQL over
 /// HTTP). A parameter given twice, or a query string that does not decode, is 400.
 async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+    logged(state, request, get_answer).await
+}
+
+/// [`graphql_get`], without the decision log.
+async fn get_answer(state: AppState, request: Request) -> Response {
     let media = negotiate(request.headers(), true);
     if media == Media::Html {
         return graphiql::page().await;
     }
-    let viewer = match authenticate(&state, request.headers(), media) {
+    let viewer = match authenticate(&state, &request, media) {
         Ok(viewer) => viewer,
         Err(refused) => return *refused,
     };
@@ -946,6 +1046,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
         state.bounds,
         state.api.execute_params(fields, viewer),
         media,
+        state.decisions.is_some(),
     )
     .await
 }
@@ -981,6 +1082,11 @@ fn get_params(uri: &axum::http::Uri) -> Result<crate::graphql::body::Body, Strin
 /// its body), then the body within [`BODY_LIMIT`] (413 past it) and the body timeout (408), then
 /// the GraphQL answer within the request timeout (504), each in the media type `Accept` asks for.
 async fn graphql(State(state): State<AppState>, request: Request) -> Response {
+    logged(state, request, post_answer).await
+}
+
+/// [`graphql`], without the decision log.
+async fn post_answer(state: AppState, request: Request) -> Response {
     let headers = request.headers();
     let media = negotiate(headers, false);
     if !is_json(headers) {
@@ -996,7 +1102,7 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
         );
         return response;
     }
-    let viewer = match authenticate(&state, headers, media) {
+    let viewer = match authenticate(&state, &request, media) {
         Ok(viewer) => viewer,
         Err(refused) => return *refused,
     };
@@ -1035,7 +1141,8 @@ async fn graphql(State(state): State<AppState>, request: Request) -> Response {
             return response;
         }
     };
-    answer(bounds, state.api.execute_json(&body, viewer), media).await
+    let noting = state.decisions.is_some();
+    answer(bounds, state.api.execute_json(&body, viewer), media, noting).await
 }
 
 /// 413, for a body announced or found larger than [`BODY_LIMIT`].

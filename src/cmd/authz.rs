@@ -10,6 +10,8 @@ use clap::{Args, Subcommand};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+pub mod log;
+
 use crate::access::{self, Profile, SqlEntities};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
@@ -99,6 +101,12 @@ pub enum AuthzCommand {
     /// Print the shipped policies.toml (built into the binary), to start a policy file from.
     #[command(after_help = "Example:\n  quidditch authz init > policies.toml")]
     Init,
+    /// Summarize a decision log (`serve --decision-log`): requests and denials by subject,
+    /// withheld rows and fields by policy, withheld fields, refusals and limit rejections.
+    #[command(
+        after_help = "Examples:\n  quidditch authz log decisions.jsonl\n  quidditch authz log decisions.jsonl --user \"Harry Potter\" --denied\n  quidditch --format json authz log decisions.jsonl"
+    )]
+    Log(log::LogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +288,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::WhoCan(a) => who_can(a, global),
         AuthzCommand::Token(a) => token(a, global),
         AuthzCommand::Init => super::defaults::print(super::defaults::POLICIES),
+        AuthzCommand::Log(a) => log::run(a, global),
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::authz::policy::Identity;
 use crate::cli::GlobalArgs;
 use crate::db::store::Store;
+use crate::decision_log::DecisionLog;
 use crate::enforce::Gate;
 use crate::exit::Exit;
 use crate::graphql::Api;
@@ -43,6 +44,8 @@ use crate::server;
   quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
   quidditch serve --jwks-url https://YOUR-TENANT.eu.auth0.com/.well-known/jwks.json
   quidditch serve --jwks-file jwks.json --jwks-refresh 1h
+  quidditch serve --decision-log decisions.jsonl --decision-log-max 10MB
+  quidditch authz log decisions.jsonl --denied
   export QUIDDITCH_ADMIN_SECRET=$(head -c 16 /dev/urandom | base64)
   quidditch serve &
   curl -s 127.0.0.1:5000/graphql -H 'content-type: application/json' \\
@@ -190,6 +193,26 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
     pub workers: Option<std::num::NonZeroUsize>,
 
+    /// Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles,
+    /// operation name, document hash, rows and fields withheld with the policies behind them,
+    /// limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it.
+    #[arg(long, value_name = "PATH")]
+    pub decision_log: Option<std::path::PathBuf>,
+
+    /// Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes
+    /// PATH.1, PATH.1 becomes PATH.2, …
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "100MB",
+        value_parser = crate::decision_log::parse_size
+    )]
+    pub decision_log_max: u64,
+
+    /// Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted.
+    #[arg(long, value_name = "N", default_value = "5")]
+    pub decision_log_keep: usize,
+
     /// The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate
     /// with `X-Quidditch-User: REF`.
     #[arg(
@@ -256,6 +279,12 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);
     let api = Api::new(store);
+    let decisions = args
+        .decision_log
+        .as_deref()
+        .map(|path| DecisionLog::open(path, args.decision_log_max, args.decision_log_keep))
+        .transpose()?
+        .map(Arc::new);
     let listener = server::bind(&args.bind)?;
     let addr = listener
         .local_addr()
@@ -278,7 +307,15 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         write_timeout: args.write_timeout,
         max_connections: args.max_connections.get(),
     };
-    server::serve(listener, workers, api, gate, bounds, shutdown_signal())?;
+    server::serve(
+        listener,
+        workers,
+        api,
+        gate,
+        bounds,
+        decisions,
+        shutdown_signal(),
+    )?;
     tracing::info!("shut down");
     Ok(Exit::Success)
 }

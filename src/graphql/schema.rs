@@ -203,6 +203,9 @@ impl Query {
         let viewer = Viewer::of(ctx)?;
         let args = page_args(before, after, first, last, viewer.page_size());
         let filter = viewer.filters.players.clone();
+        if filter.is_some() {
+            viewer.note(|record| record.lists.push(Table::Players));
+        }
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_players, Store::players_page).await?;
         Ok(Some(PlayerObjectConnection::new(&window, rows)))
@@ -220,6 +223,9 @@ impl Query {
         let viewer = Viewer::of(ctx)?;
         let args = page_args(before, after, first, last, viewer.page_size());
         let filter = viewer.filters.teams.clone();
+        if filter.is_some() {
+            viewer.note(|record| record.lists.push(Table::Teams));
+        }
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_teams, Store::teams_page).await?;
         Ok(Some(TeamObjectConnection::new(&window, rows)))
@@ -237,6 +243,9 @@ impl Query {
         let viewer = Viewer::of(ctx)?;
         let args = page_args(before, after, first, last, viewer.page_size());
         let filter = viewer.filters.games.clone();
+        if filter.is_some() {
+            viewer.note(|record| record.lists.push(Table::Games));
+        }
         let (window, rows) =
             list_page(ctx, args, filter, Store::count_games, Store::games_page).await?;
         Ok(Some(GameObjectConnection::new(&window, rows)))
@@ -286,6 +295,9 @@ impl Query {
         };
         let viewer = Viewer::of(ctx)?;
         let (filter, limit) = (viewer.filters.games.clone(), viewer.page_size());
+        if filter.is_some() {
+            viewer.note(|record| record.lists.push(Table::Games));
+        }
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let games = blocking(store, move |s| {
             s.games_of_team(i64::from(team), filter.as_ref(), limit)
@@ -307,6 +319,9 @@ impl Query {
         };
         let viewer = Viewer::of(ctx)?;
         let (filter, limit) = (viewer.filters.players.clone(), viewer.page_size());
+        if filter.is_some() {
+            viewer.note(|record| record.lists.push(Table::Players));
+        }
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let players = blocking(store, move |s| {
             s.players_by_position(&position, filter.as_ref(), limit)

@@ -306,6 +306,7 @@ async fn withheld(
             return Ok(None);
         }
     }
+    viewer.note(|record| record.fields.push((table, column.to_string(), id)));
     Ok(Some(rule.withheld.clone()))
 }
 

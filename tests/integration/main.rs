@@ -55,3 +55,5 @@ mod questions;
 mod limits;
 // Tokens from an identity provider: a JWKS by `kid`, refreshed; `[identity]` subject mapping.
 mod jwks;
+// The decision log: withheld rows and fields with their policies, rotation, `authz log`.
+mod decision_log;
