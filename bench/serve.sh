@@ -16,6 +16,14 @@
 # checked); the throughput ratio is the cost of enforcement (target: at most 20%). Then a
 # league of BENCH_SCALE players (default 1000000) is seeded and the first page of a filtered
 # list (`allGames(first: 10)` as a player) is timed (target: p50 <= 10 ms).
+#
+# Identity (issue 13): getGame as the same player with an HS256 token, then with an RS256 token
+# verified through a JWKS (`--jwks-file`, the test-only key of tests/fixtures/jwks: never a real
+# key), then with the HS256 token and `--decision-log` on; the throughput ratios are the costs of
+# JWKS verification and of the log (targets: at most 10% each).
+#
+#   BENCH_PROFILE=release bench/serve.sh   # another cargo profile than `dist` (quicker to build)
+#   BENCH_ONLY=identity bench/serve.sh     # only the identity comparisons
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +34,8 @@ connections="${2:-16}"
 # run with 2 wrk threads in the same run, so both figures can be reported side by side.
 threads="${BENCH_WRK_THREADS:-1}"
 scale="${BENCH_SCALE:-1000000}"
+profile="${BENCH_PROFILE:-dist}"
+only="${BENCH_ONLY:-}"
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
 export QUIDDITCH_JWT_SECRET="bench-jwt-secret-of-32-bytes-xx"
 export QUIDDITCH_POLICIES="$PWD/policies.toml"
@@ -41,15 +51,18 @@ need wrk
 need hyperfine
 
 # The dist profile (fat LTO, one codegen unit): what a distributed binary is built with.
-echo "== cargo build --profile dist" >&2
-cargo build --profile dist --quiet
-bin="${CARGO_TARGET_DIR:-$PWD/target}/dist/quidditch"
+echo "== cargo build --profile $profile" >&2
+cargo build --profile "$profile" --quiet
+profile_dir="$profile"
+[[ "$profile" == dev ]] && profile_dir=debug
+bin="${CARGO_TARGET_DIR:-$PWD/target}/$profile_dir/quidditch"
 
 work="$(mktemp -d)"
 server_pid=""
 big_pid=""
+id_pid=""
 cleanup() {
-  for pid in $server_pid $big_pid; do
+  for pid in $server_pid $big_pid $id_pid; do
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -60,15 +73,18 @@ trap cleanup EXIT
 db="$work/bench.db"
 "$bin" --db "$db" db seed --file seeder.toml >/dev/null
 
-# start_server DB LOG: starts `quidditch serve` on a free port; sets $started_pid and $started_url.
+# start_server DB LOG [SERVE ARGS…]: starts `quidditch serve` on a free port; sets $started_pid
+# and $started_url. With BENCH_UNSET=VAR, that variable is removed from the server's environment.
 start_server() {
-  "$bin" --db "$1" serve --bind 127.0.0.1:0 2>"$2" &
+  local db="$1" log="$2"
+  shift 2
+  env ${BENCH_UNSET:+-u "$BENCH_UNSET"} "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" &
   started_pid=$!
   for _ in $(seq 1 100); do
-    grep -q "listening on" "$2" 2>/dev/null && break
+    grep -q "listening on" "$log" 2>/dev/null && break
     sleep 0.05
   done
-  started_url="$(sed -n 's/^listening on //p' "$2" | head -n1)"
+  started_url="$(sed -n 's/^listening on //p' "$log" | head -n1)"
 }
 
 start_server "$db" "$work/serve.log"
@@ -127,9 +143,56 @@ print(f"{sys.argv[3]}: enforcement keeps {player / admin:.0%} of the admin throu
 PY
 }
 
+# cost A B WHAT: how much of A's throughput B keeps.
+cost() {
+  python3 - "$work/$1.rps" "$work/$2.rps" "$3" <<'PY'
+import sys
+base, other = (float(open(p).read()) for p in sys.argv[1:3])
+print(f"{sys.argv[3]} keeps {other / base:.0%} of the throughput "
+      f"(cost {1 - other / base:.0%}, target <= 10%)")
+PY
+}
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+# The identity comparisons on getGame as Zacharias Smith: HS256, JWKS (RS256), decision log.
+identity_runs() {
+  echo "== identity: getGame as a player, HS256 vs JWKS (RS256), decision log off vs on"
+  run getGame-hs256 "$get_game" "$player_header"
+  local sub now header payload signature
+  sub="$("$bin" --db "$db" --format json authz token --user "Zacharias Smith" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["claims"]["sub"])')"
+  now="$(date +%s)"
+  header="$(printf '{"alg":"RS256","typ":"JWT","kid":"rsa-a"}' | b64url)"
+  payload="$(printf '{"sub":"%s","iat":%d,"exp":%d}' "$sub" "$now" "$((now + 3600))" | b64url)"
+  signature="$(printf '%s.%s' "$header" "$payload" \
+    | openssl dgst -sha256 -sign tests/fixtures/jwks/rsa-a.pem -binary | b64url)"
+  printf '{"keys":[%s]}' "$(cat tests/fixtures/jwks/rsa-a.jwk.json)" >"$work/jwks.json"
+  BENCH_UNSET=QUIDDITCH_JWT_SECRET start_server "$db" "$work/jwks.log" --jwks-file "$work/jwks.json"
+  id_pid=$started_pid
+  [[ -n "$started_url" ]] || { echo "JWKS server did not start" >&2; cat "$work/jwks.log" >&2; exit 1; }
+  run getGame-jwks "$get_game" "Authorization: Bearer $header.$payload.$signature" "$started_url"
+  kill -TERM "$id_pid" 2>/dev/null || true
+  wait "$id_pid" 2>/dev/null || true
+  start_server "$db" "$work/decisions.log" --decision-log "$work/decisions.jsonl"
+  id_pid=$started_pid
+  [[ -n "$started_url" ]] || { echo "server did not start" >&2; cat "$work/decisions.log" >&2; exit 1; }
+  run getGame-log "$get_game" "$player_header" "$started_url"
+  kill -TERM "$id_pid" 2>/dev/null || true
+  wait "$id_pid" 2>/dev/null || true
+  id_pid=""
+  echo "decision log: $(wc -l <"$work/decisions.jsonl") lines, $(du -h "$work/decisions.jsonl" | cut -f1)"
+  cost getGame-hs256 getGame-jwks "getGame: a JWKS-verified (RS256) token"
+  cost getGame-hs256 getGame-log "getGame: the decision log on"
+}
+
 echo "== wrk: $threads threads, $connections connections, ${duration}s each"
 get_game='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
 all_players='{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}'
+if [[ "$only" == identity ]]; then
+  identity_runs
+  exit 0
+fi
 run getGame "$get_game" "$admin_header"
 threads=2 run getGame-wrk-t2 "$get_game" "$admin_header"
 run getGame-player "$get_game" "$player_header"
@@ -137,6 +200,7 @@ run allPlayers "$all_players" "$admin_header"
 run allPlayers-player "$all_players" "$player_header"
 ratio getGame getGame-player
 ratio allPlayers allPlayers-player
+identity_runs
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server_pid/status")"
 
 echo "== hyperfine: quidditch query get-game 8 (in-process)"
