@@ -52,6 +52,9 @@ _quidditch() {
             quidditch__subcmd__authz,lint)
                 cmd="quidditch__subcmd__authz__subcmd__lint"
                 ;;
+            quidditch__subcmd__authz,log)
+                cmd="quidditch__subcmd__authz__subcmd__log"
+                ;;
             quidditch__subcmd__authz,test)
                 cmd="quidditch__subcmd__authz__subcmd__test"
                 ;;
@@ -75,6 +78,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,lint)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__lint"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,log)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__log"
                 ;;
             quidditch__subcmd__authz__subcmd__help,test)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__test"
@@ -147,6 +153,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,lint)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__lint"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,log)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__log"
                 ;;
             quidditch__subcmd__help__subcmd__authz,test)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__test"
@@ -309,7 +318,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token init help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token init log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,7 +436,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test who-can lint token init help"
+            opts="explain check test who-can lint token init log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +506,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -586,6 +609,32 @@ _quidditch() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__log)
+            opts="-v -h -V --user --denied --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -961,7 +1010,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test who-can lint token init"
+            opts="explain check test who-can lint token init log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1066,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2063,7 +2126,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__serve)
-            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --admin-secret --db --format --verbose --help --version"
+            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwks-url --jwks-file --jwks-refresh --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --decision-log --decision-log-max --decision-log-keep --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2082,6 +2145,18 @@ _quidditch() {
                     return 0
                     ;;
                 --jwt-public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-refresh)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2122,6 +2197,18 @@ _quidditch() {
                     return 0
                     ;;
                 --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decision-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decision-log-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decision-log-keep)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -792,7 +792,10 @@ where
     let response = handler(state, request).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
-    let note = noted.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let note = noted
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let line = match (&note.viewer, response.extensions().get::<Refused>()) {
         (viewer, Some(Refused(code))) => {
             crate::decision_log::refused(viewer.as_ref(), status, code, latency)
@@ -923,7 +926,11 @@ fn media_range(range: &str) -> Option<(&str, &str, u16)> {
 
 /// The request's viewer from its credential headers, or the answer refusing it: 401 (with
 /// `WWW-Authenticate: Bearer`) for refused credentials, 500 when its access cannot be decided.
-fn authenticate(state: &AppState, request: &Request, media: Media) -> Result<Viewer, Box<Response>> {
+fn authenticate(
+    state: &AppState,
+    request: &Request,
+    media: Media,
+) -> Result<Viewer, Box<Response>> {
     let headers = request.headers();
     let mut repeated = None;
     let presented = Presented {
@@ -957,7 +964,10 @@ fn recording(mut viewer: Viewer, request: &Request) -> Viewer {
     if let Some(noted) = request.extensions().get::<Noted>() {
         let record = Arc::new(std::sync::Mutex::new(Record::default()));
         viewer.record = Some(Arc::clone(&record));
-        let mut note = noted.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut note = noted
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         note.record = Some(record);
         note.viewer = Some(viewer.clone());
     }
