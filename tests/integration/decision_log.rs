@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, post_with};
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, http_with, post_with};
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -95,6 +95,21 @@ fn a_withheld_row_and_field_are_logged_with_their_policies() {
     assert_eq!(logged[1]["fields_withheld"], json!([]));
     // The same document has the same hash.
     assert_eq!(logged[0]["document"], logged[1]["document"]);
+    // A GET is logged alike.
+    let reply = http_with(
+        &server.addr,
+        "GET",
+        "/graphql?query=%7B%20getGame(id%3A%208)%20%7B%20level%20%7D%20%7D",
+        b"",
+        &[("Authorization", &bearer), ("Accept", "application/json")],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let logged = wait_for_lines(&path, 3);
+    assert_eq!(logged[2]["subject"], "player:1 (Harry Potter)");
+    assert_eq!(
+        logged[2]["rows_withheld"],
+        json!([{ "type": "game", "allows": ["winners-read-game"], "denies": [] }])
+    );
 }
 
 #[test]
