@@ -61,8 +61,6 @@ struct Shared {
 struct State {
     /// Fetches completed (good or bad) since start.
     completed: u64,
-    /// A fetch asked for by an unknown `kid` and not started yet.
-    wanted: bool,
     /// When an unknown `kid` last asked for a fetch.
     last_asked: Option<Instant>,
 }
@@ -147,7 +145,6 @@ impl KeySet for Jwks {
             return None;
         }
         state.last_asked = Some(now);
-        state.wanted = true;
         let before = state.completed;
         self.wake.notify_one();
         let deadline = now + FETCH_TIMEOUT + Duration::from_secs(1);
@@ -210,11 +207,6 @@ fn refresher(
                 () = tokio::time::sleep(refresh) => {}
                 () = wake.notified() => {}
             }
-            shared
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .wanted = false;
             match fetch(&client, source).await {
                 Ok(keys) => install(shared, keys),
                 Err(reason) => tracing::warn!(
