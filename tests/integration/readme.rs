@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::harness::{Env, bin, repo};
 
 /// Blocks not run, by the start of their first command, and why.
-const SKIPPED: [(&str, &str); 10] = [
+const SKIPPED: [(&str, &str); 11] = [
     (
         "cargo install",
         "installs into ~/.cargo/bin: a build, not an example",
@@ -37,6 +37,7 @@ const SKIPPED: [(&str, &str); 10] = [
     ("cargo bench", "a benchmark: measured figures"),
     ("bench/serve.sh", "a benchmark: measured figures"),
     ("BENCH_WRK_THREADS", "a benchmark: measured figures"),
+    ("BENCH_PROFILE", "a benchmark: measured figures"),
     ("bench/compare.sh", "a benchmark: measured figures"),
 ];
 
