@@ -12,6 +12,8 @@
 //! - [`field_decisions`] says, per field of one row, whether it may be read and what a denied
 //!   read yields.
 
+pub mod diff;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -46,6 +48,11 @@ pub enum AccessError {
     Eval(#[from] EvalError),
     #[error("sqlite")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{message}")]
+    Diff { message: String },
+    /// Writing a streamed result failed (a closed pipe ends quietly).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 fn suggestion_text(suggestions: &[String]) -> String {
