@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
-bin=target/debug/quidditch
+bin="${CARGO_TARGET_DIR:-target}/debug/quidditch"
 "$bin" completions bash > completions/quidditch.bash
 "$bin" completions zsh > completions/_quidditch
 "$bin" completions fish > completions/quidditch.fish
