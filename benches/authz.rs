@@ -139,7 +139,10 @@ fn league(players: u64, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     if !path.exists() {
-        eprintln!("generating {} ({players} players and games)…", path.display());
+        eprintln!(
+            "generating {} ({players} players and games)…",
+            path.display()
+        );
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
         let mut conn = db::open_or_init(&tmp).unwrap();

@@ -11,6 +11,8 @@
 //! - [`allowed_ids`] is the reverse lookup (every row a subject may act on);
 //! - [`field_decisions`] says, per field of one row, whether it may be read and what a denied
 //!   read yields.
+//! - [`diff`] compares two policy files on the database: per subject, both files' compiled
+//!   plans and the rows where their decisions differ.
 
 pub mod diff;
 
