@@ -283,6 +283,17 @@ fn statement(
     (sql, params)
 }
 
+/// A plan's row filter and each column's filter (a file without the plan: nothing).
+fn filters(plan: Option<&AccessPlan>, columns: &[String]) -> (Filter, Vec<Filter>) {
+    match plan {
+        None => (Filter::FALSE, vec![Filter::FALSE; columns.len()]),
+        Some(p) => (
+            p.rows().clone(),
+            columns.iter().map(|c| p.column_rows(c)).collect(),
+        ),
+    }
+}
+
 /// `plan`'s decision on a row from the applicability of its policies, in `compile`'s order.
 fn decide(plan: Option<&AccessPlan>, applies: &[bool]) -> RowDecision {
     let Some(plan) = plan else {
@@ -417,6 +428,11 @@ impl Diff<'_, '_> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // Equal filters compile to the same SQL (`diff` refused files that back a type with
+        // different tables): nothing to compile or run.
+        if filters(old_plan.as_ref(), &columns) == filters(new_plan.as_ref(), &columns) {
+            return Ok(());
+        }
         let old_sql = compile(self.old, ty, old_plan.as_ref(), &columns)?;
         let new_sql = compile(self.new, ty, new_plan.as_ref(), &columns)?;
         // The same SQL selects the same rows: nothing to run.
