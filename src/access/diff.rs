@@ -197,6 +197,10 @@ struct Compiled {
     columns: Vec<SqlFilter>,
     /// Per policy of the plan (allows, denies, field-level denies): where it applies.
     policies: Vec<SqlFilter>,
+    /// Each allow's filter: a row either file allows (or lets a field be read) is true in one.
+    allows: Vec<SqlFilter>,
+    /// Whether no allow is true everywhere (then the allows narrow the rows to look at).
+    selective: bool,
 }
 
 fn never() -> SqlFilter {
@@ -217,6 +221,8 @@ fn compile(
             row: never(),
             columns: columns.iter().map(|_| never()).collect(),
             policies: Vec::new(),
+            allows: Vec::new(),
+            selective: true,
         });
     };
     let one = |f: &Filter| compile_filter(set, ty, f);
@@ -230,8 +236,10 @@ fn compile(
     };
     let r = &plan.residual;
     let mut policies = Vec::new();
+    let mut allows = Vec::new();
     for (_, f) in &r.allows {
         policies.push(applies(f, "0")?);
+        allows.push(one(f)?);
     }
     for (_, f) in &r.denies {
         policies.push(applies(f, "1")?);
@@ -246,6 +254,8 @@ fn compile(
             .map(|c| one(&plan.column_rows(c)))
             .collect::<Result<_>>()?,
         policies,
+        allows,
+        selective: r.allows.iter().all(|(_, f)| *f != Filter::TRUE),
     })
 }
 
@@ -265,6 +275,24 @@ fn statement(
         params.extend(p.params.iter().cloned());
     }
     let mut wheres = Vec::new();
+    // A row whose decision differs is allowed by one file: when no allow is true everywhere,
+    // the rows some allow selects (each through its indexes: `winner_id = ?`, a key `IN` a
+    // recursive CTE) are the only ones to compare, rather than every row of the table.
+    let mut prefilter = Vec::new();
+    if old.selective && new.selective {
+        for a in old.allows.iter().chain(&new.allows) {
+            prefilter.push(format!(
+                "SELECT {k} FROM {t} WHERE {}",
+                a.sql,
+                k = ident(key),
+                t = ident(table)
+            ));
+            params.extend(a.params.iter().cloned());
+        }
+        if prefilter.is_empty() {
+            prefilter.push("SELECT NULL".to_string());
+        }
+    }
     for (before, after) in differ {
         wheres.push(format!(
             "IFNULL({}, 0) <> IFNULL({}, 0)",
@@ -273,8 +301,13 @@ fn statement(
         params.extend(before.params.iter().cloned());
         params.extend(after.params.iter().cloned());
     }
+    let only = if prefilter.is_empty() {
+        String::new()
+    } else {
+        format!("{} IN ({}) AND ", ident(key), prefilter.join(" UNION "))
+    };
     let sql = format!(
-        "SELECT {} FROM {} WHERE {} ORDER BY {}",
+        "SELECT {} FROM {} WHERE {only}({}) ORDER BY {}",
         select.join(", "),
         ident(table),
         wheres.join(" OR "),
