@@ -7,8 +7,12 @@
 //! - `explain/*`: the same transitive decision with the full trace, to compare with a check;
 //! - `scale_1m/*`: a transitive check, the reverse lookup (every game one player may read,
 //!   through the SQL residual filter) and `who-can` for a final (every subject who may read it,
-//!   through the subject-side SQL filter) on 1M players and 1M games in brackets of 31. The league
-//!   is generated once into `target/bench-league-1m.db` (about a minute) when absent.
+//!   through the subject-side SQL filter) on 1M players and 1M games in brackets of 31, and
+//!   `authz diff` of one subject between the shipped policies and a narrowed copy. The league is
+//!   generated once into cargo's bench scratch directory (`CARGO_TARGET_TMPDIR`, under the target
+//!   directory, wherever that is), about a minute, when absent;
+//! - `scale_10k/*`: `authz diff` of every subject (10,000 players, 1,001 teams, 101 staff) on a
+//!   league of 10,000 players generated the same way.
 
 #![allow(
     clippy::unwrap_used,
@@ -127,18 +131,65 @@ fn bench_demo(c: &mut Criterion) {
     g.finish();
 }
 
-fn league_1m() -> PathBuf {
-    let path = repo().join("target").join("bench-league-1m.db");
+/// A synthetic league of `players` players (`db seed --scale`), generated once into cargo's
+/// scratch directory for benches: `CARGO_TARGET_TMPDIR` is under the target directory in use
+/// (`CARGO_TARGET_DIR` included), so the file is found again by the next run.
+fn league(players: u64, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
     if !path.exists() {
-        eprintln!("generating {} (1M players, 1M games)…", path.display());
+        eprintln!(
+            "generating {} ({players} players and games)…",
+            path.display()
+        );
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
         let mut conn = db::open_or_init(&tmp).unwrap();
-        db::scale::generate(&mut conn, 1_000_000, 1, &mut |_| {}).unwrap();
+        db::scale::generate(&mut conn, players, 1, &mut |_| {}).unwrap();
         drop(conn);
         std::fs::rename(&tmp, &path).unwrap();
     }
     path
+}
+
+fn league_1m() -> PathBuf {
+    league(1_000_000, "bench-league-1m.db")
+}
+
+/// The shipped policies with the bracket rule narrowed to the games a player's team won (the
+/// `feeders*` branch removed): the edit `authz diff` is measured on.
+fn narrowed() -> PolicySet {
+    let source = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let from = r#"condition = { _or = [
+  { winner_id = { _eq = "$subject.team_id" } },
+  { "feeders*" = { winner_id = { _eq = "$subject.team_id" } } },
+] }"#;
+    assert!(source.contains(from));
+    let text = source.replacen(
+        from,
+        r#"condition = { winner_id = { _eq = "$subject.team_id" } }"#,
+        1,
+    );
+    authz::parse("narrowed.toml", &text).unwrap()
+}
+
+/// `authz diff` of `old` and `new` (for `user`, or everyone): the changes counted, not kept.
+fn diff(
+    conn: &Connection,
+    old: &PolicySet,
+    new: &PolicySet,
+    user: Option<&str>,
+) -> access::diff::Summary {
+    let mut changes = 0u64;
+    let summary = access::diff::diff(conn, old, new, user, &mut |c| {
+        black_box(c);
+        changes += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(changes, summary.changes());
+    summary
 }
 
 fn bench_1m(c: &mut Criterion) {
@@ -190,8 +241,37 @@ fn bench_1m(c: &mut Criterion) {
             access::who_can(&conn, &set, "read", black_box(&final_ref), None, false).unwrap()
         });
     });
+    let new = narrowed();
+    let user = format!("player:{player}");
+    let summary = diff(&conn, &set, &new, Some(&user));
+    eprintln!(
+        "1M league: diff of player {player}: {} changes",
+        summary.changes()
+    );
+    g.bench_function("diff_one_subject", |b| {
+        b.iter(|| diff(&conn, &set, &new, Some(black_box(&user))));
+    });
     g.finish();
 }
 
-criterion_group!(benches, bench_demo, bench_1m);
+fn bench_10k(c: &mut Criterion) {
+    let set = policies();
+    let new = narrowed();
+    let conn = db::open(&league(10_000, "bench-league-10k.db")).unwrap();
+    let summary = diff(&conn, &set, &new, None);
+    eprintln!(
+        "10k league: diff of every subject: {} subjects, {} changes for {} of them",
+        summary.subjects,
+        summary.changes(),
+        summary.subjects_changed
+    );
+    let mut g = c.benchmark_group("scale_10k");
+    g.sample_size(10);
+    g.bench_function("diff_all_subjects", |b| {
+        b.iter(|| diff(&conn, &set, black_box(&new), None));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_demo, bench_1m, bench_10k);
 criterion_main!(benches);

@@ -140,6 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('who-can', 'who-can', [CompletionResultType]::ParameterValue, 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
@@ -215,6 +216,20 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'quidditch;authz;diff' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Compare the decisions of one subject only: `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit 2 when any decision differs, 0 when none does (as `git diff --exit-code`)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'quidditch;authz;lint' {
             [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The policy file to lint (default: --policies)')
@@ -274,6 +289,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('who-can', 'who-can', [CompletionResultType]::ParameterValue, 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
@@ -291,6 +307,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;authz;help;who-can' {
+            break
+        }
+        'quidditch;authz;help;diff' {
             break
         }
         'quidditch;authz;help;lint' {
@@ -650,6 +669,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails')
             [CompletionResult]::new('who-can', 'who-can', [CompletionResultType]::ParameterValue, 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
@@ -666,6 +686,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz;who-can' {
+            break
+        }
+        'quidditch;help;authz;diff' {
             break
         }
         'quidditch;help;authz;lint' {

@@ -40,6 +40,9 @@ _quidditch() {
             quidditch__subcmd__authz,check)
                 cmd="quidditch__subcmd__authz__subcmd__check"
                 ;;
+            quidditch__subcmd__authz,diff)
+                cmd="quidditch__subcmd__authz__subcmd__diff"
+                ;;
             quidditch__subcmd__authz,explain)
                 cmd="quidditch__subcmd__authz__subcmd__explain"
                 ;;
@@ -66,6 +69,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,check)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__check"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,diff)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__diff"
                 ;;
             quidditch__subcmd__authz__subcmd__help,explain)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__explain"
@@ -144,6 +150,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,check)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__check"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,diff)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__diff"
                 ;;
             quidditch__subcmd__help__subcmd__authz,explain)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__explain"
@@ -318,7 +327,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test who-can lint token init log help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test who-can diff lint token init log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,6 +372,36 @@ _quidditch() {
                     return 0
                     ;;
                 --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__diff)
+            opts="-v -h -V --policies --user --exit-code --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -436,7 +475,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test who-can lint token init log help"
+            opts="explain check test who-can diff lint token init log help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +489,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1010,7 +1063,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test who-can lint token init log"
+            opts="explain check test who-can diff lint token init log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,6 +1077,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -125,6 +125,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
+            cand diff 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
@@ -195,6 +196,19 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'quidditch;authz;diff'= {
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
+            cand --user 'Compare the decisions of one subject only: `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --exit-code 'Exit 2 when any decision differs, 0 when none does (as `git diff --exit-code`)'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'quidditch;authz;lint'= {
             cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --file 'The policy file to lint (default: --policies)'
@@ -250,6 +264,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
+            cand diff 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
@@ -263,6 +278,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;help;test'= {
         }
         &'quidditch;authz;help;who-can'= {
+        }
+        &'quidditch;authz;help;diff'= {
         }
         &'quidditch;authz;help;lint'= {
         }
@@ -580,6 +597,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
             cand test 'Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails'
             cand who-can 'List every subject (anonymous, each player, each staff member) allowed an action on a resource, each with the policies that allow it'
+            cand diff 'Every decision that differs between two policy files on the database: per subject, the resources (and fields) gained and lost, with the deciding policies on each side'
             cand lint 'Find unknown names, type mismatches and policies that can never apply; exit 1 if any'
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
@@ -592,6 +610,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;test'= {
         }
         &'quidditch;help;authz;who-can'= {
+        }
+        &'quidditch;help;authz;diff'= {
         }
         &'quidditch;help;authz;lint'= {
         }

@@ -11,6 +11,10 @@
 //! - [`allowed_ids`] is the reverse lookup (every row a subject may act on);
 //! - [`field_decisions`] says, per field of one row, whether it may be read and what a denied
 //!   read yields.
+//! - [`diff`] compares two policy files on the database: per subject, both files' compiled
+//!   plans and the rows where their decisions differ.
+
+pub mod diff;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -46,6 +50,11 @@ pub enum AccessError {
     Eval(#[from] EvalError),
     #[error("sqlite")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{message}")]
+    Diff { message: String },
+    /// Writing a streamed result failed (a closed pipe ends quietly).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 fn suggestion_text(suggestions: &[String]) -> String {

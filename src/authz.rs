@@ -34,7 +34,7 @@ pub use error::{EntityError, EvalError, Located, PolicyError};
 pub use eval::{Mode, Request, evaluate, resolve_resource, roles};
 pub use lint::lint;
 pub use parse::{parse, parse_tests};
-pub use plan::{AccessPlan, ColumnAccess, ColumnRule, Planner};
+pub use plan::{AccessPlan, ColumnAccess, ColumnRule, Planner, RowDecision};
 pub use policy::{PolicySet, QueryLimits, ReadFail};
 pub use residual::{Filter, Residual, Step, residual};
 pub use trace::{Decision, Response};

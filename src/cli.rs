@@ -11,7 +11,7 @@ const AFTER_HELP: &str = "\
 Exit codes:
   0  success
   1  error (bad input, missing file, unreachable server)
-  2  denied (`authz check`)
+  2  denied (`authz check`), or differences (`authz diff --exit-code`)
   3  failed policy tests (`authz test`)
 
 Examples:

@@ -9,7 +9,7 @@ use super::error::EvalError;
 use super::eval::{read_fail_for_roles, roles};
 use super::policy::{PolicySet, QueryLimits, ReadFail};
 use super::residual::{Filter, Residual, residual_for_roles};
-use super::trace::RoleGrant;
+use super::trace::{Decision, RoleGrant};
 
 /// Where a column may be read, relative to the rows the plan lets through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -79,6 +79,91 @@ impl AccessPlan {
             .iter()
             .map(|(id, _)| id.clone())
             .collect()
+    }
+}
+
+/// What a check of one row decides (`authz check`'s decision, deciding policies and readable
+/// fields), from which of a plan's policies apply to the row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowDecision {
+    pub decision: Decision,
+    /// The applicable denies of the resource when one applies, else the applicable allows.
+    pub policies: Vec<String>,
+    /// The readable fields, in name order; empty on a deny.
+    pub fields: Vec<String>,
+}
+
+impl RowDecision {
+    /// A deny with no policy applicable (what a type or action the policies lack decides).
+    pub fn default_deny() -> Self {
+        RowDecision {
+            decision: Decision::Deny,
+            policies: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl AccessPlan {
+    /// The decision on one row, combined as `evaluate` combines it, given which of the
+    /// residual's allows, denies of the resource and field-level denies apply to the row (in
+    /// their order; an allow applies where its filter is true, a deny where it is not false).
+    pub fn decide_row(
+        &self,
+        allows: &[bool],
+        denies: &[bool],
+        field_denies: &[bool],
+    ) -> RowDecision {
+        let picked = |list: &[(String, Filter)], applies: &[bool]| -> Vec<String> {
+            list.iter()
+                .zip(applies)
+                .filter(|(_, a)| **a)
+                .map(|((id, _), _)| id.clone())
+                .collect()
+        };
+        let denying = picked(&self.residual.denies, denies);
+        let allowing = picked(&self.residual.allows, allows);
+        if !denying.is_empty() || allowing.is_empty() {
+            return RowDecision {
+                decision: Decision::Deny,
+                policies: denying,
+                fields: Vec::new(),
+            };
+        }
+        let field_denying: Vec<&str> = self
+            .residual
+            .field_denies
+            .iter()
+            .zip(field_denies)
+            .filter(|(_, a)| **a)
+            .map(|((id, _, _), _)| id.as_str())
+            .collect();
+        let fields = self
+            .columns
+            .iter()
+            .filter(|c| {
+                c.granted_by.iter().any(|p| allowing.contains(p))
+                    && !c
+                        .denied_by
+                        .iter()
+                        .any(|p| field_denying.contains(&p.as_str()))
+            })
+            .map(|c| c.column.clone())
+            .collect();
+        RowDecision {
+            decision: Decision::Allow,
+            policies: allowing,
+            fields,
+        }
+    }
+
+    /// The filter of the rows whose `column` may be read (`FALSE` for a column the type lacks).
+    pub fn column_rows(&self, column: &str) -> Filter {
+        match self.column(column).map(|c| &c.access) {
+            Some(ColumnAccess::Always) => self.rows().clone(),
+            Some(ColumnAccess::Rows { filter }) => filter.clone(),
+            Some(ColumnAccess::Never) | None => Filter::FALSE,
+        }
     }
 }
 

@@ -19,6 +19,8 @@ use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
+mod diff;
+
 /// Explain, check, test and lint authorization decisions (policies.toml).
 ///
 /// Every command reads `./policies.toml` unless `--policies PATH` or `QUIDDITCH_POLICIES` names
@@ -85,6 +87,18 @@ pub enum AuthzCommand {
         after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker"
     )]
     WhoCan(WhoCanArgs),
+    /// Every decision that differs between two policy files on the database: per subject, the
+    /// resources (and fields) gained and lost, with the deciding policies on each side.
+    ///
+    /// NEW_POLICIES defaults to the policy file the other commands read. Computed in SQL: per
+    /// subject, action and type, both files' row and field filters (the plans the server
+    /// enforces) and the rows where they differ; where both compile to the same SQL nothing runs.
+    /// A change that decides nothing differently (reordering policies, editing a description)
+    /// shows no difference. With --exit-code, exit 2 when anything differs.
+    #[command(
+        after_help = "Examples:\n  quidditch authz diff old-policies.toml policies.toml\n  quidditch authz diff old-policies.toml --user \"Cho Chang\"\n  quidditch authz diff old-policies.toml --exit-code > /dev/null\n  quidditch --format json authz diff old-policies.toml new-policies.toml"
+    )]
+    Diff(diff::DiffArgs),
     /// Find unknown names, type mismatches and policies that can never apply; exit 1 if any.
     #[command(after_help = "Example:\n  quidditch authz lint --file policies.toml")]
     Lint(LintArgs),
@@ -159,20 +173,25 @@ impl PolicyArgs {
     /// refused with its `file:line:col` before any decision.
     pub fn load_checked(&self, conn: &Connection) -> anyhow::Result<PolicySet> {
         let super::defaults::Source { origin, text, .. } = self.source()?;
-        let origin = origin.display().to_string();
-        let set = authz::parse(&origin, &text).map_err(|err| anyhow::anyhow!("{err}"))?;
-        let problems = access::check_schema(conn, &set)?;
-        if problems.is_empty() {
-            return Ok(set);
-        }
-        let index = crate::diag::LineIndex::new(&text);
-        Err(anyhow::anyhow!(
-            "{}",
-            authz::PolicyError {
-                problems: problems.iter().map(|p| p.locate(&origin, &index)).collect(),
-            }
-        ))
+        parse_checked(conn, &origin.display().to_string(), &text)
     }
+}
+
+/// Parses a policy file's text and checks it against the database behind `conn`; errors carry
+/// `origin:LINE:COL`.
+pub fn parse_checked(conn: &Connection, origin: &str, text: &str) -> anyhow::Result<PolicySet> {
+    let set = authz::parse(origin, text).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let problems = access::check_schema(conn, &set)?;
+    if problems.is_empty() {
+        return Ok(set);
+    }
+    let index = crate::diag::LineIndex::new(text);
+    Err(anyhow::anyhow!(
+        "{}",
+        authz::PolicyError {
+            problems: problems.iter().map(|p| p.locate(origin, &index)).collect(),
+        }
+    ))
 }
 
 /// Who asks to do what on which resource.
@@ -286,6 +305,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Test(a) => test(a, global),
         AuthzCommand::Lint(a) => lint(a, global),
         AuthzCommand::WhoCan(a) => who_can(a, global),
+        AuthzCommand::Diff(a) => diff::run(a, global),
         AuthzCommand::Token(a) => token(a, global),
         AuthzCommand::Init => super::defaults::print(super::defaults::POLICIES),
         AuthzCommand::Log(a) => log::run(a, global),

@@ -51,6 +51,8 @@ mod trust;
 // The questions admins ask: `authz who-can` (equal to brute-force `authz check`) and
 // `authz test --coverage`.
 mod questions;
+// `authz diff`: equal to brute-force `authz check` with both files; harmless edits show nothing.
+mod diff;
 // Query cost before work: hostile documents refused at once, every `[settings]` limit.
 mod limits;
 // Tokens from an identity provider: a JWKS by `kid`, refreshed; `[identity]` subject mapping.
