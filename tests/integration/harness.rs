@@ -165,6 +165,17 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout is exactly `expected`.
+    #[track_caller]
+    pub fn stdout_is(self, expected: &str) -> Self {
+        let stdout = self.stdout();
+        assert!(
+            stdout == expected,
+            "stdout differs\n--- expected\n{expected}--- actual\n{stdout}--- end"
+        );
+        self
+    }
+
     /// Asserts that stderr contains `needle`.
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Self {
