@@ -4,7 +4,6 @@
 mod answer;
 mod ops;
 mod partial;
-pub mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read as _;
@@ -16,13 +15,13 @@ use graphql_client::GraphQLQuery;
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
+use crate::client::Transport;
 use crate::db::store::Store;
 use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
 use crate::output;
 use crate::{access, enforce};
 use answer::Answer;
-use transport::Transport;
 
 /// Run the tutorial's GraphQL queries, in-process or against a server.
 ///

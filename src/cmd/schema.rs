@@ -4,7 +4,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 
 use crate::cli::GlobalArgs;
-use crate::cmd::query::transport::Transport;
+use crate::client::{Transport, describe_errors};
 use crate::exit::Exit;
 use crate::graphql::{self, introspection};
 
@@ -76,7 +76,7 @@ fn pull(endpoint: &str) -> anyhow::Result<String> {
         let errors: Vec<graphql_client::Error> =
             serde_json::from_value(serde_json::Value::Array(errors.clone()))
                 .context("the server's errors are not GraphQL errors")?;
-        bail!("{}", crate::cmd::query::transport::describe_errors(&errors));
+        bail!("{}", describe_errors(&errors));
     }
     let data = response
         .get("data")
