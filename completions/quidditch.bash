@@ -1430,7 +1430,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version get-game get-player team-games position players teams games node raw help"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version get-game get-player team-games position players teams games node raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1452,6 +1452,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1468,7 +1484,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__games)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1498,6 +1514,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1514,7 +1546,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__game)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1533,6 +1565,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1552,7 +1600,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__player)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,6 +1619,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1744,7 +1808,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__node)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1766,6 +1830,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1782,7 +1862,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__players)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1812,6 +1892,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1828,7 +1924,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__position)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1850,6 +1946,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1866,7 +1978,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__raw)
-            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1900,6 +2012,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1916,7 +2044,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__team__subcmd__games)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1938,6 +2066,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1954,7 +2098,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__teams)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1981,6 +2125,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2100,13 +2260,17 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__schema__subcmd__pull)
-            opts="-v -h -V --endpoint --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

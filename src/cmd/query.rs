@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use graphql_client::GraphQLQuery;
 use serde_json::Value;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{AdminSecretArgs, GlobalArgs, JwtArgs};
 use crate::client::Transport;
 use crate::db::store::Store;
 use crate::exit::Exit;
@@ -67,6 +67,12 @@ pub struct QueryArgs {
 
     #[command(flatten)]
     pub policy: super::authz::PolicyArgs,
+
+    #[command(flatten)]
+    pub admin: AdminSecretArgs,
+
+    #[command(flatten)]
+    pub jwt: JwtArgs,
 
     #[command(subcommand)]
     pub command: QueryCommand,
@@ -161,11 +167,10 @@ fn credentials(
     args: &QueryArgs,
     global: &GlobalArgs,
 ) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(token) = &args.token {
         return Ok(vec![("authorization", format!("Bearer {token}"))]);
     }
-    let admin = env("QUIDDITCH_ADMIN_SECRET");
+    let admin = args.admin.secret().map(str::to_string);
     let Some(user) = &args.as_user else {
         return Ok(admin
             .map(|secret| vec![("x-quidditch-admin-secret", secret)])
@@ -174,7 +179,7 @@ fn credentials(
     if user == "anonymous" {
         return Ok(Vec::new());
     }
-    if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
+    if let Some(secret) = args.jwt.secret() {
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
             .lend(|conn| {
@@ -190,8 +195,8 @@ fn credentials(
             &sub,
             &scopes,
             std::time::Duration::from_secs(300),
-            env("QUIDDITCH_JWT_ISSUER").as_deref(),
-            env("QUIDDITCH_JWT_AUDIENCE").as_deref(),
+            args.jwt.issuer(),
+            args.jwt.audience(),
         )?;
         return Ok(vec![("authorization", format!("Bearer {token}"))]);
     }

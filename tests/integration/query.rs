@@ -863,3 +863,78 @@ more: --after YXJyYXljb25uZWN0aW9uOjE=
         "warning: year withheld on 1 row (node.year): You are not authorized to see this.\n"
     );
 }
+
+/// The secrets an HTTP query sends are flags as well as variables, read by clap: `--admin-secret`
+/// acts as admin, a wrong one is refused, `--jwt-secret` mints a token for `--as`.
+/// See: issue 17, item 4 (they were read with `std::env` at run time, with no flag).
+#[test]
+fn http_credentials_come_from_flags_or_the_environment() {
+    use crate::harness::{ADMIN_SECRET, JWT_SECRET};
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let url = server.url();
+    let policies = crate::harness::repo().join("policies.toml");
+    let policies = policies.display().to_string();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env_remove("QUIDDITCH_ADMIN_SECRET")
+            .args(["query", "--endpoint", &url, "--policies", &policies])
+            .args(args)
+            .output()
+            .unwrap();
+        crate::harness::Run(out)
+    };
+    let admin = run(&["--admin-secret", ADMIN_SECRET, "players", "--first", "1"]).success();
+    assert_eq!(admin.stderr(), "", "the admin sees every year");
+    run(&["--admin-secret", "wrong", "players"])
+        .status(1)
+        .stderr_has("refused the credentials (HTTP 401)");
+    let harry = run(&[
+        "--jwt-secret",
+        JWT_SECRET,
+        "--as",
+        "Harry Potter",
+        "players",
+    ])
+    .success();
+    assert_eq!(
+        harry.stderr(),
+        "warning: year withheld on 7 rows (allPlayers.edges.1.node.year): You are not authorized to see this.\n"
+    );
+    run(&["--as", "Harry Potter", "players"])
+        .status(1)
+        .stderr_has("over HTTP needs QUIDDITCH_JWT_SECRET");
+    // The same, from the variable.
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
+        .args([
+            "query",
+            "--endpoint",
+            &url,
+            "--as",
+            "Harry Potter",
+            "players",
+        ])
+        .output()
+        .unwrap();
+    let from_env = crate::harness::Run(out).success();
+    assert_eq!(from_env.stdout(), harry.stdout());
+    // `schema pull` takes the flag too.
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .args([
+            "schema",
+            "pull",
+            "--endpoint",
+            &url,
+            "--admin-secret",
+            ADMIN_SECRET,
+        ])
+        .output()
+        .unwrap();
+    crate::harness::Run(out).success().stdout_has("type Query");
+}
