@@ -1497,7 +1497,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version get-game get-player team-games position players teams games node raw help"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version get-game get-player team-games position players teams games node raw help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1519,6 +1519,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1535,7 +1551,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__games)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1565,6 +1581,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1581,7 +1613,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__game)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1600,6 +1632,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1619,7 +1667,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__get__subcmd__player)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1638,6 +1686,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1811,7 +1875,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__node)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1833,6 +1897,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1849,7 +1929,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__players)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1879,6 +1959,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1895,7 +1991,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__position)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1917,6 +2013,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1933,7 +2045,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__raw)
-            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --var --vars --operation-name --sql-stats --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1967,6 +2079,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1983,7 +2111,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__team__subcmd__games)
-            opts="-v -h -V --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2005,6 +2133,22 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2021,7 +2165,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__query__subcmd__teams)
-            opts="-v -h -V --first --after --endpoint --as --token --policies --db --format --verbose --help --version"
+            opts="-v -h -V --first --after --endpoint --as --token --policies --admin-secret --jwt-secret --jwt-issuer --jwt-audience --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2048,6 +2192,22 @@ _quidditch() {
                     return 0
                     ;;
                 --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2167,13 +2327,17 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__schema__subcmd__pull)
-            opts="-v -h -V --endpoint --db --format --verbose --help --version"
+            opts="-v -h -V --endpoint --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -100,3 +100,67 @@ pub enum Command {
     Schema(cmd::schema::SchemaArgs),
     Completions(cmd::completions::CompletionsArgs),
 }
+
+/// The admin secret a client sends (`query`, `schema pull`).
+#[derive(Debug, Args)]
+pub struct AdminSecretArgs {
+    /// Send this admin secret as `X-Quidditch-Admin-Secret` (the server's `--admin-secret`).
+    /// HTTP only.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIDDITCH_ADMIN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub admin_secret: Option<String>,
+}
+
+impl AdminSecretArgs {
+    /// The secret, unless unset or empty (an empty variable sends nothing).
+    pub fn secret(&self) -> Option<&str> {
+        self.admin_secret.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// What a client needs to mint an HS256 access token itself (`query --as` over HTTP).
+#[derive(Debug, Args)]
+pub struct JwtArgs {
+    /// Mint a token for `--as` with this HS256 secret (the server's `--jwt-secret`). HTTP only.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIDDITCH_JWT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub jwt_secret: Option<String>,
+    /// The `iss` claim of a minted token.
+    #[arg(long, global = true, env = "QUIDDITCH_JWT_ISSUER", value_name = "ISS")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` claim of a minted token.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIDDITCH_JWT_AUDIENCE",
+        value_name = "AUD"
+    )]
+    pub jwt_audience: Option<String>,
+}
+
+impl JwtArgs {
+    /// The signing secret, unless unset or empty.
+    pub fn secret(&self) -> Option<&str> {
+        self.jwt_secret.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The `iss` claim, unless unset or empty.
+    pub fn issuer(&self) -> Option<&str> {
+        self.jwt_issuer.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The `aud` claim, unless unset or empty.
+    pub fn audience(&self) -> Option<&str> {
+        self.jwt_audience.as_deref().filter(|s| !s.is_empty())
+    }
+}

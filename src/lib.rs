@@ -7,6 +7,7 @@
 pub mod access;
 pub mod authz;
 pub mod cli;
+pub mod client;
 pub mod cmd;
 pub mod db;
 pub mod decision_log;

@@ -1,28 +1,27 @@
 //! `quidditch query …`: the tutorial's queries as typed GraphQL operations, sent to a server
 //! (`--endpoint`) or run in-process over `--db`. Values always travel as GraphQL variables.
 
+mod answer;
 mod ops;
 mod partial;
-pub mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 use std::io::Read as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use serde::Serialize;
+use graphql_client::GraphQLQuery;
 use serde_json::Value;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{AdminSecretArgs, GlobalArgs, JwtArgs};
+use crate::client::Transport;
 use crate::db::store::Store;
 use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
-use crate::output::{self, emit};
+use crate::output;
 use crate::{access, enforce};
-use partial::Partial;
-use transport::Transport;
+use answer::Answer;
 
 /// Run the tutorial's GraphQL queries, in-process or against a server.
 ///
@@ -68,6 +67,12 @@ pub struct QueryArgs {
 
     #[command(flatten)]
     pub policy: super::authz::PolicyArgs,
+
+    #[command(flatten)]
+    pub admin: AdminSecretArgs,
+
+    #[command(flatten)]
+    pub jwt: JwtArgs,
 
     #[command(subcommand)]
     pub command: QueryCommand,
@@ -162,11 +167,10 @@ fn credentials(
     args: &QueryArgs,
     global: &GlobalArgs,
 ) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(token) = &args.token {
         return Ok(vec![("authorization", format!("Bearer {token}"))]);
     }
-    let admin = env("QUIDDITCH_ADMIN_SECRET");
+    let admin = args.admin.secret().map(str::to_string);
     let Some(user) = &args.as_user else {
         return Ok(admin
             .map(|secret| vec![("x-quidditch-admin-secret", secret)])
@@ -175,7 +179,7 @@ fn credentials(
     if user == "anonymous" {
         return Ok(Vec::new());
     }
-    if let Some(secret) = env("QUIDDITCH_JWT_SECRET") {
+    if let Some(secret) = args.jwt.secret() {
         let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
         let grant = store
             .lend(|conn| {
@@ -191,8 +195,8 @@ fn credentials(
             &sub,
             &scopes,
             std::time::Duration::from_secs(300),
-            env("QUIDDITCH_JWT_ISSUER").as_deref(),
-            env("QUIDDITCH_JWT_AUDIENCE").as_deref(),
+            args.jwt.issuer(),
+            args.jwt.audience(),
         )?;
         return Ok(vec![("authorization", format!("Bearer {token}"))]);
     }
@@ -239,10 +243,8 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     ))
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one short arm per subcommand: a typed request and its table"
-)]
+/// Fetch, then render: each subcommand fetches its typed answer (and, for a table, the names
+/// of the teams in it), and the answer prints itself (`answer.rs`).
 async fn run_command(
     command: &QueryCommand,
     transport: &Transport,
@@ -250,275 +252,207 @@ async fn run_command(
     global: &GlobalArgs,
 ) -> anyhow::Result<Exit> {
     let format = global.format;
+    let human = format == output::Format::Human;
     match command {
-        QueryCommand::GetGame { id } => {
-            let (data, errors) = transport
-                .run_partial::<ops::GetGame>(ops::get_game::Variables { id: Some(*id) })
-                .await?;
-            let partial = Partial::new(errors);
-            let game =
-                partial.require(data.get_game.as_ref(), || format!("no game with id {id}"))?;
-            let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
-            let (winner, loser) = if format == output::Format::Human {
-                team_names(transport, game.winner_id, game.loser_id).await?
-            } else {
-                (String::new(), String::new())
-            };
-            table.add_row([
-                game.id_number(),
-                game.level.clone(),
-                format!("{winner} ({})", game.winner_id),
-                format!("{loser} ({})", game.loser_id),
-                child_cell(game.child_id, &partial, "getGame.childId"),
-            ]);
-            if let Some(child) = &game.child {
-                let (winner, loser) = if format == output::Format::Human {
-                    team_names(transport, child.winner_id, child.loser_id).await?
-                } else {
-                    (String::new(), String::new())
-                };
-                table.add_row([
-                    format!("{} (child)", number(&child.id)),
-                    child.level.clone(),
-                    format!("{winner} ({})", child.winner_id),
-                    format!("{loser} ({})", child.loser_id),
-                    child_cell(child.child_id, &partial, "getGame.child.childId"),
-                ]);
-            }
-            emit(&Shown::new(&data, table), format)?;
-            partial.warn();
-        }
-        QueryCommand::GetPlayer { name } => {
-            let (data, errors) = transport
-                .run_partial::<ops::GetPlayer>(ops::get_player::Variables {
-                    name: Some(name.clone()),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let player = partial.require(data.get_player.as_ref(), || {
-                format!("no player named `{name}`")
-            })?;
-            let mut table = output::table(["player", "name", "position", "year", "team", "rank"]);
-            let (team, rank) = player.team_name.as_ref().map_or_else(
-                || (WITHHELD.to_string(), WITHHELD.to_string()),
-                |t| {
-                    (
-                        text_cell(t.name.as_deref(), &partial, "getPlayer.teamName.name"),
-                        t.rank.to_string(),
-                    )
-                },
-            );
-            table.add_row([
-                number(&player.id),
-                player.name.clone(),
-                player.position.clone(),
-                year_cell(player.year),
-                format!("{team} ({})", player.team_id),
-                rank,
-            ]);
-            emit(&Shown::new(&data, table), format)?;
-            partial.warn();
-        }
+        QueryCommand::GetGame { id } => get_game(transport, *id, human).await?.emit(format)?,
+        QueryCommand::GetPlayer { name } => get_player(transport, name).await?.emit(format)?,
         QueryCommand::TeamGames { team } => {
-            let team_id = resolve_team(transport, team).await?;
-            let (data, errors) = transport
-                .run_partial::<ops::TeamGames>(ops::team_games::Variables {
-                    team: Some(team_id),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let games = partial.require(data.get_team_games.as_ref(), || {
-                format!("the server returned no games for team {team_id}")
-            })?;
-            let names = if format == output::Format::Human {
-                team_directory(
-                    transport,
-                    games
-                        .iter()
-                        .flatten()
-                        .flat_map(|g| [g.winner_id, g.loser_id]),
-                )
-                .await?
-            } else {
-                HashMap::new()
-            };
-            let mut table = output::table(["game", "level", "winner", "loser", "child game"]);
-            for (i, game) in games.iter().enumerate() {
-                let Some(game) = game else { continue };
-                table.add_row([
-                    number(&game.id),
-                    game.level.clone(),
-                    team_label(&names, game.winner_id),
-                    team_label(&names, game.loser_id),
-                    child_cell(
-                        game.child_id,
-                        &partial,
-                        &format!("getTeamGames.{i}.childId"),
-                    ),
-                ]);
-            }
-            emit(&Shown::new(&data, table), format)?;
-            partial.warn();
+            team_games(transport, team, human).await?.emit(format)?;
         }
         QueryCommand::Position { position } => {
-            let (data, errors) = transport
-                .run_partial::<ops::Position>(ops::position::Variables {
-                    position: Some(position.clone()),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let players = partial.require(data.get_position.as_ref(), || {
-                format!("the server returned no players for position `{position}`")
-            })?;
-            if players.iter().flatten().next().is_none() && !POSITIONS.contains(&position.as_str())
-            {
-                bail!("{}", unknown_position(position));
-            }
-            let mut table = output::table(["player", "name", "year", "team"]);
-            for (i, player) in players.iter().enumerate() {
-                let Some(player) = player else { continue };
-                table.add_row([
-                    number(&player.id),
-                    player.name.clone(),
-                    year_cell(player.year),
-                    team_cell(
-                        player.team_name.as_ref().and_then(|t| t.name.as_deref()),
-                        &partial,
-                        &format!("getPosition.{i}.teamName"),
-                    ),
-                ]);
-            }
-            emit(&Shown::new(&data, table), format)?;
-            partial.warn();
+            players_of(transport, position).await?.emit(format)?;
         }
-        QueryCommand::Players(page) => {
-            let (data, errors) = transport
-                .run_partial::<ops::Players>(ops::players::Variables {
-                    first: page.first,
-                    after: page.after.clone(),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let connection = partial.require(data.all_players.as_ref(), || {
-                "the server returned no players connection".into()
-            })?;
-            let mut table = output::table(["player", "name", "position", "year", "team", "cursor"]);
-            for (i, edge) in connection.edges.iter().enumerate() {
-                let Some(edge) = edge else { continue };
-                let Some(p) = &edge.node else { continue };
-                table.add_row([
-                    number(&p.id),
-                    p.name.clone(),
-                    p.position.clone(),
-                    year_cell(p.year),
-                    team_cell(
-                        p.team_name.as_ref().and_then(|t| t.name.as_deref()),
-                        &partial,
-                        &format!("allPlayers.edges.{i}.node.teamName"),
-                    ),
-                    edge.cursor.clone(),
-                ]);
-            }
-            let info = &connection.page_info;
-            let next = more(info.has_next_page, info.end_cursor.as_deref());
-            emit(&Shown::new(&data, table).footer(next), format)?;
-            partial.warn();
-        }
-        QueryCommand::Teams(page) => {
-            let (data, errors) = transport
-                .run_partial::<ops::Teams>(ops::teams::Variables {
-                    first: page.first,
-                    after: page.after.clone(),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let connection = partial.require(data.all_teams.as_ref(), || {
-                "the server returned no teams connection".into()
-            })?;
-            let mut table = output::table(["team", "name", "rank", "cursor"]);
-            for (i, edge) in connection.edges.iter().enumerate() {
-                let Some(edge) = edge else { continue };
-                let Some(t) = &edge.node else { continue };
-                table.add_row([
-                    number(&t.id),
-                    text_cell(
-                        t.name.as_deref(),
-                        &partial,
-                        &format!("allTeams.edges.{i}.node.name"),
-                    ),
-                    t.rank.to_string(),
-                    edge.cursor.clone(),
-                ]);
-            }
-            let info = &connection.page_info;
-            let next = more(info.has_next_page, info.end_cursor.as_deref());
-            emit(&Shown::new(&data, table).footer(next), format)?;
-            partial.warn();
-        }
-        QueryCommand::Games(page) => {
-            let (data, errors) = transport
-                .run_partial::<ops::Games>(ops::games::Variables {
-                    first: page.first,
-                    after: page.after.clone(),
-                })
-                .await?;
-            let partial = Partial::new(errors);
-            let connection = partial.require(data.all_games.as_ref(), || {
-                "the server returned no games connection".into()
-            })?;
-            let names = if format == output::Format::Human {
-                let nodes = connection
-                    .edges
-                    .iter()
-                    .flatten()
-                    .filter_map(|e| e.node.as_ref());
-                team_directory(transport, nodes.flat_map(|g| [g.winner_id, g.loser_id])).await?
-            } else {
-                HashMap::new()
-            };
-            let mut table =
-                output::table(["game", "level", "winner", "loser", "child game", "cursor"]);
-            for (i, edge) in connection.edges.iter().enumerate() {
-                let Some(edge) = edge else { continue };
-                let Some(g) = &edge.node else { continue };
-                table.add_row([
-                    number(&g.id),
-                    g.level.clone(),
-                    team_label(&names, g.winner_id),
-                    team_label(&names, g.loser_id),
-                    child_cell(
-                        g.child_id,
-                        &partial,
-                        &format!("allGames.edges.{i}.node.childId"),
-                    ),
-                    edge.cursor.clone(),
-                ]);
-            }
-            let info = &connection.page_info;
-            let next = more(info.has_next_page, info.end_cursor.as_deref());
-            emit(&Shown::new(&data, table).footer(next), format)?;
-            partial.warn();
-        }
-        QueryCommand::Node { id } => {
-            let (data, errors) = transport
-                .run_partial::<ops::Node>(ops::node::Variables { id: id.clone() })
-                .await?;
-            let partial = Partial::new(errors);
-            let node = partial.require(data.node.as_ref(), || {
-                format!("nothing has global id `{id}`")
-            })?;
-            let mut table = output::table(["field", "value"]);
-            table.add_row(["type".to_string(), node_type(&node.on).to_string()]);
-            table.add_row(["id".to_string(), number(&node.id)]);
-            for (field, value) in node_fields(&node.on, &partial) {
-                table.add_row([field.to_string(), value]);
-            }
-            emit(&Shown::new(&data, table), format)?;
-            partial.warn();
-        }
+        QueryCommand::Players(page) => players(transport, page).await?.emit(format)?,
+        QueryCommand::Teams(page) => teams(transport, page).await?.emit(format)?,
+        QueryCommand::Games(page) => games(transport, page, human).await?.emit(format)?,
+        QueryCommand::Node { id } => node(transport, id).await?.emit(format)?,
         QueryCommand::Raw(raw) => return run_raw(raw, transport, store).await,
     }
     Ok(Exit::Success)
+}
+
+/// Runs typed operation `Q`: its data, with the errors of a partial answer kept for the table.
+async fn fetch<Q: GraphQLQuery>(
+    transport: &Transport,
+    variables: Q::Variables,
+) -> anyhow::Result<Answer<Q::ResponseData>> {
+    let (data, errors) = transport.run_partial::<Q>(variables).await?;
+    Ok(Answer::new(data, errors))
+}
+
+/// `get-game ID`; for people, the names of its teams and its child's.
+async fn get_game(
+    transport: &Transport,
+    id: i64,
+    human: bool,
+) -> anyhow::Result<Answer<ops::get_game::ResponseData>> {
+    let mut answer =
+        fetch::<ops::GetGame>(transport, ops::get_game::Variables { id: Some(id) }).await?;
+    let game = answer.partial.require(answer.data.get_game.as_ref(), || {
+        format!("no game with id {id}")
+    })?;
+    if human {
+        let mut pairs = vec![(game.winner_id, game.loser_id)];
+        if let Some(child) = &game.child {
+            pairs.push((child.winner_id, child.loser_id));
+        }
+        for (winner, loser) in pairs {
+            team_names(transport, winner, loser, &mut answer.teams).await?;
+        }
+    }
+    Ok(answer)
+}
+
+/// `get-player NAME`.
+async fn get_player(
+    transport: &Transport,
+    name: &str,
+) -> anyhow::Result<Answer<ops::get_player::ResponseData>> {
+    let answer = fetch::<ops::GetPlayer>(
+        transport,
+        ops::get_player::Variables {
+            name: Some(name.to_string()),
+        },
+    )
+    .await?;
+    answer
+        .partial
+        .require(answer.data.get_player.as_ref(), || {
+            format!("no player named `{name}`")
+        })?;
+    Ok(answer)
+}
+
+/// `team-games TEAM`; for people, the names of the teams in them.
+async fn team_games(
+    transport: &Transport,
+    team: &str,
+    human: bool,
+) -> anyhow::Result<Answer<ops::team_games::ResponseData>> {
+    let team_id = resolve_team(transport, team).await?;
+    let mut answer = fetch::<ops::TeamGames>(
+        transport,
+        ops::team_games::Variables {
+            team: Some(team_id),
+        },
+    )
+    .await?;
+    let games = answer
+        .partial
+        .require(answer.data.get_team_games.as_ref(), || {
+            format!("the server returned no games for team {team_id}")
+        })?;
+    if human {
+        let ids: Vec<i64> = games
+            .iter()
+            .flatten()
+            .flat_map(|g| [g.winner_id, g.loser_id])
+            .collect();
+        answer.teams = team_directory(transport, ids).await?;
+    }
+    Ok(answer)
+}
+
+/// `position NAME`: an unknown position that nobody plays is an error.
+async fn players_of(
+    transport: &Transport,
+    position: &str,
+) -> anyhow::Result<Answer<ops::position::ResponseData>> {
+    let answer = fetch::<ops::Position>(
+        transport,
+        ops::position::Variables {
+            position: Some(position.to_string()),
+        },
+    )
+    .await?;
+    let players = answer
+        .partial
+        .require(answer.data.get_position.as_ref(), || {
+            format!("the server returned no players for position `{position}`")
+        })?;
+    if players.iter().flatten().next().is_none() && !POSITIONS.contains(&position) {
+        bail!("{}", unknown_position(position));
+    }
+    Ok(answer)
+}
+
+/// `players`: a page.
+async fn players(
+    transport: &Transport,
+    page: &PageFlags,
+) -> anyhow::Result<Answer<ops::players::ResponseData>> {
+    let answer = fetch::<ops::Players>(
+        transport,
+        ops::players::Variables {
+            first: page.first,
+            after: page.after.clone(),
+        },
+    )
+    .await?;
+    answer
+        .partial
+        .require(answer.data.all_players.as_ref(), || {
+            "the server returned no players connection".into()
+        })?;
+    Ok(answer)
+}
+
+/// `teams`: a page.
+async fn teams(
+    transport: &Transport,
+    page: &PageFlags,
+) -> anyhow::Result<Answer<ops::teams::ResponseData>> {
+    let answer = fetch::<ops::Teams>(
+        transport,
+        ops::teams::Variables {
+            first: page.first,
+            after: page.after.clone(),
+        },
+    )
+    .await?;
+    answer.partial.require(answer.data.all_teams.as_ref(), || {
+        "the server returned no teams connection".into()
+    })?;
+    Ok(answer)
+}
+
+/// `games`: a page; for people, the names of the teams in it.
+async fn games(
+    transport: &Transport,
+    page: &PageFlags,
+    human: bool,
+) -> anyhow::Result<Answer<ops::games::ResponseData>> {
+    let mut answer = fetch::<ops::Games>(
+        transport,
+        ops::games::Variables {
+            first: page.first,
+            after: page.after.clone(),
+        },
+    )
+    .await?;
+    let connection = answer.partial.require(answer.data.all_games.as_ref(), || {
+        "the server returned no games connection".into()
+    })?;
+    if human {
+        let ids: Vec<i64> = connection
+            .edges
+            .iter()
+            .flatten()
+            .filter_map(|e| e.node.as_ref())
+            .flat_map(|g| [g.winner_id, g.loser_id])
+            .collect();
+        answer.teams = team_directory(transport, ids).await?;
+    }
+    Ok(answer)
+}
+
+/// `node ID`.
+async fn node(transport: &Transport, id: &str) -> anyhow::Result<Answer<ops::node::ResponseData>> {
+    let answer = fetch::<ops::Node>(transport, ops::node::Variables { id: id.to_string() }).await?;
+    answer.partial.require(answer.data.node.as_ref(), || {
+        format!("nothing has global id `{id}`")
+    })?;
+    Ok(answer)
 }
 
 async fn run_raw(
@@ -660,18 +594,14 @@ async fn team_directory(
         .collect())
 }
 
-/// A team as tables show it everywhere: `Hufflepuff (4)`.
-fn team_label(names: &HashMap<i64, String>, id: i64) -> String {
-    format!("{} ({id})", names.get(&id).map_or("?", String::as_str))
-}
-
-/// The names of two teams, by id, for people; a missing or withheld team shows as `?` (the
-/// game's own answer carries the ids, and its warnings).
+/// The names of two teams, by id, into `names`, for people; a missing or withheld team shows
+/// as `?` (the game's own answer carries the ids, and its warnings).
 async fn team_names(
     transport: &Transport,
     winner: i64,
     loser: i64,
-) -> anyhow::Result<(String, String)> {
+    names: &mut HashMap<i64, String>,
+) -> anyhow::Result<()> {
     use ops::team_names::{TeamNamesLoser, TeamNamesWinner};
     let (data, _withheld) = transport
         .run_partial::<ops::TeamNames>(ops::team_names::Variables {
@@ -679,44 +609,17 @@ async fn team_names(
             loser: relay::global_id("TeamObject", loser),
         })
         .await?;
-    let winner = match data.winner {
+    let winner_name = match data.winner {
         Some(TeamNamesWinner::TeamObject(t)) => t.name.unwrap_or_default(),
         _ => "?".into(),
     };
-    let loser = match data.loser {
+    let loser_name = match data.loser {
         Some(TeamNamesLoser::TeamObject(t)) => t.name.unwrap_or_default(),
         _ => "?".into(),
     };
-    Ok((winner, loser))
-}
-
-fn node_type(on: &ops::node::NodeNodeOn) -> &'static str {
-    match on {
-        ops::node::NodeNodeOn::PlayerObject(_) => "PlayerObject",
-        ops::node::NodeNodeOn::TeamObject(_) => "TeamObject",
-        ops::node::NodeNodeOn::GameObject(_) => "GameObject",
-    }
-}
-
-fn node_fields(on: &ops::node::NodeNodeOn, partial: &Partial) -> Vec<(&'static str, String)> {
-    match on {
-        ops::node::NodeNodeOn::PlayerObject(p) => vec![
-            ("name", p.name.clone()),
-            ("position", p.position.clone()),
-            ("year", year_cell(p.year)),
-            ("team id", p.team_id.to_string()),
-        ],
-        ops::node::NodeNodeOn::TeamObject(t) => vec![
-            ("name", text_cell(t.name.as_deref(), partial, "node.name")),
-            ("rank", t.rank.to_string()),
-        ],
-        ops::node::NodeNodeOn::GameObject(g) => vec![
-            ("level", g.level.clone()),
-            ("winner id", g.winner_id.to_string()),
-            ("loser id", g.loser_id.to_string()),
-            ("child id", child_cell(g.child_id, partial, "node.childId")),
-        ],
-    }
+    names.insert(winner, winner_name);
+    names.insert(loser, loser_name);
+    Ok(())
 }
 
 /// The positions of the tutorial's data (positions are free text in the database).
@@ -732,99 +635,5 @@ fn unknown_position(position: &str) -> String {
             )
         }
         None => format!("no player plays position `{position}` (positions: {list})"),
-    }
-}
-
-/// How a table shows a field the server withheld (`null` with an error at its path).
-const WITHHELD: &str = "-";
-
-/// A player's year: never null in the database, so `null` means withheld.
-fn year_cell(year: Option<i64>) -> String {
-    year.map_or_else(|| WITHHELD.to_string(), |y| y.to_string())
-}
-
-/// A game's child: `none` when it has none, `-` when it was withheld.
-fn child_cell(child: Option<i64>, partial: &Partial, path: &str) -> String {
-    match child {
-        Some(id) => id.to_string(),
-        None if partial.withheld(path) => WITHHELD.to_string(),
-        None => "none".to_string(),
-    }
-}
-
-/// A nullable text column: blank when null in the database, `-` when withheld.
-fn text_cell(text: Option<&str>, partial: &Partial, path: &str) -> String {
-    match text {
-        Some(text) => text.to_string(),
-        None if partial.withheld(path) => WITHHELD.to_string(),
-        None => String::new(),
-    }
-}
-
-/// A player's team name from `teamName { name }` at `path`: `-` when the team or its name was
-/// withheld, blank when there is none.
-fn team_cell(name: Option<&str>, partial: &Partial, path: &str) -> String {
-    match name {
-        Some(name) => name.to_string(),
-        None if partial.withheld(path) || partial.withheld(&format!("{path}.name")) => {
-            WITHHELD.to_string()
-        }
-        None => String::new(),
-    }
-}
-
-/// The row id inside a global id, for people; the global id itself when it does not decode.
-fn number(global: &str) -> String {
-    relay::parse_global_id(global).map_or_else(|| global.to_string(), |(_, id)| id.to_string())
-}
-
-fn more(has_next: bool, end_cursor: Option<&str>) -> Option<String> {
-    match (has_next, end_cursor) {
-        (true, Some(cursor)) => Some(format!("more: --after {cursor}")),
-        _ => None,
-    }
-}
-
-impl ops::get_game::GetGameGetGame {
-    fn id_number(&self) -> String {
-        number(&self.id)
-    }
-}
-
-/// GraphQL `data` for `--format json`, a table for people.
-struct Shown<'a, T> {
-    data: &'a T,
-    table: comfy_table::Table,
-    footer: Option<String>,
-}
-
-impl<'a, T: Serialize> Shown<'a, T> {
-    fn new(data: &'a T, table: comfy_table::Table) -> Self {
-        Shown {
-            data,
-            table,
-            footer: None,
-        }
-    }
-
-    fn footer(mut self, footer: Option<String>) -> Self {
-        self.footer = footer;
-        self
-    }
-}
-
-impl<T: Serialize> Serialize for Shown<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.data.serialize(serializer)
-    }
-}
-
-impl<T> fmt::Display for Shown<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.table)?;
-        if let Some(footer) = &self.footer {
-            writeln!(f, "{footer}")?;
-        }
-        Ok(())
     }
 }

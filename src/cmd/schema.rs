@@ -3,8 +3,8 @@
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 
-use crate::cli::GlobalArgs;
-use crate::cmd::query::transport::Transport;
+use crate::cli::{AdminSecretArgs, GlobalArgs};
+use crate::client::{Transport, describe_errors};
 use crate::exit::Exit;
 use crate::graphql::{self, introspection};
 
@@ -35,6 +35,8 @@ pub enum SchemaCommand {
         /// The server's GraphQL endpoint.
         #[arg(long, env = "QUIDDITCH_ENDPOINT", value_name = "URL")]
         endpoint: String,
+        #[command(flatten)]
+        admin: AdminSecretArgs,
     },
 }
 
@@ -47,19 +49,18 @@ pub fn run(args: &SchemaArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let sdl = match &args.command {
         SchemaCommand::Print => graphql::sdl(),
-        SchemaCommand::Pull { endpoint } => pull(endpoint)?,
+        SchemaCommand::Pull { endpoint, admin } => pull(endpoint, admin)?,
     };
     // Written whole and at once: a closed pipe (`schema print | head`) ends quietly in `lib::run`.
     std::io::Write::write_all(&mut std::io::stdout().lock(), sdl.as_bytes())?;
     Ok(Exit::Success)
 }
 
-fn pull(endpoint: &str) -> anyhow::Result<String> {
+fn pull(endpoint: &str, admin: &AdminSecretArgs) -> anyhow::Result<String> {
     // Introspection is open to everyone; the admin secret is sent only when it is set.
-    let headers = std::env::var("QUIDDITCH_ADMIN_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(|secret| vec![("x-quidditch-admin-secret", secret)])
+    let headers = admin
+        .secret()
+        .map(|secret| vec![("x-quidditch-admin-secret", secret.to_string())])
         .unwrap_or_default();
     let transport = Transport::http(endpoint, headers)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -76,7 +77,7 @@ fn pull(endpoint: &str) -> anyhow::Result<String> {
         let errors: Vec<graphql_client::Error> =
             serde_json::from_value(serde_json::Value::Array(errors.clone()))
                 .context("the server's errors are not GraphQL errors")?;
-        bail!("{}", crate::cmd::query::transport::describe_errors(&errors));
+        bail!("{}", describe_errors(&errors));
     }
     let data = response
         .get("data")

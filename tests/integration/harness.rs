@@ -165,6 +165,17 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout is exactly `expected`.
+    #[track_caller]
+    pub fn stdout_is(self, expected: &str) -> Self {
+        let stdout = self.stdout();
+        assert!(
+            stdout == expected,
+            "stdout differs\n--- expected\n{expected}--- actual\n{stdout}--- end"
+        );
+        self
+    }
+
     /// Asserts that stderr contains `needle`.
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Self {
@@ -384,8 +395,11 @@ pub fn http_with(
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let (head, body) = match raw.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(at) => (&raw[..at], &raw[at + 4..]),
+        None => (&raw[..], &[][..]),
+    };
+    let head = String::from_utf8_lossy(head).into_owned();
     let status = head
         .split_whitespace()
         .nth(1)
@@ -403,15 +417,18 @@ pub fn http_with(
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
-        dechunk(body)
+        dechunk(body).unwrap_or_else(|err| {
+            panic!("{method} {path}: malformed chunked answer: {err}\n--- head\n{head}")
+        })
     } else {
-        body.to_string()
+        body.to_vec()
     };
+    let body = String::from_utf8_lossy(&body).into_owned();
     HttpReply {
         status,
         content_type,
         body,
-        head: head.to_string(),
+        head,
     }
 }
 
@@ -425,17 +442,64 @@ pub fn post_with(addr: &str, body: &str, headers: &[(&str, &str)]) -> HttpReply 
     http_with(addr, "POST", "/graphql", body.as_bytes(), headers)
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
+/// Decodes a `Transfer-Encoding: chunked` body (RFC 9112 §7.1): each chunk's size in hex (any
+/// extension after `;` ignored), CRLF, the bytes, CRLF, up to the zero-size chunk. A short or
+/// malformed body is an error saying what is wrong, never a panic on a slice.
+pub fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = body.windows(2).position(|w| w == b"\r\n") else {
+            return Err(format!(
+                "a chunk size line without CRLF after {} decoded bytes",
+                out.len()
+            ));
+        };
+        let line = String::from_utf8_lossy(&body[..eol]);
+        let digits = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(digits, 16)
+            .map_err(|_| format!("chunk size `{line}` is not hexadecimal"))?;
+        let rest = &body[eol + 2..];
+        if size == 0 {
+            return Ok(out);
         }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
+        let (Some(chunk), Some(after)) = (rest.get(..size), rest.get(size..)) else {
+            return Err(format!(
+                "a chunk of {size} bytes cut short after {} bytes",
+                rest.len()
+            ));
+        };
+        out.extend_from_slice(chunk);
+        body = after
+            .strip_prefix(b"\r\n")
+            .ok_or_else(|| format!("a chunk of {size} bytes is not followed by CRLF"))?;
     }
-    out
+}
+
+#[test]
+fn dechunk_decodes_chunks_and_refuses_a_short_or_malformed_body() {
+    assert_eq!(
+        dechunk(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n").unwrap(),
+        b"hello world"
+    );
+    // Each of these used to index past the end or stop silently.
+    for (body, error) in [
+        (
+            &b"a\r\nshort"[..],
+            "a chunk of 10 bytes cut short after 5 bytes",
+        ),
+        (
+            b"5\r\nhello\r\n",
+            "a chunk size line without CRLF after 5 decoded bytes",
+        ),
+        (b"zz\r\nhello\r\n", "chunk size `zz` is not hexadecimal"),
+        (
+            b"5\r\nhelloXX0\r\n\r\n",
+            "a chunk of 5 bytes is not followed by CRLF",
+        ),
+        (b"", "a chunk size line without CRLF after 0 decoded bytes"),
+    ] {
+        assert_eq!(dechunk(body).unwrap_err(), error, "{body:?}");
+    }
 }
 
 /// A fixture file under `tests/fixtures/`.

@@ -20,6 +20,8 @@ mod db;
 mod cli;
 // `authz explain|check|test|lint` with the shipped policies.toml.
 mod authz;
+// The scenario fixtures `tests/fixtures/{rbac,abac,rebac}/` under `authz test` and `check`.
+mod scenarios;
 // `authz explain --query`: a whole GraphQL operation explained statically.
 mod explain_query;
 // `authz explain --json-schema` against real outputs.

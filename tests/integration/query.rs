@@ -150,17 +150,16 @@ fn get_game_shows_team_names_and_the_child_game_from_either_transport() {
         .args(["query", "get-game", "8"])
         .output()
         .unwrap();
-    let human = String::from_utf8(human.stdout).unwrap();
-    for needle in [
-        "First",
-        "Hufflepuff (4)",
-        "Ravenclaw (3)",
-        "9 (child)",
-        "Final",
-    ] {
-        assert!(human.contains(needle), "{needle} missing from\n{human}");
-    }
+    crate::harness::Run(human).success().stdout_is(GAME_8);
 }
+
+/// `query get-game 8` for people: the game, its child, and the teams by name and id.
+const GAME_8: &str = "\
+| game      | level | winner         | loser          | child game |
+|-----------|-------|----------------|----------------|------------|
+| 8         | First | Hufflepuff (4) | Ravenclaw (3)  | 9          |
+| 9 (child) | Final | Gryffindor (1) | Hufflepuff (4) | none       |
+";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -508,14 +507,21 @@ fn a_partial_answer_prints_the_rows_and_one_warning_per_message() {
         ])
         .success();
     // Harry reads the years of his own team (Gryffindor) only.
-    let out = run.stdout();
-    assert!(
-        out.contains("| 1      | Harry Potter    | Seeker   | 2    | Gryffindor |"),
-        "{out}"
-    );
-    assert!(
-        out.contains("| 2      | Draco Malfoy    | Seeker   | -    | Slytherin  |"),
-        "{out}"
+    let run = run.stdout_is(
+        "\
+| player | name            | position | year | team       | cursor                   |
+|--------|-----------------|----------|------|------------|--------------------------|
+| 1      | Harry Potter    | Seeker   | 2    | Gryffindor | YXJyYXljb25uZWN0aW9uOjA= |
+| 2      | Draco Malfoy    | Seeker   | -    | Slytherin  | YXJyYXljb25uZWN0aW9uOjE= |
+| 3      | Oliver Wood     | Captain  | 4    | Gryffindor | YXJyYXljb25uZWN0aW9uOjI= |
+| 4      | Vincent Crabbe  | Beater   | -    | Slytherin  | YXJyYXljb25uZWN0aW9uOjM= |
+| 5      | Cho Chang       | Seeker   | -    | Ravenclaw  | YXJyYXljb25uZWN0aW9uOjQ= |
+| 6      | Cedric Diggory  | Captain  | -    | Hufflepuff | YXJyYXljb25uZWN0aW9uOjU= |
+| 7      | Roger Davies    | Captain  | -    | Ravenclaw  | YXJyYXljb25uZWN0aW9uOjY= |
+| 8      | Gregory Goyle   | Beater   | -    | Slytherin  | YXJyYXljb25uZWN0aW9uOjc= |
+| 9      | Katie Bell      | Chaser   | 4    | Gryffindor | YXJyYXljb25uZWN0aW9uOjg= |
+| 10     | Zacharias Smith | Chaser   | -    | Hufflepuff | YXJyYXljb25uZWN0aW9uOjk= |
+",
     );
     assert_eq!(
         run.stderr(),
@@ -716,18 +722,219 @@ fn query_json_has_the_graphql_keys_and_the_help_says_so() {
 #[test]
 fn tables_show_teams_and_missing_children_one_way() {
     let env = Env::seeded();
-    let row = "| 9    | Final | Gryffindor (1) | Hufflepuff (4) | none       |";
     env.run(["query", "team-games", "Hufflepuff"])
         .success()
-        .stdout_has("| 8    | First    | Hufflepuff (4) | Ravenclaw (3)  | 9          |")
-        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
-    env.run(["query", "games", "--first", "9"])
+        .stdout_is(
+            "\
+| game | level    | winner         | loser          | child game |
+|------|----------|----------------|----------------|------------|
+| 2    | Practice | Hufflepuff (4) | Gryffindor (1) | 8          |
+| 4    | Practice | Slytherin (2)  | Hufflepuff (4) | 7          |
+| 6    | Practice | Ravenclaw (3)  | Hufflepuff (4) | 8          |
+| 8    | First    | Hufflepuff (4) | Ravenclaw (3)  | 9          |
+| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |
+",
+        );
+    env.run(["query", "games", "--first", "5"])
         .success()
-        .stdout_has("| 9    | Final    | Gryffindor (1) | Hufflepuff (4) | none       |");
-    env.run(["query", "get-game", "9"])
-        .success()
-        .stdout_has(row);
+        .stdout_is(
+            "\
+| game | level    | winner         | loser          | child game | cursor                   |
+|------|----------|----------------|----------------|------------|--------------------------|
+| 1    | Practice | Gryffindor (1) | Slytherin (2)  | 7          | YXJyYXljb25uZWN0aW9uOjA= |
+| 2    | Practice | Hufflepuff (4) | Gryffindor (1) | 8          | YXJyYXljb25uZWN0aW9uOjE= |
+| 3    | Practice | Gryffindor (1) | Ravenclaw (3)  | none       | YXJyYXljb25uZWN0aW9uOjI= |
+| 4    | Practice | Slytherin (2)  | Hufflepuff (4) | 7          | YXJyYXljb25uZWN0aW9uOjM= |
+| 5    | Practice | Slytherin (2)  | Ravenclaw (3)  | none       | YXJyYXljb25uZWN0aW9uOjQ= |
+more: --after YXJyYXljb25uZWN0aW9uOjQ=
+",
+        );
+    env.run(["query", "get-game", "9"]).success().stdout_is(
+        "\
+| game | level | winner         | loser          | child game |
+|------|-------|----------------|----------------|------------|
+| 9    | Final | Gryffindor (1) | Hufflepuff (4) | none       |
+",
+    );
     env.run(["query", "get-game", "8"])
         .success()
-        .stdout_has("| 9 (child) | Final | Gryffindor (1) | Hufflepuff (4) | none       |");
+        .stdout_is(GAME_8);
+}
+
+/// Every typed subcommand's table, exactly, in-process as admin: the human renderer of each
+/// answer (`cmd/query/answer.rs`). See: issue 17, item 7.
+#[test]
+fn every_typed_query_prints_its_table_exactly() {
+    let env = Env::seeded();
+    env.run(["query", "get-player", "Harry Potter"])
+        .success()
+        .stdout_is(
+            "\
+| player | name         | position | year | team           | rank |
+|--------|--------------|----------|------|----------------|------|
+| 1      | Harry Potter | Seeker   | 2    | Gryffindor (1) | 1    |
+",
+        );
+    env.run(["query", "position", "Seeker"])
+        .success()
+        .stdout_is(
+            "\
+| player | name         | year | team       |
+|--------|--------------|------|------------|
+| 1      | Harry Potter | 2    | Gryffindor |
+| 2      | Draco Malfoy | 2    | Slytherin  |
+| 5      | Cho Chang    | 2    | Ravenclaw  |
+",
+        );
+    env.run(["query", "players", "--first", "2"])
+        .success()
+        .stdout_is(
+            "\
+| player | name         | position | year | team       | cursor                   |
+|--------|--------------|----------|------|------------|--------------------------|
+| 1      | Harry Potter | Seeker   | 2    | Gryffindor | YXJyYXljb25uZWN0aW9uOjA= |
+| 2      | Draco Malfoy | Seeker   | 2    | Slytherin  | YXJyYXljb25uZWN0aW9uOjE= |
+more: --after YXJyYXljb25uZWN0aW9uOjE=
+",
+        );
+    env.run(["query", "teams"]).success().stdout_is(
+        "\
+| team | name       | rank | cursor                   |
+|------|------------|------|--------------------------|
+| 1    | Gryffindor | 1    | YXJyYXljb25uZWN0aW9uOjA= |
+| 2    | Slytherin  | 2    | YXJyYXljb25uZWN0aW9uOjE= |
+| 3    | Ravenclaw  | 4    | YXJyYXljb25uZWN0aW9uOjI= |
+| 4    | Hufflepuff | 3    | YXJyYXljb25uZWN0aW9uOjM= |
+",
+    );
+    env.run(["query", "node", "R2FtZU9iamVjdDo4"])
+        .success()
+        .stdout_is(
+            "\
+| field     | value      |
+|-----------|------------|
+| type      | GameObject |
+| id        | 8          |
+| level     | First      |
+| winner id | 4          |
+| loser id  | 3          |
+| child id  | 9          |
+",
+        );
+    env.run(["query", "node", "VGVhbU9iamVjdDox"])
+        .success()
+        .stdout_is(
+            "\
+| field | value      |
+|-------|------------|
+| type  | TeamObject |
+| id    | 1          |
+| name  | Gryffindor |
+| rank  | 1          |
+",
+        );
+    // A partial answer: the withheld year is `-`, and the warning goes to stderr.
+    let policies = crate::harness::repo().join("policies.toml");
+    let run = env
+        .run([
+            "query",
+            "--policies",
+            &policies.display().to_string(),
+            "--as",
+            "anonymous",
+            "node",
+            "UGxheWVyT2JqZWN0OjE=",
+        ])
+        .success()
+        .stdout_is(
+            "\
+| field    | value        |
+|----------|--------------|
+| type     | PlayerObject |
+| id       | 1            |
+| name     | Harry Potter |
+| position | Seeker       |
+| year     | -            |
+| team id  | 1            |
+",
+        );
+    assert_eq!(
+        run.stderr(),
+        "warning: year withheld on 1 row (node.year): You are not authorized to see this.\n"
+    );
+}
+
+/// The secrets an HTTP query sends are flags as well as variables, read by clap: `--admin-secret`
+/// acts as admin, a wrong one is refused, `--jwt-secret` mints a token for `--as`.
+/// See: issue 17, item 4 (they were read with `std::env` at run time, with no flag).
+#[test]
+fn http_credentials_come_from_flags_or_the_environment() {
+    use crate::harness::{ADMIN_SECRET, JWT_SECRET};
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let url = server.url();
+    let policies = crate::harness::repo().join("policies.toml");
+    let policies = policies.display().to_string();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .env_remove("QUIDDITCH_ADMIN_SECRET")
+            .args(["query", "--endpoint", &url, "--policies", &policies])
+            .args(args)
+            .output()
+            .unwrap();
+        crate::harness::Run(out)
+    };
+    let admin = run(&["--admin-secret", ADMIN_SECRET, "players", "--first", "1"]).success();
+    assert_eq!(admin.stderr(), "", "the admin sees every year");
+    run(&["--admin-secret", "wrong", "players"])
+        .status(1)
+        .stderr_has("refused the credentials (HTTP 401)");
+    let harry = run(&[
+        "--jwt-secret",
+        JWT_SECRET,
+        "--as",
+        "Harry Potter",
+        "players",
+    ])
+    .success();
+    assert_eq!(
+        harry.stderr(),
+        "warning: year withheld on 7 rows (allPlayers.edges.1.node.year): You are not authorized to see this.\n"
+    );
+    run(&["--as", "Harry Potter", "players"])
+        .status(1)
+        .stderr_has("over HTTP needs QUIDDITCH_JWT_SECRET");
+    // The same, from the variable.
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
+        .args([
+            "query",
+            "--endpoint",
+            &url,
+            "--as",
+            "Harry Potter",
+            "players",
+        ])
+        .output()
+        .unwrap();
+    let from_env = crate::harness::Run(out).success();
+    assert_eq!(from_env.stdout(), harry.stdout());
+    // `schema pull` takes the flag too.
+    let out = env
+        .cmd()
+        .env_remove("QUIDDITCH_ADMIN_SECRET")
+        .args([
+            "schema",
+            "pull",
+            "--endpoint",
+            &url,
+            "--admin-secret",
+            ADMIN_SECRET,
+        ])
+        .output()
+        .unwrap();
+    crate::harness::Run(out).success().stdout_has("type Query");
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use anyhow::bail;
 use graphql_client::{Error, PathFragment};
 
-use super::transport::describe_errors;
+use crate::client::describe_errors;
 
 /// The errors that came with a typed answer.
 pub(super) struct Partial {

@@ -1,7 +1,10 @@
-//! Where a query goes: a GraphQL server over HTTP, or the embedded schema over `--db`.
+//! The GraphQL client of `query` and `schema pull`: where a request goes, a server over HTTP
+//! (`--endpoint`) or the embedded schema in-process over `--db`.
 //!
 //! Both take the same request body (`{"query", "variables", "operationName"}`) and give back the
-//! same JSON response, so a typed operation decodes identically from either.
+//! same JSON response, so a typed operation decodes identically from either. The HTTP side owns
+//! the timeouts and says in one line what went wrong (no server, no such host, refused
+//! credentials, not a GraphQL server).
 
 use std::time::Duration;
 
