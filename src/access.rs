@@ -12,6 +12,8 @@
 //! - [`field_decisions`] says, per field of one row, whether it may be read and what a denied
 //!   read yields.
 
+pub mod assume;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -211,19 +213,26 @@ pub fn subject_by(
 /// A `--user` reference → a subject: `anonymous`, `TYPE:ID`, or a name (unique across the
 /// subject types; an ambiguous one lists the candidates, an unknown one the closest names).
 pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> Result<Subject> {
+    resolve_subject_in(conn, set, &SqlEntities::new(conn, set), reference)
+}
+
+/// [`resolve_subject`] with the rows of `entities` (a what-if [`assume::Overlay`]): the subject
+/// carries its assumed attributes.
+pub fn resolve_subject_in(
+    conn: &Connection,
+    set: &PolicySet,
+    entities: &dyn Entities,
+    reference: &str,
+) -> Result<Subject> {
     if reference == ANONYMOUS {
         return Ok(Subject::anonymous());
     }
-    let entities = SqlEntities::new(conn, set);
     let types = subject_types(set);
     if let Some((ty, id)) = reference.split_once(':')
         && types.contains(&ty)
     {
         if let Ok(id) = id.parse::<i64>()
-            && let Some(row) = entities
-                .query(ty, "id", &Value::Int(id))?
-                .into_iter()
-                .next()
+            && let Some(row) = entities.get(ty, &Value::Int(id)).map_err(EvalError::from)?
         {
             return Ok(Subject::from_row(ty, row));
         }
@@ -239,7 +248,10 @@ pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> R
             .get(*ty)
             .is_some_and(|d| d.columns.contains_key("name"))
         {
-            for row in entities.query(ty, "name", &Value::Text(reference.to_string()))? {
+            for row in entities
+                .find(ty, "name", &Value::Text(reference.to_string()))
+                .map_err(EvalError::from)?
+            {
                 found.push((*ty, row));
             }
         }
@@ -1076,12 +1088,28 @@ pub fn decide(
     field: Option<&str>,
     mode: Mode,
 ) -> Result<Response> {
-    let subject = resolve_subject(conn, set, user)?;
-    let entities = SqlEntities::new(conn, set);
-    let (resource, _) = authz::resolve_resource(set, &entities, resource)?;
+    decide_in(
+        conn,
+        set,
+        &SqlEntities::new(conn, set),
+        (user, action, resource, field),
+        mode,
+    )
+}
+
+/// [`decide`] with the rows of `entities` (a what-if [`assume::Overlay`]).
+pub fn decide_in(
+    conn: &Connection,
+    set: &PolicySet,
+    entities: &dyn Entities,
+    (user, action, resource, field): (&str, &str, &str, Option<&str>),
+    mode: Mode,
+) -> Result<Response> {
+    let subject = resolve_subject_in(conn, set, entities, user)?;
+    let (resource, _) = authz::resolve_resource(set, entities, resource)?;
     Ok(authz::evaluate(
         set,
-        &entities,
+        entities,
         &Request {
             subject,
             action: action.to_string(),
