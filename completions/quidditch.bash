@@ -340,7 +340,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__check)
-            opts="-v -h -V --policies --user --action --resource --field --batch --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --batch --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +366,10 @@ _quidditch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --assume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -382,7 +386,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__explain)
-            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +421,10 @@ _quidditch() {
                     return 0
                     ;;
                 --vars)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -730,7 +738,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__who__subcmd__can)
-            opts="-v -h -V --policies --action --resource --field --explain --count --db --format --verbose --help --version"
+            opts="-v -h -V --policies --action --resource --field --explain --count --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,6 +757,10 @@ _quidditch() {
                     return 0
                     ;;
                 --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

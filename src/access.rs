@@ -689,13 +689,23 @@ pub fn lint_references(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::
         }
     }
     for case in &set.tests {
-        if let Err(err) = authz::resolve_resource(set, &entities, &case.resource) {
+        // A case's resource and user are looked up with its assumptions applied.
+        let mut overlay = assume::Overlay::new(conn, set);
+        for (at, a) in &case.assume {
+            if let Err(reason) = overlay.assume(a) {
+                problems.push(authz::error::Problem {
+                    at: *at,
+                    message: format!("test `{}`: assume `{a}`: {reason}", case.name),
+                });
+            }
+        }
+        if let Err(err) = authz::resolve_resource(set, &overlay, &case.resource) {
             problems.push(authz::error::Problem {
                 at: case.at,
                 message: format!("test `{}`: {err}", case.name),
             });
         }
-        if let Err(err) = resolve_subject(conn, set, &case.user) {
+        if let Err(err) = resolve_subject_in(conn, set, &overlay, &case.user) {
             problems.push(authz::error::Problem {
                 at: case.at,
                 message: format!("test `{}`: {err}", case.name),

@@ -95,7 +95,7 @@ pub struct SubjectInfo {
     pub attributes: Row,
     pub roles: Vec<RoleGrant>,
     /// The attributes what-if assumed (`--assume`), not read; absent when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
 }
 
@@ -286,7 +286,7 @@ pub struct Node {
     pub note: Option<String>,
     /// The operands (`team_id`, `$subject.team_id`) whose values what-if assumed; absent when
     /// none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
 }
 
@@ -298,7 +298,7 @@ pub struct Visit {
     pub values: Row,
     pub matched: bool,
     /// The columns of `values` what-if assumed; absent when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
 }
 

@@ -62,12 +62,12 @@ pub enum AuthzCommand {
     /// `row-dependent` with the rows where it is readable, `null` or `error: MESSAGE`) with the
     /// policies granting it.
     #[command(
-        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json"
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4"
     )]
     Explain(ExplainArgs),
     /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
     #[command(
-        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
+        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  quidditch authz check --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
     )]
     Check(CheckArgs),
     /// Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails.
@@ -84,7 +84,7 @@ pub enum AuthzCommand {
     /// says which condition path let it through (`winners-read-game via feeders* → game:6`).
     #[command(
         name = "who-can",
-        after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker"
+        after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker\n  quidditch authz who-can --action read --resource game:8 --assume -game:6"
     )]
     WhoCan(WhoCanArgs),
     /// Find unknown names, type mismatches and policies that can never apply; exit 1 if any.
