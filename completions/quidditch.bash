@@ -349,7 +349,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__check)
-            opts="-v -h -V --policies --user --action --resource --field --batch --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --batch --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +372,10 @@ _quidditch() {
                     return 0
                     ;;
                 --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -421,7 +425,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__explain)
-            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +460,10 @@ _quidditch() {
                     return 0
                     ;;
                 --vars)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -783,7 +791,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__who__subcmd__can)
-            opts="-v -h -V --policies --action --resource --field --explain --count --db --format --verbose --help --version"
+            opts="-v -h -V --policies --action --resource --field --explain --count --assume --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +810,10 @@ _quidditch() {
                     return 0
                     ;;
                 --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assume)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

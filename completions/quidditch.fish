@@ -107,6 +107,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l query -d 'Explain a whole GraphQL operation read from FILE (`-`: stdin), without running it' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l operation -d 'The operation of the --query document to explain (needed when it holds several)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l vars -d 'The operation\'s variables, a JSON object (they count in `first`/`last` complexity)' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
@@ -119,6 +120,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l resource -d '`TYPE:ID`, such as `game:8`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l field -d 'Ask about one field of the resource' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
@@ -139,6 +141,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l action -d 'The action, such as `read` or `join`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l resource -d '`TYPE:ID`, such as `game:8` or `forum:Seeker`' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l field -d 'Ask about one field of the resource' -r
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l db -d 'The SQLite database file' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"

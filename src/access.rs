@@ -16,6 +16,8 @@
 
 pub mod diff;
 
+pub mod assume;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -220,19 +222,26 @@ pub fn subject_by(
 /// A `--user` reference → a subject: `anonymous`, `TYPE:ID`, or a name (unique across the
 /// subject types; an ambiguous one lists the candidates, an unknown one the closest names).
 pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> Result<Subject> {
+    resolve_subject_in(conn, set, &SqlEntities::new(conn, set), reference)
+}
+
+/// [`resolve_subject`] with the rows of `entities` (a what-if [`assume::Overlay`]): the subject
+/// carries its assumed attributes.
+pub fn resolve_subject_in(
+    conn: &Connection,
+    set: &PolicySet,
+    entities: &dyn Entities,
+    reference: &str,
+) -> Result<Subject> {
     if reference == ANONYMOUS {
         return Ok(Subject::anonymous());
     }
-    let entities = SqlEntities::new(conn, set);
     let types = subject_types(set);
     if let Some((ty, id)) = reference.split_once(':')
         && types.contains(&ty)
     {
         if let Ok(id) = id.parse::<i64>()
-            && let Some(row) = entities
-                .query(ty, "id", &Value::Int(id))?
-                .into_iter()
-                .next()
+            && let Some(row) = entities.get(ty, &Value::Int(id)).map_err(EvalError::from)?
         {
             return Ok(Subject::from_row(ty, row));
         }
@@ -248,7 +257,10 @@ pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> R
             .get(*ty)
             .is_some_and(|d| d.columns.contains_key("name"))
         {
-            for row in entities.query(ty, "name", &Value::Text(reference.to_string()))? {
+            for row in entities
+                .find(ty, "name", &Value::Text(reference.to_string()))
+                .map_err(EvalError::from)?
+            {
                 found.push((*ty, row));
             }
         }
@@ -686,13 +698,23 @@ pub fn lint_references(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::
         }
     }
     for case in &set.tests {
-        if let Err(err) = authz::resolve_resource(set, &entities, &case.resource) {
+        // A case's resource and user are looked up with its assumptions applied.
+        let mut overlay = assume::Overlay::new(conn, set);
+        for (at, a) in &case.assume {
+            if let Err(reason) = overlay.assume(a) {
+                problems.push(authz::error::Problem {
+                    at: *at,
+                    message: format!("test `{}`: assume `{a}`: {reason}", case.name),
+                });
+            }
+        }
+        if let Err(err) = authz::resolve_resource(set, &overlay, &case.resource) {
             problems.push(authz::error::Problem {
                 at: case.at,
                 message: format!("test `{}`: {err}", case.name),
             });
         }
-        if let Err(err) = resolve_subject(conn, set, &case.user) {
+        if let Err(err) = resolve_subject_in(conn, set, &overlay, &case.user) {
             problems.push(authz::error::Problem {
                 at: case.at,
                 message: format!("test `{}`: {err}", case.name),
@@ -1085,12 +1107,28 @@ pub fn decide(
     field: Option<&str>,
     mode: Mode,
 ) -> Result<Response> {
-    let subject = resolve_subject(conn, set, user)?;
-    let entities = SqlEntities::new(conn, set);
-    let (resource, _) = authz::resolve_resource(set, &entities, resource)?;
+    decide_in(
+        conn,
+        set,
+        &SqlEntities::new(conn, set),
+        (user, action, resource, field),
+        mode,
+    )
+}
+
+/// [`decide`] with the rows of `entities` (a what-if [`assume::Overlay`]).
+pub fn decide_in(
+    conn: &Connection,
+    set: &PolicySet,
+    entities: &dyn Entities,
+    (user, action, resource, field): (&str, &str, &str, Option<&str>),
+    mode: Mode,
+) -> Result<Response> {
+    let subject = resolve_subject_in(conn, set, entities, user)?;
+    let (resource, _) = authz::resolve_resource(set, entities, resource)?;
     Ok(authz::evaluate(
         set,
-        &entities,
+        entities,
         &Request {
             subject,
             action: action.to_string(),

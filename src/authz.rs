@@ -16,6 +16,7 @@
 //! less those an applicable field-level deny withholds. Fail closed: a policy that cannot be
 //! evaluated makes the request an error, never a silent allow or deny.
 
+pub mod assume;
 pub mod coverage;
 pub mod entities;
 pub mod error;

@@ -23,15 +23,22 @@ pub use error::{Error, Result};
 /// Any file with the tutorial's tables is accepted, also one that lacks `staff` (made by the
 /// tutorial's own server): readers of `staff` treat a missing table as empty.
 pub fn open(path: &Path) -> Result<Connection> {
+    open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+}
+
+/// Opens an existing database read-only: SQLite refuses every write to the file, while TEMP
+/// tables and views (what-if's shadow views) still work.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    open_with(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+}
+
+fn open_with(path: &Path, mode: OpenFlags) -> Result<Connection> {
     if !path.exists() {
         return Err(Error::Missing {
             path: path.to_path_buf(),
         });
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     configure(&conn)?;
     for table in schema::TUTORIAL_TABLES {
         if !has_table(&conn, table)? {

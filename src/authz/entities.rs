@@ -4,7 +4,7 @@
 //! `access`, or [`MemoryEntities`] in tests and benches) and relationships are resolved through
 //! the column mappings the policy file declares: `find(target, target_column, value)`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,12 @@ pub trait Entities {
     fn get(&self, ty: &str, id: &Value) -> Result<Option<Row>, EntityError>;
     /// Every row of type `ty` whose `column` equals `value`.
     fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError>;
+    /// The columns of the row of `ty` keyed `key` whose values are assumed (what-if), not read:
+    /// the trace marks them. `None` for a row as the source holds it.
+    fn assumed(&self, ty: &str, key: &Value) -> Option<&BTreeSet<String>> {
+        let _ = (ty, key);
+        None
+    }
 }
 
 /// Rows held in memory, indexed by key and by every column: for tests, benches and the

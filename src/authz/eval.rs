@@ -14,6 +14,7 @@
 //! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
@@ -490,7 +491,15 @@ pub fn evaluate(
             resource: request.resource.to_string(),
             field: request.field.clone(),
         },
-        subject: SubjectInfo::new(subject, granted),
+        subject: SubjectInfo {
+            assumed: subject
+                .id
+                .as_ref()
+                .and_then(|id| entities.assumed(&subject.kind, id))
+                .map(|c| c.iter().cloned().collect())
+                .unwrap_or_default(),
+            ..SubjectInfo::new(subject, granted)
+        },
         policies: decided.policies().to_vec(),
         fields: if decision == Decision::Allow {
             fields
@@ -654,6 +663,16 @@ fn node(kind: NodeKind, text: String, result: Option<bool>, children: Vec<Node>)
         children,
         visits: Vec::new(),
         note: None,
+        assumed: Vec::new(),
+    }
+}
+
+/// An operand's value in a trace: `4`, or `4, assumed` when what-if assumed it.
+fn shown(value: &Value, assumed: bool) -> String {
+    if assumed {
+        format!("{value}, assumed")
+    } else {
+        value.to_string()
     }
 }
 
@@ -708,11 +727,95 @@ fn own_columns(cond: &Condition, out: &mut Vec<String>) {
 }
 
 impl Eval<'_> {
+    /// Whether `column` of `row` (of `ty`) is an assumed value, not one read (trace only).
+    fn column_assumed(&self, ty: &str, row: &Row, column: &str) -> bool {
+        let key = self.set.types.get(ty).map_or("id", |d| d.key.as_str());
+        row.get(key)
+            .and_then(|k| self.entities.assumed(ty, k))
+            .is_some_and(|c| c.contains(column))
+    }
+
+    /// Whether the subject's attribute `name` is an assumed value (trace only).
+    fn subject_assumed(&self, name: &str) -> bool {
+        self.subject
+            .id
+            .as_ref()
+            .and_then(|k| self.entities.assumed(&self.subject.kind, k))
+            .is_some_and(|c| c.contains(name))
+    }
+
+    fn lhs_assumed(&self, lhs: &Lhs, ty: &str, row: &Row) -> bool {
+        match lhs {
+            Lhs::Column(c) => self.column_assumed(ty, row, c),
+            Lhs::Subject(a) => self.subject_assumed(a),
+        }
+    }
+
+    /// The node of a comparison, its operands marked when assumed.
+    fn operand_node(
+        &self,
+        kind: NodeKind,
+        (lhs, l, ty, row): (&Lhs, &Value, &str, &Row),
+        rest: &str,
+        rhs: Option<(&str, &Value)>,
+        result: Option<bool>,
+    ) -> Node {
+        let mut assumed = Vec::new();
+        let l_assumed = self.lhs_assumed(lhs, ty, row);
+        if l_assumed {
+            assumed.push(lhs_text(lhs));
+        }
+        let mut text = format!("{} ({}) {rest}", lhs_text(lhs), shown(l, l_assumed));
+        if let Some((a, v)) = rhs {
+            let r_assumed = self.subject_assumed(a);
+            if r_assumed {
+                assumed.push(format!("$subject.{a}"));
+            }
+            let _ = write!(text, " $subject.{a} ({})", shown(v, r_assumed));
+        }
+        let mut n = node(kind, text, result, Vec::new());
+        n.assumed = assumed;
+        n
+    }
+
     fn lhs(&self, lhs: &Lhs, row: &Row) -> Value {
         match lhs {
             Lhs::Column(c) => row.get(c).cloned().unwrap_or(Value::Null),
             Lhs::Subject(a) => self.subject.attribute(a),
         }
+    }
+
+    /// A comparison of a column or subject attribute with a value, an attribute or a list.
+    fn compare(&self, lhs: &Lhs, op: Op, rhs: &Rhs, ty: &str, row: &Row) -> Evaluated {
+        let l = self.lhs(lhs, row);
+        let subject_rhs = match rhs {
+            Rhs::Subject(a) => Some((a.as_str(), self.subject.attribute(a))),
+            _ => None,
+        };
+        let result = match rhs {
+            Rhs::Value(v) => compare(&l, op, v),
+            Rhs::Subject(_) => compare(
+                &l,
+                op,
+                subject_rhs.as_ref().map_or(&Value::Null, |(_, v)| v),
+            ),
+            Rhs::List(vs) => in_list(&l, op == Op::Nin, vs),
+        };
+        let n = || {
+            let rest = match rhs {
+                Rhs::Value(v) => format!("{} {v}", op.name()),
+                Rhs::Subject(_) => op.name().to_string(),
+                Rhs::List(_) => format!("{} {}", op.name(), rhs_text(rhs)),
+            };
+            self.operand_node(
+                NodeKind::Compare,
+                (lhs, &l, ty, row),
+                &rest,
+                subject_rhs.as_ref().map(|(a, v)| (*a, v)),
+                result,
+            )
+        };
+        (result, self.trace.then(n))
     }
 
     fn cond(&self, cond: &Condition, ty: &str, row: &Row) -> Result<Evaluated, EntityError> {
@@ -783,32 +886,20 @@ impl Eval<'_> {
                     }),
                 ))
             }
-            Condition::Compare { lhs, op, rhs, .. } => {
-                let l = self.lhs(lhs, row);
-                let (result, rtext) = match rhs {
-                    Rhs::Value(v) => (compare(&l, *op, v), v.to_string()),
-                    Rhs::Subject(a) => {
-                        let v = self.subject.attribute(a);
-                        (compare(&l, *op, &v), format!("$subject.{a} ({v})"))
-                    }
-                    Rhs::List(vs) => (in_list(&l, *op == Op::Nin, vs), rhs_text(rhs)),
-                };
-                let text = || format!("{} ({l}) {} {rtext}", lhs_text(lhs), op.name());
-                Ok((
-                    result,
-                    self.trace
-                        .then(|| node(NodeKind::Compare, text(), result, Vec::new())),
-                ))
-            }
+            Condition::Compare { lhs, op, rhs, .. } => Ok(self.compare(lhs, *op, rhs, ty, row)),
             Condition::IsNull { lhs, is_null, .. } => {
                 let l = self.lhs(lhs, row);
                 let result = Some(matches!(l, Value::Null) == *is_null);
-                let text = || format!("{} ({l}) _is_null {is_null}", lhs_text(lhs));
-                Ok((
-                    result,
-                    self.trace
-                        .then(|| node(NodeKind::IsNull, text(), result, Vec::new())),
-                ))
+                let n = || {
+                    self.operand_node(
+                        NodeKind::IsNull,
+                        (lhs, &l, ty, row),
+                        &format!("_is_null {is_null}"),
+                        None,
+                        result,
+                    )
+                };
+                Ok((result, self.trace.then(n)))
             }
             Condition::Exists { rel, inner, .. } => self.traverse(ty, rel, inner, row, false),
             Condition::Transitive { rel, inner, .. } => self.traverse(ty, rel, inner, row, true),
@@ -874,11 +965,17 @@ impl Eval<'_> {
                             .iter()
                             .map(|c| (c.clone(), related.get(c).cloned().unwrap_or(Value::Null)))
                             .collect();
+                        let assumed = shown
+                            .iter()
+                            .filter(|c| self.column_assumed(&rel.target, &related, c))
+                            .cloned()
+                            .collect();
                         visits.push(Visit {
                             resource: format!("{}:{}", rel.target, key.as_ref_str()),
                             depth,
                             values,
                             matched,
+                            assumed,
                         });
                     }
                     if matched {
@@ -911,6 +1008,7 @@ impl Eval<'_> {
                 children: Vec::new(),
                 visits,
                 note: cut.then(|| format!("depth limit {limit} reached")),
+                assumed: Vec::new(),
             }),
         ))
     }
@@ -928,7 +1026,7 @@ impl Eval<'_> {
                     "{} {} $subject.{a} ({})",
                     lhs_text(lhs),
                     op.name(),
-                    self.subject.attribute(a)
+                    shown(&self.subject.attribute(a), self.subject_assumed(a))
                 )
             }
             Condition::And(parts) if parts.len() > 1 => parts

@@ -168,6 +168,7 @@ struct TestEntry {
     decision: Spanned<String>,
     policies: Option<Vec<Spanned<String>>>,
     fields: Option<Vec<Spanned<String>>>,
+    assume: Option<Vec<Spanned<String>>>,
 }
 
 /// Collects problems while a file is parsed.
@@ -1122,6 +1123,16 @@ fn tests_of(
                 check_field(problems, def, f);
             }
         }
+        let mut assume = Vec::new();
+        for text in entry.assume.iter().flatten() {
+            match super::assume::parse_assumption(set, text.get_ref()) {
+                Ok(a) => assume.push((text.span().start, a)),
+                Err(reason) => problems.add(
+                    &text.span(),
+                    format!("assume `{}`: {reason}", text.get_ref()),
+                ),
+            }
+        }
         out.push(TestCase {
             name: entry.name,
             user: entry.user,
@@ -1135,6 +1146,7 @@ fn tests_of(
             fields: entry
                 .fields
                 .map(|l| l.into_iter().map(Spanned::into_inner).collect()),
+            assume,
             at: value.span().start,
         });
     }

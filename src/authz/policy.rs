@@ -346,6 +346,8 @@ pub struct TestCase {
     pub decision: super::Decision,
     pub policies: Option<Vec<String>>,
     pub fields: Option<Vec<String>>,
+    /// What-if: the changes the case assumes (`assume = [...]`), each with where it is written.
+    pub assume: Vec<(usize, super::assume::Assumption)>,
     pub at: usize,
 }
 

@@ -22,8 +22,10 @@
 //! }
 //! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
 //!        text: string, result: bool | null,       // null: unknown (a NULL was compared)
-//!        children: [Node], visits: [Visit], note: string | null }
-//! Visit { resource: string, depth: number, values: {column: value}, matched: bool }
+//!        children: [Node], visits: [Visit], note: string | null,
+//!        assumed?: [string] }                     // operands what-if assumed (--assume)
+//! Visit { resource: string, depth: number, values: {column: value}, matched: bool,
+//!         assumed?: [string] }                    // columns of `values` what-if assumed
 //! Decided { rule: "allowed", policies: [string] }
 //!   | { rule: "field_granted", field: string, policies: [string] }
 //!   | { rule: "deny_wins", policies: [string], overridden: [string] }   // overridden: the allows
@@ -35,7 +37,8 @@
 //! ```
 //! Subject { label: string,          // `player:1 (Harry Potter)`, the request's `subject`
 //!           kind: string, id: value | null, attributes: {column: value},
-//!           roles: [{ role: string, via: string }] }   // the same in a profile and a query report
+//!           roles: [{ role: string, via: string }],    // the same in a profile and a query report
+//!           assumed?: [string] }                     // attributes what-if assumed (`--assume`)
 //! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
 //! (a policy whose rows cannot be read) has no response: it is an error.
 
@@ -91,6 +94,9 @@ pub struct SubjectInfo {
     pub id: Option<Value>,
     pub attributes: Row,
     pub roles: Vec<RoleGrant>,
+    /// The attributes what-if assumed (`--assume`), not read; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
 }
 
 impl SubjectInfo {
@@ -101,6 +107,7 @@ impl SubjectInfo {
             id: subject.id.clone(),
             attributes: subject.attributes.clone(),
             roles,
+            assumed: Vec::new(),
         }
     }
 }
@@ -277,6 +284,10 @@ pub struct Node {
     pub children: Vec<Node>,
     pub visits: Vec<Visit>,
     pub note: Option<String>,
+    /// The operands (`team_id`, `$subject.team_id`) whose values what-if assumed; absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
 }
 
 /// A row a relationship step visited.
@@ -286,6 +297,9 @@ pub struct Visit {
     pub depth: u32,
     pub values: Row,
     pub matched: bool,
+    /// The columns of `values` what-if assumed; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
 }
 
 /// A candidate allow policy and why it did not allow.
@@ -324,9 +338,15 @@ impl Response {
     }
 }
 
-fn attributes(row: &Row) -> String {
+fn attributes(row: &Row, assumed: &[String]) -> String {
     row.iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| {
+            if assumed.contains(k) {
+                format!("{k}={v} (assumed)")
+            } else {
+                format!("{k}={v}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -364,7 +384,13 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
         let vals = visit
             .values
             .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| {
+                if visit.assumed.contains(k) {
+                    format!("{k} {v} (assumed)")
+                } else {
+                    format!("{k} {v}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(
@@ -392,7 +418,11 @@ impl fmt::Display for Response {
         )?;
         writeln!(f, "subject: {}", r.subject)?;
         if !self.subject.attributes.is_empty() {
-            writeln!(f, "  attributes: {}", attributes(&self.subject.attributes))?;
+            writeln!(
+                f,
+                "  attributes: {}",
+                attributes(&self.subject.attributes, &self.subject.assumed)
+            )?;
         }
         writeln!(f, "  roles:")?;
         for g in &self.subject.roles {

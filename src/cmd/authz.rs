@@ -20,6 +20,7 @@ use crate::exit::Exit;
 use crate::output::emit;
 
 mod diff;
+pub mod whatif;
 
 /// Explain, check, test and lint authorization decisions (policies.toml).
 ///
@@ -62,12 +63,12 @@ pub enum AuthzCommand {
     /// `row-dependent` with the rows where it is readable, `null` or `error: MESSAGE`) with the
     /// policies granting it.
     #[command(
-        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json"
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4"
     )]
     Explain(ExplainArgs),
     /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
     #[command(
-        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
+        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  quidditch authz check --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
     )]
     Check(CheckArgs),
     /// Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails.
@@ -84,7 +85,7 @@ pub enum AuthzCommand {
     /// says which condition path let it through (`winners-read-game via feeders* → game:6`).
     #[command(
         name = "who-can",
-        after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker"
+        after_help = "Examples:\n  quidditch authz who-can --action read --resource game:8\n  quidditch authz who-can --action read --resource game:8 --explain\n  quidditch authz who-can --action read --resource player:1 --field year --count\n  quidditch --format json authz who-can --action join --resource forum:Seeker\n  quidditch authz who-can --action read --resource game:8 --assume -game:6"
     )]
     WhoCan(WhoCanArgs),
     /// Every decision that differs between two policy files on the database: per subject, the
@@ -230,6 +231,8 @@ pub struct ExplainArgs {
     /// report) and exit.
     #[arg(long, conflicts_with_all = ["user", "action", "query"])]
     pub json_schema: bool,
+    #[command(flatten)]
+    pub assume: whatif::AssumeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +255,8 @@ pub struct CheckArgs {
     /// one JSON line per request; exit 1 if any line could not be decided.
     #[arg(long, conflicts_with_all = ["user", "action", "resource", "field"])]
     pub batch: bool,
+    #[command(flatten)]
+    pub assume: whatif::AssumeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +278,8 @@ pub struct WhoCanArgs {
     /// Print only how many subjects are allowed.
     #[arg(long)]
     pub count: bool,
+    #[command(flatten)]
+    pub assume: whatif::AssumeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -371,28 +378,35 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         std::io::Write::write_all(&mut out, b"\n")?;
         return Ok(Exit::Success);
     }
-    let conn = open_db(&global.db)?;
+    let conn = args.assume.open(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
     let r = &args.request;
     let user = r.user.as_deref().context("--user is required")?;
     if let Some(path) = &args.query {
+        // What-if through the shadowed tables: every read of the explanation sees them.
+        args.assume.shadowed(&conn, &set)?;
         let out = explain_query(&conn, &set, args, path)?;
         emit(&out, global.format)?;
         return Ok(Exit::Success);
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
-        let subject = access::resolve_subject(&conn, &set, user)?;
-        let profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
+        let overlay = args.assume.shadowed(&conn, &set)?;
+        let subject = access::resolve_subject_in(&conn, &set, &overlay, user)?;
+        let mut profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
+        if let Some(id) = &subject.id
+            && let Some(columns) = authz::Entities::assumed(&overlay, &subject.kind, id)
+        {
+            profile.subject.assumed = columns.iter().cloned().collect();
+        }
         emit(&profile, global.format)?;
         return Ok(Exit::Success);
     };
-    let response = access::decide(
+    let overlay = args.assume.overlay(&conn, &set)?;
+    let response = access::decide_in(
         &conn,
         &set,
-        user,
-        action,
-        resource,
-        r.field.as_deref(),
+        &overlay,
+        (user, action, resource, r.field.as_deref()),
         Mode::Explain,
     )?;
     emit(&response, global.format)?;
@@ -491,6 +505,9 @@ struct CheckOutput {
     /// The combining step in words (human output only; `authz explain` has it as data).
     #[serde(skip)]
     reason: String,
+    /// What-if: the `--assume` changes the decision was made under; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assumed: Vec<String>,
 }
 
 impl From<&Response> for CheckOutput {
@@ -501,6 +518,7 @@ impl From<&Response> for CheckOutput {
             fields: r.field_names(),
             errors: Vec::new(),
             reason: r.decided_by.to_string(),
+            assumed: Vec::new(),
         }
     }
 }
@@ -514,7 +532,11 @@ impl fmt::Display for CheckOutput {
         if !self.fields.is_empty() {
             writeln!(f, "fields: {}", self.fields.join(", "))?;
         }
-        writeln!(f, "reason: {}", self.reason)
+        writeln!(f, "reason: {}", self.reason)?;
+        if !self.assumed.is_empty() {
+            writeln!(f, "assuming: {}", self.assumed.join("; "))?;
+        }
+        Ok(())
     }
 }
 
@@ -535,25 +557,27 @@ enum BatchLine {
 }
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
+    let conn = args.assume.open(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
+    let overlay = args.assume.overlay(&conn, &set)?;
     if args.batch {
-        return batch(&conn, &set);
+        return batch(&conn, &set, &overlay, &args.assume.exprs);
     }
     let (Some(user), Some(action), Some(resource)) = (&args.user, &args.action, &args.resource)
     else {
         anyhow::bail!("`authz check` needs `--user`, `--action` and `--resource`, or `--batch`");
     };
-    let response = access::decide(
+    let response = access::decide_in(
         &conn,
         &set,
-        user,
-        action,
-        resource,
-        args.field.as_deref(),
+        &overlay,
+        (user, action, resource, args.field.as_deref()),
         Mode::Check,
     )?;
-    let out = CheckOutput::from(&response);
+    let out = CheckOutput {
+        assumed: args.assume.exprs.clone(),
+        ..CheckOutput::from(&response)
+    };
     emit(&out, global.format)?;
     Ok(match out.decision {
         Decision::Allow => Exit::Success,
@@ -561,7 +585,12 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     })
 }
 
-fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
+fn batch(
+    conn: &Connection,
+    set: &PolicySet,
+    entities: &dyn authz::Entities,
+    assumed: &[String],
+) -> anyhow::Result<Exit> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     let mut failed = false;
@@ -574,16 +603,17 @@ fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
             Err(err) => BatchLine::Failed {
                 error: format!("line {}: {err}", n + 1),
             },
-            Ok(req) => match access::decide(
+            Ok(req) => match access::decide_in(
                 conn,
                 set,
-                &req.user,
-                &req.action,
-                &req.resource,
-                req.field.as_deref(),
+                entities,
+                (&req.user, &req.action, &req.resource, req.field.as_deref()),
                 Mode::Check,
             ) {
-                Ok(r) => BatchLine::Decided(CheckOutput::from(&r)),
+                Ok(r) => BatchLine::Decided(CheckOutput {
+                    assumed: assumed.to_vec(),
+                    ..CheckOutput::from(&r)
+                }),
                 Err(err) => BatchLine::Failed {
                     error: format!("line {}: {err}", n + 1),
                 },
@@ -600,18 +630,24 @@ fn batch(conn: &Connection, set: &PolicySet) -> anyhow::Result<Exit> {
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = open_db(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
-    let cases = match &args.file {
-        None => set.tests.clone(),
+    let (cases, origin, source) = match &args.file {
+        None => {
+            let source = args.policy.source()?;
+            (
+                set.tests.clone(),
+                source.origin.display().to_string(),
+                source.text,
+            )
+        }
         Some(path) => {
             let source = read(path)?;
-            authz::parse_tests(&path.display().to_string(), &source, &set)
-                .map_err(|err| anyhow::anyhow!("{err}"))?
+            let origin = path.display().to_string();
+            let cases = authz::parse_tests(&origin, &source, &set)
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            (cases, origin, source)
         }
     };
-    let entities = SqlEntities::new(&conn, &set);
-    let resolve =
-        |user: &str| access::resolve_subject(&conn, &set, user).map_err(|e| e.to_string());
-    let report = authz::test_file::run(&set, &entities, &cases, &resolve);
+    let report = whatif::run_tests(&conn, &set, &cases, (&origin, &source))?;
     let coverage = if args.coverage {
         let source = args.policy.source()?;
         let traces: Vec<&Response> = report.traces.iter().collect();
@@ -797,8 +833,10 @@ impl fmt::Display for WhoCanOutput {
 }
 
 fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
+    let conn = args.assume.open(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
+    // What-if through the shadowed tables: the compiled filters and the engine read them.
+    args.assume.shadowed(&conn, &set)?;
     let answer = access::who_can(
         &conn,
         &set,

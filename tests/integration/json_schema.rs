@@ -164,6 +164,26 @@ fn explain_json_validates_against_its_published_schema() {
     let q = query.to_str().unwrap();
     let outputs = [
         explain(&env, &["--user", "Harry Potter"]),
+        // What-if: the subject, condition nodes and visited rows carry `assumed`.
+        explain(
+            &env,
+            &["--user", "Harry Potter", "--assume", "player:1.team_id=4"],
+        ),
+        explain(
+            &env,
+            &[
+                "--user",
+                "Harry Potter",
+                "--action",
+                "read",
+                "--resource",
+                "game:8",
+                "--assume",
+                "player:1.team_id=4",
+                "--assume",
+                "game:6.winner_id=1",
+            ],
+        ),
         explain(&env, &["--user", "anonymous", "--action", "read"]),
         explain(
             &env,

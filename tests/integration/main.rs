@@ -61,3 +61,5 @@ mod limits;
 mod jwks;
 // The decision log: withheld rows and fields with their policies, rotation, `authz log`.
 mod decision_log;
+// What-if (`--assume`): equal to the real change on a copy, and nothing written.
+mod whatif;

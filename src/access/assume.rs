@@ -1,0 +1,287 @@
+//! What-if over the database (`--assume`, a `[[test]]`'s `assume`): the decision computed as if
+//! some rows were changed, added or removed, and nothing written.
+//!
+//! - For the engine, [`Overlay`] is an [`Entities`] over [`SqlEntities`] that answers with the
+//!   assumed rows, in memory, and tells the trace which values are assumed.
+//! - For compiled SQL (`who-can`, the profile's lists), [`Overlay::shadow`] creates one TEMP view
+//!   per changed table, named as the table: unqualified names resolve to the temp schema first,
+//!   so every query on the connection reads the assumed rows. The caller opens the connection
+//!   read-only, so nothing can reach the database file.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use rusqlite::Connection;
+
+use super::{DbColumn, SqlEntities, ident, table_columns, table_of};
+use crate::authz::assume::{Assumption, Change};
+use crate::authz::{Entities, EntityError, PolicySet, Row, Value};
+
+/// A row as the assumptions leave it.
+#[derive(Debug, Clone)]
+enum State {
+    Removed,
+    /// An existing row with some columns assumed.
+    Changed {
+        row: Row,
+        columns: BTreeSet<String>,
+    },
+    /// A row the database does not hold.
+    Added {
+        row: Row,
+        columns: BTreeSet<String>,
+    },
+}
+
+/// The database's rows with assumptions on top (see the module docs).
+pub struct Overlay<'a> {
+    base: SqlEntities<'a>,
+    conn: &'a Connection,
+    set: &'a PolicySet,
+    rows: HashMap<String, BTreeMap<Value, State>>,
+    columns: HashMap<String, Vec<DbColumn>>,
+}
+
+impl<'a> Overlay<'a> {
+    /// The database's rows, with nothing assumed yet.
+    pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
+        Overlay {
+            base: SqlEntities::new(conn, set),
+            conn,
+            set,
+            rows: HashMap::new(),
+            columns: HashMap::new(),
+        }
+    }
+
+    /// Whether nothing is assumed.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The database's columns of `ty`'s table.
+    fn db_columns(&mut self, ty: &str) -> Result<&[DbColumn], String> {
+        if !self.columns.contains_key(ty) {
+            let (_, table) = table_of(self.set, ty).map_err(|e| e.to_string())?;
+            let columns = table_columns(self.conn, table)
+                .map_err(|e| format!("{e:#}"))?
+                .unwrap_or_default();
+            self.columns.insert(ty.to_string(), columns);
+        }
+        Ok(self.columns.get(ty).map_or(&[][..], Vec::as_slice))
+    }
+
+    /// The row of `ty` keyed `key` as the assumptions so far leave it.
+    fn current(&self, ty: &str, key: &Value) -> Result<Option<Row>, String> {
+        match self.rows.get(ty).and_then(|r| r.get(key)) {
+            Some(State::Removed) => Ok(None),
+            Some(State::Changed { row, .. } | State::Added { row, .. }) => Ok(Some(row.clone())),
+            None => self.base.get(ty, key).map_err(|e| e.message),
+        }
+    }
+
+    /// Adds one assumption, checked as the database would check the change: the row must exist
+    /// to be set or removed and must not to be added, and a `NOT NULL` column gets a value.
+    /// The error is the reason alone.
+    pub fn assume(&mut self, a: &Assumption) -> Result<(), String> {
+        let reference = format!("{}:{}", a.ty, a.key.as_ref_str());
+        let existing = self.current(&a.ty, &a.key)?;
+        let previous = self.rows.get(&a.ty).and_then(|r| r.get(&a.key)).cloned();
+        let state = match (&a.change, existing) {
+            (Change::Set { .. } | Change::Remove, None) => {
+                return Err(format!("`{reference}` does not exist"));
+            }
+            (Change::Add { .. }, Some(_)) => {
+                return Err(format!(
+                    "`{reference}` already exists: set its columns with `{reference}.COLUMN=VALUE`"
+                ));
+            }
+            (Change::Set { column, value }, Some(mut row)) => {
+                self.not_null(&a.ty, column, value)?;
+                row.insert(column.clone(), value.clone());
+                match previous {
+                    Some(State::Added { mut columns, .. }) => {
+                        columns.insert(column.clone());
+                        State::Added { row, columns }
+                    }
+                    Some(State::Changed { mut columns, .. }) => {
+                        columns.insert(column.clone());
+                        State::Changed { row, columns }
+                    }
+                    _ => State::Changed {
+                        row,
+                        columns: BTreeSet::from([column.clone()]),
+                    },
+                }
+            }
+            (Change::Add { values }, None) => {
+                let key_column = self
+                    .set
+                    .types
+                    .get(&a.ty)
+                    .map_or("id", |d| d.key.as_str())
+                    .to_string();
+                let declared: Vec<String> = values.keys().cloned().collect();
+                let missing: Vec<String> = self
+                    .db_columns(&a.ty)?
+                    .iter()
+                    .filter(|c| !c.nullable && c.name != key_column)
+                    .filter(|c| values.get(&c.name).is_none_or(|v| *v == Value::Null))
+                    .map(|c| c.name.clone())
+                    .collect();
+                if let Some(column) = missing.first() {
+                    return Err(if declared.contains(column) {
+                        format!("`{reference}` needs a value for `{column}` (NOT NULL)")
+                    } else {
+                        format!(
+                            "`{reference}` needs a value for `{column}` (NOT NULL), which the policy file does not declare"
+                        )
+                    });
+                }
+                State::Added {
+                    row: values.clone(),
+                    columns: values.keys().cloned().collect(),
+                }
+            }
+            (Change::Remove, Some(_)) => State::Removed,
+        };
+        self.rows
+            .entry(a.ty.clone())
+            .or_default()
+            .insert(a.key.clone(), state);
+        Ok(())
+    }
+
+    fn not_null(&mut self, ty: &str, column: &str, value: &Value) -> Result<(), String> {
+        if *value == Value::Null
+            && self
+                .db_columns(ty)?
+                .iter()
+                .any(|c| c.name == column && !c.nullable)
+        {
+            return Err(format!("`{ty}.{column}` cannot be null (NOT NULL)"));
+        }
+        Ok(())
+    }
+
+    /// Shadows every changed table with a TEMP view of the same name holding the assumed rows,
+    /// so SQL on `conn` (opened read-only by the caller) reads them. The views live as long as
+    /// the connection.
+    pub fn shadow(&mut self) -> super::Result<()> {
+        let types: Vec<String> = self.rows.keys().cloned().collect();
+        for ty in types {
+            let (_, table) = table_of(self.set, &ty)?;
+            let table = table.to_string();
+            let columns: Vec<String> = table_columns(self.conn, &table)?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            let key = self
+                .set
+                .types
+                .get(&ty)
+                .map_or("id", |d| d.key.as_str())
+                .to_string();
+            let Some(rows) = self.rows.get(&ty) else {
+                continue;
+            };
+            let list: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+            let keys: Vec<String> = rows.keys().map(literal).collect();
+            let mut sql = format!(
+                "CREATE TEMP VIEW {name} AS SELECT {} FROM main.{name} WHERE {} NOT IN ({})",
+                list.join(", "),
+                ident(&key),
+                keys.join(", "),
+                name = ident(&table),
+            );
+            for (k, state) in rows {
+                match state {
+                    State::Removed => {}
+                    State::Changed { row, columns: set } => {
+                        let values: Vec<String> = columns
+                            .iter()
+                            .map(|c| match row.get(c) {
+                                Some(v) if set.contains(c) => literal(v),
+                                _ => ident(c),
+                            })
+                            .collect();
+                        let _ = write!(
+                            sql,
+                            " UNION ALL SELECT {} FROM main.{} WHERE {} = {}",
+                            values.join(", "),
+                            ident(&table),
+                            ident(&key),
+                            literal(k)
+                        );
+                    }
+                    State::Added { row, .. } => {
+                        let values: Vec<String> = columns
+                            .iter()
+                            .map(|c| row.get(c).map_or_else(|| "NULL".to_string(), literal))
+                            .collect();
+                        let _ = write!(sql, " UNION ALL SELECT {}", values.join(", "));
+                    }
+                }
+            }
+            self.conn.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// A value as a SQL literal; text as hex bytes, so no quoting can go wrong.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_string(),
+        Value::Bool(b) => i64::from(*b).to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Text(s) => {
+            let mut hex = String::with_capacity(s.len() * 2);
+            for b in s.bytes() {
+                let _ = write!(hex, "{b:02X}");
+            }
+            format!("CAST(X'{hex}' AS TEXT)")
+        }
+    }
+}
+
+impl Entities for Overlay<'_> {
+    fn get(&self, ty: &str, id: &Value) -> Result<Option<Row>, EntityError> {
+        self.current(ty, id)
+            .map_err(|message| EntityError { message })
+    }
+
+    fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError> {
+        let Some(touched) = self.rows.get(ty) else {
+            return self.base.find(ty, column, value);
+        };
+        let key = self.set.types.get(ty).map_or("id", |d| d.key.as_str());
+        let mut out: Vec<Row> = self
+            .base
+            .find(ty, column, value)?
+            .into_iter()
+            .filter(|r| r.get(key).is_none_or(|k| !touched.contains_key(k)))
+            .collect();
+        // As `WHERE column = ?`: NULL equals nothing.
+        if *value != Value::Null {
+            for state in touched.values() {
+                if let State::Changed { row, .. } | State::Added { row, .. } = state
+                    && row.get(column) == Some(value)
+                {
+                    out.push(row.clone());
+                }
+            }
+        }
+        // The order SQLite returns equal values in through an index: by key.
+        out.sort_by(|a, b| a.get(key).cmp(&b.get(key)));
+        Ok(out)
+    }
+
+    fn assumed(&self, ty: &str, key: &Value) -> Option<&BTreeSet<String>> {
+        match self.rows.get(ty)?.get(key)? {
+            State::Changed { columns, .. } | State::Added { columns, .. } => Some(columns),
+            State::Removed => None,
+        }
+    }
+}
