@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod body;
+pub mod conform;
 pub mod documents;
 pub mod introspection;
 pub mod loaders;
@@ -25,7 +26,7 @@ use serde_json::{Value, json};
 use crate::db::{self, store::SqlFilter, store::Store, store::Table};
 use documents::Validation;
 use loaders::Loaders;
-pub use schema::{QuidditchSchema, build, build_for_valid, introspection_model, sdl};
+pub use schema::{QuidditchSchema, build, build_for_valid, introspection_model, sdl, type_model};
 
 /// What can go wrong resolving a field.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -549,10 +550,28 @@ impl Api {
         if let Err(err) = crate::limits::check_text(&request.query, &viewer.limits) {
             return refusal(&err);
         }
-        let validation = self.documents.prepare(&mut request);
+        let (validation, doc) = self.documents.prepared(&mut request);
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }
+        let model = type_model();
+        let operation = request.operation_name.clone();
+        if let Some(doc) = &doc {
+            conform::defaults(doc, operation.as_deref(), &mut request.variables);
+            if validation != Validation::Known {
+                let checked = conform::check(model, doc, operation.as_deref(), &request.variables);
+                request = request.data(checked);
+            }
+            let shape = conform::Shape {
+                model,
+                doc,
+                variables: &request.variables,
+            };
+            if let Some(marked) = shape.marked(operation.as_deref()) {
+                request.set_parsed_query(marked);
+            }
+        }
+        let variables = doc.as_ref().map(|_| request.variables.clone());
         if !viewer.limits.introspection {
             request = request.disable_introspection();
         }
@@ -571,8 +590,17 @@ impl Api {
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);
         let request = request.data(viewer).data(loaders).data(store);
-        let response = batch::run(schema.execute(request), queue).await;
+        let mut response = batch::run(schema.execute(request), queue).await;
         abandoned.0 = None;
+        conform::errors(model, doc.as_deref(), &mut response);
+        if let (Some(doc), Some(variables)) = (&doc, &variables) {
+            let shape = conform::Shape {
+                model,
+                doc,
+                variables,
+            };
+            shape.apply(operation.as_deref(), &mut response.data);
+        }
         // A request that failed validation has no data; one that passed has (every root field
         // is nullable). Only the first tells: a document that passed is now known valid.
         if let Some(query) = learn

@@ -27,7 +27,7 @@ const LONGEST: usize = 8 * 1024;
 pub struct Documents(Arc<Mutex<HashMap<String, Entry>>>);
 
 struct Entry {
-    doc: ExecutableDocument,
+    doc: Arc<ExecutableDocument>,
     /// No operation declares variables: validity depends on the text alone.
     closed: bool,
     /// It passed validation once.
@@ -49,26 +49,38 @@ impl Documents {
     /// Gives `request` its parsed document: the remembered one, or a fresh parse that is then
     /// remembered. A document that does not parse is left alone (execution reports the error).
     pub fn prepare(&self, request: &mut async_graphql::Request) -> Validation {
+        self.prepared(request).0
+    }
+
+    /// Like [`Documents::prepare`], and also the parsed document, shared (`None` when it does
+    /// not parse).
+    pub fn prepared(
+        &self,
+        request: &mut async_graphql::Request,
+    ) -> (Validation, Option<Arc<ExecutableDocument>>) {
         if request.query.len() > LONGEST {
-            return Validation::Always;
+            let doc = request.parsed_query().ok().map(|d| Arc::new(d.clone()));
+            return (Validation::Always, doc);
         }
         if let Some(entry) = self.lock().get(&request.query) {
-            request.set_parsed_query(entry.doc.clone());
-            return match (entry.valid, entry.closed) {
+            request.set_parsed_query((*entry.doc).clone());
+            let validation = match (entry.valid, entry.closed) {
                 (true, _) => Validation::Known,
                 (false, true) => Validation::Learn,
                 (false, false) => Validation::Always,
             };
+            return (validation, Some(Arc::clone(&entry.doc)));
         }
         let Ok(doc) = request.parsed_query() else {
-            return Validation::Always;
+            return (Validation::Always, None);
         };
         let closed = doc
             .operations
             .iter()
             .all(|(_, op)| op.node.variable_definitions.is_empty());
+        let doc = Arc::new(doc.clone());
         let entry = Entry {
-            doc: doc.clone(),
+            doc: Arc::clone(&doc),
             closed,
             valid: false,
         };
@@ -77,11 +89,12 @@ impl Documents {
             map.clear();
         }
         map.insert(request.query.clone(), entry);
-        if closed {
+        let validation = if closed {
             Validation::Learn
         } else {
             Validation::Always
-        }
+        };
+        (validation, Some(doc))
     }
 
     /// Records that the document `query` passed validation.

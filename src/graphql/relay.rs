@@ -88,6 +88,8 @@ pub struct Window {
     pub rows_end: i64,
     /// The cursor offset of the first edge.
     pub first_offset: i64,
+    /// The offset the slice ends at, before Python's rules apply (negative: from the back).
+    pub end_offset: i64,
     pub has_previous_page: bool,
     pub has_next_page: bool,
 }
@@ -133,9 +135,23 @@ impl Window {
             rows_start,
             rows_end,
             first_offset: start,
+            end_offset: end,
             has_previous_page: args.last.is_some() && start > lower,
             has_next_page,
         }
+    }
+
+    /// The window of a top-level list (`allPlayers`, `allTeams`, `allGames`). graphene-sqlalchemy
+    /// slices those as a SQLAlchemy `Query`, not a Python list, and `Query.__getitem__` answers
+    /// a slice whose end is not past its start with no rows: `first: -2` or a `before` cursor at
+    /// offset -1 select nothing there, where a list (a team's `players`) counts a negative end
+    /// from the back. The page info is graphql-relay's either way.
+    pub fn of_query(args: &PageArgs, len: i64) -> Self {
+        let mut window = Self::new(args, len);
+        if window.end_offset <= window.first_offset {
+            window.rows_end = window.rows_start;
+        }
+        window
     }
 
     /// How many rows the window holds.
@@ -239,6 +255,28 @@ mod tests {
         }
         let w = window(None, None, Some(2), Some(i64::MAX));
         assert_eq!((w.rows_start, w.rows_end), (8, 10));
+    }
+
+    /// See: issue 19, item 4: the top-level lists slice like a SQLAlchemy `Query`.
+    #[test]
+    fn a_query_slice_ending_before_its_start_is_empty() {
+        let query = |first: Option<i64>, before: Option<i64>| {
+            let args = PageArgs {
+                first,
+                before: before.map(cursor),
+                ..PageArgs::default()
+            };
+            (Window::of_query(&args, 10), Window::new(&args, 10))
+        };
+        let (top, nested) = query(Some(-2), None);
+        assert!(top.is_empty() && top.has_next_page, "{top:?}");
+        assert_eq!((nested.rows_start, nested.rows_end), (0, 8));
+        let (top, nested) = query(None, Some(-1));
+        assert!(top.is_empty(), "{top:?}");
+        assert_eq!((nested.rows_start, nested.rows_end), (0, 9));
+        let (top, nested) = query(Some(3), Some(5));
+        assert_eq!(top, nested);
+        assert_eq!((top.rows_start, top.rows_end), (0, 3));
     }
 
     #[test]

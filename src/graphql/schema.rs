@@ -21,6 +21,7 @@ pub type QuidditchSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub fn build(store: Store) -> QuidditchSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(store)
+        .extension(super::conform::Conformance)
         .finish()
 }
 
@@ -87,13 +88,33 @@ fn without_built_in_directives(sdl: &str) -> String {
 pub fn introspection_model() -> &'static crate::limits::Introspection {
     static MODEL: std::sync::OnceLock<crate::limits::Introspection> = std::sync::OnceLock::new();
     MODEL.get_or_init(|| {
-        let schema = Schema::build(Query, EmptyMutation, EmptySubscription).finish();
-        let request = async_graphql::Request::new(crate::limits::Introspection::QUERY);
-        let answer = now(schema.execute(request))
-            .and_then(|response| response.data.into_json().ok())
-            .and_then(|data| crate::limits::Introspection::from_answer(&data));
-        answer.unwrap_or_default()
+        introspection_answer()
+            .and_then(crate::limits::Introspection::from_answer)
+            .unwrap_or_default()
     })
+}
+
+/// The schema's types as [`super::conform`] checks and shapes answers with them (built once,
+/// from the same introspection answer).
+pub fn type_model() -> &'static super::conform::Model {
+    static MODEL: std::sync::OnceLock<super::conform::Model> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| {
+        introspection_answer()
+            .map(super::conform::Model::from_answer)
+            .unwrap_or_default()
+    })
+}
+
+/// The answer to [`crate::limits::Introspection::QUERY`] (computed once).
+fn introspection_answer() -> Option<&'static serde_json::Value> {
+    static ANSWER: std::sync::OnceLock<Option<serde_json::Value>> = std::sync::OnceLock::new();
+    ANSWER
+        .get_or_init(|| {
+            let schema = Schema::build(Query, EmptyMutation, EmptySubscription).finish();
+            let request = async_graphql::Request::new(crate::limits::Introspection::QUERY);
+            now(schema.execute(request)).and_then(|response| response.data.into_json().ok())
+        })
+        .as_ref()
 }
 
 /// Runs `future` to completion on this thread, when it needs nothing from outside (an
@@ -148,7 +169,7 @@ async fn list_page<T: Send + 'static>(
 pub struct Query;
 
 fn cut(store_len: i64, args: &PageArgs) -> (Window, Page) {
-    let window = Window::new(args, store_len);
+    let window = Window::of_query(args, store_len);
     let page = Page {
         offset: window.rows_start,
         limit: window.len(),

@@ -28,6 +28,9 @@ mod explain_query;
 mod json_schema;
 // `query …`: tutorial queries in-process and over HTTP, relay ids and paging, batching.
 mod query;
+// The GraphQL spec where async-graphql departs from it: empty objects, validation, key order,
+// top-level paging, messages (issue 19).
+mod conformance;
 // `serve`: HTTP answers and status codes, GraphiQL, body limit, logging, shutdown.
 mod serve;
 // GraphQL over HTTP: GET, media types, parameter types, and the graphql-http audit.
