@@ -23,7 +23,8 @@ shift 2 || { echo "usage: bench/compare.sh ROUNDS SECONDS BIN..." >&2; exit 2; }
 default_body='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
 body="${BENCH_BODY:-$default_body}"
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
-export QUIDDITCH_POLICIES="$PWD/policies.toml"
+# BENCH_POLICIES: a policy file every build reads (an older build may not know the current keys).
+export QUIDDITCH_POLICIES="${BENCH_POLICIES:-$PWD/policies.toml}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
 work="$(mktemp -d)"
