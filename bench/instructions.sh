@@ -9,7 +9,8 @@
 # callgrind on a free 127.0.0.1 port, warms it up with 300 requests, then counts the instructions
 # of REQUESTS more (default 1000), sent one after another on one keep-alive connection, and prints
 # the count per request. The kernel's share (TCP, locks) is not counted. BENCH_BODY replaces the
-# request body (default: getGame as the admin).
+# request body (default: getGame as the admin). BENCH_KEEP=DIR keeps each profile there, as
+# DIR/N.callgrind for the Nth BIN, for `callgrind_annotate --inclusive=yes DIR/1.callgrind`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +51,9 @@ for _ in range(n):
 PY
 }
 
+n=0
 for bin in "$@"; do
+  n=$((n + 1))
   rm -rf "$work"/*
   "$bin" --db "$work/bench.db" db seed --file seeder.toml >/dev/null
   valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
@@ -71,4 +74,8 @@ for bin in "$@"; do
   pid=""
   total="$(awk '/^(summary|totals):/ { print $2; exit }' "$work"/callgrind.out.1)"
   printf '%s: %s instructions per request (%s requests)\n' "$bin" "$((total / requests))" "$requests"
+  if [[ -n "${BENCH_KEEP:-}" ]]; then
+    mkdir -p "$BENCH_KEEP"
+    cp "$work/callgrind.out.1" "$BENCH_KEEP/$n.callgrind"
+  fi
 done

@@ -556,6 +556,10 @@ impl Api {
         }
         let model = type_model();
         let operation = request.operation_name.clone();
+        // How the answer is put in the spec's order: by the document alone when it is plain,
+        // else with the variables that decide its `@skip`/`@include` (and the hidden
+        // `__typename` removed).
+        let mut shaped = None;
         if let Some(doc) = &doc {
             conform::defaults(doc, operation.as_deref(), &mut request.variables);
             if validation != Validation::Known {
@@ -567,11 +571,15 @@ impl Api {
                 doc,
                 variables: &request.variables,
             };
-            if let Some(marked) = shape.marked(operation.as_deref()) {
-                request.set_parsed_query(marked);
+            if shape.plain(operation.as_deref()) {
+                shaped = Some((Arc::clone(doc), None));
+            } else {
+                if let Some(marked) = shape.marked(operation.as_deref()) {
+                    request.set_parsed_query(marked);
+                }
+                shaped = Some((Arc::clone(doc), Some(request.variables.clone())));
             }
         }
-        let variables = doc.as_ref().map(|_| request.variables.clone());
         if !viewer.limits.introspection {
             request = request.disable_introspection();
         }
@@ -590,16 +598,25 @@ impl Api {
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);
         let request = request.data(viewer).data(loaders).data(store);
-        let mut response = batch::run(schema.execute(request), queue).await;
+        // Boxed, as is `execute` in `execute_params`: the library's execution is a large
+        // future, and inline it would make every future that awaits this one as large, each
+        // moved (copied whole) several times per request on its way into the server's task.
+        let mut response = batch::run(Box::pin(schema.execute(request)), queue).await;
         abandoned.0 = None;
         conform::errors(model, doc.as_deref(), &mut response);
-        if let (Some(doc), Some(variables)) = (&doc, &variables) {
-            let shape = conform::Shape {
-                model,
-                doc,
-                variables,
-            };
-            shape.apply(operation.as_deref(), &mut response.data);
+        match &shaped {
+            Some((doc, None)) => {
+                conform::order_plain(doc, operation.as_deref(), &mut response.data);
+            }
+            Some((doc, Some(variables))) => {
+                let shape = conform::Shape {
+                    model,
+                    doc,
+                    variables,
+                };
+                shape.apply(operation.as_deref(), &mut response.data);
+            }
+            None => {}
         }
         // A request that failed validation has no data; one that passed has (every root field
         // is nullable). Only the first tells: a document that passed is now known valid.
@@ -660,7 +677,7 @@ impl Api {
             request = request.operation_name(name);
         }
         let max_bytes = usize::try_from(viewer.limits.max_response_bytes).unwrap_or(usize::MAX);
-        let mut response = self.execute(request, viewer).await;
+        let mut response = Box::pin(self.execute(request, viewer)).await;
         for error in &mut response.errors {
             one_line_syntax_error(&mut error.message);
             graphql_core_wording(&mut error.message);

@@ -644,6 +644,19 @@ pub struct Shape<'a> {
 }
 
 impl<'a> Shape<'a> {
+    /// Whether the request's operation is plain: the document has no fragments, and no
+    /// selection set of the operation has a directive, a response key twice, or an abstract
+    /// type. A plain operation needs no hidden `__typename` ([`Shape::marked`]), and its answer
+    /// is put in order by [`order_plain`], which needs neither the variables nor a map of
+    /// response keys per object: the common case, and the cheap one.
+    pub fn plain(&self, operation_name: Option<&str>) -> bool {
+        let Some(op) = operation(self.doc, operation_name) else {
+            return false;
+        };
+        self.doc.fragments.is_empty()
+            && plain_set(self.model, &op.node.selection_set.node, root_type(&op.node))
+    }
+
     /// Adds the hidden `__typename` to every selection set that may select no field for some
     /// object (so the object answers `{}`, not `null`) or whose type is abstract (so the runtime
     /// type is known): `None` when no set needs it, the common case, and the document is used
@@ -816,6 +829,92 @@ impl<'a> Shape<'a> {
             }
         }
     }
+}
+
+/// Orders the keys of `data`, the answer to a plain operation ([`Shape::plain`]), by its
+/// selection sets. The library inserts an object's keys as its fields complete, which for
+/// fields read through a data loader is not the order they were asked in; most objects are
+/// in order already and are only checked.
+pub fn order_plain(doc: &ExecutableDocument, operation_name: Option<&str>, data: &mut Value) {
+    if let Some(op) = operation(doc, operation_name) {
+        order_value(data, &op.node.selection_set.node);
+    }
+}
+
+fn order_value(value: &mut Value, set: &SelectionSet) {
+    match value {
+        Value::Object(map) => order_object(map, set),
+        Value::List(items) => {
+            for item in items {
+                order_value(item, set);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn order_object(map: &mut IndexMap<Name, Value>, set: &SelectionSet) {
+    let fields = || {
+        set.items.iter().filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(&f.node),
+            _ => None,
+        })
+    };
+    let in_order = map.len() == set.items.len()
+        && map
+            .keys()
+            .zip(fields())
+            .all(|(key, field)| *key == field.response_key().node);
+    if !in_order {
+        let rank: HashMap<&str, usize> = fields()
+            .enumerate()
+            .map(|(i, field)| (field.response_key().node.as_str(), i))
+            .collect();
+        map.sort_by_cached_key(|key, _| rank.get(key.as_str()).copied().unwrap_or(usize::MAX));
+    }
+    if map.len() == set.items.len() {
+        for (field, value) in fields().zip(map.values_mut()) {
+            if !field.selection_set.node.items.is_empty() {
+                order_value(value, &field.selection_set.node);
+            }
+        }
+    } else {
+        for field in fields() {
+            if !field.selection_set.node.items.is_empty()
+                && let Some(value) = map.get_mut(field.response_key().node.as_str())
+            {
+                order_value(value, &field.selection_set.node);
+            }
+        }
+    }
+}
+
+/// [`Shape::plain`] for one selection set of type `ty` and the sets within it.
+fn plain_set(model: &Model, set: &SelectionSet, ty: &str) -> bool {
+    if model.is_abstract(ty) {
+        return false;
+    }
+    let mut keys: Vec<&str> = Vec::with_capacity(set.items.len());
+    for selection in &set.items {
+        let Selection::Field(f) = &selection.node else {
+            return false;
+        };
+        if !f.node.directives.is_empty() {
+            return false;
+        }
+        keys.push(f.node.response_key().node.as_str());
+        let children = &f.node.selection_set.node;
+        if !children.items.is_empty() {
+            let Some(child) = model.field_type(ty, &f.node.name.node) else {
+                return false;
+            };
+            if !plain_set(model, children, child) {
+                return false;
+            }
+        }
+    }
+    keys.sort_unstable();
+    keys.windows(2).all(|pair| pair[0] != pair[1])
 }
 
 /// Whether `set` on type `ty` needs the hidden `__typename`: its type is abstract, or no field
