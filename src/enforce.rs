@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::access::{self, AccessError, SqlEntities};
+use crate::access::{self, AccessError, Bridge};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
     ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
@@ -45,8 +45,7 @@ pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, Acces
     // Not materialized: the admin's viewer lives as long as the server, so a transitive
     // condition stays a recursive CTE, read fresh by every statement.
     compile_viewer(
-        conn,
-        set,
+        &Bridge::new(conn, set),
         &Planner::for_role(set, ADMIN),
         Principal::Admin,
         false,
@@ -64,31 +63,27 @@ const MATERIALIZE_AT_MOST: usize = 512;
 /// of the rows it selects now, when they are few: `id IN (8, 9)` instead of a walk of the
 /// bracket per statement. A viewer lives until the next commit to the database (see [`Gate`]), so
 /// the list is as fresh as the rest of the viewer.
-fn materialize(
-    conn: &Connection,
-    set: &PolicySet,
-    ty: &str,
-    filter: &Filter,
-) -> Result<Filter, AccessError> {
+fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter, AccessError> {
+    let set = bridge.set();
     Ok(match filter {
         Filter::And { parts } => Filter::And {
             parts: parts
                 .iter()
-                .map(|p| materialize(conn, set, ty, p))
+                .map(|p| materialize(bridge, ty, p))
                 .collect::<Result<_, _>>()?,
         },
         Filter::Or { parts } => Filter::Or {
             parts: parts
                 .iter()
-                .map(|p| materialize(conn, set, ty, p))
+                .map(|p| materialize(bridge, ty, p))
                 .collect::<Result<_, _>>()?,
         },
         Filter::Not { inner } => Filter::Not {
-            inner: Box::new(materialize(conn, set, ty, inner)?),
+            inner: Box::new(materialize(bridge, ty, inner)?),
         },
         Filter::Transitive { .. } => {
             let sql = access::compile_filter(set, ty, filter)?;
-            let keys = access::select_ids(conn, set, ty, &sql)?;
+            let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
                 Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
                     column: def.key.clone(),
@@ -102,17 +97,12 @@ fn materialize(
     })
 }
 
-/// The viewer for `subject`: its row filters, field rules and query limits, from `set`.
-pub fn viewer(
-    conn: &Connection,
-    set: &PolicySet,
-    subject: &Subject,
-) -> Result<Viewer, AccessError> {
-    let entities = SqlEntities::new(conn, set);
-    let planner = Planner::new(set, &entities, subject)?;
+/// The viewer for `subject`: its row filters, field rules and query limits, from the bridge's
+/// policies.
+pub fn viewer(bridge: &Bridge<'_>, subject: &Subject) -> Result<Viewer, AccessError> {
+    let planner = Planner::new(bridge.set(), bridge.entities(), subject)?;
     compile_viewer(
-        conn,
-        set,
+        bridge,
         &planner,
         Principal::Subject {
             id: subject.label(),
@@ -123,15 +113,15 @@ pub fn viewer(
 
 /// The viewer of a planner's access plans: the one place plans become the server's behaviour.
 fn compile_viewer(
-    conn: &Connection,
-    set: &PolicySet,
+    bridge: &Bridge<'_>,
     planner: &Planner<'_>,
     principal: Principal,
     materialized: bool,
 ) -> Result<Viewer, AccessError> {
+    let set = bridge.set();
     let materialize = |ty: &str, filter: &Filter| {
         if materialized {
-            materialize(conn, set, ty, filter)
+            materialize(bridge, ty, filter)
         } else {
             Ok(filter.clone())
         }
@@ -395,36 +385,33 @@ impl Gate {
             Cached::Miss { generation } => generation,
         };
         let set = Arc::clone(&self.set);
-        let viewer = self
-            .store
-            .lend(|conn| {
-                let subject = match &lookup {
-                    Lookup::Reference(reference) | Lookup::Token(TokenSubject::Ref(reference)) => {
-                        access::resolve_subject(conn, &set, reference).map_err(|_| {
-                            GateError::UnknownSubject {
+        let viewer =
+            self.store
+                .lend(|conn| {
+                    let bridge = Bridge::new(conn, &set);
+                    let subject = match &lookup {
+                        Lookup::Reference(reference)
+                        | Lookup::Token(TokenSubject::Ref(reference)) => bridge
+                            .resolve_subject(reference)
+                            .map_err(|_| GateError::UnknownSubject {
                                 sub: reference.clone(),
-                            }
-                        })?
-                    }
-                    Lookup::Impersonate(reference) => {
-                        access::resolve_subject(conn, &set, reference).map_err(|err| {
-                            GateError::Impersonation {
+                            })?,
+                        Lookup::Impersonate(reference) => bridge
+                            .resolve_subject(reference)
+                            .map_err(|err| GateError::Impersonation {
                                 reference: reference.clone(),
                                 reason: err.to_string(),
-                            }
-                        })?
-                    }
-                    Lookup::Token(TokenSubject::Column { ty, column, value }) => {
-                        access::subject_by(conn, &set, ty, column, value)
+                            })?,
+                        Lookup::Token(TokenSubject::Column { ty, column, value }) => bridge
+                            .subject_by(ty, column, value)
                             .map_err(|err| GateError::Store(err.to_string()))?
                             .ok_or_else(|| GateError::UnknownSubject {
                                 sub: value.to_string(),
-                            })?
-                    }
-                };
-                viewer(conn, &set, &subject).map_err(|err| GateError::Store(err.to_string()))
-            })
-            .map_err(|err| GateError::Store(err.to_string()))??;
+                            })?,
+                    };
+                    viewer(&bridge, &subject).map_err(|err| GateError::Store(err.to_string()))
+                })
+                .map_err(|err| GateError::Store(err.to_string()))??;
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         // Computed from data that a commit noticed meanwhile may have changed: used once only.
         if fresh.generation == generation {

@@ -14,13 +14,14 @@ use clap::{Args, Subcommand};
 use graphql_client::GraphQLQuery;
 use serde_json::Value;
 
+use crate::access::Bridge;
 use crate::cli::{AdminSecretArgs, GlobalArgs, JwtArgs};
 use crate::client::Transport;
 use crate::db::store::Store;
+use crate::enforce;
 use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
 use crate::output;
-use crate::{access, enforce};
 use answer::Answer;
 
 /// Run the tutorial's GraphQL queries, in-process or against a server.
@@ -184,7 +185,7 @@ fn credentials(
         let grant = store
             .lend(|conn| {
                 let set = args.policy.load_checked(conn)?;
-                anyhow::Ok(access::token_grant(conn, &set, user)?)
+                anyhow::Ok(Bridge::new(conn, &set).token_grant(user)?)
             })
             .map_err(|err| super::db_error(err, &global.db))??;
         let Some((sub, scopes)) = grant else {
@@ -221,8 +222,9 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             Some(user) => store
                 .lend(|conn| {
                     let set = args.policy.load_checked(conn)?;
-                    let subject = access::resolve_subject(conn, &set, user)?;
-                    anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
+                    let bridge = Bridge::new(conn, &set);
+                    let subject = bridge.resolve_subject(user)?;
+                    anyhow::Ok(enforce::viewer(&bridge, &subject)?)
                 })
                 .map_err(|err| super::db_error(err, &global.db))??,
         };
