@@ -15,7 +15,6 @@ pub mod log;
 use crate::access::{self, Bridge, Profile};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
-use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
@@ -339,7 +338,7 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "no signing secret: set `QUIDDITCH_JWT_SECRET` (the same one `quidditch serve` uses) or pass `--secret`"
         );
     };
-    let conn = open_db(&global.db)?;
+    let conn = global.open_db()?;
     let set = args.policy.load_checked(&conn)?;
     let Some((sub, scopes)) = Bridge::new(&conn, &set).token_grant(&args.user)? else {
         anyhow::bail!(
@@ -366,10 +365,6 @@ fn read(path: &Path) -> anyhow::Result<String> {
     super::text(path, bytes)
 }
 
-fn open_db(path: &Path) -> anyhow::Result<Connection> {
-    db::open(path).map_err(|err| super::db_error(err, path))
-}
-
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.json_schema {
         let schema = schemars::schema_for!(ExplainOutput);
@@ -378,7 +373,7 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         std::io::Write::write_all(&mut out, b"\n")?;
         return Ok(Exit::Success);
     }
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
     let bridge = Bridge::new(&conn, &set);
     let r = &args.request;
@@ -554,7 +549,7 @@ enum BatchLine {
 }
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
     let bridge = Bridge::new(&conn, &set);
     let overlay = args.assume.overlay(&bridge)?;
@@ -621,7 +616,7 @@ fn batch(
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
+    let conn = global.open_db()?;
     // Read once: parsed here, and quoted by the cases' and the coverage's locations.
     let policies = args.policy.source()?;
     let policy_origin = policies.origin.display().to_string();
@@ -825,7 +820,7 @@ impl fmt::Display for WhoCanOutput {
 }
 
 fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
     // What-if through the shadowed tables: the compiled filters and the engine read them.
     let bridge = Bridge::new(&conn, &set);
@@ -887,7 +882,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Ok(set) => {
             let mut problems = authz::lint(&set);
             if global.db.exists() {
-                let conn = open_db(&global.db)?;
+                let conn = global.open_db()?;
                 let bridge = Bridge::new(&conn, &set);
                 let schema = bridge.check_schema()?;
                 // References are looked up only in a database the policies fit.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::{PolicyArgs, open_db, parse_checked, read};
+use super::{PolicyArgs, parse_checked, read};
 use crate::access::Bridge;
 use crate::access::diff::{self, Change, ChangeKind, Summary};
 use crate::authz::{Decision, RowDecision};
@@ -99,7 +99,7 @@ fn summary_line(s: &Summary) -> String {
 }
 
 pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
+    let conn = global.open_db()?;
     let old_origin = args.old.display().to_string();
     let old = parse_checked(&conn, &old_origin, &read(&args.old)?)?;
     let named = PolicyArgs {

@@ -1,8 +1,6 @@
 //! What-if for `authz check|explain|who-can --assume EXPR` and `[[test]]` cases' `assume`: the
 //! read-only connection, the overlay of assumed rows, and their errors.
 
-use std::path::Path;
-
 use clap::Args;
 use rusqlite::Connection;
 
@@ -10,7 +8,7 @@ use crate::access::Bridge;
 use crate::access::assume::Overlay;
 use crate::authz;
 use crate::authz::test_file::TestReport;
-use crate::db;
+use crate::cli::GlobalArgs;
 
 /// What-if: changes to assume, none written.
 #[derive(Debug, Args, Default)]
@@ -24,13 +22,12 @@ pub struct AssumeArgs {
 
 impl AssumeArgs {
     /// The database: read-only when anything is assumed, so nothing can be written.
-    pub fn open(&self, path: &Path) -> anyhow::Result<Connection> {
+    pub fn open(&self, global: &GlobalArgs) -> anyhow::Result<Connection> {
         if self.exprs.is_empty() {
-            db::open(path)
+            global.open_db()
         } else {
-            db::open_read_only(path)
+            global.open_db_read_only()
         }
-        .map_err(|err| super::super::db_error(err, path))
     }
 
     /// The rows with every `--assume` on top, checked in order; a bad one is an error naming it.
