@@ -183,6 +183,30 @@ impl Entities for SqlEntities<'_> {
     }
 }
 
+/// `TYPE:ID` with an integer key (`player:1`): a subject named by its row, not by text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SubjectRef {
+    pub ty: String,
+    pub id: i64,
+}
+
+impl SubjectRef {
+    /// `TYPE:ID`, when the id is an integer.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (ty, id) = text.split_once(':')?;
+        Some(SubjectRef {
+            ty: ty.to_string(),
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for SubjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.ty, self.id)
+    }
+}
+
 /// A session of the bridge: one database connection and one policy set, opened once per command
 /// or request and used for everything it decides. It owns the engine's row lookups
 /// ([`SqlEntities`], whose statements it keeps prepared), and every query the bridge runs is one
@@ -324,6 +348,26 @@ impl Bridge<'_> {
             _ => Err(AccessError::AmbiguousUser {
                 reference: reference.to_string(),
                 candidates: found.iter().map(|(ty, row)| candidate(ty, row)).collect(),
+            }),
+        }
+    }
+
+    /// The subject a `TYPE:ID` reference names (a token's subject claim), as
+    /// [`Self::resolve_subject`] resolves its text.
+    pub fn resolve_subject_ref(&self, reference: &SubjectRef) -> Result<Subject> {
+        if !subject_types(self.set).contains(&reference.ty.as_str()) {
+            // Not a subject type: the text is looked up as a name, as `--user` would be.
+            return self.resolve_subject(&reference.to_string());
+        }
+        match self
+            .entities
+            .get(&reference.ty, &Value::Int(reference.id))
+            .map_err(EvalError::from)?
+        {
+            Some(row) => Ok(Subject::from_row(&reference.ty, row)),
+            None => Err(AccessError::UnknownUser {
+                reference: reference.to_string(),
+                suggestions: Vec::new(),
             }),
         }
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::access::{self, AccessError, Bridge};
+use crate::access::{self, AccessError, Bridge, SubjectRef};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
     ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
@@ -210,9 +210,16 @@ pub enum GateError {
         namespace: Option<String>,
     },
     #[error("cannot act as `{reference}`: {reason}")]
-    Impersonation { reference: String, reason: String },
+    Impersonation {
+        reference: String,
+        reason: AccessError,
+    },
+    /// The database could not be read (or watched for commits).
     #[error("reading the subject failed: {0}")]
-    Store(String),
+    Store(#[from] crate::db::Error),
+    /// The policies could not be evaluated against the database.
+    #[error("reading the subject failed: {0}")]
+    Access(#[from] AccessError),
 }
 
 fn in_namespace(namespace: Option<&str>) -> String {
@@ -220,28 +227,16 @@ fn in_namespace(namespace: Option<&str>) -> String {
 }
 
 /// Who a verified token names, before the row is looked up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TokenSubject {
     /// `TYPE:ID`.
-    Ref(String),
+    Ref(SubjectRef),
     /// The row of `ty` whose `column` is `value`.
     Column {
         ty: String,
         column: String,
         value: Value,
     },
-}
-
-impl TokenSubject {
-    /// The viewer cache's key for it.
-    fn key(&self) -> String {
-        match self {
-            TokenSubject::Ref(reference) => format!("token {reference}"),
-            TokenSubject::Column { ty, column, value } => {
-                format!("token {ty}.{column}={value:?}")
-            }
-        }
-    }
 }
 
 /// The subject `claims` name under `[identity]`: the subject claim (inside the namespace claim
@@ -270,13 +265,8 @@ pub fn token_subject(identity: &Identity, claims: &Claims) -> Result<TokenSubjec
             let serde_json::Value::String(reference) = &value else {
                 return Err(unknown(&value));
             };
-            let is_key = reference
-                .split_once(':')
-                .is_some_and(|(_, id)| id.parse::<i64>().is_ok());
-            if !is_key {
-                return Err(unknown(&value));
-            }
-            Ok(TokenSubject::Ref(reference.clone()))
+            let reference = SubjectRef::parse(reference).ok_or_else(|| unknown(&value))?;
+            Ok(TokenSubject::Ref(reference))
         }
         SubjectMap::Column { ty, column } => {
             let cell = match &value {
@@ -303,7 +293,7 @@ struct Fresh {
     changes: Changes,
     /// Moves on at every commit noticed; a viewer computed before it is not cached.
     generation: u64,
-    viewers: HashMap<String, Viewer>,
+    viewers: HashMap<ViewerKey, Viewer>,
 }
 
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
@@ -327,13 +317,8 @@ impl Gate {
     /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed or the
     /// database cannot be watched for commits.
     pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Result<Self, GateError> {
-        let admin = store
-            .lend(|conn| admin(conn, Some(&set)))
-            .map_err(|err| GateError::Store(err.to_string()))?
-            .map_err(|err| GateError::Store(err.to_string()))?;
-        let changes = store
-            .changes()
-            .map_err(|err| GateError::Store(err.to_string()))?;
+        let admin = store.lend(|conn| admin(conn, Some(&set)))??;
+        let changes = store.changes()?;
         Ok(Gate {
             auth,
             admin,
@@ -366,18 +351,12 @@ impl Gate {
             }
             credential
         };
-        let (key, lookup) = match credential {
+        let key = match credential {
             Credential::Admin => return Ok(self.admin.clone()),
-            Credential::Anonymous => (
-                "anonymous".to_string(),
-                Lookup::Reference("anonymous".to_string()),
-            ),
-            Credential::Impersonate(reference) => {
-                (format!("as {reference}"), Lookup::Impersonate(reference))
-            }
+            Credential::Anonymous => ViewerKey::Anonymous,
+            Credential::Impersonate(reference) => ViewerKey::Impersonate(reference),
             Credential::Token(claims) => {
-                let subject = token_subject(&self.set.identity, &claims)?;
-                (subject.key(), Lookup::Token(subject))
+                ViewerKey::Token(token_subject(&self.set.identity, &claims)?)
             }
         };
         let generation = match self.cached(&key)? {
@@ -385,33 +364,30 @@ impl Gate {
             Cached::Miss { generation } => generation,
         };
         let set = Arc::clone(&self.set);
-        let viewer =
-            self.store
-                .lend(|conn| {
-                    let bridge = Bridge::new(conn, &set);
-                    let subject = match &lookup {
-                        Lookup::Reference(reference)
-                        | Lookup::Token(TokenSubject::Ref(reference)) => bridge
-                            .resolve_subject(reference)
-                            .map_err(|_| GateError::UnknownSubject {
-                                sub: reference.clone(),
-                            })?,
-                        Lookup::Impersonate(reference) => bridge
-                            .resolve_subject(reference)
-                            .map_err(|err| GateError::Impersonation {
-                                reference: reference.clone(),
-                                reason: err.to_string(),
-                            })?,
-                        Lookup::Token(TokenSubject::Column { ty, column, value }) => bridge
-                            .subject_by(ty, column, value)
-                            .map_err(|err| GateError::Store(err.to_string()))?
-                            .ok_or_else(|| GateError::UnknownSubject {
-                                sub: value.to_string(),
-                            })?,
-                    };
-                    viewer(&bridge, &subject).map_err(|err| GateError::Store(err.to_string()))
-                })
-                .map_err(|err| GateError::Store(err.to_string()))??;
+        let viewer = self.store.lend(|conn| {
+            let bridge = Bridge::new(conn, &set);
+            let subject =
+                match &key {
+                    ViewerKey::Anonymous => Subject::anonymous(),
+                    ViewerKey::Impersonate(reference) => bridge
+                        .resolve_subject(reference)
+                        .map_err(|reason| GateError::Impersonation {
+                            reference: reference.clone(),
+                            reason,
+                        })?,
+                    ViewerKey::Token(TokenSubject::Ref(reference)) => bridge
+                        .resolve_subject_ref(reference)
+                        .map_err(|_| GateError::UnknownSubject {
+                            sub: reference.to_string(),
+                        })?,
+                    ViewerKey::Token(TokenSubject::Column { ty, column, value }) => bridge
+                        .subject_by(ty, column, value)?
+                        .ok_or_else(|| GateError::UnknownSubject {
+                            sub: value.to_string(),
+                        })?,
+                };
+            Ok::<_, GateError>(viewer(&bridge, &subject)?)
+        })??;
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         // Computed from data that a commit noticed meanwhile may have changed: used once only.
         if fresh.generation == generation {
@@ -448,14 +424,10 @@ impl Gate {
     }
 
     /// The viewer cached for `key`, unless the database has changed since it was computed.
-    fn cached(&self, key: &str) -> Result<Cached, GateError> {
+    fn cached(&self, key: &ViewerKey) -> Result<Cached, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = &mut *fresh;
-        if fresh
-            .changes
-            .changed()
-            .map_err(|err| GateError::Store(err.to_string()))?
-        {
+        if fresh.changes.changed()? {
             fresh.generation += 1;
             fresh.viewers.clear();
         }
@@ -468,11 +440,13 @@ impl Gate {
     }
 }
 
-/// How a request's subject is found.
-enum Lookup {
-    /// A reference resolved as `authz explain --user` does (`anonymous`).
-    Reference(String),
-    /// The admin acting as a reference: a failure says why.
+/// Whom a request's viewer is for: the viewer cache's key, and how its subject is found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ViewerKey {
+    /// No credentials.
+    Anonymous,
+    /// The admin acting as a reference (`X-Quidditch-User`), resolved as `authz explain --user`
+    /// resolves one: a failure says why.
     Impersonate(String),
     /// A token's subject.
     Token(TokenSubject),
@@ -492,12 +466,13 @@ impl crate::server::Authenticate for Gate {
         Gate::viewer(self, presented).map_err(|err| match err {
             GateError::Store(detail) => {
                 tracing::warn!("a request's access could not be decided: {detail}");
-                crate::server::Refusal::Undecidable(
-                    "the policies could not be evaluated against the database; nothing was read"
-                        .to_string(),
-                )
+                crate::server::Refusal::Undecidable
             }
-            other => crate::server::Refusal::Credentials(other.to_string()),
+            GateError::Access(detail) => {
+                tracing::warn!("a request's access could not be decided: {detail}");
+                crate::server::Refusal::Undecidable
+            }
+            other => crate::server::Refusal::Credentials(Box::new(other)),
         })
     }
 }
