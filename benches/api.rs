@@ -40,9 +40,9 @@ fn player(api: &Api) -> Viewer {
     let set = policies();
     api.store()
         .lend(|conn| {
-            let subject =
-                quidditch::access::resolve_subject(conn, &set, "Zacharias Smith").unwrap();
-            enforce::viewer(conn, &set, &subject).unwrap()
+            let bridge = quidditch::access::Bridge::new(conn, &set);
+            let subject = bridge.resolve_subject("Zacharias Smith").unwrap();
+            enforce::viewer(&bridge, &subject).unwrap()
         })
         .unwrap()
 }

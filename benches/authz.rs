@@ -27,7 +27,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
 use common::{demo_db, policies, repo};
-use quidditch::access::{self, SqlEntities};
+use quidditch::access::{self, Bridge, SqlEntities};
 use quidditch::authz::{self, MemoryEntities, Mode, PolicySet, Request, Row, Subject, Value};
 use quidditch::db;
 use rusqlite::Connection;
@@ -75,8 +75,9 @@ fn bench_demo(c: &mut Criterion) {
     let (_dir, _, conn) = demo_db();
     let mem = to_memory(&conn, &set);
     let sql = SqlEntities::new(&conn, &set);
-    let harry = access::resolve_subject(&conn, &set, "Harry Potter").unwrap();
-    let cho = access::resolve_subject(&conn, &set, "Cho Chang").unwrap();
+    let bridge = Bridge::new(&conn, &set);
+    let harry = bridge.resolve_subject("Harry Potter").unwrap();
+    let cho = bridge.resolve_subject("Cho Chang").unwrap();
 
     let rbac = request(&set, &mem, Subject::anonymous(), "read", "team:1");
     let abac = request(&set, &mem, harry.clone(), "join", "forum:Seeker");
@@ -114,7 +115,7 @@ fn bench_demo(c: &mut Criterion) {
     g.bench_function("parse_and_check_schema", |b| {
         b.iter(|| {
             let set = authz::parse("policies.toml", black_box(&source)).unwrap();
-            let problems = access::check_schema(&conn, &set).unwrap();
+            let problems = Bridge::new(&conn, &set).check_schema().unwrap();
             assert!(problems.is_empty());
             set
         });
@@ -182,7 +183,8 @@ fn diff(
     user: Option<&str>,
 ) -> access::diff::Summary {
     let mut changes = 0u64;
-    let summary = access::diff::diff(conn, old, new, user, &mut |c| {
+    let (old, new) = (Bridge::new(conn, old), Bridge::new(conn, new));
+    let summary = access::diff::diff(&old, &new, user, &mut |c| {
         black_box(c);
         changes += 1;
         Ok(())
@@ -211,9 +213,10 @@ fn bench_1m(c: &mut Criterion) {
             |r| r.get(0),
         )
         .unwrap();
-    let who = access::resolve_subject(&conn, &set, &format!("player:{player}")).unwrap();
+    let bridge = Bridge::new(&conn, &set);
+    let who = bridge.resolve_subject(&format!("player:{player}")).unwrap();
     let bracket = request(&set, &sql, who.clone(), "read", &format!("game:{final_id}"));
-    let allowed = access::allowed_ids(&conn, &set, &who, "read", "game").unwrap();
+    let allowed = bridge.allowed_ids(&who, "read", "game").unwrap();
     eprintln!(
         "1M league: player {player} (team {team}) on final {final_id}: may read {} games",
         allowed.len()
@@ -228,17 +231,19 @@ fn bench_1m(c: &mut Criterion) {
     });
     g.sample_size(10);
     g.bench_function("reverse_lookup_games", |b| {
-        b.iter(|| access::allowed_ids(&conn, &set, black_box(&who), "read", "game").unwrap());
+        b.iter(|| bridge.allowed_ids(black_box(&who), "read", "game").unwrap());
     });
     let final_ref = format!("game:{final_id}");
-    let allowed = access::who_can(&conn, &set, "read", &final_ref, None, false).unwrap();
+    let allowed = bridge.who_can("read", &final_ref, None, false).unwrap();
     eprintln!(
         "1M league: {} subjects may read final {final_id}",
         allowed.subjects.len()
     );
     g.bench_function("who_can_read_a_final", |b| {
         b.iter(|| {
-            access::who_can(&conn, &set, "read", black_box(&final_ref), None, false).unwrap()
+            bridge
+                .who_can("read", black_box(&final_ref), None, false)
+                .unwrap()
         });
     });
     let new = narrowed();

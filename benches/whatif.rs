@@ -20,25 +20,21 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod common;
 use common::{demo_db, policies};
-use quidditch::access::{self, assume::Overlay};
+use quidditch::access::{Bridge, assume::Overlay};
 use quidditch::authz::{self, Decision, Mode, PolicySet};
 use rusqlite::Connection;
 
 fn decide(conn: &Connection, set: &PolicySet, assume: &[&str]) -> Decision {
-    let mut overlay = Overlay::new(conn, set);
+    let bridge = Bridge::new(conn, set);
+    let mut overlay = Overlay::new(&bridge);
     for text in assume {
         let a = authz::assume::parse_assumption(set, text).unwrap();
         overlay.assume(&a).unwrap();
     }
-    access::decide_in(
-        conn,
-        set,
-        &overlay,
-        ("Cho Chang", "read", "game:8", None),
-        Mode::Check,
-    )
-    .unwrap()
-    .decision
+    bridge
+        .decide(&overlay, ("Cho Chang", "read", "game:8", None), Mode::Check)
+        .unwrap()
+        .decision
 }
 
 fn bench_whatif(c: &mut Criterion) {
@@ -57,16 +53,14 @@ fn bench_whatif(c: &mut Criterion) {
     let mut g = c.benchmark_group("whatif");
     g.bench_function("check", |b| {
         b.iter(|| {
-            access::decide(
-                &conn,
-                &set,
-                "Cho Chang",
-                "read",
-                black_box("game:8"),
-                None,
-                Mode::Check,
-            )
-            .unwrap()
+            let bridge = Bridge::new(&conn, &set);
+            bridge
+                .decide(
+                    bridge.entities(),
+                    ("Cho Chang", "read", black_box("game:8"), None),
+                    Mode::Check,
+                )
+                .unwrap()
         });
     });
     g.bench_function("check_assume_1", |b| {

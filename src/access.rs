@@ -1,16 +1,19 @@
 //! The bridge between the database and the authorization engine: the only module that imports
 //! both `db` and `authz` (neither knows the other).
 //!
+//! - [`Bridge`] is a session: one connection and one policy set, opened once per command or
+//!   request. Everything that runs SQL is on it (or on the [`assume::Overlay`] and [`diff`]
+//!   built from it), so a second database backend plugs in here;
 //! - [`SqlEntities`] serves the engine's row lookups from SQLite (indexed `WHERE column = ?`);
-//! - [`resolve_subject`] turns a `--user` reference (`"Harry Potter"`, `player:1`, `staff:2`,
-//!   `anonymous`) into a subject;
-//! - [`row_filter`] compiles the residual filter of (subject, action, type) into a SQL `WHERE`
-//!   clause with bound parameters, usable as `SELECT … FROM games WHERE <sql>`: relationships
-//!   become `IN (SELECT …)` subqueries, transitive ones a recursive CTE. The GraphQL layer filters
-//!   lists with exactly this;
-//! - [`allowed_ids`] is the reverse lookup (every row a subject may act on);
-//! - [`field_decisions`] says, per field of one row, whether it may be read and what a denied
-//!   read yields.
+//! - [`Bridge::resolve_subject`] turns a `--user` reference (`"Harry Potter"`, `player:1`,
+//!   `staff:2`, `anonymous`) into a subject;
+//! - [`compile_filter`] compiles a residual filter into a SQL `WHERE` clause with bound
+//!   parameters, usable as `SELECT … FROM games WHERE <sql>`: relationships become
+//!   `IN (SELECT …)` subqueries, transitive ones a recursive CTE. The GraphQL layer filters lists
+//!   with exactly this ([`Bridge::row_filter`]);
+//! - [`Bridge::allowed_ids`] is the reverse lookup (every row a subject may act on),
+//!   [`Bridge::profile`] the same for every action and type with the policies behind each, and
+//!   [`Bridge::who_can`] the subject lookup;
 //! - [`diff`] compares two policy files on the database: per subject, both files' compiled
 //!   plans and the rows where their decisions differ.
 
@@ -29,8 +32,8 @@ use crate::authz::Step;
 use crate::authz::parse::ANONYMOUS;
 use crate::authz::policy::{ColumnType, Op, TypeDef};
 use crate::authz::{
-    self, Entities, EntityError, EvalError, Filter, Mode, PolicySet, ReadFail, Request, Response,
-    Row, Subject, Value,
+    self, Entities, EntityError, EvalError, Filter, Mode, PolicySet, Request, Response, Row,
+    Subject, Value,
 };
 
 /// What can go wrong in the bridge.
@@ -180,6 +183,61 @@ impl Entities for SqlEntities<'_> {
     }
 }
 
+/// `TYPE:ID` with an integer key (`player:1`): a subject named by its row, not by text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SubjectRef {
+    pub ty: String,
+    pub id: i64,
+}
+
+impl SubjectRef {
+    /// `TYPE:ID`, when the id is an integer.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (ty, id) = text.split_once(':')?;
+        Some(SubjectRef {
+            ty: ty.to_string(),
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for SubjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.ty, self.id)
+    }
+}
+
+/// A session of the bridge: one database connection and one policy set, opened once per command
+/// or request and used for everything it decides. It owns the engine's row lookups
+/// ([`SqlEntities`], whose statements it keeps prepared), and every query the bridge runs is one
+/// of its methods: the seam where a second database backend plugs in.
+pub struct Bridge<'a> {
+    conn: &'a Connection,
+    set: &'a PolicySet,
+    entities: SqlEntities<'a>,
+}
+
+impl<'a> Bridge<'a> {
+    /// A session on `conn` deciding with `set`.
+    pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
+        Bridge {
+            conn,
+            set,
+            entities: SqlEntities::new(conn, set),
+        }
+    }
+
+    /// The policies it decides with.
+    pub fn set(&self) -> &'a PolicySet {
+        self.set
+    }
+
+    /// The database's rows, for the engine.
+    pub fn entities(&self) -> &SqlEntities<'a> {
+        &self.entities
+    }
+}
+
 /// The subject types: those the bindings name that have a table.
 fn subject_types(set: &PolicySet) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
@@ -202,123 +260,132 @@ fn candidate(ty: &str, row: &Row) -> String {
     }
 }
 
-/// The subject whose `column` of type `ty` is `value` (`[identity] map = "player.name"`): `None`
-/// unless exactly one row matches, so that a name two players share maps no one.
-pub fn subject_by(
-    conn: &Connection,
-    set: &PolicySet,
-    ty: &str,
-    column: &str,
-    value: &Value,
-) -> Result<Option<Subject>> {
-    let entities = SqlEntities::new(conn, set);
-    let mut rows = entities.query(ty, column, value)?;
-    Ok(match (rows.pop(), rows.is_empty()) {
-        (Some(row), true) => Some(Subject::from_row(ty, row)),
-        _ => None,
-    })
-}
-
-/// A `--user` reference → a subject: `anonymous`, `TYPE:ID`, or a name (unique across the
-/// subject types; an ambiguous one lists the candidates, an unknown one the closest names).
-pub fn resolve_subject(conn: &Connection, set: &PolicySet, reference: &str) -> Result<Subject> {
-    resolve_subject_in(conn, set, &SqlEntities::new(conn, set), reference)
-}
-
-/// [`resolve_subject`] with the rows of `entities` (a what-if [`assume::Overlay`]): the subject
-/// carries its assumed attributes.
-pub fn resolve_subject_in(
-    conn: &Connection,
-    set: &PolicySet,
-    entities: &dyn Entities,
-    reference: &str,
-) -> Result<Subject> {
-    if reference == ANONYMOUS {
-        return Ok(Subject::anonymous());
+impl Bridge<'_> {
+    /// The subject whose `column` of type `ty` is `value` (`[identity] map = "player.name"`):
+    /// `None` unless exactly one row matches, so that a name two players share maps no one.
+    pub fn subject_by(&self, ty: &str, column: &str, value: &Value) -> Result<Option<Subject>> {
+        let mut rows = self.entities.query(ty, column, value)?;
+        Ok(match (rows.pop(), rows.is_empty()) {
+            (Some(row), true) => Some(Subject::from_row(ty, row)),
+            _ => None,
+        })
     }
-    let types = subject_types(set);
-    if let Some((ty, id)) = reference.split_once(':')
-        && types.contains(&ty)
-    {
-        if let Ok(id) = id.parse::<i64>()
-            && let Some(row) = entities.get(ty, &Value::Int(id)).map_err(EvalError::from)?
-        {
-            return Ok(Subject::from_row(ty, row));
+
+    /// A `--user` reference → a subject: `anonymous`, `TYPE:ID`, or a name (unique across the
+    /// subject types; an ambiguous one lists the candidates, an unknown one the closest names).
+    pub fn resolve_subject(&self, reference: &str) -> Result<Subject> {
+        self.resolve_subject_in(&self.entities, reference)
+    }
+
+    /// [`Self::resolve_subject`] with the rows of `entities` (a what-if [`assume::Overlay`]): the
+    /// subject carries its assumed attributes.
+    pub fn resolve_subject_in(&self, entities: &dyn Entities, reference: &str) -> Result<Subject> {
+        let (conn, set) = (self.conn, self.set);
+        if reference == ANONYMOUS {
+            return Ok(Subject::anonymous());
         }
-        return Err(AccessError::UnknownUser {
-            reference: reference.to_string(),
-            suggestions: Vec::new(),
-        });
-    }
-    let mut found = Vec::new();
-    for ty in &types {
-        if set
-            .types
-            .get(*ty)
-            .is_some_and(|d| d.columns.contains_key("name"))
+        let types = subject_types(set);
+        if let Some((ty, id)) = reference.split_once(':')
+            && types.contains(&ty)
         {
-            for row in entities
-                .find(ty, "name", &Value::Text(reference.to_string()))
-                .map_err(EvalError::from)?
+            if let Ok(id) = id.parse::<i64>()
+                && let Some(row) = entities.get(ty, &Value::Int(id)).map_err(EvalError::from)?
             {
-                found.push((*ty, row));
+                return Ok(Subject::from_row(ty, row));
             }
+            return Err(AccessError::UnknownUser {
+                reference: reference.to_string(),
+                suggestions: Vec::new(),
+            });
         }
-    }
-    match found.len() {
-        1 => {
-            let (ty, row) = found.remove(0);
-            Ok(Subject::from_row(ty, row))
-        }
-        0 => {
-            let mut names = Vec::new();
-            for ty in &types {
-                let (_, table) = table_of(set, ty)?;
-                let mut stmt = conn.prepare(&format!("SELECT name FROM {}", ident(table)))?;
-                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                for name in rows {
-                    names.push(name?);
+        let mut found = Vec::new();
+        for ty in &types {
+            if set
+                .types
+                .get(*ty)
+                .is_some_and(|d| d.columns.contains_key("name"))
+            {
+                for row in entities
+                    .find(ty, "name", &Value::Text(reference.to_string()))
+                    .map_err(EvalError::from)?
+                {
+                    found.push((*ty, row));
                 }
             }
-            let mut scored: Vec<(f64, String)> = names
-                .into_iter()
-                .map(|n| {
-                    (
-                        strsim::jaro_winkler(&reference.to_lowercase(), &n.to_lowercase()),
-                        n,
-                    )
-                })
-                .filter(|(score, _)| *score > 0.75)
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            scored.dedup_by(|a, b| a.1 == b.1);
-            Err(AccessError::UnknownUser {
-                reference: reference.to_string(),
-                suggestions: scored.into_iter().take(3).map(|(_, n)| n).collect(),
-            })
         }
-        _ => Err(AccessError::AmbiguousUser {
-            reference: reference.to_string(),
-            candidates: found.iter().map(|(ty, row)| candidate(ty, row)).collect(),
-        }),
+        match found.len() {
+            1 => {
+                let (ty, row) = found.remove(0);
+                Ok(Subject::from_row(ty, row))
+            }
+            0 => {
+                let mut names = Vec::new();
+                for ty in &types {
+                    let (_, table) = table_of(set, ty)?;
+                    let mut stmt = conn.prepare(&format!("SELECT name FROM {}", ident(table)))?;
+                    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                    for name in rows {
+                        names.push(name?);
+                    }
+                }
+                let mut scored: Vec<(f64, String)> = names
+                    .into_iter()
+                    .map(|n| {
+                        (
+                            strsim::jaro_winkler(&reference.to_lowercase(), &n.to_lowercase()),
+                            n,
+                        )
+                    })
+                    .filter(|(score, _)| *score > 0.75)
+                    .collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                scored.dedup_by(|a, b| a.1 == b.1);
+                Err(AccessError::UnknownUser {
+                    reference: reference.to_string(),
+                    suggestions: scored.into_iter().take(3).map(|(_, n)| n).collect(),
+                })
+            }
+            _ => Err(AccessError::AmbiguousUser {
+                reference: reference.to_string(),
+                candidates: found.iter().map(|(ty, row)| candidate(ty, row)).collect(),
+            }),
+        }
     }
-}
 
-/// What an access token for `reference` carries: its subject (`player:1`, `staff:2`) and the
-/// scopes the policies grant it, as the tutorial's rule pushes `seeker_chat` into a Seeker's
-/// token. `None` for `anonymous`, who needs no token.
-pub fn token_grant(
-    conn: &Connection,
-    set: &PolicySet,
-    reference: &str,
-) -> Result<Option<(String, Vec<String>)>> {
-    let subject = resolve_subject(conn, set, reference)?;
-    let Some(id) = &subject.id else {
-        return Ok(None);
-    };
-    let sub = format!("{}:{}", subject.kind, id.as_ref_str());
-    let entities = SqlEntities::new(conn, set);
-    Ok(Some((sub, authz::scopes(set, &entities, &subject)?)))
+    /// The subject a `TYPE:ID` reference names (a token's subject claim), as
+    /// [`Self::resolve_subject`] resolves its text.
+    pub fn resolve_subject_ref(&self, reference: &SubjectRef) -> Result<Subject> {
+        if !subject_types(self.set).contains(&reference.ty.as_str()) {
+            // Not a subject type: the text is looked up as a name, as `--user` would be.
+            return self.resolve_subject(&reference.to_string());
+        }
+        match self
+            .entities
+            .get(&reference.ty, &Value::Int(reference.id))
+            .map_err(EvalError::from)?
+        {
+            Some(row) => Ok(Subject::from_row(&reference.ty, row)),
+            None => Err(AccessError::UnknownUser {
+                reference: reference.to_string(),
+                suggestions: Vec::new(),
+            }),
+        }
+    }
+
+    /// What an access token for `reference` carries: its subject (`player:1`, `staff:2`) and the
+    /// scopes the policies grant it, as the tutorial's rule pushes `seeker_chat` into a Seeker's
+    /// token. `None` for `anonymous`, who needs no token.
+    pub fn token_grant(&self, reference: &str) -> Result<Option<(String, Vec<String>)>> {
+        let subject = self.resolve_subject(reference)?;
+        let Some(id) = &subject.id else {
+            return Ok(None);
+        };
+        let sub = format!("{}:{}", subject.kind, id.as_ref_str());
+        Ok(Some((
+            sub,
+            authz::scopes(self.set, &self.entities, &subject)?,
+        )))
+    }
 }
 
 /// A SQL boolean expression and its parameters, in order (`?` placeholders): the store's own
@@ -460,83 +527,38 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
     })
 }
 
-/// The SQL filter selecting exactly the rows of `ty` that `subject` may `action`:
-/// `SELECT … FROM <table> WHERE <sql>`.
-pub fn row_filter(
-    conn: &Connection,
-    set: &PolicySet,
-    subject: &Subject,
-    action: &str,
-    ty: &str,
-) -> Result<SqlFilter> {
-    let entities = SqlEntities::new(conn, set);
-    let residual = authz::residual(set, &entities, subject, action, ty)?;
-    compile_filter(set, ty, &residual.filter)
-}
-
-/// The keys of the rows `filter` selects, in key order.
-pub fn select_ids(
-    conn: &Connection,
-    set: &PolicySet,
-    ty: &str,
-    filter: &SqlFilter,
-) -> Result<Vec<Value>> {
-    let (def, table) = table_of(set, ty)?;
-    let key_type = def.key_type();
-    let sql = format!(
-        "SELECT {key} FROM {} WHERE {} ORDER BY {key}",
-        ident(table),
-        filter.sql,
-        key = ident(&def.key)
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(filter.params.iter()))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(from_sql(r.get_ref(0)?, key_type));
+impl Bridge<'_> {
+    /// The SQL filter selecting exactly the rows of `ty` that `subject` may `action`:
+    /// `SELECT … FROM <table> WHERE <sql>`.
+    pub fn row_filter(&self, subject: &Subject, action: &str, ty: &str) -> Result<SqlFilter> {
+        let residual = authz::residual(self.set, &self.entities, subject, action, ty)?;
+        compile_filter(self.set, ty, &residual.filter)
     }
-    Ok(out)
-}
 
-/// Reverse lookup: the keys of every row of `ty` that `subject` may `action`, through SQL.
-pub fn allowed_ids(
-    conn: &Connection,
-    set: &PolicySet,
-    subject: &Subject,
-    action: &str,
-    ty: &str,
-) -> Result<Vec<Value>> {
-    let filter = row_filter(conn, set, subject, action, ty)?;
-    select_ids(conn, set, ty, &filter)
-}
+    /// Reverse lookup: the keys of every row of `ty` that `subject` may `action`, through SQL.
+    pub fn allowed_ids(&self, subject: &Subject, action: &str, ty: &str) -> Result<Vec<Value>> {
+        let filter = self.row_filter(subject, action, ty)?;
+        self.select_ids(ty, &filter)
+    }
 
-/// Per field of one row: may it be read, and if not, what does reading it yield.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct FieldDecision {
-    pub field: String,
-    pub readable: bool,
-    /// `None` when readable.
-    pub read_fail: Option<ReadFail>,
-}
-
-/// The field decisions of a response (for the resolvers: `null` or an error per hidden field).
-pub fn field_decisions(response: &Response) -> Vec<FieldDecision> {
-    let mut out: Vec<FieldDecision> = response
-        .fields
-        .iter()
-        .map(|g| FieldDecision {
-            field: g.field.clone(),
-            readable: true,
-            read_fail: None,
-        })
-        .collect();
-    out.extend(response.denied_fields.iter().map(|d| FieldDecision {
-        field: d.field.clone(),
-        readable: false,
-        read_fail: Some(d.read_fail.clone()),
-    }));
-    out.sort_by(|a, b| a.field.cmp(&b.field));
-    out
+    /// The keys of the rows `filter` selects, in key order.
+    pub fn select_ids(&self, ty: &str, filter: &SqlFilter) -> Result<Vec<Value>> {
+        let (def, table) = table_of(self.set, ty)?;
+        let key_type = def.key_type();
+        let sql = format!(
+            "SELECT {key} FROM {} WHERE {} ORDER BY {key}",
+            ident(table),
+            filter.sql,
+            key = ident(&def.key)
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(filter.params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(from_sql(r.get_ref(0)?, key_type));
+        }
+        Ok(out)
+    }
 }
 
 /// The SQLite type affinity of a declared column type (the rules of SQLite's "Datatypes"
@@ -591,61 +613,63 @@ fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<DbColumn>>
     Ok((!columns.is_empty()).then_some(columns))
 }
 
-/// Checks every table, column (and its declared type against the column's affinity) and
-/// relationship mapping `set` names against the database's real schema. Each mismatch is a
-/// problem at the place in the policy file that names it; an empty list means the policies can
-/// be evaluated against this database. Run once per load, before anything is decided: a
-/// policy naming a column the table lacks must be refused, never compared as a constant.
-pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
-    let mut problems = Vec::new();
-    let mut tables: Vec<String> = {
-        let mut stmt = conn.prepare(
-            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
+impl Bridge<'_> {
+    /// Checks every table, column (and its declared type against the column's affinity) and
+    /// relationship mapping `set` names against the database's real schema. Each mismatch is a
+    /// problem at the place in the policy file that names it; an empty list means the policies can
+    /// be evaluated against this database. Run once per load, before anything is decided: a
+    /// policy naming a column the table lacks must be refused, never compared as a constant.
+    pub fn check_schema(&self) -> Result<Vec<authz::error::Problem>> {
+        let (conn, set) = (self.conn, self.set);
+        let mut problems = Vec::new();
+        let mut tables: Vec<String> = {
+            let mut stmt = conn.prepare(
+                "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
              AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )?;
-        stmt.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-    };
-    tables.sort();
-    let mut known: HashMap<&str, Vec<DbColumn>> = HashMap::new();
-    for (name, def) in &set.types {
-        let Some(table) = def.table.as_deref() else {
-            continue;
+            )?;
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let Some(columns) = table_columns(conn, table)? else {
-            let hint = authz::error::closest(table, tables.iter().map(String::as_str))
-                .map_or_else(String::new, |t| format!("; did you mean `{t}`?"));
-            let migrate = if crate::db::schema::TABLES.contains(&table) {
-                " (`quidditch db init` creates it)"
-            } else {
-                ""
+        tables.sort();
+        let mut known: HashMap<&str, Vec<DbColumn>> = HashMap::new();
+        for (name, def) in &set.types {
+            let Some(table) = def.table.as_deref() else {
+                continue;
             };
-            problems.push(authz::error::Problem {
+            let Some(columns) = table_columns(conn, table)? else {
+                let hint = authz::error::closest(table, tables.iter().map(String::as_str))
+                    .map_or_else(String::new, |t| format!("; did you mean `{t}`?"));
+                let migrate = if crate::db::schema::TABLES.contains(&table) {
+                    " (`quidditch db init` creates it)"
+                } else {
+                    ""
+                };
+                problems.push(authz::error::Problem {
                 at: def.table_at,
                 message: format!(
                     "type `{name}`: the database has no table `{table}`{migrate}; it has {}{hint}",
                     tables.join(", ")
                 ),
             });
-            continue;
-        };
-        for (column, ty) in &def.columns {
-            let at = def.column_at.get(column).copied().unwrap_or(def.at);
-            match columns.iter().find(|c| &c.name == column) {
-                None => {
-                    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-                    let hint = authz::error::closest(column, names.iter().copied())
-                        .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
-                    problems.push(authz::error::Problem {
+                continue;
+            };
+            for (column, ty) in &def.columns {
+                let at = def.column_at.get(column).copied().unwrap_or(def.at);
+                match columns.iter().find(|c| &c.name == column) {
+                    None => {
+                        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                        let hint = authz::error::closest(column, names.iter().copied())
+                            .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+                        problems.push(authz::error::Problem {
                         at,
                         message: format!(
                             "type `{name}` declares column `{column}`, but table `{table}` has no such column: it has {}{hint}",
                             names.join(", ")
                         ),
                     });
-                }
-                Some(DbColumn { declared, .. }) if !holds(*ty, affinity(declared)) => {
-                    problems.push(authz::error::Problem {
+                    }
+                    Some(DbColumn { declared, .. }) if !holds(*ty, affinity(declared)) => {
+                        problems.push(authz::error::Problem {
                         at,
                         message: format!(
                             "type `{name}` declares column `{column}` as `{}`, but `{table}.{column}` is `{declared}` ({} affinity) in the database",
@@ -653,111 +677,113 @@ pub fn check_schema(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::err
                             affinity(declared).to_ascii_lowercase()
                         ),
                     });
+                    }
+                    Some(_) => {}
                 }
-                Some(_) => {}
             }
+            known.insert(name.as_str(), columns);
         }
-        known.insert(name.as_str(), columns);
-    }
-    for rel in &set.relationships {
-        for (ty, column) in [(&rel.ty, &rel.column), (&rel.target, &rel.target_column)] {
-            let Some(columns) = known.get(ty.as_str()) else {
-                continue;
-            };
-            if !columns.iter().any(|c| &c.name == column) {
-                let table = set
-                    .types
-                    .get(ty)
-                    .and_then(|d| d.table.as_deref())
-                    .unwrap_or(ty);
-                problems.push(authz::error::Problem {
+        for rel in &set.relationships {
+            for (ty, column) in [(&rel.ty, &rel.column), (&rel.target, &rel.target_column)] {
+                let Some(columns) = known.get(ty.as_str()) else {
+                    continue;
+                };
+                if !columns.iter().any(|c| &c.name == column) {
+                    let table = set
+                        .types
+                        .get(ty)
+                        .and_then(|d| d.table.as_deref())
+                        .unwrap_or(ty);
+                    problems.push(authz::error::Problem {
                     at: rel.mapping_at,
                     message: format!(
                         "relationship `{}.{}` maps column `{column}`, but table `{table}` has no such column",
                         rel.ty, rel.name
                     ),
                 });
+                }
             }
         }
+        problems.sort_by_key(|p| p.at);
+        Ok(problems)
     }
-    problems.sort_by_key(|p| p.at);
-    Ok(problems)
-}
 
-/// Lint findings that need the database: scopes and `[[test]]` cases naming a resource or a
-/// user the database does not hold.
-pub fn lint_references(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
-    let entities = SqlEntities::new(conn, set);
-    let mut problems = Vec::new();
-    for scope in &set.scopes {
-        if let Err(err) = authz::resolve_resource(set, &entities, &scope.resource) {
-            problems.push(authz::error::Problem {
-                at: scope.at,
-                message: format!("scope `{}`: {err}", scope.name),
-            });
-        }
-    }
-    for case in &set.tests {
-        // A case's resource and user are looked up with its assumptions applied.
-        let mut overlay = assume::Overlay::new(conn, set);
-        for (at, a) in &case.assume {
-            if let Err(reason) = overlay.assume(a) {
+    /// Lint findings that need the database: scopes and `[[test]]` cases naming a resource or a
+    /// user the database does not hold.
+    pub fn lint_references(&self) -> Result<Vec<authz::error::Problem>> {
+        let (set, entities) = (self.set, &self.entities);
+        let mut problems = Vec::new();
+        for scope in &set.scopes {
+            if let Err(err) = authz::resolve_resource(set, entities, &scope.resource) {
                 problems.push(authz::error::Problem {
-                    at: *at,
-                    message: format!("test `{}`: assume `{a}`: {reason}", case.name),
+                    at: scope.at,
+                    message: format!("scope `{}`: {err}", scope.name),
                 });
             }
         }
-        if let Err(err) = authz::resolve_resource(set, &overlay, &case.resource) {
-            problems.push(authz::error::Problem {
-                at: case.at,
-                message: format!("test `{}`: {err}", case.name),
-            });
+        for case in &set.tests {
+            // A case's resource and user are looked up with its assumptions applied.
+            let mut overlay = assume::Overlay::new(self);
+            for (at, a) in &case.assume {
+                if let Err(reason) = overlay.assume(a) {
+                    problems.push(authz::error::Problem {
+                        at: *at,
+                        message: format!("test `{}`: assume `{a}`: {reason}", case.name),
+                    });
+                }
+            }
+            if let Err(err) = authz::resolve_resource(set, &overlay, &case.resource) {
+                problems.push(authz::error::Problem {
+                    at: case.at,
+                    message: format!("test `{}`: {err}", case.name),
+                });
+            }
+            if let Err(err) = self.resolve_subject_in(&overlay, &case.user) {
+                problems.push(authz::error::Problem {
+                    at: case.at,
+                    message: format!("test `{}`: {err}", case.name),
+                });
+            }
         }
-        if let Err(err) = resolve_subject_in(conn, set, &overlay, &case.user) {
-            problems.push(authz::error::Problem {
-                at: case.at,
-                message: format!("test `{}`: {err}", case.name),
-            });
-        }
+        Ok(problems)
     }
-    Ok(problems)
-}
 
-/// Lint findings about NULL: a comparison inside `_not` on a column the database lets be NULL,
-/// with no `_is_null` test of that column inside the same `_not`. On a NULL row the comparison
-/// is unknown and so is the `_not`: an allow then does not apply and a deny does, which is
-/// rarely what `_not` was written for.
-pub fn lint_nullable(conn: &Connection, set: &PolicySet) -> Result<Vec<authz::error::Problem>> {
-    let mut nullable: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, def) in &set.types {
-        let Some(table) = def.table.as_deref() else {
-            continue;
-        };
-        let columns = table_columns(conn, table)?.unwrap_or_default();
-        nullable.insert(
-            name.clone(),
-            columns
-                .into_iter()
-                .filter(|c| c.nullable)
-                .map(|c| c.name)
-                .collect(),
-        );
-    }
-    let mut problems = Vec::new();
-    for policy in &set.policies {
-        if let (Some(cond), false) = (&policy.condition, policy.resource == "*") {
-            unguarded_nots(
-                set,
-                &nullable,
-                &policy.resource,
-                cond,
-                &policy.id,
-                &mut problems,
+    /// Lint findings about NULL: a comparison inside `_not` on a column the database lets be NULL,
+    /// with no `_is_null` test of that column inside the same `_not`. On a NULL row the comparison
+    /// is unknown and so is the `_not`: an allow then does not apply and a deny does, which is
+    /// rarely what `_not` was written for.
+    pub fn lint_nullable(&self) -> Result<Vec<authz::error::Problem>> {
+        let (conn, set) = (self.conn, self.set);
+        let mut nullable: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, def) in &set.types {
+            let Some(table) = def.table.as_deref() else {
+                continue;
+            };
+            let columns = table_columns(conn, table)?.unwrap_or_default();
+            nullable.insert(
+                name.clone(),
+                columns
+                    .into_iter()
+                    .filter(|c| c.nullable)
+                    .map(|c| c.name)
+                    .collect(),
             );
         }
+        let mut problems = Vec::new();
+        for policy in &set.policies {
+            if let (Some(cond), false) = (&policy.condition, policy.resource == "*") {
+                unguarded_nots(
+                    set,
+                    &nullable,
+                    &policy.resource,
+                    cond,
+                    &policy.id,
+                    &mut problems,
+                );
+            }
+        }
+        Ok(problems)
     }
-    Ok(problems)
 }
 
 /// The column comparisons and `_is_null` tests under `cond`, not crossing relationships.
@@ -828,26 +854,27 @@ fn unguarded_nots(
     }
 }
 
-/// Per allow of `residual` (over rows of `ty`), the keys of the rows it lets through that no
-/// deny withholds: which policy reaches which rows.
-fn through_each_allow(
-    conn: &Connection,
-    set: &PolicySet,
-    ty: &str,
-    residual: &authz::Residual,
-) -> Result<Vec<(String, Vec<Value>)>> {
-    let not_denied = Filter::not(Filter::or(
-        residual.denies.iter().map(|(_, f)| f.clone()).collect(),
-    ));
-    let mut out = Vec::new();
-    for (policy, f) in &residual.allows {
-        let one = Filter::and(vec![f.clone(), not_denied.clone()]);
-        out.push((
-            policy.clone(),
-            select_ids(conn, set, ty, &compile_filter(set, ty, &one)?)?,
+impl Bridge<'_> {
+    /// Per allow of `residual` (over rows of `ty`), the keys of the rows it lets through that no
+    /// deny withholds: which policy reaches which rows.
+    fn through_each_allow(
+        &self,
+        ty: &str,
+        residual: &authz::Residual,
+    ) -> Result<Vec<(String, Vec<Value>)>> {
+        let not_denied = Filter::not(Filter::or(
+            residual.denies.iter().map(|(_, f)| f.clone()).collect(),
         ));
+        let mut out = Vec::new();
+        for (policy, f) in &residual.allows {
+            let one = Filter::and(vec![f.clone(), not_denied.clone()]);
+            out.push((
+                policy.clone(),
+                self.select_ids(ty, &compile_filter(self.set, ty, &one)?)?,
+            ));
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// One subject a request would allow, and how.
@@ -872,97 +899,100 @@ pub struct WhoCan {
     pub subjects: Vec<Allowed>,
 }
 
-/// Every subject (anonymous, and each row of each subject type) that `action` on `resource`
-/// (and `field`) would be allowed for. Computed as the profile's reverse lookup is, in the other
-/// direction: the policies with the resource fixed become a residual filter over each subject
-/// table (`authz::who`), compiled to SQL; the evaluator runs only for anonymous and, with
-/// `explain`, for the subjects listed.
-pub fn who_can(
-    conn: &Connection,
-    set: &PolicySet,
-    action: &str,
-    resource: &str,
-    field: Option<&str>,
-    explain: bool,
-) -> Result<WhoCan> {
-    let entities = SqlEntities::new(conn, set);
-    let (reference, row) = authz::resolve_resource(set, &entities, resource)?;
-    let request = |subject: Subject| Request {
-        subject,
-        action: action.to_string(),
-        resource: reference.clone(),
-        field: field.map(str::to_string),
-    };
-    // Anonymous is one check; it also validates the action and the field.
-    let anonymous = authz::evaluate(set, &entities, &request(Subject::anonymous()), Mode::Check)?;
-    let mut subjects = Vec::new();
-    if anonymous.decision == authz::Decision::Allow {
-        subjects.push(Allowed {
-            subject: "anonymous".to_string(),
-            name: None,
-            policies: anonymous.policies,
-            via: Vec::new(),
-        });
-    }
-    for ty in subject_types(set) {
-        let residual = authz::who::who_can(set, &entities, ty, action, &reference.ty, &row, field)?;
-        if residual.filter == Filter::FALSE {
-            continue;
-        }
-        let ids = select_ids(conn, set, ty, &compile_filter(set, ty, &residual.filter)?)?;
-        if ids.is_empty() {
-            continue;
-        }
-        let through = through_each_allow(conn, set, ty, &residual)?;
-        for id in ids {
-            let row = entities
-                .query(ty, "id", &id)?
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            let name = match row.get("name") {
-                Some(Value::Text(n)) => Some(n.clone()),
-                _ => None,
-            };
-            let policies: Vec<String> = through
-                .iter()
-                .filter(|(_, ids)| ids.contains(&id))
-                .map(|(p, _)| p.clone())
-                .collect();
-            let via = if explain {
-                let subject = Subject::from_row(ty, row);
-                let r = authz::evaluate(set, &entities, &request(subject), Mode::Explain)?;
-                policies
-                    .iter()
-                    .map(|p| {
-                        let node = r
-                            .trace
-                            .iter()
-                            .find(|t| &t.id == p)
-                            .and_then(|t| t.condition.as_ref());
-                        format!(
-                            "{p} via {}",
-                            node.map_or_else(|| "its roles".to_string(), path)
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+impl Bridge<'_> {
+    /// Every subject (anonymous, and each row of each subject type) that `action` on `resource`
+    /// (and `field`) would be allowed for. Computed as the profile's reverse lookup is, in the other
+    /// direction: the policies with the resource fixed become a residual filter over each subject
+    /// table (`authz::who`), compiled to SQL; the evaluator runs only for anonymous and, with
+    /// `explain`, for the subjects listed.
+    pub fn who_can(
+        &self,
+        action: &str,
+        resource: &str,
+        field: Option<&str>,
+        explain: bool,
+    ) -> Result<WhoCan> {
+        let (set, entities) = (self.set, &self.entities);
+        let (reference, row) = authz::resolve_resource(set, entities, resource)?;
+        let request = |subject: Subject| Request {
+            subject,
+            action: action.to_string(),
+            resource: reference.clone(),
+            field: field.map(str::to_string),
+        };
+        // Anonymous is one check; it also validates the action and the field.
+        let anonymous =
+            authz::evaluate(set, entities, &request(Subject::anonymous()), Mode::Check)?;
+        let mut subjects = Vec::new();
+        if anonymous.decision == authz::Decision::Allow {
             subjects.push(Allowed {
-                subject: format!("{ty}:{}", id.as_ref_str()),
-                name,
-                policies,
-                via,
+                subject: "anonymous".to_string(),
+                name: None,
+                policies: anonymous.policies,
+                via: Vec::new(),
             });
         }
+        for ty in subject_types(set) {
+            let residual =
+                authz::who::who_can(set, entities, ty, action, &reference.ty, &row, field)?;
+            if residual.filter == Filter::FALSE {
+                continue;
+            }
+            let ids = self.select_ids(ty, &compile_filter(set, ty, &residual.filter)?)?;
+            if ids.is_empty() {
+                continue;
+            }
+            let through = self.through_each_allow(ty, &residual)?;
+            for id in ids {
+                let row = entities
+                    .query(ty, "id", &id)?
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                let name = match row.get("name") {
+                    Some(Value::Text(n)) => Some(n.clone()),
+                    _ => None,
+                };
+                let policies: Vec<String> = through
+                    .iter()
+                    .filter(|(_, ids)| ids.contains(&id))
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                let via = if explain {
+                    let subject = Subject::from_row(ty, row);
+                    let r = authz::evaluate(set, entities, &request(subject), Mode::Explain)?;
+                    policies
+                        .iter()
+                        .map(|p| {
+                            let node = r
+                                .trace
+                                .iter()
+                                .find(|t| &t.id == p)
+                                .and_then(|t| t.condition.as_ref());
+                            format!(
+                                "{p} via {}",
+                                node.map_or_else(|| "its roles".to_string(), path)
+                            )
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                subjects.push(Allowed {
+                    subject: format!("{ty}:{}", id.as_ref_str()),
+                    name,
+                    policies,
+                    via,
+                });
+            }
+        }
+        Ok(WhoCan {
+            action: action.to_string(),
+            resource: reference.to_string(),
+            field: field.map(str::to_string),
+            subjects,
+        })
     }
-    Ok(WhoCan {
-        action: action.to_string(),
-        resource: reference.to_string(),
-        field: field.map(str::to_string),
-        subjects,
-    })
 }
 
 /// The first true path of a condition: the relationship step and row that matched, or the
@@ -1015,128 +1045,107 @@ pub struct Profile {
     pub access: Vec<TypeAccess>,
 }
 
-/// The profile of `subject`: its access plans (every action, or `only_action`, on every type)
-/// turned into reverse lookups, in SQL for table types and by evaluation for virtual ones.
-pub fn profile(
-    conn: &Connection,
-    set: &PolicySet,
-    subject: &Subject,
-    only_action: Option<&str>,
-) -> Result<Profile> {
-    let entities = SqlEntities::new(conn, set);
-    let planner = authz::Planner::new(set, &entities, subject)?;
-    let mut out = Vec::new();
-    for action in &set.actions {
-        if only_action.is_some_and(|a| a != action) {
-            continue;
-        }
-        for (ty, def) in &set.types {
-            let plan = planner.plan(action, ty)?;
-            if plan.residual.allows.is_empty() {
+impl Bridge<'_> {
+    /// The profile of `subject`: its access plans (every action, or `only_action`, on every type)
+    /// turned into reverse lookups, in SQL for table types and by evaluation for virtual ones.
+    pub fn profile(&self, subject: &Subject, only_action: Option<&str>) -> Result<Profile> {
+        let (set, entities) = (self.set, &self.entities);
+        let planner = authz::Planner::new(set, entities, subject)?;
+        let mut out = Vec::new();
+        for action in &set.actions {
+            if only_action.is_some_and(|a| a != action) {
                 continue;
             }
-            let mut through = Vec::new();
-            let (ids, sql) = if def.table.is_some() {
-                let filter = compile_filter(set, ty, plan.rows())?;
-                let ids = select_ids(conn, set, ty, &filter)?;
-                for (policy, ids) in through_each_allow(conn, set, ty, &plan.residual)? {
-                    through.push(Through { policy, ids });
+            for (ty, def) in &set.types {
+                let plan = planner.plan(action, ty)?;
+                if plan.residual.allows.is_empty() {
+                    continue;
                 }
-                (ids, Some(filter.sql))
-            } else {
-                // Virtual resources: few, declared in the file; ask the evaluator for each.
-                let mut ids = Vec::new();
-                for resource in &def.resources {
-                    let Some(id) = resource.get("id") else {
-                        continue;
-                    };
-                    let r = authz::evaluate(
-                        set,
-                        &entities,
-                        &Request {
-                            subject: subject.clone(),
-                            action: action.clone(),
-                            resource: authz::ResourceRef {
-                                ty: ty.clone(),
-                                id: id.clone(),
+                let mut through = Vec::new();
+                let (ids, sql) = if def.table.is_some() {
+                    let filter = compile_filter(set, ty, plan.rows())?;
+                    let ids = self.select_ids(ty, &filter)?;
+                    for (policy, ids) in self.through_each_allow(ty, &plan.residual)? {
+                        through.push(Through { policy, ids });
+                    }
+                    (ids, Some(filter.sql))
+                } else {
+                    // Virtual resources: few, declared in the file; ask the evaluator for each.
+                    let mut ids = Vec::new();
+                    for resource in &def.resources {
+                        let Some(id) = resource.get("id") else {
+                            continue;
+                        };
+                        let r = authz::evaluate(
+                            set,
+                            entities,
+                            &Request {
+                                subject: subject.clone(),
+                                action: action.clone(),
+                                resource: authz::ResourceRef {
+                                    ty: ty.clone(),
+                                    id: id.clone(),
+                                },
+                                field: None,
                             },
-                            field: None,
-                        },
-                        Mode::Check,
-                    )?;
-                    if r.decision == authz::Decision::Allow {
-                        ids.push(id.clone());
-                        for p in r.policies {
-                            match through.iter_mut().find(|t: &&mut Through| t.policy == p) {
-                                Some(t) => t.ids.push(id.clone()),
-                                None => through.push(Through {
-                                    policy: p,
-                                    ids: vec![id.clone()],
-                                }),
+                            Mode::Check,
+                        )?;
+                        if r.decision == authz::Decision::Allow {
+                            ids.push(id.clone());
+                            for p in r.policies {
+                                match through.iter_mut().find(|t: &&mut Through| t.policy == p) {
+                                    Some(t) => t.ids.push(id.clone()),
+                                    None => through.push(Through {
+                                        policy: p,
+                                        ids: vec![id.clone()],
+                                    }),
+                                }
                             }
                         }
                     }
-                }
-                (ids, None)
-            };
-            through.retain(|t| !t.ids.is_empty());
-            out.push(TypeAccess {
-                ty: ty.clone(),
-                action: action.clone(),
-                ids,
-                through,
-                sql,
-            });
+                    (ids, None)
+                };
+                through.retain(|t| !t.ids.is_empty());
+                out.push(TypeAccess {
+                    ty: ty.clone(),
+                    action: action.clone(),
+                    ids,
+                    through,
+                    sql,
+                });
+            }
         }
+        Ok(Profile {
+            subject: authz::trace::SubjectInfo::new(subject, planner.roles().to_vec()),
+            scopes: authz::scopes(set, entities, subject)?,
+            limits: planner.limits(),
+            access: out,
+        })
     }
-    Ok(Profile {
-        subject: authz::trace::SubjectInfo::new(subject, planner.roles().to_vec()),
-        scopes: authz::scopes(set, &entities, subject)?,
-        limits: planner.limits(),
-        access: out,
-    })
-}
 
-/// Decides one request against the database: resolves the user and the resource, evaluates.
-pub fn decide(
-    conn: &Connection,
-    set: &PolicySet,
-    user: &str,
-    action: &str,
-    resource: &str,
-    field: Option<&str>,
-    mode: Mode,
-) -> Result<Response> {
-    decide_in(
-        conn,
-        set,
-        &SqlEntities::new(conn, set),
-        (user, action, resource, field),
-        mode,
-    )
-}
-
-/// [`decide`] with the rows of `entities` (a what-if [`assume::Overlay`]).
-pub fn decide_in(
-    conn: &Connection,
-    set: &PolicySet,
-    entities: &dyn Entities,
-    (user, action, resource, field): (&str, &str, &str, Option<&str>),
-    mode: Mode,
-) -> Result<Response> {
-    let subject = resolve_subject_in(conn, set, entities, user)?;
-    let (resource, _) = authz::resolve_resource(set, entities, resource)?;
-    Ok(authz::evaluate(
-        set,
-        entities,
-        &Request {
-            subject,
-            action: action.to_string(),
-            resource,
-            field: field.map(str::to_string),
-        },
-        mode,
-    )?)
+    /// Decides one request against the database, with the rows of `entities` (the bridge's own, or
+    /// a what-if [`assume::Overlay`]): resolves the user and the resource, evaluates.
+    pub fn decide(
+        &self,
+        entities: &dyn Entities,
+        (user, action, resource, field): (&str, &str, &str, Option<&str>),
+        mode: Mode,
+    ) -> Result<Response> {
+        let set = self.set;
+        let subject = self.resolve_subject_in(entities, user)?;
+        let (resource, _) = authz::resolve_resource(set, entities, resource)?;
+        Ok(authz::evaluate(
+            set,
+            entities,
+            &Request {
+                subject,
+                action: action.to_string(),
+                resource,
+                field: field.map(str::to_string),
+            },
+            mode,
+        )?)
+    }
 }
 
 #[cfg(test)]
@@ -1362,8 +1371,8 @@ condition = { child_id = { _is_null = true } }
             let (conn, mem) = build(&league);
             for subject in subjects(&mem) {
                 for ty in ["game", "player", "team"] {
-                    let filter = row_filter(&conn, &set, &subject, "read", ty).unwrap();
-                    let by_sql = select_ids(&conn, &set, ty, &filter).unwrap();
+                    let filter = Bridge::new(&conn, &set).row_filter(&subject, "read", ty).unwrap();
+                    let by_sql = Bridge::new(&conn, &set).select_ids(ty, &filter).unwrap();
                     let by_eval: Vec<Value> = mem
                         .all(ty)
                         .iter()
@@ -1411,7 +1420,7 @@ condition = { child_id = { _is_null = true } }
                             authz::ColumnAccess::Rows { filter } => filter.clone(),
                         };
                         let sql = compile_filter(&set, ty, &readable).unwrap();
-                        let by_sql = select_ids(&conn, &set, ty, &sql).unwrap();
+                        let by_sql = Bridge::new(&conn, &set).select_ids(ty, &sql).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
@@ -1526,7 +1535,7 @@ condition = { child_id = { _is_null = true } }
                         authz::ColumnAccess::Rows { filter } => filter.clone(),
                     };
                     let sql = compile_filter(&set, "game", &readable).unwrap();
-                    let by_sql = select_ids(&conn, &set, "game", &sql).unwrap();
+                    let by_sql = Bridge::new(&conn, &set).select_ids("game", &sql).unwrap();
                     let by_eval: Vec<Value> = mem
                         .all("game")
                         .iter()
@@ -1560,7 +1569,7 @@ condition = { child_id = { _is_null = true } }
                             authz::who::who_can(&set, &mem, ty, "read", "game", game, field)
                                 .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
-                        let by_sql = select_ids(&conn, &set, ty, &sql).unwrap();
+                        let by_sql = Bridge::new(&conn, &set).select_ids(ty, &sql).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
@@ -1597,7 +1606,9 @@ condition = { child_id = { _is_null = true } }
             staff: vec![],
         });
         let harry = Subject::from_row("player", mem.all("player")[0].clone());
-        let f = row_filter(&conn, &set, &harry, "read", "game").unwrap();
+        let f = Bridge::new(&conn, &set)
+            .row_filter(&harry, "read", "game")
+            .unwrap();
         assert!(f.sql.contains("WITH RECURSIVE"), "{}", f.sql);
         assert!(
             !f.sql.contains("Slytherin') "),

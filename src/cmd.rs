@@ -10,7 +10,10 @@ pub mod serve;
 
 use std::path::Path;
 
-use crate::cli::{Cli, Command};
+use rusqlite::Connection;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::db::store::Store;
 use crate::exit::Exit;
 
 /// Dispatches a parsed command line to its subcommand.
@@ -28,13 +31,40 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
 
 /// A database error for people: a missing file says how to create it, anything else names the
 /// file. Every command that opens `--db` reports through this.
-pub fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
+fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
     match err {
         crate::db::Error::Missing { .. } => anyhow::anyhow!(
             "{err} (create it with `quidditch --db {} db seed`)",
             path.display()
         ),
         other => anyhow::Error::new(other).context(format!("database `{}`", path.display())),
+    }
+}
+
+/// `--db`, opened the one way every command does: its errors through [`db_error`].
+impl GlobalArgs {
+    /// The database, read-write.
+    pub fn open_db(&self) -> anyhow::Result<Connection> {
+        crate::db::open(&self.db).map_err(|err| db_error(err, &self.db))
+    }
+
+    /// The database, read-only: nothing can be written through it.
+    pub fn open_db_read_only(&self) -> anyhow::Result<Connection> {
+        crate::db::open_read_only(&self.db).map_err(|err| db_error(err, &self.db))
+    }
+
+    /// The database as the GraphQL layer's store.
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.db).map_err(|err| db_error(err, &self.db))
+    }
+
+    /// `f` on a connection of `store` (opened by [`Self::open_store`]).
+    pub fn lend<T>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&Connection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        store.lend(f).map_err(|err| db_error(err, &self.db))?
     }
 }
 

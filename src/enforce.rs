@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::access::{self, AccessError, SqlEntities};
+use crate::access::{self, AccessError, Bridge, SubjectRef};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
     ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
@@ -45,8 +45,7 @@ pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, Acces
     // Not materialized: the admin's viewer lives as long as the server, so a transitive
     // condition stays a recursive CTE, read fresh by every statement.
     compile_viewer(
-        conn,
-        set,
+        &Bridge::new(conn, set),
         &Planner::for_role(set, ADMIN),
         Principal::Admin,
         false,
@@ -64,31 +63,27 @@ const MATERIALIZE_AT_MOST: usize = 512;
 /// of the rows it selects now, when they are few: `id IN (8, 9)` instead of a walk of the
 /// bracket per statement. A viewer lives until the next commit to the database (see [`Gate`]), so
 /// the list is as fresh as the rest of the viewer.
-fn materialize(
-    conn: &Connection,
-    set: &PolicySet,
-    ty: &str,
-    filter: &Filter,
-) -> Result<Filter, AccessError> {
+fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter, AccessError> {
+    let set = bridge.set();
     Ok(match filter {
         Filter::And { parts } => Filter::And {
             parts: parts
                 .iter()
-                .map(|p| materialize(conn, set, ty, p))
+                .map(|p| materialize(bridge, ty, p))
                 .collect::<Result<_, _>>()?,
         },
         Filter::Or { parts } => Filter::Or {
             parts: parts
                 .iter()
-                .map(|p| materialize(conn, set, ty, p))
+                .map(|p| materialize(bridge, ty, p))
                 .collect::<Result<_, _>>()?,
         },
         Filter::Not { inner } => Filter::Not {
-            inner: Box::new(materialize(conn, set, ty, inner)?),
+            inner: Box::new(materialize(bridge, ty, inner)?),
         },
         Filter::Transitive { .. } => {
             let sql = access::compile_filter(set, ty, filter)?;
-            let keys = access::select_ids(conn, set, ty, &sql)?;
+            let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
                 Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
                     column: def.key.clone(),
@@ -102,17 +97,12 @@ fn materialize(
     })
 }
 
-/// The viewer for `subject`: its row filters, field rules and query limits, from `set`.
-pub fn viewer(
-    conn: &Connection,
-    set: &PolicySet,
-    subject: &Subject,
-) -> Result<Viewer, AccessError> {
-    let entities = SqlEntities::new(conn, set);
-    let planner = Planner::new(set, &entities, subject)?;
+/// The viewer for `subject`: its row filters, field rules and query limits, from the bridge's
+/// policies.
+pub fn viewer(bridge: &Bridge<'_>, subject: &Subject) -> Result<Viewer, AccessError> {
+    let planner = Planner::new(bridge.set(), bridge.entities(), subject)?;
     compile_viewer(
-        conn,
-        set,
+        bridge,
         &planner,
         Principal::Subject {
             id: subject.label(),
@@ -123,15 +113,15 @@ pub fn viewer(
 
 /// The viewer of a planner's access plans: the one place plans become the server's behaviour.
 fn compile_viewer(
-    conn: &Connection,
-    set: &PolicySet,
+    bridge: &Bridge<'_>,
     planner: &Planner<'_>,
     principal: Principal,
     materialized: bool,
 ) -> Result<Viewer, AccessError> {
+    let set = bridge.set();
     let materialize = |ty: &str, filter: &Filter| {
         if materialized {
-            materialize(conn, set, ty, filter)
+            materialize(bridge, ty, filter)
         } else {
             Ok(filter.clone())
         }
@@ -220,9 +210,16 @@ pub enum GateError {
         namespace: Option<String>,
     },
     #[error("cannot act as `{reference}`: {reason}")]
-    Impersonation { reference: String, reason: String },
+    Impersonation {
+        reference: String,
+        reason: AccessError,
+    },
+    /// The database could not be read (or watched for commits).
     #[error("reading the subject failed: {0}")]
-    Store(String),
+    Store(#[from] crate::db::Error),
+    /// The policies could not be evaluated against the database.
+    #[error("reading the subject failed: {0}")]
+    Access(#[from] AccessError),
 }
 
 fn in_namespace(namespace: Option<&str>) -> String {
@@ -230,28 +227,16 @@ fn in_namespace(namespace: Option<&str>) -> String {
 }
 
 /// Who a verified token names, before the row is looked up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TokenSubject {
     /// `TYPE:ID`.
-    Ref(String),
+    Ref(SubjectRef),
     /// The row of `ty` whose `column` is `value`.
     Column {
         ty: String,
         column: String,
         value: Value,
     },
-}
-
-impl TokenSubject {
-    /// The viewer cache's key for it.
-    fn key(&self) -> String {
-        match self {
-            TokenSubject::Ref(reference) => format!("token {reference}"),
-            TokenSubject::Column { ty, column, value } => {
-                format!("token {ty}.{column}={value:?}")
-            }
-        }
-    }
 }
 
 /// The subject `claims` name under `[identity]`: the subject claim (inside the namespace claim
@@ -280,13 +265,8 @@ pub fn token_subject(identity: &Identity, claims: &Claims) -> Result<TokenSubjec
             let serde_json::Value::String(reference) = &value else {
                 return Err(unknown(&value));
             };
-            let is_key = reference
-                .split_once(':')
-                .is_some_and(|(_, id)| id.parse::<i64>().is_ok());
-            if !is_key {
-                return Err(unknown(&value));
-            }
-            Ok(TokenSubject::Ref(reference.clone()))
+            let reference = SubjectRef::parse(reference).ok_or_else(|| unknown(&value))?;
+            Ok(TokenSubject::Ref(reference))
         }
         SubjectMap::Column { ty, column } => {
             let cell = match &value {
@@ -313,7 +293,7 @@ struct Fresh {
     changes: Changes,
     /// Moves on at every commit noticed; a viewer computed before it is not cached.
     generation: u64,
-    viewers: HashMap<String, Viewer>,
+    viewers: HashMap<ViewerKey, Viewer>,
 }
 
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
@@ -337,13 +317,8 @@ impl Gate {
     /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed or the
     /// database cannot be watched for commits.
     pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Result<Self, GateError> {
-        let admin = store
-            .lend(|conn| admin(conn, Some(&set)))
-            .map_err(|err| GateError::Store(err.to_string()))?
-            .map_err(|err| GateError::Store(err.to_string()))?;
-        let changes = store
-            .changes()
-            .map_err(|err| GateError::Store(err.to_string()))?;
+        let admin = store.lend(|conn| admin(conn, Some(&set)))??;
+        let changes = store.changes()?;
         Ok(Gate {
             auth,
             admin,
@@ -376,18 +351,12 @@ impl Gate {
             }
             credential
         };
-        let (key, lookup) = match credential {
+        let key = match credential {
             Credential::Admin => return Ok(self.admin.clone()),
-            Credential::Anonymous => (
-                "anonymous".to_string(),
-                Lookup::Reference("anonymous".to_string()),
-            ),
-            Credential::Impersonate(reference) => {
-                (format!("as {reference}"), Lookup::Impersonate(reference))
-            }
+            Credential::Anonymous => ViewerKey::Anonymous,
+            Credential::Impersonate(reference) => ViewerKey::Impersonate(reference),
             Credential::Token(claims) => {
-                let subject = token_subject(&self.set.identity, &claims)?;
-                (subject.key(), Lookup::Token(subject))
+                ViewerKey::Token(token_subject(&self.set.identity, &claims)?)
             }
         };
         let generation = match self.cached(&key)? {
@@ -395,36 +364,30 @@ impl Gate {
             Cached::Miss { generation } => generation,
         };
         let set = Arc::clone(&self.set);
-        let viewer = self
-            .store
-            .lend(|conn| {
-                let subject = match &lookup {
-                    Lookup::Reference(reference) | Lookup::Token(TokenSubject::Ref(reference)) => {
-                        access::resolve_subject(conn, &set, reference).map_err(|_| {
-                            GateError::UnknownSubject {
-                                sub: reference.clone(),
-                            }
-                        })?
-                    }
-                    Lookup::Impersonate(reference) => {
-                        access::resolve_subject(conn, &set, reference).map_err(|err| {
-                            GateError::Impersonation {
-                                reference: reference.clone(),
-                                reason: err.to_string(),
-                            }
-                        })?
-                    }
-                    Lookup::Token(TokenSubject::Column { ty, column, value }) => {
-                        access::subject_by(conn, &set, ty, column, value)
-                            .map_err(|err| GateError::Store(err.to_string()))?
-                            .ok_or_else(|| GateError::UnknownSubject {
-                                sub: value.to_string(),
-                            })?
-                    }
+        let viewer = self.store.lend(|conn| {
+            let bridge = Bridge::new(conn, &set);
+            let subject =
+                match &key {
+                    ViewerKey::Anonymous => Subject::anonymous(),
+                    ViewerKey::Impersonate(reference) => bridge
+                        .resolve_subject(reference)
+                        .map_err(|reason| GateError::Impersonation {
+                            reference: reference.clone(),
+                            reason,
+                        })?,
+                    ViewerKey::Token(TokenSubject::Ref(reference)) => bridge
+                        .resolve_subject_ref(reference)
+                        .map_err(|_| GateError::UnknownSubject {
+                            sub: reference.to_string(),
+                        })?,
+                    ViewerKey::Token(TokenSubject::Column { ty, column, value }) => bridge
+                        .subject_by(ty, column, value)?
+                        .ok_or_else(|| GateError::UnknownSubject {
+                            sub: value.to_string(),
+                        })?,
                 };
-                viewer(conn, &set, &subject).map_err(|err| GateError::Store(err.to_string()))
-            })
-            .map_err(|err| GateError::Store(err.to_string()))??;
+            Ok::<_, GateError>(viewer(&bridge, &subject)?)
+        })??;
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         // Computed from data that a commit noticed meanwhile may have changed: used once only.
         if fresh.generation == generation {
@@ -461,14 +424,10 @@ impl Gate {
     }
 
     /// The viewer cached for `key`, unless the database has changed since it was computed.
-    fn cached(&self, key: &str) -> Result<Cached, GateError> {
+    fn cached(&self, key: &ViewerKey) -> Result<Cached, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = &mut *fresh;
-        if fresh
-            .changes
-            .changed()
-            .map_err(|err| GateError::Store(err.to_string()))?
-        {
+        if fresh.changes.changed()? {
             fresh.generation += 1;
             fresh.viewers.clear();
         }
@@ -481,11 +440,13 @@ impl Gate {
     }
 }
 
-/// How a request's subject is found.
-enum Lookup {
-    /// A reference resolved as `authz explain --user` does (`anonymous`).
-    Reference(String),
-    /// The admin acting as a reference: a failure says why.
+/// Whom a request's viewer is for: the viewer cache's key, and how its subject is found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ViewerKey {
+    /// No credentials.
+    Anonymous,
+    /// The admin acting as a reference (`X-Quidditch-User`), resolved as `authz explain --user`
+    /// resolves one: a failure says why.
     Impersonate(String),
     /// A token's subject.
     Token(TokenSubject),
@@ -505,12 +466,13 @@ impl crate::server::Authenticate for Gate {
         Gate::viewer(self, presented).map_err(|err| match err {
             GateError::Store(detail) => {
                 tracing::warn!("a request's access could not be decided: {detail}");
-                crate::server::Refusal::Undecidable(
-                    "the policies could not be evaluated against the database; nothing was read"
-                        .to_string(),
-                )
+                crate::server::Refusal::Undecidable
             }
-            other => crate::server::Refusal::Credentials(other.to_string()),
+            GateError::Access(detail) => {
+                tracing::warn!("a request's access could not be decided: {detail}");
+                crate::server::Refusal::Undecidable
+            }
+            other => crate::server::Refusal::Credentials(Box::new(other)),
         })
     }
 }

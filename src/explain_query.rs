@@ -46,8 +46,7 @@ use std::fmt::{self, Write as _};
 
 use async_graphql::Variables;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet, TypeCondition,
+    ExecutableDocument, OperationType, Selection, SelectionSet, TypeCondition,
 };
 use async_graphql::{Name, Positioned};
 use rusqlite::types::Value as SqlValue;
@@ -216,7 +215,8 @@ pub fn explain(
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Result<QueryExplanation> {
-    let (name, op) = operation(doc, operation_name)?;
+    let (name, op) = limits::pick_operation(doc, operation_name)?;
+    let name = name.map(ToString::to_string);
     if op.ty != OperationType::Query {
         return Err(ExplainQueryError::NotQuery {
             kind: op.ty.to_string(),
@@ -258,29 +258,16 @@ pub fn explain(
     })
 }
 
-fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Result<(Option<String>, &'a OperationDefinition)> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), None) => Ok((None, &op.node)),
-        (DocumentOperations::Single(_), Some(name)) => Err(ExplainQueryError::UnknownOperation {
-            name: name.to_string(),
-            available: Vec::new(),
-        }),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .get(&Name::new(name))
-            .map(|op| (Some(name.to_string()), &op.node))
-            .ok_or_else(|| ExplainQueryError::UnknownOperation {
-                name: name.to_string(),
-                available: ops.keys().map(ToString::to_string).collect(),
-            }),
-        (DocumentOperations::Multiple(ops), None) => match ops.iter().next() {
-            Some((name, op)) if ops.len() == 1 => Ok((Some(name.to_string()), &op.node)),
-            _ => Err(ExplainQueryError::AmbiguousOperation {
-                available: ops.keys().map(ToString::to_string).collect(),
-            }),
-        },
+impl From<limits::PickError> for ExplainQueryError {
+    fn from(err: limits::PickError) -> Self {
+        match err {
+            limits::PickError::Unknown { name, available } => {
+                ExplainQueryError::UnknownOperation { name, available }
+            }
+            limits::PickError::Ambiguous { available } => {
+                ExplainQueryError::AmbiguousOperation { available }
+            }
+        }
     }
 }
 

@@ -295,7 +295,13 @@ pub fn measure(
         budget: Cell::new(budget),
     };
     walker.measure_fragments();
-    let selected = operation(doc, operation_name);
+    let selected = match (pick_operation(doc, operation_name), &doc.operations) {
+        (Ok((_, op)), _) => Some(op),
+        // A one-operation document's anonymous operation is measured whatever name the request
+        // gives (execution then refuses the name).
+        (Err(_), DocumentOperations::Single(op)) => Some(&op.node),
+        (Err(_), DocumentOperations::Multiple(_)) => None,
+    };
     let mut root = Cost::default();
     let mut every = Cost::default();
     for (_, op) in doc.operations.iter() {
@@ -382,19 +388,45 @@ pub fn violations(measure: &Measure, limits: &QueryLimits) -> Vec<LimitError> {
     out
 }
 
-fn operation<'a>(
+/// Why a document has no operation to run under the name a request gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickError {
+    /// No operation has that name (`available`: the names there are).
+    Unknown {
+        name: String,
+        available: Vec<String>,
+    },
+    /// No name, and several operations.
+    Ambiguous { available: Vec<String> },
+}
+
+/// The operation of `doc` that runs under `name`, as execution picks it: with no name the
+/// only one, with a name the operation of that name (an anonymous operation has none). Its
+/// name comes with it. Both walks of a document, this module's measure and `explain --query`,
+/// start here.
+pub fn pick_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
+) -> Result<(Option<&'a Name>, &'a OperationDefinition), PickError> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(&Name::new(name)).map(|op| &op.node)
-        }
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
+        (DocumentOperations::Single(op), None) => Ok((None, &op.node)),
+        (DocumentOperations::Single(_), Some(name)) => Err(PickError::Unknown {
+            name: name.to_string(),
+            available: Vec::new(),
+        }),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .get_key_value(&Name::new(name))
+            .map(|(name, op)| (Some(name), &op.node))
+            .ok_or_else(|| PickError::Unknown {
+                name: name.to_string(),
+                available: ops.keys().map(ToString::to_string).collect(),
+            }),
+        (DocumentOperations::Multiple(ops), None) => match ops.iter().next() {
+            Some((name, op)) if ops.len() == 1 => Ok((Some(name), &op.node)),
+            _ => Err(PickError::Ambiguous {
+                available: ops.keys().map(ToString::to_string).collect(),
+            }),
+        },
     }
 }
 

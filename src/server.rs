@@ -45,13 +45,13 @@ pub trait Authenticate: Send + Sync + 'static {
 }
 
 /// Why a request gets no viewer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Refusal {
-    /// The credentials are refused: HTTP 401.
-    Credentials(String),
+    /// The credentials are refused, for this reason: HTTP 401.
+    Credentials(Box<dyn std::error::Error + Send + Sync>),
     /// The request's access could not be decided (its policies could not be evaluated against
-    /// the database): HTTP 500, and nothing is read.
-    Undecidable(String),
+    /// the database): HTTP 500, and nothing is read. The authenticator logs why.
+    Undecidable,
 }
 
 /// What every handler shares.
@@ -941,14 +941,19 @@ fn authenticate(
     };
     match state.auth.viewer(presented) {
         Ok(viewer) => Ok(recording(viewer, request)),
-        Err(Refusal::Undecidable(message)) => Err(Box::new(refuse(
+        Err(Refusal::Undecidable) => Err(Box::new(refuse(
             media,
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_SERVER_ERROR",
-            &message,
+            "the policies could not be evaluated against the database; nothing was read",
         ))),
-        Err(Refusal::Credentials(message)) => {
-            let mut response = refuse(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
+        Err(Refusal::Credentials(reason)) => {
+            let mut response = refuse(
+                media,
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &reason.to_string(),
+            );
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),

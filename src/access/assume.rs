@@ -1,7 +1,7 @@
 //! What-if over the database (`--assume`, a `[[test]]`'s `assume`): the decision computed as if
 //! some rows were changed, added or removed, and nothing written.
 //!
-//! - For the engine, [`Overlay`] is an [`Entities`] over [`SqlEntities`] that answers with the
+//! - For the engine, [`Overlay`] is an [`Entities`] over a [`Bridge`]'s rows that answers with the
 //!   assumed rows, in memory, and tells the trace which values are assumed.
 //! - For compiled SQL (`who-can`, the profile's lists), [`Overlay::shadow`] creates one TEMP view
 //!   per changed table, named as the table: unqualified names resolve to the temp schema first,
@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use rusqlite::Connection;
 
-use super::{DbColumn, SqlEntities, ident, table_columns, table_of};
+use super::{Bridge, DbColumn, ident, table_columns, table_of};
 use crate::authz::assume::{Assumption, Change};
 use crate::authz::{Entities, EntityError, PolicySet, Row, Value};
 
@@ -35,7 +35,7 @@ enum State {
 
 /// The database's rows with assumptions on top (see the module docs).
 pub struct Overlay<'a> {
-    base: SqlEntities<'a>,
+    base: &'a Bridge<'a>,
     conn: &'a Connection,
     set: &'a PolicySet,
     rows: HashMap<String, BTreeMap<Value, State>>,
@@ -43,12 +43,12 @@ pub struct Overlay<'a> {
 }
 
 impl<'a> Overlay<'a> {
-    /// The database's rows, with nothing assumed yet.
-    pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
+    /// The rows of `bridge`'s database, with nothing assumed yet.
+    pub fn new(bridge: &'a Bridge<'a>) -> Self {
         Overlay {
-            base: SqlEntities::new(conn, set),
-            conn,
-            set,
+            base: bridge,
+            conn: bridge.conn,
+            set: bridge.set,
             rows: HashMap::new(),
             columns: HashMap::new(),
         }
@@ -76,7 +76,7 @@ impl<'a> Overlay<'a> {
         match self.rows.get(ty).and_then(|r| r.get(key)) {
             Some(State::Removed) => Ok(None),
             Some(State::Changed { row, .. } | State::Added { row, .. }) => Ok(Some(row.clone())),
-            None => self.base.get(ty, key).map_err(|e| e.message),
+            None => self.base.entities.get(ty, key).map_err(|e| e.message),
         }
     }
 
@@ -254,11 +254,12 @@ impl Entities for Overlay<'_> {
 
     fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError> {
         let Some(touched) = self.rows.get(ty) else {
-            return self.base.find(ty, column, value);
+            return self.base.entities.find(ty, column, value);
         };
         let key = self.set.types.get(ty).map_or("id", |d| d.key.as_str());
         let mut out: Vec<Row> = self
             .base
+            .entities
             .find(ty, column, value)?
             .into_iter()
             .filter(|r| r.get(key).is_none_or(|k| !touched.contains_key(k)))

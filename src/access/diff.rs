@@ -20,7 +20,7 @@ use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
 use super::{
-    AccessError, Result, SqlEntities, SqlFilter, compile_filter, from_sql, ident, resolve_subject,
+    AccessError, Bridge, Result, SqlEntities, SqlFilter, compile_filter, from_sql, ident,
     subject_types, table_of,
 };
 use crate::authz::{
@@ -90,8 +90,8 @@ struct Diff<'a, 's> {
     conn: &'a Connection,
     old: &'a PolicySet,
     new: &'a PolicySet,
-    old_entities: SqlEntities<'a>,
-    new_entities: SqlEntities<'a>,
+    old_entities: &'a SqlEntities<'a>,
+    new_entities: &'a SqlEntities<'a>,
     actions: Vec<String>,
     types: Vec<String>,
     cache: HashMap<String, Rows>,
@@ -99,15 +99,16 @@ struct Diff<'a, 's> {
     summary: Summary,
 }
 
-/// Compares `old` and `new` on the database behind `conn`, for every subject or only `user`,
-/// handing each change to `sink` as it is found (subjects in order, anonymous first).
+/// Compares the policies of `old` and `new` (two sessions on the same database: `new`'s is
+/// read), for every subject or only `user`, handing each change to `sink` as it is found
+/// (subjects in order, anonymous first).
 pub fn diff(
-    conn: &Connection,
-    old: &PolicySet,
-    new: &PolicySet,
+    old_bridge: &Bridge<'_>,
+    new_bridge: &Bridge<'_>,
     user: Option<&str>,
     sink: &mut dyn FnMut(&Change) -> std::io::Result<()>,
 ) -> Result<Summary> {
+    let (conn, old, new) = (new_bridge.conn, old_bridge.set, new_bridge.set);
     let mut actions = old.actions.clone();
     actions.extend(
         new.actions
@@ -133,8 +134,8 @@ pub fn diff(
         conn,
         old,
         new,
-        old_entities: SqlEntities::new(conn, old),
-        new_entities: SqlEntities::new(conn, new),
+        old_entities: &old_bridge.entities,
+        new_entities: &new_bridge.entities,
         actions,
         types: types.into_iter().collect(),
         cache: HashMap::new(),
@@ -142,9 +143,9 @@ pub fn diff(
         summary: Summary::default(),
     };
     if let Some(user) = user {
-        let subject = match resolve_subject(conn, new, user) {
+        let subject = match new_bridge.resolve_subject(user) {
             Ok(s) => s,
-            Err(err) => resolve_subject(conn, old, user).map_err(|_| err)?,
+            Err(err) => old_bridge.resolve_subject(user).map_err(|_| err)?,
         };
         match &subject.id {
             None => d.subject(&Subject::anonymous(), &Subject::anonymous())?,
@@ -388,8 +389,8 @@ impl Diff<'_, '_> {
                 .map_err(|e| AccessError::Diff { message: e.message })?;
             Ok(row.map(|row| Subject::from_row(ty, row)))
         };
-        let old = read(self.old, &self.old_entities)?;
-        let new = read(self.new, &self.new_entities)?;
+        let old = read(self.old, self.old_entities)?;
+        let new = read(self.new, self.new_entities)?;
         match (old, new) {
             (Some(o), Some(n)) => self.subject(&o, &n),
             (Some(s), None) | (None, Some(s)) => self.subject(&s, &s),
@@ -411,8 +412,8 @@ impl Diff<'_, '_> {
     fn subject(&mut self, old: &Subject, new: &Subject) -> Result<()> {
         let before = self.summary.changes();
         self.summary.subjects += 1;
-        let old_planner = Planner::new(self.old, &self.old_entities, old)?;
-        let new_planner = Planner::new(self.new, &self.new_entities, new)?;
+        let old_planner = Planner::new(self.old, self.old_entities, old)?;
+        let new_planner = Planner::new(self.new, self.new_entities, new)?;
         for action in self.actions.clone() {
             for ty in self.types.clone() {
                 let table = self
@@ -592,8 +593,8 @@ impl Diff<'_, '_> {
                     policies: r.policies,
                 })
             };
-            let a = check(self.old, &self.old_entities, old)?;
-            let b = check(self.new, &self.new_entities, new)?;
+            let a = check(self.old, self.old_entities, old)?;
+            let b = check(self.new, self.new_entities, new)?;
             if let Some(c) = change(new, action, resource.to_string(), a, b) {
                 self.emit(&c)?;
             }

@@ -12,10 +12,9 @@ use serde::{Deserialize, Serialize};
 
 pub mod log;
 
-use crate::access::{self, Profile, SqlEntities};
+use crate::access::{self, Bridge, Profile};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
-use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
@@ -182,7 +181,7 @@ impl PolicyArgs {
 /// `origin:LINE:COL`.
 pub fn parse_checked(conn: &Connection, origin: &str, text: &str) -> anyhow::Result<PolicySet> {
     let set = authz::parse(origin, text).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let problems = access::check_schema(conn, &set)?;
+    let problems = Bridge::new(conn, &set).check_schema()?;
     if problems.is_empty() {
         return Ok(set);
     }
@@ -339,9 +338,9 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "no signing secret: set `QUIDDITCH_JWT_SECRET` (the same one `quidditch serve` uses) or pass `--secret`"
         );
     };
-    let conn = open_db(&global.db)?;
+    let conn = global.open_db()?;
     let set = args.policy.load_checked(&conn)?;
-    let Some((sub, scopes)) = access::token_grant(&conn, &set, &args.user)? else {
+    let Some((sub, scopes)) = Bridge::new(&conn, &set).token_grant(&args.user)? else {
         anyhow::bail!(
             "`{}` needs no token: a request without credentials is anonymous",
             args.user
@@ -366,10 +365,6 @@ fn read(path: &Path) -> anyhow::Result<String> {
     super::text(path, bytes)
 }
 
-fn open_db(path: &Path) -> anyhow::Result<Connection> {
-    db::open(path).map_err(|err| super::db_error(err, path))
-}
-
 fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.json_schema {
         let schema = schemars::schema_for!(ExplainOutput);
@@ -378,21 +373,22 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         std::io::Write::write_all(&mut out, b"\n")?;
         return Ok(Exit::Success);
     }
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
+    let bridge = Bridge::new(&conn, &set);
     let r = &args.request;
     let user = r.user.as_deref().context("--user is required")?;
     if let Some(path) = &args.query {
         // What-if through the shadowed tables: every read of the explanation sees them.
-        args.assume.shadowed(&conn, &set)?;
-        let out = explain_query(&conn, &set, args, path)?;
+        args.assume.shadowed(&bridge)?;
+        let out = explain_query(&bridge, args, path)?;
         emit(&out, global.format)?;
         return Ok(Exit::Success);
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
-        let overlay = args.assume.shadowed(&conn, &set)?;
-        let subject = access::resolve_subject_in(&conn, &set, &overlay, user)?;
-        let mut profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
+        let overlay = args.assume.shadowed(&bridge)?;
+        let subject = bridge.resolve_subject_in(&overlay, user)?;
+        let mut profile = bridge.profile(&subject, r.action.as_deref())?;
         if let Some(id) = &subject.id
             && let Some(columns) = authz::Entities::assumed(&overlay, &subject.kind, id)
         {
@@ -401,10 +397,8 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         emit(&profile, global.format)?;
         return Ok(Exit::Success);
     };
-    let overlay = args.assume.overlay(&conn, &set)?;
-    let response = access::decide_in(
-        &conn,
-        &set,
+    let overlay = args.assume.overlay(&bridge)?;
+    let response = bridge.decide(
         &overlay,
         (user, action, resource, r.field.as_deref()),
         Mode::Explain,
@@ -429,8 +423,7 @@ enum ExplainOutput {
 
 /// `authz explain --query FILE`: the operation read, parsed and explained statically.
 fn explain_query(
-    conn: &Connection,
-    set: &PolicySet,
+    bridge: &Bridge<'_>,
     args: &ExplainArgs,
     path: &Path,
 ) -> anyhow::Result<crate::explain_query::QueryExplanation> {
@@ -459,11 +452,10 @@ fn explain_query(
         },
     };
     let user = args.request.user.as_deref().context("--user is required")?;
-    let subject = access::resolve_subject(conn, set, user)?;
-    let entities = SqlEntities::new(conn, set);
+    let subject = bridge.resolve_subject(user)?;
     Ok(crate::explain_query::explain(
-        set,
-        &entities,
+        bridge.set(),
+        bridge.entities(),
         &subject,
         &doc,
         crate::graphql::introspection_model(),
@@ -557,19 +549,18 @@ enum BatchLine {
 }
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
-    let overlay = args.assume.overlay(&conn, &set)?;
+    let bridge = Bridge::new(&conn, &set);
+    let overlay = args.assume.overlay(&bridge)?;
     if args.batch {
-        return batch(&conn, &set, &overlay, &args.assume.exprs);
+        return batch(&bridge, &overlay, &args.assume.exprs);
     }
     let (Some(user), Some(action), Some(resource)) = (&args.user, &args.action, &args.resource)
     else {
         anyhow::bail!("`authz check` needs `--user`, `--action` and `--resource`, or `--batch`");
     };
-    let response = access::decide_in(
-        &conn,
-        &set,
+    let response = bridge.decide(
         &overlay,
         (user, action, resource, args.field.as_deref()),
         Mode::Check,
@@ -586,8 +577,7 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 }
 
 fn batch(
-    conn: &Connection,
-    set: &PolicySet,
+    bridge: &Bridge<'_>,
     entities: &dyn authz::Entities,
     assumed: &[String],
 ) -> anyhow::Result<Exit> {
@@ -603,9 +593,7 @@ fn batch(
             Err(err) => BatchLine::Failed {
                 error: format!("line {}: {err}", n + 1),
             },
-            Ok(req) => match access::decide_in(
-                conn,
-                set,
+            Ok(req) => match bridge.decide(
                 entities,
                 (&req.user, &req.action, &req.resource, req.field.as_deref()),
                 Mode::Check,
@@ -628,33 +616,32 @@ fn batch(
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
-    let set = args.policy.load_checked(&conn)?;
+    let conn = global.open_db()?;
+    // Read once: parsed here, and quoted by the cases' and the coverage's locations.
+    let policies = args.policy.source()?;
+    let policy_origin = policies.origin.display().to_string();
+    let set = parse_checked(&conn, &policy_origin, &policies.text)?;
+    let file;
     let (cases, origin, source) = match &args.file {
-        None => {
-            let source = args.policy.source()?;
-            (
-                set.tests.clone(),
-                source.origin.display().to_string(),
-                source.text,
-            )
-        }
+        None => (
+            set.tests.clone(),
+            policy_origin.as_str(),
+            policies.text.as_str(),
+        ),
         Some(path) => {
-            let source = read(path)?;
-            let origin = path.display().to_string();
-            let cases = authz::parse_tests(&origin, &source, &set)
+            file = (path.display().to_string(), read(path)?);
+            let cases = authz::parse_tests(&file.0, &file.1, &set)
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
-            (cases, origin, source)
+            (cases, file.0.as_str(), file.1.as_str())
         }
     };
-    let report = whatif::run_tests(&conn, &set, &cases, (&origin, &source))?;
+    let report = whatif::run_tests(&Bridge::new(&conn, &set), &cases, (origin, source))?;
     let coverage = if args.coverage {
-        let source = args.policy.source()?;
         let traces: Vec<&Response> = report.traces.iter().collect();
         Some(CoverageOutput::new(
             &authz::coverage::coverage(&set, &traces),
-            &source.origin.display().to_string(),
-            &source.text,
+            &policy_origin,
+            &policies.text,
         ))
     } else {
         None
@@ -833,13 +820,12 @@ impl fmt::Display for WhoCanOutput {
 }
 
 fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = args.assume.open(&global.db)?;
+    let conn = args.assume.open(global)?;
     let set = args.policy.load_checked(&conn)?;
     // What-if through the shadowed tables: the compiled filters and the engine read them.
-    args.assume.shadowed(&conn, &set)?;
-    let answer = access::who_can(
-        &conn,
-        &set,
+    let bridge = Bridge::new(&conn, &set);
+    args.assume.shadowed(&bridge)?;
+    let answer = bridge.who_can(
         &args.action,
         &args.resource,
         args.field.as_deref(),
@@ -896,12 +882,13 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Ok(set) => {
             let mut problems = authz::lint(&set);
             if global.db.exists() {
-                let conn = open_db(&global.db)?;
-                let schema = access::check_schema(&conn, &set)?;
+                let conn = global.open_db()?;
+                let bridge = Bridge::new(&conn, &set);
+                let schema = bridge.check_schema()?;
                 // References are looked up only in a database the policies fit.
                 if schema.is_empty() {
-                    problems.extend(access::lint_references(&conn, &set)?);
-                    problems.extend(access::lint_nullable(&conn, &set)?);
+                    problems.extend(bridge.lint_references()?);
+                    problems.extend(bridge.lint_nullable()?);
                 }
                 problems.extend(schema);
                 database = Some(global.db.display().to_string());

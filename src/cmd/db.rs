@@ -90,7 +90,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         }
         DbCommand::Seed(seed_args) => seed_command(seed_args, path, global)?,
         DbCommand::Status => {
-            let conn = db::open(path).map_err(|err| super::db_error(err, path))?;
+            let conn = global.open_db()?;
             let status = db::status(&conn, path).with_context(|| open_context(path))?;
             emit(&StatusOutput(status), global.format)?;
         }
@@ -101,7 +101,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     path.display()
                 );
             }
-            let mut conn = db::open(path).map_err(|err| super::db_error(err, path))?;
+            let mut conn = global.open_db()?;
             let deleted = db::reset(&mut conn).with_context(|| open_context(path))?;
             emit(
                 &ResetOutput {

@@ -14,13 +14,14 @@ use clap::{Args, Subcommand};
 use graphql_client::GraphQLQuery;
 use serde_json::Value;
 
+use crate::access::Bridge;
 use crate::cli::{AdminSecretArgs, GlobalArgs, JwtArgs};
 use crate::client::Transport;
 use crate::db::store::Store;
+use crate::enforce;
 use crate::exit::Exit;
 use crate::graphql::{Api, Viewer, relay};
 use crate::output;
-use crate::{access, enforce};
 use answer::Answer;
 
 /// Run the tutorial's GraphQL queries, in-process or against a server.
@@ -180,13 +181,11 @@ fn credentials(
         return Ok(Vec::new());
     }
     if let Some(secret) = args.jwt.secret() {
-        let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
-        let grant = store
-            .lend(|conn| {
-                let set = args.policy.load_checked(conn)?;
-                anyhow::Ok(access::token_grant(conn, &set, user)?)
-            })
-            .map_err(|err| super::db_error(err, &global.db))??;
+        let store = global.open_store()?;
+        let grant = global.lend(&store, |conn| {
+            let set = args.policy.load_checked(conn)?;
+            Ok(Bridge::new(conn, &set).token_grant(user)?)
+        })?;
         let Some((sub, scopes)) = grant else {
             return Ok(Vec::new());
         };
@@ -215,16 +214,15 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let (transport, store) = if let Some(endpoint) = &args.endpoint {
         (Transport::http(endpoint, credentials(args, global)?)?, None)
     } else {
-        let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
+        let store = global.open_store()?;
         let viewer = match &args.as_user {
             None => Viewer::admin(),
-            Some(user) => store
-                .lend(|conn| {
-                    let set = args.policy.load_checked(conn)?;
-                    let subject = access::resolve_subject(conn, &set, user)?;
-                    anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
-                })
-                .map_err(|err| super::db_error(err, &global.db))??,
+            Some(user) => global.lend(&store, |conn| {
+                let set = args.policy.load_checked(conn)?;
+                let bridge = Bridge::new(conn, &set);
+                let subject = bridge.resolve_subject(user)?;
+                Ok(enforce::viewer(&bridge, &subject)?)
+            })?,
         };
         (
             Transport::embedded(Api::new(store.clone()), viewer),

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use crate::authz::policy::Identity;
 use crate::cli::GlobalArgs;
-use crate::db::store::Store;
 use crate::decision_log::DecisionLog;
 use crate::enforce::Gate;
 use crate::exit::Exit;
@@ -270,10 +269,8 @@ fn auth_config(args: &ServeArgs, identity: &Identity) -> anyhow::Result<AuthConf
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let store = Store::open(&global.db).map_err(|err| super::db_error(err, &global.db))?;
-    let set = store
-        .lend(|conn| args.policy.load_checked(conn))
-        .map_err(|err| super::db_error(err, &global.db))??;
+    let store = global.open_store()?;
+    let set = global.lend(&store, |conn| args.policy.load_checked(conn))?;
     let auth = auth_config(args, &set.identity)?;
     let gate = Gate::new(auth, set, store.clone())?;
     let open = gate.accepts_credentials();

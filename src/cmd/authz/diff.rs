@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::{PolicyArgs, open_db, parse_checked, read};
+use super::{PolicyArgs, parse_checked, read};
+use crate::access::Bridge;
 use crate::access::diff::{self, Change, ChangeKind, Summary};
 use crate::authz::{Decision, RowDecision};
 use crate::cli::GlobalArgs;
@@ -98,7 +99,7 @@ fn summary_line(s: &Summary) -> String {
 }
 
 pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = open_db(&global.db)?;
+    let conn = global.open_db()?;
     let old_origin = args.old.display().to_string();
     let old = parse_checked(&conn, &old_origin, &read(&args.old)?)?;
     let named = PolicyArgs {
@@ -107,13 +108,14 @@ pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> 
     let source = named.source()?;
     let new_origin = source.origin.display().to_string();
     let new = parse_checked(&conn, &new_origin, &source.text)?;
+    let (old_bridge, new_bridge) = (Bridge::new(&conn, &old), Bridge::new(&conn, &new));
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut current: Option<String> = None;
     let summary = match global.format {
         Format::Human => {
             writeln!(out, "--- {old_origin}\n+++ {new_origin}")?;
-            let summary = diff::diff(&conn, &old, &new, args.user.as_deref(), &mut |c| {
+            let summary = diff::diff(&old_bridge, &new_bridge, args.user.as_deref(), &mut |c| {
                 if current.as_deref() != Some(c.subject.as_str()) {
                     match &c.name {
                         Some(name) => writeln!(out, "{name} ({}):", c.subject)?,
@@ -135,7 +137,7 @@ pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> 
             })?;
             write!(out, "{},\"changes\":[", head.trim_end_matches('}'))?;
             let mut first = true;
-            let summary = diff::diff(&conn, &old, &new, args.user.as_deref(), &mut |c| {
+            let summary = diff::diff(&old_bridge, &new_bridge, args.user.as_deref(), &mut |c| {
                 if !first {
                     out.write_all(b",")?;
                 }

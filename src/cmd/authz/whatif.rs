@@ -1,15 +1,14 @@
 //! What-if for `authz check|explain|who-can --assume EXPR` and `[[test]]` cases' `assume`: the
 //! read-only connection, the overlay of assumed rows, and their errors.
 
-use std::path::Path;
-
 use clap::Args;
 use rusqlite::Connection;
 
+use crate::access::Bridge;
 use crate::access::assume::Overlay;
+use crate::authz;
 use crate::authz::test_file::TestReport;
-use crate::authz::{self, PolicySet};
-use crate::db;
+use crate::cli::GlobalArgs;
 
 /// What-if: changes to assume, none written.
 #[derive(Debug, Args, Default)]
@@ -23,24 +22,19 @@ pub struct AssumeArgs {
 
 impl AssumeArgs {
     /// The database: read-only when anything is assumed, so nothing can be written.
-    pub fn open(&self, path: &Path) -> anyhow::Result<Connection> {
+    pub fn open(&self, global: &GlobalArgs) -> anyhow::Result<Connection> {
         if self.exprs.is_empty() {
-            db::open(path)
+            global.open_db()
         } else {
-            db::open_read_only(path)
+            global.open_db_read_only()
         }
-        .map_err(|err| super::super::db_error(err, path))
     }
 
     /// The rows with every `--assume` on top, checked in order; a bad one is an error naming it.
-    pub fn overlay<'a>(
-        &self,
-        conn: &'a Connection,
-        set: &'a PolicySet,
-    ) -> anyhow::Result<Overlay<'a>> {
-        let mut overlay = Overlay::new(conn, set);
+    pub fn overlay<'a>(&self, bridge: &'a Bridge<'a>) -> anyhow::Result<Overlay<'a>> {
+        let mut overlay = Overlay::new(bridge);
         for expr in &self.exprs {
-            authz::assume::parse_assumption(set, expr)
+            authz::assume::parse_assumption(bridge.set(), expr)
                 .and_then(|a| overlay.assume(&a))
                 .map_err(|reason| anyhow::anyhow!("invalid `--assume {expr}`: {reason}"))?;
         }
@@ -48,12 +42,8 @@ impl AssumeArgs {
     }
 
     /// [`Self::overlay`], with the tables shadowed for SQL on `conn` when anything is assumed.
-    pub fn shadowed<'a>(
-        &self,
-        conn: &'a Connection,
-        set: &'a PolicySet,
-    ) -> anyhow::Result<Overlay<'a>> {
-        let mut overlay = self.overlay(conn, set)?;
+    pub fn shadowed<'a>(&self, bridge: &'a Bridge<'a>) -> anyhow::Result<Overlay<'a>> {
+        let mut overlay = self.overlay(bridge)?;
         if !overlay.is_empty() {
             overlay.shadow()?;
         }
@@ -65,8 +55,7 @@ impl AssumeArgs {
 /// whose assumption the database refuses (a row that does not exist, …) is an error at the
 /// assumption's `file:line:col` (`origin`, `source`: the file the cases are written in).
 pub fn run_tests(
-    conn: &Connection,
-    set: &PolicySet,
+    bridge: &Bridge<'_>,
     cases: &[authz::policy::TestCase],
     (origin, source): (&str, &str),
 ) -> anyhow::Result<TestReport> {
@@ -82,12 +71,10 @@ pub fn run_tests(
         if plain.is_empty() {
             return;
         }
-        let entities = crate::access::SqlEntities::new(conn, set);
-        let resolve =
-            |user: &str| crate::access::resolve_subject(conn, set, user).map_err(|e| e.to_string());
+        let resolve = |user: &str| bridge.resolve_subject(user).map_err(|e| e.to_string());
         append(
             report,
-            authz::test_file::run(set, &entities, plain, &resolve),
+            authz::test_file::run(bridge.set(), bridge.entities(), plain, &resolve),
         );
         plain.clear();
     };
@@ -97,7 +84,7 @@ pub fn run_tests(
             continue;
         }
         flush(&mut plain, &mut report);
-        let mut overlay = Overlay::new(conn, set);
+        let mut overlay = Overlay::new(bridge);
         for (at, a) in &case.assume {
             overlay.assume(a).map_err(|reason| {
                 let l = authz::error::Problem {
@@ -109,11 +96,13 @@ pub fn run_tests(
             })?;
         }
         let resolve = |user: &str| {
-            crate::access::resolve_subject_in(conn, set, &overlay, user).map_err(|e| e.to_string())
+            bridge
+                .resolve_subject_in(&overlay, user)
+                .map_err(|e| e.to_string())
         };
         append(
             &mut report,
-            authz::test_file::run(set, &overlay, std::slice::from_ref(case), &resolve),
+            authz::test_file::run(bridge.set(), &overlay, std::slice::from_ref(case), &resolve),
         );
     }
     flush(&mut plain, &mut report);
