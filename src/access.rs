@@ -341,13 +341,21 @@ impl Compiler<'_> {
         "?"
     }
 
-    fn compile(&mut self, filter: &Filter, alias: &str) -> Result<String> {
+    /// `filter` as a SQL boolean. With `positive`, only whether it is true matters to the
+    /// caller (a `WHERE`, an `IFNULL(…, 0)`, the operand of `AND`/`OR` under one), so unknown
+    /// and false need not be told apart: `IsTrue` compiles to its operand alone, a comparison
+    /// SQLite can answer from an index (`IFNULL(team_id = ?, 0)` makes it read every row).
+    /// An unknown part is false there (dropped from an `OR`, as a `… OR NULL` also keeps SQLite
+    /// from the indexes). This is exact: under Kleene's `AND`/`OR`, whether the whole is true
+    /// depends only on which parts are true. `NOT` needs the exact value of its operand.
+    fn compile(&mut self, filter: &Filter, alias: &str, positive: bool) -> Result<String> {
         Ok(match filter {
             // SQL's three-valued logic is the engine's: a comparison with NULL is unknown,
             // `NOT` keeps it unknown, `AND`/`OR` are Kleene's, and a `WHERE` keeps only rows
             // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
             // evaluator's "a deny applies unless its condition is false" does.
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
+            Filter::Unknown if positive => "0".to_string(),
             Filter::Unknown => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
@@ -374,6 +382,17 @@ impl Compiler<'_> {
                 if *is_null { "" } else { "NOT " }
             ),
             Filter::And { parts } if parts.is_empty() => "1".to_string(),
+            Filter::And { parts } if positive && parts.contains(&Filter::Unknown) => {
+                "0".to_string()
+            }
+            Filter::Or { parts } if positive && parts.contains(&Filter::Unknown) => {
+                let known: Vec<Filter> = parts
+                    .iter()
+                    .filter(|p| **p != Filter::Unknown)
+                    .cloned()
+                    .collect();
+                self.compile(&Filter::or(known), alias, true)?
+            }
             Filter::Or { parts } if parts.is_empty() => "0".to_string(),
             Filter::And { parts } | Filter::Or { parts } => {
                 let joiner = if matches!(filter, Filter::And { .. }) {
@@ -383,12 +402,13 @@ impl Compiler<'_> {
                 };
                 let mut out = Vec::new();
                 for p in parts {
-                    out.push(self.compile(p, alias)?);
+                    out.push(self.compile(p, alias, positive)?);
                 }
                 format!("({})", out.join(joiner))
             }
-            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias)?),
-            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias)?),
+            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias, false)?),
+            Filter::IsTrue { inner } if positive => self.compile(inner, alias, true)?,
+            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias, true)?),
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
@@ -410,7 +430,7 @@ impl Compiler<'_> {
 
     /// `filter` as the whole `WHERE` of a subquery: a row counts where it is true.
     fn compile_positive(&mut self, filter: &Filter, alias: &str) -> Result<String> {
-        self.compile(filter, alias)
+        self.compile(filter, alias, true)
     }
 
     fn alias(&mut self) -> String {
@@ -453,7 +473,24 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
         params: Vec::new(),
         aliases: 0,
     };
-    let sql = c.compile(filter, &ident(table))?;
+    let sql = c.compile(filter, &ident(table), false)?;
+    Ok(SqlFilter {
+        sql,
+        params: c.params,
+    })
+}
+
+/// [`compile_filter`] for a filter that is a whole `WHERE` and nothing else (never negated,
+/// never compared, never the operand of `IFNULL(…, 1)`): true where `filter` is true, and false
+/// or unknown elsewhere, so SQLite may answer it from indexes.
+pub fn compile_where(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlFilter> {
+    let (_, table) = table_of(set, ty)?;
+    let mut c = Compiler {
+        set,
+        params: Vec::new(),
+        aliases: 0,
+    };
+    let sql = c.compile_positive(filter, &ident(table))?;
     Ok(SqlFilter {
         sql,
         params: c.params,
@@ -844,7 +881,7 @@ fn through_each_allow(
         let one = Filter::and(vec![f.clone(), not_denied.clone()]);
         out.push((
             policy.clone(),
-            select_ids(conn, set, ty, &compile_filter(set, ty, &one)?)?,
+            select_ids(conn, set, ty, &compile_where(set, ty, &one)?)?,
         ));
     }
     Ok(out)
@@ -909,7 +946,7 @@ pub fn who_can(
         if residual.filter == Filter::FALSE {
             continue;
         }
-        let ids = select_ids(conn, set, ty, &compile_filter(set, ty, &residual.filter)?)?;
+        let ids = select_ids(conn, set, ty, &compile_where(set, ty, &residual.filter)?)?;
         if ids.is_empty() {
             continue;
         }
@@ -1561,6 +1598,9 @@ condition = { child_id = { _is_null = true } }
                                 .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
                         let by_sql = select_ids(&conn, &set, ty, &sql).unwrap();
+                        // What `who_can` runs: the same rows without telling unknown from false.
+                        let sql_where = compile_where(&set, ty, &residual.filter).unwrap();
+                        let by_where = select_ids(&conn, &set, ty, &sql_where).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
@@ -1582,10 +1622,60 @@ condition = { child_id = { _is_null = true } }
                             &by_sql, &by_eval,
                             "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql.sql, source
                         );
+                        prop_assert_eq!(
+                            &by_where, &by_eval,
+                            "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql_where.sql, source
+                        );
                     }
                 }
             }
         }
+    }
+
+    /// `who-can` for a game reached through `feeders*` selects its subjects through the
+    /// `team_id` index, not by reading every player: with `IFNULL(team_id = ?, 0)` per feeder
+    /// (how `compile_filter` keeps unknown apart from false) SQLite scans the whole table, which
+    /// took seconds at a million players.
+    #[test]
+    fn who_can_selects_subjects_through_indexes() {
+        let set = policies();
+        let (conn, mem) = build(&League {
+            players: vec![
+                ("Seeker".into(), 2, 1),
+                ("Captain".into(), 5, 2),
+                ("Keeper".into(), 3, 3),
+            ],
+            games: vec![
+                ("First".into(), 1, 2, Some(3)),
+                ("First".into(), 3, 4, Some(3)),
+                ("Final".into(), 1, 2, None),
+            ],
+            staff: vec![("manager".into(), Some(3))],
+        });
+        let game = mem.get("game", &Value::Int(3)).unwrap().unwrap();
+        let residual =
+            authz::who::who_can(&set, &mem, "player", "read", "game", &game, None).unwrap();
+        let filter = compile_where(&set, "player", &residual.filter).unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM players WHERE {} ORDER BY id",
+            filter.sql
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(filter.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|line| line.contains("ix_players_team_id"))
+                && !plan.iter().any(|line| line.starts_with("SCAN")),
+            "{plan:?} for {}",
+            filter.sql
+        );
+        let ids = select_ids(&conn, &set, "player", &filter).unwrap();
+        assert_eq!(ids, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
     }
 
     #[test]
