@@ -20,6 +20,7 @@ pub mod assume;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -123,7 +124,8 @@ fn from_sql(value: ValueRef<'_>, ty: ColumnType) -> Value {
 pub struct SqlEntities<'a> {
     conn: &'a Connection,
     set: &'a PolicySet,
-    queries: RefCell<HashMap<(String, String), String>>,
+    /// Per (type, column): the text of its lookup, built once (a few per check, so a list).
+    queries: RefCell<Vec<(String, String, String)>>,
 }
 
 impl<'a> SqlEntities<'a> {
@@ -131,38 +133,52 @@ impl<'a> SqlEntities<'a> {
         SqlEntities {
             conn,
             set,
-            queries: RefCell::new(HashMap::new()),
+            queries: RefCell::new(Vec::new()),
         }
     }
 
+    /// The rows of `ty` whose `column` is `value`.
     fn query(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>> {
         let (def, table) = table_of(self.set, ty)?;
-        let sql = self
-            .queries
-            .borrow_mut()
-            .entry((ty.to_string(), column.to_string()))
-            .or_insert_with(|| {
-                let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
-                format!(
-                    "SELECT {} FROM {} WHERE {} = ?1",
-                    columns.join(", "),
-                    ident(table),
-                    ident(column)
-                )
-            })
-            .clone();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let types: Vec<(&String, ColumnType)> = def.columns.iter().map(|(c, t)| (c, *t)).collect();
+        let mut queries = self.queries.borrow_mut();
+        let index = if let Some(i) = queries.iter().position(|(t, c, _)| t == ty && c == column) {
+            i
+        } else {
+            let mut sql = String::from("SELECT ");
+            for (i, c) in def.columns.keys().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&ident(c));
+            }
+            let _ = write!(sql, " FROM {} WHERE {} = ?1", ident(table), ident(column));
+            queries.push((ty.to_string(), column.to_string(), sql));
+            queries.len() - 1
+        };
+        let mut stmt = self.conn.prepare_cached(&queries[index].2)?;
+        drop(queries);
         let mut rows = stmt.query([to_sql(value)])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut row = Row::new();
-            for (i, (name, ty)) in types.iter().enumerate() {
-                row.insert((*name).clone(), from_sql(r.get_ref(i)?, *ty));
+            for (i, (name, ty)) in def.columns.iter().enumerate() {
+                row.insert(name.clone(), from_sql(r.get_ref(i)?, *ty));
             }
             out.push(row);
         }
         Ok(out)
+    }
+
+    /// Whether `ty` has a row keyed `key`, without reading it.
+    fn exists(&self, ty: &str, key: &Value) -> Result<bool> {
+        let (def, table) = table_of(self.set, ty)?;
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {} = ?1 LIMIT 1",
+            ident(table),
+            ident(&def.key)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.exists([to_sql(key)])?)
     }
 }
 
@@ -612,16 +628,20 @@ struct DbColumn {
 }
 
 /// The columns of `table` in table order; `None` when the table does not exist.
+///
+/// A cached `PRAGMA table_info`, not the `pragma_table_info` function: the function prepares
+/// the pragma anew each time it runs, which cost a what-if `--assume` that adds a row a third of
+/// a check. The pragma's statement checks the schema's version when it runs, so a cached one
+/// is prepared again after a schema change.
 fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<DbColumn>>> {
-    let mut stmt = conn.prepare(
-        "SELECT name, type, \"notnull\" = 0 AND pk = 0 FROM pragma_table_info(?1) ORDER BY cid",
-    )?;
+    // cid, name, type, notnull, dflt_value, pk
+    let mut stmt = conn.prepare_cached(&format!("PRAGMA table_info({})", ident(table)))?;
     let columns = stmt
-        .query_map([table], |r| {
+        .query_map([], |r| {
             Ok(DbColumn {
-                name: r.get(0)?,
-                declared: r.get(1)?,
-                nullable: r.get(2)?,
+                name: r.get(1)?,
+                declared: r.get(2)?,
+                nullable: r.get::<_, i64>(3)? == 0 && r.get::<_, i64>(5)? == 0,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1676,6 +1696,35 @@ condition = { child_id = { _is_null = true } }
         );
         let ids = select_ids(&conn, &set, "player", &filter).unwrap();
         assert_eq!(ids, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+    }
+
+    /// The cached `PRAGMA table_info` of [`table_columns`] sees a change to the table made after
+    /// it was first run, and a table that does not exist has no columns.
+    #[test]
+    fn table_columns_follow_schema_changes() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)")
+            .unwrap();
+        let names = |conn: &Connection| -> Vec<(String, bool)> {
+            table_columns(conn, "t")
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.name, c.nullable))
+                .collect()
+        };
+        assert_eq!(names(&conn), [("id".into(), false), ("a".into(), false)]);
+        conn.execute_batch("ALTER TABLE t ADD COLUMN b INT")
+            .unwrap();
+        assert_eq!(
+            names(&conn),
+            [
+                ("id".into(), false),
+                ("a".into(), false),
+                ("b".into(), true)
+            ]
+        );
+        assert!(table_columns(&conn, "missing").unwrap().is_none());
     }
 
     #[test]
