@@ -23,6 +23,7 @@ pub mod assume;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -126,7 +127,8 @@ fn from_sql(value: ValueRef<'_>, ty: ColumnType) -> Value {
 pub struct SqlEntities<'a> {
     conn: &'a Connection,
     set: &'a PolicySet,
-    queries: RefCell<HashMap<(String, String), String>>,
+    /// Per (type, column): the text of its lookup, built once (a few per check, so a list).
+    queries: RefCell<Vec<(String, String, String)>>,
 }
 
 impl<'a> SqlEntities<'a> {
@@ -134,38 +136,52 @@ impl<'a> SqlEntities<'a> {
         SqlEntities {
             conn,
             set,
-            queries: RefCell::new(HashMap::new()),
+            queries: RefCell::new(Vec::new()),
         }
     }
 
+    /// The rows of `ty` whose `column` is `value`.
     fn query(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>> {
         let (def, table) = table_of(self.set, ty)?;
-        let sql = self
-            .queries
-            .borrow_mut()
-            .entry((ty.to_string(), column.to_string()))
-            .or_insert_with(|| {
-                let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
-                format!(
-                    "SELECT {} FROM {} WHERE {} = ?1",
-                    columns.join(", "),
-                    ident(table),
-                    ident(column)
-                )
-            })
-            .clone();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let types: Vec<(&String, ColumnType)> = def.columns.iter().map(|(c, t)| (c, *t)).collect();
+        let mut queries = self.queries.borrow_mut();
+        let index = if let Some(i) = queries.iter().position(|(t, c, _)| t == ty && c == column) {
+            i
+        } else {
+            let mut sql = String::from("SELECT ");
+            for (i, c) in def.columns.keys().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&ident(c));
+            }
+            let _ = write!(sql, " FROM {} WHERE {} = ?1", ident(table), ident(column));
+            queries.push((ty.to_string(), column.to_string(), sql));
+            queries.len() - 1
+        };
+        let mut stmt = self.conn.prepare_cached(&queries[index].2)?;
+        drop(queries);
         let mut rows = stmt.query([to_sql(value)])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut row = Row::new();
-            for (i, (name, ty)) in types.iter().enumerate() {
-                row.insert((*name).clone(), from_sql(r.get_ref(i)?, *ty));
+            for (i, (name, ty)) in def.columns.iter().enumerate() {
+                row.insert(name.clone(), from_sql(r.get_ref(i)?, *ty));
             }
             out.push(row);
         }
         Ok(out)
+    }
+
+    /// Whether `ty` has a row keyed `key`, without reading it.
+    fn exists(&self, ty: &str, key: &Value) -> Result<bool> {
+        let (def, table) = table_of(self.set, ty)?;
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {} = ?1 LIMIT 1",
+            ident(table),
+            ident(&def.key)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.exists([to_sql(key)])?)
     }
 }
 
@@ -408,13 +424,21 @@ impl Compiler<'_> {
         "?"
     }
 
-    fn compile(&mut self, filter: &Filter, alias: &str) -> Result<String> {
+    /// `filter` as a SQL boolean. With `positive`, only whether it is true matters to the
+    /// caller (a `WHERE`, an `IFNULL(…, 0)`, the operand of `AND`/`OR` under one), so unknown
+    /// and false need not be told apart: `IsTrue` compiles to its operand alone, a comparison
+    /// SQLite can answer from an index (`IFNULL(team_id = ?, 0)` makes it read every row).
+    /// An unknown part is false there (dropped from an `OR`, as a `… OR NULL` also keeps SQLite
+    /// from the indexes). This is exact: under Kleene's `AND`/`OR`, whether the whole is true
+    /// depends only on which parts are true. `NOT` needs the exact value of its operand.
+    fn compile(&mut self, filter: &Filter, alias: &str, positive: bool) -> Result<String> {
         Ok(match filter {
             // SQL's three-valued logic is the engine's: a comparison with NULL is unknown,
             // `NOT` keeps it unknown, `AND`/`OR` are Kleene's, and a `WHERE` keeps only rows
             // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
             // evaluator's "a deny applies unless its condition is false" does.
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
+            Filter::Unknown if positive => "0".to_string(),
             Filter::Unknown => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
@@ -441,6 +465,17 @@ impl Compiler<'_> {
                 if *is_null { "" } else { "NOT " }
             ),
             Filter::And { parts } if parts.is_empty() => "1".to_string(),
+            Filter::And { parts } if positive && parts.contains(&Filter::Unknown) => {
+                "0".to_string()
+            }
+            Filter::Or { parts } if positive && parts.contains(&Filter::Unknown) => {
+                let known: Vec<Filter> = parts
+                    .iter()
+                    .filter(|p| **p != Filter::Unknown)
+                    .cloned()
+                    .collect();
+                self.compile(&Filter::or(known), alias, true)?
+            }
             Filter::Or { parts } if parts.is_empty() => "0".to_string(),
             Filter::And { parts } | Filter::Or { parts } => {
                 let joiner = if matches!(filter, Filter::And { .. }) {
@@ -450,12 +485,13 @@ impl Compiler<'_> {
                 };
                 let mut out = Vec::new();
                 for p in parts {
-                    out.push(self.compile(p, alias)?);
+                    out.push(self.compile(p, alias, positive)?);
                 }
                 format!("({})", out.join(joiner))
             }
-            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias)?),
-            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias)?),
+            Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias, false)?),
+            Filter::IsTrue { inner } if positive => self.compile(inner, alias, true)?,
+            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias, true)?),
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
@@ -477,7 +513,7 @@ impl Compiler<'_> {
 
     /// `filter` as the whole `WHERE` of a subquery: a row counts where it is true.
     fn compile_positive(&mut self, filter: &Filter, alias: &str) -> Result<String> {
-        self.compile(filter, alias)
+        self.compile(filter, alias, true)
     }
 
     fn alias(&mut self) -> String {
@@ -520,7 +556,24 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
         params: Vec::new(),
         aliases: 0,
     };
-    let sql = c.compile(filter, &ident(table))?;
+    let sql = c.compile(filter, &ident(table), false)?;
+    Ok(SqlFilter {
+        sql,
+        params: c.params,
+    })
+}
+
+/// [`compile_filter`] for a filter that is a whole `WHERE` and nothing else (never negated,
+/// never compared, never the operand of `IFNULL(…, 1)`): true where `filter` is true, and false
+/// or unknown elsewhere, so SQLite may answer it from indexes.
+pub fn compile_where(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlFilter> {
+    let (_, table) = table_of(set, ty)?;
+    let mut c = Compiler {
+        set,
+        params: Vec::new(),
+        aliases: 0,
+    };
+    let sql = c.compile_positive(filter, &ident(table))?;
     Ok(SqlFilter {
         sql,
         params: c.params,
@@ -597,16 +650,20 @@ struct DbColumn {
 }
 
 /// The columns of `table` in table order; `None` when the table does not exist.
+///
+/// A cached `PRAGMA table_info`, not the `pragma_table_info` function: the function prepares
+/// the pragma anew each time it runs, which cost a what-if `--assume` that adds a row a third of
+/// a check. The pragma's statement checks the schema's version when it runs, so a cached one
+/// is prepared again after a schema change.
 fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<DbColumn>>> {
-    let mut stmt = conn.prepare(
-        "SELECT name, type, \"notnull\" = 0 AND pk = 0 FROM pragma_table_info(?1) ORDER BY cid",
-    )?;
+    // cid, name, type, notnull, dflt_value, pk
+    let mut stmt = conn.prepare_cached(&format!("PRAGMA table_info({})", ident(table)))?;
     let columns = stmt
-        .query_map([table], |r| {
+        .query_map([], |r| {
             Ok(DbColumn {
-                name: r.get(0)?,
-                declared: r.get(1)?,
-                nullable: r.get(2)?,
+                name: r.get(1)?,
+                declared: r.get(2)?,
+                nullable: r.get::<_, i64>(3)? == 0 && r.get::<_, i64>(5)? == 0,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -870,7 +927,7 @@ impl Bridge<'_> {
             let one = Filter::and(vec![f.clone(), not_denied.clone()]);
             out.push((
                 policy.clone(),
-                self.select_ids(ty, &compile_filter(self.set, ty, &one)?)?,
+                self.select_ids(ty, &compile_where(self.set, ty, &one)?)?,
             ));
         }
         Ok(out)
@@ -938,7 +995,7 @@ impl Bridge<'_> {
             if residual.filter == Filter::FALSE {
                 continue;
             }
-            let ids = self.select_ids(ty, &compile_filter(set, ty, &residual.filter)?)?;
+            let ids = self.select_ids(ty, &compile_where(set, ty, &residual.filter)?)?;
             if ids.is_empty() {
                 continue;
             }
@@ -1569,7 +1626,11 @@ condition = { child_id = { _is_null = true } }
                             authz::who::who_can(&set, &mem, ty, "read", "game", game, field)
                                 .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
-                        let by_sql = Bridge::new(&conn, &set).select_ids(ty, &sql).unwrap();
+                        let bridge = Bridge::new(&conn, &set);
+                        let by_sql = bridge.select_ids(ty, &sql).unwrap();
+                        // What `who_can` runs: the same rows without telling unknown from false.
+                        let sql_where = compile_where(&set, ty, &residual.filter).unwrap();
+                        let by_where = bridge.select_ids(ty, &sql_where).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
@@ -1591,10 +1652,91 @@ condition = { child_id = { _is_null = true } }
                             &by_sql, &by_eval,
                             "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql.sql, source
                         );
+                        prop_assert_eq!(
+                            &by_where, &by_eval,
+                            "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql_where.sql, source
+                        );
                     }
                 }
             }
         }
+    }
+
+    /// `who-can` for a game reached through `feeders*` selects its subjects through the
+    /// `team_id` index, not by reading every player: with `IFNULL(team_id = ?, 0)` per feeder
+    /// (how `compile_filter` keeps unknown apart from false) SQLite scans the whole table, which
+    /// took seconds at a million players.
+    #[test]
+    fn who_can_selects_subjects_through_indexes() {
+        let set = policies();
+        let (conn, mem) = build(&League {
+            players: vec![
+                ("Seeker".into(), 2, 1),
+                ("Captain".into(), 5, 2),
+                ("Keeper".into(), 3, 3),
+            ],
+            games: vec![
+                ("First".into(), 1, 2, Some(3)),
+                ("First".into(), 3, 4, Some(3)),
+                ("Final".into(), 1, 2, None),
+            ],
+            staff: vec![("manager".into(), Some(3))],
+        });
+        let game = mem.get("game", &Value::Int(3)).unwrap().unwrap();
+        let residual =
+            authz::who::who_can(&set, &mem, "player", "read", "game", &game, None).unwrap();
+        let filter = compile_where(&set, "player", &residual.filter).unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM players WHERE {} ORDER BY id",
+            filter.sql
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(filter.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|line| line.contains("ix_players_team_id"))
+                && !plan.iter().any(|line| line.starts_with("SCAN")),
+            "{plan:?} for {}",
+            filter.sql
+        );
+        let ids = Bridge::new(&conn, &set)
+            .select_ids("player", &filter)
+            .unwrap();
+        assert_eq!(ids, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+    }
+
+    /// The cached `PRAGMA table_info` of [`table_columns`] sees a change to the table made after
+    /// it was first run, and a table that does not exist has no columns.
+    #[test]
+    fn table_columns_follow_schema_changes() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)")
+            .unwrap();
+        let names = |conn: &Connection| -> Vec<(String, bool)> {
+            table_columns(conn, "t")
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.name, c.nullable))
+                .collect()
+        };
+        assert_eq!(names(&conn), [("id".into(), false), ("a".into(), false)]);
+        conn.execute_batch("ALTER TABLE t ADD COLUMN b INT")
+            .unwrap();
+        assert_eq!(
+            names(&conn),
+            [
+                ("id".into(), false),
+                ("a".into(), false),
+                ("b".into(), true)
+            ]
+        );
+        assert!(table_columns(&conn, "missing").unwrap().is_none());
     }
 
     #[test]

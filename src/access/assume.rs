@@ -80,12 +80,29 @@ impl<'a> Overlay<'a> {
         }
     }
 
+    /// Whether the row of `ty` keyed `key` exists as the assumptions so far leave it.
+    fn exists(&self, ty: &str, key: &Value) -> Result<bool, String> {
+        match self.rows.get(ty).and_then(|r| r.get(key)) {
+            Some(State::Removed) => Ok(false),
+            Some(State::Changed { .. } | State::Added { .. }) => Ok(true),
+            None => self
+                .base
+                .entities
+                .exists(ty, key)
+                .map_err(|e| format!("{e:#}")),
+        }
+    }
+
     /// Adds one assumption, checked as the database would check the change: the row must exist
     /// to be set or removed and must not to be added, and a `NOT NULL` column gets a value.
     /// The error is the reason alone.
     pub fn assume(&mut self, a: &Assumption) -> Result<(), String> {
         let reference = format!("{}:{}", a.ty, a.key.as_ref_str());
-        let existing = self.current(&a.ty, &a.key)?;
+        // Only a set needs the row itself; to add or remove one, that it exists is enough.
+        let existing = match a.change {
+            Change::Set { .. } => self.current(&a.ty, &a.key)?,
+            Change::Add { .. } | Change::Remove => self.exists(&a.ty, &a.key)?.then(Row::new),
+        };
         let previous = self.rows.get(&a.ty).and_then(|r| r.get(&a.key)).cloned();
         let state = match (&a.change, existing) {
             (Change::Set { .. } | Change::Remove, None) => {

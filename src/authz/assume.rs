@@ -169,6 +169,9 @@ fn literal(text: &str) -> Result<Value, String> {
     if text == "null" {
         return Ok(Value::Null);
     }
+    if let Some(value) = plain_literal(text) {
+        return Ok(value);
+    }
     let doc: toml::Table = format!("v = {text}")
         .parse()
         .map_err(|_| format!("`{text}` is not a value: write `4`, `\"text\"`, `true` or `null`"))?;
@@ -176,6 +179,33 @@ fn literal(text: &str) -> Result<Value, String> {
         || Err(format!("`{text}` is not a value")),
         |v| from_toml(text, v),
     )
+}
+
+/// The common literals read without a TOML parser (about a tenth of a check each time): a
+/// decimal integer in plain digits, `true`/`false`, a basic string with no escapes or control
+/// characters. Each means exactly what TOML reads it as; anything else is `None`, for TOML.
+fn plain_literal(text: &str) -> Option<Value> {
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        let plain = text.len() >= 2
+            && !inner
+                .chars()
+                .any(|c| c == '"' || c == '\\' || c.is_control());
+        return plain.then(|| Value::Text(inner.to_string()));
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    // TOML: no leading zeros, no sign but `-` here, no `_`, no base prefixes.
+    let decimal = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if decimal {
+        return text.parse::<i64>().ok().map(Value::Int);
+    }
+    None
 }
 
 fn from_toml(text: &str, value: &toml::Value) -> Result<Value, String> {
@@ -281,6 +311,55 @@ mod tests {
                 value: Value::Null
             }
         );
+    }
+
+    /// The literals read without TOML read as TOML reads them, and everything else still goes
+    /// to TOML.
+    #[test]
+    fn plain_literals_read_as_toml_does() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "true",
+            "false",
+            "\"\"",
+            "\"Final\"",
+            "\"Cho Chang\"",
+            "\"é, ünï\"",
+        ] {
+            let doc: toml::Table = format!("v = {text}").parse().unwrap();
+            let by_toml = from_toml(text, &doc["v"]).unwrap();
+            assert_eq!(plain_literal(text), Some(by_toml), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            "01",
+            "-01",
+            "+1",
+            "1_000",
+            "0x1F",
+            "1.5",
+            "1e3",
+            "9223372036854775808",
+            "\"a\\\"b\"",
+            "\"tab\there\"",
+            "'single'",
+            "\"",
+            "True",
+            "inf",
+        ] {
+            assert_eq!(plain_literal(text), None, "{text}");
+        }
+        assert_eq!(literal("1_000"), Ok(Value::Int(1000)));
+        assert_eq!(literal("\"a\\\"b\""), Ok(Value::Text("a\"b".into())));
+        assert_eq!(literal("'single'"), Ok(Value::Text("single".into())));
+        assert!(literal("01").is_err());
+        assert!(literal("9223372036854775808").is_err());
     }
 
     #[test]
