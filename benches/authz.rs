@@ -231,14 +231,32 @@ fn bench_1m(c: &mut Criterion) {
         b.iter(|| access::allowed_ids(&conn, &set, black_box(&who), "read", "game").unwrap());
     });
     let final_ref = format!("game:{final_id}");
-    let allowed = access::who_can(&conn, &set, "read", &final_ref, None, false).unwrap();
+    let allowed = access::who_can(
+        &conn,
+        &set,
+        "read",
+        &final_ref,
+        None,
+        false,
+        &authz::Context::new(),
+    )
+    .unwrap();
     eprintln!(
         "1M league: {} subjects may read final {final_id}",
         allowed.subjects.len()
     );
     g.bench_function("who_can_read_a_final", |b| {
         b.iter(|| {
-            access::who_can(&conn, &set, "read", black_box(&final_ref), None, false).unwrap()
+            access::who_can(
+                &conn,
+                &set,
+                "read",
+                black_box(&final_ref),
+                None,
+                false,
+                &authz::Context::new(),
+            )
+            .unwrap()
         });
     });
     let new = narrowed();

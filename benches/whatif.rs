@@ -36,6 +36,7 @@ fn decide(conn: &Connection, set: &PolicySet, assume: &[&str]) -> Decision {
         &overlay,
         ("Cho Chang", "read", "game:8", None),
         Mode::Check,
+        &authz::Context::new(),
     )
     .unwrap()
     .decision

@@ -348,7 +348,13 @@ impl Compiler<'_> {
             // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
             // evaluator's "a deny applies unless its condition is false" does.
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
-            Filter::Unknown => "NULL".to_string(),
+            // Only `$context.*` takes `_in_cidr` and `_contains`, decided before any row
+            // (parsing sees to it): should a column ever come with one, it is unknown.
+            Filter::Unknown
+            | Filter::Compare {
+                op: Op::InCidr | Op::Contains,
+                ..
+            } => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
                 format!("({c} {} {})", op.sql(), self.param(value))
@@ -560,7 +566,7 @@ fn affinity(declared: &str) -> &'static str {
 fn holds(ty: ColumnType, affinity: &str) -> bool {
     match ty {
         ColumnType::Int | ColumnType::Bool => matches!(affinity, "INTEGER" | "NUMERIC"),
-        ColumnType::Text => affinity == "TEXT",
+        ColumnType::Text | ColumnType::Time => affinity == "TEXT",
     }
 }
 
@@ -866,6 +872,9 @@ pub struct Allowed {
 /// The answer to "who can ACTION RESOURCE [FIELD]".
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhoCan {
+    /// The request context every subject was asked about with; absent when empty.
+    #[serde(default, skip_serializing_if = "authz::Context::is_empty")]
+    pub context: authz::Context,
     pub action: String,
     pub resource: String,
     pub field: Option<String>,
@@ -884,11 +893,12 @@ pub fn who_can(
     resource: &str,
     field: Option<&str>,
     explain: bool,
+    context: &authz::Context,
 ) -> Result<WhoCan> {
     let entities = SqlEntities::new(conn, set);
     let (reference, row) = authz::resolve_resource(set, &entities, resource)?;
     let request = |subject: Subject| Request {
-        subject,
+        subject: subject.with_context(context.clone()),
         action: action.to_string(),
         resource: reference.clone(),
         field: field.map(str::to_string),
@@ -905,7 +915,16 @@ pub fn who_can(
         });
     }
     for ty in subject_types(set) {
-        let residual = authz::who::who_can(set, &entities, ty, action, &reference.ty, &row, field)?;
+        let residual = authz::who::who_can(
+            set,
+            &entities,
+            ty,
+            action,
+            &reference.ty,
+            &row,
+            field,
+            context,
+        )?;
         if residual.filter == Filter::FALSE {
             continue;
         }
@@ -958,6 +977,7 @@ pub fn who_can(
         }
     }
     Ok(WhoCan {
+        context: context.clone(),
         action: action.to_string(),
         resource: reference.to_string(),
         field: field.map(str::to_string),
@@ -1113,6 +1133,7 @@ pub fn decide(
         &SqlEntities::new(conn, set),
         (user, action, resource, field),
         mode,
+        &authz::Context::new(),
     )
 }
 
@@ -1123,8 +1144,9 @@ pub fn decide_in(
     entities: &dyn Entities,
     (user, action, resource, field): (&str, &str, &str, Option<&str>),
     mode: Mode,
+    context: &authz::Context,
 ) -> Result<Response> {
-    let subject = resolve_subject_in(conn, set, entities, user)?;
+    let subject = resolve_subject_in(conn, set, entities, user)?.with_context(context.clone());
     let (resource, _) = authz::resolve_resource(set, entities, resource)?;
     Ok(authz::evaluate(
         set,
@@ -1557,8 +1579,17 @@ condition = { child_id = { _is_null = true } }
                 for field in [None, Some("level"), Some("winner_id")] {
                     for ty in ["player", "staff"] {
                         let residual =
-                            authz::who::who_can(&set, &mem, ty, "read", "game", game, field)
-                                .unwrap();
+                            authz::who::who_can(
+                            &set,
+                            &mem,
+                            ty,
+                            "read",
+                            "game",
+                            game,
+                            field,
+                            &authz::Context::new(),
+                        )
+                        .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
                         let by_sql = select_ids(&conn, &set, ty, &sql).unwrap();
                         let by_eval: Vec<Value> = mem

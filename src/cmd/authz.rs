@@ -19,6 +19,7 @@ use crate::db;
 use crate::exit::Exit;
 use crate::output::emit;
 
+pub mod context;
 mod diff;
 pub mod whatif;
 
@@ -233,6 +234,8 @@ pub struct ExplainArgs {
     pub json_schema: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +260,8 @@ pub struct CheckArgs {
     pub batch: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +285,8 @@ pub struct WhoCanArgs {
     pub count: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +301,9 @@ pub struct TestArgs {
     /// `policies.toml:LINE:COL`.
     #[arg(long)]
     pub coverage: bool,
+    /// Context every case is decided with; a case's own `context` takes precedence.
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -391,7 +401,8 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
         let overlay = args.assume.shadowed(&conn, &set)?;
-        let subject = access::resolve_subject_in(&conn, &set, &overlay, user)?;
+        let subject = access::resolve_subject_in(&conn, &set, &overlay, user)?
+            .with_context(args.context.context(&set)?);
         let mut profile = access::profile(&conn, &set, &subject, r.action.as_deref())?;
         if let Some(id) = &subject.id
             && let Some(columns) = authz::Entities::assumed(&overlay, &subject.kind, id)
@@ -408,6 +419,7 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &overlay,
         (user, action, resource, r.field.as_deref()),
         Mode::Explain,
+        &args.context.context(&set)?,
     )?;
     emit(&response, global.format)?;
     Ok(Exit::Success)
@@ -459,7 +471,8 @@ fn explain_query(
         },
     };
     let user = args.request.user.as_deref().context("--user is required")?;
-    let subject = access::resolve_subject(conn, set, user)?;
+    let subject =
+        access::resolve_subject(conn, set, user)?.with_context(args.context.context(set)?);
     let entities = SqlEntities::new(conn, set);
     Ok(crate::explain_query::explain(
         set,
@@ -496,6 +509,8 @@ fn parse_error_line(err: &async_graphql::parser::Error) -> String {
 /// What `check` prints: the decision, the deciding policies and the readable fields.
 #[derive(Debug, Serialize)]
 struct CheckOutput {
+    #[serde(skip_serializing_if = "authz::Context::is_empty")]
+    context: authz::Context,
     decision: Decision,
     policies: Vec<String>,
     fields: Vec<String>,
@@ -513,6 +528,7 @@ struct CheckOutput {
 impl From<&Response> for CheckOutput {
     fn from(r: &Response) -> Self {
         CheckOutput {
+            context: r.context.clone(),
             decision: r.decision,
             policies: r.policies.clone(),
             fields: r.field_names(),
@@ -560,8 +576,9 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = args.assume.open(&global.db)?;
     let set = args.policy.load_checked(&conn)?;
     let overlay = args.assume.overlay(&conn, &set)?;
+    let context = args.context.context(&set)?;
     if args.batch {
-        return batch(&conn, &set, &overlay, &args.assume.exprs);
+        return batch(&conn, &set, &overlay, &args.assume.exprs, &context);
     }
     let (Some(user), Some(action), Some(resource)) = (&args.user, &args.action, &args.resource)
     else {
@@ -573,6 +590,7 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &overlay,
         (user, action, resource, args.field.as_deref()),
         Mode::Check,
+        &context,
     )?;
     let out = CheckOutput {
         assumed: args.assume.exprs.clone(),
@@ -590,6 +608,7 @@ fn batch(
     set: &PolicySet,
     entities: &dyn authz::Entities,
     assumed: &[String],
+    context: &authz::Context,
 ) -> anyhow::Result<Exit> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
@@ -609,6 +628,7 @@ fn batch(
                 entities,
                 (&req.user, &req.action, &req.resource, req.field.as_deref()),
                 Mode::Check,
+                context,
             ) {
                 Ok(r) => BatchLine::Decided(CheckOutput {
                     assumed: assumed.to_vec(),
@@ -647,6 +667,14 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             (cases, origin, source)
         }
     };
+    let given = args.context.context(&set)?;
+    let cases: Vec<authz::policy::TestCase> = cases
+        .into_iter()
+        .map(|case| authz::policy::TestCase {
+            context: given.merged(&case.context),
+            ..case
+        })
+        .collect();
     let report = whatif::run_tests(&conn, &set, &cases, (&origin, &source))?;
     let coverage = if args.coverage {
         let source = args.policy.source()?;
@@ -844,6 +872,7 @@ fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &args.resource,
         args.field.as_deref(),
         args.explain,
+        &args.context.context(&set)?,
     )?;
     let out = if args.count {
         WhoCanOutput::Count {
