@@ -1238,9 +1238,19 @@ condition = { child_id = { _is_null = true } }
     #[derive(Debug, Clone)]
     struct League {
         players: Vec<(String, i64, i64)>,
-        games: Vec<(String, i64, i64, Option<i64>)>,
+        /// Level, winner, loser, child, and which of `TIMES` the result is published at.
+        games: Vec<(String, i64, i64, Option<i64>, usize)>,
         staff: Vec<(String, Option<i64>)>,
+        /// The request's `$context.now`, one of `TIMES`, or absent.
+        now: Option<usize>,
     }
+
+    /// The times games are published at and requests are made at: equal ones included.
+    const TIMES: [&str; 3] = [
+        "2026-01-01T00:00:00Z",
+        "2026-06-01T12:00:00Z",
+        "2026-12-31T23:59:59Z",
+    ];
 
     const TEAMS: [&str; 4] = ["Gryffindor", "Slytherin", "Ravenclaw", "Hufflepuff"];
     const POSITIONS: [&str; 5] = ["Seeker", "Keeper", "Beater", "Chaser", "Captain"];
@@ -1261,18 +1271,21 @@ condition = { child_id = { _is_null = true } }
                     1..=4i64,
                     1..=4i64,
                     prop::option::of(1..=n),
+                    0..TIMES.len(),
                 )
-                    .prop_map(|(l, w, lo, c)| (l.to_string(), w, lo, c));
+                    .prop_map(|(l, w, lo, c, p)| (l.to_string(), w, lo, c, p));
                 (
                     prop::collection::vec(player.clone(), 1..8),
                     prop::collection::vec(game, n_games),
                     prop::collection::vec(staff.clone(), 0..3),
+                    prop::option::of(0..TIMES.len()),
                 )
             })
-            .prop_map(|(players, games, staff)| League {
+            .prop_map(|(players, games, staff, now)| League {
                 players,
                 games,
                 staff,
+                now,
             })
     }
 
@@ -1323,11 +1336,11 @@ condition = { child_id = { _is_null = true } }
                 ]),
             );
         }
-        for (i, (level, winner, loser, child)) in league.games.iter().enumerate() {
+        for (i, (level, winner, loser, child, published)) in league.games.iter().enumerate() {
             let id = i64::try_from(i).unwrap() + 1;
             conn.execute(
-                "INSERT INTO games VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![id, level, child, winner, loser],
+                "INSERT INTO games VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![id, level, child, winner, loser, TIMES[*published]],
             )
             .unwrap();
             mem.insert(
@@ -1338,6 +1351,7 @@ condition = { child_id = { _is_null = true } }
                     ("child_id", Value::from(*child)),
                     ("winner_id", (*winner).into()),
                     ("loser_id", (*loser).into()),
+                    ("published_at", TIMES[*published].into()),
                 ]),
             );
         }
@@ -1362,7 +1376,20 @@ condition = { child_id = { _is_null = true } }
         (conn, mem)
     }
 
-    fn subjects(mem: &MemoryEntities) -> Vec<Subject> {
+    /// The league's request context: its `now`, when it has one.
+    fn context(league: &League) -> authz::Context {
+        let mut out = authz::Context::new();
+        if let Some(now) = league.now {
+            out.insert(
+                "now",
+                authz::ContextValue::Scalar(Value::Text(TIMES[now].into())),
+            );
+        }
+        out
+    }
+
+    /// Every subject, each asking with the league's request context.
+    fn subjects(mem: &MemoryEntities, league: &League) -> Vec<Subject> {
         let mut out = vec![Subject::anonymous()];
         for kind in ["player", "staff"] {
             out.extend(
@@ -1371,7 +1398,9 @@ condition = { child_id = { _is_null = true } }
                     .map(|r| Subject::from_row(kind, r.clone())),
             );
         }
-        out
+        out.into_iter()
+            .map(|s| s.with_context(context(league)))
+            .collect()
     }
 
     proptest! {
@@ -1382,7 +1411,7 @@ condition = { child_id = { _is_null = true } }
         fn sql_filter_selects_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 for ty in ["game", "player", "team"] {
                     let filter = row_filter(&conn, &set, &subject, "read", ty).unwrap();
                     let by_sql = select_ids(&conn, &set, ty, &filter).unwrap();
@@ -1422,7 +1451,7 @@ condition = { child_id = { _is_null = true } }
         fn plan_columns_select_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 let planner = authz::Planner::new(&set, &mem, &subject).unwrap();
                 for ty in ["game", "player", "team"] {
                     let plan = planner.plan("read", ty).unwrap();
@@ -1486,6 +1515,12 @@ condition = { child_id = { _is_null = true } }
             prop::sample::select(&["Practice", "First", "Final"][..])
                 .prop_map(|l| format!("{{ level = {{ _eq = \"{l}\" }} }}")),
             Just("{ winner = { id = { _eq = \"$subject.team_id\" } } }".to_string()),
+            // The request's time, a bound parameter of the SQL (absent: unknown).
+            (op_time(), prop::sample::select(&TIMES[..])).prop_map(|(o, t)| format!(
+                "{{ _or = [{{ published_at = {{ {o} = \"$context.now\" }} }}, {{ \"$context.now\" = {{ _lt = \"{t}\" }} }}] }}"
+            )),
+            (op_time(), prop::sample::select(&TIMES[..]))
+                .prop_map(|(o, t)| format!("{{ published_at = {{ {o} = \"{t}\" }} }}")),
             (0..=6i64)
                 .prop_map(|n| format!("{{ \"feeders*\" = {{ winner_id = {{ _lt = {n} }} }} }}")),
         ];
@@ -1498,6 +1533,10 @@ condition = { child_id = { _is_null = true } }
             ]
         })
         .boxed()
+    }
+
+    fn op_time() -> impl Strategy<Value = &'static str> + Clone {
+        prop::sample::select(&["_eq", "_neq", "_gt", "_gte", "_lt", "_lte"][..])
     }
 
     /// One random policy on games: its effect, roles, fields and condition.
@@ -1536,7 +1575,7 @@ condition = { child_id = { _is_null = true } }
             let set = authz::parse("random.toml", &source)
                 .unwrap_or_else(|e| panic!("{e}\n{source}"));
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 let plan = authz::Planner::new(&set, &mem, &subject)
                     .unwrap()
                     .plan("read", "game")
@@ -1587,7 +1626,7 @@ condition = { child_id = { _is_null = true } }
                             "game",
                             game,
                             field,
-                            &authz::Context::new(),
+                            &context(&league),
                         )
                         .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
@@ -1597,7 +1636,8 @@ condition = { child_id = { _is_null = true } }
                             .iter()
                             .filter(|row| {
                                 let request = Request {
-                                    subject: Subject::from_row(ty, (*row).clone()),
+                                    subject: Subject::from_row(ty, (*row).clone())
+                                        .with_context(context(&league)),
                                     action: "read".into(),
                                     resource: ResourceRef { ty: "game".into(), id: id.clone() },
                                     field: field.map(str::to_string),
@@ -1624,8 +1664,9 @@ condition = { child_id = { _is_null = true } }
         let set = policies();
         let (conn, mem) = build(&League {
             players: vec![("Seeker".into(), 2, 1)],
-            games: vec![("Practice".into(), 1, 2, None)],
+            games: vec![("Practice".into(), 1, 2, None, 0)],
             staff: vec![],
+            now: None,
         });
         let harry = Subject::from_row("player", mem.all("player")[0].clone());
         let f = row_filter(&conn, &set, &harry, "read", "game").unwrap();
@@ -1635,5 +1676,37 @@ condition = { child_id = { _is_null = true } }
             "values are bound, not inlined"
         );
         assert!(f.params.contains(&SqlValue::Text("Slytherin".into())));
+    }
+
+    /// `$context.now` in a residual is a bound parameter of the SQL, never text in it.
+    #[test]
+    fn context_values_are_bound_parameters() {
+        let set = policies();
+        let (_conn, mem) = build(&League {
+            players: vec![("Seeker".into(), 2, 1)],
+            games: vec![("Practice".into(), 1, 2, None, 1)],
+            staff: vec![],
+            now: Some(2),
+        });
+        let harry = Subject::from_row("player", mem.all("player")[0].clone()).with_context(
+            context(&League {
+                players: vec![],
+                games: vec![],
+                staff: vec![],
+                now: Some(2),
+            }),
+        );
+        let plan = authz::Planner::new(&set, &mem, &harry)
+            .unwrap()
+            .plan("read", "game")
+            .unwrap();
+        let rule = plan.column("winner_id").unwrap();
+        let authz::ColumnAccess::Rows { filter } = &rule.access else {
+            panic!("winner_id depends on the row: {:?}", rule.access);
+        };
+        let sql = compile_filter(&set, "game", filter).unwrap();
+        assert!(sql.sql.contains("published_at"), "{}", sql.sql);
+        assert!(!sql.sql.contains(TIMES[2]), "inlined: {}", sql.sql);
+        assert!(sql.params.contains(&SqlValue::Text(TIMES[2].into())));
     }
 }

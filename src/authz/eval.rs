@@ -1581,6 +1581,8 @@ mod snapshots {
           captains-read-team-games  allow  not applicable: role: it needs captain; the subject has player, anonymous
           position-forum            allow  not applicable: type: it is about `forum`
           veterans-forum            allow  not applicable: type: it is about `forum`
+          results-embargo           deny  (fields winner_id, loser_id)  context missing ($context.now): applies (fail closed) (0.0 µs)
+              published_at (null) _gt $context.now (missing) → unknown (NULL)
         combining: no allow policy applies: default deny
         decision: deny
         why not:

@@ -1955,7 +1955,7 @@ role = "player"
     #[test]
     fn the_shipped_file_parses() {
         let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
-        assert_eq!(set.policies.len(), 11);
+        assert_eq!(set.policies.len(), 12);
         assert!(set.tests.len() >= 20);
         assert_eq!(set.settings.limits.max_depth, Some(10));
         assert!(crate::authz::lint(&set).is_empty());
@@ -2010,6 +2010,102 @@ role = "player"
             let got = first_problem(extra);
             if !got.starts_with(expected) {
                 wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn context_is_declared_and_each_use_type_checked() {
+        let head = "[types.player]\ntable = \"players\"\ncolumns = { id = \"int\", team_id = \"int\", name = \"text\", joined = \"time\" }\n[context]\nnow = \"time\"\nip = \"ip\"\nscopes = \"list\"\nclaims = { org_id = \"int\" }\n";
+        let base = format!(
+            "actions = [\"read\"]\n{head}[roles]\nplayer = {{}}\n[[binding]]\nsubject = \"player\"\nrole = \"player\"\n"
+        );
+        let with = |extra: &str| format!("{base}{extra}");
+        let ok = parse(
+            "p.toml",
+            &with(&policy(
+                "{ _and = [{ joined = { _lt = \"$context.now\" } }, { team_id = { _eq = \"$context.claims.org_id\" } }, { \"$context.ip\" = { _in_cidr = [\"10.0.0.0/8\"] } }, { \"$context.scopes\" = { _contains = \"games:read\" } }, { joined = { _gt = \"2026-01-01T01:00:00+01:00\" } }] }",
+            )),
+        )
+        .unwrap();
+        assert_eq!(ok.context.len(), 4);
+        // A time literal is kept in the one form times compare in.
+        let Some(Condition::And(parts)) = &ok.policies[0].condition else {
+            panic!("an _and");
+        };
+        assert!(matches!(
+            &parts[4],
+            Condition::Compare { rhs: Rhs::Value(Value::Text(t)), .. } if t == "2026-01-01T00:00:00Z"
+        ));
+        let cases = [
+            (
+                policy("{ id = { _eq = \"$context.claims.orgid\" } }"),
+                "p.toml:21:28: undeclared context `$context.claims.orgid`: did you mean `$context.claims.org_id`?",
+            ),
+            (
+                policy("{ name = { _eq = \"$context.claims.org_id\" } }"),
+                "p.toml:21:30: type mismatch: `$context.claims.org_id` is int, compared with text",
+            ),
+            (
+                policy("{ name = { _lt = \"$context.now\" } }"),
+                "p.toml:21:30: type mismatch: `$context.now` is time, compared with text",
+            ),
+            (
+                policy("{ \"$context.ip\" = { _eq = \"10.0.0.1\" } }"),
+                "p.toml:21:33: `$context.ip` is ip: it takes `_in_cidr`, not `_eq`",
+            ),
+            (
+                policy("{ \"$context.scopes\" = { _in_cidr = [\"10.0.0.0/8\"] } }"),
+                "p.toml:21:37: `$context.scopes` is list: it takes `_contains`, not `_in_cidr`",
+            ),
+            (
+                policy("{ name = { _contains = \"x\" } }"),
+                "p.toml:21:24: `_contains` takes a list from `[context]`",
+            ),
+            (
+                policy("{ \"$context.ip\" = { _in_cidr = [\"10.0.0/8\"] } }"),
+                "p.toml:21:45: not an address block",
+            ),
+            (
+                policy("{ joined = { _lt = \"yesterday\" } }"),
+                "p.toml:21:32: `yesterday` is not an RFC 3339 time",
+            ),
+            (
+                policy("{ \"$context.now\" = { _is_null = true } }"),
+                "p.toml:21:34: `_is_null` does not apply to `$context.now`",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (extra, expected) in &cases {
+            let got = match parse("p.toml", &with(extra)) {
+                Ok(_) => "parsed".to_string(),
+                Err(err) => err.problems[0].to_string(),
+            };
+            if !got.starts_with(expected) {
+                wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        // Undeclared context, and a declaration of the wrong type.
+        let bare = format!("{BASE}{}", policy("{ id = { _eq = \"$context.now\" } }"));
+        let got = parse("p.toml", &bare).unwrap_err().problems[0].to_string();
+        if !got.starts_with(
+            "p.toml:19:28: undeclared context `$context.now`: declare it under `[context]`",
+        ) {
+            wrong.push(format!(" got: {got}"));
+        }
+        let got = parse(
+            "p.toml",
+            &format!("{BASE}[context]\nnow = \"text\"\nnwo = \"time\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "p.toml:14:7: `context.now` is `time`, not `text`",
+            "p.toml:15:1: unknown context `nwo`: did you mean `now`?",
+        ] {
+            if !got.contains(want) {
+                wrong.push(format!(" got: {got}\nwant: {want}"));
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
