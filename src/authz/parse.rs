@@ -2087,8 +2087,8 @@ role = "player"
             }
         }
         // Undeclared context, and a declaration of the wrong type.
-        let bare = format!("{BASE}{}", policy("{ id = { _eq = \"$context.now\" } }"));
-        let got = parse("p.toml", &bare).unwrap_err().problems[0].to_string();
+        let undeclared = format!("{BASE}{}", policy("{ id = { _eq = \"$context.now\" } }"));
+        let got = parse("p.toml", &undeclared).unwrap_err().problems[0].to_string();
         if !got.starts_with(
             "p.toml:19:28: undeclared context `$context.now`: declare it under `[context]`",
         ) {
