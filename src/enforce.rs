@@ -306,6 +306,48 @@ pub fn token_subject(identity: &Identity, claims: &Claims) -> Result<TokenSubjec
     }
 }
 
+/// The request context `[context]` declares, from what the request carries: `now` (to the
+/// second), `ip` (the client's address), `scopes` (the token's `scope`, else `scp`) and
+/// `claims.NAME` (inside the `[identity]` namespace claim when it holds NAME, else the
+/// token's own). A value missing or of another type is left out: conditions needing it fail
+/// closed. Empty, at no cost, when the policies use no context.
+pub fn request_context(
+    set: &PolicySet,
+    claims: Option<&Claims>,
+    peer: Option<std::net::IpAddr>,
+) -> Context {
+    let mut out = Context::new();
+    for (name, declared) in &set.context {
+        let value = match name.as_str() {
+            "now" => Some(ContextValue::Scalar(Value::Text(
+                crate::authz::context::format_time(
+                    i64::try_from(identity::now()).unwrap_or(i64::MAX),
+                ),
+            ))),
+            "ip" => peer.map(ContextValue::Ip),
+            "scopes" => claims
+                .and_then(|c| c.get("scope").or_else(|| c.get("scp")))
+                .and_then(|json| ContextValue::from_json(declared.ty, &json)),
+            other => other
+                .strip_prefix(crate::authz::context::CLAIMS)
+                .zip(claims)
+                .and_then(|(claim, claims)| {
+                    set.identity
+                        .namespace
+                        .as_ref()
+                        .and_then(|ns| claims.get(ns))
+                        .and_then(|object| object.get(claim).cloned())
+                        .or_else(|| claims.get(claim))
+                })
+                .and_then(|json| ContextValue::from_json(declared.ty, &json)),
+        };
+        if let Some(value) = value {
+            out.insert(name.clone(), value);
+        }
+    }
+    out
+}
+
 /// At most this many viewers are cached; past it the cache starts afresh.
 const VIEWER_CACHE: usize = 4096;
 
@@ -471,43 +513,8 @@ impl Gate {
         tokens.insert(header.to_string(), claims.clone());
     }
 
-    /// The request context `[context]` declares, from what the request carries: `now` (to the
-    /// second), `ip` (the client's address), `scopes` (the token's `scope`, else `scp`) and
-    /// `claims.NAME` (inside the `[identity]` namespace claim when it holds NAME, else the
-    /// token's own). A value missing or of another type is left out: conditions needing it fail
-    /// closed. Empty, at no cost, when the policies use no context.
     fn context(&self, claims: Option<&Claims>, peer: Option<std::net::IpAddr>) -> Context {
-        let mut out = Context::new();
-        for (name, declared) in &self.set.context {
-            let value = match name.as_str() {
-                "now" => Some(ContextValue::Scalar(Value::Text(
-                    crate::authz::context::format_time(
-                        i64::try_from(identity::now()).unwrap_or(i64::MAX),
-                    ),
-                ))),
-                "ip" => peer.map(ContextValue::Ip),
-                "scopes" => claims
-                    .and_then(|c| c.get("scope").or_else(|| c.get("scp")))
-                    .and_then(|json| ContextValue::from_json(declared.ty, &json)),
-                other => other
-                    .strip_prefix(crate::authz::context::CLAIMS)
-                    .zip(claims)
-                    .and_then(|(claim, claims)| {
-                        self.set
-                            .identity
-                            .namespace
-                            .as_ref()
-                            .and_then(|ns| claims.get(ns))
-                            .and_then(|object| object.get(claim).cloned())
-                            .or_else(|| claims.get(claim))
-                    })
-                    .and_then(|json| ContextValue::from_json(declared.ty, &json)),
-            };
-            if let Some(value) = value {
-                out.insert(name.clone(), value);
-            }
-        }
-        out
+        request_context(&self.set, claims, peer)
     }
 
     /// The viewer cached for `key` with `context`, unless the database has changed since it

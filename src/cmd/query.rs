@@ -221,7 +221,9 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             Some(user) => store
                 .lend(|conn| {
                     let set = args.policy.load_checked(conn)?;
-                    let subject = access::resolve_subject(conn, &set, user)?;
+                    // Asked as the server would: now, with no address and no token.
+                    let subject = access::resolve_subject(conn, &set, user)?
+                        .with_context(enforce::request_context(&set, None, None));
                     anyhow::Ok(enforce::viewer(conn, &set, &subject)?)
                 })
                 .map_err(|err| super::db_error(err, &global.db))??,

@@ -58,9 +58,10 @@ CREATE INDEX IF NOT EXISTS ix_staff_team_id ON staff (team_id);
 ",
     // 1 → 2: when a game's result is published (RFC 3339, UTC, `YYYY-MM-DDTHH:MM:SSZ`, so that
     // times compare as texts). With a default, so the tutorial's own server, which knows
-    // nothing of it, still inserts games; games already there count as long published.
+    // nothing of it, still inserts games; games already there count as long published. A game
+    // without one (NULL) has no publication time: a condition comparing it is unknown.
     "
-ALTER TABLE games ADD COLUMN published_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00Z';
+ALTER TABLE games ADD COLUMN published_at TEXT DEFAULT '1970-01-01T00:00:00Z';
 ",
 ];
 
