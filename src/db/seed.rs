@@ -731,6 +731,34 @@ mod tests {
     }
 
     #[test]
+    fn published_at_is_a_utc_time_to_the_second() {
+        let teams = "[[team]]\nname = \"A\"\nrank = 1\n[[team]]\nname = \"B\"\nrank = 2\n";
+        let game = |at: &str| {
+            format!(
+                "{teams}[[game]]\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\npublished_at = \"{at}\"\n"
+            )
+        };
+        let data = parse("s.toml", &game("2026-06-01T20:00:00Z")).unwrap();
+        assert_eq!(
+            data.published.get(&1).map(String::as_str),
+            Some("2026-06-01T20:00:00Z")
+        );
+        for bad in [
+            "2026-06-01",
+            "2026-06-01T20:00:00+02:00",
+            "2026-13-01T20:00:00Z",
+        ] {
+            let found = problems(&game(bad));
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0]
+                    .contains("`published_at` must be a UTC time written `YYYY-MM-DDTHH:MM:SSZ`"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
     fn reports_every_problem_in_file_order() {
         let found = problems(
             "[[team]]\nname = \"A\"\nrank = 0\n[[player]]\nname = \"P\"\nposition = \"Seker\"\nyear = 9\nteam = \"B\"\n",
