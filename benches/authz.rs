@@ -1,7 +1,8 @@
 //! `cargo bench --bench authz`: latency of authorization decisions, in-process.
 //!
 //! - `check/*`: one decision (RBAC, ABAC, the transitive bracket rule) on the tutorial league,
-//!   from memory and from SQLite;
+//!   from memory and from SQLite; `transitive_with_context_memory` is `transitive_memory` asked
+//!   with `$context.now` (the results embargo decided rather than unknown);
 //! - `load/*`: parsing `policies.toml`, and parsing it and checking it against the database's
 //!   schema (what every command and the server do once per load);
 //! - `explain/*`: the same transitive decision with the full trace, to compare with a check;
@@ -81,6 +82,13 @@ fn bench_demo(c: &mut Criterion) {
 
     let rbac = request(&set, &mem, Subject::anonymous(), "read", "team:1");
     let abac = request(&set, &mem, harry.clone(), "join", "forum:Seeker");
+    let mut now = authz::Context::new();
+    now.insert(
+        "now",
+        authz::ContextValue::Scalar(Value::Text("2026-07-01T00:00:00Z".into())),
+    );
+    // The same request with `$context.now`: the results embargo is decided, not unknown.
+    let bracket_now = request(&set, &mem, cho.clone().with_context(now), "read", "game:8");
     let bracket = request(&set, &mem, cho, "read", "game:8");
     let bracket_deny = request(&set, &mem, harry, "read", "game:8");
 
@@ -93,6 +101,9 @@ fn bench_demo(c: &mut Criterion) {
     });
     g.bench_function("transitive_memory", |b| {
         b.iter(|| authz::evaluate(&set, &mem, black_box(&bracket), Mode::Check).unwrap());
+    });
+    g.bench_function("transitive_with_context_memory", |b| {
+        b.iter(|| authz::evaluate(&set, &mem, black_box(&bracket_now), Mode::Check).unwrap());
     });
     g.bench_function("transitive_deny_memory", |b| {
         b.iter(|| authz::evaluate(&set, &mem, black_box(&bracket_deny), Mode::Check).unwrap());
@@ -234,7 +245,9 @@ fn bench_1m(c: &mut Criterion) {
         b.iter(|| bridge.allowed_ids(black_box(&who), "read", "game").unwrap());
     });
     let final_ref = format!("game:{final_id}");
-    let allowed = bridge.who_can("read", &final_ref, None, false).unwrap();
+    let allowed = bridge
+        .who_can("read", &final_ref, None, false, &authz::Context::new())
+        .unwrap();
     eprintln!(
         "1M league: {} subjects may read final {final_id}",
         allowed.subjects.len()
@@ -242,7 +255,13 @@ fn bench_1m(c: &mut Criterion) {
     g.bench_function("who_can_read_a_final", |b| {
         b.iter(|| {
             bridge
-                .who_can("read", black_box(&final_ref), None, false)
+                .who_can(
+                    "read",
+                    black_box(&final_ref),
+                    None,
+                    false,
+                    &authz::Context::new(),
+                )
                 .unwrap()
         });
     });

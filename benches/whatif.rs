@@ -32,7 +32,12 @@ fn decide(conn: &Connection, set: &PolicySet, assume: &[&str]) -> Decision {
         overlay.assume(&a).unwrap();
     }
     bridge
-        .decide(&overlay, ("Cho Chang", "read", "game:8", None), Mode::Check)
+        .decide(
+            &overlay,
+            ("Cho Chang", "read", "game:8", None),
+            Mode::Check,
+            &authz::Context::new(),
+        )
         .unwrap()
         .decision
 }
@@ -59,6 +64,7 @@ fn bench_whatif(c: &mut Criterion) {
                     bridge.entities(),
                     ("Cho Chang", "read", black_box("game:8"), None),
                     Mode::Check,
+                    &authz::Context::new(),
                 )
                 .unwrap()
         });

@@ -349,7 +349,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__check)
-            opts="-v -h -V --policies --user --action --resource --field --batch --assume --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --batch --assume --context --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +376,10 @@ _quidditch() {
                     return 0
                     ;;
                 --assume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -425,7 +429,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__explain)
-            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --assume --db --format --verbose --help --version"
+            opts="-v -h -V --policies --user --action --resource --field --query --operation --vars --json-schema --assume --context --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +468,10 @@ _quidditch() {
                     return 0
                     ;;
                 --assume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -715,7 +723,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__test)
-            opts="-v -h -V --policies --file --coverage --db --format --verbose --help --version"
+            opts="-v -h -V --policies --file --coverage --context --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,6 +734,10 @@ _quidditch() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -791,7 +803,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__who__subcmd__can)
-            opts="-v -h -V --policies --action --resource --field --explain --count --assume --db --format --verbose --help --version"
+            opts="-v -h -V --policies --action --resource --field --explain --count --assume --context --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +826,10 @@ _quidditch() {
                     return 0
                     ;;
                 --assume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

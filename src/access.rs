@@ -438,8 +438,18 @@ impl Compiler<'_> {
             // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
             // evaluator's "a deny applies unless its condition is false" does.
             Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
-            Filter::Unknown if positive => "0".to_string(),
-            Filter::Unknown => "NULL".to_string(),
+            // Only `$context.*` takes `_in_cidr` and `_contains`, decided before any row
+            // (parsing sees to it): should a column ever come with one, it is unknown.
+            Filter::Unknown
+            | Filter::Compare {
+                op: Op::InCidr | Op::Contains,
+                ..
+            } if positive => "0".to_string(),
+            Filter::Unknown
+            | Filter::Compare {
+                op: Op::InCidr | Op::Contains,
+                ..
+            } => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
                 format!("({c} {} {})", op.sql(), self.param(value))
@@ -635,7 +645,7 @@ fn affinity(declared: &str) -> &'static str {
 fn holds(ty: ColumnType, affinity: &str) -> bool {
     match ty {
         ColumnType::Int | ColumnType::Bool => matches!(affinity, "INTEGER" | "NUMERIC"),
-        ColumnType::Text => affinity == "TEXT",
+        ColumnType::Text | ColumnType::Time => affinity == "TEXT",
     }
 }
 
@@ -950,6 +960,9 @@ pub struct Allowed {
 /// The answer to "who can ACTION RESOURCE [FIELD]".
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhoCan {
+    /// The request context every subject was asked about with; absent when empty.
+    #[serde(default, skip_serializing_if = "authz::Context::is_empty")]
+    pub context: authz::Context,
     pub action: String,
     pub resource: String,
     pub field: Option<String>,
@@ -968,11 +981,12 @@ impl Bridge<'_> {
         resource: &str,
         field: Option<&str>,
         explain: bool,
+        context: &authz::Context,
     ) -> Result<WhoCan> {
         let (set, entities) = (self.set, &self.entities);
         let (reference, row) = authz::resolve_resource(set, entities, resource)?;
         let request = |subject: Subject| Request {
-            subject,
+            subject: subject.with_context(context.clone()),
             action: action.to_string(),
             resource: reference.clone(),
             field: field.map(str::to_string),
@@ -990,8 +1004,16 @@ impl Bridge<'_> {
             });
         }
         for ty in subject_types(set) {
-            let residual =
-                authz::who::who_can(set, entities, ty, action, &reference.ty, &row, field)?;
+            let residual = authz::who::who_can(
+                set,
+                entities,
+                ty,
+                action,
+                &reference.ty,
+                &row,
+                field,
+                context,
+            )?;
             if residual.filter == Filter::FALSE {
                 continue;
             }
@@ -1044,6 +1066,7 @@ impl Bridge<'_> {
             }
         }
         Ok(WhoCan {
+            context: context.clone(),
             action: action.to_string(),
             resource: reference.to_string(),
             field: field.map(str::to_string),
@@ -1181,15 +1204,19 @@ impl Bridge<'_> {
     }
 
     /// Decides one request against the database, with the rows of `entities` (the bridge's own, or
-    /// a what-if [`assume::Overlay`]): resolves the user and the resource, evaluates.
+    /// a what-if [`assume::Overlay`]) and the request context: resolves the user and the
+    /// resource, evaluates.
     pub fn decide(
         &self,
         entities: &dyn Entities,
         (user, action, resource, field): (&str, &str, &str, Option<&str>),
         mode: Mode,
+        context: &authz::Context,
     ) -> Result<Response> {
         let set = self.set;
-        let subject = self.resolve_subject_in(entities, user)?;
+        let subject = self
+            .resolve_subject_in(entities, user)?
+            .with_context(context.clone());
         let (resource, _) = authz::resolve_resource(set, entities, resource)?;
         Ok(authz::evaluate(
             set,
@@ -1282,9 +1309,19 @@ condition = { child_id = { _is_null = true } }
     #[derive(Debug, Clone)]
     struct League {
         players: Vec<(String, i64, i64)>,
-        games: Vec<(String, i64, i64, Option<i64>)>,
+        /// Level, winner, loser, child, and which of `TIMES` the result is published at.
+        games: Vec<(String, i64, i64, Option<i64>, usize)>,
         staff: Vec<(String, Option<i64>)>,
+        /// The request's `$context.now`, one of `TIMES`, or absent.
+        now: Option<usize>,
     }
+
+    /// The times games are published at and requests are made at: equal ones included.
+    const TIMES: [&str; 3] = [
+        "2026-01-01T00:00:00Z",
+        "2026-06-01T12:00:00Z",
+        "2026-12-31T23:59:59Z",
+    ];
 
     const TEAMS: [&str; 4] = ["Gryffindor", "Slytherin", "Ravenclaw", "Hufflepuff"];
     const POSITIONS: [&str; 5] = ["Seeker", "Keeper", "Beater", "Chaser", "Captain"];
@@ -1305,18 +1342,21 @@ condition = { child_id = { _is_null = true } }
                     1..=4i64,
                     1..=4i64,
                     prop::option::of(1..=n),
+                    0..TIMES.len(),
                 )
-                    .prop_map(|(l, w, lo, c)| (l.to_string(), w, lo, c));
+                    .prop_map(|(l, w, lo, c, p)| (l.to_string(), w, lo, c, p));
                 (
                     prop::collection::vec(player.clone(), 1..8),
                     prop::collection::vec(game, n_games),
                     prop::collection::vec(staff.clone(), 0..3),
+                    prop::option::of(0..TIMES.len()),
                 )
             })
-            .prop_map(|(players, games, staff)| League {
+            .prop_map(|(players, games, staff, now)| League {
                 players,
                 games,
                 staff,
+                now,
             })
     }
 
@@ -1367,11 +1407,11 @@ condition = { child_id = { _is_null = true } }
                 ]),
             );
         }
-        for (i, (level, winner, loser, child)) in league.games.iter().enumerate() {
+        for (i, (level, winner, loser, child, published)) in league.games.iter().enumerate() {
             let id = i64::try_from(i).unwrap() + 1;
             conn.execute(
-                "INSERT INTO games VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![id, level, child, winner, loser],
+                "INSERT INTO games VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![id, level, child, winner, loser, TIMES[*published]],
             )
             .unwrap();
             mem.insert(
@@ -1382,6 +1422,7 @@ condition = { child_id = { _is_null = true } }
                     ("child_id", Value::from(*child)),
                     ("winner_id", (*winner).into()),
                     ("loser_id", (*loser).into()),
+                    ("published_at", TIMES[*published].into()),
                 ]),
             );
         }
@@ -1406,7 +1447,20 @@ condition = { child_id = { _is_null = true } }
         (conn, mem)
     }
 
-    fn subjects(mem: &MemoryEntities) -> Vec<Subject> {
+    /// The league's request context: its `now`, when it has one.
+    fn context(league: &League) -> authz::Context {
+        let mut out = authz::Context::new();
+        if let Some(now) = league.now {
+            out.insert(
+                "now",
+                authz::ContextValue::Scalar(Value::Text(TIMES[now].into())),
+            );
+        }
+        out
+    }
+
+    /// Every subject, each asking with the league's request context.
+    fn subjects(mem: &MemoryEntities, league: &League) -> Vec<Subject> {
         let mut out = vec![Subject::anonymous()];
         for kind in ["player", "staff"] {
             out.extend(
@@ -1415,7 +1469,9 @@ condition = { child_id = { _is_null = true } }
                     .map(|r| Subject::from_row(kind, r.clone())),
             );
         }
-        out
+        out.into_iter()
+            .map(|s| s.with_context(context(league)))
+            .collect()
     }
 
     proptest! {
@@ -1426,7 +1482,7 @@ condition = { child_id = { _is_null = true } }
         fn sql_filter_selects_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 for ty in ["game", "player", "team"] {
                     let filter = Bridge::new(&conn, &set).row_filter(&subject, "read", ty).unwrap();
                     let by_sql = Bridge::new(&conn, &set).select_ids(ty, &filter).unwrap();
@@ -1466,7 +1522,7 @@ condition = { child_id = { _is_null = true } }
         fn plan_columns_select_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 let planner = authz::Planner::new(&set, &mem, &subject).unwrap();
                 for ty in ["game", "player", "team"] {
                     let plan = planner.plan("read", ty).unwrap();
@@ -1530,6 +1586,12 @@ condition = { child_id = { _is_null = true } }
             prop::sample::select(&["Practice", "First", "Final"][..])
                 .prop_map(|l| format!("{{ level = {{ _eq = \"{l}\" }} }}")),
             Just("{ winner = { id = { _eq = \"$subject.team_id\" } } }".to_string()),
+            // The request's time, a bound parameter of the SQL (absent: unknown).
+            (op_time(), prop::sample::select(&TIMES[..])).prop_map(|(o, t)| format!(
+                "{{ _or = [{{ published_at = {{ {o} = \"$context.now\" }} }}, {{ \"$context.now\" = {{ _lt = \"{t}\" }} }}] }}"
+            )),
+            (op_time(), prop::sample::select(&TIMES[..]))
+                .prop_map(|(o, t)| format!("{{ published_at = {{ {o} = \"{t}\" }} }}")),
             (0..=6i64)
                 .prop_map(|n| format!("{{ \"feeders*\" = {{ winner_id = {{ _lt = {n} }} }} }}")),
         ];
@@ -1542,6 +1604,10 @@ condition = { child_id = { _is_null = true } }
             ]
         })
         .boxed()
+    }
+
+    fn op_time() -> impl Strategy<Value = &'static str> + Clone {
+        prop::sample::select(&["_eq", "_neq", "_gt", "_gte", "_lt", "_lte"][..])
     }
 
     /// One random policy on games: its effect, roles, fields and condition.
@@ -1580,7 +1646,7 @@ condition = { child_id = { _is_null = true } }
             let set = authz::parse("random.toml", &source)
                 .unwrap_or_else(|e| panic!("{e}\n{source}"));
             let (conn, mem) = build(&league);
-            for subject in subjects(&mem) {
+            for subject in subjects(&mem, &league) {
                 let plan = authz::Planner::new(&set, &mem, &subject)
                     .unwrap()
                     .plan("read", "game")
@@ -1623,7 +1689,16 @@ condition = { child_id = { _is_null = true } }
                 for field in [None, Some("level"), Some("winner_id")] {
                     for ty in ["player", "staff"] {
                         let residual =
-                            authz::who::who_can(&set, &mem, ty, "read", "game", game, field)
+                            authz::who::who_can(
+                            &set,
+                            &mem,
+                            ty,
+                            "read",
+                            "game",
+                            game,
+                            field,
+                            &context(&league),
+                        )
                                 .unwrap();
                         let sql = compile_filter(&set, ty, &residual.filter).unwrap();
                         let bridge = Bridge::new(&conn, &set);
@@ -1636,7 +1711,8 @@ condition = { child_id = { _is_null = true } }
                             .iter()
                             .filter(|row| {
                                 let request = Request {
-                                    subject: Subject::from_row(ty, (*row).clone()),
+                                    subject: Subject::from_row(ty, (*row).clone())
+                                        .with_context(context(&league)),
                                     action: "read".into(),
                                     resource: ResourceRef { ty: "game".into(), id: id.clone() },
                                     field: field.map(str::to_string),
@@ -1676,15 +1752,25 @@ condition = { child_id = { _is_null = true } }
                 ("Keeper".into(), 3, 3),
             ],
             games: vec![
-                ("First".into(), 1, 2, Some(3)),
-                ("First".into(), 3, 4, Some(3)),
-                ("Final".into(), 1, 2, None),
+                ("First".into(), 1, 2, Some(3), 0),
+                ("First".into(), 3, 4, Some(3), 0),
+                ("Final".into(), 1, 2, None, 0),
             ],
             staff: vec![("manager".into(), Some(3))],
+            now: None,
         });
         let game = mem.get("game", &Value::Int(3)).unwrap().unwrap();
-        let residual =
-            authz::who::who_can(&set, &mem, "player", "read", "game", &game, None).unwrap();
+        let residual = authz::who::who_can(
+            &set,
+            &mem,
+            "player",
+            "read",
+            "game",
+            &game,
+            None,
+            &authz::Context::new(),
+        )
+        .unwrap();
         let filter = compile_where(&set, "player", &residual.filter).unwrap();
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT id FROM players WHERE {} ORDER BY id",
@@ -1744,8 +1830,9 @@ condition = { child_id = { _is_null = true } }
         let set = policies();
         let (conn, mem) = build(&League {
             players: vec![("Seeker".into(), 2, 1)],
-            games: vec![("Practice".into(), 1, 2, None)],
+            games: vec![("Practice".into(), 1, 2, None, 0)],
             staff: vec![],
+            now: None,
         });
         let harry = Subject::from_row("player", mem.all("player")[0].clone());
         let f = Bridge::new(&conn, &set)
@@ -1757,5 +1844,37 @@ condition = { child_id = { _is_null = true } }
             "values are bound, not inlined"
         );
         assert!(f.params.contains(&SqlValue::Text("Slytherin".into())));
+    }
+
+    /// `$context.now` in a residual is a bound parameter of the SQL, never text in it.
+    #[test]
+    fn context_values_are_bound_parameters() {
+        let set = policies();
+        let (_conn, mem) = build(&League {
+            players: vec![("Seeker".into(), 2, 1)],
+            games: vec![("Practice".into(), 1, 2, None, 1)],
+            staff: vec![],
+            now: Some(2),
+        });
+        let harry = Subject::from_row("player", mem.all("player")[0].clone()).with_context(
+            context(&League {
+                players: vec![],
+                games: vec![],
+                staff: vec![],
+                now: Some(2),
+            }),
+        );
+        let plan = authz::Planner::new(&set, &mem, &harry)
+            .unwrap()
+            .plan("read", "game")
+            .unwrap();
+        let rule = plan.column("winner_id").unwrap();
+        let authz::ColumnAccess::Rows { filter } = &rule.access else {
+            panic!("winner_id depends on the row: {:?}", rule.access);
+        };
+        let sql = compile_filter(&set, "game", filter).unwrap();
+        assert!(sql.sql.contains("published_at"), "{}", sql.sql);
+        assert!(!sql.sql.contains(TIMES[2]), "inlined: {}", sql.sql);
+        assert!(sql.params.contains(&SqlValue::Text(TIMES[2].into())));
     }
 }

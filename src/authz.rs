@@ -17,6 +17,7 @@
 //! evaluated makes the request an error, never a silent allow or deny.
 
 pub mod assume;
+pub mod context;
 pub mod coverage;
 pub mod entities;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod test_file;
 pub mod trace;
 pub mod who;
 
+pub use context::{Context, ContextType, ContextValue};
 pub use entities::{Entities, MemoryEntities, ResourceRef, Row, Subject, Value};
 pub use error::{EntityError, EvalError, Located, PolicyError};
 pub use eval::{Mode, Request, evaluate, resolve_resource, roles};

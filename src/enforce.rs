@@ -15,7 +15,8 @@ use rusqlite::Connection;
 use crate::access::{self, AccessError, Bridge, SubjectRef};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
-    ColumnAccess, Filter, Planner, PolicySet, QueryLimits, ReadFail, Subject, Value,
+    ColumnAccess, Context, ContextValue, Filter, Planner, PolicySet, QueryLimits, ReadFail,
+    Subject, Value,
 };
 use crate::db::store::{Changes, Store, Table};
 use crate::graphql::{Audit, Deciders, FieldRule, Principal, RowFilters, Viewer, Withheld};
@@ -285,6 +286,48 @@ pub fn token_subject(identity: &Identity, claims: &Claims) -> Result<TokenSubjec
     }
 }
 
+/// The request context `[context]` declares, from what the request carries: `now` (to the
+/// second), `ip` (the client's address), `scopes` (the token's `scope`, else `scp`) and
+/// `claims.NAME` (inside the `[identity]` namespace claim when it holds NAME, else the
+/// token's own). A value missing or of another type is left out: conditions needing it fail
+/// closed. Empty, at no cost, when the policies use no context.
+pub fn request_context(
+    set: &PolicySet,
+    claims: Option<&Claims>,
+    peer: Option<std::net::IpAddr>,
+) -> Context {
+    let mut out = Context::new();
+    for (name, declared) in &set.context {
+        let value = match name.as_str() {
+            "now" => Some(ContextValue::Scalar(Value::Text(
+                crate::authz::context::format_time(
+                    i64::try_from(identity::now()).unwrap_or(i64::MAX),
+                ),
+            ))),
+            "ip" => peer.map(ContextValue::Ip),
+            "scopes" => claims
+                .and_then(|c| c.get("scope").or_else(|| c.get("scp")))
+                .and_then(|json| ContextValue::from_json(declared.ty, &json)),
+            other => other
+                .strip_prefix(crate::authz::context::CLAIMS)
+                .zip(claims)
+                .and_then(|(claim, claims)| {
+                    set.identity
+                        .namespace
+                        .as_ref()
+                        .and_then(|ns| claims.get(ns))
+                        .and_then(|object| object.get(claim).cloned())
+                        .or_else(|| claims.get(claim))
+                })
+                .and_then(|json| ContextValue::from_json(declared.ty, &json)),
+        };
+        if let Some(value) = value {
+            out.insert(name.clone(), value);
+        }
+    }
+    out
+}
+
 /// At most this many viewers are cached; past it the cache starts afresh.
 const VIEWER_CACHE: usize = 4096;
 
@@ -293,7 +336,9 @@ struct Fresh {
     changes: Changes,
     /// Moves on at every commit noticed; a viewer computed before it is not cached.
     generation: u64,
-    viewers: HashMap<ViewerKey, Viewer>,
+    /// By subject: the viewer and the request context it was computed with (empty when the
+    /// policies use none). A request with another context computes its own, which replaces it.
+    viewers: HashMap<ViewerKey, (Context, Viewer)>,
 }
 
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
@@ -351,15 +396,19 @@ impl Gate {
             }
             credential
         };
-        let key = match credential {
+        let (key, context) = match credential {
             Credential::Admin => return Ok(self.admin.clone()),
-            Credential::Anonymous => ViewerKey::Anonymous,
-            Credential::Impersonate(reference) => ViewerKey::Impersonate(reference),
-            Credential::Token(claims) => {
-                ViewerKey::Token(token_subject(&self.set.identity, &claims)?)
-            }
+            Credential::Anonymous => (ViewerKey::Anonymous, self.context(None, presented.peer)),
+            Credential::Impersonate(reference) => (
+                ViewerKey::Impersonate(reference),
+                self.context(None, presented.peer),
+            ),
+            Credential::Token(claims) => (
+                ViewerKey::Token(token_subject(&self.set.identity, &claims)?),
+                self.context(Some(&claims), presented.peer),
+            ),
         };
-        let generation = match self.cached(&key)? {
+        let generation = match self.cached(&key, &context)? {
             Cached::Hit(viewer) => return Ok(viewer),
             Cached::Miss { generation } => generation,
         };
@@ -386,6 +435,7 @@ impl Gate {
                             sub: value.to_string(),
                         })?,
                 };
+            let subject = subject.with_context(context.clone());
             Ok::<_, GateError>(viewer(&bridge, &subject)?)
         })??;
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
@@ -394,7 +444,7 @@ impl Gate {
             if fresh.viewers.len() >= VIEWER_CACHE {
                 fresh.viewers.clear();
             }
-            fresh.viewers.insert(key, viewer.clone());
+            fresh.viewers.insert(key, (context, viewer.clone()));
         }
         Ok(viewer)
     }
@@ -423,8 +473,13 @@ impl Gate {
         tokens.insert(header.to_string(), claims.clone());
     }
 
-    /// The viewer cached for `key`, unless the database has changed since it was computed.
-    fn cached(&self, key: &ViewerKey) -> Result<Cached, GateError> {
+    fn context(&self, claims: Option<&Claims>, peer: Option<std::net::IpAddr>) -> Context {
+        request_context(&self.set, claims, peer)
+    }
+
+    /// The viewer cached for `key` with `context`, unless the database has changed since it
+    /// was computed.
+    fn cached(&self, key: &ViewerKey, context: &Context) -> Result<Cached, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = &mut *fresh;
         if fresh.changes.changed()? {
@@ -432,8 +487,8 @@ impl Gate {
             fresh.viewers.clear();
         }
         Ok(match fresh.viewers.get(key) {
-            Some(viewer) => Cached::Hit(viewer.clone()),
-            None => Cached::Miss {
+            Some((with, viewer)) if with == context => Cached::Hit(viewer.clone()),
+            _ => Cached::Miss {
                 generation: fresh.generation,
             },
         })
@@ -474,5 +529,9 @@ impl crate::server::Authenticate for Gate {
             }
             other => crate::server::Refusal::Credentials(Box::new(other)),
         })
+    }
+
+    fn wants_peer(&self) -> bool {
+        self.set.context.contains_key("ip")
     }
 }

@@ -454,6 +454,8 @@ pub struct Presented<'a> {
     /// The first of these headers that came more than once. Which of two credentials is meant
     /// cannot be known (a proxy may read the other one), so the request is refused.
     pub repeated: Option<&'static str>,
+    /// The client's address (`$context.ip`), when the server looked it up.
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// Who a request is, before the subject is looked up in the database.
@@ -713,6 +715,7 @@ mod tests {
                     admin_secret,
                     user,
                     repeated: None,
+                    peer: None,
                 },
             )
         };

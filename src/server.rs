@@ -42,6 +42,11 @@ use crate::identity::Presented;
 /// `policies.toml`; a refusal is never answered with anonymous access.
 pub trait Authenticate: Send + Sync + 'static {
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, Refusal>;
+
+    /// Whether [`Presented::peer`] is read: the address is looked up only then.
+    fn wants_peer(&self) -> bool {
+        false
+    }
 }
 
 /// Why a request gets no viewer.
@@ -117,7 +122,14 @@ struct Endpoint {
     router: hyper_util::service::TowerToHyperService<Router>,
     /// Set when `POST /graphql` skips the router.
     direct: Option<AppState>,
+    /// Whether requests carry their client's address (a [`Peer`]) to the gate: only when the
+    /// policies read it (`$context.ip`).
+    peer: bool,
 }
+
+/// The address of a request's client, in its extensions when the gate wants it.
+#[derive(Debug, Clone, Copy)]
+struct Peer(std::net::IpAddr);
 
 type Answer = std::pin::Pin<
     Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send + 'static>,
@@ -137,7 +149,9 @@ impl Endpoint {
             decisions,
         };
         let log = tracing::enabled!(tracing::Level::INFO);
+        let peer = state.auth.wants_peer();
         Endpoint {
+            peer,
             router: hyper_util::service::TowerToHyperService::new(router(state.clone(), log)),
             direct: (!log).then_some(state),
         }
@@ -447,6 +461,11 @@ impl Connections {
             load: Arc::clone(load),
         });
         let service = Watching {
+            peer: if app.peer {
+                stream.peer_addr().ok().map(|a| a.ip())
+            } else {
+                None
+            },
             app: app.clone(),
             watch: Rc::clone(&watch),
         };
@@ -644,6 +663,8 @@ impl tokio::io::AsyncWrite for Watched {
 struct Watching {
     app: Endpoint,
     watch: Rc<Watch>,
+    /// The client's address, when the gate reads it.
+    peer: Option<std::net::IpAddr>,
 }
 
 impl hyper::service::Service<Request<hyper::body::Incoming>> for Watching {
@@ -651,8 +672,11 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Watching {
     type Error = std::convert::Infallible;
     type Future = Tracked;
 
-    fn call(&self, request: Request<hyper::body::Incoming>) -> Tracked {
+    fn call(&self, mut request: Request<hyper::body::Incoming>) -> Tracked {
         self.watch.phase.set(Phase::Busy);
+        if let Some(ip) = self.peer {
+            request.extensions_mut().insert(Peer(ip));
+        }
         Tracked {
             answer: self.app.call(request),
             watch: Rc::clone(&self.watch),
@@ -938,6 +962,7 @@ fn authenticate(
         admin_secret: single(headers, "x-quidditch-admin-secret", &mut repeated),
         user: single(headers, "x-quidditch-user", &mut repeated),
         repeated,
+        peer: request.extensions().get::<Peer>().map(|p| p.0),
     };
     match state.auth.viewer(presented) {
         Ok(viewer) => Ok(recording(viewer, request)),

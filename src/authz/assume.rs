@@ -143,6 +143,7 @@ fn reference<'s>(set: &'s PolicySet, text: &str) -> Result<(String, &'s TypeDef,
         ),
         ColumnType::Text => Value::Text(key.to_string()),
         ColumnType::Bool => return Err(format!("type `{ty}` has a bool key")),
+        ColumnType::Time => return Err(format!("type `{ty}` has a time key")),
     };
     Ok((ty.to_string(), def, key))
 }

@@ -139,6 +139,11 @@ pub struct Subject {
     pub id: Option<Value>,
     /// The row's columns; empty for `anonymous`.
     pub attributes: Row,
+    /// What the request carries besides who asks (`$context.*`): an input to evaluation that
+    /// travels with the subject, so that every decision about the subject sees it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub context: super::context::Context,
 }
 
 impl Subject {
@@ -148,6 +153,7 @@ impl Subject {
             kind: "anonymous".to_string(),
             id: None,
             attributes: Row::new(),
+            context: super::context::Context::new(),
         }
     }
 
@@ -157,7 +163,15 @@ impl Subject {
             kind: kind.to_string(),
             id: attributes.get("id").cloned(),
             attributes,
+            context: super::context::Context::new(),
         }
+    }
+
+    /// The subject making a request that carries `context`.
+    #[must_use]
+    pub fn with_context(mut self, context: super::context::Context) -> Self {
+        self.context = context;
+        self
     }
 
     /// `$subject.NAME`: `type` and `id` are always there; a missing attribute is null.

@@ -224,6 +224,7 @@ fn lhs_text(lhs: &Lhs) -> String {
     match lhs {
         Lhs::Column(c) => c.clone(),
         Lhs::Subject(a) => format!("$subject.{a}"),
+        Lhs::Context(n) => format!("$context.{n}"),
     }
 }
 
@@ -231,6 +232,7 @@ fn rhs_text(rhs: &Rhs) -> String {
     match rhs {
         Rhs::Value(v) => v.to_string(),
         Rhs::Subject(a) => format!("$subject.{a}"),
+        Rhs::Context(n) => format!("$context.{n}"),
         Rhs::List(vs) => format!(
             "[{}]",
             vs.iter()
@@ -345,6 +347,7 @@ pub fn evaluate(
             outcome: Outcome::NotApplicable,
             reason: None,
             condition: None,
+            missing_context: Vec::new(),
             micros: 0.0,
         };
         match target(policy, &granted, &request.action, ty) {
@@ -362,6 +365,16 @@ pub fn evaluate(
                         Some(false) => Outcome::NotSatisfied,
                         None => Outcome::Unknown,
                     };
+                    // Which context the request lacked, when that may be why it is unknown.
+                    if holds.is_none() && !set.context.is_empty() {
+                        let mut names = Vec::new();
+                        context_names(cond, &mut names);
+                        t.missing_context = names
+                            .into_iter()
+                            .filter(|n| subject.context.get(n).is_none())
+                            .map(|n| format!("$context.{n}"))
+                            .collect();
+                    }
                     t.condition = node;
                 }
             },
@@ -484,6 +497,7 @@ pub fn evaluate(
     };
 
     Ok(Response {
+        context: subject.context.clone(),
         decision,
         request: RequestInfo {
             subject: subject.label(),
@@ -545,6 +559,16 @@ fn why_not(
                     reasons
                 },
             ),
+            Outcome::Unknown if !t.missing_context.is_empty() => {
+                vec![format!(
+                    "the request has no {}: an allow that needs it does not apply",
+                    t.missing_context
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )]
+            }
             Outcome::Unknown => {
                 let mut reasons = Vec::new();
                 if let Some(node) = &t.condition {
@@ -689,8 +713,68 @@ pub fn compare(lhs: &Value, op: Op, rhs: &Value) -> Option<bool> {
         Op::Gte => same_kind && lhs >= rhs,
         Op::Lt => same_kind && lhs < rhs,
         Op::Lte => same_kind && lhs <= rhs,
-        Op::In | Op::Nin => false,
+        Op::In | Op::Nin | Op::InCidr | Op::Contains => false,
     })
+}
+
+/// `lhs op rhs` where `l` is the left operand's value: the subject's attributes and the
+/// request's context substituted, an absent context value unknown (fail closed).
+pub fn compare_operands(
+    subject: &Subject,
+    lhs: &Lhs,
+    l: &Value,
+    op: Op,
+    rhs: &Rhs,
+) -> Option<bool> {
+    match (op, lhs, rhs) {
+        (Op::InCidr, Lhs::Context(n), Rhs::List(blocks)) => {
+            return super::context::in_cidr(subject.context.get(n), blocks);
+        }
+        (Op::Contains, Lhs::Context(n), Rhs::Value(item)) => {
+            return super::context::contains(subject.context.get(n), item);
+        }
+        // Parsing allows these nowhere else.
+        (Op::InCidr | Op::Contains, ..) => return None,
+        _ => {}
+    }
+    match rhs {
+        Rhs::Value(v) => compare(l, op, v),
+        Rhs::Subject(a) => compare(l, op, &subject.attribute(a)),
+        Rhs::Context(n) => compare(l, op, &subject.context.scalar(n)),
+        Rhs::List(vs) => in_list(l, op == Op::Nin, vs),
+    }
+}
+
+/// The `$context.*` names `cond` reads, in order, each once.
+pub fn context_names(cond: &Condition, out: &mut Vec<String>) {
+    let mut add = |n: &String| {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    };
+    match cond {
+        Condition::And(parts) | Condition::Or(parts) => {
+            for p in parts {
+                context_names(p, out);
+            }
+        }
+        Condition::Not(inner)
+        | Condition::Exists { inner, .. }
+        | Condition::Transitive { inner, .. } => context_names(inner, out),
+        Condition::Compare { lhs, rhs, .. } => {
+            if let Lhs::Context(n) = lhs {
+                add(n);
+            }
+            if let Rhs::Context(n) = rhs {
+                add(n);
+            }
+        }
+        Condition::IsNull { lhs, .. } => {
+            if let Lhs::Context(n) = lhs {
+                add(n);
+            }
+        }
+    }
 }
 
 /// `a _in list` / `a _nin list` as SQL decides them: an empty list is false for `_in` and true
@@ -748,6 +832,7 @@ impl Eval<'_> {
         match lhs {
             Lhs::Column(c) => self.column_assumed(ty, row, c),
             Lhs::Subject(a) => self.subject_assumed(a),
+            Lhs::Context(_) => false,
         }
     }
 
@@ -757,7 +842,7 @@ impl Eval<'_> {
         kind: NodeKind,
         (lhs, l, ty, row): (&Lhs, &Value, &str, &Row),
         rest: &str,
-        rhs: Option<(&str, &Value)>,
+        rhs: Option<&Rhs>,
         result: Option<bool>,
     ) -> Node {
         let mut assumed = Vec::new();
@@ -765,13 +850,24 @@ impl Eval<'_> {
         if l_assumed {
             assumed.push(lhs_text(lhs));
         }
-        let mut text = format!("{} ({}) {rest}", lhs_text(lhs), shown(l, l_assumed));
-        if let Some((a, v)) = rhs {
-            let r_assumed = self.subject_assumed(a);
-            if r_assumed {
-                assumed.push(format!("$subject.{a}"));
+        let l_shown = match lhs {
+            Lhs::Context(n) => self.subject.context.shown(n),
+            _ => shown(l, l_assumed),
+        };
+        let mut text = format!("{} ({l_shown}) {rest}", lhs_text(lhs));
+        match rhs {
+            Some(Rhs::Subject(a)) => {
+                let r_assumed = self.subject_assumed(a);
+                if r_assumed {
+                    assumed.push(format!("$subject.{a}"));
+                }
+                let v = self.subject.attribute(a);
+                let _ = write!(text, " $subject.{a} ({})", shown(&v, r_assumed));
             }
-            let _ = write!(text, " $subject.{a} ({})", shown(v, r_assumed));
+            Some(Rhs::Context(n)) => {
+                let _ = write!(text, " $context.{n} ({})", self.subject.context.shown(n));
+            }
+            _ => {}
         }
         let mut n = node(kind, text, result, Vec::new());
         n.assumed = assumed;
@@ -782,36 +878,26 @@ impl Eval<'_> {
         match lhs {
             Lhs::Column(c) => row.get(c).cloned().unwrap_or(Value::Null),
             Lhs::Subject(a) => self.subject.attribute(a),
+            Lhs::Context(n) => self.subject.context.scalar(n),
         }
     }
 
-    /// A comparison of a column or subject attribute with a value, an attribute or a list.
+    /// A comparison of a column, subject attribute or context value with a value, an
+    /// attribute, a context value or a list.
     fn compare(&self, lhs: &Lhs, op: Op, rhs: &Rhs, ty: &str, row: &Row) -> Evaluated {
         let l = self.lhs(lhs, row);
-        let subject_rhs = match rhs {
-            Rhs::Subject(a) => Some((a.as_str(), self.subject.attribute(a))),
-            _ => None,
-        };
-        let result = match rhs {
-            Rhs::Value(v) => compare(&l, op, v),
-            Rhs::Subject(_) => compare(
-                &l,
-                op,
-                subject_rhs.as_ref().map_or(&Value::Null, |(_, v)| v),
-            ),
-            Rhs::List(vs) => in_list(&l, op == Op::Nin, vs),
-        };
+        let result = compare_operands(self.subject, lhs, &l, op, rhs);
         let n = || {
             let rest = match rhs {
                 Rhs::Value(v) => format!("{} {v}", op.name()),
-                Rhs::Subject(_) => op.name().to_string(),
+                Rhs::Subject(_) | Rhs::Context(_) => op.name().to_string(),
                 Rhs::List(_) => format!("{} {}", op.name(), rhs_text(rhs)),
             };
             self.operand_node(
                 NodeKind::Compare,
                 (lhs, &l, ty, row),
                 &rest,
-                subject_rhs.as_ref().map(|(a, v)| (*a, v)),
+                Some(rhs),
                 result,
             )
         };
@@ -1027,6 +1113,19 @@ impl Eval<'_> {
                     lhs_text(lhs),
                     op.name(),
                     shown(&self.subject.attribute(a), self.subject_assumed(a))
+                )
+            }
+            Condition::Compare {
+                lhs,
+                op,
+                rhs: Rhs::Context(n),
+                ..
+            } => {
+                format!(
+                    "{} {} $context.{n} ({})",
+                    lhs_text(lhs),
+                    op.name(),
+                    self.subject.context.shown(n)
                 )
             }
             Condition::And(parts) if parts.len() > 1 => parts
@@ -1482,6 +1581,8 @@ mod snapshots {
           captains-read-team-games  allow  not applicable: role: it needs captain; the subject has player, anonymous
           position-forum            allow  not applicable: type: it is about `forum`
           veterans-forum            allow  not applicable: type: it is about `forum`
+          results-embargo           deny  (fields winner_id, loser_id)  context missing ($context.now): applies (fail closed) (0.0 µs)
+              published_at (null) _gt $context.now (missing) → unknown (NULL)
         combining: no allow policy applies: default deny
         decision: deny
         why not:

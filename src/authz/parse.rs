@@ -14,6 +14,7 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::Decision;
+use super::context::{self, BUILTINS, CLAIMS, Context, ContextType, ContextValue, Declared};
 use super::entities::{Row, Value};
 use super::error::{PolicyError, Problem, Suggestion, closest, hint};
 use super::policy::{
@@ -23,9 +24,10 @@ use super::policy::{
 };
 use crate::diag::LineIndex;
 
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "settings",
     "identity",
+    "context",
     "actions",
     "types",
     "relationship",
@@ -169,6 +171,8 @@ struct TestEntry {
     policies: Option<Vec<Spanned<String>>>,
     fields: Option<Vec<Spanned<String>>>,
     assume: Option<Vec<Spanned<String>>>,
+    #[expect(dead_code, reason = "parsed by hand, with spans, from the raw table")]
+    context: Option<IgnoredAny>,
 }
 
 /// Collects problems while a file is parsed.
@@ -251,10 +255,14 @@ pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
     if let Some(value) = section(doc, "identity") {
         set.identity = identity(&mut problems, &set, value);
     }
+    if let Some(value) = section(doc, "context") {
+        set.context = context_section(&mut problems, value);
+    }
     let session = session_attributes(&set, doc);
     let ctx = Ctx {
         set: &set,
         session: &session,
+        in_binding: true,
     };
     let mut bindings = Vec::new();
     for (value, entry) in many::<BindingEntry>(&mut problems, doc, "binding") {
@@ -262,6 +270,10 @@ pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
             bindings.push(b);
         }
     }
+    let ctx = Ctx {
+        in_binding: false,
+        ..ctx
+    };
     let mut policies: Vec<Policy> = Vec::new();
     for (value, entry) in many::<PolicyEntry>(&mut problems, doc, "policy") {
         if let Some(p) = policy(&mut problems, &ctx, &value, entry) {
@@ -485,6 +497,108 @@ fn identity(problems: &mut Problems, set: &PolicySet, value: &Spanned<DeValue<'_
     out
 }
 
+/// `[context]`: `NAME = "TYPE"` for the built-ins (`now = "time"`, `ip = "ip"`,
+/// `scopes = "list"`, each with its own type only) and `claims = { NAME = "TYPE" }` for the
+/// token's claims.
+fn context_section(
+    problems: &mut Problems,
+    value: &Spanned<DeValue<'_>>,
+) -> BTreeMap<String, Declared> {
+    let mut out = BTreeMap::new();
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(
+            &value.span(),
+            "`context` must be a table, such as `[context]` with `now = \"time\"`",
+        );
+        return out;
+    };
+    let type_of = |problems: &mut Problems, v: &Spanned<DeValue<'_>>| -> Option<ContextType> {
+        let Some(text) = v.get_ref().as_str() else {
+            problems.add(&v.span(), "a context type is a string, such as `\"int\"`");
+            return None;
+        };
+        let found = ContextType::ALL
+            .iter()
+            .find(|(n, _)| *n == text)
+            .map(|(_, t)| *t);
+        if found.is_none() {
+            problems.add(
+                &v.span(),
+                format!(
+                    "unknown context type `{text}`{}",
+                    Suggestion::for_word(text, ContextType::ALL.iter().map(|(n, _)| *n))
+                ),
+            );
+        }
+        found
+    };
+    for (key, v) in table {
+        let name: &str = key.get_ref();
+        if name == "claims" {
+            let Some(claims) = v.get_ref().as_table() else {
+                problems.add(
+                    &v.span(),
+                    "`context.claims` is a table of claim names and types, such as `{ org_id = \"int\" }`",
+                );
+                continue;
+            };
+            for (claim, t) in claims {
+                if let Some(ty) = type_of(problems, t) {
+                    if ty == ContextType::Ip {
+                        problems.add(
+                            &t.span(),
+                            "a claim is `text`, `int`, `bool`, `time` or `list`",
+                        );
+                        continue;
+                    }
+                    out.insert(
+                        format!("{CLAIMS}{}", claim.get_ref()),
+                        Declared {
+                            ty,
+                            at: claim.span().start,
+                        },
+                    );
+                }
+            }
+            continue;
+        }
+        let Some((_, builtin)) = BUILTINS.iter().find(|(n, _)| *n == name) else {
+            let known = BUILTINS.iter().map(|(n, _)| *n).chain(["claims"]);
+            problems.add(
+                &key.span(),
+                match closest(name, known) {
+                    Some(close) => format!("unknown context `{name}`: did you mean `{close}`?"),
+                    None => format!(
+                        "unknown context `{name}`: the context holds `now`, `ip`, `scopes` and `claims`"
+                    ),
+                },
+            );
+            continue;
+        };
+        if let Some(ty) = type_of(problems, v) {
+            if ty != *builtin {
+                problems.add(
+                    &v.span(),
+                    format!(
+                        "`context.{name}` is `{}`, not `{}`",
+                        builtin.name(),
+                        ty.name()
+                    ),
+                );
+                continue;
+            }
+            out.insert(
+                name.to_string(),
+                Declared {
+                    ty,
+                    at: key.span().start,
+                },
+            );
+        }
+    }
+    out
+}
+
 /// Query limits, each checked against [`QueryLimits::FLOOR`] and [`QueryLimits::CEILING`].
 fn limits(problems: &mut Problems, at: &str, entry: LimitsEntry) -> Limits {
     let floor = QueryLimits::FLOOR;
@@ -553,10 +667,13 @@ fn types(problems: &mut Problems, set: &mut PolicySet, value: &Spanned<DeValue<'
                 "int" => ColumnType::Int,
                 "text" => ColumnType::Text,
                 "bool" => ColumnType::Bool,
+                "time" => ColumnType::Time,
                 other => {
                     problems.add(
                         &ty.span(),
-                        format!("unknown column type `{other}`, expected `int`, `text` or `bool`"),
+                        format!(
+                            "unknown column type `{other}`, expected `int`, `text`, `bool` or `time`"
+                        ),
                     );
                     continue;
                 }
@@ -825,6 +942,8 @@ fn session_attributes(set: &PolicySet, doc: &DeTable<'_>) -> BTreeMap<String, Op
 struct Ctx<'a> {
     set: &'a PolicySet,
     session: &'a BTreeMap<String, Option<ColumnType>>,
+    /// A binding's `when`: roles do not depend on the request's context.
+    in_binding: bool,
 }
 
 fn binding(
@@ -1133,7 +1252,14 @@ fn tests_of(
                 ),
             }
         }
+        let context = value
+            .get_ref()
+            .as_table()
+            .and_then(|t| key_of(t, "context"))
+            .map(|c| test_context(problems, set, c))
+            .unwrap_or_default();
         out.push(TestCase {
+            context,
             name: entry.name,
             user: entry.user,
             action: entry.action.into_inner(),
@@ -1153,8 +1279,82 @@ fn tests_of(
     out
 }
 
-const OPERATORS: [&str; 12] = [
-    "_and", "_or", "_not", "_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_in", "_nin", "_is_null",
+/// A `[[test]]` case's `context = { now = "…", ip = "…", scopes = […], claims = { … } }`,
+/// each name declared in `[context]` and each value of its type.
+fn test_context(problems: &mut Problems, set: &PolicySet, value: &Spanned<DeValue<'_>>) -> Context {
+    let mut out = Context::new();
+    let Some(table) = value.get_ref().as_table() else {
+        problems.add(
+            &value.span(),
+            "`context` is a table, such as `{ now = \"2026-01-01T00:00:00Z\" }`",
+        );
+        return out;
+    };
+    let mut entries: Vec<(String, &Spanned<DeValue<'_>>, Range<usize>)> = Vec::new();
+    for (key, v) in table {
+        match (key.get_ref().as_ref(), v.get_ref().as_table()) {
+            ("claims", Some(claims)) => {
+                for (claim, cv) in claims {
+                    entries.push((format!("{CLAIMS}{}", claim.get_ref()), cv, claim.span()));
+                }
+            }
+            (name, _) => entries.push((name.to_string(), v, key.span())),
+        }
+    }
+    for (name, v, span) in entries {
+        let Some(declared) = set.context.get(&name) else {
+            problems.add(
+                &span,
+                format!(
+                    "undeclared context `{name}`{}",
+                    hint(closest(&name, set.context.keys().map(String::as_str)).as_deref())
+                ),
+            );
+            continue;
+        };
+        let json = match v.get_ref() {
+            DeValue::String(text) => serde_json::Value::String(text.to_string()),
+            DeValue::Boolean(b) => serde_json::Value::Bool(*b),
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .map_or(serde_json::Value::Null, serde_json::Value::from),
+            DeValue::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|i| {
+                        i.get_ref().as_str().map_or(serde_json::Value::Null, |t| {
+                            serde_json::Value::String(t.to_string())
+                        })
+                    })
+                    .collect(),
+            ),
+            _ => serde_json::Value::Null,
+        };
+        match ContextValue::from_json(declared.ty, &json) {
+            Some(parsed) => out.insert(name, parsed),
+            None => problems.add(
+                &v.span(),
+                format!("context `{name}` is {}: not {}", declared.ty.name(), json),
+            ),
+        }
+    }
+    out
+}
+
+const OPERATORS: [&str; 14] = [
+    "_and",
+    "_or",
+    "_not",
+    "_eq",
+    "_neq",
+    "_gt",
+    "_gte",
+    "_lt",
+    "_lte",
+    "_in",
+    "_nin",
+    "_is_null",
+    "_in_cidr",
+    "_contains",
 ];
 
 #[expect(
@@ -1202,6 +1402,18 @@ fn condition(
             "_not" => parts.push(Condition::Not(Box::new(condition(
                 problems, ctx, ty, value,
             )))),
+            _ if name.starts_with(CONTEXT) => {
+                if let Some((var, ty)) = context_var(problems, ctx, name, &span) {
+                    comparisons(
+                        problems,
+                        ctx,
+                        &Lhs::Context(var),
+                        Operand::Context(ty),
+                        value,
+                        &mut parts,
+                    );
+                }
+            }
             _ if name.starts_with('$') => {
                 if let Some(attr) = session_var(problems, ctx, name, &span) {
                     let lhs_ty = ctx.session.get(&attr).copied().flatten();
@@ -1209,7 +1421,7 @@ fn condition(
                         problems,
                         ctx,
                         &Lhs::Subject(attr),
-                        lhs_ty,
+                        Operand::Column(lhs_ty),
                         value,
                         &mut parts,
                     );
@@ -1237,7 +1449,7 @@ fn condition(
                         problems,
                         ctx,
                         &Lhs::Column(name.to_string()),
-                        Some(*column_ty),
+                        Operand::Column(Some(*column_ty)),
                         value,
                         &mut parts,
                     );
@@ -1337,12 +1549,78 @@ fn session_var(
     None
 }
 
+/// How `$context.` variables are written.
+const CONTEXT: &str = "$context.";
+
+/// The type of a comparison's left operand: a column's or subject attribute's (`None` when
+/// subject types disagree), or a context value's.
+#[derive(Clone, Copy)]
+enum Operand {
+    Column(Option<ColumnType>),
+    Context(ContextType),
+}
+
+impl Operand {
+    /// The column type a scalar operand compares as; `None` for an address or a list.
+    fn column_type(self) -> Option<ColumnType> {
+        match self {
+            Operand::Column(ty) => ty,
+            Operand::Context(ty) => context_column_type(ty),
+        }
+    }
+}
+
+fn context_column_type(ty: ContextType) -> Option<ColumnType> {
+    match ty {
+        ContextType::Text => Some(ColumnType::Text),
+        ContextType::Int => Some(ColumnType::Int),
+        ContextType::Bool => Some(ColumnType::Bool),
+        ContextType::Time => Some(ColumnType::Time),
+        ContextType::Ip | ContextType::List => None,
+    }
+}
+
+/// `$context.NAME` → `NAME` and its type, checked against `[context]`.
+fn context_var(
+    problems: &mut Problems,
+    ctx: &Ctx<'_>,
+    text: &str,
+    span: &Range<usize>,
+) -> Option<(String, ContextType)> {
+    let name = text.strip_prefix(CONTEXT)?;
+    if ctx.in_binding {
+        problems.add(
+            span,
+            format!("`{text}`: a role does not depend on the request's context; test it in a policy's condition"),
+        );
+        return None;
+    }
+    if let Some(declared) = ctx.set.context.get(name) {
+        return Some((name.to_string(), declared.ty));
+    }
+    let close = closest(name, ctx.set.context.keys().map(String::as_str));
+    problems.add(
+        span,
+        match close {
+            Some(close) => format!("undeclared context `{text}`: did you mean `{CONTEXT}{close}`?"),
+            None => format!(
+                "undeclared context `{text}`: declare it under `[context]`, such as `now = \"time\"` or `claims = {{ org_id = \"int\" }}`"
+            ),
+        },
+    );
+    None
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match over the operators, each with its type rule"
+)]
 /// `{ _eq = …, _gt = … }` on one operand.
 fn comparisons(
     problems: &mut Problems,
     ctx: &Ctx<'_>,
     lhs: &Lhs,
-    lhs_ty: Option<ColumnType>,
+    lhs_ty: Operand,
     value: &Spanned<DeValue<'_>>,
     out: &mut Vec<Condition>,
 ) {
@@ -1359,10 +1637,22 @@ fn comparisons(
             "expected at least one operator, such as `{ _eq = 1 }`",
         );
     }
+    let lhs_name = match lhs {
+        Lhs::Context(name) => format!("{CONTEXT}{name}"),
+        Lhs::Subject(name) => format!("$subject.{name}"),
+        Lhs::Column(name) => format!("`{name}`"),
+    };
     for (key, v) in table {
         let name: &str = key.get_ref();
         let at = key.span().start;
         if name == "_is_null" {
+            if let Lhs::Context(_) = lhs {
+                problems.add(
+                    &key.span(),
+                    format!("`_is_null` does not apply to `{lhs_name}`: a request without it fails closed"),
+                );
+                continue;
+            }
             match v.get_ref().as_bool() {
                 Some(is_null) => out.push(Condition::IsNull {
                     lhs: lhs.clone(),
@@ -1383,7 +1673,76 @@ fn comparisons(
             );
             continue;
         };
-        let rhs = if matches!(op, Op::In | Op::Nin) {
+        // The operators of addresses and lists, and only theirs.
+        let special = match lhs_ty {
+            Operand::Context(ContextType::Ip) => Some((Op::InCidr, "ip")),
+            Operand::Context(ContextType::List) => Some((Op::Contains, "list")),
+            _ => None,
+        };
+        match (special, op) {
+            (Some((only, _)), op) if op == only => {}
+            (Some((only, ty)), _) => {
+                problems.add(
+                    &key.span(),
+                    format!(
+                        "`{lhs_name}` is {ty}: it takes `{}`, not `{name}`",
+                        only.name()
+                    ),
+                );
+                continue;
+            }
+            (None, Op::InCidr) => {
+                problems.add(
+                    &key.span(),
+                    format!(
+                        "`_in_cidr` takes an ip from `[context]` (`$context.ip`), not {lhs_name}"
+                    ),
+                );
+                continue;
+            }
+            (None, Op::Contains) => {
+                problems.add(
+                    &key.span(),
+                    format!("`_contains` takes a list from `[context]` (`$context.scopes`), not {lhs_name}"),
+                );
+                continue;
+            }
+            (None, _) => {}
+        }
+        let lhs_col = lhs_ty.column_type();
+        let rhs = if op == Op::InCidr {
+            let Some(items) = v.get_ref().as_array() else {
+                problems.add(
+                    &v.span(),
+                    "`_in_cidr` takes an array of address blocks, such as `[\"10.0.0.0/8\"]`",
+                );
+                continue;
+            };
+            let mut values = Vec::new();
+            for item in items {
+                match item.get_ref().as_str() {
+                    Some(text) if context::parse_cidr(text).is_some() => {
+                        values.push(Value::Text(text.to_string()));
+                    }
+                    _ => problems.add(
+                        &item.span(),
+                        "not an address block: write `10.0.0.0/8`, `192.168.1.7` or `fd00::/8`",
+                    ),
+                }
+            }
+            Rhs::List(values)
+        } else if op == Op::Contains {
+            match v.get_ref().as_str() {
+                Some(text) if !text.starts_with('$') => Rhs::Value(Value::Text(text.to_string())),
+                _ => {
+                    problems.add(
+                        &v.span(),
+                        "`_contains` takes a string, such as `\"games:read\"`",
+                    );
+                    continue;
+                }
+            }
+        } else if matches!(op, Op::In | Op::Nin) {
             let Some(items) = v.get_ref().as_array() else {
                 problems.add(&v.span(), format!("`{name}` takes an array of values"));
                 continue;
@@ -1391,17 +1750,50 @@ fn comparisons(
             let mut values = Vec::new();
             for item in items {
                 if let Some(value) = literal(problems, item) {
-                    check_type_of(problems, lhs_ty, &value, &item.span());
+                    let value = timed(problems, lhs_col, value, &item.span());
+                    check_type_of(problems, lhs_col, &value, &item.span());
                     values.push(value);
                 }
             }
             Rhs::List(values)
+        } else if let Some(text) = v.get_ref().as_str().filter(|s| s.starts_with(CONTEXT)) {
+            let Some((var, ty)) = context_var(problems, ctx, text, &v.span()) else {
+                continue;
+            };
+            let Some(rhs_ty) = context_column_type(ty) else {
+                problems.add(
+                    &v.span(),
+                    format!(
+                        "`{text}` is {}: it takes `{}`, and cannot be compared with `{name}`",
+                        ty.name(),
+                        if ty == ContextType::Ip {
+                            "_in_cidr"
+                        } else {
+                            "_contains"
+                        }
+                    ),
+                );
+                continue;
+            };
+            if let Some(l) = lhs_col
+                && l != rhs_ty
+            {
+                problems.add(
+                    &v.span(),
+                    format!(
+                        "type mismatch: `{text}` is {}, compared with {}",
+                        rhs_ty.name(),
+                        l.name()
+                    ),
+                );
+            }
+            Rhs::Context(var)
         } else if let Some(text) = v.get_ref().as_str().filter(|s| s.starts_with('$')) {
             let Some(attr) = session_var(problems, ctx, text, &v.span()) else {
                 continue;
             };
             let rhs_ty = ctx.session.get(&attr).copied().flatten();
-            if let (Some(l), Some(r)) = (lhs_ty, rhs_ty)
+            if let (Some(l), Some(r)) = (lhs_col, rhs_ty)
                 && l != r
             {
                 problems.add(
@@ -1418,7 +1810,8 @@ fn comparisons(
             let Some(value) = literal(problems, v) else {
                 continue;
             };
-            check_type_of(problems, lhs_ty, &value, &v.span());
+            let value = timed(problems, lhs_col, value, &v.span());
+            check_type_of(problems, lhs_col, &value, &v.span());
             Rhs::Value(value)
         };
         out.push(Condition::Compare {
@@ -1428,6 +1821,27 @@ fn comparisons(
             at,
         });
     }
+}
+
+/// A literal compared with a time: its canonical form (`YYYY-MM-DDTHH:MM:SSZ`), which compares
+/// as text the way the times compare. Anything else is returned as it is.
+fn timed(
+    problems: &mut Problems,
+    ty: Option<ColumnType>,
+    value: Value,
+    span: &Range<usize>,
+) -> Value {
+    let (Some(ColumnType::Time), Value::Text(text)) = (ty, &value) else {
+        return value;
+    };
+    if let Some(canonical) = context::canonical_time(text) {
+        return Value::Text(canonical);
+    }
+    problems.add(
+        span,
+        format!("`{text}` is not an RFC 3339 time, such as `2026-01-01T00:00:00Z`"),
+    );
+    Value::Null
 }
 
 fn check_type_of(
@@ -1541,7 +1955,7 @@ role = "player"
     #[test]
     fn the_shipped_file_parses() {
         let set = parse("policies.toml", include_str!("../../policies.toml")).unwrap();
-        assert_eq!(set.policies.len(), 11);
+        assert_eq!(set.policies.len(), 12);
         assert!(set.tests.len() >= 20);
         assert_eq!(set.settings.limits.max_depth, Some(10));
         assert!(crate::authz::lint(&set).is_empty());
@@ -1596,6 +2010,102 @@ role = "player"
             let got = first_problem(extra);
             if !got.starts_with(expected) {
                 wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn context_is_declared_and_each_use_type_checked() {
+        let head = "[types.player]\ntable = \"players\"\ncolumns = { id = \"int\", team_id = \"int\", name = \"text\", joined = \"time\" }\n[context]\nnow = \"time\"\nip = \"ip\"\nscopes = \"list\"\nclaims = { org_id = \"int\" }\n";
+        let base = format!(
+            "actions = [\"read\"]\n{head}[roles]\nplayer = {{}}\n[[binding]]\nsubject = \"player\"\nrole = \"player\"\n"
+        );
+        let with = |extra: &str| format!("{base}{extra}");
+        let ok = parse(
+            "p.toml",
+            &with(&policy(
+                "{ _and = [{ joined = { _lt = \"$context.now\" } }, { team_id = { _eq = \"$context.claims.org_id\" } }, { \"$context.ip\" = { _in_cidr = [\"10.0.0.0/8\"] } }, { \"$context.scopes\" = { _contains = \"games:read\" } }, { joined = { _gt = \"2026-01-01T01:00:00+01:00\" } }] }",
+            )),
+        )
+        .unwrap();
+        assert_eq!(ok.context.len(), 4);
+        // A time literal is kept in the one form times compare in.
+        let Some(Condition::And(parts)) = &ok.policies[0].condition else {
+            panic!("an _and");
+        };
+        assert!(matches!(
+            &parts[4],
+            Condition::Compare { rhs: Rhs::Value(Value::Text(t)), .. } if t == "2026-01-01T00:00:00Z"
+        ));
+        let cases = [
+            (
+                policy("{ id = { _eq = \"$context.claims.orgid\" } }"),
+                "p.toml:21:28: undeclared context `$context.claims.orgid`: did you mean `$context.claims.org_id`?",
+            ),
+            (
+                policy("{ name = { _eq = \"$context.claims.org_id\" } }"),
+                "p.toml:21:30: type mismatch: `$context.claims.org_id` is int, compared with text",
+            ),
+            (
+                policy("{ name = { _lt = \"$context.now\" } }"),
+                "p.toml:21:30: type mismatch: `$context.now` is time, compared with text",
+            ),
+            (
+                policy("{ \"$context.ip\" = { _eq = \"10.0.0.1\" } }"),
+                "p.toml:21:33: `$context.ip` is ip: it takes `_in_cidr`, not `_eq`",
+            ),
+            (
+                policy("{ \"$context.scopes\" = { _in_cidr = [\"10.0.0.0/8\"] } }"),
+                "p.toml:21:37: `$context.scopes` is list: it takes `_contains`, not `_in_cidr`",
+            ),
+            (
+                policy("{ name = { _contains = \"x\" } }"),
+                "p.toml:21:24: `_contains` takes a list from `[context]`",
+            ),
+            (
+                policy("{ \"$context.ip\" = { _in_cidr = [\"10.0.0/8\"] } }"),
+                "p.toml:21:45: not an address block",
+            ),
+            (
+                policy("{ joined = { _lt = \"yesterday\" } }"),
+                "p.toml:21:32: `yesterday` is not an RFC 3339 time",
+            ),
+            (
+                policy("{ \"$context.now\" = { _is_null = true } }"),
+                "p.toml:21:34: `_is_null` does not apply to `$context.now`",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (extra, expected) in &cases {
+            let got = match parse("p.toml", &with(extra)) {
+                Ok(_) => "parsed".to_string(),
+                Err(err) => err.problems[0].to_string(),
+            };
+            if !got.starts_with(expected) {
+                wrong.push(format!(" got: {got}\nwant: {expected}"));
+            }
+        }
+        // Undeclared context, and a declaration of the wrong type.
+        let undeclared = format!("{BASE}{}", policy("{ id = { _eq = \"$context.now\" } }"));
+        let got = parse("p.toml", &undeclared).unwrap_err().problems[0].to_string();
+        if !got.starts_with(
+            "p.toml:19:28: undeclared context `$context.now`: declare it under `[context]`",
+        ) {
+            wrong.push(format!(" got: {got}"));
+        }
+        let got = parse(
+            "p.toml",
+            &format!("{BASE}[context]\nnow = \"text\"\nnwo = \"time\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "p.toml:14:7: `context.now` is `time`, not `text`",
+            "p.toml:15:1: unknown context `nwo`: did you mean `now`?",
+        ] {
+            if !got.contains(want) {
+                wrong.push(format!(" got: {got}\nwant: {want}"));
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -22,6 +22,8 @@ pub struct PolicySet {
     pub scopes: Vec<Scope>,
     pub tests: Vec<TestCase>,
     pub identity: Identity,
+    /// `[context]`: the context names conditions may use (`now`, `claims.org_id`), typed.
+    pub context: BTreeMap<String, super::context::Declared>,
 }
 
 /// `[identity]`: how a token from an identity provider names its subject, and what it must carry.
@@ -193,6 +195,9 @@ pub enum ColumnType {
     Int,
     Text,
     Bool,
+    /// An RFC 3339 time, stored as text `YYYY-MM-DDTHH:MM:SSZ` (UTC), so that times compare
+    /// as texts do.
+    Time,
 }
 
 impl ColumnType {
@@ -201,6 +206,7 @@ impl ColumnType {
             ColumnType::Int => "int",
             ColumnType::Text => "text",
             ColumnType::Bool => "bool",
+            ColumnType::Time => "time",
         }
     }
 
@@ -212,7 +218,7 @@ impl ColumnType {
                 | (ColumnType::Int, Value::Int(_))
                 | (ColumnType::Text, Value::Text(_))
                 | (ColumnType::Bool, Value::Bool(_))
-        )
+        ) || matches!((self, value), (ColumnType::Time, Value::Text(t)) if super::context::canonical_time(t).as_deref() == Some(t.as_str()))
     }
 }
 
@@ -348,6 +354,8 @@ pub struct TestCase {
     pub fields: Option<Vec<String>>,
     /// What-if: the changes the case assumes (`assume = [...]`), each with where it is written.
     pub assume: Vec<(usize, super::assume::Assumption)>,
+    /// The request context of the case (`context = { now = "…" }`).
+    pub context: super::context::Context,
     pub at: usize,
 }
 
@@ -370,10 +378,16 @@ pub enum Op {
     In,
     #[serde(rename = "_nin")]
     Nin,
+    /// `$context.ip _in_cidr ["10.0.0.0/8"]`: decided before any row is read.
+    #[serde(rename = "_in_cidr")]
+    InCidr,
+    /// `$context.scopes _contains "games:read"`: decided before any row is read.
+    #[serde(rename = "_contains")]
+    Contains,
 }
 
 impl Op {
-    pub const ALL: [(&'static str, Op); 8] = [
+    pub const ALL: [(&'static str, Op); 10] = [
         ("_eq", Op::Eq),
         ("_neq", Op::Neq),
         ("_gt", Op::Gt),
@@ -382,6 +396,8 @@ impl Op {
         ("_lte", Op::Lte),
         ("_in", Op::In),
         ("_nin", Op::Nin),
+        ("_in_cidr", Op::InCidr),
+        ("_contains", Op::Contains),
     ];
 
     pub fn name(self) -> &'static str {
@@ -394,7 +410,10 @@ impl Op {
     /// The SQL operator of a scalar comparison.
     pub fn sql(self) -> &'static str {
         match self {
-            Op::Eq => "=",
+            // Parsing allows `_in_cidr` and `_contains` on `$context.*` only, which a residual
+            // decides before any row: `access` compiles a column compared with them as NULL,
+            // never with this.
+            Op::Eq | Op::InCidr | Op::Contains => "=",
             Op::Neq => "<>",
             Op::Gt => ">",
             Op::Gte => ">=",
@@ -406,11 +425,13 @@ impl Op {
     }
 }
 
-/// The left side of a comparison: a column of the current row, or a subject attribute.
+/// The left side of a comparison: a column of the current row, a subject attribute, or a
+/// context value (`$context.NAME`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lhs {
     Column(String),
     Subject(String),
+    Context(String),
 }
 
 /// The right side of a comparison.
@@ -419,6 +440,8 @@ pub enum Rhs {
     Value(Value),
     /// `$subject.NAME`
     Subject(String),
+    /// `$context.NAME`
+    Context(String),
     List(Vec<Value>),
 }
 

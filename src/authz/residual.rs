@@ -7,7 +7,7 @@
 
 use super::entities::{Entities, Subject, Value};
 use super::error::EvalError;
-use super::eval::{compare, in_list, roles, target};
+use super::eval::{compare_operands, roles, target};
 use super::policy::{Condition, Effect, Lhs, Op, PolicySet, Rhs};
 use super::trace::RoleGrant;
 
@@ -293,18 +293,25 @@ fn residual_of(
             let rhs_value = match rhs {
                 Rhs::Value(v) => Some(v.clone()),
                 Rhs::Subject(a) => Some(subject.attribute(a)),
+                // A context value is a bound parameter of the compiled SQL, like a literal.
+                Rhs::Context(n) => Some(subject.context.scalar(n)),
                 Rhs::List(_) => None,
             };
             match (lhs, rhs_value) {
-                (Lhs::Subject(a), Some(v)) => {
-                    Filter::truth(compare(&subject.attribute(a), *op, &v))
-                }
-                (Lhs::Subject(a), None) => match rhs {
-                    Rhs::List(vs) => {
-                        Filter::truth(in_list(&subject.attribute(a), *op == Op::Nin, vs))
-                    }
-                    _ => Filter::Unknown,
-                },
+                (Lhs::Subject(a), _) => Filter::truth(compare_operands(
+                    subject,
+                    lhs,
+                    &subject.attribute(a),
+                    *op,
+                    rhs,
+                )),
+                (Lhs::Context(n), _) => Filter::truth(compare_operands(
+                    subject,
+                    lhs,
+                    &subject.context.scalar(n),
+                    *op,
+                    rhs,
+                )),
                 (Lhs::Column(_), Some(Value::Null)) => Filter::Unknown,
                 (Lhs::Column(c), Some(v)) => Filter::Compare {
                     column: c.clone(),
@@ -325,6 +332,8 @@ fn residual_of(
             Lhs::Subject(a) => Filter::Const {
                 value: matches!(subject.attribute(a), Value::Null) == *is_null,
             },
+            // Parsing rules it out; absent context fails closed.
+            Lhs::Context(_) => Filter::Unknown,
             Lhs::Column(c) => Filter::IsNull {
                 column: c.clone(),
                 is_null: *is_null,

@@ -57,7 +57,7 @@ pub fn run(
                 set,
                 entities,
                 &Request {
-                    subject,
+                    subject: subject.with_context(case.context.clone()),
                     action: case.action.clone(),
                     resource,
                     field: case.field.clone(),

@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! Response {
+//!   context?: {name: value},         // the request's `$context.*` values (absent: none)
 //!   decision: "allow" | "deny",
 //!   request: { subject: string, action: string, resource: string, field: string | null },
 //!   subject: Subject,
@@ -17,7 +18,9 @@
 //!   decided_by: Decided,
 //!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
 //!             outcome: "not_applicable" | "satisfied" | "not_satisfied" | "unknown",
-//!             reason: string | null, condition: Node | null, micros: number }],
+//!             reason: string | null, condition: Node | null,
+//!             missing_context?: [string],     // `$context.*` the request lacked (unknown)
+//!             micros: number }],
 //!   why_not: [{ policy: string, reasons: [string] }]
 //! }
 //! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
@@ -258,6 +261,10 @@ pub struct PolicyTrace {
     pub outcome: Outcome,
     pub reason: Option<String>,
     pub condition: Option<Node>,
+    /// The `$context.*` values the condition needs and the request lacks, when the condition
+    /// came out unknown: an allow needing them does not apply, a deny does. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_context: Vec<String>,
     pub micros: f64,
 }
 
@@ -312,6 +319,9 @@ pub struct WhyNot {
 /// The whole decision.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Response {
+    /// The request's context (`$context.*`) as evaluation saw it; absent when empty.
+    #[serde(default, skip_serializing_if = "super::context::Context::is_empty")]
+    pub context: super::context::Context,
     pub decision: Decision,
     pub request: RequestInfo,
     pub subject: SubjectInfo,
@@ -404,6 +414,24 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
     }
 }
 
+/// A policy's outcome in words.
+fn outcome_text(t: &PolicyTrace) -> String {
+    let missing = t.missing_context.join(", ");
+    match t.outcome {
+        Outcome::NotApplicable => "not applicable".to_string(),
+        Outcome::Satisfied => "applies".to_string(),
+        Outcome::NotSatisfied => "condition false".to_string(),
+        Outcome::Unknown if !missing.is_empty() => match t.effect {
+            Effect::Allow => format!("context missing ({missing}): does not apply"),
+            Effect::Deny => format!("context missing ({missing}): applies (fail closed)"),
+        },
+        Outcome::Unknown => match t.effect {
+            Effect::Allow => "condition unknown (NULL): does not apply".to_string(),
+            Effect::Deny => "condition unknown (NULL): applies (fail closed)".to_string(),
+        },
+    }
+}
+
 impl fmt::Display for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = &self.request;
@@ -428,6 +456,15 @@ impl fmt::Display for Response {
         for g in &self.subject.roles {
             writeln!(f, "    {:<10} {}", g.role, g.via)?;
         }
+        if !self.context.is_empty() {
+            let values = self
+                .context
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            writeln!(f, "context: {values}")?;
+        }
         writeln!(f, "policies:")?;
         let width = self.trace.iter().map(|t| t.id.len()).max().unwrap_or(0);
         for t in &self.trace {
@@ -435,15 +472,7 @@ impl fmt::Display for Response {
                 Effect::Allow => "allow",
                 Effect::Deny => "deny ",
             };
-            let outcome = match t.outcome {
-                Outcome::NotApplicable => "not applicable",
-                Outcome::Satisfied => "applies",
-                Outcome::NotSatisfied => "condition false",
-                Outcome::Unknown => match t.effect {
-                    Effect::Allow => "condition unknown (NULL): does not apply",
-                    Effect::Deny => "condition unknown (NULL): applies (fail closed)",
-                },
-            };
+            let outcome = outcome_text(t);
             let reason = t
                 .reason
                 .as_ref()

@@ -11,9 +11,10 @@
 
 use std::collections::HashSet;
 
-use super::entities::{Entities, Row, Value};
+use super::context::Context;
+use super::entities::{Entities, Row, Subject, Value};
 use super::error::EvalError;
-use super::eval::{compare, in_list};
+use super::eval::{compare, compare_operands, in_list};
 use super::policy::{Condition, Effect, Lhs, Op, PolicySet, Rhs, RoleSource};
 use super::residual::{Filter, Residual};
 
@@ -30,7 +31,12 @@ fn flip(op: Op) -> Op {
 
 /// The residual over rows of subject type `subject_ty` of the policies for `action` on the
 /// resource `resource` (type `ty`, its row `row`); with `field`, only the allows that grant it
-/// and the field-level denies that withhold it count, as in a check with `--field`.
+/// and the field-level denies that withhold it count, as in a check with `--field`. Every
+/// subject is asked about with the same request `context`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request's parts, each plain: a struct would only name them again"
+)]
 pub fn who_can(
     set: &PolicySet,
     entities: &dyn Entities,
@@ -39,11 +45,13 @@ pub fn who_can(
     ty: &str,
     row: &Row,
     field: Option<&str>,
+    context: &Context,
 ) -> Result<Residual, EvalError> {
     let w = Who {
         set,
         entities,
         subject_ty,
+        probe: Subject::anonymous().with_context(context.clone()),
     };
     let mut allows = Vec::new();
     let mut denies = Vec::new();
@@ -93,6 +101,8 @@ struct Who<'a> {
     set: &'a PolicySet,
     entities: &'a dyn Entities,
     subject_ty: &'a str,
+    /// A subject carrying only the request's context: what `$context.*` reads.
+    probe: Subject,
 }
 
 impl Who<'_> {
@@ -273,12 +283,30 @@ impl Who<'_> {
                         "who-can cannot compare two subject attributes with each other".to_string(),
                     );
                 }
+                (Lhs::Column(c), Rhs::Context(n)) => {
+                    Filter::truth(compare(&column(c), *op, &self.probe.context.scalar(n)))
+                }
+                (Lhs::Subject(a), Rhs::Context(n)) => {
+                    self.subject_compare(a, *op, &self.probe.context.scalar(n))
+                }
+                (Lhs::Context(n), Rhs::Subject(a)) => {
+                    self.subject_compare(a, flip(*op), &self.probe.context.scalar(n))
+                }
+                (Lhs::Context(n), _) => Filter::truth(compare_operands(
+                    &self.probe,
+                    lhs,
+                    &self.probe.context.scalar(n),
+                    *op,
+                    rhs,
+                )),
             },
             Condition::IsNull { lhs, is_null, .. } => match lhs {
                 Lhs::Column(c) => Filter::Const {
                     value: matches!(column(c), Value::Null) == *is_null,
                 },
                 Lhs::Subject(a) => self.subject_is_null(a, *is_null),
+                // Parsing rules it out; absent context fails closed.
+                Lhs::Context(_) => Filter::Unknown,
             },
             Condition::Exists { rel, inner, .. } => self.traverse(ty, rel, inner, row, false)?,
             Condition::Transitive { rel, inner, .. } => self.traverse(ty, rel, inner, row, true)?,

@@ -18,6 +18,7 @@ use crate::cli::GlobalArgs;
 use crate::exit::Exit;
 use crate::output::emit;
 
+pub mod context;
 mod diff;
 pub mod whatif;
 
@@ -232,6 +233,8 @@ pub struct ExplainArgs {
     pub json_schema: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +259,8 @@ pub struct CheckArgs {
     pub batch: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +284,8 @@ pub struct WhoCanArgs {
     pub count: bool,
     #[command(flatten)]
     pub assume: whatif::AssumeArgs,
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +300,9 @@ pub struct TestArgs {
     /// `policies.toml:LINE:COL`.
     #[arg(long)]
     pub coverage: bool,
+    /// Context every case is decided with; a case's own `context` takes precedence.
+    #[command(flatten)]
+    pub context: context::ContextArgs,
 }
 
 #[derive(Debug, Args)]
@@ -387,7 +397,9 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let (Some(action), Some(resource)) = (&r.action, &r.resource) else {
         let overlay = args.assume.shadowed(&bridge)?;
-        let subject = bridge.resolve_subject_in(&overlay, user)?;
+        let subject = bridge
+            .resolve_subject_in(&overlay, user)?
+            .with_context(args.context.context(&set)?);
         let mut profile = bridge.profile(&subject, r.action.as_deref())?;
         if let Some(id) = &subject.id
             && let Some(columns) = authz::Entities::assumed(&overlay, &subject.kind, id)
@@ -402,6 +414,7 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &overlay,
         (user, action, resource, r.field.as_deref()),
         Mode::Explain,
+        &args.context.context(&set)?,
     )?;
     emit(&response, global.format)?;
     Ok(Exit::Success)
@@ -452,7 +465,9 @@ fn explain_query(
         },
     };
     let user = args.request.user.as_deref().context("--user is required")?;
-    let subject = bridge.resolve_subject(user)?;
+    let subject = bridge
+        .resolve_subject(user)?
+        .with_context(args.context.context(bridge.set())?);
     Ok(crate::explain_query::explain(
         bridge.set(),
         bridge.entities(),
@@ -488,6 +503,8 @@ fn parse_error_line(err: &async_graphql::parser::Error) -> String {
 /// What `check` prints: the decision, the deciding policies and the readable fields.
 #[derive(Debug, Serialize)]
 struct CheckOutput {
+    #[serde(skip_serializing_if = "authz::Context::is_empty")]
+    context: authz::Context,
     decision: Decision,
     policies: Vec<String>,
     fields: Vec<String>,
@@ -505,6 +522,7 @@ struct CheckOutput {
 impl From<&Response> for CheckOutput {
     fn from(r: &Response) -> Self {
         CheckOutput {
+            context: r.context.clone(),
             decision: r.decision,
             policies: r.policies.clone(),
             fields: r.field_names(),
@@ -553,8 +571,9 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let set = args.policy.load_checked(&conn)?;
     let bridge = Bridge::new(&conn, &set);
     let overlay = args.assume.overlay(&bridge)?;
+    let context = args.context.context(&set)?;
     if args.batch {
-        return batch(&bridge, &overlay, &args.assume.exprs);
+        return batch(&bridge, &overlay, &args.assume.exprs, &context);
     }
     let (Some(user), Some(action), Some(resource)) = (&args.user, &args.action, &args.resource)
     else {
@@ -564,6 +583,7 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &overlay,
         (user, action, resource, args.field.as_deref()),
         Mode::Check,
+        &context,
     )?;
     let out = CheckOutput {
         assumed: args.assume.exprs.clone(),
@@ -580,6 +600,7 @@ fn batch(
     bridge: &Bridge<'_>,
     entities: &dyn authz::Entities,
     assumed: &[String],
+    context: &authz::Context,
 ) -> anyhow::Result<Exit> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
@@ -597,6 +618,7 @@ fn batch(
                 entities,
                 (&req.user, &req.action, &req.resource, req.field.as_deref()),
                 Mode::Check,
+                context,
             ) {
                 Ok(r) => BatchLine::Decided(CheckOutput {
                     assumed: assumed.to_vec(),
@@ -635,6 +657,14 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             (cases, file.0.as_str(), file.1.as_str())
         }
     };
+    let given = args.context.context(&set)?;
+    let cases: Vec<authz::policy::TestCase> = cases
+        .into_iter()
+        .map(|case| authz::policy::TestCase {
+            context: given.merged(&case.context),
+            ..case
+        })
+        .collect();
     let report = whatif::run_tests(&Bridge::new(&conn, &set), &cases, (origin, source))?;
     let coverage = if args.coverage {
         let traces: Vec<&Response> = report.traces.iter().collect();
@@ -830,6 +860,7 @@ fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         &args.resource,
         args.field.as_deref(),
         args.explain,
+        &args.context.context(&set)?,
     )?;
     let out = if args.count {
         WhoCanOutput::Count {

@@ -220,7 +220,10 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             Some(user) => global.lend(&store, |conn| {
                 let set = args.policy.load_checked(conn)?;
                 let bridge = Bridge::new(conn, &set);
-                let subject = bridge.resolve_subject(user)?;
+                // Asked as the server would: now, with no address and no token.
+                let subject = bridge
+                    .resolve_subject(user)?
+                    .with_context(enforce::request_context(&set, None, None));
                 Ok(enforce::viewer(&bridge, &subject)?)
             })?,
         };

@@ -105,6 +105,12 @@ pub enum Progress {
     Indexes,
 }
 
+/// A game, its result published at one of the hours of 2026 (1767225600 is its first second).
+const INSERT_GAME: &str =
+    "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
+     VALUES (?1, ?2, ?3, ?4, ?5,
+       strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + (?1 % 8760) * 3600, 'unixepoch'))";
+
 /// Writes the league for `players` and `rng_seed`, replacing every row already there, in one
 /// transaction, reporting [`Progress`] as it goes.
 pub fn generate(
@@ -174,9 +180,7 @@ pub fn generate(
         }
     }
     {
-        let mut insert = tx.prepare(
-            "INSERT INTO games (id, level, child_id, winner_id, loser_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
+        let mut insert = tx.prepare(INSERT_GAME)?;
         let mut bracket = Bracket::default();
         let mut start = 0;
         while start < sizes.games {

@@ -56,7 +56,17 @@ CREATE INDEX IF NOT EXISTS ix_games_winner_id ON games (winner_id);
 CREATE INDEX IF NOT EXISTS ix_games_loser_id ON games (loser_id);
 CREATE INDEX IF NOT EXISTS ix_staff_team_id ON staff (team_id);
 ",
+    // 1 → 2: when a game's result is published (RFC 3339, UTC, `YYYY-MM-DDTHH:MM:SSZ`, so that
+    // times compare as texts). With a default, so the tutorial's own server, which knows
+    // nothing of it, still inserts games; games already there count as long published. A game
+    // without one (NULL) has no publication time: a condition comparing it is unknown.
+    "
+ALTER TABLE games ADD COLUMN published_at TEXT DEFAULT '1970-01-01T00:00:00Z';
+",
 ];
+
+/// `games.published_at` of a game whose seed entry gives none.
+pub const PUBLISHED_LONG_AGO: &str = "1970-01-01T00:00:00Z";
 
 /// The version a fully migrated database has.
 #[expect(

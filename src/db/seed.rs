@@ -25,6 +25,8 @@ pub struct SeedData {
     pub teams: Vec<Team>,
     pub players: Vec<Player>,
     pub games: Vec<Game>,
+    /// `games.published_at` by game id, for the entries that give one.
+    pub published: HashMap<i64, String>,
     pub staff: Vec<Staff>,
 }
 
@@ -54,6 +56,7 @@ struct GameEntry {
     winner: Spanned<String>,
     loser: Spanned<String>,
     child: Option<Spanned<i64>>,
+    published_at: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,7 +85,7 @@ const PLAYER: Shape = Shape {
     required: &["name", "position", "year", "team"],
 };
 const GAME: Shape = Shape {
-    fields: &["id", "level", "winner", "loser", "child"],
+    fields: &["id", "level", "winner", "loser", "child", "published_at"],
     required: &["level", "winner", "loser"],
 };
 const STAFF: Shape = Shape {
@@ -303,6 +306,30 @@ fn assign_id(
     id
 }
 
+/// Whether `text` is `YYYY-MM-DDTHH:MM:SSZ` with each part in range (the one form times are
+/// stored in, so that they compare as texts).
+fn is_utc_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let num = |from: usize, to: usize| -> Option<u32> {
+        text.get(from..to)
+            .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|p| p.parse().ok())
+    };
+    b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z'
+        && num(0, 4).is_some()
+        && num(5, 7).is_some_and(|m| (1..=12).contains(&m))
+        && num(8, 10).is_some_and(|d| (1..=31).contains(&d))
+        && num(11, 13).is_some_and(|h| h < 24)
+        && num(14, 16).is_some_and(|m| m < 60)
+        && num(17, 19).is_some_and(|s| s < 60)
+}
+
 fn check_text(problems: &mut Problems<'_>, field: &str, value: &Spanned<String>, max: usize) {
     let text = value.get_ref();
     if text.trim().is_empty() {
@@ -458,6 +485,19 @@ fn validate(
                 ),
             );
         }
+        if let Some(at) = &entry.published_at {
+            if is_utc_time(at.get_ref()) {
+                data.published.insert(id, at.get_ref().clone());
+            } else {
+                problems.add(
+                    at.span(),
+                    format!(
+                        "game {id}: `published_at` must be a UTC time written `YYYY-MM-DDTHH:MM:SSZ`, not `{}`",
+                        at.get_ref()
+                    ),
+                );
+            }
+        }
         data.games.push(Game {
             id,
             level: entry.level.get_ref().clone(),
@@ -590,14 +630,28 @@ pub fn apply(conn: &mut Connection, data: &SeedData, mode: Mode) -> Result<Vec<T
     }
     {
         let mut upsert = tx.prepare(
-            "INSERT INTO games (id, level, child_id, winner_id, loser_id) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (id) DO UPDATE SET level = excluded.level, child_id = excluded.child_id,
-               winner_id = excluded.winner_id, loser_id = excluded.loser_id
+               winner_id = excluded.winner_id, loser_id = excluded.loser_id,
+               published_at = excluded.published_at
              WHERE level IS NOT excluded.level OR child_id IS NOT excluded.child_id
-               OR winner_id IS NOT excluded.winner_id OR loser_id IS NOT excluded.loser_id",
+               OR winner_id IS NOT excluded.winner_id OR loser_id IS NOT excluded.loser_id
+               OR published_at IS NOT excluded.published_at",
         )?;
         reports.push(write_rows(&tx, "games", &data.games, |g| {
-            upsert.execute(params![g.id, g.level, g.child_id, g.winner_id, g.loser_id])
+            let published = data
+                .published
+                .get(&g.id)
+                .map_or(super::schema::PUBLISHED_LONG_AGO, String::as_str);
+            upsert.execute(params![
+                g.id,
+                g.level,
+                g.child_id,
+                g.winner_id,
+                g.loser_id,
+                published
+            ])
         })?);
     }
     {
@@ -674,6 +728,34 @@ mod tests {
         assert_eq!(data.teams[1].id, 2);
         assert_eq!(data.games[0].child_id, Some(2));
         assert_eq!(data.games[1].winner_id, 2);
+    }
+
+    #[test]
+    fn published_at_is_a_utc_time_to_the_second() {
+        let teams = "[[team]]\nname = \"A\"\nrank = 1\n[[team]]\nname = \"B\"\nrank = 2\n";
+        let game = |at: &str| {
+            format!(
+                "{teams}[[game]]\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\npublished_at = \"{at}\"\n"
+            )
+        };
+        let data = parse("s.toml", &game("2026-06-01T20:00:00Z")).unwrap();
+        assert_eq!(
+            data.published.get(&1).map(String::as_str),
+            Some("2026-06-01T20:00:00Z")
+        );
+        for bad in [
+            "2026-06-01",
+            "2026-06-01T20:00:00+02:00",
+            "2026-13-01T20:00:00Z",
+        ] {
+            let found = problems(&game(bad));
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0]
+                    .contains("`published_at` must be a UTC time written `YYYY-MM-DDTHH:MM:SSZ`"),
+                "{found:?}"
+            );
+        }
     }
 
     #[test]

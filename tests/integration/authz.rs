@@ -178,6 +178,9 @@ struct PolicyTrace {
     outcome: String,
     reason: Option<String>,
     condition: Option<Node>,
+    /// `$context.*` the request lacked, when that left the condition unknown.
+    #[serde(default)]
+    missing_context: Vec<String>,
     micros: f64,
 }
 
@@ -278,7 +281,8 @@ fn explain_json_shows_the_trace_and_why_not() {
         .json();
     assert_eq!(cho.decision, "allow");
     assert_eq!(cho.policies, ["winners-read-game"]);
-    assert_eq!(cho.fields.len(), 5);
+    // Asked without `now`: the results embargo withholds winner_id and loser_id (fail closed).
+    assert_eq!(cho.fields.len(), 4);
     assert!(cho.why_not.is_empty());
 }
 
@@ -525,6 +529,6 @@ fn unknown_actions_types_and_fields_name_the_valid_values() {
     ])
     .status(1)
     .stderr_has(
-        "type `game` has no field `zzz`: expected one of `child_id`, `id`, `level`, `loser_id`, `winner_id`",
+        "type `game` has no field `zzz`: expected one of `child_id`, `id`, `level`, `loser_id`, `published_at`, `winner_id`",
     );
 }

@@ -344,12 +344,12 @@ fn init_migrates_a_file_made_by_the_tutorials_server_without_losing_rows() {
     env.run(["db", "init"])
         .success()
         .stdout_has("migrated")
-        .stdout_has("from schema version 0 to 1");
+        .stdout_has("from schema version 0 to 2");
     let status: Status = env
         .run(["--format", "json", "db", "status"])
         .success()
         .json();
-    assert_eq!(status.schema_version, 1);
+    assert_eq!(status.schema_version, 2);
     let rows: Vec<Option<i64>> = status.tables.iter().map(|t| t.rows).collect();
     assert_eq!(rows, [Some(2), Some(1), Some(1), Some(0)]);
     let indexes: i64 = env

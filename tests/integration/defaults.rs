@@ -30,7 +30,7 @@ fn an_empty_directory_uses_the_built_in_files_and_says_so_once() {
     let test = env.run(["authz", "test"]).success();
     assert_eq!(test.stderr(), POLICY_NOTE);
     assert!(
-        test.stdout().ends_with("22 passed, 0 failed\n"),
+        test.stdout().ends_with("26 passed, 0 failed\n"),
         "{}",
         test.stdout()
     );

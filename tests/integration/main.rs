@@ -64,5 +64,7 @@ mod limits;
 mod jwks;
 // The decision log: withheld rows and fields with their policies, rotation, `authz log`.
 mod decision_log;
+// Request context in policies: `$context.*` from serve, `--context` and `[[test]] context`.
+mod context;
 // What-if (`--assume`): equal to the real change on a copy, and nothing written.
 mod whatif;

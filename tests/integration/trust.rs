@@ -120,7 +120,7 @@ fn a_column_renamed_in_the_policy_file_only_is_refused_with_a_suggestion() {
         &env,
         &policies,
         &location,
-        "type `game` declares column `winer_id`, but table `games` has no such column: it has id, level, child_id, winner_id, loser_id; did you mean `winner_id`?",
+        "type `game` declares column `winer_id`, but table `games` has no such column: it has id, level, child_id, winner_id, loser_id, published_at; did you mean `winner_id`?",
     );
 }
 
