@@ -9,7 +9,8 @@
 # callgrind on a free 127.0.0.1 port, warms it up with 300 requests, then counts the instructions
 # of REQUESTS more (default 1000), sent one after another on one keep-alive connection, and prints
 # the count per request. The kernel's share (TCP, locks) is not counted. BENCH_BODY replaces the
-# request body (default: getGame as the admin). BENCH_KEEP=DIR keeps each profile there, as
+# request body (default: getGame as the admin). BENCH_POLICIES names a policy file every BIN
+# reads (an older build may not know the current keys). BENCH_KEEP=DIR keeps each profile there, as
 # DIR/N.callgrind for the Nth BIN, for `callgrind_annotate --inclusive=yes DIR/1.callgrind`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install va
 default_body='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
 export BENCH_BODY="${BENCH_BODY:-$default_body}"
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
-export QUIDDITCH_POLICIES="$PWD/policies.toml"
+export QUIDDITCH_POLICIES="${BENCH_POLICIES:-$PWD/policies.toml}"
 
 work="$(mktemp -d)"
 pid=""
