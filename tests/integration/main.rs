@@ -66,3 +66,6 @@ mod jwks;
 mod decision_log;
 // What-if (`--assume`): equal to the real change on a copy, and nothing written.
 mod whatif;
+
+// `authz export` to OpenFGA and SpiceDB, decisions proven equal in the real engines.
+mod export;

