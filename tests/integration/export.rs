@@ -7,6 +7,7 @@
 //!
 //! See: issue 16.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -458,4 +459,106 @@ fn an_untranslatable_policy_is_an_error_with_its_location_and_partial_lists_it()
         "{schema}"
     );
     assert!(!schema.contains("policy_older_teammates"), "{schema}");
+}
+
+/// `authz who-can` equals SpiceDB's LookupSubjects for every resource and action of the demo
+/// data (a wildcard answer stands for every subject of its type but those it excludes).
+#[test]
+fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
+    let script = spicedb_script();
+    let env = Env::seeded();
+    let cases = decisions(&env, &shipped());
+    let dir = export(&env, "spicedb", &shipped());
+    let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &cases {
+        let (ty, id) = c.user.split_once(':').expect("TYPE:ID");
+        let ids = all.entry(ty.to_string()).or_default();
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    let mut pairs: Vec<(String, String)> = cases
+        .iter()
+        .map(|c| (c.object.clone(), c.action.clone()))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let mut lookups = String::new();
+    for (object, action) in &pairs {
+        for ty in all.keys() {
+            let _ = writeln!(
+                lookups,
+                "{}",
+                serde_json::json!({ "object": object, "permission": action, "subject_type": ty })
+            );
+        }
+    }
+    let lookups_file = dir.join("lookups.jsonl");
+    std::fs::write(&lookups_file, lookups).expect("write");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg("--lookup-subjects")
+        .arg(&lookups_file)
+        .arg(dir.join("validation.yaml"))
+        .output()
+        .expect("run node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let mut engine: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let ty = v["subject_type"].as_str().expect("type");
+        let key = (
+            v["object"].as_str().expect("object").to_string(),
+            v["permission"].as_str().expect("permission").to_string(),
+        );
+        let set = engine.entry(key).or_default();
+        for id in v["subjects"].as_array().expect("subjects") {
+            set.insert(format!("{ty}:{}", id.as_str().expect("id")));
+        }
+        if let Some(except) = v["wildcard"]["except"].as_array() {
+            for id in &all[ty] {
+                if !except.iter().any(|e| e.as_str() == Some(id)) {
+                    set.insert(format!("{ty}:{id}"));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        engine.len(),
+        pairs.len(),
+        "one answer per resource and action"
+    );
+    let policies = shipped().display().to_string();
+    for (object, action) in &pairs {
+        let run = env
+            .run([
+                "--format",
+                "json",
+                "authz",
+                "who-can",
+                "--action",
+                action,
+                "--resource",
+                object,
+                "--policies",
+                &policies,
+            ])
+            .success();
+        let who: serde_json::Value = run.json();
+        let quidditch: BTreeSet<String> = who["subjects"]
+            .as_array()
+            .expect("subjects")
+            .iter()
+            .map(|s| match s["subject"].as_str().expect("subject") {
+                "anonymous" => "anonymous:anonymous".to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            engine[&(object.clone(), action.clone())],
+            quidditch,
+            "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
+        );
+    }
 }
