@@ -292,6 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The engine whose files to write')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The directory to write the files into (created if needed)')
+            [CompletionResult]::new('--changes-since', '--changes-since', [CompletionResultType]::ParameterName, 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export''s relationships are held in memory while comparing')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('--partial', '--partial', [CompletionResultType]::ParameterName, 'Export what can be translated and list the rest in the files'' headers, instead of refusing')

@@ -492,7 +492,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__export)
-            opts="-v -h -V --policies --to --out --partial --db --format --verbose --help --version"
+            opts="-v -h -V --policies --to --out --partial --changes-since --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +507,10 @@ _quidditch() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --changes-since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -130,10 +130,11 @@ pub enum AuthzCommand {
     /// cases as assertions, for `fga model test`). SpiceDB: `schema.zed` and `validation.yaml`
     /// (schema, relationships, assertions). A policy that cannot be translated is an error
     /// listing each with its `policies.toml:LINE:COL`; `--partial` leaves them out and lists
-    /// them in the files' headers. Field-level grants, `read_fail` and query limits stay with
-    /// the GraphQL layer.
+    /// them in the files' headers. `--changes-since DIR` also writes the relationship writes
+    /// and deletes from an earlier export to this one. Field-level grants, `read_fail` and
+    /// query limits stay with the GraphQL layer.
     #[command(
-        after_help = "Examples:\n  quidditch authz export --to openfga --out fga\n  quidditch authz export --to spicedb --out spicedb\n  quidditch --format json authz export --to openfga --out fga --partial"
+        after_help = "Examples:\n  quidditch authz export --to openfga --out fga\n  quidditch authz export --to spicedb --out spicedb\n  quidditch --format json authz export --to openfga --out fga --partial\n  quidditch authz export --to spicedb --out spicedb-after --changes-since spicedb"
     )]
     Export(export::ExportArgs),
 }

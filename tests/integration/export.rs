@@ -140,8 +140,13 @@ fn export(env: &Env, to: &str, policies: &Path) -> PathBuf {
 /// `fga model test` over the exported model and tuples with every case as an assertion.
 fn openfga_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let dir = export(env, "openfga", policies);
-    let mut yaml = String::from(
-        "name: agreement\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: every subject, resource and action\n    check:\n",
+    openfga_agrees_in(&dir, "tuples.yaml", cases);
+}
+
+/// `fga model test` over `DIR/model.fga` and `DIR/TUPLES` with every case as an assertion.
+fn openfga_agrees_in(dir: &Path, tuples: &str, cases: &[Case]) {
+    let mut yaml = format!(
+        "name: agreement\nmodel_file: ./model.fga\ntuple_file: ./{tuples}\ntests:\n  - name: every subject, resource and action\n    check:\n",
     );
     for pair in cases.chunks(2) {
         let _ = write!(
@@ -158,7 +163,7 @@ fn openfga_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let started = Instant::now();
     let output = Command::new(fga())
         .args(["model", "test", "--tests", "agreement.fga.yaml"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .expect("run fga");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -188,8 +193,14 @@ fn openfga_agrees(env: &Env, policies: &Path, cases: &[Case]) {
 
 /// The embedded SpiceDB over the exported validation file, every case as a bulk check.
 fn spicedb_agrees(env: &Env, policies: &Path, cases: &[Case]) {
-    let script = spicedb_script();
     let dir = export(env, "spicedb", policies);
+    spicedb_agrees_in(&dir, None, cases);
+}
+
+/// The embedded SpiceDB over `DIR/validation.yaml`, `apply`'s changes written after loading,
+/// every case as a bulk check.
+fn spicedb_agrees_in(dir: &Path, apply: Option<&Path>, cases: &[Case]) {
+    let script = spicedb_script();
     let mut checks = String::new();
     for c in cases {
         let _ = writeln!(
@@ -203,9 +214,12 @@ fn spicedb_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let started = Instant::now();
     // The file's own assertions are the `[[test]]` cases' expectations, which a policy file
     // other than the shipped one need not meet: only agreement is tested here.
-    let output = Command::new("node")
-        .arg(&script)
-        .arg("--skip-file-assertions")
+    let mut node = Command::new("node");
+    node.arg(&script).arg("--skip-file-assertions");
+    if let Some(apply) = apply {
+        node.arg("--apply").arg(apply);
+    }
+    let output = node
         .arg(dir.join("validation.yaml"))
         .arg(&checks_file)
         .current_dir(script.parent().unwrap_or(Path::new(".")))
@@ -561,4 +575,84 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
             "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
         );
     }
+}
+
+/// `--changes-since`: after a player changes team (and year) and a game its winner, the
+/// changes applied to engines loaded with the earlier export decide as quidditch does again.
+#[test]
+fn changes_since_brings_both_engines_in_step_with_a_database_change() {
+    let env = Env::seeded();
+    let spicedb_before = export(&env, "spicedb", &shipped());
+    let openfga_before = export(&env, "openfga", &shipped());
+    let before = decisions(&env, &shipped());
+    env.sql()
+        .execute_batch(
+            "UPDATE players SET team_id = 2, year = 5 WHERE id = 1;
+             UPDATE games SET winner_id = 3 WHERE id = 8;",
+        )
+        .expect("change");
+    let after = decisions(&env, &shipped());
+    let changed = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b.allowed != a.allowed)
+        .count();
+    assert!(changed > 0, "the change decides something differently");
+    let policies = shipped().display().to_string();
+    for (to, before_dir) in [("spicedb", &spicedb_before), ("openfga", &openfga_before)] {
+        env.run([
+            "authz",
+            "export",
+            "--to",
+            to,
+            "--out",
+            &format!("{to}-after"),
+            "--changes-since",
+            &before_dir.display().to_string(),
+            "--policies",
+            &policies,
+        ])
+        .success()
+        .stdout_has("changes since");
+    }
+    let changes_txt = env.path("spicedb-after/changes.txt");
+    let text = std::fs::read_to_string(&changes_txt).expect("changes.txt");
+    assert!(text.contains("TOUCH game:8#winner@team:3"), "{text}");
+    assert!(text.contains("DELETE game:8#winner@team:4"), "{text}");
+    spicedb_agrees_in(&spicedb_before, Some(&changes_txt), &after);
+
+    // OpenFGA: the earlier tuples, less the deletes, plus the writes.
+    let split = |text: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(' ') || l.starts_with("- "))
+        {
+            if line.starts_with("- ") {
+                out.push(String::new());
+            }
+            if let Some(last) = out.last_mut() {
+                last.push_str(line);
+                last.push('\n');
+            }
+        }
+        out
+    };
+    let yaml = std::fs::read_to_string(env.path("openfga-after/changes.yaml")).expect("changes");
+    let (deletes, writes) = yaml.split_once("\nwrites:").expect("writes");
+    let (deletes, writes) = (split(deletes), split(writes));
+    assert!(!deletes.is_empty() && !writes.is_empty(), "{yaml}");
+    let earlier = std::fs::read_to_string(openfga_before.join("tuples.yaml")).expect("tuples");
+    let mut tuples: Vec<String> = split(&earlier)
+        .into_iter()
+        .filter(|t| !deletes.contains(t))
+        .collect();
+    assert_eq!(
+        tuples.len(),
+        split(&earlier).len() - deletes.len(),
+        "every delete was there"
+    );
+    tuples.extend(writes);
+    std::fs::write(openfga_before.join("applied.yaml"), tuples.concat()).expect("write");
+    openfga_agrees_in(&openfga_before, "applied.yaml", &after);
 }
