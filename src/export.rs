@@ -453,12 +453,12 @@ impl Translator<'_> {
         ty: &str,
         flavor: Flavor,
     ) -> Result<String, (usize, String)> {
-        let key = format!(
-            "{ty}|{}|{cond:?}",
-            if flavor == Flavor::True { "t" } else { "nf" }
-        );
         // Positions differ between equal conditions; memoize on the shape alone.
-        let key = strip_at(&key);
+        let key = format!(
+            "{ty}|{}|{:?}",
+            if flavor == Flavor::True { "t" } else { "nf" },
+            shape(cond)
+        );
         if let Some(name) = self.memo.get(&key) {
             return Ok(name.clone());
         }
@@ -807,16 +807,34 @@ impl Translator<'_> {
     }
 }
 
-/// Byte offsets removed from a condition's debug text, so equal shapes share a relation.
-fn strip_at(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("at: ") {
-        out.push_str(&rest[..i]);
-        rest = rest[i + 4..].trim_start_matches(|c: char| c.is_ascii_digit());
+/// `cond` with every position zeroed: equal conditions written in two places compare equal.
+fn shape(cond: &Condition) -> Condition {
+    match cond {
+        Condition::And(parts) => Condition::And(parts.iter().map(shape).collect()),
+        Condition::Or(parts) => Condition::Or(parts.iter().map(shape).collect()),
+        Condition::Not(inner) => Condition::Not(Box::new(shape(inner))),
+        Condition::Compare { lhs, op, rhs, .. } => Condition::Compare {
+            lhs: lhs.clone(),
+            op: *op,
+            rhs: rhs.clone(),
+            at: 0,
+        },
+        Condition::IsNull { lhs, is_null, .. } => Condition::IsNull {
+            lhs: lhs.clone(),
+            is_null: *is_null,
+            at: 0,
+        },
+        Condition::Exists { rel, inner, .. } => Condition::Exists {
+            rel: rel.clone(),
+            inner: Box::new(shape(inner)),
+            at: 0,
+        },
+        Condition::Transitive { rel, inner, .. } => Condition::Transitive {
+            rel: rel.clone(),
+            inner: Box::new(shape(inner)),
+            at: 0,
+        },
     }
-    out.push_str(rest);
-    out
 }
 
 /// A policy id or name as a relation name: lowercase, `_` for anything else.
@@ -1374,9 +1392,13 @@ mod tests {
 
     #[test]
     fn positions_do_not_split_equal_conditions() {
-        assert_eq!(
-            strip_at("Compare { at: 120 }"),
-            strip_at("Compare { at: 7 }")
-        );
+        let compare = |text: &str, at| Condition::Compare {
+            lhs: Lhs::Column("id".into()),
+            op: Op::Eq,
+            rhs: Rhs::Value(Value::from(text)),
+            at,
+        };
+        assert_eq!(shape(&compare("at: 5", 120)), shape(&compare("at: 5", 7)));
+        assert_ne!(shape(&compare("at: 5", 1)), shape(&compare("at: 6", 1)));
     }
 }

@@ -656,3 +656,81 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     std::fs::write(openfga_before.join("applied.yaml"), tuples.concat()).expect("write");
     openfga_agrees_in(&openfga_before, "applied.yaml", &after);
 }
+
+/// `v` with every object's keys sorted (serde_json keeps insertion order here).
+fn canon(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(o) => {
+            let sorted: BTreeMap<&String, serde_json::Value> =
+                o.iter().map(|(k, v)| (k, canon(v))).collect();
+            serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(canon).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `model.json` is the model `fga model transform` makes of `model.fga`.
+#[test]
+fn model_json_is_what_fga_makes_of_model_fga() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga", &shipped());
+    let output = Command::new(fga())
+        .args(["model", "transform", "--file", "model.fga"])
+        .current_dir(&dir)
+        .output()
+        .expect("run fga");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let from_dsl: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let ours: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).expect("read"))
+            .expect("JSON");
+    // Compared type by type and relation by relation; an absent condition is `""` in ours.
+    let norm = |m: &serde_json::Value| -> BTreeMap<String, String> {
+        let m = &canon(m);
+        let mut out = BTreeMap::new();
+        for t in m["type_definitions"].as_array().expect("types") {
+            let ty = t["type"].as_str().expect("type");
+            if let Some(rels) = t["relations"].as_object() {
+                for (name, rewrite) in rels {
+                    let mut direct: Vec<String> =
+                        t["metadata"]["relations"][name]["directly_related_user_types"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .map(|d| {
+                                        let mut d = d.clone();
+                                        if d["condition"] == "" {
+                                            d.as_object_mut().expect("object").remove("condition");
+                                        }
+                                        canon(&d).to_string()
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                    direct.sort();
+                    out.insert(format!("{ty}#{name}"), format!("{rewrite} {direct:?}"));
+                }
+            }
+        }
+        for (name, c) in m["conditions"].as_object().into_iter().flatten() {
+            out.insert(
+                format!("condition {name}"),
+                format!("{} {}", c["expression"], c["parameters"]),
+            );
+        }
+        out
+    };
+    let (ours, theirs) = (norm(&ours), norm(&from_dsl));
+    let differ: Vec<String> = ours
+        .keys()
+        .chain(theirs.keys())
+        .filter(|k| ours.get(*k) != theirs.get(*k))
+        .map(|k| format!("{k}: ours {:?}, fga's {:?}", ours.get(k), theirs.get(k)))
+        .collect();
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
