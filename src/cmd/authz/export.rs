@@ -235,6 +235,7 @@ fn each_tuple(
         write(&t)?;
         count += 1;
     }
+    let bridge = access::Bridge::new(conn, set);
     let entities = SqlEntities::new(conn, model.per_subject_bindings());
     let subject_tuples = |subject: &Subject, buf: &mut Vec<Tuple>| -> anyhow::Result<()> {
         let roles: Vec<String> = authz::roles(model.per_subject_bindings(), &entities, subject)?
@@ -246,7 +247,7 @@ fn each_tuple(
     };
     for ty in set.types.keys() {
         let is_subject = model.subject_kinds.iter().any(|k| k == ty);
-        access::for_each_row(conn, set, ty, &mut |row| {
+        bridge.for_each_row(ty, &mut |row| {
             buf.clear();
             model.row_tuples(set, ty, &row, &mut buf);
             if is_subject {
