@@ -145,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -291,6 +292,22 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'quidditch;authz;export' {
+            [CompletionResult]::new('--policies', '--policies', [CompletionResultType]::ParameterName, 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The engine whose files to write')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The directory to write the files into (created if needed)')
+            [CompletionResult]::new('--changes-since', '--changes-since', [CompletionResultType]::ParameterName, 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export''s relationships are held in memory while comparing')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
+            [CompletionResult]::new('--partial', '--partial', [CompletionResultType]::ParameterName, 'Export what can be translated and list the rest in the files'' headers, instead of refusing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'quidditch;authz;help' {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)')
@@ -301,6 +318,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -329,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;authz;help;log' {
+            break
+        }
+        'quidditch;authz;help;export' {
             break
         }
         'quidditch;authz;help;help' {
@@ -722,6 +743,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shipped policies.toml (built into the binary), to start a policy file from')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed')
             break
         }
         'quidditch;help;authz;explain' {
@@ -749,6 +771,9 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             break
         }
         'quidditch;help;authz;log' {
+            break
+        }
+        'quidditch;help;authz;export' {
             break
         }
         'quidditch;help;query' {

@@ -46,6 +46,9 @@ _quidditch() {
             quidditch__subcmd__authz,explain)
                 cmd="quidditch__subcmd__authz__subcmd__explain"
                 ;;
+            quidditch__subcmd__authz,export)
+                cmd="quidditch__subcmd__authz__subcmd__export"
+                ;;
             quidditch__subcmd__authz,help)
                 cmd="quidditch__subcmd__authz__subcmd__help"
                 ;;
@@ -75,6 +78,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__authz__subcmd__help,explain)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__explain"
+                ;;
+            quidditch__subcmd__authz__subcmd__help,export)
+                cmd="quidditch__subcmd__authz__subcmd__help__subcmd__export"
                 ;;
             quidditch__subcmd__authz__subcmd__help,help)
                 cmd="quidditch__subcmd__authz__subcmd__help__subcmd__help"
@@ -156,6 +162,9 @@ _quidditch() {
                 ;;
             quidditch__subcmd__help__subcmd__authz,explain)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__explain"
+                ;;
+            quidditch__subcmd__help__subcmd__authz,export)
+                cmd="quidditch__subcmd__help__subcmd__authz__subcmd__export"
                 ;;
             quidditch__subcmd__help__subcmd__authz,init)
                 cmd="quidditch__subcmd__help__subcmd__authz__subcmd__init"
@@ -327,7 +336,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz)
-            opts="-v -h -V --db --format --verbose --help --version explain check test who-can diff lint token init log help"
+            opts="-v -h -V --db --format --verbose --help --version explain check test who-can diff lint token init log export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,8 +499,46 @@ _quidditch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        quidditch__subcmd__authz__subcmd__export)
+            opts="-v -h -V --policies --to --out --partial --changes-since --db --format --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policies)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -W "openfga spicedb" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --changes-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         quidditch__subcmd__authz__subcmd__help)
-            opts="explain check test who-can diff lint token init log help"
+            opts="explain check test who-can diff lint token init log export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +580,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__authz__subcmd__help__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__authz__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1091,7 +1152,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz)
-            opts="explain check test who-can diff lint token init log"
+            opts="explain check test who-can diff lint token init log export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1133,6 +1194,20 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__help__subcmd__authz__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quidditch__subcmd__help__subcmd__authz__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

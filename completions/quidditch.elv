@@ -130,6 +130,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
             cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
+            cand export 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;explain'= {
@@ -266,6 +267,21 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'quidditch;authz;export'= {
+            cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
+            cand --to 'The engine whose files to write'
+            cand --out 'The directory to write the files into (created if needed)'
+            cand --changes-since 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export''s relationships are held in memory while comparing'
+            cand --db 'The SQLite database file'
+            cand --format 'How results are printed on stdout'
+            cand --partial 'Export what can be translated and list the rest in the files'' headers, instead of refusing'
+            cand -v 'More logging on stderr (-v: info, -vv: debug)'
+            cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'quidditch;authz;help'= {
             cand explain 'Show why a request is allowed or denied (without --resource: what a user may access; with --query: what a GraphQL operation returns to them)'
             cand check 'Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error)'
@@ -276,6 +292,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
             cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
+            cand export 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;authz;help;explain'= {
@@ -295,6 +312,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;help;init'= {
         }
         &'quidditch;authz;help;log'= {
+        }
+        &'quidditch;authz;help;export'= {
         }
         &'quidditch;authz;help;help'= {
         }
@@ -650,6 +669,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand token 'Mint an access token (HS256 JWT) for a user, with the scopes the policies grant them'
             cand init 'Print the shipped policies.toml (built into the binary), to start a policy file from'
             cand log 'Summarize a decision log (`serve --decision-log`): requests and denials by subject, withheld rows and fields by policy, withheld fields, refusals and limit rejections'
+            cand export 'Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide as `authz check` does, and the relationship tuples the rows imply, streamed'
         }
         &'quidditch;help;authz;explain'= {
         }
@@ -668,6 +688,8 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;help;authz;init'= {
         }
         &'quidditch;help;authz;log'= {
+        }
+        &'quidditch;help;authz;export'= {
         }
         &'quidditch;help;query'= {
             cand get-game 'A game, its teams, and the game its winner advances to (`getGame`)'

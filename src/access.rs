@@ -234,6 +234,57 @@ pub struct Bridge<'a> {
 }
 
 impl<'a> Bridge<'a> {
+    /// Calls `each` with every row of type `ty`, one at a time (a virtual type's resources from
+    /// the policy file, a table's rows read by one streaming statement): what `authz export` writes
+    /// its tuples from without holding a table in memory. A table the database lacks has no rows.
+    pub fn for_each_row(
+        &self,
+        ty: &str,
+        each: &mut dyn FnMut(Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let def = self
+            .set
+            .types
+            .get(ty)
+            .ok_or_else(|| anyhow::anyhow!("unknown type `{ty}`"))?;
+        let Some(table) = def.table.as_deref() else {
+            for row in &def.resources {
+                each(row.clone())?;
+            }
+            return Ok(());
+        };
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(());
+        }
+        let columns: Vec<(&String, ColumnType)> =
+            def.columns.iter().map(|(c, t)| (c, *t)).collect();
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            columns
+                .iter()
+                .map(|(c, _)| ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ident(table),
+            ident(&def.key)
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut row = Row::new();
+            for (i, (name, ty)) in columns.iter().enumerate() {
+                row.insert((*name).clone(), from_sql(r.get_ref(i)?, *ty));
+            }
+            each(row)?;
+        }
+        Ok(())
+    }
+
     /// A session on `conn` deciding with `set`.
     pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
         Bridge {

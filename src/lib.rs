@@ -15,6 +15,7 @@ pub mod diag;
 pub mod enforce;
 pub mod exit;
 pub mod explain_query;
+pub mod export;
 pub mod graphql;
 pub mod identity;
 pub mod jwks;

@@ -20,6 +20,7 @@ use crate::output::emit;
 
 pub mod context;
 mod diff;
+pub mod export;
 pub mod whatif;
 
 /// Explain, check, test and lint authorization decisions (policies.toml).
@@ -122,6 +123,21 @@ pub enum AuthzCommand {
         after_help = "Examples:\n  quidditch authz log decisions.jsonl\n  quidditch authz log decisions.jsonl --user \"Harry Potter\" --denied\n  quidditch --format json authz log decisions.jsonl"
     )]
     Log(log::LogArgs),
+    /// Export the policies and the database to OpenFGA or SpiceDB: a model whose permissions
+    /// (one per action, on objects named as here: `game:8`, `player:1`, `forum:Seeker`) decide
+    /// as `authz check` does, and the relationship tuples the rows imply, streamed.
+    ///
+    /// OpenFGA: `model.fga`, `model.json`, `tuples.yaml` and `tests.fga.yaml` (the `[[test]]`
+    /// cases as assertions, for `fga model test`). SpiceDB: `schema.zed` and `validation.yaml`
+    /// (schema, relationships, assertions). A policy that cannot be translated is an error
+    /// listing each with its `policies.toml:LINE:COL`; `--partial` leaves them out and lists
+    /// them in the files' headers. `--changes-since DIR` also writes the relationship writes
+    /// and deletes from an earlier export to this one. Field-level grants, `read_fail` and
+    /// query limits stay with the GraphQL layer.
+    #[command(
+        after_help = "Examples:\n  quidditch authz export --to openfga --out fga\n  quidditch authz export --to spicedb --out spicedb\n  quidditch --format json authz export --to openfga --out fga --partial\n  quidditch authz export --to spicedb --out spicedb-after --changes-since spicedb"
+    )]
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +341,7 @@ pub fn run(args: &AuthzArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         AuthzCommand::Token(a) => token(a, global),
         AuthzCommand::Init => super::defaults::print(super::defaults::POLICIES),
         AuthzCommand::Log(a) => log::run(a, global),
+        AuthzCommand::Export(a) => export::run(a, global),
     }
 }
 

@@ -68,3 +68,6 @@ mod decision_log;
 mod context;
 // What-if (`--assume`): equal to the real change on a copy, and nothing written.
 mod whatif;
+
+// `authz export` to OpenFGA and SpiceDB, decisions proven equal in the real engines.
+mod export;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark: `quidditch authz export` of a synthetic league: rows read per second, tuples
+# written, and peak RSS (`/usr/bin/time -v`), for one engine's files.
+#
+#   bench/export.sh [N] [ENGINE]      defaults: N=1000000 players, ENGINE=openfga (or spicedb)
+#
+# BENCH_BIN=PATH measures that binary instead of building the dist profile (fat LTO), which is
+# what the figures in the README are taken with unless they say otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+players=${1:-1000000}
+engine=${2:-openfga}
+
+command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin=$BENCH_BIN
+else
+  cargo build --profile dist --quiet
+  bin=${CARGO_TARGET_DIR:-$PWD/target}/dist/quidditch
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "seeding a league of $players players..." >&2
+"$bin" --db "$work/q.db" db seed --scale "$players" --rng-seed 1 >/dev/null
+rows=$(sqlite3 "$work/q.db" "SELECT (SELECT count(*) FROM teams) + (SELECT count(*) FROM players) + (SELECT count(*) FROM games) + (SELECT count(*) FROM staff)")
+
+/usr/bin/time -v -o "$work/time.txt" \
+  "$bin" --db "$work/q.db" --format json authz export --to "$engine" --out "$work/out" \
+  --policies policies.toml > "$work/out.json"
+seconds=$(python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
+h, mnt, s = m.groups()
+print(int(h or 0) * 3600 + int(mnt) * 60 + float(s))' "$work/time.txt")
+rss_kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
+tuples=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tuples"])' "$work/out.json")
+bytes=$(du -sb "$work/out" | cut -f1)
+python3 - "$players" "$engine" "$rows" "$tuples" "$seconds" "$rss_kib" "$bytes" <<'PY'
+import sys
+players, engine, rows, tuples, seconds, rss, size = sys.argv[1:]
+rows, tuples, seconds, rss, size = int(rows), int(tuples), float(seconds), int(rss), int(size)
+print(f"authz export --to {engine}, league of {players} players: {rows:,} rows, {tuples:,} tuples, {size / 1e6:.1f} MB written")
+print(f"  {seconds:.2f} s   {rows / seconds:,.0f} rows/s   {tuples / seconds:,.0f} tuples/s   peak RSS {rss / 1024:.1f} MB  (target <= 64 MB)")
+PY
