@@ -10,7 +10,7 @@
 # of REQUESTS more (default 1000), sent one after another on one keep-alive connection, and prints
 # the count per request. The kernel's share (TCP, locks) is not counted. BENCH_BODY replaces the
 # request body (default: getGame as the admin). BENCH_POLICIES names a policy file every BIN
-# reads (an older build may not know the current keys). BENCH_KEEP=DIR keeps each profile there, as
+# reads (an older build may not know the current keys), BENCH_SEEDER a seed file. BENCH_KEEP=DIR keeps each profile there, as
 # DIR/N.callgrind for the Nth BIN, for `callgrind_annotate --inclusive=yes DIR/1.callgrind`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +56,7 @@ n=0
 for bin in "$@"; do
   n=$((n + 1))
   rm -rf "$work"/*
-  "$bin" --db "$work/bench.db" db seed --file seeder.toml >/dev/null
+  "$bin" --db "$work/bench.db" db seed --file "${BENCH_SEEDER:-seeder.toml}" >/dev/null
   valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
     "$bin" --db "$work/bench.db" serve --bind 127.0.0.1:0 --workers 1 2>"$work/serve.log" &
   pid=$!
