@@ -32,12 +32,33 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
-    /// Space-separated scopes, e.g. `seeker_chat`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Space-separated scopes, e.g. `seeker_chat`; a token with a list of them (as some
+    /// identity providers send `scope`) has them joined.
+    #[serde(
+        default,
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "scope_text"
+    )]
     pub scope: String,
     /// Every other claim (`nbf`, a provider's namespaced claims, …), as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `scope` as OAuth sends it (one space-separated string), as some identity providers do (a
+/// list of strings), or null: always the space-separated text.
+fn scope_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scope {
+        Text(String),
+        List(Vec<String>),
+    }
+    Ok(match Option::<Scope>::deserialize(d)? {
+        None => String::new(),
+        Some(Scope::Text(text)) => text,
+        Some(Scope::List(list)) => list.join(" "),
+    })
 }
 
 /// `aud`: one audience, or several (identity providers send a list).
@@ -557,6 +578,25 @@ mod tests {
         )
         .unwrap()
         .0
+    }
+
+    #[test]
+    fn scope_is_read_as_text_or_as_a_list() {
+        let claims = |scope: serde_json::Value| {
+            serde_json::from_value::<Claims>(
+                serde_json::json!({"sub": "player:1", "exp": 1, "scope": scope}),
+            )
+            .unwrap()
+        };
+        assert_eq!(claims(serde_json::json!("a b")).scopes(), vec!["a", "b"]);
+        assert_eq!(
+            claims(serde_json::json!(["a", "b"])).scopes(),
+            vec!["a", "b"]
+        );
+        assert!(claims(serde_json::Value::Null).scopes().is_empty());
+        assert!(
+            serde_json::from_value::<Claims>(serde_json::json!({"exp": 1, "scope": 7})).is_err()
+        );
     }
 
     #[test]
