@@ -396,18 +396,24 @@ impl Translator<'_> {
             .collect()
     }
 
+    /// `ty#name`, read through the one `league` object's relation of the same name: how a
+    /// subject-side fact (kept on the league) reaches every object of `ty`.
+    fn through_league(&mut self, ty: &str, name: &str) {
+        self.relation(
+            ty,
+            name,
+            Def::Arrow {
+                tupleset: LEAGUE.to_string(),
+                relation: name.to_string(),
+            },
+        );
+    }
+
     /// `anyone` on `ty`: every subject (for `_not` and an empty `_and`).
     fn anyone(&mut self, ty: &str) -> String {
         let allowed = self.subject_allowed(true, None);
         self.relation(LEAGUE, "anyone", Def::Direct(allowed));
-        self.relation(
-            ty,
-            "anyone",
-            Def::Arrow {
-                tupleset: "league".to_string(),
-                relation: "anyone".to_string(),
-            },
-        );
+        self.through_league(ty, "anyone");
         "anyone".to_string()
     }
 
@@ -555,14 +561,7 @@ impl Translator<'_> {
                     relation: name.clone(),
                     unknown_holds: flavor == Flavor::NotFalse,
                 });
-                self.relation(
-                    ty,
-                    &name,
-                    Def::Arrow {
-                        tupleset: "league".to_string(),
-                        relation: name.clone(),
-                    },
-                );
+                self.through_league(ty, &name);
                 Ok(name)
             }
             Condition::Compare {
@@ -627,14 +626,7 @@ impl Translator<'_> {
                     is_null: *is_null,
                     relation: name.clone(),
                 });
-                self.relation(
-                    ty,
-                    &name,
-                    Def::Arrow {
-                        tupleset: "league".to_string(),
-                        relation: name.clone(),
-                    },
-                );
+                self.through_league(ty, &name);
                 Ok(name)
             }
             Condition::Exists { rel, inner, at } => {
@@ -816,14 +808,7 @@ impl Translator<'_> {
             attr: attr.to_string(),
             relation: attr_null.clone(),
         });
-        self.relation(
-            ty,
-            &attr_null,
-            Def::Arrow {
-                tupleset: "league".to_string(),
-                relation: attr_null.clone(),
-            },
-        );
+        self.through_league(ty, &attr_null);
         let nf = self.fresh(&prefix);
         self.relation(ty, &nf, Def::Union(vec![name, column_null_any, attr_null]));
         Ok(nf)
