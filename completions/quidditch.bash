@@ -2460,7 +2460,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__serve)
-            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwks-url --jwks-file --jwks-refresh --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --decision-log --decision-log-max --decision-log-keep --admin-secret --db --format --verbose --help --version"
+            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwks-url --jwks-file --jwks-refresh --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --decision-log --decision-log-max --decision-log-keep --decision-log-flush --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2543,6 +2543,10 @@ _quidditch() {
                     return 0
                     ;;
                 --decision-log-keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decision-log-flush)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

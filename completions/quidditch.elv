@@ -570,6 +570,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --decision-log 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it'
             cand --decision-log-max 'Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes PATH.1, PATH.1 becomes PATH.2, …'
             cand --decision-log-keep 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted'
+            cand --decision-log-flush 'Write the decision log''s buffered lines this often (`100ms`, `1s`), and at shutdown; a process killed outright loses at most this much of it. `0`: each line at once (one write per request, slower)'
             cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'
             cand --db 'The SQLite database file'
             cand --format 'How results are printed on stdout'

@@ -10,7 +10,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -192,92 +192,169 @@ pub fn rfc3339(time: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
+    // Digit by digit: `format!` with padding costs as much as the rest of the line.
+    let rem = i64::try_from(rem).unwrap_or(0);
+    let mut text = String::with_capacity(24);
+    for (n, width, then) in [
+        (year, 4, '-'),
+        (month, 2, '-'),
+        (day, 2, 'T'),
+        (rem / 3600, 2, ':'),
+        (rem % 3600 / 60, 2, ':'),
+        (rem % 60, 2, '.'),
+        (i64::from(since.subsec_millis()), 3, 'Z'),
+    ] {
+        for place in (0..width).rev() {
+            let digit = n.div_euclid(10_i64.pow(place)).rem_euclid(10);
+            text.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        }
+        text.push(then);
+    }
+    text
 }
 
 /// Where lines go: stderr, or a file rotated by size.
-enum Sink {
+enum Target {
     Stderr,
     File {
         path: PathBuf,
         file: File,
+        /// Bytes in the file, counting the buffered ones.
         size: u64,
     },
 }
 
+/// The target and the lines not yet written to it.
+struct Sink {
+    target: Target,
+    buffer: Vec<u8>,
+}
+
+/// Buffered lines are written once they reach this many bytes, whatever the flush interval.
+const BUFFER: usize = 64 * 1024;
+
+impl Sink {
+    /// Writes the buffered lines with one `write` call. A failure is logged as a warning and
+    /// the lines are dropped: the requests were answered.
+    fn flush(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let written = match &mut self.target {
+            Target::Stderr => std::io::stderr().lock().write_all(&self.buffer),
+            Target::File { file, .. } => file.write_all(&self.buffer),
+        };
+        if let Err(err) = written {
+            tracing::warn!("decision log lines could not be written: {err}");
+        }
+        self.buffer.clear();
+    }
+}
+
 /// The decision log: lines appended whole, one writer at a time.
+///
+/// Lines are buffered and written together: every `flush` interval (by a thread of the log's
+/// own), when the buffer holds [`BUFFER`] bytes, before the file rotates, and when the log is
+/// dropped (the server's shutdown). A process killed outright loses the lines of its last
+/// interval. A zero interval writes each line at once, with one `write` call per request.
 pub struct DecisionLog {
-    sink: Mutex<Sink>,
+    sink: Arc<Mutex<Sink>>,
     /// Past this many bytes the file is rotated.
     max_bytes: u64,
     /// Rotated files kept: `PATH.1` (the newest) to `PATH.KEEP`.
     keep: usize,
+    /// Zero: no buffering.
+    flush: Duration,
 }
 
 /// Why the log cannot be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the decision log `{path}`")]
-pub struct OpenError {
-    path: String,
-    #[source]
-    source: std::io::Error,
+pub enum OpenError {
+    #[error("cannot open the decision log `{path}`")]
+    Open {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the decision log's flushing thread")]
+    Thread(#[source] std::io::Error),
 }
 
 impl DecisionLog {
-    /// Opens `path` for appending (`-`: stderr).
-    pub fn open(path: &Path, max_bytes: u64, keep: usize) -> Result<Self, OpenError> {
-        let sink = if path == Path::new("-") {
-            Sink::Stderr
+    /// Opens `path` for appending (`-`: stderr), its lines written every `flush` (zero: at
+    /// once).
+    pub fn open(
+        path: &Path,
+        max_bytes: u64,
+        keep: usize,
+        flush: Duration,
+    ) -> Result<Self, OpenError> {
+        let target = if path == Path::new("-") {
+            Target::Stderr
         } else {
-            let file = append(path).map_err(|source| OpenError {
+            let file = append(path).map_err(|source| OpenError::Open {
                 path: path.display().to_string(),
                 source,
             })?;
             let size = file.metadata().map_or(0, |m| m.len());
-            Sink::File {
+            Target::File {
                 path: path.to_path_buf(),
                 file,
                 size,
             }
         };
+        let sink = Arc::new(Mutex::new(Sink {
+            target,
+            buffer: Vec::new(),
+        }));
+        if !flush.is_zero() {
+            // The thread holds the sink weakly: it ends at its first tick after the log is
+            // dropped (which flushes).
+            let weak = Arc::downgrade(&sink);
+            std::thread::Builder::new()
+                .name("decision-log".to_string())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(flush);
+                        let Some(sink) = weak.upgrade() else { break };
+                        sink.lock().unwrap_or_else(PoisonError::into_inner).flush();
+                    }
+                })
+                .map_err(OpenError::Thread)?;
+        }
         Ok(DecisionLog {
-            sink: Mutex::new(sink),
+            sink,
             max_bytes,
             keep,
+            flush,
         })
     }
 
     /// Appends `line`. A write that fails is logged as a warning: the request was answered.
     pub fn write(&self, line: &Line) {
-        let mut text = match serde_json::to_vec(line) {
-            Ok(text) => text,
-            Err(err) => {
-                tracing::warn!("a decision log line could not be written: {err}");
-                return;
-            }
-        };
-        text.push(b'\n');
         let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
-        let written = match &mut *sink {
-            Sink::Stderr => std::io::stderr().lock().write_all(&text),
-            Sink::File { file, size, .. } => {
-                let done = file.write_all(&text);
-                *size = size.saturating_add(text.len() as u64);
-                done
+        let before = sink.buffer.len();
+        if let Err(err) = serde_json::to_writer(&mut sink.buffer, line) {
+            sink.buffer.truncate(before);
+            tracing::warn!("a decision log line could not be written: {err}");
+            return;
+        }
+        sink.buffer.push(b'\n');
+        let added = (sink.buffer.len() - before) as u64;
+        let full = match &mut sink.target {
+            Target::Stderr => false,
+            Target::File { size, .. } => {
+                *size = size.saturating_add(added);
+                *size >= self.max_bytes
             }
         };
-        if let Err(err) = written {
-            tracing::warn!("a decision log line could not be written: {err}");
+        if full || self.flush.is_zero() || sink.buffer.len() >= BUFFER {
+            sink.flush();
         }
-        if let Sink::File { path, file, size } = &mut *sink
-            && *size >= self.max_bytes
-        {
+        if !full {
+            return;
+        }
+        if let Target::File { path, file, size } = &mut sink.target {
             match rotate(path, self.keep) {
                 Ok(fresh) => {
                     *file = fresh;
@@ -289,6 +366,20 @@ impl DecisionLog {
                 ),
             }
         }
+    }
+
+    /// Writes the buffered lines now.
+    pub fn flush(&self) {
+        self.sink
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush();
+    }
+}
+
+impl Drop for DecisionLog {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -378,11 +469,12 @@ mod tests {
     fn the_file_rotates_past_its_size_keeping_n_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("decisions.jsonl");
-        let log = DecisionLog::open(&path, 600, 2).unwrap();
+        let log = DecisionLog::open(&path, 600, 2, Duration::from_secs(3600)).unwrap();
         let line = refused(None, 401, "UNAUTHENTICATED", Duration::from_millis(1));
         for _ in 0..40 {
             log.write(&line);
         }
+        drop(log);
         let exists = |name: &str| dir.path().join(name).exists();
         assert!(exists("decisions.jsonl"));
         assert!(exists("decisions.jsonl.1"));
@@ -396,5 +488,50 @@ mod tests {
                 assert_eq!(back, line);
             }
         }
+    }
+
+    #[test]
+    fn lines_are_buffered_until_a_flush_and_written_at_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("decisions.jsonl");
+        let count = || std::fs::read_to_string(&path).unwrap().lines().count();
+        let line = refused(None, 401, "UNAUTHENTICATED", Duration::from_millis(1));
+        let log = DecisionLog::open(&path, 1 << 20, 2, Duration::from_secs(3600)).unwrap();
+        log.write(&line);
+        assert_eq!(count(), 0, "buffered");
+        log.flush();
+        assert_eq!(count(), 1);
+        log.write(&line);
+        drop(log);
+        assert_eq!(count(), 2, "the drop writes what is buffered");
+    }
+
+    #[test]
+    fn the_flushing_thread_writes_lines_within_its_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("decisions.jsonl");
+        let line = refused(None, 401, "UNAUTHENTICATED", Duration::from_millis(1));
+        let log = DecisionLog::open(&path, 1 << 20, 2, Duration::from_millis(20)).unwrap();
+        log.write(&line);
+        let started = std::time::Instant::now();
+        while std::fs::read_to_string(&path).unwrap().is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the line was never flushed"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(serde_json::from_str::<Line>(text.trim()).unwrap(), line);
+    }
+
+    #[test]
+    fn a_zero_interval_writes_each_line_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("decisions.jsonl");
+        let line = refused(None, 401, "UNAUTHENTICATED", Duration::from_millis(1));
+        let log = DecisionLog::open(&path, 1 << 20, 2, Duration::ZERO).unwrap();
+        log.write(&line);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
     }
 }

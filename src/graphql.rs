@@ -664,11 +664,13 @@ impl Api {
             Some(Value::String(name)) => Some(name),
             Some(_) => return Outcome::reject("Operation name must be a string."),
         };
-        viewer.note(|record| {
-            use sha2::Digest as _;
-            record.document = Some(format!("{:x}", sha2::Sha256::digest(query.as_bytes())));
-            record.operation.clone_from(&operation_name);
-        });
+        if viewer.record.is_some() {
+            let digest = self.documents.digest(&query);
+            viewer.note(|record| {
+                record.document = Some(digest.to_string());
+                record.operation.clone_from(&operation_name);
+            });
+        }
         let mut request = async_graphql::Request::new(query);
         if variables != Value::Null {
             request = request.variables(Variables::from_json(variables));

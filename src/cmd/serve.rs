@@ -212,6 +212,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value = "5")]
     pub decision_log_keep: usize,
 
+    /// Write the decision log's buffered lines this often (`100ms`, `1s`), and at shutdown; a
+    /// process killed outright loses at most this much of it. `0`: each line at once (one write
+    /// per request, slower).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub decision_log_flush: Duration,
+
     /// The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate
     /// with `X-Quidditch-User: REF`.
     #[arg(
@@ -279,7 +285,14 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let decisions = args
         .decision_log
         .as_deref()
-        .map(|path| DecisionLog::open(path, args.decision_log_max, args.decision_log_keep))
+        .map(|path| {
+            DecisionLog::open(
+                path,
+                args.decision_log_max,
+                args.decision_log_keep,
+                args.decision_log_flush,
+            )
+        })
         .transpose()?
         .map(Arc::new);
     let listener = server::bind(&args.bind)?;

@@ -32,6 +32,8 @@ struct Entry {
     closed: bool,
     /// It passed validation once.
     valid: bool,
+    /// Its SHA-256, once asked for (by the decision log).
+    digest: Option<Arc<str>>,
 }
 
 /// Whether a request's document must be validated.
@@ -83,6 +85,7 @@ impl Documents {
             doc: Arc::clone(&doc),
             closed,
             valid: false,
+            digest: None,
         };
         let mut map = self.lock();
         if map.len() >= ENTRIES {
@@ -104,6 +107,14 @@ impl Documents {
         }
     }
 
+    /// The SHA-256 of the document `query`, hex: computed once for a remembered document.
+    pub fn digest(&self, query: &str) -> Arc<str> {
+        if let Some(entry) = self.lock().get_mut(query) {
+            return Arc::clone(entry.digest.get_or_insert_with(|| sha256(query)));
+        }
+        sha256(query)
+    }
+
     /// How many documents are remembered.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -117,6 +128,19 @@ impl Documents {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The SHA-256 of `text`, in lowercase hex.
+fn sha256(text: &str) -> Arc<str> {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in hash {
+        for nibble in [byte >> 4, byte & 0xf] {
+            hex.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    hex.into()
 }
 
 #[cfg(test)]
@@ -169,5 +193,26 @@ mod tests {
             documents.prepare(&mut request(&format!("{{ a{n}: __typename }}")));
         }
         assert_eq!(documents.len(), 1);
+    }
+
+    #[test]
+    fn a_digest_is_the_documents_sha256_computed_once() {
+        let documents = Documents::default();
+        let text = "{ getGame(id: 8) { level } }";
+        let fresh = documents.digest(text);
+        assert_eq!(fresh.len(), 64);
+        documents.prepare(&mut request(text));
+        let first = documents.digest(text);
+        let again = documents.digest(text);
+        assert_eq!(first, fresh, "the same hash, remembered or not");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "computed once for a remembered document"
+        );
+        // FIPS 180-2, appendix B.1
+        assert_eq!(
+            &*documents.digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -341,3 +341,41 @@ fn authz_log_summarizes_by_subject_policy_and_field() {
         .status(1)
         .stderr_has("bad.jsonl:1:");
 }
+
+#[test]
+fn buffered_lines_are_written_at_a_graceful_shutdown() {
+    let env = Env::seeded();
+    let path = env.path("decisions.jsonl");
+    // An interval far longer than the test: only the shutdown can write the lines.
+    let server = Server::serve(
+        &env,
+        &[
+            "--decision-log",
+            &path.display().to_string(),
+            "--decision-log-flush",
+            "1h",
+        ],
+    );
+    let bearer = format!("Bearer {}", token("player:1"));
+    for _ in 0..3 {
+        let reply = post_with(
+            &server.addr,
+            ONE_ROW_ONE_FIELD,
+            &[("Authorization", &bearer)],
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "",
+        "the lines wait in the buffer"
+    );
+    assert_eq!(server.terminate(), Some(0));
+    let logged = lines(&path);
+    assert_eq!(logged.len(), 3, "{logged:?}");
+    assert!(
+        logged
+            .iter()
+            .all(|line| line["operation"] == "GameAndRival")
+    );
+}
