@@ -543,8 +543,24 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
         pairs.len(),
         "one answer per resource and action"
     );
-    let policies = shipped().display().to_string();
-    for (object, action) in &pairs {
+    for ((object, action), quidditch) in who_can(&env, &pairs, &shipped()) {
+        assert_eq!(
+            engine[&(object.clone(), action.clone())],
+            quidditch,
+            "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
+        );
+    }
+}
+
+/// `authz who-can`'s subjects (engine references) for each (resource, action) of `pairs`.
+fn who_can(
+    env: &Env,
+    pairs: &[(String, String)],
+    policies: &Path,
+) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let policies = policies.display().to_string();
+    let mut out = BTreeMap::new();
+    for (object, action) in pairs {
         let run = env
             .run([
                 "--format",
@@ -560,7 +576,7 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
             ])
             .success();
         let who: serde_json::Value = run.json();
-        let quidditch: BTreeSet<String> = who["subjects"]
+        let subjects: BTreeSet<String> = who["subjects"]
             .as_array()
             .expect("subjects")
             .iter()
@@ -569,12 +585,245 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
                 other => other.to_string(),
             })
             .collect();
+        out.insert((object.clone(), action.clone()), subjects);
+    }
+    out
+}
+
+/// `fga model test --verbose` over `DIR/NAME`: its JSON report (one entry per test), whether or
+/// not every assertion held (the callers compare the answers themselves).
+fn fga_answers(dir: &Path, name: &str) -> serde_json::Value {
+    let started = Instant::now();
+    let output = Command::new(fga())
+        .args(["model", "test", "--verbose", "--tests", name])
+        .current_dir(dir)
+        .output()
+        .expect("run fga");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!(
+        "openfga: {name} answered in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // The JSON report comes first on stdout; a summary may follow it.
+    let mut stream = serde_json::Deserializer::from_str(&stdout).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(report)) => report,
+        _ => panic!(
+            "no JSON report from fga:\n{}\n{}",
+            stdout.chars().take(2000).collect::<String>(),
+            stderr.chars().take(2000).collect::<String>()
+        ),
+    }
+}
+
+/// The demo data's subjects as engine references, and every resource, by type.
+fn demo_refs(env: &Env) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+    let cases = decisions(env, &shipped());
+    let mut users = Vec::new();
+    let mut objects: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &cases {
+        if !users.contains(&c.user) {
+            users.push(c.user.clone());
+        }
+        let (ty, _) = c.object.split_once(':').expect("TYPE:ID");
+        let ids = objects.entry(ty.to_string()).or_default();
+        if !ids.contains(&c.object) {
+            ids.push(c.object.clone());
+        }
+    }
+    (users, objects)
+}
+
+/// `authz who-can` equals OpenFGA's list-users (`fga model test`'s `list_users`) for every
+/// resource and action of the demo data, per subject type. OpenFGA answers `player:*` where a
+/// grant reaches every player through the wildcard tuple (`league:main#player@player:*`) and
+/// lists the players it reaches by their own tuples besides; the test expands each wildcard
+/// into every subject of its type before comparing. That expansion is exact only while no
+/// deny subtracts from a wildcard grant (OpenFGA then still answers `player:*`, without the
+/// excluded: openfga/openfga#1692), which the test asserts of the exported model.
+#[test]
+fn who_can_equals_openfga_list_users_on_the_demo_data() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga", &shipped());
+    let model = std::fs::read_to_string(dir.join("model.fga")).expect("model.fga");
+    assert!(
+        !model.contains("but not"),
+        "a deny in the model: expanding wildcards is no longer exact"
+    );
+    let (users, objects) = demo_refs(&env);
+    let mut all: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for u in &users {
+        let (ty, _) = u.split_once(':').expect("TYPE:ID");
+        all.entry(ty.to_string()).or_default().insert(u.clone());
+    }
+    let mut pairs = Vec::new();
+    for object in objects.values().flatten() {
+        for action in ["read", "join"] {
+            pairs.push((object.clone(), action.to_string()));
+        }
+    }
+    let quidditch = who_can(&env, &pairs, &shipped());
+    // The assertions are who-can's subjects of each type, as they are (no wildcards): fga's
+    // own verdict differs where it answers with one, so the answers are compared here.
+    let mut yaml = String::from(
+        "name: list-users\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: who can, every resource and action\n    list_users:\n",
+    );
+    for object in objects.values().flatten() {
+        for ty in all.keys() {
+            let _ = write!(
+                yaml,
+                "      - object: {object}\n        user_filter:\n          - type: {ty}\n        assertions:\n"
+            );
+            for action in ["read", "join"] {
+                let users: Vec<String> = quidditch[&(object.clone(), action.to_string())]
+                    .iter()
+                    .filter(|u| u.starts_with(&format!("{ty}:")))
+                    .map(|u| format!("\n              - {u}"))
+                    .collect();
+                let users = if users.is_empty() {
+                    " []".to_string()
+                } else {
+                    users.concat()
+                };
+                let _ = write!(yaml, "          {action}:\n            users:{users}\n");
+            }
+        }
+    }
+    std::fs::write(dir.join("list-users.fga.yaml"), yaml).expect("write");
+    let report = fga_answers(&dir, "list-users.fga.yaml");
+    let mut engine: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let (mut answered, mut wildcards) = (0, 0);
+    for result in report[0]["list_users_results"].as_array().expect("results") {
+        assert!(result["error"].is_null(), "fga: {}", result["error"]);
+        let request = &result["request"];
+        let object = format!(
+            "{}:{}",
+            request["object"]["type"].as_str().expect("type"),
+            request["object"]["id"].as_str().expect("id")
+        );
+        let action = request["relation"].as_str().expect("relation").to_string();
+        let set = engine.entry((object, action)).or_default();
+        for user in result["got"]["users"].as_array().expect("users") {
+            let user = user.as_str().expect("user");
+            match user.strip_suffix(":*") {
+                Some(ty) => {
+                    wildcards += 1;
+                    set.extend(all[ty].iter().cloned());
+                }
+                None => {
+                    set.insert(user.to_string());
+                }
+            }
+        }
+        answered += 1;
+    }
+    assert_eq!(
+        answered,
+        pairs.len() * all.len(),
+        "one answer per resource, action and subject type"
+    );
+    assert!(
+        wildcards > 0,
+        "no wildcard answer: the expansion went untested"
+    );
+    for (key, ours) in &quidditch {
         assert_eq!(
-            engine[&(object.clone(), action.clone())],
-            quidditch,
-            "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
+            engine.get(key).cloned().unwrap_or_default(),
+            *ours,
+            "who may {} {}: OpenFGA's list-users, wildcards expanded (left), authz who-can (right)",
+            key.1,
+            key.0
         );
     }
+}
+
+/// The profile's reverse lookup (`authz explain --user REF`) equals OpenFGA's list-objects
+/// (`fga model test`'s `list_objects`), for every subject, type and action of the demo data.
+#[test]
+fn the_profile_equals_openfga_list_objects_on_the_demo_data() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga", &shipped());
+    let (users, objects) = demo_refs(&env);
+    let refs: Vec<String> = users
+        .iter()
+        .map(|u| {
+            if u == "anonymous:anonymous" {
+                "anonymous".to_string()
+            } else {
+                u.clone()
+            }
+        })
+        .collect();
+    let (quidditch, _) = profiles(&env, &refs, &shipped().display().to_string());
+    let mut yaml = String::from(
+        "name: list-objects\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: the profile, every subject, type and action\n    list_objects:\n",
+    );
+    let mut expected: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for (user, reference) in users.iter().zip(&refs) {
+        for ty in objects.keys() {
+            let _ = write!(
+                yaml,
+                "      - user: {user}\n        type: {ty}\n        assertions:\n"
+            );
+            for action in ["read", "join"] {
+                let ids = quidditch
+                    .get(&(reference.clone(), action.to_string(), ty.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let objects: BTreeSet<String> = ids.iter().map(|id| format!("{ty}:{id}")).collect();
+                let mut items = String::new();
+                for o in &objects {
+                    let _ = write!(items, "\n            - {o}");
+                }
+                let items = if items.is_empty() {
+                    " []".to_string()
+                } else {
+                    items
+                };
+                let _ = writeln!(yaml, "          {action}:{items}");
+                expected.insert((user.clone(), action.to_string(), ty.clone()), objects);
+            }
+        }
+    }
+    std::fs::write(dir.join("list-objects.fga.yaml"), yaml).expect("write");
+    let report = fga_answers(&dir, "list-objects.fga.yaml");
+    let (mut answered, mut granted) = (0, 0);
+    for result in report[0]["list_objects_results"]
+        .as_array()
+        .expect("results")
+    {
+        assert!(result["error"].is_null(), "fga: {}", result["error"]);
+        let request = &result["request"];
+        let key = (
+            request["user"].as_str().expect("user").to_string(),
+            request["relation"].as_str().expect("relation").to_string(),
+            request["type"].as_str().expect("type").to_string(),
+        );
+        let engine: BTreeSet<String> = result["got"]
+            .as_array()
+            .expect("got")
+            .iter()
+            .map(|o| o.as_str().expect("object").to_string())
+            .collect();
+        assert_eq!(
+            engine, expected[&key],
+            "what {} may {} of type {}: OpenFGA's list-objects (left), the profile (right)",
+            key.0, key.1, key.2
+        );
+        assert_eq!(result["test_result"], true, "fga's own verdict: {result}");
+        answered += 1;
+        granted += engine.len();
+    }
+    assert_eq!(
+        answered,
+        expected.len(),
+        "one answer per subject, type and action"
+    );
+    assert!(
+        granted > 0,
+        "the engine granted nothing: nothing was compared"
+    );
 }
 
 /// Each subject's profile (`authz explain --user REF`): the ids of each type it may act on, by
