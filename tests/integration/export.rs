@@ -47,6 +47,11 @@ struct Case {
 
 /// Every subject, resource and action of the database `env`, decided by `authz check --batch`.
 fn decisions(env: &Env, policies: &Path) -> Vec<Case> {
+    decisions_in(env, policies, &[])
+}
+
+/// [`decisions`] with the request context `context` (`--context KEY=VALUE` each).
+fn decisions_in(env: &Env, policies: &Path, context: &[&str]) -> Vec<Case> {
     let conn = env.sql();
     let ids = |table: &str| -> Vec<i64> {
         let mut stmt = conn
@@ -89,12 +94,11 @@ fn decisions(env: &Env, policies: &Path) -> Vec<Case> {
         }
     }
     let policies = policies.display().to_string();
-    let run = env
-        .run_stdin(
-            ["authz", "check", "--batch", "--policies", &policies],
-            &requests,
-        )
-        .success();
+    let mut args = vec!["authz", "check", "--batch", "--policies", &policies];
+    for pair in context {
+        args.extend(["--context", pair]);
+    }
+    let run = env.run_stdin(args, &requests).success();
     let lines: Vec<serde_json::Value> = run
         .stdout()
         .lines()
@@ -140,20 +144,30 @@ fn export(env: &Env, to: &str, policies: &Path) -> PathBuf {
 /// `fga model test` over the exported model and tuples with every case as an assertion.
 fn openfga_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let dir = export(env, "openfga", policies);
-    openfga_agrees_in(&dir, "tuples.yaml", cases);
+    openfga_agrees_in(&dir, "tuples.yaml", None, cases);
 }
 
-/// `fga model test` over `DIR/model.fga` and `DIR/TUPLES` with every case as an assertion.
-fn openfga_agrees_in(dir: &Path, tuples: &str, cases: &[Case]) {
+/// `fga model test` over `DIR/model.fga` and `DIR/TUPLES` with every case as an assertion,
+/// each asked with the request context `context` (condition parameters) when given.
+fn openfga_agrees_in(
+    dir: &Path,
+    tuples: &str,
+    context: Option<&serde_json::Value>,
+    cases: &[Case],
+) {
     let mut yaml = format!(
         "name: agreement\nmodel_file: ./model.fga\ntuple_file: ./{tuples}\ntests:\n  - name: every subject, resource and action\n    check:\n",
     );
     for pair in cases.chunks(2) {
         let _ = write!(
             yaml,
-            "      - user: {}\n        object: {}\n        assertions:\n",
+            "      - user: {}\n        object: {}\n",
             pair[0].user, pair[0].object
         );
+        if let Some(context) = context {
+            let _ = writeln!(yaml, "        context: {context}");
+        }
+        yaml.push_str("        assertions:\n");
         for c in pair {
             assert_eq!((&c.user, &c.object), (&pair[0].user, &pair[0].object));
             let _ = writeln!(yaml, "          {}: {}", c.action, c.allowed);
@@ -194,20 +208,27 @@ fn openfga_agrees_in(dir: &Path, tuples: &str, cases: &[Case]) {
 /// The embedded SpiceDB over the exported validation file, every case as a bulk check.
 fn spicedb_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let dir = export(env, "spicedb", policies);
-    spicedb_agrees_in(&dir, None, cases);
+    spicedb_agrees_in(&dir, None, None, cases);
 }
 
 /// The embedded SpiceDB over `DIR/validation.yaml`, `apply`'s changes written after loading,
-/// every case as a bulk check.
-fn spicedb_agrees_in(dir: &Path, apply: Option<&Path>, cases: &[Case]) {
+/// every case as a bulk check, asked with the request context `context` (caveat parameters)
+/// when given.
+fn spicedb_agrees_in(
+    dir: &Path,
+    apply: Option<&Path>,
+    context: Option<&serde_json::Value>,
+    cases: &[Case],
+) {
     let script = spicedb_script();
     let mut checks = String::new();
     for c in cases {
-        let _ = writeln!(
-            checks,
-            "{}",
-            serde_json::json!({ "user": c.user, "permission": c.action, "object": c.object })
-        );
+        let mut check =
+            serde_json::json!({ "user": c.user, "permission": c.action, "object": c.object });
+        if let Some(context) = context {
+            check["context"] = context.clone();
+        }
+        let _ = writeln!(checks, "{check}");
     }
     let checks_file = dir.join("checks.jsonl");
     std::fs::write(&checks_file, checks).expect("write");
@@ -396,6 +417,136 @@ fn both_engines_decide_as_quidditch_with_denies_negation_and_nulls() {
     openfga_agrees(&env, &policies, &cases);
 }
 
+/// The request context the policies below read, declared in place of the shipped `[context]`.
+const CONTEXT_DECLARED: &str =
+    "now = \"time\"\nip = \"ip\"\nscopes = \"list\"\nclaims = { max_year = \"int\" }\n";
+
+/// Row-level policies that compare with the request context, each form the export translates:
+/// a column with `$context.now` (allow and deny), `$context.ip _in_cidr`, `$context.scopes
+/// _contains`, `$context.now` with a constant, and a subject attribute with a claim on either
+/// side.
+const CONTEXT_POLICIES: &str = r#"
+[[policy]]
+id = "published-games-for-all"
+description = "anyone reads a game once its result is published"
+effect = "allow"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "game"
+condition = { published_at = { _lte = "$context.now" } }
+
+[[policy]]
+id = "embargoed-games-hidden"
+description = "players may not read a game before its result is published"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { published_at = { _gt = "$context.now" } }
+
+[[policy]]
+id = "office-joins-games"
+description = "players join games from the office network, with a token that says so"
+effect = "allow"
+roles = ["player"]
+actions = ["join"]
+resource = "game"
+condition = { _and = [
+  { "$context.ip" = { _in_cidr = ["10.0.0.0/8", "192.168.1.7"] } },
+  { "$context.scopes" = { _contains = "games:join" } },
+] }
+
+[[policy]]
+id = "managers-join-teams-in-season-two"
+effect = "allow"
+roles = ["manager"]
+actions = ["join"]
+resource = "team"
+condition = { "$context.now" = { _gte = "2026-01-01T00:00:00Z" } }
+
+[[policy]]
+id = "forums-up-to-the-claimed-year"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "forum"
+condition = { "$context.claims.max_year" = { _gte = "$subject.year" } }
+
+[[policy]]
+id = "no-forums-above-the-claimed-year"
+effect = "deny"
+roles = ["player"]
+actions = ["join"]
+resource = "forum"
+condition = { "$subject.year" = { _gt = "$context.claims.max_year" } }
+"#;
+
+/// The shipped policies with [`CONTEXT_POLICIES`] and their `[context]`, written into `env`.
+fn context_policies(env: &Env) -> PathBuf {
+    let shipped = std::fs::read_to_string(shipped()).expect("read");
+    let declared = "[context]\nnow = \"time\"\n";
+    assert!(shipped.contains(declared), "the shipped `[context]` moved");
+    let text = format!(
+        "{}{CONTEXT_POLICIES}",
+        shipped.replace(declared, &format!("[context]\n{CONTEXT_DECLARED}"))
+    );
+    env.write("context-policies.toml", &text)
+}
+
+/// Conditions on the request context become condition (caveat) parameters: for request
+/// contexts before, between and after the games' publication (and inside and outside the
+/// office network, with and without the scope, with a low and a high claimed year), both
+/// engines asked with the context decide as `authz check --context …` on the demo data.
+#[test]
+fn both_engines_decide_as_quidditch_with_the_request_context() {
+    let env = Env::seeded();
+    let policies = context_policies(&env);
+    let spicedb_dir = export(&env, "spicedb", &policies);
+    let openfga_dir = export(&env, "openfga", &policies);
+    let schema = std::fs::read_to_string(spicedb_dir.join("schema.zed")).expect("schema");
+    assert!(schema.contains("now timestamp"), "{schema}");
+    let scenarios: [(&[&str], serde_json::Value); 3] = [
+        (
+            &[
+                "now=2025-09-01T00:00:00Z",
+                "ip=172.16.0.1",
+                "scopes=games:join",
+                "claims.max_year=2",
+            ],
+            serde_json::json!({ "now": "2025-09-01T00:00:00Z", "ip": "172.16.0.1", "scopes": ["games:join"], "claims_max_year": 2 }),
+        ),
+        (
+            &[
+                "now=2026-03-10T00:00:00Z",
+                "ip=10.1.2.3",
+                "scopes=games:join,chat",
+                "claims.max_year=3",
+            ],
+            serde_json::json!({ "now": "2026-03-10T00:00:00Z", "ip": "10.1.2.3", "scopes": ["games:join", "chat"], "claims_max_year": 3 }),
+        ),
+        (
+            &[
+                "now=2026-06-02T12:00:00Z",
+                "ip=192.168.1.7",
+                "scopes=chat",
+                "claims.max_year=5",
+            ],
+            serde_json::json!({ "now": "2026-06-02T12:00:00Z", "ip": "192.168.1.7", "scopes": ["chat"], "claims_max_year": 5 }),
+        ),
+    ];
+    let mut outcomes = Vec::new();
+    for (flags, context) in &scenarios {
+        let cases = decisions_in(&env, &policies, flags);
+        spicedb_agrees_in(&spicedb_dir, None, Some(context), &cases);
+        openfga_agrees_in(&openfga_dir, "tuples.yaml", Some(context), &cases);
+        outcomes.push(cases.iter().map(|c| c.allowed).collect::<Vec<_>>());
+    }
+    assert!(
+        outcomes[0] != outcomes[1] && outcomes[1] != outcomes[2],
+        "the contexts decide something differently"
+    );
+}
+
 #[test]
 fn the_exported_test_files_pass_in_both_engines() {
     let env = Env::seeded();
@@ -473,6 +624,47 @@ fn an_untranslatable_policy_is_an_error_with_its_location_and_partial_lists_it()
         "{schema}"
     );
     assert!(!schema.contains("policy_older_teammates"), "{schema}");
+}
+
+/// Two claims whose names become one condition parameter (`claims_org_id`): the comparison
+/// cannot be translated, and the error says where and why.
+#[test]
+fn a_claim_that_cannot_be_a_condition_parameter_is_an_error_with_its_location() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(shipped()).expect("read");
+    let declared = "[context]\nnow = \"time\"\n";
+    let text = format!(
+        "{}{}",
+        shipped.replace(
+            declared,
+            "[context]\nnow = \"time\"\nclaims = { \"org-id\" = \"int\", org_id = \"int\" }\n"
+        ),
+        r#"
+[[policy]]
+id = "own-organisation-teams"
+effect = "allow"
+roles = ["player"]
+actions = ["join"]
+resource = "team"
+condition = { id = { _eq = "$context.claims.org_id" } }
+"#
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("condition = { id = { _eq = \"$context.claims"))
+        .expect("the line")
+        + 1;
+    env.write("policies.toml", &text);
+    let stderr = env
+        .run(["authz", "export", "--to", "spicedb", "--out", "out"])
+        .status(1)
+        .stderr();
+    assert!(
+        stderr.contains(&format!("policies.toml:{line}:"))
+            && stderr.contains("`own-organisation-teams`")
+            && stderr.contains("`$context.claims.org_id` cannot be a condition parameter (`claims_org_id`): `$context.claims.org-id` becomes the same parameter"),
+        "{stderr}"
+    );
 }
 
 /// `authz who-can` equals SpiceDB's LookupSubjects for every resource and action of the demo
@@ -991,7 +1183,7 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     let text = std::fs::read_to_string(&changes_txt).expect("changes.txt");
     assert!(text.contains("TOUCH game:8#winner@team:3"), "{text}");
     assert!(text.contains("DELETE game:8#winner@team:4"), "{text}");
-    spicedb_agrees_in(&spicedb_before, Some(&changes_txt), &after);
+    spicedb_agrees_in(&spicedb_before, Some(&changes_txt), None, &after);
 
     // OpenFGA: the earlier tuples, less the deletes, plus the writes.
     let split = |text: &str| -> Vec<String> {
@@ -1026,7 +1218,7 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     );
     tuples.extend(writes);
     std::fs::write(openfga_before.join("applied.yaml"), tuples.concat()).expect("write");
-    openfga_agrees_in(&openfga_before, "applied.yaml", &after);
+    openfga_agrees_in(&openfga_before, "applied.yaml", None, &after);
 }
 
 /// `v` with every object's keys sorted (serde_json keeps insertion order here).
@@ -1042,14 +1234,26 @@ fn canon(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// `model.json` is the model `fga model transform` makes of `model.fga`.
+/// `model.json` is the model `fga model transform` makes of `model.fga`, for the shipped
+/// policies and for conditions on the request context (timestamps, addresses, lists).
 #[test]
 fn model_json_is_what_fga_makes_of_model_fga() {
     let env = Env::seeded();
-    let dir = export(&env, "openfga", &shipped());
+    model_json_matches(&export(&env, "openfga", &shipped()));
+    let policies = context_policies(&env);
+    let dir = export(&env, "openfga", &policies);
+    let model = std::fs::read_to_string(dir.join("model.fga")).expect("model.fga");
+    assert!(
+        model.contains("ip: ipaddress") && model.contains("scopes: list<string>"),
+        "{model}"
+    );
+    model_json_matches(&dir);
+}
+
+fn model_json_matches(dir: &Path) {
     let output = Command::new(fga())
         .args(["model", "transform", "--file", "model.fga"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .expect("run fga");
     assert!(
