@@ -81,7 +81,21 @@ function relationship(text) {
 
 const rels = sections.relationships.filter((l) => l.trim() !== "").map(relationship);
 const started = Date.now();
-const db = await EmbeddedSpiceDB.start(sections.schema.join("\n"), rels);
+// WriteRelationships takes at most 1,000 updates a call: the rest are written in chunks.
+const chunkSize = 1000;
+const db = await EmbeddedSpiceDB.start(sections.schema.join("\n"), rels.slice(0, chunkSize));
+for (let i = chunkSize; i < rels.length; i += chunkSize) {
+  await db.permissions().promises.writeRelationships(
+    v1.WriteRelationshipsRequest.create({
+      updates: rels.slice(i, i + chunkSize).map((relationship) =>
+        v1.RelationshipUpdate.create({
+          operation: v1.RelationshipUpdate_Operation.CREATE,
+          relationship,
+        }),
+      ),
+    }),
+  );
+}
 let applied = 0;
 if (applyFile) {
   const updates = [];
