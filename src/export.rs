@@ -14,6 +14,10 @@
 //!   value: `game#winner@team` and `team#member@player`;
 //! - a comparison with a constant becomes a condition (OpenFGA CEL) / caveat (SpiceDB) on a
 //!   tuple that carries the compared value;
+//! - a comparison with the request context (`$context.now`) becomes a condition whose other
+//!   parameters are the context values, which the caller passes with each check (a time is a
+//!   `timestamp`, an address an `ipaddress` tested with `in_cidr`, `scopes` a `list<string>`);
+//!   a comparison of context values alone is a wildcard tuple on the league under it;
 //! - a policy is its role gate intersected with its condition; an action is the union of its
 //!   allows, less (`but not` / `-`) the union of its denies. NULL follows the engine: an allow
 //!   needs its condition true, a deny applies unless its condition is false, so a deny's
