@@ -1414,9 +1414,25 @@ fn check_names(model: &Model) -> Result<(), ExportError> {
 impl Model {
     /// The header comment's lines: [`HEADER`], then the notes.
     pub fn header(&self) -> Vec<String> {
+        let mut context: Vec<String> = Vec::new();
+        for c in &self.conditions {
+            for (name, ty) in &c.params {
+                let param = format!("{name} ({})", ty.name());
+                if name != VALUE_PARAM && !context.contains(&param) {
+                    context.push(param);
+                }
+            }
+        }
+        let context = (!context.is_empty()).then(|| {
+            format!(
+                "Each check passes the request context as condition parameters: {}.",
+                context.join(", ")
+            )
+        });
         HEADER
             .iter()
             .map(|l| (*l).to_string())
+            .chain(context)
             .chain(self.notes.iter().cloned())
             .collect()
     }

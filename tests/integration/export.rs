@@ -505,6 +505,10 @@ fn both_engines_decide_as_quidditch_with_the_request_context() {
     let openfga_dir = export(&env, "openfga", &policies);
     let schema = std::fs::read_to_string(spicedb_dir.join("schema.zed")).expect("schema");
     assert!(schema.contains("now timestamp"), "{schema}");
+    assert!(
+        schema.contains("// Each check passes the request context as condition parameters: now (timestamp), ip (ipaddress), scopes (list<string>), claims_max_year (int)."),
+        "{schema}"
+    );
     let scenarios: [(&[&str], serde_json::Value); 3] = [
         (
             &[
