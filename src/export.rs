@@ -14,6 +14,10 @@
 //!   value: `game#winner@team` and `team#member@player`;
 //! - a comparison with a constant becomes a condition (OpenFGA CEL) / caveat (SpiceDB) on a
 //!   tuple that carries the compared value;
+//! - a comparison with the request context (`$context.now`) becomes a condition whose other
+//!   parameters are the context values, which the caller passes with each check (a time is a
+//!   `timestamp`, an address an `ipaddress` tested with `in_cidr`, `scopes` a `list<string>`);
+//!   a comparison of context values alone is a wildcard tuple on the league under it;
 //! - a policy is its role gate intersected with its condition; an action is the union of its
 //!   allows, less (`but not` / `-`) the union of its denies. NULL follows the engine: an allow
 //!   needs its condition true, a deny applies unless its condition is false, so a deny's
@@ -30,6 +34,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::authz::context::ContextType;
 use crate::authz::eval::{compare, in_list};
 use crate::authz::parse::ANONYMOUS;
 use crate::authz::policy::{
@@ -97,42 +102,122 @@ pub struct Relation {
     pub def: Def,
 }
 
-/// A condition (caveat): `value OP constant`, over one parameter.
+/// A parameter's type in both engines' CEL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    Int,
+    String,
+    Bool,
+    /// A time: an RFC 3339 text in a tuple's or a request's context.
+    Timestamp,
+    /// An address, for `in_cidr`.
+    IpAddress,
+    /// A list of strings (`scopes`).
+    ListString,
+}
+
+impl ParamType {
+    /// The type of a column (or subject attribute) compared in a condition.
+    pub fn of_column(t: ColumnType) -> ParamType {
+        match t {
+            ColumnType::Int => ParamType::Int,
+            ColumnType::Text => ParamType::String,
+            ColumnType::Bool => ParamType::Bool,
+            ColumnType::Time => ParamType::Timestamp,
+        }
+    }
+
+    /// The type of a request context value.
+    pub fn of_context(t: ContextType) -> ParamType {
+        match t {
+            ContextType::Int => ParamType::Int,
+            ContextType::Text => ParamType::String,
+            ContextType::Bool => ParamType::Bool,
+            ContextType::Time => ParamType::Timestamp,
+            ContextType::Ip => ParamType::IpAddress,
+            ContextType::List => ParamType::ListString,
+        }
+    }
+
+    /// The name both engines' schemas write (`int`, `timestamp`, `list<string>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::Int => "int",
+            ParamType::String => "string",
+            ParamType::Bool => "bool",
+            ParamType::Timestamp => "timestamp",
+            ParamType::IpAddress => "ipaddress",
+            ParamType::ListString => "list<string>",
+        }
+    }
+}
+
+/// The parameter a tuple's own value is passed as.
+pub const VALUE_PARAM: &str = "value";
+
+/// One side of a condition's comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// The value the tuple carries (the column's or the subject attribute's): `value`.
+    Value,
+    /// A request context value: the parameter named by [`context_param`].
+    Context(String),
+    Const(Value),
+    List(Vec<Value>),
+}
+
+/// A condition (caveat): `lhs OP rhs`, over the tuple's `value` and request context values.
 #[derive(Debug, Clone)]
 pub struct CondDef {
     pub name: String,
-    pub param: ColumnType,
+    /// Its parameters in order, `value` first when the tuple carries one.
+    pub params: Vec<(String, ParamType)>,
+    pub lhs: Term,
     pub op: Op,
-    pub rhs: Rhs,
+    pub rhs: Term,
 }
 
 impl CondDef {
     /// The CEL expression, the same for OpenFGA and SpiceDB.
     pub fn expression(&self) -> String {
-        let list = |vs: &[Value]| {
-            format!(
-                "[{}]",
-                vs.iter().map(cel_literal).collect::<Vec<_>>().join(", ")
-            )
+        let time = self.params.iter().any(|(_, t)| *t == ParamType::Timestamp);
+        let scalar = |v: &Value| match v {
+            // A time constant compared with a timestamp parameter.
+            Value::Text(_) if time => format!("timestamp({})", cel_literal(v)),
+            _ => cel_literal(v),
         };
+        let term = |t: &Term| match t {
+            Term::Value => VALUE_PARAM.to_string(),
+            Term::Context(name) => context_param(name),
+            Term::Const(v) => scalar(v),
+            Term::List(vs) => format!("[{}]", vs.iter().map(scalar).collect::<Vec<_>>().join(", ")),
+        };
+        let (l, r) = (term(&self.lhs), term(&self.rhs));
         match (&self.rhs, self.op) {
-            (Rhs::List(vs), Op::In) => format!("value in {}", list(vs)),
-            (Rhs::List(vs), _) => format!("!(value in {})", list(vs)),
-            (Rhs::Value(v), op) => {
+            (Term::List(blocks), Op::InCidr) => {
+                if blocks.is_empty() {
+                    return "false".to_string();
+                }
+                let tests: Vec<String> = blocks
+                    .iter()
+                    .map(|b| format!("{l}.in_cidr({})", cel_literal(&Value::Text(cidr_block(b)))))
+                    .collect();
+                format!("({})", tests.join(" || "))
+            }
+            (_, Op::Contains) => format!("{r} in {l}"),
+            (Term::List(_), Op::In) => format!("{l} in {r}"),
+            (Term::List(_), _) => format!("!({l} in {r})"),
+            (_, op) => {
                 let sym = match op {
-                    Op::Eq | Op::In => "==",
+                    Op::Eq | Op::In | Op::InCidr | Op::Contains => "==",
                     Op::Neq | Op::Nin => "!=",
                     Op::Gt => ">",
                     Op::Gte => ">=",
                     Op::Lt => "<",
                     Op::Lte => "<=",
-                    // Only `$context.*` takes these (parsing sees to it), and a comparison
-                    // with the request context is refused before a condition is made.
-                    Op::InCidr | Op::Contains => return "false".to_string(),
                 };
-                format!("value {sym} {}", cel_literal(v))
+                format!("{l} {sym} {r}")
             }
-            (Rhs::Subject(_) | Rhs::Context(_), _) => "false".to_string(),
         }
     }
 }
@@ -145,6 +230,59 @@ fn cel_literal(v: &Value) -> String {
         Value::Text(s) => serde_json::Value::String(s.clone()).to_string(),
     }
 }
+
+/// An address block with its prefix length, as both engines' `in_cidr` take it: quidditch
+/// reads an address alone as its own block (`10.0.0.7` is `10.0.0.7/32`).
+fn cidr_block(block: &Value) -> String {
+    let text = block.as_ref_str();
+    let text = text.trim();
+    if text.contains('/') {
+        text.to_string()
+    } else if text.contains(':') {
+        format!("{text}/128")
+    } else {
+        format!("{text}/32")
+    }
+}
+
+/// The engine parameter of the request context value `name`: `now`, `ip`, `scopes`; a claim
+/// `claims.org_id` is `claims_org_id` (every character but a letter, digit or `_` becomes `_`).
+pub fn context_param(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Words CEL reserves, which cannot name a parameter.
+const CEL_RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];
 
 /// A policy (or part of one) the export leaves out, and why.
 #[derive(Debug, Clone, Serialize)]
@@ -172,7 +310,9 @@ pub struct Tuple {
     pub relation: String,
     /// `(type, id)`; id `*` is the wildcard.
     pub subject: (String, String),
-    pub condition: Option<(String, Value)>,
+    /// A condition's name and the value the tuple carries for it (none when the condition
+    /// reads the request context alone).
+    pub condition: Option<(String, Option<Value>)>,
 }
 
 impl Tuple {
@@ -288,6 +428,12 @@ enum Source {
     SubjectIsNull {
         attr: String,
         is_null: bool,
+        relation: String,
+    },
+    /// `league:main#relation@S:*` (each subject kind) under `cond`, which reads the request
+    /// context only.
+    ContextOnly {
+        cond: String,
         relation: String,
     },
 }
@@ -417,19 +563,146 @@ impl Translator<'_> {
         "anyone".to_string()
     }
 
-    fn condition_def(&mut self, policy: &str, param: ColumnType, op: Op, rhs: &Rhs) -> String {
-        let key = format!("cond|{param:?}|{op:?}|{rhs:?}");
+    fn condition_def(
+        &mut self,
+        policy: &str,
+        params: Vec<(String, ParamType)>,
+        lhs: Term,
+        op: Op,
+        rhs: Term,
+    ) -> String {
+        let key = format!("cond|{params:?}|{lhs:?}|{op:?}|{rhs:?}");
         if let Some(name) = self.memo.get(&key) {
             return name.clone();
         }
         let name = self.fresh(&format!("{}_cond", ident(policy)));
         self.conditions.push(CondDef {
             name: name.clone(),
-            param,
+            params,
+            lhs,
             op,
-            rhs: rhs.clone(),
+            rhs,
         });
         self.memo.insert(key, name.clone());
+        name
+    }
+
+    /// The request context value `name` as a parameter (added to `params`), or why it cannot
+    /// be one.
+    fn context_term(
+        &self,
+        name: &str,
+        at: usize,
+        params: &mut Vec<(String, ParamType)>,
+    ) -> Result<Term, (usize, String)> {
+        let Some(declared) = self.set.context.get(name) else {
+            return Err((
+                at,
+                format!("`$context.{name}` is not declared under `[context]`"),
+            ));
+        };
+        let param = context_param(name);
+        let why = if param == VALUE_PARAM {
+            Some(format!(
+                "`{VALUE_PARAM}` is the parameter that carries a tuple's column or attribute"
+            ))
+        } else if CEL_RESERVED.contains(&param.as_str())
+            || !param
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        {
+            Some("it is not a name CEL accepts".to_string())
+        } else {
+            self.set
+                .context
+                .keys()
+                .find(|other| *other != name && context_param(other) == param)
+                .map(|other| format!("`$context.{other}` becomes the same parameter"))
+        };
+        if let Some(why) = why {
+            return Err((
+                at,
+                format!(
+                    "`$context.{name}` cannot be a condition parameter (`{param}`): {why} (rename it under `[context]`)"
+                ),
+            ));
+        }
+        if !params.iter().any(|(p, _)| *p == param) {
+            params.push((param, ParamType::of_context(declared.ty)));
+        }
+        Ok(Term::Context(name.to_string()))
+    }
+
+    /// The right side of a comparison with a constant, a list or the request context.
+    fn rhs_term(
+        &self,
+        rhs: &Rhs,
+        at: usize,
+        params: &mut Vec<(String, ParamType)>,
+    ) -> Result<Term, (usize, String)> {
+        match rhs {
+            Rhs::Value(v) => Ok(Term::Const(v.clone())),
+            Rhs::List(vs) => Ok(Term::List(vs.clone())),
+            Rhs::Context(name) => self.context_term(name, at, params),
+            Rhs::Subject(attr) => Err((
+                at,
+                format!("`$subject.{attr}` on the right of a comparison with the request context"),
+            )),
+        }
+    }
+
+    /// A relation on `ty` written per row, `TY:id#REL@S:*` carrying the column's value for
+    /// `cond_name` (a null column decided here).
+    fn column_const(
+        &mut self,
+        prefix: &str,
+        ty: &str,
+        column: &str,
+        (op, rhs): (Op, &Rhs),
+        cond_name: String,
+        flavor: Flavor,
+    ) -> String {
+        let name = self.fresh(prefix);
+        let mut allowed = self.subject_allowed(true, Some(&cond_name));
+        allowed.extend(self.subject_allowed(true, None));
+        self.relation(ty, &name, Def::Direct(allowed));
+        self.source(Source::ColumnConst {
+            ty: ty.to_string(),
+            column: column.to_string(),
+            op,
+            rhs: rhs.clone(),
+            cond: cond_name,
+            relation: name.clone(),
+            unknown_holds: flavor == Flavor::NotFalse,
+        });
+        name
+    }
+
+    /// A relation on the league written per subject, `league:main#REL@S:id` carrying the
+    /// attribute's value for `cond_name` (a null attribute decided here), read on `ty`.
+    fn subject_const(
+        &mut self,
+        prefix: &str,
+        ty: &str,
+        attr: &str,
+        (op, rhs): (Op, &Rhs),
+        cond_name: String,
+        flavor: Flavor,
+    ) -> String {
+        let name = self.fresh(prefix);
+        let mut allowed = self.subject_allowed(false, Some(&cond_name));
+        allowed.extend(self.subject_allowed(false, None));
+        self.relation(LEAGUE, &name, Def::Direct(allowed));
+        self.source(Source::SubjectConst {
+            attr: attr.to_string(),
+            op,
+            rhs: rhs.clone(),
+            cond: cond_name,
+            relation: name.clone(),
+            unknown_holds: flavor == Flavor::NotFalse,
+        });
+        self.through_league(ty, &name);
         name
     }
 
@@ -521,48 +794,67 @@ impl Translator<'_> {
             Condition::Compare {
                 lhs: Lhs::Column(column),
                 op,
-                rhs: rhs @ (Rhs::Value(_) | Rhs::List(_)),
-                ..
+                rhs: rhs @ (Rhs::Value(_) | Rhs::List(_) | Rhs::Context(_)),
+                at,
             } => {
-                let param = self.column_type(ty, column);
-                let cond_name = self.condition_def(&policy.id, param, *op, rhs);
-                let name = self.fresh(&prefix);
-                let mut allowed = self.subject_allowed(true, Some(&cond_name));
-                allowed.extend(self.subject_allowed(true, None));
-                self.relation(ty, &name, Def::Direct(allowed));
-                self.source(Source::ColumnConst {
-                    ty: ty.to_string(),
-                    column: column.clone(),
-                    op: *op,
-                    rhs: rhs.clone(),
-                    cond: cond_name,
-                    relation: name.clone(),
-                    unknown_holds: flavor == Flavor::NotFalse,
-                });
-                Ok(name)
+                let mut params = vec![(
+                    VALUE_PARAM.to_string(),
+                    ParamType::of_column(self.column_type(ty, column)),
+                )];
+                let r = self.rhs_term(rhs, *at, &mut params)?;
+                let cond_name = self.condition_def(&policy.id, params, Term::Value, *op, r);
+                Ok(self.column_const(&prefix, ty, column, (*op, rhs), cond_name, flavor))
             }
             Condition::Compare {
                 lhs: Lhs::Subject(attr),
                 op,
-                rhs: rhs @ (Rhs::Value(_) | Rhs::List(_)),
-                ..
+                rhs: rhs @ (Rhs::Value(_) | Rhs::List(_) | Rhs::Context(_)),
+                at,
             } => {
-                let param = self.attr_type(attr);
-                let cond_name = self.condition_def(&policy.id, param, *op, rhs);
-                let name = self.fresh(&prefix);
-                let mut allowed = self.subject_allowed(false, Some(&cond_name));
-                allowed.extend(self.subject_allowed(false, None));
-                self.relation(LEAGUE, &name, Def::Direct(allowed));
-                self.source(Source::SubjectConst {
-                    attr: attr.clone(),
-                    op: *op,
-                    rhs: rhs.clone(),
+                let mut params = vec![(
+                    VALUE_PARAM.to_string(),
+                    ParamType::of_column(self.attr_type(attr)),
+                )];
+                let r = self.rhs_term(rhs, *at, &mut params)?;
+                let cond_name = self.condition_def(&policy.id, params, Term::Value, *op, r);
+                Ok(self.subject_const(&prefix, ty, attr, (*op, rhs), cond_name, flavor))
+            }
+            Condition::Compare {
+                lhs: Lhs::Context(name),
+                op,
+                rhs: rhs @ Rhs::Subject(attr),
+                at,
+            } => {
+                // `$context.X OP $subject.A`: the subject's tuple carries A.
+                let mut params = vec![(
+                    VALUE_PARAM.to_string(),
+                    ParamType::of_column(self.attr_type(attr)),
+                )];
+                let l = self.context_term(name, *at, &mut params)?;
+                let cond_name = self.condition_def(&policy.id, params, l, *op, Term::Value);
+                Ok(self.subject_const(&prefix, ty, attr, (*op, rhs), cond_name, flavor))
+            }
+            Condition::Compare {
+                lhs: Lhs::Context(name),
+                op,
+                rhs,
+                at,
+            } => {
+                // The request context alone: one wildcard tuple per subject type on the league,
+                // with no value of its own.
+                let mut params = Vec::new();
+                let l = self.context_term(name, *at, &mut params)?;
+                let r = self.rhs_term(rhs, *at, &mut params)?;
+                let cond_name = self.condition_def(&policy.id, params, l, *op, r);
+                let relation = self.fresh(&prefix);
+                let allowed = self.subject_allowed(true, Some(&cond_name));
+                self.relation(LEAGUE, &relation, Def::Direct(allowed));
+                self.source(Source::ContextOnly {
                     cond: cond_name,
-                    relation: name.clone(),
-                    unknown_holds: flavor == Flavor::NotFalse,
+                    relation: relation.clone(),
                 });
-                self.through_league(ty, &name);
-                Ok(name)
+                self.through_league(ty, &relation);
+                Ok(relation)
             }
             Condition::Compare {
                 lhs: Lhs::Column(column),
@@ -570,24 +862,14 @@ impl Translator<'_> {
                 rhs: Rhs::Subject(attr),
                 ..
             } => self.join(policy, ty, column, attr, flavor),
-            Condition::Compare {
-                lhs: Lhs::Context(name),
-                at,
-                ..
-            }
-            | Condition::Compare {
-                rhs: Rhs::Context(name),
-                at,
-                ..
-            }
-            | Condition::IsNull {
+            Condition::IsNull {
                 lhs: Lhs::Context(name),
                 at,
                 ..
             } => Err((
                 *at,
                 format!(
-                    "compares with the request context (`$context.{name}`), which the exported model has no parameter for yet: its decision is left to quidditch"
+                    "tests whether `$context.{name}` is absent: a condition cannot see that a request lacks a parameter (the engines answer conditionally instead)"
                 ),
             )),
             Condition::Compare { op, at, .. } => Err((
@@ -1132,9 +1414,25 @@ fn check_names(model: &Model) -> Result<(), ExportError> {
 impl Model {
     /// The header comment's lines: [`HEADER`], then the notes.
     pub fn header(&self) -> Vec<String> {
+        let mut context: Vec<String> = Vec::new();
+        for c in &self.conditions {
+            for (name, ty) in &c.params {
+                let param = format!("{name} ({})", ty.name());
+                if name != VALUE_PARAM && !context.contains(&param) {
+                    context.push(param);
+                }
+            }
+        }
+        let context = (!context.is_empty()).then(|| {
+            format!(
+                "Each check passes the request context as condition parameters: {}.",
+                context.join(", ")
+            )
+        });
         HEADER
             .iter()
             .map(|l| (*l).to_string())
+            .chain(context)
             .chain(self.notes.iter().cloned())
             .collect()
     }
@@ -1153,6 +1451,20 @@ impl Model {
                 Tuple::new((LEAGUE, LEAGUE_ID.to_string()), role, (kind, id))
             })
             .collect();
+        for source in &self.sources {
+            if let Source::ContextOnly { cond, relation } = source {
+                for kind in &self.subject_kinds {
+                    out.push(Tuple {
+                        condition: Some((cond.clone(), None)),
+                        ..Tuple::new(
+                            (LEAGUE, LEAGUE_ID.to_string()),
+                            relation,
+                            (kind, "*".to_string()),
+                        )
+                    });
+                }
+            }
+        }
         if self
             .types
             .iter()
@@ -1261,7 +1573,7 @@ impl Model {
                             _ => continue,
                         }
                     } else {
-                        Some((cond.clone(), v))
+                        Some((cond.clone(), Some(v)))
                     };
                     for kind in &self.subject_kinds {
                         out.push(Tuple {
@@ -1342,7 +1654,7 @@ impl Model {
                             _ => continue,
                         }
                     } else {
-                        Some((cond.clone(), v))
+                        Some((cond.clone(), Some(v)))
                     };
                     out.push(Tuple {
                         condition,
@@ -1396,6 +1708,59 @@ mod tests {
         assert!(!valid_name("qa"));
         assert!(!valid_name("Team"));
         assert!(!valid_name("x_"));
+    }
+
+    #[test]
+    fn conditions_on_the_request_context_are_cel_over_its_parameters() {
+        let cond = |params: &[(&str, ParamType)], lhs, op, rhs| CondDef {
+            name: "c".into(),
+            params: params.iter().map(|(n, t)| ((*n).to_string(), *t)).collect(),
+            lhs,
+            op,
+            rhs,
+        };
+        let time = [
+            ("value", ParamType::Timestamp),
+            ("now", ParamType::Timestamp),
+        ];
+        assert_eq!(
+            cond(&time, Term::Value, Op::Gt, Term::Context("now".into())).expression(),
+            "value > now"
+        );
+        assert_eq!(
+            cond(
+                &time[1..],
+                Term::Context("now".into()),
+                Op::In,
+                Term::List(vec![Value::from("2026-01-01T00:00:00Z")])
+            )
+            .expression(),
+            r#"now in [timestamp("2026-01-01T00:00:00Z")]"#
+        );
+        assert_eq!(
+            cond(
+                &[("ip", ParamType::IpAddress)],
+                Term::Context("ip".into()),
+                Op::InCidr,
+                Term::List(vec![Value::from("10.0.0.0/8"), Value::from("::1")])
+            )
+            .expression(),
+            r#"(ip.in_cidr("10.0.0.0/8") || ip.in_cidr("::1/128"))"#
+        );
+        assert_eq!(
+            cond(
+                &[("scopes", ParamType::ListString)],
+                Term::Context("scopes".into()),
+                Op::Contains,
+                Term::Const(Value::from("games:read"))
+            )
+            .expression(),
+            r#""games:read" in scopes"#
+        );
+        assert_eq!(
+            context_param("claims.x-hasura-org-id"),
+            "claims_x_hasura_org_id"
+        );
     }
 
     #[test]

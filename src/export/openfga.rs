@@ -6,18 +6,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value as Json, json};
 
-use super::{Allowed, Assertion, CondDef, Def, Model, Tuple};
+use super::{Allowed, Assertion, CondDef, Def, Model, ParamType, Tuple};
 use crate::authz::Value;
-use crate::authz::policy::ColumnType;
-
-fn param_type(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Int => "int",
-        // Times are canonical UTC texts, which order as the times do.
-        ColumnType::Text | ColumnType::Time => "string",
-        ColumnType::Bool => "bool",
-    }
-}
 
 fn allowed_dsl(a: &Allowed) -> String {
     let mut s = a.ty.clone();
@@ -66,11 +56,16 @@ pub fn model_dsl(model: &Model) -> String {
         }
     }
     for c in &model.conditions {
+        let params: Vec<String> = c
+            .params
+            .iter()
+            .map(|(name, t)| format!("{name}: {}", t.name()))
+            .collect();
         let _ = write!(
             out,
-            "\ncondition {}(value: {}) {{\n  {}\n}}\n",
+            "\ncondition {}({}) {{\n  {}\n}}\n",
             c.name,
-            param_type(c.param),
+            params.join(", "),
             c.expression()
         );
     }
@@ -116,16 +111,33 @@ fn directly_related(def: &Def) -> Vec<Json> {
         .collect()
 }
 
-fn condition_json(c: &CondDef) -> Json {
-    let type_name = match c.param {
-        ColumnType::Int => "TYPE_NAME_INT",
-        ColumnType::Text | ColumnType::Time => "TYPE_NAME_STRING",
-        ColumnType::Bool => "TYPE_NAME_BOOL",
+fn param_json(t: ParamType) -> Json {
+    let name = match t {
+        ParamType::Int => "TYPE_NAME_INT",
+        ParamType::String => "TYPE_NAME_STRING",
+        ParamType::Bool => "TYPE_NAME_BOOL",
+        ParamType::Timestamp => "TYPE_NAME_TIMESTAMP",
+        ParamType::IpAddress => "TYPE_NAME_IPADDRESS",
+        ParamType::ListString => {
+            return json!({
+                "type_name": "TYPE_NAME_LIST",
+                "generic_types": [{ "type_name": "TYPE_NAME_STRING" }]
+            });
+        }
     };
+    json!({ "type_name": name })
+}
+
+fn condition_json(c: &CondDef) -> Json {
+    let parameters: serde_json::Map<String, Json> = c
+        .params
+        .iter()
+        .map(|(name, t)| (name.clone(), param_json(*t)))
+        .collect();
     json!({
         "name": c.name,
         "expression": c.expression(),
-        "parameters": { "value": { "type_name": type_name } }
+        "parameters": parameters
     })
 }
 
@@ -198,13 +210,20 @@ pub fn tuple_yaml(t: &Tuple) -> String {
         q(&t.relation),
         q(&format!("{}:{}", t.object.0, t.object.1)),
     );
-    if let Some((name, value)) = &t.condition {
-        let _ = write!(
-            out,
-            "  condition:\n    name: {}\n    context:\n      value: {}\n",
-            q(name),
-            context_json(value)
-        );
+    match &t.condition {
+        Some((name, Some(value))) => {
+            let _ = write!(
+                out,
+                "  condition:\n    name: {}\n    context:\n      {}: {}\n",
+                q(name),
+                super::VALUE_PARAM,
+                context_json(value)
+            );
+        }
+        Some((name, None)) => {
+            let _ = write!(out, "  condition:\n    name: {}\n", q(name));
+        }
+        None => {}
     }
     out
 }

@@ -6,16 +6,6 @@ use std::fmt::Write as _;
 
 use super::{Allowed, Assertion, Def, Model, Tuple};
 use crate::authz::Value;
-use crate::authz::policy::ColumnType;
-
-fn param_type(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Int => "int",
-        // Times are canonical UTC texts, which order as the times do.
-        ColumnType::Text | ColumnType::Time => "string",
-        ColumnType::Bool => "bool",
-    }
-}
 
 fn allowed_zed(a: &Allowed) -> String {
     let mut s = a.ty.clone();
@@ -35,11 +25,16 @@ pub fn schema(model: &Model) -> String {
         let _ = writeln!(out, "// {line}");
     }
     for c in &model.conditions {
+        let params: Vec<String> = c
+            .params
+            .iter()
+            .map(|(name, t)| format!("{name} {}", t.name()))
+            .collect();
         let _ = write!(
             out,
-            "\ncaveat {}(value {}) {{\n    {}\n}}\n",
+            "\ncaveat {}({}) {{\n    {}\n}}\n",
             c.name,
-            param_type(c.param),
+            params.join(", "),
             c.expression()
         );
     }
@@ -90,12 +85,16 @@ pub fn relationship(t: &Tuple) -> String {
         "{}:{}#{}@{}:{}",
         t.object.0, t.object.1, t.relation, t.subject.0, t.subject.1
     );
-    if let Some((name, value)) = &t.condition {
-        let _ = write!(
-            s,
-            "[{name}:{}]",
-            serde_json::json!({ "value": context_json(value) })
-        );
+    match &t.condition {
+        Some((name, Some(value))) => {
+            let mut context = serde_json::Map::new();
+            context.insert(super::VALUE_PARAM.to_string(), context_json(value));
+            let _ = write!(s, "[{name}:{}]", serde_json::Value::Object(context));
+        }
+        Some((name, None)) => {
+            let _ = write!(s, "[{name}]");
+        }
+        None => {}
     }
     s
 }

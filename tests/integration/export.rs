@@ -47,6 +47,11 @@ struct Case {
 
 /// Every subject, resource and action of the database `env`, decided by `authz check --batch`.
 fn decisions(env: &Env, policies: &Path) -> Vec<Case> {
+    decisions_in(env, policies, &[])
+}
+
+/// [`decisions`] with the request context `context` (`--context KEY=VALUE` each).
+fn decisions_in(env: &Env, policies: &Path, context: &[&str]) -> Vec<Case> {
     let conn = env.sql();
     let ids = |table: &str| -> Vec<i64> {
         let mut stmt = conn
@@ -89,12 +94,11 @@ fn decisions(env: &Env, policies: &Path) -> Vec<Case> {
         }
     }
     let policies = policies.display().to_string();
-    let run = env
-        .run_stdin(
-            ["authz", "check", "--batch", "--policies", &policies],
-            &requests,
-        )
-        .success();
+    let mut args = vec!["authz", "check", "--batch", "--policies", &policies];
+    for pair in context {
+        args.extend(["--context", pair]);
+    }
+    let run = env.run_stdin(args, &requests).success();
     let lines: Vec<serde_json::Value> = run
         .stdout()
         .lines()
@@ -140,20 +144,30 @@ fn export(env: &Env, to: &str, policies: &Path) -> PathBuf {
 /// `fga model test` over the exported model and tuples with every case as an assertion.
 fn openfga_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let dir = export(env, "openfga", policies);
-    openfga_agrees_in(&dir, "tuples.yaml", cases);
+    openfga_agrees_in(&dir, "tuples.yaml", None, cases);
 }
 
-/// `fga model test` over `DIR/model.fga` and `DIR/TUPLES` with every case as an assertion.
-fn openfga_agrees_in(dir: &Path, tuples: &str, cases: &[Case]) {
+/// `fga model test` over `DIR/model.fga` and `DIR/TUPLES` with every case as an assertion,
+/// each asked with the request context `context` (condition parameters) when given.
+fn openfga_agrees_in(
+    dir: &Path,
+    tuples: &str,
+    context: Option<&serde_json::Value>,
+    cases: &[Case],
+) {
     let mut yaml = format!(
         "name: agreement\nmodel_file: ./model.fga\ntuple_file: ./{tuples}\ntests:\n  - name: every subject, resource and action\n    check:\n",
     );
     for pair in cases.chunks(2) {
         let _ = write!(
             yaml,
-            "      - user: {}\n        object: {}\n        assertions:\n",
+            "      - user: {}\n        object: {}\n",
             pair[0].user, pair[0].object
         );
+        if let Some(context) = context {
+            let _ = writeln!(yaml, "        context: {context}");
+        }
+        yaml.push_str("        assertions:\n");
         for c in pair {
             assert_eq!((&c.user, &c.object), (&pair[0].user, &pair[0].object));
             let _ = writeln!(yaml, "          {}: {}", c.action, c.allowed);
@@ -194,20 +208,27 @@ fn openfga_agrees_in(dir: &Path, tuples: &str, cases: &[Case]) {
 /// The embedded SpiceDB over the exported validation file, every case as a bulk check.
 fn spicedb_agrees(env: &Env, policies: &Path, cases: &[Case]) {
     let dir = export(env, "spicedb", policies);
-    spicedb_agrees_in(&dir, None, cases);
+    spicedb_agrees_in(&dir, None, None, cases);
 }
 
 /// The embedded SpiceDB over `DIR/validation.yaml`, `apply`'s changes written after loading,
-/// every case as a bulk check.
-fn spicedb_agrees_in(dir: &Path, apply: Option<&Path>, cases: &[Case]) {
+/// every case as a bulk check, asked with the request context `context` (caveat parameters)
+/// when given.
+fn spicedb_agrees_in(
+    dir: &Path,
+    apply: Option<&Path>,
+    context: Option<&serde_json::Value>,
+    cases: &[Case],
+) {
     let script = spicedb_script();
     let mut checks = String::new();
     for c in cases {
-        let _ = writeln!(
-            checks,
-            "{}",
-            serde_json::json!({ "user": c.user, "permission": c.action, "object": c.object })
-        );
+        let mut check =
+            serde_json::json!({ "user": c.user, "permission": c.action, "object": c.object });
+        if let Some(context) = context {
+            check["context"] = context.clone();
+        }
+        let _ = writeln!(checks, "{check}");
     }
     let checks_file = dir.join("checks.jsonl");
     std::fs::write(&checks_file, checks).expect("write");
@@ -396,6 +417,140 @@ fn both_engines_decide_as_quidditch_with_denies_negation_and_nulls() {
     openfga_agrees(&env, &policies, &cases);
 }
 
+/// The request context the policies below read, declared in place of the shipped `[context]`.
+const CONTEXT_DECLARED: &str =
+    "now = \"time\"\nip = \"ip\"\nscopes = \"list\"\nclaims = { max_year = \"int\" }\n";
+
+/// Row-level policies that compare with the request context, each form the export translates:
+/// a column with `$context.now` (allow and deny), `$context.ip _in_cidr`, `$context.scopes
+/// _contains`, `$context.now` with a constant, and a subject attribute with a claim on either
+/// side.
+const CONTEXT_POLICIES: &str = r#"
+[[policy]]
+id = "published-games-for-all"
+description = "anyone reads a game once its result is published"
+effect = "allow"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "game"
+condition = { published_at = { _lte = "$context.now" } }
+
+[[policy]]
+id = "embargoed-games-hidden"
+description = "players may not read a game before its result is published"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { published_at = { _gt = "$context.now" } }
+
+[[policy]]
+id = "office-joins-games"
+description = "players join games from the office network, with a token that says so"
+effect = "allow"
+roles = ["player"]
+actions = ["join"]
+resource = "game"
+condition = { _and = [
+  { "$context.ip" = { _in_cidr = ["10.0.0.0/8", "192.168.1.7"] } },
+  { "$context.scopes" = { _contains = "games:join" } },
+] }
+
+[[policy]]
+id = "managers-join-teams-in-season-two"
+effect = "allow"
+roles = ["manager"]
+actions = ["join"]
+resource = "team"
+condition = { "$context.now" = { _gte = "2026-01-01T00:00:00Z" } }
+
+[[policy]]
+id = "forums-up-to-the-claimed-year"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "forum"
+condition = { "$context.claims.max_year" = { _gte = "$subject.year" } }
+
+[[policy]]
+id = "no-forums-above-the-claimed-year"
+effect = "deny"
+roles = ["player"]
+actions = ["join"]
+resource = "forum"
+condition = { "$subject.year" = { _gt = "$context.claims.max_year" } }
+"#;
+
+/// The shipped policies with [`CONTEXT_POLICIES`] and their `[context]`, written into `env`.
+fn context_policies(env: &Env) -> PathBuf {
+    let shipped = std::fs::read_to_string(shipped()).expect("read");
+    let declared = "[context]\nnow = \"time\"\n";
+    assert!(shipped.contains(declared), "the shipped `[context]` moved");
+    let text = format!(
+        "{}{CONTEXT_POLICIES}",
+        shipped.replace(declared, &format!("[context]\n{CONTEXT_DECLARED}"))
+    );
+    env.write("context-policies.toml", &text)
+}
+
+/// Conditions on the request context become condition (caveat) parameters: for request
+/// contexts before, between and after the games' publication (and inside and outside the
+/// office network, with and without the scope, with a low and a high claimed year), both
+/// engines asked with the context decide as `authz check --context …` on the demo data.
+#[test]
+fn both_engines_decide_as_quidditch_with_the_request_context() {
+    let env = Env::seeded();
+    let policies = context_policies(&env);
+    let spicedb_dir = export(&env, "spicedb", &policies);
+    let openfga_dir = export(&env, "openfga", &policies);
+    let schema = std::fs::read_to_string(spicedb_dir.join("schema.zed")).expect("schema");
+    assert!(schema.contains("now timestamp"), "{schema}");
+    assert!(
+        schema.contains("// Each check passes the request context as condition parameters: now (timestamp), ip (ipaddress), scopes (list<string>), claims_max_year (int)."),
+        "{schema}"
+    );
+    let scenarios: [(&[&str], serde_json::Value); 3] = [
+        (
+            &[
+                "now=2025-09-01T00:00:00Z",
+                "ip=172.16.0.1",
+                "scopes=games:join",
+                "claims.max_year=2",
+            ],
+            serde_json::json!({ "now": "2025-09-01T00:00:00Z", "ip": "172.16.0.1", "scopes": ["games:join"], "claims_max_year": 2 }),
+        ),
+        (
+            &[
+                "now=2026-03-10T00:00:00Z",
+                "ip=10.1.2.3",
+                "scopes=games:join,chat",
+                "claims.max_year=3",
+            ],
+            serde_json::json!({ "now": "2026-03-10T00:00:00Z", "ip": "10.1.2.3", "scopes": ["games:join", "chat"], "claims_max_year": 3 }),
+        ),
+        (
+            &[
+                "now=2026-06-02T12:00:00Z",
+                "ip=192.168.1.7",
+                "scopes=chat",
+                "claims.max_year=5",
+            ],
+            serde_json::json!({ "now": "2026-06-02T12:00:00Z", "ip": "192.168.1.7", "scopes": ["chat"], "claims_max_year": 5 }),
+        ),
+    ];
+    let mut outcomes = Vec::new();
+    for (flags, context) in &scenarios {
+        let cases = decisions_in(&env, &policies, flags);
+        spicedb_agrees_in(&spicedb_dir, None, Some(context), &cases);
+        openfga_agrees_in(&openfga_dir, "tuples.yaml", Some(context), &cases);
+        outcomes.push(cases.iter().map(|c| c.allowed).collect::<Vec<_>>());
+    }
+    assert!(
+        outcomes[0] != outcomes[1] && outcomes[1] != outcomes[2],
+        "the contexts decide something differently"
+    );
+}
+
 #[test]
 fn the_exported_test_files_pass_in_both_engines() {
     let env = Env::seeded();
@@ -475,6 +630,47 @@ fn an_untranslatable_policy_is_an_error_with_its_location_and_partial_lists_it()
     assert!(!schema.contains("policy_older_teammates"), "{schema}");
 }
 
+/// Two claims whose names become one condition parameter (`claims_org_id`): the comparison
+/// cannot be translated, and the error says where and why.
+#[test]
+fn a_claim_that_cannot_be_a_condition_parameter_is_an_error_with_its_location() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(shipped()).expect("read");
+    let declared = "[context]\nnow = \"time\"\n";
+    let text = format!(
+        "{}{}",
+        shipped.replace(
+            declared,
+            "[context]\nnow = \"time\"\nclaims = { \"org-id\" = \"int\", org_id = \"int\" }\n"
+        ),
+        r#"
+[[policy]]
+id = "own-organisation-teams"
+effect = "allow"
+roles = ["player"]
+actions = ["join"]
+resource = "team"
+condition = { id = { _eq = "$context.claims.org_id" } }
+"#
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("condition = { id = { _eq = \"$context.claims"))
+        .expect("the line")
+        + 1;
+    env.write("policies.toml", &text);
+    let stderr = env
+        .run(["authz", "export", "--to", "spicedb", "--out", "out"])
+        .status(1)
+        .stderr();
+    assert!(
+        stderr.contains(&format!("policies.toml:{line}:"))
+            && stderr.contains("`own-organisation-teams`")
+            && stderr.contains("`$context.claims.org_id` cannot be a condition parameter (`claims_org_id`): `$context.claims.org-id` becomes the same parameter"),
+        "{stderr}"
+    );
+}
+
 /// `authz who-can` equals SpiceDB's LookupSubjects for every resource and action of the demo
 /// data (a wildcard answer stands for every subject of its type but those it excludes).
 #[test]
@@ -543,8 +739,24 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
         pairs.len(),
         "one answer per resource and action"
     );
-    let policies = shipped().display().to_string();
-    for (object, action) in &pairs {
+    for ((object, action), quidditch) in who_can(&env, &pairs, &shipped()) {
+        assert_eq!(
+            engine[&(object.clone(), action.clone())],
+            quidditch,
+            "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
+        );
+    }
+}
+
+/// `authz who-can`'s subjects (engine references) for each (resource, action) of `pairs`.
+fn who_can(
+    env: &Env,
+    pairs: &[(String, String)],
+    policies: &Path,
+) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let policies = policies.display().to_string();
+    let mut out = BTreeMap::new();
+    for (object, action) in pairs {
         let run = env
             .run([
                 "--format",
@@ -560,7 +772,7 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
             ])
             .success();
         let who: serde_json::Value = run.json();
-        let quidditch: BTreeSet<String> = who["subjects"]
+        let subjects: BTreeSet<String> = who["subjects"]
             .as_array()
             .expect("subjects")
             .iter()
@@ -569,12 +781,245 @@ fn who_can_equals_spicedb_lookup_subjects_on_the_demo_data() {
                 other => other.to_string(),
             })
             .collect();
+        out.insert((object.clone(), action.clone()), subjects);
+    }
+    out
+}
+
+/// `fga model test --verbose` over `DIR/NAME`: its JSON report (one entry per test), whether or
+/// not every assertion held (the callers compare the answers themselves).
+fn fga_answers(dir: &Path, name: &str) -> serde_json::Value {
+    let started = Instant::now();
+    let output = Command::new(fga())
+        .args(["model", "test", "--verbose", "--tests", name])
+        .current_dir(dir)
+        .output()
+        .expect("run fga");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!(
+        "openfga: {name} answered in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // The JSON report comes first on stdout; a summary may follow it.
+    let mut stream = serde_json::Deserializer::from_str(&stdout).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(report)) => report,
+        _ => panic!(
+            "no JSON report from fga:\n{}\n{}",
+            stdout.chars().take(2000).collect::<String>(),
+            stderr.chars().take(2000).collect::<String>()
+        ),
+    }
+}
+
+/// The demo data's subjects as engine references, and every resource, by type.
+fn demo_refs(env: &Env) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+    let cases = decisions(env, &shipped());
+    let mut users = Vec::new();
+    let mut objects: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &cases {
+        if !users.contains(&c.user) {
+            users.push(c.user.clone());
+        }
+        let (ty, _) = c.object.split_once(':').expect("TYPE:ID");
+        let ids = objects.entry(ty.to_string()).or_default();
+        if !ids.contains(&c.object) {
+            ids.push(c.object.clone());
+        }
+    }
+    (users, objects)
+}
+
+/// `authz who-can` equals OpenFGA's list-users (`fga model test`'s `list_users`) for every
+/// resource and action of the demo data, per subject type. OpenFGA answers `player:*` where a
+/// grant reaches every player through the wildcard tuple (`league:main#player@player:*`) and
+/// lists the players it reaches by their own tuples besides; the test expands each wildcard
+/// into every subject of its type before comparing. That expansion is exact only while no
+/// deny subtracts from a wildcard grant (OpenFGA then still answers `player:*`, without the
+/// excluded: openfga/openfga#1692), which the test asserts of the exported model.
+#[test]
+fn who_can_equals_openfga_list_users_on_the_demo_data() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga", &shipped());
+    let model = std::fs::read_to_string(dir.join("model.fga")).expect("model.fga");
+    assert!(
+        !model.contains("but not"),
+        "a deny in the model: expanding wildcards is no longer exact"
+    );
+    let (users, objects) = demo_refs(&env);
+    let mut all: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for u in &users {
+        let (ty, _) = u.split_once(':').expect("TYPE:ID");
+        all.entry(ty.to_string()).or_default().insert(u.clone());
+    }
+    let mut pairs = Vec::new();
+    for object in objects.values().flatten() {
+        for action in ["read", "join"] {
+            pairs.push((object.clone(), action.to_string()));
+        }
+    }
+    let quidditch = who_can(&env, &pairs, &shipped());
+    // The assertions are who-can's subjects of each type, as they are (no wildcards): fga's
+    // own verdict differs where it answers with one, so the answers are compared here.
+    let mut yaml = String::from(
+        "name: list-users\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: who can, every resource and action\n    list_users:\n",
+    );
+    for object in objects.values().flatten() {
+        for ty in all.keys() {
+            let _ = write!(
+                yaml,
+                "      - object: {object}\n        user_filter:\n          - type: {ty}\n        assertions:\n"
+            );
+            for action in ["read", "join"] {
+                let users: Vec<String> = quidditch[&(object.clone(), action.to_string())]
+                    .iter()
+                    .filter(|u| u.starts_with(&format!("{ty}:")))
+                    .map(|u| format!("\n              - {u}"))
+                    .collect();
+                let users = if users.is_empty() {
+                    " []".to_string()
+                } else {
+                    users.concat()
+                };
+                let _ = write!(yaml, "          {action}:\n            users:{users}\n");
+            }
+        }
+    }
+    std::fs::write(dir.join("list-users.fga.yaml"), yaml).expect("write");
+    let report = fga_answers(&dir, "list-users.fga.yaml");
+    let mut engine: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let (mut answered, mut wildcards) = (0, 0);
+    for result in report[0]["list_users_results"].as_array().expect("results") {
+        assert!(result["error"].is_null(), "fga: {}", result["error"]);
+        let request = &result["request"];
+        let object = format!(
+            "{}:{}",
+            request["object"]["type"].as_str().expect("type"),
+            request["object"]["id"].as_str().expect("id")
+        );
+        let action = request["relation"].as_str().expect("relation").to_string();
+        let set = engine.entry((object, action)).or_default();
+        for user in result["got"]["users"].as_array().expect("users") {
+            let user = user.as_str().expect("user");
+            match user.strip_suffix(":*") {
+                Some(ty) => {
+                    wildcards += 1;
+                    set.extend(all[ty].iter().cloned());
+                }
+                None => {
+                    set.insert(user.to_string());
+                }
+            }
+        }
+        answered += 1;
+    }
+    assert_eq!(
+        answered,
+        pairs.len() * all.len(),
+        "one answer per resource, action and subject type"
+    );
+    assert!(
+        wildcards > 0,
+        "no wildcard answer: the expansion went untested"
+    );
+    for (key, ours) in &quidditch {
         assert_eq!(
-            engine[&(object.clone(), action.clone())],
-            quidditch,
-            "who may {action} {object}: SpiceDB's LookupSubjects (left), authz who-can (right)"
+            engine.get(key).cloned().unwrap_or_default(),
+            *ours,
+            "who may {} {}: OpenFGA's list-users, wildcards expanded (left), authz who-can (right)",
+            key.1,
+            key.0
         );
     }
+}
+
+/// The profile's reverse lookup (`authz explain --user REF`) equals OpenFGA's list-objects
+/// (`fga model test`'s `list_objects`), for every subject, type and action of the demo data.
+#[test]
+fn the_profile_equals_openfga_list_objects_on_the_demo_data() {
+    let env = Env::seeded();
+    let dir = export(&env, "openfga", &shipped());
+    let (users, objects) = demo_refs(&env);
+    let refs: Vec<String> = users
+        .iter()
+        .map(|u| {
+            if u == "anonymous:anonymous" {
+                "anonymous".to_string()
+            } else {
+                u.clone()
+            }
+        })
+        .collect();
+    let (quidditch, _) = profiles(&env, &refs, &shipped().display().to_string());
+    let mut yaml = String::from(
+        "name: list-objects\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: the profile, every subject, type and action\n    list_objects:\n",
+    );
+    let mut expected: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for (user, reference) in users.iter().zip(&refs) {
+        for ty in objects.keys() {
+            let _ = write!(
+                yaml,
+                "      - user: {user}\n        type: {ty}\n        assertions:\n"
+            );
+            for action in ["read", "join"] {
+                let ids = quidditch
+                    .get(&(reference.clone(), action.to_string(), ty.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let objects: BTreeSet<String> = ids.iter().map(|id| format!("{ty}:{id}")).collect();
+                let mut items = String::new();
+                for o in &objects {
+                    let _ = write!(items, "\n            - {o}");
+                }
+                let items = if items.is_empty() {
+                    " []".to_string()
+                } else {
+                    items
+                };
+                let _ = writeln!(yaml, "          {action}:{items}");
+                expected.insert((user.clone(), action.to_string(), ty.clone()), objects);
+            }
+        }
+    }
+    std::fs::write(dir.join("list-objects.fga.yaml"), yaml).expect("write");
+    let report = fga_answers(&dir, "list-objects.fga.yaml");
+    let (mut answered, mut granted) = (0, 0);
+    for result in report[0]["list_objects_results"]
+        .as_array()
+        .expect("results")
+    {
+        assert!(result["error"].is_null(), "fga: {}", result["error"]);
+        let request = &result["request"];
+        let key = (
+            request["user"].as_str().expect("user").to_string(),
+            request["relation"].as_str().expect("relation").to_string(),
+            request["type"].as_str().expect("type").to_string(),
+        );
+        let engine: BTreeSet<String> = result["got"]
+            .as_array()
+            .expect("got")
+            .iter()
+            .map(|o| o.as_str().expect("object").to_string())
+            .collect();
+        assert_eq!(
+            engine, expected[&key],
+            "what {} may {} of type {}: OpenFGA's list-objects (left), the profile (right)",
+            key.0, key.1, key.2
+        );
+        assert_eq!(result["test_result"], true, "fga's own verdict: {result}");
+        answered += 1;
+        granted += engine.len();
+    }
+    assert_eq!(
+        answered,
+        expected.len(),
+        "one answer per subject, type and action"
+    );
+    assert!(
+        granted > 0,
+        "the engine granted nothing: nothing was compared"
+    );
 }
 
 /// Each subject's profile (`authz explain --user REF`): the ids of each type it may act on, by
@@ -742,7 +1187,7 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     let text = std::fs::read_to_string(&changes_txt).expect("changes.txt");
     assert!(text.contains("TOUCH game:8#winner@team:3"), "{text}");
     assert!(text.contains("DELETE game:8#winner@team:4"), "{text}");
-    spicedb_agrees_in(&spicedb_before, Some(&changes_txt), &after);
+    spicedb_agrees_in(&spicedb_before, Some(&changes_txt), None, &after);
 
     // OpenFGA: the earlier tuples, less the deletes, plus the writes.
     let split = |text: &str| -> Vec<String> {
@@ -777,7 +1222,7 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     );
     tuples.extend(writes);
     std::fs::write(openfga_before.join("applied.yaml"), tuples.concat()).expect("write");
-    openfga_agrees_in(&openfga_before, "applied.yaml", &after);
+    openfga_agrees_in(&openfga_before, "applied.yaml", None, &after);
 }
 
 /// `v` with every object's keys sorted (serde_json keeps insertion order here).
@@ -793,14 +1238,26 @@ fn canon(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// `model.json` is the model `fga model transform` makes of `model.fga`.
+/// `model.json` is the model `fga model transform` makes of `model.fga`, for the shipped
+/// policies and for conditions on the request context (timestamps, addresses, lists).
 #[test]
 fn model_json_is_what_fga_makes_of_model_fga() {
     let env = Env::seeded();
-    let dir = export(&env, "openfga", &shipped());
+    model_json_matches(&export(&env, "openfga", &shipped()));
+    let policies = context_policies(&env);
+    let dir = export(&env, "openfga", &policies);
+    let model = std::fs::read_to_string(dir.join("model.fga")).expect("model.fga");
+    assert!(
+        model.contains("ip: ipaddress") && model.contains("scopes: list<string>"),
+        "{model}"
+    );
+    model_json_matches(&dir);
+}
+
+fn model_json_matches(dir: &Path) {
     let output = Command::new(fga())
         .args(["model", "transform", "--file", "model.fga"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .expect("run fga");
     assert!(
