@@ -344,6 +344,15 @@ impl std::io::Write for Bounded {
         Ok(buf.len())
     }
 
+    // serde_json writes token by token through `write_all`: one check per token, no loop.
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max {
+            return Err(std::io::Error::other("the answer exceeds its limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(())
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
@@ -407,7 +416,7 @@ impl Outcome {
     /// a `RESPONSE_TOO_LARGE` error instead (the serializing stops at the limit).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Bounded {
-            bytes: Vec::with_capacity(128),
+            bytes: Vec::with_capacity(512),
             max: self.max_bytes,
         };
         match serde_json::to_writer(&mut out, &self.wire()) {
@@ -550,7 +559,7 @@ impl Api {
         if let Err(err) = crate::limits::check_text(&request.query, &viewer.limits) {
             return refusal(&err);
         }
-        let (validation, doc) = self.documents.prepared(&mut request);
+        let (validation, doc, plain) = self.documents.prepared(&mut request);
         if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
             return rejection;
         }
@@ -571,7 +580,7 @@ impl Api {
                 doc,
                 variables: &request.variables,
             };
-            if shape.plain(operation.as_deref()) {
+            if plain.get(operation.as_deref(), || shape.plain(operation.as_deref())) {
                 shaped = Some((Arc::clone(doc), None));
             } else {
                 if let Some(marked) = shape.marked(operation.as_deref()) {

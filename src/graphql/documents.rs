@@ -34,6 +34,29 @@ struct Entry {
     valid: bool,
     /// Its SHA-256, once asked for (by the decision log).
     digest: Option<Arc<str>>,
+    /// Whether it is plain, once asked for.
+    plain: Arc<Plain>,
+}
+
+/// Whether a document's operation is plain (`conform::Shape::plain`), remembered for the first
+/// operation name it is asked with: it depends on the document and that name alone.
+#[derive(Debug, Default)]
+pub struct Plain(std::sync::OnceLock<(Option<String>, bool)>);
+
+impl Plain {
+    /// The answer for `operation`: the remembered one, or `compute`'s (remembered when it is
+    /// the first asked).
+    pub fn get(&self, operation: Option<&str>, compute: impl FnOnce() -> bool) -> bool {
+        if let Some((name, plain)) = self.0.get() {
+            if name.as_deref() == operation {
+                return *plain;
+            }
+            return compute();
+        }
+        let plain = compute();
+        let _ = self.0.set((operation.map(str::to_string), plain));
+        plain
+    }
 }
 
 /// Whether a request's document must be validated.
@@ -59,10 +82,10 @@ impl Documents {
     pub fn prepared(
         &self,
         request: &mut async_graphql::Request,
-    ) -> (Validation, Option<Arc<ExecutableDocument>>) {
+    ) -> (Validation, Option<Arc<ExecutableDocument>>, Arc<Plain>) {
         if request.query.len() > LONGEST {
             let doc = request.parsed_query().ok().map(|d| Arc::new(d.clone()));
-            return (Validation::Always, doc);
+            return (Validation::Always, doc, Arc::default());
         }
         if let Some(entry) = self.lock().get(&request.query) {
             request.set_parsed_query((*entry.doc).clone());
@@ -71,10 +94,14 @@ impl Documents {
                 (false, true) => Validation::Learn,
                 (false, false) => Validation::Always,
             };
-            return (validation, Some(Arc::clone(&entry.doc)));
+            return (
+                validation,
+                Some(Arc::clone(&entry.doc)),
+                Arc::clone(&entry.plain),
+            );
         }
         let Ok(doc) = request.parsed_query() else {
-            return (Validation::Always, None);
+            return (Validation::Always, None, Arc::default());
         };
         let closed = doc
             .operations
@@ -86,7 +113,9 @@ impl Documents {
             closed,
             valid: false,
             digest: None,
+            plain: Arc::default(),
         };
+        let plain = Arc::clone(&entry.plain);
         let mut map = self.lock();
         if map.len() >= ENTRIES {
             map.clear();
@@ -97,7 +126,7 @@ impl Documents {
         } else {
             Validation::Always
         };
-        (validation, Some(doc))
+        (validation, Some(doc), plain)
     }
 
     /// Records that the document `query` passed validation.
