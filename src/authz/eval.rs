@@ -22,6 +22,8 @@ use super::error::{EntityError, EvalError, Suggestion, closest};
 use super::policy::{
     Condition, Effect, Lhs, Op, Policy, PolicySet, ReadFail, Rhs, RoleSource, TypeDef,
 };
+#[cfg(test)]
+use super::trace::Rule;
 use super::trace::{
     Decided, Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyTrace, RequestInfo,
     Response, RoleGrant, SubjectInfo, Visit, WhyNot, Withheld,
@@ -521,7 +523,7 @@ pub fn evaluate(
             Vec::new()
         },
         denied_fields,
-        combining: decided.to_string(),
+        combining: decided.rule(),
         decided_by: decided,
         trace,
         why_not,
@@ -1461,6 +1463,7 @@ condition = { id = { _in = [13] } }
             let r = decide(&set, &e, &s, "read", res);
             assert_eq!(r.decision, decision, "{name}\n{r}");
             assert_eq!(r.policies, policies, "{name}");
+            assert_eq!(r.combining, r.decided_by.rule(), "{name}");
             let check = {
                 let (resource, _) = resolve_resource(&set, &e, res).unwrap();
                 let req = Request {
@@ -1485,6 +1488,23 @@ condition = { id = { _in = [13] } }
         ]);
         let r = decide(&set, &deep, &s, "read", "game:5");
         assert!(r.to_string().contains("depth limit 3 reached"), "{r}");
+    }
+
+    #[test]
+    fn combining_is_the_rule_in_json_and_words_in_the_trace() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        assert_eq!(r.combining, Rule::DefaultDeny);
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["combining"],
+            "default_deny"
+        );
+        assert!(
+            r.to_string()
+                .contains("combining: no allow policy applies: default deny\n"),
+            "{r}"
+        );
     }
 
     #[test]

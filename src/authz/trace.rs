@@ -14,7 +14,7 @@
 //!   fields: [{ field: string, granted_by: [string] }],
 //!   denied_fields: [{ field: string, yields: "null" | "error", message?: string,
 //!                     because: Withheld }],
-//!   combining: string,               // the combining step, in words (`decided_by` as text)
+//!   combining: Rule,                 // the rule of the combining step (`decided_by.rule`)
 //!   decided_by: Decided,
 //!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
 //!             outcome: "not_applicable" | "satisfied" | "not_satisfied" | "unknown",
@@ -29,6 +29,8 @@
 //!        assumed?: [string] }                     // operands what-if assumed (--assume)
 //! Visit { resource: string, depth: number, values: {column: value}, matched: bool,
 //!         assumed?: [string] }                    // columns of `values` what-if assumed
+//! Rule: "allowed" | "field_granted" | "deny_wins" | "field_denied" | "field_not_granted"
+//!   | "default_deny"
 //! Decided { rule: "allowed", policies: [string] }
 //!   | { rule: "field_granted", field: string, policies: [string] }
 //!   | { rule: "deny_wins", policies: [string], overridden: [string] }   // overridden: the allows
@@ -162,6 +164,18 @@ impl fmt::Display for Withheld {
     }
 }
 
+/// The rule of the combining step that decided a request, without its policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Allowed,
+    FieldGranted,
+    DenyWins,
+    FieldDenied,
+    FieldNotGranted,
+    DefaultDeny,
+}
+
 /// What decided a request: the rule of the combining step and the policies behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "rule")]
@@ -193,6 +207,18 @@ pub enum Decided {
 }
 
 impl Decided {
+    /// The rule, without its policies.
+    pub fn rule(&self) -> Rule {
+        match self {
+            Decided::Allowed { .. } => Rule::Allowed,
+            Decided::FieldGranted { .. } => Rule::FieldGranted,
+            Decided::DenyWins { .. } => Rule::DenyWins,
+            Decided::FieldDenied { .. } => Rule::FieldDenied,
+            Decided::FieldNotGranted { .. } => Rule::FieldNotGranted,
+            Decided::DefaultDeny => Rule::DefaultDeny,
+        }
+    }
+
     pub fn decision(&self) -> Decision {
         match self {
             Decided::Allowed { .. } | Decided::FieldGranted { .. } => Decision::Allow,
@@ -328,7 +354,8 @@ pub struct Response {
     pub policies: Vec<String>,
     pub fields: Vec<FieldGrant>,
     pub denied_fields: Vec<DeniedField>,
-    pub combining: String,
+    /// The rule that decided (`decided_by`'s tag); the trace words it from `decided_by`.
+    pub combining: Rule,
     pub decided_by: Decided,
     pub trace: Vec<PolicyTrace>,
     pub why_not: Vec<WhyNot>,
@@ -498,7 +525,7 @@ impl fmt::Display for Response {
                 f.write_str(&s)?;
             }
         }
-        writeln!(f, "combining: {}", self.combining)?;
+        writeln!(f, "combining: {}", self.decided_by)?;
         if !self.fields.is_empty() {
             let fields = self
                 .fields

@@ -239,7 +239,7 @@ fn explain_json_shows_the_trace_and_why_not() {
     assert_eq!(out.subject.attributes["team_id"], 1);
     assert_eq!(out.subject.roles[0].role, "player");
     assert!(out.policies.is_empty());
-    assert!(out.combining.contains("default deny"));
+    assert_eq!(out.combining, "default_deny");
     let winners = out
         .trace
         .iter()
