@@ -26,7 +26,7 @@ use super::policy::{
 use super::trace::Rule;
 use super::trace::{
     Decided, Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyTrace, RequestInfo,
-    Response, RoleGrant, SubjectInfo, Visit, WhyNot, Withheld,
+    Response, RoleGrant, SubjectInfo, Via, Visit, WhyNot, Withheld,
 };
 
 /// How much to record.
@@ -136,33 +136,35 @@ pub fn roles(
         if !holds {
             continue;
         }
-        let (role, via) = match &binding.role {
-            RoleSource::Fixed(role) => (
+        let (number, kind) = (index + 1, binding.subject.clone());
+        let (role, via) = match (&binding.role, &binding.when) {
+            (RoleSource::Fixed(role), None) => (
                 role.clone(),
-                format!("binding #{}: every {}", index + 1, binding.subject),
+                Via::Every {
+                    binding: number,
+                    subject: kind,
+                },
             ),
-            RoleSource::Column(column) => match subject.attributes.get(column) {
+            (RoleSource::Fixed(role), Some(cond)) => (
+                role.clone(),
+                Via::Where {
+                    binding: number,
+                    subject: kind,
+                    when: describe(cond),
+                },
+            ),
+            (RoleSource::Column(column), _) => match subject.attributes.get(column) {
                 Some(Value::Text(role)) => (
                     role.clone(),
-                    format!(
-                        "binding #{}: {}.{column} = {role:?}",
-                        index + 1,
-                        binding.subject
-                    ),
+                    Via::Column {
+                        binding: number,
+                        subject: kind,
+                        column: column.clone(),
+                        value: role.clone(),
+                    },
                 ),
                 _ => continue,
             },
-        };
-        let via = match &binding.when {
-            Some(cond) if matches!(binding.role, RoleSource::Fixed(_)) => {
-                format!(
-                    "binding #{}: {} where {}",
-                    index + 1,
-                    binding.subject,
-                    describe(cond)
-                )
-            }
-            _ => via,
         };
         if !set.roles.contains_key(&role) {
             continue;
@@ -174,7 +176,7 @@ pub fn roles(
             let via = if depth == 0 {
                 via.clone()
             } else {
-                format!("inherited from {role}")
+                Via::Inherited { from: role.clone() }
             };
             out.push(RoleGrant { role: r, via });
         }
@@ -1504,6 +1506,44 @@ condition = { id = { _in = [13] } }
             r.to_string()
                 .contains("combining: no allow policy applies: default deny\n"),
             "{r}"
+        );
+    }
+
+    #[test]
+    fn roles_say_which_binding_gave_them_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let wood = roles(&set, &e, &player(&e, 3)).unwrap();
+        let via: Vec<(&str, &Via)> = wood.iter().map(|g| (g.role.as_str(), &g.via)).collect();
+        assert_eq!(
+            via,
+            [
+                (
+                    "player",
+                    &Via::Every {
+                        binding: 2,
+                        subject: "player".into()
+                    }
+                ),
+                (
+                    "anonymous",
+                    &Via::Inherited {
+                        from: "player".into()
+                    }
+                ),
+                (
+                    "captain",
+                    &Via::Where {
+                        binding: 3,
+                        subject: "player".into(),
+                        when: "position _eq \"Captain\"".into()
+                    }
+                ),
+            ]
+        );
+        assert_eq!(
+            wood[2].via.to_string(),
+            "binding #3: player where position _eq \"Captain\""
         );
     }
 

@@ -37,12 +37,16 @@
 //!   | { rule: "field_denied", field: string, policies: [string] }       // field-level denies
 //!   | { rule: "field_not_granted", field: string, applicable: [string] } // allows that applied
 //!   | { rule: "default_deny" }
+//! Via { kind: "every", binding: number, subject: string }     // binding: its number, from 1
+//!   | { kind: "where", binding: number, subject: string, when: string }  // when: as written
+//!   | { kind: "column", binding: number, subject: string, column: string, value: string }
+//!   | { kind: "inherited", from: string } | { kind: "admin_secret" }
 //! Withheld { why: "resource_denied", policies: [string] }
 //!   | { why: "denied_by", policies: [string] } | { why: "not_granted", applicable: [string] }
 //! ```
 //! Subject { label: string,          // `player:1 (Harry Potter)`, the request's `subject`
 //!           kind: string, id: value | null, attributes: {column: value},
-//!           roles: [{ role: string, via: string }],    // the same in a profile and a query report
+//!           roles: [{ role: string, via: Via }],       // the same in a profile and a query report
 //!           assumed?: [string] }                     // attributes what-if assumed (`--assume`)
 //! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
 //! (a policy whose rows cannot be read) has no response: it is an error.
@@ -86,7 +90,54 @@ pub struct RequestInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RoleGrant {
     pub role: String,
-    pub via: String,
+    pub via: Via,
+}
+
+/// How a subject came to hold a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Via {
+    /// `[[binding]]` number `binding` (from 1) gives the role to every `subject`.
+    Every { binding: usize, subject: String },
+    /// The binding gives the role to the `subject` rows its `when` condition (as written) holds
+    /// for.
+    Where {
+        binding: usize,
+        subject: String,
+        when: String,
+    },
+    /// The binding gives the role that the subject's `column` names (`value`).
+    Column {
+        binding: usize,
+        subject: String,
+        column: String,
+        value: String,
+    },
+    /// Inherited from the role `from`, which the subject holds.
+    Inherited { from: String },
+    /// The holder of the admin secret.
+    AdminSecret,
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Via::Every { binding, subject } => write!(f, "binding #{binding}: every {subject}"),
+            Via::Where {
+                binding,
+                subject,
+                when,
+            } => write!(f, "binding #{binding}: {subject} where {when}"),
+            Via::Column {
+                binding,
+                subject,
+                column,
+                value,
+            } => write!(f, "binding #{binding}: {subject}.{column} = {value:?}"),
+            Via::Inherited { from } => write!(f, "inherited from {from}"),
+            Via::AdminSecret => f.write_str("the admin secret"),
+        }
+    }
 }
 
 /// The subject as the policies saw it: the one shape of `subject` in every JSON output of

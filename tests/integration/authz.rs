@@ -159,7 +159,7 @@ struct ExplainSubject {
 #[serde(deny_unknown_fields)]
 struct RoleGrant {
     role: String,
-    via: String,
+    via: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +238,14 @@ fn explain_json_shows_the_trace_and_why_not() {
     assert_eq!(out.subject.label, "player:1 (Harry Potter)");
     assert_eq!(out.subject.attributes["team_id"], 1);
     assert_eq!(out.subject.roles[0].role, "player");
+    assert_eq!(
+        out.subject.roles[0].via,
+        serde_json::json!({ "kind": "every", "binding": 2, "subject": "player" })
+    );
+    assert_eq!(
+        out.subject.roles[1].via,
+        serde_json::json!({ "kind": "inherited", "from": "player" })
+    );
     assert!(out.policies.is_empty());
     assert_eq!(out.combining, "default_deny");
     let winners = out
