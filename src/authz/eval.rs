@@ -25,8 +25,8 @@ use super::policy::{
 #[cfg(test)]
 use super::trace::Rule;
 use super::trace::{
-    Decided, Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyTrace, RequestInfo,
-    Response, RoleGrant, SubjectInfo, Via, Visit, WhyNot, Withheld,
+    Decided, Decision, DeniedField, FieldGrant, Mismatch, Node, NodeKind, Outcome, PolicyTrace,
+    RequestInfo, Response, RoleGrant, SubjectInfo, Via, Visit, WhyNot, Withheld,
 };
 
 /// How much to record.
@@ -253,31 +253,26 @@ pub(crate) fn target(
     roles: &[RoleGrant],
     action: &str,
     ty: &str,
-) -> Result<(), String> {
-    if !(policy.resource == "*" || policy.resource == ty) {
-        return Err(format!("type: it is about `{}`", policy.resource));
+) -> Result<(), Mismatch> {
+    if !policy.is_about_type(ty) {
+        return Err(Mismatch::Type {
+            about: policy.resource.clone(),
+        });
     }
-    if !policy.actions.iter().any(|a| a == "*" || a == action) {
-        return Err(format!("action: it is about {}", policy.actions.join(", ")));
+    if !policy.is_about_action(action) {
+        return Err(Mismatch::Action {
+            about: policy.actions.clone(),
+        });
     }
     if !policy
         .roles
         .iter()
         .any(|r| roles.iter().any(|g| &g.role == r))
     {
-        return Err(format!(
-            "role: it needs {}; the subject has {}",
-            policy.roles.join(" or "),
-            if roles.is_empty() {
-                "no role".to_string()
-            } else {
-                roles
-                    .iter()
-                    .map(|g| g.role.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
+        return Err(Mismatch::Role {
+            needs: policy.roles.clone(),
+            has: roles.iter().map(|g| g.role.clone()).collect(),
+        });
     }
     Ok(())
 }
@@ -554,7 +549,12 @@ fn why_not(
             continue;
         }
         let reasons = match t.outcome {
-            Outcome::NotApplicable => vec![t.reason.clone().unwrap_or_default()],
+            Outcome::NotApplicable => vec![
+                t.reason
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ],
             Outcome::NotSatisfied => t.condition.as_ref().map_or_else(
                 || vec!["its condition is false".to_string()],
                 |node| {
@@ -1544,6 +1544,43 @@ condition = { id = { _in = [13] } }
         assert_eq!(
             wood[2].via.to_string(),
             "binding #3: player where position _eq \"Captain\""
+        );
+    }
+
+    #[test]
+    fn a_policy_that_does_not_apply_says_which_part_of_its_target_missed_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        let reason = |id: &str| r.trace.iter().find(|t| t.id == id).unwrap().reason.clone();
+        assert_eq!(
+            reason("admin-all"),
+            Some(Mismatch::Role {
+                needs: vec!["admin".into()],
+                has: vec!["player".into(), "anonymous".into()]
+            })
+        );
+        assert_eq!(
+            reason("public-teams"),
+            Some(Mismatch::Type {
+                about: "team".into()
+            })
+        );
+        assert_eq!(reason("winners-read-game"), None);
+        let small = SMALL.replacen(r#"actions = ["read"]"#, r#"actions = ["read", "write"]"#, 1);
+        let set = parse("small.toml", &small).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        let r = decide(&set, &chain(&[(1, None, 7)]), &s, "write", "game:1");
+        let won = r.trace.iter().find(|t| t.id == "won").unwrap();
+        assert_eq!(
+            won.reason,
+            Some(Mismatch::Action {
+                about: vec!["read".into()]
+            })
+        );
+        assert_eq!(
+            won.reason.as_ref().unwrap().to_string(),
+            "action: it is about read"
         );
     }
 

@@ -18,7 +18,8 @@
 //!   decided_by: Decided,
 //!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
 //!             outcome: "not_applicable" | "satisfied" | "not_satisfied" | "unknown",
-//!             reason: string | null, condition: Node | null,
+//!             reason: Mismatch | null,            // why not applicable
+//!             condition: Node | null,
 //!             missing_context?: [string],     // `$context.*` the request lacked (unknown)
 //!             micros: number }],
 //!   why_not: [{ policy: string, reasons: [string] }]
@@ -37,6 +38,8 @@
 //!   | { rule: "field_denied", field: string, policies: [string] }       // field-level denies
 //!   | { rule: "field_not_granted", field: string, applicable: [string] } // allows that applied
 //!   | { rule: "default_deny" }
+//! Mismatch { mismatch: "type", about: string } | { mismatch: "action", about: [string] }
+//!   | { mismatch: "role", needs: [string], has: [string] }    // has: the subject's roles
 //! Via { kind: "every", binding: number, subject: string }     // binding: its number, from 1
 //!   | { kind: "where", binding: number, subject: string, when: string }  // when: as written
 //!   | { kind: "column", binding: number, subject: string, column: string, value: string }
@@ -328,6 +331,43 @@ pub enum Outcome {
     Unknown,
 }
 
+/// Why a policy's target does not cover a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "mismatch")]
+pub enum Mismatch {
+    /// The policy is about another resource type (`about`).
+    Type { about: String },
+    /// The policy is about other actions (`about`).
+    Action { about: Vec<String> },
+    /// The policy needs one of the roles `needs`; the subject holds `has`.
+    Role {
+        needs: Vec<String>,
+        has: Vec<String>,
+    },
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Type { about } => write!(f, "type: it is about `{about}`"),
+            Mismatch::Action { about } => write!(f, "action: it is about {}", about.join(", ")),
+            Mismatch::Role { needs, has } if has.is_empty() => {
+                write!(
+                    f,
+                    "role: it needs {}; the subject has no role",
+                    needs.join(" or ")
+                )
+            }
+            Mismatch::Role { needs, has } => write!(
+                f,
+                "role: it needs {}; the subject has {}",
+                needs.join(" or "),
+                has.join(", ")
+            ),
+        }
+    }
+}
+
 /// One policy's evaluation.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyTrace {
@@ -336,7 +376,8 @@ pub struct PolicyTrace {
     /// The fields a field-level policy names; `None` for the whole resource.
     pub fields: Option<Vec<String>>,
     pub outcome: Outcome,
-    pub reason: Option<String>,
+    /// Why the policy is not applicable; `None` when it is.
+    pub reason: Option<Mismatch>,
     pub condition: Option<Node>,
     /// The `$context.*` values the condition needs and the request lacks, when the condition
     /// came out unknown: an allow needing them does not apply, a deny does. Absent when none.

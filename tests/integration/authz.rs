@@ -176,7 +176,7 @@ struct PolicyTrace {
     effect: String,
     fields: Option<Vec<String>>,
     outcome: String,
-    reason: Option<String>,
+    reason: Option<serde_json::Value>,
     condition: Option<Node>,
     /// `$context.*` the request lacked, when that left the condition unknown.
     #[serde(default)]
@@ -254,6 +254,14 @@ fn explain_json_shows_the_trace_and_why_not() {
         .find(|t| t.id == "winners-read-game")
         .unwrap();
     assert_eq!(winners.outcome, "not_satisfied");
+    assert_eq!(winners.reason, None);
+    let admin = out.trace.iter().find(|t| t.id == "admin-all").unwrap();
+    assert_eq!(
+        admin.reason,
+        Some(serde_json::json!({
+            "mismatch": "role", "needs": ["admin"], "has": ["player", "anonymous"]
+        }))
+    );
     let tree = winners.condition.as_ref().unwrap();
     assert_eq!(tree.kind, "or");
     assert_eq!(
