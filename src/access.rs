@@ -1129,21 +1129,26 @@ impl Bridge<'_> {
 /// The first true path of a condition: the relationship step and row that matched, or the
 /// comparison that held.
 fn path(node: &authz::trace::Node) -> String {
-    use authz::trace::NodeKind;
-    match node.kind {
-        NodeKind::Exists | NodeKind::Transitive => {
-            let rel = node.text.split(" {").next().unwrap_or(&node.text);
+    use authz::trace::Test;
+    match &node.test {
+        Test::Exists { relationship, .. } | Test::Transitive { relationship, .. } => {
+            let star = if matches!(node.test, Test::Transitive { .. }) {
+                "*"
+            } else {
+                ""
+            };
+            let rel = format!("{relationship}{star}");
             node.visits
                 .iter()
                 .find(|v| v.matched)
-                .map_or_else(|| rel.to_string(), |v| format!("{rel} → {}", v.resource))
+                .map_or(rel.clone(), |v| format!("{rel} → {}", v.resource))
         }
-        NodeKind::And | NodeKind::Or | NodeKind::Not => node
+        Test::And | Test::Or | Test::Not => node
             .children
             .iter()
             .find(|c| c.result == Some(true))
-            .map_or_else(|| node.text.clone(), path),
-        _ => node.text.clone(),
+            .map_or_else(|| node.test.to_string(), path),
+        test => test.to_string(),
     }
 }
 

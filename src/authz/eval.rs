@@ -14,7 +14,6 @@
 //! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
@@ -25,8 +24,8 @@ use super::policy::{
 #[cfg(test)]
 use super::trace::Rule;
 use super::trace::{
-    Decided, Decision, DeniedField, FieldGrant, Mismatch, Node, NodeKind, Outcome, PolicyTrace,
-    RequestInfo, Response, RoleGrant, SubjectInfo, Via, Visit, WhyNot, Withheld,
+    Decided, Decision, DeniedField, Expr, FieldGrant, Mismatch, Node, Operand, Outcome,
+    PolicyTrace, RequestInfo, Response, RoleGrant, SubjectInfo, Test, Via, Visit, WhyNot, Withheld,
 };
 
 /// How much to record.
@@ -150,7 +149,7 @@ pub fn roles(
                 Via::Where {
                     binding: number,
                     subject: kind,
-                    when: describe(cond),
+                    when: expr(cond),
                 },
             ),
             (RoleSource::Column(column), _) => match subject.attributes.get(column) {
@@ -203,47 +202,77 @@ pub fn read_fail_for_roles(
 
 /// A condition as text, without values.
 pub fn describe(cond: &Condition) -> String {
+    expr(cond).to_string()
+}
+
+/// A condition as data, without values.
+pub fn expr(cond: &Condition) -> Expr {
     match cond {
-        Condition::And(parts) if parts.is_empty() => "true".to_string(),
-        Condition::And(parts) => parts
-            .iter()
-            .map(describe)
-            .collect::<Vec<_>>()
-            .join(" _and "),
-        Condition::Or(parts) => format!(
-            "({})",
-            parts.iter().map(describe).collect::<Vec<_>>().join(" _or ")
-        ),
-        Condition::Not(inner) => format!("_not ({})", describe(inner)),
-        Condition::Compare { lhs, op, rhs, .. } => {
-            format!("{} {} {}", lhs_text(lhs), op.name(), rhs_text(rhs))
-        }
-        Condition::IsNull { lhs, is_null, .. } => format!("{} _is_null {is_null}", lhs_text(lhs)),
-        Condition::Exists { rel, inner, .. } => format!("{rel} {{ {} }}", describe(inner)),
-        Condition::Transitive { rel, inner, .. } => format!("{rel}* {{ {} }}", describe(inner)),
+        Condition::And(parts) => Expr::And {
+            parts: parts.iter().map(expr).collect(),
+        },
+        Condition::Or(parts) => Expr::Or {
+            parts: parts.iter().map(expr).collect(),
+        },
+        Condition::Not(inner) => Expr::Not {
+            inner: Box::new(expr(inner)),
+        },
+        Condition::Compare { lhs, op, rhs, .. } => Expr::Compare {
+            left: lhs_operand(lhs),
+            op: *op,
+            right: rhs_operand(rhs),
+        },
+        Condition::IsNull { lhs, is_null, .. } => Expr::IsNull {
+            left: lhs_operand(lhs),
+            is_null: *is_null,
+        },
+        Condition::Exists { rel, inner, .. } => Expr::Exists {
+            relationship: rel.clone(),
+            inner: Box::new(expr(inner)),
+        },
+        Condition::Transitive { rel, inner, .. } => Expr::Transitive {
+            relationship: rel.clone(),
+            inner: Box::new(expr(inner)),
+        },
     }
 }
 
-fn lhs_text(lhs: &Lhs) -> String {
+/// A left operand as written, without its value.
+fn lhs_operand(lhs: &Lhs) -> Operand {
     match lhs {
-        Lhs::Column(c) => c.clone(),
-        Lhs::Subject(a) => format!("$subject.{a}"),
-        Lhs::Context(n) => format!("$context.{n}"),
+        Lhs::Column(c) => Operand::Column {
+            name: c.clone(),
+            value: None,
+            assumed: false,
+        },
+        Lhs::Subject(a) => Operand::Subject {
+            name: a.clone(),
+            value: None,
+            assumed: false,
+        },
+        Lhs::Context(n) => Operand::Context {
+            name: n.clone(),
+            value: None,
+            missing: false,
+        },
     }
 }
 
-fn rhs_text(rhs: &Rhs) -> String {
+/// A right operand as written, without the value of a `$subject`/`$context` name.
+fn rhs_operand(rhs: &Rhs) -> Operand {
     match rhs {
-        Rhs::Value(v) => v.to_string(),
-        Rhs::Subject(a) => format!("$subject.{a}"),
-        Rhs::Context(n) => format!("$context.{n}"),
-        Rhs::List(vs) => format!(
-            "[{}]",
-            vs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Rhs::Value(v) => Operand::Literal { value: v.clone() },
+        Rhs::Subject(a) => Operand::Subject {
+            name: a.clone(),
+            value: None,
+            assumed: false,
+        },
+        Rhs::Context(n) => Operand::Context {
+            name: n.clone(),
+            value: None,
+            missing: false,
+        },
+        Rhs::List(vs) => Operand::List { values: vs.clone() },
     }
 }
 
@@ -623,7 +652,7 @@ fn unknown_leaves(node: &Node, out: &mut Vec<String>) {
         return;
     }
     if node.children.is_empty() {
-        out.push(format!("{} → unknown (NULL)", node.text));
+        out.push(format!("{} → unknown (NULL)", node.test));
     }
     for child in &node.children {
         unknown_leaves(child, out);
@@ -633,18 +662,18 @@ fn unknown_leaves(node: &Node, out: &mut Vec<String>) {
 /// The false leaves that make `node` false: the first false part of an `_and`, every branch of
 /// an `_or`.
 fn first_false(node: &Node, out: &mut Vec<String>) {
-    match node.kind {
-        NodeKind::And => {
+    match node.test {
+        Test::And => {
             if let Some(child) = node.children.iter().find(|c| c.result == Some(false)) {
                 first_false(child, out);
             }
         }
-        NodeKind::Or => {
+        Test::Or => {
             for child in &node.children {
                 first_false(child, out);
             }
         }
-        NodeKind::Exists | NodeKind::Transitive => {
+        Test::Exists { .. } | Test::Transitive { .. } => {
             let visited: Vec<String> = node
                 .visits
                 .iter()
@@ -659,16 +688,16 @@ fn first_false(node: &Node, out: &mut Vec<String>) {
                 })
                 .collect();
             out.push(if visited.is_empty() {
-                format!("{} → false: no related row", node.text)
+                format!("{} → false: no related row", node.test)
             } else {
                 format!(
                     "{} → false: visited {}, none matched",
-                    node.text,
+                    node.test,
                     visited.join(", ")
                 )
             });
         }
-        _ => out.push(format!("{} → false", node.text)),
+        _ => out.push(format!("{} → false", node.test)),
     }
 }
 
@@ -683,24 +712,13 @@ struct Eval<'a> {
 /// compared), and the trace node when explaining.
 type Evaluated = (Option<bool>, Option<Node>);
 
-fn node(kind: NodeKind, text: String, result: Option<bool>, children: Vec<Node>) -> Node {
+fn node(test: Test, result: Option<bool>, children: Vec<Node>) -> Node {
     Node {
-        kind,
-        text,
+        test,
         result,
         children,
         visits: Vec::new(),
-        note: None,
-        assumed: Vec::new(),
-    }
-}
-
-/// An operand's value in a trace: `4`, or `4, assumed` when what-if assumed it.
-fn shown(value: &Value, assumed: bool) -> String {
-    if assumed {
-        format!("{value}, assumed")
-    } else {
-        value.to_string()
+        depth_limit: None,
     }
 }
 
@@ -832,50 +850,44 @@ impl Eval<'_> {
             .is_some_and(|c| c.contains(name))
     }
 
-    fn lhs_assumed(&self, lhs: &Lhs, ty: &str, row: &Row) -> bool {
-        match lhs {
-            Lhs::Column(c) => self.column_assumed(ty, row, c),
-            Lhs::Subject(a) => self.subject_assumed(a),
-            Lhs::Context(_) => false,
+    /// `$context.NAME` with its value, or marked missing.
+    fn context_operand(&self, name: &str) -> Operand {
+        let value = self.subject.context.get(name).cloned();
+        Operand::Context {
+            name: name.to_string(),
+            missing: value.is_none(),
+            value,
         }
     }
 
-    /// The node of a comparison, its operands marked when assumed.
-    fn operand_node(
-        &self,
-        kind: NodeKind,
-        (lhs, l, ty, row): (&Lhs, &Value, &str, &Row),
-        rest: &str,
-        rhs: Option<&Rhs>,
-        result: Option<bool>,
-    ) -> Node {
-        let mut assumed = Vec::new();
-        let l_assumed = self.lhs_assumed(lhs, ty, row);
-        if l_assumed {
-            assumed.push(lhs_text(lhs));
+    /// The left operand `lhs` whose value is `l`, marked when assumed.
+    fn seen_lhs(&self, lhs: &Lhs, l: &Value, ty: &str, row: &Row) -> Operand {
+        match lhs {
+            Lhs::Column(c) => Operand::Column {
+                name: c.clone(),
+                value: Some(l.clone()),
+                assumed: self.column_assumed(ty, row, c),
+            },
+            Lhs::Subject(a) => Operand::Subject {
+                name: a.clone(),
+                value: Some(l.clone()),
+                assumed: self.subject_assumed(a),
+            },
+            Lhs::Context(n) => self.context_operand(n),
         }
-        let l_shown = match lhs {
-            Lhs::Context(n) => self.subject.context.shown(n),
-            _ => shown(l, l_assumed),
-        };
-        let mut text = format!("{} ({l_shown}) {rest}", lhs_text(lhs));
+    }
+
+    /// The right operand `rhs`, a `$subject`/`$context` name with its value.
+    fn seen_rhs(&self, rhs: &Rhs) -> Operand {
         match rhs {
-            Some(Rhs::Subject(a)) => {
-                let r_assumed = self.subject_assumed(a);
-                if r_assumed {
-                    assumed.push(format!("$subject.{a}"));
-                }
-                let v = self.subject.attribute(a);
-                let _ = write!(text, " $subject.{a} ({})", shown(&v, r_assumed));
-            }
-            Some(Rhs::Context(n)) => {
-                let _ = write!(text, " $context.{n} ({})", self.subject.context.shown(n));
-            }
-            _ => {}
+            Rhs::Subject(a) => Operand::Subject {
+                name: a.clone(),
+                value: Some(self.subject.attribute(a)),
+                assumed: self.subject_assumed(a),
+            },
+            Rhs::Context(n) => self.context_operand(n),
+            other => rhs_operand(other),
         }
-        let mut n = node(kind, text, result, Vec::new());
-        n.assumed = assumed;
-        n
     }
 
     fn lhs(&self, lhs: &Lhs, row: &Row) -> Value {
@@ -892,18 +904,12 @@ impl Eval<'_> {
         let l = self.lhs(lhs, row);
         let result = compare_operands(self.subject, lhs, &l, op, rhs);
         let n = || {
-            let rest = match rhs {
-                Rhs::Value(v) => format!("{} {v}", op.name()),
-                Rhs::Subject(_) | Rhs::Context(_) => op.name().to_string(),
-                Rhs::List(_) => format!("{} {}", op.name(), rhs_text(rhs)),
+            let test = Test::Compare {
+                left: self.seen_lhs(lhs, &l, ty, row),
+                op,
+                right: self.seen_rhs(rhs),
             };
-            self.operand_node(
-                NodeKind::Compare,
-                (lhs, &l, ty, row),
-                &rest,
-                Some(rhs),
-                result,
-            )
+            node(test, result, Vec::new())
         };
         (result, self.trace.then(n))
     }
@@ -916,7 +922,7 @@ impl Eval<'_> {
                     return Ok((
                         Some(is_and),
                         self.trace
-                            .then(|| node(NodeKind::True, "true".into(), Some(is_and), Vec::new())),
+                            .then(|| node(Test::True, Some(is_and), Vec::new())),
                     ));
                 }
                 if parts.len() == 1
@@ -950,30 +956,16 @@ impl Eval<'_> {
                 } else {
                     Some(is_and)
                 };
-                let (kind, text) = if is_and {
-                    (NodeKind::And, "_and")
-                } else {
-                    (NodeKind::Or, "_or")
-                };
-                Ok((
-                    result,
-                    self.trace
-                        .then(|| node(kind, text.into(), result, children)),
-                ))
+                let test = if is_and { Test::And } else { Test::Or };
+                Ok((result, self.trace.then(|| node(test, result, children))))
             }
             Condition::Not(inner) => {
                 let (b, n) = self.cond(inner, ty, row)?;
                 let result = b.map(|b| !b);
                 Ok((
                     result,
-                    self.trace.then(|| {
-                        node(
-                            NodeKind::Not,
-                            "_not".into(),
-                            result,
-                            n.into_iter().collect(),
-                        )
-                    }),
+                    self.trace
+                        .then(|| node(Test::Not, result, n.into_iter().collect())),
                 ))
             }
             Condition::Compare { lhs, op, rhs, .. } => Ok(self.compare(lhs, *op, rhs, ty, row)),
@@ -981,13 +973,11 @@ impl Eval<'_> {
                 let l = self.lhs(lhs, row);
                 let result = Some(matches!(l, Value::Null) == *is_null);
                 let n = || {
-                    self.operand_node(
-                        NodeKind::IsNull,
-                        (lhs, &l, ty, row),
-                        &format!("_is_null {is_null}"),
-                        None,
-                        result,
-                    )
+                    let test = Test::IsNull {
+                        left: self.seen_lhs(lhs, &l, ty, row),
+                        is_null: *is_null,
+                    };
+                    node(test, result, Vec::new())
                 };
                 Ok((result, self.trace.then(n)))
             }
@@ -1084,68 +1074,49 @@ impl Eval<'_> {
         if !self.trace {
             return Ok((Some(result), None));
         }
-        let star = if transitive { "*" } else { "" };
+        let (relationship, condition) = (name.to_string(), self.bound(inner));
         Ok((
             Some(result),
             Some(Node {
-                kind: if transitive {
-                    NodeKind::Transitive
+                test: if transitive {
+                    Test::Transitive {
+                        relationship,
+                        condition,
+                    }
                 } else {
-                    NodeKind::Exists
+                    Test::Exists {
+                        relationship,
+                        condition,
+                    }
                 },
-                text: format!("{name}{star} {{ {} }}", self.describe_bound(inner)),
                 result: Some(result),
                 children: Vec::new(),
                 visits,
-                note: cut.then(|| format!("depth limit {limit} reached")),
-                assumed: Vec::new(),
+                depth_limit: cut.then_some(limit),
             }),
         ))
     }
 
-    /// A condition as text with session variables shown with their values.
-    fn describe_bound(&self, cond: &Condition) -> String {
+    /// A relationship step's condition as data, `$subject`/`$context` on the right of its
+    /// comparisons (outside `_not` and nested steps) with their values.
+    fn bound(&self, cond: &Condition) -> Expr {
         match cond {
-            Condition::Compare {
-                lhs,
-                op,
-                rhs: Rhs::Subject(a),
-                ..
-            } => {
-                format!(
-                    "{} {} $subject.{a} ({})",
-                    lhs_text(lhs),
-                    op.name(),
-                    shown(&self.subject.attribute(a), self.subject_assumed(a))
-                )
+            Condition::Compare { lhs, op, rhs, .. }
+                if matches!(rhs, Rhs::Subject(_) | Rhs::Context(_)) =>
+            {
+                Expr::Compare {
+                    left: lhs_operand(lhs),
+                    op: *op,
+                    right: self.seen_rhs(rhs),
+                }
             }
-            Condition::Compare {
-                lhs,
-                op,
-                rhs: Rhs::Context(n),
-                ..
-            } => {
-                format!(
-                    "{} {} $context.{n} ({})",
-                    lhs_text(lhs),
-                    op.name(),
-                    self.subject.context.shown(n)
-                )
-            }
-            Condition::And(parts) if parts.len() > 1 => parts
-                .iter()
-                .map(|p| self.describe_bound(p))
-                .collect::<Vec<_>>()
-                .join(" _and "),
-            Condition::Or(parts) => format!(
-                "({})",
-                parts
-                    .iter()
-                    .map(|p| self.describe_bound(p))
-                    .collect::<Vec<_>>()
-                    .join(" _or ")
-            ),
-            other => describe(other),
+            Condition::And(parts) if parts.len() > 1 => Expr::And {
+                parts: parts.iter().map(|p| self.bound(p)).collect(),
+            },
+            Condition::Or(parts) => Expr::Or {
+                parts: parts.iter().map(|p| self.bound(p)).collect(),
+            },
+            other => expr(other),
         }
     }
 }
@@ -1481,6 +1452,12 @@ condition = { id = { _in = [13] } }
                 "{name}: check agrees with explain"
             );
         }
+    }
+
+    #[test]
+    fn a_transitive_step_cut_at_the_depth_limit_says_so_as_data() {
+        let set = parse("small.toml", SMALL).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
         let deep = chain(&[
             (1, Some(2), 7),
             (2, Some(3), 8),
@@ -1490,6 +1467,28 @@ condition = { id = { _in = [13] } }
         ]);
         let r = decide(&set, &deep, &s, "read", "game:5");
         assert!(r.to_string().contains("depth limit 3 reached"), "{r}");
+        let won = r.trace.iter().find(|t| t.id == "won").unwrap();
+        let step = won.condition.as_ref().unwrap();
+        assert_eq!(step.depth_limit, Some(3));
+        assert_eq!(
+            step.test,
+            Test::Transitive {
+                relationship: "feeders".into(),
+                condition: Expr::Compare {
+                    left: Operand::Column {
+                        name: "winner_id".into(),
+                        value: None,
+                        assumed: false
+                    },
+                    op: Op::Eq,
+                    right: Operand::Subject {
+                        name: "team_id".into(),
+                        value: Some(Value::Int(7)),
+                        assumed: false
+                    }
+                }
+            }
+        );
     }
 
     #[test]
@@ -1536,7 +1535,17 @@ condition = { id = { _in = [13] } }
                     &Via::Where {
                         binding: 3,
                         subject: "player".into(),
-                        when: "position _eq \"Captain\"".into()
+                        when: Expr::Compare {
+                            left: Operand::Column {
+                                name: "position".into(),
+                                value: None,
+                                assumed: false
+                            },
+                            op: Op::Eq,
+                            right: Operand::Literal {
+                                value: "Captain".into()
+                            }
+                        }
                     }
                 ),
             ]

@@ -24,10 +24,19 @@
 //!             micros: number }],
 //!   why_not: [{ policy: string, reasons: [string] }]
 //! }
-//! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
-//!        text: string, result: bool | null,       // null: unknown (a NULL was compared)
-//!        children: [Node], visits: [Visit], note: string | null,
-//!        assumed?: [string] }                     // operands what-if assumed (--assume)
+//! Node { kind: "and" | "or" | "not" | "true", result: bool | null,   // null: unknown (NULL)
+//!          children: [Node], visits: [Visit], depth_limit?: number }  // limit reached
+//!   | { kind: "compare", left: Operand, op: string, right: Operand, … }  // op: `_eq`, `_in`, …
+//!   | { kind: "is_null", left: Operand, is_null: bool, … }
+//!   | { kind: "exists" | "transitive", relationship: string, condition: Expr, … }
+//! Operand { operand: "column" | "subject", name: string, value?: value,  // value: as seen
+//!           assumed?: true }                                             // what-if assumed it
+//!   | { operand: "context", name: string, value?: value, missing?: true }
+//!   | { operand: "literal", value: value } | { operand: "list", values: [value] }
+//! Expr { kind: "and" | "or", parts: [Expr] } | { kind: "not", inner: Expr }
+//!   | { kind: "compare", left: Operand, op: string, right: Operand }
+//!   | { kind: "is_null", left: Operand, is_null: bool }
+//!   | { kind: "exists" | "transitive", relationship: string, inner: Expr }
 //! Visit { resource: string, depth: number, values: {column: value}, matched: bool,
 //!         assumed?: [string] }                    // columns of `values` what-if assumed
 //! Rule: "allowed" | "field_granted" | "deny_wins" | "field_denied" | "field_not_granted"
@@ -41,7 +50,7 @@
 //! Mismatch { mismatch: "type", about: string } | { mismatch: "action", about: [string] }
 //!   | { mismatch: "role", needs: [string], has: [string] }    // has: the subject's roles
 //! Via { kind: "every", binding: number, subject: string }     // binding: its number, from 1
-//!   | { kind: "where", binding: number, subject: string, when: string }  // when: as written
+//!   | { kind: "where", binding: number, subject: string, when: Expr }
 //!   | { kind: "column", binding: number, subject: string, column: string, value: string }
 //!   | { kind: "inherited", from: string } | { kind: "admin_secret" }
 //! Withheld { why: "resource_denied", policies: [string] }
@@ -59,7 +68,7 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 
 use super::entities::{Row, Value};
-use super::policy::{Effect, ReadFail};
+use super::policy::{Effect, Op, ReadFail};
 
 /// The decision.
 #[derive(
@@ -102,12 +111,11 @@ pub struct RoleGrant {
 pub enum Via {
     /// `[[binding]]` number `binding` (from 1) gives the role to every `subject`.
     Every { binding: usize, subject: String },
-    /// The binding gives the role to the `subject` rows its `when` condition (as written) holds
-    /// for.
+    /// The binding gives the role to the `subject` rows its `when` condition holds for.
     Where {
         binding: usize,
         subject: String,
-        when: String,
+        when: Expr,
     },
     /// The binding gives the role that the subject's `column` names (`value`).
     Column {
@@ -386,33 +394,221 @@ pub struct PolicyTrace {
     pub micros: f64,
 }
 
-/// The kind of a condition node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeKind {
+/// An operand of a comparison, with the value evaluation saw for it where the trace shows one
+/// (always in a node's own comparison; in a relationship step's condition only for `$subject`
+/// and `$context` on the right).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "operand")]
+pub enum Operand {
+    /// A column of the row.
+    Column {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        /// What-if assumed the value (`--assume`); absent when read.
+        #[serde(default, skip_serializing_if = "is_false")]
+        assumed: bool,
+    },
+    /// `$subject.NAME`.
+    Subject {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        assumed: bool,
+    },
+    /// `$context.NAME`; `missing`: shown, and the request has no value.
+    Context {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<super::context::ContextValue>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        missing: bool,
+    },
+    /// A constant.
+    Literal { value: Value },
+    /// A list of constants (`_in`, `_nin`, `_in_cidr`).
+    List { values: Vec<Value> },
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seen = |f: &mut fmt::Formatter<'_>, value: &Option<Value>, assumed: bool| match value {
+            None => Ok(()),
+            Some(v) if assumed => write!(f, " ({v}, assumed)"),
+            Some(v) => write!(f, " ({v})"),
+        };
+        match self {
+            Operand::Column {
+                name,
+                value,
+                assumed,
+            } => {
+                f.write_str(name)?;
+                seen(f, value, *assumed)
+            }
+            Operand::Subject {
+                name,
+                value,
+                assumed,
+            } => {
+                write!(f, "$subject.{name}")?;
+                seen(f, value, *assumed)
+            }
+            Operand::Context {
+                name,
+                value,
+                missing,
+            } => {
+                write!(f, "$context.{name}")?;
+                match value {
+                    Some(v) => write!(f, " ({v})"),
+                    None if *missing => f.write_str(" (missing)"),
+                    None => Ok(()),
+                }
+            }
+            Operand::Literal { value } => write!(f, "{value}"),
+            Operand::List { values } => {
+                let items: Vec<String> = values.iter().map(ToString::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+        }
+    }
+}
+
+/// A condition as data, as a relationship step's inner condition is shown (without results).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Expr {
+    /// Every part (no parts: true).
+    And {
+        parts: Vec<Expr>,
+    },
+    Or {
+        parts: Vec<Expr>,
+    },
+    Not {
+        inner: Box<Expr>,
+    },
+    Compare {
+        left: Operand,
+        op: Op,
+        right: Operand,
+    },
+    IsNull {
+        left: Operand,
+        is_null: bool,
+    },
+    /// Some row related through `relationship` satisfies `inner`.
+    Exists {
+        relationship: String,
+        inner: Box<Expr>,
+    },
+    /// Some row reached through one or more steps of `relationship` satisfies `inner`.
+    Transitive {
+        relationship: String,
+        inner: Box<Expr>,
+    },
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |parts: &[Expr], sep: &str| {
+            parts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match self {
+            Expr::And { parts } if parts.is_empty() => f.write_str("true"),
+            Expr::And { parts } => f.write_str(&join(parts, " _and ")),
+            Expr::Or { parts } => write!(f, "({})", join(parts, " _or ")),
+            Expr::Not { inner } => write!(f, "_not ({inner})"),
+            Expr::Compare { left, op, right } => write!(f, "{left} {} {right}", op.name()),
+            Expr::IsNull { left, is_null } => write!(f, "{left} _is_null {is_null}"),
+            Expr::Exists {
+                relationship,
+                inner,
+            } => write!(f, "{relationship} {{ {inner} }}"),
+            Expr::Transitive {
+                relationship,
+                inner,
+            } => write!(f, "{relationship}* {{ {inner} }}"),
+        }
+    }
+}
+
+/// What a condition node tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Test {
     And,
     Or,
     Not,
-    Compare,
-    IsNull,
-    Exists,
-    Transitive,
+    /// An empty condition.
     True,
+    Compare {
+        left: Operand,
+        op: Op,
+        right: Operand,
+    },
+    IsNull {
+        left: Operand,
+        is_null: bool,
+    },
+    /// A relationship step: some related row satisfies `condition` (`visits`: the rows).
+    Exists {
+        relationship: String,
+        condition: Expr,
+    },
+    /// A transitive relationship step (`relationship*`).
+    Transitive {
+        relationship: String,
+        condition: Expr,
+    },
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Test::And => f.write_str("_and"),
+            Test::Or => f.write_str("_or"),
+            Test::Not => f.write_str("_not"),
+            Test::True => f.write_str("true"),
+            Test::Compare { left, op, right } => write!(f, "{left} {} {right}", op.name()),
+            Test::IsNull { left, is_null } => write!(f, "{left} _is_null {is_null}"),
+            Test::Exists {
+                relationship,
+                condition,
+            } => write!(f, "{relationship} {{ {condition} }}"),
+            Test::Transitive {
+                relationship,
+                condition,
+            } => write!(f, "{relationship}* {{ {condition} }}"),
+        }
+    }
 }
 
 /// A condition node with the values it saw.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Node {
-    pub kind: NodeKind,
-    pub text: String,
+    #[serde(flatten)]
+    pub test: Test,
     pub result: Option<bool>,
     pub children: Vec<Node>,
     pub visits: Vec<Visit>,
-    pub note: Option<String>,
-    /// The operands (`team_id`, `$subject.team_id`) whose values what-if assumed; absent when
-    /// none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub assumed: Vec<String>,
+    /// A transitive step that stopped at the depth limit: the limit; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_limit: Option<u32>,
 }
 
 /// A row a relationship step visited.
@@ -496,9 +692,9 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
     } else {
         ("├─ ", format!("{prefix}│  "))
     };
-    let _ = write!(out, "{prefix}{branch}{} → {}", node.text, mark(node.result));
-    if let Some(note) = &node.note {
-        let _ = write!(out, " ({note})");
+    let _ = write!(out, "{prefix}{branch}{} → {}", node.test, mark(node.result));
+    if let Some(limit) = node.depth_limit {
+        let _ = write!(out, " (depth limit {limit} reached)");
     }
     out.push('\n');
     let n = node.children.len() + node.visits.len();

@@ -188,11 +188,16 @@ struct PolicyTrace {
 #[serde(deny_unknown_fields)]
 struct Node {
     kind: String,
-    text: String,
+    left: Option<serde_json::Value>,
+    op: Option<String>,
+    right: Option<serde_json::Value>,
+    is_null: Option<bool>,
+    relationship: Option<String>,
+    condition: Option<serde_json::Value>,
     result: Option<bool>,
     children: Vec<Node>,
     visits: Vec<Visit>,
-    note: Option<String>,
+    depth_limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,33 +216,29 @@ struct WhyNot {
     reasons: Vec<String>,
 }
 
+fn harry_game_8(env: &Env, p: &str) -> Explain {
+    env.run([
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--user",
+        "Harry Potter",
+        "--action",
+        "read",
+        "--resource",
+        "game:8",
+        "--policies",
+        p,
+    ])
+    .success()
+    .json()
+}
+
 #[test]
-fn explain_json_shows_the_trace_and_why_not() {
+fn explain_json_says_how_roles_were_held_and_why_policies_missed_as_data() {
     let env = Env::seeded();
-    let p = policies();
-    let out: Explain = env
-        .run([
-            "--format",
-            "json",
-            "authz",
-            "explain",
-            "--user",
-            "Harry Potter",
-            "--action",
-            "read",
-            "--resource",
-            "game:8",
-            "--policies",
-            &p,
-        ])
-        .success()
-        .json();
-    assert_eq!(out.decision, "deny");
-    assert_eq!(out.request.resource, "game:8");
-    assert_eq!(out.subject.kind, "player");
-    assert_eq!(out.subject.label, "player:1 (Harry Potter)");
-    assert_eq!(out.subject.attributes["team_id"], 1);
-    assert_eq!(out.subject.roles[0].role, "player");
+    let out = harry_game_8(&env, &policies());
     assert_eq!(
         out.subject.roles[0].via,
         serde_json::json!({ "kind": "every", "binding": 2, "subject": "player" })
@@ -246,6 +247,38 @@ fn explain_json_shows_the_trace_and_why_not() {
         out.subject.roles[1].via,
         serde_json::json!({ "kind": "inherited", "from": "player" })
     );
+    let reason = |id: &str| {
+        out.trace
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap()
+            .reason
+            .clone()
+    };
+    assert_eq!(reason("winners-read-game"), None);
+    assert_eq!(
+        reason("admin-all"),
+        Some(serde_json::json!({
+            "mismatch": "role", "needs": ["admin"], "has": ["player", "anonymous"]
+        }))
+    );
+    assert_eq!(
+        reason("public-teams"),
+        Some(serde_json::json!({ "mismatch": "type", "about": "team" }))
+    );
+}
+
+#[test]
+fn explain_json_shows_the_trace_and_why_not() {
+    let env = Env::seeded();
+    let p = policies();
+    let out = harry_game_8(&env, &p);
+    assert_eq!(out.decision, "deny");
+    assert_eq!(out.request.resource, "game:8");
+    assert_eq!(out.subject.kind, "player");
+    assert_eq!(out.subject.label, "player:1 (Harry Potter)");
+    assert_eq!(out.subject.attributes["team_id"], 1);
+    assert_eq!(out.subject.roles[0].role, "player");
     assert!(out.policies.is_empty());
     assert_eq!(out.combining, "default_deny");
     let winners = out
@@ -254,22 +287,31 @@ fn explain_json_shows_the_trace_and_why_not() {
         .find(|t| t.id == "winners-read-game")
         .unwrap();
     assert_eq!(winners.outcome, "not_satisfied");
-    assert_eq!(winners.reason, None);
-    let admin = out.trace.iter().find(|t| t.id == "admin-all").unwrap();
-    assert_eq!(
-        admin.reason,
-        Some(serde_json::json!({
-            "mismatch": "role", "needs": ["admin"], "has": ["player", "anonymous"]
-        }))
-    );
     let tree = winners.condition.as_ref().unwrap();
     assert_eq!(tree.kind, "or");
+    let compare = &tree.children[0];
+    assert_eq!(compare.kind, "compare");
     assert_eq!(
-        tree.children[0].text,
-        "winner_id (4) _eq $subject.team_id (1)"
+        (&compare.left, compare.op.as_deref(), &compare.right),
+        (
+            &Some(serde_json::json!({ "operand": "column", "name": "winner_id", "value": 4 })),
+            Some("_eq"),
+            &Some(serde_json::json!({ "operand": "subject", "name": "team_id", "value": 1 }))
+        )
     );
     let feeders = &tree.children[1];
     assert_eq!(feeders.kind, "transitive");
+    assert_eq!(feeders.relationship.as_deref(), Some("feeders"));
+    assert_eq!(
+        feeders.condition,
+        Some(serde_json::json!({
+            "kind": "compare",
+            "left": { "operand": "column", "name": "winner_id" },
+            "op": "_eq",
+            "right": { "operand": "subject", "name": "team_id", "value": 1 }
+        }))
+    );
+    assert_eq!(feeders.depth_limit, None);
     let visited: Vec<&str> = feeders.visits.iter().map(|v| v.resource.as_str()).collect();
     assert_eq!(visited, ["game:2", "game:6"]);
     assert_eq!(feeders.visits[1].values["winner_id"], 3);

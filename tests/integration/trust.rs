@@ -559,8 +559,16 @@ fn null_is_unknown_inside_a_condition_and_an_allow_needs_true() {
     assert_eq!(trace["outcome"], "unknown", "{trace}");
     assert_eq!(trace["condition"]["result"], Value::Null);
     assert_eq!(
-        trace["condition"]["children"][0]["text"],
-        "child_id (null) _lt 8"
+        trace["condition"]["children"][0],
+        json!({
+            "kind": "compare",
+            "left": { "operand": "column", "name": "child_id", "value": null },
+            "op": "_lt",
+            "right": { "operand": "literal", "value": 8 },
+            "result": null,
+            "children": [],
+            "visits": []
+        })
     );
     assert_eq!(
         why_not(&out, "anonymous-late-games"),
