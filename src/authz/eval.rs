@@ -25,7 +25,8 @@ use super::policy::{
 use super::trace::Rule;
 use super::trace::{
     Decided, Decision, DeniedField, Expr, FieldGrant, Mismatch, Node, Operand, Outcome,
-    PolicyTrace, RequestInfo, Response, RoleGrant, SubjectInfo, Test, Via, Visit, WhyNot, Withheld,
+    PolicyTrace, Reason, RequestInfo, Response, RoleGrant, SubjectInfo, Test, Via, Visit, WhyNot,
+    Withheld,
 };
 
 /// How much to record.
@@ -578,62 +579,46 @@ fn why_not(
             continue;
         }
         let reasons = match t.outcome {
-            Outcome::NotApplicable => vec![
-                t.reason
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-            ],
+            Outcome::NotApplicable => t
+                .reason
+                .iter()
+                .map(|m| Reason::NotApplicable {
+                    mismatch: m.clone(),
+                })
+                .collect(),
             Outcome::NotSatisfied => t.condition.as_ref().map_or_else(
-                || vec!["its condition is false".to_string()],
+                || vec![Reason::ConditionFalse],
                 |node| {
                     let mut reasons = Vec::new();
-                    first_false(node, &mut reasons);
+                    first_false(node, &mut Vec::new(), &mut reasons);
                     reasons
                 },
             ),
-            Outcome::Unknown if !t.missing_context.is_empty() => {
-                vec![format!(
-                    "the request has no {}: an allow that needs it does not apply",
-                    t.missing_context
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )]
-            }
+            Outcome::Unknown if !t.missing_context.is_empty() => vec![Reason::MissingContext {
+                names: t.missing_context.clone(),
+            }],
             Outcome::Unknown => {
                 let mut reasons = Vec::new();
                 if let Some(node) = &t.condition {
-                    unknown_leaves(node, &mut reasons);
+                    unknown_leaves(node, &mut Vec::new(), &mut reasons);
                 }
-                reasons.push(
-                    "its condition is unknown (a NULL was compared): an allow applies only when its condition is true"
-                        .to_string(),
-                );
+                reasons.push(Reason::ConditionUnknown);
                 reasons
             }
             Outcome::Satisfied => match decided {
-                Decided::DenyWins { policies, .. } => vec![format!(
-                    "it applies, but deny {} wins",
-                    policies
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )],
+                Decided::DenyWins { policies, .. } => vec![Reason::DenyWins {
+                    denies: policies.clone(),
+                }],
                 Decided::FieldDenied { field, policies } if policy.names_field(field) => {
-                    vec![format!(
-                        "it grants field `{field}`, but deny {} withholds it",
-                        policies
-                            .iter()
-                            .map(|p| format!("`{p}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )]
+                    vec![Reason::FieldWithheld {
+                        field: field.clone(),
+                        denies: policies.clone(),
+                    }]
                 }
                 Decided::FieldDenied { field, .. } | Decided::FieldNotGranted { field, .. } => {
-                    vec![format!("it applies but does not grant field `{field}`")]
+                    vec![Reason::FieldNotGranted {
+                        field: field.clone(),
+                    }]
                 }
                 _ => continue,
             },
@@ -646,58 +631,52 @@ fn why_not(
     out
 }
 
-/// The comparisons that came out unknown under `node`.
-fn unknown_leaves(node: &Node, out: &mut Vec<String>) {
+/// The comparisons that came out unknown under `node` (at `path`).
+fn unknown_leaves(node: &Node, path: &mut Vec<usize>, out: &mut Vec<Reason>) {
     if node.result.is_some() {
         return;
     }
     if node.children.is_empty() {
-        out.push(format!("{} → unknown (NULL)", node.test));
+        out.push(Reason::Unknown {
+            path: path.clone(),
+            node: node.clone(),
+        });
     }
-    for child in &node.children {
-        unknown_leaves(child, out);
+    for (i, child) in node.children.iter().enumerate() {
+        path.push(i);
+        unknown_leaves(child, path, out);
+        path.pop();
     }
 }
 
-/// The false leaves that make `node` false: the first false part of an `_and`, every branch of
-/// an `_or`.
-fn first_false(node: &Node, out: &mut Vec<String>) {
+/// The false leaves that make `node` (at `path`) false: the first false part of an `_and`,
+/// every branch of an `_or`.
+fn first_false(node: &Node, path: &mut Vec<usize>, out: &mut Vec<Reason>) {
+    let mut descend = |i: usize, child: &Node, out: &mut Vec<Reason>| {
+        path.push(i);
+        first_false(child, path, out);
+        path.pop();
+    };
     match node.test {
         Test::And => {
-            if let Some(child) = node.children.iter().find(|c| c.result == Some(false)) {
-                first_false(child, out);
+            if let Some((i, child)) = node
+                .children
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.result == Some(false))
+            {
+                descend(i, child, out);
             }
         }
         Test::Or => {
-            for child in &node.children {
-                first_false(child, out);
+            for (i, child) in node.children.iter().enumerate() {
+                descend(i, child, out);
             }
         }
-        Test::Exists { .. } | Test::Transitive { .. } => {
-            let visited: Vec<String> = node
-                .visits
-                .iter()
-                .map(|v| {
-                    let vals = v
-                        .values
-                        .iter()
-                        .map(|(k, x)| format!("{k} {x}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    format!("{} ({vals})", v.resource)
-                })
-                .collect();
-            out.push(if visited.is_empty() {
-                format!("{} → false: no related row", node.test)
-            } else {
-                format!(
-                    "{} → false: visited {}, none matched",
-                    node.test,
-                    visited.join(", ")
-                )
-            });
-        }
-        _ => out.push(format!("{} → false", node.test)),
+        _ => out.push(Reason::False {
+            path: path.clone(),
+            node: node.clone(),
+        }),
     }
 }
 
@@ -1591,6 +1570,62 @@ condition = { id = { _in = [13] } }
             won.reason.as_ref().unwrap().to_string(),
             "action: it is about read"
         );
+    }
+
+    #[test]
+    fn why_not_names_the_policy_the_condition_path_and_the_operator_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        let reasons = |id: &str| {
+            &r.why_not
+                .iter()
+                .find(|w| w.policy == id)
+                .unwrap_or_else(|| panic!("no why_not for {id}: {r}"))
+                .reasons
+        };
+        let winners = reasons("winners-read-game");
+        let [
+            Reason::False {
+                path: first,
+                node: compare,
+            },
+            Reason::False {
+                path: second,
+                node: step,
+            },
+        ] = winners.as_slice()
+        else {
+            panic!("expected two false branches: {winners:?}");
+        };
+        assert_eq!((first.as_slice(), second.as_slice()), (&[0][..], &[1][..]));
+        assert_eq!(
+            compare.test,
+            Test::Compare {
+                left: Operand::Column {
+                    name: "winner_id".into(),
+                    value: Some(Value::Int(4)),
+                    assumed: false
+                },
+                op: Op::Eq,
+                right: Operand::Subject {
+                    name: "team_id".into(),
+                    value: Some(Value::Int(1)),
+                    assumed: false
+                }
+            }
+        );
+        assert!(
+            matches!(&step.test, Test::Transitive { relationship, .. } if relationship == "feeders")
+        );
+        let visited: Vec<&str> = step.visits.iter().map(|v| v.resource.as_str()).collect();
+        assert_eq!(visited, ["game:2", "game:6"]);
+        assert!(matches!(
+            reasons("admin-all").as_slice(),
+            [Reason::NotApplicable {
+                mismatch: Mismatch::Role { needs, .. }
+            }] if needs == &["admin"]
+        ));
     }
 
     #[test]

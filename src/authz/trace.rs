@@ -22,7 +22,7 @@
 //!             condition: Node | null,
 //!             missing_context?: [string],     // `$context.*` the request lacked (unknown)
 //!             micros: number }],
-//!   why_not: [{ policy: string, reasons: [string] }]
+//!   why_not: [{ policy: string, reasons: [Reason] }]
 //! }
 //! Node { kind: "and" | "or" | "not" | "true", result: bool | null,   // null: unknown (NULL)
 //!          children: [Node], visits: [Visit], depth_limit?: number }  // limit reached
@@ -49,6 +49,13 @@
 //!   | { rule: "default_deny" }
 //! Mismatch { mismatch: "type", about: string } | { mismatch: "action", about: [string] }
 //!   | { mismatch: "role", needs: [string], has: [string] }    // has: the subject's roles
+//! Reason { because: "not_applicable", mismatch: Mismatch }
+//!   | { because: "false" | "unknown", path: [number], node: Node }  // path: child indices
+//!   | { because: "condition_false" | "condition_unknown" }
+//!   | { because: "missing_context", names: [string] }              // `$context.NAME`
+//!   | { because: "deny_wins", denies: [string] }
+//!   | { because: "field_withheld", field: string, denies: [string] }
+//!   | { because: "field_not_granted", field: string }
 //! Via { kind: "every", binding: number, subject: string }     // binding: its number, from 1
 //!   | { kind: "where", binding: number, subject: string, when: Expr }
 //!   | { kind: "column", binding: number, subject: string, column: string, value: string }
@@ -627,7 +634,92 @@ pub struct Visit {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhyNot {
     pub policy: String,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
+}
+
+/// One reason an allow did not allow.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "because")]
+pub enum Reason {
+    /// Its target does not cover the request.
+    NotApplicable { mismatch: Mismatch },
+    /// A part of its condition came out false: the node at `path` (child indices from the
+    /// condition's root), with the values it saw and the rows a relationship step visited.
+    False { path: Vec<usize>, node: Node },
+    /// Its condition is false (no trace of which part).
+    ConditionFalse,
+    /// A comparison of its condition came out unknown (a NULL was compared): the node at `path`.
+    Unknown { path: Vec<usize>, node: Node },
+    /// Its condition came out unknown, and an allow applies only when its condition is true.
+    ConditionUnknown,
+    /// The request lacks the context values (`$context.NAME`) its condition needs.
+    MissingContext { names: Vec<String> },
+    /// It applies, but these denies of the resource win.
+    DenyWins { denies: Vec<String> },
+    /// It grants `field`, but these field-level denies withhold it.
+    FieldWithheld { field: String, denies: Vec<String> },
+    /// It applies but does not grant `field`.
+    FieldNotGranted { field: String },
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotApplicable { mismatch } => write!(f, "{mismatch}"),
+            Reason::False { node, .. } => match node.test {
+                Test::Exists { .. } | Test::Transitive { .. } if node.visits.is_empty() => {
+                    write!(f, "{} → false: no related row", node.test)
+                }
+                Test::Exists { .. } | Test::Transitive { .. } => {
+                    let visited: Vec<String> = node
+                        .visits
+                        .iter()
+                        .map(|v| {
+                            let vals: Vec<String> =
+                                v.values.iter().map(|(k, x)| format!("{k} {x}")).collect();
+                            format!("{} ({})", v.resource, vals.join(", "))
+                        })
+                        .collect();
+                    write!(
+                        f,
+                        "{} → false: visited {}, none matched",
+                        node.test,
+                        visited.join(", ")
+                    )
+                }
+                _ => write!(f, "{} → false", node.test),
+            },
+            Reason::ConditionFalse => f.write_str("its condition is false"),
+            Reason::Unknown { node, .. } => write!(f, "{} → unknown (NULL)", node.test),
+            Reason::ConditionUnknown => f.write_str(
+                "its condition is unknown (a NULL was compared): an allow applies only when its condition is true",
+            ),
+            Reason::MissingContext { names } => write!(
+                f,
+                "the request has no {}: an allow that needs it does not apply",
+                quoted(names)
+            ),
+            Reason::DenyWins { denies } => {
+                write!(f, "it applies, but deny {} wins", quoted(denies))
+            }
+            Reason::FieldWithheld { field, denies } => write!(
+                f,
+                "it grants field `{field}`, but deny {} withholds it",
+                quoted(denies)
+            ),
+            Reason::FieldNotGranted { field } => {
+                write!(f, "it applies but does not grant field `{field}`")
+            }
+        }
+    }
 }
 
 /// The whole decision.

@@ -213,7 +213,7 @@ struct Visit {
 #[serde(deny_unknown_fields)]
 struct WhyNot {
     policy: String,
-    reasons: Vec<String>,
+    reasons: Vec<serde_json::Value>,
 }
 
 fn harry_game_8(env: &Env, p: &str) -> Explain {
