@@ -618,6 +618,76 @@ pub struct Node {
     pub depth_limit: Option<u32>,
 }
 
+/// The way an allow's condition let a subject through (`who-can --explain`): its first true
+/// path.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Route {
+    /// The policy has no condition: the subject's roles suffice.
+    Roles,
+    /// A relationship step, and the row it matched (`resource`), if one did.
+    Step {
+        relationship: String,
+        transitive: bool,
+        resource: Option<String>,
+    },
+    /// The node of the condition that held: a comparison, or a combination none of whose parts
+    /// held on its own.
+    Held { node: Node },
+}
+
+impl Route {
+    /// The first true path of a condition (`None`: the policy has none).
+    pub fn of(condition: Option<&Node>) -> Route {
+        let Some(node) = condition else {
+            return Route::Roles;
+        };
+        match &node.test {
+            Test::Exists { relationship, .. } | Test::Transitive { relationship, .. } => {
+                Route::Step {
+                    relationship: relationship.clone(),
+                    transitive: matches!(node.test, Test::Transitive { .. }),
+                    resource: node
+                        .visits
+                        .iter()
+                        .find(|v| v.matched)
+                        .map(|v| v.resource.clone()),
+                }
+            }
+            Test::And | Test::Or | Test::Not => {
+                match node.children.iter().find(|c| c.result == Some(true)) {
+                    Some(child) => Route::of(Some(child)),
+                    None => Route::Held { node: node.clone() },
+                }
+            }
+            _ => Route::Held { node: node.clone() },
+        }
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Route::Roles => f.write_str("its roles"),
+            Route::Step {
+                relationship,
+                transitive,
+                resource,
+            } => {
+                f.write_str(relationship)?;
+                if *transitive {
+                    f.write_str("*")?;
+                }
+                match resource {
+                    Some(r) => write!(f, " → {r}"),
+                    None => Ok(()),
+                }
+            }
+            Route::Held { node } => write!(f, "{}", node.test),
+        }
+    }
+}
+
 /// A row a relationship step visited.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Visit {
