@@ -421,6 +421,22 @@ decision = "allow"
         .stdout_has("expected allow, got deny")
         .stdout_has("why not:")
         .stdout_has("1 passed, 1 failed\n");
+    let report: serde_json::Value = authz(
+        &env,
+        &[
+            "--format",
+            "json",
+            "test",
+            "--file",
+            &file.display().to_string(),
+        ],
+    )
+    .status(3)
+    .json();
+    assert_eq!(
+        report["results"][0]["failures"],
+        serde_json::json!([{ "check": "decision", "expected": "allow", "got": "deny" }])
+    );
 }
 
 const GOOD_HEAD: &str = r#"actions = ["read"]
