@@ -1013,3 +1013,106 @@ impl fmt::Display for Response {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::context::ContextValue;
+
+    fn column(name: &str, value: Option<Value>, assumed: bool) -> Operand {
+        Operand::Column {
+            name: name.into(),
+            value,
+            assumed,
+        }
+    }
+
+    #[test]
+    fn operands_are_worded_with_the_values_seen() {
+        let now = |value: Option<ContextValue>, missing: bool| Operand::Context {
+            name: "now".into(),
+            value,
+            missing,
+        };
+        let cases = [
+            (column("team_id", None, false), "team_id"),
+            (
+                column("team_id", Some(Value::Null), false),
+                "team_id (null)",
+            ),
+            (
+                column("team_id", Some(Value::Int(4)), true),
+                "team_id (4, assumed)",
+            ),
+            (
+                Operand::Subject {
+                    name: "position".into(),
+                    value: Some("Seeker".into()),
+                    assumed: false,
+                },
+                "$subject.position (\"Seeker\")",
+            ),
+            (now(None, false), "$context.now"),
+            (now(None, true), "$context.now (missing)"),
+            (
+                now(Some(ContextValue::List(vec!["a".into()])), false),
+                "$context.now ([\"a\"])",
+            ),
+            (Operand::Literal { value: 8.into() }, "8"),
+            (
+                Operand::List {
+                    values: vec![1.into(), "x".into()],
+                },
+                "[1, \"x\"]",
+            ),
+        ];
+        for (operand, text) in cases {
+            assert_eq!(operand.to_string(), text, "{operand:?}");
+        }
+    }
+
+    #[test]
+    fn the_json_of_an_operand_and_a_reason_is_tagged_data() {
+        let node = Node {
+            test: Test::Compare {
+                left: column("child_id", Some(Value::Null), false),
+                op: Op::Lt,
+                right: Operand::Literal { value: 8.into() },
+            },
+            result: None,
+            children: Vec::new(),
+            visits: Vec::new(),
+            depth_limit: None,
+        };
+        let reason = Reason::Unknown {
+            path: vec![0],
+            node,
+        };
+        assert_eq!(reason.to_string(), "child_id (null) _lt 8 → unknown (NULL)");
+        assert_eq!(
+            serde_json::to_value(&reason).unwrap(),
+            serde_json::json!({
+                "because": "unknown",
+                "path": [0],
+                "node": {
+                    "kind": "compare",
+                    "left": { "operand": "column", "name": "child_id", "value": null },
+                    "op": "_lt",
+                    "right": { "operand": "literal", "value": 8 },
+                    "result": null,
+                    "children": [],
+                    "visits": []
+                }
+            })
+        );
+        let empty = Expr::And { parts: Vec::new() };
+        assert_eq!(empty.to_string(), "true");
+        let missing = Reason::MissingContext {
+            names: vec!["$context.ip".into()],
+        };
+        assert_eq!(
+            missing.to_string(),
+            "the request has no `$context.ip`: an allow that needs it does not apply"
+        );
+    }
+}
