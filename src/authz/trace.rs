@@ -1,6 +1,8 @@
 //! Decisions are data: [`Response`] is what `evaluate` returns, what `explain`, `check` and
 //! `test` render, and what the server will enforce. It derives `Serialize` (the JSON schema of
-//! `authz explain --format json`) and implements `Display` (the human tree).
+//! `authz explain --format json`) and implements `Display` (the human tree). The JSON holds
+//! data (tags, names, values); every sentence of the human output is written by a `Display`
+//! here, from that data.
 //!
 //! # JSON schema (stable; new keys may be added, none renamed or removed)
 //!
@@ -31,7 +33,7 @@
 //!   | { kind: "exists" | "transitive", relationship: string, condition: Expr, … }
 //! Operand { operand: "column" | "subject", name: string, value?: value,  // value: as seen
 //!           assumed?: true }                                             // what-if assumed it
-//!   | { operand: "context", name: string, value?: value, missing?: true }
+//!   | { operand: "context", name: string, value?: value | [string], missing?: true }
 //!   | { operand: "literal", value: value } | { operand: "list", values: [value] }
 //! Expr { kind: "and" | "or", parts: [Expr] } | { kind: "not", inner: Expr }
 //!   | { kind: "compare", left: Operand, op: string, right: Operand }
@@ -62,11 +64,13 @@
 //!   | { kind: "inherited", from: string } | { kind: "admin_secret" }
 //! Withheld { why: "resource_denied", policies: [string] }
 //!   | { why: "denied_by", policies: [string] } | { why: "not_granted", applicable: [string] }
-//! ```
 //! Subject { label: string,          // `player:1 (Harry Potter)`, the request's `subject`
 //!           kind: string, id: value | null, attributes: {column: value},
 //!           roles: [{ role: string, via: Via }],       // the same in a profile and a query report
 //!           assumed?: [string] }                     // attributes what-if assumed (`--assume`)
+//! Route { by: "roles" } | { by: "held", node: Node }           // `who-can --explain`'s `via`
+//!   | { by: "step", relationship: string, transitive: bool, resource: string | null }
+//! ```
 //! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
 //! (a policy whose rows cannot be read) has no response: it is an error.
 
