@@ -1005,7 +1005,20 @@ pub struct Allowed {
     pub policies: Vec<String>,
     /// With `--explain`: per policy, the path that made its condition true
     /// (`winners-read-game via feeders* → game:6`).
-    pub via: Vec<String>,
+    pub via: Vec<AllowedVia>,
+}
+
+/// One allow that let a subject through, and how (`who-can --explain`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct AllowedVia {
+    pub policy: String,
+    pub route: authz::trace::Route,
+}
+
+impl std::fmt::Display for AllowedVia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} via {}", self.policy, self.route)
+    }
 }
 
 /// The answer to "who can ACTION RESOURCE [FIELD]".
@@ -1099,10 +1112,10 @@ impl Bridge<'_> {
                                 .iter()
                                 .find(|t| &t.id == p)
                                 .and_then(|t| t.condition.as_ref());
-                            format!(
-                                "{p} via {}",
-                                node.map_or_else(|| "its roles".to_string(), path)
-                            )
+                            AllowedVia {
+                                policy: p.clone(),
+                                route: authz::trace::Route::of(node),
+                            }
                         })
                         .collect()
                 } else {
@@ -1123,27 +1136,6 @@ impl Bridge<'_> {
             field: field.map(str::to_string),
             subjects,
         })
-    }
-}
-
-/// The first true path of a condition: the relationship step and row that matched, or the
-/// comparison that held.
-fn path(node: &authz::trace::Node) -> String {
-    use authz::trace::NodeKind;
-    match node.kind {
-        NodeKind::Exists | NodeKind::Transitive => {
-            let rel = node.text.split(" {").next().unwrap_or(&node.text);
-            node.visits
-                .iter()
-                .find(|v| v.matched)
-                .map_or_else(|| rel.to_string(), |v| format!("{rel} → {}", v.resource))
-        }
-        NodeKind::And | NodeKind::Or | NodeKind::Not => node
-            .children
-            .iter()
-            .find(|c| c.result == Some(true))
-            .map_or_else(|| node.text.clone(), path),
-        _ => node.text.clone(),
     }
 }
 

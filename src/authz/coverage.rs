@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::eval::describe;
 use super::policy::{Condition, PolicySet};
-use super::trace::{Node, NodeKind, Outcome, Response};
+use super::trace::{Node, Outcome, Response, Test};
 
 /// One policy's coverage: did some case make its condition true (it applied), and some false?
 #[derive(Debug, Clone, Serialize)]
@@ -128,7 +128,10 @@ fn results(cond: &Condition, node: &Node, out: &mut Vec<Option<bool>>) {
             }
         }
         Condition::Exists { .. } | Condition::Transitive { .. } => {
-            debug_assert!(matches!(node.kind, NodeKind::Exists | NodeKind::Transitive));
+            debug_assert!(matches!(
+                node.test,
+                Test::Exists { .. } | Test::Transitive { .. }
+            ));
             out.push(node.result);
         }
         Condition::Compare { .. } | Condition::IsNull { .. } => {}

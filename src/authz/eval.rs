@@ -14,7 +14,6 @@
 //! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
@@ -22,9 +21,12 @@ use super::error::{EntityError, EvalError, Suggestion, closest};
 use super::policy::{
     Condition, Effect, Lhs, Op, Policy, PolicySet, ReadFail, Rhs, RoleSource, TypeDef,
 };
+#[cfg(test)]
+use super::trace::Rule;
 use super::trace::{
-    Decided, Decision, DeniedField, FieldGrant, Node, NodeKind, Outcome, PolicyTrace, RequestInfo,
-    Response, RoleGrant, SubjectInfo, Visit, WhyNot, Withheld,
+    Decided, Decision, DeniedField, Expr, FieldGrant, Mismatch, Node, Operand, Outcome,
+    PolicyTrace, Reason, RequestInfo, Response, RoleGrant, SubjectInfo, Test, Via, Visit, WhyNot,
+    Withheld,
 };
 
 /// How much to record.
@@ -134,33 +136,35 @@ pub fn roles(
         if !holds {
             continue;
         }
-        let (role, via) = match &binding.role {
-            RoleSource::Fixed(role) => (
+        let (number, kind) = (index + 1, binding.subject.clone());
+        let (role, via) = match (&binding.role, &binding.when) {
+            (RoleSource::Fixed(role), None) => (
                 role.clone(),
-                format!("binding #{}: every {}", index + 1, binding.subject),
+                Via::Every {
+                    binding: number,
+                    subject: kind,
+                },
             ),
-            RoleSource::Column(column) => match subject.attributes.get(column) {
+            (RoleSource::Fixed(role), Some(cond)) => (
+                role.clone(),
+                Via::Where {
+                    binding: number,
+                    subject: kind,
+                    when: expr(cond),
+                },
+            ),
+            (RoleSource::Column(column), _) => match subject.attributes.get(column) {
                 Some(Value::Text(role)) => (
                     role.clone(),
-                    format!(
-                        "binding #{}: {}.{column} = {role:?}",
-                        index + 1,
-                        binding.subject
-                    ),
+                    Via::Column {
+                        binding: number,
+                        subject: kind,
+                        column: column.clone(),
+                        value: role.clone(),
+                    },
                 ),
                 _ => continue,
             },
-        };
-        let via = match &binding.when {
-            Some(cond) if matches!(binding.role, RoleSource::Fixed(_)) => {
-                format!(
-                    "binding #{}: {} where {}",
-                    index + 1,
-                    binding.subject,
-                    describe(cond)
-                )
-            }
-            _ => via,
         };
         if !set.roles.contains_key(&role) {
             continue;
@@ -172,7 +176,7 @@ pub fn roles(
             let via = if depth == 0 {
                 via.clone()
             } else {
-                format!("inherited from {role}")
+                Via::Inherited { from: role.clone() }
             };
             out.push(RoleGrant { role: r, via });
         }
@@ -199,47 +203,77 @@ pub fn read_fail_for_roles(
 
 /// A condition as text, without values.
 pub fn describe(cond: &Condition) -> String {
+    expr(cond).to_string()
+}
+
+/// A condition as data, without values.
+pub fn expr(cond: &Condition) -> Expr {
     match cond {
-        Condition::And(parts) if parts.is_empty() => "true".to_string(),
-        Condition::And(parts) => parts
-            .iter()
-            .map(describe)
-            .collect::<Vec<_>>()
-            .join(" _and "),
-        Condition::Or(parts) => format!(
-            "({})",
-            parts.iter().map(describe).collect::<Vec<_>>().join(" _or ")
-        ),
-        Condition::Not(inner) => format!("_not ({})", describe(inner)),
-        Condition::Compare { lhs, op, rhs, .. } => {
-            format!("{} {} {}", lhs_text(lhs), op.name(), rhs_text(rhs))
-        }
-        Condition::IsNull { lhs, is_null, .. } => format!("{} _is_null {is_null}", lhs_text(lhs)),
-        Condition::Exists { rel, inner, .. } => format!("{rel} {{ {} }}", describe(inner)),
-        Condition::Transitive { rel, inner, .. } => format!("{rel}* {{ {} }}", describe(inner)),
+        Condition::And(parts) => Expr::And {
+            parts: parts.iter().map(expr).collect(),
+        },
+        Condition::Or(parts) => Expr::Or {
+            parts: parts.iter().map(expr).collect(),
+        },
+        Condition::Not(inner) => Expr::Not {
+            inner: Box::new(expr(inner)),
+        },
+        Condition::Compare { lhs, op, rhs, .. } => Expr::Compare {
+            left: lhs_operand(lhs),
+            op: *op,
+            right: rhs_operand(rhs),
+        },
+        Condition::IsNull { lhs, is_null, .. } => Expr::IsNull {
+            left: lhs_operand(lhs),
+            is_null: *is_null,
+        },
+        Condition::Exists { rel, inner, .. } => Expr::Exists {
+            relationship: rel.clone(),
+            inner: Box::new(expr(inner)),
+        },
+        Condition::Transitive { rel, inner, .. } => Expr::Transitive {
+            relationship: rel.clone(),
+            inner: Box::new(expr(inner)),
+        },
     }
 }
 
-fn lhs_text(lhs: &Lhs) -> String {
+/// A left operand as written, without its value.
+fn lhs_operand(lhs: &Lhs) -> Operand {
     match lhs {
-        Lhs::Column(c) => c.clone(),
-        Lhs::Subject(a) => format!("$subject.{a}"),
-        Lhs::Context(n) => format!("$context.{n}"),
+        Lhs::Column(c) => Operand::Column {
+            name: c.clone(),
+            value: None,
+            assumed: false,
+        },
+        Lhs::Subject(a) => Operand::Subject {
+            name: a.clone(),
+            value: None,
+            assumed: false,
+        },
+        Lhs::Context(n) => Operand::Context {
+            name: n.clone(),
+            value: None,
+            missing: false,
+        },
     }
 }
 
-fn rhs_text(rhs: &Rhs) -> String {
+/// A right operand as written, without the value of a `$subject`/`$context` name.
+fn rhs_operand(rhs: &Rhs) -> Operand {
     match rhs {
-        Rhs::Value(v) => v.to_string(),
-        Rhs::Subject(a) => format!("$subject.{a}"),
-        Rhs::Context(n) => format!("$context.{n}"),
-        Rhs::List(vs) => format!(
-            "[{}]",
-            vs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Rhs::Value(v) => Operand::Literal { value: v.clone() },
+        Rhs::Subject(a) => Operand::Subject {
+            name: a.clone(),
+            value: None,
+            assumed: false,
+        },
+        Rhs::Context(n) => Operand::Context {
+            name: n.clone(),
+            value: None,
+            missing: false,
+        },
+        Rhs::List(vs) => Operand::List { values: vs.clone() },
     }
 }
 
@@ -249,31 +283,26 @@ pub(crate) fn target(
     roles: &[RoleGrant],
     action: &str,
     ty: &str,
-) -> Result<(), String> {
-    if !(policy.resource == "*" || policy.resource == ty) {
-        return Err(format!("type: it is about `{}`", policy.resource));
+) -> Result<(), Mismatch> {
+    if !policy.is_about_type(ty) {
+        return Err(Mismatch::Type {
+            about: policy.resource.clone(),
+        });
     }
-    if !policy.actions.iter().any(|a| a == "*" || a == action) {
-        return Err(format!("action: it is about {}", policy.actions.join(", ")));
+    if !policy.is_about_action(action) {
+        return Err(Mismatch::Action {
+            about: policy.actions.clone(),
+        });
     }
     if !policy
         .roles
         .iter()
         .any(|r| roles.iter().any(|g| &g.role == r))
     {
-        return Err(format!(
-            "role: it needs {}; the subject has {}",
-            policy.roles.join(" or "),
-            if roles.is_empty() {
-                "no role".to_string()
-            } else {
-                roles
-                    .iter()
-                    .map(|g| g.role.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
+        return Err(Mismatch::Role {
+            needs: policy.roles.clone(),
+            has: roles.iter().map(|g| g.role.clone()).collect(),
+        });
     }
     Ok(())
 }
@@ -521,7 +550,7 @@ pub fn evaluate(
             Vec::new()
         },
         denied_fields,
-        combining: decided.to_string(),
+        combining: decided.rule(),
         decided_by: decided,
         trace,
         why_not,
@@ -550,57 +579,46 @@ fn why_not(
             continue;
         }
         let reasons = match t.outcome {
-            Outcome::NotApplicable => vec![t.reason.clone().unwrap_or_default()],
+            Outcome::NotApplicable => t
+                .reason
+                .iter()
+                .map(|m| Reason::NotApplicable {
+                    mismatch: m.clone(),
+                })
+                .collect(),
             Outcome::NotSatisfied => t.condition.as_ref().map_or_else(
-                || vec!["its condition is false".to_string()],
+                || vec![Reason::ConditionFalse],
                 |node| {
                     let mut reasons = Vec::new();
-                    first_false(node, &mut reasons);
+                    first_false(node, &mut Vec::new(), &mut reasons);
                     reasons
                 },
             ),
-            Outcome::Unknown if !t.missing_context.is_empty() => {
-                vec![format!(
-                    "the request has no {}: an allow that needs it does not apply",
-                    t.missing_context
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )]
-            }
+            Outcome::Unknown if !t.missing_context.is_empty() => vec![Reason::MissingContext {
+                names: t.missing_context.clone(),
+            }],
             Outcome::Unknown => {
                 let mut reasons = Vec::new();
                 if let Some(node) = &t.condition {
-                    unknown_leaves(node, &mut reasons);
+                    unknown_leaves(node, &mut Vec::new(), &mut reasons);
                 }
-                reasons.push(
-                    "its condition is unknown (a NULL was compared): an allow applies only when its condition is true"
-                        .to_string(),
-                );
+                reasons.push(Reason::ConditionUnknown);
                 reasons
             }
             Outcome::Satisfied => match decided {
-                Decided::DenyWins { policies, .. } => vec![format!(
-                    "it applies, but deny {} wins",
-                    policies
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )],
+                Decided::DenyWins { policies, .. } => vec![Reason::DenyWins {
+                    denies: policies.clone(),
+                }],
                 Decided::FieldDenied { field, policies } if policy.names_field(field) => {
-                    vec![format!(
-                        "it grants field `{field}`, but deny {} withholds it",
-                        policies
-                            .iter()
-                            .map(|p| format!("`{p}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )]
+                    vec![Reason::FieldWithheld {
+                        field: field.clone(),
+                        denies: policies.clone(),
+                    }]
                 }
                 Decided::FieldDenied { field, .. } | Decided::FieldNotGranted { field, .. } => {
-                    vec![format!("it applies but does not grant field `{field}`")]
+                    vec![Reason::FieldNotGranted {
+                        field: field.clone(),
+                    }]
                 }
                 _ => continue,
             },
@@ -613,58 +631,52 @@ fn why_not(
     out
 }
 
-/// The comparisons that came out unknown under `node`.
-fn unknown_leaves(node: &Node, out: &mut Vec<String>) {
+/// The comparisons that came out unknown under `node` (at `path`).
+fn unknown_leaves(node: &Node, path: &mut Vec<usize>, out: &mut Vec<Reason>) {
     if node.result.is_some() {
         return;
     }
     if node.children.is_empty() {
-        out.push(format!("{} → unknown (NULL)", node.text));
+        out.push(Reason::Unknown {
+            path: path.clone(),
+            node: node.clone(),
+        });
     }
-    for child in &node.children {
-        unknown_leaves(child, out);
+    for (i, child) in node.children.iter().enumerate() {
+        path.push(i);
+        unknown_leaves(child, path, out);
+        path.pop();
     }
 }
 
-/// The false leaves that make `node` false: the first false part of an `_and`, every branch of
-/// an `_or`.
-fn first_false(node: &Node, out: &mut Vec<String>) {
-    match node.kind {
-        NodeKind::And => {
-            if let Some(child) = node.children.iter().find(|c| c.result == Some(false)) {
-                first_false(child, out);
-            }
-        }
-        NodeKind::Or => {
-            for child in &node.children {
-                first_false(child, out);
-            }
-        }
-        NodeKind::Exists | NodeKind::Transitive => {
-            let visited: Vec<String> = node
-                .visits
+/// The false leaves that make `node` (at `path`) false: the first false part of an `_and`,
+/// every branch of an `_or`.
+fn first_false(node: &Node, path: &mut Vec<usize>, out: &mut Vec<Reason>) {
+    let mut descend = |i: usize, child: &Node, out: &mut Vec<Reason>| {
+        path.push(i);
+        first_false(child, path, out);
+        path.pop();
+    };
+    match node.test {
+        Test::And => {
+            if let Some((i, child)) = node
+                .children
                 .iter()
-                .map(|v| {
-                    let vals = v
-                        .values
-                        .iter()
-                        .map(|(k, x)| format!("{k} {x}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    format!("{} ({vals})", v.resource)
-                })
-                .collect();
-            out.push(if visited.is_empty() {
-                format!("{} → false: no related row", node.text)
-            } else {
-                format!(
-                    "{} → false: visited {}, none matched",
-                    node.text,
-                    visited.join(", ")
-                )
-            });
+                .enumerate()
+                .find(|(_, c)| c.result == Some(false))
+            {
+                descend(i, child, out);
+            }
         }
-        _ => out.push(format!("{} → false", node.text)),
+        Test::Or => {
+            for (i, child) in node.children.iter().enumerate() {
+                descend(i, child, out);
+            }
+        }
+        _ => out.push(Reason::False {
+            path: path.clone(),
+            node: node.clone(),
+        }),
     }
 }
 
@@ -679,24 +691,13 @@ struct Eval<'a> {
 /// compared), and the trace node when explaining.
 type Evaluated = (Option<bool>, Option<Node>);
 
-fn node(kind: NodeKind, text: String, result: Option<bool>, children: Vec<Node>) -> Node {
+fn node(test: Test, result: Option<bool>, children: Vec<Node>) -> Node {
     Node {
-        kind,
-        text,
+        test,
         result,
         children,
         visits: Vec::new(),
-        note: None,
-        assumed: Vec::new(),
-    }
-}
-
-/// An operand's value in a trace: `4`, or `4, assumed` when what-if assumed it.
-fn shown(value: &Value, assumed: bool) -> String {
-    if assumed {
-        format!("{value}, assumed")
-    } else {
-        value.to_string()
+        depth_limit: None,
     }
 }
 
@@ -828,50 +829,44 @@ impl Eval<'_> {
             .is_some_and(|c| c.contains(name))
     }
 
-    fn lhs_assumed(&self, lhs: &Lhs, ty: &str, row: &Row) -> bool {
-        match lhs {
-            Lhs::Column(c) => self.column_assumed(ty, row, c),
-            Lhs::Subject(a) => self.subject_assumed(a),
-            Lhs::Context(_) => false,
+    /// `$context.NAME` with its value, or marked missing.
+    fn context_operand(&self, name: &str) -> Operand {
+        let value = self.subject.context.get(name).cloned();
+        Operand::Context {
+            name: name.to_string(),
+            missing: value.is_none(),
+            value,
         }
     }
 
-    /// The node of a comparison, its operands marked when assumed.
-    fn operand_node(
-        &self,
-        kind: NodeKind,
-        (lhs, l, ty, row): (&Lhs, &Value, &str, &Row),
-        rest: &str,
-        rhs: Option<&Rhs>,
-        result: Option<bool>,
-    ) -> Node {
-        let mut assumed = Vec::new();
-        let l_assumed = self.lhs_assumed(lhs, ty, row);
-        if l_assumed {
-            assumed.push(lhs_text(lhs));
+    /// The left operand `lhs` whose value is `l`, marked when assumed.
+    fn seen_lhs(&self, lhs: &Lhs, l: &Value, ty: &str, row: &Row) -> Operand {
+        match lhs {
+            Lhs::Column(c) => Operand::Column {
+                name: c.clone(),
+                value: Some(l.clone()),
+                assumed: self.column_assumed(ty, row, c),
+            },
+            Lhs::Subject(a) => Operand::Subject {
+                name: a.clone(),
+                value: Some(l.clone()),
+                assumed: self.subject_assumed(a),
+            },
+            Lhs::Context(n) => self.context_operand(n),
         }
-        let l_shown = match lhs {
-            Lhs::Context(n) => self.subject.context.shown(n),
-            _ => shown(l, l_assumed),
-        };
-        let mut text = format!("{} ({l_shown}) {rest}", lhs_text(lhs));
+    }
+
+    /// The right operand `rhs`, a `$subject`/`$context` name with its value.
+    fn seen_rhs(&self, rhs: &Rhs) -> Operand {
         match rhs {
-            Some(Rhs::Subject(a)) => {
-                let r_assumed = self.subject_assumed(a);
-                if r_assumed {
-                    assumed.push(format!("$subject.{a}"));
-                }
-                let v = self.subject.attribute(a);
-                let _ = write!(text, " $subject.{a} ({})", shown(&v, r_assumed));
-            }
-            Some(Rhs::Context(n)) => {
-                let _ = write!(text, " $context.{n} ({})", self.subject.context.shown(n));
-            }
-            _ => {}
+            Rhs::Subject(a) => Operand::Subject {
+                name: a.clone(),
+                value: Some(self.subject.attribute(a)),
+                assumed: self.subject_assumed(a),
+            },
+            Rhs::Context(n) => self.context_operand(n),
+            other => rhs_operand(other),
         }
-        let mut n = node(kind, text, result, Vec::new());
-        n.assumed = assumed;
-        n
     }
 
     fn lhs(&self, lhs: &Lhs, row: &Row) -> Value {
@@ -888,18 +883,12 @@ impl Eval<'_> {
         let l = self.lhs(lhs, row);
         let result = compare_operands(self.subject, lhs, &l, op, rhs);
         let n = || {
-            let rest = match rhs {
-                Rhs::Value(v) => format!("{} {v}", op.name()),
-                Rhs::Subject(_) | Rhs::Context(_) => op.name().to_string(),
-                Rhs::List(_) => format!("{} {}", op.name(), rhs_text(rhs)),
+            let test = Test::Compare {
+                left: self.seen_lhs(lhs, &l, ty, row),
+                op,
+                right: self.seen_rhs(rhs),
             };
-            self.operand_node(
-                NodeKind::Compare,
-                (lhs, &l, ty, row),
-                &rest,
-                Some(rhs),
-                result,
-            )
+            node(test, result, Vec::new())
         };
         (result, self.trace.then(n))
     }
@@ -912,7 +901,7 @@ impl Eval<'_> {
                     return Ok((
                         Some(is_and),
                         self.trace
-                            .then(|| node(NodeKind::True, "true".into(), Some(is_and), Vec::new())),
+                            .then(|| node(Test::True, Some(is_and), Vec::new())),
                     ));
                 }
                 if parts.len() == 1
@@ -946,30 +935,16 @@ impl Eval<'_> {
                 } else {
                     Some(is_and)
                 };
-                let (kind, text) = if is_and {
-                    (NodeKind::And, "_and")
-                } else {
-                    (NodeKind::Or, "_or")
-                };
-                Ok((
-                    result,
-                    self.trace
-                        .then(|| node(kind, text.into(), result, children)),
-                ))
+                let test = if is_and { Test::And } else { Test::Or };
+                Ok((result, self.trace.then(|| node(test, result, children))))
             }
             Condition::Not(inner) => {
                 let (b, n) = self.cond(inner, ty, row)?;
                 let result = b.map(|b| !b);
                 Ok((
                     result,
-                    self.trace.then(|| {
-                        node(
-                            NodeKind::Not,
-                            "_not".into(),
-                            result,
-                            n.into_iter().collect(),
-                        )
-                    }),
+                    self.trace
+                        .then(|| node(Test::Not, result, n.into_iter().collect())),
                 ))
             }
             Condition::Compare { lhs, op, rhs, .. } => Ok(self.compare(lhs, *op, rhs, ty, row)),
@@ -977,13 +952,11 @@ impl Eval<'_> {
                 let l = self.lhs(lhs, row);
                 let result = Some(matches!(l, Value::Null) == *is_null);
                 let n = || {
-                    self.operand_node(
-                        NodeKind::IsNull,
-                        (lhs, &l, ty, row),
-                        &format!("_is_null {is_null}"),
-                        None,
-                        result,
-                    )
+                    let test = Test::IsNull {
+                        left: self.seen_lhs(lhs, &l, ty, row),
+                        is_null: *is_null,
+                    };
+                    node(test, result, Vec::new())
                 };
                 Ok((result, self.trace.then(n)))
             }
@@ -1080,68 +1053,49 @@ impl Eval<'_> {
         if !self.trace {
             return Ok((Some(result), None));
         }
-        let star = if transitive { "*" } else { "" };
+        let (relationship, condition) = (name.to_string(), self.bound(inner));
         Ok((
             Some(result),
             Some(Node {
-                kind: if transitive {
-                    NodeKind::Transitive
+                test: if transitive {
+                    Test::Transitive {
+                        relationship,
+                        condition,
+                    }
                 } else {
-                    NodeKind::Exists
+                    Test::Exists {
+                        relationship,
+                        condition,
+                    }
                 },
-                text: format!("{name}{star} {{ {} }}", self.describe_bound(inner)),
                 result: Some(result),
                 children: Vec::new(),
                 visits,
-                note: cut.then(|| format!("depth limit {limit} reached")),
-                assumed: Vec::new(),
+                depth_limit: cut.then_some(limit),
             }),
         ))
     }
 
-    /// A condition as text with session variables shown with their values.
-    fn describe_bound(&self, cond: &Condition) -> String {
+    /// A relationship step's condition as data, `$subject`/`$context` on the right of its
+    /// comparisons (outside `_not` and nested steps) with their values.
+    fn bound(&self, cond: &Condition) -> Expr {
         match cond {
-            Condition::Compare {
-                lhs,
-                op,
-                rhs: Rhs::Subject(a),
-                ..
-            } => {
-                format!(
-                    "{} {} $subject.{a} ({})",
-                    lhs_text(lhs),
-                    op.name(),
-                    shown(&self.subject.attribute(a), self.subject_assumed(a))
-                )
+            Condition::Compare { lhs, op, rhs, .. }
+                if matches!(rhs, Rhs::Subject(_) | Rhs::Context(_)) =>
+            {
+                Expr::Compare {
+                    left: lhs_operand(lhs),
+                    op: *op,
+                    right: self.seen_rhs(rhs),
+                }
             }
-            Condition::Compare {
-                lhs,
-                op,
-                rhs: Rhs::Context(n),
-                ..
-            } => {
-                format!(
-                    "{} {} $context.{n} ({})",
-                    lhs_text(lhs),
-                    op.name(),
-                    self.subject.context.shown(n)
-                )
-            }
-            Condition::And(parts) if parts.len() > 1 => parts
-                .iter()
-                .map(|p| self.describe_bound(p))
-                .collect::<Vec<_>>()
-                .join(" _and "),
-            Condition::Or(parts) => format!(
-                "({})",
-                parts
-                    .iter()
-                    .map(|p| self.describe_bound(p))
-                    .collect::<Vec<_>>()
-                    .join(" _or ")
-            ),
-            other => describe(other),
+            Condition::And(parts) if parts.len() > 1 => Expr::And {
+                parts: parts.iter().map(|p| self.bound(p)).collect(),
+            },
+            Condition::Or(parts) => Expr::Or {
+                parts: parts.iter().map(|p| self.bound(p)).collect(),
+            },
+            other => expr(other),
         }
     }
 }
@@ -1461,6 +1415,7 @@ condition = { id = { _in = [13] } }
             let r = decide(&set, &e, &s, "read", res);
             assert_eq!(r.decision, decision, "{name}\n{r}");
             assert_eq!(r.policies, policies, "{name}");
+            assert_eq!(r.combining, r.decided_by.rule(), "{name}");
             let check = {
                 let (resource, _) = resolve_resource(&set, &e, res).unwrap();
                 let req = Request {
@@ -1476,6 +1431,12 @@ condition = { id = { _in = [13] } }
                 "{name}: check agrees with explain"
             );
         }
+    }
+
+    #[test]
+    fn a_transitive_step_cut_at_the_depth_limit_says_so_as_data() {
+        let set = parse("small.toml", SMALL).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
         let deep = chain(&[
             (1, Some(2), 7),
             (2, Some(3), 8),
@@ -1485,6 +1446,186 @@ condition = { id = { _in = [13] } }
         ]);
         let r = decide(&set, &deep, &s, "read", "game:5");
         assert!(r.to_string().contains("depth limit 3 reached"), "{r}");
+        let won = r.trace.iter().find(|t| t.id == "won").unwrap();
+        let step = won.condition.as_ref().unwrap();
+        assert_eq!(step.depth_limit, Some(3));
+        assert_eq!(
+            step.test,
+            Test::Transitive {
+                relationship: "feeders".into(),
+                condition: Expr::Compare {
+                    left: Operand::Column {
+                        name: "winner_id".into(),
+                        value: None,
+                        assumed: false
+                    },
+                    op: Op::Eq,
+                    right: Operand::Subject {
+                        name: "team_id".into(),
+                        value: Some(Value::Int(7)),
+                        assumed: false
+                    }
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn combining_is_the_rule_in_json_and_words_in_the_trace() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        assert_eq!(r.combining, Rule::DefaultDeny);
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["combining"],
+            "default_deny"
+        );
+        assert!(
+            r.to_string()
+                .contains("combining: no allow policy applies: default deny\n"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn roles_say_which_binding_gave_them_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let wood = roles(&set, &e, &player(&e, 3)).unwrap();
+        let via: Vec<(&str, &Via)> = wood.iter().map(|g| (g.role.as_str(), &g.via)).collect();
+        assert_eq!(
+            via,
+            [
+                (
+                    "player",
+                    &Via::Every {
+                        binding: 2,
+                        subject: "player".into()
+                    }
+                ),
+                (
+                    "anonymous",
+                    &Via::Inherited {
+                        from: "player".into()
+                    }
+                ),
+                (
+                    "captain",
+                    &Via::Where {
+                        binding: 3,
+                        subject: "player".into(),
+                        when: Expr::Compare {
+                            left: Operand::Column {
+                                name: "position".into(),
+                                value: None,
+                                assumed: false
+                            },
+                            op: Op::Eq,
+                            right: Operand::Literal {
+                                value: "Captain".into()
+                            }
+                        }
+                    }
+                ),
+            ]
+        );
+        assert_eq!(
+            wood[2].via.to_string(),
+            "binding #3: player where position _eq \"Captain\""
+        );
+    }
+
+    #[test]
+    fn a_policy_that_does_not_apply_says_which_part_of_its_target_missed_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        let reason = |id: &str| r.trace.iter().find(|t| t.id == id).unwrap().reason.clone();
+        assert_eq!(
+            reason("admin-all"),
+            Some(Mismatch::Role {
+                needs: vec!["admin".into()],
+                has: vec!["player".into(), "anonymous".into()]
+            })
+        );
+        assert_eq!(
+            reason("public-teams"),
+            Some(Mismatch::Type {
+                about: "team".into()
+            })
+        );
+        assert_eq!(reason("winners-read-game"), None);
+        let small = SMALL.replacen(r#"actions = ["read"]"#, r#"actions = ["read", "write"]"#, 1);
+        let set = parse("small.toml", &small).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        let r = decide(&set, &chain(&[(1, None, 7)]), &s, "write", "game:1");
+        let won = r.trace.iter().find(|t| t.id == "won").unwrap();
+        assert_eq!(
+            won.reason,
+            Some(Mismatch::Action {
+                about: vec!["read".into()]
+            })
+        );
+        assert_eq!(
+            won.reason.as_ref().unwrap().to_string(),
+            "action: it is about read"
+        );
+    }
+
+    #[test]
+    fn why_not_names_the_policy_the_condition_path_and_the_operator_as_data() {
+        let set = parse("policies.toml", SHIPPED).unwrap();
+        let e = league();
+        let r = decide(&set, &e, &player(&e, 1), "read", "game:8");
+        let reasons = |id: &str| {
+            &r.why_not
+                .iter()
+                .find(|w| w.policy == id)
+                .unwrap_or_else(|| panic!("no why_not for {id}: {r}"))
+                .reasons
+        };
+        let winners = reasons("winners-read-game");
+        let [
+            Reason::False {
+                path: first,
+                node: compare,
+            },
+            Reason::False {
+                path: second,
+                node: step,
+            },
+        ] = winners.as_slice()
+        else {
+            panic!("expected two false branches: {winners:?}");
+        };
+        assert_eq!((first.as_slice(), second.as_slice()), (&[0][..], &[1][..]));
+        assert_eq!(
+            compare.test,
+            Test::Compare {
+                left: Operand::Column {
+                    name: "winner_id".into(),
+                    value: Some(Value::Int(4)),
+                    assumed: false
+                },
+                op: Op::Eq,
+                right: Operand::Subject {
+                    name: "team_id".into(),
+                    value: Some(Value::Int(1)),
+                    assumed: false
+                }
+            }
+        );
+        assert!(
+            matches!(&step.test, Test::Transitive { relationship, .. } if relationship == "feeders")
+        );
+        let visited: Vec<&str> = step.visits.iter().map(|v| v.resource.as_str()).collect();
+        assert_eq!(visited, ["game:2", "game:6"]);
+        assert!(matches!(
+            reasons("admin-all").as_slice(),
+            [Reason::NotApplicable {
+                mismatch: Mismatch::Role { needs, .. }
+            }] if needs == &["admin"]
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::error::EvalError;
 use super::eval::{read_fail_for_roles, roles};
 use super::policy::{PolicySet, QueryLimits, ReadFail};
 use super::residual::{Filter, Residual, residual_for_roles};
-use super::trace::{Decision, RoleGrant};
+use super::trace::{Decision, RoleGrant, Via};
 
 /// Where a column may be read, relative to the rows the plan lets through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -198,9 +198,11 @@ impl<'a> Planner<'a> {
             .enumerate()
             .map(|(depth, r)| RoleGrant {
                 via: if depth == 0 {
-                    "the admin secret".to_string()
+                    Via::AdminSecret
                 } else {
-                    format!("inherited from {role}")
+                    Via::Inherited {
+                        from: role.to_string(),
+                    }
                 },
                 role: r,
             })

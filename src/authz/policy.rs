@@ -480,8 +480,17 @@ pub enum Condition {
 impl Policy {
     /// Whether this policy is about `action` on rows of `ty` (roles aside).
     pub fn covers(&self, ty: &str, action: &str) -> bool {
-        (self.resource == "*" || self.resource == ty)
-            && self.actions.iter().any(|a| a == "*" || a == action)
+        self.is_about_type(ty) && self.is_about_action(action)
+    }
+
+    /// Whether this policy is about rows of `ty` (`resource` is `ty` or `*`).
+    pub fn is_about_type(&self, ty: &str) -> bool {
+        self.resource == "*" || self.resource == ty
+    }
+
+    /// Whether this policy is about `action` (it lists `action` or `*`).
+    pub fn is_about_action(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a == "*" || a == action)
     }
 
     /// Whether this policy names `field`: an allow grants it, a deny withholds it. A policy

@@ -158,6 +158,19 @@ impl Filter {
     pub fn truth(value: Option<bool>) -> Filter {
         value.map_or(Filter::Unknown, |value| Filter::Const { value })
     }
+
+    /// `column _in values` (`_nin` when `negated`), as [`in_list`](super::eval::in_list)
+    /// decides it: an empty list is false for `_in` and true for `_nin` whatever the column holds.
+    pub fn in_list(column: &str, negated: bool, values: &[Value]) -> Filter {
+        if values.is_empty() {
+            return Filter::Const { value: negated };
+        }
+        Filter::InList {
+            column: column.to_string(),
+            negated,
+            values: values.to_vec(),
+        }
+    }
 }
 
 /// The residual filters of one (subject, action, type): per policy, and combined.
@@ -319,11 +332,7 @@ fn residual_of(
                     value: v,
                 },
                 (Lhs::Column(c), None) => match rhs {
-                    Rhs::List(vs) => Filter::InList {
-                        column: c.clone(),
-                        negated: *op == Op::Nin,
-                        values: vs.clone(),
-                    },
+                    Rhs::List(vs) => Filter::in_list(c, *op == Op::Nin, vs),
                     _ => Filter::FALSE,
                 },
             }
@@ -368,4 +377,31 @@ fn residual_of(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::eval::in_list;
+
+    #[test]
+    fn an_in_list_filter_decides_an_empty_list_as_the_evaluator_does() {
+        for negated in [false, true] {
+            for lhs in [Value::Null, Value::Int(1)] {
+                assert_eq!(
+                    Filter::in_list("id", negated, &[]),
+                    Filter::truth(in_list(&lhs, negated, &[])),
+                    "negated {negated}, {lhs}"
+                );
+            }
+            assert_eq!(
+                Filter::in_list("id", negated, &[Value::Int(1)]),
+                Filter::InList {
+                    column: "id".into(),
+                    negated,
+                    values: vec![Value::Int(1)]
+                }
+            );
+        }
+    }
 }

@@ -10,16 +10,61 @@ use serde::Serialize;
 use super::entities::{Entities, Subject};
 use super::eval::{Mode, Request, evaluate, resolve_resource};
 use super::policy::{PolicySet, TestCase};
-use super::trace::Response;
+use super::trace::{Decision, Response};
 
 /// One case's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestResult {
     pub name: String,
     pub passed: bool,
-    pub failures: Vec<String>,
+    pub failures: Vec<Failure>,
     /// The decision trace, for failures.
     pub response: Option<Response>,
+}
+
+/// How a case failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "check")]
+pub enum Failure {
+    /// The case could not be decided (an unknown user or resource, …): the error.
+    Error {
+        message: String,
+    },
+    Decision {
+        expected: Decision,
+        got: Decision,
+    },
+    /// The deciding policies differ (compared as sets).
+    Policies {
+        expected: Vec<String>,
+        got: Vec<String>,
+    },
+    /// The readable fields differ (compared as sets).
+    Fields {
+        expected: Vec<String>,
+        got: Vec<String>,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Error { message } => f.write_str(message),
+            Failure::Decision { expected, got } => write!(f, "expected {expected}, got {got}"),
+            Failure::Policies { expected, got } => write!(
+                f,
+                "expected policies [{}], got [{}]",
+                expected.join(", "),
+                got.join(", ")
+            ),
+            Failure::Fields { expected, got } => write!(
+                f,
+                "expected fields [{}], got [{}]",
+                expected.join(", "),
+                got.join(", ")
+            ),
+        }
+    }
 }
 
 /// Every case's result and the counts.
@@ -67,28 +112,29 @@ pub fn run(
             .map_err(|e| e.to_string())
         });
         match outcome {
-            Err(err) => failures.push(err),
+            Err(message) => failures.push(Failure::Error { message }),
             Ok(r) => {
                 if r.decision != case.decision {
-                    failures.push(format!("expected {}, got {}", case.decision, r.decision));
+                    failures.push(Failure::Decision {
+                        expected: case.decision,
+                        got: r.decision,
+                    });
                 }
                 if let Some(expected) = &case.policies
                     && set_of(expected) != set_of(&r.policies)
                 {
-                    failures.push(format!(
-                        "expected policies [{}], got [{}]",
-                        expected.join(", "),
-                        r.policies.join(", ")
-                    ));
+                    failures.push(Failure::Policies {
+                        expected: expected.clone(),
+                        got: r.policies.clone(),
+                    });
                 }
                 if let Some(expected) = &case.fields {
                     let got = r.field_names();
                     if set_of(expected) != set_of(&got) {
-                        failures.push(format!(
-                            "expected fields [{}], got [{}]",
-                            expected.join(", "),
-                            got.join(", ")
-                        ));
+                        failures.push(Failure::Fields {
+                            expected: expected.clone(),
+                            got,
+                        });
                     }
                 }
                 traces.push(r.clone());

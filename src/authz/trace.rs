@@ -1,6 +1,8 @@
 //! Decisions are data: [`Response`] is what `evaluate` returns, what `explain`, `check` and
 //! `test` render, and what the server will enforce. It derives `Serialize` (the JSON schema of
-//! `authz explain --format json`) and implements `Display` (the human tree).
+//! `authz explain --format json`) and implements `Display` (the human tree). The JSON holds
+//! data (tags, names, values); every sentence of the human output is written by a `Display`
+//! here, from that data.
 //!
 //! # JSON schema (stable; new keys may be added, none renamed or removed)
 //!
@@ -14,34 +16,61 @@
 //!   fields: [{ field: string, granted_by: [string] }],
 //!   denied_fields: [{ field: string, yields: "null" | "error", message?: string,
 //!                     because: Withheld }],
-//!   combining: string,               // the combining step, in words (`decided_by` as text)
+//!   combining: Rule,                 // the rule of the combining step (`decided_by.rule`)
 //!   decided_by: Decided,
 //!   trace: [{ id, effect: "allow" | "deny", fields: [string] | null,
 //!             outcome: "not_applicable" | "satisfied" | "not_satisfied" | "unknown",
-//!             reason: string | null, condition: Node | null,
+//!             reason: Mismatch | null,            // why not applicable
+//!             condition: Node | null,
 //!             missing_context?: [string],     // `$context.*` the request lacked (unknown)
 //!             micros: number }],
-//!   why_not: [{ policy: string, reasons: [string] }]
+//!   why_not: [{ policy: string, reasons: [Reason] }]
 //! }
-//! Node { kind: "and" | "or" | "not" | "compare" | "is_null" | "exists" | "transitive" | "true",
-//!        text: string, result: bool | null,       // null: unknown (a NULL was compared)
-//!        children: [Node], visits: [Visit], note: string | null,
-//!        assumed?: [string] }                     // operands what-if assumed (--assume)
+//! Node { kind: "and" | "or" | "not" | "true", result: bool | null,   // null: unknown (NULL)
+//!          children: [Node], visits: [Visit], depth_limit?: number }  // limit reached
+//!   | { kind: "compare", left: Operand, op: string, right: Operand, … }  // op: `_eq`, `_in`, …
+//!   | { kind: "is_null", left: Operand, is_null: bool, … }
+//!   | { kind: "exists" | "transitive", relationship: string, condition: Expr, … }
+//! Operand { operand: "column" | "subject", name: string, value?: value,  // value: as seen
+//!           assumed?: true }                                             // what-if assumed it
+//!   | { operand: "context", name: string, value?: value | [string], missing?: true }
+//!   | { operand: "literal", value: value } | { operand: "list", values: [value] }
+//! Expr { kind: "and" | "or", parts: [Expr] } | { kind: "not", inner: Expr }
+//!   | { kind: "compare", left: Operand, op: string, right: Operand }
+//!   | { kind: "is_null", left: Operand, is_null: bool }
+//!   | { kind: "exists" | "transitive", relationship: string, inner: Expr }
 //! Visit { resource: string, depth: number, values: {column: value}, matched: bool,
 //!         assumed?: [string] }                    // columns of `values` what-if assumed
+//! Rule: "allowed" | "field_granted" | "deny_wins" | "field_denied" | "field_not_granted"
+//!   | "default_deny"
 //! Decided { rule: "allowed", policies: [string] }
 //!   | { rule: "field_granted", field: string, policies: [string] }
 //!   | { rule: "deny_wins", policies: [string], overridden: [string] }   // overridden: the allows
 //!   | { rule: "field_denied", field: string, policies: [string] }       // field-level denies
 //!   | { rule: "field_not_granted", field: string, applicable: [string] } // allows that applied
 //!   | { rule: "default_deny" }
+//! Mismatch { mismatch: "type", about: string } | { mismatch: "action", about: [string] }
+//!   | { mismatch: "role", needs: [string], has: [string] }    // has: the subject's roles
+//! Reason { because: "not_applicable", mismatch: Mismatch }
+//!   | { because: "false" | "unknown", path: [number], node: Node }  // path: child indices
+//!   | { because: "condition_false" | "condition_unknown" }
+//!   | { because: "missing_context", names: [string] }              // `$context.NAME`
+//!   | { because: "deny_wins", denies: [string] }
+//!   | { because: "field_withheld", field: string, denies: [string] }
+//!   | { because: "field_not_granted", field: string }
+//! Via { kind: "every", binding: number, subject: string }     // binding: its number, from 1
+//!   | { kind: "where", binding: number, subject: string, when: Expr }
+//!   | { kind: "column", binding: number, subject: string, column: string, value: string }
+//!   | { kind: "inherited", from: string } | { kind: "admin_secret" }
 //! Withheld { why: "resource_denied", policies: [string] }
 //!   | { why: "denied_by", policies: [string] } | { why: "not_granted", applicable: [string] }
-//! ```
 //! Subject { label: string,          // `player:1 (Harry Potter)`, the request's `subject`
 //!           kind: string, id: value | null, attributes: {column: value},
-//!           roles: [{ role: string, via: string }],    // the same in a profile and a query report
+//!           roles: [{ role: string, via: Via }],       // the same in a profile and a query report
 //!           assumed?: [string] }                     // attributes what-if assumed (`--assume`)
+//! Route { by: "roles" } | { by: "held", node: Node }           // `who-can --explain`'s `via`
+//!   | { by: "step", relationship: string, transitive: bool, resource: string | null }
+//! ```
 //! A value is JSON null, a boolean, an integer or a string. A request that cannot be evaluated
 //! (a policy whose rows cannot be read) has no response: it is an error.
 
@@ -50,7 +79,7 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 
 use super::entities::{Row, Value};
-use super::policy::{Effect, ReadFail};
+use super::policy::{Effect, Op, ReadFail};
 
 /// The decision.
 #[derive(
@@ -84,7 +113,53 @@ pub struct RequestInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RoleGrant {
     pub role: String,
-    pub via: String,
+    pub via: Via,
+}
+
+/// How a subject came to hold a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Via {
+    /// `[[binding]]` number `binding` (from 1) gives the role to every `subject`.
+    Every { binding: usize, subject: String },
+    /// The binding gives the role to the `subject` rows its `when` condition holds for.
+    Where {
+        binding: usize,
+        subject: String,
+        when: Expr,
+    },
+    /// The binding gives the role that the subject's `column` names (`value`).
+    Column {
+        binding: usize,
+        subject: String,
+        column: String,
+        value: String,
+    },
+    /// Inherited from the role `from`, which the subject holds.
+    Inherited { from: String },
+    /// The holder of the admin secret.
+    AdminSecret,
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Via::Every { binding, subject } => write!(f, "binding #{binding}: every {subject}"),
+            Via::Where {
+                binding,
+                subject,
+                when,
+            } => write!(f, "binding #{binding}: {subject} where {when}"),
+            Via::Column {
+                binding,
+                subject,
+                column,
+                value,
+            } => write!(f, "binding #{binding}: {subject}.{column} = {value:?}"),
+            Via::Inherited { from } => write!(f, "inherited from {from}"),
+            Via::AdminSecret => f.write_str("the admin secret"),
+        }
+    }
 }
 
 /// The subject as the policies saw it: the one shape of `subject` in every JSON output of
@@ -162,6 +237,18 @@ impl fmt::Display for Withheld {
     }
 }
 
+/// The rule of the combining step that decided a request, without its policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Allowed,
+    FieldGranted,
+    DenyWins,
+    FieldDenied,
+    FieldNotGranted,
+    DefaultDeny,
+}
+
 /// What decided a request: the rule of the combining step and the policies behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "rule")]
@@ -193,6 +280,18 @@ pub enum Decided {
 }
 
 impl Decided {
+    /// The rule, without its policies.
+    pub fn rule(&self) -> Rule {
+        match self {
+            Decided::Allowed { .. } => Rule::Allowed,
+            Decided::FieldGranted { .. } => Rule::FieldGranted,
+            Decided::DenyWins { .. } => Rule::DenyWins,
+            Decided::FieldDenied { .. } => Rule::FieldDenied,
+            Decided::FieldNotGranted { .. } => Rule::FieldNotGranted,
+            Decided::DefaultDeny => Rule::DefaultDeny,
+        }
+    }
+
     pub fn decision(&self) -> Decision {
         match self {
             Decided::Allowed { .. } | Decided::FieldGranted { .. } => Decision::Allow,
@@ -251,6 +350,43 @@ pub enum Outcome {
     Unknown,
 }
 
+/// Why a policy's target does not cover a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "mismatch")]
+pub enum Mismatch {
+    /// The policy is about another resource type (`about`).
+    Type { about: String },
+    /// The policy is about other actions (`about`).
+    Action { about: Vec<String> },
+    /// The policy needs one of the roles `needs`; the subject holds `has`.
+    Role {
+        needs: Vec<String>,
+        has: Vec<String>,
+    },
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Type { about } => write!(f, "type: it is about `{about}`"),
+            Mismatch::Action { about } => write!(f, "action: it is about {}", about.join(", ")),
+            Mismatch::Role { needs, has } if has.is_empty() => {
+                write!(
+                    f,
+                    "role: it needs {}; the subject has no role",
+                    needs.join(" or ")
+                )
+            }
+            Mismatch::Role { needs, has } => write!(
+                f,
+                "role: it needs {}; the subject has {}",
+                needs.join(" or "),
+                has.join(", ")
+            ),
+        }
+    }
+}
+
 /// One policy's evaluation.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyTrace {
@@ -259,7 +395,8 @@ pub struct PolicyTrace {
     /// The fields a field-level policy names; `None` for the whole resource.
     pub fields: Option<Vec<String>>,
     pub outcome: Outcome,
-    pub reason: Option<String>,
+    /// Why the policy is not applicable; `None` when it is.
+    pub reason: Option<Mismatch>,
     pub condition: Option<Node>,
     /// The `$context.*` values the condition needs and the request lacks, when the condition
     /// came out unknown: an allow needing them does not apply, a deny does. Absent when none.
@@ -268,33 +405,291 @@ pub struct PolicyTrace {
     pub micros: f64,
 }
 
-/// The kind of a condition node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeKind {
+/// An operand of a comparison, with the value evaluation saw for it where the trace shows one
+/// (always in a node's own comparison; in a relationship step's condition only for `$subject`
+/// and `$context` on the right).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "operand")]
+pub enum Operand {
+    /// A column of the row.
+    Column {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        /// What-if assumed the value (`--assume`); absent when read.
+        #[serde(default, skip_serializing_if = "is_false")]
+        assumed: bool,
+    },
+    /// `$subject.NAME`.
+    Subject {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<Value>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        assumed: bool,
+    },
+    /// `$context.NAME`; `missing`: shown, and the request has no value.
+    Context {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<super::context::ContextValue>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        missing: bool,
+    },
+    /// A constant.
+    Literal { value: Value },
+    /// A list of constants (`_in`, `_nin`, `_in_cidr`).
+    List { values: Vec<Value> },
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seen = |f: &mut fmt::Formatter<'_>, value: &Option<Value>, assumed: bool| match value {
+            None => Ok(()),
+            Some(v) if assumed => write!(f, " ({v}, assumed)"),
+            Some(v) => write!(f, " ({v})"),
+        };
+        match self {
+            Operand::Column {
+                name,
+                value,
+                assumed,
+            } => {
+                f.write_str(name)?;
+                seen(f, value, *assumed)
+            }
+            Operand::Subject {
+                name,
+                value,
+                assumed,
+            } => {
+                write!(f, "$subject.{name}")?;
+                seen(f, value, *assumed)
+            }
+            Operand::Context {
+                name,
+                value,
+                missing,
+            } => {
+                write!(f, "$context.{name}")?;
+                match value {
+                    Some(v) => write!(f, " ({v})"),
+                    None if *missing => f.write_str(" (missing)"),
+                    None => Ok(()),
+                }
+            }
+            Operand::Literal { value } => write!(f, "{value}"),
+            Operand::List { values } => {
+                let items: Vec<String> = values.iter().map(ToString::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+        }
+    }
+}
+
+/// A condition as data, as a relationship step's inner condition is shown (without results).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Expr {
+    /// Every part (no parts: true).
+    And {
+        parts: Vec<Expr>,
+    },
+    Or {
+        parts: Vec<Expr>,
+    },
+    Not {
+        inner: Box<Expr>,
+    },
+    Compare {
+        left: Operand,
+        op: Op,
+        right: Operand,
+    },
+    IsNull {
+        left: Operand,
+        is_null: bool,
+    },
+    /// Some row related through `relationship` satisfies `inner`.
+    Exists {
+        relationship: String,
+        inner: Box<Expr>,
+    },
+    /// Some row reached through one or more steps of `relationship` satisfies `inner`.
+    Transitive {
+        relationship: String,
+        inner: Box<Expr>,
+    },
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |parts: &[Expr], sep: &str| {
+            parts
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match self {
+            Expr::And { parts } if parts.is_empty() => f.write_str("true"),
+            Expr::And { parts } => f.write_str(&join(parts, " _and ")),
+            Expr::Or { parts } => write!(f, "({})", join(parts, " _or ")),
+            Expr::Not { inner } => write!(f, "_not ({inner})"),
+            Expr::Compare { left, op, right } => write!(f, "{left} {} {right}", op.name()),
+            Expr::IsNull { left, is_null } => write!(f, "{left} _is_null {is_null}"),
+            Expr::Exists {
+                relationship,
+                inner,
+            } => write!(f, "{relationship} {{ {inner} }}"),
+            Expr::Transitive {
+                relationship,
+                inner,
+            } => write!(f, "{relationship}* {{ {inner} }}"),
+        }
+    }
+}
+
+/// What a condition node tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Test {
     And,
     Or,
     Not,
-    Compare,
-    IsNull,
-    Exists,
-    Transitive,
+    /// An empty condition.
     True,
+    Compare {
+        left: Operand,
+        op: Op,
+        right: Operand,
+    },
+    IsNull {
+        left: Operand,
+        is_null: bool,
+    },
+    /// A relationship step: some related row satisfies `condition` (`visits`: the rows).
+    Exists {
+        relationship: String,
+        condition: Expr,
+    },
+    /// A transitive relationship step (`relationship*`).
+    Transitive {
+        relationship: String,
+        condition: Expr,
+    },
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Test::And => f.write_str("_and"),
+            Test::Or => f.write_str("_or"),
+            Test::Not => f.write_str("_not"),
+            Test::True => f.write_str("true"),
+            Test::Compare { left, op, right } => write!(f, "{left} {} {right}", op.name()),
+            Test::IsNull { left, is_null } => write!(f, "{left} _is_null {is_null}"),
+            Test::Exists {
+                relationship,
+                condition,
+            } => write!(f, "{relationship} {{ {condition} }}"),
+            Test::Transitive {
+                relationship,
+                condition,
+            } => write!(f, "{relationship}* {{ {condition} }}"),
+        }
+    }
 }
 
 /// A condition node with the values it saw.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Node {
-    pub kind: NodeKind,
-    pub text: String,
+    #[serde(flatten)]
+    pub test: Test,
     pub result: Option<bool>,
     pub children: Vec<Node>,
     pub visits: Vec<Visit>,
-    pub note: Option<String>,
-    /// The operands (`team_id`, `$subject.team_id`) whose values what-if assumed; absent when
-    /// none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub assumed: Vec<String>,
+    /// A transitive step that stopped at the depth limit: the limit; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_limit: Option<u32>,
+}
+
+/// The way an allow's condition let a subject through (`who-can --explain`): its first true
+/// path.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Route {
+    /// The policy has no condition: the subject's roles suffice.
+    Roles,
+    /// A relationship step, and the row it matched (`resource`), if one did.
+    Step {
+        relationship: String,
+        transitive: bool,
+        resource: Option<String>,
+    },
+    /// The node of the condition that held: a comparison, or a combination none of whose parts
+    /// held on its own.
+    Held { node: Node },
+}
+
+impl Route {
+    /// The first true path of a condition (`None`: the policy has none).
+    pub fn of(condition: Option<&Node>) -> Route {
+        let Some(node) = condition else {
+            return Route::Roles;
+        };
+        match &node.test {
+            Test::Exists { relationship, .. } | Test::Transitive { relationship, .. } => {
+                Route::Step {
+                    relationship: relationship.clone(),
+                    transitive: matches!(node.test, Test::Transitive { .. }),
+                    resource: node
+                        .visits
+                        .iter()
+                        .find(|v| v.matched)
+                        .map(|v| v.resource.clone()),
+                }
+            }
+            Test::And | Test::Or | Test::Not => {
+                match node.children.iter().find(|c| c.result == Some(true)) {
+                    Some(child) => Route::of(Some(child)),
+                    None => Route::Held { node: node.clone() },
+                }
+            }
+            _ => Route::Held { node: node.clone() },
+        }
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Route::Roles => f.write_str("its roles"),
+            Route::Step {
+                relationship,
+                transitive,
+                resource,
+            } => {
+                f.write_str(relationship)?;
+                if *transitive {
+                    f.write_str("*")?;
+                }
+                match resource {
+                    Some(r) => write!(f, " → {r}"),
+                    None => Ok(()),
+                }
+            }
+            Route::Held { node } => write!(f, "{}", node.test),
+        }
+    }
 }
 
 /// A row a relationship step visited.
@@ -313,7 +708,92 @@ pub struct Visit {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhyNot {
     pub policy: String,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
+}
+
+/// One reason an allow did not allow.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "because")]
+pub enum Reason {
+    /// Its target does not cover the request.
+    NotApplicable { mismatch: Mismatch },
+    /// A part of its condition came out false: the node at `path` (child indices from the
+    /// condition's root), with the values it saw and the rows a relationship step visited.
+    False { path: Vec<usize>, node: Node },
+    /// Its condition is false (no trace of which part).
+    ConditionFalse,
+    /// A comparison of its condition came out unknown (a NULL was compared): the node at `path`.
+    Unknown { path: Vec<usize>, node: Node },
+    /// Its condition came out unknown, and an allow applies only when its condition is true.
+    ConditionUnknown,
+    /// The request lacks the context values (`$context.NAME`) its condition needs.
+    MissingContext { names: Vec<String> },
+    /// It applies, but these denies of the resource win.
+    DenyWins { denies: Vec<String> },
+    /// It grants `field`, but these field-level denies withhold it.
+    FieldWithheld { field: String, denies: Vec<String> },
+    /// It applies but does not grant `field`.
+    FieldNotGranted { field: String },
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotApplicable { mismatch } => write!(f, "{mismatch}"),
+            Reason::False { node, .. } => match node.test {
+                Test::Exists { .. } | Test::Transitive { .. } if node.visits.is_empty() => {
+                    write!(f, "{} → false: no related row", node.test)
+                }
+                Test::Exists { .. } | Test::Transitive { .. } => {
+                    let visited: Vec<String> = node
+                        .visits
+                        .iter()
+                        .map(|v| {
+                            let vals: Vec<String> =
+                                v.values.iter().map(|(k, x)| format!("{k} {x}")).collect();
+                            format!("{} ({})", v.resource, vals.join(", "))
+                        })
+                        .collect();
+                    write!(
+                        f,
+                        "{} → false: visited {}, none matched",
+                        node.test,
+                        visited.join(", ")
+                    )
+                }
+                _ => write!(f, "{} → false", node.test),
+            },
+            Reason::ConditionFalse => f.write_str("its condition is false"),
+            Reason::Unknown { node, .. } => write!(f, "{} → unknown (NULL)", node.test),
+            Reason::ConditionUnknown => f.write_str(
+                "its condition is unknown (a NULL was compared): an allow applies only when its condition is true",
+            ),
+            Reason::MissingContext { names } => write!(
+                f,
+                "the request has no {}: an allow that needs it does not apply",
+                quoted(names)
+            ),
+            Reason::DenyWins { denies } => {
+                write!(f, "it applies, but deny {} wins", quoted(denies))
+            }
+            Reason::FieldWithheld { field, denies } => write!(
+                f,
+                "it grants field `{field}`, but deny {} withholds it",
+                quoted(denies)
+            ),
+            Reason::FieldNotGranted { field } => {
+                write!(f, "it applies but does not grant field `{field}`")
+            }
+        }
+    }
 }
 
 /// The whole decision.
@@ -328,7 +808,8 @@ pub struct Response {
     pub policies: Vec<String>,
     pub fields: Vec<FieldGrant>,
     pub denied_fields: Vec<DeniedField>,
-    pub combining: String,
+    /// The rule that decided (`decided_by`'s tag); the trace words it from `decided_by`.
+    pub combining: Rule,
     pub decided_by: Decided,
     pub trace: Vec<PolicyTrace>,
     pub why_not: Vec<WhyNot>,
@@ -377,9 +858,9 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
     } else {
         ("├─ ", format!("{prefix}│  "))
     };
-    let _ = write!(out, "{prefix}{branch}{} → {}", node.text, mark(node.result));
-    if let Some(note) = &node.note {
-        let _ = write!(out, " ({note})");
+    let _ = write!(out, "{prefix}{branch}{} → {}", node.test, mark(node.result));
+    if let Some(limit) = node.depth_limit {
+        let _ = write!(out, " (depth limit {limit} reached)");
     }
     out.push('\n');
     let n = node.children.len() + node.visits.len();
@@ -498,7 +979,7 @@ impl fmt::Display for Response {
                 f.write_str(&s)?;
             }
         }
-        writeln!(f, "combining: {}", self.combining)?;
+        writeln!(f, "combining: {}", self.decided_by)?;
         if !self.fields.is_empty() {
             let fields = self
                 .fields
@@ -534,5 +1015,108 @@ impl fmt::Display for Response {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::context::ContextValue;
+
+    fn column(name: &str, value: Option<Value>, assumed: bool) -> Operand {
+        Operand::Column {
+            name: name.into(),
+            value,
+            assumed,
+        }
+    }
+
+    #[test]
+    fn operands_are_worded_with_the_values_seen() {
+        let now = |value: Option<ContextValue>, missing: bool| Operand::Context {
+            name: "now".into(),
+            value,
+            missing,
+        };
+        let cases = [
+            (column("team_id", None, false), "team_id"),
+            (
+                column("team_id", Some(Value::Null), false),
+                "team_id (null)",
+            ),
+            (
+                column("team_id", Some(Value::Int(4)), true),
+                "team_id (4, assumed)",
+            ),
+            (
+                Operand::Subject {
+                    name: "position".into(),
+                    value: Some("Seeker".into()),
+                    assumed: false,
+                },
+                "$subject.position (\"Seeker\")",
+            ),
+            (now(None, false), "$context.now"),
+            (now(None, true), "$context.now (missing)"),
+            (
+                now(Some(ContextValue::List(vec!["a".into()])), false),
+                "$context.now ([\"a\"])",
+            ),
+            (Operand::Literal { value: 8.into() }, "8"),
+            (
+                Operand::List {
+                    values: vec![1.into(), "x".into()],
+                },
+                "[1, \"x\"]",
+            ),
+        ];
+        for (operand, text) in cases {
+            assert_eq!(operand.to_string(), text, "{operand:?}");
+        }
+    }
+
+    #[test]
+    fn the_json_of_an_operand_and_a_reason_is_tagged_data() {
+        let node = Node {
+            test: Test::Compare {
+                left: column("child_id", Some(Value::Null), false),
+                op: Op::Lt,
+                right: Operand::Literal { value: 8.into() },
+            },
+            result: None,
+            children: Vec::new(),
+            visits: Vec::new(),
+            depth_limit: None,
+        };
+        let reason = Reason::Unknown {
+            path: vec![0],
+            node,
+        };
+        assert_eq!(reason.to_string(), "child_id (null) _lt 8 → unknown (NULL)");
+        assert_eq!(
+            serde_json::to_value(&reason).unwrap(),
+            serde_json::json!({
+                "because": "unknown",
+                "path": [0],
+                "node": {
+                    "kind": "compare",
+                    "left": { "operand": "column", "name": "child_id", "value": null },
+                    "op": "_lt",
+                    "right": { "operand": "literal", "value": 8 },
+                    "result": null,
+                    "children": [],
+                    "visits": []
+                }
+            })
+        );
+        let empty = Expr::And { parts: Vec::new() };
+        assert_eq!(empty.to_string(), "true");
+        let missing = Reason::MissingContext {
+            names: vec!["$context.ip".into()],
+        };
+        assert_eq!(
+            missing.to_string(),
+            "the request has no `$context.ip`: an allow that needs it does not apply"
+        );
     }
 }

@@ -227,17 +227,10 @@ impl Who<'_> {
                 vs,
             ));
         }
-        if vs.is_empty() {
-            return Filter::Const { value: negated };
-        }
-        if !self.has_column(a) {
+        if !vs.is_empty() && !self.has_column(a) {
             return Filter::Unknown;
         }
-        Filter::InList {
-            column: a.to_string(),
-            negated,
-            values: vs.to_vec(),
-        }
+        Filter::in_list(a, negated, vs)
     }
 
     fn subject_is_null(&self, a: &str, is_null: bool) -> Filter {

@@ -528,9 +528,9 @@ struct CheckOutput {
     /// Kept for the JSON shape scripts rely on: always empty, since a request whose policies
     /// cannot be evaluated is an error (exit 1), never a decision.
     errors: Vec<String>,
-    /// The combining step in words (human output only; `authz explain` has it as data).
+    /// The combining step, worded by the human renderer (`authz explain` has it as data).
     #[serde(skip)]
-    reason: String,
+    decided_by: authz::trace::Decided,
     /// What-if: the `--assume` changes the decision was made under; absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     assumed: Vec<String>,
@@ -544,7 +544,7 @@ impl From<&Response> for CheckOutput {
             policies: r.policies.clone(),
             fields: r.field_names(),
             errors: Vec::new(),
-            reason: r.decided_by.to_string(),
+            decided_by: r.decided_by.clone(),
             assumed: Vec::new(),
         }
     }
@@ -559,7 +559,7 @@ impl fmt::Display for CheckOutput {
         if !self.fields.is_empty() {
             writeln!(f, "fields: {}", self.fields.join(", "))?;
         }
-        writeln!(f, "reason: {}", self.reason)?;
+        writeln!(f, "reason: {}", self.decided_by)?;
         if !self.assumed.is_empty() {
             writeln!(f, "assuming: {}", self.assumed.join("; "))?;
         }

@@ -159,7 +159,7 @@ struct ExplainSubject {
 #[serde(deny_unknown_fields)]
 struct RoleGrant {
     role: String,
-    via: String,
+    via: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,7 +176,7 @@ struct PolicyTrace {
     effect: String,
     fields: Option<Vec<String>>,
     outcome: String,
-    reason: Option<String>,
+    reason: Option<serde_json::Value>,
     condition: Option<Node>,
     /// `$context.*` the request lacked, when that left the condition unknown.
     #[serde(default)]
@@ -188,11 +188,16 @@ struct PolicyTrace {
 #[serde(deny_unknown_fields)]
 struct Node {
     kind: String,
-    text: String,
+    left: Option<serde_json::Value>,
+    op: Option<String>,
+    right: Option<serde_json::Value>,
+    is_null: Option<bool>,
+    relationship: Option<String>,
+    condition: Option<serde_json::Value>,
     result: Option<bool>,
     children: Vec<Node>,
     visits: Vec<Visit>,
-    note: Option<String>,
+    depth_limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,30 +213,66 @@ struct Visit {
 #[serde(deny_unknown_fields)]
 struct WhyNot {
     policy: String,
-    reasons: Vec<String>,
+    reasons: Vec<serde_json::Value>,
+}
+
+fn harry_game_8(env: &Env, p: &str) -> Explain {
+    env.run([
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--user",
+        "Harry Potter",
+        "--action",
+        "read",
+        "--resource",
+        "game:8",
+        "--policies",
+        p,
+    ])
+    .success()
+    .json()
+}
+
+#[test]
+fn explain_json_says_how_roles_were_held_and_why_policies_missed_as_data() {
+    let env = Env::seeded();
+    let out = harry_game_8(&env, &policies());
+    assert_eq!(
+        out.subject.roles[0].via,
+        serde_json::json!({ "kind": "every", "binding": 2, "subject": "player" })
+    );
+    assert_eq!(
+        out.subject.roles[1].via,
+        serde_json::json!({ "kind": "inherited", "from": "player" })
+    );
+    let reason = |id: &str| {
+        out.trace
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap()
+            .reason
+            .clone()
+    };
+    assert_eq!(reason("winners-read-game"), None);
+    assert_eq!(
+        reason("admin-all"),
+        Some(serde_json::json!({
+            "mismatch": "role", "needs": ["admin"], "has": ["player", "anonymous"]
+        }))
+    );
+    assert_eq!(
+        reason("public-teams"),
+        Some(serde_json::json!({ "mismatch": "type", "about": "team" }))
+    );
 }
 
 #[test]
 fn explain_json_shows_the_trace_and_why_not() {
     let env = Env::seeded();
     let p = policies();
-    let out: Explain = env
-        .run([
-            "--format",
-            "json",
-            "authz",
-            "explain",
-            "--user",
-            "Harry Potter",
-            "--action",
-            "read",
-            "--resource",
-            "game:8",
-            "--policies",
-            &p,
-        ])
-        .success()
-        .json();
+    let out = harry_game_8(&env, &p);
     assert_eq!(out.decision, "deny");
     assert_eq!(out.request.resource, "game:8");
     assert_eq!(out.subject.kind, "player");
@@ -239,7 +280,7 @@ fn explain_json_shows_the_trace_and_why_not() {
     assert_eq!(out.subject.attributes["team_id"], 1);
     assert_eq!(out.subject.roles[0].role, "player");
     assert!(out.policies.is_empty());
-    assert!(out.combining.contains("default deny"));
+    assert_eq!(out.combining, "default_deny");
     let winners = out
         .trace
         .iter()
@@ -248,12 +289,29 @@ fn explain_json_shows_the_trace_and_why_not() {
     assert_eq!(winners.outcome, "not_satisfied");
     let tree = winners.condition.as_ref().unwrap();
     assert_eq!(tree.kind, "or");
+    let compare = &tree.children[0];
+    assert_eq!(compare.kind, "compare");
     assert_eq!(
-        tree.children[0].text,
-        "winner_id (4) _eq $subject.team_id (1)"
+        (&compare.left, compare.op.as_deref(), &compare.right),
+        (
+            &Some(serde_json::json!({ "operand": "column", "name": "winner_id", "value": 4 })),
+            Some("_eq"),
+            &Some(serde_json::json!({ "operand": "subject", "name": "team_id", "value": 1 }))
+        )
     );
     let feeders = &tree.children[1];
     assert_eq!(feeders.kind, "transitive");
+    assert_eq!(feeders.relationship.as_deref(), Some("feeders"));
+    assert_eq!(
+        feeders.condition,
+        Some(serde_json::json!({
+            "kind": "compare",
+            "left": { "operand": "column", "name": "winner_id" },
+            "op": "_eq",
+            "right": { "operand": "subject", "name": "team_id", "value": 1 }
+        }))
+    );
+    assert_eq!(feeders.depth_limit, None);
     let visited: Vec<&str> = feeders.visits.iter().map(|v| v.resource.as_str()).collect();
     assert_eq!(visited, ["game:2", "game:6"]);
     assert_eq!(feeders.visits[1].values["winner_id"], 3);
@@ -363,6 +421,22 @@ decision = "allow"
         .stdout_has("expected allow, got deny")
         .stdout_has("why not:")
         .stdout_has("1 passed, 1 failed\n");
+    let report: serde_json::Value = authz(
+        &env,
+        &[
+            "--format",
+            "json",
+            "test",
+            "--file",
+            &file.display().to_string(),
+        ],
+    )
+    .status(3)
+    .json();
+    assert_eq!(
+        report["results"][0]["failures"],
+        serde_json::json!([{ "check": "decision", "expected": "allow", "got": "deny" }])
+    );
 }
 
 const GOOD_HEAD: &str = r#"actions = ["read"]

@@ -270,6 +270,17 @@ fn missing_context_fails_closed_and_explain_names_it() {
         .stdout_has("local-games")
         .stdout_has("context missing ($context.ip): does not apply")
         .stdout_has("the request has no `$context.ip`");
+    let json: Value = run(&["--format", "json"]).success().json();
+    let local = json["why_not"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["policy"] == "local-games")
+        .unwrap();
+    assert_eq!(
+        local["reasons"],
+        json!([{ "because": "missing_context", "names": ["$context.ip"] }])
+    );
     run(&["--context", "ip=127.0.0.1"])
         .success()
         .stdout_has("context: ip=127.0.0.1")

@@ -65,7 +65,7 @@ struct SubjectJson {
 #[serde(deny_unknown_fields)]
 struct RoleJson {
     role: String,
-    via: String,
+    via: serde_json::Value,
 }
 
 impl SubjectJson {
@@ -318,6 +318,17 @@ fn the_admin_is_allowed_everything() {
         let out = explain_json(&env, "staff:1", query);
         assert_eq!(out.subject.label, "staff:1 (Madam Hooch)");
         assert_eq!(out.subject.role_names(), ["admin"]);
+        let via = &out.subject.roles[0].via;
+        assert_eq!(
+            (&via["kind"], &via["subject"], &via["column"], &via["value"]),
+            (
+                &"column".into(),
+                &"staff".into(),
+                &"role".into(),
+                &"admin".into()
+            ),
+            "{via}"
+        );
         assert_all_allowed(&out);
     }
 }

@@ -146,6 +146,37 @@ fn game_8_is_readable_by_exactly_five_subjects() {
     .success()
     .stdout_has("Cho Chang (player:5): winners-read-game via feeders* → game:6\n")
     .stdout_has("Madam Hooch (staff:1): admin-all via its roles\n");
+    let explained: Value = env
+        .run([
+            "--format",
+            "json",
+            "authz",
+            "who-can",
+            "--action",
+            "read",
+            "--resource",
+            "game:8",
+            "--explain",
+            "--policies",
+            &p,
+        ])
+        .success()
+        .json();
+    let subjects = explained["subjects"].as_array().unwrap();
+    let via = |who: &str| &subjects.iter().find(|s| s["subject"] == who).unwrap()["via"];
+    assert_eq!(
+        via("player:5"),
+        &json!([{
+            "policy": "winners-read-game",
+            "route": {
+                "by": "step", "relationship": "feeders", "transitive": true, "resource": "game:6"
+            }
+        }])
+    );
+    assert_eq!(
+        via("staff:1"),
+        &json!([{ "policy": "admin-all", "route": { "by": "roles" } }])
+    );
     env.run([
         "authz",
         "who-can",
