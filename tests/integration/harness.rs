@@ -66,6 +66,12 @@ impl Env {
 
     /// A command for the binary, run in this directory against its database.
     pub fn cmd(&self) -> assert_cmd::Command {
+        self.cmd_on(self.db().as_os_str())
+    }
+
+    /// A command for the binary, run in this directory against `db`: a file, or a PostgreSQL
+    /// URL (`crate::pg`).
+    pub fn cmd_on(&self, db: &std::ffi::OsStr) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::new(bin());
         cmd.current_dir(self.dir.path())
             .env_remove("QUIDDITCH_DB")
@@ -76,7 +82,7 @@ impl Env {
             .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
             .env("NO_COLOR", "1")
             .arg("--db")
-            .arg(self.db());
+            .arg(db);
         cmd
     }
 
@@ -98,6 +104,19 @@ impl Env {
         S: AsRef<std::ffi::OsStr>,
     {
         Run(self.cmd().args(args).output().expect("run quidditch"))
+    }
+
+    /// Runs the binary with `args` against `db` (a PostgreSQL URL, say) in place of the file.
+    pub fn run_on<I, S>(&self, db: &str, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        Run(self
+            .cmd_on(db.as_ref())
+            .args(args)
+            .output()
+            .expect("run quidditch"))
     }
 
     /// Runs with `stdin` fed to the process.

@@ -13,6 +13,12 @@
     reason = "a shared toolbox: not every test module uses every helper"
 )]
 mod harness;
+// A throwaway PostgreSQL cluster per test run, a fresh database per test.
+#[allow(
+    dead_code,
+    reason = "a shared toolbox: not every test module uses every helper"
+)]
+mod pg;
 
 // `db init|seed|status|reset`, seeding semantics and validation errors.
 mod db;
@@ -71,3 +77,7 @@ mod whatif;
 
 // `authz export` to OpenFGA and SpiceDB, decisions proven equal in the real engines.
 mod export;
+
+// PostgreSQL as the database: `db init|seed|status|reset` equal to SQLite's, and every other
+// command refusing a PostgreSQL URL in one line.
+mod postgres;

@@ -1,0 +1,275 @@
+//! A throwaway PostgreSQL cluster for the tests: one per test run, started on first use, listening
+//! on a unix socket only (no port to clash with), with a fresh database per test.
+//!
+//! The cluster is made by the server's own tools: `initdb` into a temporary directory owned by the
+//! `postgres` user (initdb refuses to run as root, so as root every tool runs through
+//! `runuser -u postgres --`), then `pg_ctl start` with `-k DIR -c listen_addresses='' -c
+//! fsync=off`. A watchdog process stops it (`pg_ctl -m immediate stop`) and removes the directory
+//! once the test binary has exited, however it exits. A machine without the server binaries fails
+//! the test that asked for the cluster, saying how to install them: never a skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The superuser `initdb` creates (`-U`), whom the tests connect as (`--auth=trust`).
+const SUPERUSER: &str = "postgres";
+
+/// The running cluster.
+pub struct Cluster {
+    /// Where the server binaries are (`initdb`, `pg_ctl`, `psql`, `createdb`).
+    bin: PathBuf,
+    /// The cluster's directory: the data directory `data/` and the socket.
+    dir: PathBuf,
+    /// Whether tools run as `postgres` through `runuser` (the tests run as root).
+    as_postgres: bool,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+/// The cluster of this test run, started on first use.
+pub fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(Cluster::start)
+}
+
+/// The directory holding PostgreSQL's server binaries: that of the `initdb` on `PATH`, else the
+/// newest `/usr/lib/postgresql/*/bin`.
+fn server_bin() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("initdb"))
+        .find(|p| p.is_file());
+    if let Some(initdb) = on_path {
+        let real = std::fs::canonicalize(&initdb).unwrap_or(initdb);
+        return real.parent().expect("initdb has a directory").to_path_buf();
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    match versions.pop() {
+        Some((_, bin)) => bin,
+        None => panic!(
+            "the PostgreSQL tests need a PostgreSQL server: no `initdb` on PATH or in \
+             /usr/lib/postgresql/*/bin; install it with `apt-get install -y postgresql` \
+             (`.ci/run` does this)"
+        ),
+    }
+}
+
+fn is_root() -> bool {
+    // The tests need no libc binding for this: `id -u` is everywhere the server is.
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+impl Cluster {
+    fn start() -> Self {
+        let bin = server_bin();
+        let as_postgres = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("quidditch-pg-")
+            .tempdir()
+            .expect("cluster directory")
+            .keep();
+        if as_postgres {
+            let status = Command::new("chown")
+                .args([SUPERUSER, &dir.display().to_string()])
+                .status()
+                .expect("run chown");
+            assert!(
+                status.success(),
+                "cannot give {} to the `postgres` user (is the `postgresql` package installed?)",
+                dir.display()
+            );
+        }
+        let cluster = Cluster {
+            bin,
+            dir,
+            as_postgres,
+        };
+        let data = cluster.data();
+        cluster.tool(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--no-sync",
+                "--encoding=UTF8",
+                "--locale=C",
+            ],
+        );
+        let options = format!(
+            "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
+            cluster.dir.display()
+        );
+        let log = cluster.dir.join("server.log").display().to_string();
+        cluster.tool(
+            "pg_ctl",
+            &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+        );
+        cluster.watch();
+        cluster
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    /// A server tool, run as `postgres` when the tests run as root.
+    fn command(&self, tool: &str) -> Command {
+        let path = self.bin.join(tool);
+        if self.as_postgres {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", SUPERUSER, "--"]).arg(path);
+            cmd
+        } else {
+            Command::new(path)
+        }
+    }
+
+    /// Runs a server tool, failing the test with its output when it fails.
+    fn tool(&self, tool: &str, args: &[&str]) -> String {
+        let out = self
+            .command(tool)
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run `{tool}` from {}: {e}", self.bin.display()));
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        assert!(
+            out.status.success(),
+            "`{tool} {}` failed\n--- stdout\n{}\n--- stderr\n{}\n--- server log\n{log}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts the watchdog: a shell that waits for this test process to end, then stops the
+    /// server and removes the directory. It outlives a panic, an abort and a kill.
+    fn watch(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let stop = if self.as_postgres {
+            format!("runuser -u {SUPERUSER} -- '{}'", pg_ctl.display())
+        } else {
+            format!("'{}'", pg_ctl.display())
+        };
+        let script = format!(
+            "while [ -d /proc/{pid} ]; do sleep 0.2; done; \
+             {stop} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            data = self.data(),
+            dir = self.dir.display(),
+        );
+        // Backgrounded by the shell, which returns at once: the watchdog is nobody's child.
+        let status = Command::new("sh")
+            .args(["-c", &format!("( {script} ) &")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("start the cluster's watchdog");
+        assert!(status.success(), "cannot start the cluster's watchdog");
+    }
+
+    /// The directory of the server's unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A new, empty database, its name unique in this run.
+    pub fn create_database(&'static self) -> Database {
+        let n = DATABASES.fetch_add(1, Ordering::SeqCst);
+        let name = format!("quidditch_test_{n}");
+        self.tool(
+            "createdb",
+            &[
+                "-h",
+                &self.dir.display().to_string(),
+                "-U",
+                SUPERUSER,
+                &name,
+            ],
+        );
+        Database {
+            cluster: self,
+            name,
+        }
+    }
+}
+
+/// One database of the cluster, for one test.
+pub struct Database {
+    cluster: &'static Cluster,
+    pub name: String,
+}
+
+impl Database {
+    /// The database as a `postgresql://` URL over the unix socket.
+    pub fn url(&self) -> String {
+        format!(
+            "postgresql://{SUPERUSER}@/{}?host={}",
+            self.name,
+            self.cluster.socket_dir().display()
+        )
+    }
+
+    /// The database in libpq's key-value form.
+    pub fn conninfo(&self) -> String {
+        format!(
+            "host={} user={SUPERUSER} dbname={}",
+            self.cluster.socket_dir().display(),
+            self.name
+        )
+    }
+
+    /// Runs SQL through `psql` (stopping at the first error) and returns its unaligned output.
+    pub fn psql(&self, sql: &str) -> String {
+        self.cluster.tool(
+            "psql",
+            &[
+                "-h",
+                &self.cluster.socket_dir().display().to_string(),
+                "-U",
+                SUPERUSER,
+                "-d",
+                &self.name,
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+        )
+    }
+
+    /// One value from `sql`.
+    pub fn value(&self, sql: &str) -> String {
+        self.psql(sql).trim().to_string()
+    }
+
+    /// Every row of `table` ordered by id, as psql prints them: a fingerprint of its contents.
+    pub fn dump(&self, table: &str) -> String {
+        self.psql(&format!("SELECT * FROM {table} ORDER BY id"))
+    }
+}
