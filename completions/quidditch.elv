@@ -18,7 +18,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
     }
     var completions = [
         &'quidditch'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -35,7 +35,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;db'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -50,7 +50,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;db;init'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -63,7 +63,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --file 'The seed file [default: ./seeder.toml, else the built-in copy of the tutorial''s data]'
             cand --scale 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row: a database that has rows needs --replace)'
             cand --rng-seed 'Seed of the synthetic league''s random choices; the same N and seed give the same rows'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --print-default 'Print the built-in seeder.toml (the tutorial''s data) instead of seeding'
             cand --replace 'Delete every row first, so the database holds exactly the seed'
@@ -75,7 +75,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;db;status'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -85,7 +85,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;db;reset'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --yes 'Confirm that every row is to be deleted'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -113,7 +113,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;db;help;help'= {
         }
         &'quidditch;authz'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -144,7 +144,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --vars 'The operation''s variables, a JSON object (they count in `first`/`last` complexity)'
             cand --assume 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only'
             cand --context 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --json-schema 'Print the JSON Schema of `--format json`''s output (a decision, a profile or a query report) and exit'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -162,7 +162,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --field 'Ask about one field of the resource'
             cand --assume 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only'
             cand --context 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --batch 'Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write one JSON line per request; exit 1 if any line could not be decided'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -176,7 +176,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --file 'A file of `[[test]]` cases (default: the cases in the policy file)'
             cand --context 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --coverage 'After the tests, say which policies and condition branches (`_or` arms, relationship traversals) the cases made both true and false, and list the others with their `policies.toml:LINE:COL`'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -193,7 +193,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --field 'Ask about one field of the resource'
             cand --assume 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only'
             cand --context 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --explain 'Say, per subject and policy, which condition path allowed it'
             cand --count 'Print only how many subjects are allowed'
@@ -207,7 +207,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;diff'= {
             cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --user 'Compare the decisions of one subject only: `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --exit-code 'Exit 2 when any decision differs, 0 when none does (as `git diff --exit-code`)'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -220,7 +220,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;authz;lint'= {
             cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --file 'The policy file to lint (default: --policies)'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -236,7 +236,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --secret 'The HS256 signing secret'
             cand --issuer 'The `iss` claim'
             cand --audience 'The `aud` claim'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -246,7 +246,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;authz;init'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -257,7 +257,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         }
         &'quidditch;authz;log'= {
             cand --user 'Only the requests of this subject: `player:1`, or the name, `Harry Potter`'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --denied 'Only requests that had something withheld or were refused'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -272,7 +272,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --to 'The engine whose files to write'
             cand --out 'The directory to write the files into (created if needed)'
             cand --changes-since 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export''s relationships are held in memory while comparing'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --partial 'Export what can be translated and list the rest in the files'' headers, instead of refusing'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -326,7 +326,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -354,7 +354,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -372,7 +372,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -390,7 +390,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -408,7 +408,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -428,7 +428,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -448,7 +448,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -468,7 +468,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -486,7 +486,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -507,7 +507,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-secret 'Mint a token for `--as` with this HS256 secret (the server''s `--jwt-secret`). HTTP only'
             cand --jwt-issuer 'The `iss` claim of a minted token'
             cand --jwt-audience 'The `aud` claim of a minted token'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --sql-stats 'Print the number of SQL statements the request ran on stderr (in-process only)'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
@@ -572,7 +572,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --decision-log-keep 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted'
             cand --decision-log-flush 'Write the decision log''s buffered lines this often (`100ms`, `1s`), and at shutdown; a process killed outright loses at most this much of it. `0`: each line at once (one write per request, slower)'
             cand --admin-secret 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -582,7 +582,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --version 'Print version'
         }
         &'quidditch;schema'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -595,7 +595,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'quidditch;schema;print'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -607,7 +607,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;schema;pull'= {
             cand --endpoint 'The server''s GraphQL endpoint'
             cand --admin-secret 'Send this admin secret as `X-Quidditch-Admin-Secret` (the server''s `--admin-secret`). HTTP only'
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
@@ -628,7 +628,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
         &'quidditch;schema;help;help'= {
         }
         &'quidditch;completions'= {
-            cand --db 'The SQLite database file'
+            cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'

@@ -24,7 +24,7 @@ function __fish_quidditch_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c quidditch -n "__fish_quidditch_needs_command" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_needs_command" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_needs_command" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_needs_command" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -37,7 +37,7 @@ complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "serve" -d 'Serv
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "schema" -d 'Print the GraphQL schema, or pull a server\'s'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c quidditch -n "__fish_quidditch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -48,7 +48,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_s
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and not __fish_seen_subcommand_from init seed status reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -57,7 +57,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l file -d 'The seed file [default: ./seeder.toml, else the built-in copy of the tutorial\'s data]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l scale -d 'Generate a deterministic synthetic league of N players instead of reading a file (replaces every row: a database that has rows needs --replace)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l rng-seed -d 'Seed of the synthetic league\'s random choices; the same N and seed give the same rows' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l print-default -d 'Print the built-in seeder.toml (the tutorial\'s data) instead of seeding'
@@ -65,13 +65,13 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from reset" -l yes -d 'Confirm that every row is to be deleted'
@@ -83,7 +83,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the path, schema version and row counts per table'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Delete every row of every table (the schema stays)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can diff lint token init log export help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can diff lint token init log export help" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can diff lint token init log export help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and not __fish_seen_subcommand_from explain check test who-can diff lint token init log export help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -110,7 +110,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l vars -d 'The operation\'s variables, a JSON object (they count in `first`/`last` complexity)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l context -d 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from explain" -l json-schema -d 'Print the JSON Schema of `--format json`\'s output (a decision, a profile or a query report) and exit'
@@ -124,7 +124,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l field -d 'Ask about one field of the resource' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l context -d 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from check" -l batch -d 'Read JSON-lines requests (`{"user", "action", "resource", "field"?}`) on stdin and write one JSON line per request; exit 1 if any line could not be decided'
@@ -134,7 +134,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l file -d 'A file of `[[test]]` cases (default: the cases in the policy file)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l context -d 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from test" -l coverage -d 'After the tests, say which policies and condition branches (`_or` arms, relationship traversals) the cases made both true and false, and list the others with their `policies.toml:LINE:COL`'
@@ -147,7 +147,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l field -d 'Ask about one field of the resource' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l assume -d 'Decide as if a change were made, without writing it (repeatable): `player:1.team_id=4` sets a column, `game:10 {level="Final", winner_id=1, loser_id=2}` adds a row, `-game:6` removes one. Values are TOML literals or `null`. The database is opened read-only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l context -d 'Decide with this request context (repeatable), each name declared under `[context]`: `now=2026-01-01T00:00:00Z`, `ip=10.0.0.1`, `scopes=games:read,chat`, `claims.org_id=7`. A condition needing a value not given fails closed (an allow does not apply, a deny does)' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -l explain -d 'Say, per subject and policy, which condition path allowed it'
@@ -157,7 +157,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from who-can" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l user -d 'Compare the decisions of one subject only: `"Harry Potter"`, `player:1`, `staff:2` or `anonymous`' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -l exit-code -d 'Exit 2 when any decision differs, 0 when none does (as `git diff --exit-code`)'
@@ -166,7 +166,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l policies -d 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l file -d 'The policy file to lint (default: --policies)' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from lint" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -178,20 +178,20 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l secret -d 'The HS256 signing secret' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l issuer -d 'The `iss` claim' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l audience -d 'The `aud` claim' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from log" -l user -d 'Only the requests of this subject: `player:1`, or the name, `Harry Potter`' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from log" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from log" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from log" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from log" -l denied -d 'Only requests that had something withheld or were refused'
@@ -203,7 +203,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_se
 spicedb\t'SpiceDB: schema.zed, validation.yaml'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l out -d 'The directory to write the files into (created if needed)' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l changes-since -d 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export\'s relationships are held in memory while comparing' -r -F
-complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand authz; and __fish_seen_subcommand_from export" -l partial -d 'Export what can be translated and list the rest in the files\' headers, instead of refusing'
@@ -229,7 +229,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fis
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and not __fish_seen_subcommand_from get-game get-player team-games position players teams games node raw help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -253,7 +253,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-game" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -267,7 +267,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from get-player" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -281,7 +281,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from team-games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -295,7 +295,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from position" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -311,7 +311,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from players" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -327,7 +327,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from teams" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -343,7 +343,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from games" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -357,7 +357,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from node" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -374,7 +374,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_se
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l jwt-secret -d 'Mint a token for `--as` with this HS256 secret (the server\'s `--jwt-secret`). HTTP only' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l jwt-issuer -d 'The `iss` claim of a minted token' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l jwt-audience -d 'The `aud` claim of a minted token' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand query; and __fish_seen_subcommand_from raw" -l sql-stats -d 'Print the number of SQL statements the request ran on stderr (in-process only)'
@@ -413,13 +413,13 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l decision-l
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l decision-log-keep -d 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l decision-log-flush -d 'Write the decision log\'s buffered lines this often (`100ms`, `1s`), and at shutdown; a process killed outright loses at most this much of it. `0`: each line at once (one write per request, slower)' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l admin-secret -d 'The admin secret: `X-Quidditch-Admin-Secret` with it acts as admin, and may impersonate with `X-Quidditch-User: REF`' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -428,7 +428,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fi
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "print" -d 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "pull" -d 'Ask a server for its schema by introspection and print it as SDL'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and not __fish_seen_subcommand_from print pull help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -436,7 +436,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_s
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from print" -s V -l version -d 'Print version'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l endpoint -d 'The server\'s GraphQL endpoint' -r
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l admin-secret -d 'Send this admin secret as `X-Quidditch-Admin-Secret` (the server\'s `--admin-secret`). HTTP only' -r
-complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from pull" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
@@ -445,7 +445,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_s
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "print" -d 'Print the SDL of the schema `serve` and `query` execute (the committed `schema.graphql`)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "pull" -d 'Ask a server for its schema by introspection and print it as SDL'
 complete -c quidditch -n "__fish_quidditch_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l db -d 'The SQLite database file' -r -F
+complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l db -d 'The database: a SQLite file, or a PostgreSQL URL' -r -F
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand completions" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'

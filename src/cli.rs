@@ -1,10 +1,9 @@
 //! The command line, as clap derive types. Only this file and `cmd/` know about clap.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
+use crate::db::DbUrl;
 use crate::output::Format;
 
 const AFTER_HELP: &str = "\
@@ -23,7 +22,7 @@ Examples:
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
 
 Environment:
-  QUIDDITCH_DB              the database file (--db)
+  QUIDDITCH_DB              the database file, or a PostgreSQL URL (--db)
   QUIDDITCH_POLICIES        the policy file (--policies)
   QUIDDITCH_ENDPOINT        the GraphQL server of `query` and `schema pull` (--endpoint)
   QUIDDITCH_TOKEN           the access token `query` sends (--token)
@@ -68,15 +67,20 @@ pub struct Cli {
 /// Flags every subcommand accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The SQLite database file.
+    /// The database: a SQLite file, or a PostgreSQL URL.
+    ///
+    /// A path is a SQLite file. `postgresql://USER@HOST/NAME` (`?host=/socket/dir` for a unix
+    /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database, reached
+    /// without TLS; only `db init|seed|status|reset` run on PostgreSQL so far.
     #[arg(
         long,
         global = true,
         env = "QUIDDITCH_DB",
         default_value = "quidditch.db",
-        value_name = "PATH"
+        value_name = "PATH|URL",
+        value_hint = clap::ValueHint::FilePath
     )]
-    pub db: PathBuf,
+    pub db: DbUrl,
 
     /// How results are printed on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]

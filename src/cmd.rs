@@ -19,14 +19,48 @@ use crate::exit::Exit;
 /// Dispatches a parsed command line to its subcommand.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let global = &cli.global;
-    match &cli.command {
+    let result = match &cli.command {
         Command::Db(args) => db::run(args, global),
         Command::Authz(args) => authz::run(args, global),
         Command::Query(args) => query::run(args, global),
         Command::Serve(args) => serve::run(args, global),
         Command::Schema(args) => schema::run(args, global),
         Command::Completions(args) => completions::run(args),
+    };
+    result.map_err(|err| {
+        if err.downcast_ref::<NotOnPostgres>().is_some() {
+            // One line naming the command, whatever context was added on the way up.
+            anyhow::anyhow!(
+                "`quidditch {}` does not run on PostgreSQL yet: only `db init`, `db seed`, \
+                 `db status` and `db reset` do (give --db a SQLite file)",
+                invoked()
+            )
+        } else {
+            err
+        }
+    })
+}
+
+/// A command that needs SQLite was given a PostgreSQL `--db`. [`run`] turns it into the one
+/// message naming the command.
+#[derive(Debug, thiserror::Error)]
+#[error("this command does not run on PostgreSQL yet")]
+struct NotOnPostgres;
+
+/// The subcommand path of this process's command line (`authz check`), for messages. Read again
+/// from the arguments: the parsed `Cli` keeps the chosen subcommands as values, not names.
+fn invoked() -> String {
+    use clap::CommandFactory as _;
+    let Ok(matches) = Cli::command().try_get_matches_from(std::env::args_os()) else {
+        return "this command".to_string();
+    };
+    let mut names = Vec::new();
+    let mut at = &matches;
+    while let Some((name, sub)) = at.subcommand() {
+        names.push(name);
+        at = sub;
     }
+    names.join(" ")
 }
 
 /// A database error for people: a missing file says how to create it, anything else names the
@@ -43,19 +77,30 @@ fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
 
 /// `--db`, opened the one way every command does: its errors through [`db_error`].
 impl GlobalArgs {
+    /// The SQLite file `--db` names; a PostgreSQL URL is an error naming the command, for every
+    /// command that does not run on PostgreSQL yet.
+    pub fn sqlite(&self) -> anyhow::Result<&Path> {
+        self.db
+            .sqlite()
+            .ok_or_else(|| anyhow::Error::new(NotOnPostgres))
+    }
+
     /// The database, read-write.
     pub fn open_db(&self) -> anyhow::Result<Connection> {
-        crate::db::open(&self.db).map_err(|err| db_error(err, &self.db))
+        let path = self.sqlite()?;
+        crate::db::open(path).map_err(|err| db_error(err, path))
     }
 
     /// The database, read-only: nothing can be written through it.
     pub fn open_db_read_only(&self) -> anyhow::Result<Connection> {
-        crate::db::open_read_only(&self.db).map_err(|err| db_error(err, &self.db))
+        let path = self.sqlite()?;
+        crate::db::open_read_only(path).map_err(|err| db_error(err, path))
     }
 
     /// The database as the GraphQL layer's store.
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.db).map_err(|err| db_error(err, &self.db))
+        let path = self.sqlite()?;
+        Store::open(path).map_err(|err| db_error(err, path))
     }
 
     /// `f` on a connection of `store` (opened by [`Self::open_store`]).
@@ -64,7 +109,8 @@ impl GlobalArgs {
         store: &Store,
         f: impl FnOnce(&Connection) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        store.lend(f).map_err(|err| db_error(err, &self.db))?
+        let path = self.sqlite()?;
+        store.lend(f).map_err(|err| db_error(err, path))?
     }
 }
 

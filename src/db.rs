@@ -1,14 +1,18 @@
-//! The league database: one SQLite file, owned by this module.
+//! The league database: one SQLite file, owned by this module, or a PostgreSQL database ([`pg`]).
 //!
 //! `db` imports nothing else from the crate. It opens and migrates files ([`open`], [`init`]),
 //! seeds them ([`seed`], [`scale`]), and reads typed rows for the rest of the program ([`store`]).
+//! `--db` names the one or the other ([`url::DbUrl`]); on PostgreSQL only creating, migrating,
+//! seeding, inspecting and emptying run so far.
 
 pub mod error;
 pub mod model;
+pub mod pg;
 pub mod scale;
 pub mod schema;
 pub mod seed;
 pub mod store;
+pub mod url;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +21,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 pub use error::{Error, Result};
+pub use url::DbUrl;
 
 /// Opens an existing database for reading and writing, without migrating it.
 ///

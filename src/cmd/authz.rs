@@ -929,7 +929,8 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Err(err) => err.problems,
         Ok(set) => {
             let mut problems = authz::lint(&set);
-            if global.db.exists() {
+            let path = global.sqlite()?;
+            if path.exists() {
                 let conn = global.open_db()?;
                 let bridge = Bridge::new(&conn, &set);
                 let schema = bridge.check_schema()?;
@@ -939,11 +940,11 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     problems.extend(bridge.lint_nullable()?);
                 }
                 problems.extend(schema);
-                database = Some(global.db.display().to_string());
+                database = Some(path.display().to_string());
             } else {
                 eprintln!(
                     "note: not checked against a database: `{}` does not exist (name one with --db)",
-                    global.db.display()
+                    path.display()
                 );
             }
             problems.sort_by_key(|p| p.at);

@@ -10,13 +10,17 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::db::{self, scale, seed};
+use crate::db::{self, DbUrl, scale, seed};
 use crate::exit::Exit;
 use crate::output::{self, emit};
 
+mod postgres;
+
 /// Create, migrate, seed, inspect and reset the league database.
 ///
-/// The database is one SQLite file: `--db PATH`, or `QUIDDITCH_DB`, default `./quidditch.db`.
+/// The database is one SQLite file: `--db PATH`, or `QUIDDITCH_DB`, default `./quidditch.db`;
+/// or a PostgreSQL database that exists: `--db postgresql://USER@HOST/NAME` (the tables are
+/// created in it).
 /// `db seed` creates it when needed and loads `seeder.toml` (the tutorial's data): the file is
 /// validated whole before anything is written, and written in one transaction. `db status`
 /// shows what a file holds, `db reset --yes` empties it.
@@ -82,7 +86,10 @@ pub struct SeedArgs {
 }
 
 pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let path = global.db.as_path();
+    let path = match &global.db {
+        DbUrl::Sqlite(path) => path.as_path(),
+        DbUrl::Postgres(url) => return postgres::run(args, url, global),
+    };
     match &args.command {
         DbCommand::Init => {
             let (_, report) = db::init(path).with_context(|| open_context(path))?;
@@ -173,21 +180,8 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         return Ok(());
     }
 
-    let source = super::defaults::SEED_FILE.read(args.file.as_deref())?;
-    let file = source.origin;
     // Validate fully before the database is touched (or created).
-    let data = seed::parse(&file.display().to_string(), &source.text).map_err(|err| match err {
-        db::Error::Seed { problems } => {
-            let n = problems.len();
-            anyhow::anyhow!(
-                "{}\n{n} problem{} in `{}`, nothing was written",
-                problems.join("\n"),
-                if n == 1 { "" } else { "s" },
-                file.display()
-            )
-        }
-        other => anyhow::Error::new(other),
-    })?;
+    let (file, data) = read_seed(args)?;
     let mut conn = db::open_or_init(path).with_context(|| open_context(path))?;
     let mode = if args.replace {
         seed::Mode::Replace
@@ -206,6 +200,26 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         global.format,
     )?;
     Ok(())
+}
+
+/// The seed file of `args` (or the built-in one), read and validated whole: the same for every
+/// backend.
+fn read_seed(args: &SeedArgs) -> anyhow::Result<(PathBuf, seed::SeedData)> {
+    let source = super::defaults::SEED_FILE.read(args.file.as_deref())?;
+    let file = source.origin;
+    let data = seed::parse(&file.display().to_string(), &source.text).map_err(|err| match err {
+        db::Error::Seed { problems } => {
+            let n = problems.len();
+            anyhow::anyhow!(
+                "{}\n{n} problem{} in `{}`, nothing was written",
+                problems.join("\n"),
+                if n == 1 { "" } else { "s" },
+                file.display()
+            )
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    Ok((file, data))
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

@@ -24,6 +24,9 @@ pub enum Error {
     Seed { problems: Vec<String> },
     #[error("sqlite")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL error, flattened to one line (`db::pg`).
+    #[error("postgresql: {message}")]
+    Postgres { message: String },
 }
 
 /// The database layer's result.

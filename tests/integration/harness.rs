@@ -206,6 +206,17 @@ impl Run {
         self
     }
 
+    /// Asserts that stderr is exactly `expected`.
+    #[track_caller]
+    pub fn stderr_is(self, expected: &str) -> Self {
+        let stderr = self.stderr();
+        assert!(
+            stderr == expected,
+            "stderr differs\n--- expected\n{expected}--- actual\n{stderr}--- end"
+        );
+        self
+    }
+
     /// Parses stdout as JSON into `T`.
     #[track_caller]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {

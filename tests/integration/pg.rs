@@ -253,6 +253,7 @@ impl Database {
                 "-d",
                 &self.name,
                 "-X",
+                "-q",
                 "-A",
                 "-t",
                 "-v",

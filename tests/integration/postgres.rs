@@ -1,6 +1,9 @@
 //! PostgreSQL as the database (issue 15): the tests' own cluster (`crate::pg`), and the commands
 //! that run on it.
 
+use serde::Deserialize;
+
+use crate::harness::{Env, Run, repo};
 use crate::pg;
 
 /// The cluster starts from the server's own tools, and each test gets an empty database of its
@@ -17,4 +20,473 @@ fn the_test_cluster_gives_each_test_an_empty_database() {
     );
     assert_eq!(a.value("SHOW fsync"), "off");
     assert_eq!(a.value("SHOW listen_addresses"), "");
+}
+
+fn seeder() -> String {
+    repo().join("seeder.toml").display().to_string()
+}
+
+/// Every row of every table: the contents of a PostgreSQL database as text.
+fn dump(db: &pg::Database) -> String {
+    ["teams", "players", "games", "staff"]
+        .map(|table| format!("{table}:\n{}", db.dump(table)))
+        .concat()
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Status {
+    path: String,
+    schema_version: i64,
+    latest_version: i64,
+    journal_mode: String,
+    tables: Vec<TableCount>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct TableCount {
+    table: String,
+    rows: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct SeedReport {
+    path: String,
+    file: String,
+    replace: bool,
+    tables: Vec<TableReport>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct TableReport {
+    table: String,
+    seeded: u64,
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    deleted: u64,
+    total: u64,
+}
+
+/// `db init`, `db seed` and `db status` on PostgreSQL: the same reports and row counts as the
+/// SQLite seed of the same file, and the tables as SQLAlchemy makes them on PostgreSQL.
+#[test]
+fn init_seed_and_status_on_postgres_match_sqlite() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "init"])
+        .success()
+        .stdout_is(&format!("created {} at schema version 2\n", shown(&db)));
+    env.run_on(&url, ["db", "init"])
+        .success()
+        .stdout_is(&format!(
+            "{} is up to date (schema version 2)\n",
+            shown(&db)
+        ));
+
+    let on_pg: SeedReport = env
+        .run_on(
+            &url,
+            ["--format", "json", "db", "seed", "--file", &seeder()],
+        )
+        .success()
+        .json();
+    let on_sqlite: SeedReport = env
+        .run(["--format", "json", "db", "seed", "--file", &seeder()])
+        .success()
+        .json();
+    assert_eq!(on_pg.path, shown(&db));
+    assert_eq!(on_pg.tables, on_sqlite.tables);
+
+    let pg_status: Status = env
+        .run_on(&url, ["--format", "json", "db", "status"])
+        .success()
+        .json();
+    let sqlite_status: Status = env
+        .run(["--format", "json", "db", "status"])
+        .success()
+        .json();
+    assert_eq!(pg_status.tables, sqlite_status.tables);
+    assert_eq!(pg_status.schema_version, sqlite_status.schema_version);
+    assert_eq!(pg_status.latest_version, sqlite_status.latest_version);
+    assert_eq!(pg_status.journal_mode, "wal");
+    // The human report too, but for the database's name.
+    let pg_human = env.run_on(&url, ["db", "status"]).success().stdout();
+    let sqlite_human = env.run(["db", "status"]).success().stdout();
+    assert_eq!(
+        pg_human.replace(&shown(&db), "DB"),
+        sqlite_human.replace(&env.db().display().to_string(), "DB")
+    );
+
+    // The same rows as SQLite holds, value for value.
+    let sqlite = env.sql();
+    let mut stmt = sqlite
+        .prepare(
+            "SELECT id || '|' || level || '|' || coalesce(child_id, '') || '|' || winner_id \
+             || '|' || loser_id || '|' || published_at FROM games ORDER BY id",
+        )
+        .unwrap();
+    let sqlite_games: Vec<String> = stmt
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let pg_games: Vec<String> = db
+        .psql(
+            "SELECT id || '|' || level || '|' || coalesce(child_id::text, '') || '|' || \
+             winner_id || '|' || loser_id || '|' || published_at FROM games ORDER BY id",
+        )
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(pg_games, sqlite_games);
+
+    // SQLAlchemy's types on PostgreSQL, and a version table in place of `user_version`.
+    assert_eq!(
+        db.psql(
+            "SELECT table_name || '.' || column_name || ' ' || data_type || \
+             coalesce('(' || character_maximum_length || ')', '') || \
+             CASE WHEN column_default LIKE 'nextval%' THEN ' serial' ELSE '' END \
+             FROM information_schema.columns WHERE table_name IN ('teams', 'players') \
+             ORDER BY table_name, ordinal_position"
+        ),
+        "players.id integer serial\nplayers.name character varying(50)\n\
+         players.position character varying(50)\nplayers.year integer\n\
+         players.team_id integer\nteams.id integer serial\nteams.name character varying(50)\n\
+         teams.rank integer\n"
+    );
+    assert_eq!(db.value("SELECT version FROM quidditch_version"), "2");
+    assert_eq!(
+        db.value(
+            "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ix_%' \
+             AND tablename IN ('players', 'games', 'staff')"
+        ),
+        "6"
+    );
+    // A client inserting without an id (the tutorial's server) gets the next free one.
+    assert_eq!(
+        db.value("INSERT INTO teams (name, rank) VALUES ('Durmstrang', 5) RETURNING id"),
+        "5"
+    );
+}
+
+/// What reports call the database: its URL in canonical form, without a password.
+fn shown(db: &pg::Database) -> String {
+    db.url()
+}
+
+/// Seeding the same file twice leaves the same rows, and the second report says nothing changed,
+/// as on SQLite; `--replace` deletes and writes everything again.
+#[test]
+fn seeding_postgres_twice_changes_nothing() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    let first = dump(&db);
+    let again: SeedReport = env
+        .run_on(
+            &url,
+            ["--format", "json", "db", "seed", "--file", &seeder()],
+        )
+        .success()
+        .json();
+    assert_eq!(dump(&db), first);
+    for t in &again.tables {
+        assert_eq!(
+            (t.inserted, t.updated, t.unchanged, t.deleted),
+            (0, 0, t.seeded, 0),
+            "{t:?}"
+        );
+    }
+    let replaced: SeedReport = env
+        .run_on(
+            &url,
+            [
+                "--format",
+                "json",
+                "db",
+                "seed",
+                "--replace",
+                "--file",
+                &seeder(),
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(dump(&db), first);
+    for t in &replaced.tables {
+        assert_eq!((t.inserted, t.deleted), (t.seeded, t.seeded), "{t:?}");
+    }
+    // The same numbers SQLite reports for the same three runs.
+    env.run(["db", "seed", "--file", &seeder()]).success();
+    let sqlite_again: SeedReport = env
+        .run(["--format", "json", "db", "seed", "--file", &seeder()])
+        .success()
+        .json();
+    assert_eq!(again.tables, sqlite_again.tables);
+}
+
+/// A seed file that fails validation is refused before PostgreSQL is touched, with SQLite's
+/// message, word for word.
+#[test]
+fn a_bad_seed_file_leaves_postgres_untouched_with_the_sqlite_message() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    env.run(["db", "seed", "--file", &seeder()]).success();
+    let before = dump(&db);
+    let bad = env.write(
+        "bad.toml",
+        "[[team]]\nname = \"Gryffindor\"\nrank = 9\n[[player]]\nname = \"Harry Potter\"\n\
+         position = \"Seker\"\nyear = 2\nteam = \"Gryffindor\"\n",
+    );
+    let bad = bad.display().to_string();
+    let on_pg = env
+        .run_on(&url, ["db", "seed", "--file", &bad])
+        .status(1)
+        .stderr();
+    let on_sqlite = env.run(["db", "seed", "--file", &bad]).status(1).stderr();
+    assert_eq!(on_pg, on_sqlite);
+    assert!(
+        on_pg.contains("unknown position `Seker`: did you mean `Seeker`?"),
+        "{on_pg}"
+    );
+    assert_eq!(dump(&db), before);
+}
+
+/// A write PostgreSQL refuses half-way (here a constraint added behind quidditch's back, failing
+/// at the last table) rolls back the whole seed: one transaction, one line of error.
+#[test]
+fn a_seed_failing_half_way_leaves_postgres_as_it_was() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    db.psql("ALTER TABLE staff ADD CONSTRAINT short_roles CHECK (length(role) < 3) NOT VALID");
+    let before = dump(&db);
+    let renamed = std::fs::read_to_string(seeder())
+        .unwrap()
+        .replace("\"Gryffindor\"", "\"Gryffindor Lions\"");
+    let file = env.write("renamed.toml", &renamed);
+    let run = env
+        .run_on(
+            &url,
+            [
+                "db",
+                "seed",
+                "--replace",
+                "--file",
+                &file.display().to_string(),
+            ],
+        )
+        .status(1);
+    let stderr = run.stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "quidditch: error: seeding database `{}`: ",
+            shown(&db)
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("violates check constraint \"short_roles\""),
+        "{stderr}"
+    );
+    assert_eq!(dump(&db), before);
+}
+
+/// `db reset` empties every table in one transaction; `db status` then counts zeros.
+#[test]
+fn reset_empties_postgres() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    env.run_on(&url, ["db", "reset"])
+        .status(1)
+        .stderr_has("run it again with `--yes` to confirm");
+    env.run_on(&url, ["db", "reset", "--yes"])
+        .success()
+        .stdout_is(&format!(
+            "reset {}: deleted 4 teams, 10 players, 9 games, 2 staff\n",
+            shown(&db)
+        ));
+    let status: Status = env
+        .run_on(&url, ["--format", "json", "db", "status"])
+        .success()
+        .json();
+    assert!(
+        status.tables.iter().all(|t| t.rows == Some(0)),
+        "{status:?}"
+    );
+}
+
+/// A database made by the tutorial's own models on PostgreSQL (no `staff`, no `published_at`,
+/// no version table) is migrated in place, keeping its rows.
+#[test]
+fn init_migrates_a_tutorial_made_postgres_database_in_place() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    db.psql(
+        "CREATE TABLE teams (id SERIAL NOT NULL, name VARCHAR(50), rank INTEGER NOT NULL, \
+           PRIMARY KEY (id)); \
+         CREATE TABLE players (id SERIAL NOT NULL, name VARCHAR(50) NOT NULL, \
+           position VARCHAR(50) NOT NULL, year INTEGER NOT NULL, team_id INTEGER NOT NULL, \
+           PRIMARY KEY (id), FOREIGN KEY(team_id) REFERENCES teams (id)); \
+         CREATE TABLE games (id SERIAL NOT NULL, level VARCHAR(30) NOT NULL, child_id INTEGER, \
+           winner_id INTEGER NOT NULL, loser_id INTEGER NOT NULL, PRIMARY KEY (id), \
+           FOREIGN KEY(child_id) REFERENCES games (id), \
+           FOREIGN KEY(winner_id) REFERENCES teams (id), \
+           FOREIGN KEY(loser_id) REFERENCES teams (id)); \
+         INSERT INTO teams (name, rank) VALUES ('Gryffindor', 1), ('Slytherin', 2); \
+         INSERT INTO games (level, winner_id, loser_id) VALUES ('Final', 1, 2);",
+    );
+    let status: Status = env
+        .run_on(&db.url(), ["--format", "json", "db", "status"])
+        .success()
+        .json();
+    assert_eq!(status.schema_version, 0);
+    assert_eq!(
+        status.tables.last(),
+        Some(&TableCount {
+            table: "staff".into(),
+            rows: None
+        })
+    );
+    env.run_on(&db.url(), ["db", "init"])
+        .success()
+        .stdout_is(&format!(
+            "migrated {} from schema version 0 to 2\n",
+            shown(&db)
+        ));
+    assert_eq!(
+        db.psql("SELECT id, level, published_at FROM games"),
+        "1|Final|1970-01-01T00:00:00Z\n"
+    );
+    assert_eq!(db.value("SELECT count(*) FROM staff"), "0");
+}
+
+/// libpq's key-value form names the same database as the URL; an empty database says how to
+/// create the tables, and an unreachable server fails in one line.
+#[test]
+fn postgres_is_named_by_url_or_key_value_form() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    env.run_on(&db.conninfo(), ["db", "status"])
+        .status(1)
+        .stderr_is(&format!(
+            "quidditch: error: `{}` is not a quidditch database: table `teams` is missing \
+             (create the tables with `quidditch db init`)\n",
+            shown(&db)
+        ));
+    env.run_on(&db.conninfo(), ["db", "seed", "--file", &seeder()])
+        .success()
+        .stdout_has(&format!("seeded {} from ", shown(&db)));
+    env.run_on(&db.url(), ["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    // Set through the environment, as any `--db`.
+    let run = Run(assert_cmd::Command::new(crate::harness::bin())
+        .current_dir(env.dir.path())
+        .env("QUIDDITCH_DB", db.url())
+        .env("NO_COLOR", "1")
+        .args(["db", "status"])
+        .output()
+        .unwrap());
+    run.success().stdout_has("| players | 10   |");
+
+    let gone = format!(
+        "postgresql://postgres@/nowhere?host={}",
+        env.path("no-socket-here").display()
+    );
+    let stderr = env.run_on(&gone, ["db", "status"]).status(1).stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("quidditch: error: database `postgresql://postgres@/nowhere?host=",),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error connecting to server"), "{stderr}");
+}
+
+/// Every command that does not run on PostgreSQL yet says so in one line and exits 1: no panic,
+/// and no SQLite file made from the URL's text.
+#[test]
+fn other_commands_refuse_postgres_in_one_line() {
+    let env = Env::seeded();
+    env.write(
+        "policies.toml",
+        &std::fs::read_to_string(repo().join("policies.toml")).unwrap(),
+    );
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    let before: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    for (command, args) in [
+        ("serve", vec!["serve", "--bind", "127.0.0.1:0"]),
+        ("query get-game", vec!["query", "get-game", "8"]),
+        ("query players", vec!["query", "players"]),
+        (
+            "authz check",
+            vec![
+                "authz",
+                "check",
+                "--user",
+                "Harry Potter",
+                "--action",
+                "read",
+                "--resource",
+                "game:8",
+            ],
+        ),
+        (
+            "authz explain",
+            vec!["authz", "explain", "--user", "Harry Potter"],
+        ),
+        ("authz test", vec!["authz", "test"]),
+        ("authz lint", vec!["authz", "lint"]),
+        (
+            "authz who-can",
+            vec![
+                "authz",
+                "who-can",
+                "--action",
+                "read",
+                "--resource",
+                "game:8",
+            ],
+        ),
+    ] {
+        env.run_on(&url, &args).status(1).stderr_is(&format!(
+            "quidditch: error: `quidditch {command}` does not run on PostgreSQL yet: only \
+             `db init`, `db seed`, `db status` and `db reset` do (give --db a SQLite file)\n"
+        ));
+    }
+    env.run_on(&url, ["db", "seed", "--scale", "10"])
+        .status(1)
+        .stderr_is(
+            "quidditch: error: `db seed --scale` does not run on PostgreSQL yet: seed a file, \
+             or give --db a SQLite file\n",
+        );
+    let after: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(after, before);
+    // Commands that need no database still run.
+    env.run_on(&url, ["schema", "print"]).success();
 }

@@ -119,7 +119,7 @@ fn create(dir: &Path, name: &str) -> anyhow::Result<BufWriter<File>> {
 }
 
 pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = db::open_read_only(&global.db)?;
+    let conn = db::open_read_only(global.sqlite()?)?;
     let source = args.policy.source()?;
     let origin = source.origin.display().to_string();
     let set = super::parse_checked(&conn, &origin, &source.text)?;

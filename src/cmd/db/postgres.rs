@@ -1,0 +1,89 @@
+//! `db init|seed|status|reset` on a PostgreSQL `--db`: the same flags, validation and reports as
+//! on SQLite, through `db::pg`.
+
+use anyhow::{Context as _, bail};
+
+use super::{
+    DbArgs, DbCommand, InitOutput, ResetOutput, SeedArgs, SeedOutput, StatusOutput, read_seed,
+};
+use crate::cli::GlobalArgs;
+use crate::db::url::PgUrl;
+use crate::db::{self, pg, seed};
+use crate::exit::Exit;
+use crate::output::emit;
+
+pub(super) fn run(args: &DbArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let context = || format!("database `{url}`");
+    match &args.command {
+        DbCommand::Init => {
+            let (_, report) = pg::init(url).with_context(context)?;
+            emit(&InitOutput(report), global.format)?;
+        }
+        DbCommand::Seed(seed_args) => seed_command(seed_args, url, global)?,
+        DbCommand::Status => {
+            let conn = open(url)?;
+            let status = pg::status(&conn).with_context(context)?;
+            emit(&StatusOutput(status), global.format)?;
+        }
+        DbCommand::Reset { yes } => {
+            if !yes {
+                bail!(
+                    "`db reset` deletes every row of `{url}`: run it again with `--yes` to confirm"
+                );
+            }
+            let mut conn = open(url)?;
+            let deleted = pg::reset(&mut conn).with_context(context)?;
+            emit(
+                &ResetOutput {
+                    path: conn.name(),
+                    deleted,
+                },
+                global.format,
+            )?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A database holding the tables; one without them says how to create them.
+fn open(url: &PgUrl) -> anyhow::Result<pg::Conn> {
+    pg::open(url).map_err(|err| match err {
+        db::Error::NotQuidditch { .. } => {
+            anyhow::anyhow!("{err} (create the tables with `quidditch db init`)")
+        }
+        other => anyhow::Error::new(other).context(format!("database `{url}`")),
+    })
+}
+
+fn seed_command(args: &SeedArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.print_default {
+        crate::cmd::defaults::print(crate::cmd::defaults::SEEDER)?;
+        return Ok(());
+    }
+    if args.scale.is_some() {
+        bail!(
+            "`db seed --scale` does not run on PostgreSQL yet: seed a file, or give --db a SQLite \
+             file"
+        );
+    }
+    // Validated whole before the database is touched, exactly as for SQLite.
+    let (file, data) = read_seed(args)?;
+    let mut conn = pg::open_or_init(url).with_context(|| format!("database `{url}`"))?;
+    let mode = if args.replace {
+        seed::Mode::Replace
+    } else {
+        seed::Mode::Merge
+    };
+    let tables = pg::seed::apply(&mut conn, &data, mode)
+        .with_context(|| format!("seeding database `{url}`"))?;
+    emit(
+        &SeedOutput {
+            path: conn.name(),
+            file,
+            replace: args.replace,
+            tables,
+        },
+        global.format,
+    )?;
+    Ok(())
+}

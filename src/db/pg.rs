@@ -1,0 +1,241 @@
+//! The league database on PostgreSQL: connect, migrate ([`init`]), inspect ([`status`]), empty
+//! ([`reset`]) and seed ([`seed`]), with the same reports as the SQLite functions of `db`.
+//!
+//! The client is `tokio-postgres` without TLS (a unix socket or a trusted network), driven by a
+//! runtime of its own on the calling thread: the commands that use it are synchronous, as the
+//! SQLite ones are. Only `db init|seed|status|reset` run here so far; reads (`db::store`) and the
+//! compiled filters of `access` still speak SQLite only.
+
+pub mod schema;
+pub mod seed;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_postgres::{GenericClient, NoTls};
+
+use super::url::PgUrl;
+use super::{Error, InitReport, Result, Status, TableCount};
+
+/// How long connecting may take when the URL does not say (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serializes migrations of one database: two `db init` at once migrate it once.
+const MIGRATION_LOCK: i64 = 0x7175_6964_6469_7463; // "quidditc"
+
+/// An open connection to a PostgreSQL database, with the runtime that drives it.
+pub struct Conn {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+    url: PgUrl,
+}
+
+impl From<tokio_postgres::Error> for Error {
+    /// One line: the server's own message (and its detail), or the client's with its cause.
+    fn from(err: tokio_postgres::Error) -> Self {
+        let message = if let Some(db) = err.as_db_error() {
+            match db.detail() {
+                Some(detail) => format!("{} ({detail})", db.message()),
+                None => db.message().to_string(),
+            }
+        } else {
+            let mut message = err.to_string();
+            let mut cause = std::error::Error::source(&err);
+            while let Some(inner) = cause {
+                message.push_str(": ");
+                message.push_str(&inner.to_string());
+                cause = inner.source();
+            }
+            message
+        };
+        Error::Postgres {
+            message: message.replace('\n', " "),
+        }
+    }
+}
+
+/// Connects to `url`.
+pub fn connect(url: &PgUrl) -> Result<Conn> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Postgres {
+            message: format!("cannot start the client's runtime: {err}"),
+        })?;
+    let mut config = url.config.clone();
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    let (client, connection) = runtime.block_on(config.connect(NoTls))?;
+    // The connection's own task: it runs whenever the runtime does, inside each `block_on`. An
+    // error it ends with reaches the client's next call as "connection closed".
+    runtime.spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(Conn {
+        runtime,
+        client,
+        url: url.clone(),
+    })
+}
+
+/// Connects to `url`, a database that must hold the tutorial's tables (as [`super::open`]).
+pub fn open(url: &PgUrl) -> Result<Conn> {
+    let conn = connect(url)?;
+    for table in super::schema::TUTORIAL_TABLES {
+        if !conn.block_on(has_table(&conn.client, table))? {
+            return Err(Error::NotQuidditch {
+                path: conn.name(),
+                table,
+            });
+        }
+    }
+    Ok(conn)
+}
+
+impl Conn {
+    /// What reports and errors call the database: its URL without the password.
+    pub fn name(&self) -> PathBuf {
+        PathBuf::from(self.url.to_string())
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+/// Whether `table` exists where unqualified names are looked up (the `search_path`).
+async fn has_table(client: &impl GenericClient, table: &str) -> Result<bool> {
+    let row = client
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The schema version: the row of `quidditch_version`, 0 without the table.
+async fn version(client: &impl GenericClient) -> Result<i64> {
+    if !has_table(client, schema::VERSION_TABLE).await? {
+        return Ok(0);
+    }
+    let row = client
+        .query_opt(
+            &format!("SELECT version::int8 FROM {}", schema::VERSION_TABLE),
+            &[],
+        )
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    })
+}
+
+/// Creates the tables in the database (which must exist), or migrates older ones, to
+/// [`super::schema::LATEST_VERSION`], in one transaction.
+pub fn init(url: &PgUrl) -> Result<(Conn, InitReport)> {
+    let mut conn = connect(url)?;
+    let name = conn.name();
+    let report = conn.runtime.block_on(async {
+        let tx = conn.client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        let from_version = version(&tx).await?;
+        if from_version > super::schema::LATEST_VERSION {
+            return Err(Error::TooNew {
+                path: name.clone(),
+                found: from_version,
+                latest: super::schema::LATEST_VERSION,
+            });
+        }
+        let created = from_version == 0 && !has_table(&tx, "teams").await?;
+        for sql in schema::MIGRATIONS
+            .iter()
+            .skip(usize::try_from(from_version).unwrap_or(0))
+        {
+            tx.batch_execute(sql).await?;
+        }
+        let to_version = super::schema::LATEST_VERSION;
+        if from_version < to_version {
+            tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {0} (version INTEGER NOT NULL);
+                 DELETE FROM {0};
+                 INSERT INTO {0} (version) VALUES ({to_version});",
+                schema::VERSION_TABLE
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(InitReport {
+            path: name.clone(),
+            created,
+            from_version,
+            to_version,
+        })
+    })?;
+    Ok((conn, report))
+}
+
+/// Connects to `url`, creating or migrating the tables first when they are not at the latest
+/// version (as [`super::open_or_init`]).
+pub fn open_or_init(url: &PgUrl) -> Result<Conn> {
+    Ok(init(url)?.0)
+}
+
+/// Rows in `table`, `None` when it does not exist.
+async fn count(client: &impl GenericClient, table: &'static str) -> Result<Option<i64>> {
+    if !has_table(client, table).await? {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await?;
+    Ok(Some(row.try_get(0)?))
+}
+
+/// The schema version and the row count of every table, as [`super::status`] reports them.
+pub fn status(conn: &Conn) -> Result<Status> {
+    conn.block_on(async {
+        let mut tables = Vec::new();
+        for table in super::schema::TABLES {
+            tables.push(TableCount {
+                table,
+                rows: count(&conn.client, table).await?,
+            });
+        }
+        Ok(Status {
+            path: conn.name(),
+            schema_version: version(&conn.client).await?,
+            latest_version: super::schema::LATEST_VERSION,
+            // PostgreSQL always logs writes ahead: readers never block a seed, as in SQLite's
+            // WAL mode.
+            journal_mode: "wal".to_string(),
+            tables,
+        })
+    })
+}
+
+/// Deletes every row of every table in one transaction; the schema stays.
+pub fn reset(conn: &mut Conn) -> Result<Vec<TableCount>> {
+    conn.runtime.block_on(async {
+        let tx = conn.client.transaction().await?;
+        let deleted = delete_all(&tx).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    })
+}
+
+/// Deletes every row, children first so that no foreign key is left dangling; the tables in
+/// [`super::schema::TABLES`] order with the rows each lost.
+async fn delete_all(tx: &tokio_postgres::Transaction<'_>) -> Result<Vec<TableCount>> {
+    let mut deleted = Vec::new();
+    for table in super::schema::TABLES.iter().rev() {
+        let rows = if has_table(tx, table).await? {
+            let n = tx.execute(&format!("DELETE FROM {table}"), &[]).await?;
+            Some(i64::try_from(n).unwrap_or(i64::MAX))
+        } else {
+            None
+        };
+        deleted.push(TableCount { table, rows });
+    }
+    deleted.reverse();
+    Ok(deleted)
+}
