@@ -150,31 +150,12 @@ fn seed_command(args: &SeedArgs, path: &Path, global: &GlobalArgs) -> anyhow::Re
         let bar = progress_bar();
         let started = Instant::now();
         let sizes = scale::generate(&mut conn, players, args.rng_seed, &mut |progress| {
-            match progress {
-                scale::Progress::Rows { done, total } => {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                }
-                scale::Progress::Indexes => {
-                    // A phase of its own: at scale it takes a while with every row in.
-                    bar.set_style(indexes_style());
-                    bar.set_message("building indexes");
-                }
-            }
+            show_progress(&bar, progress);
         })
         .with_context(|| format!("seeding {players} players into {}", open_context(path)))?;
         bar.finish_and_clear();
-        let seconds = started.elapsed().as_secs_f64();
         emit(
-            &ScaleOutput {
-                path: path.to_path_buf(),
-                rng_seed: args.rng_seed,
-                sizes,
-                rows: sizes.rows(),
-                seconds,
-                #[expect(clippy::cast_precision_loss, reason = "a rate for people")]
-                rows_per_second: sizes.rows() as f64 / seconds.max(1e-9),
-            },
+            &ScaleOutput::new(path.to_path_buf(), args.rng_seed, sizes, started),
             global.format,
         )?;
         return Ok(());
@@ -243,6 +224,21 @@ fn progress_bar() -> indicatif::ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// Moves the bar of a synthetic league's seeding.
+fn show_progress(bar: &indicatif::ProgressBar, progress: scale::Progress) {
+    match progress {
+        scale::Progress::Rows { done, total } => {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+        scale::Progress::Indexes => {
+            // A phase of its own: at scale it takes a while with every row in.
+            bar.set_style(indexes_style());
+            bar.set_message("building indexes");
+        }
+    }
 }
 
 /// The spinner shown while the indexes are built, after the rows.
@@ -387,6 +383,21 @@ struct ScaleOutput {
     rows: u64,
     seconds: f64,
     rows_per_second: f64,
+}
+
+impl ScaleOutput {
+    fn new(path: PathBuf, rng_seed: u64, sizes: scale::Sizes, started: Instant) -> Self {
+        let seconds = started.elapsed().as_secs_f64();
+        ScaleOutput {
+            path,
+            rng_seed,
+            sizes,
+            rows: sizes.rows(),
+            seconds,
+            #[expect(clippy::cast_precision_loss, reason = "a rate for people")]
+            rows_per_second: sizes.rows() as f64 / seconds.max(1e-9),
+        }
+    }
 }
 
 impl fmt::Display for ScaleOutput {

@@ -1,11 +1,13 @@
 //! The league database on PostgreSQL: connect, migrate ([`init`]), inspect ([`status`]), empty
-//! ([`reset`]) and seed ([`seed`]), with the same reports as the SQLite functions of `db`.
+//! ([`reset`]) and seed ([`seed`], and synthetic leagues by `COPY`: [`scale`]), with the same
+//! reports as the SQLite functions of `db`.
 //!
 //! The client is `tokio-postgres` without TLS (a unix socket or a trusted network), driven by a
 //! runtime of its own on the calling thread: the commands that use it are synchronous, as the
 //! SQLite ones are. Only `db init|seed|status|reset` run here so far; reads (`db::store`) and the
 //! compiled filters of `access` still speak SQLite only.
 
+pub mod scale;
 pub mod schema;
 pub mod seed;
 

@@ -8,6 +8,8 @@
 //! per player, games grouped in brackets of 31 (16 first-round games, 8, 4, 2, a final) whose
 //! `child_id` links form a tree, and a manager for every tenth team plus one admin.
 
+use std::fmt::Write as _;
+
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -105,11 +107,152 @@ pub enum Progress {
     Indexes,
 }
 
-/// A game, its result published at one of the hours of 2026 (1767225600 is its first second).
-const INSERT_GAME: &str =
-    "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
-     VALUES (?1, ?2, ?3, ?4, ?5,
-       strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + (?1 % 8760) * 3600, 'unixepoch'))";
+/// One generated row, as [`rows`] hands it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row<'a> {
+    Team {
+        id: i64,
+        name: &'a str,
+        rank: i64,
+    },
+    Player {
+        id: i64,
+        name: &'a str,
+        position: &'static str,
+        year: i64,
+        team_id: i64,
+    },
+    Game {
+        id: i64,
+        level: &'static str,
+        child_id: Option<i64>,
+        winner_id: i64,
+        loser_id: i64,
+        published_at: &'a str,
+    },
+    Staff {
+        id: i64,
+        name: &'a str,
+        role: &'static str,
+        team_id: Option<i64>,
+    },
+}
+
+/// The first second of 2026 (UTC): games are published at one of its hours.
+const YEAR_2026: i64 = 1_767_225_600;
+
+/// When game `id`'s result is published: hour `id % 8760` of 2026, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn published_at(id: i64, out: &mut String) {
+    let seconds = YEAR_2026 + id.rem_euclid(8760) * 3600;
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    out.clear();
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    );
+}
+
+/// Every row of the league for `players` and `rng_seed`, handed to `write` one at a time in
+/// dependency order: teams, players, games (each bracket's final first, so that a game's child
+/// is always written before it), staff. Nothing grows with the league.
+pub fn rows(
+    players: u64,
+    rng_seed: u64,
+    write: &mut dyn FnMut(Row<'_>) -> Result<()>,
+) -> Result<Sizes> {
+    let sizes = Sizes::for_players(players);
+    let mut rng = Rng::new(rng_seed);
+    let mut name = String::with_capacity(48);
+    // Ranks are a permutation of 1..=teams: a stride coprime with the count walks them all.
+    let stride = coprime_stride(sizes.teams, rng.below(sizes.teams));
+    for t in 0..sizes.teams {
+        let rank = (t * stride) % sizes.teams + 1;
+        name.clear();
+        let _ = write!(name, "Team {}", t + 1);
+        write(Row::Team {
+            id: id(t + 1),
+            name: &name,
+            rank: id(rank),
+        })?;
+    }
+    for p in 0..sizes.players {
+        name.clear();
+        name.push_str(FIRST[usize::try_from(rng.below(16)).unwrap_or(0)]);
+        name.push(' ');
+        name.push_str(LAST[usize::try_from(rng.below(16)).unwrap_or(0)]);
+        name.push(' ');
+        let _ = write!(name, "{}", p + 1);
+        let slot = usize::try_from(p % TEAM_SIZE).unwrap_or(0);
+        // Slot 0 is the captain; the rest cycle through the playing positions.
+        let position = if slot == 0 {
+            "Captain"
+        } else {
+            POSITIONS[(slot - 1) % 4]
+        };
+        let year = rng.below(7) + 1;
+        let team = p / TEAM_SIZE + 1;
+        write(Row::Player {
+            id: id(p + 1),
+            name: &name,
+            position,
+            year: id(year),
+            team_id: id(team),
+        })?;
+    }
+    let mut bracket = Bracket::default();
+    let mut start = 0;
+    while start < sizes.games {
+        let len = BRACKET.min(sizes.games - start);
+        bracket.fill(&mut rng, sizes.teams, len);
+        // Final first: every child game exists before the games that feed it, so no
+        // foreign key is ever pending (a pending one makes SQLite scan for its children).
+        for (i, game) in bracket.games.iter().enumerate().rev() {
+            let i = i as u64;
+            let game_id = id(start + i + 1);
+            published_at(game_id, &mut name);
+            write(Row::Game {
+                id: game_id,
+                level: game.level,
+                child_id: game.child.map(|c| id(start + c + 1)),
+                winner_id: id(game.winner),
+                loser_id: id(game.loser),
+                published_at: &name,
+            })?;
+        }
+        start += len;
+    }
+    write(Row::Staff {
+        id: 1,
+        name: "Madam Hooch",
+        role: "admin",
+        team_id: None,
+    })?;
+    for s in 1..sizes.staff {
+        let team = (s - 1) * 10 + 1;
+        name.clear();
+        let _ = write!(name, "Manager {team}");
+        write(Row::Staff {
+            id: id(s + 1),
+            name: &name,
+            role: "manager",
+            team_id: Some(id(team)),
+        })?;
+    }
+    Ok(sizes)
+}
 
 /// Writes the league for `players` and `rng_seed`, replacing every row already there, in one
 /// transaction, reporting [`Progress`] as it goes.
@@ -119,15 +262,7 @@ pub fn generate(
     rng_seed: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Sizes> {
-    let sizes = Sizes::for_players(players);
-    let total = sizes.rows();
-    let mut done = 0u64;
-    let mut tick = |done: u64| {
-        if done.is_multiple_of(8192) || done == total {
-            progress(Progress::Rows { done, total });
-        }
-    };
-
+    let total = Sizes::for_players(players).rows();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Rows are consistent by construction, and child ids point forward within a bracket: check
     // foreign keys once, at commit.
@@ -141,85 +276,57 @@ pub fn generate(
     // from sorted keys is far cheaper than millions of random inserts into it. All of this is
     // inside the transaction, so a failure leaves the indexes (and rows) as they were.
     let indexes = drop_indexes(&tx)?;
-    let mut rng = Rng::new(rng_seed);
-    {
-        let mut insert = tx.prepare("INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)")?;
-        // Ranks are a permutation of 1..=teams: a stride coprime with the count walks them all.
-        let stride = coprime_stride(sizes.teams, rng.below(sizes.teams));
-        for t in 0..sizes.teams {
-            let rank = (t * stride) % sizes.teams + 1;
-            insert.execute(params![id(t + 1), format!("Team {}", t + 1), id(rank)])?;
-            done += 1;
-            tick(done);
-        }
-    }
-    {
-        let mut insert = tx.prepare(
+    let sizes = {
+        let mut team = tx.prepare("INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)")?;
+        let mut player = tx.prepare(
             "INSERT INTO players (id, name, position, year, team_id) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        let mut name = String::with_capacity(48);
-        for p in 0..sizes.players {
-            name.clear();
-            name.push_str(FIRST[usize::try_from(rng.below(16)).unwrap_or(0)]);
-            name.push(' ');
-            name.push_str(LAST[usize::try_from(rng.below(16)).unwrap_or(0)]);
-            name.push(' ');
-            name.push_str(&(p + 1).to_string());
-            let slot = usize::try_from(p % TEAM_SIZE).unwrap_or(0);
-            // Slot 0 is the captain; the rest cycle through the playing positions.
-            let position = if slot == 0 {
-                "Captain"
-            } else {
-                POSITIONS[(slot - 1) % 4]
-            };
-            let year = rng.below(7) + 1;
-            let team = p / TEAM_SIZE + 1;
-            insert.execute(params![id(p + 1), name, position, id(year), id(team)])?;
-            done += 1;
-            tick(done);
-        }
-    }
-    {
-        let mut insert = tx.prepare(INSERT_GAME)?;
-        let mut bracket = Bracket::default();
-        let mut start = 0;
-        while start < sizes.games {
-            let len = BRACKET.min(sizes.games - start);
-            bracket.fill(&mut rng, sizes.teams, len);
-            // Final first: every child game exists before the games that feed it, so no
-            // foreign key is ever pending (a pending one makes SQLite scan for its children).
-            for (i, game) in bracket.games.iter().enumerate().rev() {
-                let i = i as u64;
-                insert.execute(params![
-                    id(start + i + 1),
-                    game.level,
-                    game.child.map(|c| id(start + c + 1)),
-                    id(game.winner),
-                    id(game.loser),
-                ])?;
-                done += 1;
-                tick(done);
-            }
-            start += len;
-        }
-    }
-    {
-        let mut insert =
+        let mut game = tx.prepare(
+            "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut staff =
             tx.prepare("INSERT INTO staff (id, name, role, team_id) VALUES (?1, ?2, ?3, ?4)")?;
-        insert.execute(params![1, "Madam Hooch", "admin", None::<i64>])?;
-        done += 1;
-        for s in 1..sizes.staff {
-            let team = (s - 1) * 10 + 1;
-            insert.execute(params![
-                id(s + 1),
-                format!("Manager {team}"),
-                "manager",
-                id(team)
-            ])?;
+        let mut done = 0u64;
+        rows(players, rng_seed, &mut |row| {
+            match row {
+                Row::Team { id, name, rank } => team.execute(params![id, name, rank])?,
+                Row::Player {
+                    id,
+                    name,
+                    position,
+                    year,
+                    team_id,
+                } => player.execute(params![id, name, position, year, team_id])?,
+                Row::Game {
+                    id,
+                    level,
+                    child_id,
+                    winner_id,
+                    loser_id,
+                    published_at,
+                } => game.execute(params![
+                    id,
+                    level,
+                    child_id,
+                    winner_id,
+                    loser_id,
+                    published_at
+                ])?,
+                Row::Staff {
+                    id,
+                    name,
+                    role,
+                    team_id,
+                } => staff.execute(params![id, name, role, team_id])?,
+            };
             done += 1;
-            tick(done);
-        }
-    }
+            if done.is_multiple_of(8192) {
+                progress(Progress::Rows { done, total });
+            }
+            Ok(())
+        })?
+    };
     progress(Progress::Rows { done: total, total });
     progress(Progress::Indexes);
     for sql in &indexes {
@@ -368,6 +475,26 @@ mod tests {
         let (a, b) = (bracket.games[28].winner, bracket.games[29].winner);
         if a != b {
             assert!([a, b].contains(&bracket.games[30].winner));
+        }
+    }
+
+    /// The publication time computed in Rust (for every backend) is SQLite's `strftime` of the
+    /// same hour, for every hour of the year.
+    #[test]
+    fn published_at_is_sqlites_strftime_of_the_hour() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut ours = String::new();
+        for id in 0..8760 {
+            let sqlite: String = conn
+                .query_row(
+                    "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 1767225600 + (?1 % 8760) * 3600, \
+                     'unixepoch')",
+                    [id],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            published_at(id, &mut ours);
+            assert_eq!(ours, sqlite, "game {id}");
         }
     }
 

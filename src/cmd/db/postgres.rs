@@ -3,8 +3,11 @@
 
 use anyhow::{Context as _, bail};
 
+use std::time::Instant;
+
 use super::{
-    DbArgs, DbCommand, InitOutput, ResetOutput, SeedArgs, SeedOutput, StatusOutput, read_seed,
+    DbArgs, DbCommand, InitOutput, ResetOutput, ScaleOutput, SeedArgs, SeedOutput, StatusOutput,
+    progress_bar, read_seed, show_progress,
 };
 use crate::cli::GlobalArgs;
 use crate::db::url::PgUrl;
@@ -60,11 +63,8 @@ fn seed_command(args: &SeedArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Re
         crate::cmd::defaults::print(crate::cmd::defaults::SEEDER)?;
         return Ok(());
     }
-    if args.scale.is_some() {
-        bail!(
-            "`db seed --scale` does not run on PostgreSQL yet: seed a file, or give --db a SQLite \
-             file"
-        );
+    if let Some(players) = args.scale {
+        return scale_command(args, players, url, global);
     }
     // Validated whole before the database is touched, exactly as for SQLite.
     let (file, data) = read_seed(args)?;
@@ -83,6 +83,40 @@ fn seed_command(args: &SeedArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Re
             replace: args.replace,
             tables,
         },
+        global.format,
+    )?;
+    Ok(())
+}
+
+fn scale_command(
+    args: &SeedArgs,
+    players: u64,
+    url: &PgUrl,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
+    let mut conn = pg::open_or_init(url).with_context(|| format!("database `{url}`"))?;
+    // Like `db reset`, deleting rows is never implicit.
+    let rows: i64 = pg::status(&conn)
+        .with_context(|| format!("database `{url}`"))?
+        .tables
+        .iter()
+        .filter_map(|t| t.rows)
+        .sum();
+    if rows > 0 && !args.replace {
+        bail!(
+            "`db seed --scale` replaces every row of `{url}` ({rows} rows now): run it again with \
+             `--replace` to confirm"
+        );
+    }
+    let bar = progress_bar();
+    let started = Instant::now();
+    let sizes = pg::scale::generate(&mut conn, players, args.rng_seed, &mut |progress| {
+        show_progress(&bar, progress);
+    })
+    .with_context(|| format!("seeding {players} players into database `{url}`"))?;
+    bar.finish_and_clear();
+    emit(
+        &ScaleOutput::new(conn.name(), args.rng_seed, sizes, started),
         global.format,
     )?;
     Ok(())

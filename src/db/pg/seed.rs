@@ -167,7 +167,7 @@ fn children_first(games: &[Game]) -> Vec<&Game> {
 
 /// After explicit ids, each `SERIAL` sequence continues after the highest id, so that a client
 /// inserting without an id (the tutorial's own server) gets a free one.
-async fn sync_sequences(tx: &Transaction<'_>) -> Result<()> {
+pub(super) async fn sync_sequences(tx: &Transaction<'_>) -> Result<()> {
     for table in crate::db::schema::TABLES {
         tx.execute(
             &format!(
