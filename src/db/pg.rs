@@ -36,8 +36,13 @@ impl From<tokio_postgres::Error> for Error {
     /// One line: the server's own message (and its detail), or the client's with its cause.
     fn from(err: tokio_postgres::Error) -> Self {
         let message = if let Some(db) = err.as_db_error() {
-            match db.detail() {
-                Some(detail) => format!("{} ({detail})", db.message()),
+            let hint = if *db.code() == tokio_postgres::error::SqlState::INVALID_CATALOG_NAME {
+                Some("create it first, with `createdb` or `CREATE DATABASE`")
+            } else {
+                db.detail()
+            };
+            match hint {
+                Some(hint) => format!("{} ({hint})", db.message()),
                 None => db.message().to_string(),
             }
         } else {

@@ -37,16 +37,28 @@ pub fn cluster() -> &'static Cluster {
 /// The directory holding PostgreSQL's server binaries: that of the `initdb` on `PATH`, else the
 /// newest `/usr/lib/postgresql/*/bin`.
 fn server_bin() -> PathBuf {
-    let on_path = std::env::var_os("PATH")
+    find_server_bin(
+        std::env::var_os("PATH").as_deref(),
+        Path::new("/usr/lib/postgresql"),
+    )
+    .unwrap_or_else(|missing| panic!("{missing}"))
+}
+
+/// [`server_bin`] for a given `PATH` and Debian's directory of server versions.
+pub fn find_server_bin(
+    path: Option<&std::ffi::OsStr>,
+    versions_dir: &Path,
+) -> Result<PathBuf, String> {
+    let on_path = path
         .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .flat_map(|paths| std::env::split_paths(paths).collect::<Vec<_>>())
         .map(|dir| dir.join("initdb"))
         .find(|p| p.is_file());
     if let Some(initdb) = on_path {
         let real = std::fs::canonicalize(&initdb).unwrap_or(initdb);
-        return real.parent().expect("initdb has a directory").to_path_buf();
+        return Ok(real.parent().expect("initdb has a directory").to_path_buf());
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -58,12 +70,12 @@ fn server_bin() -> PathBuf {
         .collect();
     versions.sort();
     match versions.pop() {
-        Some((_, bin)) => bin,
-        None => panic!(
+        Some((_, bin)) => Ok(bin),
+        None => Err(format!(
             "the PostgreSQL tests need a PostgreSQL server: no `initdb` on PATH or in \
-             /usr/lib/postgresql/*/bin; install it with `apt-get install -y postgresql` \
-             (`.ci/run` does this)"
-        ),
+             {}/*/bin; install it with `apt-get install -y postgresql` (`.ci/run` does this)",
+            versions_dir.display()
+        )),
     }
 }
 

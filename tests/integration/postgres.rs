@@ -22,6 +22,69 @@ fn the_test_cluster_gives_each_test_an_empty_database() {
     assert_eq!(a.value("SHOW listen_addresses"), "");
 }
 
+/// A machine without the server fails the PostgreSQL tests, saying how to install it; the
+/// binaries are found on `PATH` or under Debian's versioned directories.
+#[test]
+fn a_missing_postgres_server_is_a_failure_saying_how_to_install_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let err =
+        pg::find_server_bin(Some(empty.path().as_os_str()), &empty.path().join("lib")).unwrap_err();
+    assert_eq!(
+        err,
+        format!(
+            "the PostgreSQL tests need a PostgreSQL server: no `initdb` on PATH or in \
+             {}/*/bin; install it with `apt-get install -y postgresql` (`.ci/run` does this)",
+            empty.path().join("lib").display()
+        )
+    );
+    let bin = empty.path().join("lib/15/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("initdb"), "").unwrap();
+    assert_eq!(
+        pg::find_server_bin(Some(empty.path().as_os_str()), &empty.path().join("lib")),
+        Ok(bin)
+    );
+}
+
+/// Concurrent `db init`s of one database migrate it once (an advisory lock around the
+/// migration); without it, two `CREATE TABLE IF NOT EXISTS` race and one fails.
+#[test]
+fn concurrent_inits_migrate_postgres_once() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(crate::harness::bin())
+                .args(["--db", &db.url(), "db", "init"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .current_dir(env.dir.path())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut created = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        created += usize::from(String::from_utf8_lossy(&out.stdout).starts_with("created"));
+    }
+    assert_eq!(created, 1);
+    assert_eq!(db.value("SELECT count(*) FROM quidditch_version"), "1");
+    // A database that does not exist says how to make one.
+    let missing = db.url().replace(&db.name, "no_such_database");
+    env.run_on(&missing, ["db", "init"])
+        .status(1)
+        .stderr_is(&format!(
+            "quidditch: error: database `{missing}`: postgresql: database \"no_such_database\" \
+             does not exist (create it first, with `createdb` or `CREATE DATABASE`)\n"
+        ));
+}
+
 fn seeder() -> String {
     repo().join("seeder.toml").display().to_string()
 }
