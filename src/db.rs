@@ -11,6 +11,7 @@ pub mod pg;
 pub mod scale;
 pub mod schema;
 pub mod seed;
+pub mod sql;
 pub mod store;
 pub mod url;
 

@@ -5,6 +5,19 @@
 /// The tables, in dependency order (a table's parents before it).
 pub const TABLES: [&str; 4] = ["teams", "players", "games", "staff"];
 
+/// The columns a seed writes, by table (in [`TABLES`] order), `id` first.
+pub const TEAM_COLUMNS: [&str; 3] = ["id", "name", "rank"];
+pub const PLAYER_COLUMNS: [&str; 5] = ["id", "name", "position", "year", "team_id"];
+pub const GAME_COLUMNS: [&str; 6] = [
+    "id",
+    "level",
+    "child_id",
+    "winner_id",
+    "loser_id",
+    "published_at",
+];
+pub const STAFF_COLUMNS: [&str; 4] = ["id", "name", "role", "team_id"];
+
 /// The tables the tutorial's SQLAlchemy models create; a file without them is not ours.
 pub const TUTORIAL_TABLES: [&str; 3] = ["teams", "players", "games"];
 

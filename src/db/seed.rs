@@ -16,7 +16,8 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::model::{Game, POSITIONS, Player, Staff, Team};
-use super::{Error, Result, has_table};
+use super::sql::{Dialect, upsert};
+use super::{Error, Result, has_table, schema};
 use crate::diag::{LineIndex, closest};
 
 /// Validated seed data: plain rows with ids, ready to write.
@@ -607,44 +608,25 @@ pub fn apply(conn: &mut Connection, data: &SeedData, mode: Mode) -> Result<Vec<T
     }
     let mut reports = Vec::new();
     {
-        let mut upsert = tx.prepare(
-            "INSERT INTO teams (id, name, rank) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, rank = excluded.rank
-             WHERE name IS NOT excluded.name OR rank IS NOT excluded.rank",
-        )?;
+        let mut stmt = tx.prepare(&upsert(Dialect::Sqlite, "teams", &schema::TEAM_COLUMNS))?;
         reports.push(write_rows(&tx, "teams", &data.teams, |t| {
-            upsert.execute(params![t.id, t.name, t.rank])
+            stmt.execute(params![t.id, t.name, t.rank])
         })?);
     }
     {
-        let mut upsert = tx.prepare(
-            "INSERT INTO players (id, name, position, year, team_id) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position,
-               year = excluded.year, team_id = excluded.team_id
-             WHERE name IS NOT excluded.name OR position IS NOT excluded.position
-               OR year IS NOT excluded.year OR team_id IS NOT excluded.team_id",
-        )?;
+        let mut stmt = tx.prepare(&upsert(Dialect::Sqlite, "players", &schema::PLAYER_COLUMNS))?;
         reports.push(write_rows(&tx, "players", &data.players, |p| {
-            upsert.execute(params![p.id, p.name, p.position, p.year, p.team_id])
+            stmt.execute(params![p.id, p.name, p.position, p.year, p.team_id])
         })?);
     }
     {
-        let mut upsert = tx.prepare(
-            "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET level = excluded.level, child_id = excluded.child_id,
-               winner_id = excluded.winner_id, loser_id = excluded.loser_id,
-               published_at = excluded.published_at
-             WHERE level IS NOT excluded.level OR child_id IS NOT excluded.child_id
-               OR winner_id IS NOT excluded.winner_id OR loser_id IS NOT excluded.loser_id
-               OR published_at IS NOT excluded.published_at",
-        )?;
+        let mut stmt = tx.prepare(&upsert(Dialect::Sqlite, "games", &schema::GAME_COLUMNS))?;
         reports.push(write_rows(&tx, "games", &data.games, |g| {
             let published = data
                 .published
                 .get(&g.id)
                 .map_or(super::schema::PUBLISHED_LONG_AGO, String::as_str);
-            upsert.execute(params![
+            stmt.execute(params![
                 g.id,
                 g.level,
                 g.child_id,
@@ -655,15 +637,9 @@ pub fn apply(conn: &mut Connection, data: &SeedData, mode: Mode) -> Result<Vec<T
         })?);
     }
     {
-        let mut upsert = tx.prepare(
-            "INSERT INTO staff (id, name, role, team_id) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,
-               team_id = excluded.team_id
-             WHERE name IS NOT excluded.name OR role IS NOT excluded.role
-               OR team_id IS NOT excluded.team_id",
-        )?;
+        let mut stmt = tx.prepare(&upsert(Dialect::Sqlite, "staff", &schema::STAFF_COLUMNS))?;
         reports.push(write_rows(&tx, "staff", &data.staff, |s| {
-            upsert.execute(params![s.id, s.name, s.role, s.team_id])
+            stmt.execute(params![s.id, s.name, s.role, s.team_id])
         })?);
     }
     for report in &mut reports {

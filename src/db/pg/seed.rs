@@ -9,52 +9,34 @@ use tokio_postgres::types::{ToSql, Type};
 use super::{Conn, delete_all};
 use crate::db::Result;
 use crate::db::model::Game;
-use crate::db::schema::PUBLISHED_LONG_AGO;
+use crate::db::schema::{self, PUBLISHED_LONG_AGO};
 use crate::db::seed::{Mode, SeedData, TableReport};
+use crate::db::sql::{Dialect, upsert as upsert_sql};
 
-/// An upsert of one table: insert a new id, update a changed row, leave an equal one alone (so
-/// that the count of written rows tells updated from unchanged, as on SQLite). Parameters are
-/// typed `int8` and `text` and cast on assignment: an id beyond `INTEGER` is PostgreSQL's own
-/// error, and the transaction is rolled back.
+/// An upsert of one table ([`crate::db::sql::upsert`], as on SQLite). Parameters are typed
+/// `int8` and `text` and cast on assignment: an id beyond `INTEGER` is PostgreSQL's own error,
+/// and the transaction is rolled back.
 struct Upsert {
     table: &'static str,
-    sql: &'static str,
+    columns: &'static [&'static str],
     types: &'static [Type],
 }
 
 const TEAMS: Upsert = Upsert {
     table: "teams",
-    sql: "INSERT INTO teams (id, name, rank) VALUES ($1, $2, $3)
-          ON CONFLICT (id) DO UPDATE SET name = excluded.name, rank = excluded.rank
-          WHERE teams.name IS DISTINCT FROM excluded.name
-             OR teams.rank IS DISTINCT FROM excluded.rank",
+    columns: &schema::TEAM_COLUMNS,
     types: &[Type::INT8, Type::TEXT, Type::INT8],
 };
 
 const PLAYERS: Upsert = Upsert {
     table: "players",
-    sql: "INSERT INTO players (id, name, position, year, team_id) VALUES ($1, $2, $3, $4, $5)
-          ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position,
-            year = excluded.year, team_id = excluded.team_id
-          WHERE players.name IS DISTINCT FROM excluded.name
-             OR players.position IS DISTINCT FROM excluded.position
-             OR players.year IS DISTINCT FROM excluded.year
-             OR players.team_id IS DISTINCT FROM excluded.team_id",
+    columns: &schema::PLAYER_COLUMNS,
     types: &[Type::INT8, Type::TEXT, Type::TEXT, Type::INT8, Type::INT8],
 };
 
 const GAMES: Upsert = Upsert {
     table: "games",
-    sql: "INSERT INTO games (id, level, child_id, winner_id, loser_id, published_at)
-          VALUES ($1, $2, $3, $4, $5, $6)
-          ON CONFLICT (id) DO UPDATE SET level = excluded.level, child_id = excluded.child_id,
-            winner_id = excluded.winner_id, loser_id = excluded.loser_id,
-            published_at = excluded.published_at
-          WHERE games.level IS DISTINCT FROM excluded.level
-             OR games.child_id IS DISTINCT FROM excluded.child_id
-             OR games.winner_id IS DISTINCT FROM excluded.winner_id
-             OR games.loser_id IS DISTINCT FROM excluded.loser_id
-             OR games.published_at IS DISTINCT FROM excluded.published_at",
+    columns: &schema::GAME_COLUMNS,
     types: &[
         Type::INT8,
         Type::TEXT,
@@ -67,12 +49,7 @@ const GAMES: Upsert = Upsert {
 
 const STAFF: Upsert = Upsert {
     table: "staff",
-    sql: "INSERT INTO staff (id, name, role, team_id) VALUES ($1, $2, $3, $4)
-          ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,
-            team_id = excluded.team_id
-          WHERE staff.name IS DISTINCT FROM excluded.name
-             OR staff.role IS DISTINCT FROM excluded.role
-             OR staff.team_id IS DISTINCT FROM excluded.team_id",
+    columns: &schema::STAFF_COLUMNS,
     types: &[Type::INT8, Type::TEXT, Type::TEXT, Type::INT8],
 };
 
@@ -195,7 +172,8 @@ async fn write_rows(
     upsert: &Upsert,
     rows: impl ExactSizeIterator<Item = Vec<Box<dyn ToSql + Sync + Send>>>,
 ) -> Result<TableReport> {
-    let statement = tx.prepare_typed(upsert.sql, upsert.types).await?;
+    let sql = upsert_sql(Dialect::Postgres, upsert.table, upsert.columns);
+    let statement = tx.prepare_typed(&sql, upsert.types).await?;
     let before = count(tx, upsert.table).await?;
     let seeded = rows.len() as u64;
     let mut written = 0;
