@@ -522,6 +522,23 @@ fn other_commands_refuse_postgres_in_one_line() {
         ),
         ("authz test", vec!["authz", "test"]),
         ("authz lint", vec!["authz", "lint"]),
+        ("authz diff", vec!["authz", "diff", "policies.toml"]),
+        (
+            "authz export",
+            vec!["authz", "export", "--to", "openfga", "--out", "out"],
+        ),
+        (
+            "authz token",
+            vec![
+                "authz",
+                "token",
+                "--user",
+                "Harry Potter",
+                "--secret",
+                "a-secret-of-at-least-32-bytes-long",
+            ],
+        ),
+        ("query raw", vec!["query", "raw", "{ allTeams { name } }"]),
         (
             "authz who-can",
             vec![
