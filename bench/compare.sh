@@ -23,7 +23,8 @@ shift 2 || { echo "usage: bench/compare.sh ROUNDS SECONDS BIN..." >&2; exit 2; }
 default_body='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
 body="${BENCH_BODY:-$default_body}"
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
-# BENCH_POLICIES: a policy file every build reads (an older build may not know the current keys).
+# BENCH_POLICIES: a policy file every build reads (an older build may not know the current keys);
+# BENCH_SEEDER: the seed file the first BIN seeds the league from (default seeder.toml).
 export QUIDDITCH_POLICIES="${BENCH_POLICIES:-$PWD/policies.toml}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
@@ -34,7 +35,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$1" --db "$work/bench.db" db seed --file seeder.toml >/dev/null
+"$1" --db "$work/bench.db" db seed --file "${BENCH_SEEDER:-seeder.toml}" >/dev/null
 cat >"$work/q.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
