@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::eval::describe;
+use super::eval::expr;
 use super::policy::{Condition, PolicySet};
-use super::trace::{Node, Outcome, Response, Test};
+use super::trace::{Expr, Node, Outcome, Response, Test};
 
 /// One policy's coverage: did some case make its condition true (it applied), and some false?
 #[derive(Debug, Clone, Serialize)]
@@ -29,8 +29,9 @@ impl PolicyCoverage {
 #[derive(Debug, Clone, Serialize)]
 pub struct BranchCoverage {
     pub policy: String,
-    /// The branch, as text (`feeders* { winner_id _eq $subject.team_id }`).
-    pub branch: String,
+    /// The branch, as data; the human renderer shows it as text
+    /// (`feeders* { winner_id _eq $subject.team_id }`).
+    pub branch: Expr,
     #[serde(skip)]
     pub at: usize,
     pub made_true: bool,
@@ -80,13 +81,13 @@ fn is_traversal(cond: &Condition) -> bool {
     )
 }
 
-/// The branches of `cond` in preorder, as (offset, text).
-fn branches(cond: &Condition, out: &mut Vec<(usize, String)>) {
+/// The branches of `cond` in preorder, as (offset, expression).
+fn branches(cond: &Condition, out: &mut Vec<(usize, Expr)>) {
     match cond {
         Condition::And(parts) => parts.iter().for_each(|p| branches(p, out)),
         Condition::Or(parts) => {
             for p in parts {
-                out.push((first_at(p).unwrap_or(0), describe(p)));
+                out.push((first_at(p).unwrap_or(0), expr(p)));
                 if !is_traversal(p) {
                     branches(p, out);
                 }
@@ -94,7 +95,7 @@ fn branches(cond: &Condition, out: &mut Vec<(usize, String)>) {
         }
         Condition::Not(inner) => branches(inner, out),
         Condition::Exists { at, .. } | Condition::Transitive { at, .. } => {
-            out.push((*at, describe(cond)));
+            out.push((*at, expr(cond)));
         }
         Condition::Compare { .. } | Condition::IsNull { .. } => {}
     }

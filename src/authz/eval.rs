@@ -201,11 +201,6 @@ pub fn read_fail_for_roles(
         .unwrap_or(ReadFail::Null)
 }
 
-/// A condition as text, without values.
-pub fn describe(cond: &Condition) -> String {
-    expr(cond).to_string()
-}
-
 /// A condition as data, without values.
 pub fn expr(cond: &Condition) -> Expr {
     match cond {

@@ -726,9 +726,10 @@ impl fmt::Display for TestOutput {
 struct Uncovered {
     location: String,
     policy: String,
-    /// The branch (`_or` arm or traversal); absent for a whole policy.
+    /// The branch (`_or` arm or traversal) as an expression tree (`kind`, operands); absent
+    /// for a whole policy. Shown as text only by the human renderer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    branch: Option<String>,
+    branch: Option<authz::trace::Expr>,
     made_true: bool,
     /// `null` for an unconditional policy (nothing to make false).
     made_false: Option<bool>,

@@ -334,12 +334,13 @@ fn test_coverage_lists_what_the_cases_never_exercise() {
     assert_eq!(winners[0]["branch"], Value::Null);
     assert_eq!(winners[0]["made_true"], true);
     assert_eq!(winners[0]["made_false"], false);
-    assert_eq!(winners[1]["branch"], "winner_id _eq $subject.team_id");
+    // Branches are expression trees, not text.
+    assert_eq!(winners[1]["branch"]["kind"], "compare", "{c}");
+    assert_eq!(winners[1]["branch"]["op"], "_eq", "{c}");
     assert_eq!(winners[1]["made_true"], true);
-    assert_eq!(
-        winners[2]["branch"],
-        "feeders* { winner_id _eq $subject.team_id }"
-    );
+    assert_eq!(winners[2]["branch"]["kind"], "transitive", "{c}");
+    assert_eq!(winners[2]["branch"]["relationship"], "feeders", "{c}");
+    assert_eq!(winners[2]["branch"]["inner"], winners[1]["branch"], "{c}");
     assert_eq!(winners[2]["made_true"], true);
     assert_eq!(winners[2]["made_false"], false);
     assert_eq!(
