@@ -278,18 +278,21 @@ where
         .map_err(Error::from)
 }
 
-/// A response refusing `request` when its parsed document is over one of `limits` (the first,
-/// with its `extensions.code`), measured before async-graphql walks it; execution reuses the
-/// parse. One that does not parse is left to execution, which reports the syntax error in its
-/// usual shape. (The text was checked before it was parsed: [`crate::limits::check_text`].)
+/// The measure of `request`'s parsed document, or the first of `limits` it is over (answered
+/// by [`refusal`], with its `extensions.code`), measured before async-graphql walks it;
+/// execution reuses the parse. One that does not parse (`Ok(None)`) is left to execution,
+/// which reports the syntax error in its usual shape. (The text was checked before it was
+/// parsed: [`crate::limits::check_text`].)
 fn over_limits(
     request: &mut async_graphql::Request,
     limits: &crate::authz::QueryLimits,
-) -> Option<async_graphql::Response> {
+) -> Result<Option<crate::limits::Measure>, crate::limits::LimitError> {
     let operation = request.operation_name.clone();
     let variables = request.variables.clone();
     let text_len = request.query.len();
-    let doc = request.parsed_query().ok()?;
+    let Ok(doc) = request.parsed_query() else {
+        return Ok(None);
+    };
     let measure = crate::limits::measure(
         doc,
         text_len,
@@ -298,10 +301,13 @@ fn over_limits(
         limits,
         introspection_model(),
     );
-    let err = crate::limits::violations(&measure, limits)
+    match crate::limits::violations(&measure, limits)
         .into_iter()
-        .next()?;
-    Some(refusal(&err))
+        .next()
+    {
+        Some(err) => Err(err),
+        None => Ok(Some(measure)),
+    }
 }
 
 /// The answer to a request over a limit: one error with the limit's code, and no data.
@@ -522,6 +528,8 @@ pub struct Api {
     /// The schema for documents known to be valid: it skips the validation rules. Built at the
     /// first such request, so a one-shot `quidditch query` does not pay for two schemas.
     for_valid: Arc<std::sync::OnceLock<QuidditchSchema>>,
+    /// The schema for small documents known to be valid: it skips validation altogether.
+    prevalidated: Arc<std::sync::OnceLock<QuidditchSchema>>,
     store: Store,
     documents: documents::Documents,
 }
@@ -533,6 +541,7 @@ impl Api {
         Api {
             schema: build(store.clone()),
             for_valid: Arc::default(),
+            prevalidated: Arc::default(),
             store,
             documents: documents::Documents::default(),
         }
@@ -557,9 +566,10 @@ impl Api {
             return refusal(&err);
         }
         let (validation, doc, plain) = self.documents.prepared(&mut request);
-        if let Some(rejection) = over_limits(&mut request, &viewer.limits) {
-            return rejection;
-        }
+        let measure = match over_limits(&mut request, &viewer.limits) {
+            Ok(measure) => measure,
+            Err(err) => return refusal(&err),
+        };
         let model = type_model();
         let operation = request.operation_name.clone();
         // How the answer is put in the spec's order: by the document alone when it is plain,
@@ -589,7 +599,13 @@ impl Api {
         if !viewer.limits.introspection {
             request = request.disable_introspection();
         }
+        let small = measure.is_some_and(|m| m.complexity <= schema::PREVALIDATED_FIELDS);
         let (schema, learn) = match validation {
+            Validation::Known if small => (
+                self.prevalidated
+                    .get_or_init(|| schema::build_prevalidated(self.store.clone())),
+                None,
+            ),
             Validation::Known => (
                 self.for_valid
                     .get_or_init(|| build_for_valid(self.store.clone())),
