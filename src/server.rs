@@ -725,17 +725,24 @@ pub fn endpoint_url(addr: SocketAddr) -> String {
     format!("http://{addr}/graphql")
 }
 
+/// The admin secret's header.
+static ADMIN_SECRET: header::HeaderName =
+    header::HeaderName::from_static("x-quidditch-admin-secret");
+/// The header naming the user the admin secret acts as.
+static USER: header::HeaderName = header::HeaderName::from_static("x-quidditch-user");
+
 /// The value of header `name` when it came once. A second one is recorded in `repeated`: which of
-/// two credentials the client meant cannot be known, so the request is refused.
+/// two credentials the client meant cannot be known, so the request is refused. (A
+/// [`header::HeaderName`] rather than text: `HeaderMap` would parse text on every lookup.)
 fn single<'a>(
     headers: &'a HeaderMap,
-    name: &'static str,
+    name: &'static header::HeaderName,
     repeated: &mut Option<&'static str>,
 ) -> Option<&'a str> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?;
     if values.next().is_some() {
-        repeated.get_or_insert(name);
+        repeated.get_or_insert(name.as_str());
     }
     Some(first.to_str().unwrap_or("\u{fffd}"))
 }
@@ -958,9 +965,9 @@ fn authenticate(
     let headers = request.headers();
     let mut repeated = None;
     let presented = Presented {
-        authorization: single(headers, "authorization", &mut repeated),
-        admin_secret: single(headers, "x-quidditch-admin-secret", &mut repeated),
-        user: single(headers, "x-quidditch-user", &mut repeated),
+        authorization: single(headers, &header::AUTHORIZATION, &mut repeated),
+        admin_secret: single(headers, &ADMIN_SECRET, &mut repeated),
+        user: single(headers, &USER, &mut repeated),
         repeated,
         peer: request.extensions().get::<Peer>().map(|p| p.0),
     };
