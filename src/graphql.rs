@@ -278,35 +278,43 @@ where
         .map_err(Error::from)
 }
 
-/// The measure of `request`'s parsed document, or the first of `limits` it is over (answered
-/// by [`refusal`], with its `extensions.code`), measured before async-graphql walks it;
-/// execution reuses the parse. One that does not parse (`Ok(None)`) is left to execution,
-/// which reports the syntax error in its usual shape. (The text was checked before it was
-/// parsed: [`crate::limits::check_text`].)
+/// The first of `limits` that `request`'s parsed document is over (answered by [`refusal`],
+/// with its `extensions.code`), measured before async-graphql walks it; execution reuses the
+/// parse. A document known valid is measured once per operation and limits (`measured`). One
+/// that does not parse is left to execution, which reports the syntax error in its usual
+/// shape. (The text was checked before it was parsed: [`crate::limits::check_text`].)
 fn over_limits(
     request: &mut async_graphql::Request,
     limits: &crate::authz::QueryLimits,
-) -> Result<Option<crate::limits::Measure>, crate::limits::LimitError> {
+    measured: Option<&documents::Measured>,
+) -> Result<(), crate::limits::LimitError> {
     let operation = request.operation_name.clone();
-    let variables = request.variables.clone();
     let text_len = request.query.len();
-    let Ok(doc) = request.parsed_query() else {
-        return Ok(None);
+    let compute = |request: &mut async_graphql::Request| {
+        let variables = request.variables.clone();
+        let doc = request.parsed_query().ok()?;
+        Some(crate::limits::measure(
+            doc,
+            text_len,
+            operation.as_deref(),
+            &variables,
+            limits,
+            introspection_model(),
+        ))
     };
-    let measure = crate::limits::measure(
-        doc,
-        text_len,
-        operation.as_deref(),
-        &variables,
-        limits,
-        introspection_model(),
-    );
+    let measure = match measured {
+        Some(measured) => measured.get(operation.as_deref(), limits, || compute(request)),
+        None => compute(request),
+    };
+    let Some(measure) = measure else {
+        return Ok(());
+    };
     match crate::limits::violations(&measure, limits)
         .into_iter()
         .next()
     {
         Some(err) => Err(err),
-        None => Ok(Some(measure)),
+        None => Ok(()),
     }
 }
 
@@ -528,8 +536,6 @@ pub struct Api {
     /// The schema for documents known to be valid: it skips the validation rules. Built at the
     /// first such request, so a one-shot `quidditch query` does not pay for two schemas.
     for_valid: Arc<std::sync::OnceLock<QuidditchSchema>>,
-    /// The schema for small documents known to be valid: it skips validation altogether.
-    prevalidated: Arc<std::sync::OnceLock<QuidditchSchema>>,
     store: Store,
     documents: documents::Documents,
 }
@@ -541,7 +547,6 @@ impl Api {
         Api {
             schema: build(store.clone()),
             for_valid: Arc::default(),
-            prevalidated: Arc::default(),
             store,
             documents: documents::Documents::default(),
         }
@@ -565,11 +570,15 @@ impl Api {
         if let Err(err) = crate::limits::check_text(&request.query, &viewer.limits) {
             return refusal(&err);
         }
-        let (validation, doc, plain) = self.documents.prepared(&mut request);
-        let measure = match over_limits(&mut request, &viewer.limits) {
-            Ok(measure) => measure,
-            Err(err) => return refusal(&err),
-        };
+        let documents::Prepared {
+            validation,
+            doc,
+            plain,
+            measured,
+        } = self.documents.prepared(&mut request);
+        if let Err(err) = over_limits(&mut request, &viewer.limits, measured.as_deref()) {
+            return refusal(&err);
+        }
         let model = type_model();
         let operation = request.operation_name.clone();
         // How the answer is put in the spec's order: by the document alone when it is plain,
@@ -599,13 +608,7 @@ impl Api {
         if !viewer.limits.introspection {
             request = request.disable_introspection();
         }
-        let small = measure.is_some_and(|m| m.complexity <= schema::PREVALIDATED_FIELDS);
         let (schema, learn) = match validation {
-            Validation::Known if small => (
-                self.prevalidated
-                    .get_or_init(|| schema::build_prevalidated(self.store.clone())),
-                None,
-            ),
             Validation::Known => (
                 self.for_valid
                     .get_or_init(|| build_for_valid(self.store.clone())),

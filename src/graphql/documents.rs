@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
 
+use crate::authz::QueryLimits;
+use crate::limits::Measure;
+
 /// At most this many documents are kept.
 const ENTRIES: usize = 256;
 /// Longer texts are parsed every time (and never kept).
@@ -36,6 +39,49 @@ struct Entry {
     digest: Option<Arc<str>>,
     /// Whether it is plain, once asked for.
     plain: Arc<Plain>,
+    /// What it measures, once asked for (used only once it is known valid).
+    measured: Arc<Measured>,
+}
+
+/// What a request's document is, from [`Documents::prepared`].
+pub struct Prepared {
+    pub validation: Validation,
+    /// The parsed document, shared (`None` when it does not parse).
+    pub doc: Option<Arc<ExecutableDocument>>,
+    pub plain: Arc<Plain>,
+    /// Its remembered measure, for a document known valid: it declares no variables, so what
+    /// it costs depends on the operation and the limits alone.
+    pub measured: Option<Arc<Measured>>,
+}
+
+/// A known-valid document's measure (`limits::measure`), remembered for the first operation
+/// name and limits it is asked with (the default page size and the complexity budget are the
+/// limits it reads).
+#[derive(Debug, Default)]
+pub struct Measured(std::sync::OnceLock<(Option<String>, u32, u32, Measure)>);
+
+impl Measured {
+    /// The measure for `operation` under `limits`: the remembered one, or `compute`'s
+    /// (remembered when it is the first asked and there is one).
+    pub fn get(
+        &self,
+        operation: Option<&str>,
+        limits: &QueryLimits,
+        compute: impl FnOnce() -> Option<Measure>,
+    ) -> Option<Measure> {
+        let key = (limits.default_page_size, limits.max_complexity);
+        if let Some((name, page, budget, measure)) = self.0.get() {
+            if name.as_deref() == operation && (*page, *budget) == key {
+                return Some(*measure);
+            }
+            return compute();
+        }
+        let measure = compute()?;
+        let _ = self
+            .0
+            .set((operation.map(str::to_string), key.0, key.1, measure));
+        Some(measure)
+    }
 }
 
 /// Whether a document's operation is plain (`conform::Shape::plain`), remembered for the first
@@ -74,18 +120,20 @@ impl Documents {
     /// Gives `request` its parsed document: the remembered one, or a fresh parse that is then
     /// remembered. A document that does not parse is left alone (execution reports the error).
     pub fn prepare(&self, request: &mut async_graphql::Request) -> Validation {
-        self.prepared(request).0
+        self.prepared(request).validation
     }
 
-    /// Like [`Documents::prepare`], and also the parsed document, shared (`None` when it does
-    /// not parse).
-    pub fn prepared(
-        &self,
-        request: &mut async_graphql::Request,
-    ) -> (Validation, Option<Arc<ExecutableDocument>>, Arc<Plain>) {
+    /// Like [`Documents::prepare`], and also what is remembered with the document.
+    pub fn prepared(&self, request: &mut async_graphql::Request) -> Prepared {
+        let unkept = |doc| Prepared {
+            validation: Validation::Always,
+            doc,
+            plain: Arc::default(),
+            measured: None,
+        };
         if request.query.len() > LONGEST {
             let doc = request.parsed_query().ok().map(|d| Arc::new(d.clone()));
-            return (Validation::Always, doc, Arc::default());
+            return unkept(doc);
         }
         if let Some(entry) = self.lock().get(&request.query) {
             request.set_parsed_query((*entry.doc).clone());
@@ -94,14 +142,15 @@ impl Documents {
                 (false, true) => Validation::Learn,
                 (false, false) => Validation::Always,
             };
-            return (
+            return Prepared {
                 validation,
-                Some(Arc::clone(&entry.doc)),
-                Arc::clone(&entry.plain),
-            );
+                doc: Some(Arc::clone(&entry.doc)),
+                plain: Arc::clone(&entry.plain),
+                measured: (validation == Validation::Known).then(|| Arc::clone(&entry.measured)),
+            };
         }
         let Ok(doc) = request.parsed_query() else {
-            return (Validation::Always, None, Arc::default());
+            return unkept(None);
         };
         let closed = doc
             .operations
@@ -114,6 +163,7 @@ impl Documents {
             valid: false,
             digest: None,
             plain: Arc::default(),
+            measured: Arc::default(),
         };
         let plain = Arc::clone(&entry.plain);
         let mut map = self.lock();
@@ -126,7 +176,12 @@ impl Documents {
         } else {
             Validation::Always
         };
-        (validation, Some(doc), plain)
+        Prepared {
+            validation,
+            doc: Some(doc),
+            plain,
+            measured: None,
+        }
     }
 
     /// Records that the document `query` passed validation.
@@ -222,6 +277,48 @@ mod tests {
             documents.prepare(&mut request(&format!("{{ a{n}: __typename }}")));
         }
         assert_eq!(documents.len(), 1);
+    }
+
+    #[test]
+    fn a_measure_is_remembered_for_its_operation_and_limits_only() {
+        let measured = Measured::default();
+        let limits = QueryLimits::default();
+        let m = |complexity| Measure {
+            complexity,
+            ..Measure::default()
+        };
+        assert_eq!(measured.get(None, &limits, || Some(m(7))), Some(m(7)));
+        assert_eq!(
+            measured.get(None, &limits, || Some(m(8))),
+            Some(m(7)),
+            "remembered"
+        );
+        let mut paged = limits;
+        paged.default_page_size += 1;
+        assert_eq!(measured.get(None, &paged, || Some(m(9))), Some(m(9)));
+        let mut budget = limits;
+        budget.max_complexity += 1;
+        assert_eq!(measured.get(None, &budget, || Some(m(9))), Some(m(9)));
+        assert_eq!(
+            measured.get(Some("Op"), &limits, || Some(m(10))),
+            Some(m(10))
+        );
+        let unmeasured = Measured::default();
+        assert_eq!(unmeasured.get(None, &limits, || None), None);
+        assert_eq!(
+            unmeasured.get(None, &limits, || Some(m(3))),
+            Some(m(3)),
+            "a missing measure is not remembered"
+        );
+    }
+
+    #[test]
+    fn only_a_known_document_carries_its_measure() {
+        let documents = Documents::default();
+        let text = "{ getGame(id: 8) { level } }";
+        assert!(documents.prepared(&mut request(text)).measured.is_none());
+        documents.valid(text);
+        assert!(documents.prepared(&mut request(text)).measured.is_some());
     }
 
     #[test]

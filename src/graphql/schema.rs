@@ -36,52 +36,6 @@ pub fn build_for_valid(store: Store) -> QuidditchSchema {
         .finish()
 }
 
-/// At most this many resolved fields (the operation's complexity, lists counted at their page
-/// size) for [`build_prevalidated`]'s schema to be the cheaper one.
-pub const PREVALIDATED_FIELDS: u64 = 24;
-
-/// The same schema again, for small documents known to be valid: an extension answers the
-/// validation step without walking the document at all (the document passed every rule when
-/// it was learnt, and neither the fast rules' results, cache control, complexity and depth,
-/// nor their limits are used: `limits` measures the request). Walking costs about as much as
-/// the two SQL reads of a `getGame`. But any extension sends each resolved field through the
-/// library's extension path, a few hundred instructions more per field, so [`super::Api`]
-/// uses this schema only up to [`PREVALIDATED_FIELDS`] fields.
-pub fn build_prevalidated(store: Store) -> QuidditchSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
-        .data(store)
-        .validation_mode(async_graphql::ValidationMode::Fast)
-        .extension(Prevalidating(std::sync::Arc::new(Prevalidated)))
-        .finish()
-}
-
-/// The extension of [`build_prevalidated`], one instance shared by every request.
-struct Prevalidated;
-
-/// Hands out the one [`Prevalidated`].
-struct Prevalidating(std::sync::Arc<Prevalidated>);
-
-impl async_graphql::extensions::ExtensionFactory for Prevalidating {
-    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
-        self.0.clone()
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl async_graphql::extensions::Extension for Prevalidated {
-    async fn validation(
-        &self,
-        _ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        _next: async_graphql::extensions::NextValidation<'_>,
-    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
-        Ok(async_graphql::ValidationResult {
-            cache_control: async_graphql::CacheControl::default(),
-            complexity: 0,
-            depth: 0,
-        })
-    }
-}
-
 /// The SDL of the schema, as `quidditch schema print` shows it and `schema.graphql` holds it.
 /// The spec's built-in directives are left out, as graphql-js prints a schema and as `schema
 /// pull` prints one from introspection, so that the two agree for the same schema.
