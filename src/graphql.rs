@@ -567,15 +567,15 @@ impl Api {
         mut request: async_graphql::Request,
         viewer: Viewer,
     ) -> async_graphql::Response {
-        if let Err(err) = crate::limits::check_text(&request.query, &viewer.limits) {
-            return refusal(&err);
-        }
         let documents::Prepared {
             validation,
             doc,
             plain,
             measured,
-        } = self.documents.prepared(&mut request);
+        } = match self.documents.prepared(&mut request, &viewer.limits) {
+            Ok(prepared) => prepared,
+            Err(err) => return refusal(&err),
+        };
         if let Err(err) = over_limits(&mut request, &viewer.limits, measured.as_deref()) {
             return refusal(&err);
         }

@@ -215,15 +215,22 @@ impl LimitError {
 /// `max_document_bytes`, and the nesting of its brackets against [`BRACKETS_CEILING`] (outside
 /// strings and comments). One pass, no allocation.
 pub fn check_text(text: &str, limits: &QueryLimits) -> Result<(), LimitError> {
-    let bytes = u64::try_from(text.len()).unwrap_or(u64::MAX);
-    let limit = u64::from(limits.max_document_bytes);
-    if bytes > limit {
-        return Err(LimitError::DocumentBytes { bytes, limit });
-    }
+    check_length(text, limits)?;
     if bracket_depth(text.as_bytes()) > BRACKETS_CEILING {
         return Err(LimitError::Brackets {
             limit: BRACKETS_CEILING,
         });
+    }
+    Ok(())
+}
+
+/// The first half of [`check_text`]: the text's length against `max_document_bytes` (which
+/// depends on the subject; the bracket ceiling does not).
+pub fn check_length(text: &str, limits: &QueryLimits) -> Result<(), LimitError> {
+    let bytes = u64::try_from(text.len()).unwrap_or(u64::MAX);
+    let limit = u64::from(limits.max_document_bytes);
+    if bytes > limit {
+        return Err(LimitError::DocumentBytes { bytes, limit });
     }
     Ok(())
 }

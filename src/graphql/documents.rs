@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_graphql::parser::types::ExecutableDocument;
 
 use crate::authz::QueryLimits;
-use crate::limits::Measure;
+use crate::limits::{self, LimitError, Measure};
 
 /// At most this many documents are kept.
 const ENTRIES: usize = 256;
@@ -118,13 +118,16 @@ pub enum Validation {
 
 impl Documents {
     /// Gives `request` its parsed document: the remembered one, or a fresh parse that is then
-    /// remembered. A document that does not parse is left alone (execution reports the error).
-    pub fn prepare(&self, request: &mut async_graphql::Request) -> Validation {
-        self.prepared(request).validation
-    }
-
-    /// Like [`Documents::prepare`], and also what is remembered with the document.
-    pub fn prepared(&self, request: &mut async_graphql::Request) -> Prepared {
+    /// remembered, and what is remembered with it. The text is checked against `limits` first
+    /// ([`limits::check_text`]), except for the nesting of its brackets when it is remembered:
+    /// that ceiling is the same for every subject, and a remembered text passed it before it
+    /// was parsed. A document that does not parse is left alone (execution reports the error).
+    pub fn prepared(
+        &self,
+        request: &mut async_graphql::Request,
+        limits: &QueryLimits,
+    ) -> Result<Prepared, LimitError> {
+        limits::check_length(&request.query, limits)?;
         let unkept = |doc| Prepared {
             validation: Validation::Always,
             doc,
@@ -132,8 +135,9 @@ impl Documents {
             measured: None,
         };
         if request.query.len() > LONGEST {
+            limits::check_text(&request.query, limits)?;
             let doc = request.parsed_query().ok().map(|d| Arc::new(d.clone()));
-            return unkept(doc);
+            return Ok(unkept(doc));
         }
         if let Some(entry) = self.lock().get(&request.query) {
             request.set_parsed_query((*entry.doc).clone());
@@ -142,15 +146,16 @@ impl Documents {
                 (false, true) => Validation::Learn,
                 (false, false) => Validation::Always,
             };
-            return Prepared {
+            return Ok(Prepared {
                 validation,
                 doc: Some(Arc::clone(&entry.doc)),
                 plain: Arc::clone(&entry.plain),
                 measured: (validation == Validation::Known).then(|| Arc::clone(&entry.measured)),
-            };
+            });
         }
+        limits::check_text(&request.query, limits)?;
         let Ok(doc) = request.parsed_query() else {
-            return unkept(None);
+            return Ok(unkept(None));
         };
         let closed = doc
             .operations
@@ -176,12 +181,12 @@ impl Documents {
         } else {
             Validation::Always
         };
-        Prepared {
+        Ok(Prepared {
             validation,
             doc: Some(doc),
             plain,
             measured: None,
-        }
+        })
     }
 
     /// Records that the document `query` passed validation.
@@ -233,6 +238,36 @@ mod tests {
 
     fn request(query: &str) -> async_graphql::Request {
         async_graphql::Request::new(query)
+    }
+
+    impl Documents {
+        /// `prepared`'s validation, under the built-in limits.
+        fn prepare(&self, request: &mut async_graphql::Request) -> Validation {
+            self.prepared(request, &QueryLimits::default())
+                .expect("within the limits")
+                .validation
+        }
+    }
+
+    #[test]
+    fn a_remembered_text_is_checked_for_its_length_but_not_scanned_again() {
+        let documents = Documents::default();
+        let text = "{ getGame(id: 8) { level } }";
+        documents.prepare(&mut request(text));
+        let short = QueryLimits {
+            max_document_bytes: 10,
+            ..QueryLimits::default()
+        };
+        assert!(matches!(
+            documents.prepared(&mut request(text), &short),
+            Err(LimitError::DocumentBytes { .. })
+        ));
+        let deep = format!("{{ a{}{} }}", "(b: [".repeat(1_000), "])".repeat(1_000));
+        assert!(matches!(
+            documents.prepared(&mut request(&deep), &QueryLimits::default()),
+            Err(LimitError::Brackets { .. })
+        ));
+        assert_eq!(documents.len(), 1, "a text over a limit is not kept");
     }
 
     #[test]
@@ -316,9 +351,16 @@ mod tests {
     fn only_a_known_document_carries_its_measure() {
         let documents = Documents::default();
         let text = "{ getGame(id: 8) { level } }";
-        assert!(documents.prepared(&mut request(text)).measured.is_none());
+        let limits = QueryLimits::default();
+        let measured = |documents: &Documents| {
+            documents
+                .prepared(&mut request(text), &limits)
+                .expect("within the limits")
+                .measured
+        };
+        assert!(measured(&documents).is_none());
         documents.valid(text);
-        assert!(documents.prepared(&mut request(text)).measured.is_some());
+        assert!(measured(&documents).is_some());
     }
 
     #[test]
