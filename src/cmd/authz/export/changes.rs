@@ -110,6 +110,10 @@ pub(super) fn changes(engine: Engine, since: &Path, out: &Path) -> anyhow::Resul
             came.push(n);
             next_new = new.next()?;
         }
+        // The same relationship written twice is one relationship; in a group, equal entries
+        // are next to each other.
+        gone.dedup();
+        came.dedup();
         // Entries both exports hold stay; groups are a handful of entries at most.
         let mut dels: Vec<&String> = gone.iter().filter(|x| !came.contains(x)).collect();
         let puts: Vec<&String> = came.iter().filter(|y| !gone.contains(y)).collect();
@@ -467,28 +471,17 @@ impl Merge {
     }
 }
 
-/// An export's entries in order, each once.
+/// An export's entries in order (an entry written twice comes twice, next to itself).
 enum Sorted {
-    Memory(std::vec::IntoIter<Keyed>, Option<String>),
-    Disk(Merge, Option<String>),
+    Memory(std::vec::IntoIter<Keyed>),
+    Disk(Merge),
 }
 
 impl Sorted {
     fn next(&mut self) -> anyhow::Result<Option<String>> {
-        loop {
-            let (entry, last) = match self {
-                Sorted::Memory(it, last) => (it.next().map(|k| k.entry), last),
-                Sorted::Disk(merge, last) => (merge.next()?, last),
-            };
-            match entry {
-                None => return Ok(None),
-                // The same relationship written twice is one relationship.
-                Some(e) if last.as_ref() == Some(&e) => {}
-                Some(e) => {
-                    *last = Some(e.clone());
-                    return Ok(Some(e));
-                }
-            }
+        match self {
+            Sorted::Memory(it) => Ok(it.next().map(|k| k.entry)),
+            Sorted::Disk(merge) => merge.next(),
         }
     }
 }
@@ -529,7 +522,7 @@ fn sort(
     })?;
     if runs.is_empty() {
         buf.sort_unstable();
-        return Ok(Sorted::Memory(buf.into_iter(), None));
+        return Ok(Sorted::Memory(buf.into_iter()));
     }
     if !buf.is_empty() {
         spill(&mut buf, &mut runs)?;
@@ -551,7 +544,7 @@ fn sort(
         }
         runs = merged;
     }
-    Ok(Sorted::Disk(Merge::new(engine, runs)?, None))
+    Ok(Sorted::Disk(Merge::new(engine, runs)?))
 }
 
 #[cfg(test)]
@@ -594,7 +587,7 @@ mod tests {
         rels.push(r#"league:main#veterans@player:3[cond:{"value":4}]"#.to_string());
         rels.push("league:main#veterans@player:30".to_string());
         rels.push("league:main#veterans@player:3".to_string());
-        rels.push("team:1#member@player:1".to_string()); // twice: once in the stream
+        rels.push("team:1#member@player:1".to_string()); // twice, next to each other
         rels.push("team:1#member@player:1".to_string());
         let lines: Vec<&str> = rels.iter().map(String::as_str).collect();
         let path = spicedb_file(dir.path(), &lines);
@@ -608,7 +601,6 @@ mod tests {
             .map(|r| Keyed::new(Engine::Spicedb, r.clone()))
             .collect();
         want.sort();
-        want.dedup();
         let want: Vec<String> = want.into_iter().map(|k| k.entry).collect();
         assert_eq!(on_disk, want);
         let at = |e: &str| on_disk.iter().position(|x| x == e).expect("present");
