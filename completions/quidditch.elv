@@ -271,7 +271,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --policies 'The policy file [default: ./policies.toml, else the built-in copy of the shipped one]'
             cand --to 'The engine whose files to write'
             cand --out 'The directory to write the files into (created if needed)'
-            cand --changes-since 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export''s relationships are held in memory while comparing'
+            cand --changes-since 'Also write the relationship changes from the export in DIR (an earlier `--out` of the same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or `changes.yaml` (OpenFGA: `deletes`, then `writes`). Both exports'' relationships are sorted on disk and compared in order, in bounded memory'
             cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --partial 'Export what can be translated and list the rest in the files'' headers, instead of refusing'

