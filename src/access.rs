@@ -386,30 +386,31 @@ impl Bridge<'_> {
                 Ok(Subject::from_row(ty, row))
             }
             0 => {
-                let mut names = Vec::new();
+                // The three closest names, kept as the names stream by: a league of a million
+                // players is not read into memory to suggest three of them.
+                let wanted = reference.to_lowercase();
+                let mut scored: Vec<(f64, String)> = Vec::with_capacity(4);
                 for ty in &types {
                     let (_, table) = table_of(set, ty)?;
                     let mut stmt = conn.prepare(&format!("SELECT name FROM {}", ident(table)))?;
-                    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                    for name in rows {
-                        names.push(name?);
+                    let mut rows = stmt.query([])?;
+                    while let Some(row) = rows.next()? {
+                        let name: String = row.get(0)?;
+                        let score = strsim::jaro_winkler(&wanted, &name.to_lowercase());
+                        if score <= 0.75 || scored.iter().any(|(_, n)| *n == name) {
+                            continue;
+                        }
+                        // After every name that scores as well: the first found comes first.
+                        let at = scored.partition_point(|(s, _)| *s >= score);
+                        if at < 3 {
+                            scored.insert(at, (score, name));
+                            scored.truncate(3);
+                        }
                     }
                 }
-                let mut scored: Vec<(f64, String)> = names
-                    .into_iter()
-                    .map(|n| {
-                        (
-                            strsim::jaro_winkler(&reference.to_lowercase(), &n.to_lowercase()),
-                            n,
-                        )
-                    })
-                    .filter(|(score, _)| *score > 0.75)
-                    .collect();
-                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-                scored.dedup_by(|a, b| a.1 == b.1);
                 Err(AccessError::UnknownUser {
                     reference: reference.to_string(),
-                    suggestions: scored.into_iter().take(3).map(|(_, n)| n).collect(),
+                    suggestions: scored.into_iter().map(|(_, n)| n).collect(),
                 })
             }
             _ => Err(AccessError::AmbiguousUser {
@@ -1347,6 +1348,58 @@ condition = { child_id = { _is_null = true } }
 "#;
         let source = format!("{}{extra}", include_str!("../policies.toml"));
         authz::parse("policies.toml", &source).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_user_gets_the_three_closest_distinct_names_best_first() {
+        let (_dir, _path, conn) = crate::db::tutorial_league();
+        let set = policies();
+        let bridge = Bridge::new(&conn, &set);
+        let suggestions = |reference: &str| match bridge.resolve_subject(reference) {
+            Err(AccessError::UnknownUser { suggestions, .. }) => suggestions,
+            other => panic!("expected an unknown user, got {other:?}"),
+        };
+        // What reading every name, sorting and deduplicating would give.
+        let mut names: Vec<String> = Vec::new();
+        for table in ["players", "staff"] {
+            let mut stmt = conn.prepare(&format!("SELECT name FROM {table}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            names.extend(rows.map(Result::unwrap));
+        }
+        let expected = |reference: &str| {
+            let mut scored: Vec<(f64, &String)> = names
+                .iter()
+                .map(|n| {
+                    (
+                        strsim::jaro_winkler(&reference.to_lowercase(), &n.to_lowercase()),
+                        n,
+                    )
+                })
+                .filter(|(score, _)| *score > 0.75)
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut out: Vec<String> = Vec::new();
+            for (_, n) in scored {
+                if !out.contains(n) && out.len() < 3 {
+                    out.push(n.clone());
+                }
+            }
+            out
+        };
+        assert_eq!(suggestions("Hary Potter"), ["Harry Potter"]);
+        let mut several = 0;
+        for reference in [
+            "Cedric Chang",
+            "Katie Smith",
+            "Draco Wood",
+            "Chang",
+            "zzzzzzzz",
+        ] {
+            let got = suggestions(reference);
+            assert_eq!(got, expected(reference), "{reference}");
+            several += usize::from(got.len() > 1);
+        }
+        assert!(several > 0, "some reference must be close to several names");
     }
 
     #[derive(Debug, Clone)]
