@@ -799,6 +799,44 @@ fn profiles_decide_as_check(
     );
 }
 
+/// What `user`'s profile (`authz explain --user REF`) lists it may act on: (type, action, ids).
+fn profile_access(env: &Env, user: &str, policies: &str) -> Vec<(String, String, Vec<String>)> {
+    let profile: serde_json::Value = env
+        .run([
+            "--format",
+            "json",
+            "authz",
+            "explain",
+            "--user",
+            user,
+            "--policies",
+            policies,
+        ])
+        .success()
+        .json();
+    profile["access"]
+        .as_array()
+        .expect("access")
+        .iter()
+        .map(|access| {
+            let ids = access["ids"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .map(|id| match id {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            (
+                access["type"].as_str().expect("type").to_string(),
+                access["action"].as_str().expect("action").to_string(),
+                ids,
+            )
+        })
+        .collect()
+}
+
 /// Who may do what, from every subject's profile (`authz explain --user REF`, its reverse
 /// lookup), inverted: for each (resource, action), the indexes into `users` of the subjects
 /// allowed, ascending. Two subjects' profiles are asked at a time.
@@ -807,42 +845,6 @@ fn allowed_by_profiles(
     users: &[String],
     policies: &str,
 ) -> HashMap<(String, String), Vec<usize>> {
-    let profile = |user: &str| -> Vec<(String, String, Vec<String>)> {
-        let profile: serde_json::Value = env
-            .run([
-                "--format",
-                "json",
-                "authz",
-                "explain",
-                "--user",
-                user,
-                "--policies",
-                policies,
-            ])
-            .success()
-            .json();
-        profile["access"]
-            .as_array()
-            .expect("access")
-            .iter()
-            .map(|access| {
-                let ids = access["ids"]
-                    .as_array()
-                    .expect("ids")
-                    .iter()
-                    .map(|id| match id {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                (
-                    access["type"].as_str().expect("type").to_string(),
-                    access["action"].as_str().expect("action").to_string(),
-                    ids,
-                )
-            })
-            .collect()
-    };
     let started = Instant::now();
     let answers: Vec<Vec<(String, String, Vec<String>)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
@@ -850,7 +852,7 @@ fn allowed_by_profiles(
                 scope.spawn(move || {
                     (w..users.len())
                         .step_by(2)
-                        .map(|i| (i, profile(&users[i])))
+                        .map(|i| (i, profile_access(env, &users[i], policies)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -1648,33 +1650,9 @@ fn profiles(env: &Env, users: &[String], policies: &str) -> (Profiles, BTreeSet<
     let mut quidditch: Profiles = BTreeMap::new();
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for user in users {
-        let profile: serde_json::Value = env
-            .run([
-                "--format",
-                "json",
-                "authz",
-                "explain",
-                "--user",
-                user,
-                "--policies",
-                policies,
-            ])
-            .success()
-            .json();
-        for access in profile["access"].as_array().expect("access") {
-            let ty = access["type"].as_str().expect("type").to_string();
-            let action = access["action"].as_str().expect("action").to_string();
-            let ids: BTreeSet<String> = access["ids"]
-                .as_array()
-                .expect("ids")
-                .iter()
-                .map(|id| match id {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect();
+        for (ty, action, ids) in profile_access(env, user, policies) {
             pairs.insert((ty.clone(), action.clone()));
-            quidditch.insert((user.clone(), action, ty), ids);
+            quidditch.insert((user.clone(), action, ty), ids.into_iter().collect());
         }
     }
     (quidditch, pairs)
@@ -1689,19 +1667,7 @@ fn the_profile_equals_spicedb_lookup_resources_on_the_demo_data() {
     let env = Env::seeded();
     let dir = export(&env, "spicedb", &shipped());
     let policies = shipped().display().to_string();
-    let conn = env.sql();
-    let mut users = vec!["anonymous".to_string()];
-    for (ty, table) in [("player", "players"), ("staff", "staff")] {
-        let mut stmt = conn
-            .prepare(&format!("SELECT id FROM {table} ORDER BY id"))
-            .expect("prepare");
-        let ids: Vec<i64> = stmt
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .map(|r| r.expect("row"))
-            .collect();
-        users.extend(ids.iter().map(|i| format!("{ty}:{i}")));
-    }
+    let (users, _) = league_refs(&env);
     let (quidditch, pairs) = profiles(&env, &users, &policies);
     assert!(
         pairs.contains(&("game".to_string(), "read".to_string())),
