@@ -1464,8 +1464,8 @@ condition = { child_id = { _is_null = true } }
         let conn = Connection::open_in_memory().unwrap();
         // Child links point forward to games inserted later (and may form cycles).
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
-        for sql in crate::db::schema::MIGRATIONS {
-            conn.execute_batch(sql).unwrap();
+        for sql in crate::db::schema::migrations(crate::db::sql::Dialect::Sqlite) {
+            conn.execute_batch(&sql).unwrap();
         }
         let mut mem = MemoryEntities::new();
         for (i, name) in TEAMS.iter().enumerate() {

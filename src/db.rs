@@ -90,7 +90,7 @@ pub fn init(path: &Path) -> Result<(Connection, InitReport)> {
             latest: schema::LATEST_VERSION,
         });
     }
-    for (index, sql) in schema::MIGRATIONS
+    for (index, sql) in schema::migrations(sql::Dialect::Sqlite)
         .iter()
         .enumerate()
         .skip(usize::try_from(from_version).unwrap_or(0))

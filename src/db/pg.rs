@@ -154,7 +154,7 @@ pub fn init(url: &PgUrl) -> Result<(Conn, InitReport)> {
             });
         }
         let created = from_version == 0 && !has_table(&tx, "teams").await?;
-        for sql in schema::MIGRATIONS
+        for sql in super::schema::migrations(super::sql::Dialect::Postgres)
             .iter()
             .skip(usize::try_from(from_version).unwrap_or(0))
         {

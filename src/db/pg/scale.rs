@@ -9,7 +9,7 @@ use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::SinkExt as _;
 use tokio_postgres::{CopyInSink, Transaction};
 
-use super::{Conn, schema};
+use super::Conn;
 use crate::db::scale::{self, Progress, Row, Sizes};
 use crate::db::{Error, Result};
 
@@ -128,7 +128,7 @@ pub fn generate(
     runtime.block_on(tx.batch_execute(&format!(
         "TRUNCATE {}; {}",
         crate::db::schema::TABLES.join(", "),
-        schema::INDEXES
+        crate::db::schema::INDEXES
             .map(|(name, _)| format!("DROP INDEX IF EXISTS {name};"))
             .concat()
     )))?;
@@ -208,7 +208,7 @@ pub fn generate(
     progress(Progress::Indexes);
     runtime.block_on(
         tx.batch_execute(
-            &schema::INDEXES
+            &crate::db::schema::INDEXES
                 .map(|(name, on)| format!("CREATE INDEX {name} ON {on};"))
                 .concat(),
         ),
