@@ -1,0 +1,45 @@
+# Shared by bench/seed.sh and bench/seed-pg.sh: sourced, not run.
+
+# The binary measured: QUIDDITCH_BIN, else the dist profile (fat LTO, one codegen unit), what a
+# distributed binary is built with, built now.
+bench_bin() {
+  if [ -n "${QUIDDITCH_BIN:-}" ]; then
+    echo "$QUIDDITCH_BIN"
+  else
+    cargo build --profile dist --quiet
+    echo "${CARGO_TARGET_DIR:-$PWD/target}/dist/quidditch"
+  fi
+}
+
+# time_cmd OUT -- CMD...: run CMD, append "seconds peak_rss_kib" to OUT.
+time_cmd() {
+  local out=$1; shift; shift
+  python3 - "$out" "$@" <<'PY'
+import resource, subprocess, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+t = time.perf_counter()
+subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+dt = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(out, "a") as f:
+    f.write(f"{dt} {rss}\n")
+PY
+}
+
+# seed_report WORK ROWS TITLE PEER LABEL: the medians of WORK/quidditch.times against
+# WORK/PEER.times (LABEL names the peer's row), with quidditch's peak RSS and the ratio.
+seed_report() {
+  python3 - "$@" <<'PY'
+import statistics, sys
+work, rows, title, peer, label = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def load(name):
+    return [tuple(map(float, l.split())) for l in open(f"{work}/{name}.times")]
+q, p = load("quidditch"), load(peer)
+qt, pt = statistics.median(t for t, _ in q), statistics.median(t for t, _ in p)
+rss = max(r for _, r in q) / 1024
+print(f"{title}: {rows} rows, median of {len(q)} runs")
+print(f"  quidditch      {qt:8.2f} s  {rows/qt:12,.0f} rows/s  peak RSS {rss:.1f} MB")
+print(f"  {label:<14} {pt:8.2f} s  {rows/pt:12,.0f} rows/s")
+print(f"  ratio (quidditch rows/s ÷ {peer} rows/s): {pt/qt:.2f}  (target >= 1.0, RSS <= 64 MB)")
+PY
+}
