@@ -89,6 +89,17 @@ pub struct RowFilters {
     pub games: Option<SqlFilter>,
 }
 
+impl RowFilters {
+    /// The filter on `table`'s rows.
+    pub fn of(&self, table: Table) -> Option<&SqlFilter> {
+        match table {
+            Table::Teams => self.teams.as_ref(),
+            Table::Players => self.players.as_ref(),
+            Table::Games => self.games.as_ref(),
+        }
+    }
+}
+
 /// What reading a withheld field yields (graphql-rule's `readFail`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Withheld {
@@ -187,11 +198,7 @@ impl Viewer {
     /// Whether some rows of `table` are hidden from this viewer. Then a row that is not there
     /// and a row that is denied answer alike: `null` and a `FORBIDDEN` error.
     pub fn restricted(&self, table: Table) -> bool {
-        match table {
-            Table::Teams => self.filters.teams.is_some(),
-            Table::Players => self.filters.players.is_some(),
-            Table::Games => self.filters.games.is_some(),
-        }
+        self.filters.of(table).is_some()
     }
 
     /// The error for a row of `table` this viewer may not see (or that does not exist).

@@ -165,6 +165,24 @@ async fn list_page<T: Send + 'static>(
     .await
 }
 
+/// One page of a root list (`allPlayers`, `allTeams`, `allGames`) of `table`'s rows, as the
+/// viewer may read them; a filtered list is noted in the decision log.
+async fn root_list<T: Send + 'static>(
+    ctx: &Context<'_>,
+    table: Table,
+    (before, after, first, last): (Option<String>, Option<String>, Option<i32>, Option<i32>),
+    count: CountFn,
+    rows: PageFn<T>,
+) -> Result<(Window, Vec<T>)> {
+    let viewer = Viewer::of(ctx)?;
+    let args = page_args(before, after, first, last, viewer.page_size());
+    let filter = viewer.filters.of(table).cloned();
+    if filter.is_some() {
+        viewer.note(|record| record.lists.push(table));
+    }
+    list_page(ctx, args, filter, count, rows).await
+}
+
 /// The query root: the tutorial's eight fields.
 pub struct Query;
 
@@ -221,14 +239,15 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<PlayerObjectConnection>> {
-        let viewer = Viewer::of(ctx)?;
-        let args = page_args(before, after, first, last, viewer.page_size());
-        let filter = viewer.filters.players.clone();
-        if filter.is_some() {
-            viewer.note(|record| record.lists.push(Table::Players));
-        }
-        let (window, rows) =
-            list_page(ctx, args, filter, Store::count_players, Store::players_page).await?;
+        let page = (before, after, first, last);
+        let (window, rows) = root_list(
+            ctx,
+            Table::Players,
+            page,
+            Store::count_players,
+            Store::players_page,
+        )
+        .await?;
         Ok(Some(PlayerObjectConnection::new(&window, rows)))
     }
 
@@ -241,14 +260,15 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<TeamObjectConnection>> {
-        let viewer = Viewer::of(ctx)?;
-        let args = page_args(before, after, first, last, viewer.page_size());
-        let filter = viewer.filters.teams.clone();
-        if filter.is_some() {
-            viewer.note(|record| record.lists.push(Table::Teams));
-        }
-        let (window, rows) =
-            list_page(ctx, args, filter, Store::count_teams, Store::teams_page).await?;
+        let page = (before, after, first, last);
+        let (window, rows) = root_list(
+            ctx,
+            Table::Teams,
+            page,
+            Store::count_teams,
+            Store::teams_page,
+        )
+        .await?;
         Ok(Some(TeamObjectConnection::new(&window, rows)))
     }
 
@@ -261,14 +281,15 @@ impl Query {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Option<GameObjectConnection>> {
-        let viewer = Viewer::of(ctx)?;
-        let args = page_args(before, after, first, last, viewer.page_size());
-        let filter = viewer.filters.games.clone();
-        if filter.is_some() {
-            viewer.note(|record| record.lists.push(Table::Games));
-        }
-        let (window, rows) =
-            list_page(ctx, args, filter, Store::count_games, Store::games_page).await?;
+        let page = (before, after, first, last);
+        let (window, rows) = root_list(
+            ctx,
+            Table::Games,
+            page,
+            Store::count_games,
+            Store::games_page,
+        )
+        .await?;
         Ok(Some(GameObjectConnection::new(&window, rows)))
     }
 
