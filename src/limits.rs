@@ -216,12 +216,7 @@ impl LimitError {
 /// strings and comments). One pass, no allocation.
 pub fn check_text(text: &str, limits: &QueryLimits) -> Result<(), LimitError> {
     check_length(text, limits)?;
-    if bracket_depth(text.as_bytes()) > BRACKETS_CEILING {
-        return Err(LimitError::Brackets {
-            limit: BRACKETS_CEILING,
-        });
-    }
-    Ok(())
+    check_brackets(text)
 }
 
 /// The first half of [`check_text`]: the text's length against `max_document_bytes` (which
@@ -231,6 +226,17 @@ pub fn check_length(text: &str, limits: &QueryLimits) -> Result<(), LimitError> 
     let limit = u64::from(limits.max_document_bytes);
     if bytes > limit {
         return Err(LimitError::DocumentBytes { bytes, limit });
+    }
+    Ok(())
+}
+
+/// The second half of [`check_text`]: the nesting of the text's brackets against
+/// [`BRACKETS_CEILING`] (the same for every subject).
+pub fn check_brackets(text: &str) -> Result<(), LimitError> {
+    if bracket_depth(text.as_bytes()) > BRACKETS_CEILING {
+        return Err(LimitError::Brackets {
+            limit: BRACKETS_CEILING,
+        });
     }
     Ok(())
 }

@@ -135,7 +135,7 @@ impl Documents {
             measured: None,
         };
         if request.query.len() > LONGEST {
-            limits::check_text(&request.query, limits)?;
+            limits::check_brackets(&request.query)?;
             let doc = request.parsed_query().ok().map(|d| Arc::new(d.clone()));
             return Ok(unkept(doc));
         }
@@ -153,7 +153,7 @@ impl Documents {
                 measured: (validation == Validation::Known).then(|| Arc::clone(&entry.measured)),
             });
         }
-        limits::check_text(&request.query, limits)?;
+        limits::check_brackets(&request.query)?;
         let Ok(doc) = request.parsed_query() else {
             return Ok(unkept(None));
         };
