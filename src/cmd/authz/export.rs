@@ -172,18 +172,19 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             since.display()
         );
     }
-    if let Some(since) = &args.changes_since {
-        // Refused before the export is written, not after.
-        changes::earlier_file(args.to, since)?;
-    }
+    // Refused before the export is written, not after.
+    let earlier = match &args.changes_since {
+        Some(since) => Some((since, changes::earlier_file(args.to, since)?)),
+        None => None,
+    };
     let assertions = assertions(&conn, &set);
     let (files, tuples) = match args.to {
         Engine::Openfga => write_openfga(&conn, &set, &model, &assertions, &args.out)?,
         Engine::Spicedb => write_spicedb(&conn, &set, &model, &assertions, &args.out)?,
     };
-    let changes = match &args.changes_since {
+    let changes = match earlier {
         None => None,
-        Some(since) => Some(changes::changes(args.to, since, &args.out)?),
+        Some((since, earlier)) => Some(changes::changes(args.to, since, &earlier, &args.out)?),
     };
     emit(
         &ExportOutput {

@@ -49,13 +49,18 @@ fn key(engine: Engine, entry: &str) -> &str {
     }
 }
 
-/// The writes and deletes that take an engine loaded with the export in `since` to the one in
-/// `out`, written into `out` (`changes.txt` or `changes.yaml`): the deletes, then the writes,
-/// each in the order of their relationships.
-pub(super) fn changes(engine: Engine, since: &Path, out: &Path) -> anyhow::Result<Changes> {
-    let earlier = earlier_file(engine, since)?;
+/// The writes and deletes that take an engine loaded with the export in `since` (whose
+/// relationship file [`earlier_file`] found at `earlier`) to the one in `out`, written into `out`
+/// (`changes.txt` or `changes.yaml`): the deletes, then the writes, each in the order of their
+/// relationships.
+pub(super) fn changes(
+    engine: Engine,
+    since: &Path,
+    earlier: &Path,
+    out: &Path,
+) -> anyhow::Result<Changes> {
     let scratch = Scratch::new(out)?;
-    let mut old = sort(engine, &earlier, &scratch, "old", RUN_BYTES, FAN_IN)?;
+    let mut old = sort(engine, earlier, &scratch, "old", RUN_BYTES, FAN_IN)?;
     let mut new = sort(
         engine,
         &out.join(tuple_file(engine)),
