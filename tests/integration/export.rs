@@ -356,12 +356,7 @@ fn both_engines_decide_as_quidditch_on_every_request_of_a_large_league() {
     let (users, resources) = league_refs(&env);
     let policies = shipped().display().to_string();
     let allowed = allowed_by_profiles(&env, &users, &policies);
-    let is_allowed = |resource: &str, action: &str, user: usize| {
-        allowed
-            .get(&(resource.to_string(), action.to_string()))
-            .is_some_and(|who| who.binary_search(&user).is_ok())
-    };
-    profiles_decide_as_check(&env, &users, &resources, &is_allowed);
+    profiles_decide_as_check(&env, &users, &resources, &allowed);
     let spicedb = export(&env, "spicedb", &shipped());
     let openfga = export(&env, "openfga", &shipped());
     let model = std::fs::read_to_string(openfga.join("model.fga")).expect("model.fga");
@@ -371,7 +366,7 @@ fn both_engines_decide_as_quidditch_on_every_request_of_a_large_league() {
     );
     let (spicedb, openfga) = std::thread::scope(|scope| {
         let s = scope.spawn(|| spicedb_who_may(&spicedb, &resources));
-        let o = scope.spawn(|| openfga_who_may(&openfga, &users, &resources, &is_allowed));
+        let o = scope.spawn(|| openfga_who_may(&openfga, &users, &resources, &allowed));
         (
             s.join().expect("the SpiceDB run"),
             o.join().expect("the OpenFGA run"),
@@ -390,7 +385,7 @@ fn both_engines_decide_as_quidditch_on_every_request_of_a_large_league() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let granted: usize = allowed.values().map(Vec::len).sum();
+    let granted: usize = allowed.0.values().map(Vec::len).sum();
     eprintln!(
         "both engines: {} requests, {granted} allowed, decided alike",
         users.len() * resources.len() * 2
@@ -403,13 +398,8 @@ fn spicedb_differs(
     stdout: &str,
     users: &[String],
     resources: &[String],
-    allowed: &HashMap<(String, String), Vec<usize>>,
+    allowed: &Allowed,
 ) -> Vec<String> {
-    let is_allowed = |resource: &str, action: &str, user: usize| {
-        allowed
-            .get(&(resource.to_string(), action.to_string()))
-            .is_some_and(|who| who.binary_search(&user).is_ok())
-    };
     let index: HashMap<String, usize> = users
         .iter()
         .enumerate()
@@ -423,7 +413,7 @@ fn spicedb_differs(
         let action = v["permission"].as_str().expect("permission");
         if let Some(engine) = v["allowed"].as_bool() {
             // `users[0]` is `anonymous`.
-            if engine != is_allowed(object, action, 0) {
+            if engine != allowed.allows(object, action, 0) {
                 differ.push(format!("SpiceDB: anonymous {action} {object}: {engine}"));
             }
             checked += 1;
@@ -459,11 +449,12 @@ fn differs(
     name: &str,
     (object, action, ty): (&str, &str, &str),
     engine: &[usize],
-    allowed: &HashMap<(String, String), Vec<usize>>,
+    allowed: &Allowed,
     users: &[String],
 ) -> Option<String> {
     let prefix = format!("{ty}:");
     let ours: Vec<usize> = allowed
+        .0
         .get(&(object.to_string(), action.to_string()))
         .map(|who| {
             who.iter()
@@ -494,12 +485,12 @@ fn differs(
 /// not come back (as text, on stderr: `--verbose` would repeat every tuple in each answer), and
 /// a check for every player on the Veterans forum, whose readers are more than the 1,000
 /// answers OpenFGA cuts list-users off at (its year condition is per player), each asserted
-/// as `is_allowed` decides. Returns fga's report.
+/// as `allowed` decides. Returns fga's report.
 fn openfga_who_may(
     dir: &Path,
     users: &[String],
     resources: &[String],
-    is_allowed: &dyn Fn(&str, &str, usize) -> bool,
+    allowed: &Allowed,
 ) -> String {
     let mut yaml = String::from(
         "name: every request\nmodel_file: ./model.fga\ntuple_file: ./tuples.yaml\ntests:\n  - name: every subject, resource and action\n    list_users:\n",
@@ -521,8 +512,8 @@ fn openfga_who_may(
             let _ = write!(
                 yaml,
                 "      - user: {user}\n        object: {VETERANS}\n        assertions:\n          read: {}\n          join: {}\n",
-                is_allowed(VETERANS, "read", i),
-                is_allowed(VETERANS, "join", i)
+                allowed.allows(VETERANS, "read", i),
+                allowed.allows(VETERANS, "join", i)
             );
         }
     }
@@ -551,7 +542,7 @@ fn openfga_differs(
     report: &str,
     users: &[String],
     resources: &[String],
-    allowed: &HashMap<(String, String), Vec<usize>>,
+    allowed: &Allowed,
 ) -> Vec<String> {
     let index: HashMap<String, usize> = users
         .iter()
@@ -748,14 +739,9 @@ fn spicedb_who_may(dir: &Path, resources: &[String]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// `is_allowed` (the profiles' answers, by index into `users`) decides as `authz check --batch`
+/// `allowed` (the profiles' answers, by index into `users`) decides as `authz check --batch`
 /// on a sample spread over every subject, resource and action of `env`.
-fn profiles_decide_as_check(
-    env: &Env,
-    users: &[String],
-    resources: &[String],
-    is_allowed: &dyn Fn(&str, &str, usize) -> bool,
-) {
+fn profiles_decide_as_check(env: &Env, users: &[String], resources: &[String], allowed: &Allowed) {
     let policies = shipped().display().to_string();
     let mut requests = String::new();
     let mut sample = Vec::new();
@@ -786,7 +772,7 @@ fn profiles_decide_as_check(
         let check = line["decision"].as_str() == Some("allow");
         assert_eq!(
             check,
-            is_allowed(resource, action, *user),
+            allowed.allows(resource, action, *user),
             "{} {action} {resource}: authz check (left), the profile (right)",
             users[*user]
         );
@@ -837,14 +823,22 @@ fn profile_access(env: &Env, user: &str, policies: &str) -> Vec<(String, String,
         .collect()
 }
 
+/// Who may do what: for each (resource, action), the indexes into the league's subjects of
+/// those allowed, ascending.
+struct Allowed(HashMap<(String, String), Vec<usize>>);
+
+impl Allowed {
+    /// Whether subject `user` (an index) may take `action` on `resource`.
+    fn allows(&self, resource: &str, action: &str, user: usize) -> bool {
+        self.0
+            .get(&(resource.to_string(), action.to_string()))
+            .is_some_and(|who| who.binary_search(&user).is_ok())
+    }
+}
+
 /// Who may do what, from every subject's profile (`authz explain --user REF`, its reverse
-/// lookup), inverted: for each (resource, action), the indexes into `users` of the subjects
-/// allowed, ascending. Two subjects' profiles are asked at a time.
-fn allowed_by_profiles(
-    env: &Env,
-    users: &[String],
-    policies: &str,
-) -> HashMap<(String, String), Vec<usize>> {
+/// lookup), inverted, by index into `users`. Two subjects' profiles are asked at a time.
+fn allowed_by_profiles(env: &Env, users: &[String], policies: &str) -> Allowed {
     let started = Instant::now();
     let answers: Vec<Vec<(String, String, Vec<String>)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
@@ -880,7 +874,7 @@ fn allowed_by_profiles(
             }
         }
     }
-    allowed
+    Allowed(allowed)
 }
 
 /// Policies the shipped file does not have: denies (whose unknown conditions apply), `_not`,
