@@ -1,10 +1,11 @@
 //! The bridge between the database and the authorization engine: the only module that imports
 //! both `db` and `authz` (neither knows the other).
 //!
-//! - [`Bridge`] is a session: one connection and one policy set, opened once per command or
-//!   request. Everything that runs SQL is on it (or on the [`assume::Overlay`] and [`diff`]
-//!   built from it), so a second database backend plugs in here;
-//! - [`SqlEntities`] serves the engine's row lookups from SQLite (indexed `WHERE column = ?`);
+//! - [`Bridge`] is a session: one database ([`Db`]: SQLite or PostgreSQL) and one policy set,
+//!   opened once per command or request. Everything that runs SQL is on it (or on the
+//!   [`assume::Overlay`] and [`diff`] built from it), through [`Db::rows`], in the backend's
+//!   [`Dialect`];
+//! - [`SqlEntities`] serves the engine's row lookups (indexed `WHERE column = ?`);
 //! - [`Bridge::resolve_subject`] turns a `--user` reference (`"Harry Potter"`, `player:1`,
 //!   `staff:2`, `anonymous`) into a subject;
 //! - [`compile_filter`] compiles a residual filter into a SQL `WHERE` clause with bound
@@ -36,6 +37,8 @@ use crate::authz::{
     self, Entities, EntityError, EvalError, Filter, Mode, PolicySet, Request, Response, Row,
     Subject, Value,
 };
+use crate::db::pg;
+use crate::db::sql::Dialect;
 
 /// What can go wrong in the bridge.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,11 @@ pub enum AccessError {
     Eval(#[from] EvalError),
     #[error("sqlite")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Db(#[from] crate::db::Error),
+    /// A feature asked of a PostgreSQL database that only SQLite has so far.
+    #[error("{what} does not run on PostgreSQL yet (give --db a SQLite file)")]
+    SqliteOnly { what: &'static str },
     #[error("{message}")]
     Diff { message: String },
     /// Writing a streamed result failed (a closed pipe ends quietly).
@@ -83,6 +91,224 @@ pub type Result<T, E = AccessError> = std::result::Result<T, E>;
 /// `"name"`, with embedded quotes doubled: identifiers come from the policy file.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The database a bridge reads: a SQLite connection or a PostgreSQL one. Every statement the
+/// bridge runs goes through [`Db::rows`], written once with the [`Dialect`] (placeholders, the
+/// truth constants, typed parameters) and read back into the engine's [`Value`]s.
+#[derive(Clone, Copy)]
+pub enum Db<'a> {
+    Sqlite(&'a Connection),
+    Postgres(&'a pg::Conn),
+}
+
+impl<'a> From<&'a Connection> for Db<'a> {
+    fn from(conn: &'a Connection) -> Self {
+        Db::Sqlite(conn)
+    }
+}
+
+impl<'a> From<&'a pg::Conn> for Db<'a> {
+    fn from(conn: &'a pg::Conn) -> Self {
+        Db::Postgres(conn)
+    }
+}
+
+impl<'a> Db<'a> {
+    /// The SQL this database speaks.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what runs on SQLite only so far (`what` names it).
+    fn sqlite(self, what: &'static str) -> Result<&'a Connection> {
+        match self {
+            Db::Sqlite(conn) => Ok(conn),
+            Db::Postgres(_) => Err(AccessError::SqliteOnly { what }),
+        }
+    }
+
+    /// Runs `sql` (written in [`Self::dialect`], its parameters bound by [`bind`]) with `params`,
+    /// calling `each` with every row's columns read as `types`, one row at a time. SQLite's
+    /// statements stay prepared on the connection, as PostgreSQL's do on [`pg::Conn`].
+    fn rows<E: From<AccessError> + From<crate::db::Error>>(
+        self,
+        sql: &str,
+        params: &[SqlValue],
+        types: &[ColumnType],
+        each: &mut dyn FnMut(Vec<Value>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Db::Sqlite(conn) => {
+                let sqlite = |err: rusqlite::Error| E::from(AccessError::from(err));
+                let mut stmt = conn.prepare_cached(sql).map_err(sqlite)?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(params.iter()))
+                    .map_err(sqlite)?;
+                while let Some(r) = rows.next().map_err(sqlite)? {
+                    let mut values = Vec::with_capacity(types.len());
+                    for (i, ty) in types.iter().enumerate() {
+                        values.push(from_sql(r.get_ref(i).map_err(sqlite)?, *ty));
+                    }
+                    each(values)?;
+                }
+                Ok(())
+            }
+            Db::Postgres(conn) => {
+                let bound: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound
+                    .iter()
+                    .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                conn.for_each(sql, &refs, &mut |r| {
+                    let mut values = Vec::with_capacity(types.len());
+                    for (i, ty) in types.iter().enumerate() {
+                        values.push(from_pg(r, i, *ty).map_err(E::from)?);
+                    }
+                    each(values)
+                })
+            }
+        }
+    }
+
+    /// Whether `table` exists (where unqualified names are looked up).
+    fn has_table(self, table: &str) -> Result<bool> {
+        let sql = match self {
+            Db::Sqlite(_) => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)"
+            }
+            Db::Postgres(_) => "SELECT to_regclass(quote_ident($1::text)) IS NOT NULL",
+        };
+        let mut found = false;
+        self.rows::<AccessError>(
+            sql,
+            &[SqlValue::Text(table.to_string())],
+            &[ColumnType::Bool],
+            &mut |v| {
+                found = v.first() == Some(&Value::Bool(true));
+                Ok(())
+            },
+        )?;
+        Ok(found)
+    }
+
+    /// The names of the tables and views, sorted (on PostgreSQL without `quidditch_version`,
+    /// which stands for SQLite's `PRAGMA user_version`).
+    fn tables(self) -> Result<Vec<String>> {
+        let sql = match self {
+            Db::Sqlite(_) => {
+                "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Db::Postgres(_) => {
+                "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r', 'p', 'v', 'm') AND pg_table_is_visible(c.oid) \
+                 AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                 AND c.relname <> 'quidditch_version' ORDER BY 1"
+            }
+        };
+        let mut out = Vec::new();
+        self.rows::<AccessError>(sql, &[], &[ColumnType::Text], &mut |v| {
+            if let Some(Value::Text(name)) = v.into_iter().next() {
+                out.push(name);
+            }
+            Ok(())
+        })?;
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// A parameter of a PostgreSQL statement. [`bind`] writes each with the type of its value
+/// (`$1::int8`, `$2::text`; a NULL takes the type of what it is compared with), so the value is
+/// sent as it is, whatever the column's own type (`INTEGER` is `int4`).
+#[derive(Debug)]
+struct PgParam<'a>(&'a SqlValue);
+
+impl tokio_postgres::types::ToSql for PgParam<'_> {
+    fn to_sql(
+        &self,
+        ty: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        use tokio_postgres::types::Type;
+        match self.0 {
+            SqlValue::Null => Ok(tokio_postgres::types::IsNull::Yes),
+            SqlValue::Integer(i) if *ty == Type::BOOL => (*i != 0).to_sql(ty, out),
+            SqlValue::Integer(i) => i.to_sql(ty, out),
+            SqlValue::Real(f) => f.to_sql(ty, out),
+            SqlValue::Text(t) => t.as_str().to_sql(ty, out),
+            SqlValue::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// The `n`th (1-based) parameter, holding `value`, in `dialect`: `?` for SQLite (bound in
+/// order), `$n` with the value's type for PostgreSQL.
+fn bind(dialect: Dialect, n: usize, value: &SqlValue) -> String {
+    match dialect {
+        Dialect::Sqlite => "?".to_string(),
+        Dialect::Postgres => {
+            let cast = match value {
+                SqlValue::Null => "",
+                SqlValue::Integer(_) => "::int8",
+                SqlValue::Real(_) => "::float8",
+                SqlValue::Text(_) => "::text",
+                SqlValue::Blob(_) => "::bytea",
+            };
+            format!("${n}{cast}")
+        }
+    }
+}
+
+/// A PostgreSQL column as the engine's value of type `ty`: integers of every width, booleans
+/// and texts; any other column type is an error naming it (never a guess).
+fn from_pg(row: &tokio_postgres::Row, i: usize, ty: ColumnType) -> Result<Value> {
+    use tokio_postgres::types::Type;
+    let column_type = row.columns().get(i).map(|c| c.type_().clone());
+    let pg = |err: tokio_postgres::Error| AccessError::Db(crate::db::Error::from(err));
+    let value = match column_type {
+        Some(Type::INT2) => row.try_get::<_, Option<i16>>(i).map_err(pg)?.map(i64::from),
+        Some(Type::INT4) => row.try_get::<_, Option<i32>>(i).map_err(pg)?.map(i64::from),
+        Some(Type::INT8) => row.try_get::<_, Option<i64>>(i).map_err(pg)?,
+        Some(Type::BOOL) => {
+            return Ok(match row.try_get::<_, Option<bool>>(i).map_err(pg)? {
+                None => Value::Null,
+                Some(b) if ty == ColumnType::Bool => Value::Bool(b),
+                Some(b) => Value::Int(i64::from(b)),
+            });
+        }
+        Some(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME) => {
+            return Ok(match row.try_get::<_, Option<String>>(i).map_err(pg)? {
+                None => Value::Null,
+                Some(t) => Value::Text(t),
+            });
+        }
+        other => {
+            return Err(AccessError::Db(crate::db::Error::Postgres {
+                message: format!(
+                    "column {} is of type `{}`, which policies cannot compare",
+                    row.columns().get(i).map_or("?", |c| c.name()),
+                    other.map_or_else(|| "?".to_string(), |t| t.name().to_string())
+                ),
+            }));
+        }
+    };
+    Ok(match (value, ty) {
+        (None, _) => Value::Null,
+        (Some(i), ColumnType::Bool) => Value::Bool(i != 0),
+        (Some(i), _) => Value::Int(i),
+    })
 }
 
 fn table_of<'a>(set: &'a PolicySet, ty: &str) -> Result<(&'a TypeDef, &'a str)> {
@@ -122,19 +348,20 @@ fn from_sql(value: ValueRef<'_>, ty: ColumnType) -> Value {
     }
 }
 
-/// The engine's rows, read from SQLite. Lookups go through cached prepared statements on
+/// The engine's rows, read from the database. Lookups go through cached prepared statements on
 /// indexed columns.
 pub struct SqlEntities<'a> {
-    conn: &'a Connection,
+    db: Db<'a>,
     set: &'a PolicySet,
-    /// Per (type, column): the text of its lookup, built once (a few per check, so a list).
-    queries: RefCell<Vec<(String, String, String)>>,
+    /// Per (type, column, parameter): the text of its lookup, built once (a few per check, so a
+    /// list). The parameter's text is part of the key: on PostgreSQL it carries the value's type.
+    queries: RefCell<Vec<(String, String, String, String)>>,
 }
 
 impl<'a> SqlEntities<'a> {
-    pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
+    pub fn new(db: impl Into<Db<'a>>, set: &'a PolicySet) -> Self {
         SqlEntities {
-            conn,
+            db: db.into(),
             set,
             queries: RefCell::new(Vec::new()),
         }
@@ -143,45 +370,60 @@ impl<'a> SqlEntities<'a> {
     /// The rows of `ty` whose `column` is `value`.
     fn query(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>> {
         let (def, table) = table_of(self.set, ty)?;
-        let mut queries = self.queries.borrow_mut();
-        let index = if let Some(i) = queries.iter().position(|(t, c, _)| t == ty && c == column) {
-            i
-        } else {
-            let mut sql = String::from("SELECT ");
-            for (i, c) in def.columns.keys().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
+        let value = to_sql(value);
+        let param = bind(self.db.dialect(), 1, &value);
+        let sql = {
+            let mut queries = self.queries.borrow_mut();
+            if let Some((.., sql)) = queries
+                .iter()
+                .find(|(t, c, p, _)| t == ty && c == column && *p == param)
+            {
+                sql.clone()
+            } else {
+                let mut sql = String::from("SELECT ");
+                for (i, c) in def.columns.keys().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&ident(c));
                 }
-                sql.push_str(&ident(c));
+                let _ = write!(
+                    sql,
+                    " FROM {} WHERE {} = {param}",
+                    ident(table),
+                    ident(column)
+                );
+                queries.push((ty.to_string(), column.to_string(), param, sql.clone()));
+                sql
             }
-            let _ = write!(sql, " FROM {} WHERE {} = ?1", ident(table), ident(column));
-            queries.push((ty.to_string(), column.to_string(), sql));
-            queries.len() - 1
         };
-        let mut stmt = self.conn.prepare_cached(&queries[index].2)?;
-        drop(queries);
-        let mut rows = stmt.query([to_sql(value)])?;
+        let types: Vec<ColumnType> = def.columns.values().copied().collect();
         let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let mut row = Row::new();
-            for (i, (name, ty)) in def.columns.iter().enumerate() {
-                row.insert(name.clone(), from_sql(r.get_ref(i)?, *ty));
-            }
-            out.push(row);
-        }
+        self.db
+            .rows::<AccessError>(&sql, &[value], &types, &mut |values| {
+                out.push(def.columns.keys().cloned().zip(values).collect());
+                Ok(())
+            })?;
         Ok(out)
     }
 
     /// Whether `ty` has a row keyed `key`, without reading it.
     fn exists(&self, ty: &str, key: &Value) -> Result<bool> {
         let (def, table) = table_of(self.set, ty)?;
+        let key = to_sql(key);
         let sql = format!(
-            "SELECT 1 FROM {} WHERE {} = ?1 LIMIT 1",
+            "SELECT 1 FROM {} WHERE {} = {} LIMIT 1",
             ident(table),
-            ident(&def.key)
+            ident(&def.key),
+            bind(self.db.dialect(), 1, &key)
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        Ok(stmt.exists([to_sql(key)])?)
+        let mut found = false;
+        self.db
+            .rows::<AccessError>(&sql, &[key], &[ColumnType::Int], &mut |_| {
+                found = true;
+                Ok(())
+            })?;
+        Ok(found)
     }
 }
 
@@ -228,7 +470,7 @@ impl std::fmt::Display for SubjectRef {
 /// ([`SqlEntities`], whose statements it keeps prepared), and every query the bridge runs is one
 /// of its methods: the seam where a second database backend plugs in.
 pub struct Bridge<'a> {
-    conn: &'a Connection,
+    db: Db<'a>,
     set: &'a PolicySet,
     entities: SqlEntities<'a>,
 }
@@ -253,45 +495,38 @@ impl<'a> Bridge<'a> {
             }
             return Ok(());
         };
-        let exists: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-            [table],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        if !self.db.has_table(table)? {
             return Ok(());
         }
-        let columns: Vec<(&String, ColumnType)> =
-            def.columns.iter().map(|(c, t)| (c, *t)).collect();
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {}",
-            columns
-                .iter()
-                .map(|(c, _)| ident(c))
+            def.columns
+                .keys()
+                .map(|c| ident(c))
                 .collect::<Vec<_>>()
                 .join(", "),
             ident(table),
             ident(&def.key)
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let mut row = Row::new();
-            for (i, (name, ty)) in columns.iter().enumerate() {
-                row.insert((*name).clone(), from_sql(r.get_ref(i)?, *ty));
-            }
-            each(row)?;
-        }
-        Ok(())
+        let types: Vec<ColumnType> = def.columns.values().copied().collect();
+        self.db.rows(&sql, &[], &types, &mut |values| {
+            each(def.columns.keys().cloned().zip(values).collect())
+        })
     }
 
-    /// A session on `conn` deciding with `set`.
-    pub fn new(conn: &'a Connection, set: &'a PolicySet) -> Self {
+    /// A session on `db` (a SQLite or a PostgreSQL connection) deciding with `set`.
+    pub fn new(db: impl Into<Db<'a>>, set: &'a PolicySet) -> Self {
+        let db = db.into();
         Bridge {
-            conn,
+            db,
             set,
-            entities: SqlEntities::new(conn, set),
+            entities: SqlEntities::new(db, set),
         }
+    }
+
+    /// The database it reads.
+    pub fn db(&self) -> Db<'a> {
+        self.db
     }
 
     /// The policies it decides with.
@@ -347,7 +582,7 @@ impl Bridge<'_> {
     /// [`Self::resolve_subject`] with the rows of `entities` (a what-if [`assume::Overlay`]): the
     /// subject carries its assumed attributes.
     pub fn resolve_subject_in(&self, entities: &dyn Entities, reference: &str) -> Result<Subject> {
-        let (conn, set) = (self.conn, self.set);
+        let (db, set) = (self.db, self.set);
         if reference == ANONYMOUS {
             return Ok(Subject::anonymous());
         }
@@ -391,14 +626,20 @@ impl Bridge<'_> {
                 let wanted = reference.to_lowercase();
                 let mut scored: Vec<(f64, String)> = Vec::with_capacity(4);
                 for ty in &types {
-                    let (_, table) = table_of(set, ty)?;
-                    let mut stmt = conn.prepare(&format!("SELECT name FROM {}", ident(table)))?;
-                    let mut rows = stmt.query([])?;
-                    while let Some(row) = rows.next()? {
-                        let name: String = row.get(0)?;
+                    let (def, table) = table_of(set, ty)?;
+                    // In key order on both backends, so ties are broken alike.
+                    let sql = format!(
+                        "SELECT name FROM {} ORDER BY {}",
+                        ident(table),
+                        ident(&def.key)
+                    );
+                    db.rows::<AccessError>(&sql, &[], &[ColumnType::Text], &mut |row| {
+                        let Some(Value::Text(name)) = row.into_iter().next() else {
+                            return Ok(());
+                        };
                         let score = strsim::jaro_winkler(&wanted, &name.to_lowercase());
                         if score <= 0.75 || scored.iter().any(|(_, n)| *n == name) {
-                            continue;
+                            return Ok(());
                         }
                         // After every name that scores as well: the first found comes first.
                         let at = scored.partition_point(|(s, _)| *s >= score);
@@ -406,7 +647,8 @@ impl Bridge<'_> {
                             scored.insert(at, (score, name));
                             scored.truncate(3);
                         }
-                    }
+                        Ok(())
+                    })?;
                 }
                 Err(AccessError::UnknownUser {
                     reference: reference.to_string(),
@@ -462,6 +704,7 @@ pub use crate::db::store::SqlFilter;
 
 struct Compiler<'a> {
     set: &'a PolicySet,
+    dialect: Dialect,
     params: Vec<SqlValue>,
     aliases: usize,
 }
@@ -471,9 +714,34 @@ impl Compiler<'_> {
         format!("{alias}.{}", ident(column))
     }
 
-    fn param(&mut self, value: &Value) -> &'static str {
-        self.params.push(to_sql(value));
-        "?"
+    fn param(&mut self, value: &Value) -> String {
+        let value = to_sql(value);
+        let text = bind(self.dialect, self.params.len() + 1, &value);
+        self.params.push(value);
+        text
+    }
+
+    /// A constant truth value: `1`/`0` on SQLite (its booleans are integers), `TRUE`/`FALSE` on
+    /// PostgreSQL.
+    fn truth(&self, value: bool) -> String {
+        match (self.dialect, value) {
+            (Dialect::Sqlite, true) => "1",
+            (Dialect::Sqlite, false) => "0",
+            (Dialect::Postgres, true) => "TRUE",
+            (Dialect::Postgres, false) => "FALSE",
+        }
+        .to_string()
+    }
+
+    /// How an ordering comparison with a text orders on PostgreSQL: by bytes (`COLLATE "C"`), as
+    /// the evaluator and SQLite's default collation do, whatever the database's locale.
+    fn collation(&self, op: Op, value: &Value) -> &'static str {
+        let ordering = matches!(op, Op::Lt | Op::Lte | Op::Gt | Op::Gte);
+        if self.dialect == Dialect::Postgres && ordering && matches!(value, Value::Text(_)) {
+            " COLLATE \"C\""
+        } else {
+            ""
+        }
     }
 
     /// `filter` as a SQL boolean. With `positive`, only whether it is true matters to the
@@ -489,14 +757,14 @@ impl Compiler<'_> {
             // `NOT` keeps it unknown, `AND`/`OR` are Kleene's, and a `WHERE` keeps only rows
             // that are true. So a deny's `NOT (…)` excludes a row whose deny is unknown, as the
             // evaluator's "a deny applies unless its condition is false" does.
-            Filter::Const { value } => if *value { "1" } else { "0" }.to_string(),
+            Filter::Const { value } => self.truth(*value),
             // Only `$context.*` takes `_in_cidr` and `_contains`, decided before any row
             // (parsing sees to it): should a column ever come with one, it is unknown.
             Filter::Unknown
             | Filter::Compare {
                 op: Op::InCidr | Op::Contains,
                 ..
-            } if positive => "0".to_string(),
+            } if positive => self.truth(false),
             Filter::Unknown
             | Filter::Compare {
                 op: Op::InCidr | Op::Contains,
@@ -504,7 +772,8 @@ impl Compiler<'_> {
             } => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
                 let c = Self::column(alias, column);
-                format!("({c} {} {})", op.sql(), self.param(value))
+                let collation = self.collation(*op, value);
+                format!("({c} {} {}{collation})", op.sql(), self.param(value))
             }
             Filter::InList {
                 column,
@@ -514,9 +783,9 @@ impl Compiler<'_> {
                 let c = Self::column(alias, column);
                 if values.is_empty() {
                     // As SQL: nothing is in an empty list, NULL included.
-                    if *negated { "1" } else { "0" }.to_string()
+                    self.truth(*negated)
                 } else {
-                    let marks: Vec<&str> = values.iter().map(|v| self.param(v)).collect();
+                    let marks: Vec<String> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
                     format!("({c} {} ({}))", op.sql(), marks.join(", "))
                 }
@@ -526,9 +795,9 @@ impl Compiler<'_> {
                 Self::column(alias, column),
                 if *is_null { "" } else { "NOT " }
             ),
-            Filter::And { parts } if parts.is_empty() => "1".to_string(),
+            Filter::And { parts } if parts.is_empty() => self.truth(true),
             Filter::And { parts } if positive && parts.contains(&Filter::Unknown) => {
-                "0".to_string()
+                self.truth(false)
             }
             Filter::Or { parts } if positive && parts.contains(&Filter::Unknown) => {
                 let known: Vec<Filter> = parts
@@ -538,7 +807,7 @@ impl Compiler<'_> {
                     .collect();
                 self.compile(&Filter::or(known), alias, true)?
             }
-            Filter::Or { parts } if parts.is_empty() => "0".to_string(),
+            Filter::Or { parts } if parts.is_empty() => self.truth(false),
             Filter::And { parts } | Filter::Or { parts } => {
                 let joiner = if matches!(filter, Filter::And { .. }) {
                     " AND "
@@ -553,7 +822,13 @@ impl Compiler<'_> {
             }
             Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias, false)?),
             Filter::IsTrue { inner } if positive => self.compile(inner, alias, true)?,
-            Filter::IsTrue { inner } => format!("IFNULL({}, 0)", self.compile(inner, alias, true)?),
+            Filter::IsTrue { inner } => {
+                let inner = self.compile(inner, alias, true)?;
+                match self.dialect {
+                    Dialect::Sqlite => format!("IFNULL({inner}, 0)"),
+                    Dialect::Postgres => format!("COALESCE({inner}, FALSE)"),
+                }
+            }
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
@@ -610,11 +885,18 @@ impl Compiler<'_> {
     }
 }
 
-/// Compiles a residual filter over rows of `ty`, whose table is referred to by its own name.
-pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlFilter> {
+/// Compiles a residual filter over rows of `ty`, whose table is referred to by its own name, in
+/// `dialect`.
+pub fn compile_filter(
+    dialect: Dialect,
+    set: &PolicySet,
+    ty: &str,
+    filter: &Filter,
+) -> Result<SqlFilter> {
     let (_, table) = table_of(set, ty)?;
     let mut c = Compiler {
         set,
+        dialect,
         params: Vec::new(),
         aliases: 0,
     };
@@ -628,10 +910,16 @@ pub fn compile_filter(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlF
 /// [`compile_filter`] for a filter that is a whole `WHERE` and nothing else (never negated,
 /// never compared, never the operand of `IFNULL(…, 1)`): true where `filter` is true, and false
 /// or unknown elsewhere, so SQLite may answer it from indexes.
-pub fn compile_where(set: &PolicySet, ty: &str, filter: &Filter) -> Result<SqlFilter> {
+pub fn compile_where(
+    dialect: Dialect,
+    set: &PolicySet,
+    ty: &str,
+    filter: &Filter,
+) -> Result<SqlFilter> {
     let (_, table) = table_of(set, ty)?;
     let mut c = Compiler {
         set,
+        dialect,
         params: Vec::new(),
         aliases: 0,
     };
@@ -647,7 +935,7 @@ impl Bridge<'_> {
     /// `SELECT … FROM <table> WHERE <sql>`.
     pub fn row_filter(&self, subject: &Subject, action: &str, ty: &str) -> Result<SqlFilter> {
         let residual = authz::residual(self.set, &self.entities, subject, action, ty)?;
-        compile_filter(self.set, ty, &residual.filter)
+        compile_filter(self.db.dialect(), self.set, ty, &residual.filter)
     }
 
     /// Reverse lookup: the keys of every row of `ty` that `subject` may `action`, through SQL.
@@ -666,12 +954,12 @@ impl Bridge<'_> {
             filter.sql,
             key = ident(&def.key)
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(filter.params.iter()))?;
         let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(from_sql(r.get_ref(0)?, key_type));
-        }
+        self.db
+            .rows::<AccessError>(&sql, &filter.params, &[key_type], &mut |row| {
+                out.extend(row);
+                Ok(())
+            })?;
         Ok(out)
     }
 }
@@ -701,8 +989,6 @@ fn holds(ty: ColumnType, affinity: &str) -> bool {
     }
 }
 
-/// The columns of `table` with their declared types, in table order; `None` when the table does
-/// not exist.
 /// A column as the database declares it.
 struct DbColumn {
     name: String,
@@ -713,22 +999,50 @@ struct DbColumn {
 
 /// The columns of `table` in table order; `None` when the table does not exist.
 ///
-/// A cached `PRAGMA table_info`, not the `pragma_table_info` function: the function prepares
-/// the pragma anew each time it runs, which cost a what-if `--assume` that adds a row a third of
-/// a check. The pragma's statement checks the schema's version when it runs, so a cached one
-/// is prepared again after a schema change.
-fn table_columns(conn: &Connection, table: &str) -> Result<Option<Vec<DbColumn>>> {
-    // cid, name, type, notnull, dflt_value, pk
-    let mut stmt = conn.prepare_cached(&format!("PRAGMA table_info({})", ident(table)))?;
-    let columns = stmt
-        .query_map([], |r| {
-            Ok(DbColumn {
-                name: r.get(1)?,
-                declared: r.get(2)?,
-                nullable: r.get::<_, i64>(3)? == 0 && r.get::<_, i64>(5)? == 0,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+/// On SQLite a cached `PRAGMA table_info`, not the `pragma_table_info` function: the function
+/// prepares the pragma anew each time it runs, which cost a what-if `--assume` that adds a row a
+/// third of a check. The pragma's statement checks the schema's version when it runs, so a
+/// cached one is prepared again after a schema change. On PostgreSQL the catalogue, with each
+/// column's type as `format_type` writes it (`integer`, `character varying(50)`, `text`).
+fn table_columns(db: Db<'_>, table: &str) -> Result<Option<Vec<DbColumn>>> {
+    use ColumnType::{Bool, Int, Text};
+    let text = |v: Option<&Value>| match v {
+        Some(Value::Text(t)) => t.clone(),
+        _ => String::new(),
+    };
+    let mut columns = Vec::new();
+    match db {
+        Db::Sqlite(_) => {
+            // cid, name, type, notnull, dflt_value, pk
+            let sql = format!("PRAGMA table_info({})", ident(table));
+            db.rows::<AccessError>(&sql, &[], &[Int, Text, Text, Int, Text, Int], &mut |v| {
+                columns.push(DbColumn {
+                    name: text(v.get(1)),
+                    declared: text(v.get(2)),
+                    nullable: v.get(3) == Some(&Value::Int(0)) && v.get(5) == Some(&Value::Int(0)),
+                });
+                Ok(())
+            })?;
+        }
+        Db::Postgres(_) => {
+            let sql = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), \
+                 a.attnotnull, COALESCE(a.attnum = ANY (i.indkey), FALSE) \
+                 FROM pg_attribute a \
+                 LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
+                 WHERE a.attrelid = to_regclass(quote_ident($1::text)) AND a.attnum > 0 \
+                 AND NOT a.attisdropped ORDER BY a.attnum";
+            let param = [SqlValue::Text(table.to_string())];
+            db.rows::<AccessError>(sql, &param, &[Text, Text, Bool, Bool], &mut |v| {
+                columns.push(DbColumn {
+                    name: text(v.first()),
+                    declared: text(v.get(1)),
+                    nullable: v.get(2) == Some(&Value::Bool(false))
+                        && v.get(3) == Some(&Value::Bool(false)),
+                });
+                Ok(())
+            })?;
+        }
+    }
     Ok((!columns.is_empty()).then_some(columns))
 }
 
@@ -739,23 +1053,15 @@ impl Bridge<'_> {
     /// be evaluated against this database. Run once per load, before anything is decided: a
     /// policy naming a column the table lacks must be refused, never compared as a constant.
     pub fn check_schema(&self) -> Result<Vec<authz::error::Problem>> {
-        let (conn, set) = (self.conn, self.set);
+        let (db, set) = (self.db, self.set);
         let mut problems = Vec::new();
-        let mut tables: Vec<String> = {
-            let mut stmt = conn.prepare(
-                "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
-             AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            )?;
-            stmt.query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        tables.sort();
+        let tables = db.tables()?;
         let mut known: HashMap<&str, Vec<DbColumn>> = HashMap::new();
         for (name, def) in &set.types {
             let Some(table) = def.table.as_deref() else {
                 continue;
             };
-            let Some(columns) = table_columns(conn, table)? else {
+            let Some(columns) = table_columns(db, table)? else {
                 let hint = authz::error::closest(table, tables.iter().map(String::as_str))
                     .map_or_else(String::new, |t| format!("; did you mean `{t}`?"));
                 let migrate = if crate::db::schema::TABLES.contains(&table) {
@@ -872,13 +1178,13 @@ impl Bridge<'_> {
     /// is unknown and so is the `_not`: an allow then does not apply and a deny does, which is
     /// rarely what `_not` was written for.
     pub fn lint_nullable(&self) -> Result<Vec<authz::error::Problem>> {
-        let (conn, set) = (self.conn, self.set);
+        let (db, set) = (self.db, self.set);
         let mut nullable: HashMap<String, Vec<String>> = HashMap::new();
         for (name, def) in &set.types {
             let Some(table) = def.table.as_deref() else {
                 continue;
             };
-            let columns = table_columns(conn, table)?.unwrap_or_default();
+            let columns = table_columns(db, table)?.unwrap_or_default();
             nullable.insert(
                 name.clone(),
                 columns
@@ -989,7 +1295,7 @@ impl Bridge<'_> {
             let one = Filter::and(vec![f.clone(), not_denied.clone()]);
             out.push((
                 policy.clone(),
-                self.select_ids(ty, &compile_where(self.set, ty, &one)?)?,
+                self.select_ids(ty, &compile_where(self.db.dialect(), self.set, ty, &one)?)?,
             ));
         }
         Ok(out)
@@ -1082,7 +1388,10 @@ impl Bridge<'_> {
             if residual.filter == Filter::FALSE {
                 continue;
             }
-            let ids = self.select_ids(ty, &compile_where(set, ty, &residual.filter)?)?;
+            let ids = self.select_ids(
+                ty,
+                &compile_where(self.db.dialect(), set, ty, &residual.filter)?,
+            )?;
             if ids.is_empty() {
                 continue;
             }
@@ -1187,7 +1496,7 @@ impl Bridge<'_> {
                 }
                 let mut through = Vec::new();
                 let (ids, sql) = if def.table.is_some() {
-                    let filter = compile_filter(set, ty, plan.rows())?;
+                    let filter = compile_filter(self.db.dialect(), set, ty, plan.rows())?;
                     let ids = self.select_ids(ty, &filter)?;
                     for (policy, ids) in self.through_each_allow(ty, &plan.residual)? {
                         through.push(Through { policy, ids });
@@ -1543,6 +1852,65 @@ condition = { child_id = { _is_null = true } }
         (conn, mem)
     }
 
+    thread_local! {
+        /// This test thread's PostgreSQL database, on the test run's cluster, with the tables.
+        static PG: pg::Conn = {
+            let db = crate::test_cluster::cluster().create_database();
+            let crate::db::url::DbUrl::Postgres(url) =
+                crate::db::url::DbUrl::parse(&db.url()).unwrap()
+            else {
+                panic!("{} is not a PostgreSQL URL", db.url());
+            };
+            pg::init(&url).unwrap().0
+        };
+    }
+
+    /// Runs `each` on the league in SQLite (`conn`), then on the same rows copied into
+    /// PostgreSQL: the compiled filters must select alike on both backends.
+    fn on_both(
+        conn: &Connection,
+        each: &mut dyn FnMut(Db<'_>) -> Result<(), TestCaseError>,
+    ) -> Result<(), TestCaseError> {
+        each(Db::Sqlite(conn))?;
+        PG.with(|pg| {
+            copy_rows(conn, pg);
+            each(Db::Postgres(pg))
+        })
+    }
+
+    /// Replaces every row of `pg` with those of `conn`, as SQL literals (foreign keys are not
+    /// checked: child links may point forward or form cycles, as in [`build`]).
+    fn copy_rows(conn: &Connection, pg: &pg::Conn) {
+        let mut sql = String::from(
+            "SET session_replication_role = replica; TRUNCATE teams, players, games, staff;\n",
+        );
+        for table in crate::db::schema::TABLES {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+            let width = stmt.column_count();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| {
+                    let values: Vec<String> = (0..width)
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            ValueRef::Null => "NULL".to_string(),
+                            ValueRef::Integer(n) => n.to_string(),
+                            ValueRef::Text(t) => {
+                                format!("'{}'", String::from_utf8_lossy(t).replace('\'', "''"))
+                            }
+                            other => panic!("unexpected value {other:?}"),
+                        })
+                        .collect();
+                    Ok(format!("({})", values.join(", ")))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            if !rows.is_empty() {
+                let _ = writeln!(sql, "INSERT INTO {table} VALUES {};", rows.join(", "));
+            }
+        }
+        pg.batch_execute(&sql).unwrap();
+    }
+
     /// The league's request context: its `now`, when it has one.
     fn context(league: &League) -> authz::Context {
         let mut out = authz::Context::new();
@@ -1573,15 +1941,17 @@ condition = { child_id = { _is_null = true } }
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
-        /// The SQL form of the residual filter selects exactly the rows the evaluator allows.
+        /// The SQL form of the residual filter selects exactly the rows the evaluator allows, on
+        /// SQLite and on PostgreSQL.
         #[test]
         fn sql_filter_selects_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
+            on_both(&conn, &mut |db| {
             for subject in subjects(&mem, &league) {
                 for ty in ["game", "player", "team"] {
-                    let filter = Bridge::new(&conn, &set).row_filter(&subject, "read", ty).unwrap();
-                    let by_sql = Bridge::new(&conn, &set).select_ids(ty, &filter).unwrap();
+                    let filter = Bridge::new(db, &set).row_filter(&subject, "read", ty).unwrap();
+                    let by_sql = Bridge::new(db, &set).select_ids(ty, &filter).unwrap();
                     let by_eval: Vec<Value> = mem
                         .all(ty)
                         .iter()
@@ -1605,6 +1975,8 @@ condition = { child_id = { _is_null = true } }
                     );
                 }
             }
+            Ok(())
+            })?;
         }
     }
 
@@ -1613,11 +1985,12 @@ condition = { child_id = { _is_null = true } }
 
         /// Per column, the rows where the access plan lets it be read (compiled to SQL) are
         /// exactly the rows where the evaluator allows reading that field: field grants and
-        /// field-level denies included.
+        /// field-level denies included; on SQLite and on PostgreSQL.
         #[test]
         fn plan_columns_select_what_the_evaluator_allows(league in league()) {
             let set = policies();
             let (conn, mem) = build(&league);
+            on_both(&conn, &mut |db| {
             for subject in subjects(&mem, &league) {
                 let planner = authz::Planner::new(&set, &mem, &subject).unwrap();
                 for ty in ["game", "player", "team"] {
@@ -1628,8 +2001,8 @@ condition = { child_id = { _is_null = true } }
                             authz::ColumnAccess::Never => Filter::FALSE,
                             authz::ColumnAccess::Rows { filter } => filter.clone(),
                         };
-                        let sql = compile_filter(&set, ty, &readable).unwrap();
-                        let by_sql = Bridge::new(&conn, &set).select_ids(ty, &sql).unwrap();
+                        let sql = compile_filter(db.dialect(), &set, ty, &readable).unwrap();
+                        let by_sql = Bridge::new(db, &set).select_ids(ty, &sql).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
@@ -1654,6 +2027,8 @@ condition = { child_id = { _is_null = true } }
                     }
                 }
             }
+            Ok(())
+            })?;
         }
     }
 
@@ -1726,8 +2101,8 @@ condition = { child_id = { _is_null = true } }
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Random policy files over random leagues: for every subject, game and column, the
-        /// evaluator's decision equals what SQLite selects with the compiled plan. SQLite's own
-        /// three-valued logic is the reference for the NULL semantics.
+        /// evaluator's decision equals what SQLite, and PostgreSQL, select with the compiled
+        /// plan: each backend's own three-valued logic is held to the evaluator's.
         #[test]
         fn random_policies_decide_as_sqlite_selects(
             league in league(),
@@ -1742,6 +2117,7 @@ condition = { child_id = { _is_null = true } }
             let set = authz::parse("random.toml", &source)
                 .unwrap_or_else(|e| panic!("{e}\n{source}"));
             let (conn, mem) = build(&league);
+            on_both(&conn, &mut |db| {
             for subject in subjects(&mem, &league) {
                 let plan = authz::Planner::new(&set, &mem, &subject)
                     .unwrap()
@@ -1753,8 +2129,8 @@ condition = { child_id = { _is_null = true } }
                         authz::ColumnAccess::Never => Filter::FALSE,
                         authz::ColumnAccess::Rows { filter } => filter.clone(),
                     };
-                    let sql = compile_filter(&set, "game", &readable).unwrap();
-                    let by_sql = Bridge::new(&conn, &set).select_ids("game", &sql).unwrap();
+                    let sql = compile_filter(db.dialect(), &set, "game", &readable).unwrap();
+                    let by_sql = Bridge::new(db, &set).select_ids("game", &sql).unwrap();
                     let by_eval: Vec<Value> = mem
                         .all("game")
                         .iter()
@@ -1796,11 +2172,12 @@ condition = { child_id = { _is_null = true } }
                             &context(&league),
                         )
                                 .unwrap();
-                        let sql = compile_filter(&set, ty, &residual.filter).unwrap();
-                        let bridge = Bridge::new(&conn, &set);
+                        let sql = compile_filter(db.dialect(), &set, ty, &residual.filter).unwrap();
+                        let bridge = Bridge::new(db, &set);
                         let by_sql = bridge.select_ids(ty, &sql).unwrap();
                         // What `who_can` runs: the same rows without telling unknown from false.
-                        let sql_where = compile_where(&set, ty, &residual.filter).unwrap();
+                        let sql_where =
+                            compile_where(db.dialect(), &set, ty, &residual.filter).unwrap();
                         let by_where = bridge.select_ids(ty, &sql_where).unwrap();
                         let by_eval: Vec<Value> = mem
                             .all(ty)
@@ -1831,6 +2208,8 @@ condition = { child_id = { _is_null = true } }
                     }
                 }
             }
+            Ok(())
+            })?;
         }
     }
 
@@ -1867,7 +2246,7 @@ condition = { child_id = { _is_null = true } }
             &authz::Context::new(),
         )
         .unwrap();
-        let filter = compile_where(&set, "player", &residual.filter).unwrap();
+        let filter = compile_where(Dialect::Sqlite, &set, "player", &residual.filter).unwrap();
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT id FROM players WHERE {} ORDER BY id",
             filter.sql
@@ -1900,7 +2279,7 @@ condition = { child_id = { _is_null = true } }
         conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)")
             .unwrap();
         let names = |conn: &Connection| -> Vec<(String, bool)> {
-            table_columns(conn, "t")
+            table_columns(Db::Sqlite(conn), "t")
                 .unwrap()
                 .unwrap()
                 .into_iter()
@@ -1918,7 +2297,11 @@ condition = { child_id = { _is_null = true } }
                 ("b".into(), true)
             ]
         );
-        assert!(table_columns(&conn, "missing").unwrap().is_none());
+        assert!(
+            table_columns(Db::Sqlite(&conn), "missing")
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -1968,7 +2351,7 @@ condition = { child_id = { _is_null = true } }
         let authz::ColumnAccess::Rows { filter } = &rule.access else {
             panic!("winner_id depends on the row: {:?}", rule.access);
         };
-        let sql = compile_filter(&set, "game", filter).unwrap();
+        let sql = compile_filter(Dialect::Sqlite, &set, "game", filter).unwrap();
         assert!(sql.sql.contains("published_at"), "{}", sql.sql);
         assert!(!sql.sql.contains(TIMES[2]), "inlined: {}", sql.sql);
         assert!(sql.params.contains(&SqlValue::Text(TIMES[2].into())));

@@ -18,6 +18,7 @@ use crate::authz::{
     ColumnAccess, Context, ContextValue, Filter, Planner, PolicySet, QueryLimits, ReadFail,
     Subject, Value,
 };
+use crate::db::sql::Dialect;
 use crate::db::store::{Changes, Store, Table};
 use crate::graphql::{Audit, Deciders, FieldRule, Principal, RowFilters, Viewer, Withheld};
 use crate::identity::{self, AuthConfig, AuthError, Claims, Credential, Presented};
@@ -83,7 +84,7 @@ fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter,
             inner: Box::new(materialize(bridge, ty, inner)?),
         },
         Filter::Transitive { .. } => {
-            let sql = access::compile_filter(set, ty, filter)?;
+            let sql = access::compile_filter(Dialect::Sqlite, set, ty, filter)?;
             let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
                 Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
@@ -154,7 +155,7 @@ fn compile_viewer(
                 },
             );
             let filter = materialize(ty, plan.rows())?;
-            Some(access::compile_filter(set, ty, &filter)?)
+            Some(access::compile_filter(Dialect::Sqlite, set, ty, &filter)?)
         };
         match table {
             Table::Teams => filters.teams = rows,
@@ -167,7 +168,7 @@ fn compile_viewer(
                 ColumnAccess::Never => None,
                 ColumnAccess::Rows { filter } => {
                     let readable = materialize(ty, filter)?;
-                    Some(access::compile_filter(set, ty, &readable)?)
+                    Some(access::compile_filter(Dialect::Sqlite, set, ty, &readable)?)
                 }
             };
             let withheld = match &rule.withheld {

@@ -56,6 +56,7 @@ use crate::access::{self, AccessError};
 use crate::authz::{
     self, AccessPlan, ColumnAccess, Entities, Filter, Planner, PolicySet, ReadFail, Subject,
 };
+use crate::db::sql::Dialect;
 use crate::limits;
 
 /// What can stop an explanation.
@@ -648,7 +649,7 @@ impl Judge<'_> {
     }
 
     fn condition(&self, ty: &str, filter: &Filter) -> Result<SqlCondition> {
-        let compiled = access::compile_filter(self.set, ty, filter)?;
+        let compiled = access::compile_filter(Dialect::Sqlite, self.set, ty, filter)?;
         Ok(SqlCondition {
             inline: inline(&compiled.sql, &compiled.params),
             params: compiled.params.iter().map(json_value).collect(),

@@ -23,6 +23,16 @@ pub mod limits;
 pub mod output;
 pub mod server;
 
+/// The tests' throwaway PostgreSQL cluster, shared with the integration tests (one file).
+#[cfg(test)]
+#[path = "../tests/integration/pg.rs"]
+#[expect(
+    dead_code,
+    unreachable_pub,
+    reason = "written for the integration tests, which use all of it"
+)]
+pub(crate) mod test_cluster;
+
 use std::io;
 
 use exit::Exit;

@@ -11,9 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use rusqlite::Connection;
-
-use super::{Bridge, DbColumn, ident, table_columns, table_of};
+use super::{Bridge, Db, DbColumn, ident, table_columns, table_of};
 use crate::authz::assume::{Assumption, Change};
 use crate::authz::{Entities, EntityError, PolicySet, Row, Value};
 
@@ -36,7 +34,7 @@ enum State {
 /// The database's rows with assumptions on top (see the module docs).
 pub struct Overlay<'a> {
     base: &'a Bridge<'a>,
-    conn: &'a Connection,
+    db: Db<'a>,
     set: &'a PolicySet,
     rows: HashMap<String, BTreeMap<Value, State>>,
     columns: HashMap<String, Vec<DbColumn>>,
@@ -47,7 +45,7 @@ impl<'a> Overlay<'a> {
     pub fn new(bridge: &'a Bridge<'a>) -> Self {
         Overlay {
             base: bridge,
-            conn: bridge.conn,
+            db: bridge.db,
             set: bridge.set,
             rows: HashMap::new(),
             columns: HashMap::new(),
@@ -63,7 +61,7 @@ impl<'a> Overlay<'a> {
     fn db_columns(&mut self, ty: &str) -> Result<&[DbColumn], String> {
         if !self.columns.contains_key(ty) {
             let (_, table) = table_of(self.set, ty).map_err(|e| e.to_string())?;
-            let columns = table_columns(self.conn, table)
+            let columns = table_columns(self.db, table)
                 .map_err(|e| format!("{e:#}"))?
                 .unwrap_or_default();
             self.columns.insert(ty.to_string(), columns);
@@ -185,11 +183,12 @@ impl<'a> Overlay<'a> {
     /// so SQL on `conn` (opened read-only by the caller) reads them. The views live as long as
     /// the connection.
     pub fn shadow(&mut self) -> super::Result<()> {
+        let conn = self.db.sqlite("`--assume` with SQL (explain, who-can)")?;
         let types: Vec<String> = self.rows.keys().cloned().collect();
         for ty in types {
             let (_, table) = table_of(self.set, &ty)?;
             let table = table.to_string();
-            let columns: Vec<String> = table_columns(self.conn, &table)?
+            let columns: Vec<String> = table_columns(self.db, &table)?
                 .unwrap_or_default()
                 .into_iter()
                 .map(|c| c.name)
@@ -241,7 +240,7 @@ impl<'a> Overlay<'a> {
                     }
                 }
             }
-            self.conn.execute_batch(&sql)?;
+            conn.execute_batch(&sql)?;
         }
         Ok(())
     }

@@ -27,6 +27,7 @@ use crate::authz::{
     self, AccessPlan, Decision, Entities as _, Filter, Mode, Planner, PolicySet, Request,
     ResourceRef, RowDecision, Subject, Value,
 };
+use crate::db::sql::Dialect;
 
 /// How one decision changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,7 +109,11 @@ pub fn diff(
     user: Option<&str>,
     sink: &mut dyn FnMut(&Change) -> std::io::Result<()>,
 ) -> Result<Summary> {
-    let (conn, old, new) = (new_bridge.conn, old_bridge.set, new_bridge.set);
+    let (conn, old, new) = (
+        new_bridge.db.sqlite("`authz diff`")?,
+        old_bridge.set,
+        new_bridge.set,
+    );
     let mut actions = old.actions.clone();
     actions.extend(
         new.actions
@@ -226,7 +231,7 @@ fn compile(
             selective: true,
         });
     };
-    let one = |f: &Filter| compile_filter(set, ty, f);
+    let one = |f: &Filter| compile_filter(Dialect::Sqlite, set, ty, f);
     // An allow applies where it is true, a deny where it is not false.
     let applies = |f: &Filter, default: &str| -> Result<SqlFilter> {
         let c = one(f)?;

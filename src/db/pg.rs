@@ -4,23 +4,30 @@
 //!
 //! The client is `tokio-postgres` without TLS (a unix socket or a trusted network), driven by a
 //! runtime of its own on the calling thread: the commands that use it are synchronous, as the
-//! SQLite ones are. Only `db init|seed|status|reset` run here so far; reads (`db::store`) and the
-//! compiled filters of `access` still speak SQLite only.
+//! SQLite ones are. `access` reads through [`Conn::for_each`] (the `authz` commands); the GraphQL
+//! layer's reads (`db::store`) still speak SQLite only.
 
 pub mod scale;
 pub mod schema;
 pub mod seed;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio_postgres::{GenericClient, NoTls};
+use futures_util::StreamExt as _;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, NoTls, Statement};
 
 use super::url::PgUrl;
 use super::{Error, InitReport, Result, Status, TableCount};
 
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many prepared statements a connection keeps.
+const MAX_STATEMENTS: usize = 256;
 
 /// Serializes migrations of one database: two `db init` at once migrate it once.
 const MIGRATION_LOCK: i64 = 0x7175_6964_6469_7463; // "quidditc"
@@ -30,6 +37,9 @@ pub struct Conn {
     runtime: tokio::runtime::Runtime,
     client: tokio_postgres::Client,
     url: PgUrl,
+    /// Statements prepared on this connection, by their text: a lookup the engine repeats costs
+    /// one round trip, not two.
+    statements: RefCell<HashMap<String, Statement>>,
 }
 
 impl From<tokio_postgres::Error> for Error {
@@ -83,6 +93,7 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         runtime,
         client,
         url: url.clone(),
+        statements: RefCell::new(HashMap::new()),
     })
 }
 
@@ -108,6 +119,57 @@ impl Conn {
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
+    }
+
+    /// Makes every later transaction on this connection read-only: the commands that only
+    /// decide cannot write, whatever their SQL.
+    pub fn read_only(&self) -> Result<()> {
+        self.block_on(
+            self.client
+                .batch_execute("SET default_transaction_read_only = on"),
+        )?;
+        Ok(())
+    }
+
+    /// The statement of `sql`, prepared on first use.
+    fn prepare_cached(&self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.block_on(self.client.prepare(sql))?;
+        let mut statements = self.statements.borrow_mut();
+        // Filters compiled per subject are many texts: the cache is bounded, and a dropped
+        // statement is closed on the server.
+        if statements.len() >= MAX_STATEMENTS {
+            statements.clear();
+        }
+        statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Runs `sql`, one or more statements without parameters.
+    pub fn batch_execute(&self, sql: &str) -> Result<()> {
+        self.block_on(self.client.batch_execute(sql))?;
+        Ok(())
+    }
+
+    /// Runs `sql` with `params` (`$1`, `$2`, …), calling `each` with its rows one at a time as
+    /// they arrive: a table is never held in memory whole.
+    pub fn for_each<E: From<Error>>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        each: &mut dyn FnMut(&tokio_postgres::Row) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let statement = self.prepare_cached(sql)?;
+        let rows = self
+            .block_on(self.client.query_raw(&statement, params.iter().copied()))
+            .map_err(Error::from)?;
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = self.block_on(rows.next()) {
+            each(&row.map_err(Error::from)?)?;
+        }
+        Ok(())
     }
 }
 
