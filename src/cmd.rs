@@ -10,10 +10,15 @@ pub mod serve;
 
 use std::path::Path;
 
+use anyhow::Context as _;
+
 use rusqlite::Connection;
 
+use crate::access::Db;
 use crate::cli::{Cli, Command, GlobalArgs};
+use crate::db::pg;
 use crate::db::store::Store;
+use crate::db::url::{DbUrl, PgUrl};
 use crate::exit::Exit;
 
 /// Dispatches a parsed command line to its subcommand.
@@ -31,8 +36,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         if err.downcast_ref::<NotOnPostgres>().is_some() {
             // One line naming the command, whatever context was added on the way up.
             anyhow::anyhow!(
-                "`quidditch {}` does not run on PostgreSQL yet: only `db init`, `db seed`, \
-                 `db status` and `db reset` do (give --db a SQLite file)",
+                "`quidditch {}` does not run on PostgreSQL yet: `db` and the `authz` commands \
+                 but `diff` do (give --db a SQLite file)",
                 invoked()
             )
         } else {
@@ -111,6 +116,52 @@ impl GlobalArgs {
     ) -> anyhow::Result<T> {
         let path = self.sqlite()?;
         store.lend(f).map_err(|err| db_error(err, path))?
+    }
+}
+
+/// A PostgreSQL database holding the tables; one without them says how to create them.
+pub fn open_postgres(url: &PgUrl) -> anyhow::Result<pg::Conn> {
+    pg::open(url).map_err(|err| match err {
+        crate::db::Error::NotQuidditch { .. } => {
+            anyhow::anyhow!("{err} (create the tables with `quidditch db init`)")
+        }
+        other => anyhow::Error::new(other).context(format!("database `{url}`")),
+    })
+}
+
+/// `--db` opened by a command that decides (`authz check|explain|who-can|test|lint|token|export`):
+/// a SQLite file or a PostgreSQL database, both read through [`Db`].
+pub enum Opened {
+    Sqlite(Connection),
+    /// Boxed: a connection carries its runtime.
+    Postgres(Box<pg::Conn>),
+}
+
+impl Opened {
+    /// The database, for `access::Bridge`.
+    pub fn db(&self) -> Db<'_> {
+        match self {
+            Opened::Sqlite(conn) => Db::Sqlite(conn),
+            Opened::Postgres(conn) => Db::Postgres(conn),
+        }
+    }
+}
+
+impl GlobalArgs {
+    /// The database of a command that decides; `read_only` opens a SQLite file so that nothing
+    /// can be written through it. A PostgreSQL connection is always read-only
+    /// (`default_transaction_read_only`): these commands never write.
+    pub fn open_decider(&self, read_only: bool) -> anyhow::Result<Opened> {
+        match &self.db {
+            DbUrl::Sqlite(_) if read_only => Ok(Opened::Sqlite(self.open_db_read_only()?)),
+            DbUrl::Sqlite(_) => Ok(Opened::Sqlite(self.open_db()?)),
+            DbUrl::Postgres(url) => {
+                let conn = open_postgres(url)?;
+                conn.read_only()
+                    .with_context(|| format!("database `{url}`"))?;
+                Ok(Opened::Postgres(Box::new(conn)))
+            }
+        }
     }
 }
 

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 pub mod log;
 
-use crate::access::{self, Bridge, Profile};
+use crate::access::{self, Bridge, Db, Profile};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
 use crate::exit::Exit;
@@ -188,17 +187,23 @@ impl PolicyArgs {
     /// table, column, column type and relationship mapping it names): the way every command that
     /// decides anything loads its policies, so a policy naming what the database lacks is
     /// refused with its `file:line:col` before any decision.
-    pub fn load_checked(&self, conn: &Connection) -> anyhow::Result<PolicySet> {
+    pub fn load_checked<'a>(&self, db: impl Into<Db<'a>>) -> anyhow::Result<PolicySet> {
         let super::defaults::Source { origin, text, .. } = self.source()?;
-        parse_checked(conn, &origin.display().to_string(), &text)
+        parse_checked(db, &origin.display().to_string(), &text)
     }
 }
 
 /// Parses a policy file's text and checks it against the database behind `conn`; errors carry
 /// `origin:LINE:COL`.
-pub fn parse_checked(conn: &Connection, origin: &str, text: &str) -> anyhow::Result<PolicySet> {
+pub fn parse_checked<'a>(
+    db: impl Into<Db<'a>>,
+    origin: &str,
+    text: &str,
+) -> anyhow::Result<PolicySet> {
+    // The database for no longer than the policies' own borrow.
+    let db: Db<'_> = db.into();
     let set = authz::parse(origin, text).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let problems = Bridge::new(conn, &set).check_schema()?;
+    let problems = Bridge::new(db, &set).check_schema()?;
     if problems.is_empty() {
         return Ok(set);
     }
@@ -365,9 +370,9 @@ fn token(args: &TokenArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "no signing secret: set `QUIDDITCH_JWT_SECRET` (the same one `quidditch serve` uses) or pass `--secret`"
         );
     };
-    let conn = global.open_db()?;
-    let set = args.policy.load_checked(&conn)?;
-    let Some((sub, scopes)) = Bridge::new(&conn, &set).token_grant(&args.user)? else {
+    let conn = global.open_decider(false)?;
+    let set = args.policy.load_checked(conn.db())?;
+    let Some((sub, scopes)) = Bridge::new(conn.db(), &set).token_grant(&args.user)? else {
         anyhow::bail!(
             "`{}` needs no token: a request without credentials is anonymous",
             args.user
@@ -401,8 +406,8 @@ fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     let conn = args.assume.open(global)?;
-    let set = args.policy.load_checked(&conn)?;
-    let bridge = Bridge::new(&conn, &set);
+    let set = args.policy.load_checked(conn.db())?;
+    let bridge = Bridge::new(conn.db(), &set);
     let r = &args.request;
     let user = r.user.as_deref().context("--user is required")?;
     if let Some(path) = &args.query {
@@ -585,8 +590,8 @@ enum BatchLine {
 
 fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = args.assume.open(global)?;
-    let set = args.policy.load_checked(&conn)?;
-    let bridge = Bridge::new(&conn, &set);
+    let set = args.policy.load_checked(conn.db())?;
+    let bridge = Bridge::new(conn.db(), &set);
     let overlay = args.assume.overlay(&bridge)?;
     let context = args.context.context(&set)?;
     if args.batch {
@@ -655,11 +660,11 @@ fn batch(
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = global.open_db()?;
+    let conn = global.open_decider(false)?;
     // Read once: parsed here, and quoted by the cases' and the coverage's locations.
     let policies = args.policy.source()?;
     let policy_origin = policies.origin.display().to_string();
-    let set = parse_checked(&conn, &policy_origin, &policies.text)?;
+    let set = parse_checked(conn.db(), &policy_origin, &policies.text)?;
     let file;
     let (cases, origin, source) = match &args.file {
         None => (
@@ -682,7 +687,7 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             ..case
         })
         .collect();
-    let report = whatif::run_tests(&Bridge::new(&conn, &set), &cases, (origin, source))?;
+    let report = whatif::run_tests(&Bridge::new(conn.db(), &set), &cases, (origin, source))?;
     let coverage = if args.coverage {
         let traces: Vec<&Response> = report.traces.iter().collect();
         Some(CoverageOutput::new(
@@ -869,9 +874,9 @@ impl fmt::Display for WhoCanOutput {
 
 fn who_can(args: &WhoCanArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let conn = args.assume.open(global)?;
-    let set = args.policy.load_checked(&conn)?;
+    let set = args.policy.load_checked(conn.db())?;
     // What-if through the shadowed tables: the compiled filters and the engine read them.
-    let bridge = Bridge::new(&conn, &set);
+    let bridge = Bridge::new(conn.db(), &set);
     args.assume.shadowed(&bridge)?;
     let answer = bridge.who_can(
         &args.action,
@@ -930,10 +935,11 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Err(err) => err.problems,
         Ok(set) => {
             let mut problems = authz::lint(&set);
-            let path = global.sqlite()?;
-            if path.exists() {
-                let conn = global.open_db()?;
-                let bridge = Bridge::new(&conn, &set);
+            // A PostgreSQL database is always checked; a SQLite file when it exists.
+            let missing = global.db.sqlite().filter(|path| !path.exists());
+            if missing.is_none() {
+                let conn = global.open_decider(false)?;
+                let bridge = Bridge::new(conn.db(), &set);
                 let schema = bridge.check_schema()?;
                 // References are looked up only in a database the policies fit.
                 if schema.is_empty() {
@@ -941,8 +947,8 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     problems.extend(bridge.lint_nullable()?);
                 }
                 problems.extend(schema);
-                database = Some(path.display().to_string());
-            } else {
+                database = Some(global.db.to_string());
+            } else if let Some(path) = missing {
                 eprintln!(
                     "note: not checked against a database: `{}` does not exist (name one with --db)",
                     path.display()

@@ -12,10 +12,10 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::PolicyArgs;
+use crate::access::Db;
 use crate::access::{self, SqlEntities};
 use crate::authz::{self, Decision, PolicySet, Subject};
 use crate::cli::GlobalArgs;
-use crate::db;
 use crate::exit::Exit;
 use crate::export::{self, Assertion, Model, Tuple, openfga, spicedb};
 use crate::output::emit;
@@ -121,10 +121,11 @@ fn create(dir: &Path, name: &str) -> anyhow::Result<BufWriter<File>> {
 }
 
 pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = db::open_read_only(global.sqlite()?)?;
+    let opened = global.open_decider(true)?;
+    let conn = opened.db();
     let source = args.policy.source()?;
     let origin = source.origin.display().to_string();
-    let set = super::parse_checked(&conn, &origin, &source.text)?;
+    let set = super::parse_checked(conn, &origin, &source.text)?;
     let mut model = export::translate(&set).map_err(|err| anyhow::anyhow!("{err}"))?;
     let index = crate::diag::LineIndex::new(&source.text);
     let left: Vec<Left> = model
@@ -177,10 +178,10 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Some(since) => Some((since, changes::earlier_file(args.to, since)?)),
         None => None,
     };
-    let assertions = assertions(&conn, &set);
+    let assertions = assertions(conn, &set);
     let (files, tuples) = match args.to {
-        Engine::Openfga => write_openfga(&conn, &set, &model, &assertions, &args.out)?,
-        Engine::Spicedb => write_spicedb(&conn, &set, &model, &assertions, &args.out)?,
+        Engine::Openfga => write_openfga(conn, &set, &model, &assertions, &args.out)?,
+        Engine::Spicedb => write_spicedb(conn, &set, &model, &assertions, &args.out)?,
     };
     let changes = match earlier {
         None => None,
@@ -203,7 +204,7 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 
 /// The `[[test]]` cases an engine can check (no field, nothing assumed, user and resource in
 /// this database), as assertions.
-fn assertions(conn: &rusqlite::Connection, set: &PolicySet) -> Vec<Assertion> {
+fn assertions(conn: Db<'_>, set: &PolicySet) -> Vec<Assertion> {
     let mut out = Vec::new();
     for case in &set.tests {
         if case.field.is_some() || !case.assume.is_empty() {
@@ -231,7 +232,7 @@ fn assertions(conn: &rusqlite::Connection, set: &PolicySet) -> Vec<Assertion> {
 /// Every tuple, in order: the static ones, then type by type each row's (as a resource, and as
 /// a subject for the subject types), then the anonymous subject's. Returns how many.
 fn each_tuple(
-    conn: &rusqlite::Connection,
+    conn: Db<'_>,
     set: &PolicySet,
     model: &Model,
     write: &mut dyn FnMut(&Tuple) -> anyhow::Result<()>,
@@ -277,7 +278,7 @@ fn each_tuple(
 }
 
 fn write_openfga(
-    conn: &rusqlite::Connection,
+    conn: Db<'_>,
     set: &PolicySet,
     model: &Model,
     assertions: &[Assertion],
@@ -312,7 +313,7 @@ fn write_openfga(
 }
 
 fn write_spicedb(
-    conn: &rusqlite::Connection,
+    conn: Db<'_>,
     set: &PolicySet,
     model: &Model,
     assertions: &[Assertion],

@@ -2,13 +2,13 @@
 //! read-only connection, the overlay of assumed rows, and their errors.
 
 use clap::Args;
-use rusqlite::Connection;
 
 use crate::access::Bridge;
 use crate::access::assume::Overlay;
 use crate::authz;
 use crate::authz::test_file::TestReport;
 use crate::cli::GlobalArgs;
+use crate::cmd::Opened;
 
 /// What-if: changes to assume, none written.
 #[derive(Debug, Args, Default)]
@@ -22,12 +22,8 @@ pub struct AssumeArgs {
 
 impl AssumeArgs {
     /// The database: read-only when anything is assumed, so nothing can be written.
-    pub fn open(&self, global: &GlobalArgs) -> anyhow::Result<Connection> {
-        if self.exprs.is_empty() {
-            global.open_db()
-        } else {
-            global.open_db_read_only()
-        }
+    pub fn open(&self, global: &GlobalArgs) -> anyhow::Result<Opened> {
+        global.open_decider(!self.exprs.is_empty())
     }
 
     /// The rows with every `--assume` on top, checked in order; a bad one is an error naming it.

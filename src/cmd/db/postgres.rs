@@ -11,7 +11,7 @@ use super::{
 };
 use crate::cli::GlobalArgs;
 use crate::db::url::PgUrl;
-use crate::db::{self, pg, seed};
+use crate::db::{pg, seed};
 use crate::exit::Exit;
 use crate::output::emit;
 
@@ -24,7 +24,7 @@ pub(super) fn run(args: &DbArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Re
         }
         DbCommand::Seed(seed_args) => seed_command(seed_args, url, global)?,
         DbCommand::Status => {
-            let conn = open(url)?;
+            let conn = crate::cmd::open_postgres(url)?;
             let status = pg::status(&conn).with_context(context)?;
             emit(&StatusOutput(status), global.format)?;
         }
@@ -34,7 +34,7 @@ pub(super) fn run(args: &DbArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Re
                     "`db reset` deletes every row of `{url}`: run it again with `--yes` to confirm"
                 );
             }
-            let mut conn = open(url)?;
+            let mut conn = crate::cmd::open_postgres(url)?;
             let deleted = pg::reset(&mut conn).with_context(context)?;
             emit(
                 &ResetOutput {
@@ -46,16 +46,6 @@ pub(super) fn run(args: &DbArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Re
         }
     }
     Ok(Exit::Success)
-}
-
-/// A database holding the tables; one without them says how to create them.
-fn open(url: &PgUrl) -> anyhow::Result<pg::Conn> {
-    pg::open(url).map_err(|err| match err {
-        db::Error::NotQuidditch { .. } => {
-            anyhow::anyhow!("{err} (create the tables with `quidditch db init`)")
-        }
-        other => anyhow::Error::new(other).context(format!("database `{url}`")),
-    })
 }
 
 fn seed_command(args: &SeedArgs, url: &PgUrl, global: &GlobalArgs) -> anyhow::Result<()> {
