@@ -61,9 +61,6 @@ pub enum AccessError {
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Db(#[from] crate::db::Error),
-    /// A feature asked of a PostgreSQL database that only SQLite has so far.
-    #[error("{what} does not run on PostgreSQL yet (give --db a SQLite file)")]
-    SqliteOnly { what: &'static str },
     #[error("{message}")]
     Diff { message: String },
     /// Writing a streamed result failed (a closed pipe ends quietly).
@@ -114,20 +111,12 @@ impl<'a> From<&'a pg::Conn> for Db<'a> {
     }
 }
 
-impl<'a> Db<'a> {
+impl Db<'_> {
     /// The SQL this database speaks.
     pub fn dialect(self) -> Dialect {
         match self {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
-        }
-    }
-
-    /// The SQLite connection, for what runs on SQLite only so far (`what` names it).
-    fn sqlite(self, what: &'static str) -> Result<&'a Connection> {
-        match self {
-            Db::Sqlite(conn) => Ok(conn),
-            Db::Postgres(_) => Err(AccessError::SqliteOnly { what }),
         }
     }
 
@@ -721,16 +710,8 @@ impl Compiler<'_> {
         text
     }
 
-    /// A constant truth value: `1`/`0` on SQLite (its booleans are integers), `TRUE`/`FALSE` on
-    /// PostgreSQL.
     fn truth(&self, value: bool) -> String {
-        match (self.dialect, value) {
-            (Dialect::Sqlite, true) => "1",
-            (Dialect::Sqlite, false) => "0",
-            (Dialect::Postgres, true) => "TRUE",
-            (Dialect::Postgres, false) => "FALSE",
-        }
-        .to_string()
+        truth(self.dialect, value).to_string()
     }
 
     /// How an ordering comparison with a text orders on PostgreSQL: by bytes (`COLLATE "C"`), as
@@ -823,11 +804,7 @@ impl Compiler<'_> {
             Filter::Not { inner } => format!("(NOT {})", self.compile(inner, alias, false)?),
             Filter::IsTrue { inner } if positive => self.compile(inner, alias, true)?,
             Filter::IsTrue { inner } => {
-                let inner = self.compile(inner, alias, true)?;
-                match self.dialect {
-                    Dialect::Sqlite => format!("IFNULL({inner}, 0)"),
-                    Dialect::Postgres => format!("COALESCE({inner}, FALSE)"),
-                }
+                if_null(self.dialect, &self.compile(inner, alias, true)?, false)
             }
             Filter::Exists { step, inner } => {
                 let (_, table) = table_of(self.set, &step.target)?;
@@ -882,6 +859,27 @@ impl Compiler<'_> {
              UNION SELECT {step_alias}.{to}, {cte}.d + 1 FROM {table} {step_alias} JOIN {cte} ON {step_alias}.{fr} = {cte}.v \
              WHERE {cte}.d < {depth} AND {step_alias}.{to} IS NOT NULL) SELECT v FROM {cte}))"
         ))
+    }
+}
+
+/// A constant truth value in `dialect`: `1`/`0` on SQLite (its booleans are integers),
+/// `TRUE`/`FALSE` on PostgreSQL.
+fn truth(dialect: Dialect, value: bool) -> &'static str {
+    match (dialect, value) {
+        (Dialect::Sqlite, true) => "1",
+        (Dialect::Sqlite, false) => "0",
+        (Dialect::Postgres, true) => "TRUE",
+        (Dialect::Postgres, false) => "FALSE",
+    }
+}
+
+/// The boolean `sql`, with unknown read as `default`: `IFNULL(…, 0)` on SQLite,
+/// `COALESCE(…, FALSE)` on PostgreSQL.
+fn if_null(dialect: Dialect, sql: &str, default: bool) -> String {
+    let default = truth(dialect, default);
+    match dialect {
+        Dialect::Sqlite => format!("IFNULL({sql}, {default})"),
+        Dialect::Postgres => format!("COALESCE({sql}, {default})"),
     }
 }
 

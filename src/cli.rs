@@ -71,7 +71,7 @@ pub struct GlobalArgs {
     ///
     /// A path is a SQLite file. `postgresql://USER@HOST/NAME` (`?host=/socket/dir` for a unix
     /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database, reached
-    /// without TLS; `db` and the `authz` commands (but `diff`) run on PostgreSQL so far.
+    /// without TLS; `db` and the `authz` commands run on PostgreSQL so far.
     #[arg(
         long,
         global = true,

@@ -37,7 +37,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
             // One line naming the command, whatever context was added on the way up.
             anyhow::anyhow!(
                 "`quidditch {}` does not run on PostgreSQL yet: `db` and the `authz` commands \
-                 but `diff` do (give --db a SQLite file)",
+                 do (give --db a SQLite file)",
                 invoked()
             )
         } else {

@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 
 use super::{Bridge, Db, DbColumn, ident, table_columns, table_of};
 use crate::authz::assume::{Assumption, Change};
+use crate::authz::policy::ColumnType;
 use crate::authz::{Entities, EntityError, PolicySet, Row, Value};
+use crate::db::sql::Dialect;
 
 /// A row as the assumptions leave it.
 #[derive(Debug, Clone)]
@@ -180,10 +182,14 @@ impl<'a> Overlay<'a> {
     }
 
     /// Shadows every changed table with a TEMP view of the same name holding the assumed rows,
-    /// so SQL on `conn` (opened read-only by the caller) reads them. The views live as long as
-    /// the connection.
+    /// so SQL on the connection (opened read-only by the caller) reads them. The views live as
+    /// long as the connection. On PostgreSQL temporary relations come first in the search path
+    /// as on SQLite; the views are made in a transaction of their own (`READ WRITE`: they write
+    /// only the session's own catalogue entries, never a row), and the statements prepared
+    /// before are forgotten, so that every later one reads through the views.
     pub fn shadow(&mut self) -> super::Result<()> {
-        let conn = self.db.sqlite("`--assume` with SQL (explain, who-can)")?;
+        let dialect = self.db.dialect();
+        let mut script = String::new();
         let types: Vec<String> = self.rows.keys().cloned().collect();
         for ty in types {
             let (_, table) = table_of(self.set, &ty)?;
@@ -202,10 +208,16 @@ impl<'a> Overlay<'a> {
             let Some(rows) = self.rows.get(&ty) else {
                 continue;
             };
+            let literal = |v: &Value| literal(dialect, v);
             let list: Vec<String> = columns.iter().map(|c| ident(c)).collect();
             let keys: Vec<String> = rows.keys().map(literal).collect();
+            // The table itself, past the view that takes its name.
+            let real = match self.db {
+                Db::Sqlite(_) => format!("main.{}", ident(&table)),
+                Db::Postgres(_) => format!("{}.{}", ident(&self.schema_of(&table)?), ident(&table)),
+            };
             let mut sql = format!(
-                "CREATE TEMP VIEW {name} AS SELECT {} FROM main.{name} WHERE {} NOT IN ({})",
+                "CREATE TEMP VIEW {name} AS SELECT {} FROM {real} WHERE {} NOT IN ({})",
                 list.join(", "),
                 ident(&key),
                 keys.join(", "),
@@ -224,9 +236,8 @@ impl<'a> Overlay<'a> {
                             .collect();
                         let _ = write!(
                             sql,
-                            " UNION ALL SELECT {} FROM main.{} WHERE {} = {}",
+                            " UNION ALL SELECT {} FROM {real} WHERE {} = {}",
                             values.join(", "),
-                            ident(&table),
                             ident(&key),
                             literal(k)
                         );
@@ -240,24 +251,58 @@ impl<'a> Overlay<'a> {
                     }
                 }
             }
-            conn.execute_batch(&sql)?;
+            script.push_str(&sql);
+            script.push_str(";\n");
+        }
+        match self.db {
+            Db::Sqlite(conn) => conn.execute_batch(&script)?,
+            Db::Postgres(conn) => {
+                conn.batch_execute(&format!("BEGIN READ WRITE;\n{script}COMMIT;"))?;
+                conn.forget_statements();
+            }
         }
         Ok(())
     }
+
+    /// The schema holding `table` on PostgreSQL (where unqualified names find it).
+    fn schema_of(&self, table: &str) -> super::Result<String> {
+        let mut schema = None;
+        self.db.rows::<super::AccessError>(
+            "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.oid = to_regclass(quote_ident($1::text))",
+            &[rusqlite::types::Value::Text(table.to_string())],
+            &[ColumnType::Text],
+            &mut |v| {
+                if let Some(Value::Text(name)) = v.into_iter().next() {
+                    schema = Some(name);
+                }
+                Ok(())
+            },
+        )?;
+        schema.ok_or_else(|| {
+            super::AccessError::Db(crate::db::Error::Postgres {
+                message: format!("no table `{table}`"),
+            })
+        })
+    }
 }
 
-/// A value as a SQL literal; text as hex bytes, so no quoting can go wrong.
-fn literal(value: &Value) -> String {
-    match value {
-        Value::Null => "NULL".to_string(),
-        Value::Bool(b) => i64::from(*b).to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Text(s) => {
+/// A value as a SQL literal of `dialect`; text as hex bytes, so no quoting can go wrong.
+fn literal(dialect: Dialect, value: &Value) -> String {
+    match (value, dialect) {
+        (Value::Null, _) => "NULL".to_string(),
+        (Value::Bool(b), Dialect::Sqlite) => i64::from(*b).to_string(),
+        (Value::Bool(b), Dialect::Postgres) => super::truth(dialect, *b).to_string(),
+        (Value::Int(i), _) => i.to_string(),
+        (Value::Text(s), _) => {
             let mut hex = String::with_capacity(s.len() * 2);
             for b in s.bytes() {
                 let _ = write!(hex, "{b:02X}");
             }
-            format!("CAST(X'{hex}' AS TEXT)")
+            match dialect {
+                Dialect::Sqlite => format!("CAST(X'{hex}' AS TEXT)"),
+                Dialect::Postgres => format!("convert_from('\\x{hex}'::bytea, 'UTF8')"),
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 //! enforces) is compiled to SQL as the profile compiles it: the row filter and each column's
 //! filter. Where the two files compile to the same SQL nothing can differ and nothing runs;
 //! otherwise one statement selects the rows where the row decision or a field's decision differs
-//! (`IFNULL(old, 0) <> IFNULL(new, 0)`), with, per file, whether each of its policies applies to
+//! (`IFNULL(old, 0) <> IFNULL(new, 0)`, in the database's dialect), with, per file, whether each of its policies applies to
 //! the row, so the plan can say which policies decide on each side. Virtual types (resources
 //! declared in the file) are few: their resources are checked one by one, as the profile does.
 //!
@@ -15,13 +15,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::Connection;
+use crate::authz::policy::ColumnType;
 use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
 use super::{
-    AccessError, Bridge, Result, SqlEntities, SqlFilter, compile_filter, from_sql, ident,
-    subject_types, table_of,
+    AccessError, Bridge, Db, Result, SqlEntities, SqlFilter, bind, compile_filter, ident, if_null,
+    subject_types, table_of, to_sql, truth,
 };
 use crate::authz::{
     self, AccessPlan, Decision, Entities as _, Filter, Mode, Planner, PolicySet, Request,
@@ -88,7 +88,7 @@ const CACHED_ROWS: usize = 1024;
 type Rows = Vec<(Value, Vec<bool>)>;
 
 struct Diff<'a, 's> {
-    conn: &'a Connection,
+    db: Db<'a>,
     old: &'a PolicySet,
     new: &'a PolicySet,
     old_entities: &'a SqlEntities<'a>,
@@ -109,11 +109,7 @@ pub fn diff(
     user: Option<&str>,
     sink: &mut dyn FnMut(&Change) -> std::io::Result<()>,
 ) -> Result<Summary> {
-    let (conn, old, new) = (
-        new_bridge.db.sqlite("`authz diff`")?,
-        old_bridge.set,
-        new_bridge.set,
-    );
+    let (db, old, new) = (new_bridge.db, old_bridge.set, new_bridge.set);
     let mut actions = old.actions.clone();
     actions.extend(
         new.actions
@@ -136,7 +132,7 @@ pub fn diff(
         }
     }
     let mut d = Diff {
-        conn,
+        db,
         old,
         new,
         old_entities: &old_bridge.entities,
@@ -173,15 +169,41 @@ pub fn diff(
         };
         let (def, table) = table_of(set, ty)?;
         let key_type = def.key_type();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {key} FROM {} ORDER BY {key}",
-            ident(table),
-            key = ident(&def.key)
-        ))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id = from_sql(r.get_ref(0)?, key_type);
-            d.row_subject(ty, &id)?;
+        // In pages of keys, each read whole before its subjects are compared: every comparison
+        // runs statements of its own on the one connection, which PostgreSQL's cannot
+        // interleave with an unfinished read.
+        let (key, table) = (ident(&def.key), ident(table));
+        let mut last: Option<Value> = None;
+        loop {
+            let (sql, params) = match &last {
+                None => (
+                    format!("SELECT {key} FROM {table} ORDER BY {key} LIMIT {SUBJECT_PAGE}"),
+                    Vec::new(),
+                ),
+                Some(after) => {
+                    let after = to_sql(after);
+                    let param = bind(db.dialect(), 1, &after);
+                    (
+                        format!(
+                            "SELECT {key} FROM {table} WHERE {key} > {param} ORDER BY {key} \
+                             LIMIT {SUBJECT_PAGE}"
+                        ),
+                        vec![after],
+                    )
+                }
+            };
+            let mut page = Vec::new();
+            db.rows::<AccessError>(&sql, &params, &[key_type], &mut |row| {
+                page.extend(row);
+                Ok(())
+            })?;
+            for id in &page {
+                d.row_subject(ty, id)?;
+            }
+            match page.pop() {
+                Some(id) if page.len() + 1 == SUBJECT_PAGE => last = Some(id),
+                _ => break,
+            }
         }
     }
     Ok(d.summary)
@@ -209,14 +231,18 @@ struct Compiled {
     selective: bool,
 }
 
-fn never() -> SqlFilter {
+/// Subjects read per page.
+const SUBJECT_PAGE: usize = 10_000;
+
+fn never(dialect: Dialect) -> SqlFilter {
     SqlFilter {
-        sql: "0".to_string(),
+        sql: truth(dialect, false).to_string(),
         params: Vec::new(),
     }
 }
 
 fn compile(
+    dialect: Dialect,
     set: &PolicySet,
     ty: &str,
     plan: Option<&AccessPlan>,
@@ -224,19 +250,19 @@ fn compile(
 ) -> Result<Compiled> {
     let Some(plan) = plan else {
         return Ok(Compiled {
-            row: never(),
-            columns: columns.iter().map(|_| never()).collect(),
+            row: never(dialect),
+            columns: columns.iter().map(|_| never(dialect)).collect(),
             policies: Vec::new(),
             allows: Vec::new(),
             selective: true,
         });
     };
-    let one = |f: &Filter| compile_filter(Dialect::Sqlite, set, ty, f);
+    let one = |f: &Filter| compile_filter(dialect, set, ty, f);
     // An allow applies where it is true, a deny where it is not false.
-    let applies = |f: &Filter, default: &str| -> Result<SqlFilter> {
+    let applies = |f: &Filter, default: bool| -> Result<SqlFilter> {
         let c = one(f)?;
         Ok(SqlFilter {
-            sql: format!("IFNULL({}, {default})", c.sql),
+            sql: if_null(dialect, &c.sql, default),
             params: c.params,
         })
     };
@@ -244,14 +270,14 @@ fn compile(
     let mut policies = Vec::new();
     let mut allows = Vec::new();
     for (_, f) in &r.allows {
-        policies.push(applies(f, "0")?);
+        policies.push(applies(f, false)?);
         allows.push(one(f)?);
     }
     for (_, f) in &r.denies {
-        policies.push(applies(f, "1")?);
+        policies.push(applies(f, true)?);
     }
     for (_, _, f) in &r.field_denies {
-        policies.push(applies(f, "1")?);
+        policies.push(applies(f, true)?);
     }
     Ok(Compiled {
         row: one(plan.rows())?,
@@ -268,6 +294,7 @@ fn compile(
 /// The statement selecting, in key order, the rows of `table` where a pair of `differ` differs,
 /// with per file whether each policy applies; its parameters in order.
 fn statement(
+    dialect: Dialect,
     table: &str,
     key: &str,
     old: &Compiled,
@@ -275,10 +302,15 @@ fn statement(
     differ: &[(&SqlFilter, &SqlFilter)],
 ) -> (String, Vec<SqlValue>) {
     let mut params: Vec<SqlValue> = Vec::new();
+    // Each part's SQL, its parameters numbered after those before it.
+    let part = |f: &SqlFilter, params: &mut Vec<SqlValue>| {
+        let sql = dialect.renumber(&f.sql, params.len());
+        params.extend(f.params.iter().cloned());
+        sql
+    };
     let mut select = vec![ident(key)];
     for p in old.policies.iter().chain(&new.policies) {
-        select.push(p.sql.clone());
-        params.extend(p.params.iter().cloned());
+        select.push(part(p, &mut params));
     }
     let mut wheres = Vec::new();
     // A row whose decision differs is allowed by one file: when no allow is true everywhere,
@@ -289,23 +321,25 @@ fn statement(
         for a in old.allows.iter().chain(&new.allows) {
             prefilter.push(format!(
                 "SELECT {k} FROM {t} WHERE {}",
-                a.sql,
+                part(a, &mut params),
                 k = ident(key),
                 t = ident(table)
             ));
-            params.extend(a.params.iter().cloned());
         }
         if prefilter.is_empty() {
-            prefilter.push("SELECT NULL".to_string());
+            // No row: a typed one on PostgreSQL, where a bare NULL would be text.
+            prefilter.push(format!(
+                "SELECT {k} FROM {t} WHERE {}",
+                truth(dialect, false),
+                k = ident(key),
+                t = ident(table)
+            ));
         }
     }
     for (before, after) in differ {
-        wheres.push(format!(
-            "IFNULL({}, 0) <> IFNULL({}, 0)",
-            before.sql, after.sql
-        ));
-        params.extend(before.params.iter().cloned());
-        params.extend(after.params.iter().cloned());
+        let before = if_null(dialect, &part(before, &mut params), false);
+        let after = if_null(dialect, &part(after, &mut params), false);
+        wheres.push(format!("{before} <> {after}"));
     }
     let only = if prefilter.is_empty() {
         String::new()
@@ -472,8 +506,9 @@ impl Diff<'_, '_> {
         if filters(old_plan.as_ref(), &columns) == filters(new_plan.as_ref(), &columns) {
             return Ok(());
         }
-        let old_sql = compile(self.old, ty, old_plan.as_ref(), &columns)?;
-        let new_sql = compile(self.new, ty, new_plan.as_ref(), &columns)?;
+        let dialect = self.db.dialect();
+        let old_sql = compile(dialect, self.old, ty, old_plan.as_ref(), &columns)?;
+        let new_sql = compile(dialect, self.new, ty, new_plan.as_ref(), &columns)?;
         // The same SQL selects the same rows: nothing to run.
         let mut differ: Vec<(&SqlFilter, &SqlFilter)> = Vec::new();
         if old_sql.row != new_sql.row {
@@ -496,7 +531,7 @@ impl Diff<'_, '_> {
             let (def, _) = table_of(set, ty)?;
             (def.key.clone(), def.key_type())
         };
-        let (sql, params) = statement(table, &key, &old_sql, &new_sql, &differ);
+        let (sql, params) = statement(dialect, table, &key, &old_sql, &new_sql, &differ);
         let split = old_sql.policies.len();
         let total = split + new_sql.policies.len();
         let decide_both = |applies: &[bool]| {
@@ -516,31 +551,28 @@ impl Diff<'_, '_> {
             }
             return Ok(());
         }
-        let conn = self.conn;
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut types = vec![key_type];
+        types.resize(total + 1, ColumnType::Bool);
         let mut kept: Option<Rows> = Some(Vec::new());
-        while let Some(r) = rows.next()? {
-            let id = from_sql(r.get_ref(0)?, key_type);
-            let applies = (1..=total)
-                .map(|i| {
-                    r.get::<_, Option<i64>>(i)
-                        .map(|v| v.is_some_and(|v| v != 0))
-                })
-                .collect::<rusqlite::Result<Vec<bool>>>()?;
+        let db = self.db;
+        db.rows::<AccessError>(&sql, &params, &types, &mut |row| {
+            let mut row = row.into_iter();
+            let id = row.next().unwrap_or(Value::Null);
+            let applies: Vec<bool> = row.map(|v| v == Value::Bool(true)).collect();
             let (before, after) = decide_both(&applies);
             let resource = format!("{ty}:{}", id.as_ref_str());
             if let Some(c) = change(subject, action, resource, before, after) {
                 self.emit(&c)?;
             }
-            kept = match kept {
+            kept = match kept.take() {
                 Some(mut list) if list.len() < CACHED_ROWS => {
                     list.push((id, applies));
                     Some(list)
                 }
                 _ => None,
             };
-        }
+            Ok(())
+        })?;
         if let Some(list) = kept {
             if self.cache.len() >= CACHED_STATEMENTS {
                 self.cache.clear();

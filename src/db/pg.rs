@@ -147,6 +147,12 @@ impl Conn {
         Ok(statement)
     }
 
+    /// Forgets the prepared statements: the next use of each text prepares it again, resolving
+    /// its names anew (after temporary views shadow tables, say).
+    pub fn forget_statements(&self) {
+        self.statements.borrow_mut().clear();
+    }
+
     /// Runs `sql`, one or more statements without parameters.
     pub fn batch_execute(&self, sql: &str) -> Result<()> {
         self.block_on(self.client.batch_execute(sql))?;

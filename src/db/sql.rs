@@ -11,6 +11,38 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// `sql`, a statement of this dialect, with its parameters numbered from `offset + 1`, so
+    /// that it can follow `offset` parameters of other parts in one statement: PostgreSQL's `$n`
+    /// (outside quoted names and strings) become `$(n + offset)`; SQLite's `?` bind in order
+    /// and stay as they are.
+    pub fn renumber(self, sql: &str, offset: usize) -> String {
+        if self == Dialect::Sqlite || offset == 0 {
+            return sql.to_string();
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut quote: Option<char> = None;
+        let mut chars = sql.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            out.push(c);
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '$') => {
+                    let mut n = String::new();
+                    while let Some((_, d)) = chars.next_if(|(_, d)| d.is_ascii_digit()) {
+                        n.push(d);
+                    }
+                    match n.parse::<usize>() {
+                        Ok(n) => out.push_str(&(n + offset).to_string()),
+                        Err(_) => out.push_str(&n),
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The `n`th (1-based) positional parameter: `?n` or `$n`.
     pub fn param(self, n: usize) -> String {
         match self {
@@ -50,6 +82,19 @@ pub fn upsert(dialect: Dialect, table: &str, columns: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renumbering_moves_postgres_parameters_past_the_others() {
+        let sql = r#"("t"."a$1" = $1::int8) AND (x IN ($2::text, $10)) AND y = '$3'"#;
+        assert_eq!(
+            Dialect::Postgres.renumber(sql, 4),
+            r#"("t"."a$1" = $5::int8) AND (x IN ($6::text, $14)) AND y = '$3'"#
+        );
+        assert_eq!(
+            Dialect::Sqlite.renumber("a = ? AND b = ?", 4),
+            "a = ? AND b = ?"
+        );
+    }
 
     #[test]
     fn one_upsert_in_two_dialects() {

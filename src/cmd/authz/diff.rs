@@ -99,16 +99,16 @@ fn summary_line(s: &Summary) -> String {
 }
 
 pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let conn = global.open_db()?;
+    let conn = global.open_decider(false)?;
     let old_origin = args.old.display().to_string();
-    let old = parse_checked(&conn, &old_origin, &read(&args.old)?)?;
+    let old = parse_checked(conn.db(), &old_origin, &read(&args.old)?)?;
     let named = PolicyArgs {
         policies: args.new.clone().or_else(|| args.policy.policies.clone()),
     };
     let source = named.source()?;
     let new_origin = source.origin.display().to_string();
-    let new = parse_checked(&conn, &new_origin, &source.text)?;
-    let (old_bridge, new_bridge) = (Bridge::new(&conn, &old), Bridge::new(&conn, &new));
+    let new = parse_checked(conn.db(), &new_origin, &source.text)?;
+    let (old_bridge, new_bridge) = (Bridge::new(conn.db(), &old), Bridge::new(conn.db(), &new));
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut current: Option<String> = None;
