@@ -357,15 +357,20 @@ struct Bounded {
 }
 
 impl std::io::Write for Bounded {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.write_all(buf)?;
         Ok(buf.len())
     }
 
     // serde_json writes token by token through `write_all`: one check per token, no loop.
+    // Inlined, as `Vec`'s own is, so that a token of a known length (`{`, `":`, `,`) is stored
+    // in place rather than copied by a call to `memcpy`: out of line, this function and its
+    // copies were 2% of a small query's instructions. The error is made out of line.
+    #[inline]
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.bytes.len().saturating_add(buf.len()) > self.max {
-            return Err(std::io::Error::other("the answer exceeds its limit"));
+            return Err(too_long());
         }
         self.bytes.extend_from_slice(buf);
         Ok(())
@@ -374,6 +379,13 @@ impl std::io::Write for Bounded {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The error of a [`Bounded`] that would pass its limit.
+#[cold]
+#[inline(never)]
+fn too_long() -> std::io::Error {
+    std::io::Error::other("the answer exceeds its limit")
 }
 
 /// What goes on the wire: the whole response, or only its errors.
