@@ -786,12 +786,7 @@ fn refuse(media: Media, status: StatusCode, code: &'static str, message: &str) -
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response();
+    let mut response = media.respond(status, body.to_string());
     // For the decision log: why the request did not run.
     response.extensions_mut().insert(Refused(code));
     response
@@ -873,12 +868,30 @@ enum Media {
 }
 
 impl Media {
-    fn content_type(self) -> &'static str {
+    /// The `Content-Type` of an answer in this media type. Made at compile time: built from text
+    /// for every answer, the header (checked byte by byte, then hashed into a new map) was a
+    /// tenth of a microsecond.
+    fn content_type(self) -> header::HeaderValue {
+        const JSON: header::HeaderValue = header::HeaderValue::from_static("application/json");
+        const GRAPHQL_RESPONSE: header::HeaderValue =
+            header::HeaderValue::from_static("application/graphql-response+json");
+        const HTML: header::HeaderValue =
+            header::HeaderValue::from_static("text/html; charset=utf-8");
         match self {
-            Media::Json => "application/json",
-            Media::GraphqlResponse => "application/graphql-response+json",
-            Media::Html => "text/html; charset=utf-8",
+            Media::Json => JSON,
+            Media::GraphqlResponse => GRAPHQL_RESPONSE,
+            Media::Html => HTML,
         }
+    }
+
+    /// An answer with `status` and `body` in this media type.
+    fn respond(self, status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+        let mut response = Response::new(body.into());
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, self.content_type());
+        response
     }
 
     /// The media type's `type/subtype`.
@@ -1049,13 +1062,7 @@ async fn answer(
     } else {
         StatusCode::OK
     };
-    let bytes = outcome.to_bytes();
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        bytes,
-    )
-        .into_response();
+    let mut response = media.respond(status, outcome.to_bytes());
     if noting {
         response
             .extensions_mut()
