@@ -765,6 +765,10 @@ fn is_json(headers: &HeaderMap) -> bool {
     let (Some(value), None) = (values.next(), values.next()) else {
         return false;
     };
+    // What nearly every client sends, decided without parsing it.
+    if value.as_bytes().eq_ignore_ascii_case(b"application/json") {
+        return true;
+    }
     let Ok(value) = value.to_str() else {
         return false;
     };
