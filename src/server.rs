@@ -1081,7 +1081,7 @@ async fn answer(
     // as large, which axum and hyper move several times per request. Dropped at the timeout, it
     // stops at its next await, and its database reads are interrupted (`Api::execute`).
     let execution = Box::pin(execution);
-    let Ok(outcome) = tokio::time::timeout(request_timeout, execution).await else {
+    let Ok(outcome) = within(request_timeout, execution).await else {
         return refuse(
             media,
             StatusCode::GATEWAY_TIMEOUT,
@@ -1213,8 +1213,7 @@ async fn post_answer(state: Shared, request: Request) -> Response {
         return too_large(media);
     }
     let body_timeout = state.bounds.body_timeout;
-    let body = match tokio::time::timeout(body_timeout, Bytes::from_request(request, &state)).await
-    {
+    let body = match within(body_timeout, Bytes::from_request(request, &state)).await {
         Ok(Ok(body)) => body,
         Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return too_large(media);
@@ -1247,6 +1246,27 @@ async fn post_answer(state: Shared, request: Request) -> Response {
         noting,
     )
     .await
+}
+
+/// `future`, unless `limit` passes first, from now: `tokio::time::timeout`, whose timer is made
+/// only when the future is not ready at its first poll. Most bodies arrive with their request's
+/// head and most queries finish in one poll, and a timer made and dropped unused for each was a
+/// few hundred instructions per request.
+async fn within<F: Future>(
+    limit: Duration,
+    future: F,
+) -> Result<F::Output, tokio::time::error::Elapsed> {
+    let start = tokio::time::Instant::now();
+    let mut future = std::pin::pin!(future);
+    let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(output) => Ok(output),
+        // As `timeout` does with a limit too far away to be a time.
+        Poll::Pending => match start.checked_add(limit) {
+            Some(deadline) => tokio::time::timeout_at(deadline, future).await,
+            None => Ok(future.await),
+        },
+    }
 }
 
 /// 413, for a body announced or found larger than [`BODY_LIMIT`].
