@@ -43,3 +43,30 @@ print(f"  {label:<14} {pt:8.2f} s  {rows/pt:12,.0f} rows/s")
 print(f"  ratio (quidditch rows/s ÷ {peer} rows/s): {pt/qt:.2f}  (target >= 1.0, RSS <= 64 MB)")
 PY
 }
+
+# pg_start: a throwaway PostgreSQL cluster in a new temporary directory (initdb as `postgres`, a
+# unix socket only, fsync off), stopped and removed at exit, with one database `bench`. Sets
+# `work` (the directory, also for the caller's files), `url` (the database's URL) and `psql`
+# (an array: psql on it).
+pg_start() {
+  local pgbin
+  pgbin=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
+  [ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server: apt-get install -y postgresql" >&2; exit 1; }
+  as_pg=()
+  [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+  work=$(mktemp -d)
+  [ "$(id -u)" = 0 ] && chown postgres "$work"
+  pg_ctl_bin="$pgbin/pg_ctl"
+  trap pg_stop EXIT
+  "${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust --no-sync >/dev/null
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+    -o "-k $work -c listen_addresses='' -c fsync=off" start >/dev/null
+  "${as_pg[@]}" "$pgbin/createdb" -h "$work" -U postgres bench
+  url="postgresql://postgres@/bench?host=$work"
+  psql=("${as_pg[@]}" "$pgbin/psql" -h "$work" -U postgres -d bench -X -q -v ON_ERROR_STOP=1)
+}
+
+pg_stop() {
+  "${as_pg[@]}" "$pg_ctl_bin" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}

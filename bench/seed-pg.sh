@@ -16,24 +16,7 @@ runs=${2:-3}
 
 . bench/lib.sh
 bin=$(bench_bin)
-pgbin=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
-[ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server: apt-get install -y postgresql" >&2; exit 1; }
-as_pg=()
-[ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
-
-work=$(mktemp -d)
-[ "$(id -u)" = 0 ] && chown postgres "$work"
-stop() {
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap stop EXIT
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust --no-sync >/dev/null
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-k $work -c listen_addresses='' -c fsync=off" start >/dev/null
-"${as_pg[@]}" "$pgbin/createdb" -h "$work" -U postgres bench
-url="postgresql://postgres@/bench?host=$work"
-psql=("${as_pg[@]}" "$pgbin/psql" -h "$work" -U postgres -d bench -X -q -v ON_ERROR_STOP=1)
+pg_start
 
 echo "generating the reference league ($players players) and its binary COPY export..." >&2
 "$bin" --db "$url" db seed --scale "$players" --rng-seed 1 --replace >/dev/null
