@@ -6,9 +6,9 @@
 #
 # Starts its own throwaway PostgreSQL cluster (as the tests do: initdb as `postgres`, a unix
 # socket only, fsync off), stopped at exit. Both sides: TRUNCATE, the secondary indexes dropped,
-# the rows loaded, the indexes built again, one commit. QUIDDITCH_BIN=PATH measures a binary
-# already built instead of building the dist profile. Peak RSS of quidditch is read from
-# getrusage (ru_maxrss) of the child process.
+# the rows loaded, the indexes built again, the planner's statistics gathered, one commit.
+# QUIDDITCH_BIN=PATH measures a binary already built instead of building the dist profile. Peak
+# RSS of quidditch is read from getrusage (ru_maxrss) of the child process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 players=${1:-1000000}
@@ -35,6 +35,7 @@ creates=$("${psql[@]}" -At -c "SELECT indexdef || ';' $catalogue")
   echo "$drops"
   for t in teams players games staff; do echo "\\copy $t from '$work/$t.bin' (format binary)"; done
   echo "$creates"
+  echo "ANALYZE teams, players, games, staff;"
   echo "COMMIT;"
 } > "$work/load.sql"
 chmod a+r "$work/load.sql"

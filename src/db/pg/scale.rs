@@ -214,6 +214,7 @@ pub fn generate(
         ),
     )?;
     runtime.block_on(super::seed::sync_sequences(&tx))?;
+    runtime.block_on(super::analyze(&tx))?;
     runtime.block_on(tx.commit())?;
     Ok(sizes)
 }

@@ -115,6 +115,7 @@ pub fn apply(conn: &mut Conn, data: &SeedData, mode: Mode) -> Result<Vec<TableRe
             report.deleted = deleted.get(report.table).copied().unwrap_or(0);
         }
         sync_sequences(&tx).await?;
+        super::analyze(&tx).await?;
         tx.commit().await?;
         Ok(reports)
     })
