@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::harness::{Env, bin, repo};
 
 /// Blocks not run, by the start of their first command, and why.
-const SKIPPED: [(&str, &str); 11] = [
+const SKIPPED: [(&str, &str); 12] = [
     (
         "cargo install",
         "installs into ~/.cargo/bin: a build, not an example",
@@ -39,6 +39,7 @@ const SKIPPED: [(&str, &str); 11] = [
     ("BENCH_WRK_THREADS", "a benchmark: measured figures"),
     ("BENCH_PROFILE", "a benchmark: measured figures"),
     ("bench/compare.sh", "a benchmark: measured figures"),
+    ("QUIDDITCH_BIN=", "a benchmark of a given build: measured figures"),
 ];
 
 /// One `$ command` and the lines shown under it.
