@@ -39,7 +39,10 @@ const SKIPPED: [(&str, &str); 12] = [
     ("BENCH_WRK_THREADS", "a benchmark: measured figures"),
     ("BENCH_PROFILE", "a benchmark: measured figures"),
     ("bench/compare.sh", "a benchmark: measured figures"),
-    ("QUIDDITCH_BIN=", "a benchmark of a given build: measured figures"),
+    (
+        "QUIDDITCH_BIN=",
+        "a benchmark of a given build: measured figures",
+    ),
 ];
 
 /// One `$ command` and the lines shown under it.
