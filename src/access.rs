@@ -184,23 +184,25 @@ impl Db<'_> {
         Ok(found)
     }
 
-    /// The names of the tables and views, sorted (on PostgreSQL without `quidditch_version`,
-    /// which stands for SQLite's `PRAGMA user_version`).
+    /// The names of the tables and views, sorted by bytes on both backends (on PostgreSQL without
+    /// the version table, which stands for SQLite's `PRAGMA user_version`).
     fn tables(self) -> Result<Vec<String>> {
-        let sql = match self {
-            Db::Sqlite(_) => {
+        let (sql, params) = match self {
+            Db::Sqlite(_) => (
                 "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
-                 AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            }
-            Db::Postgres(_) => {
+                 AND name NOT LIKE 'sqlite_%'",
+                Vec::new(),
+            ),
+            Db::Postgres(_) => (
                 "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p', 'v', 'm') AND pg_table_is_visible(c.oid) \
                  AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-                 AND c.relname <> 'quidditch_version' ORDER BY 1"
-            }
+                 AND c.relname <> $1::text",
+                vec![SqlValue::Text(pg::schema::VERSION_TABLE.to_string())],
+            ),
         };
         let mut out = Vec::new();
-        self.rows::<AccessError>(sql, &[], &[ColumnType::Text], &mut |v| {
+        self.rows::<AccessError>(sql, &params, &[ColumnType::Text], &mut |v| {
             if let Some(Value::Text(name)) = v.into_iter().next() {
                 out.push(name);
             }

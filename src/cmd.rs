@@ -129,7 +129,7 @@ pub fn open_postgres(url: &PgUrl) -> anyhow::Result<pg::Conn> {
     })
 }
 
-/// `--db` opened by a command that decides (`authz check|explain|who-can|test|lint|token|export`):
+/// `--db` opened by a command that decides (every `authz` command but `init` and `log`):
 /// a SQLite file or a PostgreSQL database, both read through [`Db`].
 pub enum Opened {
     Sqlite(Connection),
