@@ -105,6 +105,15 @@ impl<'a> From<&'a Connection> for Db<'a> {
     }
 }
 
+impl<'a> From<crate::db::store::Lent<'a>> for Db<'a> {
+    fn from(conn: crate::db::store::Lent<'a>) -> Self {
+        match conn {
+            crate::db::store::Lent::Sqlite(conn) => Db::Sqlite(conn),
+            crate::db::store::Lent::Postgres(conn) => Db::Postgres(conn),
+        }
+    }
+}
+
 impl<'a> From<&'a pg::Conn> for Db<'a> {
     fn from(conn: &'a pg::Conn) -> Self {
         Db::Postgres(conn)
@@ -147,12 +156,8 @@ impl Db<'_> {
                 Ok(())
             }
             Db::Postgres(conn) => {
-                let bound: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
-                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = bound
-                    .iter()
-                    .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-                    .collect();
-                conn.for_each(sql, &refs, &mut |r| {
+                let bound = pg::param::bind(params);
+                conn.for_each(sql, &pg::param::refs(&bound), &mut |r| {
                     let mut values = Vec::with_capacity(types.len());
                     for (i, ty) in types.iter().enumerate() {
                         values.push(from_pg(r, i, *ty).map_err(E::from)?);
@@ -213,53 +218,12 @@ impl Db<'_> {
     }
 }
 
-/// A parameter of a PostgreSQL statement. [`bind`] writes each with the type of its value
-/// (`$1::int8`, `$2::text`; a NULL takes the type of what it is compared with), so the value is
-/// sent as it is, whatever the column's own type (`INTEGER` is `int4`).
-#[derive(Debug)]
-struct PgParam<'a>(&'a SqlValue);
-
-impl tokio_postgres::types::ToSql for PgParam<'_> {
-    fn to_sql(
-        &self,
-        ty: &tokio_postgres::types::Type,
-        out: &mut bytes::BytesMut,
-    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
-    {
-        use tokio_postgres::types::Type;
-        match self.0 {
-            SqlValue::Null => Ok(tokio_postgres::types::IsNull::Yes),
-            SqlValue::Integer(i) if *ty == Type::BOOL => (*i != 0).to_sql(ty, out),
-            SqlValue::Integer(i) => i.to_sql(ty, out),
-            SqlValue::Real(f) => f.to_sql(ty, out),
-            SqlValue::Text(t) => t.as_str().to_sql(ty, out),
-            SqlValue::Blob(b) => b.as_slice().to_sql(ty, out),
-        }
-    }
-
-    fn accepts(_: &tokio_postgres::types::Type) -> bool {
-        true
-    }
-
-    tokio_postgres::types::to_sql_checked!();
-}
-
 /// The `n`th (1-based) parameter, holding `value`, in `dialect`: `?` for SQLite (bound in
 /// order), `$n` with the value's type for PostgreSQL.
 fn bind(dialect: Dialect, n: usize, value: &SqlValue) -> String {
-    match dialect {
-        Dialect::Sqlite => "?".to_string(),
-        Dialect::Postgres => {
-            let cast = match value {
-                SqlValue::Null => "",
-                SqlValue::Integer(_) => "::int8",
-                SqlValue::Real(_) => "::float8",
-                SqlValue::Text(_) => "::text",
-                SqlValue::Blob(_) => "::bytea",
-            };
-            format!("${n}{cast}")
-        }
-    }
+    let mut out = String::new();
+    dialect.bind(&mut out, n, value);
+    out
 }
 
 /// A PostgreSQL column as the engine's value of type `ty`: integers of every width, booleans
@@ -521,6 +485,11 @@ impl<'a> Bridge<'a> {
     }
 
     /// The policies it decides with.
+    /// The SQL of the bridge's database (the filters it compiles are written in it).
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
     pub fn set(&self) -> &'a PolicySet {
         self.set
     }

@@ -2,18 +2,23 @@
 //! ([`reset`]) and seed ([`seed`], and synthetic leagues by `COPY`: [`scale`]), with the same
 //! reports as the SQLite functions of `db`.
 //!
-//! The client is `tokio-postgres` without TLS (a unix socket or a trusted network), driven by a
-//! runtime of its own on the calling thread: the commands that use it are synchronous, as the
-//! SQLite ones are. `access` reads through [`Conn::for_each`] (the `authz` commands); the GraphQL
-//! layer's reads (`db::store`) still speak SQLite only.
+//! The client is `tokio-postgres` without TLS (a unix socket or a trusted network). Its calls are
+//! synchronous, as SQLite's are: a command's connection is driven by a runtime of its own on the
+//! calling thread ([`connect`]); the GraphQL store's connections ([`connect_shared`]) by one
+//! client runtime for the whole process, their callers waiting on the result, so that they can be
+//! used from inside the server's async workers as a SQLite connection is. `access` reads through
+//! [`Conn::for_each`]; `db::store` through [`Conn::query`].
 
+pub mod param;
 pub mod scale;
 pub mod schema;
 pub mod seed;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -32,14 +37,83 @@ const MAX_STATEMENTS: usize = 256;
 /// Serializes migrations of one database: two `db init` at once migrate it once.
 const MIGRATION_LOCK: i64 = 0x7175_6964_6469_7463; // "quidditc"
 
-/// An open connection to a PostgreSQL database, with the runtime that drives it.
+/// An open connection to a PostgreSQL database, with what drives it.
 pub struct Conn {
-    runtime: tokio::runtime::Runtime,
+    driver: Driver,
     client: tokio_postgres::Client,
     url: PgUrl,
     /// Statements prepared on this connection, by their text: a lookup the engine repeats costs
     /// one round trip, not two.
     statements: RefCell<HashMap<String, Statement>>,
+    /// A statement sent ahead of the next query, in the same round trip (a snapshot's `BEGIN`).
+    deferred: Cell<Option<&'static str>>,
+}
+
+/// What runs a connection's socket, and how a caller waits for an answer.
+pub enum Driver {
+    /// A runtime of the connection's own, run by the caller while it waits (a command's
+    /// connection: the fastest, but it cannot be used from inside another runtime).
+    Own(tokio::runtime::Runtime),
+    /// The process's client runtime (one thread): the caller's thread parks until the answer is
+    /// in, whatever runtime it belongs to.
+    Shared,
+}
+
+impl Driver {
+    /// Runs `future` to its end.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self {
+            Driver::Own(runtime) => runtime.block_on(future),
+            Driver::Shared => park_on(future),
+        }
+    }
+}
+
+/// The client runtime of [`Driver::Shared`] connections, started on first use, never stopped
+/// (dropping a runtime from inside another one panics; the process ends it).
+fn shared_runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("quidditch-pg")
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())
+        })
+        .as_ref()
+        .map_err(|err| Error::Postgres {
+            message: format!("cannot start the client's runtime: {err}"),
+        })
+}
+
+/// Wakes a parked thread.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` on this thread, parking it between wake-ups: for futures whose IO another
+/// runtime's thread does (a [`Driver::Shared`] connection's requests travel over channels).
+fn park_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
 }
 
 impl From<tokio_postgres::Error> for Error {
@@ -71,7 +145,16 @@ impl From<tokio_postgres::Error> for Error {
     }
 }
 
-/// Connects to `url`.
+fn config(url: &PgUrl) -> tokio_postgres::Config {
+    let mut config = url.config.clone();
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config
+}
+
+/// Connects to `url`, driven by a runtime of its own on the calling thread (which must not be
+/// inside another runtime).
 pub fn connect(url: &PgUrl) -> Result<Conn> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -79,46 +162,101 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         .map_err(|err| Error::Postgres {
             message: format!("cannot start the client's runtime: {err}"),
         })?;
-    let mut config = url.config.clone();
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    let (client, connection) = runtime.block_on(config.connect(NoTls))?;
+    let (client, connection) = runtime.block_on(config(url).connect(NoTls))?;
     // The connection's own task: it runs whenever the runtime does, inside each `block_on`. An
     // error it ends with reaches the client's next call as "connection closed".
     runtime.spawn(async move {
         let _ = connection.await;
     });
-    Ok(Conn {
-        runtime,
-        client,
-        url: url.clone(),
-        statements: RefCell::new(HashMap::new()),
-    })
+    Ok(Conn::new(Driver::Own(runtime), client, url))
+}
+
+/// Connects to `url`, driven by the process's client runtime: usable from any thread, inside a
+/// runtime or not.
+pub fn connect_shared(url: &PgUrl) -> Result<Conn> {
+    let runtime = shared_runtime()?;
+    let config = config(url);
+    let connected = runtime.spawn(async move {
+        let (client, connection) = config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok::<_, Error>(client)
+    });
+    let client = park_on(connected).map_err(|err| Error::Postgres {
+        message: format!("connecting failed: {err}"),
+    })??;
+    Ok(Conn::new(Driver::Shared, client, url))
 }
 
 /// Connects to `url`, a database that must hold the tutorial's tables (as [`super::open`]).
 pub fn open(url: &PgUrl) -> Result<Conn> {
     let conn = connect(url)?;
-    for table in super::schema::TUTORIAL_TABLES {
-        if !conn.block_on(has_table(&conn.client, table))? {
-            return Err(Error::NotQuidditch {
-                path: conn.name(),
-                table,
-            });
-        }
-    }
+    conn.check_tables()?;
+    Ok(conn)
+}
+
+/// Connects to `url` as [`connect_shared`], a database that must hold the tutorial's tables,
+/// read-only: the GraphQL store's connections.
+pub fn open_shared(url: &PgUrl) -> Result<Conn> {
+    let conn = connect_shared(url)?;
+    conn.check_tables()?;
+    conn.read_only()?;
     Ok(conn)
 }
 
 impl Conn {
+    fn new(driver: Driver, client: tokio_postgres::Client, url: &PgUrl) -> Self {
+        Conn {
+            driver,
+            client,
+            url: url.clone(),
+            statements: RefCell::new(HashMap::new()),
+            deferred: Cell::new(None),
+        }
+    }
+
+    fn check_tables(&self) -> Result<()> {
+        for table in super::schema::TUTORIAL_TABLES {
+            if !self.block_on(has_table(&self.client, table))? {
+                return Err(Error::NotQuidditch {
+                    path: self.name(),
+                    table,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes back the statement [`Self::defer`] left unsent, if any.
+    pub fn undefer(&self) -> Option<&'static str> {
+        self.deferred.take()
+    }
+
+    /// Whether the connection has closed (the server went away, or it failed).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// What reports and errors call the database: its URL without the password.
     pub fn name(&self) -> PathBuf {
         PathBuf::from(self.url.to_string())
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        self.driver.block_on(future)
+    }
+
+    /// Sends `sql` (no parameters, no rows) ahead of the next statement run through
+    /// [`Self::for_each`] or [`Self::query`], in the same round trip; its error is that
+    /// statement's.
+    pub fn defer(&self, sql: &'static str) {
+        self.deferred.set(Some(sql));
+    }
+
+    /// A token that cancels the statement running on this connection, from anywhere.
+    pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
+        self.client.cancel_token()
     }
 
     /// Makes every later transaction on this connection read-only: the commands that only
@@ -129,22 +267,6 @@ impl Conn {
                 .batch_execute("SET default_transaction_read_only = on"),
         )?;
         Ok(())
-    }
-
-    /// The statement of `sql`, prepared on first use.
-    fn prepare_cached(&self, sql: &str) -> Result<Statement> {
-        if let Some(statement) = self.statements.borrow().get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.block_on(self.client.prepare(sql))?;
-        let mut statements = self.statements.borrow_mut();
-        // Filters compiled per subject are many texts: the cache is bounded, and a dropped
-        // statement is closed on the server.
-        if statements.len() >= MAX_STATEMENTS {
-            statements.clear();
-        }
-        statements.insert(sql.to_string(), statement.clone());
-        Ok(statement)
     }
 
     /// Forgets the prepared statements: the next use of each text prepares it again, resolving
@@ -167,15 +289,103 @@ impl Conn {
         params: &[&(dyn ToSql + Sync)],
         each: &mut dyn FnMut(&tokio_postgres::Row) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let statement = self.prepare_cached(sql)?;
-        let rows = self
-            .block_on(self.client.query_raw(&statement, params.iter().copied()))
-            .map_err(Error::from)?;
+        let rows = self.start(sql, params)?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = self.block_on(rows.next()) {
             each(&row.map_err(Error::from)?)?;
         }
         Ok(())
+    }
+}
+
+impl Conn {
+    /// Starts `sql` (prepared on first use) after the deferred statement, if any: both are sent
+    /// before either answer is awaited.
+    fn start(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<tokio_postgres::RowStream> {
+        let cached = self.statements.borrow().get(sql).cloned();
+        let query = async {
+            let statement = match cached {
+                Some(statement) => statement,
+                None => self.client.prepare(sql).await?,
+            };
+            let rows = self
+                .client
+                .query_raw(&statement, params.iter().copied())
+                .await?;
+            Ok::<_, tokio_postgres::Error>((statement, rows))
+        };
+        let (statement, rows) = match self.deferred.take() {
+            None => self.block_on(query)?,
+            Some(first) => {
+                let (first, query) = self.block_on(futures_util::future::join(
+                    self.client.batch_execute(first),
+                    query,
+                ));
+                first?;
+                query?
+            }
+        };
+        self.remember(sql, statement);
+        Ok(rows)
+    }
+
+    fn remember(&self, sql: &str, statement: Statement) {
+        let mut statements = self.statements.borrow_mut();
+        if statements.contains_key(sql) {
+            return;
+        }
+        // Filters compiled per subject are many texts: the cache is bounded, and a dropped
+        // statement is closed on the server.
+        if statements.len() >= MAX_STATEMENTS {
+            statements.clear();
+        }
+        statements.insert(sql.to_string(), statement);
+    }
+
+    /// Runs `sql` with `params` and maps every row with `map`.
+    pub fn query<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        map: &mut dyn FnMut(&tokio_postgres::Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each::<Error>(sql, params, &mut |row| {
+            out.push(map(row)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Runs `sql` (no parameters) and waits for it, in the background: `done` gets the
+    /// connection back with the outcome. For a snapshot's `COMMIT`, which the request it
+    /// ended need not wait for.
+    pub fn finish_in_background(
+        self: Box<Self>,
+        sql: &'static str,
+        done: impl FnOnce(Box<Conn>, Result<()>) + Send + 'static,
+    ) {
+        let Ok(runtime) = shared_runtime() else {
+            let outcome = self.batch_execute(sql);
+            return done(self, outcome);
+        };
+        runtime.spawn(async move {
+            let outcome = self.client.batch_execute(sql).await.map_err(Error::from);
+            done(self, outcome);
+        });
+    }
+}
+
+/// Cancels the statement running on the connection of `token`, in the background.
+pub fn cancel(token: tokio_postgres::CancelToken) {
+    if let Ok(runtime) = shared_runtime() {
+        runtime.spawn(async move {
+            let _ = token.cancel_query(NoTls).await;
+        });
     }
 }
 
@@ -209,7 +419,7 @@ async fn version(client: &impl GenericClient) -> Result<i64> {
 pub fn init(url: &PgUrl) -> Result<(Conn, InitReport)> {
     let mut conn = connect(url)?;
     let name = conn.name();
-    let report = conn.runtime.block_on(async {
+    let report = conn.driver.block_on(async {
         let tx = conn.client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await?;
@@ -300,7 +510,7 @@ pub fn status(conn: &Conn) -> Result<Status> {
 
 /// Deletes every row of every table in one transaction; the schema stays.
 pub fn reset(conn: &mut Conn) -> Result<Vec<TableCount>> {
-    conn.runtime.block_on(async {
+    conn.driver.block_on(async {
         let tx = conn.client.transaction().await?;
         let deleted = delete_all(&tx).await?;
         tx.commit().await?;

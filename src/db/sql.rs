@@ -1,7 +1,12 @@
 //! SQL text that differs between the backends, written once with a [`Dialect`]: the seam through
-//! which every statement both backends run is to be built (so far the seed's upserts).
+//! which every statement both backends run is built (the seed's upserts, the typed reads of
+//! `db::store` through [`Query`], the compiled filters of `access` through [`Dialect::bind`]).
 
 use std::fmt::Write as _;
+
+use rusqlite::types::Value;
+
+use super::store::SqlFilter;
 
 /// The SQL spoken by a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +48,26 @@ impl Dialect {
         out
     }
 
+    /// Writes the `n`th (1-based) parameter, holding `value`: `?` for SQLite (bound in order),
+    /// `$n` with the value's type for PostgreSQL (`$1::int8`, `$2::text`; a NULL takes the
+    /// type of what it is compared with), so that the value is sent as it is whatever the
+    /// column's own type (`INTEGER` is `int4`) and an index on the column stays usable.
+    pub fn bind(self, out: &mut String, n: usize, value: &Value) {
+        match self {
+            Dialect::Sqlite => out.push('?'),
+            Dialect::Postgres => {
+                let cast = match value {
+                    Value::Null => "",
+                    Value::Integer(_) => "::int8",
+                    Value::Real(_) => "::float8",
+                    Value::Text(_) => "::text",
+                    Value::Blob(_) => "::bytea",
+                };
+                let _ = write!(out, "${n}{cast}");
+            }
+        }
+    }
+
     /// The `n`th (1-based) positional parameter: `?n` or `$n`.
     pub fn param(self, n: usize) -> String {
         match self {
@@ -79,6 +104,114 @@ pub fn upsert(dialect: Dialect, table: &str, columns: &[&str]) -> String {
     sql
 }
 
+/// One statement being written in a dialect, with its parameters in placeholder order.
+#[derive(Debug)]
+pub struct Query {
+    dialect: Dialect,
+    pub sql: String,
+    pub params: Vec<Value>,
+    /// Whether a `WHERE` has been written.
+    filtered: bool,
+}
+
+/// Lists of keys up to this long are bound on SQLite as `IN (?, ?, …)`; longer ones as one JSON
+/// array parameter.
+const INLINE_LIST: usize = 32;
+
+impl Query {
+    pub fn new(dialect: Dialect, capacity: usize) -> Self {
+        Query {
+            dialect,
+            sql: String::with_capacity(capacity),
+            params: Vec::new(),
+            filtered: false,
+        }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a parameter holding `value`.
+    pub fn param(&mut self, value: Value) -> &mut Self {
+        self.dialect
+            .bind(&mut self.sql, self.params.len() + 1, &value);
+        self.params.push(value);
+        self
+    }
+
+    /// Appends ` WHERE ` the first time, ` AND ` after: the next condition narrows the rows.
+    pub fn and(&mut self) -> &mut Self {
+        self.sql
+            .push_str(if self.filtered { " AND " } else { " WHERE " });
+        self.filtered = true;
+        self
+    }
+
+    /// ` AND (filter)`: a compiled row filter, written in this dialect with its own parameters
+    /// (renumbered after those before it). In parentheses, it can only narrow the rows.
+    pub fn filter(&mut self, filter: Option<&SqlFilter>) -> &mut Self {
+        if let Some(filter) = filter {
+            self.and().push("(");
+            match self.dialect {
+                Dialect::Sqlite => self.sql.push_str(&filter.sql),
+                Dialect::Postgres => {
+                    let sql = self.dialect.renumber(&filter.sql, self.params.len());
+                    self.sql.push_str(&sql);
+                }
+            }
+            self.sql.push(')');
+            self.params.extend(filter.params.iter().cloned());
+        }
+        self
+    }
+
+    /// `column IN (…)` for `ids`. On SQLite a short list gets one placeholder per id (answered
+    /// by index lookups alone), a long one is read from `json_each`, so that the statement text
+    /// stays the same whatever the number of ids; on PostgreSQL always `= ANY` of one array.
+    pub fn ids(&mut self, column: &str, ids: &[i64]) -> &mut Self {
+        self.sql.push_str(column);
+        match self.dialect {
+            Dialect::Sqlite if ids.len() <= INLINE_LIST => {
+                self.sql.push_str(" IN (");
+                for (n, id) in ids.iter().enumerate() {
+                    self.sql.push_str(if n == 0 { "?" } else { ", ?" });
+                    self.params.push(Value::Integer(*id));
+                }
+                self.sql.push(')');
+            }
+            Dialect::Sqlite => {
+                self.sql.push_str(" IN (SELECT value FROM json_each(?))");
+                self.params.push(json_array(ids));
+            }
+            Dialect::Postgres => {
+                self.sql.push_str(" = ANY(");
+                self.array(ids);
+                self.sql.push(')');
+            }
+        }
+        self
+    }
+
+    /// A PostgreSQL `int8[]` parameter holding `values` (sent as the text of an array).
+    pub fn array(&mut self, values: &[i64]) -> &mut Self {
+        let items: Vec<String> = values.iter().map(i64::to_string).collect();
+        let n = self.params.len() + 1;
+        let _ = write!(self.sql, "${n}::text::int8[]");
+        self.params
+            .push(Value::Text(format!("{{{}}}", items.join(","))));
+        self
+    }
+}
+
+/// `[1,2,3]`, a JSON array of `ids` for SQLite's `json_each`.
+pub fn json_array(ids: &[i64]) -> Value {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Value::Text(format!("[{}]", items.join(",")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +227,45 @@ mod tests {
             Dialect::Sqlite.renumber("a = ? AND b = ?", 4),
             "a = ? AND b = ?"
         );
+    }
+
+    #[test]
+    fn a_query_numbers_its_parts_in_each_dialect() {
+        let filter = SqlFilter::new("team_id = $1::int8", vec![Value::Integer(1)]);
+        let sqlite_filter = SqlFilter::new("team_id = ?", vec![Value::Integer(1)]);
+        let mut pg = Query::new(Dialect::Postgres, 0);
+        pg.push("SELECT id FROM players").and().push("name = ");
+        pg.param(Value::Text("x".into()))
+            .filter(Some(&filter))
+            .and()
+            .ids("id", &[3, 4]);
+        assert_eq!(
+            pg.sql,
+            "SELECT id FROM players WHERE name = $1::text AND (team_id = $2::int8) AND id = ANY($3::text::int8[])"
+        );
+        assert_eq!(
+            pg.params,
+            [
+                Value::Text("x".into()),
+                Value::Integer(1),
+                Value::Text("{3,4}".into())
+            ]
+        );
+        let mut sqlite = Query::new(Dialect::Sqlite, 0);
+        sqlite.push("SELECT id FROM players").and().push("name = ");
+        sqlite
+            .param(Value::Text("x".into()))
+            .filter(Some(&sqlite_filter))
+            .and()
+            .ids("id", &[3, 4]);
+        assert_eq!(
+            sqlite.sql,
+            "SELECT id FROM players WHERE name = ? AND (team_id = ?) AND id IN (?, ?)"
+        );
+        let long: Vec<i64> = (0..40).collect();
+        let mut sqlite = Query::new(Dialect::Sqlite, 0);
+        sqlite.ids("id", &long);
+        assert_eq!(sqlite.sql, "id IN (SELECT value FROM json_each(?))");
     }
 
     #[test]

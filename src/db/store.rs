@@ -1,32 +1,48 @@
-//! Typed reads of the league, for the GraphQL layer.
+//! Typed reads of the league, for the GraphQL layer, on SQLite or PostgreSQL.
 //!
 //! Every row the API returns is read here, by functions that each run exactly one SQL statement
 //! and accept an optional extra row filter ([`SqlFilter`]): the enforcement layer compiles
 //! policies into such filters, so a denied row is never read at all. Lists come in id order;
-//! pages are cut in SQL (`LIMIT`/`OFFSET`), never by loading a whole table.
+//! pages are cut in SQL (`LIMIT`/`OFFSET`), never by loading a whole table. Each statement is
+//! written once, through [`Query`], in the backend's [`Dialect`]; rows are read back through
+//! [`Cells`], whichever backend they come from.
 //!
-//! SQLite is synchronous: callers in async code run these functions on a blocking thread. A small
-//! pool of connections lets several readers work at once (the file is WAL, so they do not block a
-//! writer either).
+//! Both backends are synchronous: callers in async code run long reads on a blocking thread. On
+//! SQLite a small pool of connections lets several readers work at once (the file is WAL, so
+//! they do not block a writer either); on PostgreSQL the pool is bounded (`serve --pool-size`),
+//! its connections driven by the client runtime of `db::pg`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, InterruptHandle, Row, params_from_iter};
+use rusqlite::{Connection, InterruptHandle, params_from_iter};
 
 use super::model::{Game, Player, Team};
-use super::{Result, open};
+use super::pg;
+use super::sql::{Dialect, Query};
+use super::url::PgUrl;
+use super::{Error, Result, open};
 
-/// Connections kept open for reuse; more may be opened under load, and are closed after use.
+/// SQLite connections kept open for reuse; more may be opened under load, and are closed after
+/// use.
 const POOL_SIZE: usize = 32;
+
+/// How long a read waits for one of PostgreSQL's `--pool-size` connections to be free.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// A request's snapshot on PostgreSQL: every read of the request sees the database as of its
+/// first, and none can write.
+const PG_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// An extra SQL condition on the rows of one table, with its bound parameters.
 ///
-/// `sql` is a boolean expression over the table's own columns, written with anonymous `?`
-/// placeholders that take `params` in order, e.g. `team_id = ?` with `[Integer(1)]`. It is
-/// combined with `AND` and wrapped in parentheses, so it can never widen a query.
+/// `sql` is a boolean expression over the table's own columns, written in the store's dialect
+/// (anonymous `?` placeholders on SQLite, `$1`, `$2`, … on PostgreSQL) that take `params` in
+/// order, e.g. `team_id = ?` with `[Integer(1)]`. It is combined with `AND` and wrapped in
+/// parentheses, so it can never widen a query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlFilter {
     pub sql: String,
@@ -76,6 +92,29 @@ pub struct TeamSlice {
     pub end: i64,
 }
 
+/// A connection of the store, lent to code that runs its own statements (the authorization
+/// bridge, `access::Db`).
+#[derive(Clone, Copy)]
+pub enum Lent<'a> {
+    Sqlite(&'a Connection),
+    Postgres(&'a pg::Conn),
+}
+
+/// A connection taken from the pool.
+enum Held {
+    Sqlite(Connection),
+    Postgres(Box<pg::Conn>),
+}
+
+impl Held {
+    fn lent(&self) -> Lent<'_> {
+        match self {
+            Held::Sqlite(conn) => Lent::Sqlite(conn),
+            Held::Postgres(conn) => Lent::Postgres(conn),
+        }
+    }
+}
+
 /// Read access to one league database, shared by every request (cheap to clone).
 ///
 /// A store made by [`Store::snapshot`] reads everything from one read transaction instead.
@@ -87,70 +126,208 @@ pub struct Store {
 
 /// One connection held in a read transaction, begun at its first read and ended (the
 /// connection going back to the pool) when the last clone of its store is dropped.
-#[derive(Debug)]
 struct Snapshot {
     inner: Arc<Inner>,
-    conn: Mutex<Option<Connection>>,
+    conn: Mutex<Option<Held>>,
     /// Set by [`Store::cancel`]: no further read starts.
     cancelled: AtomicBool,
     /// Stops the statement running on `conn`, from another thread.
     interrupt: OnceLock<Interrupt>,
 }
 
-/// A connection's interrupt handle (which does not implement `Debug`).
-struct Interrupt(InterruptHandle);
-
-impl std::fmt::Debug for Interrupt {
+impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Interrupt")
+        f.debug_struct("Snapshot")
+            .field("cancelled", &self.cancelled)
+            .finish_non_exhaustive()
     }
+}
+
+/// What stops a connection's running statement.
+enum Interrupt {
+    Sqlite(InterruptHandle),
+    Postgres(tokio_postgres::CancelToken),
 }
 
 impl Drop for Snapshot {
     fn drop(&mut self) {
-        let conn = self
+        let held = self
             .conn
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        // A connection whose transaction does not end cleanly is closed, not reused.
-        if let Some(conn) = conn
-            && conn
-                .prepare_cached("COMMIT")
-                .and_then(|mut commit| commit.execute([]))
-                .is_ok()
-        {
-            self.inner.give_back(conn);
+        match held {
+            // A connection whose transaction does not end cleanly is closed, not reused.
+            Some(Held::Sqlite(conn))
+                if conn
+                    .prepare_cached("COMMIT")
+                    .and_then(|mut commit| commit.execute([]))
+                    .is_ok() =>
+            {
+                self.inner.give_back(Held::Sqlite(conn));
+            }
+            Some(Held::Postgres(conn)) => {
+                if conn.undefer().is_some() {
+                    // No statement ran: the transaction never began.
+                    self.inner.give_back(Held::Postgres(conn));
+                    return;
+                }
+                // The request's answer need not wait for its `COMMIT`: the connection comes
+                // back to the pool when it is done.
+                let inner = Arc::clone(&self.inner);
+                conn.finish_in_background("COMMIT", move |conn, outcome| match outcome {
+                    Ok(()) => inner.give_back(Held::Postgres(conn)),
+                    Err(_) => inner.discard(),
+                });
+            }
+            None | Some(Held::Sqlite(_)) => {}
         }
     }
 }
 
-#[derive(Debug)]
 struct Inner {
-    path: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    pool: Pool,
     statements: AtomicU64,
 }
 
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("statements", &self.statements)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connections of one database.
+enum Pool {
+    Sqlite {
+        path: PathBuf,
+        idle: Mutex<Vec<Connection>>,
+    },
+    Postgres(Box<PgPool>),
+}
+
+/// At most `size` PostgreSQL connections, opened as needed; a read waits when all are in use.
+struct PgPool {
+    url: PgUrl,
+    size: usize,
+    state: Mutex<PgState>,
+    free: Condvar,
+}
+
+struct PgState {
+    #[expect(
+        clippy::vec_box,
+        reason = "a connection moves between the pool and a snapshot's slot as the same box"
+    )]
+    idle: Vec<Box<pg::Conn>>,
+    /// Connections open, idle or in use.
+    open: usize,
+}
+
 impl Inner {
-    /// A pooled connection, or a new one when every pooled one is in use.
-    fn take(&self) -> Result<Connection> {
-        let pooled = self
-            .pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match pooled {
-            Some(conn) => Ok(conn),
-            None => connect(&self.path),
+    /// A pooled connection: on SQLite a new one when every pooled one is in use; on PostgreSQL
+    /// a new one while fewer than `--pool-size` are open, else the next one given back.
+    fn take(&self) -> Result<Held> {
+        match self.take_or_wait(true)? {
+            Some(held) => Ok(held),
+            None => Err(self.busy()),
         }
     }
 
-    /// Returns `conn` to the pool (or closes it when the pool is full).
-    fn give_back(&self, conn: Connection) {
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < POOL_SIZE {
-            pool.push(conn);
+    /// [`Self::take`] without waiting: `None` when every connection of the pool is in use.
+    fn take_or_wait(&self, wait: bool) -> Result<Option<Held>> {
+        match &self.pool {
+            Pool::Sqlite { path, idle } => {
+                let pooled = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                match pooled {
+                    Some(conn) => Ok(Some(Held::Sqlite(conn))),
+                    None => Ok(Some(Held::Sqlite(connect(path)?))),
+                }
+            }
+            Pool::Postgres(pool) => {
+                let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+                loop {
+                    if let Some(conn) = state.idle.pop() {
+                        return Ok(Some(Held::Postgres(conn)));
+                    }
+                    if state.open < pool.size {
+                        state.open += 1;
+                        drop(state);
+                        return match pg::open_shared(&pool.url) {
+                            Ok(conn) => Ok(Some(Held::Postgres(Box::new(conn)))),
+                            Err(err) => {
+                                self.discard();
+                                Err(err)
+                            }
+                        };
+                    }
+                    if !wait {
+                        return Ok(None);
+                    }
+                    let (next, waited) = pool
+                        .free
+                        .wait_timeout(state, POOL_WAIT)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    state = next;
+                    if waited.timed_out() && state.idle.is_empty() && state.open >= pool.size {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn busy(&self) -> Error {
+        let size = match &self.pool {
+            Pool::Postgres(pool) => pool.size,
+            Pool::Sqlite { .. } => POOL_SIZE,
+        };
+        Error::Postgres {
+            message: format!(
+                "all {size} connections of the pool (--pool-size) stayed in use for {} s",
+                POOL_WAIT.as_secs()
+            ),
+        }
+    }
+
+    /// Returns a connection to the pool (or closes it when the pool is full or it is broken).
+    fn give_back(&self, held: Held) {
+        match (&self.pool, held) {
+            (Pool::Sqlite { idle, .. }, Held::Sqlite(conn)) => {
+                let mut idle = idle.lock().unwrap_or_else(PoisonError::into_inner);
+                if idle.len() < POOL_SIZE {
+                    idle.push(conn);
+                }
+            }
+            (Pool::Postgres(pool), Held::Postgres(conn)) => {
+                if conn.is_closed() {
+                    return self.discard();
+                }
+                conn.undefer();
+                let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+                state.idle.push(conn);
+                drop(state);
+                pool.free.notify_one();
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts a PostgreSQL connection that was closed (or never opened) out of the pool.
+    fn discard(&self) {
+        if let Pool::Postgres(pool) = &self.pool {
+            let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.open = state.open.saturating_sub(1);
+            drop(state);
+            pool.free.notify_one();
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite { .. } => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
         }
     }
 }
@@ -159,25 +336,118 @@ const TEAM_COLUMNS: &str = "id, name, rank";
 const PLAYER_COLUMNS: &str = "id, name, position, year, team_id";
 const GAME_COLUMNS: &str = "id, level, child_id, winner_id, loser_id";
 
-impl Store {
-    /// Opens the database at `path` (it must exist and hold the league's tables).
-    pub fn open(path: &Path) -> Result<Self> {
-        let conn = connect(path)?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                path: path.to_path_buf(),
-                pool: Mutex::new(vec![conn]),
-                statements: AtomicU64::new(0),
-            }),
-            snapshot: None,
+/// A row's cells, whichever backend it comes from: integers of every width as `i64`.
+pub trait Cells {
+    fn int(&self, i: usize) -> Result<i64>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>>;
+
+    fn text(&self, i: usize) -> Result<String> {
+        self.opt_text(i)?.ok_or_else(|| Error::Postgres {
+            message: format!("column {i} is NULL where a text is expected"),
+        })
+    }
+}
+
+impl Cells for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.get(i)?)
+    }
+
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.get(i)?)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.get(i)?)
+    }
+
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.get(i)?)
+    }
+}
+
+impl Cells for tokio_postgres::Row {
+    fn int(&self, i: usize) -> Result<i64> {
+        self.opt_int(i)?.ok_or_else(|| Error::Postgres {
+            message: format!(
+                "column `{}` is NULL where an integer is expected",
+                name(self, i)
+            ),
         })
     }
 
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        use tokio_postgres::types::Type;
+        let ty = self.columns().get(i).map(|c| c.type_().clone());
+        Ok(match ty {
+            Some(Type::INT2) => self.try_get::<_, Option<i16>>(i)?.map(i64::from),
+            Some(Type::INT4) => self.try_get::<_, Option<i32>>(i)?.map(i64::from),
+            _ => self.try_get::<_, Option<i64>>(i)?,
+        })
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+fn name(row: &tokio_postgres::Row, i: usize) -> String {
+    row.columns()
+        .get(i)
+        .map_or_else(|| i.to_string(), |c| c.name().to_string())
+}
+
+/// Maps one row.
+type Map<T> = fn(&dyn Cells) -> Result<T>;
+
+impl Store {
+    /// Opens the SQLite database at `path` (it must exist and hold the league's tables).
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = connect(path)?;
+        Ok(Store::with_pool(Pool::Sqlite {
+            path: path.to_path_buf(),
+            idle: Mutex::new(vec![conn]),
+        }))
+    }
+
+    /// Opens the PostgreSQL database at `url` (it must hold the league's tables), with at most
+    /// `size` connections. Every connection is read-only.
+    pub fn open_postgres(url: &PgUrl, size: usize) -> Result<Self> {
+        let conn = pg::open_shared(url)?;
+        Ok(Store::with_pool(Pool::Postgres(Box::new(PgPool {
+            url: url.clone(),
+            size: size.max(1),
+            state: Mutex::new(PgState {
+                idle: vec![Box::new(conn)],
+                open: 1,
+            }),
+            free: Condvar::new(),
+        }))))
+    }
+
+    fn with_pool(pool: Pool) -> Self {
+        Store {
+            inner: Arc::new(Inner {
+                pool,
+                statements: AtomicU64::new(0),
+            }),
+            snapshot: None,
+        }
+    }
+
+    /// The SQL the database speaks (the filters given to this store's reads are written in it).
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+
     /// A store whose reads all see the database as it is at the first of them: one read
-    /// transaction on one connection, so a request's reads agree with each other (a list's
-    /// count with its page, a game with its child) however the file changes meanwhile, and the
-    /// transaction's locks are taken once instead of once per statement. Keep it only as long
-    /// as a request: a reader holding a snapshot keeps the WAL from being checkpointed past it.
+    /// transaction on one connection (on PostgreSQL `REPEATABLE READ`, read-only), so a
+    /// request's reads agree with each other (a list's count with its page, a game with its
+    /// child) however the database changes meanwhile, and the transaction's locks are taken once
+    /// instead of once per statement. Keep it only as long as a request: a reader holding a
+    /// snapshot keeps the WAL from being checkpointed (or PostgreSQL's old rows from being
+    /// vacuumed) past it.
     #[must_use]
     pub fn snapshot(&self) -> Store {
         Store {
@@ -193,22 +463,69 @@ impl Store {
         }
     }
 
-    /// Stops the reads of a snapshot: the statement running now fails (SQLite interrupts it) and
-    /// no further one starts. For a request that is abandoned (timed out) while a read of its
-    /// runs on a blocking thread, which cannot be dropped. Does nothing on a store that is not a
-    /// snapshot.
+    /// Stops the reads of a snapshot: the statement running now fails (SQLite interrupts it,
+    /// PostgreSQL is asked to cancel it) and no further one starts. For a request that is
+    /// abandoned (timed out) while a read of its runs on a blocking thread, which cannot be
+    /// dropped. Does nothing on a store that is not a snapshot.
     pub fn cancel(&self) {
         if let Some(snapshot) = &self.snapshot {
             snapshot.cancelled.store(true, Ordering::SeqCst);
-            if let Some(interrupt) = snapshot.interrupt.get() {
-                interrupt.0.interrupt();
+            match snapshot.interrupt.get() {
+                Some(Interrupt::Sqlite(handle)) => handle.interrupt(),
+                Some(Interrupt::Postgres(token)) => pg::cancel(token.clone()),
+                None => {}
             }
         }
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Whether a read can start now without waiting for a connection: always on SQLite; on a
+    /// PostgreSQL snapshot when it holds one, or takes one now that the pool has free (beginning
+    /// its transaction). A read that would wait must not run on an async worker (the requests
+    /// that hold the connections may be waiting on that very worker): it runs on a blocking
+    /// thread.
+    pub fn try_hold(&self) -> bool {
+        let (Pool::Postgres(_), Some(snapshot)) = (&self.inner.pool, &self.snapshot) else {
+            return true;
+        };
+        let mut slot = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_some() {
+            return true;
+        }
+        match self.inner.take_or_wait(false) {
+            Ok(Some(held)) => match self.begin(snapshot, held) {
+                Ok(held) => {
+                    *slot = Some(held);
+                    true
+                }
+                Err(_) => false,
+            },
+            // A failure to connect is the read's to report, from where it may wait.
+            Ok(None) | Err(_) => false,
+        }
+    }
+
+    /// Begins `snapshot`'s transaction on `held`, its first connection (which it keeps to the
+    /// end), and makes it the one a cancel interrupts.
+    fn begin(&self, snapshot: &Snapshot, held: Held) -> Result<Held> {
+        match &held {
+            Held::Sqlite(conn) => {
+                if let Err(err) = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([])) {
+                    self.inner.give_back(held);
+                    return Err(err.into());
+                }
+                let _ = snapshot
+                    .interrupt
+                    .set(Interrupt::Sqlite(conn.get_interrupt_handle()));
+            }
+            Held::Postgres(conn) => {
+                // Sent with the first statement, in its round trip.
+                conn.defer(PG_BEGIN);
+                let _ = snapshot
+                    .interrupt
+                    .set(Interrupt::Postgres(conn.cancel_token()));
+            }
+        }
+        Ok(held)
     }
 
     /// How many read statements this store has run so far (for tests that prove batching).
@@ -216,75 +533,81 @@ impl Store {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    fn with_conn<T>(&self, f: impl FnOnce(Lent<'_>) -> Result<T>) -> Result<T> {
         let Some(snapshot) = &self.snapshot else {
-            let conn = self.inner.take()?;
-            let result = f(&conn);
-            self.inner.give_back(conn);
+            let held = self.inner.take()?;
+            let result = f(held.lent());
+            self.inner.give_back(held);
             return result;
         };
-        let mut held = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let conn = if let Some(conn) = held.take() {
-            conn
-        } else {
-            let conn = self.inner.take()?;
-            conn.prepare_cached("BEGIN")?.execute([])?;
-            // Only the first connection of a snapshot is ever set: it keeps it to the end.
-            let _ = snapshot
-                .interrupt
-                .set(Interrupt(conn.get_interrupt_handle()));
-            conn
+        let mut slot = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = match slot.take() {
+            Some(held) => held,
+            None => self.begin(snapshot, self.inner.take()?)?,
         };
         // Checked once the interrupt handle is set: a cancel from now on interrupts the read.
         if snapshot.cancelled.load(Ordering::SeqCst) {
-            *held = Some(conn);
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
-                Some("the request was cancelled".to_string()),
-            )
-            .into());
+            *slot = Some(held);
+            return Err(match self.inner.dialect() {
+                Dialect::Sqlite => rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                    Some("the request was cancelled".to_string()),
+                )
+                .into(),
+                Dialect::Postgres => Error::Postgres {
+                    message: "the request was cancelled".to_string(),
+                },
+            });
         }
-        let result = f(&conn);
-        *held = Some(conn);
+        let result = f(held.lent());
+        *slot = Some(held);
         result
     }
 
     /// Runs one statement and maps its rows.
-    fn rows<T>(
-        &self,
-        sql: &str,
-        params: &[Value],
-        map: fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
+    fn rows<T>(&self, query: &Query, map: Map<T>) -> Result<Vec<T>> {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            let rows = stmt.query_map(params_from_iter(params), map)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+        self.with_conn(|conn| match conn {
+            Lent::Sqlite(conn) => {
+                let mut stmt = conn.prepare_cached(&query.sql)?;
+                let mut rows = stmt.query(params_from_iter(&query.params))?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(map(row)?);
+                }
+                Ok(out)
+            }
+            Lent::Postgres(conn) => {
+                let bound = pg::param::bind(&query.params);
+                conn.query(&query.sql, &pg::param::refs(&bound), &mut |row| map(row))
+            }
         })
+    }
+
+    fn query(&self, capacity: usize) -> Query {
+        Query::new(self.dialect(), capacity)
     }
 
     /// Counts the rows, or stops counting at `cap`: a page asked for with `first` only needs to
     /// know whether one more row exists, and a full count of a large filtered table would cost
     /// a scan of it.
-    fn count(
-        &self,
-        table: &str,
-        condition: &str,
-        params: Vec<Value>,
-        filter: Option<&SqlFilter>,
-        cap: Option<i64>,
-    ) -> Result<i64> {
-        let (clause, params) = where_clause(condition, params, filter);
-        let sql = match cap {
-            None => format!("SELECT count(*) FROM {table}{clause}"),
-            Some(cap) => format!(
-                "SELECT count(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {})",
-                cap.max(0)
-            ),
-        };
+    fn count(&self, table: &str, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
+        let mut q = self.query(64);
+        match cap {
+            None => {
+                q.push("SELECT count(*) FROM ").push(table).filter(filter);
+            }
+            Some(cap) => {
+                q.push("SELECT count(*) FROM (SELECT 1 FROM ")
+                    .push(table)
+                    .filter(filter)
+                    .push(" LIMIT ")
+                    .push(&cap.max(0).to_string())
+                    .push(") AS c");
+            }
+        }
         Ok(self
-            .rows(&sql, &params, |row| row.get(0))?
+            .rows(&q, |row| row.int(0))?
             .first()
             .copied()
             .unwrap_or(0))
@@ -294,7 +617,7 @@ impl Store {
 
     /// How many teams there are (that pass `filter`).
     pub fn count_teams(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
-        self.count("teams", "", Vec::new(), filter, cap)
+        self.count("teams", filter, cap)
     }
 
     /// One page of teams in id order.
@@ -311,7 +634,7 @@ impl Store {
 
     /// How many players there are (that pass `filter`).
     pub fn count_players(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
-        self.count("players", "", Vec::new(), filter, cap)
+        self.count("players", filter, cap)
     }
 
     /// One page of players in id order.
@@ -326,10 +649,16 @@ impl Store {
 
     /// The first player (lowest id) with exactly this name.
     pub fn player_by_name(&self, name: &str, filter: Option<&SqlFilter>) -> Result<Option<Player>> {
-        let (clause, params) =
-            where_clause("name = ?", vec![Value::Text(name.to_string())], filter);
-        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id LIMIT 1");
-        Ok(self.rows(&sql, &params, player)?.into_iter().next())
+        let mut q = self.query(96);
+        q.push("SELECT ")
+            .push(PLAYER_COLUMNS)
+            .push(" FROM players")
+            .and()
+            .push("name = ")
+            .param(Value::Text(name.to_string()))
+            .filter(filter)
+            .push(" ORDER BY id LIMIT 1");
+        Ok(self.rows(&q, player)?.into_iter().next())
     }
 
     /// The first `limit` players with exactly this position, in id order.
@@ -339,14 +668,17 @@ impl Store {
         filter: Option<&SqlFilter>,
         limit: i64,
     ) -> Result<Vec<Player>> {
-        let (clause, mut params) = where_clause(
-            "position = ?",
-            vec![Value::Text(position.to_string())],
-            filter,
-        );
-        params.push(Value::Integer(limit));
-        let sql = format!("SELECT {PLAYER_COLUMNS} FROM players{clause} ORDER BY id LIMIT ?");
-        self.rows(&sql, &params, player)
+        let mut q = self.query(96);
+        q.push("SELECT ")
+            .push(PLAYER_COLUMNS)
+            .push(" FROM players")
+            .and()
+            .push("position = ")
+            .param(Value::Text(position.to_string()))
+            .filter(filter)
+            .push(" ORDER BY id LIMIT ")
+            .param(Value::Integer(limit));
+        self.rows(&q, player)
     }
 
     /// `(team id, number of players)` for each of these teams that has players.
@@ -355,10 +687,13 @@ impl Store {
         team_ids: &[i64],
         filter: Option<&SqlFilter>,
     ) -> Result<Vec<(i64, i64)>> {
-        let (condition, params) = in_list("team_id", team_ids);
-        let (clause, params) = where_clause(&condition, params, filter);
-        let sql = format!("SELECT team_id, count(*) FROM players{clause} GROUP BY team_id");
-        self.rows(&sql, &params, |row| Ok((row.get(0)?, row.get(1)?)))
+        let mut q = self.query(96);
+        q.push("SELECT team_id, count(*) FROM players")
+            .and()
+            .ids("team_id", team_ids)
+            .filter(filter)
+            .push(" GROUP BY team_id");
+        self.rows(&q, |row| Ok((row.int(0)?, row.int(1)?)))
     }
 
     /// For each slice, that team's players `start..end` in id order; returned with their slice.
@@ -368,28 +703,51 @@ impl Store {
         filter: Option<&SqlFilter>,
     ) -> Result<Vec<(TeamSlice, Player)>> {
         let teams: Vec<i64> = slices.iter().map(|s| s.team_id).collect();
-        let (condition, params) = in_list("team_id", &teams);
-        let (clause, mut params) = where_clause(&condition, params, filter);
-        let wanted: Vec<String> = slices
-            .iter()
-            .map(|s| format!("[{},{},{}]", s.team_id, s.start, s.end))
-            .collect();
-        params.push(Value::Text(format!("[{}]", wanted.join(","))));
-        let sql = format!(
-            "SELECT s.{}, j.value ->> 1, j.value ->> 2 FROM (
-               SELECT {PLAYER_COLUMNS}, row_number() OVER (PARTITION BY team_id ORDER BY id) - 1 AS rn
-               FROM players{clause}
-             ) s JOIN json_each(?) j
-               ON s.team_id = j.value ->> 0 AND s.rn >= j.value ->> 1 AND s.rn < j.value ->> 2
+        let mut q = self.query(512);
+        q.push("SELECT s.")
+            .push(&PLAYER_COLUMNS.replace(", ", ", s."))
+            .push(", j.lo, j.hi FROM (SELECT ")
+            .push(PLAYER_COLUMNS)
+            .push(", row_number() OVER (PARTITION BY team_id ORDER BY id) - 1 AS rn FROM players")
+            .and()
+            .ids("team_id", &teams)
+            .filter(filter)
+            .push(") s JOIN ");
+        match self.dialect() {
+            Dialect::Sqlite => {
+                let wanted: Vec<String> = slices
+                    .iter()
+                    .map(|s| format!("[{},{},{}]", s.team_id, s.start, s.end))
+                    .collect();
+                q.push(
+                    "(SELECT value ->> 0 AS team, value ->> 1 AS lo, value ->> 2 AS hi \
+                     FROM json_each(",
+                )
+                .param(Value::Text(format!("[{}]", wanted.join(","))))
+                .push(")) j");
+            }
+            Dialect::Postgres => {
+                let lo: Vec<i64> = slices.iter().map(|s| s.start).collect();
+                let hi: Vec<i64> = slices.iter().map(|s| s.end).collect();
+                q.push("unnest(")
+                    .array(&teams)
+                    .push(", ")
+                    .array(&lo)
+                    .push(", ")
+                    .array(&hi)
+                    .push(") AS j(team, lo, hi)");
+            }
+        }
+        q.push(
+            " ON s.team_id = j.team AND s.rn >= j.lo AND s.rn < j.hi \
              ORDER BY s.team_id, s.id",
-            PLAYER_COLUMNS.replace(", ", ", s.")
         );
-        self.rows(&sql, &params, |row| {
+        self.rows(&q, |row| {
             let p = player(row)?;
             let slice = TeamSlice {
                 team_id: p.team_id,
-                start: row.get(5)?,
-                end: row.get(6)?,
+                start: row.int(5)?,
+                end: row.int(6)?,
             };
             Ok((slice, p))
         })
@@ -399,7 +757,7 @@ impl Store {
 
     /// How many games there are (that pass `filter`).
     pub fn count_games(&self, filter: Option<&SqlFilter>, cap: Option<i64>) -> Result<i64> {
-        self.count("games", "", Vec::new(), filter, cap)
+        self.count("games", filter, cap)
     }
 
     /// One page of games in id order.
@@ -419,14 +777,20 @@ impl Store {
         filter: Option<&SqlFilter>,
         limit: i64,
     ) -> Result<Vec<Game>> {
-        let (clause, mut params) = where_clause(
-            "(winner_id = ? OR loser_id = ?)",
-            vec![Value::Integer(team_id), Value::Integer(team_id)],
-            filter,
-        );
-        params.push(Value::Integer(limit));
-        let sql = format!("SELECT {GAME_COLUMNS} FROM games{clause} ORDER BY id LIMIT ?");
-        self.rows(&sql, &params, game)
+        let mut q = self.query(128);
+        q.push("SELECT ")
+            .push(GAME_COLUMNS)
+            .push(" FROM games")
+            .and()
+            .push("(winner_id = ")
+            .param(Value::Integer(team_id))
+            .push(" OR loser_id = ")
+            .param(Value::Integer(team_id))
+            .push(")")
+            .filter(filter)
+            .push(" ORDER BY id LIMIT ")
+            .param(Value::Integer(limit));
+        self.rows(&q, game)
     }
 
     // Shared shapes.
@@ -437,27 +801,33 @@ impl Store {
         columns: &str,
         page: Page,
         filter: Option<&SqlFilter>,
-        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+        map: Map<T>,
     ) -> Result<Vec<T>> {
         if page.limit <= 0 {
             return Ok(Vec::new());
         }
-        let (clause, mut params) = where_clause("", Vec::new(), filter);
-        params.push(Value::Integer(page.limit));
-        params.push(Value::Integer(page.offset.max(0)));
-        let sql = format!("SELECT {columns} FROM {table}{clause} ORDER BY id LIMIT ? OFFSET ?");
-        self.rows(&sql, &params, map)
+        let mut q = self.query(128);
+        q.push("SELECT ")
+            .push(columns)
+            .push(" FROM ")
+            .push(table)
+            .filter(filter)
+            .push(" ORDER BY id LIMIT ")
+            .param(Value::Integer(page.limit))
+            .push(" OFFSET ")
+            .param(Value::Integer(page.offset.max(0)));
+        self.rows(&q, map)
     }
 
     /// Of `ids`, those whose row in `table` passes `filter`, in id order (one statement). The
     /// enforcement layer asks this for a field readable on some rows only (a player's `year`).
     pub fn ids_passing(&self, table: Table, ids: &[i64], filter: &SqlFilter) -> Result<Vec<i64>> {
-        self.by_ids(table.name(), "id", ids, Some(filter), |row| row.get(0))
+        self.by_ids(table.name(), "id", ids, Some(filter), |row| row.int(0))
     }
 
     /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles
     /// policies with it.
-    pub fn lend<T>(&self, f: impl FnOnce(&Connection) -> T) -> Result<T> {
+    pub fn lend<T>(&self, f: impl FnOnce(Lent<'_>) -> T) -> Result<T> {
         self.with_conn(|conn| Ok(f(conn)))
     }
 
@@ -467,29 +837,27 @@ impl Store {
         columns: &str,
         ids: &[i64],
         filter: Option<&SqlFilter>,
-        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+        map: Map<T>,
     ) -> Result<Vec<T>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (condition, params) = in_list("id", ids);
-        let (clause, params) = where_clause(&condition, params, filter);
-        // Pushed, not `format!`ed: a point read runs this on every request.
-        let mut sql = String::with_capacity(columns.len() + table.len() + clause.len() + 32);
-        for part in ["SELECT ", columns, " FROM ", table, &clause, " ORDER BY id"] {
-            sql.push_str(part);
-        }
-        self.rows(&sql, &params, map)
+        // A point read runs this on every request: one buffer, sized once.
+        let mut q =
+            self.query(columns.len() + table.len() + filter.map_or(0, |f| f.sql.len()) + 48);
+        q.push("SELECT ")
+            .push(columns)
+            .push(" FROM ")
+            .push(table)
+            .and()
+            .ids("id", ids)
+            .filter(filter)
+            .push(" ORDER BY id");
+        self.rows(&q, map)
     }
 }
 
-/// A pooled connection: every statement of this module stays prepared (each filter variant adds
-/// its own, hence more room than rusqlite's default of 16).
-///
-/// Temporary tables live in memory: the row filters' `IN (…)` subqueries and recursive CTEs
-/// build small ephemeral tables on every read, and in memory those cost half as much as in temp
-/// files. (Only here: a bulk seed's index sort must keep spilling to disk.)
-/// Notices commits made to the database by other connections, this process's or another's,
+/// Notices commits made to a SQLite database by other connections, this process's or another's,
 /// through one connection of its own: `PRAGMA data_version` changes with every commit made
 /// through any other connection, and this connection never writes. A check is one statement
 /// that reads the WAL index (shared memory), no page of the database.
@@ -515,15 +883,46 @@ fn data_version(conn: &Connection) -> Result<i64> {
         .query_row([], |row| row.get(0))?)
 }
 
+/// The state of the database a PostgreSQL snapshot sees, as the server describes it: the
+/// transactions that were committed or still running when it was taken (`xmin:xmax:xip`).
+/// Two snapshots that give the same text see the same rows; every commit anywhere in the
+/// cluster by a transaction that wrote changes it (some that did not touch the league too,
+/// which only costs a recomputation).
+const PG_VERSION: &str = "SELECT pg_current_snapshot()::text";
+
 impl Store {
-    /// A watcher of the commits made to this store's database from now on.
-    pub fn changes(&self) -> Result<Changes> {
-        let conn = connect(&self.inner.path)?;
-        let version = data_version(&conn)?;
-        Ok(Changes { conn, version })
+    /// A watcher of the commits made to this store's SQLite database from now on; `None` on
+    /// PostgreSQL, whose snapshots say which state they see ([`Self::version`]).
+    pub fn changes(&self) -> Result<Option<Changes>> {
+        match &self.inner.pool {
+            Pool::Sqlite { path, .. } => {
+                let conn = connect(path)?;
+                let version = data_version(&conn)?;
+                Ok(Some(Changes { conn, version }))
+            }
+            Pool::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// On PostgreSQL, which state of the database this store's snapshot sees (beginning the
+    /// snapshot, in the round trip of its `BEGIN`): equal texts, equal rows. `None` on SQLite
+    /// (see [`Self::changes`]).
+    pub fn version(&self) -> Result<Option<String>> {
+        if self.dialect() == Dialect::Sqlite {
+            return Ok(None);
+        }
+        let mut q = self.query(0);
+        q.push(PG_VERSION);
+        Ok(self.rows(&q, |row| row.text(0))?.into_iter().next())
     }
 }
 
+/// A pooled SQLite connection: every statement of this module stays prepared (each filter
+/// variant adds its own, hence more room than rusqlite's default of 16).
+///
+/// Temporary tables live in memory: the row filters' `IN (…)` subqueries and recursive CTEs
+/// build small ephemeral tables on every read, and in memory those cost half as much as in temp
+/// files. (Only here: a bulk seed's index sort must keep spilling to disk.)
 fn connect(path: &Path) -> Result<Connection> {
     let conn = open(path)?;
     conn.set_prepared_statement_cache_capacity(128);
@@ -531,91 +930,32 @@ fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// ` WHERE condition AND (filter)`, or less, with the parameters in placeholder order.
-fn where_clause(
-    condition: &str,
-    mut params: Vec<Value>,
-    filter: Option<&SqlFilter>,
-) -> (String, Vec<Value>) {
-    // Built by hand: this runs for every read, and `format!` and `join` allocate at every step.
-    let mut clause = String::with_capacity(
-        condition.len() + filter.map_or(0, |f| f.sql.len()) + " WHERE  AND ()".len(),
-    );
-    if !condition.is_empty() {
-        clause.push_str(" WHERE ");
-        clause.push_str(condition);
-    }
-    if let Some(filter) = filter {
-        clause.push_str(if condition.is_empty() {
-            " WHERE ("
-        } else {
-            " AND ("
-        });
-        clause.push_str(&filter.sql);
-        clause.push(')');
-        params.extend(filter.params.iter().cloned());
-    }
-    (clause, params)
-}
-
-/// Lists up to this long are bound as `IN (?, ?, …)`; longer ones as one JSON array parameter.
-const INLINE_LIST: usize = 32;
-
-/// `column IN (…)` for `ids`, with its parameters. A short list gets one placeholder per id,
-/// which SQLite answers with index lookups alone; a long one is read from `json_each`, so the
-/// statement text (and the prepared statement) stays the same whatever the number of ids.
-fn in_list(column: &str, ids: &[i64]) -> (String, Vec<Value>) {
-    if ids.len() <= INLINE_LIST {
-        let mut condition = String::with_capacity(column.len() + 6 + 3 * ids.len());
-        condition.push_str(column);
-        condition.push_str(" IN (");
-        for n in 0..ids.len() {
-            condition.push_str(if n == 0 { "?" } else { ", ?" });
-        }
-        condition.push(')');
-        (
-            condition,
-            ids.iter().map(|id| Value::Integer(*id)).collect(),
-        )
-    } else {
-        (
-            format!("{column} IN (SELECT value FROM json_each(?))"),
-            vec![json_array(ids)],
-        )
-    }
-}
-
-fn json_array(ids: &[i64]) -> Value {
-    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
-    Value::Text(format!("[{}]", items.join(",")))
-}
-
-fn team(row: &Row<'_>) -> rusqlite::Result<Team> {
+fn team(row: &dyn Cells) -> Result<Team> {
     Ok(Team {
-        id: row.get(0)?,
+        id: row.int(0)?,
         // The tutorial's schema lets a team's name be NULL.
-        name: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-        rank: row.get(2)?,
+        name: row.opt_text(1)?.unwrap_or_default(),
+        rank: row.int(2)?,
     })
 }
 
-fn player(row: &Row<'_>) -> rusqlite::Result<Player> {
+fn player(row: &dyn Cells) -> Result<Player> {
     Ok(Player {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        position: row.get(2)?,
-        year: row.get(3)?,
-        team_id: row.get(4)?,
+        id: row.int(0)?,
+        name: row.text(1)?,
+        position: row.text(2)?,
+        year: row.int(3)?,
+        team_id: row.int(4)?,
     })
 }
 
-fn game(row: &Row<'_>) -> rusqlite::Result<Game> {
+fn game(row: &dyn Cells) -> Result<Game> {
     Ok(Game {
-        id: row.get(0)?,
-        level: row.get(1)?,
-        child_id: row.get(2)?,
-        winner_id: row.get(3)?,
-        loser_id: row.get(4)?,
+        id: row.int(0)?,
+        level: row.text(1)?,
+        child_id: row.opt_int(2)?,
+        winner_id: row.int(3)?,
+        loser_id: row.int(4)?,
     })
 }
 
@@ -638,6 +978,9 @@ mod tests {
         let started = std::time::Instant::now();
         let read = std::thread::spawn(move || {
             reader.lend(|conn| {
+                let Lent::Sqlite(conn) = conn else {
+                    panic!("a SQLite store lends SQLite connections")
+                };
                 conn.query_row(
                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1000000000) \
                      SELECT count(*) FROM c",
@@ -666,7 +1009,10 @@ mod tests {
     #[test]
     fn changes_notices_every_commit_of_another_connection_once() {
         let (_dir, store, writer) = seeded();
-        let mut changes = store.changes().unwrap();
+        let mut changes = store
+            .changes()
+            .unwrap()
+            .expect("SQLite watches for commits");
         assert!(!changes.changed().unwrap());
         // The store's own reads are not changes.
         store.count_games(None, None).unwrap();

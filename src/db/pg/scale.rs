@@ -46,7 +46,7 @@ enum Field<'a> {
 /// `BinaryCopyInWriter` costs from synchronous code): 42 s instead of 74 s for 1M players (debug
 /// build).
 struct Load<'a, 'c> {
-    runtime: &'a tokio::runtime::Runtime,
+    runtime: &'a super::Driver,
     tx: &'a Transaction<'c>,
     table: Option<usize>,
     sink: Option<Pin<Box<CopyInSink<Bytes>>>>,
@@ -120,7 +120,9 @@ pub fn generate(
 ) -> Result<Sizes> {
     let total = Sizes::for_players(players).rows();
     let Conn {
-        runtime, client, ..
+        driver: runtime,
+        client,
+        ..
     } = conn;
     let tx = runtime.block_on(client.transaction())?;
     // TRUNCATE, not DELETE: instant at any size, and transactional in PostgreSQL. It locks the

@@ -55,7 +55,7 @@ const STAFF: Upsert = Upsert {
 
 /// Writes `data` in one transaction: it lands whole or not at all.
 pub fn apply(conn: &mut Conn, data: &SeedData, mode: Mode) -> Result<Vec<TableReport>> {
-    conn.runtime.block_on(async {
+    conn.driver.block_on(async {
         let tx = conn.client.transaction().await?;
         let mut deleted = HashMap::new();
         if mode == Mode::Replace {
