@@ -24,48 +24,14 @@ use crate::exit::Exit;
 /// Dispatches a parsed command line to its subcommand.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let global = &cli.global;
-    let result = match &cli.command {
+    match &cli.command {
         Command::Db(args) => db::run(args, global),
         Command::Authz(args) => authz::run(args, global),
         Command::Query(args) => query::run(args, global),
         Command::Serve(args) => serve::run(args, global),
         Command::Schema(args) => schema::run(args, global),
         Command::Completions(args) => completions::run(args),
-    };
-    result.map_err(|err| {
-        if err.downcast_ref::<NotOnPostgres>().is_some() {
-            // One line naming the command, whatever context was added on the way up.
-            anyhow::anyhow!(
-                "`quidditch {}` does not run on PostgreSQL yet: `db` and the `authz` commands \
-                 do (give --db a SQLite file)",
-                invoked()
-            )
-        } else {
-            err
-        }
-    })
-}
-
-/// A command that needs SQLite was given a PostgreSQL `--db`. [`run`] turns it into the one
-/// message naming the command.
-#[derive(Debug, thiserror::Error)]
-#[error("this command does not run on PostgreSQL yet")]
-struct NotOnPostgres;
-
-/// The subcommand path of this process's command line (`authz check`), for messages. Read again
-/// from the arguments: the parsed `Cli` keeps the chosen subcommands as values, not names.
-fn invoked() -> String {
-    use clap::CommandFactory as _;
-    let Ok(matches) = Cli::command().try_get_matches_from(std::env::args_os()) else {
-        return "this command".to_string();
-    };
-    let mut names = Vec::new();
-    let mut at = &matches;
-    while let Some((name, sub)) = at.subcommand() {
-        names.push(name);
-        at = sub;
     }
-    names.join(" ")
 }
 
 /// A database error for people: a missing file says how to create it, anything else names the
@@ -82,51 +48,61 @@ fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
 
 /// `--db`, opened the one way every command does: its errors through [`db_error`].
 impl GlobalArgs {
-    /// The SQLite file `--db` names; a PostgreSQL URL is an error naming the command, for every
-    /// command that does not run on PostgreSQL yet.
-    pub fn sqlite(&self) -> anyhow::Result<&Path> {
-        self.db
-            .sqlite()
-            .ok_or_else(|| anyhow::Error::new(NotOnPostgres))
-    }
-
-    /// The database, read-write.
-    pub fn open_db(&self) -> anyhow::Result<Connection> {
-        let path = self.sqlite()?;
+    /// The SQLite file at `path` (`--db`'s), read-write.
+    pub fn open_db(path: &Path) -> anyhow::Result<Connection> {
         crate::db::open(path).map_err(|err| db_error(err, path))
     }
 
-    /// The database, read-only: nothing can be written through it.
-    pub fn open_db_read_only(&self) -> anyhow::Result<Connection> {
-        let path = self.sqlite()?;
+    /// The SQLite file at `path`, read-only: nothing can be written through it.
+    pub fn open_db_read_only(path: &Path) -> anyhow::Result<Connection> {
         crate::db::open_read_only(path).map_err(|err| db_error(err, path))
     }
 
-    /// The database as the GraphQL layer's store.
-    pub fn open_store(&self) -> anyhow::Result<Store> {
-        let path = self.sqlite()?;
-        Store::open(path).map_err(|err| db_error(err, path))
+    /// The database as the GraphQL layer's store: a SQLite file, or a PostgreSQL database with
+    /// at most `pool_size` connections.
+    pub fn open_store(&self, pool_size: usize) -> anyhow::Result<Store> {
+        match &self.db {
+            DbUrl::Sqlite(path) => Store::open(path).map_err(|err| db_error(err, path)),
+            DbUrl::Postgres(url) => {
+                Store::open_postgres(url, pool_size).map_err(|err| pg_error(err, url))
+            }
+        }
+    }
+
+    /// An error of the store `--db` opened, naming the database.
+    pub fn store_error(&self, err: crate::db::Error) -> anyhow::Error {
+        match &self.db {
+            DbUrl::Sqlite(path) => db_error(err, path),
+            DbUrl::Postgres(url) => pg_error(err, url),
+        }
     }
 
     /// `f` on a connection of `store` (opened by [`Self::open_store`]).
     pub fn lend<T>(
         &self,
         store: &Store,
-        f: impl FnOnce(&Connection) -> anyhow::Result<T>,
+        f: impl FnOnce(Db<'_>) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        let path = self.sqlite()?;
-        store.lend(f).map_err(|err| db_error(err, path))?
+        store
+            .lend(|conn| f(Db::from(conn)))
+            .map_err(|err| self.store_error(err))?
     }
 }
 
 /// A PostgreSQL database holding the tables; one without them says how to create them.
 pub fn open_postgres(url: &PgUrl) -> anyhow::Result<pg::Conn> {
-    pg::open(url).map_err(|err| match err {
+    pg::open(url).map_err(|err| pg_error(err, url))
+}
+
+/// A PostgreSQL error for people: tables missing say how to create them, anything else names the
+/// database.
+fn pg_error(err: crate::db::Error, url: &PgUrl) -> anyhow::Error {
+    match err {
         crate::db::Error::NotQuidditch { .. } => {
             anyhow::anyhow!("{err} (create the tables with `quidditch db init`)")
         }
         other => anyhow::Error::new(other).context(format!("database `{url}`")),
-    })
+    }
 }
 
 /// `--db` opened by a command that decides (every `authz` command but `init` and `log`):
@@ -153,8 +129,8 @@ impl GlobalArgs {
     /// (`default_transaction_read_only`): these commands never write.
     pub fn open_decider(&self, read_only: bool) -> anyhow::Result<Opened> {
         match &self.db {
-            DbUrl::Sqlite(_) if read_only => Ok(Opened::Sqlite(self.open_db_read_only()?)),
-            DbUrl::Sqlite(_) => Ok(Opened::Sqlite(self.open_db()?)),
+            DbUrl::Sqlite(path) if read_only => Ok(Opened::Sqlite(Self::open_db_read_only(path)?)),
+            DbUrl::Sqlite(path) => Ok(Opened::Sqlite(Self::open_db(path)?)),
             DbUrl::Postgres(url) => {
                 let conn = open_postgres(url)?;
                 conn.read_only()

@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::Connection;
-
 use crate::access::{self, AccessError, Bridge, SubjectRef};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
@@ -35,7 +33,10 @@ const TABLES: [(Table, &str); 3] = [
 /// (the shipped `admin-all` grants every row and field; a field-level deny naming `admin` hides
 /// that field from the admin too). A policy file without an `admin` role leaves the admin
 /// secret unrestricted.
-pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, AccessError> {
+pub fn admin<'a>(
+    db: impl Into<access::Db<'a>>,
+    set: Option<&'a PolicySet>,
+) -> Result<Viewer, AccessError> {
     let Some(set) = set.filter(|s| s.roles.contains_key(ADMIN)) else {
         return Ok(Viewer {
             limits: set.map_or_else(QueryLimits::default, |set| {
@@ -47,7 +48,7 @@ pub fn admin(conn: &Connection, set: Option<&PolicySet>) -> Result<Viewer, Acces
     // Not materialized: the admin's viewer lives as long as the server, so a transitive
     // condition stays a recursive CTE, read fresh by every statement.
     compile_viewer(
-        &Bridge::new(conn, set),
+        &Bridge::new(db, set),
         &Planner::for_role(set, ADMIN),
         Principal::Admin,
         false,
@@ -84,7 +85,7 @@ fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter,
             inner: Box::new(materialize(bridge, ty, inner)?),
         },
         Filter::Transitive { .. } => {
-            let sql = access::compile_filter(Dialect::Sqlite, set, ty, filter)?;
+            let sql = access::compile_filter(bridge.dialect(), set, ty, filter)?;
             let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
                 Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
@@ -155,7 +156,7 @@ fn compile_viewer(
                 },
             );
             let filter = materialize(ty, plan.rows())?;
-            Some(access::compile_filter(Dialect::Sqlite, set, ty, &filter)?)
+            Some(access::compile_filter(bridge.dialect(), set, ty, &filter)?)
         };
         match table {
             Table::Teams => filters.teams = rows,
@@ -168,7 +169,12 @@ fn compile_viewer(
                 ColumnAccess::Never => None,
                 ColumnAccess::Rows { filter } => {
                     let readable = materialize(ty, filter)?;
-                    Some(access::compile_filter(Dialect::Sqlite, set, ty, &readable)?)
+                    Some(access::compile_filter(
+                        bridge.dialect(),
+                        set,
+                        ty,
+                        &readable,
+                    )?)
                 }
             };
             let withheld = match &rule.withheld {
@@ -196,6 +202,7 @@ fn compile_viewer(
         limits: planner.limits(),
         audit: Arc::new(audit),
         record: None,
+        snapshot: None,
     })
 }
 
@@ -222,6 +229,10 @@ pub enum GateError {
     /// The policies could not be evaluated against the database.
     #[error("reading the subject failed: {0}")]
     Access(#[from] AccessError),
+    /// Every database connection is in use: deciding now would wait for one, which a caller on
+    /// an async worker must not do ([`Gate::viewer_waiting`] may).
+    #[error("every database connection is in use")]
+    Busy,
 }
 
 fn in_namespace(namespace: Option<&str>) -> String {
@@ -334,7 +345,11 @@ const VIEWER_CACHE: usize = 4096;
 
 /// Viewers computed for the database as it is now, and what tells when it changes.
 struct Fresh {
-    changes: Changes,
+    /// On SQLite, the watcher of commits; on PostgreSQL none: each request's snapshot says
+    /// which state of the database it sees, and `version` is the one the cached viewers were
+    /// computed on.
+    changes: Option<Changes>,
+    version: Option<String>,
     /// Moves on at every commit noticed; a viewer computed before it is not cached.
     generation: u64,
     /// By subject: the viewer and the request context it was computed with (empty when the
@@ -345,9 +360,13 @@ struct Fresh {
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
 ///
 /// A viewer is computed from the subject's rows and the policies (roles, materialized key
-/// lists) and reused for the same subject until the database changes: every request first asks
-/// SQLite whether anything was committed since the last one (`Changes`), and a commit drops
-/// every cached viewer, so the request after a commit is decided on the new data.
+/// lists) and reused for the same subject until the database changes, and a change drops every
+/// cached viewer. On SQLite every request first asks whether anything was committed since the
+/// last one (`Changes`), so the request after a commit is decided on the new data. On
+/// PostgreSQL the request's snapshot is begun here, its state named in the same round trip
+/// (`Store::version`): the viewer is the one computed on that very state (or is computed on the
+/// snapshot), and the request reads the same snapshot, so its filters and its rows can never
+/// come from two sides of a commit.
 pub struct Gate {
     auth: AuthConfig,
     /// The admin's viewer, the same for every admin request.
@@ -372,6 +391,7 @@ impl Gate {
             store,
             fresh: Mutex::new(Fresh {
                 changes,
+                version: None,
                 generation: 0,
                 viewers: HashMap::new(),
             }),
@@ -384,8 +404,18 @@ impl Gate {
         self.auth.verifier.is_some() || self.auth.admin_secret.is_some()
     }
 
-    /// The viewer of a request that presented `presented`.
+    /// The viewer of a request that presented `presented`, without waiting for a database
+    /// connection (on PostgreSQL, when all are in use: [`GateError::Busy`]).
     pub fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
+        self.decide(presented, false)
+    }
+
+    /// [`Self::viewer`], waiting for a connection when all are in use: for a blocking thread.
+    pub fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
+        self.decide(presented, true)
+    }
+
+    fn decide(&self, presented: Presented<'_>, wait: bool) -> Result<Viewer, GateError> {
         let credential = if let Some(claims) = self.verified(presented) {
             Credential::Token(claims)
         } else {
@@ -409,12 +439,24 @@ impl Gate {
                 self.context(Some(&claims), presented.peer),
             ),
         };
-        let generation = match self.cached(&key, &context)? {
-            Cached::Hit(viewer) => return Ok(viewer),
+        // PostgreSQL: the request's snapshot, begun now, and the state it sees.
+        let snapshot = (self.store.dialect() == Dialect::Postgres).then(|| self.store.snapshot());
+        if let Some(snapshot) = &snapshot
+            && !wait
+            && !snapshot.try_hold()
+        {
+            return Err(GateError::Busy);
+        }
+        let version = match &snapshot {
+            Some(snapshot) => snapshot.version()?,
+            None => None,
+        };
+        let generation = match self.cached(&key, &context, version)? {
+            Cached::Hit(viewer) => return Ok(Viewer { snapshot, ..viewer }),
             Cached::Miss { generation } => generation,
         };
         let set = Arc::clone(&self.set);
-        let viewer = self.store.lend(|conn| {
+        let viewer = snapshot.as_ref().unwrap_or(&self.store).lend(|conn| {
             let bridge = Bridge::new(conn, &set);
             let subject =
                 match &key {
@@ -447,7 +489,7 @@ impl Gate {
             }
             fresh.viewers.insert(key, (context, viewer.clone()));
         }
-        Ok(viewer)
+        Ok(Viewer { snapshot, ..viewer })
     }
 
     /// The claims of a token this gate has verified before, while it has not expired: the
@@ -479,11 +521,24 @@ impl Gate {
     }
 
     /// The viewer cached for `key` with `context`, unless the database has changed since it
-    /// was computed.
-    fn cached(&self, key: &ViewerKey, context: &Context) -> Result<Cached, GateError> {
+    /// was computed (on PostgreSQL: unless it was computed on another state than `version`).
+    fn cached(
+        &self,
+        key: &ViewerKey,
+        context: &Context,
+        version: Option<String>,
+    ) -> Result<Cached, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = &mut *fresh;
-        if fresh.changes.changed()? {
+        let changed = match &mut fresh.changes {
+            Some(changes) => changes.changed()?,
+            None if fresh.version != version => {
+                fresh.version = version;
+                true
+            }
+            None => false,
+        };
+        if changed {
             fresh.generation += 1;
             fresh.viewers.clear();
         }
@@ -519,20 +574,29 @@ enum Cached {
 
 impl crate::server::Authenticate for Gate {
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, crate::server::Refusal> {
-        Gate::viewer(self, presented).map_err(|err| match err {
-            GateError::Store(detail) => {
-                tracing::warn!("a request's access could not be decided: {detail}");
-                crate::server::Refusal::Undecidable
-            }
-            GateError::Access(detail) => {
-                tracing::warn!("a request's access could not be decided: {detail}");
-                crate::server::Refusal::Undecidable
-            }
-            other => crate::server::Refusal::Credentials(Box::new(other)),
-        })
+        Gate::viewer(self, presented).map_err(refusal)
+    }
+
+    fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, crate::server::Refusal> {
+        Gate::viewer_waiting(self, presented).map_err(refusal)
     }
 
     fn wants_peer(&self) -> bool {
         self.set.context.contains_key("ip")
+    }
+}
+
+fn refusal(err: GateError) -> crate::server::Refusal {
+    match err {
+        GateError::Busy => crate::server::Refusal::Busy,
+        GateError::Store(detail) => {
+            tracing::warn!("a request's access could not be decided: {detail}");
+            crate::server::Refusal::Undecidable
+        }
+        GateError::Access(detail) => {
+            tracing::warn!("a request's access could not be decided: {detail}");
+            crate::server::Refusal::Undecidable
+        }
+        other => crate::server::Refusal::Credentials(Box::new(other)),
     }
 }

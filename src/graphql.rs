@@ -136,6 +136,9 @@ pub struct Viewer {
     pub audit: Arc<Audit>,
     /// Where this request's withheld rows and fields are noted, when the decision log is on.
     pub record: Option<Arc<std::sync::Mutex<Record>>>,
+    /// The snapshot of the database this viewer was decided on, when the gate decided on one
+    /// (PostgreSQL): the request reads the same state its filters were computed from.
+    pub snapshot: Option<Store>,
 }
 
 /// The policies that decide a viewer's rows and fields, from the same access plans its filters
@@ -262,7 +265,7 @@ where
     T: Send + 'static,
     F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
 {
-    if rows <= INLINE_ROWS {
+    if rows <= INLINE_ROWS && store.try_hold() {
         f(store).map_err(Error::from)
     } else {
         blocking(store, f).await
@@ -584,7 +587,7 @@ impl Api {
     pub async fn execute(
         &self,
         mut request: async_graphql::Request,
-        viewer: Viewer,
+        mut viewer: Viewer,
     ) -> async_graphql::Response {
         let documents::Prepared {
             validation,
@@ -636,8 +639,12 @@ impl Api {
             Validation::Learn => (&self.schema, Some(request.query.clone())),
             Validation::Always => (&self.schema, None),
         };
-        // Every read of the request sees one state of the database.
-        let store = self.store.snapshot();
+        // Every read of the request sees one state of the database: the one its viewer was
+        // decided on, when it was decided on one.
+        let store = viewer
+            .snapshot
+            .take()
+            .unwrap_or_else(|| self.store.snapshot());
         let mut abandoned = Abandoned(Some(store.clone()));
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);

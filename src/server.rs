@@ -41,7 +41,14 @@ use crate::identity::Presented;
 /// Decides who a request is from its credential headers. `enforce::Gate` implements it from
 /// `policies.toml`; a refusal is never answered with anonymous access.
 pub trait Authenticate: Send + Sync + 'static {
+    /// The viewer, decided without waiting for a database connection (this runs on an async
+    /// worker): [`Refusal::Busy`] when it would have to wait.
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, Refusal>;
+
+    /// [`Self::viewer`], waiting for a connection if need be: run on a blocking thread.
+    fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, Refusal> {
+        self.viewer(presented)
+    }
 
     /// Whether [`Presented::peer`] is read: the address is looked up only then.
     fn wants_peer(&self) -> bool {
@@ -57,6 +64,9 @@ pub enum Refusal {
     /// The request's access could not be decided (its policies could not be evaluated against
     /// the database): HTTP 500, and nothing is read. The authenticator logs why.
     Undecidable,
+    /// Deciding needs a database connection and every one is in use: decided again on a
+    /// blocking thread, where waiting for one harms no other request.
+    Busy,
 }
 
 /// What every handler shares, behind one `Arc` ([`Shared`]): a request's future then holds a
@@ -1014,23 +1024,46 @@ fn media_range(range: &str) -> Option<(&str, &str, u16)> {
 
 /// The request's viewer from its credential headers, or the answer refusing it: 401 (with
 /// `WWW-Authenticate: Bearer`) for refused credentials, 500 when its access cannot be decided.
-fn authenticate(
-    state: &AppState,
-    request: &Request,
+fn authenticate<'a>(
+    state: &'a Shared,
+    request: &'a Request,
+    media: Media,
+) -> impl Future<Output = Result<Viewer, Box<Response>>> + Send + 'a {
+    // What is needed of the request, taken out of it: a `&Request` (its body is not `Sync`)
+    // cannot be held across the wait for a blocking thread.
+    let noted = request.extensions().get::<Noted>().cloned();
+    let peer = request.extensions().get::<Peer>().map(|p| p.0);
+    decide(state, request.headers(), peer, noted, media)
+}
+
+async fn decide(
+    state: &Shared,
+    headers: &header::HeaderMap,
+    peer: Option<std::net::IpAddr>,
+    noted: Option<Noted>,
     media: Media,
 ) -> Result<Viewer, Box<Response>> {
-    let headers = request.headers();
     let mut repeated = None;
     let presented = Presented {
         authorization: single(headers, &header::AUTHORIZATION, &mut repeated),
         admin_secret: single(headers, &ADMIN_SECRET, &mut repeated),
         user: single(headers, &USER, &mut repeated),
         repeated,
-        peer: request.extensions().get::<Peer>().map(|p| p.0),
+        peer,
     };
-    match state.auth.viewer(presented) {
-        Ok(viewer) => Ok(recording(viewer, request)),
-        Err(Refusal::Undecidable) => Err(Box::new(refuse(
+    let decided = match state.auth.viewer(presented) {
+        Err(Refusal::Busy) => {
+            let owned = Owned::from(presented);
+            let state = Arc::clone(state);
+            tokio::task::spawn_blocking(move || state.auth.viewer_waiting(owned.presented()))
+                .await
+                .unwrap_or(Err(Refusal::Undecidable))
+        }
+        decided => decided,
+    };
+    match decided {
+        Ok(viewer) => Ok(recording(viewer, noted.as_ref())),
+        Err(Refusal::Undecidable | Refusal::Busy) => Err(Box::new(refuse(
             media,
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_SERVER_ERROR",
@@ -1052,10 +1085,43 @@ fn authenticate(
     }
 }
 
+/// A request's credentials, owned: for deciding on a blocking thread.
+struct Owned {
+    authorization: Option<String>,
+    admin_secret: Option<String>,
+    user: Option<String>,
+    repeated: Option<&'static str>,
+    peer: Option<std::net::IpAddr>,
+}
+
+impl From<Presented<'_>> for Owned {
+    fn from(p: Presented<'_>) -> Self {
+        Owned {
+            authorization: p.authorization.map(str::to_string),
+            admin_secret: p.admin_secret.map(str::to_string),
+            user: p.user.map(str::to_string),
+            repeated: p.repeated,
+            peer: p.peer,
+        }
+    }
+}
+
+impl Owned {
+    fn presented(&self) -> Presented<'_> {
+        Presented {
+            authorization: self.authorization.as_deref(),
+            admin_secret: self.admin_secret.as_deref(),
+            user: self.user.as_deref(),
+            repeated: self.repeated,
+            peer: self.peer,
+        }
+    }
+}
+
 /// `viewer`, noting what it withholds when the decision log is on (the request carries a
 /// [`Noted`]).
-fn recording(mut viewer: Viewer, request: &Request) -> Viewer {
-    if let Some(noted) = request.extensions().get::<Noted>() {
+fn recording(mut viewer: Viewer, noted: Option<&Noted>) -> Viewer {
+    if let Some(noted) = noted {
         let record = Arc::new(std::sync::Mutex::new(Record::default()));
         viewer.record = Some(Arc::clone(&record));
         let mut note = noted
@@ -1063,7 +1129,11 @@ fn recording(mut viewer: Viewer, request: &Request) -> Viewer {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         note.record = Some(record);
-        note.viewer = Some(viewer.clone());
+        // Without the request's snapshot, which ends with its execution.
+        note.viewer = Some(Viewer {
+            snapshot: None,
+            ..viewer.clone()
+        });
     }
     viewer
 }
@@ -1120,7 +1190,7 @@ async fn get_answer(state: Shared, request: Request) -> Response {
     if media == Media::Html {
         return graphiql::page().await;
     }
-    let viewer = match authenticate(&state, &request, media) {
+    let viewer = match authenticate(&state, &request, media).await {
         Ok(viewer) => viewer,
         Err(refused) => return *refused,
     };
@@ -1200,7 +1270,7 @@ async fn post_answer(state: Shared, request: Request) -> Response {
         );
         return response;
     }
-    let viewer = match authenticate(&state, &request, media) {
+    let viewer = match authenticate(&state, &request, media).await {
         Ok(viewer) => viewer,
         Err(refused) => return *refused,
     };

@@ -97,7 +97,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         }
         DbCommand::Seed(seed_args) => seed_command(seed_args, path, global)?,
         DbCommand::Status => {
-            let conn = global.open_db()?;
+            let conn = GlobalArgs::open_db(path)?;
             let status = db::status(&conn, path).with_context(|| open_context(path))?;
             emit(&StatusOutput(status), global.format)?;
         }
@@ -108,7 +108,7 @@ pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     path.display()
                 );
             }
-            let mut conn = global.open_db()?;
+            let mut conn = GlobalArgs::open_db(path)?;
             let deleted = db::reset(&mut conn).with_context(|| open_context(path))?;
             emit(
                 &ResetOutput {

@@ -181,7 +181,7 @@ fn credentials(
         return Ok(Vec::new());
     }
     if let Some(secret) = args.jwt.secret() {
-        let store = global.open_store()?;
+        let store = global.open_store(EMBEDDED_POOL)?;
         let grant = global.lend(&store, |conn| {
             let set = args.policy.load_checked(conn)?;
             Ok(Bridge::new(conn, &set).token_grant(user)?)
@@ -210,11 +210,14 @@ fn credentials(
     }
 }
 
+/// Connections the embedded API may open on PostgreSQL: one command's reads, a few at once.
+const EMBEDDED_POOL: usize = 4;
+
 pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let (transport, store) = if let Some(endpoint) = &args.endpoint {
         (Transport::http(endpoint, credentials(args, global)?)?, None)
     } else {
-        let store = global.open_store()?;
+        let store = global.open_store(EMBEDDED_POOL)?;
         let viewer = match &args.as_user {
             None => Viewer::admin(),
             Some(user) => global.lend(&store, |conn| {

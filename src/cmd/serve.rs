@@ -41,6 +41,7 @@ use crate::server;
   quidditch serve
   quidditch --db league.db serve --bind 0.0.0.0:8080 -v
   quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
+  quidditch --db postgresql:///league serve --pool-size 32
   quidditch serve --jwks-url https://YOUR-TENANT.eu.auth0.com/.well-known/jwks.json
   quidditch serve --jwks-file jwks.json --jwks-refresh 1h
   quidditch serve --decision-log decisions.jsonl --decision-log-max 10MB
@@ -192,6 +193,17 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
     pub workers: Option<std::num::NonZeroUsize>,
 
+    /// On PostgreSQL: database connections open at most (plus one that watches for commits). A
+    /// request holds one from its first read to its end; past this many, reads wait for one to
+    /// be free (at most 10 s, then the request fails). Ignored on SQLite.
+    #[arg(
+        long,
+        env = "QUIDDITCH_POOL_SIZE",
+        value_name = "N",
+        default_value = "16"
+    )]
+    pub pool_size: std::num::NonZeroUsize,
+
     /// Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles,
     /// operation name, document hash, rows and fields withheld with the policies behind them,
     /// limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it.
@@ -275,7 +287,7 @@ fn auth_config(args: &ServeArgs, identity: &Identity) -> anyhow::Result<AuthConf
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let store = global.open_store()?;
+    let store = global.open_store(args.pool_size.get())?;
     let set = global.lend(&store, |conn| args.policy.load_checked(conn))?;
     let auth = auth_config(args, &set.identity)?;
     let gate = Gate::new(auth, set, store.clone())?;

@@ -241,6 +241,12 @@ impl Server {
         Self::launch(env, extra, &[], &[])
     }
 
+    /// Like [`Server::start`] on the database `db` (a path or a PostgreSQL URL) instead of the
+    /// directory's file, with `serve` flags `args`.
+    pub fn start_on(env: &Env, db: &str, args: &[&str]) -> Self {
+        Self::launch(env, &["--db", db], args, &[])
+    }
+
     /// Like [`Server::start`], with these environment variables set over the defaults (an empty
     /// value removes the variable).
     pub fn start_with_env(env: &Env, vars: &[(&str, &str)]) -> Self {
@@ -267,9 +273,12 @@ impl Server {
             .env("QUIDDITCH_POLICIES", repo().join("policies.toml"))
             .env("QUIDDITCH_ADMIN_SECRET", ADMIN_SECRET)
             .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
-            .env("NO_COLOR", "1")
-            .arg("--db")
-            .arg(env.db())
+            .env("NO_COLOR", "1");
+        // `extra` may name the database itself (`Server::start_on`).
+        if !extra.contains(&"--db") {
+            command.arg("--db").arg(env.db());
+        }
+        command
             .args(extra)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(serve)

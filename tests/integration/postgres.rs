@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::harness::{Env, Run, repo};
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, fixture, post_with, repo};
 use crate::pg;
 
 /// The cluster starts from the server's own tools, and each test gets an empty database of its
@@ -498,34 +498,338 @@ fn tutorial_on_both() -> (Env, pg::Database) {
     (env, db)
 }
 
-/// Every command that does not run on PostgreSQL yet says so in one line and exits 1: no panic,
-/// and no SQLite file made from the URL's text.
-#[test]
-fn other_commands_refuse_postgres_in_one_line() {
-    let (env, db) = tutorial_on_both();
-    let url = db.url();
-    let before: Vec<_> = std::fs::read_dir(env.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
+/// What the servers are asked in the tests below: the tutorial's example queries, every game,
+/// each team's games, the lists with paging and nested objects, relay nodes.
+fn documents() -> Vec<String> {
+    let tutorial = std::fs::read_to_string(fixture("tutorial-queries.graphql")).unwrap();
+    let mut docs: Vec<String> = tutorial
+        .split("\nquery ")
+        .skip(1)
+        .map(|op| format!("query {op}"))
         .collect();
-    for (command, args) in [
-        ("serve", vec!["serve", "--bind", "127.0.0.1:0"]),
-        ("query get-game", vec!["query", "get-game", "8"]),
-        ("query players", vec!["query", "players"]),
-        ("query raw", vec!["query", "raw", "{ allTeams { name } }"]),
-    ] {
-        env.run_on(&url, &args).status(1).stderr_is(&format!(
-            "quidditch: error: `quidditch {command}` does not run on PostgreSQL yet: `db` and \
-             the `authz` commands do (give --db a SQLite file)\n"
+    assert_eq!(docs.len(), 7, "the tutorial's seven example queries");
+    docs.extend((1..=9).map(|id| {
+        format!("{{ getGame(id: {id}) {{ id level winnerId loserId childId child {{ level }} }} }}")
+    }));
+    docs.extend(
+        (1..=4).map(|team| format!("{{ getTeamGames(team: {team}) {{ id level winnerId }} }}")),
+    );
+    docs.extend([
+        "{ allGames { edges { node { id level winnerId loserId } } } \
+           allPlayers { edges { node { id name year position teamName { name rank } } } } \
+           allTeams { edges { node { id name rank } } } }"
+            .to_string(),
+        "{ allPlayers(first: 3, after: \"YXJyYXljb25uZWN0aW9uOjE=\") { pageInfo { hasNextPage \
+           endCursor } edges { cursor node { name year } } } }"
+            .to_string(),
+        "{ allTeams { edges { node { name players { edges { node { name year } } } } } } }"
+            .to_string(),
+        "{ node(id: \"R2FtZU9iamVjdDo4\") { id ... on GameObject { level winnerId } } }"
+            .to_string(),
+        "{ getPlayer(name: \"Cedric Diggory\") { name year teamName { name } } \
+           getPosition(position: \"Keeper\") { name year } }"
+            .to_string(),
+        "{ getGame(id: 8) { nope } }".to_string(),
+    ]);
+    docs
+}
+
+/// The credentials of each subject: the admin, anonymous, every player and staff member by
+/// impersonation, and a token of Harry Potter's.
+fn credentials(env: &Env) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let mut out = vec![
+        (
+            "admin".to_string(),
+            vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())],
+        ),
+        ("anonymous".to_string(), Vec::new()),
+    ];
+    for subject in every_subject(env).into_iter().skip(1) {
+        out.push((
+            subject.clone(),
+            vec![
+                ("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string()),
+                ("X-Quidditch-User", subject),
+            ],
         ));
     }
-    let after: Vec<_> = std::fs::read_dir(env.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(after, before);
-    // Commands that need no database still run.
+    let minted: serde_json::Value = env
+        .cmd()
+        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
+        .args([
+            "--format",
+            "json",
+            "authz",
+            "token",
+            "--user",
+            "Harry Potter",
+        ])
+        .output()
+        .map(|o| serde_json::from_slice(&o.stdout).unwrap())
+        .unwrap();
+    let token = minted["token"].as_str().unwrap();
+    out.push((
+        "Harry Potter's token".to_string(),
+        vec![("Authorization", format!("Bearer {token}"))],
+    ));
+    out
+}
+
+/// `document` asked of `server` with `headers`: the status and the body, byte for byte.
+fn ask(server: &Server, headers: &[(&'static str, String)], document: &str) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let body = serde_json::json!({ "query": document }).to_string();
+    let reply = post_with(&server.addr, &body, &headers);
+    (reply.status, reply.body)
+}
+
+/// `quidditch serve` and `quidditch query` on PostgreSQL answer every request exactly as on
+/// SQLite: every subject (and a token), every document, the same status and the same bytes;
+/// the query commands the same output. Nothing is made in the directory from the URL's text.
+#[test]
+fn serve_and_query_answer_on_postgres_as_on_sqlite() {
+    let (env, db) = tutorial_on_both();
+    let url = db.url();
+    let listing = || {
+        // The SQLite server's own WAL files aside.
+        let mut names: Vec<_> = std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with("quidditch.db-"))
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let on_sqlite = Server::start(&env, &[]);
+    let on_postgres = Server::start_on(&env, &url, &["--pool-size", "3"]);
+    let mut compared = 0;
+    for (subject, headers) in credentials(&env) {
+        for document in documents() {
+            let sqlite = ask(&on_sqlite, &headers, &document);
+            let postgres = ask(&on_postgres, &headers, &document);
+            assert_eq!(
+                postgres, sqlite,
+                "{subject} asking {document}: PostgreSQL, then SQLite"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 15 * documents().len());
+    // The admin reads everything the tutorial's data holds.
+    let (status, game) = ask(
+        &on_postgres,
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())],
+        "{ getGame(id: 8) { level winnerId child { level winnerId } } }",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        game,
+        r#"{"data":{"getGame":{"level":"First","winnerId":4,"child":{"level":"Final","winnerId":1}}}}"#
+    );
+
+    let tutorial = fixture("tutorial-queries.graphql").display().to_string();
+    for who in [
+        "admin",
+        "anonymous",
+        "Harry Potter",
+        "Cedric Diggory",
+        "staff:1",
+    ] {
+        let mut commands: Vec<Vec<&str>> = vec![
+            vec!["query", "get-game", "8"],
+            vec!["query", "players"],
+            vec!["query", "team-games", "1"],
+            vec!["query", "get-player", "Harry Potter"],
+        ];
+        for op in ["AllPlayers", "GetGame", "GetTeamGames", "GetPosition"] {
+            commands.push(vec!["query", "raw", &tutorial, "--operation-name", op]);
+        }
+        for mut command in commands {
+            if who != "admin" {
+                command.extend(["--as", who]);
+            }
+            for format in ["human", "json"] {
+                let mut args = vec!["--format", format];
+                args.extend(&command);
+                same_on_both(&env, &url, &args, "");
+            }
+        }
+    }
+    assert_eq!(listing(), before, "nothing made in the directory");
     env.run_on(&url, ["schema", "print"]).success();
+}
+
+/// A league of 320 generated players (brackets of 31 games, so `feeders*` walks deep) served
+/// from both backends: every subject sees the same games.
+#[test]
+fn a_synthetic_league_is_served_from_postgres_as_from_sqlite() {
+    let env = Env::new();
+    let db = pg::cluster().create_database();
+    let url = db.url();
+    for on in [env.db().display().to_string(), url.clone()] {
+        env.run_on(&on, ["db", "seed", "--scale", "320", "--rng-seed", "5"])
+            .success();
+    }
+    let on_sqlite = Server::start(&env, &[]);
+    let on_postgres = Server::start_on(&env, &url, &[]);
+    for subject in ["player:1", "player:17", "player:200", "staff:2"] {
+        let headers = vec![
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string()),
+            ("X-Quidditch-User", subject.to_string()),
+        ];
+        for document in [
+            "{ allGames { edges { node { id level winnerId } } } }",
+            "{ allPlayers(first: 50) { edges { node { id name year } } } }",
+            "{ getTeamGames(team: 3) { id level } }",
+        ] {
+            let sqlite = ask(&on_sqlite, &headers, document);
+            let postgres = ask(&on_postgres, &headers, document);
+            assert_eq!(postgres, sqlite, "{subject} asking {document}");
+            assert_eq!(sqlite.0, 200);
+        }
+    }
+}
+
+/// `seeder.toml` with game 8 played the other way round: Ravenclaw beat Hufflepuff, in a round
+/// of another name. Who may see game 8 (its winners) changes with it.
+fn replayed_game_8() -> String {
+    let text = std::fs::read_to_string(repo().join("seeder.toml")).unwrap();
+    let before = "id = 8\nlevel = \"First\"\nwinner = \"Hufflepuff\"\nloser = \"Ravenclaw\"";
+    assert!(
+        text.contains(before),
+        "seeder.toml's game 8 changed: update this test"
+    );
+    text.replace(
+        before,
+        "id = 8\nlevel = \"Replayed\"\nwinner = \"Ravenclaw\"\nloser = \"Hufflepuff\"",
+    )
+}
+
+/// Two `serve` processes on one PostgreSQL database answer alike; a seed committed while both
+/// are under load switches both at once: every answer (each read in one snapshot, its filters
+/// decided on that snapshot) is wholly the old one or wholly the new one, a client never sees
+/// the old one after the new one, and every request sent after the seed returned sees the new.
+#[test]
+fn two_servers_on_one_postgres_database_switch_together_on_a_seed() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let (env, db) = tutorial_on_both();
+    let url = db.url();
+    let servers = [
+        Arc::new(Server::start_on(&env, &url, &["--pool-size", "2"])),
+        Arc::new(Server::start_on(&env, &url, &[])),
+    ];
+    let document = "{ getGame(id: 8) { level winnerId loserId } \
+                    allGames { edges { node { id level winnerId } } } }";
+    let who: Vec<(String, Vec<(&'static str, String)>)> = credentials(&env)
+        .into_iter()
+        .filter(|(name, _)| {
+            [
+                "admin",
+                "anonymous",
+                "player:3",
+                "player:5",
+                "player:6",
+                "player:10",
+            ]
+            .contains(&name.as_str())
+        })
+        .collect();
+    let answers = |server: &Server| -> Vec<(u16, String)> {
+        who.iter()
+            .map(|(_, headers)| ask(server, headers, document))
+            .collect()
+    };
+    let old = answers(&servers[0]);
+    assert_eq!(answers(&servers[1]), old, "two servers, one database");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let seeded_at: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
+    let mut load = Vec::new();
+    for server in &servers {
+        for (n, (name, headers)) in who.iter().enumerate() {
+            let (server, stop, seeded_at) = (
+                Arc::clone(server),
+                Arc::clone(&stop),
+                Arc::clone(&seeded_at),
+            );
+            let (name, headers) = (name.clone(), headers.clone());
+            load.push(std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let sent_after_seed = seeded_at.lock().unwrap().is_some();
+                    seen.push((sent_after_seed, ask(&server, &headers, document)));
+                }
+                (n, name, seen)
+            }));
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let seeder = env.write("replayed.toml", &replayed_game_8());
+    env.run_on(
+        &url,
+        ["db", "seed", "--file", &seeder.display().to_string()],
+    )
+    .success();
+    *seeded_at.lock().unwrap() = Some(std::time::Instant::now());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, Ordering::SeqCst);
+
+    let new = answers(&servers[0]);
+    assert_eq!(answers(&servers[1]), new, "both servers switched");
+    assert_ne!(new[0], old[0], "the admin sees the replayed game");
+    let changed_for = who
+        .iter()
+        .zip(old.iter().zip(&new))
+        .filter(|(_, (o, n))| o != n)
+        .count();
+    assert!(
+        changed_for >= 3,
+        "the replay changes what several subjects see"
+    );
+    let during: usize = load
+        .into_iter()
+        .map(|thread| {
+            let (n, name, seen) = thread.join().unwrap();
+            switched_once(&name, &seen, &old[n], &new[n])
+        })
+        .sum();
+    assert!(during > 40, "{during} requests under load");
+}
+
+/// Asserts that `seen`, one client's answers in order (each marked whether it was sent after
+/// the seed returned), switched from `old` to `new` once: no other answer, no old one after a
+/// new one or after the seed. Returns how many there were.
+fn switched_once(
+    name: &str,
+    seen: &[(bool, (u16, String))],
+    old: &(u16, String),
+    new: &(u16, String),
+) -> usize {
+    assert!(
+        seen.len() > 3,
+        "{name}: the load ran ({} requests)",
+        seen.len()
+    );
+    let mut switched = false;
+    for (after_seed, answer) in seen {
+        if answer == new {
+            switched = true;
+        } else {
+            assert_eq!(
+                answer, old,
+                "{name}: an answer that is neither the old nor the new"
+            );
+            assert!(!switched, "{name}: the old answer after the new one");
+            assert!(
+                !after_seed,
+                "{name}: the old answer after the seed returned"
+            );
+        }
+    }
+    seen.len()
 }
 
 /// The rows of every table as `a|b|c` lines, by one SQL expression per table that SQLite and
