@@ -567,6 +567,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --write-timeout 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)'
             cand --max-connections 'Connections open at once; further ones wait (in the listen queue) until one closes'
             cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
+            cand --pool-size 'On PostgreSQL: database connections open at most (plus one that watches for commits). A request holds one from its first read to its end; past this many, reads wait for one to be free (at most 10 s, then the request fails). Ignored on SQLite'
             cand --decision-log 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it'
             cand --decision-log-max 'Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes PATH.1, PATH.1 becomes PATH.2, …'
             cand --decision-log-keep 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted'
