@@ -167,6 +167,14 @@ impl Drop for Snapshot {
                 self.inner.give_back(Held::Sqlite(conn));
             }
             Some(Held::Postgres(conn)) => {
+                if self.cancelled.load(Ordering::SeqCst) {
+                    // Its cancel request travels on a connection of its own and may arrive
+                    // late: were this connection reused, it could stop another request's
+                    // statement. Closed instead.
+                    drop(conn);
+                    self.inner.discard();
+                    return;
+                }
                 if conn.undefer().is_some() {
                     // No statement ran: the transaction never began.
                     self.inner.give_back(Held::Postgres(conn));
@@ -1003,6 +1011,91 @@ mod tests {
         );
         // Other requests are unaffected.
         assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// A store over a new PostgreSQL database with the tables and the tutorial's four teams.
+    fn postgres(size: usize) -> (crate::test_cluster::Database, Store) {
+        let db = crate::test_cluster::cluster().create_database();
+        let crate::db::url::DbUrl::Postgres(url) = crate::db::url::DbUrl::parse(&db.url()).unwrap()
+        else {
+            panic!("{} is not a PostgreSQL URL", db.url());
+        };
+        pg::init(&url).unwrap();
+        db.psql("INSERT INTO teams (id, name, rank) VALUES (1, 'G', 1), (2, 'S', 2), (3, 'R', 3), (4, 'H', 4)");
+        (db, Store::open_postgres(&url, size).unwrap())
+    }
+
+    fn open(store: &Store) -> usize {
+        let Pool::Postgres(pool) = &store.inner.pool else {
+            panic!("a PostgreSQL store")
+        };
+        pool.state.lock().unwrap().open
+    }
+
+    /// See: issue 15, "reads each request from one snapshot"; issue 18, "a query that runs past
+    /// `--request-timeout` is cancelled".
+    #[test]
+    fn a_cancelled_postgres_snapshot_stops_its_statement_and_closes_its_connection() {
+        let (_db, store) = postgres(2);
+        let snapshot = store.snapshot();
+        let reader = snapshot.clone();
+        let started = std::time::Instant::now();
+        let read = std::thread::spawn(move || {
+            reader.lend(|conn| {
+                let Lent::Postgres(conn) = conn else {
+                    panic!("a PostgreSQL store lends PostgreSQL connections")
+                };
+                conn.query("SELECT pg_sleep(30)", &[], &mut |_| Ok(()))
+            })
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        snapshot.cancel();
+        let outcome = read.join().unwrap().unwrap();
+        let err = outcome.unwrap_err().to_string();
+        assert!(err.contains("canceling statement"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(
+            snapshot.lend(|_| ()).is_err(),
+            "no read starts after a cancel"
+        );
+        assert_eq!(open(&store), 1);
+        drop(snapshot);
+        assert_eq!(
+            open(&store),
+            0,
+            "the cancelled connection is closed, not reused"
+        );
+        assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// A PostgreSQL snapshot sees one state: a commit made meanwhile is not in it, and its
+    /// version names the state (another after the commit); its connection goes back to the
+    /// pool, never more than `--pool-size` open.
+    #[test]
+    fn a_postgres_snapshot_reads_one_state_and_names_it() {
+        let (db, store) = postgres(2);
+        let snapshot = store.snapshot();
+        let version = snapshot.version().unwrap().unwrap();
+        assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
+        db.psql("INSERT INTO teams (id, name, rank) VALUES (5, 'X', 5)");
+        assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
+        assert_eq!(snapshot.version().unwrap().unwrap(), version);
+        let later = store.snapshot();
+        assert_ne!(later.version().unwrap().unwrap(), version);
+        assert_eq!(later.count_teams(None, None).unwrap(), 5);
+        // Two snapshots hold both connections: a third cannot take one without waiting.
+        let third = store.snapshot();
+        assert!(!third.try_hold());
+        assert_eq!(open(&store), 2);
+        drop(snapshot);
+        // The first one's connection comes back once its COMMIT is done.
+        let waited = std::time::Instant::now();
+        while !third.try_hold() {
+            assert!(waited.elapsed() < std::time::Duration::from_secs(5));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(third.count_teams(None, None).unwrap(), 5);
+        assert_eq!(open(&store), 2);
     }
 
     /// See: issue 18, finding 7.
