@@ -2801,7 +2801,7 @@ _quidditch() {
             return 0
             ;;
         quidditch__subcmd__serve)
-            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwks-url --jwks-file --jwks-refresh --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --pool-size --decision-log --decision-log-max --decision-log-keep --decision-log-flush --admin-secret --db --format --verbose --help --version"
+            opts="-v -h -V --bind --policies --jwt-secret --jwt-public-key --jwks-url --jwks-file --jwks-refresh --jwt-issuer --jwt-audience --jwt-leeway --request-timeout --header-timeout --body-timeout --idle-timeout --write-timeout --max-connections --workers --pool-size --read-url --decision-log --decision-log-max --decision-log-keep --decision-log-flush --admin-secret --db --format --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2876,6 +2876,10 @@ _quidditch() {
                     return 0
                     ;;
                 --pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

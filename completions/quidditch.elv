@@ -568,6 +568,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --max-connections 'Connections open at once; further ones wait (in the listen queue) until one closes'
             cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
             cand --pool-size 'On PostgreSQL: database connections open at most (plus one that watches for commits). A request holds one from its first read to its end; past this many, reads wait for one to be free (at most 10 s, then the request fails). Ignored on SQLite'
+            cand --read-url 'On PostgreSQL: read from this database instead of --db, a hot standby of it (streaming replication). Every request reads one snapshot of the standby, so answers lag the primary by the replication delay. --db stays the primary: it must be reachable at start, and the `db` commands (and any write) go there'
             cand --decision-log 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it'
             cand --decision-log-max 'Rotate the decision log when it reaches this size (`100MB`, `64KB`, bytes): PATH becomes PATH.1, PATH.1 becomes PATH.2, …'
             cand --decision-log-keep 'Rotated decision logs kept (PATH.1 … PATH.N); older ones are deleted'

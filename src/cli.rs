@@ -28,6 +28,7 @@ Environment:
   QUIDDITCH_TOKEN           the access token `query` sends (--token)
   QUIDDITCH_WORKERS         `serve`'s worker threads (--workers)
   QUIDDITCH_POOL_SIZE       `serve`'s PostgreSQL connections at most (--pool-size)
+  QUIDDITCH_READ_URL        the hot standby `serve` reads from (--read-url)
   QUIDDITCH_REQUEST_TIMEOUT `serve` cancels a query running longer (--request-timeout)
   QUIDDITCH_HEADER_TIMEOUT  `serve` closes a connection whose request head is slower
                             (--header-timeout)

@@ -69,6 +69,23 @@ impl GlobalArgs {
         }
     }
 
+    /// The store of `serve --read-url`: `standby`, a hot standby of `--db` (both PostgreSQL),
+    /// with at most `pool_size` connections. The primary is connected to once, to check that it
+    /// is there and holds the league.
+    pub fn open_standby(&self, standby: &DbUrl, pool_size: usize) -> anyhow::Result<Store> {
+        let DbUrl::Postgres(primary) = &self.db else {
+            anyhow::bail!(
+                "--read-url reads from a standby of a PostgreSQL --db; `{}` is a SQLite file",
+                self.db
+            );
+        };
+        let DbUrl::Postgres(standby) = standby else {
+            anyhow::bail!("--read-url `{standby}` is not a PostgreSQL URL");
+        };
+        drop(open_postgres(primary)?);
+        Store::open_postgres(standby, pool_size).map_err(|err| pg_error(err, standby))
+    }
+
     /// An error of the store `--db` opened, naming the database.
     pub fn store_error(&self, err: crate::db::Error) -> anyhow::Error {
         match &self.db {

@@ -42,6 +42,7 @@ use crate::server;
   quidditch --db league.db serve --bind 0.0.0.0:8080 -v
   quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
   quidditch --db postgresql:///league serve --pool-size 32
+  quidditch --db postgresql://primary/league serve --read-url postgresql://standby/league
   quidditch serve --jwks-url https://YOUR-TENANT.eu.auth0.com/.well-known/jwks.json
   quidditch serve --jwks-file jwks.json --jwks-refresh 1h
   quidditch serve --decision-log decisions.jsonl --decision-log-max 10MB
@@ -204,6 +205,13 @@ pub struct ServeArgs {
     )]
     pub pool_size: std::num::NonZeroUsize,
 
+    /// On PostgreSQL: read from this database instead of --db, a hot standby of it (streaming
+    /// replication). Every request reads one snapshot of the standby, so answers lag the primary
+    /// by the replication delay. --db stays the primary: it must be reachable at start, and the
+    /// `db` commands (and any write) go there.
+    #[arg(long, env = "QUIDDITCH_READ_URL", value_name = "URL")]
+    pub read_url: Option<crate::db::DbUrl>,
+
     /// Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles,
     /// operation name, document hash, rows and fields withheld with the policies behind them,
     /// limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it.
@@ -287,7 +295,10 @@ fn auth_config(args: &ServeArgs, identity: &Identity) -> anyhow::Result<AuthConf
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let store = global.open_store(args.pool_size.get())?;
+    let store = match &args.read_url {
+        None => global.open_store(args.pool_size.get())?,
+        Some(standby) => global.open_standby(standby, args.pool_size.get())?,
+    };
     let set = global.lend(&store, |conn| args.policy.load_checked(conn))?;
     let auth = auth_config(args, &set.identity)?;
     let gate = Gate::new(auth, set, store.clone())?;

@@ -27,6 +27,16 @@ pub struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static STANDBY: OnceLock<Standby> = OnceLock::new();
+
+/// A hot standby of the cluster, made by PostgreSQL's own streaming replication: a base backup
+/// (`pg_basebackup -R -X stream`, which writes the standby's connection to the primary) started
+/// in a directory of its own (inside the cluster's), with a socket of its own. Every database of
+/// the cluster, made before or after it, is replayed on it.
+pub struct Standby {
+    /// The data directory and the socket.
+    dir: PathBuf,
+}
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 /// The cluster of this test run, started on first use.
@@ -186,6 +196,7 @@ impl Cluster {
         };
         let script = format!(
             "while [ -d /proc/{pid} ]; do sleep 0.2; done; \
+             {stop} -D '{dir}/standby/data' -m immediate stop >/dev/null 2>&1; \
              {stop} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
             pid = std::process::id(),
             data = self.data(),
@@ -205,6 +216,54 @@ impl Cluster {
     /// The directory of the server's unix socket.
     pub fn socket_dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The hot standby of this run's cluster, started on first use.
+    pub fn standby(&'static self) -> &'static Standby {
+        STANDBY.get_or_init(|| {
+            let dir = self.dir.join("standby");
+            let data = dir.join("data").display().to_string();
+            std::fs::create_dir_all(&dir).expect("standby directory");
+            if self.as_postgres {
+                let status = Command::new("chown")
+                    .args([SUPERUSER, &dir.display().to_string()])
+                    .status()
+                    .expect("run chown");
+                assert!(
+                    status.success(),
+                    "cannot give {} to `postgres`",
+                    dir.display()
+                );
+            }
+            self.tool(
+                "pg_basebackup",
+                &[
+                    "-h",
+                    &self.dir.display().to_string(),
+                    "-U",
+                    SUPERUSER,
+                    "-D",
+                    &data,
+                    "-R",
+                    "-X",
+                    "stream",
+                    // A spread checkpoint before the copy would take minutes.
+                    "--checkpoint=fast",
+                    "--no-sync",
+                ],
+            );
+            let options = format!(
+                "-k {} -c listen_addresses='' -c fsync=off -c hot_standby=on",
+                dir.display()
+            );
+            let log = dir.join("server.log").display().to_string();
+            self.tool(
+                "pg_ctl",
+                &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+            );
+            // The cluster's watchdog stops it too, before the primary.
+            Standby { dir }
+        })
     }
 
     /// A new, empty database, its name unique in this run.
@@ -241,6 +300,15 @@ impl Database {
             "postgresql://{SUPERUSER}@/{}?host={}",
             self.name,
             self.cluster.socket_dir().display()
+        )
+    }
+
+    /// The same database on the cluster's hot standby, as a URL.
+    pub fn standby_url(&self, standby: &Standby) -> String {
+        format!(
+            "postgresql://{SUPERUSER}@/{}?host={}",
+            self.name,
+            standby.dir.display()
         )
     }
 
@@ -284,5 +352,33 @@ impl Database {
     /// Every row of `table` ordered by id, as psql prints them: a fingerprint of its contents.
     pub fn dump(&self, table: &str) -> String {
         self.psql(&format!("SELECT * FROM {table} ORDER BY id"))
+    }
+}
+
+impl Standby {
+    /// One value from `sql` run in `database` on the standby.
+    pub fn value(&self, database: &str, sql: &str) -> String {
+        cluster()
+            .tool(
+                "psql",
+                &[
+                    "-h",
+                    &self.dir.display().to_string(),
+                    "-U",
+                    SUPERUSER,
+                    "-d",
+                    database,
+                    "-X",
+                    "-q",
+                    "-A",
+                    "-t",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    sql,
+                ],
+            )
+            .trim()
+            .to_string()
     }
 }

@@ -1329,3 +1329,103 @@ fn the_authz_commands_decide_on_a_synthetic_postgres_league_as_on_sqlite() {
         );
     }
 }
+
+/// `serve --read-url` reads from a hot standby of `--db` made by PostgreSQL's own streaming
+/// replication: the same answers as a server on the primary; its connections are on the
+/// standby; a seed committed on the primary reaches its answers once
+/// replayed; the standby refuses writes; a SQLite `--db` or a URL that is no database is a
+/// one-line error.
+#[test]
+fn serve_reads_from_a_hot_standby_with_read_url() {
+    let (env, db) = tutorial_on_both();
+    let standby = pg::cluster().standby();
+    let standby_url = db.standby_url(standby);
+    let on_primary = Server::start_on(&env, &db.url(), &[]);
+    // The standby replays the database's creation and seed: wait until it has the league.
+    let replayed = std::time::Instant::now();
+    while env
+        .run_on(&standby_url, ["db", "status"])
+        .stdout()
+        .lines()
+        .all(|line| !line.contains("players") || !line.contains("10"))
+    {
+        assert!(
+            replayed.elapsed() < std::time::Duration::from_secs(30),
+            "the standby did not replay the seed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let on_standby = Server::start_on(&env, &db.url(), &["--read-url", &standby_url]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    for (subject, headers) in credentials(&env).into_iter().take(6) {
+        for document in documents().iter().take(12) {
+            assert_eq!(
+                ask(&on_standby, &headers, document),
+                ask(&on_primary, &headers, document),
+                "{subject} asking {document}: the standby's server, then the primary's"
+            );
+        }
+    }
+    // Its reads went to the standby.
+    let sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                    AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    assert_ne!(
+        standby.value(&db.name, sessions),
+        "0",
+        "the server's connections are on the standby"
+    );
+
+    let document = "{ getGame(id: 8) { level winnerId } }";
+    let (_, before) = ask(&on_standby, &admin, document);
+    assert!(before.contains("\"First\""), "{before}");
+    let seeder = env.write("replayed.toml", &replayed_game_8());
+    env.run_on(
+        &db.url(),
+        ["db", "seed", "--file", &seeder.display().to_string()],
+    )
+    .success();
+    let waited = std::time::Instant::now();
+    loop {
+        let (status, after) = ask(&on_standby, &admin, document);
+        assert_eq!(status, 200, "{after}");
+        if after.contains("\"Replayed\"") {
+            break;
+        }
+        assert_eq!(after, before, "the old answer until the seed is replayed");
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(30),
+            "the seed never reached the standby's server"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The standby is read-only: a seed through it is refused, and changes nothing.
+    let refused = env
+        .run_on(
+            &standby_url,
+            ["db", "seed", "--file", &seeder.display().to_string()],
+        )
+        .status(1);
+    assert!(
+        refused.stderr().contains("read-only"),
+        "{}",
+        refused.stderr()
+    );
+
+    // Bad combinations: one line each, exit 1.
+    let sqlite = env.db().display().to_string();
+    env.run_on(
+        &sqlite,
+        ["serve", "--bind", "127.0.0.1:0", "--read-url", &standby_url],
+    )
+    .status(1)
+    .stderr_is(&format!(
+        "quidditch: error: --read-url reads from a standby of a PostgreSQL --db; `{sqlite}` \
+             is a SQLite file\n"
+    ));
+    env.run_on(
+        &db.url(),
+        ["serve", "--bind", "127.0.0.1:0", "--read-url", "standby.db"],
+    )
+    .status(1)
+    .stderr_is("quidditch: error: --read-url `standby.db` is not a PostgreSQL URL\n");
+}
