@@ -9,6 +9,7 @@
 //! used from inside the server's async workers as a SQLite connection is. `access` reads through
 //! [`Conn::for_each`]; `db::store` through [`Conn::query`].
 
+pub mod inline;
 pub mod param;
 pub mod scale;
 pub mod schema;
@@ -17,8 +18,7 @@ pub mod seed;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -54,17 +54,17 @@ pub enum Driver {
     /// A runtime of the connection's own, run by the caller while it waits (a command's
     /// connection: the fastest, but it cannot be used from inside another runtime).
     Own(tokio::runtime::Runtime),
-    /// The process's client runtime (one thread): the caller's thread parks until the answer is
-    /// in, whatever runtime it belongs to.
-    Shared,
+    /// Driven by the thread that waits on it, with no runtime (`inline`): usable from any
+    /// thread, inside a runtime or not.
+    Inline(RefCell<inline::Inline>),
 }
 
 impl Driver {
-    /// Runs `future` to its end.
+    /// Runs `future` (requests of this driver's connection) to its end.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Driver::Own(runtime) => runtime.block_on(future),
-            Driver::Shared => park_on(future),
+            Driver::Inline(inline) => inline.borrow_mut().block_on(future),
         }
     }
 }
@@ -87,33 +87,6 @@ fn shared_runtime() -> Result<&'static tokio::runtime::Runtime> {
         .map_err(|err| Error::Postgres {
             message: format!("cannot start the client's runtime: {err}"),
         })
-}
-
-/// Wakes a parked thread.
-struct Unpark(std::thread::Thread);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Polls `future` on this thread, parking it between wake-ups: for futures whose IO another
-/// runtime's thread does (a [`Driver::Shared`] connection's requests travel over channels).
-fn park_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::park();
-    }
 }
 
 impl From<tokio_postgres::Error> for Error {
@@ -171,22 +144,16 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
     Ok(Conn::new(Driver::Own(runtime), client, url))
 }
 
-/// Connects to `url`, driven by the process's client runtime: usable from any thread, inside a
-/// runtime or not.
-pub fn connect_shared(url: &PgUrl) -> Result<Conn> {
-    let runtime = shared_runtime()?;
-    let config = config(url);
-    let connected = runtime.spawn(async move {
-        let (client, connection) = config.connect(NoTls).await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok::<_, Error>(client)
-    });
-    let client = park_on(connected).map_err(|err| Error::Postgres {
-        message: format!("connecting failed: {err}"),
-    })??;
-    Ok(Conn::new(Driver::Shared, client, url))
+/// Connects to `url`, driven by the thread that waits on it ([`Driver::Inline`]): usable from any
+/// thread, inside a runtime or not.
+pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
+    let timeout = url
+        .config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(CONNECT_TIMEOUT);
+    let (client, inline) = inline::connect(&url.config, timeout)?;
+    Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 
 /// Connects to `url`, a database that must hold the tutorial's tables (as [`super::open`]).
@@ -196,10 +163,10 @@ pub fn open(url: &PgUrl) -> Result<Conn> {
     Ok(conn)
 }
 
-/// Connects to `url` as [`connect_shared`], a database that must hold the tutorial's tables,
+/// Connects to `url` as [`connect_inline`], a database that must hold the tutorial's tables,
 /// read-only: the GraphQL store's connections.
 pub fn open_shared(url: &PgUrl) -> Result<Conn> {
-    let conn = connect_shared(url)?;
+    let conn = connect_inline(url)?;
     conn.check_tables()?;
     conn.read_only()?;
     Ok(conn)
@@ -361,32 +328,54 @@ impl Conn {
         Ok(out)
     }
 
-    /// Runs `sql` (no parameters) and waits for it, in the background: `done` gets the
-    /// connection back with the outcome. For a snapshot's `COMMIT`, which the request it
-    /// ended need not wait for.
-    pub fn finish_in_background(
-        self: Box<Self>,
-        sql: &'static str,
-        done: impl FnOnce(Box<Conn>, Result<()>) + Send + 'static,
-    ) {
-        let Ok(runtime) = shared_runtime() else {
-            let outcome = self.batch_execute(sql);
-            return done(self, outcome);
-        };
-        runtime.spawn(async move {
-            let outcome = self.client.batch_execute(sql).await.map_err(Error::from);
-            done(self, outcome);
-        });
+    /// Sends `sql` (no parameters) without waiting for its answer, which the connection reads
+    /// and drops before the next one's: for a snapshot's `COMMIT`, which the request it ends
+    /// need not wait for. A connection of its own runtime waits for it.
+    pub fn send_and_forget(&self, sql: &'static str) -> Result<()> {
+        match &self.driver {
+            Driver::Inline(inline) => inline
+                .borrow_mut()
+                .send(self.client.batch_execute(sql))
+                .map_err(Error::from),
+            Driver::Own(_) => self.batch_execute(sql),
+        }
     }
 }
 
-/// Cancels the statement running on the connection of `token`, in the background.
-pub fn cancel(token: tokio_postgres::CancelToken) {
-    if let Ok(runtime) = shared_runtime() {
-        runtime.spawn(async move {
-            let _ = token.cancel_query(NoTls).await;
-        });
-    }
+/// Cancels the statement running on the connection of `token` (to `url`), in the background:
+/// PostgreSQL's cancel request, sent on a connection of its own from the process's client
+/// runtime.
+pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
+    let Ok(runtime) = shared_runtime() else {
+        return;
+    };
+    let config = url.config.clone();
+    runtime.spawn(async move {
+        use tokio_postgres::config::Host;
+        let ports = config.get_ports();
+        for (i, host) in config.get_hosts().iter().enumerate() {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            let sent = match host {
+                Host::Unix(dir) => {
+                    match tokio::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
+                        .await
+                    {
+                        Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+                Host::Tcp(name) => {
+                    match tokio::net::TcpStream::connect((name.as_str(), port)).await {
+                        Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            };
+            if sent {
+                return;
+            }
+        }
+    });
 }
 
 /// Whether `table` exists where unqualified names are looked up (the `search_path`).

@@ -180,13 +180,14 @@ impl Drop for Snapshot {
                     self.inner.give_back(Held::Postgres(conn));
                     return;
                 }
-                // The request's answer need not wait for its `COMMIT`: the connection comes
-                // back to the pool when it is done.
-                let inner = Arc::clone(&self.inner);
-                conn.finish_in_background("COMMIT", move |conn, outcome| match outcome {
-                    Ok(()) => inner.give_back(Held::Postgres(conn)),
-                    Err(_) => inner.discard(),
-                });
+                // The request's answer need not wait for its `COMMIT`: it is sent, and its
+                // answer read before the next user's.
+                if conn.send_and_forget("COMMIT").is_ok() && !conn.is_closed() {
+                    self.inner.give_back(Held::Postgres(conn));
+                } else {
+                    drop(conn);
+                    self.inner.discard();
+                }
             }
             None | Some(Held::Sqlite(_)) => {}
         }
@@ -480,7 +481,11 @@ impl Store {
             snapshot.cancelled.store(true, Ordering::SeqCst);
             match snapshot.interrupt.get() {
                 Some(Interrupt::Sqlite(handle)) => handle.interrupt(),
-                Some(Interrupt::Postgres(token)) => pg::cancel(token.clone()),
+                Some(Interrupt::Postgres(token)) => {
+                    if let Pool::Postgres(pool) = &self.inner.pool {
+                        pg::cancel(token.clone(), &pool.url);
+                    }
+                }
                 None => {}
             }
         }

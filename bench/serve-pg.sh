@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Benchmark: `quidditch serve` on PostgreSQL next to SQLite, in one run on this machine.
+#
+#   bench/serve-pg.sh [DURATION_SECONDS] [ROUNDS] [SCALE]   defaults: 5 s, 3 rounds, 1000000
+#
+# Seeds the tutorial's league into a SQLite file and into a throwaway PostgreSQL cluster (started
+# here as the tests do: a unix socket only, fsync off; stopped at exit), starts one server on
+# each, and drives them with wrk (one thread, 16 connections, the requests of bench/serve.sh):
+# getGame and allPlayers, as the admin and as a player (a bearer token for Zacharias Smith, whose
+# team won game 8: rows filtered in SQL, fields checked). The backends alternate, ROUNDS times;
+# medians are reported. Target: getGame on PostgreSQL >= 40% of SQLite's req/s.
+#
+# Then two servers on the one PostgreSQL database, loaded together (two wrk processes of 8
+# connections each, one per server), against one server loaded with 16: target >= 1.5x. The
+# load generator, both servers and PostgreSQL share this machine's cores, so this bounds what a
+# second server adds from above by what the cores left to it can do, not by the design.
+#
+# Last, a league of SCALE players (0 skips it) seeded into both, and the first page of a filtered
+# list (`allGames(first: 10)` as a player) timed with curl, 50 requests each: median and p90.
+# QUIDDITCH_BIN=PATH measures a binary already built instead of building the dist profile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-5}
+rounds=${2:-3}
+scale=${3:-1000000}
+
+command -v wrk >/dev/null || {
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+}
+. bench/lib.sh
+bin=$(bench_bin)
+pg_start
+export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
+export QUIDDITCH_JWT_SECRET="bench-jwt-secret-of-32-bytes-xx"
+export QUIDDITCH_POLICIES="$PWD/policies.toml"
+file="$work/league.db"
+"$bin" --db "$file" db seed --file seeder.toml >/dev/null
+"$bin" --db "$url" db seed --file seeder.toml >/dev/null
+
+pids=()
+stop_servers() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+trap 'stop_servers; pg_stop' EXIT
+
+# start DB LOG [ARGS…]: a server on a free port; sets $started (its URL).
+start() {
+  local db=$1 log=$2
+  shift 2
+  "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" >/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$log" 2>/dev/null && break
+    sleep 0.05
+  done
+  started=$(sed -n 's/^listening on //p' "$log" | head -n1)
+}
+
+start "$file" "$work/sqlite.log"; sqlite_url=$started
+start "$url" "$work/pg.log"; pg_url=$started
+start "$url" "$work/pg2.log"; pg2_url=$started
+[[ -n "$sqlite_url" && -n "$pg_url" && -n "$pg2_url" ]] || { cat "$work"/*.log >&2; exit 1; }
+
+admin="X-Quidditch-Admin-Secret: $QUIDDITCH_ADMIN_SECRET"
+player="Authorization: Bearer $("$bin" --db "$file" authz token --user "Zacharias Smith" --ttl 1h)"
+get_game='{"query":"{ getGame(id: 8) { level winnerId loserId child { id level } } }"}'
+all_players='{"query":"{ allPlayers { edges { node { name position teamName { name rank } } } } }"}'
+
+# lua NAME BODY HEADER: the wrk script sending BODY with HEADER.
+lua() {
+  cat >"$work/$1.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["${3%%: *}"] = "${3#*: }"
+wrk.body = [[$2]]
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %d\n", summary.requests / (summary.duration / 1e6),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+}
+
+# load SCRIPT URL CONNECTIONS: req/s (errors are fatal).
+load() {
+  local line rps errors
+  line=$(timeout $((duration + 30)) wrk -t1 -c"$3" -d"${duration}s" -s "$work/$1.lua" "$2" | grep '^RESULT')
+  read -r _ rps errors <<<"$line"
+  [[ "$errors" == 0 ]] || { echo "$1 on $2: $errors errors" >&2; exit 1; }
+  echo "$rps"
+}
+
+cases=("getGame|$get_game|$admin" "getGame-player|$get_game|$player"
+       "allPlayers|$all_players|$admin" "allPlayers-player|$all_players|$player")
+for c in "${cases[@]}"; do
+  IFS='|' read -r name body header <<<"$c"
+  lua "$name" "$body" "$header"
+  # The same answer from both backends before any load.
+  a=$(curl -sf "$sqlite_url" -H 'content-type: application/json' -H "$header" -d "$body")
+  b=$(curl -sf "$pg_url" -H 'content-type: application/json' -H "$header" -d "$body")
+  [[ "$a" == "$b" && "$a" == *'"data"'* && "$a" != *'"errors"'* ]] || { echo "$name: $a | $b" >&2; exit 1; }
+done
+
+: >"$work/results"
+for round in $(seq 1 "$rounds"); do
+  echo "round $round/$rounds" >&2
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name _ _ <<<"$c"
+    echo "$name sqlite $(load "$name" "$sqlite_url" 16)" >>"$work/results"
+    echo "$name postgres $(load "$name" "$pg_url" 16)" >>"$work/results"
+  done
+  # Two servers on the one database, loaded together, next to one.
+  echo "getGame-one-server postgres $(load getGame "$pg_url" 16)" >>"$work/results"
+  load getGame "$pg_url" 8 >"$work/two-a" &
+  load getGame "$pg2_url" 8 >"$work/two-b"
+  wait %%
+  echo "getGame-two-servers postgres $(($(cat "$work/two-a") + $(cat "$work/two-b")))" >>"$work/results"
+done
+
+python3 - "$work/results" <<'PY'
+import collections, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, backend, rps = line.split()
+    runs[(name, backend)].append(float(rps))
+med = {k: statistics.median(v) for k, v in runs.items()}
+print(f"req/s, median of {len(next(iter(runs.values())))} rounds (wrk -t1 -c16)")
+print(f"  {'request':<20}{'SQLite':>10}{'PostgreSQL':>12}{'PG/SQLite':>11}")
+for name in ["getGame", "getGame-player", "allPlayers", "allPlayers-player"]:
+    s, p = med[(name, "sqlite")], med[(name, "postgres")]
+    print(f"  {name:<20}{s:>10,.0f}{p:>12,.0f}{p / s:>10.0%}")
+one, two = med[("getGame-one-server", "postgres")], med[("getGame-two-servers", "postgres")]
+print(f"  getGame on PostgreSQL >= 40% of SQLite: "
+      f"{med[('getGame', 'postgres')] / med[('getGame', 'sqlite')]:.0%}")
+print(f"  two servers on one PostgreSQL database: {two:,.0f} req/s together, one: {one:,.0f} "
+      f"({two / one:.2f}x, target >= 1.5x)")
+PY
+
+[[ "$scale" == 0 ]] && exit 0
+stop_servers
+echo "seeding $scale players into SQLite and PostgreSQL..." >&2
+"$bin" --db "$file" db seed --scale "$scale" --rng-seed 1 >/dev/null
+"$bin" --db "$url" db seed --scale "$scale" --rng-seed 1 --replace >/dev/null
+start "$file" "$work/sqlite-big.log"; sqlite_url=$started
+start "$url" "$work/pg-big.log"; pg_url=$started
+player="Authorization: Bearer $("$bin" --db "$file" authz token --user player:1 --ttl 1h)"
+page='{"query":"{ allGames(first: 10) { edges { node { id level winnerId } } } }"}'
+for backend in sqlite pg; do
+  target=${backend}_url
+  curl -sf "${!target}" -H 'content-type: application/json' -H "$player" -d "$page" >"$work/page-$backend"
+  for _ in $(seq 1 50); do
+    curl -sf -o /dev/null -w '%{time_total}\n' "${!target}" -H 'content-type: application/json' \
+      -H "$player" -d "$page"
+  done >"$work/times-$backend"
+done
+cmp -s "$work/page-sqlite" "$work/page-pg" || { echo "the first pages differ" >&2; exit 1; }
+python3 - "$work" "$scale" <<'PY'
+import statistics, sys
+work, scale = sys.argv[1], sys.argv[2]
+print(f"first page of allGames(first: 10) as player:1, league of {scale} players, 50 requests")
+for backend, label in [("sqlite", "SQLite"), ("pg", "PostgreSQL")]:
+    t = sorted(float(x) * 1000 for x in open(f"{work}/times-{backend}"))
+    print(f"  {label:<11} median {statistics.median(t):7.2f} ms   p90 {t[int(len(t) * 0.9)]:7.2f} ms")
+PY

@@ -1,0 +1,349 @@
+//! A PostgreSQL connection driven by the thread that uses it, with no runtime at all: the
+//! store's connections, used from inside the server's async workers (where a runtime of the
+//! connection's own cannot run) without handing each round trip to another thread.
+//!
+//! tokio-postgres speaks the protocol over any `AsyncRead + AsyncWrite`; [`Socket`] is a
+//! standard socket in non-blocking mode, and [`Inline::block_on`] polls the caller's future and
+//! the connection in turn on the calling thread. When a turn moved no byte either way (the
+//! future asked for nothing new, the server sent nothing yet), nothing can happen until the
+//! server answers, so the thread waits for it in a blocking read. A round trip costs one write
+//! and one read on the caller's thread: no wake-up of another thread, no context switch in the
+//! process.
+
+use std::io::{self, Read as _, Write as _};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_postgres::config::Host;
+use tokio_postgres::tls::NoTlsStream;
+use tokio_postgres::{Client, Config, Connection, NoTls};
+
+use super::super::{Error, Result};
+
+/// The socket of an inline connection.
+pub struct Socket {
+    stream: Stream,
+    /// What the last polls did: whether any byte was read or written.
+    moved: Arc<Mutex<Moved>>,
+}
+
+#[derive(Default)]
+struct Moved {
+    bytes: bool,
+    /// Bytes read by a blocking wait, not yet handed to the connection.
+    waited: Vec<u8>,
+}
+
+enum Stream {
+    Unix(std::os::unix::net::UnixStream),
+    Tcp(std::net::TcpStream),
+}
+
+impl Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tcp(s) => s.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.write(buf),
+            Stream::Tcp(s) => s.write(buf),
+        }
+    }
+
+    fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_nonblocking(on),
+            Stream::Tcp(s) => s.set_nonblocking(on),
+        }
+    }
+
+    fn try_clone(&self) -> io::Result<Stream> {
+        Ok(match self {
+            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
+            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+        })
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+        }
+    }
+
+    fn shutdown(&self) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Write),
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Write),
+        }
+    }
+}
+
+impl Socket {
+    fn moved(&self) -> std::sync::MutexGuard<'_, Moved> {
+        self.moved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl AsyncRead for Socket {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        {
+            let mut moved = self.moved();
+            if !moved.waited.is_empty() {
+                let n = moved.waited.len().min(buf.remaining());
+                buf.put_slice(&moved.waited[..n]);
+                moved.waited.drain(..n);
+                moved.bytes = true;
+                return Poll::Ready(Ok(()));
+            }
+        }
+        loop {
+            match self.stream.read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    self.moved().bytes = true;
+                    return Poll::Ready(Ok(()));
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                // No waker is kept: the driver polls again after its blocking wait.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for Socket {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match self.stream.write(buf) {
+                Ok(n) => {
+                    self.moved().bytes = true;
+                    return Poll::Ready(Ok(n));
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.stream.shutdown())
+    }
+}
+
+/// Set when the future or the connection wakes the other.
+struct Woken(AtomicBool);
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A connection's protocol state machine, driven by whoever waits on the connection.
+pub struct Inline {
+    /// `None` once it has ended (the server closed it, or it failed): the client's requests
+    /// then fail with "connection closed".
+    connection: Option<Pin<Box<Connection<Socket, NoTlsStream>>>>,
+    moved: Arc<Mutex<Moved>>,
+    /// A second handle on the socket, for the blocking wait.
+    waiter: Stream,
+}
+
+impl Inline {
+    /// Runs `future` (requests of this connection's client) to its end on this thread.
+    pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        let woken = Arc::new(Woken(AtomicBool::new(false)));
+        let waker = Waker::from(Arc::clone(&woken));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            woken.0.store(false, Ordering::SeqCst);
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            let Some(connection) = self.connection.as_mut() else {
+                // Dropping the connection failed every request in flight: the future ends now.
+                continue;
+            };
+            self.moved
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .bytes = false;
+            if connection.as_mut().poll(&mut cx).is_ready() {
+                self.connection = None;
+                continue;
+            }
+            let moved = self
+                .moved
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .bytes;
+            // No byte moved and neither side woke the other (a request queued, an answer
+            // delivered): only the server's answer can move things on.
+            if !moved
+                && !woken.0.load(Ordering::SeqCst)
+                && let Err(err) = self.wait()
+            {
+                tracing::debug!("a PostgreSQL connection failed: {err}");
+                self.connection = None;
+            }
+        }
+    }
+
+    /// Starts `future` (a request of this connection's client) and sends it, without waiting for
+    /// its answer: the connection reads it, and drops it, before the answers of later requests.
+    pub fn send<F: Future<Output = std::result::Result<(), tokio_postgres::Error>>>(
+        &mut self,
+        future: F,
+    ) -> std::result::Result<(), tokio_postgres::Error> {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut future = std::pin::pin!(future);
+        // Its first poll queues the request.
+        if let Poll::Ready(done) = future.as_mut().poll(&mut cx) {
+            return done;
+        }
+        if let Some(connection) = self.connection.as_mut()
+            && connection.as_mut().poll(&mut cx).is_ready()
+        {
+            self.connection = None;
+        }
+        Ok(())
+    }
+
+    /// Waits for the server to send something, and keeps it for the connection's next read.
+    fn wait(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; 8192];
+        self.waiter.set_nonblocking(false)?;
+        let read = loop {
+            match self.waiter.read(&mut buf) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                other => break other,
+            }
+        };
+        self.waiter.set_nonblocking(true)?;
+        let n = read?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection",
+            ));
+        }
+        self.moved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .waited
+            .extend_from_slice(&buf[..n]);
+        Ok(())
+    }
+}
+
+/// Connects to the first reachable host of `config`, the connection driven inline.
+pub fn connect(config: &Config, timeout: Duration) -> Result<(Client, Inline)> {
+    let stream = open(config, timeout)?;
+    let moved = Arc::new(Mutex::new(Moved::default()));
+    let waiter = stream.try_clone().map_err(io_error)?;
+    let socket = Socket {
+        stream,
+        moved: Arc::clone(&moved),
+    };
+    // The handshake reads only what it waits for: a blocking socket serves it as it is, each
+    // read bounded by the connect timeout (a read that times out is a stalled handshake).
+    waiter.set_read_timeout(Some(timeout)).map_err(io_error)?;
+    let mut cx = Context::from_waker(Waker::noop());
+    let connecting = std::pin::pin!(config.connect_raw(socket, NoTls)).poll(&mut cx);
+    let Poll::Ready(connected) = connecting else {
+        return Err(Error::Postgres {
+            message: format!(
+                "connecting failed: no answer within {} s",
+                timeout.as_secs_f64()
+            ),
+        });
+    };
+    let (client, connection) = connected?;
+    waiter.set_read_timeout(None).map_err(io_error)?;
+    waiter.set_nonblocking(true).map_err(io_error)?;
+    Ok((
+        client,
+        Inline {
+            connection: Some(Box::pin(connection)),
+            moved,
+            waiter,
+        },
+    ))
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "used as `map_err(io_error)`")]
+fn io_error(err: io::Error) -> Error {
+    Error::Postgres {
+        message: format!("connecting failed: {err}"),
+    }
+}
+
+/// A blocking socket to the first host of `config` that answers.
+fn open(config: &Config, timeout: Duration) -> Result<Stream> {
+    let ports = config.get_ports();
+    let mut last = None;
+    for (i, host) in config.get_hosts().iter().enumerate() {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        let stream = match host {
+            Host::Unix(dir) => {
+                std::os::unix::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
+                    .map(Stream::Unix)
+            }
+            Host::Tcp(name) => {
+                use std::net::ToSocketAddrs as _;
+                (name.as_str(), port).to_socket_addrs().and_then(|addrs| {
+                    let mut last = None;
+                    for addr in addrs {
+                        match std::net::TcpStream::connect_timeout(&addr, timeout) {
+                            Ok(s) => {
+                                s.set_nodelay(true)?;
+                                return Ok(Stream::Tcp(s));
+                            }
+                            Err(err) => last = Some(err),
+                        }
+                    }
+                    Err(last
+                        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address")))
+                })
+            }
+        };
+        match stream {
+            Ok(stream) => return Ok(stream),
+            Err(err) => last = Some(format!("{host:?}: {err}")),
+        }
+    }
+    Err(Error::Postgres {
+        message: format!(
+            "error connecting to server: {}",
+            last.unwrap_or_else(|| "no host to connect to".to_string())
+        ),
+    })
+}
