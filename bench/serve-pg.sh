@@ -140,7 +140,7 @@ PY
 [[ "$scale" == 0 ]] && exit 0
 stop_servers
 echo "seeding $scale players into SQLite and PostgreSQL..." >&2
-"$bin" --db "$file" db seed --scale "$scale" --rng-seed 1 >/dev/null
+"$bin" --db "$file" db seed --scale "$scale" --rng-seed 1 --replace >/dev/null
 "$bin" --db "$url" db seed --scale "$scale" --rng-seed 1 --replace >/dev/null
 start "$file" "$work/sqlite-big.log"; sqlite_url=$started
 start "$url" "$work/pg-big.log"; pg_url=$started
