@@ -213,6 +213,30 @@ impl Cluster {
         assert!(status.success(), "cannot start the cluster's watchdog");
     }
 
+    /// Runs SQL through `psql` on the server whose socket is in `socket`, in `database`
+    /// (stopping at the first error), and returns its unaligned output.
+    fn psql(&self, socket: &Path, database: &str, sql: &str) -> String {
+        self.tool(
+            "psql",
+            &[
+                "-h",
+                &socket.display().to_string(),
+                "-U",
+                SUPERUSER,
+                "-d",
+                database,
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+        )
+    }
+
     /// The directory of the server's unix socket.
     pub fn socket_dir(&self) -> &Path {
         &self.dir
@@ -323,25 +347,8 @@ impl Database {
 
     /// Runs SQL through `psql` (stopping at the first error) and returns its unaligned output.
     pub fn psql(&self, sql: &str) -> String {
-        self.cluster.tool(
-            "psql",
-            &[
-                "-h",
-                &self.cluster.socket_dir().display().to_string(),
-                "-U",
-                SUPERUSER,
-                "-d",
-                &self.name,
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-c",
-                sql,
-            ],
-        )
+        self.cluster
+            .psql(self.cluster.socket_dir(), &self.name, sql)
     }
 
     /// One value from `sql`.
@@ -358,27 +365,6 @@ impl Database {
 impl Standby {
     /// One value from `sql` run in `database` on the standby.
     pub fn value(&self, database: &str, sql: &str) -> String {
-        cluster()
-            .tool(
-                "psql",
-                &[
-                    "-h",
-                    &self.dir.display().to_string(),
-                    "-U",
-                    SUPERUSER,
-                    "-d",
-                    database,
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                    sql,
-                ],
-            )
-            .trim()
-            .to_string()
+        cluster().psql(&self.dir, database, sql).trim().to_string()
     }
 }
