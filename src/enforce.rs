@@ -361,12 +361,13 @@ struct Fresh {
 ///
 /// A viewer is computed from the subject's rows and the policies (roles, materialized key
 /// lists) and reused for the same subject until the database changes, and a change drops every
-/// cached viewer. On SQLite every request first asks whether anything was committed since the
-/// last one (`Changes`), so the request after a commit is decided on the new data. On
-/// PostgreSQL the request's snapshot is begun here, its state named in the same round trip
-/// (`Store::version`): the viewer is the one computed on that very state (or is computed on the
-/// snapshot), and the request reads the same snapshot, so its filters and its rows can never
-/// come from two sides of a commit.
+/// cached viewer. The request's snapshot is begun here and the viewer decided on the state it
+/// sees; the request then reads that same snapshot, so its filters and its rows can never come
+/// from two sides of a commit. On SQLite, whether anything was committed (`Changes`) is asked
+/// before the snapshot begins and again after: a cached viewer is used only when no commit came
+/// between (else one is computed on the snapshot, and not cached). On PostgreSQL the snapshot
+/// names its state in the round trip of its `BEGIN` (`Store::version`), and a cached viewer is
+/// used only if it was computed on that state.
 pub struct Gate {
     auth: AuthConfig,
     /// The admin's viewer, the same for every admin request.
@@ -439,24 +440,36 @@ impl Gate {
                 self.context(Some(&claims), presented.peer),
             ),
         };
-        // PostgreSQL: the request's snapshot, begun now, and the state it sees.
-        let snapshot = (self.store.dialect() == Dialect::Postgres).then(|| self.store.snapshot());
-        if let Some(snapshot) = &snapshot
-            && !wait
-            && !snapshot.try_hold()
-        {
+        // The request's snapshot, begun now: the viewer is decided on the state it sees.
+        let snapshot = self.store.snapshot();
+        let postgres = self.store.dialect() == Dialect::Postgres;
+        if postgres && !wait && !snapshot.try_hold() {
             return Err(GateError::Busy);
         }
-        let version = match &snapshot {
-            Some(snapshot) => snapshot.version()?,
-            None => None,
+        // SQLite: the generation before the snapshot begins. If it is still the one after, no
+        // commit came between, and the snapshot sees exactly that generation's state.
+        let before = if postgres {
+            None
+        } else {
+            let before = self.generation()?;
+            snapshot.begin_now()?;
+            Some(before)
         };
-        let generation = match self.cached(&key, &context, version)? {
-            Cached::Hit(viewer) => return Ok(Viewer { snapshot, ..viewer }),
-            Cached::Miss { generation } => generation,
+        // PostgreSQL: the snapshot names its state.
+        let version = snapshot.version()?;
+        let (hit, generation) = match self.cached(&key, &context, version)? {
+            Cached::Hit { viewer, generation } => (Some(viewer), generation),
+            Cached::Miss { generation } => (None, generation),
         };
+        let consistent = before.is_none_or(|before| before == generation);
+        if let Some(viewer) = hit.filter(|_| consistent) {
+            return Ok(Viewer {
+                snapshot: Some(snapshot),
+                ..viewer
+            });
+        }
         let set = Arc::clone(&self.set);
-        let viewer = snapshot.as_ref().unwrap_or(&self.store).lend(|conn| {
+        let viewer = snapshot.lend(|conn| {
             let bridge = Bridge::new(conn, &set);
             let subject =
                 match &key {
@@ -483,13 +496,16 @@ impl Gate {
         })??;
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
         // Computed from data that a commit noticed meanwhile may have changed: used once only.
-        if fresh.generation == generation {
+        if consistent && fresh.generation == generation {
             if fresh.viewers.len() >= VIEWER_CACHE {
                 fresh.viewers.clear();
             }
             fresh.viewers.insert(key, (context, viewer.clone()));
         }
-        Ok(Viewer { snapshot, ..viewer })
+        Ok(Viewer {
+            snapshot: Some(snapshot),
+            ..viewer
+        })
     }
 
     /// The claims of a token this gate has verified before, while it has not expired: the
@@ -520,6 +536,20 @@ impl Gate {
         request_context(&self.set, claims, peer)
     }
 
+    /// The generation of the database now (SQLite: after asking whether anything was committed
+    /// since the last check).
+    fn generation(&self) -> Result<u64, GateError> {
+        let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresh = &mut *fresh;
+        if let Some(changes) = &mut fresh.changes
+            && changes.changed()?
+        {
+            fresh.generation += 1;
+            fresh.viewers.clear();
+        }
+        Ok(fresh.generation)
+    }
+
     /// The viewer cached for `key` with `context`, unless the database has changed since it
     /// was computed (on PostgreSQL: unless it was computed on another state than `version`).
     fn cached(
@@ -543,7 +573,10 @@ impl Gate {
             fresh.viewers.clear();
         }
         Ok(match fresh.viewers.get(key) {
-            Some((with, viewer)) if with == context => Cached::Hit(viewer.clone()),
+            Some((with, viewer)) if with == context => Cached::Hit {
+                viewer: viewer.clone(),
+                generation: fresh.generation,
+            },
             _ => Cached::Miss {
                 generation: fresh.generation,
             },
@@ -565,11 +598,10 @@ enum ViewerKey {
 
 /// What the viewer cache holds for a subject.
 enum Cached {
-    Hit(Viewer),
+    /// The viewer computed on the database as of `generation`.
+    Hit { viewer: Viewer, generation: u64 },
     /// Compute it, for the database as of `generation`.
-    Miss {
-        generation: u64,
-    },
+    Miss { generation: u64 },
 }
 
 impl crate::server::Authenticate for Gate {

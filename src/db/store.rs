@@ -917,6 +917,18 @@ impl Store {
         }
     }
 
+    /// Begins this store's snapshot on SQLite now (a read fixes the state a WAL reader sees), so
+    /// that a check made after it is known to come after the snapshot. Nothing on PostgreSQL,
+    /// whose snapshot begins with [`Self::version`].
+    pub fn begin_now(&self) -> Result<()> {
+        if self.dialect() == Dialect::Sqlite && self.snapshot.is_some() {
+            let mut q = self.query(0);
+            q.push("SELECT 1 FROM sqlite_schema LIMIT 1");
+            self.rows(&q, |row| row.int(0))?;
+        }
+        Ok(())
+    }
+
     /// On PostgreSQL, which state of the database this store's snapshot sees (beginning the
     /// snapshot, in the round trip of its `BEGIN`): equal texts, equal rows. `None` on SQLite
     /// (see [`Self::changes`]).

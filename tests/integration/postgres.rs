@@ -712,18 +712,27 @@ fn replayed_game_8() -> String {
 /// the old one after the new one, and every request sent after the seed returned sees the new.
 #[test]
 fn two_servers_on_one_postgres_database_switch_together_on_a_seed() {
+    let (env, db) = tutorial_on_both();
+    switch_together(&env, &db.url(), [&["--pool-size", "2"], &[]]);
+}
+
+/// The same on one SQLite file (WAL: readers in two processes while `db seed` writes): there too
+/// a request's filters are decided on the snapshot it reads.
+#[test]
+fn two_servers_on_one_sqlite_file_switch_together_on_a_seed() {
+    let (env, _db) = tutorial_on_both();
+    switch_together(&env, &env.db().display().to_string(), [&[], &[]]);
+}
+
+/// Two servers on `url` (with these `serve` flags) under load while a seed replays game 8.
+fn switch_together(env: &Env, url: &str, flags: [&[&str]; 2]) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
-    let (env, db) = tutorial_on_both();
-    let url = db.url();
-    let servers = [
-        Arc::new(Server::start_on(&env, &url, &["--pool-size", "2"])),
-        Arc::new(Server::start_on(&env, &url, &[])),
-    ];
+    let servers = flags.map(|flags| Arc::new(Server::start_on(env, url, flags)));
     let document = "{ getGame(id: 8) { level winnerId loserId } \
                     allGames { edges { node { id level winnerId } } } }";
-    let who: Vec<(String, Vec<(&'static str, String)>)> = credentials(&env)
+    let who: Vec<(String, Vec<(&'static str, String)>)> = credentials(env)
         .into_iter()
         .filter(|(name, _)| {
             [
@@ -768,11 +777,8 @@ fn two_servers_on_one_postgres_database_switch_together_on_a_seed() {
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
     let seeder = env.write("replayed.toml", &replayed_game_8());
-    env.run_on(
-        &url,
-        ["db", "seed", "--file", &seeder.display().to_string()],
-    )
-    .success();
+    env.run_on(url, ["db", "seed", "--file", &seeder.display().to_string()])
+        .success();
     *seeded_at.lock().unwrap() = Some(std::time::Instant::now());
     std::thread::sleep(std::time::Duration::from_millis(300));
     stop.store(true, Ordering::SeqCst);
