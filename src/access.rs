@@ -26,7 +26,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use serde::Serialize;
 
@@ -90,45 +89,12 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+pub use crate::db::Db;
+
 /// The database a bridge reads: a SQLite connection or a PostgreSQL one. Every statement the
 /// bridge runs goes through [`Db::rows`], written once with the [`Dialect`] (placeholders, the
 /// truth constants, typed parameters) and read back into the engine's [`Value`]s.
-#[derive(Clone, Copy)]
-pub enum Db<'a> {
-    Sqlite(&'a Connection),
-    Postgres(&'a pg::Conn),
-}
-
-impl<'a> From<&'a Connection> for Db<'a> {
-    fn from(conn: &'a Connection) -> Self {
-        Db::Sqlite(conn)
-    }
-}
-
-impl<'a> From<crate::db::store::Lent<'a>> for Db<'a> {
-    fn from(conn: crate::db::store::Lent<'a>) -> Self {
-        match conn {
-            crate::db::store::Lent::Sqlite(conn) => Db::Sqlite(conn),
-            crate::db::store::Lent::Postgres(conn) => Db::Postgres(conn),
-        }
-    }
-}
-
-impl<'a> From<&'a pg::Conn> for Db<'a> {
-    fn from(conn: &'a pg::Conn) -> Self {
-        Db::Postgres(conn)
-    }
-}
-
 impl Db<'_> {
-    /// The SQL this database speaks.
-    pub fn dialect(self) -> Dialect {
-        match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
-            Db::Postgres(_) => Dialect::Postgres,
-        }
-    }
-
     /// Runs `sql` (written in [`Self::dialect`], its parameters bound by [`bind`]) with `params`,
     /// calling `each` with every row's columns read as `types`, one row at a time. SQLite's
     /// statements stay prepared on the connection, as PostgreSQL's do on [`pg::Conn`].
@@ -1562,6 +1528,7 @@ mod tests {
 
     use super::*;
     use crate::authz::{MemoryEntities, ResourceRef};
+    use rusqlite::Connection;
 
     /// The shipped policies plus a deny with `_and`, `_not`, `_is_null`, `_in` and an object
     /// relationship, so every filter form is compiled, and policies whose conditions are

@@ -100,9 +100,7 @@ impl GlobalArgs {
         store: &Store,
         f: impl FnOnce(Db<'_>) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        store
-            .lend(|conn| f(Db::from(conn)))
-            .map_err(|err| self.store_error(err))?
+        store.lend(f).map_err(|err| self.store_error(err))?
     }
 }
 

@@ -2,8 +2,7 @@
 //!
 //! `db` imports nothing else from the crate. It opens and migrates files ([`open`], [`init`]),
 //! seeds them ([`seed`], [`scale`]), and reads typed rows for the rest of the program ([`store`]).
-//! `--db` names the one or the other ([`url::DbUrl`]); on PostgreSQL only creating, migrating,
-//! seeding, inspecting and emptying run so far.
+//! `--db` names the one or the other ([`url::DbUrl`]); an open connection of either is a [`Db`].
 
 pub mod error;
 pub mod model;
@@ -23,6 +22,37 @@ use serde::Serialize;
 
 pub use error::{Error, Result};
 pub use url::DbUrl;
+
+/// An open connection to the league database, SQLite or PostgreSQL: what the store lends
+/// (`store::Store::lend`) and what the authorization bridge reads through (`access`, which
+/// runs its statements on it).
+#[derive(Clone, Copy)]
+pub enum Db<'a> {
+    Sqlite(&'a Connection),
+    Postgres(&'a pg::Conn),
+}
+
+impl<'a> From<&'a Connection> for Db<'a> {
+    fn from(conn: &'a Connection) -> Self {
+        Db::Sqlite(conn)
+    }
+}
+
+impl<'a> From<&'a pg::Conn> for Db<'a> {
+    fn from(conn: &'a pg::Conn) -> Self {
+        Db::Postgres(conn)
+    }
+}
+
+impl Db<'_> {
+    /// The SQL this database speaks.
+    pub fn dialect(self) -> sql::Dialect {
+        match self {
+            Db::Sqlite(_) => sql::Dialect::Sqlite,
+            Db::Postgres(_) => sql::Dialect::Postgres,
+        }
+    }
+}
 
 /// Opens an existing database for reading and writing, without migrating it.
 ///

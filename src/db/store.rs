@@ -24,7 +24,7 @@ use super::model::{Game, Player, Team};
 use super::pg;
 use super::sql::{Dialect, Query};
 use super::url::PgUrl;
-use super::{Error, Result, open};
+use super::{Db, Error, Result, open};
 
 /// SQLite connections kept open for reuse; more may be opened under load, and are closed after
 /// use.
@@ -92,14 +92,6 @@ pub struct TeamSlice {
     pub end: i64,
 }
 
-/// A connection of the store, lent to code that runs its own statements (the authorization
-/// bridge, `access::Db`).
-#[derive(Clone, Copy)]
-pub enum Lent<'a> {
-    Sqlite(&'a Connection),
-    Postgres(&'a pg::Conn),
-}
-
 /// A connection taken from the pool.
 enum Held {
     Sqlite(Connection),
@@ -107,10 +99,10 @@ enum Held {
 }
 
 impl Held {
-    fn lent(&self) -> Lent<'_> {
+    fn lent(&self) -> Db<'_> {
         match self {
-            Held::Sqlite(conn) => Lent::Sqlite(conn),
-            Held::Postgres(conn) => Lent::Postgres(conn),
+            Held::Sqlite(conn) => Db::Sqlite(conn),
+            Held::Postgres(conn) => Db::Postgres(conn),
         }
     }
 }
@@ -546,7 +538,7 @@ impl Store {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(Lent<'_>) -> Result<T>) -> Result<T> {
+    fn with_conn<T>(&self, f: impl FnOnce(Db<'_>) -> Result<T>) -> Result<T> {
         let Some(snapshot) = &self.snapshot else {
             let held = self.inner.take()?;
             let result = f(held.lent());
@@ -581,7 +573,7 @@ impl Store {
     fn rows<T>(&self, query: &Query, map: Map<T>) -> Result<Vec<T>> {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         self.with_conn(|conn| match conn {
-            Lent::Sqlite(conn) => {
+            Db::Sqlite(conn) => {
                 let mut stmt = conn.prepare_cached(&query.sql)?;
                 let mut rows = stmt.query(params_from_iter(&query.params))?;
                 let mut out = Vec::new();
@@ -590,7 +582,7 @@ impl Store {
                 }
                 Ok(out)
             }
-            Lent::Postgres(conn) => {
+            Db::Postgres(conn) => {
                 let bound = pg::param::bind(&query.params);
                 conn.query(&query.sql, &pg::param::refs(&bound), &mut |row| map(row))
             }
@@ -840,7 +832,7 @@ impl Store {
 
     /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles
     /// policies with it.
-    pub fn lend<T>(&self, f: impl FnOnce(Lent<'_>) -> T) -> Result<T> {
+    pub fn lend<T>(&self, f: impl FnOnce(Db<'_>) -> T) -> Result<T> {
         self.with_conn(|conn| Ok(f(conn)))
     }
 
@@ -1003,7 +995,7 @@ mod tests {
         let started = std::time::Instant::now();
         let read = std::thread::spawn(move || {
             reader.lend(|conn| {
-                let Lent::Sqlite(conn) = conn else {
+                let Db::Sqlite(conn) = conn else {
                     panic!("a SQLite store lends SQLite connections")
                 };
                 conn.query_row(
@@ -1059,7 +1051,7 @@ mod tests {
         let started = std::time::Instant::now();
         let read = std::thread::spawn(move || {
             reader.lend(|conn| {
-                let Lent::Postgres(conn) = conn else {
+                let Db::Postgres(conn) = conn else {
                     panic!("a PostgreSQL store lends PostgreSQL connections")
                 };
                 conn.query("SELECT pg_sleep(30)", &[], &mut |_| Ok(()))
