@@ -4,10 +4,10 @@
 //!
 //! The client is `tokio-postgres` without TLS (a unix socket or a trusted network). Its calls are
 //! synchronous, as SQLite's are: a command's connection is driven by a runtime of its own on the
-//! calling thread ([`connect`]); the GraphQL store's connections ([`connect_shared`]) by one
-//! client runtime for the whole process, their callers waiting on the result, so that they can be
-//! used from inside the server's async workers as a SQLite connection is. `access` reads through
-//! [`Conn::for_each`]; `db::store` through [`Conn::query`].
+//! calling thread ([`connect`]); the GraphQL store's connections ([`connect_inline`]) by the
+//! thread that waits on them ([`inline`]), so that they can be used from inside the server's
+//! async workers as a SQLite connection is. `access` reads through [`Conn::for_each`];
+//! `db::store` through [`Conn::query`].
 
 pub mod inline;
 pub mod param;
@@ -69,7 +69,7 @@ impl Driver {
     }
 }
 
-/// The client runtime of [`Driver::Shared`] connections, started on first use, never stopped
+/// The runtime that sends cancel requests ([`cancel`]), started on first use, never stopped
 /// (dropping a runtime from inside another one panics; the process ends it).
 fn shared_runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
@@ -147,12 +147,7 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
 /// Connects to `url`, driven by the thread that waits on it ([`Driver::Inline`]): usable from any
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
-    let timeout = url
-        .config
-        .get_connect_timeout()
-        .copied()
-        .unwrap_or(CONNECT_TIMEOUT);
-    let (client, inline) = inline::connect(&url.config, timeout)?;
+    let (client, inline) = inline::connect(&config(url))?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 
@@ -165,7 +160,7 @@ pub fn open(url: &PgUrl) -> Result<Conn> {
 
 /// Connects to `url` as [`connect_inline`], a database that must hold the tutorial's tables,
 /// read-only: the GraphQL store's connections.
-pub fn open_shared(url: &PgUrl) -> Result<Conn> {
+pub fn open_inline(url: &PgUrl) -> Result<Conn> {
     let conn = connect_inline(url)?;
     conn.check_tables()?;
     conn.read_only()?;
@@ -351,21 +346,14 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
     };
     let config = url.config.clone();
     runtime.spawn(async move {
-        use tokio_postgres::config::Host;
-        let ports = config.get_ports();
-        for (i, host) in config.get_hosts().iter().enumerate() {
-            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
-            let sent = match host {
-                Host::Unix(dir) => {
-                    match tokio::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
-                        .await
-                    {
-                        Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
-                        Err(_) => false,
-                    }
-                }
-                Host::Tcp(name) => {
-                    match tokio::net::TcpStream::connect((name.as_str(), port)).await {
+        for endpoint in inline::endpoints(&config) {
+            let sent = match endpoint {
+                inline::Endpoint::Unix(path) => match tokio::net::UnixStream::connect(path).await {
+                    Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
+                    Err(_) => false,
+                },
+                inline::Endpoint::Tcp(name, port) => {
+                    match tokio::net::TcpStream::connect((name, port)).await {
                         Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
                         Err(_) => false,
                     }

@@ -255,7 +255,7 @@ impl Inner {
                     if state.open < pool.size {
                         state.open += 1;
                         drop(state);
-                        return match pg::open_shared(&pool.url) {
+                        return match pg::open_inline(&pool.url) {
                             Ok(conn) => Ok(Some(Held::Postgres(Box::new(conn)))),
                             Err(err) => {
                                 self.discard();
@@ -415,7 +415,7 @@ impl Store {
     /// Opens the PostgreSQL database at `url` (it must hold the league's tables), with at most
     /// `size` connections. Every connection is read-only.
     pub fn open_postgres(url: &PgUrl, size: usize) -> Result<Self> {
-        let conn = pg::open_shared(url)?;
+        let conn = pg::open_inline(url)?;
         Ok(Store::with_pool(Pool::Postgres(Box::new(PgPool {
             url: url.clone(),
             size: size.max(1),

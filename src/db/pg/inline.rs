@@ -174,13 +174,16 @@ pub struct Inline {
     moved: Arc<Mutex<Moved>>,
     /// A second handle on the socket, for the blocking wait.
     waiter: Stream,
+    /// Set by a wake-up of the future or the connection: made once, used by every call.
+    woken: Arc<Woken>,
+    waker: Waker,
 }
 
 impl Inline {
     /// Runs `future` (requests of this connection's client) to its end on this thread.
     pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
-        let woken = Arc::new(Woken(AtomicBool::new(false)));
-        let waker = Waker::from(Arc::clone(&woken));
+        let woken = Arc::clone(&self.woken);
+        let waker = self.waker.clone();
         let mut cx = Context::from_waker(&waker);
         let mut future = std::pin::pin!(future);
         loop {
@@ -264,8 +267,13 @@ impl Inline {
     }
 }
 
-/// Connects to the first reachable host of `config`, the connection driven inline.
-pub fn connect(config: &Config, timeout: Duration) -> Result<(Client, Inline)> {
+/// Connects to the first reachable host of `config` within its connect timeout (none: 10 s),
+/// the connection driven inline.
+pub fn connect(config: &Config) -> Result<(Client, Inline)> {
+    let timeout = config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(Duration::from_secs(10));
     let stream = open(config, timeout)?;
     let moved = Arc::new(Mutex::new(Moved::default()));
     let waiter = stream.try_clone().map_err(io_error)?;
@@ -289,12 +297,15 @@ pub fn connect(config: &Config, timeout: Duration) -> Result<(Client, Inline)> {
     let (client, connection) = connected?;
     waiter.set_read_timeout(None).map_err(io_error)?;
     waiter.set_nonblocking(true).map_err(io_error)?;
+    let woken = Arc::new(Woken(AtomicBool::new(false)));
     Ok((
         client,
         Inline {
             connection: Some(Box::pin(connection)),
             moved,
             waiter,
+            waker: Waker::from(Arc::clone(&woken)),
+            woken,
         },
     ))
 }
@@ -306,20 +317,34 @@ fn io_error(err: io::Error) -> Error {
     }
 }
 
-/// A blocking socket to the first host of `config` that answers.
-fn open(config: &Config, timeout: Duration) -> Result<Stream> {
+/// Where `config` says the server listens, in order: a unix socket's path (`DIR/.s.PGSQL.PORT`),
+/// or a TCP host and port. A port missing for a host is the first one given, else 5432, as
+/// libpq reads them.
+pub enum Endpoint<'a> {
+    Unix(std::path::PathBuf),
+    Tcp(&'a str, u16),
+}
+
+pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint<'_>> {
     let ports = config.get_ports();
-    let mut last = None;
-    for (i, host) in config.get_hosts().iter().enumerate() {
+    config.get_hosts().iter().enumerate().map(move |(i, host)| {
         let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
-        let stream = match host {
-            Host::Unix(dir) => {
-                std::os::unix::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{port}")))
-                    .map(Stream::Unix)
-            }
-            Host::Tcp(name) => {
+        match host {
+            Host::Unix(dir) => Endpoint::Unix(dir.join(format!(".s.PGSQL.{port}"))),
+            Host::Tcp(name) => Endpoint::Tcp(name, port),
+        }
+    })
+}
+
+/// A blocking socket to the first endpoint of `config` that answers.
+fn open(config: &Config, timeout: Duration) -> Result<Stream> {
+    let mut last = None;
+    for endpoint in endpoints(config) {
+        let stream = match &endpoint {
+            Endpoint::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(Stream::Unix),
+            Endpoint::Tcp(name, port) => {
                 use std::net::ToSocketAddrs as _;
-                (name.as_str(), port).to_socket_addrs().and_then(|addrs| {
+                (*name, *port).to_socket_addrs().and_then(|addrs| {
                     let mut last = None;
                     for addr in addrs {
                         match std::net::TcpStream::connect_timeout(&addr, timeout) {
@@ -337,7 +362,12 @@ fn open(config: &Config, timeout: Duration) -> Result<Stream> {
         };
         match stream {
             Ok(stream) => return Ok(stream),
-            Err(err) => last = Some(format!("{host:?}: {err}")),
+            Err(err) => {
+                last = Some(match endpoint {
+                    Endpoint::Unix(path) => format!("{}: {err}", path.display()),
+                    Endpoint::Tcp(name, port) => format!("{name}:{port}: {err}"),
+                });
+            }
         }
     }
     Err(Error::Postgres {
