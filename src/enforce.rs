@@ -357,6 +357,28 @@ struct Fresh {
     viewers: HashMap<ViewerKey, (Context, Viewer)>,
 }
 
+impl Fresh {
+    /// Notes whether the database changed, dropping every cached viewer if it did, and returns
+    /// the generation: on SQLite, whether anything was committed since the last check; on
+    /// PostgreSQL (no `changes`), whether `version`, the state the request's snapshot sees, is
+    /// another than the cached viewers'.
+    fn refresh(&mut self, version: Option<String>) -> Result<u64, GateError> {
+        let changed = match &mut self.changes {
+            Some(changes) => changes.changed()?,
+            None if self.version != version => {
+                self.version = version;
+                true
+            }
+            None => false,
+        };
+        if changed {
+            self.generation += 1;
+            self.viewers.clear();
+        }
+        Ok(self.generation)
+    }
+}
+
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
 ///
 /// A viewer is computed from the subject's rows and the policies (roles, materialized key
@@ -448,15 +470,13 @@ impl Gate {
         }
         // SQLite: the generation before the snapshot begins. If it is still the one after, no
         // commit came between, and the snapshot sees exactly that generation's state.
+        // PostgreSQL: the snapshot names its state as it begins.
         let before = if postgres {
             None
         } else {
-            let before = self.generation()?;
-            snapshot.begin_now()?;
-            Some(before)
+            Some(self.generation()?)
         };
-        // PostgreSQL: the snapshot names its state.
-        let version = snapshot.version()?;
+        let version = snapshot.begin_now()?;
         let (hit, generation) = match self.cached(&key, &context, version)? {
             Cached::Hit { viewer, generation } => (Some(viewer), generation),
             Cached::Miss { generation } => (None, generation),
@@ -536,18 +556,11 @@ impl Gate {
         request_context(&self.set, claims, peer)
     }
 
-    /// The generation of the database now (SQLite: after asking whether anything was committed
-    /// since the last check).
+    /// The generation of the database now, on SQLite: after asking whether anything was
+    /// committed since the last check.
     fn generation(&self) -> Result<u64, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = &mut *fresh;
-        if let Some(changes) = &mut fresh.changes
-            && changes.changed()?
-        {
-            fresh.generation += 1;
-            fresh.viewers.clear();
-        }
-        Ok(fresh.generation)
+        fresh.refresh(None)
     }
 
     /// The viewer cached for `key` with `context`, unless the database has changed since it
@@ -559,19 +572,7 @@ impl Gate {
         version: Option<String>,
     ) -> Result<Cached, GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresh = &mut *fresh;
-        let changed = match &mut fresh.changes {
-            Some(changes) => changes.changed()?,
-            None if fresh.version != version => {
-                fresh.version = version;
-                true
-            }
-            None => false,
-        };
-        if changed {
-            fresh.generation += 1;
-            fresh.viewers.clear();
-        }
+        fresh.refresh(version)?;
         Ok(match fresh.viewers.get(key) {
             Some((with, viewer)) if with == context => Cached::Hit {
                 viewer: viewer.clone(),

@@ -159,26 +159,20 @@ impl Drop for Snapshot {
                 self.inner.give_back(Held::Sqlite(conn));
             }
             Some(Held::Postgres(conn)) => {
-                if self.cancelled.load(Ordering::SeqCst) {
-                    // Its cancel request travels on a connection of its own and may arrive
-                    // late: were this connection reused, it could stop another request's
-                    // statement. Closed instead.
+                // No statement ran if the `BEGIN` is still deferred: nothing to end. Else the
+                // request's answer need not wait for its `COMMIT`: it is sent, and its answer
+                // read before the next user's. A cancelled connection is closed instead: its
+                // cancel request travels on a connection of its own and may arrive late, and
+                // were the connection reused it could stop another request's statement.
+                let began = conn.undefer().is_none();
+                if self.cancelled.load(Ordering::SeqCst)
+                    || (began && conn.send_and_forget("COMMIT").is_err())
+                {
                     drop(conn);
                     self.inner.discard();
-                    return;
-                }
-                if conn.undefer().is_some() {
-                    // No statement ran: the transaction never began.
-                    self.inner.give_back(Held::Postgres(conn));
-                    return;
-                }
-                // The request's answer need not wait for its `COMMIT`: it is sent, and its
-                // answer read before the next user's.
-                if conn.send_and_forget("COMMIT").is_ok() && !conn.is_closed() {
-                    self.inner.give_back(Held::Postgres(conn));
                 } else {
-                    drop(conn);
-                    self.inner.discard();
+                    // A connection that closed is discarded there.
+                    self.inner.give_back(Held::Postgres(conn));
                 }
             }
             None | Some(Held::Sqlite(_)) => {}
@@ -897,7 +891,7 @@ const PG_VERSION: &str = "SELECT pg_current_snapshot()::text";
 
 impl Store {
     /// A watcher of the commits made to this store's SQLite database from now on; `None` on
-    /// PostgreSQL, whose snapshots say which state they see ([`Self::version`]).
+    /// PostgreSQL, whose snapshots say which state they see ([`Self::begin_now`]).
     pub fn changes(&self) -> Result<Option<Changes>> {
         match &self.inner.pool {
             Pool::Sqlite { path, .. } => {
@@ -909,28 +903,23 @@ impl Store {
         }
     }
 
-    /// Begins this store's snapshot on SQLite now (a read fixes the state a WAL reader sees), so
-    /// that a check made after it is known to come after the snapshot. Nothing on PostgreSQL,
-    /// whose snapshot begins with [`Self::version`].
-    pub fn begin_now(&self) -> Result<()> {
-        if self.dialect() == Dialect::Sqlite && self.snapshot.is_some() {
-            let mut q = self.query(0);
-            q.push("SELECT 1 FROM sqlite_schema LIMIT 1");
-            self.rows(&q, |row| row.int(0))?;
-        }
-        Ok(())
-    }
-
-    /// On PostgreSQL, which state of the database this store's snapshot sees (beginning the
-    /// snapshot, in the round trip of its `BEGIN`): equal texts, equal rows. `None` on SQLite
-    /// (see [`Self::changes`]).
-    pub fn version(&self) -> Result<Option<String>> {
-        if self.dialect() == Dialect::Sqlite {
-            return Ok(None);
-        }
+    /// Begins this store's snapshot now, so that a check made after it is known to come after
+    /// it, and says which state of the database it sees where the backend can: on PostgreSQL
+    /// the snapshot's own description, taken in the round trip of its `BEGIN` (equal texts,
+    /// equal rows); on SQLite `None`, the snapshot fixed by a read (see [`Self::changes`]).
+    pub fn begin_now(&self) -> Result<Option<String>> {
         let mut q = self.query(0);
-        q.push(PG_VERSION);
-        Ok(self.rows(&q, |row| row.text(0))?.into_iter().next())
+        match self.dialect() {
+            Dialect::Sqlite => {
+                q.push("SELECT 1 FROM sqlite_schema LIMIT 1");
+                self.rows(&q, |row| row.int(0))?;
+                Ok(None)
+            }
+            Dialect::Postgres => {
+                q.push(PG_VERSION);
+                Ok(self.rows(&q, |row| row.text(0))?.into_iter().next())
+            }
+        }
     }
 }
 
@@ -1084,13 +1073,13 @@ mod tests {
     fn a_postgres_snapshot_reads_one_state_and_names_it() {
         let (db, store) = postgres(2);
         let snapshot = store.snapshot();
-        let version = snapshot.version().unwrap().unwrap();
+        let version = snapshot.begin_now().unwrap().unwrap();
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
         db.psql("INSERT INTO teams (id, name, rank) VALUES (5, 'X', 5)");
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
-        assert_eq!(snapshot.version().unwrap().unwrap(), version);
+        assert_eq!(snapshot.begin_now().unwrap().unwrap(), version);
         let later = store.snapshot();
-        assert_ne!(later.version().unwrap().unwrap(), version);
+        assert_ne!(later.begin_now().unwrap().unwrap(), version);
         assert_eq!(later.count_teams(None, None).unwrap(), 5);
         // Two snapshots hold both connections: a third cannot take one without waiting.
         let third = store.snapshot();
