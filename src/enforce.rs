@@ -388,7 +388,7 @@ impl Fresh {
 /// from two sides of a commit. On SQLite, whether anything was committed (`Changes`) is asked
 /// before the snapshot begins and again after: a cached viewer is used only when no commit came
 /// between (else one is computed on the snapshot, and not cached). On PostgreSQL the snapshot
-/// names its state in the round trip of its `BEGIN` (`Store::version`), and a cached viewer is
+/// names its state in the round trip of its `BEGIN` (`Store::begin_now`), and a cached viewer is
 /// used only if it was computed on that state.
 pub struct Gate {
     auth: AuthConfig,

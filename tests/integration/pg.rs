@@ -97,6 +97,19 @@ fn is_root() -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
+/// Makes `postgres` the owner of `dir`, where the server's tools write (initdb refuses root).
+fn give_to_postgres(dir: &Path) {
+    let status = Command::new("chown")
+        .args([SUPERUSER, &dir.display().to_string()])
+        .status()
+        .expect("run chown");
+    assert!(
+        status.success(),
+        "cannot give {} to the `postgres` user (is the `postgresql` package installed?)",
+        dir.display()
+    );
+}
+
 impl Cluster {
     fn start() -> Self {
         let bin = server_bin();
@@ -107,15 +120,7 @@ impl Cluster {
             .expect("cluster directory")
             .keep();
         if as_postgres {
-            let status = Command::new("chown")
-                .args([SUPERUSER, &dir.display().to_string()])
-                .status()
-                .expect("run chown");
-            assert!(
-                status.success(),
-                "cannot give {} to the `postgres` user (is the `postgresql` package installed?)",
-                dir.display()
-            );
+            give_to_postgres(&dir);
         }
         let cluster = Cluster {
             bin,
@@ -249,15 +254,7 @@ impl Cluster {
             let data = dir.join("data").display().to_string();
             std::fs::create_dir_all(&dir).expect("standby directory");
             if self.as_postgres {
-                let status = Command::new("chown")
-                    .args([SUPERUSER, &dir.display().to_string()])
-                    .status()
-                    .expect("run chown");
-                assert!(
-                    status.success(),
-                    "cannot give {} to `postgres`",
-                    dir.display()
-                );
+                give_to_postgres(&dir);
             }
             self.tool(
                 "pg_basebackup",

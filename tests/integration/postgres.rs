@@ -1033,33 +1033,15 @@ fn changed_policies() -> String {
 /// and JSON; returns the human report.
 fn diff_on_both(env: &Env, url: &str) -> String {
     env.write("changed.toml", &changed_policies());
-    let report = same_on_both(
-        env,
-        url,
-        &[
-            "authz",
-            "diff",
-            "--policies",
-            "changed.toml",
-            "policies.toml",
-        ],
-        "",
-    );
-    same_on_both(
-        env,
-        url,
-        &[
-            "--format",
-            "json",
-            "authz",
-            "diff",
-            "--policies",
-            "changed.toml",
-            "policies.toml",
-        ],
-        "",
-    );
-    report
+    let diff = [
+        "authz",
+        "diff",
+        "--policies",
+        "changed.toml",
+        "policies.toml",
+    ];
+    same_on_both(env, url, &[&["--format", "json"][..], &diff].concat(), "");
+    same_on_both(env, url, &diff, "")
 }
 
 /// What-if on both backends, alike, leaving PostgreSQL's rows as they were: a check (rows in
