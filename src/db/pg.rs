@@ -353,7 +353,7 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
                     Err(_) => false,
                 },
                 inline::Endpoint::Tcp(name, port) => {
-                    match tokio::net::TcpStream::connect((name, port)).await {
+                    match tokio::net::TcpStream::connect((name.as_str(), port)).await {
                         Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
                         Err(_) => false,
                     }

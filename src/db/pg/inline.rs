@@ -318,20 +318,22 @@ fn io_error(err: io::Error) -> Error {
 }
 
 /// Where `config` says the server listens, in order: a unix socket's path (`DIR/.s.PGSQL.PORT`),
-/// or a TCP host and port. A port missing for a host is the first one given, else 5432, as
-/// libpq reads them.
-pub enum Endpoint<'a> {
+/// or a TCP host (its `hostaddr` when one is given, as libpq and tokio-postgres connect) and
+/// port. A port missing for a host is the first one given, else 5432.
+pub enum Endpoint {
     Unix(std::path::PathBuf),
-    Tcp(&'a str, u16),
+    Tcp(String, u16),
 }
 
-pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint<'_>> {
+pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint> + '_ {
     let ports = config.get_ports();
+    let hostaddrs = config.get_hostaddrs();
     config.get_hosts().iter().enumerate().map(move |(i, host)| {
         let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
-        match host {
-            Host::Unix(dir) => Endpoint::Unix(dir.join(format!(".s.PGSQL.{port}"))),
-            Host::Tcp(name) => Endpoint::Tcp(name, port),
+        match (hostaddrs.get(i), host) {
+            (Some(addr), _) => Endpoint::Tcp(addr.to_string(), port),
+            (None, Host::Unix(dir)) => Endpoint::Unix(dir.join(format!(".s.PGSQL.{port}"))),
+            (None, Host::Tcp(name)) => Endpoint::Tcp(name.clone(), port),
         }
     })
 }
@@ -344,7 +346,7 @@ fn open(config: &Config, timeout: Duration) -> Result<Stream> {
             Endpoint::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(Stream::Unix),
             Endpoint::Tcp(name, port) => {
                 use std::net::ToSocketAddrs as _;
-                (*name, *port).to_socket_addrs().and_then(|addrs| {
+                (name.as_str(), *port).to_socket_addrs().and_then(|addrs| {
                     let mut last = None;
                     for addr in addrs {
                         match std::net::TcpStream::connect_timeout(&addr, timeout) {
