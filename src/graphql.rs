@@ -875,6 +875,73 @@ mod tests {
         assert_eq!(forbidden, 4, "{:?}", response.errors);
     }
 
+    /// A lone game and its child are one statement, and columns readable on some rows only are
+    /// one more, however many columns and rules: each read the loaders would make, with the
+    /// same filters, so the answers are those of the separate reads.
+    #[tokio::test]
+    async fn a_lone_game_reads_its_child_and_its_field_rules_in_one_statement_each() {
+        let (_dir, api) = api();
+        let only = |sql: &str| Some(SqlFilter::new(sql, Vec::new()));
+        let rule = |sql: &str, withheld: Withheld| FieldRule {
+            readable: only(sql),
+            withheld,
+        };
+        let viewer = |games: &str| Viewer {
+            principal: Principal::Subject { id: "x".into() },
+            filters: Arc::new(RowFilters {
+                games: only(games),
+                ..RowFilters::default()
+            }),
+            fields: Arc::new(HashMap::from([
+                (
+                    (Table::Games, "winner_id".to_string()),
+                    rule("winner_id = 4", Withheld::Error("no winner".into())),
+                ),
+                (
+                    (Table::Games, "loser_id".to_string()),
+                    rule("winner_id = 4", Withheld::Error("no loser".into())),
+                ),
+                (
+                    (Table::Games, "child_id".to_string()),
+                    rule("id = 9", Withheld::Null),
+                ),
+            ])),
+            ..Viewer::default()
+        };
+        let document = "{ getGame(id: 8) { winnerId loserId childId child { id level childId } } }";
+        for (games, child) in [("id IN (8, 9)", true), ("id = 8", false)] {
+            let before = api.store().statements();
+            let response = api
+                .execute(async_graphql::Request::new(document), viewer(games))
+                .await;
+            // The game and its child; the rules of games 8 and 9 (when 9 is visible).
+            assert_eq!(api.store().statements() - before, 2, "{games}");
+            let data = response.data.into_json().unwrap();
+            let messages: Vec<&str> = response.errors.iter().map(|e| e.message.as_str()).collect();
+            assert_eq!(data["getGame"]["winnerId"], 4, "{games}");
+            assert_eq!(data["getGame"]["loserId"], 3, "{games}");
+            assert_eq!(data["getGame"]["childId"], Value::Null, "{games}");
+            if child {
+                assert_eq!(data["getGame"]["child"]["level"], "Final");
+                assert_eq!(data["getGame"]["child"]["childId"], Value::Null);
+                assert!(messages.is_empty(), "{messages:?}");
+            } else {
+                assert_eq!(data["getGame"]["child"], Value::Null);
+                assert_eq!(messages, [NOT_AUTHORIZED]);
+            }
+        }
+        // A rule the row fails withholds the field with its message.
+        let response = api
+            .execute(
+                async_graphql::Request::new("{ getGame(id: 9) { level winnerId loserId } }"),
+                viewer("id = 9"),
+            )
+            .await;
+        let mut messages: Vec<&str> = response.errors.iter().map(|e| e.message.as_str()).collect();
+        messages.sort_unstable();
+        assert_eq!(messages, ["no loser", "no winner"]);
+    }
+
     #[tokio::test]
     async fn the_viewer_filters_every_read() {
         let (_dir, api) = api();

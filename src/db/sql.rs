@@ -154,17 +154,31 @@ impl Query {
     /// (renumbered after those before it). In parentheses, it can only narrow the rows.
     pub fn filter(&mut self, filter: Option<&SqlFilter>) -> &mut Self {
         if let Some(filter) = filter {
-            self.and().push("(");
-            match self.dialect {
-                Dialect::Sqlite => self.sql.push_str(&filter.sql),
-                Dialect::Postgres => {
-                    let sql = self.dialect.renumber(&filter.sql, self.params.len());
-                    self.sql.push_str(&sql);
-                }
-            }
-            self.sql.push(')');
-            self.params.extend(filter.params.iter().cloned());
+            self.and().condition(filter);
         }
+        self
+    }
+
+    /// `(filter)`: a compiled row filter as a condition anywhere in the statement (a `WHERE`, a
+    /// `CASE WHEN`), its parameters renumbered after those before it.
+    pub fn condition(&mut self, filter: &SqlFilter) -> &mut Self {
+        self.sql.push('(');
+        match self.dialect {
+            Dialect::Sqlite => self.sql.push_str(&filter.sql),
+            Dialect::Postgres => {
+                let sql = self.dialect.renumber(&filter.sql, self.params.len());
+                self.sql.push_str(&sql);
+            }
+        }
+        self.sql.push(')');
+        self.params.extend(filter.params.iter().cloned());
+        self
+    }
+
+    /// Forgets that a `WHERE` was written: the next [`Self::and`] starts the `WHERE` of another
+    /// `SELECT` of a compound statement.
+    pub fn next_select(&mut self) -> &mut Self {
+        self.filtered = false;
         self
     }
 

@@ -564,7 +564,11 @@ impl Store {
     }
 
     /// Runs one statement and maps its rows.
-    fn rows<T>(&self, query: &Query, map: Map<T>) -> Result<Vec<T>> {
+    fn rows<T>(
+        &self,
+        query: &Query,
+        mut map: impl FnMut(&dyn Cells) -> Result<T>,
+    ) -> Result<Vec<T>> {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         self.with_conn(|conn| match conn {
             Db::Sqlite(conn) => {
@@ -769,6 +773,37 @@ impl Store {
         self.by_ids("games", GAME_COLUMNS, ids, filter, game)
     }
 
+    /// The games with these ids and their children (the games their winners play next), in id
+    /// order, in one statement: a lone `getGame { child }` reads both in one round trip. Every
+    /// row returned passes `filter`, as if each had been read by id.
+    pub fn games_with_children(
+        &self,
+        ids: &[i64],
+        filter: Option<&SqlFilter>,
+    ) -> Result<Vec<Game>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = self.query(2 * (GAME_COLUMNS.len() + filter.map_or(0, |f| f.sql.len())) + 160);
+        q.push("SELECT ")
+            .push(GAME_COLUMNS)
+            .push(" FROM games")
+            .and()
+            .ids("id", ids)
+            .filter(filter)
+            .push(" UNION ALL SELECT ")
+            .push(GAME_COLUMNS)
+            .push(" FROM games")
+            .next_select()
+            .and()
+            .push("id IN (SELECT parent.child_id FROM games AS parent WHERE ")
+            .ids("parent.id", ids)
+            .push(")")
+            .filter(filter)
+            .push(" ORDER BY id");
+        self.rows(&q, game)
+    }
+
     /// The first `limit` games a team won or lost, in id order.
     pub fn games_of_team(
         &self,
@@ -822,6 +857,38 @@ impl Store {
     /// enforcement layer asks this for a field readable on some rows only (a player's `year`).
     pub fn ids_passing(&self, table: Table, ids: &[i64], filter: &SqlFilter) -> Result<Vec<i64>> {
         self.by_ids(table.name(), "id", ids, Some(filter), |row| row.int(0))
+    }
+
+    /// For each of `ids` whose row exists in `table`: whether it passes each of `filters`, in
+    /// order (one statement, whatever the number of filters).
+    pub fn passing_each(
+        &self,
+        table: Table,
+        ids: &[i64],
+        filters: &[&SqlFilter],
+    ) -> Result<Vec<(i64, Vec<bool>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = self.query(filters.iter().map(|f| f.sql.len() + 32).sum::<usize>() + 64);
+        q.push("SELECT id");
+        for filter in filters {
+            q.push(", CASE WHEN ")
+                .condition(filter)
+                .push(" THEN 1 ELSE 0 END");
+        }
+        q.push(" FROM ")
+            .push(table.name())
+            .and()
+            .ids("id", ids)
+            .push(" ORDER BY id");
+        let wanted = filters.len();
+        self.rows(&q, |row| {
+            let passes = (1..=wanted)
+                .map(|i| row.int(i).map(|v| v == 1))
+                .collect::<Result<Vec<bool>>>()?;
+            Ok((row.int(0)?, passes))
+        })
     }
 
     /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles

@@ -5,14 +5,14 @@
 //! Loaders live per request, because the row filters they apply belong to the request's viewer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::batch::Queue;
 use super::{Error, FieldRule, RowFilters, Viewer, read};
 use crate::db::model::{Game, Player, Team};
-use crate::db::store::{Store, Table, TeamSlice};
+use crate::db::store::{SqlFilter, Store, Table, TeamSlice};
 
 /// What every loader of rows reads with: the request's store and the viewer's row filters.
 #[derive(Clone)]
@@ -42,20 +42,49 @@ impl Loader<i64> for TeamLoader {
 
 /// Games by id (a game's `child`).
 #[derive(Clone)]
-pub struct GameLoader(RowLoader);
+pub struct GameLoader(RowLoader, Arc<Mutex<HashMap<i64, Option<Game>>>>);
+
+impl GameLoader {
+    /// Records what a read of game `id` through this loader gives (`None`: no row the viewer
+    /// may read), read already on the request's snapshot with the same filter: a later load of
+    /// it costs no statement.
+    pub fn prime(&self, id: i64, game: Option<Game>) {
+        self.1
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, game);
+    }
+}
 
 impl Loader<i64> for GameLoader {
     type Value = Game;
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Game>, Self::Error> {
-        let ids = keys.to_vec();
+        let mut out = HashMap::new();
+        let mut ids = Vec::new();
+        {
+            let primed = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+            for key in keys {
+                match primed.get(key) {
+                    Some(Some(game)) => {
+                        out.insert(*key, game.clone());
+                    }
+                    Some(None) => {}
+                    None => ids.push(*key),
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(out);
+        }
         let filters = Arc::clone(&self.0.filters);
-        let rows = read(&self.0.store, keys.len(), move |s| {
+        let rows = read(&self.0.store, ids.len(), move |s| {
             s.games_by_ids(&ids, filters.games.as_ref())
         })
         .await?;
-        Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+        out.extend(rows.into_iter().map(|g| (g.id, g)));
+        Ok(out)
     }
 }
 
@@ -131,7 +160,8 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
 }
 
 /// Whether a column is readable on a row, for the columns readable on some rows only: one
-/// statement per column and list, whatever the number of rows.
+/// statement per table for every column and row asked for while the request waits (each
+/// column's rule a `CASE WHEN` of its own, columns with the same rule sharing one).
 #[derive(Clone)]
 pub struct FieldLoader {
     store: Store,
@@ -151,38 +181,51 @@ impl Loader<FieldKey> for FieldLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[FieldKey]) -> Result<HashMap<FieldKey, bool>, Self::Error> {
-        let mut groups: HashMap<(Table, String), Vec<i64>> = HashMap::new();
+        let mut tables: HashMap<Table, Vec<&FieldKey>> = HashMap::new();
         for key in keys {
-            groups
-                .entry((key.table, key.column.clone()))
-                .or_default()
-                .push(key.id);
+            tables.entry(key.table).or_default().push(key);
         }
         let mut out = HashMap::new();
-        for ((table, column), ids) in groups {
-            let readable = match self
-                .fields
-                .get(&(table, column.clone()))
-                .and_then(|rule| rule.readable.clone())
-            {
-                None => Vec::new(),
-                Some(filter) => {
-                    let wanted = ids.clone();
-                    read(&self.store, ids.len(), move |s| {
-                        s.ids_passing(table, &wanted, &filter)
+        for (table, keys) in tables {
+            // Each distinct rule once; a key whose column no row may read is false.
+            let mut filters: Vec<SqlFilter> = Vec::new();
+            let mut rule_of: Vec<Option<usize>> = Vec::with_capacity(keys.len());
+            for key in &keys {
+                let readable = self
+                    .fields
+                    .get(&(table, key.column.clone()))
+                    .and_then(|rule| rule.readable.as_ref());
+                rule_of.push(readable.map(|filter| {
+                    filters.iter().position(|f| f == filter).unwrap_or_else(|| {
+                        filters.push(filter.clone());
+                        filters.len() - 1
                     })
-                    .await?
-                }
+                }));
+            }
+            let passing: HashMap<i64, Vec<bool>> = if filters.is_empty() {
+                HashMap::new()
+            } else {
+                let mut ids: Vec<i64> = keys.iter().map(|k| k.id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let wanted = ids.len();
+                read(&self.store, wanted, move |s| {
+                    let filters: Vec<&SqlFilter> = filters.iter().collect();
+                    s.passing_each(table, &ids, &filters)
+                })
+                .await?
+                .into_iter()
+                .collect()
             };
-            for id in ids {
-                out.insert(
-                    FieldKey {
-                        table,
-                        column: column.clone(),
-                        id,
-                    },
-                    readable.contains(&id),
-                );
+            for (key, rule) in keys.into_iter().zip(rule_of) {
+                let readable = rule.is_some_and(|i| {
+                    passing
+                        .get(&key.id)
+                        .and_then(|row| row.get(i))
+                        .copied()
+                        .unwrap_or(false)
+                });
+                out.insert(key.clone(), readable);
             }
         }
         Ok(out)
@@ -257,7 +300,7 @@ impl Loaders {
         };
         Loaders {
             teams: Batched::new(TeamLoader(rows()), queue),
-            games: Batched::new(GameLoader(rows()), queue),
+            games: Batched::new(GameLoader(rows(), Arc::default()), queue),
             players: Batched::new(PlayerLoader(rows()), queue),
             team_sizes: Batched::new(TeamSizeLoader(rows()), queue),
             team_players: Batched::new(TeamPlayersLoader(rows()), queue),

@@ -322,8 +322,25 @@ impl Query {
         let viewer = Viewer::of(ctx)?;
         let filter = viewer.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
-        let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
-        visible(ctx, Table::Games, games.into_iter().next().map(GameObject))
+        if !ctx.look_ahead().field("child").exists() {
+            let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
+            return visible(ctx, Table::Games, games.into_iter().next().map(GameObject));
+        }
+        // The game and its child in one statement; the child waits in the request's loader.
+        let mut games = read(store, 2, move |s| {
+            s.games_with_children(&[id], filter.as_ref())
+        })
+        .await?;
+        let game = games
+            .iter()
+            .position(|g| g.id == id)
+            .map(|i| games.swap_remove(i));
+        if let Some(child) = game.as_ref().and_then(|g| g.child_id) {
+            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+            let found = games.into_iter().find(|g| g.id == child);
+            loaders.games.plain().prime(child, found);
+        }
+        visible(ctx, Table::Games, game.map(GameObject))
     }
 
     /// Every game the team with this id won or lost, in id order (at most the page size).
