@@ -47,6 +47,8 @@ pub struct Conn {
     statements: RefCell<HashMap<String, Statement>>,
     /// A statement sent ahead of the next query, in the same round trip (a snapshot's `BEGIN`).
     deferred: Cell<Option<&'static str>>,
+    /// Whether a statement queued by [`Self::end_later`] has not gone out yet.
+    unsent: Cell<bool>,
 }
 
 /// What runs a connection's socket, and how a caller waits for an answer.
@@ -175,6 +177,7 @@ impl Conn {
             url: url.clone(),
             statements: RefCell::new(HashMap::new()),
             deferred: Cell::new(None),
+            unsent: Cell::new(false),
         }
     }
 
@@ -206,6 +209,8 @@ impl Conn {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // What was queued goes out first, in the same write.
+        self.unsent.set(false);
         self.driver.block_on(future)
     }
 
@@ -323,17 +328,37 @@ impl Conn {
         Ok(out)
     }
 
-    /// Sends `sql` (no parameters) without waiting for its answer, which the connection reads
-    /// and drops before the next one's: for a snapshot's `COMMIT`, which the request it ends
-    /// need not wait for. A connection of its own runtime waits for it.
-    pub fn send_and_forget(&self, sql: &'static str) -> Result<()> {
+    /// Ends the connection's transaction with `sql` (no parameters) without waiting for its
+    /// answer: for a snapshot's `COMMIT`, which the request it ends need not wait for. On an
+    /// inline connection it is only queued, to go out with the connection's next statement in
+    /// the same write (one wake-up of the server instead of two), or at [`Self::flush`], which
+    /// the pool calls on a connection left idle with it. A connection of its own runtime waits
+    /// for it.
+    pub fn end_later(&self, sql: &'static str) -> Result<()> {
         match &self.driver {
-            Driver::Inline(inline) => inline
-                .borrow_mut()
-                .send(self.client.batch_execute(sql))
-                .map_err(Error::from),
+            Driver::Inline(inline) => {
+                inline
+                    .borrow_mut()
+                    .queue(self.client.batch_execute(sql))
+                    .map_err(Error::from)?;
+                self.unsent.set(true);
+                Ok(())
+            }
             Driver::Own(_) => self.batch_execute(sql),
         }
+    }
+
+    /// Whether [`Self::end_later`] left a statement unsent.
+    pub fn unsent(&self) -> bool {
+        self.unsent.get()
+    }
+
+    /// Sends what [`Self::end_later`] queued, without waiting for its answer.
+    pub fn flush(&self) {
+        if let Driver::Inline(inline) = &self.driver {
+            inline.borrow_mut().flush();
+        }
+        self.unsent.set(false);
     }
 }
 

@@ -160,13 +160,14 @@ impl Drop for Snapshot {
             }
             Some(Held::Postgres(conn)) => {
                 // No statement ran if the `BEGIN` is still deferred: nothing to end. Else the
-                // request's answer need not wait for its `COMMIT`: it is sent, and its answer
-                // read before the next user's. A cancelled connection is closed instead: its
+                // request's answer need not wait for its `COMMIT`: it goes out with the next
+                // user's first statement (or by the pool's flusher, if none comes soon), and its
+                // answer is read before that one's. A cancelled connection is closed instead: its
                 // cancel request travels on a connection of its own and may arrive late, and
                 // were the connection reused it could stop another request's statement.
                 let began = conn.undefer().is_none();
                 if self.cancelled.load(Ordering::SeqCst)
-                    || (began && conn.send_and_forget("COMMIT").is_err())
+                    || (began && conn.end_later("COMMIT").is_err())
                 {
                     drop(conn);
                     self.inner.discard();
@@ -206,8 +207,114 @@ enum Pool {
 struct PgPool {
     url: PgUrl,
     size: usize,
+    shared: Arc<PgShared>,
+    /// Wakes the flusher, started at the first connection given back with a statement unsent.
+    flusher: OnceLock<Arc<Flusher>>,
+}
+
+/// What the pool's flusher thread reads too.
+struct PgShared {
     state: Mutex<PgState>,
     free: Condvar,
+}
+
+/// A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
+/// locks and old row versions it holds) until that goes out: with the next user's statement
+/// when the server is busy, else after [`FLUSH_AFTER`], sent by a thread of the pool's own.
+struct Flusher {
+    signal: Mutex<FlushSignal>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct FlushSignal {
+    /// A connection was given back with a statement unsent since the last flush.
+    pending: bool,
+    /// The pool is gone: the thread ends.
+    closed: bool,
+}
+
+/// How long an idle connection may keep its snapshot's `COMMIT` unsent: the longest a `db
+/// seed` waits for a server's idle connections to end their transactions.
+const FLUSH_AFTER: Duration = Duration::from_millis(5);
+
+impl PgPool {
+    /// Notes that an idle connection holds an unsent statement, starting the flusher first.
+    fn flush_soon(&self) {
+        let flusher = self.flusher.get_or_init(|| {
+            let flusher = Arc::new(Flusher {
+                signal: Mutex::new(FlushSignal::default()),
+                wake: Condvar::new(),
+            });
+            let shared = Arc::downgrade(&self.shared);
+            let signal = Arc::clone(&flusher);
+            let started = std::thread::Builder::new()
+                .name("pg-flush".to_string())
+                .spawn(move || flush_idle(&shared, &signal));
+            if let Err(err) = started {
+                // Unsent statements then go out with their connection's next statement only.
+                tracing::warn!("the PostgreSQL pool's flusher did not start: {err}");
+            }
+            flusher
+        });
+        let mut signal = flusher
+            .signal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !signal.pending {
+            signal.pending = true;
+            drop(signal);
+            flusher.wake.notify_one();
+        }
+    }
+}
+
+impl Drop for PgPool {
+    fn drop(&mut self) {
+        if let Some(flusher) = self.flusher.get() {
+            flusher
+                .signal
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .closed = true;
+            flusher.wake.notify_one();
+        }
+    }
+}
+
+/// The flusher's loop: once a connection is given back with a statement unsent, waits
+/// [`FLUSH_AFTER`] (a busy server sends it with its next statement meanwhile), then sends
+/// those of every idle connection.
+fn flush_idle(shared: &std::sync::Weak<PgShared>, flusher: &Flusher) {
+    loop {
+        let mut signal = flusher
+            .signal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while !signal.pending && !signal.closed {
+            signal = flusher
+                .wake
+                .wait(signal)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if signal.closed {
+            return;
+        }
+        drop(signal);
+        std::thread::sleep(FLUSH_AFTER);
+        flusher
+            .signal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pending = false;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        for conn in state.idle.iter().filter(|conn| conn.unsent()) {
+            conn.flush();
+        }
+    }
 }
 
 struct PgState {
@@ -241,7 +348,11 @@ impl Inner {
                 }
             }
             Pool::Postgres(pool) => {
-                let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut state = pool
+                    .shared
+                    .state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 loop {
                     if let Some(conn) = state.idle.pop() {
                         return Ok(Some(Held::Postgres(conn)));
@@ -261,6 +372,7 @@ impl Inner {
                         return Ok(None);
                     }
                     let (next, waited) = pool
+                        .shared
                         .free
                         .wait_timeout(state, POOL_WAIT)
                         .unwrap_or_else(PoisonError::into_inner);
@@ -300,10 +412,18 @@ impl Inner {
                     return self.discard();
                 }
                 conn.undefer();
-                let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+                let unsent = conn.unsent();
+                let mut state = pool
+                    .shared
+                    .state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 state.idle.push(conn);
                 drop(state);
-                pool.free.notify_one();
+                pool.shared.free.notify_one();
+                if unsent {
+                    pool.flush_soon();
+                }
             }
             _ => {}
         }
@@ -312,10 +432,14 @@ impl Inner {
     /// Counts a PostgreSQL connection that was closed (or never opened) out of the pool.
     fn discard(&self) {
         if let Pool::Postgres(pool) = &self.pool {
-            let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut state = pool
+                .shared
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             state.open = state.open.saturating_sub(1);
             drop(state);
-            pool.free.notify_one();
+            pool.shared.free.notify_one();
         }
     }
 
@@ -413,11 +537,14 @@ impl Store {
         Ok(Store::with_pool(Pool::Postgres(Box::new(PgPool {
             url: url.clone(),
             size: size.max(1),
-            state: Mutex::new(PgState {
-                idle: vec![Box::new(conn)],
-                open: 1,
+            shared: Arc::new(PgShared {
+                state: Mutex::new(PgState {
+                    idle: vec![Box::new(conn)],
+                    open: 1,
+                }),
+                free: Condvar::new(),
             }),
-            free: Condvar::new(),
+            flusher: OnceLock::new(),
         }))))
     }
 
@@ -1094,7 +1221,7 @@ mod tests {
         let Pool::Postgres(pool) = &store.inner.pool else {
             panic!("a PostgreSQL store")
         };
-        pool.state.lock().unwrap().open
+        pool.shared.state.lock().unwrap().open
     }
 
     /// See: issue 15, "reads each request from one snapshot"; issue 18, "a query that runs past
@@ -1161,6 +1288,27 @@ mod tests {
         }
         assert_eq!(third.count_teams(None, None).unwrap(), 5);
         assert_eq!(open(&store), 2);
+    }
+
+    /// A snapshot's `COMMIT` waits, unsent, for its connection's next statement; on a
+    /// connection left idle it goes out within moments: no transaction of the pool's (nor the
+    /// lock it holds) keeps a `TRUNCATE` from elsewhere waiting.
+    #[test]
+    fn an_idle_connection_ends_its_snapshot_soon() {
+        let (db, store) = postgres(2);
+        let snapshot = store.snapshot();
+        assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
+        drop(snapshot);
+        db.psql("SET lock_timeout = '3s'; TRUNCATE teams CASCADE");
+        assert_eq!(
+            db.value(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+            ),
+            "0"
+        );
+        assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 0);
+        assert_eq!(open(&store), 1);
     }
 
     /// See: issue 18, finding 7.

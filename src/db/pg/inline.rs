@@ -220,24 +220,30 @@ impl Inline {
         }
     }
 
-    /// Starts `future` (a request of this connection's client) and sends it, without waiting for
-    /// its answer: the connection reads it, and drops it, before the answers of later requests.
-    pub fn send<F: Future<Output = std::result::Result<(), tokio_postgres::Error>>>(
+    /// Starts `future` (a request of this connection's client) without sending it or waiting for
+    /// its answer: it goes out ahead of the next request run through [`Self::block_on`] (or at
+    /// [`Self::flush`]), in the same write, and its answer is read and dropped before that one's.
+    pub fn queue<F: Future<Output = std::result::Result<(), tokio_postgres::Error>>>(
         &mut self,
         future: F,
     ) -> std::result::Result<(), tokio_postgres::Error> {
         let mut cx = Context::from_waker(Waker::noop());
         let mut future = std::pin::pin!(future);
         // Its first poll queues the request.
-        if let Poll::Ready(done) = future.as_mut().poll(&mut cx) {
-            return done;
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(done) => done,
+            Poll::Pending => Ok(()),
         }
+    }
+
+    /// Sends what is queued and takes in what has arrived, without waiting.
+    pub fn flush(&mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
         if let Some(connection) = self.connection.as_mut()
             && connection.as_mut().poll(&mut cx).is_ready()
         {
             self.connection = None;
         }
-        Ok(())
     }
 
     /// Waits for the server to send something, and keeps it for the connection's next read.
