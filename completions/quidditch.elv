@@ -566,7 +566,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --idle-timeout 'Close a keep-alive connection that sends no new request for this long'
             cand --write-timeout 'Close a connection whose client takes none of its answer for this long (it sends a request and does not read the response)'
             cand --max-connections 'Connections open at once; further ones wait (in the listen queue) until one closes'
-            cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core]'
+            cand --workers 'Threads serving requests, each with the connections it accepted [default: one per core; on PostgreSQL two per core, as a read blocks its worker for a round trip]'
             cand --pool-size 'On PostgreSQL: database connections open at most (plus one that watches for commits). A request holds one from its first read to its end; past this many, reads wait for one to be free (at most 10 s, then the request fails). Ignored on SQLite'
             cand --read-url 'On PostgreSQL: read from this database instead of --db, a hot standby of it (streaming replication). Every request reads one snapshot of the standby, so answers lag the primary by the replication delay. --db stays the primary: it must be reachable at start, and the `db` commands (and any write) go there'
             cand --decision-log 'Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles, operation name, document hash, rows and fields withheld with the policies behind them, limit refusals, latency. Never a token or secret. `quidditch authz log` summarizes it'

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::authz::policy::Identity;
 use crate::cli::GlobalArgs;
+use crate::db::sql::Dialect;
 use crate::decision_log::DecisionLog;
 use crate::enforce::Gate;
 use crate::exit::Exit;
@@ -190,7 +191,8 @@ pub struct ServeArgs {
     )]
     pub max_connections: std::num::NonZeroUsize,
 
-    /// Threads serving requests, each with the connections it accepted [default: one per core].
+    /// Threads serving requests, each with the connections it accepted [default: one per core;
+    /// on PostgreSQL two per core, as a read blocks its worker for a round trip].
     #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
     pub workers: Option<std::num::NonZeroUsize>,
 
@@ -294,6 +296,18 @@ fn auth_config(args: &ServeArgs, identity: &Identity) -> anyhow::Result<AuthConf
     })
 }
 
+/// Worker threads when `--workers` is not given: one per core on SQLite, whose reads run on
+/// the worker's core; two per core on PostgreSQL, whose reads block their worker (and every
+/// connection dealt to it) for a round trip to the server, while the core could serve
+/// another worker's requests (README, "PostgreSQL": the figures).
+fn default_workers(dialect: Dialect) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    match dialect {
+        Dialect::Sqlite => cores,
+        Dialect::Postgres => 2 * cores,
+    }
+}
+
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = match &args.read_url {
         None => global.open_store(args.pool_size.get())?,
@@ -304,6 +318,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let gate = Gate::new(auth, set, store.clone())?;
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);
+    let dialect = store.dialect();
     let api = Api::new(store);
     let decisions = args
         .decision_log
@@ -329,7 +344,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         );
     }
     let workers = args.workers.map_or_else(
-        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        || default_workers(dialect),
         std::num::NonZeroUsize::get,
     );
     let bounds = server::Bounds {
