@@ -13,7 +13,10 @@
 # Then two servers on the one PostgreSQL database, loaded together (two wrk processes of 8
 # connections each, one per server), against one server loaded with 16: target >= 1.5x. The
 # load generator, both servers and PostgreSQL share this machine's cores, so this bounds what a
-# second server adds from above by what the cores left to it can do, not by the design.
+# second server adds from above by what the cores left to it can do, not by the design: once
+# one server keeps the cores busy, a second one only shares them. So the same pair is measured
+# again with one worker each (`--workers 1`), where one server leaves cores idle: what a second
+# server adds when there is room for it.
 #
 # Last, a league of SCALE players (0 skips it) seeded into both, and the first page of a filtered
 # list (`allGames(first: 10)` as a player) timed with curl, 50 requests each: median and p90.
@@ -61,7 +64,10 @@ start() {
 start "$file" "$work/sqlite.log"; sqlite_url=$started
 start "$url" "$work/pg.log"; pg_url=$started
 start "$url" "$work/pg2.log"; pg2_url=$started
-[[ -n "$sqlite_url" && -n "$pg_url" && -n "$pg2_url" ]] || { cat "$work"/*.log >&2; exit 1; }
+start "$url" "$work/pg-1w.log" --workers 1; pg_1w_url=$started
+start "$url" "$work/pg2-1w.log" --workers 1; pg2_1w_url=$started
+[[ -n "$sqlite_url" && -n "$pg_url" && -n "$pg2_url" && -n "$pg_1w_url" && -n "$pg2_1w_url" ]] ||
+  { cat "$work"/*.log >&2; exit 1; }
 
 admin="X-Quidditch-Admin-Secret: $QUIDDITCH_ADMIN_SECRET"
 player="Authorization: Bearer $("$bin" --db "$file" authz token --user "Zacharias Smith" --ttl 1h)"
@@ -116,6 +122,11 @@ for round in $(seq 1 "$rounds"); do
   load getGame "$pg2_url" 8 >"$work/two-b"
   wait %%
   echo "getGame-two-servers postgres $(($(cat "$work/two-a") + $(cat "$work/two-b")))" >>"$work/results"
+  echo "getGame-one-server-1w postgres $(load getGame "$pg_1w_url" 16)" >>"$work/results"
+  load getGame "$pg_1w_url" 8 >"$work/two-a" &
+  load getGame "$pg2_1w_url" 8 >"$work/two-b"
+  wait %%
+  echo "getGame-two-servers-1w postgres $(($(cat "$work/two-a") + $(cat "$work/two-b")))" >>"$work/results"
 done
 
 python3 - "$work/results" <<'PY'
@@ -135,6 +146,9 @@ print(f"  getGame on PostgreSQL >= 40% of SQLite: "
       f"{med[('getGame', 'postgres')] / med[('getGame', 'sqlite')]:.0%}")
 print(f"  two servers on one PostgreSQL database: {two:,.0f} req/s together, one: {one:,.0f} "
       f"({two / one:.2f}x, target >= 1.5x)")
+one, two = med[("getGame-one-server-1w", "postgres")], med[("getGame-two-servers-1w", "postgres")]
+print(f"  the same with one worker each: {two:,.0f} req/s together, one: {one:,.0f} "
+      f"({two / one:.2f}x)")
 PY
 
 [[ "$scale" == 0 ]] && exit 0
