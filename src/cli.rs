@@ -72,8 +72,10 @@ pub struct GlobalArgs {
     /// The database: a SQLite file, or a PostgreSQL URL.
     ///
     /// A path is a SQLite file. `postgresql://USER@HOST/NAME` (`?host=/socket/dir` for a unix
-    /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database, reached
-    /// without TLS; `db` and the `authz` commands run on PostgreSQL so far.
+    /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database; every
+    /// command runs on either. Over TCP, TLS (rustls) follows libpq's `sslmode` (`prefer` by
+    /// default, `disable`, `require`, `verify-ca`, `verify-full`) and `sslrootcert` (a PEM
+    /// file of trusted authorities; else the system's).
     #[arg(
         long,
         global = true,

@@ -343,10 +343,9 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "warning: neither QUIDDITCH_JWT_SECRET nor QUIDDITCH_ADMIN_SECRET is set: only anonymous access is possible"
         );
     }
-    let workers = args.workers.map_or_else(
-        || default_workers(dialect),
-        std::num::NonZeroUsize::get,
-    );
+    let workers = args
+        .workers
+        .map_or_else(|| default_workers(dialect), std::num::NonZeroUsize::get);
     let bounds = server::Bounds {
         request_timeout: args.request_timeout,
         header_timeout: args.header_timeout,

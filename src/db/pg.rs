@@ -14,6 +14,7 @@ pub mod param;
 pub mod scale;
 pub mod schema;
 pub mod seed;
+pub mod tls;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -137,19 +138,41 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         .map_err(|err| Error::Postgres {
             message: format!("cannot start the client's runtime: {err}"),
         })?;
-    let (client, connection) = runtime.block_on(config(url).connect(NoTls))?;
+    let mut config = config(url);
+    let tls = tls::MakeRustls::new(&url.tls)?;
     // The connection's own task: it runs whenever the runtime does, inside each `block_on`. An
     // error it ends with reaches the client's next call as "connection closed".
-    runtime.spawn(async move {
-        let _ = connection.await;
-    });
+    let client = if tls.enabled() && !unix_only(&config) {
+        let (client, connection) = runtime.block_on(config.connect(tls))?;
+        runtime.spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    } else {
+        // A unix socket never uses TLS, whatever `sslmode` says (as libpq).
+        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        let (client, connection) = runtime.block_on(config.connect(NoTls))?;
+        runtime.spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    };
     Ok(Conn::new(Driver::Own(runtime), client, url))
+}
+
+/// Whether every host of `config` is a unix socket's directory.
+fn unix_only(config: &tokio_postgres::Config) -> bool {
+    config.get_hostaddrs().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|host| matches!(host, tokio_postgres::config::Host::Unix(_)))
 }
 
 /// Connects to `url`, driven by the thread that waits on it ([`Driver::Inline`]): usable from any
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
-    let (client, inline) = inline::connect(&config(url))?;
+    let (client, inline) = inline::connect(&config(url), &tls::MakeRustls::new(&url.tls)?)?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 
@@ -370,6 +393,9 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
         return;
     };
     let config = url.config.clone();
+    let Ok(tls) = tls::MakeRustls::new(&url.tls) else {
+        return;
+    };
     runtime.spawn(async move {
         for endpoint in inline::endpoints(&config) {
             let sent = match endpoint {
@@ -377,8 +403,12 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
                     Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
                     Err(_) => false,
                 },
-                inline::Endpoint::Tcp(name, port) => {
-                    match tokio::net::TcpStream::connect((name.as_str(), port)).await {
+                inline::Endpoint::Tcp { addr, port, name } => {
+                    match tokio::net::TcpStream::connect((addr.as_str(), port)).await {
+                        Ok(stream) if tls.enabled() => token
+                            .cancel_query_raw(stream, tls.for_host(&name))
+                            .await
+                            .is_ok(),
                         Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
                         Err(_) => false,
                     }

@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::config::Host;
 
 /// The database a command runs on.
 #[derive(Debug, Clone)]
@@ -24,11 +24,181 @@ pub enum DbUrl {
 #[derive(Debug, Clone)]
 pub struct PgUrl {
     pub(crate) config: tokio_postgres::Config,
+    /// How TCP connections use TLS (`sslmode`, `sslrootcert`).
+    pub(crate) tls: Tls,
+}
+
+/// libpq's `sslmode`: whether a TCP connection is encrypted, and what of the server's
+/// certificate is checked. A unix socket never uses TLS, whatever the mode (as libpq).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// No TLS.
+    Disable,
+    /// TLS when the server offers it (`allow` is read as this too); libpq's default.
+    #[default]
+    Prefer,
+    /// TLS or no connection; the certificate is checked against `sslrootcert` when one is
+    /// given (as libpq does when its root file exists), else not at all.
+    Require,
+    /// TLS, the certificate signed by a trusted authority.
+    VerifyCa,
+    /// TLS, the certificate signed by a trusted authority and naming the host.
+    VerifyFull,
+}
+
+/// What TLS a connection uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    pub mode: SslMode,
+    /// The authorities trusted (a PEM file); `None` or `system`: the system's.
+    pub root: Option<PathBuf>,
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a connection string (a URL's query or the key-value
+/// form), which tokio-postgres does not read (it knows no `verify-*` and no root file): the
+/// string left for it, and the TLS settings.
+fn take_tls(value: &str, url: bool) -> Result<(String, Tls), String> {
+    let mut tls = Tls::default();
+    let mut take = |key: &str, raw: &str| -> Result<bool, String> {
+        match key {
+            "sslmode" => {
+                tls.mode = match raw {
+                    "disable" => SslMode::Disable,
+                    "allow" | "prefer" => SslMode::Prefer,
+                    "require" => SslMode::Require,
+                    "verify-ca" => SslMode::VerifyCa,
+                    "verify-full" => SslMode::VerifyFull,
+                    other => {
+                        return Err(format!(
+                            "invalid sslmode `{other}`: expected disable, allow, prefer, \
+                             require, verify-ca or verify-full"
+                        ));
+                    }
+                };
+                Ok(true)
+            }
+            "sslrootcert" => {
+                tls.root = (raw != "system").then(|| PathBuf::from(raw));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    if url {
+        let Some((base, query)) = value.split_once('?') else {
+            return Ok((value.to_string(), tls));
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded = percent_decode(raw);
+            if !take(key, &decoded)? {
+                kept.push(pair);
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return Ok((rest, tls));
+    }
+    let mut kept = String::new();
+    for (key, raw, text) in conninfo_pairs(value) {
+        if !take(key, &raw)? {
+            if !kept.is_empty() {
+                kept.push(' ');
+            }
+            kept.push_str(text);
+        }
+    }
+    Ok((kept, tls))
+}
+
+/// `%XX` escapes of a URL's query value decoded (an invalid one kept as it is).
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `key = value` pairs of libpq's key-value form: each key, its value (quotes and
+/// backslash escapes undone) and the pair's text as written.
+fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
+    let mut pairs = Vec::new();
+    let mut rest = value.trim_start();
+    while !rest.is_empty() {
+        let start = rest;
+        let Some(eq) = rest.find('=') else {
+            // Not a pair: left for tokio-postgres to refuse.
+            pairs.push(("", String::new(), rest.trim_end()));
+            break;
+        };
+        let key = rest[..eq].trim();
+        rest = rest[eq + 1..].trim_start();
+        let mut raw = String::new();
+        let mut chars = rest.char_indices();
+        let mut end = rest.len();
+        if rest.starts_with('\'') {
+            chars.next();
+            end = rest.len();
+            let mut escaped = false;
+            for (i, c) in chars {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    (false, '\'') => {
+                        end = i + 1;
+                        break;
+                    }
+                    (_, c) => {
+                        raw.push(c);
+                        escaped = false;
+                    }
+                }
+            }
+        } else {
+            let mut escaped = false;
+            for (i, c) in chars {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    (false, c) if c.is_whitespace() => {
+                        end = i;
+                        break;
+                    }
+                    (_, c) => {
+                        raw.push(c);
+                        escaped = false;
+                    }
+                }
+            }
+        }
+        let used = start.len() - rest.len() + end;
+        pairs.push((key, raw, start[..used].trim_end()));
+        rest = start[used..].trim_start();
+    }
+    pairs
 }
 
 /// The keywords of libpq's key-value form that may start a `--db` value. A file whose name
 /// starts with one of them followed by `=` is written with a directory: `./host=x`.
-const CONNINFO_KEYS: [&str; 14] = [
+const CONNINFO_KEYS: [&str; 15] = [
     "host",
     "hostaddr",
     "port",
@@ -36,6 +206,7 @@ const CONNINFO_KEYS: [&str; 14] = [
     "user",
     "password",
     "sslmode",
+    "sslrootcert",
     "connect_timeout",
     "application_name",
     "options",
@@ -61,15 +232,15 @@ impl DbUrl {
             }
             return Ok(DbUrl::Sqlite(PathBuf::from(value)));
         }
-        let config = tokio_postgres::Config::from_str(value)
+        let (rest, tls) = take_tls(value, url)?;
+        let mut config = tokio_postgres::Config::from_str(&rest)
             .map_err(|err| format!("not a PostgreSQL connection string: {err}"))?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(
-                "`sslmode=require` is not supported yet: quidditch connects to PostgreSQL \
-                 without TLS (a unix socket, or a trusted network)"
-                    .to_string(),
-            );
-        }
+        // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
+        config.ssl_mode(match tls.mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
+        });
         if config.get_hosts().is_empty() {
             return Err(
                 "the PostgreSQL connection string names no host: give one, or a socket \
@@ -77,7 +248,7 @@ impl DbUrl {
                     .to_string(),
             );
         }
-        Ok(DbUrl::Postgres(Box::new(PgUrl { config })))
+        Ok(DbUrl::Postgres(Box::new(PgUrl { config, tls })))
     }
 
     /// The SQLite file, if this is one.
@@ -181,13 +352,51 @@ mod tests {
         );
     }
 
+    fn tls(value: &str) -> Tls {
+        match DbUrl::parse(value).unwrap() {
+            DbUrl::Postgres(url) => url.tls,
+            DbUrl::Sqlite(_) => panic!("{value} is PostgreSQL"),
+        }
+    }
+
+    #[test]
+    fn sslmode_and_sslrootcert_are_read_in_both_forms() {
+        assert_eq!(tls("postgres://h/db"), Tls::default());
+        assert_eq!(
+            tls(
+                "postgres://h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&application_name=x"
+            ),
+            Tls {
+                mode: SslMode::VerifyFull,
+                root: Some(PathBuf::from("/etc/ca.pem"))
+            }
+        );
+        assert_eq!(
+            tls("host=h dbname=db sslmode=verify-ca sslrootcert='/a b/ca.pem' user=u"),
+            Tls {
+                mode: SslMode::VerifyCa,
+                root: Some(PathBuf::from("/a b/ca.pem"))
+            }
+        );
+        assert_eq!(
+            tls("postgres://h/db?sslmode=require&sslrootcert=system").root,
+            None
+        );
+        assert_eq!(tls("host=h sslmode=disable").mode, SslMode::Disable);
+        // What is left is still read: the user, the database, the other options.
+        let DbUrl::Postgres(url) =
+            DbUrl::parse("host=h sslmode=require dbname='my db' user=u").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(url.config.get_dbname(), Some("my db"));
+        assert_eq!(url.config.get_user(), Some("u"));
+    }
+
     #[test]
     fn what_cannot_be_connected_to_is_refused_at_parse() {
-        let err = DbUrl::parse("postgres://h/db?sslmode=require").unwrap_err();
-        assert!(
-            err.contains("`sslmode=require` is not supported yet"),
-            "{err}"
-        );
+        let err = DbUrl::parse("postgres://h/db?sslmode=sometimes").unwrap_err();
+        assert!(err.contains("invalid sslmode `sometimes`"), "{err}");
         let err = DbUrl::parse("postgres://h/db?bogus=1").unwrap_err();
         assert!(
             err.starts_with("not a PostgreSQL connection string: "),

@@ -38,6 +38,21 @@ pub struct Standby {
     dir: PathBuf,
 }
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
+static TLS: OnceLock<TlsServer> = OnceLock::new();
+
+/// A second cluster that listens on 127.0.0.1 (a free port) and accepts TCP connections only
+/// over TLS (`hostssl` in `pg_hba.conf`, nothing for plain TCP), with a certificate for
+/// `localhost` signed by a test authority: made with the `openssl` command (the server's own
+/// TLS is OpenSSL; quidditch's is rustls). Its databases are made over its unix socket.
+pub struct TlsServer {
+    /// Its directory: `data/`, the socket, the certificates.
+    dir: PathBuf,
+    pub port: u16,
+    /// The authority that signed the server's certificate (PEM).
+    pub ca: PathBuf,
+    /// Another authority, that signed nothing the server shows (PEM).
+    pub other_ca: PathBuf,
+}
 
 /// The cluster of this test run, started on first use.
 pub fn cluster() -> &'static Cluster {
@@ -202,6 +217,7 @@ impl Cluster {
         let script = format!(
             "while [ -d /proc/{pid} ]; do sleep 0.2; done; \
              {stop} -D '{dir}/standby/data' -m immediate stop >/dev/null 2>&1; \
+             {stop} -D '{dir}/tls/data' -m immediate stop >/dev/null 2>&1; \
              {stop} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
             pid = std::process::id(),
             data = self.data(),
@@ -287,6 +303,92 @@ impl Cluster {
         })
     }
 
+    /// The TLS-only cluster of this run, started on first use.
+    pub fn tls(&'static self) -> &'static TlsServer {
+        TLS.get_or_init(|| {
+            let dir = self.dir.join("tls");
+            std::fs::create_dir_all(&dir).expect("TLS cluster directory");
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(&dir)
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap_or_else(|e| {
+                        panic!("the TLS test needs the `openssl` command (apt-get install -y openssl): {e}")
+                    });
+                assert!(
+                    out.status.success(),
+                    "openssl {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            for ca in ["ca", "other-ca"] {
+                openssl(&[
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    &format!("/CN=quidditch test {ca}"), "-keyout", &format!("{ca}.key"), "-out",
+                    &format!("{ca}.pem"),
+                ]);
+            }
+            openssl(&[
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
+                "server.key", "-out", "server.csr",
+            ]);
+            std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+            openssl(&[
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt",
+            ]);
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(
+                    dir.join("server.key"),
+                    std::fs::Permissions::from_mode(0o600),
+                )
+                .unwrap();
+            }
+            if self.as_postgres {
+                let status = Command::new("chown")
+                    .args(["-R", SUPERUSER, &dir.display().to_string()])
+                    .status()
+                    .expect("run chown");
+                assert!(status.success(), "cannot give {} to postgres", dir.display());
+            }
+            let data = dir.join("data").display().to_string();
+            self.tool(
+                "initdb",
+                &["-D", &data, "-U", SUPERUSER, "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"],
+            );
+            // TCP only with TLS; the unix socket for the harness's own tools.
+            std::fs::write(
+                dir.join("data/pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+            )
+            .unwrap();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let options = format!(
+                "-k {dir} -c listen_addresses=127.0.0.1 -c port={port} -c fsync=off -c ssl=on \
+                 -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+                dir = dir.display()
+            );
+            let log = dir.join("server.log").display().to_string();
+            self.tool(
+                "pg_ctl",
+                &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+            );
+            TlsServer {
+                port,
+                ca: dir.join("ca.pem"),
+                other_ca: dir.join("other-ca.pem"),
+                dir,
+            }
+        })
+    }
+
     /// A new, empty database, its name unique in this run.
     pub fn create_database(&'static self) -> Database {
         let n = DATABASES.fetch_add(1, Ordering::SeqCst);
@@ -363,5 +465,26 @@ impl Standby {
     /// One value from `sql` run in `database` on the standby.
     pub fn value(&self, database: &str, sql: &str) -> String {
         cluster().psql(&self.dir, database, sql).trim().to_string()
+    }
+}
+
+impl TlsServer {
+    /// A new, empty database on the TLS cluster; its URL is the caller's to write.
+    pub fn create_database(&self) -> String {
+        let n = DATABASES.fetch_add(1, Ordering::SeqCst);
+        let name = format!("quidditch_tls_{n}");
+        cluster().tool(
+            "createdb",
+            &[
+                "-h",
+                &self.dir.display().to_string(),
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                SUPERUSER,
+                &name,
+            ],
+        );
+        name
     }
 }

@@ -1417,3 +1417,94 @@ fn serve_reads_from_a_hot_standby_with_read_url() {
     .status(1)
     .stderr_is("quidditch: error: --read-url `standby.db` is not a PostgreSQL URL\n");
 }
+
+/// See: issue 15, "rustls or a unix socket, no OpenSSL". A server that takes TCP connections
+/// only over TLS: every mode that encrypts connects (the commands' connections and the
+/// server's pool alike), `disable` is refused by the server, and the certificate is checked as
+/// `sslmode` says: `verify-full` against the authority and the host's name, `verify-ca` against
+/// the authority only, `require` not at all.
+#[test]
+fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
+    let tls = pg::cluster().tls();
+    let name = tls.create_database();
+    let env = Env::new();
+    let url = |host: &str, query: &str| {
+        format!("postgresql://postgres@{host}:{}/{name}?{query}", tls.port)
+    };
+    let ca = tls.ca.display().to_string();
+    let other = tls.other_ca.display().to_string();
+    let full = url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    env.run_on(&full, ["db", "seed", "--file", &seeder()])
+        .success();
+    for ok in [
+        full.clone(),
+        url("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={ca}")),
+        url("127.0.0.1", "sslmode=require"),
+        url("127.0.0.1", ""),
+        format!(
+            "host=localhost port={} user=postgres dbname={name} sslmode=verify-full sslrootcert='{ca}'",
+            tls.port
+        ),
+    ] {
+        env.run_on(&ok, ["db", "status"])
+            .success()
+            .stdout_has("players");
+    }
+    // Plain TCP: the server has no entry for it.
+    env.run_on(&url("127.0.0.1", "sslmode=disable"), ["db", "status"])
+        .status(1)
+        .stderr_has("no encryption");
+    // Another authority, or a name the certificate does not hold.
+    env.run_on(
+        &url(
+            "localhost",
+            &format!("sslmode=verify-full&sslrootcert={other}"),
+        ),
+        ["db", "status"],
+    )
+    .status(1)
+    .stderr_has("invalid peer certificate");
+    env.run_on(
+        &url(
+            "localhost",
+            &format!("sslmode=verify-ca&sslrootcert={other}"),
+        ),
+        ["db", "status"],
+    )
+    .status(1)
+    .stderr_has("invalid peer certificate");
+    env.run_on(
+        &url(
+            "127.0.0.1",
+            &format!("sslmode=verify-full&sslrootcert={ca}"),
+        ),
+        ["db", "status"],
+    )
+    .status(1)
+    .stderr_has("invalid peer certificate");
+    env.run_on(
+        &url(
+            "localhost",
+            "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+        ),
+        ["db", "status"],
+    )
+    .status(1)
+    .stderr_has("sslrootcert /nonexistent/ca.pem");
+    // The server's pool connects the same way, and answers as on the unix socket.
+    let server = Server::start_on(&env, &full, &[]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let (status, body) = ask(
+        &server,
+        &admin,
+        "{ getGame(id: 8) { level winnerId child { level } } }",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"data":{"getGame":{"level":"First","winnerId":4,"child":{"level":"Final"}}}}"#
+    );
+}

@@ -18,9 +18,10 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_postgres::config::Host;
-use tokio_postgres::tls::NoTlsStream;
-use tokio_postgres::{Client, Config, Connection, NoTls};
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::{Client, Config, NoTls};
+
+use super::tls::MakeRustls;
 
 use super::super::{Error, Result};
 
@@ -166,11 +167,14 @@ impl Wake for Woken {
     }
 }
 
+/// A connection's protocol state machine (plain or TLS), polled until the connection ends.
+type Driven = Pin<Box<dyn Future<Output = std::result::Result<(), tokio_postgres::Error>> + Send>>;
+
 /// A connection's protocol state machine, driven by whoever waits on the connection.
 pub struct Inline {
     /// `None` once it has ended (the server closed it, or it failed): the client's requests
     /// then fail with "connection closed".
-    connection: Option<Pin<Box<Connection<Socket, NoTlsStream>>>>,
+    connection: Option<Driven>,
     moved: Arc<Mutex<Moved>>,
     /// A second handle on the socket, for the blocking wait.
     waiter: Stream,
@@ -274,13 +278,13 @@ impl Inline {
 }
 
 /// Connects to the first reachable host of `config` within its connect timeout (none: 10 s),
-/// the connection driven inline.
-pub fn connect(config: &Config) -> Result<(Client, Inline)> {
+/// the connection driven inline; over TCP with TLS as `tls` says (a unix socket never uses it).
+pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     let timeout = config
         .get_connect_timeout()
         .copied()
         .unwrap_or(Duration::from_secs(10));
-    let stream = open(config, timeout)?;
+    let (stream, host) = open(config, timeout)?;
     let moved = Arc::new(Mutex::new(Moved::default()));
     let waiter = stream.try_clone().map_err(io_error)?;
     let socket = Socket {
@@ -290,24 +294,41 @@ pub fn connect(config: &Config) -> Result<(Client, Inline)> {
     // The handshake reads only what it waits for: a blocking socket serves it as it is, each
     // read bounded by the connect timeout (a read that times out is a stalled handshake).
     waiter.set_read_timeout(Some(timeout)).map_err(io_error)?;
-    let mut cx = Context::from_waker(Waker::noop());
-    let connecting = std::pin::pin!(config.connect_raw(socket, NoTls)).poll(&mut cx);
-    let Poll::Ready(connected) = connecting else {
-        return Err(Error::Postgres {
-            message: format!(
-                "connecting failed: no answer within {} s",
-                timeout.as_secs_f64()
-            ),
-        });
+    let stalled = || Error::Postgres {
+        message: format!(
+            "connecting failed: no answer within {} s",
+            timeout.as_secs_f64()
+        ),
     };
-    let (client, connection) = connected?;
+    let mut cx = Context::from_waker(Waker::noop());
+    let (client, connection): (Client, Driven) = match host {
+        Some(host) if tls.enabled() => {
+            let connecting =
+                std::pin::pin!(config.connect_raw(socket, tls.for_host(&host))).poll(&mut cx);
+            let Poll::Ready(connected) = connecting else {
+                return Err(stalled());
+            };
+            let (client, connection) = connected?;
+            (client, Box::pin(connection))
+        }
+        _ => {
+            let mut plain = config.clone();
+            plain.ssl_mode(SslMode::Disable);
+            let connecting = std::pin::pin!(plain.connect_raw(socket, NoTls)).poll(&mut cx);
+            let Poll::Ready(connected) = connecting else {
+                return Err(stalled());
+            };
+            let (client, connection) = connected?;
+            (client, Box::pin(connection))
+        }
+    };
     waiter.set_read_timeout(None).map_err(io_error)?;
     waiter.set_nonblocking(true).map_err(io_error)?;
     let woken = Arc::new(Woken(AtomicBool::new(false)));
     Ok((
         client,
         Inline {
-            connection: Some(Box::pin(connection)),
+            connection: Some(connection),
             moved,
             waiter,
             waker: Waker::from(Arc::clone(&woken)),
@@ -325,10 +346,15 @@ fn io_error(err: io::Error) -> Error {
 
 /// Where `config` says the server listens, in order: a unix socket's path (`DIR/.s.PGSQL.PORT`),
 /// or a TCP host (its `hostaddr` when one is given, as libpq and tokio-postgres connect) and
-/// port. A port missing for a host is the first one given, else 5432.
+/// port, with the host's name (what TLS checks the certificate against). A port missing for a
+/// host is the first one given, else 5432.
 pub enum Endpoint {
     Unix(std::path::PathBuf),
-    Tcp(String, u16),
+    Tcp {
+        addr: String,
+        port: u16,
+        name: String,
+    },
 }
 
 pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint> + '_ {
@@ -337,22 +363,34 @@ pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint> + '_ {
     config.get_hosts().iter().enumerate().map(move |(i, host)| {
         let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
         match (hostaddrs.get(i), host) {
-            (Some(addr), _) => Endpoint::Tcp(addr.to_string(), port),
+            (Some(addr), host) => Endpoint::Tcp {
+                addr: addr.to_string(),
+                port,
+                name: match host {
+                    Host::Tcp(name) => name.clone(),
+                    Host::Unix(_) => addr.to_string(),
+                },
+            },
             (None, Host::Unix(dir)) => Endpoint::Unix(dir.join(format!(".s.PGSQL.{port}"))),
-            (None, Host::Tcp(name)) => Endpoint::Tcp(name.clone(), port),
+            (None, Host::Tcp(name)) => Endpoint::Tcp {
+                addr: name.clone(),
+                port,
+                name: name.clone(),
+            },
         }
     })
 }
 
-/// A blocking socket to the first endpoint of `config` that answers.
-fn open(config: &Config, timeout: Duration) -> Result<Stream> {
+/// A blocking socket to the first endpoint of `config` that answers, with the host's name when
+/// it is a TCP one.
+fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> {
     let mut last = None;
     for endpoint in endpoints(config) {
         let stream = match &endpoint {
             Endpoint::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(Stream::Unix),
-            Endpoint::Tcp(name, port) => {
+            Endpoint::Tcp { addr, port, .. } => {
                 use std::net::ToSocketAddrs as _;
-                (name.as_str(), *port).to_socket_addrs().and_then(|addrs| {
+                (addr.as_str(), *port).to_socket_addrs().and_then(|addrs| {
                     let mut last = None;
                     for addr in addrs {
                         match std::net::TcpStream::connect_timeout(&addr, timeout) {
@@ -369,11 +407,17 @@ fn open(config: &Config, timeout: Duration) -> Result<Stream> {
             }
         };
         match stream {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => {
+                let name = match endpoint {
+                    Endpoint::Unix(_) => None,
+                    Endpoint::Tcp { name, .. } => Some(name),
+                };
+                return Ok((stream, name));
+            }
             Err(err) => {
                 last = Some(match endpoint {
                     Endpoint::Unix(path) => format!("{}: {err}", path.display()),
-                    Endpoint::Tcp(name, port) => format!("{name}:{port}: {err}"),
+                    Endpoint::Tcp { addr, port, .. } => format!("{addr}:{port}: {err}"),
                 });
             }
         }
