@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, post_with, repo};
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, post_with, repo};
 
 fn policies() -> String {
     repo().join("policies.toml").display().to_string()
@@ -53,8 +53,9 @@ struct Decided {
     errors: Vec<String>,
 }
 
-/// `authz check --batch` for every (subject, resource, field) in `requests`: allow or not.
-fn checks(env: &Env, requests: &[(String, String, Option<&str>)]) -> Vec<bool> {
+/// `authz check --batch` on `db` (a file or a PostgreSQL URL) for every (subject, resource,
+/// field) in `requests`: allow or not.
+fn checks_on(env: &Env, db: &str, requests: &[(String, String, Option<&str>)]) -> Vec<bool> {
     let mut lines = String::new();
     for (user, resource, field) in requests {
         let mut r = json!({ "user": user, "action": "read", "resource": resource });
@@ -64,12 +65,13 @@ fn checks(env: &Env, requests: &[(String, String, Option<&str>)]) -> Vec<bool> {
         lines.push_str(&r.to_string());
         lines.push('\n');
     }
-    let out = env
-        .run_stdin(
-            ["authz", "check", "--policies", &policies(), "--batch"],
-            &lines,
-        )
-        .success();
+    let out = Run(env
+        .cmd_on(db.as_ref())
+        .args(["authz", "check", "--policies", &policies(), "--batch"])
+        .write_stdin(lines)
+        .output()
+        .expect("run quidditch"))
+    .success();
     out.stdout()
         .lines()
         .map(|l| serde_json::from_str::<Decided>(l).unwrap().decision == "allow")
@@ -100,7 +102,26 @@ fn decode_id(global: &Value) -> String {
 #[test]
 fn the_server_agrees_with_authz_check_for_every_subject_and_row() {
     let env = Env::seeded();
-    let server = Server::start(&env, &[]);
+    server_agrees_with_check_on(&env, &env.db().display().to_string());
+}
+
+/// The same on PostgreSQL: a server on a PostgreSQL database against `authz check` on it.
+/// See: issue 15, "so do the server/`authz check` agreement tests".
+#[test]
+fn the_server_agrees_with_authz_check_on_postgres() {
+    let env = Env::new();
+    let db = crate::pg::cluster().create_database();
+    let seeder = repo().join("seeder.toml");
+    env.run_on(
+        &db.url(),
+        ["db", "seed", "--file", &seeder.display().to_string()],
+    )
+    .success();
+    server_agrees_with_check_on(&env, &db.url());
+}
+
+fn server_agrees_with_check_on(env: &Env, db: &str) {
+    let server = Server::start_on(env, db, &[]);
     let resources: Vec<String> = (1..=4)
         .map(|i| format!("team:{i}"))
         .chain((1..=10).map(|i| format!("player:{i}")))
@@ -115,7 +136,7 @@ fn the_server_agrees_with_authz_check_for_every_subject_and_row() {
             requests.push((subject.clone(), format!("player:{p}"), Some("year")));
         }
     }
-    let decided = checks(&env, &requests);
+    let decided = checks_on(env, db, &requests);
     let allowed: BTreeSet<(String, String, Option<&str>)> = requests
         .iter()
         .zip(&decided)
@@ -468,7 +489,24 @@ fn the_server_agrees_with_authz_check_on_scaled_data() {
     let env = Env::new();
     env.run(["db", "seed", "--scale", "320", "--rng-seed", "5"])
         .success();
-    let server = Server::start(&env, &[]);
+    scaled_agreement_on(&env, &env.db().display().to_string());
+}
+
+/// The same on PostgreSQL (the league loaded by `COPY`).
+#[test]
+fn the_server_agrees_with_authz_check_on_scaled_data_on_postgres() {
+    let env = Env::new();
+    let db = crate::pg::cluster().create_database();
+    env.run_on(
+        &db.url(),
+        ["db", "seed", "--scale", "320", "--rng-seed", "5"],
+    )
+    .success();
+    scaled_agreement_on(&env, &db.url());
+}
+
+fn scaled_agreement_on(env: &Env, db: &str) {
+    let server = Server::start_on(env, db, &[]);
     let subjects = [
         "player:1",
         "player:17",
@@ -485,7 +523,7 @@ fn the_server_agrees_with_authz_check_on_scaled_data() {
                 .map(move |g| ((*s).to_string(), g.clone(), None))
         })
         .collect();
-    let decided = checks(&env, &requests);
+    let decided = checks_on(env, db, &requests);
     for subject in subjects {
         let expected: BTreeSet<String> = requests
             .iter()
