@@ -450,12 +450,12 @@ impl<'a> Bridge<'a> {
         self.db
     }
 
-    /// The policies it decides with.
     /// The SQL of the bridge's database (the filters it compiles are written in it).
     pub fn dialect(&self) -> Dialect {
         self.db.dialect()
     }
 
+    /// The policies it decides with.
     pub fn set(&self) -> &'a PolicySet {
         self.set
     }

@@ -39,6 +39,7 @@
 //!     fields: [ … ] } ] }                      // the selections under this one
 //! SQL = { sql: "IFNULL(\"games\".\"winner_id\" = ?, 0)", params: [1],
 //!         inline: "IFNULL(\"games\".\"winner_id\" = 1, 0)" }
+//!       (in the dialect of the database explained on: `$1::int8` placeholders on PostgreSQL)
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -169,7 +170,7 @@ pub enum Outcome {
 /// A compiled SQL condition with its parameters (the subject's values already substituted).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SqlCondition {
-    /// With `?` placeholders.
+    /// With the database's placeholders: `?` on SQLite, `$1::int8` and so on on PostgreSQL.
     pub sql: String,
     pub params: Vec<serde_json::Value>,
     /// The parameters written in as SQL literals, for people.
@@ -207,6 +208,7 @@ pub enum RowFilter {
               operation, variables, schema) of one question"
 )]
 pub fn explain(
+    dialect: Dialect,
     set: &PolicySet,
     entities: &dyn Entities,
     subject: &Subject,
@@ -236,6 +238,7 @@ pub fn explain(
     let mut walker = Walker {
         doc,
         judge: Judge {
+            dialect,
             set,
             planner,
             plans: BTreeMap::new(),
@@ -549,6 +552,8 @@ impl Walker<'_> {
 
 /// Judges fields against the subject's access plans, computed once per type.
 struct Judge<'a> {
+    /// The SQL the filters are shown in: the database's.
+    dialect: Dialect,
     set: &'a PolicySet,
     planner: Planner<'a>,
     plans: BTreeMap<&'static str, AccessPlan>,
@@ -649,9 +654,9 @@ impl Judge<'_> {
     }
 
     fn condition(&self, ty: &str, filter: &Filter) -> Result<SqlCondition> {
-        let compiled = access::compile_filter(Dialect::Sqlite, self.set, ty, filter)?;
+        let compiled = access::compile_filter(self.dialect, self.set, ty, filter)?;
         Ok(SqlCondition {
-            inline: inline(&compiled.sql, &compiled.params),
+            inline: inline(self.dialect, &compiled.sql, &compiled.params),
             params: compiled.params.iter().map(json_value).collect(),
             sql: compiled.sql,
         })
@@ -687,20 +692,39 @@ fn literal(value: &SqlValue) -> String {
     }
 }
 
-/// `sql` with each `?` placeholder (outside quotes) replaced by its parameter as a literal.
-fn inline(sql: &str, params: &[SqlValue]) -> String {
+/// `sql` with each placeholder (outside quotes) replaced by its parameter as a literal: SQLite's
+/// `?` in order, PostgreSQL's `$n` by number (its `::type` cast kept after the literal).
+fn inline(dialect: Dialect, sql: &str, params: &[SqlValue]) -> String {
     let mut out = String::with_capacity(sql.len() + params.len() * 4);
-    let mut params = params.iter();
+    let mut in_order = params.iter();
     let mut quote: Option<char> = None;
-    for c in sql.chars() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '?') => {
-                if let Some(p) = params.next() {
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c, dialect) {
+            (None, '"' | '\'', _) => quote = Some(c),
+            (Some(q), c, _) if c == q => quote = None,
+            (None, '?', Dialect::Sqlite) => {
+                if let Some(p) = in_order.next() {
                     out.push_str(&literal(p));
                     continue;
                 }
+            }
+            (None, '$', Dialect::Postgres) => {
+                let mut n = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    n.push(d);
+                }
+                if let Some(p) = n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| params.get(n.checked_sub(1)?))
+                {
+                    out.push_str(&literal(p));
+                } else {
+                    out.push('$');
+                    out.push_str(&n);
+                }
+                continue;
             }
             _ => {}
         }
@@ -891,6 +915,7 @@ mod tests {
         let (set, entities, subject) = harry();
         let doc = async_graphql::parser::parse_query(query).unwrap();
         explain(
+            Dialect::Sqlite,
             &set,
             &entities,
             &subject,
@@ -944,8 +969,20 @@ mod tests {
             SqlValue::Null,
         ];
         assert_eq!(
-            inline(r#""a?"."b" = ? AND 'x?' = ? OR ? IS NULL"#, &params),
+            inline(
+                Dialect::Sqlite,
+                r#""a?"."b" = ? AND 'x?' = ? OR ? IS NULL"#,
+                &params
+            ),
             r#""a?"."b" = 1 AND 'x?' = 'O''Neil' OR NULL IS NULL"#
+        );
+        assert_eq!(
+            inline(
+                Dialect::Postgres,
+                r#""a$1"."b" = $1::int8 AND 'x$2' = $2::text OR $3 IS NULL OR $12 = 0"#,
+                &params
+            ),
+            r#""a$1"."b" = 1::int8 AND 'x$2' = 'O''Neil'::text OR NULL IS NULL OR $12 = 0"#
         );
     }
 

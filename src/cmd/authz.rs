@@ -491,6 +491,7 @@ fn explain_query(
         .resolve_subject(user)?
         .with_context(args.context.context(bridge.set())?);
     Ok(crate::explain_query::explain(
+        bridge.dialect(),
         bridge.set(),
         bridge.entities(),
         &subject,

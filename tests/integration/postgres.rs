@@ -1508,3 +1508,56 @@ fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
         r#"{"data":{"getGame":{"level":"First","winnerId":4,"child":{"level":"Final"}}}}"#
     );
 }
+
+/// `authz explain --query` shows each row filter in the SQL of the database it explains on, and
+/// each runs there as shown: on PostgreSQL `$n::type` placeholders, on SQLite `?`; the inline
+/// forms select the same games from the same league.
+#[test]
+fn explain_query_shows_filters_in_the_dialect_of_the_database() {
+    let (env, db) = tutorial_on_both();
+    let query = env.write("games.graphql", "{ allGames { edges { node { id } } } }");
+    let query = query.display().to_string();
+    let args = [
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--user",
+        "Zacharias Smith",
+        "--query",
+        &query,
+    ];
+    let on_pg: serde_json::Value = env.run_on(&db.url(), args).success().json();
+    let on_sqlite: serde_json::Value = env.run(args).success().json();
+    let filter = |v: &serde_json::Value| v["fields"][0]["rows"][0]["filter"].clone();
+    let (pg_filter, sqlite_filter) = (filter(&on_pg), filter(&on_sqlite));
+    assert_eq!(pg_filter["kind"], "where", "{on_pg}");
+    let pg_sql = pg_filter["sql"].as_str().unwrap();
+    let sqlite_sql = sqlite_filter["sql"].as_str().unwrap();
+    assert!(
+        pg_sql.contains("$1::int8") && !pg_sql.contains('?'),
+        "{pg_sql}"
+    );
+    assert!(
+        sqlite_sql.contains('?') && !sqlite_sql.contains('$'),
+        "{sqlite_sql}"
+    );
+    assert_eq!(pg_filter["params"], sqlite_filter["params"]);
+    let pg_ids = db.psql(&format!(
+        "SELECT id FROM games WHERE {} ORDER BY id",
+        pg_filter["inline"].as_str().unwrap()
+    ));
+    let sqlite_ids: Vec<String> = env
+        .sql()
+        .prepare(&format!(
+            "SELECT id FROM games WHERE {} ORDER BY id",
+            sqlite_filter["inline"].as_str().unwrap()
+        ))
+        .unwrap()
+        .query_map([], |row| row.get::<_, i64>(0))
+        .unwrap()
+        .map(|id| id.unwrap().to_string())
+        .collect();
+    assert!(!sqlite_ids.is_empty());
+    assert_eq!(pg_ids.lines().collect::<Vec<_>>(), sqlite_ids);
+}
