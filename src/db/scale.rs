@@ -103,7 +103,8 @@ fn id(n: u64) -> i64 {
 pub enum Progress {
     /// `done` of `total` rows inserted (reported every few thousand rows).
     Rows { done: u64, total: u64 },
-    /// Every row is in; the indexes are being built (a phase of its own at scale).
+    /// Every row is in; the indexes are being built (and on PostgreSQL the foreign keys
+    /// checked): a phase of its own at scale.
     Indexes,
 }
 

@@ -915,6 +915,16 @@ fn a_synthetic_league_on_postgres_is_the_sqlite_one() {
         ),
         "6"
     );
+    // The foreign keys, dropped for the load, are back as `db init` made them, and hold.
+    let keys = "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) \
+                FROM pg_constraint WHERE contype = 'f'";
+    let fresh = pg::cluster().create_database();
+    env.run_on(&fresh.url(), ["db", "init"]).success();
+    assert_eq!(db.value(keys), fresh.value(keys));
+    assert!(
+        db.value(keys)
+            .contains("games_child_id_fkey FOREIGN KEY (child_id) REFERENCES games(id)")
+    );
     // The planner's statistics are there: without them PostgreSQL plans the policies' lookups
     // as scans of whole tables.
     assert_eq!(
@@ -927,6 +937,13 @@ fn a_synthetic_league_on_postgres_is_the_sqlite_one() {
     assert_eq!(
         db.value("INSERT INTO games (level, winner_id, loser_id) VALUES ('x', 1, 2) RETURNING id"),
         "2001"
+    );
+    // And they hold: a game won by no team is refused (the block fails if it is accepted).
+    db.psql(
+        "DO $$ BEGIN \
+           INSERT INTO games (level, winner_id, loser_id) VALUES ('x', 999999, 2); \
+           RAISE EXCEPTION 'a game won by no team was accepted'; \
+         EXCEPTION WHEN foreign_key_violation THEN NULL; END $$",
     );
     env.run_on(&url, ["db", "seed", "--scale", "100"])
         .status(1)

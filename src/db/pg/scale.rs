@@ -1,7 +1,8 @@
 //! `db seed --scale N` on PostgreSQL: the same synthetic league as on SQLite
 //! ([`crate::db::scale::rows`]), loaded with `COPY … FROM STDIN (FORMAT binary)` in one
 //! transaction. The rows stream through a small buffer, so memory does not grow with N; the
-//! secondary indexes are dropped before the load and built after it, inside the transaction.
+//! secondary indexes and the foreign keys are dropped before the load and made again after it,
+//! inside the transaction.
 
 use std::pin::Pin;
 
@@ -125,14 +126,16 @@ pub fn generate(
         ..
     } = conn;
     let tx = runtime.block_on(client.transaction())?;
+    let keys = runtime.block_on(foreign_keys(&tx))?;
     // TRUNCATE, not DELETE: instant at any size, and transactional in PostgreSQL. It locks the
     // tables until the commit, as the load does anyway.
     runtime.block_on(tx.batch_execute(&format!(
-        "TRUNCATE {}; {}",
+        "TRUNCATE {}; {}{}",
         crate::db::schema::TABLES.join(", "),
         crate::db::schema::INDEXES
             .map(|(name, _)| format!("DROP INDEX IF EXISTS {name};"))
-            .concat()
+            .concat(),
+        keys.iter().map(|key| format!("{};", key.drop)).collect::<String>(),
     )))?;
     let sizes = {
         let mut load = Load {
@@ -215,8 +218,53 @@ pub fn generate(
                 .concat(),
         ),
     )?;
+    runtime.block_on(
+        tx.batch_execute(
+            &keys
+                .iter()
+                .map(|key| format!("{};", key.add))
+                .collect::<String>(),
+        ),
+    )?;
     runtime.block_on(super::seed::sync_sequences(&tx))?;
     runtime.block_on(super::analyze(&tx))?;
     runtime.block_on(tx.commit())?;
     Ok(sizes)
+}
+
+/// A foreign key of the league's tables, as the statements that drop it and add it back.
+struct ForeignKey {
+    drop: String,
+    add: String,
+}
+
+/// The foreign keys of the league's tables, read from the catalogue (whatever made the schema:
+/// `db init`, or the tutorial's models before it): the load drops them and adds them back after
+/// it, so that each is checked by one query over the loaded rows instead of a trigger per row
+/// (for 1M players, the games' three keys took 18 s of a 26 s load this way, 0.7 s after). A
+/// row that breaks one fails the commit: nothing of the load is kept.
+async fn foreign_keys(tx: &Transaction<'_>) -> Result<Vec<ForeignKey>> {
+    let tables = crate::db::schema::TABLES
+        .map(|t| format!("'{t}'::regclass"))
+        .join(", ");
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname), \
+                        format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, \
+                               pg_get_constraintdef(oid)) \
+                 FROM pg_constraint WHERE contype = 'f' AND conrelid IN ({tables}) \
+                 ORDER BY conrelid::regclass::text, conname"
+            ),
+            &[],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ForeignKey {
+                drop: row.try_get(0)?,
+                add: row.try_get(1)?,
+            })
+        })
+        .collect()
 }
