@@ -135,7 +135,7 @@ pub fn generate(
         crate::db::schema::INDEXES
             .map(|(name, _)| format!("DROP INDEX IF EXISTS {name};"))
             .concat(),
-        keys.iter().map(|key| format!("{};", key.drop)).collect::<String>(),
+        statements(keys.iter().map(|key| &key.drop)),
     )))?;
     let sizes = {
         let mut load = Load {
@@ -147,59 +147,7 @@ pub fn generate(
         };
         let mut done = 0u64;
         let sizes = scale::rows(players, rng_seed, &mut |row| {
-            match row {
-                Row::Team { id, name, rank } => {
-                    load.write(0, &[Field::Int(id), Field::Text(name), Field::Int(rank)])?;
-                }
-                Row::Player {
-                    id,
-                    name,
-                    position,
-                    year,
-                    team_id,
-                } => load.write(
-                    1,
-                    &[
-                        Field::Int(id),
-                        Field::Text(name),
-                        Field::Text(position),
-                        Field::Int(year),
-                        Field::Int(team_id),
-                    ],
-                )?,
-                Row::Game {
-                    id,
-                    level,
-                    child_id,
-                    winner_id,
-                    loser_id,
-                    published_at,
-                } => load.write(
-                    2,
-                    &[
-                        Field::Int(id),
-                        Field::Text(level),
-                        Field::NullableInt(child_id),
-                        Field::Int(winner_id),
-                        Field::Int(loser_id),
-                        Field::Text(published_at),
-                    ],
-                )?,
-                Row::Staff {
-                    id,
-                    name,
-                    role,
-                    team_id,
-                } => load.write(
-                    3,
-                    &[
-                        Field::Int(id),
-                        Field::Text(name),
-                        Field::Text(role),
-                        Field::NullableInt(team_id),
-                    ],
-                )?,
-            }
+            write_row(&mut load, row)?;
             done += 1;
             if done.is_multiple_of(8192) {
                 progress(Progress::Rows { done, total });
@@ -218,18 +166,78 @@ pub fn generate(
                 .concat(),
         ),
     )?;
-    runtime.block_on(
-        tx.batch_execute(
-            &keys
-                .iter()
-                .map(|key| format!("{};", key.add))
-                .collect::<String>(),
-        ),
-    )?;
+    runtime.block_on(tx.batch_execute(&statements(keys.iter().map(|key| &key.add))))?;
     runtime.block_on(super::seed::sync_sequences(&tx))?;
     runtime.block_on(super::analyze(&tx))?;
     runtime.block_on(tx.commit())?;
     Ok(sizes)
+}
+
+/// Writes one generated row into its table's `COPY`.
+fn write_row(load: &mut Load<'_, '_>, row: Row<'_>) -> Result<()> {
+    match row {
+        Row::Team { id, name, rank } => {
+            load.write(0, &[Field::Int(id), Field::Text(name), Field::Int(rank)])?;
+        }
+        Row::Player {
+            id,
+            name,
+            position,
+            year,
+            team_id,
+        } => load.write(
+            1,
+            &[
+                Field::Int(id),
+                Field::Text(name),
+                Field::Text(position),
+                Field::Int(year),
+                Field::Int(team_id),
+            ],
+        )?,
+        Row::Game {
+            id,
+            level,
+            child_id,
+            winner_id,
+            loser_id,
+            published_at,
+        } => load.write(
+            2,
+            &[
+                Field::Int(id),
+                Field::Text(level),
+                Field::NullableInt(child_id),
+                Field::Int(winner_id),
+                Field::Int(loser_id),
+                Field::Text(published_at),
+            ],
+        )?,
+        Row::Staff {
+            id,
+            name,
+            role,
+            team_id,
+        } => load.write(
+            3,
+            &[
+                Field::Int(id),
+                Field::Text(name),
+                Field::Text(role),
+                Field::NullableInt(team_id),
+            ],
+        )?,
+    }
+    Ok(())
+}
+
+/// `statements`, each ended by `;`, as one batch.
+fn statements<'a>(statements: impl Iterator<Item = &'a String>) -> String {
+    statements.fold(String::new(), |mut batch, statement| {
+        batch.push_str(statement);
+        batch.push(';');
+        batch
+    })
 }
 
 /// A foreign key of the league's tables, as the statements that drop it and add it back.
