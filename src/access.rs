@@ -916,11 +916,35 @@ fn affinity(declared: &str) -> &'static str {
     }
 }
 
-/// Whether a column of `affinity` holds values of the policy type `ty`.
-fn holds(ty: ColumnType, affinity: &str) -> bool {
-    match ty {
-        ColumnType::Int | ColumnType::Bool => matches!(affinity, "INTEGER" | "NUMERIC"),
-        ColumnType::Text | ColumnType::Time => affinity == "TEXT",
+/// Whether a column declared `declared` holds values of the policy type `ty`: `None` if it
+/// does, else why not (for the message). On SQLite by the declared type's affinity; on
+/// PostgreSQL by the type itself: the compiled filters compare with `int8` and `text`
+/// parameters, which only integer and character types take (a `boolean` column, say, would
+/// fail every statement at run time, so it is refused here, before anything runs).
+fn mismatch(dialect: Dialect, ty: ColumnType, declared: &str) -> Option<String> {
+    let wants_int = matches!(ty, ColumnType::Int | ColumnType::Bool);
+    match dialect {
+        Dialect::Sqlite => {
+            let affinity = affinity(declared);
+            let holds = if wants_int {
+                matches!(affinity, "INTEGER" | "NUMERIC")
+            } else {
+                affinity == "TEXT"
+            };
+            (!holds).then(|| format!("{} affinity", affinity.to_ascii_lowercase()))
+        }
+        Dialect::Postgres => {
+            let d = declared.to_ascii_lowercase();
+            let integer = matches!(d.as_str(), "smallint" | "integer" | "bigint");
+            let text = d == "text" || d.starts_with("character");
+            if wants_int && !integer {
+                Some("not an integer type".to_string())
+            } else if !wants_int && !text {
+                Some("not a character type".to_string())
+            } else {
+                None
+            }
+        }
     }
 }
 
@@ -1028,17 +1052,17 @@ impl Bridge<'_> {
                         ),
                     });
                     }
-                    Some(DbColumn { declared, .. }) if !holds(*ty, affinity(declared)) => {
-                        problems.push(authz::error::Problem {
-                        at,
-                        message: format!(
-                            "type `{name}` declares column `{column}` as `{}`, but `{table}.{column}` is `{declared}` ({} affinity) in the database",
-                            ty.name(),
-                            affinity(declared).to_ascii_lowercase()
-                        ),
-                    });
+                    Some(DbColumn { declared, .. }) => {
+                        if let Some(why) = mismatch(db.dialect(), *ty, declared) {
+                            problems.push(authz::error::Problem {
+                                at,
+                                message: format!(
+                                    "type `{name}` declares column `{column}` as `{}`, but `{table}.{column}` is `{declared}` ({why}) in the database",
+                                    ty.name(),
+                                ),
+                            });
+                        }
                     }
-                    Some(_) => {}
                 }
             }
             known.insert(name.as_str(), columns);

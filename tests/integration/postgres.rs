@@ -1578,3 +1578,48 @@ fn explain_query_shows_filters_in_the_dialect_of_the_database() {
     assert!(!sqlite_ids.is_empty());
     assert_eq!(pg_ids.lines().collect::<Vec<_>>(), sqlite_ids);
 }
+
+/// On PostgreSQL a declared column is checked against its type, not SQLite's affinity: the
+/// filters compare with `int8` and `text` parameters, so a `boolean` or `jsonb` column is
+/// refused before anything runs, with the place in the policy file and why.
+#[test]
+fn a_postgres_column_policies_cannot_compare_is_refused_at_load() {
+    let (env, db) = tutorial_on_both();
+    db.psql("ALTER TABLE games ADD COLUMN secret boolean, ADD COLUMN meta jsonb");
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let columns = "published_at = \"time\" }";
+    for (extra, ty, declared, why) in [
+        (
+            "secret = \"bool\"",
+            "bool",
+            "boolean",
+            "not an integer type",
+        ),
+        ("meta = \"text\"", "text", "jsonb", "not a character type"),
+        (
+            "level = \"int\"",
+            "int",
+            "character varying(30)",
+            "not an integer type",
+        ),
+    ] {
+        let text = if extra.starts_with("level") {
+            shipped.replace("level = \"text\"", extra)
+        } else {
+            shipped.replace(columns, &format!("published_at = \"time\", {extra} }}"))
+        };
+        let policies = env.write("policies.toml", &text).display().to_string();
+        let at = text.find(extra).unwrap() + extra.find('"').unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+        let column = extra.split(' ').next().unwrap();
+        env.run_on(
+            &db.url(),
+            ["authz", "check", "--policies", &policies, "--user", "anonymous", "--action", "read", "--resource", "game:9"],
+        )
+        .status(1)
+        .stderr_has(&format!(
+            "{policies}:{line}:{col}: type `game` declares column `{column}` as `{ty}`, but `games.{column}` is `{declared}` ({why}) in the database"
+        ));
+    }
+}
