@@ -381,6 +381,37 @@ pub fn endpoints(config: &Config) -> impl Iterator<Item = Endpoint> + '_ {
     })
 }
 
+/// How long a statement sent to the server may stay unacknowledged by its machine before the
+/// connection is given up, when the URL does not say (`tcp_user_timeout`). A worker waits inline
+/// for its answer: without a bound, a database that vanished without closing its sockets (a
+/// host gone, a network cut) would hold each worker that waits on it until the system gives up
+/// on the connection, about a quarter of an hour. A statement that runs long is unaffected: the
+/// server's machine acknowledges it at once.
+const USER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The URL's TCP options on a socket to the server: `keepalives` (on by default) with
+/// `keepalives_idle`/`_interval`/`_retries`, and `tcp_user_timeout` (else [`USER_TIMEOUT`]).
+/// All in seconds, as tokio-postgres reads them (libpq reads `tcp_user_timeout` in milliseconds).
+fn tcp_options(stream: &std::net::TcpStream, config: &Config) -> io::Result<()> {
+    let socket = socket2::SockRef::from(stream);
+    if config.get_keepalives() {
+        let mut keepalive = socket2::TcpKeepalive::new().with_time(config.get_keepalives_idle());
+        if let Some(interval) = config.get_keepalives_interval() {
+            keepalive = keepalive.with_interval(interval);
+        }
+        if let Some(retries) = config.get_keepalives_retries() {
+            keepalive = keepalive.with_retries(retries);
+        }
+        socket.set_tcp_keepalive(&keepalive)?;
+    }
+    socket.set_tcp_user_timeout(Some(
+        config
+            .get_tcp_user_timeout()
+            .copied()
+            .unwrap_or(USER_TIMEOUT),
+    ))
+}
+
 /// A blocking socket to the first endpoint of `config` that answers, with the host's name when
 /// it is a TCP one.
 fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> {
@@ -396,6 +427,7 @@ fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> 
                         match std::net::TcpStream::connect_timeout(&addr, timeout) {
                             Ok(s) => {
                                 s.set_nodelay(true)?;
+                                tcp_options(&s, config)?;
                                 return Ok(Stream::Tcp(s));
                             }
                             Err(err) => last = Some(err),
@@ -428,4 +460,41 @@ fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> 
             last.unwrap_or_else(|| "no host to connect to".to_string())
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL's TCP options reach the server's sockets, and a socket is never left without a
+    /// bound on unacknowledged data.
+    #[test]
+    fn tcp_options_come_from_the_url_with_a_user_timeout_by_default() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let socket = |url: &str| {
+            let config: Config = url.parse().unwrap();
+            let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            tcp_options(&stream, &config).unwrap();
+            stream
+        };
+        let stream = socket("host=127.0.0.1");
+        let s = socket2::SockRef::from(&stream);
+        assert_eq!(s.tcp_user_timeout().unwrap(), Some(USER_TIMEOUT));
+        assert!(s.keepalive().unwrap());
+        assert_eq!(
+            s.tcp_keepalive_time().unwrap(),
+            Duration::from_secs(2 * 60 * 60)
+        );
+        let stream = socket(
+            "host=127.0.0.1 tcp_user_timeout=5 keepalives_idle=60 keepalives_interval=10 keepalives_retries=3",
+        );
+        let s = socket2::SockRef::from(&stream);
+        assert_eq!(s.tcp_user_timeout().unwrap(), Some(Duration::from_secs(5)));
+        assert_eq!(s.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+        assert_eq!(s.tcp_keepalive_interval().unwrap(), Duration::from_secs(10));
+        assert_eq!(s.tcp_keepalive_retries().unwrap(), 3);
+        let stream = socket("host=127.0.0.1 keepalives=0");
+        assert!(!socket2::SockRef::from(&stream).keepalive().unwrap());
+    }
 }
