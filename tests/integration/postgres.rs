@@ -915,9 +915,10 @@ fn a_synthetic_league_on_postgres_is_the_sqlite_one() {
         ),
         "6"
     );
-    // The foreign keys, dropped for the load, are back as `db init` made them, and hold.
+    // The keys, primary and foreign, dropped for the load, are back as `db init` made them, and
+    // hold.
     let keys = "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) \
-                FROM pg_constraint WHERE contype = 'f'";
+                FROM pg_constraint WHERE contype IN ('f', 'p')";
     let fresh = pg::cluster().create_database();
     env.run_on(&fresh.url(), ["db", "init"]).success();
     assert_eq!(db.value(keys), fresh.value(keys));
@@ -925,6 +926,7 @@ fn a_synthetic_league_on_postgres_is_the_sqlite_one() {
         db.value(keys)
             .contains("games_child_id_fkey FOREIGN KEY (child_id) REFERENCES games(id)")
     );
+    assert!(db.value(keys).contains("players_pkey PRIMARY KEY (id)"));
     // The planner's statistics are there: without them PostgreSQL plans the policies' lookups
     // as scans of whole tables.
     assert_eq!(
@@ -944,6 +946,12 @@ fn a_synthetic_league_on_postgres_is_the_sqlite_one() {
            INSERT INTO games (level, winner_id, loser_id) VALUES ('x', 999999, 2); \
            RAISE EXCEPTION 'a game won by no team was accepted'; \
          EXCEPTION WHEN foreign_key_violation THEN NULL; END $$",
+    );
+    db.psql(
+        "DO $$ BEGIN \
+           INSERT INTO teams (id, name, rank) VALUES (1, 'twice', 1); \
+           RAISE EXCEPTION 'a second team 1 was accepted'; \
+         EXCEPTION WHEN unique_violation THEN NULL; END $$",
     );
     env.run_on(&url, ["db", "seed", "--scale", "100"])
         .status(1)
