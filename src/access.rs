@@ -1240,22 +1240,32 @@ fn unguarded_nots(
 
 impl Bridge<'_> {
     /// Per allow of `residual` (over rows of `ty`), the keys of the rows it lets through that no
-    /// deny withholds: which policy reaches which rows.
+    /// deny withholds: which policy reaches which rows. `whole` is the residual's filter as
+    /// compiled and the keys it selected: one allow's rows are those (any allow, no deny), and
+    /// an allow whose statement is the same one is not run again (a policy true of every row,
+    /// say, whose rows are the whole table).
     fn through_each_allow(
         &self,
         ty: &str,
         residual: &authz::Residual,
+        whole: (&SqlFilter, &[Value]),
     ) -> Result<Vec<(String, Vec<Value>)>> {
+        if let [(policy, _)] = residual.allows.as_slice() {
+            return Ok(vec![(policy.clone(), whole.1.to_vec())]);
+        }
         let not_denied = Filter::not(Filter::or(
             residual.denies.iter().map(|(_, f)| f.clone()).collect(),
         ));
         let mut out = Vec::new();
         for (policy, f) in &residual.allows {
             let one = Filter::and(vec![f.clone(), not_denied.clone()]);
-            out.push((
-                policy.clone(),
-                self.select_ids(ty, &compile_where(self.db.dialect(), self.set, ty, &one)?)?,
-            ));
+            let filter = compile_where(self.db.dialect(), self.set, ty, &one)?;
+            let ids = if filter == *whole.0 {
+                whole.1.to_vec()
+            } else {
+                self.select_ids(ty, &filter)?
+            };
+            out.push((policy.clone(), ids));
         }
         Ok(out)
     }
@@ -1347,14 +1357,12 @@ impl Bridge<'_> {
             if residual.filter == Filter::FALSE {
                 continue;
             }
-            let ids = self.select_ids(
-                ty,
-                &compile_where(self.db.dialect(), set, ty, &residual.filter)?,
-            )?;
+            let filter = compile_where(self.db.dialect(), set, ty, &residual.filter)?;
+            let ids = self.select_ids(ty, &filter)?;
             if ids.is_empty() {
                 continue;
             }
-            let through = self.through_each_allow(ty, &residual)?;
+            let through = self.through_each_allow(ty, &residual, (&filter, &ids))?;
             for id in ids {
                 let row = entities
                     .query(ty, "id", &id)?
@@ -1457,7 +1465,9 @@ impl Bridge<'_> {
                 let (ids, sql) = if def.table.is_some() {
                     let filter = compile_filter(self.db.dialect(), set, ty, plan.rows())?;
                     let ids = self.select_ids(ty, &filter)?;
-                    for (policy, ids) in self.through_each_allow(ty, &plan.residual)? {
+                    for (policy, ids) in
+                        self.through_each_allow(ty, &plan.residual, (&filter, &ids))?
+                    {
                         through.push(Through { policy, ids });
                     }
                     (ids, Some(filter.sql))
