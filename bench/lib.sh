@@ -26,21 +26,27 @@ with open(out, "a") as f:
 PY
 }
 
-# seed_report WORK ROWS TITLE PEER LABEL: the medians of WORK/quidditch.times against
-# WORK/PEER.times (LABEL names the peer's row), with quidditch's peak RSS and the ratio.
+# seed_report WORK ROWS TITLE PEER LABEL [PEER LABEL]...: the medians of WORK/quidditch.times
+# against each WORK/PEER.times (LABEL names the peer's row), with quidditch's peak RSS and the
+# ratio to each peer.
 seed_report() {
   python3 - "$@" <<'PY'
 import statistics, sys
-work, rows, title, peer, label = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+work, rows, title, peers = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 def load(name):
     return [tuple(map(float, l.split())) for l in open(f"{work}/{name}.times")]
-q, p = load("quidditch"), load(peer)
-qt, pt = statistics.median(t for t, _ in q), statistics.median(t for t, _ in p)
+q = load("quidditch")
+qt = statistics.median(t for t, _ in q)
 rss = max(r for _, r in q) / 1024
 print(f"{title}: {rows} rows, median of {len(q)} runs")
 print(f"  quidditch      {qt:8.2f} s  {rows/qt:12,.0f} rows/s  peak RSS {rss:.1f} MB")
-print(f"  {label:<14} {pt:8.2f} s  {rows/pt:12,.0f} rows/s")
-print(f"  ratio (quidditch rows/s ÷ {peer} rows/s): {pt/qt:.2f}  (target >= 1.0, RSS <= 64 MB)")
+ratios = []
+for peer, label in zip(peers[::2], peers[1::2]):
+    pt = statistics.median(t for t, _ in load(peer))
+    print(f"  {label:<14} {pt:8.2f} s  {rows/pt:12,.0f} rows/s")
+    ratios.append((peer, pt / qt))
+for peer, ratio in ratios:
+    print(f"  ratio (quidditch rows/s ÷ {peer} rows/s): {ratio:.2f}  (target >= 1.0, RSS <= 64 MB)")
 PY
 }
 
