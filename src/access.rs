@@ -640,6 +640,19 @@ impl Compiler<'_> {
         format!("{alias}.{}", ident(column))
     }
 
+    /// `column` of `alias` as compared with `value`. On PostgreSQL a boolean is compared as an
+    /// integer (its parameter is one, as on SQLite): the column is read through its text, which
+    /// a `boolean` column gives as `true`/`false` and an integer one of 0/1 as `0`/`1`, both
+    /// taken by `::bool`. Any other integer is an error of the statement, never a guess.
+    fn operand(&self, alias: &str, column: &str, value: &Value) -> String {
+        let c = Self::column(alias, column);
+        if self.dialect == Dialect::Postgres && matches!(value, Value::Bool(_)) {
+            format!("{c}::text::bool::int4")
+        } else {
+            c
+        }
+    }
+
     fn param(&mut self, value: &Value) -> String {
         let value = to_sql(value);
         let text = bind(self.dialect, self.params.len() + 1, &value);
@@ -689,7 +702,7 @@ impl Compiler<'_> {
                 ..
             } => "NULL".to_string(),
             Filter::Compare { column, op, value } => {
-                let c = Self::column(alias, column);
+                let c = self.operand(alias, column, value);
                 let collation = self.collation(*op, value);
                 format!("({c} {} {}{collation})", op.sql(), self.param(value))
             }
@@ -698,7 +711,10 @@ impl Compiler<'_> {
                 negated,
                 values,
             } => {
-                let c = Self::column(alias, column);
+                let c = match values.first() {
+                    Some(value) => self.operand(alias, column, value),
+                    None => Self::column(alias, column),
+                };
                 if values.is_empty() {
                     // As SQL: nothing is in an empty list, NULL included.
                     self.truth(*negated)
@@ -919,8 +935,10 @@ fn affinity(declared: &str) -> &'static str {
 /// Whether a column declared `declared` holds values of the policy type `ty`: `None` if it
 /// does, else why not (for the message). On SQLite by the declared type's affinity; on
 /// PostgreSQL by the type itself: the compiled filters compare with `int8` and `text`
-/// parameters, which only integer and character types take (a `boolean` column, say, would
-/// fail every statement at run time, so it is refused here, before anything runs).
+/// parameters, which only integer and character types take, and a `bool` column of the policies
+/// may be `boolean` or an integer (compared through its text, see `Compiler::operand`); any
+/// other (a `jsonb`, say) would fail every statement at run time, so it is refused here,
+/// before anything runs.
 fn mismatch(dialect: Dialect, ty: ColumnType, declared: &str) -> Option<String> {
     let wants_int = matches!(ty, ColumnType::Int | ColumnType::Bool);
     match dialect {
@@ -937,7 +955,11 @@ fn mismatch(dialect: Dialect, ty: ColumnType, declared: &str) -> Option<String> 
             let d = declared.to_ascii_lowercase();
             let integer = matches!(d.as_str(), "smallint" | "integer" | "bigint");
             let text = d == "text" || d.starts_with("character");
-            if wants_int && !integer {
+            if ty == ColumnType::Bool && !integer && d != "boolean" {
+                Some("neither boolean nor an integer type".to_string())
+            } else if ty == ColumnType::Bool {
+                None
+            } else if wants_int && !integer {
                 Some("not an integer type".to_string())
             } else if !wants_int && !text {
                 Some("not a character type".to_string())

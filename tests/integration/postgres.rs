@@ -1593,15 +1593,15 @@ fn explain_query_shows_filters_in_the_dialect_of_the_database() {
 #[test]
 fn a_postgres_column_policies_cannot_compare_is_refused_at_load() {
     let (env, db) = tutorial_on_both();
-    db.psql("ALTER TABLE games ADD COLUMN secret boolean, ADD COLUMN meta jsonb");
+    db.psql("ALTER TABLE games ADD COLUMN meta jsonb");
     let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
     let columns = "published_at = \"time\" }";
     for (extra, ty, declared, why) in [
         (
-            "secret = \"bool\"",
+            "meta = \"bool\"",
             "bool",
-            "boolean",
-            "not an integer type",
+            "jsonb",
+            "neither boolean nor an integer type",
         ),
         ("meta = \"text\"", "text", "jsonb", "not a character type"),
         (
@@ -1630,4 +1630,142 @@ fn a_postgres_column_policies_cannot_compare_is_refused_at_load() {
             "{policies}:{line}:{col}: type `game` declares column `{column}` as `{ty}`, but `games.{column}` is `{declared}` ({why}) in the database"
         ));
     }
+}
+
+/// The tutorial's league on both backends with a column `games.secret`, of `postgres_type` on
+/// PostgreSQL and `BOOLEAN` on SQLite: true for games 2 and 5, NULL for 7, false elsewhere; and
+/// the shipped policies with it as a `bool` and a deny of secret games. Returns the policies'
+/// path.
+fn secret_games(postgres_type: &str) -> (Env, pg::Database, String) {
+    let (env, db) = tutorial_on_both();
+    db.psql(&format!(
+        "ALTER TABLE games ADD COLUMN secret {postgres_type}; \
+         UPDATE games SET secret = (id IN (2, 5))::{postgres_type} WHERE id <> 7"
+    ));
+    env.sql()
+        .execute_batch(
+            "ALTER TABLE games ADD COLUMN secret BOOLEAN; \
+             UPDATE games SET secret = (id IN (2, 5)) WHERE id <> 7",
+        )
+        .unwrap();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let text = shipped.replace(
+        "published_at = \"time\" }",
+        "published_at = \"time\", secret = \"bool\" }",
+    ) + r#"
+[[policy]]
+id = "hide-secret-games"
+effect = "deny"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "game"
+condition = { _or = [{ secret = { _eq = true } }, { secret = { _in = [true] } }] }
+"#;
+    let policies = env.write("policies.toml", &text).display().to_string();
+    (env, db, policies)
+}
+
+/// `args` with `--policies policies` on both backends, asserted alike; the standard output.
+fn on_both_with(env: &Env, url: &str, policies: &str, args: &[&str]) -> String {
+    same_on_both(env, url, &[args, &["--policies", policies]].concat(), "")
+}
+
+/// Harry Potter may read no secret game, nor game 7 (its deny unknown: it applies), on either
+/// backend, asked one game at a time, which subjects may read a game, and his whole profile.
+fn harry_sees_no_secret_game(env: &Env, url: &str, policies: &str) {
+    let run = |args: &[&str]| on_both_with(env, url, policies, args);
+    for game in 1..=9 {
+        let resource = format!("game:{game}");
+        let out = run(&[
+            "--format",
+            "json",
+            "authz",
+            "check",
+            "--user",
+            "Harry Potter",
+            "--action",
+            "read",
+            "--resource",
+            &resource,
+        ]);
+        let denied = out.contains("hide-secret-games");
+        assert_eq!(denied, [2, 5, 7].contains(&game), "game {game}: {out}");
+    }
+    let who = |game: &str| run(&["authz", "who-can", "--action", "read", "--resource", game]);
+    assert!(who("game:3").contains("Harry Potter"));
+    assert!(!who("game:2").contains("Harry Potter"));
+    let profile = run(&["authz", "explain", "--user", "Harry Potter"]);
+    let games = profile
+        .lines()
+        .find(|l| l.trim_start().starts_with("read game:"))
+        .unwrap_or_else(|| panic!("no games in {profile}"));
+    assert!(games.contains(" 1,"), "{games}");
+    for hidden in [" 2,", " 5,", " 7,", " 7\n"] {
+        assert!(!format!("{games}\n").contains(hidden), "{games}");
+    }
+}
+
+/// A `bool` column of the policies is PostgreSQL's `boolean` (what SQLAlchemy's `Boolean` makes
+/// there, where SQLite has an integer): filters, checks and answers are those of SQLite, a NULL
+/// included (a deny whose condition is unknown applies).
+#[test]
+fn a_boolean_column_on_postgres_is_compared_as_on_sqlite() {
+    let (env, db, policies) = secret_games("boolean");
+    let url = db.url();
+    harry_sees_no_secret_game(&env, &url, &policies);
+    for game in ["2", "3", "7"] {
+        on_both_with(
+            &env,
+            &url,
+            &policies,
+            &[
+                "--format",
+                "json",
+                "query",
+                "--as",
+                "Harry Potter",
+                "get-game",
+                game,
+            ],
+        );
+    }
+    on_both_with(
+        &env,
+        &url,
+        &policies,
+        &[
+            "--format",
+            "json",
+            "query",
+            "--as",
+            "Harry Potter",
+            "team-games",
+            "1",
+        ],
+    );
+}
+
+/// An integer column of 0/1 on PostgreSQL serves as the policies' `bool` too; any other integer
+/// in it is an error of the statement that meets it, not a guess.
+#[test]
+fn an_integer_column_of_0_and_1_on_postgres_serves_as_a_bool() {
+    let (env, db, policies) = secret_games("integer");
+    let url = db.url();
+    harry_sees_no_secret_game(&env, &url, &policies);
+    // Every game, so that the filter of the games Harry may read meets one whatever order
+    // PostgreSQL evaluates its parts in.
+    db.psql("UPDATE games SET secret = 2");
+    env.run_on(
+        &url,
+        [
+            "authz",
+            "explain",
+            "--user",
+            "Harry Potter",
+            "--policies",
+            &policies,
+        ],
+    )
+    .status(1)
+    .stderr_has("invalid input syntax for type boolean: \"2\"");
 }
