@@ -1713,36 +1713,19 @@ fn a_boolean_column_on_postgres_is_compared_as_on_sqlite() {
     let (env, db, policies) = secret_games("boolean");
     let url = db.url();
     harry_sees_no_secret_game(&env, &url, &policies);
-    for game in ["2", "3", "7"] {
-        on_both_with(
-            &env,
-            &url,
-            &policies,
-            &[
-                "--format",
-                "json",
-                "query",
-                "--as",
-                "Harry Potter",
-                "get-game",
-                game,
-            ],
-        );
+    for query in [
+        ["get-game", "2"],
+        ["get-game", "3"],
+        ["get-game", "7"],
+        ["team-games", "1"],
+    ] {
+        let args = [
+            &["--format", "json", "query", "--as", "Harry Potter"][..],
+            &query,
+        ]
+        .concat();
+        on_both_with(&env, &url, &policies, &args);
     }
-    on_both_with(
-        &env,
-        &url,
-        &policies,
-        &[
-            "--format",
-            "json",
-            "query",
-            "--as",
-            "Harry Potter",
-            "team-games",
-            "1",
-        ],
-    );
 }
 
 /// An integer column of 0/1 on PostgreSQL serves as the policies' `bool` too; any other integer
