@@ -640,16 +640,19 @@ impl Compiler<'_> {
         format!("{alias}.{}", ident(column))
     }
 
-    /// `column` of `alias` as compared with `value`. On PostgreSQL a boolean is compared as an
-    /// integer (its parameter is one, as on SQLite): the column is read through its text, which
-    /// a `boolean` column gives as `true`/`false` and an integer one of 0/1 as `0`/`1`, both
-    /// taken by `::bool`. Any other integer is an error of the statement, never a guess.
+    /// `column` of `alias` as compared with `value`. A boolean is compared as the evaluator
+    /// reads the column (any integer but 0 is true, NULL unknown), as an integer 1/0 (its
+    /// parameter is one): on SQLite `(c <> 0)`; on PostgreSQL through the column's text, which a
+    /// `boolean` column gives as `true`/`false` and an integer one as its digits. Comparing the
+    /// column with 1 instead would read a 2 as false where the evaluator reads true.
     fn operand(&self, alias: &str, column: &str, value: &Value) -> String {
         let c = Self::column(alias, column);
-        if self.dialect == Dialect::Postgres && matches!(value, Value::Bool(_)) {
-            format!("{c}::text::bool::int4")
-        } else {
-            c
+        match (self.dialect, value) {
+            (Dialect::Sqlite, Value::Bool(_)) => format!("({c} <> 0)"),
+            (Dialect::Postgres, Value::Bool(_)) => {
+                format!("(({c})::text NOT IN ('0', 'false'))::int4")
+            }
+            _ => c,
         }
     }
 
