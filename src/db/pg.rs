@@ -226,6 +226,17 @@ impl Conn {
         self.client.is_closed()
     }
 
+    /// Whether the connection is still open, as far as can be told without waiting: an inline
+    /// connection first takes in what the server sent while it sat idle (after a restart of
+    /// the server, its notice and the end of the stream), so that a pool does not lend a
+    /// connection the server has already closed.
+    pub fn still_open(&self) -> bool {
+        if let Driver::Inline(inline) = &self.driver {
+            inline.borrow_mut().catch_up();
+        }
+        !self.client.is_closed()
+    }
+
     /// What reports and errors call the database: its URL without the password.
     pub fn name(&self) -> PathBuf {
         PathBuf::from(self.url.to_string())

@@ -355,7 +355,13 @@ impl Inner {
                     .unwrap_or_else(PoisonError::into_inner);
                 loop {
                     if let Some(conn) = state.idle.pop() {
-                        return Ok(Some(Held::Postgres(conn)));
+                        if conn.still_open() {
+                            return Ok(Some(Held::Postgres(conn)));
+                        }
+                        // Closed while idle (the server restarted, or ended it): a new one in
+                        // its place, so no request fails for a connection it never used.
+                        state.open = state.open.saturating_sub(1);
+                        continue;
                     }
                     if state.open < pool.size {
                         state.open += 1;

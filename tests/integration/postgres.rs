@@ -1747,3 +1747,41 @@ fn an_integer_column_on_postgres_serves_as_a_bool() {
         .unwrap();
     harry_sees_no_secret_game(&env, &url, &policies, &[2, 3, 5, 7]);
 }
+
+/// Connections the server closed while they sat in the pool (a restart of PostgreSQL, an
+/// admin's `pg_terminate_backend`, an idle timeout) are never lent to a request: every request
+/// after it is answered, none fails for a connection it never used.
+#[test]
+fn connections_closed_by_the_server_while_idle_fail_no_request() {
+    let (env, db) = tutorial_on_both();
+    let server = Server::start_on(&env, &db.url(), &["--pool-size", "4"]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let document = "{ getGame(id: 8) { level winnerId } }";
+    let (_, expected) = ask(&server, &admin, document);
+    assert!(expected.contains("\"First\""), "{expected}");
+    // Four at once, so that the pool holds four connections.
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    assert_eq!(ask(&server, &admin, document), (200, expected.clone()));
+                }
+            });
+        }
+    });
+    let sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                    AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    let before: u32 = db.value(sessions).parse().unwrap();
+    assert!(before >= 2, "the pool holds {before} connections");
+    db.psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    for n in 0..8 {
+        assert_eq!(
+            ask(&server, &admin, document),
+            (200, expected.clone()),
+            "request {n} after the server closed the pool's connections"
+        );
+    }
+}

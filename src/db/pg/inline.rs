@@ -80,6 +80,17 @@ impl Stream {
         }
     }
 
+    /// Whether a read would return at once: something arrived, the server closed the stream,
+    /// or the socket failed. Looks without taking anything (`MSG_PEEK`) or waiting.
+    fn readable(&self) -> bool {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        let peeked = match self {
+            Stream::Unix(s) => socket2::SockRef::from(s).peek(&mut buf),
+            Stream::Tcp(s) => socket2::SockRef::from(s).peek(&mut buf),
+        };
+        !matches!(peeked, Err(err) if err.kind() == io::ErrorKind::WouldBlock)
+    }
+
     fn shutdown(&self) -> io::Result<()> {
         match self {
             Stream::Unix(s) => s.shutdown(std::net::Shutdown::Write),
@@ -247,6 +258,16 @@ impl Inline {
             && connection.as_mut().poll(&mut cx).is_ready()
         {
             self.connection = None;
+        }
+    }
+
+    /// Takes in what the server sent while the connection sat idle, if anything: the answer of
+    /// a statement sent without waiting, or a shutdown's notice and the end of the stream (the
+    /// connection then ends, and its client says it is closed). Nothing is sent, and nothing
+    /// waited for, unless something arrived.
+    pub fn catch_up(&mut self) {
+        if self.connection.is_some() && self.waiter.readable() {
+            self.flush();
         }
     }
 
