@@ -654,6 +654,9 @@ impl Api {
         // moved (copied whole) several times per request on its way into the server's task.
         let mut response = batch::run(Box::pin(schema.execute(request)), queue).await;
         abandoned.0 = None;
+        if let Some(doc) = &doc {
+            conform::null_errored(model, doc, operation.as_deref(), &mut response);
+        }
         conform::errors(model, doc.as_deref(), &mut response);
         match &shaped {
             Some((doc, None)) => {

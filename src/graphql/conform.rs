@@ -50,6 +50,8 @@ struct TypeModel {
 struct FieldModel {
     /// The named type under any list and non-null wrappers.
     named: String,
+    /// The whole type, as written in SDL (`[GameObjectEdge]!`).
+    sdl: String,
     /// Each argument's type, as written in SDL (`ID!`).
     args: HashMap<String, String>,
 }
@@ -75,6 +77,7 @@ impl Model {
                 .filter_map(|f| {
                     let name = f.get("name")?.as_str()?.to_string();
                     let named = named_type(f.get("type")?)?;
+                    let sdl = sdl_type(f.get("type")?)?;
                     let args = f
                         .get("args")
                         .and_then(Json::as_array)
@@ -87,7 +90,7 @@ impl Model {
                             ))
                         })
                         .collect();
-                    Some((name, FieldModel { named, args }))
+                    Some((name, FieldModel { named, sdl, args }))
                 })
                 .collect();
             let possible = ty
@@ -289,15 +292,27 @@ impl<'a> Walker<'a> {
         let schema_field = parent.and_then(|p| self.model.field(p, &node.name.node));
         if let Some(schema_field) = schema_field {
             for (arg, value) in &node.arguments {
-                if let (AstValue::Variable(name), Some(expected)) =
-                    (&value.node, schema_field.args.get(arg.node.as_str()))
-                {
+                let Some(expected) = schema_field.args.get(arg.node.as_str()) else {
+                    continue;
+                };
+                if let AstValue::Variable(name) = &value.node {
                     self.found.usages.entry(owner).or_default().push(Usage {
                         name: name.clone(),
                         pos: value.pos,
                         expected: expected.clone(),
                         on_typename: false,
                     });
+                } else if !int_in_range(&value.node, expected) {
+                    // The library checks a literal's kind here but an `Int`'s range only when
+                    // the field runs, as a field error; the spec makes it a validation error
+                    // ("Values of Correct Type"), a request error before anything runs.
+                    self.found.errors.push(ServerError::new(
+                        format!(
+                            "Invalid value for argument \"{}\", expected type \"{expected}\"",
+                            arg.node
+                        ),
+                        Some(value.pos),
+                    ));
                 }
             }
         }
@@ -388,6 +403,26 @@ impl<'a> Walker<'a> {
             }
         }
         out
+    }
+}
+
+/// Whether the literal `value`, of the input type `expected` (SDL), holds no integer outside
+/// `Int`'s 32 bits where an `Int` is expected (other mismatches are the library's to find).
+fn int_in_range(value: &AstValue, expected: &str) -> bool {
+    let ty = expected.strip_suffix('!').unwrap_or(expected);
+    if let Some(item) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return match value {
+            AstValue::List(items) => items.iter().all(|v| int_in_range(v, item)),
+            single => int_in_range(single, item),
+        };
+    }
+    match value {
+        AstValue::Number(n) if ty == "Int" => match n.as_i64() {
+            Some(n) => i32::try_from(n).is_ok(),
+            // Past `i64`, or not an integer (the library refuses a fraction itself).
+            None => !n.is_u64(),
+        },
+        _ => true,
     }
 }
 
@@ -498,6 +533,18 @@ pub fn check(
     if let Some(op) = operation(doc, operation_name) {
         for def in &op.node.variable_definitions {
             let ty = &def.node.var_type.node;
+            if let Some(value) = variables.get(&def.node.name.node)
+                && !int_in_range(&value.clone().into_value(), &ty.to_string())
+            {
+                // As a literal's (above): the library finds it only when the field runs.
+                checked.coercion.push(ServerError::new(
+                    format!(
+                        "Variable \"${}\" got invalid value {value}; expected type \"{ty}\"",
+                        def.node.name.node
+                    ),
+                    Some(def.pos),
+                ));
+            }
             if ty.nullable {
                 continue;
             }
@@ -828,6 +875,167 @@ impl<'a> Shape<'a> {
                 }
             }
         }
+    }
+}
+
+/// Puts the `null` of each errored field where the spec puts it (section 6.4.4, "Handling
+/// Field Errors"). async-graphql leaves an errored field out of its object (and makes an object
+/// whose every field errored `null`, the data itself included): the field is `null` when its
+/// type is nullable; else the error goes up to the field (or list item) above it, and so on
+/// to the first nullable one, the data itself when there is none. An executed request thus
+/// keeps its data (every root field is nullable), where a request error has none. An error
+/// without a path (a request error), or whose field is already in the answer, moves nothing.
+pub fn null_errored(
+    model: &Model,
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    response: &mut async_graphql::Response,
+) {
+    let Some(op) = operation(doc, operation_name) else {
+        return;
+    };
+    let paths: Vec<&[async_graphql::PathSegment]> = response
+        .errors
+        .iter()
+        .map(|e| e.path.as_slice())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if paths.is_empty() {
+        return;
+    }
+    if response.data == Value::Null {
+        response.data = Value::Object(IndexMap::new());
+    }
+    for path in paths {
+        let Some(nullable) = nullability(model, doc, op, path) else {
+            continue;
+        };
+        // The deepest nullable place at or above the errored field (the data itself if none).
+        let Some(at) = (0..path.len()).rev().find(|&i| nullable[i]) else {
+            response.data = Value::Null;
+            return;
+        };
+        if present(&response.data, path) {
+            continue;
+        }
+        set_null(&mut response.data, &path[..=at]);
+    }
+}
+
+/// Whether the value at each step of `path` (a field, or a list's item) may be `null`, by the
+/// operation's selections and the schema's types; `None` when a step cannot be followed.
+fn nullability(
+    model: &Model,
+    doc: &ExecutableDocument,
+    op: &Positioned<OperationDefinition>,
+    path: &[async_graphql::PathSegment],
+) -> Option<Vec<bool>> {
+    use async_graphql::PathSegment;
+    let mut out = Vec::with_capacity(path.len());
+    let mut parent = root_type(&op.node).to_string();
+    let mut sets: Vec<&SelectionSet> = vec![&op.node.selection_set.node];
+    // The type of the value at the current step, with the list wrappers still to unwrap.
+    let mut ty = String::new();
+    for segment in path {
+        match segment {
+            PathSegment::Field(key) => {
+                let mut fields = Vec::new();
+                for set in &sets {
+                    fields_by_key(doc, set, key, &mut fields);
+                }
+                let field = *fields.first()?;
+                let found = model.field(&parent, &field.name.node).or_else(|| {
+                    // An abstract parent: the field of whichever possible type has it.
+                    let possible = &model.types.get(&parent)?.possible;
+                    possible
+                        .iter()
+                        .find_map(|p| model.field(p, &field.name.node))
+                })?;
+                ty.clone_from(&found.sdl);
+                parent.clone_from(&found.named);
+                sets = fields.iter().map(|f| &f.selection_set.node).collect();
+            }
+            PathSegment::Index(_) => {
+                let inner = ty.strip_suffix('!').unwrap_or(&ty);
+                ty = inner.strip_prefix('[')?.strip_suffix(']')?.to_string();
+            }
+        }
+        out.push(!ty.ends_with('!'));
+    }
+    Some(out)
+}
+
+/// The fields of `set` (through its fragments) whose response key is `key`.
+fn fields_by_key<'d>(
+    doc: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    key: &str,
+    out: &mut Vec<&'d Field>,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(f) if f.node.response_key().node == key => out.push(&f.node),
+            Selection::Field(_) => {}
+            Selection::InlineFragment(i) => {
+                fields_by_key(doc, &i.node.selection_set.node, key, out);
+            }
+            Selection::FragmentSpread(s) => {
+                if let Some(fragment) = doc.fragments.get(&s.node.fragment_name.node) {
+                    fields_by_key(doc, &fragment.node.selection_set.node, key, out);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `data` holds a value (`null` included) at `path`.
+fn present(data: &Value, path: &[async_graphql::PathSegment]) -> bool {
+    let mut value = data;
+    for segment in path {
+        let next = match (value, segment) {
+            (Value::Object(map), async_graphql::PathSegment::Field(key)) => map.get(key.as_str()),
+            (Value::List(items), async_graphql::PathSegment::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        match next {
+            Some(next) => value = next,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Makes the value at `path` `null`, if the place above it is still there (an error before
+/// may have made a place above it `null` already).
+fn set_null(data: &mut Value, path: &[async_graphql::PathSegment]) {
+    let Some((last, above)) = path.split_last() else {
+        *data = Value::Null;
+        return;
+    };
+    let mut value = data;
+    for segment in above {
+        let next = match (value, segment) {
+            (Value::Object(map), async_graphql::PathSegment::Field(key)) => {
+                map.get_mut(key.as_str())
+            }
+            (Value::List(items), async_graphql::PathSegment::Index(i)) => items.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(next) => value = next,
+            None => return,
+        }
+    }
+    match (value, last) {
+        (Value::Object(map), async_graphql::PathSegment::Field(key)) => {
+            map.insert(Name::new(key), Value::Null);
+        }
+        (Value::List(items), async_graphql::PathSegment::Index(i)) => {
+            if let Some(item) = items.get_mut(*i) {
+                *item = Value::Null;
+            }
+        }
+        _ => {}
     }
 }
 

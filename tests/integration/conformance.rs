@@ -254,3 +254,47 @@ fn messages_name_the_right_thing_once_and_request_errors_have_no_path() {
         assert_eq!((status, body.as_str()), (400, expected), "{query}");
     }
 }
+
+/// A field whose read fails (here the database changed under the server) is `null` in the
+/// answer, with its error and path, and the other fields are answered, with status 200: a field
+/// error, not a request error (spec 6.4.4; async-graphql alone leaves the field out, and a
+/// request whose only field failed then had no data and was answered 400).
+#[test]
+fn a_field_whose_read_fails_is_null_and_the_rest_is_answered() {
+    let env = Env::seeded();
+    let server = crate::harness::Server::start(&env, &[]);
+    env.sql()
+        .execute_batch("ALTER TABLE games RENAME TO games_gone")
+        .unwrap();
+    let players = json!({ "edges": [{ "node": { "name": "Harry Potter" } }] });
+    for (query, data) in [
+        ("{ getGame(id: 8) { level } }", json!({ "getGame": null })),
+        (
+            "{ getGame(id: 8) { level } allPlayers(first: 1) { edges { node { name } } } }",
+            json!({ "getGame": null, "allPlayers": players }),
+        ),
+        (
+            "{ allPlayers(first: 1) { edges { node { name } } } getGame(id: 8) { level } }",
+            json!({ "allPlayers": players, "getGame": null }),
+        ),
+    ] {
+        let reply = post(&server.addr, &json!({ "query": query }).to_string());
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        let body: Value = reply.json();
+        assert_eq!(body["data"], data, "{query}: {}", reply.body);
+        // In the order asked.
+        assert_eq!(
+            serde_json::to_string(&body["data"]).unwrap(),
+            data.to_string(),
+            "{query}"
+        );
+        assert_eq!(body["errors"][0]["path"], json!(["getGame"]), "{query}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no such table: games")),
+            "{query}: {}",
+            reply.body
+        );
+    }
+}

@@ -165,7 +165,14 @@ fn the_embargo_holds_through_serve_until_published() {
         )
         .unwrap();
     let answer = ask();
-    assert_ne!(answer["data"]["getGame"]["winnerId"], json!(1), "{answer}");
+    // `winnerId` is non-null: withheld, its error makes the game `null` (the spec's null
+    // propagation), with the error's path naming the field.
+    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["path"],
+        json!(["getGame", "winnerId"]),
+        "{answer}"
+    );
     assert!(
         !answer.to_string().contains("2999") && !answer.to_string().contains("published_at"),
         "nothing about the policy's inputs reaches the client: {answer}"

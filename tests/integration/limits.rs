@@ -615,6 +615,9 @@ fn out_of_range_values_are_errors_and_the_end_has_no_next_page() {
         "{ getGame(id: 4294967304) { level } }",
         "{ getTeamGames(team: 2147483648) { id } }",
         "{ allPlayers(first: 2147483648) { edges { cursor } } }",
+        // A request error (validation), not a field error beside a field answered.
+        "{ a: getGame(id: 1) { level } getGame(id: 4294967304) { level } }",
+        "{ getGame(id: 99999999999999999999) { level } }",
     ] {
         let reply = post_with(
             &server.addr,
