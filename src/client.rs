@@ -173,8 +173,17 @@ fn is_dns_failure(err: &reqwest::Error) -> bool {
     false
 }
 
-/// GraphQL errors as lines of `message (line L, column C)`, each distinct line once (with its
-/// count when it repeats).
+/// The path of the field an error is about, joined with `.` (`allPlayers.edges.1.node.year`);
+/// `None` for a request error.
+pub fn error_path(error: &graphql_client::Error) -> Option<String> {
+    let path = error.path.as_ref().filter(|p| !p.is_empty())?;
+    let parts: Vec<String> = path.iter().map(ToString::to_string).collect();
+    Some(parts.join("."))
+}
+
+/// GraphQL errors as lines of `path: message (line L, column C)` (the path of the field that
+/// failed, `getGame.winnerId`, for a field error: [`error_path`]), each distinct line once (with
+/// its count when it repeats).
 pub fn describe_errors(errors: &[graphql_client::Error]) -> String {
     let mut lines: Vec<(String, usize)> = Vec::new();
     for line in errors.iter().map(|error| {
@@ -184,10 +193,11 @@ pub fn describe_errors(errors: &[graphql_client::Error]) -> String {
             .flatten()
             .map(|l| format!("line {}, column {}", l.line, l.column))
             .collect();
+        let path = error_path(error).map_or_else(String::new, |path| format!("{path}: "));
         if at.is_empty() {
-            format!("graphql: {}", error.message)
+            format!("graphql: {path}{}", error.message)
         } else {
-            format!("graphql: {} ({})", error.message, at.join("; "))
+            format!("graphql: {path}{} ({})", error.message, at.join("; "))
         }
     }) {
         match lines.iter_mut().find(|(seen, _)| *seen == line) {

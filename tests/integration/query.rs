@@ -580,7 +580,7 @@ fn a_partial_answer_prints_the_rows_and_one_warning_per_message() {
         .status(1);
     assert_eq!(
         run.stderr(),
-        "quidditch: error: graphql: You are not authorized to see this. (line 3, column 3)\n"
+        "quidditch: error: graphql: getGame: You are not authorized to see this. (line 3, column 3)\n"
     );
 }
 

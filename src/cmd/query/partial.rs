@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use anyhow::bail;
 use graphql_client::{Error, PathFragment};
 
-use crate::client::describe_errors;
+use crate::client::{describe_errors, error_path};
 
 /// The errors that came with a typed answer.
 pub(super) struct Partial {
@@ -20,7 +20,7 @@ pub(super) struct Partial {
 
 impl Partial {
     pub(super) fn new(errors: Vec<Error>) -> Self {
-        let withheld = errors.iter().filter_map(joined_path).collect();
+        let withheld = errors.iter().filter_map(error_path).collect();
         Partial { errors, withheld }
     }
 
@@ -58,7 +58,7 @@ impl Partial {
                     message: &error.message,
                     forbidden,
                     count: 1,
-                    first_path: joined_path(error),
+                    first_path: error_path(error),
                 }),
             }
         }
@@ -118,12 +118,6 @@ fn field_name(error: &Error) -> Option<String> {
     })
 }
 
-fn joined_path(error: &Error) -> Option<String> {
-    let path = error.path.as_ref().filter(|p| !p.is_empty())?;
-    let parts: Vec<String> = path.iter().map(ToString::to_string).collect();
-    Some(parts.join("."))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +162,19 @@ mod tests {
         let err = partial
             .require::<u8>(None, || "no game".into())
             .unwrap_err();
-        assert_eq!(err.to_string(), "graphql: no");
+        assert_eq!(err.to_string(), "graphql: getGame: no");
+        // A non-null field's error nulls its parent: the path says which field it was.
+        let partial = Partial::new(vec![
+            error("withheld", "getGame.winnerId", Some("FORBIDDEN")),
+            error("withheld", "getGame.loserId", Some("FORBIDDEN")),
+        ]);
+        let err = partial
+            .require::<u8>(None, || "no game".into())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "graphql: getGame.winnerId: withheld\ngraphql: getGame.loserId: withheld"
+        );
         let empty = Partial::new(Vec::new());
         let err = empty.require::<u8>(None, || "no game".into()).unwrap_err();
         assert_eq!(err.to_string(), "no game");
