@@ -191,20 +191,7 @@ fn server_agrees_with_check_on(env: &Env, db: &str) {
 
 /// `authz token --user USER` with the test servers' secret, as JSON (token and claims).
 fn mint(env: &Env, user: &str) -> Value {
-    env.cmd()
-        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
-        .args([
-            "--format",
-            "json",
-            "authz",
-            "token",
-            "--policies",
-            &policies(),
-        ])
-        .args(["--user", user])
-        .output()
-        .map(|o| serde_json::from_slice(&o.stdout).unwrap())
-        .unwrap()
+    env.mint(user, &["--policies", &policies()])
 }
 
 #[test]

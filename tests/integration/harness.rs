@@ -69,6 +69,19 @@ impl Env {
         self.cmd_on(self.db().as_os_str())
     }
 
+    /// `authz token --user USER` (plus `extra` flags) signed with [`JWT_SECRET`], as JSON
+    /// (`token`, `claims`, …).
+    pub fn mint(&self, user: &str, extra: &[&str]) -> serde_json::Value {
+        self.cmd()
+            .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
+            .args(["--format", "json", "authz", "token"])
+            .args(extra)
+            .args(["--user", user])
+            .output()
+            .map(|o| serde_json::from_slice(&o.stdout).expect("authz token answers JSON"))
+            .expect("run quidditch authz token")
+    }
+
     /// A command for the binary, run in this directory against `db`: a file, or a PostgreSQL
     /// URL (`crate::pg`).
     pub fn cmd_on(&self, db: &std::ffi::OsStr) -> assert_cmd::Command {

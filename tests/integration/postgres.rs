@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, fixture, post_with, repo};
+use crate::harness::{ADMIN_SECRET, Env, Run, Server, fixture, post_with, repo};
 use crate::pg;
 
 /// The cluster starts from the server's own tools, and each test gets an empty database of its
@@ -553,20 +553,7 @@ fn credentials(env: &Env) -> Vec<(String, Vec<(&'static str, String)>)> {
             ],
         ));
     }
-    let minted: serde_json::Value = env
-        .cmd()
-        .env("QUIDDITCH_JWT_SECRET", JWT_SECRET)
-        .args([
-            "--format",
-            "json",
-            "authz",
-            "token",
-            "--user",
-            "Harry Potter",
-        ])
-        .output()
-        .map(|o| serde_json::from_slice(&o.stdout).unwrap())
-        .unwrap();
+    let minted = env.mint("Harry Potter", &[]);
     let token = minted["token"].as_str().unwrap();
     out.push((
         "Harry Potter's token".to_string(),
