@@ -903,10 +903,14 @@ pub fn null_errored(
     if paths.is_empty() {
         return;
     }
-    if response.data == Value::Null {
+    let was_null = response.data == Value::Null;
+    if was_null {
         response.data = Value::Object(IndexMap::new());
     }
     for path in paths {
+        if present(&response.data, path) {
+            continue;
+        }
         let Some(nullable) = nullability(model, doc, op, path) else {
             continue;
         };
@@ -915,10 +919,11 @@ pub fn null_errored(
             response.data = Value::Null;
             return;
         };
-        if present(&response.data, path) {
-            continue;
-        }
         set_null(&mut response.data, &path[..=at]);
+    }
+    // Nothing placed (no path could be followed): the data stays as the library left it.
+    if was_null && response.data == Value::Object(IndexMap::new()) {
+        response.data = Value::Null;
     }
 }
 
@@ -1208,6 +1213,69 @@ pub fn defaults(doc: &ExecutableDocument, operation_name: Option<&str>, variable
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The data after [`null_errored`], for `query`, the library's `data` and the paths of its
+    /// errors.
+    fn nulled(query: &str, data: Json, paths: &[Json]) -> Json {
+        let doc = async_graphql::parser::parse_query(query).unwrap();
+        let mut response = async_graphql::Response::new(Value::from_json(data).unwrap());
+        response.errors = paths
+            .iter()
+            .map(|path| {
+                let mut error = ServerError::new("failed", None);
+                error.path = serde_json::from_value(path.clone()).unwrap();
+                error
+            })
+            .collect();
+        null_errored(crate::graphql::type_model(), &doc, None, &mut response);
+        response.data.into_json().unwrap()
+    }
+
+    #[test]
+    fn an_errored_field_is_null_in_the_first_nullable_place_at_or_above_it() {
+        // A nullable root field the library left out, alone or beside another.
+        let q = "{ getGame(id: 8) { level } }";
+        assert_eq!(
+            nulled(q, json!(null), &[json!(["getGame"])]),
+            json!({ "getGame": null })
+        );
+        let q = "{ a: getGame(id: 1) { level } getGame(id: 8) { level } }";
+        assert_eq!(
+            nulled(q, json!({ "a": { "level": "x" } }), &[json!(["getGame"])]),
+            json!({ "a": { "level": "x" }, "getGame": null })
+        );
+        // A non-null field (`winnerId: Int!`) nulls its game; through an alias and a fragment.
+        let q = "{ g: getGame(id: 9) { ...F } } fragment F on GameObject { level w: winnerId }";
+        assert_eq!(
+            nulled(
+                q,
+                json!({ "g": { "level": "Final" } }),
+                &[json!(["g", "w"])]
+            ),
+            json!({ "g": null })
+        );
+        // In a list: the player (`name: String!`) of one edge, the rest kept.
+        let q = "{ allPlayers(first: 2) { edges { node { id name } } } }";
+        let data = json!({ "allPlayers": { "edges": [
+            { "node": { "id": "a" } }, { "node": { "id": "b", "name": "B" } }
+        ] } });
+        assert_eq!(
+            nulled(
+                q,
+                data,
+                &[json!(["allPlayers", "edges", 0, "node", "name"])]
+            ),
+            json!({ "allPlayers": { "edges": [{ "node": null }, { "node": { "id": "b", "name": "B" } }] } })
+        );
+        // Already in the answer (a nullable field answered `null` with its error): untouched.
+        let q = "{ getGame(id: 8) { level } }";
+        assert_eq!(
+            nulled(q, json!({ "getGame": null }), &[json!(["getGame"])]),
+            json!({ "getGame": null })
+        );
+        // A path that cannot be followed leaves the data as it was.
+        assert_eq!(nulled(q, json!(null), &[json!(["nothing"])]), json!(null));
+    }
 
     fn checked(query: &str, variables: Json) -> Vec<String> {
         let doc = async_graphql::parser::parse_query(query).unwrap();
