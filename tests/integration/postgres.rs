@@ -1470,33 +1470,18 @@ fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
         .status(1)
         .stderr_has("no encryption");
     // Another authority, or a name the certificate does not hold.
-    env.run_on(
-        &url(
-            "localhost",
-            &format!("sslmode=verify-full&sslrootcert={other}"),
-        ),
-        ["db", "status"],
-    )
-    .status(1)
-    .stderr_has("invalid peer certificate");
-    env.run_on(
-        &url(
-            "localhost",
-            &format!("sslmode=verify-ca&sslrootcert={other}"),
-        ),
-        ["db", "status"],
-    )
-    .status(1)
-    .stderr_has("invalid peer certificate");
-    env.run_on(
-        &url(
-            "127.0.0.1",
-            &format!("sslmode=verify-full&sslrootcert={ca}"),
-        ),
-        ["db", "status"],
-    )
-    .status(1)
-    .stderr_has("invalid peer certificate");
+    for (host, mode, root) in [
+        ("localhost", "verify-full", &other),
+        ("localhost", "verify-ca", &other),
+        ("127.0.0.1", "verify-full", &ca),
+    ] {
+        env.run_on(
+            &url(host, &format!("sslmode={mode}&sslrootcert={root}")),
+            ["db", "status"],
+        )
+        .status(1)
+        .stderr_has("invalid peer certificate");
+    }
     env.run_on(
         &url(
             "localhost",
