@@ -714,17 +714,14 @@ impl Compiler<'_> {
                 negated,
                 values,
             } => {
-                let c = match values.first() {
-                    Some(value) => self.operand(alias, column, value),
-                    None => Self::column(alias, column),
-                };
-                if values.is_empty() {
-                    // As SQL: nothing is in an empty list, NULL included.
-                    self.truth(*negated)
-                } else {
+                if let Some(first) = values.first() {
+                    let c = self.operand(alias, column, first);
                     let marks: Vec<String> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
                     format!("({c} {} ({}))", op.sql(), marks.join(", "))
+                } else {
+                    // As SQL: nothing is in an empty list, NULL included.
+                    self.truth(*negated)
                 }
             }
             Filter::IsNull { column, is_null } => format!(
@@ -943,11 +940,10 @@ fn affinity(declared: &str) -> &'static str {
 /// other (a `jsonb`, say) would fail every statement at run time, so it is refused here,
 /// before anything runs.
 fn mismatch(dialect: Dialect, ty: ColumnType, declared: &str) -> Option<String> {
-    let wants_int = matches!(ty, ColumnType::Int | ColumnType::Bool);
     match dialect {
         Dialect::Sqlite => {
             let affinity = affinity(declared);
-            let holds = if wants_int {
+            let holds = if matches!(ty, ColumnType::Int | ColumnType::Bool) {
                 matches!(affinity, "INTEGER" | "NUMERIC")
             } else {
                 affinity == "TEXT"
@@ -958,17 +954,15 @@ fn mismatch(dialect: Dialect, ty: ColumnType, declared: &str) -> Option<String> 
             let d = declared.to_ascii_lowercase();
             let integer = matches!(d.as_str(), "smallint" | "integer" | "bigint");
             let text = d == "text" || d.starts_with("character");
-            if ty == ColumnType::Bool && !integer && d != "boolean" {
-                Some("neither boolean nor an integer type".to_string())
-            } else if ty == ColumnType::Bool {
-                None
-            } else if wants_int && !integer {
-                Some("not an integer type".to_string())
-            } else if !wants_int && !text {
-                Some("not a character type".to_string())
-            } else {
-                None
-            }
+            let why = match ty {
+                ColumnType::Bool if !integer && d != "boolean" => {
+                    "neither boolean nor an integer type"
+                }
+                ColumnType::Int if !integer => "not an integer type",
+                ColumnType::Text | ColumnType::Time if !text => "not a character type",
+                _ => return None,
+            };
+            Some(why.to_string())
         }
     }
 }
