@@ -140,24 +140,33 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         })?;
     let mut config = config(url);
     let tls = tls::MakeRustls::new(&url.tls)?;
-    // The connection's own task: it runs whenever the runtime does, inside each `block_on`. An
-    // error it ends with reaches the client's next call as "connection closed".
     let client = if tls.enabled() && !unix_only(&config) {
-        let (client, connection) = runtime.block_on(config.connect(tls))?;
-        runtime.spawn(async move {
-            let _ = connection.await;
-        });
-        client
+        spawned(&runtime, &config, tls)?
     } else {
         // A unix socket never uses TLS, whatever `sslmode` says (as libpq).
         config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-        let (client, connection) = runtime.block_on(config.connect(NoTls))?;
-        runtime.spawn(async move {
-            let _ = connection.await;
-        });
-        client
+        spawned(&runtime, &config, NoTls)?
     };
     Ok(Conn::new(Driver::Own(runtime), client, url))
+}
+
+/// Connects with `tls` on `runtime`, the connection's own task spawned there: it runs whenever
+/// the runtime does, inside each `block_on`. An error it ends with reaches the client's next
+/// call as "connection closed".
+fn spawned<T>(
+    runtime: &tokio::runtime::Runtime,
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<tokio_postgres::Client>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = runtime.block_on(config.connect(tls))?;
+    runtime.spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 /// Whether every host of `config` is a unix socket's directory.

@@ -218,6 +218,12 @@ struct PgShared {
     free: Condvar,
 }
 
+impl PgShared {
+    fn state(&self) -> std::sync::MutexGuard<'_, PgState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
 /// locks and old row versions it holds) until that goes out: with the next user's statement
 /// when the server is busy, else after [`FLUSH_AFTER`], sent by a thread of the pool's own.
@@ -310,7 +316,7 @@ fn flush_idle(shared: &std::sync::Weak<PgShared>, flusher: &Flusher) {
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = shared.state();
         for conn in state.idle.iter().filter(|conn| conn.unsent()) {
             conn.flush();
         }
@@ -348,11 +354,7 @@ impl Inner {
                 }
             }
             Pool::Postgres(pool) => {
-                let mut state = pool
-                    .shared
-                    .state
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut state = pool.shared.state();
                 loop {
                     if let Some(conn) = state.idle.pop() {
                         if conn.still_open() {
@@ -419,11 +421,7 @@ impl Inner {
                 }
                 conn.undefer();
                 let unsent = conn.unsent();
-                let mut state = pool
-                    .shared
-                    .state
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut state = pool.shared.state();
                 state.idle.push(conn);
                 drop(state);
                 pool.shared.free.notify_one();
@@ -438,11 +436,7 @@ impl Inner {
     /// Counts a PostgreSQL connection that was closed (or never opened) out of the pool.
     fn discard(&self) {
         if let Pool::Postgres(pool) = &self.pool {
-            let mut state = pool
-                .shared
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut state = pool.shared.state();
             state.open = state.open.saturating_sub(1);
             drop(state);
             pool.shared.free.notify_one();
