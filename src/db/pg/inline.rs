@@ -315,34 +315,23 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     // The handshake reads only what it waits for: a blocking socket serves it as it is, each
     // read bounded by the connect timeout (a read that times out is a stalled handshake).
     waiter.set_read_timeout(Some(timeout)).map_err(io_error)?;
-    let stalled = || Error::Postgres {
-        message: format!(
-            "connecting failed: no answer within {} s",
-            timeout.as_secs_f64()
-        ),
-    };
-    let mut cx = Context::from_waker(Waker::noop());
-    let (client, connection): (Client, Driven) = match host {
-        Some(host) if tls.enabled() => {
-            let connecting =
-                std::pin::pin!(config.connect_raw(socket, tls.for_host(&host))).poll(&mut cx);
-            let Poll::Ready(connected) = connecting else {
-                return Err(stalled());
-            };
-            let (client, connection) = connected?;
-            (client, Box::pin(connection))
-        }
+    let handshake = match host {
+        Some(host) if tls.enabled() => handshake(config, socket, tls.for_host(&host)),
         _ => {
             let mut plain = config.clone();
             plain.ssl_mode(SslMode::Disable);
-            let connecting = std::pin::pin!(plain.connect_raw(socket, NoTls)).poll(&mut cx);
-            let Poll::Ready(connected) = connecting else {
-                return Err(stalled());
-            };
-            let (client, connection) = connected?;
-            (client, Box::pin(connection))
+            handshake(&plain, socket, NoTls)
         }
     };
+    let Some(connected) = handshake else {
+        return Err(Error::Postgres {
+            message: format!(
+                "connecting failed: no answer within {} s",
+                timeout.as_secs_f64()
+            ),
+        });
+    };
+    let (client, connection) = connected?;
     waiter.set_read_timeout(None).map_err(io_error)?;
     waiter.set_nonblocking(true).map_err(io_error)?;
     let woken = Arc::new(Woken(AtomicBool::new(false)));
@@ -356,6 +345,27 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
             woken,
         },
     ))
+}
+
+/// The startup handshake on `socket` (blocking), with `tls`: `None` when it stalled (a read
+/// timed out before it ended).
+fn handshake<T>(
+    config: &Config,
+    socket: Socket,
+    tls: T,
+) -> Option<std::result::Result<(Client, Driven), tokio_postgres::Error>>
+where
+    T: tokio_postgres::tls::TlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    match std::pin::pin!(config.connect_raw(socket, tls)).poll(&mut cx) {
+        Poll::Ready(connected) => Some(connected.map(|(client, connection)| {
+            let connection: Driven = Box::pin(connection);
+            (client, connection)
+        })),
+        Poll::Pending => None,
+    }
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "used as `map_err(io_error)`")]
