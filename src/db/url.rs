@@ -153,39 +153,25 @@ fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
         };
         let key = rest[..eq].trim();
         rest = rest[eq + 1..].trim_start();
+        // A quoted value ends at its closing quote, another at the next space.
+        let quoted = rest.starts_with('\'');
         let mut raw = String::new();
-        let mut chars = rest.char_indices();
         let mut end = rest.len();
-        if rest.starts_with('\'') {
-            chars.next();
-            end = rest.len();
-            let mut escaped = false;
-            for (i, c) in chars {
-                match (escaped, c) {
-                    (false, '\\') => escaped = true,
-                    (false, '\'') => {
-                        end = i + 1;
-                        break;
-                    }
-                    (_, c) => {
-                        raw.push(c);
-                        escaped = false;
-                    }
+        let mut escaped = false;
+        for (i, c) in rest.char_indices().skip(usize::from(quoted)) {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '\'') if quoted => {
+                    end = i + 1;
+                    break;
                 }
-            }
-        } else {
-            let mut escaped = false;
-            for (i, c) in chars {
-                match (escaped, c) {
-                    (false, '\\') => escaped = true,
-                    (false, c) if c.is_whitespace() => {
-                        end = i;
-                        break;
-                    }
-                    (_, c) => {
-                        raw.push(c);
-                        escaped = false;
-                    }
+                (false, c) if !quoted && c.is_whitespace() => {
+                    end = i;
+                    break;
+                }
+                (_, c) => {
+                    raw.push(c);
+                    escaped = false;
                 }
             }
         }
@@ -383,6 +369,15 @@ mod tests {
             None
         );
         assert_eq!(tls("host=h sslmode=disable").mode, SslMode::Disable);
+        // Backslash escapes, quoted or not.
+        assert_eq!(
+            tls(r"host=h sslrootcert='/it\'s/ca.pem' sslmode=verify-ca").root,
+            Some(PathBuf::from("/it's/ca.pem"))
+        );
+        assert_eq!(
+            tls(r"host=h sslrootcert=/a\ b/ca.pem sslmode=verify-ca").root,
+            Some(PathBuf::from("/a b/ca.pem"))
+        );
         // What is left is still read: the user, the database, the other options.
         let DbUrl::Postgres(url) =
             DbUrl::parse("host=h sslmode=require dbname='my db' user=u").unwrap()
