@@ -980,14 +980,9 @@ impl Store {
         self.rows(&q, map)
     }
 
-    /// Of `ids`, those whose row in `table` passes `filter`, in id order (one statement). The
-    /// enforcement layer asks this for a field readable on some rows only (a player's `year`).
-    pub fn ids_passing(&self, table: Table, ids: &[i64], filter: &SqlFilter) -> Result<Vec<i64>> {
-        self.by_ids(table.name(), "id", ids, Some(filter), |row| row.int(0))
-    }
-
     /// For each of `ids` whose row exists in `table`: whether it passes each of `filters`, in
-    /// order (one statement, whatever the number of filters).
+    /// order (one statement, whatever the number of filters). The enforcement layer asks this
+    /// for the fields readable on some rows only (a player's `year`).
     pub fn passing_each(
         &self,
         table: Table,
