@@ -331,6 +331,9 @@ struct PgState {
     idle: Vec<Box<pg::Conn>>,
     /// Connections open, idle or in use.
     open: usize,
+    /// Reads waiting for a connection: a connection given back or closed wakes one, and only
+    /// then (a `notify_one` costs a system call whether anyone waits or not).
+    waiting: usize,
 }
 
 impl Inner {
@@ -379,12 +382,14 @@ impl Inner {
                     if !wait {
                         return Ok(None);
                     }
+                    state.waiting += 1;
                     let (next, waited) = pool
                         .shared
                         .free
                         .wait_timeout(state, POOL_WAIT)
                         .unwrap_or_else(PoisonError::into_inner);
                     state = next;
+                    state.waiting -= 1;
                     if waited.timed_out() && state.idle.is_empty() && state.open >= pool.size {
                         return Ok(None);
                     }
@@ -423,8 +428,11 @@ impl Inner {
                 let unsent = conn.unsent();
                 let mut state = pool.shared.state();
                 state.idle.push(conn);
+                let waiting = state.waiting > 0;
                 drop(state);
-                pool.shared.free.notify_one();
+                if waiting {
+                    pool.shared.free.notify_one();
+                }
                 if unsent {
                     pool.flush_soon();
                 }
@@ -438,8 +446,11 @@ impl Inner {
         if let Pool::Postgres(pool) = &self.pool {
             let mut state = pool.shared.state();
             state.open = state.open.saturating_sub(1);
+            let waiting = state.waiting > 0;
             drop(state);
-            pool.shared.free.notify_one();
+            if waiting {
+                pool.shared.free.notify_one();
+            }
         }
     }
 
@@ -541,6 +552,7 @@ impl Store {
                 state: Mutex::new(PgState {
                     idle: vec![Box::new(conn)],
                     open: 1,
+                    waiting: 0,
                 }),
                 free: Condvar::new(),
             }),
@@ -1304,6 +1316,59 @@ mod tests {
         );
         assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 0);
         assert_eq!(open(&store), 1);
+    }
+
+    /// One connection, snapshot after snapshot: each `COMMIT` goes out with the next snapshot's
+    /// `BEGIN`, in one message, so the next snapshot sees what was committed between them.
+    /// And a statement and an answer far larger than the socket's buffers go through a
+    /// connection driven inline (a write that finds the buffer full waits for room rather than
+    /// for an answer the server cannot send before it has read the statement).
+    #[test]
+    fn snapshots_on_one_connection_each_see_the_latest_commit_and_large_messages_pass() {
+        let (db, store) = postgres(1);
+        for n in 5..8 {
+            let snapshot = store.snapshot();
+            assert_eq!(snapshot.count_teams(None, None).unwrap(), n - 1);
+            drop(snapshot);
+            db.psql(&format!(
+                "INSERT INTO teams (id, name, rank) VALUES ({n}, 'T{n}', {n})"
+            ));
+        }
+        assert_eq!(open(&store), 1);
+        let ids: Vec<String> = (0..1_000_000).map(|i: i64| i.to_string()).collect();
+        let array = format!("{{{}}}", ids.join(","));
+        let (done, finished) = std::sync::mpsc::channel();
+        let reader = store.snapshot();
+        std::thread::spawn(move || {
+            let sums = reader.lend(|conn| {
+                let Db::Postgres(conn) = conn else {
+                    panic!("a PostgreSQL store lends PostgreSQL connections")
+                };
+                let sent: i64 = conn
+                    .query(
+                        "SELECT sum(i)::int8 FROM unnest($1::text::int8[]) AS i",
+                        &[&array],
+                        &mut |row| Ok(row.get(0)),
+                    )?
+                    .remove(0);
+                let back: i64 = conn
+                    .query(
+                        "SELECT i::int8 FROM generate_series(1, 300000) AS i",
+                        &[],
+                        &mut |row| Ok(row.get::<_, i64>(0)),
+                    )?
+                    .into_iter()
+                    .sum();
+                Ok::<_, Error>((sent, back))
+            });
+            let _ = done.send(sums);
+        });
+        let sums = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a large statement and answer go through within a minute")
+            .unwrap()
+            .unwrap();
+        assert_eq!(sums, (499_999_500_000, 45_000_150_000));
     }
 
     /// See: issue 18, finding 7.

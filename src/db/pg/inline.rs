@@ -3,17 +3,20 @@
 //! connection's own cannot run) without handing each round trip to another thread.
 //!
 //! tokio-postgres speaks the protocol over any `AsyncRead + AsyncWrite`; [`Socket`] is a
-//! standard socket in non-blocking mode, and [`Inline::block_on`] polls the caller's future and
-//! the connection in turn on the calling thread. When a turn moved no byte either way (the
-//! future asked for nothing new, the server sent nothing yet), nothing can happen until the
-//! server answers, so the thread waits for it in a blocking read. A round trip costs one write
-//! and one read on the caller's thread: no wake-up of another thread, no context switch in the
-//! process.
+//! standard socket, and [`Inline::block_on`] polls the caller's future and the connection in
+//! turn on the calling thread. The socket stays in blocking mode: writes never wait
+//! (`MSG_DONTWAIT`), and a read looks at the socket only when the driver says it may. A turn
+//! sends what the client queued without reading; when that moved no byte and neither side woke
+//! the other, nothing can happen until the server answers, so the next turn's first read waits
+//! for it, straight into the connection's buffer. A round trip costs one `send` and one `recv`
+//! on the caller's thread: no read that finds nothing, no switch of the socket's mode, no
+//! wake-up of another thread.
 
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read as _};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -28,15 +31,35 @@ use super::super::{Error, Result};
 /// The socket of an inline connection.
 pub struct Socket {
     stream: Stream,
-    /// What the last polls did: whether any byte was read or written.
-    moved: Arc<Mutex<Moved>>,
+    state: Arc<State>,
 }
 
-#[derive(Default)]
-struct Moved {
-    bytes: bool,
-    /// Bytes read by a blocking wait, not yet handed to the connection.
-    waited: Vec<u8>,
+/// What the driver and the socket tell each other: how reads may use the socket, and whether
+/// the last turn moved any byte.
+struct State {
+    /// One of the `READS_*` modes.
+    reads: AtomicU8,
+    moved: AtomicBool,
+    /// Whether the last write found the socket's buffer full.
+    full: AtomicBool,
+    /// Whether the next write waits for room in the socket's buffer.
+    write_waits: AtomicBool,
+}
+
+/// Every read waits for data, and so does every write for room (the startup handshake, on a
+/// socket with a read timeout).
+const READS_WAIT: u8 = 0;
+/// The next read waits for data; later ones find nothing without looking ([`READS_SKIP`]).
+const READS_WAIT_ONCE: u8 = 1;
+/// Reads find nothing, without looking at the socket: a turn that only sends.
+const READS_SKIP: u8 = 2;
+/// Reads take what has arrived, and never wait.
+const READS_TAKE: u8 = 3;
+
+impl State {
+    fn reads(&self, mode: u8) {
+        self.reads.store(mode, Ordering::Relaxed);
+    }
 }
 
 enum Stream {
@@ -45,6 +68,14 @@ enum Stream {
 }
 
 impl Stream {
+    fn sock(&self) -> socket2::SockRef<'_> {
+        match self {
+            Stream::Unix(s) => socket2::SockRef::from(s),
+            Stream::Tcp(s) => socket2::SockRef::from(s),
+        }
+    }
+
+    /// Reads what has arrived, waiting for something if nothing has (a blocking socket).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Unix(s) => s.read(buf),
@@ -52,18 +83,10 @@ impl Stream {
         }
     }
 
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tcp(s) => s.write(buf),
-        }
-    }
-
-    fn set_nonblocking(&self, on: bool) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.set_nonblocking(on),
-            Stream::Tcp(s) => s.set_nonblocking(on),
-        }
+    /// Writes what the socket's buffer takes now, without waiting for room unless `wait`.
+    fn write(&self, buf: &[u8], wait: bool) -> io::Result<usize> {
+        let flags = if wait { 0 } else { libc::MSG_DONTWAIT };
+        self.sock().send_with_flags(buf, flags | libc::MSG_NOSIGNAL)
     }
 
     fn try_clone(&self) -> io::Result<Stream> {
@@ -83,11 +106,10 @@ impl Stream {
     /// Whether a read would return at once: something arrived, the server closed the stream,
     /// or the socket failed. Looks without taking anything (`MSG_PEEK`) or waiting.
     fn readable(&self) -> bool {
-        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-        let peeked = match self {
-            Stream::Unix(s) => socket2::SockRef::from(s).peek(&mut buf),
-            Stream::Tcp(s) => socket2::SockRef::from(s).peek(&mut buf),
-        };
+        let mut buf = [MaybeUninit::<u8>::uninit(); 1];
+        let peeked = self
+            .sock()
+            .recv_with_flags(&mut buf, libc::MSG_PEEK | libc::MSG_DONTWAIT);
         !matches!(peeked, Err(err) if err.kind() == io::ErrorKind::WouldBlock)
     }
 
@@ -99,37 +121,29 @@ impl Stream {
     }
 }
 
-impl Socket {
-    fn moved(&self) -> std::sync::MutexGuard<'_, Moved> {
-        self.moved.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 impl AsyncRead for Socket {
     fn poll_read(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        {
-            let mut moved = self.moved();
-            if !moved.waited.is_empty() {
-                let n = moved.waited.len().min(buf.remaining());
-                buf.put_slice(&moved.waited[..n]);
-                moved.waited.drain(..n);
-                moved.bytes = true;
-                return Poll::Ready(Ok(()));
-            }
+        match self.state.reads.load(Ordering::Relaxed) {
+            READS_SKIP => return Poll::Pending,
+            READS_WAIT_ONCE => self.state.reads(READS_SKIP),
+            // A read that takes what has arrived does so only when something has, so that the
+            // blocking read below returns at once.
+            READS_TAKE if !self.stream.readable() => return Poll::Pending,
+            _ => {}
         }
         loop {
             match self.stream.read(buf.initialize_unfilled()) {
                 Ok(n) => {
                     buf.advance(n);
-                    self.moved().bytes = true;
+                    self.state.moved.store(true, Ordering::Relaxed);
                     return Poll::Ready(Ok(()));
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                // No waker is kept: the driver polls again after its blocking wait.
+                // A read timeout (the handshake's). No waker is kept: the driver polls again.
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
                 Err(err) => return Poll::Ready(Err(err)),
             }
@@ -139,18 +153,26 @@ impl AsyncRead for Socket {
 
 impl AsyncWrite for Socket {
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // The handshake's writes wait, as its reads do.
+        let wait = self.state.write_waits.swap(false, Ordering::Relaxed)
+            || self.state.reads.load(Ordering::Relaxed) == READS_WAIT;
         loop {
-            match self.stream.write(buf) {
+            match self.stream.write(buf, wait) {
                 Ok(n) => {
-                    self.moved().bytes = true;
+                    self.state.moved.store(true, Ordering::Relaxed);
+                    self.state.full.store(false, Ordering::Relaxed);
                     return Poll::Ready(Ok(n));
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                // The socket's buffer is full: the driver decides what to wait for.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.state.full.store(true, Ordering::Relaxed);
+                    return Poll::Pending;
+                }
                 Err(err) => return Poll::Ready(Err(err)),
             }
         }
@@ -186,9 +208,9 @@ pub struct Inline {
     /// `None` once it has ended (the server closed it, or it failed): the client's requests
     /// then fail with "connection closed".
     connection: Option<Driven>,
-    moved: Arc<Mutex<Moved>>,
-    /// A second handle on the socket, for the blocking wait.
-    waiter: Stream,
+    state: Arc<State>,
+    /// A second handle on the socket, to look whether anything arrived.
+    peek: Stream,
     /// Set by a wake-up of the future or the connection: made once, used by every call.
     woken: Arc<Woken>,
     waker: Waker,
@@ -201,36 +223,43 @@ impl Inline {
         let waker = self.waker.clone();
         let mut cx = Context::from_waker(&waker);
         let mut future = std::pin::pin!(future);
+        // How the next turn's reads may use the socket.
+        let mut reads = READS_SKIP;
         loop {
             woken.0.store(false, Ordering::SeqCst);
             if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                self.state.reads(READS_SKIP);
                 return out;
             }
             let Some(connection) = self.connection.as_mut() else {
                 // Dropping the connection failed every request in flight: the future ends now.
                 continue;
             };
-            self.moved
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .bytes = false;
-            if connection.as_mut().poll(&mut cx).is_ready() {
+            self.state.moved.store(false, Ordering::Relaxed);
+            self.state.reads(reads);
+            if let Poll::Ready(ended) = connection.as_mut().poll(&mut cx) {
+                if let Err(err) = ended {
+                    tracing::debug!("a PostgreSQL connection failed: {err}");
+                }
                 self.connection = None;
                 continue;
             }
-            let moved = self
-                .moved
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .bytes;
+            reads = READS_SKIP;
             // No byte moved and neither side woke the other (a request queued, an answer
-            // delivered): only the server's answer can move things on.
-            if !moved
-                && !woken.0.load(Ordering::SeqCst)
-                && let Err(err) = self.wait()
-            {
-                tracing::debug!("a PostgreSQL connection failed: {err}");
-                self.connection = None;
+            // delivered): only the server can move things on, by answering or, when what is
+            // left to send did not fit the socket's buffer, by reading it. A server busy
+            // sending is read from first; otherwise the next turn waits: for the answer, or
+            // for room to send the rest. (Waiting to send while the server waits to send too
+            // needs a large answer queued ahead of a large statement; these connections queue
+            // only a snapshot's `COMMIT`.)
+            if !self.state.moved.load(Ordering::Relaxed) && !woken.0.load(Ordering::SeqCst) {
+                if !self.state.full.load(Ordering::Relaxed) {
+                    reads = READS_WAIT_ONCE;
+                } else if self.peek.readable() {
+                    reads = READS_TAKE;
+                } else {
+                    self.state.write_waits.store(true, Ordering::Relaxed);
+                }
             }
         }
     }
@@ -254,11 +283,13 @@ impl Inline {
     /// Sends what is queued and takes in what has arrived, without waiting.
     pub fn flush(&mut self) {
         let mut cx = Context::from_waker(Waker::noop());
+        self.state.reads(READS_TAKE);
         if let Some(connection) = self.connection.as_mut()
             && connection.as_mut().poll(&mut cx).is_ready()
         {
             self.connection = None;
         }
+        self.state.reads(READS_SKIP);
     }
 
     /// Takes in what the server sent while the connection sat idle, if anything: the answer of
@@ -266,35 +297,9 @@ impl Inline {
     /// connection then ends, and its client says it is closed). Nothing is sent, and nothing
     /// waited for, unless something arrived.
     pub fn catch_up(&mut self) {
-        if self.connection.is_some() && self.waiter.readable() {
+        if self.connection.is_some() && self.peek.readable() {
             self.flush();
         }
-    }
-
-    /// Waits for the server to send something, and keeps it for the connection's next read.
-    fn wait(&mut self) -> io::Result<()> {
-        let mut buf = [0u8; 8192];
-        self.waiter.set_nonblocking(false)?;
-        let read = loop {
-            match self.waiter.read(&mut buf) {
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                other => break other,
-            }
-        };
-        self.waiter.set_nonblocking(true)?;
-        let n = read?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed the connection",
-            ));
-        }
-        self.moved
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .waited
-            .extend_from_slice(&buf[..n]);
-        Ok(())
     }
 }
 
@@ -306,15 +311,20 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
         .copied()
         .unwrap_or(Duration::from_secs(10));
     let (stream, host) = open(config, timeout)?;
-    let moved = Arc::new(Mutex::new(Moved::default()));
-    let waiter = stream.try_clone().map_err(io_error)?;
+    let state = Arc::new(State {
+        reads: AtomicU8::new(READS_WAIT),
+        moved: AtomicBool::new(false),
+        full: AtomicBool::new(false),
+        write_waits: AtomicBool::new(false),
+    });
+    let peek = stream.try_clone().map_err(io_error)?;
+    // The handshake reads only what it waits for: every read waits, each bounded by the connect
+    // timeout (a read that times out is a stalled handshake).
+    peek.set_read_timeout(Some(timeout)).map_err(io_error)?;
     let socket = Socket {
         stream,
-        moved: Arc::clone(&moved),
+        state: Arc::clone(&state),
     };
-    // The handshake reads only what it waits for: a blocking socket serves it as it is, each
-    // read bounded by the connect timeout (a read that times out is a stalled handshake).
-    waiter.set_read_timeout(Some(timeout)).map_err(io_error)?;
     let handshake = match host {
         Some(host) if tls.enabled() => handshake(config, socket, tls.for_host(&host)),
         _ => {
@@ -332,15 +342,15 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
         });
     };
     let (client, connection) = connected?;
-    waiter.set_read_timeout(None).map_err(io_error)?;
-    waiter.set_nonblocking(true).map_err(io_error)?;
+    peek.set_read_timeout(None).map_err(io_error)?;
+    state.reads(READS_SKIP);
     let woken = Arc::new(Woken(AtomicBool::new(false)));
     Ok((
         client,
         Inline {
             connection: Some(connection),
-            moved,
-            waiter,
+            state,
+            peek,
             waker: Waker::from(Arc::clone(&woken)),
             woken,
         },
