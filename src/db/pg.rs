@@ -48,8 +48,9 @@ pub struct Conn {
     statements: RefCell<HashMap<String, Statement>>,
     /// A statement sent ahead of the next query, in the same round trip (a snapshot's `BEGIN`).
     deferred: Cell<Option<&'static str>>,
-    /// Whether a statement queued by [`Self::end_later`] has not gone out yet.
-    unsent: Cell<bool>,
+    /// The statement [`Self::end_later`] left to go out with the next one (a snapshot's
+    /// `COMMIT`), not sent yet.
+    ending: Cell<Option<&'static str>>,
 }
 
 /// What runs a connection's socket, and how a caller waits for an answer.
@@ -209,7 +210,7 @@ impl Conn {
             url: url.clone(),
             statements: RefCell::new(HashMap::new()),
             deferred: Cell::new(None),
-            unsent: Cell::new(false),
+            ending: Cell::new(None),
         }
     }
 
@@ -252,9 +253,19 @@ impl Conn {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        // What was queued goes out first, in the same write.
-        self.unsent.set(false);
+        // What was left to end goes out first, in the same write.
+        self.queue_ending();
         self.driver.block_on(future)
+    }
+
+    /// Queues the statement [`Self::end_later`] left, if any, ahead of whatever goes out next.
+    fn queue_ending(&self) {
+        if let (Some(sql), Driver::Inline(inline)) = (self.ending.take(), &self.driver) {
+            // Its answer is read and dropped before the next one's; were it an error, the
+            // transaction it ends would end anyway (the next statement's `BEGIN` or the
+            // connection's close ends it).
+            let _ = inline.borrow_mut().queue(self.client.batch_execute(sql));
+        }
     }
 
     /// Sends `sql` (no parameters, no rows) ahead of the next statement run through
@@ -331,8 +342,14 @@ impl Conn {
         let (statement, rows) = match self.deferred.take() {
             None => self.block_on(query)?,
             Some(first) => {
+                // The previous snapshot's end and this one's start in one message: the server
+                // runs both and answers once.
+                let first = match self.ending.take() {
+                    Some(end) => std::borrow::Cow::Owned(format!("{end}; {first}")),
+                    None => std::borrow::Cow::Borrowed(first),
+                };
                 let (first, query) = self.block_on(futures_util::future::join(
-                    self.client.batch_execute(first),
+                    self.client.batch_execute(&first),
                     query,
                 ));
                 first?;
@@ -373,18 +390,14 @@ impl Conn {
 
     /// Ends the connection's transaction with `sql` (no parameters) without waiting for its
     /// answer: for a snapshot's `COMMIT`, which the request it ends need not wait for. On an
-    /// inline connection it is only queued, to go out with the connection's next statement in
-    /// the same write (one wake-up of the server instead of two), or at [`Self::flush`], which
-    /// the pool calls on a connection left idle with it. A connection of its own runtime waits
-    /// for it.
+    /// inline connection it is only kept, to go out with the connection's next statement (in
+    /// the same message as the next snapshot's `BEGIN`: one answer from the server instead of
+    /// two), or at [`Self::flush`], which the pool calls on a connection left idle with it. A
+    /// connection of its own runtime waits for it.
     pub fn end_later(&self, sql: &'static str) -> Result<()> {
         match &self.driver {
-            Driver::Inline(inline) => {
-                inline
-                    .borrow_mut()
-                    .queue(self.client.batch_execute(sql))
-                    .map_err(Error::from)?;
-                self.unsent.set(true);
+            Driver::Inline(_) => {
+                self.ending.set(Some(sql));
                 Ok(())
             }
             Driver::Own(_) => self.batch_execute(sql),
@@ -393,15 +406,15 @@ impl Conn {
 
     /// Whether [`Self::end_later`] left a statement unsent.
     pub fn unsent(&self) -> bool {
-        self.unsent.get()
+        self.ending.get().is_some()
     }
 
-    /// Sends what [`Self::end_later`] queued, without waiting for its answer.
+    /// Sends what [`Self::end_later`] left, without waiting for its answer.
     pub fn flush(&self) {
+        self.queue_ending();
         if let Driver::Inline(inline) = &self.driver {
             inline.borrow_mut().flush();
         }
-        self.unsent.set(false);
     }
 }
 
