@@ -184,10 +184,15 @@ impl Query {
 
     /// `column IN (…)` for `ids`. On SQLite a short list gets one placeholder per id (answered
     /// by index lookups alone), a long one is read from `json_each`, so that the statement text
-    /// stays the same whatever the number of ids; on PostgreSQL always `= ANY` of one array.
+    /// stays the same whatever the number of ids; on PostgreSQL one id is an equality (no array
+    /// for the server to parse, the commonest case: `getGame`), more are `= ANY` of one array.
     pub fn ids(&mut self, column: &str, ids: &[i64]) -> &mut Self {
         self.sql.push_str(column);
         match self.dialect {
+            Dialect::Postgres if ids.len() == 1 => {
+                self.sql.push_str(" = ");
+                self.param(Value::Integer(ids[0]));
+            }
             Dialect::Sqlite if ids.len() <= INLINE_LIST => {
                 self.sql.push_str(" IN (");
                 for (n, id) in ids.iter().enumerate() {
@@ -276,6 +281,10 @@ mod tests {
             sqlite.sql,
             "SELECT id FROM players WHERE name = ? AND (team_id = ?) AND id IN (?, ?)"
         );
+        let mut one = Query::new(Dialect::Postgres, 0);
+        one.push("SELECT id FROM games").and().ids("id", &[8]);
+        assert_eq!(one.sql, "SELECT id FROM games WHERE id = $1::int8");
+        assert_eq!(one.params, [Value::Integer(8)]);
         let long: Vec<i64> = (0..40).collect();
         let mut sqlite = Query::new(Dialect::Sqlite, 0);
         sqlite.ids("id", &long);
