@@ -815,6 +815,34 @@ impl Compiler<'_> {
     }
 }
 
+/// The branches of `filter` whose rows together are its rows, when it has more than one: the
+/// parts of an `OR`, or those of the first `OR` in an `AND`, each with the `AND`'s other parts
+/// (`a AND (b OR c)` is true exactly where `a AND b` or `a AND c` is).
+fn union_branches(filter: &Filter) -> Option<Vec<Filter>> {
+    match filter {
+        Filter::Or { parts } if parts.len() > 1 => Some(parts.clone()),
+        Filter::And { parts } => {
+            let at = parts
+                .iter()
+                .position(|p| matches!(p, Filter::Or { parts } if parts.len() > 1))?;
+            let Filter::Or { parts: branches } = &parts[at] else {
+                return None;
+            };
+            Some(
+                branches
+                    .iter()
+                    .map(|branch| {
+                        let mut all = parts.clone();
+                        all[at] = branch.clone();
+                        Filter::And { parts: all }
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
 /// A constant truth value in `dialect`: `1`/`0` on SQLite (its booleans are integers),
 /// `TRUE`/`FALSE` on PostgreSQL.
 fn truth(dialect: Dialect, value: bool) -> &'static str {
@@ -891,8 +919,44 @@ impl Bridge<'_> {
 
     /// Reverse lookup: the keys of every row of `ty` that `subject` may `action`, through SQL.
     pub fn allowed_ids(&self, subject: &Subject, action: &str, ty: &str) -> Result<Vec<Value>> {
-        let filter = self.row_filter(subject, action, ty)?;
-        self.select_ids(ty, &filter)
+        let residual = authz::residual(self.set, &self.entities, subject, action, ty)?;
+        let filter = compile_filter(self.db.dialect(), self.set, ty, &residual.filter)?;
+        self.select_ids_of(ty, &residual.filter, &filter)
+    }
+
+    /// The keys of the rows `filter` selects (compiled: `compiled`), in key order. On
+    /// PostgreSQL a filter that is an `OR` (or an `AND` with one) is read as a `UNION` of one
+    /// `SELECT` per branch: its planner cannot combine an index on one side of an `OR` with a
+    /// subquery on the other (`winner_id = $1 OR id IN (recursive CTE)`), and reads the whole
+    /// table instead; apart, each branch uses its index (a million games: 285 ms → 1 ms). A row
+    /// is in the union where some branch is true, which is where the `OR` is true. SQLite
+    /// unions the index lookups of an `OR` by itself, and reads `compiled` as it is.
+    fn select_ids_of(&self, ty: &str, filter: &Filter, compiled: &SqlFilter) -> Result<Vec<Value>> {
+        let (Dialect::Postgres, Some(branches)) = (self.db.dialect(), union_branches(filter))
+        else {
+            return self.select_ids(ty, compiled);
+        };
+        let (def, table) = table_of(self.set, ty)?;
+        let key = ident(&def.key);
+        let mut sql = String::new();
+        let mut params = Vec::new();
+        for branch in &branches {
+            let part = compile_where(Dialect::Postgres, self.set, ty, branch)?;
+            if !sql.is_empty() {
+                sql.push_str(" UNION ");
+            }
+            let condition = Dialect::Postgres.renumber(&part.sql, params.len());
+            let _ = write!(sql, "SELECT {key} FROM {} WHERE {condition}", ident(table));
+            params.extend(part.params);
+        }
+        sql.push_str(" ORDER BY 1");
+        let mut out = Vec::new();
+        self.db
+            .rows::<AccessError>(&sql, &params, &[def.key_type()], &mut |row| {
+                out.extend(row);
+                Ok(())
+            })?;
+        Ok(out)
     }
 
     /// The keys of the rows `filter` selects, in key order.
@@ -1282,7 +1346,7 @@ impl Bridge<'_> {
             let ids = if filter == *whole.0 {
                 whole.1.to_vec()
             } else {
-                self.select_ids(ty, &filter)?
+                self.select_ids_of(ty, &one, &filter)?
             };
             out.push((policy.clone(), ids));
         }
@@ -1377,7 +1441,7 @@ impl Bridge<'_> {
                 continue;
             }
             let filter = compile_where(self.db.dialect(), set, ty, &residual.filter)?;
-            let ids = self.select_ids(ty, &filter)?;
+            let ids = self.select_ids_of(ty, &residual.filter, &filter)?;
             if ids.is_empty() {
                 continue;
             }
@@ -1483,7 +1547,7 @@ impl Bridge<'_> {
                 let mut through = Vec::new();
                 let (ids, sql) = if def.table.is_some() {
                     let filter = compile_filter(self.db.dialect(), set, ty, plan.rows())?;
-                    let ids = self.select_ids(ty, &filter)?;
+                    let ids = self.select_ids_of(ty, plan.rows(), &filter)?;
                     for (policy, ids) in
                         self.through_each_allow(ty, &plan.residual, (&filter, &ids))?
                     {
@@ -1962,6 +2026,12 @@ condition = { child_id = { _is_null = true } }
                         &by_sql, &by_eval,
                         "{} reading {}: {}", subject.label(), ty, filter.sql
                     );
+                    // The reverse lookup (on PostgreSQL a UNION per branch of an OR).
+                    let looked_up = Bridge::new(db, &set).allowed_ids(&subject, "read", ty).unwrap();
+                    prop_assert_eq!(
+                        &looked_up, &by_eval,
+                        "{} reading {} by reverse lookup", subject.label(), ty
+                    );
                 }
             }
             Ok(())
@@ -1992,6 +2062,10 @@ condition = { child_id = { _is_null = true } }
                         };
                         let sql = compile_filter(db.dialect(), &set, ty, &readable).unwrap();
                         let by_sql = Bridge::new(db, &set).select_ids(ty, &sql).unwrap();
+                        let by_union = Bridge::new(db, &set)
+                            .select_ids_of(ty, &readable, &sql)
+                            .unwrap();
+                        prop_assert_eq!(&by_union, &by_sql, "{} reading {}.{}", subject.label(), ty, rule.column);
                         let by_eval: Vec<Value> = mem
                             .all(ty)
                             .iter()
