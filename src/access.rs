@@ -815,16 +815,17 @@ impl Compiler<'_> {
     }
 }
 
-/// The branches of `filter` whose rows together are its rows, when it has more than one: the
-/// parts of an `OR`, or those of the first `OR` in an `AND`, each with the `AND`'s other parts
-/// (`a AND (b OR c)` is true exactly where `a AND b` or `a AND c` is).
+/// The branches of `filter` whose rows together are its rows, when it is an `OR` with a
+/// subquery in some branch (an `OR` of column comparisons alone is left whole: PostgreSQL
+/// combines their indexes itself): the parts of the `OR`, or those of the first such `OR` in
+/// an `AND`, each with the `AND`'s other parts (`a AND (b OR c)` is true exactly where
+/// `a AND b` or `a AND c` is).
 fn union_branches(filter: &Filter) -> Option<Vec<Filter>> {
+    let split = |f: &Filter| matches!(f, Filter::Or { parts } if parts.len() > 1 && parts.iter().any(has_subquery));
     match filter {
-        Filter::Or { parts } if parts.len() > 1 => Some(parts.clone()),
+        Filter::Or { parts } if split(filter) => Some(parts.clone()),
         Filter::And { parts } => {
-            let at = parts
-                .iter()
-                .position(|p| matches!(p, Filter::Or { parts } if parts.len() > 1))?;
+            let at = parts.iter().position(split)?;
             let Filter::Or { parts: branches } = &parts[at] else {
                 return None;
             };
@@ -840,6 +841,20 @@ fn union_branches(filter: &Filter) -> Option<Vec<Filter>> {
             )
         }
         _ => None,
+    }
+}
+
+/// Whether `filter` reads another row than its own (compiles to a subquery).
+fn has_subquery(filter: &Filter) -> bool {
+    match filter {
+        Filter::Exists { .. } | Filter::Transitive { .. } => true,
+        Filter::And { parts } | Filter::Or { parts } => parts.iter().any(has_subquery),
+        Filter::Not { inner } | Filter::IsTrue { inner } => has_subquery(inner),
+        Filter::Const { .. }
+        | Filter::Unknown
+        | Filter::Compare { .. }
+        | Filter::InList { .. }
+        | Filter::IsNull { .. } => false,
     }
 }
 
@@ -925,8 +940,8 @@ impl Bridge<'_> {
     }
 
     /// The keys of the rows `filter` selects (compiled: `compiled`), in key order. On
-    /// PostgreSQL a filter that is an `OR` (or an `AND` with one) is read as a `UNION` of one
-    /// `SELECT` per branch: its planner cannot combine an index on one side of an `OR` with a
+    /// PostgreSQL a filter that is an `OR` with a subquery (or an `AND` with one) is read as a
+    /// `UNION` of one `SELECT` per branch: its planner cannot combine an index on one side of an `OR` with a
     /// subquery on the other (`winner_id = $1 OR id IN (recursive CTE)`), and reads the whole
     /// table instead; apart, each branch uses its index (a million games: 285 ms → 1 ms). A row
     /// is in the union where some branch is true, which is where the `OR` is true. SQLite
