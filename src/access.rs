@@ -328,6 +328,53 @@ impl<'a> SqlEntities<'a> {
         Ok(out)
     }
 
+    /// The rows of `ty` keyed by `keys` (those that exist), by key: one statement per 256 keys
+    /// rather than one per key (on PostgreSQL each is a round trip). Every statement has 256
+    /// placeholders, the last list padded with its last key, so its text is prepared once.
+    fn rows_by_keys(&self, ty: &str, keys: &[Value]) -> Result<HashMap<Value, Row>> {
+        const CHUNK: usize = 256;
+        let (def, table) = table_of(self.set, ty)?;
+        let mut out = HashMap::with_capacity(keys.len());
+        let Some(last) = keys.last() else {
+            return Ok(out);
+        };
+        let types: Vec<ColumnType> = def.columns.values().copied().collect();
+        let mut sql = String::new();
+        for chunk in keys.chunks(CHUNK) {
+            let values: Vec<SqlValue> = chunk
+                .iter()
+                .chain(std::iter::repeat_n(last, CHUNK - chunk.len()))
+                .map(to_sql)
+                .collect();
+            if sql.is_empty() {
+                let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
+                let _ = write!(
+                    sql,
+                    "SELECT {} FROM {} WHERE {} IN (",
+                    columns.join(", "),
+                    ident(table),
+                    ident(&def.key)
+                );
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&bind(self.db.dialect(), i + 1, value));
+                }
+                sql.push(')');
+            }
+            self.db
+                .rows::<AccessError>(&sql, &values, &types, &mut |values| {
+                    let row: Row = def.columns.keys().cloned().zip(values).collect();
+                    if let Some(key) = row.get(&def.key).cloned() {
+                        out.insert(key, row);
+                    }
+                    Ok(())
+                })?;
+        }
+        Ok(out)
+    }
+
     /// Whether `ty` has a row keyed `key`, without reading it.
     fn exists(&self, ty: &str, key: &Value) -> Result<bool> {
         let (def, table) = table_of(self.set, ty)?;
@@ -1461,12 +1508,9 @@ impl Bridge<'_> {
                 continue;
             }
             let through = self.through_each_allow(ty, &residual, (&filter, &ids))?;
+            let mut rows = entities.rows_by_keys(ty, &ids)?;
             for id in ids {
-                let row = entities
-                    .query(ty, "id", &id)?
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
+                let row = rows.remove(&id).unwrap_or_default();
                 let name = match row.get("name") {
                     Some(Value::Text(n)) => Some(n.clone()),
                     _ => None,
