@@ -88,12 +88,19 @@ end
 EOF
 }
 
-# load SCRIPT URL CONNECTIONS: req/s (errors are fatal).
+# load SCRIPT URL CONNECTIONS: req/s. Errors are fatal, shown with wrk's report (which kind:
+# non-2xx, connect, read, write, timeout) and the servers' logs, which go with the cluster.
 load() {
-  local line rps errors
-  line=$(timeout $((duration + 30)) wrk -t1 -c"$3" -d"${duration}s" -s "$work/$1.lua" "$2" | grep '^RESULT')
+  local out line rps errors
+  out=$(timeout $((duration + 30)) wrk -t1 -c"$3" -d"${duration}s" -s "$work/$1.lua" "$2")
+  line=$(grep '^RESULT' <<<"$out")
   read -r _ rps errors <<<"$line"
-  [[ "$errors" == 0 ]] || { echo "$1 on $2: $errors errors" >&2; exit 1; }
+  [[ "$errors" == 0 ]] || {
+    echo "$1 on $2: $errors errors" >&2
+    echo "$out" >&2
+    tail -n 20 "$work"/*.log >&2
+    exit 1
+  }
   echo "$rps"
 }
 
