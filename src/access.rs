@@ -339,30 +339,25 @@ impl<'a> SqlEntities<'a> {
             return Ok(out);
         };
         let types: Vec<ColumnType> = def.columns.values().copied().collect();
-        let mut sql = String::new();
+        // Every key is of the key's type: one placeholder type for all.
+        let key_type = to_sql(last);
+        let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
+        let placeholders: Vec<String> = (1..=CHUNK)
+            .map(|n| bind(self.db.dialect(), n, &key_type))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} IN ({})",
+            columns.join(", "),
+            ident(table),
+            ident(&def.key),
+            placeholders.join(", ")
+        );
         for chunk in keys.chunks(CHUNK) {
             let values: Vec<SqlValue> = chunk
                 .iter()
                 .chain(std::iter::repeat_n(last, CHUNK - chunk.len()))
                 .map(to_sql)
                 .collect();
-            if sql.is_empty() {
-                let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
-                let _ = write!(
-                    sql,
-                    "SELECT {} FROM {} WHERE {} IN (",
-                    columns.join(", "),
-                    ident(table),
-                    ident(&def.key)
-                );
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&bind(self.db.dialect(), i + 1, value));
-                }
-                sql.push(')');
-            }
             self.db
                 .rows::<AccessError>(&sql, &values, &types, &mut |values| {
                     let row: Row = def.columns.keys().cloned().zip(values).collect();
@@ -872,10 +867,10 @@ fn union_branches(filter: &Filter) -> Option<Vec<Filter>> {
     match filter {
         Filter::Or { parts } if split(filter) => Some(parts.clone()),
         Filter::And { parts } => {
-            let at = parts.iter().position(split)?;
-            let Filter::Or { parts: branches } = &parts[at] else {
-                return None;
-            };
+            let (at, branches) = parts.iter().enumerate().find_map(|(at, part)| match part {
+                Filter::Or { parts } if split(part) => Some((at, parts)),
+                _ => None,
+            })?;
             Some(
                 branches
                     .iter()
@@ -1012,28 +1007,26 @@ impl Bridge<'_> {
             params.extend(part.params);
         }
         sql.push_str(" ORDER BY 1");
-        let mut out = Vec::new();
-        self.db
-            .rows::<AccessError>(&sql, &params, &[def.key_type()], &mut |row| {
-                out.extend(row);
-                Ok(())
-            })?;
-        Ok(out)
+        self.keys(def, &sql, &params)
     }
 
     /// The keys of the rows `filter` selects, in key order.
     pub fn select_ids(&self, ty: &str, filter: &SqlFilter) -> Result<Vec<Value>> {
         let (def, table) = table_of(self.set, ty)?;
-        let key_type = def.key_type();
         let sql = format!(
             "SELECT {key} FROM {} WHERE {} ORDER BY {key}",
             ident(table),
             filter.sql,
             key = ident(&def.key)
         );
+        self.keys(def, &sql, &filter.params)
+    }
+
+    /// The keys `sql` selects (one column, of `def`'s key type), in its order.
+    fn keys(&self, def: &TypeDef, sql: &str, params: &[SqlValue]) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         self.db
-            .rows::<AccessError>(&sql, &filter.params, &[key_type], &mut |row| {
+            .rows::<AccessError>(sql, params, &[def.key_type()], &mut |row| {
                 out.extend(row);
                 Ok(())
             })?;

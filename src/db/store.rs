@@ -222,6 +222,16 @@ impl PgShared {
     fn state(&self) -> std::sync::MutexGuard<'_, PgState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Releases `state` after a connection came free (given back, or closed and so one more
+    /// may open), and wakes one waiting read if any waits.
+    fn freed(&self, state: std::sync::MutexGuard<'_, PgState>) {
+        let waiting = state.waiting > 0;
+        drop(state);
+        if waiting {
+            self.free.notify_one();
+        }
+    }
 }
 
 /// A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
@@ -428,11 +438,7 @@ impl Inner {
                 let unsent = conn.unsent();
                 let mut state = pool.shared.state();
                 state.idle.push(conn);
-                let waiting = state.waiting > 0;
-                drop(state);
-                if waiting {
-                    pool.shared.free.notify_one();
-                }
+                pool.shared.freed(state);
                 if unsent {
                     pool.flush_soon();
                 }
@@ -446,11 +452,7 @@ impl Inner {
         if let Pool::Postgres(pool) = &self.pool {
             let mut state = pool.shared.state();
             state.open = state.open.saturating_sub(1);
-            let waiting = state.waiting > 0;
-            drop(state);
-            if waiting {
-                pool.shared.free.notify_one();
-            }
+            pool.shared.freed(state);
         }
     }
 
