@@ -177,13 +177,35 @@ pub struct TableCount {
     pub rows: Option<i64>,
 }
 
+/// Which engine holds the league.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgresql,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgresql => "PostgreSQL",
+        })
+    }
+}
+
 /// The state of a database file, for `db status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub path: PathBuf,
+    pub backend: Backend,
+    /// The version of the database engine: SQLite's library, or the PostgreSQL server.
+    pub server_version: String,
     pub schema_version: i64,
     pub latest_version: i64,
-    pub journal_mode: String,
+    /// SQLite's journal mode (`wal`); PostgreSQL has none to report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_mode: Option<String>,
     pub tables: Vec<TableCount>,
 }
 
@@ -204,9 +226,11 @@ pub fn status(conn: &Connection, path: &Path) -> Result<Status> {
     }
     Ok(Status {
         path: path.to_path_buf(),
+        backend: Backend::Sqlite,
+        server_version: rusqlite::version().to_string(),
         schema_version: version(conn)?,
         latest_version: schema::LATEST_VERSION,
-        journal_mode: conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?,
+        journal_mode: Some(conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?),
         tables,
     })
 }

@@ -307,6 +307,11 @@ impl fmt::Display for StatusOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.0;
         writeln!(f, "database:       {}", s.path.display())?;
+        write!(f, "backend:        {} {}", s.backend, s.server_version)?;
+        match &s.journal_mode {
+            Some(mode) => writeln!(f, " (journal mode {mode})")?,
+            None => writeln!(f)?,
+        }
         let note = if s.schema_version < s.latest_version {
             " (run `quidditch db init` to migrate)"
         } else {
@@ -317,7 +322,6 @@ impl fmt::Display for StatusOutput {
             "schema version: {} of {}{note}",
             s.schema_version, s.latest_version
         )?;
-        writeln!(f, "journal mode:   {}", s.journal_mode)?;
         let mut table = output::table(["table", "rows"]);
         for t in &s.tables {
             table.add_row([

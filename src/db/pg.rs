@@ -563,11 +563,15 @@ pub fn status(conn: &Conn) -> Result<Status> {
         }
         Ok(Status {
             path: conn.name(),
+            backend: super::Backend::Postgresql,
+            server_version: conn
+                .client
+                .query_one("SHOW server_version", &[])
+                .await?
+                .try_get(0)?,
             schema_version: version(&conn.client).await?,
             latest_version: super::schema::LATEST_VERSION,
-            // PostgreSQL always logs writes ahead: readers never block a seed, as in SQLite's
-            // WAL mode.
-            journal_mode: "wal".to_string(),
+            journal_mode: None,
             tables,
         })
     })

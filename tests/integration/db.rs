@@ -37,6 +37,8 @@ fn dump(env: &Env) -> Vec<String> {
 #[serde(deny_unknown_fields)]
 struct Status {
     path: String,
+    backend: String,
+    server_version: String,
     schema_version: i64,
     latest_version: i64,
     journal_mode: String,
@@ -58,6 +60,12 @@ fn seeding_the_tutorial_data_gives_its_counts_and_ids() {
         .success()
         .json();
     assert_eq!(status.schema_version, status.latest_version);
+    assert_eq!(status.backend, "sqlite");
+    assert!(
+        status.server_version.starts_with("3."),
+        "{}",
+        status.server_version
+    );
     assert_eq!(status.journal_mode, "wal");
     assert!(status.path.ends_with("quidditch.db"));
     let counts: Vec<(String, Option<i64>)> = status

@@ -102,9 +102,11 @@ fn dump(db: &pg::Database) -> String {
 #[serde(deny_unknown_fields)]
 struct Status {
     path: String,
+    backend: String,
+    server_version: String,
     schema_version: i64,
     latest_version: i64,
-    journal_mode: String,
+    journal_mode: Option<String>,
     tables: Vec<TableCount>,
 }
 
@@ -134,6 +136,54 @@ struct TableReport {
     unchanged: u64,
     deleted: u64,
     total: u64,
+}
+
+/// `db status` on `db` (seeded) and on `env`'s SQLite file (seeded alike): the same tables and
+/// versions, each naming its own engine.
+fn status_alike(env: &Env, db: &pg::Database) {
+    let url = db.url();
+    let pg_status: Status = env
+        .run_on(&url, ["--format", "json", "db", "status"])
+        .success()
+        .json();
+    let sqlite_status: Status = env
+        .run(["--format", "json", "db", "status"])
+        .success()
+        .json();
+    assert_eq!(pg_status.tables, sqlite_status.tables);
+    assert_eq!(pg_status.schema_version, sqlite_status.schema_version);
+    assert_eq!(pg_status.latest_version, sqlite_status.latest_version);
+    // Each says which engine it is; SQLite's journal mode is not a PostgreSQL notion.
+    assert_eq!(pg_status.backend, "postgresql");
+    assert_eq!(sqlite_status.backend, "sqlite");
+    assert!(
+        pg_status.server_version.starts_with("15"),
+        "{}",
+        pg_status.server_version
+    );
+    assert_eq!(pg_status.journal_mode, None);
+    assert_eq!(sqlite_status.journal_mode.as_deref(), Some("wal"));
+    // The human report too, but for the database's name and its engine.
+    let pg_human = env.run_on(&url, ["db", "status"]).success().stdout();
+    let sqlite_human = env.run(["db", "status"]).success().stdout();
+    let engine = |report: &str, db: &str| -> (String, String) {
+        let (engine, rest): (Vec<&str>, Vec<&str>) = report
+            .lines()
+            .partition(|line| line.starts_with("backend:"));
+        (engine.concat(), rest.join("\n").replace(db, "DB"))
+    };
+    let (pg_engine, pg_rest) = engine(&pg_human, &shown(db));
+    let (sqlite_engine, sqlite_rest) = engine(&sqlite_human, &env.db().display().to_string());
+    assert_eq!(pg_rest, sqlite_rest);
+    assert!(
+        pg_engine.starts_with("backend:        PostgreSQL 15"),
+        "{pg_engine}"
+    );
+    assert!(
+        sqlite_engine.starts_with("backend:        SQLite 3.")
+            && sqlite_engine.ends_with("(journal mode wal)"),
+        "{sqlite_engine}"
+    );
 }
 
 /// `db init`, `db seed` and `db status` on PostgreSQL: the same reports and row counts as the
@@ -167,25 +217,7 @@ fn init_seed_and_status_on_postgres_match_sqlite() {
     assert_eq!(on_pg.path, shown(&db));
     assert_eq!(on_pg.tables, on_sqlite.tables);
 
-    let pg_status: Status = env
-        .run_on(&url, ["--format", "json", "db", "status"])
-        .success()
-        .json();
-    let sqlite_status: Status = env
-        .run(["--format", "json", "db", "status"])
-        .success()
-        .json();
-    assert_eq!(pg_status.tables, sqlite_status.tables);
-    assert_eq!(pg_status.schema_version, sqlite_status.schema_version);
-    assert_eq!(pg_status.latest_version, sqlite_status.latest_version);
-    assert_eq!(pg_status.journal_mode, "wal");
-    // The human report too, but for the database's name.
-    let pg_human = env.run_on(&url, ["db", "status"]).success().stdout();
-    let sqlite_human = env.run(["db", "status"]).success().stdout();
-    assert_eq!(
-        pg_human.replace(&shown(&db), "DB"),
-        sqlite_human.replace(&env.db().display().to_string(), "DB")
-    );
+    status_alike(&env, &db);
 
     // The same rows as SQLite holds, value for value.
     let sqlite = env.sql();
