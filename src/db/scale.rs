@@ -166,6 +166,28 @@ pub fn published_at(id: i64, out: &mut String) {
     );
 }
 
+/// [`rows`], reporting [`Progress::Rows`] every 8,192 rows written and once when all are: the
+/// one count of both backends' loads.
+pub fn rows_reported(
+    players: u64,
+    rng_seed: u64,
+    progress: &mut dyn FnMut(Progress),
+    write: &mut dyn FnMut(Row<'_>) -> Result<()>,
+) -> Result<Sizes> {
+    let total = Sizes::for_players(players).rows();
+    let mut done = 0u64;
+    let sizes = rows(players, rng_seed, &mut |row| {
+        write(row)?;
+        done += 1;
+        if done.is_multiple_of(8192) {
+            progress(Progress::Rows { done, total });
+        }
+        Ok(())
+    })?;
+    progress(Progress::Rows { done: total, total });
+    Ok(sizes)
+}
+
 /// Every row of the league for `players` and `rng_seed`, handed to `write` one at a time in
 /// dependency order: teams, players, games (each bracket's final first, so that a game's child
 /// is always written before it), staff. Nothing grows with the league.
@@ -263,7 +285,6 @@ pub fn generate(
     rng_seed: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Sizes> {
-    let total = Sizes::for_players(players).rows();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     // Rows are consistent by construction, and child ids point forward within a bracket: check
     // foreign keys once, at commit.
@@ -288,8 +309,7 @@ pub fn generate(
         )?;
         let mut staff =
             tx.prepare("INSERT INTO staff (id, name, role, team_id) VALUES (?1, ?2, ?3, ?4)")?;
-        let mut done = 0u64;
-        rows(players, rng_seed, &mut |row| {
+        rows_reported(players, rng_seed, progress, &mut |row| {
             match row {
                 Row::Team { id, name, rank } => team.execute(params![id, name, rank])?,
                 Row::Player {
@@ -321,14 +341,9 @@ pub fn generate(
                     team_id,
                 } => staff.execute(params![id, name, role, team_id])?,
             };
-            done += 1;
-            if done.is_multiple_of(8192) {
-                progress(Progress::Rows { done, total });
-            }
             Ok(())
         })?
     };
-    progress(Progress::Rows { done: total, total });
     progress(Progress::Indexes);
     for sql in &indexes {
         tx.execute_batch(sql)?;

@@ -119,7 +119,6 @@ pub fn generate(
     rng_seed: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Sizes> {
-    let total = Sizes::for_players(players).rows();
     let Conn {
         driver: runtime,
         client,
@@ -145,19 +144,12 @@ pub fn generate(
             sink: None,
             buf: BytesMut::with_capacity(CHUNK + 1024),
         };
-        let mut done = 0u64;
-        let sizes = scale::rows(players, rng_seed, &mut |row| {
-            write_row(&mut load, row)?;
-            done += 1;
-            if done.is_multiple_of(8192) {
-                progress(Progress::Rows { done, total });
-            }
-            Ok(())
+        let sizes = scale::rows_reported(players, rng_seed, progress, &mut |row| {
+            write_row(&mut load, row)
         })?;
         load.finish()?;
         sizes
     };
-    progress(Progress::Rows { done: total, total });
     progress(Progress::Indexes);
     // The primary keys' indexes and the secondary ones, then the foreign keys (which need the
     // primary keys they point at).
