@@ -132,6 +132,12 @@ fn now<F: std::future::Future>(future: F) -> Option<F::Output> {
 /// window only needs to know whether a row follows it, so counting stops one row past its end.
 /// Otherwise the whole list is counted.
 fn count_cap(args: &PageArgs) -> Option<i64> {
+    forward(args).map(|(_, cap)| cap)
+}
+
+/// A forward window (`first`, maybe `after`; no `last` or `before`): the offset of its first
+/// row and the count it needs, one row past its end.
+fn forward(args: &PageArgs) -> Option<(i64, i64)> {
     let first = args.first.filter(|f| *f >= 0)?;
     if args.last.is_some() || args.before.as_deref().is_some_and(|b| !b.is_empty()) {
         return None;
@@ -141,7 +147,7 @@ fn count_cap(args: &PageArgs) -> Option<i64> {
         .as_deref()
         .and_then(relay::parse_cursor)
         .map_or(0, |after| after.max(-1).saturating_add(1));
-    Some(start.saturating_add(first).saturating_add(1))
+    Some((start, start.saturating_add(first).saturating_add(1)))
 }
 
 /// Counts a table's visible rows (as far as the window needs, see [`count_cap`]).
@@ -159,10 +165,55 @@ async fn list_page<T: Send + 'static>(
     rows: PageFn<T>,
 ) -> Result<(Window, Vec<T>)> {
     blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
+        if let Some(found) = forward_page(s, &args, filter.as_ref(), rows)? {
+            return Ok(found);
+        }
         let (window, page) = cut(count(s, filter.as_ref(), count_cap(&args))?, &args);
         Ok((window, rows(s, page, filter.as_ref())?))
     })
     .await
+}
+
+/// A forward window read in one statement instead of a count and a page: the rows from its
+/// start up to the count it needs ([`count_cap`]), one past its end. Rows being numbered
+/// without gaps, `k` of them read from offset `start` mean the capped count is `start + k`,
+/// and the page is their first rows. `None` (count, then read) when the window is not a
+/// forward one, or when nothing is at a start past the first row: then only a count says
+/// where the list ends.
+fn forward_page<T>(
+    s: &Store,
+    args: &PageArgs,
+    filter: Option<&SqlFilter>,
+    rows: PageFn<T>,
+) -> db::Result<Option<(Window, Vec<T>)>> {
+    let Some((start, cap)) = forward(args) else {
+        return Ok(None);
+    };
+    let limit = cap - start;
+    let mut found = rows(
+        s,
+        Page {
+            offset: start,
+            limit,
+        },
+        filter,
+    )?;
+    let Some((window, page)) = cut_forward(args, start, found.len()) else {
+        return Ok(None);
+    };
+    found.truncate(usize::try_from(page.limit).unwrap_or(0));
+    Ok(Some((window, found)))
+}
+
+/// The window of a forward read ([`forward`]) that found `read` rows from offset `start`, and
+/// the page within them; `None` when they do not settle it (nothing read past the first row).
+fn cut_forward(args: &PageArgs, start: i64, read: usize) -> Option<(Window, Page)> {
+    let read = i64::try_from(read).ok()?;
+    if read == 0 && start > 0 {
+        return None;
+    }
+    let (window, page) = cut(start + read, args);
+    (page.offset == start && page.limit <= read).then_some((window, page))
 }
 
 /// One page of a root list (`allPlayers`, `allTeams`, `allGames`) of `table`'s rows, as the
@@ -422,5 +473,38 @@ mod tests {
             ..PageArgs::default()
         };
         assert_eq!(count_cap(&backwards), None);
+    }
+
+    /// A forward window read in one statement (rows up to the capped count) cuts the same
+    /// window and page as counting first, for every list length and `first`/`after`; it gives
+    /// up only where nothing follows an `after` cursor.
+    #[test]
+    fn a_forward_page_read_alone_cuts_the_same_window() {
+        for len in 0..12i64 {
+            for first in 0..5 {
+                for after in std::iter::once(None).chain((-1..13).map(Some)) {
+                    let args = PageArgs {
+                        first: Some(first),
+                        after: after.map(relay::cursor),
+                        ..PageArgs::default()
+                    };
+                    let (start, cap) = forward(&args).expect("first alone is forward");
+                    let read = (len - start).clamp(0, cap - start);
+                    let at = format!("len {len}, first {first}, after {after:?}");
+                    let counted = cut(len.min(cap), &args);
+                    match cut_forward(&args, start, usize::try_from(read).unwrap()) {
+                        Some((window, page)) => {
+                            assert_eq!(window, counted.0, "{at}");
+                            assert_eq!(
+                                (page.offset, page.limit),
+                                (counted.1.offset, counted.1.limit),
+                                "{at}"
+                            );
+                        }
+                        None => assert!(read == 0 && start > 0, "{at}"),
+                    }
+                }
+            }
+        }
     }
 }
