@@ -313,6 +313,19 @@ impl Entities for Overlay<'_> {
             .map_err(|message| EntityError { message })
     }
 
+    fn find_each(
+        &self,
+        ty: &str,
+        column: &str,
+        values: &[Value],
+    ) -> Result<Vec<Vec<Row>>, EntityError> {
+        if self.rows.contains_key(ty) {
+            values.iter().map(|v| self.find(ty, column, v)).collect()
+        } else {
+            self.base.entities.find_each(ty, column, values)
+        }
+    }
+
     fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError> {
         let Some(touched) = self.rows.get(ty) else {
             return self.base.entities.find(ty, column, value);

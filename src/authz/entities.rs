@@ -72,6 +72,17 @@ pub trait Entities {
     fn get(&self, ty: &str, id: &Value) -> Result<Option<Row>, EntityError>;
     /// Every row of type `ty` whose `column` equals `value`.
     fn find(&self, ty: &str, column: &str, value: &Value) -> Result<Vec<Row>, EntityError>;
+    /// For each of `values`, in order, what [`Self::find`] gives for it: a traversal asks for
+    /// one step of every row it reached at once, so that a source that reads a database can
+    /// answer them in one statement rather than one each.
+    fn find_each(
+        &self,
+        ty: &str,
+        column: &str,
+        values: &[Value],
+    ) -> Result<Vec<Vec<Row>>, EntityError> {
+        values.iter().map(|v| self.find(ty, column, v)).collect()
+    }
     /// The columns of the row of `ty` keyed `key` whose values are assumed (what-if), not read:
     /// the trace marks them. `None` for a row as the source holds it.
     fn assumed(&self, ty: &str, key: &Value) -> Option<&BTreeSet<String>> {

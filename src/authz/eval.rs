@@ -13,7 +13,7 @@
 //! when its condition is true, a deny applies unless its condition is false. The SQL the
 //! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
@@ -993,17 +993,20 @@ impl Eval<'_> {
             }
             depth += 1;
             let mut next = Vec::new();
-            for from in &frontier {
-                let value = from.get(&rel.column).cloned().unwrap_or(Value::Null);
-                if matches!(value, Value::Null) {
-                    continue;
-                }
-                for related in self
-                    .entities
-                    .find(&rel.target, &rel.target_column, &value)?
-                {
+            // The whole level's lookups at once, in the frontier's order.
+            let values: Vec<Value> = frontier
+                .iter()
+                .filter_map(|from| from.get(&rel.column))
+                .filter(|value| !matches!(value, Value::Null))
+                .cloned()
+                .collect();
+            for found in self
+                .entities
+                .find_each(&rel.target, &rel.target_column, &values)?
+            {
+                for related in found {
                     let key = related.get("id").cloned().unwrap_or(Value::Null);
-                    if !seen.insert(key.clone()) {
+                    if !seen.insert(key) {
                         continue;
                     }
                     // A related row counts when `inner` is true on it (SQL's EXISTS): unknown
@@ -1015,22 +1018,7 @@ impl Eval<'_> {
                     .cond(inner, &rel.target, &related)?;
                     let matched = inner_result == Some(true);
                     if self.trace {
-                        let values: BTreeMap<String, Value> = shown
-                            .iter()
-                            .map(|c| (c.clone(), related.get(c).cloned().unwrap_or(Value::Null)))
-                            .collect();
-                        let assumed = shown
-                            .iter()
-                            .filter(|c| self.column_assumed(&rel.target, &related, c))
-                            .cloned()
-                            .collect();
-                        visits.push(Visit {
-                            resource: format!("{}:{}", rel.target, key.as_ref_str()),
-                            depth,
-                            values,
-                            matched,
-                            assumed,
-                        });
+                        visits.push(self.visit(&shown, &rel.target, &related, depth, matched));
                     }
                     if matched {
                         result = true;
@@ -1069,6 +1057,33 @@ impl Eval<'_> {
                 depth_limit: cut.then_some(limit),
             }),
         ))
+    }
+
+    /// What a trace shows of a row a traversal reached: the `shown` columns of `related` (a
+    /// row of `target`), which of them are assumed, and whether it matched.
+    fn visit(
+        &self,
+        shown: &[String],
+        target: &str,
+        related: &Row,
+        depth: u32,
+        matched: bool,
+    ) -> Visit {
+        let key = related.get("id").cloned().unwrap_or(Value::Null);
+        Visit {
+            resource: format!("{target}:{}", key.as_ref_str()),
+            depth,
+            values: shown
+                .iter()
+                .map(|c| (c.clone(), related.get(c).cloned().unwrap_or(Value::Null)))
+                .collect(),
+            matched,
+            assumed: shown
+                .iter()
+                .filter(|c| self.column_assumed(target, related, c))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// A relationship step's condition as data, `$subject`/`$context` on the right of its
