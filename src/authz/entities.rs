@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::error::EntityError;
+use super::policy::Relationship;
 
 /// An attribute value: a column of a row, a subject attribute, or a literal of a condition.
 #[derive(
@@ -89,6 +90,27 @@ pub trait Entities {
         let _ = (ty, key);
         None
     }
+}
+
+/// One step of a traversal through `rel` from every row of `frontier`: the related rows (of
+/// `rel.target`, whose `rel.target_column` equals a row's `rel.column`; NULL relates nothing),
+/// in the frontier's order, looked up at once ([`Entities::find_each`]).
+pub fn step(
+    entities: &dyn Entities,
+    rel: &Relationship,
+    frontier: &[Row],
+) -> Result<Vec<Row>, EntityError> {
+    let values: Vec<Value> = frontier
+        .iter()
+        .filter_map(|from| from.get(&rel.column))
+        .filter(|value| !matches!(value, Value::Null))
+        .cloned()
+        .collect();
+    Ok(entities
+        .find_each(&rel.target, &rel.target_column, &values)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// Rows held in memory, indexed by key and by every column: for tests, benches and the

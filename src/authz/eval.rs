@@ -994,41 +994,30 @@ impl Eval<'_> {
             depth += 1;
             let mut next = Vec::new();
             // The whole level's lookups at once, in the frontier's order.
-            let values: Vec<Value> = frontier
-                .iter()
-                .filter_map(|from| from.get(&rel.column))
-                .filter(|value| !matches!(value, Value::Null))
-                .cloned()
-                .collect();
-            for found in self
-                .entities
-                .find_each(&rel.target, &rel.target_column, &values)?
-            {
-                for related in found {
-                    let key = related.get("id").cloned().unwrap_or(Value::Null);
-                    if !seen.insert(key) {
-                        continue;
+            for related in super::entities::step(self.entities, rel, &frontier)? {
+                let key = related.get("id").cloned().unwrap_or(Value::Null);
+                if !seen.insert(key) {
+                    continue;
+                }
+                // A related row counts when `inner` is true on it (SQL's EXISTS): unknown
+                // is not a match, so a traversal is always true or false.
+                let (inner_result, _) = Eval {
+                    trace: false,
+                    ..*self
+                }
+                .cond(inner, &rel.target, &related)?;
+                let matched = inner_result == Some(true);
+                if self.trace {
+                    visits.push(self.visit(&shown, &rel.target, &related, depth, matched));
+                }
+                if matched {
+                    result = true;
+                    if !self.trace {
+                        break 'outer;
                     }
-                    // A related row counts when `inner` is true on it (SQL's EXISTS): unknown
-                    // is not a match, so a traversal is always true or false.
-                    let (inner_result, _) = Eval {
-                        trace: false,
-                        ..*self
-                    }
-                    .cond(inner, &rel.target, &related)?;
-                    let matched = inner_result == Some(true);
-                    if self.trace {
-                        visits.push(self.visit(&shown, &rel.target, &related, depth, matched));
-                    }
-                    if matched {
-                        result = true;
-                        if !self.trace {
-                            break 'outer;
-                        }
-                    }
-                    if transitive {
-                        next.push(related);
-                    }
+                }
+                if transitive {
+                    next.push(related);
                 }
             }
             frontier = next;

@@ -333,24 +333,16 @@ impl Who<'_> {
         while !frontier.is_empty() && depth < limit {
             depth += 1;
             let mut next = Vec::new();
-            for from in &frontier {
-                let value = from.get(&rel.column).cloned().unwrap_or(Value::Null);
-                if matches!(value, Value::Null) {
+            for r in
+                super::entities::step(self.entities, rel, &frontier).map_err(|e| e.to_string())?
+            {
+                let key = r.get("id").cloned().unwrap_or(Value::Null);
+                if !seen.insert(key) {
                     continue;
                 }
-                let related = self
-                    .entities
-                    .find(&rel.target, &rel.target_column, &value)
-                    .map_err(|e| e.to_string())?;
-                for r in related {
-                    let key = r.get("id").cloned().unwrap_or(Value::Null);
-                    if !seen.insert(key) {
-                        continue;
-                    }
-                    parts.push(Filter::is_true(self.cond(inner, &rel.target, &r)?));
-                    if transitive {
-                        next.push(r);
-                    }
+                parts.push(Filter::is_true(self.cond(inner, &rel.target, &r)?));
+                if transitive {
+                    next.push(r);
                 }
             }
             frontier = next;
