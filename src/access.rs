@@ -492,7 +492,7 @@ impl Entities for SqlEntities<'_> {
     ) -> Result<Vec<Vec<Row>>, EntityError> {
         match self.query_each(ty, column, values) {
             Ok(Some(rows)) => Ok(rows),
-            Ok(None) => values.iter().map(|v| self.find(ty, column, v)).collect(),
+            Ok(None) => authz::entities::one_by_one(self, ty, column, values),
             Err(err) => Err(EntityError {
                 message: format!("{err:#}"),
             }),

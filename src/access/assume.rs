@@ -320,7 +320,7 @@ impl Entities for Overlay<'_> {
         values: &[Value],
     ) -> Result<Vec<Vec<Row>>, EntityError> {
         if self.rows.contains_key(ty) {
-            values.iter().map(|v| self.find(ty, column, v)).collect()
+            crate::authz::entities::one_by_one(self, ty, column, values)
         } else {
             self.base.entities.find_each(ty, column, values)
         }

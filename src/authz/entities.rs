@@ -82,7 +82,7 @@ pub trait Entities {
         column: &str,
         values: &[Value],
     ) -> Result<Vec<Vec<Row>>, EntityError> {
-        values.iter().map(|v| self.find(ty, column, v)).collect()
+        one_by_one(self, ty, column, values)
     }
     /// The columns of the row of `ty` keyed `key` whose values are assumed (what-if), not read:
     /// the trace marks them. `None` for a row as the source holds it.
@@ -90,6 +90,17 @@ pub trait Entities {
         let _ = (ty, key);
         None
     }
+}
+
+/// [`Entities::find_each`] as one [`Entities::find`] per value: the default, and the fallback
+/// of a source that batches.
+pub fn one_by_one<E: Entities + ?Sized>(
+    entities: &E,
+    ty: &str,
+    column: &str,
+    values: &[Value],
+) -> Result<Vec<Vec<Row>>, EntityError> {
+    values.iter().map(|v| entities.find(ty, column, v)).collect()
 }
 
 /// One step of a traversal through `rel` from every row of `frontier`: the related rows (of
