@@ -100,7 +100,10 @@ pub fn one_by_one<E: Entities + ?Sized>(
     column: &str,
     values: &[Value],
 ) -> Result<Vec<Vec<Row>>, EntityError> {
-    values.iter().map(|v| entities.find(ty, column, v)).collect()
+    values
+        .iter()
+        .map(|v| entities.find(ty, column, v))
+        .collect()
 }
 
 /// One step of a traversal through `rel` from every row of `frontier`: the related rows (of

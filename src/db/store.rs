@@ -922,27 +922,60 @@ impl Store {
         ids: &[i64],
         filter: Option<&SqlFilter>,
     ) -> Result<Vec<Game>> {
+        Ok(self
+            .games_judged(ids, true, filter, &[])?
+            .into_iter()
+            .map(|(game, _)| game)
+            .collect())
+    }
+
+    /// The games with these ids (and their children, with `children`) that pass `filter`, in id
+    /// order, each with whether it passes each of `rules` (as [`Self::passing_each`] says), in
+    /// one statement: a lone `getGame` reads its game, its child and the field rules of both in
+    /// one round trip.
+    pub fn games_judged(
+        &self,
+        ids: &[i64],
+        children: bool,
+        filter: Option<&SqlFilter>,
+        rules: &[&SqlFilter],
+    ) -> Result<Vec<(Game, Vec<bool>)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = self.query(2 * (GAME_COLUMNS.len() + filter.map_or(0, |f| f.sql.len())) + 160);
-        q.push("SELECT ")
-            .push(GAME_COLUMNS)
-            .push(" FROM games")
-            .and()
-            .ids("id", ids)
-            .filter(filter)
-            .push(" UNION ALL SELECT ")
-            .push(GAME_COLUMNS)
-            .push(" FROM games")
-            .next_select()
-            .and()
-            .push("id IN (SELECT parent.child_id FROM games AS parent WHERE ")
-            .ids("parent.id", ids)
-            .push(")")
-            .filter(filter)
-            .push(" ORDER BY id");
-        self.rows(&q, game)
+        let width = GAME_COLUMNS.len()
+            + filter.map_or(0, |f| f.sql.len())
+            + rules.iter().map(|r| r.sql.len() + 32).sum::<usize>();
+        let mut q = self.query(2 * width + 160);
+        let select = |q: &mut Query| {
+            q.push("SELECT ").push(GAME_COLUMNS);
+            for rule in rules {
+                q.push(", CASE WHEN ")
+                    .condition(rule)
+                    .push(" THEN 1 ELSE 0 END");
+            }
+            q.push(" FROM games");
+        };
+        select(&mut q);
+        q.and().ids("id", ids).filter(filter);
+        if children {
+            q.push(" UNION ALL ");
+            select(&mut q);
+            q.next_select()
+                .and()
+                .push("id IN (SELECT parent.child_id FROM games AS parent WHERE ")
+                .ids("parent.id", ids)
+                .push(")")
+                .filter(filter);
+        }
+        q.push(" ORDER BY id");
+        let first = GAME_COLUMNS.split(',').count();
+        self.rows(&q, |row| {
+            let passes = (first..first + rules.len())
+                .map(|i| row.int(i).map(|v| v == 1))
+                .collect::<Result<Vec<bool>>>()?;
+            Ok((game(row)?, passes))
+        })
     }
 
     /// The first `limit` games a team won or lost, in id order.

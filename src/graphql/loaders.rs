@@ -166,6 +166,54 @@ impl Loader<TeamSlice> for TeamPlayersLoader {
 pub struct FieldLoader {
     store: Store,
     fields: Arc<HashMap<(Table, String), FieldRule>>,
+    /// Answers read already, with the rows they are about (see [`Self::rules`]).
+    primed: Arc<Mutex<HashMap<FieldKey, bool>>>,
+}
+
+/// The distinct row rules of one table's columns readable on some rows only, and which rule
+/// each such column follows: what a read of the table's rows can judge in the same statement.
+#[derive(Debug, Default)]
+pub struct TableRules {
+    pub filters: Vec<SqlFilter>,
+    pub columns: Vec<(String, usize)>,
+}
+
+impl FieldLoader {
+    /// The rules of `table`'s columns, each distinct rule once (empty when the viewer has none).
+    pub fn rules(&self, table: Table) -> TableRules {
+        let mut out = TableRules::default();
+        for ((t, column), rule) in self.fields.iter() {
+            let (true, Some(filter)) = (*t == table, rule.readable.as_ref()) else {
+                continue;
+            };
+            let i = out
+                .filters
+                .iter()
+                .position(|f| f == filter)
+                .unwrap_or_else(|| {
+                    out.filters.push(filter.clone());
+                    out.filters.len() - 1
+                });
+            out.columns.push((column.clone(), i));
+        }
+        out
+    }
+
+    /// Records whether each of `columns` (a [`TableRules`]'s) is readable on row `id` of
+    /// `table`, from `passes` (one answer per rule of its `filters`), read on the request's
+    /// snapshot: a later load of those keys costs no statement.
+    pub fn prime(&self, table: Table, id: i64, columns: &[(String, usize)], passes: &[bool]) {
+        if columns.is_empty() {
+            return;
+        }
+        let mut primed = self.primed.lock().unwrap_or_else(PoisonError::into_inner);
+        for (column, i) in columns {
+            if let Some(&pass) = passes.get(*i) {
+                let column = column.clone();
+                primed.insert(FieldKey { table, column, id }, pass);
+            }
+        }
+    }
 }
 
 /// A column of one row.
@@ -182,10 +230,18 @@ impl Loader<FieldKey> for FieldLoader {
 
     async fn load(&self, keys: &[FieldKey]) -> Result<HashMap<FieldKey, bool>, Self::Error> {
         let mut tables: HashMap<Table, Vec<&FieldKey>> = HashMap::new();
-        for key in keys {
-            tables.entry(key.table).or_default().push(key);
-        }
         let mut out = HashMap::new();
+        {
+            let primed = self.primed.lock().unwrap_or_else(PoisonError::into_inner);
+            for key in keys {
+                match primed.get(key) {
+                    Some(&pass) => {
+                        out.insert(key.clone(), pass);
+                    }
+                    None => tables.entry(key.table).or_default().push(key),
+                }
+            }
+        }
         for (table, keys) in tables {
             // Each distinct rule once; a key whose column no row may read is false.
             let mut filters: Vec<SqlFilter> = Vec::new();
@@ -308,6 +364,7 @@ impl Loaders {
                 FieldLoader {
                     store: store.clone(),
                     fields: Arc::clone(&viewer.fields),
+                    primed: Arc::default(),
                 },
                 queue,
             ),

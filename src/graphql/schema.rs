@@ -7,7 +7,11 @@ use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
     TeamObjectConnection, page_args,
 };
-use super::{Error, Result, Viewer, blocking, loaders::Loaders, read, visible};
+use super::{
+    Error, Result, Viewer, blocking,
+    loaders::{Loaders, TableRules},
+    read, visible,
+};
 use crate::db::{
     self,
     store::{Page, SqlFilter, Store, Table},
@@ -373,23 +377,30 @@ impl Query {
         let viewer = Viewer::of(ctx)?;
         let filter = viewer.filters.games.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
-        if !ctx.look_ahead().field("child").exists() {
-            let games = read(store, 1, move |s| s.games_by_ids(&[id], filter.as_ref())).await?;
-            return visible(ctx, Table::Games, games.into_iter().next().map(GameObject));
-        }
-        // The game and its child in one statement; the child waits in the request's loader.
-        let mut games = read(store, 2, move |s| {
-            s.games_with_children(&[id], filter.as_ref())
+        let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
+        // The game, its child when asked for (it then waits in the request's loader), and
+        // the viewer's field rules on both, in one statement.
+        let children = ctx.look_ahead().field("child").exists();
+        let TableRules { filters, columns } = loaders.fields.plain().rules(Table::Games);
+        let mut rows = read(store, if children { 2 } else { 1 }, move |s| {
+            let filters: Vec<&SqlFilter> = filters.iter().collect();
+            s.games_judged(&[id], children, filter.as_ref(), &filters)
         })
         .await?;
-        let game = games
+        for (row, passes) in &rows {
+            loaders
+                .fields
+                .plain()
+                .prime(Table::Games, row.id, &columns, passes);
+        }
+        // The game first (a game may be its own child: then it comes twice).
+        let game = rows
             .iter()
-            .position(|g| g.id == id)
-            .map(|i| games.swap_remove(i));
-        if let Some(child) = game.as_ref().and_then(|g| g.child_id) {
-            let loaders = ctx.data::<Loaders>().map_err(Error::context)?;
-            let found = games.into_iter().find(|g| g.id == child);
-            loaders.games.plain().prime(child, found);
+            .position(|(g, _)| g.id == id)
+            .map(|i| rows.swap_remove(i).0);
+        if children && let Some(child_id) = game.as_ref().and_then(|g| g.child_id) {
+            let found = rows.into_iter().map(|(g, _)| g).find(|g| g.id == child_id);
+            loaders.games.plain().prime(child_id, found);
         }
         visible(ctx, Table::Games, game.map(GameObject))
     }
