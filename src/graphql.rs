@@ -948,6 +948,57 @@ mod tests {
         assert_eq!(api.store().statements() - before, 1);
     }
 
+    /// A page of a root list reads its rows and whether each column readable on some rows only
+    /// may be read on each in one statement: the rules' answers are those the field loader
+    /// would read, so a column is withheld, with its rule's error, on exactly the rows its rule
+    /// fails (`year` is answered `null`, `name`, non-null, nulls its node).
+    #[tokio::test]
+    async fn a_page_judges_its_field_rules_in_its_own_statement() {
+        let (_dir, api) = api();
+        let rule = |sql: &str, message: &str| FieldRule {
+            readable: Some(SqlFilter::new(sql, Vec::new())),
+            withheld: Withheld::Error(message.into()),
+        };
+        let viewer = || Viewer {
+            principal: Principal::Subject { id: "x".into() },
+            fields: Arc::new(HashMap::from([
+                (
+                    (Table::Players, "year".to_string()),
+                    rule("team_id = 1", "no year"),
+                ),
+                (
+                    (Table::Players, "name".to_string()),
+                    rule("year > 2", "no name"),
+                ),
+            ])),
+            ..Viewer::default()
+        };
+        // Players 1-4: teams 1, 2, 1, 2; years 2, 2, 4, 2.
+        for (field, shown, message) in [
+            ("year", [true, false, true, false], "no year"),
+            ("name", [false, false, true, false], "no name"),
+        ] {
+            let before = api.store().statements();
+            let document =
+                format!("{{ allPlayers(first: 4) {{ edges {{ node {{ {field} }} }} }} }}");
+            let response = api
+                .execute(async_graphql::Request::new(document), viewer())
+                .await;
+            assert_eq!(api.store().statements() - before, 1, "{field}");
+            let data = response.data.into_json().unwrap();
+            let nodes: Vec<bool> = data["allPlayers"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| !e["node"][field].is_null())
+                .collect();
+            assert_eq!(nodes, shown, "{field}");
+            let messages: Vec<&str> = response.errors.iter().map(|e| e.message.as_str()).collect();
+            let withheld = shown.iter().filter(|s| !**s).count();
+            assert_eq!(messages, vec![message; withheld], "{field}");
+        }
+    }
+
     #[tokio::test]
     async fn the_viewer_filters_every_read() {
         let (_dir, api) = api();

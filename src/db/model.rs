@@ -2,6 +2,23 @@
 
 use serde::Serialize;
 
+/// A row known by its key (`id`), whatever its table.
+pub trait Keyed {
+    fn key(&self) -> i64;
+}
+
+macro_rules! keyed {
+    ($($row:ty),*) => {$(
+        impl Keyed for $row {
+            fn key(&self) -> i64 {
+                self.id
+            }
+        }
+    )*};
+}
+
+keyed!(Team, Player, Game);
+
 /// A row of `teams`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Team {

@@ -533,6 +533,28 @@ fn name(row: &tokio_postgres::Row, i: usize) -> String {
 /// Maps one row.
 type Map<T> = fn(&dyn Cells) -> Result<T>;
 
+/// `, CASE WHEN rule THEN 1 ELSE 0 END` for each of `rules`: whether the row passes each, as
+/// columns after the row's own (NULL, unknown, does not pass).
+fn judge(q: &mut Query, rules: &[&SqlFilter]) {
+    for rule in rules {
+        q.push(", CASE WHEN ")
+            .condition(rule)
+            .push(" THEN 1 ELSE 0 END");
+    }
+}
+
+/// The answers of [`judge`]'s `n` columns, from column `first` on.
+fn passes(row: &dyn Cells, first: usize, n: usize) -> Result<Vec<bool>> {
+    (first..first + n)
+        .map(|i| row.int(i).map(|v| v == 1))
+        .collect()
+}
+
+/// How many columns a list of them (`"id, name, rank"`) names.
+fn column_count(columns: &str) -> usize {
+    columns.split(',').count()
+}
+
 impl Store {
     /// Opens the SQLite database at `path` (it must exist and hold the league's tables).
     pub fn open(path: &Path) -> Result<Self> {
@@ -765,8 +787,13 @@ impl Store {
     }
 
     /// One page of teams in id order.
-    pub fn teams_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Team>> {
-        self.page("teams", TEAM_COLUMNS, page, filter, team)
+    pub fn teams_page(
+        &self,
+        page: Page,
+        filter: Option<&SqlFilter>,
+        rules: &[&SqlFilter],
+    ) -> Result<Vec<(Team, Vec<bool>)>> {
+        self.page("teams", TEAM_COLUMNS, page, filter, rules, team)
     }
 
     /// The teams with these ids (those that exist and pass `filter`), in id order.
@@ -782,8 +809,13 @@ impl Store {
     }
 
     /// One page of players in id order.
-    pub fn players_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Player>> {
-        self.page("players", PLAYER_COLUMNS, page, filter, player)
+    pub fn players_page(
+        &self,
+        page: Page,
+        filter: Option<&SqlFilter>,
+        rules: &[&SqlFilter],
+    ) -> Result<Vec<(Player, Vec<bool>)>> {
+        self.page("players", PLAYER_COLUMNS, page, filter, rules, player)
     }
 
     /// The players with these ids, in id order.
@@ -905,8 +937,13 @@ impl Store {
     }
 
     /// One page of games in id order.
-    pub fn games_page(&self, page: Page, filter: Option<&SqlFilter>) -> Result<Vec<Game>> {
-        self.page("games", GAME_COLUMNS, page, filter, game)
+    pub fn games_page(
+        &self,
+        page: Page,
+        filter: Option<&SqlFilter>,
+        rules: &[&SqlFilter],
+    ) -> Result<Vec<(Game, Vec<bool>)>> {
+        self.page("games", GAME_COLUMNS, page, filter, rules, game)
     }
 
     /// The games with these ids, in id order.
@@ -949,11 +986,7 @@ impl Store {
         let mut q = self.query(2 * width + 160);
         let select = |q: &mut Query| {
             q.push("SELECT ").push(GAME_COLUMNS);
-            for rule in rules {
-                q.push(", CASE WHEN ")
-                    .condition(rule)
-                    .push(" THEN 1 ELSE 0 END");
-            }
+            judge(q, rules);
             q.push(" FROM games");
         };
         select(&mut q);
@@ -969,13 +1002,8 @@ impl Store {
                 .filter(filter);
         }
         q.push(" ORDER BY id");
-        let first = GAME_COLUMNS.split(',').count();
-        self.rows(&q, |row| {
-            let passes = (first..first + rules.len())
-                .map(|i| row.int(i).map(|v| v == 1))
-                .collect::<Result<Vec<bool>>>()?;
-            Ok((game(row)?, passes))
-        })
+        let first = column_count(GAME_COLUMNS);
+        self.rows(&q, |row| Ok((game(row)?, passes(row, first, rules.len())?)))
     }
 
     /// The first `limit` games a team won or lost, in id order.
@@ -1009,22 +1037,24 @@ impl Store {
         columns: &str,
         page: Page,
         filter: Option<&SqlFilter>,
+        rules: &[&SqlFilter],
         map: Map<T>,
-    ) -> Result<Vec<T>> {
+    ) -> Result<Vec<(T, Vec<bool>)>> {
         if page.limit <= 0 {
             return Ok(Vec::new());
         }
-        let mut q = self.query(128);
-        q.push("SELECT ")
-            .push(columns)
-            .push(" FROM ")
+        let mut q = self.query(128 + rules.iter().map(|r| r.sql.len() + 32).sum::<usize>());
+        q.push("SELECT ").push(columns);
+        judge(&mut q, rules);
+        q.push(" FROM ")
             .push(table)
             .filter(filter)
             .push(" ORDER BY id LIMIT ")
             .param(Value::Integer(page.limit))
             .push(" OFFSET ")
             .param(Value::Integer(page.offset.max(0)));
-        self.rows(&q, map)
+        let first = column_count(columns);
+        self.rows(&q, |row| Ok((map(row)?, passes(row, first, rules.len())?)))
     }
 
     /// For each of `ids` whose row exists in `table`: whether it passes each of `filters`, in
@@ -1041,23 +1071,13 @@ impl Store {
         }
         let mut q = self.query(filters.iter().map(|f| f.sql.len() + 32).sum::<usize>() + 64);
         q.push("SELECT id");
-        for filter in filters {
-            q.push(", CASE WHEN ")
-                .condition(filter)
-                .push(" THEN 1 ELSE 0 END");
-        }
+        judge(&mut q, filters);
         q.push(" FROM ")
             .push(table.name())
             .and()
             .ids("id", ids)
             .push(" ORDER BY id");
-        let wanted = filters.len();
-        self.rows(&q, |row| {
-            let passes = (1..=wanted)
-                .map(|i| row.int(i).map(|v| v == 1))
-                .collect::<Result<Vec<bool>>>()?;
-            Ok((row.int(0)?, passes))
-        })
+        self.rows(&q, |row| Ok((row.int(0)?, passes(row, 1, filters.len())?)))
     }
 
     /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::db::{
     self,
+    model::Keyed,
     store::{Page, SqlFilter, Store, Table},
 };
 
@@ -156,24 +157,27 @@ fn forward(args: &PageArgs) -> Option<(i64, i64)> {
 
 /// Counts a table's visible rows (as far as the window needs, see [`count_cap`]).
 type CountFn = fn(&Store, Option<&SqlFilter>, Option<i64>) -> db::Result<i64>;
-/// Reads one page of a table's visible rows.
-type PageFn<T> = fn(&Store, Page, Option<&SqlFilter>) -> db::Result<Vec<T>>;
+/// Reads one page of a table's visible rows, each with whether it passes each of the rules.
+type PageFn<T> =
+    fn(&Store, Page, Option<&SqlFilter>, &[&SqlFilter]) -> db::Result<Vec<(T, Vec<bool>)>>;
 
-/// One page of a whole table for the viewer's `filter`: counted and cut in SQL, on a blocking
-/// thread (a count may scan).
+/// One page of a whole table for the viewer's `filter`, each row judged by `rules` (see
+/// [`Store::passing_each`]): counted and cut in SQL, on a blocking thread (a count may scan).
 async fn list_page<T: Send + 'static>(
     ctx: &Context<'_>,
     args: PageArgs,
-    filter: Option<SqlFilter>,
+    (filter, rules): (Option<SqlFilter>, Vec<SqlFilter>),
     count: CountFn,
     rows: PageFn<T>,
-) -> Result<(Window, Vec<T>)> {
+) -> Result<(Window, Vec<(T, Vec<bool>)>)> {
     blocking(ctx.data::<Store>().map_err(Error::context)?, move |s| {
-        if let Some(found) = forward_page(s, &args, filter.as_ref(), rows)? {
+        let rules: Vec<&SqlFilter> = rules.iter().collect();
+        let read = |page: Page| rows(s, page, filter.as_ref(), &rules);
+        if let Some(found) = forward_page(&args, &read)? {
             return Ok(found);
         }
         let (window, page) = cut(count(s, filter.as_ref(), count_cap(&args))?, &args);
-        Ok((window, rows(s, page, filter.as_ref())?))
+        Ok((window, read(page)?))
     })
     .await
 }
@@ -185,23 +189,17 @@ async fn list_page<T: Send + 'static>(
 /// forward one, or when nothing is at a start past the first row: then only a count says
 /// where the list ends.
 fn forward_page<T>(
-    s: &Store,
     args: &PageArgs,
-    filter: Option<&SqlFilter>,
-    rows: PageFn<T>,
+    read: &dyn Fn(Page) -> db::Result<Vec<T>>,
 ) -> db::Result<Option<(Window, Vec<T>)>> {
     let Some((start, cap)) = forward(args) else {
         return Ok(None);
     };
     let limit = cap - start;
-    let mut found = rows(
-        s,
-        Page {
-            offset: start,
-            limit,
-        },
-        filter,
-    )?;
+    let mut found = read(Page {
+        offset: start,
+        limit,
+    })?;
     let Some((window, page)) = cut_forward(args, start, found.len()) else {
         return Ok(None);
     };
@@ -222,7 +220,9 @@ fn cut_forward(args: &PageArgs, start: i64, read: usize) -> Option<(Window, Page
 
 /// One page of a root list (`allPlayers`, `allTeams`, `allGames`) of `table`'s rows, as the
 /// viewer may read them; a filtered list is noted in the decision log.
-async fn root_list<T: Send + 'static>(
+/// The viewer's field rules on the table are judged in the same statement as the page, and
+/// their answers wait in the request's field loader.
+async fn root_list<T: Keyed + Send + 'static>(
     ctx: &Context<'_>,
     table: Table,
     (before, after, first, last): (Option<String>, Option<String>, Option<i32>, Option<i32>),
@@ -235,7 +235,21 @@ async fn root_list<T: Send + 'static>(
     if filter.is_some() {
         viewer.note(|record| record.lists.push(table));
     }
-    list_page(ctx, args, filter, count, rows).await
+    let fields = ctx
+        .data::<Loaders>()
+        .map_err(Error::context)?
+        .fields
+        .plain();
+    let TableRules { filters, columns } = fields.rules(table);
+    let (window, rows) = list_page(ctx, args, (filter, filters), count, rows).await?;
+    let rows = rows
+        .into_iter()
+        .map(|(row, passes)| {
+            fields.prime(table, row.key(), &columns, &passes);
+            row
+        })
+        .collect();
+    Ok((window, rows))
 }
 
 /// The query root: the tutorial's eight fields.
