@@ -951,25 +951,10 @@ impl Store {
         self.by_ids("games", GAME_COLUMNS, ids, filter, game)
     }
 
-    /// The games with these ids and their children (the games their winners play next), in id
-    /// order, in one statement: a lone `getGame { child }` reads both in one round trip. Every
-    /// row returned passes `filter`, as if each had been read by id.
-    pub fn games_with_children(
-        &self,
-        ids: &[i64],
-        filter: Option<&SqlFilter>,
-    ) -> Result<Vec<Game>> {
-        Ok(self
-            .games_judged(ids, true, filter, &[])?
-            .into_iter()
-            .map(|(game, _)| game)
-            .collect())
-    }
-
-    /// The games with these ids (and their children, with `children`) that pass `filter`, in id
-    /// order, each with whether it passes each of `rules` (as [`Self::passing_each`] says), in
-    /// one statement: a lone `getGame` reads its game, its child and the field rules of both in
-    /// one round trip.
+    /// The games with these ids (and, with `children`, their children: the games their winners
+    /// play next) that pass `filter`, as if each had been read by id, in id order, each with
+    /// whether it passes each of `rules` (as [`Self::passing_each`] says), in one statement: a
+    /// lone `getGame` reads its game, its child and the field rules of both in one round trip.
     pub fn games_judged(
         &self,
         ids: &[i64],
