@@ -329,46 +329,23 @@ impl<'a> SqlEntities<'a> {
         Ok(out)
     }
 
-    /// The rows of `ty` keyed by `keys` (those that exist), by key: one statement per 256 keys
-    /// rather than one per key (on PostgreSQL each is a round trip). Every statement has 256
-    /// placeholders, the last list padded with its last key, so its text is prepared once.
+    /// The rows of `ty` keyed by `keys` (those that exist), by key: [`Self::query_each`] on the
+    /// key column, one statement per 256 keys rather than one per key (on PostgreSQL each is a
+    /// round trip), or one lookup per key where one statement cannot stand for them.
     fn rows_by_keys(&self, ty: &str, keys: &[Value]) -> Result<HashMap<Value, Row>> {
-        const CHUNK: usize = 256;
-        let (def, table) = table_of(self.set, ty)?;
-        let mut out = HashMap::with_capacity(keys.len());
-        let Some(last) = keys.last() else {
-            return Ok(out);
-        };
-        let types: Vec<ColumnType> = def.columns.values().copied().collect();
-        // Every key is of the key's type: one placeholder type for all.
-        let key_type = to_sql(last);
-        let columns: Vec<String> = def.columns.keys().map(|c| ident(c)).collect();
-        let placeholders: Vec<String> = (1..=CHUNK)
-            .map(|n| bind(self.db.dialect(), n, &key_type))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM {} WHERE {} IN ({})",
-            columns.join(", "),
-            ident(table),
-            ident(&def.key),
-            placeholders.join(", ")
-        );
-        for chunk in keys.chunks(CHUNK) {
-            let values: Vec<SqlValue> = chunk
+        let (def, _) = table_of(self.set, ty)?;
+        let found = match self.query_each(ty, &def.key, keys)? {
+            Some(found) => found,
+            None => keys
                 .iter()
-                .chain(std::iter::repeat_n(last, CHUNK - chunk.len()))
-                .map(to_sql)
-                .collect();
-            self.db
-                .rows::<AccessError>(&sql, &values, &types, &mut |values| {
-                    let row: Row = def.columns.keys().cloned().zip(values).collect();
-                    if let Some(key) = row.get(&def.key).cloned() {
-                        out.insert(key, row);
-                    }
-                    Ok(())
-                })?;
-        }
-        Ok(out)
+                .map(|key| self.query(ty, &def.key, key))
+                .collect::<Result<_>>()?,
+        };
+        Ok(keys
+            .iter()
+            .zip(found)
+            .filter_map(|(key, rows)| Some((key.clone(), rows.into_iter().next()?)))
+            .collect())
     }
 
     /// For each of `values`, in order, the rows of `ty` whose `column` is that value, as
