@@ -179,13 +179,19 @@ pub struct TableRules {
 }
 
 impl FieldLoader {
-    /// The rules of `table`'s columns, each distinct rule once (empty when the viewer has none).
+    /// The rules of `table`'s columns, each distinct rule once (empty when the viewer has none),
+    /// in the order of their columns' names: the same rules give the same statement text, which
+    /// each connection prepares once, whatever order the viewer's map holds them in.
     pub fn rules(&self, table: Table) -> TableRules {
+        let mut ruled: Vec<(&String, &SqlFilter)> = self
+            .fields
+            .iter()
+            .filter(|((t, _), _)| *t == table)
+            .filter_map(|((_, column), rule)| Some((column, rule.readable.as_ref()?)))
+            .collect();
+        ruled.sort_unstable_by_key(|(column, _)| *column);
         let mut out = TableRules::default();
-        for ((t, column), rule) in self.fields.iter() {
-            let (true, Some(filter)) = (*t == table, rule.readable.as_ref()) else {
-                continue;
-            };
+        for (column, filter) in ruled {
             let i = out
                 .filters
                 .iter()
@@ -243,21 +249,9 @@ impl Loader<FieldKey> for FieldLoader {
             }
         }
         for (table, keys) in tables {
-            // Each distinct rule once; a key whose column no row may read is false.
-            let mut filters: Vec<SqlFilter> = Vec::new();
-            let mut rule_of: Vec<Option<usize>> = Vec::with_capacity(keys.len());
-            for key in &keys {
-                let readable = self
-                    .fields
-                    .get(&(table, key.column.clone()))
-                    .and_then(|rule| rule.readable.as_ref());
-                rule_of.push(readable.map(|filter| {
-                    filters.iter().position(|f| f == filter).unwrap_or_else(|| {
-                        filters.push(filter.clone());
-                        filters.len() - 1
-                    })
-                }));
-            }
+            // The table's rules, as a read of its rows judges them; a key whose column no row
+            // may read is false.
+            let TableRules { filters, columns } = self.rules(table);
             let passing: HashMap<i64, Vec<bool>> = if filters.is_empty() {
                 HashMap::new()
             } else {
@@ -273,11 +267,12 @@ impl Loader<FieldKey> for FieldLoader {
                 .into_iter()
                 .collect()
             };
-            for (key, rule) in keys.into_iter().zip(rule_of) {
-                let readable = rule.is_some_and(|i| {
+            for key in keys {
+                let rule = columns.iter().find(|(c, _)| *c == key.column);
+                let readable = rule.is_some_and(|(_, i)| {
                     passing
                         .get(&key.id)
-                        .and_then(|row| row.get(i))
+                        .and_then(|row| row.get(*i))
                         .copied()
                         .unwrap_or(false)
                 });
@@ -368,6 +363,67 @@ impl Loaders {
                 },
                 queue,
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same rules give the same `TableRules`, columns and statement text alike, however
+    /// the viewer's map happens to order them (each map its own hash seed): otherwise every
+    /// viewer with the same rules would prepare a statement text of its own.
+    #[test]
+    fn the_same_rules_are_judged_in_the_same_order_whatever_the_map() {
+        let (_dir, path, _) = crate::db::tutorial_league();
+        let store = Store::open(&path).unwrap();
+        let rule = |sql: &str| FieldRule {
+            readable: Some(SqlFilter::new(sql, Vec::new())),
+            withheld: super::super::Withheld::Null,
+        };
+        let rules_of = || {
+            let fields: HashMap<(Table, String), FieldRule> = [
+                ("name", "team_id = 1"),
+                ("year", "year > 2"),
+                ("position", "team_id = 2"),
+                ("team_id", "id < 5"),
+                ("id", "team_id = 1"),
+            ]
+            .into_iter()
+            .map(|(column, sql)| ((Table::Players, column.to_string()), rule(sql)))
+            .chain([((Table::Games, "level".to_string()), rule("id = 8"))])
+            .collect();
+            let loader = FieldLoader {
+                store: store.clone(),
+                fields: Arc::new(fields),
+                primed: Arc::default(),
+            };
+            let rules = loader.rules(Table::Players);
+            let sql: Vec<String> = rules.filters.iter().map(|f| f.sql.clone()).collect();
+            (sql, rules.columns)
+        };
+        let first = rules_of();
+        assert_eq!(
+            first,
+            (
+                vec![
+                    "team_id = 1".to_string(),
+                    "team_id = 2".into(),
+                    "id < 5".into(),
+                    "year > 2".into()
+                ],
+                vec![
+                    ("id".to_string(), 0),
+                    ("name".into(), 0),
+                    ("position".into(), 1),
+                    ("team_id".into(), 2),
+                    ("year".into(), 3),
+                ]
+            )
+        );
+        for _ in 0..20 {
+            assert_eq!(rules_of(), first);
         }
     }
 }
