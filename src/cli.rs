@@ -50,6 +50,11 @@ Environment:
                             EdDSA tokens with its keys (--jwks-url)
   QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
                             overrides -v
+  PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSSLMODE PGSSLROOTCERT
+  PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS PGCHANNELBINDING
+                            libpq's, read as psql reads them: what a PostgreSQL --db leaves
+                            out; a password from PGPASSFILE, else ~/.pgpass, when none is given
+  HOME                      where ~/.pgpass is
   NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.
@@ -75,7 +80,9 @@ pub struct GlobalArgs {
     /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database; every
     /// command runs on either. Over TCP, TLS (rustls) follows libpq's `sslmode` (`prefer` by
     /// default, `disable`, `require`, `verify-ca`, `verify-full`) and `sslrootcert` (a PEM
-    /// file of trusted authorities; else the system's).
+    /// file of trusted authorities; else the system's). What the string leaves out is read
+    /// from libpq's variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and
+    /// a password from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them.
     #[arg(
         long,
         global = true,

@@ -142,13 +142,35 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
     let mut config = config(url);
     let tls = tls::MakeRustls::new(&url.tls)?;
     let client = if tls.enabled() && !unix_only(&config) {
-        spawned(&runtime, &config, tls)?
+        spawned(&runtime, &config, tls)
     } else {
         // A unix socket never uses TLS, whatever `sslmode` says (as libpq).
         config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-        spawned(&runtime, &config, NoTls)?
-    };
+        spawned(&runtime, &config, NoTls)
+    }
+    .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Own(runtime), client, url))
+}
+
+/// A connection's error about a password, with why the password file was not read, or where
+/// a password the server asks for may be given.
+fn password_noted(err: Error, url: &PgUrl) -> Error {
+    match (err, &url.passfile_ignored) {
+        (Error::Postgres { message }, Some(why)) if message.contains("password") => {
+            Error::Postgres {
+                message: format!("{message} ({why})"),
+            }
+        }
+        (Error::Postgres { message }, None) if message.ends_with("password missing") => {
+            Error::Postgres {
+                message: format!(
+                    "{message} (the server asks for one: give it in the URL, in PGPASSWORD or \
+                     in the password file, ~/.pgpass or PGPASSFILE)"
+                ),
+            }
+        }
+        (err, _) => err,
+    }
 }
 
 /// Connects with `tls` on `runtime`, the connection's own task spawned there: it runs whenever
@@ -182,7 +204,8 @@ fn unix_only(config: &tokio_postgres::Config) -> bool {
 /// Connects to `url`, driven by the thread that waits on it ([`Driver::Inline`]): usable from any
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
-    let (client, inline) = inline::connect(&config(url), &tls::MakeRustls::new(&url.tls)?)?;
+    let (client, inline) = inline::connect(&config(url), &tls::MakeRustls::new(&url.tls)?)
+        .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 

@@ -3,6 +3,11 @@
 //! A `postgres://` or `postgresql://` URL, or libpq's key-value form (`host=/run/postgresql
 //! dbname=league`), is a PostgreSQL database; anything else is the path of a SQLite file. The
 //! value is parsed once, here, into [`DbUrl`]; nothing downstream looks at the text again.
+//!
+//! What a PostgreSQL connection string leaves out is read as libpq reads it: from libpq's
+//! environment variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, …, [`ENVIRONMENT`]), and a
+//! password from the password file (`PGPASSFILE`, else `~/.pgpass`) when none is given. The
+//! string wins over the environment, the environment over the defaults.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -26,7 +31,30 @@ pub struct PgUrl {
     pub(crate) config: tokio_postgres::Config,
     /// How TCP connections use TLS (`sslmode`, `sslrootcert`).
     pub(crate) tls: Tls,
+    /// Why the password file was not read although no password was given (a file others may
+    /// read, as libpq): added to a connection's error about a password.
+    pub(crate) passfile_ignored: Option<String>,
 }
+
+/// How a variable of the environment is looked up: by name, `None` when unset.
+pub type Environment<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// libpq's environment variables, each the default of the keyword of the connection string
+/// beside it. `PGSSLMODE` and `PGSSLROOTCERT` are read with the TLS settings, `PGPASSFILE` with
+/// the password file.
+pub const ENVIRONMENT: [(&str, &str); 11] = [
+    ("PGHOST", "host"),
+    ("PGHOSTADDR", "hostaddr"),
+    ("PGPORT", "port"),
+    ("PGDATABASE", "dbname"),
+    ("PGUSER", "user"),
+    ("PGPASSWORD", "password"),
+    ("PGAPPNAME", "application_name"),
+    ("PGOPTIONS", "options"),
+    ("PGCONNECT_TIMEOUT", "connect_timeout"),
+    ("PGTARGETSESSIONATTRS", "target_session_attrs"),
+    ("PGCHANNELBINDING", "channel_binding"),
+];
 
 /// libpq's `sslmode`: whether a TCP connection is encrypted, and what of the server's
 /// certificate is checked. A unix socket never uses TLS, whatever the mode (as libpq).
@@ -54,65 +82,352 @@ pub struct Tls {
     pub root: Option<PathBuf>,
 }
 
+/// libpq's `sslmode` read from its text.
+fn ssl_mode(raw: &str) -> Result<SslMode, String> {
+    Ok(match raw {
+        "disable" => SslMode::Disable,
+        "allow" | "prefer" => SslMode::Prefer,
+        "require" => SslMode::Require,
+        "verify-ca" => SslMode::VerifyCa,
+        "verify-full" => SslMode::VerifyFull,
+        other => {
+            return Err(format!(
+                "invalid sslmode `{other}`: expected disable, allow, prefer, require, verify-ca \
+                 or verify-full"
+            ));
+        }
+    })
+}
+
+/// libpq's `sslrootcert`: a PEM file, or `system` (the system's authorities).
+fn root_cert(raw: &str) -> Option<PathBuf> {
+    (raw != "system").then(|| PathBuf::from(raw))
+}
+
+/// A connection string split for its readers: what tokio-postgres reads, the TLS settings it
+/// does not read (it knows no `verify-*` and no root file), and the keywords the string's
+/// options (a URL's query, or every pair of the key-value form) give.
+struct Split {
+    rest: String,
+    tls: Tls,
+    keys: Vec<String>,
+}
+
 /// Takes `sslmode` and `sslrootcert` out of a connection string (a URL's query or the key-value
-/// form), which tokio-postgres does not read (it knows no `verify-*` and no root file): the
-/// string left for it, and the TLS settings.
-fn take_tls(value: &str, url: bool) -> Result<(String, Tls), String> {
+/// form).
+fn take_tls(value: &str, url: bool) -> Result<Split, String> {
     let mut tls = Tls::default();
+    let mut keys = Vec::new();
     let mut take = |key: &str, raw: &str| -> Result<bool, String> {
+        keys.push(key.to_string());
         match key {
             "sslmode" => {
-                tls.mode = match raw {
-                    "disable" => SslMode::Disable,
-                    "allow" | "prefer" => SslMode::Prefer,
-                    "require" => SslMode::Require,
-                    "verify-ca" => SslMode::VerifyCa,
-                    "verify-full" => SslMode::VerifyFull,
-                    other => {
-                        return Err(format!(
-                            "invalid sslmode `{other}`: expected disable, allow, prefer, \
-                             require, verify-ca or verify-full"
-                        ));
-                    }
-                };
+                tls.mode = ssl_mode(raw)?;
                 Ok(true)
             }
             "sslrootcert" => {
-                tls.root = (raw != "system").then(|| PathBuf::from(raw));
+                tls.root = root_cert(raw);
                 Ok(true)
             }
             _ => Ok(false),
         }
     };
-    if url {
-        let Some((base, query)) = value.split_once('?') else {
-            return Ok((value.to_string(), tls));
-        };
-        let mut kept = Vec::new();
-        for pair in query.split('&') {
-            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_decode(raw);
-            if !take(key, &decoded)? {
-                kept.push(pair);
+    let rest = if url {
+        match value.split_once('?') {
+            None => value.to_string(),
+            Some((base, query)) => {
+                let mut kept = Vec::new();
+                for pair in query.split('&') {
+                    let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+                    let decoded = percent_decode(raw);
+                    if !take(key, &decoded)? {
+                        kept.push(pair);
+                    }
+                }
+                if kept.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{base}?{}", kept.join("&"))
+                }
             }
         }
-        let rest = if kept.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        return Ok((rest, tls));
-    }
-    let mut kept = String::new();
-    for (key, raw, text) in conninfo_pairs(value) {
-        if !take(key, &raw)? {
-            if !kept.is_empty() {
-                kept.push(' ');
+    } else {
+        let mut kept = String::new();
+        for (key, raw, text) in conninfo_pairs(value) {
+            if !take(key, &raw)? {
+                if !kept.is_empty() {
+                    kept.push(' ');
+                }
+                kept.push_str(text);
             }
-            kept.push_str(text);
+        }
+        kept
+    };
+    Ok(Split { rest, tls, keys })
+}
+
+/// Whether the connection string set `key` (in its options, or a URL's user, host, port or
+/// path).
+fn given(config: &tokio_postgres::Config, keys: &[String], key: &str) -> bool {
+    keys.iter().any(|k| k == key)
+        || match key {
+            "host" => !config.get_hosts().is_empty(),
+            "hostaddr" => !config.get_hostaddrs().is_empty(),
+            "port" => !config.get_ports().is_empty(),
+            "dbname" => config.get_dbname().is_some(),
+            "user" => config.get_user().is_some(),
+            "password" => config.get_password().is_some(),
+            "application_name" => config.get_application_name().is_some(),
+            "options" => config.get_options().is_some(),
+            "connect_timeout" => config.get_connect_timeout().is_some(),
+            _ => false,
+        }
+}
+
+/// Sets `key` of `to` as `from` has it.
+fn copy_setting(key: &str, from: &tokio_postgres::Config, to: &mut tokio_postgres::Config) {
+    match key {
+        "host" => {
+            for host in from.get_hosts() {
+                match host {
+                    Host::Tcp(name) => to.host(name),
+                    Host::Unix(dir) => to.host_path(dir),
+                };
+            }
+        }
+        "hostaddr" => {
+            for addr in from.get_hostaddrs() {
+                to.hostaddr(*addr);
+            }
+        }
+        "port" => {
+            for port in from.get_ports() {
+                to.port(*port);
+            }
+        }
+        "dbname" => {
+            from.get_dbname().map(|v| to.dbname(v));
+        }
+        "user" => {
+            from.get_user().map(|v| to.user(v));
+        }
+        "password" => {
+            from.get_password().map(|v| to.password(v));
+        }
+        "application_name" => {
+            from.get_application_name().map(|v| to.application_name(v));
+        }
+        "options" => {
+            from.get_options().map(|v| to.options(v));
+        }
+        "connect_timeout" => {
+            from.get_connect_timeout().map(|v| to.connect_timeout(*v));
+        }
+        "target_session_attrs" => {
+            to.target_session_attrs(from.get_target_session_attrs());
+        }
+        "channel_binding" => {
+            to.channel_binding(from.get_channel_binding());
+        }
+        other => unreachable!("`{other}` is not in ENVIRONMENT"),
+    }
+}
+
+/// A URL with `PGPORT` written after each host of its authority, when it names hosts and no
+/// port (tokio-postgres reads such a host as on port 5432, leaving nothing for `PGPORT` to fill);
+/// else the URL as it is. `PGPORT` holds one port, or one per host.
+fn url_with_port(url: &str, keys: &[String], env: Environment) -> Result<String, String> {
+    let Some(port) = variable(env, "PGPORT") else {
+        return Ok(url.to_string());
+    };
+    if keys.iter().any(|k| k == "port") {
+        return Ok(url.to_string());
+    }
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let end = url[scheme_end..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let hosts_start = url[scheme_end..end]
+        .rfind('@')
+        .map_or(scheme_end, |i| scheme_end + i + 1);
+    let hosts: Vec<&str> = url[hosts_start..end].split(',').collect();
+    let has_port = |host: &&str| match host.strip_prefix('[') {
+        Some(v6) => v6
+            .split_once(']')
+            .is_some_and(|(_, rest)| rest.starts_with(':')),
+        None => host.contains(':'),
+    };
+    if url[hosts_start..end].is_empty() || hosts.iter().any(has_port) {
+        return Ok(url.to_string());
+    }
+    tokio_postgres::Config::from_str(&format!("port='{port}'"))
+        .map_err(|err| format!("invalid PGPORT (libpq's `port`): {}", chain(&err)))?;
+    let ports: Vec<&str> = port.split(',').collect();
+    if ports.len() != 1 && ports.len() != hosts.len() {
+        return Err(format!(
+            "invalid PGPORT: {} ports for {} hosts (give one, or one per host)",
+            ports.len(),
+            hosts.len()
+        ));
+    }
+    let written: Vec<String> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, host)| format!("{host}:{}", ports.get(i).unwrap_or(&ports[0])))
+        .collect();
+    Ok(format!(
+        "{}{}{}",
+        &url[..hosts_start],
+        written.join(","),
+        &url[end..]
+    ))
+}
+
+/// An error and its causes, on one line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        line.push_str(": ");
+        line.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    line
+}
+
+/// A variable of the environment, an empty one read as unset.
+fn variable(env: Environment, name: &str) -> Option<String> {
+    env(name).filter(|value| !value.is_empty())
+}
+
+/// Fills what the connection string left out from libpq's environment variables, each read as
+/// its keyword would be in the string (so its errors are tokio-postgres's, naming the variable).
+fn from_environment(
+    config: &mut tokio_postgres::Config,
+    split: &mut Split,
+    env: Environment,
+) -> Result<(), String> {
+    let keys = &split.keys;
+    if !keys.iter().any(|k| k == "sslmode")
+        && let Some(raw) = variable(env, "PGSSLMODE")
+    {
+        split.tls.mode = ssl_mode(&raw).map_err(|err| format!("PGSSLMODE: {err}"))?;
+    }
+    if !keys.iter().any(|k| k == "sslrootcert")
+        && let Some(raw) = variable(env, "PGSSLROOTCERT")
+    {
+        split.tls.root = root_cert(&raw);
+    }
+    for (name, key) in ENVIRONMENT {
+        let Some(value) = variable(env, name) else {
+            continue;
+        };
+        if given(config, keys, key) {
+            continue;
+        }
+        let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
+        let from = tokio_postgres::Config::from_str(&format!("{key}='{quoted}'"))
+            .map_err(|err| format!("invalid {name} (libpq's `{key}`): {}", chain(&err)))?;
+        copy_setting(key, &from, config);
+    }
+    Ok(())
+}
+
+/// The directories libpq is built to look in for a server's socket when none is named (Debian
+/// and Fedora, and upstream's): a password file names a socket in them as `localhost`.
+const DEFAULT_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
+
+/// libpq's password file: `PGPASSFILE`, else `~/.pgpass`.
+fn password_file(env: Environment) -> Option<PathBuf> {
+    match variable(env, "PGPASSFILE") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => variable(env, "HOME").map(|home| Path::new(&home).join(".pgpass")),
+    }
+}
+
+/// Sets the password from the password file when the string and the environment gave none: the
+/// first line matching a host (in order), its port (else 5432), the database (else the user)
+/// and the user (else the system's user name), `*` matching anything. A file that is missing or
+/// unreadable is no password; one that others may read is ignored, as libpq does, and why is
+/// returned.
+fn password_from_file(config: &mut tokio_postgres::Config, env: Environment) -> Option<String> {
+    if config.get_password().is_some() {
+        return None;
+    }
+    let path = password_file(env)?;
+    let meta = std::fs::metadata(&path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)?;
+    if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o077 != 0 {
+        return Some(format!(
+            "password file `{}` ignored: others may read it; its permissions should be u=rw \
+             (0600) or less",
+            path.display()
+        ));
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let user = match config.get_user() {
+        Some(user) => user.to_string(),
+        None => whoami::username().ok()?,
+    };
+    let dbname = config.get_dbname().unwrap_or(&user).to_string();
+    let ports = config.get_ports();
+    let found = config.get_hosts().iter().enumerate().find_map(|(i, host)| {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        let names = match host {
+            Host::Tcp(name) => vec![name.clone()],
+            Host::Unix(dir) => {
+                let dir = dir.display().to_string();
+                let local = DEFAULT_SOCKET_DIRS.contains(&dir.as_str());
+                let mut names = vec![dir];
+                names.extend(local.then(|| "localhost".to_string()));
+                names
+            }
+        };
+        password_in(&text, &names, &port.to_string(), &dbname, &user)
+    });
+    if let Some(password) = found {
+        config.password(password);
+    }
+    None
+}
+
+/// The password of the first line of a password file's `text` matching one of the host's
+/// `names`, `port`, `dbname` and `user`.
+fn password_in(
+    text: &str,
+    names: &[String],
+    port: &str,
+    dbname: &str,
+    user: &str,
+) -> Option<String> {
+    text.lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(password_line)
+        .find_map(|([host, p, d, u], password)| {
+            let host_matches = host == "*" || names.contains(&host);
+            let matches = |field: &str, value: &str| field == "*" || field == value;
+            (host_matches && matches(&p, port) && matches(&d, dbname) && matches(&u, user))
+                .then_some(password)
+        })
+}
+
+/// A line of a password file: its four fields before the password, and the password (the rest
+/// of the line); a `\` takes the next character as it is. `None`: fewer than five fields.
+fn password_line(line: &str) -> Option<([String; 4], String)> {
+    let mut fields = Vec::with_capacity(4);
+    let mut current = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ':' if fields.len() < 4 => fields.push(std::mem::take(&mut current)),
+            c => current.push(c),
         }
     }
-    Ok((kept, tls))
+    let fields: [String; 4] = fields.try_into().ok()?;
+    Some((fields, current))
 }
 
 /// `%XX` escapes of a URL's query value decoded (an invalid one kept as it is).
@@ -203,8 +518,14 @@ const CONNINFO_KEYS: [&str; 15] = [
 ];
 
 impl DbUrl {
-    /// Parses a `--db` value; the error is one line for the command line's own message.
+    /// Parses a `--db` value, reading what a PostgreSQL string leaves out from the process's
+    /// environment; the error is one line for the command line's own message.
     pub fn parse(value: &str) -> Result<Self, String> {
+        Self::parse_in(value, &|name| std::env::var(name).ok())
+    }
+
+    /// [`DbUrl::parse`] in the environment `env`.
+    pub fn parse_in(value: &str, env: Environment) -> Result<Self, String> {
         let url = value.starts_with("postgres://") || value.starts_with("postgresql://");
         let first_key = value
             .split_whitespace()
@@ -218,9 +539,14 @@ impl DbUrl {
             }
             return Ok(DbUrl::Sqlite(PathBuf::from(value)));
         }
-        let (rest, tls) = take_tls(value, url)?;
-        let mut config = tokio_postgres::Config::from_str(&rest)
-            .map_err(|err| format!("not a PostgreSQL connection string: {err}"))?;
+        let mut split = take_tls(value, url)?;
+        if url {
+            split.rest = url_with_port(&split.rest, &split.keys, env)?;
+        }
+        let mut config = tokio_postgres::Config::from_str(&split.rest)
+            .map_err(|err| format!("not a PostgreSQL connection string: {}", chain(&err)))?;
+        from_environment(&mut config, &mut split, env)?;
+        let tls = split.tls;
         // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
         config.ssl_mode(match tls.mode {
             SslMode::Disable => tokio_postgres::config::SslMode::Disable,
@@ -229,12 +555,17 @@ impl DbUrl {
         });
         if config.get_hosts().is_empty() {
             return Err(
-                "the PostgreSQL connection string names no host: give one, or a socket \
-                 directory (`?host=/run/postgresql`)"
+                "the PostgreSQL connection string names no host, nor does PGHOST: give one, or \
+                 a socket directory (`?host=/run/postgresql`)"
                     .to_string(),
             );
         }
-        Ok(DbUrl::Postgres(Box::new(PgUrl { config, tls })))
+        let passfile_ignored = password_from_file(&mut config, env);
+        Ok(DbUrl::Postgres(Box::new(PgUrl {
+            config,
+            tls,
+            passfile_ignored,
+        })))
     }
 
     /// The SQLite file, if this is one.
@@ -301,8 +632,231 @@ impl fmt::Display for PgUrl {
 mod tests {
     use super::*;
 
+    /// An environment with no variable set (no `HOME`, so no password file).
+    fn bare(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse(value: &str) -> Result<DbUrl, String> {
+        DbUrl::parse_in(value, &bare)
+    }
+
     fn shown(value: &str) -> String {
-        DbUrl::parse(value).unwrap().to_string()
+        parse(value).unwrap().to_string()
+    }
+
+    /// `value` parsed in an environment of `vars`.
+    fn pg_in(value: &str, vars: &[(&str, &str)]) -> Result<PgUrl, String> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        match DbUrl::parse_in(value, &env)? {
+            DbUrl::Postgres(url) => Ok(*url),
+            DbUrl::Sqlite(_) => panic!("{value} is PostgreSQL"),
+        }
+    }
+
+    #[test]
+    fn what_the_string_leaves_out_is_read_from_libpq_variables() {
+        let vars = [
+            ("PGHOST", "/run/pg"),
+            ("PGPORT", "5433"),
+            ("PGUSER", "keeper"),
+            ("PGDATABASE", "league"),
+            ("PGPASSWORD", "quaffle"),
+            ("PGAPPNAME", "admin"),
+            ("PGCONNECT_TIMEOUT", "3"),
+            ("PGSSLMODE", "verify-full"),
+            ("PGSSLROOTCERT", "/etc/ca.pem"),
+        ];
+        for empty in ["postgres://", "postgresql:///", "application_name=x"] {
+            let url = pg_in(empty, &vars).unwrap();
+            assert_eq!(
+                url.to_string(),
+                "postgresql://keeper@/league?host=/run/pg",
+                "{empty}"
+            );
+            assert_eq!(url.config.get_ports(), [5433]);
+            assert_eq!(url.config.get_password(), Some(&b"quaffle"[..]));
+            assert_eq!(
+                url.config.get_connect_timeout(),
+                Some(&std::time::Duration::from_secs(3))
+            );
+            assert_eq!(url.tls.mode, SslMode::VerifyFull);
+            assert_eq!(url.tls.root, Some(PathBuf::from("/etc/ca.pem")));
+        }
+        // What the string says wins, in either form.
+        for given in [
+            "postgres://chaser:snitch@pitch:6000/cup?sslmode=disable&sslrootcert=system\
+             &application_name=x&connect_timeout=9",
+            "host=pitch port=6000 user=chaser password=snitch dbname=cup sslmode=disable \
+             sslrootcert=system application_name=x connect_timeout=9",
+        ] {
+            let url = pg_in(given, &vars).unwrap();
+            assert_eq!(url.to_string(), "postgresql://chaser@pitch:6000/cup");
+            assert_eq!(url.config.get_password(), Some(&b"snitch"[..]));
+            assert_eq!(url.config.get_application_name(), Some("x"));
+            assert_eq!(
+                url.tls,
+                Tls {
+                    mode: SslMode::Disable,
+                    root: None
+                }
+            );
+        }
+        // An empty variable is unset; a host list is a list.
+        let url = pg_in("postgres:///db", &[("PGHOST", "a,/s"), ("PGUSER", "")]).unwrap();
+        assert_eq!(url.to_string(), "postgresql://a/db?host=/s");
+        assert_eq!(url.config.get_user(), None);
+    }
+
+    #[test]
+    fn a_bad_libpq_variable_is_refused_naming_it() {
+        let err = pg_in("postgres://h/db", &[("PGPORT", "seeker")]).unwrap_err();
+        assert_eq!(
+            err,
+            "invalid PGPORT (libpq's `port`): invalid connection string: invalid value for \
+             option `port`"
+        );
+        let err = pg_in("postgres://h/db", &[("PGSSLMODE", "always")]).unwrap_err();
+        assert!(
+            err.starts_with("PGSSLMODE: invalid sslmode `always`"),
+            "{err}"
+        );
+        let err = pg_in("postgres://h/db", &[("PGTARGETSESSIONATTRS", "x")]).unwrap_err();
+        assert!(err.contains("PGTARGETSESSIONATTRS"), "{err}");
+        let err = pg_in("postgres://a,b,c/db", &[("PGPORT", "1,2")]).unwrap_err();
+        assert_eq!(
+            err,
+            "invalid PGPORT: 2 ports for 3 hosts (give one, or one per host)"
+        );
+        // Not read when the string gives the setting.
+        pg_in("postgres://h:1/db", &[("PGPORT", "seeker")]).unwrap();
+        pg_in("postgres://h/db?port=1", &[("PGPORT", "seeker")]).unwrap();
+    }
+
+    #[test]
+    fn pgport_is_the_port_of_a_url_host_written_without_one() {
+        let ports = |value: &str, port: &str| pg_in(value, &[("PGPORT", port)]).unwrap().config;
+        assert_eq!(ports("postgres://h/db", "5433").get_ports(), [5433]);
+        assert_eq!(
+            ports("postgres://u:p@h?sslmode=disable", "7").get_ports(),
+            [7]
+        );
+        assert_eq!(ports("postgres://a,[::1]/db", "1,2").get_ports(), [1, 2]);
+        assert_eq!(ports("postgres://a,b/db", "9").get_ports(), [9, 9]);
+        assert_eq!(ports("postgres://a:1,b/db", "9").get_ports(), [1, 5432]);
+        assert_eq!(ports("postgres://[::1]:6/db", "9").get_ports(), [6]);
+        assert_eq!(
+            ports("postgres:///db?host=/s", "9").get_ports(),
+            [9],
+            "a socket given in the query"
+        );
+        assert_eq!(
+            pg_in("postgres://h/db", &[]).unwrap().config.get_ports(),
+            [5432]
+        );
+    }
+
+    /// A password file holding `text`, with `mode`, and the environment naming it.
+    fn password_file(text: &str, mode: u32) -> (tempfile::TempDir, String) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgpass");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let path = path.display().to_string();
+        (dir, path)
+    }
+
+    fn password(url: &PgUrl) -> Option<String> {
+        url.config
+            .get_password()
+            .map(|p| String::from_utf8(p.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn a_missing_password_is_read_from_the_password_file_as_libpq_does() {
+        let text = "# host:port:database:user:password\n\
+                    pitch:5432:cup:chaser:first\n\
+                    pitch:5432:cup:chaser:shadowed\n\
+                    pitch:*:*:seeker:any\\:db\\\\x:tail\r\n\
+                    /run/pg:5433:league:keeper:socket\n\
+                    localhost:5432:*:keeper:local\n\
+                    \\:\\:1:*:*:*:v6\n\
+                    too:few:fields\n";
+        let (_dir, file) = password_file(text, 0o600);
+        let with = |value: &str| pg_in(value, &[("PGPASSFILE", &file)]).unwrap();
+        assert_eq!(
+            password(&with("postgres://chaser@pitch/cup")).as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            password(&with("postgres://seeker@pitch:7/x")).as_deref(),
+            Some("any:db\\x:tail")
+        );
+        assert_eq!(
+            password(&with("host=/run/pg port=5433 user=keeper dbname=league")).as_deref(),
+            Some("socket")
+        );
+        // A socket in a default directory is `localhost`; the database defaults to the user.
+        assert_eq!(
+            password(&with("host=/var/run/postgresql user=keeper")).as_deref(),
+            Some("local")
+        );
+        // `\:` is a colon in a field: an IPv6 address.
+        assert_eq!(
+            password(&with("postgres://u@[::1]/db")).as_deref(),
+            Some("v6")
+        );
+        // No line matches: no password. A second host's line is found.
+        assert_eq!(password(&with("postgres://chaser@pitch/other")), None);
+        assert_eq!(
+            password(&with("host=nowhere,pitch user=chaser dbname=cup")).as_deref(),
+            Some("first")
+        );
+        // A password given, in the string or the environment, wins.
+        assert_eq!(
+            password(&with("postgres://chaser:mine@pitch/cup")).as_deref(),
+            Some("mine")
+        );
+        let env = pg_in(
+            "postgres://chaser@pitch/cup",
+            &[("PGPASSFILE", &file), ("PGPASSWORD", "env")],
+        )
+        .unwrap();
+        assert_eq!(password(&env).as_deref(), Some("env"));
+        // `~/.pgpass` when PGPASSFILE is unset.
+        let home = std::path::Path::new(&file).parent().unwrap();
+        std::fs::copy(&file, home.join(".pgpass")).unwrap();
+        let url = pg_in(
+            "postgres://chaser@pitch/cup",
+            &[("HOME", &home.display().to_string())],
+        )
+        .unwrap();
+        assert_eq!(password(&url).as_deref(), Some("first"));
+        assert_eq!(url.passfile_ignored, None);
+    }
+
+    #[test]
+    fn a_password_file_others_may_read_is_ignored_and_said() {
+        let (_dir, file) = password_file("*:*:*:*:secret\n", 0o644);
+        let url = pg_in("postgres://u@h/db", &[("PGPASSFILE", &file)]).unwrap();
+        assert_eq!(password(&url), None);
+        let why = url.passfile_ignored.unwrap();
+        assert!(why.contains(&file) && why.contains("(0600)"), "{why}");
+        // Not read, so not said, when a password is given.
+        let url = pg_in("postgres://u:p@h/db", &[("PGPASSFILE", &file)]).unwrap();
+        assert_eq!(url.passfile_ignored, None);
+        // A missing file is no password, silently (as libpq).
+        let url = pg_in(
+            "postgres://u@h/db",
+            &[("PGPASSFILE", "/nonexistent/pgpass")],
+        )
+        .unwrap();
+        assert_eq!((password(&url), url.passfile_ignored), (None, None));
     }
 
     #[test]
@@ -315,11 +869,11 @@ mod tests {
             "./host=x",
         ] {
             assert!(
-                matches!(DbUrl::parse(path), Ok(DbUrl::Sqlite(p)) if p == Path::new(path)),
+                matches!(parse(path), Ok(DbUrl::Sqlite(p)) if p == Path::new(path)),
                 "{path}"
             );
         }
-        assert!(DbUrl::parse("").is_err());
+        assert!(parse("").is_err());
     }
 
     #[test]
@@ -339,7 +893,7 @@ mod tests {
     }
 
     fn tls(value: &str) -> Tls {
-        match DbUrl::parse(value).unwrap() {
+        match parse(value).unwrap() {
             DbUrl::Postgres(url) => url.tls,
             DbUrl::Sqlite(_) => panic!("{value} is PostgreSQL"),
         }
@@ -379,8 +933,7 @@ mod tests {
             Some(PathBuf::from("/a b/ca.pem"))
         );
         // What is left is still read: the user, the database, the other options.
-        let DbUrl::Postgres(url) =
-            DbUrl::parse("host=h sslmode=require dbname='my db' user=u").unwrap()
+        let DbUrl::Postgres(url) = parse("host=h sslmode=require dbname='my db' user=u").unwrap()
         else {
             panic!()
         };
@@ -390,14 +943,15 @@ mod tests {
 
     #[test]
     fn what_cannot_be_connected_to_is_refused_at_parse() {
-        let err = DbUrl::parse("postgres://h/db?sslmode=sometimes").unwrap_err();
+        let err = parse("postgres://h/db?sslmode=sometimes").unwrap_err();
         assert!(err.contains("invalid sslmode `sometimes`"), "{err}");
-        let err = DbUrl::parse("postgres://h/db?bogus=1").unwrap_err();
+        let err = parse("postgres://h/db?bogus=1").unwrap_err();
         assert!(
             err.starts_with("not a PostgreSQL connection string: "),
             "{err}"
         );
-        let err = DbUrl::parse("dbname=league").unwrap_err();
-        assert!(err.contains("names no host"), "{err}");
+        let err = parse("dbname=league").unwrap_err();
+        assert!(err.contains("names no host, nor does PGHOST"), "{err}");
+        pg_in("dbname=league", &[("PGHOST", "/run/pg")]).unwrap();
     }
 }

@@ -23,6 +23,27 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_quidditch"))
 }
 
+/// libpq's environment variables, which quidditch reads for what a PostgreSQL `--db` leaves
+/// out: removed from the binary's environment, so the machine's own settings (`PGSSLMODE`, say)
+/// cannot change what a test connects to. A `~/.pgpass` can only add a password, which the
+/// tests' trusted connections are never asked for.
+pub const LIBPQ_ENV: [&str; 14] = [
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGAPPNAME",
+    "PGOPTIONS",
+    "PGCONNECT_TIMEOUT",
+    "PGTARGETSESSIONATTRS",
+    "PGCHANNELBINDING",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+];
+
 /// A temporary directory with the repository's `seeder.toml` (and later fixtures) in it.
 pub struct Env {
     pub dir: TempDir,
@@ -86,6 +107,9 @@ impl Env {
     /// URL (`crate::pg`).
     pub fn cmd_on(&self, db: &std::ffi::OsStr) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::new(bin());
+        for var in LIBPQ_ENV {
+            cmd.env_remove(var);
+        }
         cmd.current_dir(self.dir.path())
             .env_remove("QUIDDITCH_DB")
             .env_remove("QUIDDITCH_ENDPOINT")
@@ -102,6 +126,9 @@ impl Env {
     /// The same command as a plain `std::process::Command`, for tests that spawn and signal it.
     pub fn cmd_std(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(bin());
+        for var in LIBPQ_ENV {
+            cmd.env_remove(var);
+        }
         cmd.current_dir(self.dir.path())
             .env_remove("QUIDDITCH_DB")
             .env("NO_COLOR", "1")
@@ -260,6 +287,11 @@ impl Server {
         Self::launch(env, &["--db", db], args, &[])
     }
 
+    /// [`Server::start_on`] with these environment variables set.
+    pub fn start_on_with_env(env: &Env, db: &str, args: &[&str], vars: &[(&str, &str)]) -> Self {
+        Self::launch(env, &["--db", db], args, vars)
+    }
+
     /// Like [`Server::start`], with these environment variables set over the defaults (an empty
     /// value removes the variable).
     pub fn start_with_env(env: &Env, vars: &[(&str, &str)]) -> Self {
@@ -280,6 +312,9 @@ impl Server {
     fn launch(env: &Env, extra: &[&str], serve: &[&str], vars: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let mut command = std::process::Command::new(bin());
+        for var in LIBPQ_ENV {
+            command.env_remove(var);
+        }
         command
             .current_dir(env.dir.path())
             .env_remove("QUIDDITCH_LOG")

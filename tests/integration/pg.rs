@@ -16,6 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The superuser `initdb` creates (`-U`), whom the tests connect as (`--auth=trust`).
 const SUPERUSER: &str = "postgres";
 
+/// The one role of the cluster that logs in with a password ([`PASSWORD`], scram-sha-256 over
+/// the socket), made a superuser by [`Cluster::password_role`].
+pub const PASSWORD_ROLE: &str = "keeper";
+pub const PASSWORD: &str = "quaffle";
+static PASSWORD_ROLE_MADE: OnceLock<()> = OnceLock::new();
+
 /// The running cluster.
 pub struct Cluster {
     /// Where the server binaries are (`initdb`, `pg_ctl`, `psql`, `createdb`).
@@ -156,6 +162,14 @@ impl Cluster {
                 "--locale=C",
             ],
         );
+        // One role must give a password (scram) over the socket; every other role is trusted.
+        let hba = cluster.dir.join("data/pg_hba.conf");
+        let trusted = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
+        std::fs::write(
+            &hba,
+            format!("local all {PASSWORD_ROLE} scram-sha-256\n{trusted}"),
+        )
+        .expect("write pg_hba.conf");
         let options = format!(
             "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
             cluster.dir.display()
@@ -387,6 +401,18 @@ impl Cluster {
                 dir,
             }
         })
+    }
+
+    /// [`PASSWORD_ROLE`], made on first use: a superuser who must give [`PASSWORD`].
+    pub fn password_role(&'static self) -> &'static str {
+        PASSWORD_ROLE_MADE.get_or_init(|| {
+            self.psql(
+                &self.dir,
+                "postgres",
+                &format!("CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'"),
+            );
+        });
+        PASSWORD_ROLE
     }
 
     /// A new, empty database, its name unique in this run.

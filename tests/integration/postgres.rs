@@ -516,6 +516,198 @@ fn postgres_is_named_by_url_or_key_value_form() {
     assert!(stderr.contains("error connecting to server"), "{stderr}");
 }
 
+/// A database of the test cluster reached through libpq's variables: `HOME` is the test's
+/// directory (no `~/.pgpass` but the test's own).
+struct Libpq {
+    env: Env,
+    db: pg::Database,
+    socket: String,
+}
+
+impl Libpq {
+    fn new() -> Self {
+        let cluster = pg::cluster();
+        Libpq {
+            env: Env::new(),
+            db: cluster.create_database(),
+            socket: cluster.socket_dir().display().to_string(),
+        }
+    }
+
+    /// The variables naming the database's host and name, the user, and `more`.
+    fn vars(&self, user: &str, more: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("PGHOST", self.socket.clone()),
+            ("PGDATABASE", self.db.name.clone()),
+            ("PGUSER", user.to_string()),
+        ];
+        vars.extend(more.iter().map(|(k, v)| (*k, (*v).to_string())));
+        vars
+    }
+
+    /// Runs `args` on `--db URL` with `vars` set.
+    fn run(&self, url: &str, vars: &[(&'static str, String)], args: &[&str]) -> Run {
+        let mut cmd = self.env.cmd_on(url.as_ref());
+        cmd.env("HOME", self.env.dir.path());
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        Run(cmd.args(args).output().unwrap())
+    }
+}
+
+/// What `--db` leaves out is read from libpq's variables, by every command: `--db postgres://`
+/// with `PGHOST`, `PGUSER` and `PGDATABASE` is the database; a bad variable is refused before
+/// connecting, naming it.
+#[test]
+fn what_db_leaves_out_is_read_from_libpq_variables() {
+    let libpq = Libpq::new();
+    let postgres = libpq.vars("postgres", &[]);
+    libpq
+        .run(
+            "postgres://",
+            &postgres,
+            &["db", "seed", "--file", &seeder()],
+        )
+        .success()
+        .stdout_has(&format!("seeded {} from ", shown(&libpq.db)));
+    libpq
+        .run("postgres://", &postgres, &["query", "get-game", "8"])
+        .success()
+        .stdout_has("First");
+    libpq
+        .run(
+            "postgres://",
+            &postgres,
+            &[
+                "authz",
+                "who-can",
+                "--action",
+                "read",
+                "--resource",
+                "game:8",
+            ],
+        )
+        .success()
+        .stdout_has("5 subjects may read game:8:");
+    // The string wins: a database the variables do not name.
+    let other = pg::cluster().create_database();
+    libpq
+        .run(
+            &format!("postgres:///{}", other.name),
+            &postgres,
+            &["db", "status"],
+        )
+        .status(1)
+        .stderr_has("is not a quidditch database");
+    let bad_port = libpq.vars("postgres", &[("PGPORT", "seeker")]);
+    let stderr = libpq
+        .run("postgres://", &bad_port, &["db", "status"])
+        .status(2)
+        .stderr();
+    assert!(
+        stderr.contains("invalid PGPORT (libpq's `port`)"),
+        "{stderr}"
+    );
+}
+
+/// A role that must give a password (scram) gets it from `PGPASSWORD` or the password file
+/// (`PGPASSFILE`, else `~/.pgpass`), in the commands and the server's pool; the string's own
+/// password wins; a file others may read is ignored, as libpq does, and the refusal says so.
+#[test]
+fn a_password_comes_from_pgpassword_or_the_password_file() {
+    let libpq = Libpq::new();
+    libpq
+        .env
+        .run_on(&libpq.db.url(), ["db", "seed", "--file", &seeder()])
+        .success();
+    let keeper = pg::cluster().password_role();
+    let socket = &libpq.socket;
+    let name = &libpq.db.name;
+
+    // None given: the server's refusal, on one line.
+    let bare = libpq.vars(keeper, &[]);
+    let stderr = libpq
+        .run("postgres://", &bare, &["db", "status"])
+        .status(1)
+        .stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.ends_with(
+            ": postgresql: invalid configuration: password missing (the server asks for one: \
+             give it in the URL, in PGPASSWORD or in the password file, ~/.pgpass or \
+             PGPASSFILE)\n"
+        ),
+        "{stderr}"
+    );
+    let wrong = libpq.vars(keeper, &[("PGPASSWORD", "bludger")]);
+    libpq
+        .run("postgres://", &wrong, &["db", "status"])
+        .status(1)
+        .stderr_has(&format!(
+            "password authentication failed for user \"{keeper}\""
+        ));
+    let right = libpq.vars(keeper, &[("PGPASSWORD", pg::PASSWORD)]);
+    libpq
+        .run("postgres://", &right, &["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    // The string's password wins over the environment's.
+    let url = format!(
+        "postgresql://{keeper}:{}@/{name}?host={socket}",
+        pg::PASSWORD
+    );
+    libpq.run(&url, &wrong, &["db", "status"]).success();
+
+    // The password file: the first line that matches; `*` matches anything.
+    let line = format!("{socket}:*:{name}:{keeper}:{}\n", pg::PASSWORD);
+    let file = libpq.env.write(
+        "passwords",
+        &format!("# mine\n{line}{socket}:*:*:{keeper}:not-this-one\n"),
+    );
+    let mode = |path: &std::path::Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(&file, 0o600);
+    let with_file = libpq.vars(keeper, &[("PGPASSFILE", &file.display().to_string())]);
+    libpq
+        .run("postgres://", &with_file, &["query", "get-game", "8"])
+        .success()
+        .stdout_has("First");
+    let dot_pgpass = libpq.env.write(".pgpass", &line);
+    mode(&dot_pgpass, 0o600);
+    libpq.run("postgres://", &bare, &["db", "status"]).success();
+
+    // The server's pool connects the same way.
+    let vars: Vec<(&str, &str)> = with_file.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_on_with_env(&libpq.env, "postgres://", &[], &vars);
+    let reply = post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 8) { level } }"}"#,
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+    );
+    drop(server);
+
+    // A file others may read is ignored, and the refusal says why.
+    mode(&dot_pgpass, 0o644);
+    let stderr = libpq
+        .run("postgres://", &bare, &["db", "status"])
+        .status(1)
+        .stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let why = format!(
+        "(password file `{}` ignored: others may read it; its permissions should be u=rw (0600) \
+         or less)",
+        dot_pgpass.display()
+    );
+    assert!(stderr.contains(&why), "{stderr}");
+}
+
 /// The tutorial's league in a SQLite file and in a PostgreSQL database of its own, with the
 /// shipped policies in the directory.
 fn tutorial_on_both() -> (Env, pg::Database) {

@@ -177,7 +177,7 @@ fn run(steps: &[Step], dir: &Path, port: u16) -> Vec<Vec<String>> {
         .env("HOME", dir)
         .env("NO_COLOR", "1");
     for (name, _) in std::env::vars() {
-        if name.starts_with("QUIDDITCH_") {
+        if name.starts_with("QUIDDITCH_") || crate::harness::LIBPQ_ENV.contains(&name.as_str()) {
             cmd.env_remove(name);
         }
     }
