@@ -46,9 +46,11 @@ struct State {
     write_waits: AtomicBool,
 }
 
-/// Every read waits for data, and so does every write for room (the startup handshake, on a
-/// socket with a read timeout).
-const READS_WAIT: u8 = 0;
+/// The startup handshake: reads take what has arrived and never wait, every write waits for
+/// room. The handshake's driver waits for the server, bounded by the connect timeout, when a
+/// turn moved nothing. (Reads must not wait there: TLS reads on until a read would block, so a
+/// waiting read held the client's `Finished` back until the timeout, twice per connection.)
+const READS_HANDSHAKE: u8 = 0;
 /// The next read waits for data; later ones find nothing without looking ([`READS_SKIP`]).
 const READS_WAIT_ONCE: u8 = 1;
 /// Reads find nothing, without looking at the socket: a turn that only sends.
@@ -103,6 +105,19 @@ impl Stream {
         }
     }
 
+    /// Waits until a read would return at once, for as long as the socket's read timeout:
+    /// `false` when it passed first. Takes nothing (`MSG_PEEK`).
+    fn wait_readable(&self) -> bool {
+        let mut buf = [MaybeUninit::<u8>::uninit(); 1];
+        loop {
+            match self.sock().recv_with_flags(&mut buf, libc::MSG_PEEK) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return false,
+                _ => return true,
+            }
+        }
+    }
+
     /// Whether a read would return at once: something arrived, the server closed the stream,
     /// or the socket failed. Looks without taking anything (`MSG_PEEK`) or waiting.
     fn readable(&self) -> bool {
@@ -132,7 +147,7 @@ impl AsyncRead for Socket {
             READS_WAIT_ONCE => self.state.reads(READS_SKIP),
             // A read that takes what has arrived does so only when something has, so that the
             // blocking read below returns at once.
-            READS_TAKE if !self.stream.readable() => return Poll::Pending,
+            READS_TAKE | READS_HANDSHAKE if !self.stream.readable() => return Poll::Pending,
             _ => {}
         }
         loop {
@@ -143,7 +158,7 @@ impl AsyncRead for Socket {
                     return Poll::Ready(Ok(()));
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                // A read timeout (the handshake's). No waker is kept: the driver polls again.
+                // Nothing after all. No waker is kept: the driver polls again.
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
                 Err(err) => return Poll::Ready(Err(err)),
             }
@@ -159,7 +174,7 @@ impl AsyncWrite for Socket {
     ) -> Poll<io::Result<usize>> {
         // The handshake's writes wait, as its reads do.
         let wait = self.state.write_waits.swap(false, Ordering::Relaxed)
-            || self.state.reads.load(Ordering::Relaxed) == READS_WAIT;
+            || self.state.reads.load(Ordering::Relaxed) == READS_HANDSHAKE;
         loop {
             match self.stream.write(buf, wait) {
                 Ok(n) => {
@@ -312,25 +327,25 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
         .unwrap_or(Duration::from_secs(10));
     let (stream, host) = open(config, timeout)?;
     let state = Arc::new(State {
-        reads: AtomicU8::new(READS_WAIT),
+        reads: AtomicU8::new(READS_HANDSHAKE),
         moved: AtomicBool::new(false),
         full: AtomicBool::new(false),
         write_waits: AtomicBool::new(false),
     });
     let peek = stream.try_clone().map_err(io_error)?;
-    // The handshake reads only what it waits for: every read waits, each bounded by the connect
-    // timeout (a read that times out is a stalled handshake).
+    // The handshake's waits for the server are each bounded by the connect timeout (one that
+    // passes is a stalled handshake).
     peek.set_read_timeout(Some(timeout)).map_err(io_error)?;
     let socket = Socket {
         stream,
         state: Arc::clone(&state),
     };
     let handshake = match host {
-        Some(host) if tls.enabled() => handshake(config, socket, tls.for_host(&host)),
+        Some(host) if tls.enabled() => handshake(config, socket, tls.for_host(&host), &peek),
         _ => {
             let mut plain = config.clone();
             plain.ssl_mode(SslMode::Disable);
-            handshake(&plain, socket, NoTls)
+            handshake(&plain, socket, NoTls, &peek)
         }
     };
     let Some(connected) = handshake else {
@@ -357,24 +372,34 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     ))
 }
 
-/// The startup handshake on `socket` (blocking), with `tls`: `None` when it stalled (a read
-/// timed out before it ended).
+/// The startup handshake on `socket`, with `tls`: turns until it ends, waiting on `peek` for
+/// the server when a turn moved nothing; `None` when it stalled (a wait passed the socket's read
+/// timeout before the server sent anything).
 fn handshake<T>(
     config: &Config,
     socket: Socket,
     tls: T,
+    peek: &Stream,
 ) -> Option<std::result::Result<(Client, Driven), tokio_postgres::Error>>
 where
     T: tokio_postgres::tls::TlsConnect<Socket>,
     T::Stream: Send + 'static,
 {
+    let state = Arc::clone(&socket.state);
     let mut cx = Context::from_waker(Waker::noop());
-    match std::pin::pin!(config.connect_raw(socket, tls)).poll(&mut cx) {
-        Poll::Ready(connected) => Some(connected.map(|(client, connection)| {
-            let connection: Driven = Box::pin(connection);
-            (client, connection)
-        })),
-        Poll::Pending => None,
+    let mut connect = std::pin::pin!(config.connect_raw(socket, tls));
+    loop {
+        state.moved.store(false, Ordering::Relaxed);
+        match connect.as_mut().poll(&mut cx) {
+            Poll::Ready(connected) => {
+                return Some(connected.map(|(client, connection)| {
+                    let connection: Driven = Box::pin(connection);
+                    (client, connection)
+                }));
+            }
+            Poll::Pending if state.moved.load(Ordering::Relaxed) || peek.wait_readable() => {}
+            Poll::Pending => return None,
+        }
     }
 }
 
@@ -506,6 +531,35 @@ fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that accepts and never answers stalls the handshake: the connection fails after
+    /// the connect timeout, with TLS preferred or not, and does not hang.
+    #[test]
+    fn a_silent_server_fails_the_handshake_after_the_connect_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        for mode in [
+            crate::db::url::SslMode::Disable,
+            crate::db::url::SslMode::Prefer,
+        ] {
+            let config: Config = format!("host=127.0.0.1 port={port} user=u connect_timeout=1")
+                .parse()
+                .unwrap();
+            let tls = MakeRustls::new(&crate::db::url::Tls {
+                mode,
+                ..Default::default()
+            })
+            .unwrap();
+            let Err(err) = connect(&config, &tls) else {
+                panic!("a silent server connected ({mode:?})");
+            };
+            assert_eq!(
+                err.to_string(),
+                "postgresql: connecting failed: no answer within 1 s",
+                "{mode:?}"
+            );
+        }
+    }
 
     /// The URL's TCP options reach the server's sockets, and a socket is never left without a
     /// bound on unacknowledged data.
