@@ -51,10 +51,10 @@ Environment:
   QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
                             overrides -v
   PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSSLMODE PGSSLROOTCERT
-  PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS PGCHANNELBINDING
-                            libpq's, read as psql reads them: what a PostgreSQL --db leaves
+  PGSSLCERT PGSSLKEY PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
+  PGCHANNELBINDING          libpq's, read as psql reads them: what a PostgreSQL --db leaves
                             out; a password from PGPASSFILE, else ~/.pgpass, when none is given
-  HOME                      where ~/.pgpass is
+  HOME                      where ~/.pgpass and ~/.postgresql/postgresql.crt are
   NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.
@@ -79,8 +79,10 @@ pub struct GlobalArgs {
     /// A path is a SQLite file. `postgresql://USER@HOST/NAME` (`?host=/socket/dir` for a unix
     /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database; every
     /// command runs on either. Over TCP, TLS (rustls) follows libpq's `sslmode` (`prefer` by
-    /// default, `disable`, `require`, `verify-ca`, `verify-full`) and `sslrootcert` (a PEM
-    /// file of trusted authorities; else the system's). What the string leaves out is read
+    /// default, `disable`, `require`, `verify-ca`, `verify-full`), `sslrootcert` (a PEM file
+    /// of trusted authorities; else the system's) and `sslcert`/`sslkey` (a client
+    /// certificate); SCRAM passwords are bound to the channel when the server offers it
+    /// (`channel_binding=require` insists). What the string leaves out is read
     /// from libpq's variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and
     /// a password from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them.
     #[arg(

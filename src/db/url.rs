@@ -80,6 +80,17 @@ pub struct Tls {
     pub mode: SslMode,
     /// The authorities trusted (a PEM file); `None` or `system`: the system's.
     pub root: Option<PathBuf>,
+    /// The client's certificate (a PEM file, its chain after it) and private key, shown to a
+    /// server that asks for one (`sslcert`, `sslkey`; else `~/.postgresql/postgresql.crt` and
+    /// `.key` when the certificate exists, as libpq).
+    pub client: Option<ClientCert>,
+}
+
+/// A client certificate and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// libpq's `sslmode` read from its text.
@@ -104,34 +115,37 @@ fn root_cert(raw: &str) -> Option<PathBuf> {
     (raw != "system").then(|| PathBuf::from(raw))
 }
 
-/// A connection string split for its readers: what tokio-postgres reads, the TLS settings it
-/// does not read (it knows no `verify-*` and no root file), and the keywords the string's
-/// options (a URL's query, or every pair of the key-value form) give.
+/// A connection string split for its readers: what tokio-postgres reads (the string without the
+/// TLS settings, which it does not read: it knows no `verify-*`, root file or client
+/// certificate), and every option the string gives (a URL's query, or every pair of the
+/// key-value form), each key with its value decoded.
 struct Split {
     rest: String,
-    tls: Tls,
-    keys: Vec<String>,
+    options: Vec<(String, String)>,
 }
 
-/// Takes `sslmode` and `sslrootcert` out of a connection string (a URL's query or the key-value
-/// form).
-fn take_tls(value: &str, url: bool) -> Result<Split, String> {
-    let mut tls = Tls::default();
-    let mut keys = Vec::new();
-    let mut take = |key: &str, raw: &str| -> Result<bool, String> {
-        keys.push(key.to_string());
-        match key {
-            "sslmode" => {
-                tls.mode = ssl_mode(raw)?;
-                Ok(true)
-            }
-            "sslrootcert" => {
-                tls.root = root_cert(raw);
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    };
+impl Split {
+    /// Whether the string's options give `key`.
+    fn has(&self, key: &str) -> bool {
+        self.options.iter().any(|(k, _)| k == key)
+    }
+
+    /// The value the string's options give `key` (the last, when given twice).
+    fn value(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The keywords quidditch reads itself, taken out of the string left for tokio-postgres.
+const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
+
+/// Splits a connection string (a URL, or the key-value form).
+fn split(value: &str, url: bool) -> Split {
+    let mut options = Vec::new();
     let rest = if url {
         match value.split_once('?') {
             None => value.to_string(),
@@ -139,8 +153,8 @@ fn take_tls(value: &str, url: bool) -> Result<Split, String> {
                 let mut kept = Vec::new();
                 for pair in query.split('&') {
                     let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
-                    let decoded = percent_decode(raw);
-                    if !take(key, &decoded)? {
+                    options.push((key.to_string(), percent_decode(raw)));
+                    if !TLS_KEYS.contains(&key) {
                         kept.push(pair);
                     }
                 }
@@ -154,7 +168,8 @@ fn take_tls(value: &str, url: bool) -> Result<Split, String> {
     } else {
         let mut kept = String::new();
         for (key, raw, text) in conninfo_pairs(value) {
-            if !take(key, &raw)? {
+            options.push((key.to_string(), raw));
+            if !TLS_KEYS.contains(&key) {
                 if !kept.is_empty() {
                     kept.push(' ');
                 }
@@ -163,13 +178,62 @@ fn take_tls(value: &str, url: bool) -> Result<Split, String> {
         }
         kept
     };
-    Ok(Split { rest, tls, keys })
+    Split { rest, options }
+}
+
+/// The TLS settings: each from the string, else its libpq variable, else libpq's default (the
+/// client certificate `~/.postgresql/postgresql.crt`, with its key `postgresql.key`, when the
+/// certificate exists).
+fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
+    let mode = match (split.value("sslmode"), variable(env, "PGSSLMODE")) {
+        (Some(raw), _) => ssl_mode(raw)?,
+        (None, Some(raw)) => ssl_mode(&raw).map_err(|err| format!("PGSSLMODE: {err}"))?,
+        (None, None) => SslMode::default(),
+    };
+    let root = match (split.value("sslrootcert"), variable(env, "PGSSLROOTCERT")) {
+        (Some(raw), _) => root_cert(raw),
+        (None, raw) => raw.as_deref().and_then(root_cert),
+    };
+    let setting = |key: &str, name: &str| {
+        split
+            .value(key)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| variable(env, name).map(PathBuf::from))
+    };
+    let home = variable(env, "HOME").map(|home| Path::new(&home).join(".postgresql"));
+    let cert = setting("sslcert", "PGSSLCERT").or_else(|| {
+        home.as_ref()
+            .map(|dir| dir.join("postgresql.crt"))
+            .filter(|path| path.is_file())
+    });
+    let key = setting("sslkey", "PGSSLKEY");
+    let client = match (cert, key) {
+        (None, None) => None,
+        (None, Some(key)) => {
+            return Err(format!(
+                "sslkey {} is given without a certificate (sslcert)",
+                key.display()
+            ));
+        }
+        (Some(cert), Some(key)) => Some(ClientCert { cert, key }),
+        (Some(cert), None) => match home.map(|dir| dir.join("postgresql.key")) {
+            Some(key) => Some(ClientCert { cert, key }),
+            None => {
+                return Err(format!(
+                    "sslcert {} is given without its private key (sslkey)",
+                    cert.display()
+                ));
+            }
+        },
+    };
+    Ok(Tls { mode, root, client })
 }
 
 /// Whether the connection string set `key` (in its options, or a URL's user, host, port or
 /// path).
-fn given(config: &tokio_postgres::Config, keys: &[String], key: &str) -> bool {
-    keys.iter().any(|k| k == key)
+fn given(config: &tokio_postgres::Config, split: &Split, key: &str) -> bool {
+    split.has(key)
         || match key {
             "host" => !config.get_hosts().is_empty(),
             "hostaddr" => !config.get_hostaddrs().is_empty(),
@@ -236,11 +300,11 @@ fn copy_setting(key: &str, from: &tokio_postgres::Config, to: &mut tokio_postgre
 /// A URL with `PGPORT` written after each host of its authority, when it names hosts and no
 /// port (tokio-postgres reads such a host as on port 5432, leaving nothing for `PGPORT` to fill);
 /// else the URL as it is. `PGPORT` holds one port, or one per host.
-fn url_with_port(url: &str, keys: &[String], env: Environment) -> Result<String, String> {
+fn url_with_port(url: &str, split: &Split, env: Environment) -> Result<String, String> {
     let Some(port) = variable(env, "PGPORT") else {
         return Ok(url.to_string());
     };
-    if keys.iter().any(|k| k == "port") {
+    if split.has("port") {
         return Ok(url.to_string());
     }
     let scheme_end = url.find("://").map_or(0, |i| i + 3);
@@ -304,25 +368,14 @@ fn variable(env: Environment, name: &str) -> Option<String> {
 /// its keyword would be in the string (so its errors are tokio-postgres's, naming the variable).
 fn from_environment(
     config: &mut tokio_postgres::Config,
-    split: &mut Split,
+    split: &Split,
     env: Environment,
 ) -> Result<(), String> {
-    let keys = &split.keys;
-    if !keys.iter().any(|k| k == "sslmode")
-        && let Some(raw) = variable(env, "PGSSLMODE")
-    {
-        split.tls.mode = ssl_mode(&raw).map_err(|err| format!("PGSSLMODE: {err}"))?;
-    }
-    if !keys.iter().any(|k| k == "sslrootcert")
-        && let Some(raw) = variable(env, "PGSSLROOTCERT")
-    {
-        split.tls.root = root_cert(&raw);
-    }
     for (name, key) in ENVIRONMENT {
         let Some(value) = variable(env, name) else {
             continue;
         };
-        if given(config, keys, key) {
+        if given(config, split, key) {
             continue;
         }
         let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
@@ -499,7 +552,7 @@ fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
 
 /// The keywords of libpq's key-value form that may start a `--db` value. A file whose name
 /// starts with one of them followed by `=` is written with a directory: `./host=x`.
-const CONNINFO_KEYS: [&str; 15] = [
+const CONNINFO_KEYS: [&str; 17] = [
     "host",
     "hostaddr",
     "port",
@@ -508,6 +561,8 @@ const CONNINFO_KEYS: [&str; 15] = [
     "password",
     "sslmode",
     "sslrootcert",
+    "sslcert",
+    "sslkey",
     "connect_timeout",
     "application_name",
     "options",
@@ -539,14 +594,14 @@ impl DbUrl {
             }
             return Ok(DbUrl::Sqlite(PathBuf::from(value)));
         }
-        let mut split = take_tls(value, url)?;
+        let mut split = split(value, url);
+        let tls = tls_settings(&split, env)?;
         if url {
-            split.rest = url_with_port(&split.rest, &split.keys, env)?;
+            split.rest = url_with_port(&split.rest, &split, env)?;
         }
         let mut config = tokio_postgres::Config::from_str(&split.rest)
             .map_err(|err| format!("not a PostgreSQL connection string: {}", chain(&err)))?;
-        from_environment(&mut config, &mut split, env)?;
-        let tls = split.tls;
+        from_environment(&mut config, &split, env)?;
         // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
         config.ssl_mode(match tls.mode {
             SslMode::Disable => tokio_postgres::config::SslMode::Disable,
@@ -702,7 +757,8 @@ mod tests {
                 url.tls,
                 Tls {
                     mode: SslMode::Disable,
-                    root: None
+                    root: None,
+                    client: None
                 }
             );
         }
@@ -908,14 +964,16 @@ mod tests {
             ),
             Tls {
                 mode: SslMode::VerifyFull,
-                root: Some(PathBuf::from("/etc/ca.pem"))
+                root: Some(PathBuf::from("/etc/ca.pem")),
+                client: None
             }
         );
         assert_eq!(
             tls("host=h dbname=db sslmode=verify-ca sslrootcert='/a b/ca.pem' user=u"),
             Tls {
                 mode: SslMode::VerifyCa,
-                root: Some(PathBuf::from("/a b/ca.pem"))
+                root: Some(PathBuf::from("/a b/ca.pem")),
+                client: None
             }
         );
         assert_eq!(

@@ -48,7 +48,7 @@ static TLS: OnceLock<TlsServer> = OnceLock::new();
 
 /// A second cluster that listens on 127.0.0.1 (a free port) and accepts TCP connections only
 /// over TLS (`hostssl` in `pg_hba.conf`, nothing for plain TCP), with a certificate for
-/// `localhost` signed by a test authority: made with the `openssl` command (the server's own
+/// `localhost` signed by a test authority, which it also trusts for client certificates: made with the `openssl` command (the server's own
 /// TLS is OpenSSL; quidditch's is rustls). Its databases are made over its unix socket.
 pub struct TlsServer {
     /// Its directory: `data/`, the socket, the certificates.
@@ -58,7 +58,18 @@ pub struct TlsServer {
     pub ca: PathBuf,
     /// Another authority, that signed nothing the server shows (PEM).
     pub other_ca: PathBuf,
+    /// [`CERT_ROLE`]'s certificate and key, signed by `ca`, which the server trusts.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    /// A certificate for [`CERT_ROLE`] signed by `other_ca`, which the server does not trust.
+    pub other_client_cert: PathBuf,
+    pub other_client_key: PathBuf,
 }
+
+/// The role of the TLS cluster that logs in with a client certificate (`cert` in
+/// `pg_hba.conf`, its name the certificate's CN); [`PASSWORD_ROLE`] logs in there with
+/// [`PASSWORD`], every other role is trusted.
+pub const CERT_ROLE: &str = "seeker";
 
 /// The cluster of this test run, started on first use.
 pub fn cluster() -> &'static Cluster {
@@ -129,6 +140,61 @@ fn give_to_postgres(dir: &Path) {
         "cannot give {} to the `postgres` user (is the `postgresql` package installed?)",
         dir.display()
     );
+}
+
+/// The TLS cluster's certificates, made in `dir` with the `openssl` command: two authorities,
+/// the server's (`localhost`, from `ca`), and [`CERT_ROLE`]'s from each authority.
+fn certificates(dir: &Path) {
+    // Each call is one command line, its words split at spaces.
+    let openssl = |line: &str| {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("the TLS test needs the `openssl` command (apt-get install -y openssl): {e}")
+            });
+        assert!(
+            out.status.success(),
+            "openssl {line} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Signs `name`.csr with `ca`, with the extensions in `ext` (which make it X.509 v3, as
+    // rustls requires).
+    let sign = |name: &str, ca: &str, ext: &str| {
+        openssl(&format!(
+            "x509 -req -in {name}.csr -CA {ca}.pem -CAkey {ca}.key -CAcreateserial -days 2 \
+             -extfile {ext} -out {name}.crt"
+        ));
+    };
+    for ca in ["ca", "other-ca"] {
+        openssl(&format!(
+            "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=quidditch-test-{ca} \
+             -keyout {ca}.key -out {ca}.pem"
+        ));
+    }
+    openssl("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr");
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+    sign("server", "ca", "san.ext");
+    // CERT_ROLE's, from the server's authority, and one from the other authority.
+    std::fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    for (name, ca) in [("client", "ca"), ("other-client", "other-ca")] {
+        openssl(&format!(
+            "req -newkey rsa:2048 -nodes -subj /CN={CERT_ROLE} -keyout {name}.key -out {name}.csr"
+        ));
+        sign(name, ca, "client.ext");
+    }
+    for key in ["server.key", "client.key", "other-client.key"] {
+        let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+        std::fs::set_permissions(dir.join(key), private).unwrap();
+    }
 }
 
 impl Cluster {
@@ -322,62 +388,42 @@ impl Cluster {
         TLS.get_or_init(|| {
             let dir = self.dir.join("tls");
             std::fs::create_dir_all(&dir).expect("TLS cluster directory");
-            let openssl = |args: &[&str]| {
-                let out = Command::new("openssl")
-                    .args(args)
-                    .current_dir(&dir)
-                    .stdin(Stdio::null())
-                    .output()
-                    .unwrap_or_else(|e| {
-                        panic!("the TLS test needs the `openssl` command (apt-get install -y openssl): {e}")
-                    });
-                assert!(
-                    out.status.success(),
-                    "openssl {} failed: {}",
-                    args.join(" "),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            };
-            for ca in ["ca", "other-ca"] {
-                openssl(&[
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                    &format!("/CN=quidditch test {ca}"), "-keyout", &format!("{ca}.key"), "-out",
-                    &format!("{ca}.pem"),
-                ]);
-            }
-            openssl(&[
-                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
-                "server.key", "-out", "server.csr",
-            ]);
-            std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
-            openssl(&[
-                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt",
-            ]);
-            {
-                use std::os::unix::fs::PermissionsExt as _;
-                std::fs::set_permissions(
-                    dir.join("server.key"),
-                    std::fs::Permissions::from_mode(0o600),
-                )
-                .unwrap();
-            }
+            certificates(&dir);
             if self.as_postgres {
                 let status = Command::new("chown")
                     .args(["-R", SUPERUSER, &dir.display().to_string()])
                     .status()
                     .expect("run chown");
-                assert!(status.success(), "cannot give {} to postgres", dir.display());
+                assert!(
+                    status.success(),
+                    "cannot give {} to postgres",
+                    dir.display()
+                );
             }
             let data = dir.join("data").display().to_string();
             self.tool(
                 "initdb",
-                &["-D", &data, "-U", SUPERUSER, "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"],
+                &[
+                    "-D",
+                    &data,
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "--no-sync",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
             );
-            // TCP only with TLS; the unix socket for the harness's own tools.
+            // TCP only with TLS; the unix socket for the harness's own tools. One role must give
+            // a password, one a client certificate.
             std::fs::write(
                 dir.join("data/pg_hba.conf"),
-                "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+                format!(
+                    "local all all trust\n\
+                     hostssl all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n\
+                     hostssl all {CERT_ROLE} 127.0.0.1/32 cert\n\
+                     hostssl all all 127.0.0.1/32 trust\n"
+                ),
             )
             .unwrap();
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -386,7 +432,8 @@ impl Cluster {
                 .port();
             let options = format!(
                 "-k {dir} -c listen_addresses=127.0.0.1 -c port={port} -c fsync=off -c ssl=on \
-                 -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+                 -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key \
+                 -c ssl_ca_file={dir}/ca.pem",
                 dir = dir.display()
             );
             let log = dir.join("server.log").display().to_string();
@@ -394,10 +441,36 @@ impl Cluster {
                 "pg_ctl",
                 &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
             );
+            self.tool(
+                "psql",
+                &[
+                    "-h",
+                    &dir.display().to_string(),
+                    "-p",
+                    &port.to_string(),
+                    "-U",
+                    SUPERUSER,
+                    "-d",
+                    "postgres",
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    &format!(
+                        "CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'; \
+                         CREATE ROLE {CERT_ROLE} LOGIN SUPERUSER"
+                    ),
+                ],
+            );
             TlsServer {
                 port,
                 ca: dir.join("ca.pem"),
                 other_ca: dir.join("other-ca.pem"),
+                client_cert: dir.join("client.crt"),
+                client_key: dir.join("client.key"),
+                other_client_cert: dir.join("other-client.crt"),
+                other_client_key: dir.join("other-client.key"),
                 dir,
             }
         })

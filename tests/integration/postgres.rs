@@ -1730,6 +1730,119 @@ fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
     );
 }
 
+/// Over TLS, a client certificate is shown to a server that asks for one (`sslcert` and
+/// `sslkey`, `PGSSLCERT` and `PGSSLKEY`, or `~/.postgresql/postgresql.crt` and `.key`), by the
+/// commands and the server's pool; a key others may read is refused before connecting; and
+/// SCRAM is bound to the TLS channel (`channel_binding=require`, `tls-server-end-point`), which
+/// the server checks: a wrong certificate hash would be refused.
+#[test]
+fn over_tls_a_client_certificate_is_shown_and_scram_is_bound_to_the_channel() {
+    let tls = pg::cluster().tls();
+    let name = tls.create_database();
+    let env = Env::new();
+    let url = |user: &str, query: &str| {
+        format!(
+            "postgresql://{user}@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}{query}",
+            tls.port,
+            tls.ca.display()
+        )
+    };
+    let run = |url: &str, vars: &[(&str, &std::path::Path)]| {
+        let mut cmd = env.cmd_on(url.as_ref());
+        cmd.env("HOME", env.dir.path());
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        Run(cmd.args(["db", "status"]).output().unwrap())
+    };
+    env.run_on(&url("postgres", ""), ["db", "seed", "--file", &seeder()])
+        .success();
+    let seeker = pg::CERT_ROLE;
+    let cert = format!(
+        "&sslcert={}&sslkey={}",
+        tls.client_cert.display(),
+        tls.client_key.display()
+    );
+    run(&url(seeker, &cert), &[])
+        .success()
+        .stdout_has("| players | 10   |");
+    // None shown, or one from an authority the server does not trust: the server refuses.
+    let stderr = run(&url(seeker, ""), &[]).status(1).stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    let other = format!(
+        "&sslcert={}&sslkey={}",
+        tls.other_client_cert.display(),
+        tls.other_client_key.display()
+    );
+    let stderr = run(&url(seeker, &other), &[]).status(1).stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // From libpq's variables, and from ~/.postgresql.
+    run(
+        &url(seeker, ""),
+        &[
+            ("PGSSLCERT", &tls.client_cert),
+            ("PGSSLKEY", &tls.client_key),
+        ],
+    )
+    .success();
+    let home = env.path(".postgresql");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::copy(&tls.client_cert, home.join("postgresql.crt")).unwrap();
+    std::fs::copy(&tls.client_key, home.join("postgresql.key")).unwrap();
+    let key_mode = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            home.join("postgresql.key"),
+            std::fs::Permissions::from_mode(mode),
+        )
+        .unwrap();
+    };
+    key_mode(0o600);
+    run(&url(seeker, ""), &[]).success();
+    // A key others may read is refused before connecting, as libpq refuses it.
+    key_mode(0o604);
+    run(&url(seeker, ""), &[])
+        .status(1)
+        .stderr_has("postgresql.key: others may read it; its permissions should be u=rw (0600)");
+    key_mode(0o600);
+    run(&url(seeker, "&sslkey=/nonexistent/key.pem"), &[])
+        .status(1)
+        .stderr_has("sslkey /nonexistent/key.pem: ");
+
+    // SCRAM bound to the channel: the server offers SCRAM-SHA-256-PLUS over TLS and checks the
+    // hash of its certificate that the client sends.
+    let bound = format!(
+        "postgresql://{}:{}@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}\
+         &channel_binding=require",
+        pg::PASSWORD_ROLE,
+        pg::PASSWORD,
+        tls.port,
+        tls.ca.display()
+    );
+    run(&bound, &[]).success();
+    let wrong = bound.replace(pg::PASSWORD, "bludger");
+    run(&wrong, &[])
+        .status(1)
+        .stderr_has("password authentication failed");
+
+    // The server's pool shows the certificate and binds its password the same way. Its
+    // connections' handshakes never wait out the connect timeout (a TLS handshake once waited
+    // for it twice per connection: two minutes here).
+    for db in [url(seeker, &cert), bound] {
+        let started = std::time::Instant::now();
+        let server = Server::start_on(&env, &format!("{db}&connect_timeout=60"), &[]);
+        let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+        let (status, body) = ask(&server, &admin, "{ getGame(id: 8) { level } }");
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+        );
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    }
+}
+
 /// `authz explain --query` shows each row filter in the SQL of the database it explains on, and
 /// each runs there as shown: on PostgreSQL `$n::type` placeholders, on SQLite `?`; the inline
 /// forms select the same games from the same league.

@@ -1,5 +1,6 @@
-//! TLS to PostgreSQL with rustls (no OpenSSL): libpq's `sslmode` and `sslrootcert` as a
-//! tokio-postgres connector, for the commands' connections, the store's inline ones and cancel
+//! TLS to PostgreSQL with rustls (no OpenSSL): libpq's `sslmode`, `sslrootcert` and client
+//! certificate (`sslcert`, `sslkey`) as a tokio-postgres connector, with SCRAM's channel binding
+//! (`tls-server-end-point`), for the commands' connections, the store's inline ones and cancel
 //! requests alike. A unix socket never uses TLS.
 
 use std::future::Future;
@@ -12,12 +13,12 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
 
-use crate::db::url::{SslMode, Tls};
+use crate::db::url::{ClientCert, SslMode, Tls};
 use crate::db::{Error, Result};
 
 /// Makes a TLS connector per host; `None` inside when `sslmode=disable`.
@@ -40,12 +41,20 @@ impl MakeRustls {
             (SslMode::VerifyFull, _) => webpki(tls, &provider)?,
             _ => Arc::new(ChainOnly(webpki(tls, &provider)?)),
         };
-        let config = rustls::ClientConfig::builder_with_provider(provider)
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(tls_error)?
             .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
+            .with_custom_certificate_verifier(verifier);
+        let config = match &tls.client {
+            None => builder.with_no_client_auth(),
+            Some(client) => {
+                let (chain, key) = client_cert(client)?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|err| tls_error(format!("sslcert {}: {err}", client.cert.display())))?
+            }
+        };
         Ok(MakeRustls(Some(Arc::new(config))))
     }
 
@@ -67,6 +76,33 @@ fn tls_error(err: impl std::fmt::Display) -> Error {
     Error::Postgres {
         message: format!("TLS: {err}"),
     }
+}
+
+/// The client's certificate chain and private key, read now. The key must not be readable by
+/// others, as libpq requires: `u=rw` (0600) or less, or `u=rw,g=r` (0640) when root owns it.
+fn client_cert(
+    client: &ClientCert,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let (cert, key) = (client.cert.display(), client.key.display());
+    let chain = CertificateDer::pem_file_iter(&client.cert)
+        .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+        .map_err(|err| tls_error(format!("sslcert {cert}: {err}")))?;
+    if chain.is_empty() {
+        return Err(tls_error(format!("sslcert {cert}: no certificate in it")));
+    }
+    let meta =
+        std::fs::metadata(&client.key).map_err(|err| tls_error(format!("sslkey {key}: {err}")))?;
+    let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
+    if meta.permissions().mode() & 0o777 & !allowed != 0 {
+        return Err(tls_error(format!(
+            "sslkey {key}: others may read it; its permissions should be u=rw (0600) or less, \
+             or u=rw,g=r (0640) or less if root owns it"
+        )));
+    }
+    let private = PrivateKeyDer::from_pem_file(&client.key)
+        .map_err(|err| tls_error(format!("sslkey {key}: {err}")))?;
+    Ok((chain, private))
 }
 
 /// The standard verifier over the authorities of `sslrootcert` (a PEM file), or the system's.
@@ -244,11 +280,77 @@ where
 pub struct RustlsStream<S>(Box<tokio_rustls::client::TlsStream<S>>);
 
 impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream for RustlsStream<S> {
+    /// `tls-server-end-point`, which PostgreSQL's SCRAM-SHA-256-PLUS binds the password
+    /// exchange to: a certificate whose hash cannot be told gives none (`channel_binding=prefer`
+    /// then falls back to SCRAM-SHA-256; `require` refuses the connection).
     fn channel_binding(&self) -> ChannelBinding {
-        // SCRAM-SHA-256 without channel binding (`-PLUS`), as libpq's `channel_binding=prefer`
-        // falls back to.
-        ChannelBinding::none()
+        let (_, connection) = self.0.get_ref();
+        match connection
+            .peer_certificates()
+            .and_then(<[_]>::first)
+            .and_then(|cert| end_point_hash(cert))
+        {
+            Some(hash) => ChannelBinding::tls_server_end_point(hash),
+            None => ChannelBinding::none(),
+        }
     }
+}
+
+/// The object identifiers of RSA's (PKCS #1) and ECDSA's signature algorithms, but their last
+/// byte, which names the hash.
+const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
+const ECDSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03];
+
+/// The hash of a server's certificate for `tls-server-end-point` (RFC 5929 §4.1): with the hash
+/// function of the certificate's signature algorithm, SHA-256 for MD5 and SHA-1 (and for any
+/// other; PostgreSQL itself refuses an algorithm without a hash, such as Ed25519's). `None`: the
+/// certificate is not DER the reading below can follow.
+pub(crate) fn end_point_hash(cert: &[u8]) -> Option<Vec<u8>> {
+    use sha2::Digest as _;
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+    let (certificate, _) = der(cert, 0x30)?;
+    let (_, after_tbs) = der(certificate, 0x30)?;
+    let (algorithm, _) = der(after_tbs, 0x30)?;
+    let (oid, _) = der(algorithm, 0x06)?;
+    let hash = match oid.split_last() {
+        Some((&last, prefix)) if prefix == RSA => match last {
+            0x0e => sha2::Sha224::digest(cert).to_vec(),
+            0x0c => sha2::Sha384::digest(cert).to_vec(),
+            0x0d => sha2::Sha512::digest(cert).to_vec(),
+            _ => sha2::Sha256::digest(cert).to_vec(),
+        },
+        Some((&last, prefix)) if prefix == ECDSA => match last {
+            0x01 => sha2::Sha224::digest(cert).to_vec(),
+            0x03 => sha2::Sha384::digest(cert).to_vec(),
+            0x04 => sha2::Sha512::digest(cert).to_vec(),
+            _ => sha2::Sha256::digest(cert).to_vec(),
+        },
+        _ => sha2::Sha256::digest(cert).to_vec(),
+    };
+    Some(hash)
+}
+
+/// One DER element of `tag` at the start of `input`: its contents, and what follows it.
+fn der(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&found, input) = input.split_first()?;
+    if found != tag {
+        return None;
+    }
+    let (&first, mut input) = input.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let (bytes, rest) = input.split_at_checked(count)?;
+        input = rest;
+        bytes
+            .iter()
+            .fold(0usize, |len, &byte| (len << 8) | usize::from(byte))
+    };
+    input.split_at_checked(len)
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for RustlsStream<S> {
@@ -276,5 +378,60 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for RustlsStream<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut *self.0).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::Digest as _;
+
+    /// A certificate's outline: an empty `tbsCertificate`, the signature algorithm `oid`, and a
+    /// signature whose length takes the long form of DER's lengths.
+    fn certificate(oid: &[u8]) -> Vec<u8> {
+        let mut algorithm = vec![0x06, u8::try_from(oid.len()).unwrap()];
+        algorithm.extend(oid);
+        let mut body = vec![0x30, 0x00, 0x30, u8::try_from(algorithm.len()).unwrap()];
+        body.extend(algorithm);
+        body.extend([0x03, 0x81, 0x80]);
+        body.extend([0u8; 0x80]);
+        let mut cert = vec![0x30, 0x81, u8::try_from(body.len()).unwrap()];
+        cert.extend(body);
+        cert
+    }
+
+    #[test]
+    fn the_end_point_hash_is_that_of_the_signature_algorithm() {
+        let rsa = |last: u8| certificate(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, last]);
+        let ecdsa = |last: u8| certificate(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, last]);
+        let sha256 = |c: &[u8]| sha2::Sha256::digest(c).to_vec();
+        let sha384 = |c: &[u8]| sha2::Sha384::digest(c).to_vec();
+        let sha512 = |c: &[u8]| sha2::Sha512::digest(c).to_vec();
+        for (cert, hash) in [
+            (rsa(0x0b), sha256 as fn(&[u8]) -> Vec<u8>),
+            (rsa(0x05), sha256),
+            (rsa(0x0c), sha384),
+            (rsa(0x0d), sha512),
+            (ecdsa(0x02), sha256),
+            (ecdsa(0x03), sha384),
+            (ecdsa(0x04), sha512),
+            (certificate(&[0x2b, 0x65, 0x70]), sha256),
+        ] {
+            assert_eq!(end_point_hash(&cert), Some(hash(&cert)));
+        }
+        assert_eq!(
+            end_point_hash(&rsa(0x0e)).map(|h| h.len()),
+            Some(28),
+            "SHA-224"
+        );
+        // Not a certificate's DER: no hash.
+        for bad in [
+            &[][..],
+            &[0x30, 0x05, 0x30],
+            &[0x04, 0x00],
+            &[0x30, 0x85, 1, 1, 1, 1, 1],
+        ] {
+            assert_eq!(end_point_hash(bad), None, "{bad:?}");
+        }
     }
 }
