@@ -2181,6 +2181,59 @@ condition = { child_id = { _is_null = true } }
         value
     }
 
+    /// A level whose values are not all of the column's type cannot be one statement: each value
+    /// is looked up alone and gets the database's own answer, exactly as `find` gives it. SQLite
+    /// compares `'1'` with an integer column loosely (and finds the row), PostgreSQL refuses the
+    /// comparison: an error, never rows made up or dropped. Without the fallback the batch
+    /// would answer for mixed values in one statement of one type.
+    #[test]
+    fn a_level_of_mixed_types_is_looked_up_one_by_one_with_the_database_s_answer() {
+        let league = League {
+            players: vec![("Seeker".into(), 5, 1), ("Keeper".into(), 6, 2)],
+            games: vec![
+                ("First".into(), 1, 2, Some(2), 0),
+                ("Final".into(), 1, 3, None, 1),
+            ],
+            staff: vec![],
+            now: None,
+        };
+        let set = policies();
+        let (conn, _) = build(&league);
+        let mut answers = Vec::new();
+        on_both(&conn, &mut |db| {
+            let sql = SqlEntities::new(db, &set);
+            for values in [
+                vec![Value::Int(1), Value::Text("2".into())],
+                vec![Value::Text("1".into()), Value::Null, Value::Int(2)],
+                vec![Value::Bool(true)],
+            ] {
+                let each = sql.find_each("game", "id", &values);
+                let alone = authz::entities::one_by_one(&sql, "game", "id", &values);
+                let ids = |found: &Result<Vec<Vec<Row>>, EntityError>| match found {
+                    Ok(levels) => Ok(levels
+                        .iter()
+                        .map(|rows| rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>())
+                        .collect::<Vec<_>>()),
+                    Err(err) => Err(err.message.clone()),
+                };
+                prop_assert_eq!(ids(&each), ids(&alone), "{:?}", values);
+                answers.push((db.dialect(), ids(&each).map(|levels| levels.len())));
+            }
+            Ok(())
+        })
+        .unwrap();
+        let on = |dialect| {
+            answers
+                .iter()
+                .filter(|(d, _)| *d == dialect)
+                .map(|(_, answer)| answer.is_ok())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(on(crate::db::sql::Dialect::Sqlite), [true, true, true]);
+        // A boolean is written 0 or 1 on both, as SQLite stores it: `true` finds game 1.
+        assert_eq!(on(crate::db::sql::Dialect::Postgres), [false, false, true]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
