@@ -12,6 +12,9 @@
 # answered, and the server's peak RSS (VmHWM). Only 127.0.0.1 traffic; every step is bounded in
 # time and the server is stopped at the end. Targets: p99 <= 10 ms, peak RSS <= 100 MB.
 #
+# BENCH_PG=1 serves the league from a throwaway PostgreSQL cluster (bench/lib.sh's pg_start: a
+# unix socket only, stopped at exit) instead of a SQLite file: the same load, the same targets.
+#
 # The shapes: 10,000 chained fragments (518 KB); a 26-level doubling fragment fan-out over
 # GameObject and a 25-level one over root __typename (1 KB each); 25 aliased unpaged allPlayers;
 # 2,000 aliases of __schema; 20,000 nested list brackets; the full introspection query.
@@ -39,19 +42,27 @@ else
   bin="$PWD/target/release/quidditch"
 fi
 
-work="$(mktemp -d)"
 server_pid=""
+if [[ -n "${BENCH_PG:-}" ]]; then
+  . bench/lib.sh
+  pg_start
+  db="$url"
+  backend="PostgreSQL"
+else
+  work="$(mktemp -d)"
+  db="$work/abuse.db"
+  backend="SQLite"
+fi
 cleanup() {
   if [[ -n "$server_pid" ]]; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  if [[ -n "${BENCH_PG:-}" ]]; then pg_stop; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
-db="$work/abuse.db"
-echo "== seeding a league of $scale players" >&2
+echo "== seeding a league of $scale players ($backend)" >&2
 timeout 600 "$bin" --db "$db" db seed --scale "$scale" --rng-seed 1 >/dev/null
 
 "$bin" --db "$db" serve --bind 127.0.0.1:0 2>"$work/serve.log" &
@@ -62,7 +73,7 @@ for _ in $(seq 1 100); do
 done
 url="$(sed -n 's/^listening on //p' "$work/serve.log" | head -n1)"
 [[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
-echo "server $url (pid $server_pid)" >&2
+echo "server $url on $backend (pid $server_pid)" >&2
 
 cat >"$work/normal.lua" <<EOF
 wrk.method = "POST"
