@@ -140,7 +140,7 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
             message: format!("cannot start the client's runtime: {err}"),
         })?;
     let mut config = config(url);
-    let tls = tls::MakeRustls::new(&url.tls)?;
+    let tls = make_tls(url, &config)?;
     let client = if tls.enabled() && !unix_only(&config) {
         spawned(&runtime, &config, tls)
     } else {
@@ -192,6 +192,18 @@ where
     Ok(client)
 }
 
+/// The TLS connector of `url`: none when every host is a unix socket, which never uses TLS, so
+/// that certificates it would never show (a `~/.postgresql/postgresql.crt`, say) are not read.
+fn make_tls(url: &PgUrl, config: &tokio_postgres::Config) -> Result<tls::MakeRustls> {
+    if unix_only(config) {
+        return tls::MakeRustls::new(&crate::db::url::Tls {
+            mode: crate::db::url::SslMode::Disable,
+            ..Default::default()
+        });
+    }
+    tls::MakeRustls::new(&url.tls)
+}
+
 /// Whether every host of `config` is a unix socket's directory.
 fn unix_only(config: &tokio_postgres::Config) -> bool {
     config.get_hostaddrs().is_empty()
@@ -204,7 +216,8 @@ fn unix_only(config: &tokio_postgres::Config) -> bool {
 /// Connects to `url`, driven by the thread that waits on it ([`Driver::Inline`]): usable from any
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
-    let (client, inline) = inline::connect(&config(url), &tls::MakeRustls::new(&url.tls)?)
+    let config = config(url);
+    let (client, inline) = inline::connect(&config, &make_tls(url, &config)?)
         .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
@@ -449,7 +462,7 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
         return;
     };
     let config = url.config.clone();
-    let Ok(tls) = tls::MakeRustls::new(&url.tls) else {
+    let Ok(tls) = make_tls(url, &config) else {
         return;
     };
     runtime.spawn(async move {

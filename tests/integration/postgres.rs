@@ -590,6 +590,15 @@ fn what_db_leaves_out_is_read_from_libpq_variables() {
         )
         .success()
         .stdout_has("5 subjects may read game:8:");
+    // A unix socket never uses TLS, so a client certificate it would never show is not read
+    // (libpq's default one, with a key others may read, refused over TCP).
+    let default_cert = libpq.env.path(".postgresql");
+    std::fs::create_dir(&default_cert).unwrap();
+    std::fs::write(default_cert.join("postgresql.crt"), "not a certificate").unwrap();
+    std::fs::write(default_cert.join("postgresql.key"), "not a key").unwrap();
+    libpq
+        .run("postgres://", &postgres, &["db", "status"])
+        .success();
     // The string wins: a database the variables do not name.
     let other = pg::cluster().create_database();
     libpq
