@@ -9,6 +9,8 @@
 # with N policies on an unknown type, then times `db seed --file` and `authz lint --file` on each
 # BIN (default: the release binary, built if missing), RUNS times each (default 5), alternating
 # the binaries, and prints each one's median wall time. Target: under 1 s for N = 20,000.
+# BENCH_PG=1 seeds into a throwaway PostgreSQL cluster (bench/lib.sh's pg_start) instead of a
+# SQLite file: the problems are found before the database is written, on either backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +23,15 @@ if [[ ${#bins[@]} -eq 0 ]]; then
   bins=("${CARGO_TARGET_DIR:-target}/release/quidditch")
 fi
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+if [[ -n "${BENCH_PG:-}" ]]; then
+  . bench/lib.sh
+  pg_start
+  db="$url"
+else
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  db="$work/db.sqlite"
+fi
 python3 - "$n" "$work" <<'PY'
 import sys
 n, work = int(sys.argv[1]), sys.argv[2]
@@ -48,7 +57,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 declare -A seed_t lint_t
 for ((r = 0; r < runs; r++)); do
   for bin in "${bins[@]}"; do
-    seed_t[$bin]+="$(time_ms "$bin" --db "$work/db.sqlite" db seed --file "$work/seed.toml") "
+    seed_t[$bin]+="$(time_ms "$bin" --db "$db" db seed --file "$work/seed.toml") "
     lint_t[$bin]+="$(time_ms "$bin" authz lint --file "$work/policies.toml") "
   done
 done
