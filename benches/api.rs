@@ -6,7 +6,9 @@
 //!
 //! - `get_game/admin`: the tutorial's `getGame(id: 8) { … child { … } }` as the admin;
 //! - `get_game/player`: the same as a player whose row filters and field rules apply;
-//! - `all_players/admin`: `allPlayers` with each player's team (two batched reads).
+//! - `all_players/admin`: `allPlayers` with each player's team (two batched reads);
+//! - with `BENCH_PG=1`, each again on the league in PostgreSQL (`*_postgres`: the integration
+//!   tests' throwaway cluster over a unix socket, through the server's pool).
 
 #![allow(
     clippy::unwrap_used,
@@ -49,27 +51,35 @@ fn player(api: &Api) -> Viewer {
 
 fn requests(c: &mut Criterion) {
     let (_dir, api) = api();
+    // BENCH_PG=1: the same requests on the league in PostgreSQL (`*_postgres`), through the
+    // server's own pool (one connection).
+    let on_pg = common::demo_pg().map(|url| Api::new(Store::open_postgres(&url, 1).unwrap()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let player = player(&api);
-    let mut group = c.benchmark_group("get_game");
-    group.bench_function("admin", |b| {
-        b.iter(|| {
-            runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), Viewer::admin()))
+    let mut apis = vec![("", &api)];
+    apis.extend(on_pg.as_ref().map(|api| ("_postgres", api)));
+    for (suffix, api) in apis {
+        let player = player(api);
+        let mut group = c.benchmark_group("get_game");
+        group.bench_function(format!("admin{suffix}"), |b| {
+            b.iter(|| {
+                runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), Viewer::admin()))
+            });
         });
-    });
-    group.bench_function("player", |b| {
-        b.iter(|| {
-            runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), player.clone()))
+        group.bench_function(format!("player{suffix}"), |b| {
+            b.iter(|| {
+                runtime.block_on(api.execute_json(black_box(GET_GAME.as_bytes()), player.clone()))
+            });
         });
-    });
-    group.finish();
-    c.bench_function("all_players/admin", |b| {
-        b.iter(|| {
-            runtime.block_on(api.execute_json(black_box(ALL_PLAYERS.as_bytes()), Viewer::admin()))
+        group.finish();
+        c.bench_function(&format!("all_players/admin{suffix}"), |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(api.execute_json(black_box(ALL_PLAYERS.as_bytes()), Viewer::admin()))
+            });
         });
-    });
+    }
 }
 
 criterion_group!(benches, requests);

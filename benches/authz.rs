@@ -1,7 +1,8 @@
 //! `cargo bench --bench authz`: latency of authorization decisions, in-process.
 //!
 //! - `check/*`: one decision (RBAC, ABAC, the transitive bracket rule) on the tutorial league,
-//!   from memory and from SQLite; `transitive_with_context_memory` is `transitive_memory` asked
+//!   from memory and from SQLite (and from PostgreSQL with `BENCH_PG=1`: `*_postgres`, the
+//!   integration tests' throwaway cluster over a unix socket); `transitive_with_context_memory` is `transitive_memory` asked
 //!   with `$context.now` (the results embargo decided rather than unknown);
 //! - `load/*`: parsing `policies.toml`, and parsing it and checking it against the database's
 //!   schema (what every command and the server do once per load);
@@ -114,6 +115,17 @@ fn bench_demo(c: &mut Criterion) {
     g.bench_function("transitive_sqlite", |b| {
         b.iter(|| authz::evaluate(&set, &sql, black_box(&bracket), Mode::Check).unwrap());
     });
+    // BENCH_PG=1: the same league in PostgreSQL, read over a unix socket.
+    let pg = common::demo_pg().map(|url| quidditch::db::pg::open(&url).unwrap());
+    let on_pg = pg.as_ref().map(|conn| SqlEntities::new(conn, &set));
+    if let Some(on_pg) = &on_pg {
+        g.bench_function("rbac_postgres", |b| {
+            b.iter(|| authz::evaluate(&set, on_pg, black_box(&rbac), Mode::Check).unwrap());
+        });
+        g.bench_function("transitive_postgres", |b| {
+            b.iter(|| authz::evaluate(&set, on_pg, black_box(&bracket), Mode::Check).unwrap());
+        });
+    }
     g.finish();
 
     // What every command that decides does once per run (and the server once at start): read,
@@ -140,6 +152,13 @@ fn bench_demo(c: &mut Criterion) {
     g.bench_function("transitive_deny_sqlite", |b| {
         b.iter(|| authz::evaluate(&set, &sql, black_box(&bracket_deny), Mode::Explain).unwrap());
     });
+    if let Some(on_pg) = &on_pg {
+        g.bench_function("transitive_deny_postgres", |b| {
+            b.iter(|| {
+                authz::evaluate(&set, on_pg, black_box(&bracket_deny), Mode::Explain).unwrap()
+            });
+        });
+    }
     g.finish();
 }
 

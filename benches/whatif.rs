@@ -1,5 +1,6 @@
 //! `cargo bench --bench whatif`: what `--assume` adds to a check, in-process on the tutorial
-//! league from SQLite, in the same run (issue 12: at most 20%).
+//! league from SQLite, in the same run (issue 12: at most 20%); with `BENCH_PG=1` the same three
+//! from PostgreSQL too (`*_postgres`).
 //!
 //! - `whatif/check`: `authz check` as the command runs it after loading the policies: resolve the
 //!   user and the resource, evaluate;
@@ -22,9 +23,9 @@ mod common;
 use common::{demo_db, policies};
 use quidditch::access::{Bridge, assume::Overlay};
 use quidditch::authz::{self, Decision, Mode, PolicySet};
-use rusqlite::Connection;
+use quidditch::db::Db;
 
-fn decide(conn: &Connection, set: &PolicySet, assume: &[&str]) -> Decision {
+fn decide<'a>(conn: impl Into<Db<'a>>, set: &'a PolicySet, assume: &[&str]) -> Decision {
     let bridge = Bridge::new(conn, set);
     let mut overlay = Overlay::new(&bridge);
     for text in assume {
@@ -55,26 +56,32 @@ fn bench_whatif(c: &mut Criterion) {
     assert_eq!(decide(&conn, &set, &one), Decision::Allow);
     assert_eq!(decide(&conn, &set, &three), Decision::Allow);
 
+    // BENCH_PG=1: the same three on the league in PostgreSQL (`*_postgres`).
+    let pg = common::demo_pg().map(|url| quidditch::db::pg::open(&url).unwrap());
+    let mut on: Vec<(&str, Db<'_>)> = vec![("", Db::from(&conn))];
+    on.extend(pg.as_ref().map(|pg| ("_postgres", Db::from(pg))));
     let mut g = c.benchmark_group("whatif");
-    g.bench_function("check", |b| {
-        b.iter(|| {
-            let bridge = Bridge::new(&conn, &set);
-            bridge
-                .decide(
-                    bridge.entities(),
-                    ("Cho Chang", "read", black_box("game:8"), None),
-                    Mode::Check,
-                    &authz::Context::new(),
-                )
-                .unwrap()
+    for (suffix, db) in on {
+        g.bench_function(format!("check{suffix}"), |b| {
+            b.iter(|| {
+                let bridge = Bridge::new(db, &set);
+                bridge
+                    .decide(
+                        bridge.entities(),
+                        ("Cho Chang", "read", black_box("game:8"), None),
+                        Mode::Check,
+                        &authz::Context::new(),
+                    )
+                    .unwrap()
+            });
         });
-    });
-    g.bench_function("check_assume_1", |b| {
-        b.iter(|| decide(&conn, &set, black_box(&one)));
-    });
-    g.bench_function("check_assume_3", |b| {
-        b.iter(|| decide(&conn, &set, black_box(&three)));
-    });
+        g.bench_function(format!("check_assume_1{suffix}"), |b| {
+            b.iter(|| decide(db, &set, black_box(&one)));
+        });
+        g.bench_function(format!("check_assume_3{suffix}"), |b| {
+            b.iter(|| decide(db, &set, black_box(&three)));
+        });
+    }
     g.finish();
 }
 
