@@ -561,6 +561,11 @@ impl Database {
 }
 
 impl Standby {
+    /// The directory of the standby's unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// One value from `sql` run in `database` on the standby.
     pub fn value(&self, database: &str, sql: &str) -> String {
         cluster().psql(&self.dir, database, sql).trim().to_string()

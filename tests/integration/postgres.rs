@@ -1739,6 +1739,64 @@ fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
     );
 }
 
+/// A URL naming several hosts is tried host by host, as libpq does, by the server's pool as by
+/// the commands: `target_session_attrs=read-write` passes a hot standby listed first for the
+/// primary, `read-only` the primary for the standby, and a host that does not answer is passed
+/// for the next.
+#[test]
+fn the_server_s_pool_takes_the_first_host_with_the_session_asked_for() {
+    let env = Env::new();
+    let cluster = pg::cluster();
+    let db = cluster.create_database();
+    env.run_on(&db.url(), ["db", "seed", "--file", &seeder()])
+        .success();
+    let standby = cluster.standby();
+    let replayed = std::time::Instant::now();
+    while standby.value(&db.name, "SELECT count(*) FROM players") != "10" {
+        assert!(
+            replayed.elapsed() < std::time::Duration::from_secs(30),
+            "the standby did not replay the seed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let primary = cluster.socket_dir().display().to_string();
+    let replica = standby.socket_dir().display().to_string();
+    let nowhere = env.path("no-socket-here").display().to_string();
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    for (hosts, attrs, on_primary) in [
+        (format!("{replica},{primary}"), "read-write", true),
+        (format!("{primary},{replica}"), "read-only", false),
+        (format!("{nowhere},{primary}"), "any", true),
+    ] {
+        let url = format!(
+            "host={hosts} user=postgres dbname={} application_name=probe-{attrs} \
+             target_session_attrs={attrs}",
+            db.name
+        );
+        env.run_on(&url, ["db", "status"])
+            .success()
+            .stdout_has("| players | 10   |");
+        let server = Server::start_on(&env, &url, &[]);
+        let (status, body) = ask(&server, &admin, "{ getGame(id: 8) { level } }");
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+        );
+        let sessions = format!(
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'probe-{attrs}'"
+        );
+        assert_eq!(
+            (db.value(&sessions), standby.value(&db.name, &sessions)),
+            if on_primary {
+                ("t".to_string(), "f".to_string())
+            } else {
+                ("f".to_string(), "t".to_string())
+            },
+            "{attrs} over {hosts}: the server's connections on the primary, on the standby"
+        );
+    }
+}
+
 /// Over TLS, a client certificate is shown to a server that asks for one (`sslcert` and
 /// `sslkey`, `PGSSLCERT` and `PGSSLKEY`, or `~/.postgresql/postgresql.crt` and `.key`), by the
 /// commands and the server's pool; a key others may read is refused before connecting; and

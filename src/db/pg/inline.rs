@@ -21,8 +21,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_postgres::config::{Host, SslMode};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::config::{Host, SslMode, TargetSessionAttrs};
+use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
 use super::tls::MakeRustls;
 
@@ -318,14 +318,36 @@ impl Inline {
     }
 }
 
-/// Connects to the first reachable host of `config` within its connect timeout (none: 10 s),
-/// the connection driven inline; over TCP with TLS as `tls` says (a unix socket never uses it).
+/// Connects to the first host of `config`, in order, that answers within its connect timeout
+/// (none: 10 s), completes the handshake and has the session `target_session_attrs` asks for
+/// (as libpq and tokio-postgres: a host that fails is passed for the next); the connection
+/// driven inline, over TCP with TLS as `tls` says (a unix socket never uses it). The error is
+/// the last host's.
 pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     let timeout = config
         .get_connect_timeout()
         .copied()
         .unwrap_or(Duration::from_secs(10));
-    let (stream, host) = open(config, timeout)?;
+    let mut last = None;
+    for endpoint in endpoints(config) {
+        match connect_to(config, tls, &endpoint, timeout) {
+            Ok(connected) => return Ok(connected),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Postgres {
+        message: "error connecting to server: no host to connect to".to_string(),
+    }))
+}
+
+/// [`connect`] to one endpoint.
+fn connect_to(
+    config: &Config,
+    tls: &MakeRustls,
+    endpoint: &Endpoint,
+    timeout: Duration,
+) -> Result<(Client, Inline)> {
+    let (stream, host) = open(endpoint, config, timeout)?;
     let state = Arc::new(State {
         reads: AtomicU8::new(READS_HANDSHAKE),
         moved: AtomicBool::new(false),
@@ -360,16 +382,49 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     peek.set_read_timeout(None).map_err(io_error)?;
     state.reads(READS_SKIP);
     let woken = Arc::new(Woken(AtomicBool::new(false)));
-    Ok((
-        client,
-        Inline {
-            connection: Some(connection),
-            state,
-            peek,
-            waker: Waker::from(Arc::clone(&woken)),
-            woken,
-        },
-    ))
+    let mut inline = Inline {
+        connection: Some(connection),
+        state,
+        peek,
+        waker: Waker::from(Arc::clone(&woken)),
+        woken,
+    };
+    session_as_asked(config, &client, &mut inline, endpoint)?;
+    Ok((client, inline))
+}
+
+/// Whether the session is what `target_session_attrs` asks for: `read-write` refuses a server
+/// whose transactions are read-only (a hot standby), `read-only` one whose are not (as
+/// tokio-postgres asks: `SHOW transaction_read_only`).
+fn session_as_asked(
+    config: &Config,
+    client: &Client,
+    inline: &mut Inline,
+    endpoint: &Endpoint,
+) -> Result<()> {
+    let wanted = match config.get_target_session_attrs() {
+        TargetSessionAttrs::ReadWrite => "off",
+        TargetSessionAttrs::ReadOnly => "on",
+        _ => return Ok(()),
+    };
+    let rows = inline.block_on(client.simple_query("SHOW transaction_read_only"))?;
+    let read_only = rows.iter().find_map(|message| match message {
+        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+        _ => None,
+    });
+    if read_only.as_deref() == Some(wanted) {
+        return Ok(());
+    }
+    Err(Error::Postgres {
+        message: format!(
+            "{endpoint}: {}",
+            if wanted == "off" {
+                "database does not allow writes (target_session_attrs=read-write)"
+            } else {
+                "database is not read only (target_session_attrs=read-only)"
+            }
+        ),
+    })
 }
 
 /// The startup handshake on `socket`, with `tls`: turns until it ends, waiting on `peek` for
@@ -478,54 +533,53 @@ fn tcp_options(stream: &std::net::TcpStream, config: &Config) -> io::Result<()> 
     ))
 }
 
-/// A blocking socket to the first endpoint of `config` that answers, with the host's name when
-/// it is a TCP one.
-fn open(config: &Config, timeout: Duration) -> Result<(Stream, Option<String>)> {
-    let mut last = None;
-    for endpoint in endpoints(config) {
-        let stream = match &endpoint {
-            Endpoint::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(Stream::Unix),
-            Endpoint::Tcp { addr, port, .. } => {
-                use std::net::ToSocketAddrs as _;
-                (addr.as_str(), *port).to_socket_addrs().and_then(|addrs| {
-                    let mut last = None;
-                    for addr in addrs {
-                        match std::net::TcpStream::connect_timeout(&addr, timeout) {
-                            Ok(s) => {
-                                s.set_nodelay(true)?;
-                                tcp_options(&s, config)?;
-                                return Ok(Stream::Tcp(s));
-                            }
-                            Err(err) => last = Some(err),
+/// A blocking socket to `endpoint`, with the host's name when it is a TCP one.
+fn open(
+    endpoint: &Endpoint,
+    config: &Config,
+    timeout: Duration,
+) -> Result<(Stream, Option<String>)> {
+    let stream = match endpoint {
+        Endpoint::Unix(path) => std::os::unix::net::UnixStream::connect(path).map(Stream::Unix),
+        Endpoint::Tcp { addr, port, .. } => {
+            use std::net::ToSocketAddrs as _;
+            (addr.as_str(), *port).to_socket_addrs().and_then(|addrs| {
+                let mut last = None;
+                for addr in addrs {
+                    match std::net::TcpStream::connect_timeout(&addr, timeout) {
+                        Ok(s) => {
+                            s.set_nodelay(true)?;
+                            tcp_options(&s, config)?;
+                            return Ok(Stream::Tcp(s));
                         }
+                        Err(err) => last = Some(err),
                     }
-                    Err(last
-                        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address")))
-                })
-            }
-        };
-        match stream {
-            Ok(stream) => {
-                let name = match endpoint {
-                    Endpoint::Unix(_) => None,
-                    Endpoint::Tcp { name, .. } => Some(name),
-                };
-                return Ok((stream, name));
-            }
-            Err(err) => {
-                last = Some(match endpoint {
-                    Endpoint::Unix(path) => format!("{}: {err}", path.display()),
-                    Endpoint::Tcp { addr, port, .. } => format!("{addr}:{port}: {err}"),
-                });
-            }
+                }
+                Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address")))
+            })
+        }
+    };
+    match stream {
+        Ok(stream) => {
+            let name = match endpoint {
+                Endpoint::Unix(_) => None,
+                Endpoint::Tcp { name, .. } => Some(name.clone()),
+            };
+            Ok((stream, name))
+        }
+        Err(err) => Err(Error::Postgres {
+            message: format!("error connecting to server: {endpoint}: {err}"),
+        }),
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Unix(path) => write!(f, "{}", path.display()),
+            Endpoint::Tcp { addr, port, .. } => write!(f, "{addr}:{port}"),
         }
     }
-    Err(Error::Postgres {
-        message: format!(
-            "error connecting to server: {}",
-            last.unwrap_or_else(|| "no host to connect to".to_string())
-        ),
-    })
 }
 
 #[cfg(test)]
