@@ -215,19 +215,7 @@ impl Cluster {
             as_postgres,
         };
         let data = cluster.data();
-        cluster.tool(
-            "initdb",
-            &[
-                "-D",
-                &data,
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "--no-sync",
-                "--encoding=UTF8",
-                "--locale=C",
-            ],
-        );
+        cluster.initdb(&data);
         // One role must give a password (scram) over the socket; every other role is trusted.
         let hba = cluster.dir.join("data/pg_hba.conf");
         let trusted = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
@@ -247,6 +235,24 @@ impl Cluster {
         );
         cluster.watch();
         cluster
+    }
+
+    /// A new cluster in `data`, its superuser [`SUPERUSER`], every connection trusted until
+    /// `pg_hba.conf` is written otherwise.
+    fn initdb(&self, data: &str) {
+        self.tool(
+            "initdb",
+            &[
+                "-D",
+                data,
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--no-sync",
+                "--encoding=UTF8",
+                "--locale=C",
+            ],
+        );
     }
 
     fn data(&self) -> String {
@@ -401,19 +407,7 @@ impl Cluster {
                 );
             }
             let data = dir.join("data").display().to_string();
-            self.tool(
-                "initdb",
-                &[
-                    "-D",
-                    &data,
-                    "-U",
-                    SUPERUSER,
-                    "--auth=trust",
-                    "--no-sync",
-                    "--encoding=UTF8",
-                    "--locale=C",
-                ],
-            );
+            self.initdb(&data);
             // TCP only with TLS; the unix socket for the harness's own tools. One role must give
             // a password, one a client certificate.
             std::fs::write(
