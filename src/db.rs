@@ -206,7 +206,52 @@ pub struct Status {
     /// SQLite's journal mode (`wal`); PostgreSQL has none to report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_mode: Option<String>,
+    /// How the connection to a PostgreSQL server runs, as the server sees it; a SQLite file has
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
     pub tables: Vec<TableCount>,
+}
+
+/// A PostgreSQL connection as the server reports it (`pg_stat_ssl` of its own backend).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionInfo {
+    /// `unix` (a socket) or `tcp`.
+    pub transport: &'static str,
+    /// The TLS session, when the connection is encrypted.
+    pub tls: Option<TlsInfo>,
+}
+
+/// A connection's TLS session.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsInfo {
+    /// `TLSv1.3`, say.
+    pub version: String,
+    pub cipher: String,
+    /// The distinguished name of the client certificate shown, if one was.
+    pub client_certificate: Option<String>,
+}
+
+impl std::fmt::Display for ConnectionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.transport, &self.tls) {
+            ("unix", _) => write!(f, "unix socket"),
+            (transport, None) => write!(f, "{}, not encrypted", transport.to_uppercase()),
+            (transport, Some(tls)) => {
+                write!(
+                    f,
+                    "{}, {} ({})",
+                    transport.to_uppercase(),
+                    tls.version,
+                    tls.cipher
+                )?;
+                match &tls.client_certificate {
+                    Some(dn) => write!(f, ", client certificate {dn}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 /// Reads the schema version and the row count of every table.
@@ -231,6 +276,7 @@ pub fn status(conn: &Connection, path: &Path) -> Result<Status> {
         schema_version: version(conn)?,
         latest_version: schema::LATEST_VERSION,
         journal_mode: Some(conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?),
+        connection: None,
         tables,
     })
 }
@@ -289,6 +335,28 @@ pub(crate) fn tutorial_league() -> (tempfile::TempDir, PathBuf, Connection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_is_shown_as_the_server_sees_it() {
+        let tls = |client_certificate: Option<&str>| {
+            Some(TlsInfo {
+                version: "TLSv1.3".into(),
+                cipher: "TLS_AES_256_GCM_SHA384".into(),
+                client_certificate: client_certificate.map(str::to_string),
+            })
+        };
+        let shown = |transport, tls| ConnectionInfo { transport, tls }.to_string();
+        assert_eq!(shown("unix", None), "unix socket");
+        assert_eq!(shown("tcp", None), "TCP, not encrypted");
+        assert_eq!(
+            shown("tcp", tls(None)),
+            "TCP, TLSv1.3 (TLS_AES_256_GCM_SHA384)"
+        );
+        assert_eq!(
+            shown("tcp", tls(Some("/CN=seeker"))),
+            "TCP, TLSv1.3 (TLS_AES_256_GCM_SHA384), client certificate /CN=seeker"
+        );
+    }
 
     #[test]
     fn double_quoted_strings_are_identifiers_only() {

@@ -312,6 +312,9 @@ impl fmt::Display for StatusOutput {
             Some(mode) => writeln!(f, " (journal mode {mode})")?,
             None => writeln!(f)?,
         }
+        if let Some(connection) = &s.connection {
+            writeln!(f, "connection:     {connection}")?;
+        }
         let note = if s.schema_version < s.latest_version {
             " (run `quidditch db init` to migrate)"
         } else {

@@ -588,6 +588,33 @@ async fn count(client: &impl GenericClient, table: &'static str) -> Result<Optio
 }
 
 /// The schema version and the row count of every table, as [`super::status`] reports them.
+/// The connection as the server sees it: over a unix socket (no server address) or TCP, and
+/// its TLS session from `pg_stat_ssl`.
+async fn connection_info(client: &tokio_postgres::Client) -> Result<super::ConnectionInfo> {
+    let row = client
+        .query_one(
+            "SELECT inet_server_addr() IS NULL, s.ssl, s.version, s.cipher, s.client_dn \
+             FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()",
+            &[],
+        )
+        .await?;
+    let unix: bool = row.try_get(0)?;
+    let ssl: bool = row.try_get(1)?;
+    let tls = if ssl {
+        Some(super::TlsInfo {
+            version: row.try_get::<_, Option<String>>(2)?.unwrap_or_default(),
+            cipher: row.try_get::<_, Option<String>>(3)?.unwrap_or_default(),
+            client_certificate: row.try_get(4)?,
+        })
+    } else {
+        None
+    };
+    Ok(super::ConnectionInfo {
+        transport: if unix { "unix" } else { "tcp" },
+        tls,
+    })
+}
+
 pub fn status(conn: &Conn) -> Result<Status> {
     conn.block_on(async {
         let mut tables = Vec::new();
@@ -608,6 +635,7 @@ pub fn status(conn: &Conn) -> Result<Status> {
             schema_version: version(&conn.client).await?,
             latest_version: super::schema::LATEST_VERSION,
             journal_mode: None,
+            connection: Some(connection_info(&conn.client).await?),
             tables,
         })
     })

@@ -107,6 +107,7 @@ struct Status {
     schema_version: i64,
     latest_version: i64,
     journal_mode: Option<String>,
+    connection: Option<serde_json::Value>,
     tables: Vec<TableCount>,
 }
 
@@ -163,20 +164,27 @@ fn status_alike(env: &Env, db: &pg::Database) {
     );
     assert_eq!(pg_status.journal_mode, None);
     assert_eq!(sqlite_status.journal_mode.as_deref(), Some("wal"));
+    // How the connection runs, as the server sees it; a file has none.
+    assert_eq!(
+        pg_status.connection,
+        Some(serde_json::json!({ "transport": "unix", "tls": null }))
+    );
+    assert_eq!(sqlite_status.connection, None);
     // The human report too, but for the database's name and its engine.
     let pg_human = env.run_on(&url, ["db", "status"]).success().stdout();
     let sqlite_human = env.run(["db", "status"]).success().stdout();
     let engine = |report: &str, db: &str| -> (String, String) {
         let (engine, rest): (Vec<&str>, Vec<&str>) = report
             .lines()
-            .partition(|line| line.starts_with("backend:"));
-        (engine.concat(), rest.join("\n").replace(db, "DB"))
+            .partition(|line| line.starts_with("backend:") || line.starts_with("connection:"));
+        (engine.join("\n"), rest.join("\n").replace(db, "DB"))
     };
     let (pg_engine, pg_rest) = engine(&pg_human, &shown(db));
     let (sqlite_engine, sqlite_rest) = engine(&sqlite_human, &env.db().display().to_string());
     assert_eq!(pg_rest, sqlite_rest);
     assert!(
-        pg_engine.starts_with("backend:        PostgreSQL 15"),
+        pg_engine.starts_with("backend:        PostgreSQL 15")
+            && pg_engine.ends_with("\nconnection:     unix socket"),
         "{pg_engine}"
     );
     assert!(
@@ -1799,14 +1807,13 @@ fn the_server_s_pool_takes_the_first_host_with_the_session_asked_for() {
 
 /// Over TLS, a client certificate is shown to a server that asks for one (`sslcert` and
 /// `sslkey`, `PGSSLCERT` and `PGSSLKEY`, or `~/.postgresql/postgresql.crt` and `.key`), by the
-/// commands and the server's pool; a key others may read is refused before connecting; and
-/// SCRAM is bound to the TLS channel (`channel_binding=require`, `tls-server-end-point`), which
-/// the server checks: a wrong certificate hash would be refused.
+/// commands and the server's pool, and `db status` says so; a key others may read is refused
+/// before connecting.
 #[test]
-fn over_tls_a_client_certificate_is_shown_and_scram_is_bound_to_the_channel() {
+fn over_tls_a_client_certificate_is_shown() {
     let tls = pg::cluster().tls();
-    let name = tls.create_database();
     let env = Env::new();
+    let name = tls_league(&env);
     let url = |user: &str, query: &str| {
         format!(
             "postgresql://{user}@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}{query}",
@@ -1822,17 +1829,26 @@ fn over_tls_a_client_certificate_is_shown_and_scram_is_bound_to_the_channel() {
         }
         Run(cmd.args(["db", "status"]).output().unwrap())
     };
-    env.run_on(&url("postgres", ""), ["db", "seed", "--file", &seeder()])
-        .success();
     let seeker = pg::CERT_ROLE;
     let cert = format!(
         "&sslcert={}&sslkey={}",
         tls.client_cert.display(),
         tls.client_key.display()
     );
-    run(&url(seeker, &cert), &[])
+    let status = run(&url(seeker, &cert), &[])
         .success()
-        .stdout_has("| players | 10   |");
+        .stdout_has("| players | 10   |")
+        .stdout();
+    // `db status` says how: the server's view of the TLS session and the certificate shown.
+    let connection = status
+        .lines()
+        .find(|line| line.starts_with("connection:"))
+        .unwrap_or_default();
+    assert!(
+        connection.starts_with("connection:     TCP, TLSv1.3 (TLS_")
+            && connection.ends_with(&format!("), client certificate /CN={seeker}")),
+        "{status}"
+    );
     // None shown, or one from an authority the server does not trust: the server refuses.
     let stderr = run(&url(seeker, ""), &[]).status(1).stderr();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -1877,8 +1893,17 @@ fn over_tls_a_client_certificate_is_shown_and_scram_is_bound_to_the_channel() {
         .status(1)
         .stderr_has("sslkey /nonexistent/key.pem: ");
 
-    // SCRAM bound to the channel: the server offers SCRAM-SHA-256-PLUS over TLS and checks the
-    // hash of its certificate that the client sends.
+    served_over_tls(&env, &url(seeker, &cert));
+}
+
+/// SCRAM-SHA-256 is bound to the TLS channel (SCRAM-SHA-256-PLUS, `tls-server-end-point`) by
+/// the commands and the server's pool: with `channel_binding=require` a connection that could
+/// not bind is refused, and the server checks the hash of its certificate the client sends.
+#[test]
+fn over_tls_scram_is_bound_to_the_channel() {
+    let tls = pg::cluster().tls();
+    let env = Env::new();
+    let name = tls_league(&env);
     let bound = format!(
         "postgresql://{}:{}@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}\
          &channel_binding=require",
@@ -1887,27 +1912,41 @@ fn over_tls_a_client_certificate_is_shown_and_scram_is_bound_to_the_channel() {
         tls.port,
         tls.ca.display()
     );
-    run(&bound, &[]).success();
-    let wrong = bound.replace(pg::PASSWORD, "bludger");
-    run(&wrong, &[])
+    env.run_on(&bound, ["db", "status"]).success();
+    env.run_on(&bound.replace(pg::PASSWORD, "bludger"), ["db", "status"])
         .status(1)
         .stderr_has("password authentication failed");
+    served_over_tls(&env, &bound);
+}
 
-    // The server's pool shows the certificate and binds its password the same way. Its
-    // connections' handshakes never wait out the connect timeout (a TLS handshake once waited
-    // for it twice per connection: two minutes here).
-    for db in [url(seeker, &cert), bound] {
-        let started = std::time::Instant::now();
-        let server = Server::start_on(&env, &format!("{db}&connect_timeout=60"), &[]);
-        let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
-        let (status, body) = ask(&server, &admin, "{ getGame(id: 8) { level } }");
-        assert_eq!(
-            (status, body.as_str()),
-            (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
-        );
-        let took = started.elapsed();
-        assert!(took < std::time::Duration::from_secs(30), "{took:?}");
-    }
+/// A new database of the TLS cluster holding the tutorial's league: its name.
+fn tls_league(env: &Env) -> String {
+    let tls = pg::cluster().tls();
+    let name = tls.create_database();
+    let url = format!(
+        "postgresql://postgres@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}",
+        tls.port,
+        tls.ca.display()
+    );
+    env.run_on(&url, ["db", "seed", "--file", &seeder()])
+        .success();
+    name
+}
+
+/// A server on `url` (over TLS) answers getGame as the admin, and its start took less than
+/// its connect timeout: a pooled connection's handshake never waits the timeout out (a TLS
+/// handshake once waited for it twice per connection: two minutes here).
+fn served_over_tls(env: &Env, url: &str) {
+    let started = std::time::Instant::now();
+    let server = Server::start_on(env, &format!("{url}&connect_timeout=60"), &[]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let (status, body) = ask(&server, &admin, "{ getGame(id: 8) { level } }");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+    );
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
 }
 
 /// `authz explain --query` shows each row filter in the SQL of the database it explains on, and
