@@ -141,10 +141,10 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         })?;
     let mut config = config(url);
     let tls = make_tls(url, &config)?;
-    let client = if tls.enabled() && !unix_only(&config) {
+    // `make_tls` gives no TLS when every host is a unix socket, whatever `sslmode` says.
+    let client = if tls.enabled() {
         spawned(&runtime, &config, tls)
     } else {
-        // A unix socket never uses TLS, whatever `sslmode` says (as libpq).
         config.ssl_mode(tokio_postgres::config::SslMode::Disable);
         spawned(&runtime, &config, NoTls)
     }
