@@ -98,7 +98,7 @@ impl GlobalArgs {
     pub fn lend<T>(
         &self,
         store: &Store,
-        f: impl FnOnce(Db<'_>) -> anyhow::Result<T>,
+        f: impl FnMut(Db<'_>) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         store.lend(f).map_err(|err| self.store_error(err))?
     }

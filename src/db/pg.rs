@@ -51,6 +51,11 @@ pub struct Conn {
     /// The statement [`Self::end_later`] left to go out with the next one (a snapshot's
     /// `COMMIT`), not sent yet.
     ending: Cell<Option<&'static str>>,
+    /// Set when the server ended the session (a `FATAL` error: an admin's
+    /// `pg_terminate_backend`, a shutdown), which may come before the end of the stream.
+    ended: Cell<bool>,
+    /// How many statements the server has accepted on this connection ([`Self::answered`]).
+    answers: Cell<u64>,
 }
 
 /// What runs a connection's socket, and how a caller waits for an answer.
@@ -247,6 +252,8 @@ impl Conn {
             statements: RefCell::new(HashMap::new()),
             deferred: Cell::new(None),
             ending: Cell::new(None),
+            ended: Cell::new(false),
+            answers: Cell::new(0),
         }
     }
 
@@ -267,9 +274,35 @@ impl Conn {
         self.deferred.take()
     }
 
-    /// Whether the connection has closed (the server went away, or it failed).
+    /// Whether the connection has closed (the server went away, or it failed), or the server
+    /// said it ends the session.
     pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.ended.get() || self.client.is_closed()
+    }
+
+    /// Whether a statement is waiting to go out with the next one ([`Self::defer`]): nothing
+    /// has run since.
+    pub fn deferring(&self) -> bool {
+        self.deferred.get().is_some()
+    }
+
+    /// How many statements the server has accepted on this connection so far: unchanged across
+    /// a piece of work, and the connection closed after it, the work's statements all failed
+    /// before the server answered any of them (no row reached the caller), so the work can be
+    /// run again elsewhere.
+    pub fn answered(&self) -> u64 {
+        self.answers.get()
+    }
+
+    /// `err` as this crate's error, noting first whether the server ended the session with it.
+    fn failed(&self, err: tokio_postgres::Error) -> Error {
+        let fatal = err
+            .as_db_error()
+            .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
+        if fatal || err.is_closed() {
+            self.ended.set(true);
+        }
+        err.into()
     }
 
     /// Whether the connection is still open, as far as can be told without waiting: an inline
@@ -280,7 +313,7 @@ impl Conn {
         if let Driver::Inline(inline) = &self.driver {
             inline.borrow_mut().catch_up();
         }
-        !self.client.is_closed()
+        !self.is_closed()
     }
 
     /// What reports and errors call the database: its URL without the password.
@@ -334,7 +367,9 @@ impl Conn {
 
     /// Runs `sql`, one or more statements without parameters.
     pub fn batch_execute(&self, sql: &str) -> Result<()> {
-        self.block_on(self.client.batch_execute(sql))?;
+        self.block_on(self.client.batch_execute(sql))
+            .map_err(|err| self.failed(err))?;
+        self.answers.set(self.answers.get() + 1);
         Ok(())
     }
 
@@ -349,7 +384,7 @@ impl Conn {
         let rows = self.start(sql, params)?;
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = self.block_on(rows.next()) {
-            each(&row.map_err(Error::from)?)?;
+            each(&row.map_err(|err| self.failed(err))?)?;
         }
         Ok(())
     }
@@ -376,7 +411,7 @@ impl Conn {
             Ok::<_, tokio_postgres::Error>((statement, rows))
         };
         let (statement, rows) = match self.deferred.take() {
-            None => self.block_on(query)?,
+            None => self.block_on(query).map_err(|err| self.failed(err))?,
             Some(first) => {
                 // The previous snapshot's end and this one's start in one message: the server
                 // runs both and answers once.
@@ -388,10 +423,11 @@ impl Conn {
                     self.client.batch_execute(&first),
                     query,
                 ));
-                first?;
-                query?
+                first.map_err(|err| self.failed(err))?;
+                query.map_err(|err| self.failed(err))?
             }
         };
+        self.answers.set(self.answers.get() + 1);
         self.remember(sql, statement);
         Ok(rows)
     }

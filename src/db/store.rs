@@ -105,6 +105,30 @@ impl Held {
             Held::Postgres(conn) => Db::Postgres(conn),
         }
     }
+
+    /// Whether nothing has run yet in the transaction begun on it.
+    fn deferring(&self) -> bool {
+        match self {
+            Held::Sqlite(_) => false,
+            Held::Postgres(conn) => conn.deferring(),
+        }
+    }
+
+    /// How many statements the server has answered on it (0 on SQLite, which never ends).
+    fn answered(&self) -> u64 {
+        match self {
+            Held::Sqlite(_) => 0,
+            Held::Postgres(conn) => conn.answered(),
+        }
+    }
+
+    /// Whether the server ended its session without answering a statement since `answered`.
+    fn ended_unanswered(&self, answered: u64) -> bool {
+        match self {
+            Held::Sqlite(_) => false,
+            Held::Postgres(conn) => conn.is_closed() && conn.answered() == answered,
+        }
+    }
 }
 
 /// Read access to one league database, shared by every request (cheap to clone).
@@ -123,8 +147,8 @@ struct Snapshot {
     conn: Mutex<Option<Held>>,
     /// Set by [`Store::cancel`]: no further read starts.
     cancelled: AtomicBool,
-    /// Stops the statement running on `conn`, from another thread.
-    interrupt: OnceLock<Interrupt>,
+    /// Stops the statement running on `conn`, from another thread (replaced when `conn` is).
+    interrupt: Mutex<Option<Interrupt>>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -356,8 +380,23 @@ impl Inner {
         }
     }
 
+    /// A connection as [`Self::take`] gives, but a new one while the pool has room: after the
+    /// server ended a pooled one, the others it lends may have been ended too.
+    fn take_new(&self) -> Result<Held> {
+        match self.take_or_wait_for(true, false)? {
+            Some(held) => Ok(held),
+            None => Err(self.busy()),
+        }
+    }
+
     /// [`Self::take`] without waiting: `None` when every connection of the pool is in use.
     fn take_or_wait(&self, wait: bool) -> Result<Option<Held>> {
+        self.take_or_wait_for(wait, true)
+    }
+
+    /// [`Self::take_or_wait`], lending an idle PostgreSQL connection only if `reuse` or the
+    /// pool is full.
+    fn take_or_wait_for(&self, wait: bool, reuse: bool) -> Result<Option<Held>> {
         match &self.pool {
             Pool::Sqlite { path, idle } => {
                 let pooled = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
@@ -369,7 +408,12 @@ impl Inner {
             Pool::Postgres(pool) => {
                 let mut state = pool.shared.state();
                 loop {
-                    if let Some(conn) = state.idle.pop() {
+                    let idle = if reuse || state.open >= pool.size {
+                        state.idle.pop()
+                    } else {
+                        None
+                    };
+                    if let Some(conn) = idle {
                         if conn.still_open() {
                             return Ok(Some(Held::Postgres(conn)));
                         }
@@ -615,7 +659,7 @@ impl Store {
                     inner: Arc::clone(&self.inner),
                     conn: Mutex::new(None),
                     cancelled: AtomicBool::new(false),
-                    interrupt: OnceLock::new(),
+                    interrupt: Mutex::new(None),
                 })
             })),
         }
@@ -628,7 +672,11 @@ impl Store {
     pub fn cancel(&self) {
         if let Some(snapshot) = &self.snapshot {
             snapshot.cancelled.store(true, Ordering::SeqCst);
-            match snapshot.interrupt.get() {
+            let interrupt = snapshot
+                .interrupt
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match &*interrupt {
                 Some(Interrupt::Sqlite(handle)) => handle.interrupt(),
                 Some(Interrupt::Postgres(token)) => {
                     if let Pool::Postgres(pool) = &self.inner.pool {
@@ -675,16 +723,20 @@ impl Store {
                     self.inner.give_back(held);
                     return Err(err.into());
                 }
-                let _ = snapshot
+                *snapshot
                     .interrupt
-                    .set(Interrupt::Sqlite(conn.get_interrupt_handle()));
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Some(Interrupt::Sqlite(conn.get_interrupt_handle()));
             }
             Held::Postgres(conn) => {
                 // Sent with the first statement, in its round trip.
                 conn.defer(PG_BEGIN);
-                let _ = snapshot
+                *snapshot
                     .interrupt
-                    .set(Interrupt::Postgres(conn.cancel_token()));
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Some(Interrupt::Postgres(conn.cancel_token()));
             }
         }
         Ok(held)
@@ -695,10 +747,25 @@ impl Store {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(Db<'_>) -> Result<T>) -> Result<T> {
+    /// Runs `f` on this store's connection: a pooled one, or the snapshot's (taken and its
+    /// transaction begun on first use). When the server had ended the session of a connection
+    /// before answering any statement of `f` (an admin's `pg_terminate_backend`, a restart that
+    /// the pool could not see yet when it lent it) and nothing was read on it before, `f` runs
+    /// once more on a new connection: it has seen no row, so it is run as if for the first
+    /// time, and no request fails for a connection it never used.
+    fn with_conn<T>(&self, mut f: impl FnMut(Db<'_>) -> Result<T>) -> Result<T> {
         let Some(snapshot) = &self.snapshot else {
             let held = self.inner.take()?;
+            let answered = held.answered();
             let result = f(held.lent());
+            if held.ended_unanswered(answered) {
+                drop(held);
+                self.inner.discard();
+                let held = self.inner.take_new()?;
+                let result = f(held.lent());
+                self.inner.give_back(held);
+                return result;
+            }
             self.inner.give_back(held);
             return result;
         };
@@ -707,23 +774,45 @@ impl Store {
             Some(held) => held,
             None => self.begin(snapshot, self.inner.take()?)?,
         };
-        // Checked once the interrupt handle is set: a cancel from now on interrupts the read.
-        if snapshot.cancelled.load(Ordering::SeqCst) {
-            *slot = Some(held);
-            return Err(match self.inner.dialect() {
-                Dialect::Sqlite => rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
-                    Some("the request was cancelled".to_string()),
-                )
-                .into(),
-                Dialect::Postgres => Error::Postgres {
-                    message: "the request was cancelled".to_string(),
-                },
-            });
-        }
+        let unread = held.deferring();
+        let answered = held.answered();
+        let held = self.unless_cancelled(snapshot, held, &mut slot)?;
         let result = f(held.lent());
+        if unread && held.ended_unanswered(answered) {
+            drop(held);
+            self.inner.discard();
+            let held = self.begin(snapshot, self.inner.take_new()?)?;
+            let held = self.unless_cancelled(snapshot, held, &mut slot)?;
+            let result = f(held.lent());
+            *slot = Some(held);
+            return result;
+        }
         *slot = Some(held);
         result
+    }
+
+    /// `held`, unless `snapshot` was cancelled: then it goes back to `slot` and the read fails.
+    /// Checked once the interrupt is set, so that a cancel from now on interrupts the read.
+    fn unless_cancelled(
+        &self,
+        snapshot: &Snapshot,
+        held: Held,
+        slot: &mut Option<Held>,
+    ) -> Result<Held> {
+        if !snapshot.cancelled.load(Ordering::SeqCst) {
+            return Ok(held);
+        }
+        *slot = Some(held);
+        Err(match self.inner.dialect() {
+            Dialect::Sqlite => rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                Some("the request was cancelled".to_string()),
+            )
+            .into(),
+            Dialect::Postgres => Error::Postgres {
+                message: "the request was cancelled".to_string(),
+            },
+        })
     }
 
     /// Runs one statement and maps its rows.
@@ -1067,7 +1156,7 @@ impl Store {
 
     /// Lends a pooled connection to `f`: the authorization bridge reads subjects and compiles
     /// policies with it.
-    pub fn lend<T>(&self, f: impl FnOnce(Db<'_>) -> T) -> Result<T> {
+    pub fn lend<T>(&self, mut f: impl FnMut(Db<'_>) -> T) -> Result<T> {
         self.with_conn(|conn| Ok(f(conn)))
     }
 

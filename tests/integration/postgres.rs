@@ -2163,13 +2163,13 @@ fn an_integer_column_on_postgres_serves_as_a_bool() {
     harry_sees_no_secret_game(&env, &url, &policies, &[2, 3, 5, 7]);
 }
 
-/// Connections the server closed while they sat in the pool (a restart of PostgreSQL, an
-/// admin's `pg_terminate_backend`, an idle timeout) are never lent to a request: every request
-/// after it is answered, none fails for a connection it never used.
-#[test]
-fn connections_closed_by_the_server_while_idle_fail_no_request() {
-    let (env, db) = tutorial_on_both();
-    let server = Server::start_on(&env, &db.url(), &["--pool-size", "4"]);
+/// A server answering getGame 8 on `db` with a pool of four connections, all four opened:
+/// the server, the admin's headers, the document and its answer.
+fn pool_of_four(
+    env: &Env,
+    db: &pg::Database,
+) -> (Server, Vec<(&'static str, String)>, &'static str, String) {
+    let server = Server::start_on(env, &db.url(), &["--pool-size", "4"]);
     let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
     let document = "{ getGame(id: 8) { level winnerId } }";
     let (_, expected) = ask(&server, &admin, document);
@@ -2184,19 +2184,106 @@ fn connections_closed_by_the_server_while_idle_fail_no_request() {
             });
         }
     });
-    let sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                    AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
-    let before: u32 = db.value(sessions).parse().unwrap();
-    assert!(before >= 2, "the pool holds {before} connections");
+    (server, admin, document, expected)
+}
+
+/// The process ids of the sessions open on `db` but the asker's.
+fn sessions(db: &pg::Database) -> Vec<u32> {
+    let pids = db.value(
+        "SELECT coalesce(string_agg(pid::text, ' '), '') FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND backend_type = 'client backend'",
+    );
+    pids.split_whitespace()
+        .map(|pid| pid.parse().unwrap())
+        .collect()
+}
+
+/// Connections the server closed while they sat in the pool (a restart of PostgreSQL, an
+/// admin's `pg_terminate_backend`, an idle timeout) are never lent to a request: every request
+/// after it is answered, none fails for a connection it never used.
+#[test]
+fn connections_closed_by_the_server_while_idle_fail_no_request() {
+    let (env, db) = tutorial_on_both();
+    let (server, admin, document, expected) = pool_of_four(&env, &db);
+    let before = sessions(&db);
+    assert!(before.len() >= 2, "the pool holds {before:?}");
+    // Waits (up to 10 s) until each session has ended, so that each is closed while idle.
     db.psql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
     );
+    assert_eq!(sessions(&db), Vec::<u32>::new());
     for n in 0..8 {
         assert_eq!(
             ask(&server, &admin, document),
             (200, expected.clone()),
             "request {n} after the server closed the pool's connections"
+        );
+    }
+}
+
+/// Sends `signal` to the processes `pids` (the cluster's own sessions: the tests run as root,
+/// or as the cluster's owner).
+fn signal(signal: &str, pids: &[u32]) {
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .args(&pids)
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pids:?}: {status}");
+}
+
+/// Continues stopped sessions however the test ends, so that the cluster is never left with
+/// stopped backends.
+struct Stopped(Vec<u32>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        signal("CONT", &self.0);
+    }
+}
+
+/// A session the server ends after the pool found it open and lent it, before it answered the
+/// request's first statement (the race of a restart or a `pg_terminate_backend` with a lend):
+/// the request runs again on a new connection and is answered, its answer unchanged. Made
+/// certain by stopping the sessions (SIGSTOP) before they are terminated: the pool sees no
+/// sign of the end until the request's statement is sent, and each answers it with `FATAL:
+/// terminating connection due to administrator command` once continued.
+#[test]
+fn a_session_ended_after_the_pool_lent_it_is_replaced_for_the_request() {
+    let (env, db) = tutorial_on_both();
+    let (server, admin, document, expected) = pool_of_four(&env, &db);
+    let before = sessions(&db);
+    assert!(before.len() >= 2, "the pool holds {before:?}");
+    signal("STOP", &before);
+    let stopped = Stopped(before);
+    db.psql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM unnest(ARRAY[{}]) AS pid",
+        stopped
+            .0
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    ));
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let asked = scope.spawn(|| {
+            (0..8)
+                .map(|_| ask(&server, &admin, document))
+                .collect::<Vec<_>>()
+        });
+        // The first request has taken a stopped session and sent its statement by now.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        drop(stopped);
+        asked.join().unwrap()
+    });
+    for (n, answer) in answers.into_iter().enumerate() {
+        assert_eq!(
+            answer,
+            (200, expected.clone()),
+            "request {n} after the server ended the sessions the pool lent"
         );
     }
 }
