@@ -84,7 +84,8 @@ pub struct GlobalArgs {
     /// certificate); SCRAM passwords are bound to the channel when the server offers it
     /// (`channel_binding=require` insists). What the string leaves out is read
     /// from libpq's variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and
-    /// a password from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them.
+    /// a password from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at
+    /// all, a local server's socket (`/var/run/postgresql`, `/run/postgresql`, `/tmp`).
     #[arg(
         long,
         global = true,

@@ -390,6 +390,27 @@ fn from_environment(
 /// and Fedora, and upstream's): a password file names a socket in them as `localhost`.
 const DEFAULT_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
 
+/// The first of `dirs` that holds a server's socket for `port` (`.s.PGSQL.PORT`): where a
+/// string that names no host connects, as libpq connects to the socket directory it was built
+/// with (Debian's `/var/run/postgresql`, upstream's `/tmp`).
+fn default_socket(dirs: &[&Path], port: u16) -> Option<PathBuf> {
+    dirs.iter()
+        .find(|dir| {
+            std::fs::metadata(dir.join(format!(".s.PGSQL.{port}")))
+                .is_ok_and(|meta| std::os::unix::fs::FileTypeExt::is_socket(&meta.file_type()))
+        })
+        .map(|dir| dir.to_path_buf())
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => "no directory".to_string(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// libpq's password file: `PGPASSFILE`, else `~/.pgpass`.
 fn password_file(env: Environment) -> Option<PathBuf> {
     match variable(env, "PGPASSFILE") {
@@ -576,11 +597,13 @@ impl DbUrl {
     /// Parses a `--db` value, reading what a PostgreSQL string leaves out from the process's
     /// environment; the error is one line for the command line's own message.
     pub fn parse(value: &str) -> Result<Self, String> {
-        Self::parse_in(value, &|name| std::env::var(name).ok())
+        let dirs = DEFAULT_SOCKET_DIRS.map(Path::new);
+        Self::parse_in(value, &|name| std::env::var(name).ok(), &dirs)
     }
 
-    /// [`DbUrl::parse`] in the environment `env`.
-    pub fn parse_in(value: &str, env: Environment) -> Result<Self, String> {
+    /// [`DbUrl::parse`] in the environment `env`, a string naming no host (nor `PGHOST`) being
+    /// a server's socket in the first of `socket_dirs` that holds one.
+    pub fn parse_in(value: &str, env: Environment, socket_dirs: &[&Path]) -> Result<Self, String> {
         let url = value.starts_with("postgres://") || value.starts_with("postgresql://");
         let first_key = value
             .split_whitespace()
@@ -609,11 +632,20 @@ impl DbUrl {
             _ => tokio_postgres::config::SslMode::Require,
         });
         if config.get_hosts().is_empty() {
-            return Err(
-                "the PostgreSQL connection string names no host, nor does PGHOST: give one, or \
-                 a socket directory (`?host=/run/postgresql`)"
-                    .to_string(),
-            );
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let Some(dir) = default_socket(socket_dirs, port) else {
+                let dirs: Vec<String> = socket_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                return Err(format!(
+                    "the PostgreSQL connection string names no host, nor does PGHOST, and no \
+                     server's socket for port {port} is in {}: give a host, or a socket \
+                     directory (`?host=/run/postgresql`)",
+                    or_list(&dirs)
+                ));
+            };
+            config.host_path(dir);
         }
         let passfile_ignored = password_from_file(&mut config, env);
         Ok(DbUrl::Postgres(Box::new(PgUrl {
@@ -672,12 +704,20 @@ impl fmt::Display for PgUrl {
                         write!(f, ":{port}")?;
                     }
                 }
-                Host::Unix(dir) => sockets.push(dir.display().to_string()),
+                Host::Unix(dir) => sockets.push((dir.display().to_string(), port)),
             }
         }
         write!(f, "/{}", c.get_dbname().unwrap_or_default())?;
-        for (i, dir) in sockets.iter().enumerate() {
+        for (i, (dir, _)) in sockets.iter().enumerate() {
             write!(f, "{}host={dir}", if i == 0 { '?' } else { '&' })?;
+        }
+        // A socket's port is part of its file's name (`.s.PGSQL.5433`).
+        let ports: Vec<String> = sockets
+            .iter()
+            .filter_map(|(_, port)| port.map(u16::to_string))
+            .collect();
+        if !ports.is_empty() {
+            write!(f, "&port={}", ports.join(","))?;
         }
         Ok(())
     }
@@ -693,7 +733,7 @@ mod tests {
     }
 
     fn parse(value: &str) -> Result<DbUrl, String> {
-        DbUrl::parse_in(value, &bare)
+        DbUrl::parse_in(value, &bare, &[])
     }
 
     fn shown(value: &str) -> String {
@@ -707,7 +747,7 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.to_string())
         };
-        match DbUrl::parse_in(value, &env)? {
+        match DbUrl::parse_in(value, &env, &[])? {
             DbUrl::Postgres(url) => Ok(*url),
             DbUrl::Sqlite(_) => panic!("{value} is PostgreSQL"),
         }
@@ -730,7 +770,7 @@ mod tests {
             let url = pg_in(empty, &vars).unwrap();
             assert_eq!(
                 url.to_string(),
-                "postgresql://keeper@/league?host=/run/pg",
+                "postgresql://keeper@/league?host=/run/pg&port=5433",
                 "{empty}"
             );
             assert_eq!(url.config.get_ports(), [5433]);
@@ -946,6 +986,16 @@ mod tests {
             shown("host=/run/postgresql user=postgres dbname=league password=secret"),
             "postgresql://postgres@/league?host=/run/postgresql"
         );
+        // The port of a socket names its file: shown, so the URL shown reaches the same server.
+        for value in [
+            "postgresql://postgres@/league?host=/tmp&port=5433",
+            "host=/tmp port=5433 user=postgres dbname=league",
+        ] {
+            assert_eq!(
+                shown(value),
+                "postgresql://postgres@/league?host=/tmp&port=5433"
+            );
+        }
     }
 
     fn tls(value: &str) -> Tls {
@@ -1011,5 +1061,51 @@ mod tests {
         let err = parse("dbname=league").unwrap_err();
         assert!(err.contains("names no host, nor does PGHOST"), "{err}");
         pg_in("dbname=league", &[("PGHOST", "/run/pg")]).unwrap();
+    }
+
+    /// With no host anywhere, the first default directory holding a server's socket for the
+    /// port is the host; a file that is not a socket is no server; with none, the error names
+    /// the directories and the port.
+    #[test]
+    fn no_host_is_the_first_default_directory_with_a_socket_for_the_port() {
+        let (empty, plain, served) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        std::fs::write(plain.path().join(".s.PGSQL.5433"), "").unwrap();
+        let _server =
+            std::os::unix::net::UnixListener::bind(served.path().join(".s.PGSQL.5433")).unwrap();
+        let dirs = [empty.path(), plain.path(), served.path()];
+        let no_env = |_: &str| None;
+        let host = |value: &str, env: Environment| match DbUrl::parse_in(value, env, &dirs) {
+            Ok(DbUrl::Postgres(url)) => Ok(url.config.get_hosts().to_vec()),
+            Ok(DbUrl::Sqlite(_)) => panic!("{value} is PostgreSQL"),
+            Err(err) => Err(err),
+        };
+        let at_served = vec![Host::Unix(served.path().to_path_buf())];
+        for value in ["postgresql:///league?port=5433", "dbname=league port=5433"] {
+            assert_eq!(host(value, &no_env), Ok(at_served.clone()), "{value}");
+        }
+        let pgport = |name: &str| (name == "PGPORT").then(|| "5433".to_string());
+        assert_eq!(host("postgresql:///league", &pgport), Ok(at_served));
+        let err = host("postgresql:///league", &no_env).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "the PostgreSQL connection string names no host, nor does PGHOST, and no \
+                 server's socket for port 5432 is in {}, {} or {}: give a host, or a socket \
+                 directory (`?host=/run/postgresql`)",
+                empty.path().display(),
+                plain.path().display(),
+                served.path().display()
+            )
+        );
+        // A host named anywhere is used as it is, socket or not.
+        let pghost = |name: &str| (name == "PGHOST").then(|| "/run/pg".to_string());
+        assert_eq!(
+            host("dbname=league port=5433", &pghost),
+            Ok(vec![Host::Unix(PathBuf::from("/run/pg"))])
+        );
     }
 }

@@ -628,6 +628,60 @@ fn what_db_leaves_out_is_read_from_libpq_variables() {
     );
 }
 
+/// Removes a file however the test ends.
+struct Removed(std::path::PathBuf);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// With no host in `--db` nor in `PGHOST`, a local server's socket in a default directory is
+/// the host, as `psql league` finds it: here `/tmp`, through a link to the test cluster's socket
+/// under a port no server uses. Without one there, the error says where it looked.
+#[test]
+fn a_string_naming_no_host_reaches_a_local_server_s_socket() {
+    let libpq = Libpq::new();
+    let socket = std::fs::read_dir(&libpq.socket)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            use std::os::unix::fs::FileTypeExt as _;
+            std::fs::metadata(path).unwrap().file_type().is_socket()
+        })
+        .expect("the cluster's socket");
+    // A number no server's socket in a default directory carries: a TCP port free now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgresql://postgres@/{}?port={port}", libpq.db.name);
+    let stderr = libpq.run(&url, &[], &["db", "status"]).status(2).stderr();
+    assert!(
+        stderr.contains(&format!(
+            "names no host, nor does PGHOST, and no server's socket for port {port} is in \
+             /var/run/postgresql, /run/postgresql or /tmp"
+        )),
+        "{stderr}"
+    );
+    let link = Removed(std::path::Path::new("/tmp").join(format!(".s.PGSQL.{port}")));
+    std::os::unix::fs::symlink(&socket, &link.0).unwrap();
+    libpq
+        .run(&url, &[], &["db", "seed", "--file", &seeder()])
+        .success();
+    libpq
+        .run(&url, &[], &["db", "status"])
+        .success()
+        .stdout_has(&format!("?host=/tmp&port={port}\n"))
+        .stdout_has("unix socket");
+    libpq
+        .run(&url, &[], &["query", "get-game", "8"])
+        .success()
+        .stdout_has("First");
+}
+
 /// A role that must give a password (scram) gets it from `PGPASSWORD` or the password file
 /// (`PGPASSFILE`, else `~/.pgpass`), in the commands and the server's pool; the string's own
 /// password wins; a file others may read is ignored, as libpq does, and the refusal says so.
