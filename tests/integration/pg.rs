@@ -564,6 +564,27 @@ impl Standby {
     pub fn value(&self, database: &str, sql: &str) -> String {
         cluster().psql(&self.dir, database, sql).trim().to_string()
     }
+
+    /// Waits (up to 30 s) until the standby has replayed everything the primary had written
+    /// when called: a database just made or seeded there is then on the standby too. Replay is
+    /// asynchronous, and a database not replayed yet does not exist there.
+    pub fn catch_up(&self) {
+        let cluster = cluster();
+        let written = cluster.psql(&cluster.dir, "postgres", "SELECT pg_current_wal_lsn()");
+        let replayed = format!(
+            "SELECT pg_last_wal_replay_lsn() >= '{}'::pg_lsn",
+            written.trim()
+        );
+        let start = std::time::Instant::now();
+        while self.value("postgres", &replayed) != "t" {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "the standby did not replay the primary's WAL up to {} in 30 s",
+                written.trim()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 impl TlsServer {
