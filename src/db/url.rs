@@ -631,6 +631,13 @@ impl DbUrl {
             SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
             _ => tokio_postgres::config::SslMode::Require,
         });
+        // An address alone (`hostaddr`) is its own host name, as libpq takes it: where to
+        // connect, what the password file is searched for, what TLS checks.
+        if config.get_hosts().is_empty() {
+            for addr in config.get_hostaddrs().to_vec() {
+                config.host(addr.to_string());
+            }
+        }
         if config.get_hosts().is_empty() {
             let port = config.get_ports().first().copied().unwrap_or(5432);
             let Some(dir) = default_socket(socket_dirs, port) else {
@@ -907,6 +914,11 @@ mod tests {
             password(&with("postgres://u@[::1]/db")).as_deref(),
             Some("v6")
         );
+        // An address alone is looked up by the address.
+        assert_eq!(
+            password(&with("hostaddr=::1 user=keeper dbname=league")).as_deref(),
+            Some("v6")
+        );
         // No line matches: no password. A second host's line is found.
         assert_eq!(password(&with("postgres://chaser@pitch/other")), None);
         assert_eq!(
@@ -985,6 +997,10 @@ mod tests {
         assert_eq!(
             shown("host=/run/postgresql user=postgres dbname=league password=secret"),
             "postgresql://postgres@/league?host=/run/postgresql"
+        );
+        assert_eq!(
+            shown("hostaddr=127.0.0.1 port=5433 user=postgres dbname=league"),
+            "postgresql://postgres@127.0.0.1:5433/league"
         );
         // The port of a socket names its file: shown, so the URL shown reaches the same server.
         for value in [
@@ -1101,6 +1117,15 @@ mod tests {
                 served.path().display()
             )
         );
+        // An address alone (`hostaddr`, libpq's too) is a host: no socket is looked for.
+        for value in ["hostaddr=127.0.0.1 dbname=league", "postgresql:///league"] {
+            let pghostaddr = |name: &str| (name == "PGHOSTADDR").then(|| "127.0.0.1".to_string());
+            assert_eq!(
+                host(value, &pghostaddr),
+                Ok(vec![Host::Tcp("127.0.0.1".to_string())]),
+                "{value}"
+            );
+        }
         // A host named anywhere is used as it is, socket or not.
         let pghost = |name: &str| (name == "PGHOST").then(|| "/run/pg".to_string());
         assert_eq!(

@@ -1972,6 +1972,34 @@ fn over_tls_scram_is_bound_to_the_channel() {
     served_over_tls(&env, &bound);
 }
 
+/// An address without a host name (`hostaddr`, or `PGHOSTADDR`, alone) is where to connect, as
+/// in libpq: the commands and the server's pool reach the TLS cluster on 127.0.0.1 (TLS with no
+/// name to check, `verify-ca`), and the URL shown names the address.
+#[test]
+fn an_address_alone_is_the_host() {
+    let tls = pg::cluster().tls();
+    let env = Env::new();
+    let name = tls_league(&env);
+    let options = format!("sslmode=verify-ca&sslrootcert={}", tls.ca.display());
+    let by_address = format!(
+        "postgresql://postgres@/{name}?hostaddr=127.0.0.1&port={}&{options}",
+        tls.port
+    );
+    env.run_on(&by_address, ["db", "status"])
+        .success()
+        .stdout_has(&format!(
+            "postgresql://postgres@127.0.0.1:{}/{name}\n",
+            tls.port
+        ))
+        .stdout_has("| players | 10   |");
+    served_over_tls(&env, &by_address);
+    let mut cmd = env.cmd_on(format!("postgresql://postgres@/{name}?{options}").as_ref());
+    cmd.env("PGHOSTADDR", "127.0.0.1")
+        .env("PGPORT", tls.port.to_string())
+        .args(["query", "get-game", "8"]);
+    Run(cmd.output().unwrap()).success().stdout_has("First");
+}
+
 /// A new database of the TLS cluster holding the tutorial's league: its name.
 fn tls_league(env: &Env) -> String {
     let tls = pg::cluster().tls();
