@@ -54,7 +54,13 @@ Environment:
   PGSSLCERT PGSSLKEY PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
   PGCHANNELBINDING          libpq's, read as psql reads them: what a PostgreSQL --db leaves
                             out; a password from PGPASSFILE, else ~/.pgpass, when none is given
-  HOME                      where ~/.pgpass and ~/.postgresql/postgresql.crt are
+  PGSERVICE PGSERVICEFILE PGSYSCONFDIR
+                            libpq's connection service: the service a PostgreSQL --db uses when
+                            it names none (service=NAME), looked up in PGSERVICEFILE (else
+                            ~/.pg_service.conf), else PGSYSCONFDIR/pg_service.conf (else
+                            /etc/postgresql-common/pg_service.conf)
+  HOME                      where ~/.pgpass, ~/.pg_service.conf and
+                            ~/.postgresql/postgresql.crt are
   NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.

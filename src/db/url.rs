@@ -15,6 +15,8 @@ use std::str::FromStr;
 
 use tokio_postgres::config::Host;
 
+mod service;
+
 /// The database a command runs on.
 #[derive(Debug, Clone)]
 pub enum DbUrl {
@@ -140,8 +142,16 @@ impl Split {
     }
 }
 
-/// The keywords quidditch reads itself, taken out of the string left for tokio-postgres.
-const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
+/// The keywords quidditch reads itself, taken out of the string left for tokio-postgres: the
+/// TLS settings, the service and the password file.
+const OWN_KEYS: [&str; 6] = [
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "service",
+    "passfile",
+];
 
 /// Splits a connection string (a URL, or the key-value form).
 fn split(value: &str, url: bool) -> Split {
@@ -154,7 +164,7 @@ fn split(value: &str, url: bool) -> Split {
                 for pair in query.split('&') {
                     let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
                     options.push((key.to_string(), percent_decode(raw)));
-                    if !TLS_KEYS.contains(&key) {
+                    if !OWN_KEYS.contains(&key) {
                         kept.push(pair);
                     }
                 }
@@ -169,7 +179,7 @@ fn split(value: &str, url: bool) -> Split {
         let mut kept = String::new();
         for (key, raw, text) in conninfo_pairs(value) {
             options.push((key.to_string(), raw));
-            if !TLS_KEYS.contains(&key) {
+            if !OWN_KEYS.contains(&key) {
                 if !kept.is_empty() {
                     kept.push(' ');
                 }
@@ -411,9 +421,13 @@ fn or_list(items: &[String]) -> String {
     }
 }
 
-/// libpq's password file: `PGPASSFILE`, else `~/.pgpass`.
-fn password_file(env: Environment) -> Option<PathBuf> {
-    match variable(env, "PGPASSFILE") {
+/// libpq's password file: the string's `passfile`, else `PGPASSFILE`, else `~/.pgpass`.
+fn password_file(split: &Split, env: Environment) -> Option<PathBuf> {
+    match split
+        .value("passfile")
+        .map(str::to_string)
+        .or_else(|| variable(env, "PGPASSFILE"))
+    {
         Some(path) => Some(PathBuf::from(path)),
         None => variable(env, "HOME").map(|home| Path::new(&home).join(".pgpass")),
     }
@@ -424,11 +438,15 @@ fn password_file(env: Environment) -> Option<PathBuf> {
 /// and the user (else the system's user name), `*` matching anything. A file that is missing or
 /// unreadable is no password; one that others may read is ignored, as libpq does, and why is
 /// returned.
-fn password_from_file(config: &mut tokio_postgres::Config, env: Environment) -> Option<String> {
+fn password_from_file(
+    config: &mut tokio_postgres::Config,
+    split: &Split,
+    env: Environment,
+) -> Option<String> {
     if config.get_password().is_some() {
         return None;
     }
-    let path = password_file(env)?;
+    let path = password_file(split, env)?;
     let meta = std::fs::metadata(&path)
         .ok()
         .filter(std::fs::Metadata::is_file)?;
@@ -573,7 +591,9 @@ fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
 
 /// The keywords of libpq's key-value form that may start a `--db` value. A file whose name
 /// starts with one of them followed by `=` is written with a directory: `./host=x`.
-const CONNINFO_KEYS: [&str; 17] = [
+const CONNINFO_KEYS: [&str; 31] = [
+    "service",
+    "passfile",
     "host",
     "hostaddr",
     "port",
@@ -591,6 +611,19 @@ const CONNINFO_KEYS: [&str; 17] = [
     "keepalives_idle",
     "target_session_attrs",
     "channel_binding",
+    // Read by libpq, refused by quidditch with its reason rather than taken for a file name.
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "load_balance_hosts",
+    "client_encoding",
+    "sslcrl",
+    "sslcrldir",
+    "sslpassword",
+    "sslnegotiation",
+    "requiressl",
+    "gssencmode",
+    "krbsrvname",
 ];
 
 impl DbUrl {
@@ -618,6 +651,17 @@ impl DbUrl {
             return Ok(DbUrl::Sqlite(PathBuf::from(value)));
         }
         let mut split = split(value, url);
+        let service = split
+            .value("service")
+            .map(str::to_string)
+            .or_else(|| variable(env, "PGSERVICE"));
+        if let Some(service) = service {
+            let settings = service::lookup(&service, env)?;
+            let before = tokio_postgres::Config::from_str(&split.rest)
+                .map_err(|err| format!("not a PostgreSQL connection string: {}", chain(&err)))?;
+            let value = service::merged(value, url, &settings, |key| given(&before, &split, key));
+            split = self::split(&value, url);
+        }
         let tls = tls_settings(&split, env)?;
         if url {
             split.rest = url_with_port(&split.rest, &split, env)?;
@@ -654,7 +698,7 @@ impl DbUrl {
             };
             config.host_path(dir);
         }
-        let passfile_ignored = password_from_file(&mut config, env);
+        let passfile_ignored = password_from_file(&mut config, &split, env);
         Ok(DbUrl::Postgres(Box::new(PgUrl {
             config,
             tls,
@@ -1077,6 +1121,88 @@ mod tests {
         let err = parse("dbname=league").unwrap_err();
         assert!(err.contains("names no host, nor does PGHOST"), "{err}");
         pg_in("dbname=league", &[("PGHOST", "/run/pg")]).unwrap();
+    }
+
+    /// A service (`service=NAME`, else `PGSERVICE`) fills what the string leaves out from the
+    /// user's service file, else the system's; the string wins over it, it over libpq's
+    /// variables; its mistakes are errors at their file and line.
+    #[test]
+    fn a_service_fills_what_the_string_leaves_out_before_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user.conf");
+        let passfile = dir.path().join("league.pgpass");
+        std::fs::write(&passfile, "*:*:league:keeper:snitch\n").unwrap();
+        std::fs::set_permissions(
+            &passfile,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        std::fs::write(
+            &user,
+            format!(
+                "[league]\nhost=/run/pg\nport=5433\ndbname=league\nuser=keeper\n\
+                 sslmode=verify-full\npassfile={}\n\
+                 [broken]\nhost\n[nested]\nservice=league\n[unknown]\nbogus=1\n",
+                passfile.display()
+            ),
+        )
+        .unwrap();
+        let system = dir.path().join("etc");
+        std::fs::create_dir(&system).unwrap();
+        std::fs::write(system.join("pg_service.conf"), "[cup]\nhost=/run/cup\n").unwrap();
+        let file = user.display().to_string();
+        let etc = system.display().to_string();
+        let vars = [
+            ("PGSERVICEFILE", file.as_str()),
+            ("PGSYSCONFDIR", etc.as_str()),
+            ("PGUSER", "from-env"),
+            ("PGAPPNAME", "from-env"),
+        ];
+        for value in ["service=league", "postgresql://?service=league"] {
+            let url = pg_in(value, &vars).unwrap();
+            assert_eq!(
+                url.to_string(),
+                "postgresql://keeper@/league?host=/run/pg&port=5433",
+                "{value}"
+            );
+            assert_eq!(url.tls.mode, SslMode::VerifyFull, "{value}");
+            assert_eq!(password(&url).as_deref(), Some("snitch"), "{value}");
+            // What the service leaves out still comes from the environment.
+            assert_eq!(url.config.get_application_name(), Some("from-env"));
+        }
+        // The string wins over the service, PGSERVICE names one.
+        let url = pg_in("postgresql://seeker@/cup?service=league", &vars).unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgresql://seeker@/cup?host=/run/pg&port=5433"
+        );
+        let mut with_env = vars.to_vec();
+        with_env.push(("PGSERVICE", "cup"));
+        assert_eq!(
+            pg_in("dbname=cup", &with_env).unwrap().to_string(),
+            "postgresql://from-env@/cup?host=/run/cup"
+        );
+        let err = |value: &str| pg_in(value, &vars).unwrap_err();
+        assert_eq!(
+            err("service=nowhere"),
+            format!(
+                "service `nowhere` is not defined in a service file (looked in {file} and \
+                 {etc}/pg_service.conf)"
+            )
+        );
+        assert_eq!(
+            err("service=broken"),
+            format!("{file}:9: expected `key=value`, found `host`")
+        );
+        assert_eq!(
+            err("service=nested"),
+            format!("{file}:11: a service cannot name another service")
+        );
+        assert!(
+            err("service=unknown").starts_with(&format!("{file}:13: bogus: ")),
+            "{}",
+            err("service=unknown")
+        );
     }
 
     /// With no host anywhere, the first default directory holding a server's socket for the

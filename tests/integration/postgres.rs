@@ -628,6 +628,70 @@ fn what_db_leaves_out_is_read_from_libpq_variables() {
     );
 }
 
+/// A connection service (`--db service=NAME`, or `PGSERVICE`) is read from the service file
+/// by every command and the server's pool; a service no file defines and a libpq keyword
+/// quidditch does not read are refused (exit 2), and nothing is made on disk from the string.
+#[test]
+fn a_connection_service_names_the_database() {
+    let libpq = Libpq::new();
+    let file = libpq.env.write(
+        "services.conf",
+        &format!(
+            "# the test cluster\n[league]\nhost={}\ndbname={}\nuser=postgres\n",
+            libpq.socket, libpq.db.name
+        ),
+    );
+    let services = vec![("PGSERVICEFILE", file.display().to_string())];
+    libpq
+        .run(
+            "service=league",
+            &services,
+            &["db", "seed", "--file", &seeder()],
+        )
+        .success()
+        .stdout_has(&format!("seeded {} from ", shown(&libpq.db)));
+    libpq
+        .run(
+            "postgresql://?service=league",
+            &services,
+            &["query", "get-game", "8"],
+        )
+        .success()
+        .stdout_has("First");
+    let mut named = services.clone();
+    named.push(("PGSERVICE", "league".to_string()));
+    libpq
+        .run("postgres://", &named, &["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    let file_var = file.display().to_string();
+    let server = Server::start_on_with_env(
+        &libpq.env,
+        "service=league",
+        &[],
+        &[("PGSERVICEFILE", &file_var)],
+    );
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    assert_eq!(
+        ask(&server, &admin, "{ getGame(id: 8) { level } }"),
+        (200, r#"{"data":{"getGame":{"level":"First"}}}"#.to_string())
+    );
+    libpq
+        .run("service=nowhere", &services, &["db", "init"])
+        .status(2)
+        .stderr_has(&format!(
+            "service `nowhere` is not defined in a service file (looked in {} and ",
+            file.display()
+        ));
+    libpq
+        .run("sslcrl=/etc/crl.pem dbname=x", &services, &["db", "init"])
+        .status(2)
+        .stderr_has("unknown option `sslcrl`");
+    for name in ["service=nowhere", "sslcrl=/etc/crl.pem dbname=x"] {
+        assert!(!libpq.env.path(name).exists(), "{name} was made on disk");
+    }
+}
+
 /// Removes a file however the test ends.
 struct Removed(std::path::PathBuf);
 
