@@ -51,7 +51,7 @@ Environment:
   QUIDDITCH_LOG             what is logged on stderr, as a tracing filter (`info`, `debug`);
                             overrides -v
   PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSSLMODE PGSSLROOTCERT
-  PGSSLCERT PGSSLKEY PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
+  PGSSLCERT PGSSLKEY PGSSLCRL PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
   PGCHANNELBINDING          libpq's, read as psql reads them: what a PostgreSQL --db leaves
                             out; a password from PGPASSFILE, else ~/.pgpass, when none is given
   PGSERVICE PGSERVICEFILE PGSYSCONFDIR
@@ -86,12 +86,13 @@ pub struct GlobalArgs {
     /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database; every
     /// command runs on either. Over TCP, TLS (rustls) follows libpq's `sslmode` (`prefer` by
     /// default, `disable`, `require`, `verify-ca`, `verify-full`), `sslrootcert` (a PEM file
-    /// of trusted authorities; else the system's) and `sslcert`/`sslkey` (a client
-    /// certificate); SCRAM passwords are bound to the channel when the server offers it
-    /// (`channel_binding=require` insists). What the string leaves out is read
-    /// from libpq's variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and
-    /// a password from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at
-    /// all, a local server's socket (`/var/run/postgresql`, `/run/postgresql`, `/tmp`).
+    /// of trusted authorities; else the system's), `sslcrl` (revocation lists) and
+    /// `sslcert`/`sslkey` (a client certificate); SCRAM passwords are bound to the channel when
+    /// the server offers it (`channel_binding=require` insists). What the string leaves out is
+    /// read from a connection service (`service=NAME`, `~/.pg_service.conf`), then from libpq's
+    /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and a password
+    /// from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at all, a local
+    /// server's socket (`/var/run/postgresql`, `/run/postgresql`, `/tmp`).
     #[arg(
         long,
         global = true,

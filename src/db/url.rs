@@ -86,6 +86,9 @@ pub struct Tls {
     /// server that asks for one (`sslcert`, `sslkey`; else `~/.postgresql/postgresql.crt` and
     /// `.key` when the certificate exists, as libpq).
     pub client: Option<ClientCert>,
+    /// Certificate revocation lists (a PEM file) checked with the server's chain when it is
+    /// verified (`sslcrl`, else `PGSSLCRL`, else `~/.postgresql/root.crl` when it exists).
+    pub crl: Option<PathBuf>,
 }
 
 /// A client certificate and its private key.
@@ -144,11 +147,12 @@ impl Split {
 
 /// The keywords quidditch reads itself, taken out of the string left for tokio-postgres: the
 /// TLS settings, the service and the password file.
-const OWN_KEYS: [&str; 6] = [
+const OWN_KEYS: [&str; 7] = [
     "sslmode",
     "sslrootcert",
     "sslcert",
     "sslkey",
+    "sslcrl",
     "service",
     "passfile",
 ];
@@ -227,7 +231,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             ));
         }
         (Some(cert), Some(key)) => Some(ClientCert { cert, key }),
-        (Some(cert), None) => match home.map(|dir| dir.join("postgresql.key")) {
+        (Some(cert), None) => match home.as_ref().map(|dir| dir.join("postgresql.key")) {
             Some(key) => Some(ClientCert { cert, key }),
             None => {
                 return Err(format!(
@@ -237,7 +241,17 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             }
         },
     };
-    Ok(Tls { mode, root, client })
+    let crl = setting("sslcrl", "PGSSLCRL").or_else(|| {
+        home.as_ref()
+            .map(|dir| dir.join("root.crl"))
+            .filter(|path| path.is_file())
+    });
+    Ok(Tls {
+        mode,
+        root,
+        client,
+        crl,
+    })
 }
 
 /// Whether the connection string set `key` (in its options, or a URL's user, host, port or
@@ -604,6 +618,7 @@ const CONNINFO_KEYS: [&str; 31] = [
     "sslrootcert",
     "sslcert",
     "sslkey",
+    "sslcrl",
     "connect_timeout",
     "application_name",
     "options",
@@ -617,7 +632,6 @@ const CONNINFO_KEYS: [&str; 31] = [
     "tcp_user_timeout",
     "load_balance_hosts",
     "client_encoding",
-    "sslcrl",
     "sslcrldir",
     "sslpassword",
     "sslnegotiation",
@@ -849,7 +863,8 @@ mod tests {
                 Tls {
                     mode: SslMode::Disable,
                     root: None,
-                    client: None
+                    client: None,
+                    crl: None,
                 }
             );
         }
@@ -1075,7 +1090,8 @@ mod tests {
             Tls {
                 mode: SslMode::VerifyFull,
                 root: Some(PathBuf::from("/etc/ca.pem")),
-                client: None
+                client: None,
+                crl: None,
             }
         );
         assert_eq!(
@@ -1083,7 +1099,8 @@ mod tests {
             Tls {
                 mode: SslMode::VerifyCa,
                 root: Some(PathBuf::from("/a b/ca.pem")),
-                client: None
+                client: None,
+                crl: None,
             }
         );
         assert_eq!(
@@ -1107,6 +1124,37 @@ mod tests {
         };
         assert_eq!(url.config.get_dbname(), Some("my db"));
         assert_eq!(url.config.get_user(), Some("u"));
+    }
+
+    /// The revocation list: `sslcrl`, else `PGSSLCRL`, else `~/.postgresql/root.crl` when it
+    /// exists, as libpq.
+    #[test]
+    fn sslcrl_is_read_from_the_string_the_variable_or_the_home_directory() {
+        let crl = |value: &str, vars: &[(&str, &str)]| pg_in(value, vars).unwrap().tls.crl;
+        assert_eq!(
+            crl(
+                "postgres://h/db?sslcrl=%2Fetc%2Fcrl.pem",
+                &[("PGSSLCRL", "/env.pem")]
+            ),
+            Some(PathBuf::from("/etc/crl.pem"))
+        );
+        assert_eq!(
+            crl("host=h sslcrl=/etc/crl.pem", &[]),
+            Some(PathBuf::from("/etc/crl.pem"))
+        );
+        assert_eq!(
+            crl("host=h", &[("PGSSLCRL", "/env.pem")]),
+            Some(PathBuf::from("/env.pem"))
+        );
+        let home = tempfile::tempdir().unwrap();
+        let home_var = home.path().display().to_string();
+        assert_eq!(crl("host=h", &[("HOME", &home_var)]), None);
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crl"), "").unwrap();
+        assert_eq!(
+            crl("host=h", &[("HOME", &home_var)]),
+            Some(home.path().join(".postgresql/root.crl"))
+        );
     }
 
     #[test]

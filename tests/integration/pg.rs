@@ -64,6 +64,9 @@ pub struct TlsServer {
     /// A certificate for [`CERT_ROLE`] signed by `other_ca`, which the server does not trust.
     pub other_client_cert: PathBuf,
     pub other_client_key: PathBuf,
+    /// `ca`'s revocation list revoking nothing, and one revoking the server's certificate (PEM).
+    pub crl: PathBuf,
+    pub crl_revoking_server: PathBuf,
 }
 
 /// The role of the TLS cluster that logs in with a client certificate (`cert` in
@@ -191,6 +194,20 @@ fn certificates(dir: &Path) {
         ));
         sign(name, ca, "client.ext");
     }
+    // `ca`'s revocation lists (`openssl ca` keeps what it revoked in `index.txt`): one with
+    // nothing revoked, then one revoking the server's certificate.
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+         default_md = sha256\ndefault_crl_days = 2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("crlnumber"), "1000\n").unwrap();
+    let ca = "-config ca.cnf -keyfile ca.key -cert ca.pem";
+    openssl(&format!("ca {ca} -gencrl -out ca.crl"));
+    openssl(&format!("ca {ca} -revoke server.crt"));
+    openssl(&format!("ca {ca} -gencrl -out revoked.crl"));
     for key in ["server.key", "client.key", "other-client.key"] {
         let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
         std::fs::set_permissions(dir.join(key), private).unwrap();
@@ -465,6 +482,8 @@ impl Cluster {
                 client_key: dir.join("client.key"),
                 other_client_cert: dir.join("other-client.crt"),
                 other_client_key: dir.join("other-client.key"),
+                crl: dir.join("ca.crl"),
+                crl_revoking_server: dir.join("revoked.crl"),
                 dir,
             }
         })

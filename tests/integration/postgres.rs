@@ -2064,6 +2064,44 @@ fn an_address_alone_is_the_host() {
     Run(cmd.output().unwrap()).success().stdout_has("First");
 }
 
+/// A revocation list (`sslcrl`, or `PGSSLCRL`) is checked with the server's certificate when it
+/// is verified: a list revoking nothing lets the connection through, one revoking the server's
+/// certificate stops it, for the commands and the server's pool; a list that is missing is an
+/// error, never no list.
+#[test]
+fn a_revoked_server_certificate_is_refused() {
+    let tls = pg::cluster().tls();
+    let env = Env::new();
+    let name = tls_league(&env);
+    let verified = format!(
+        "postgresql://postgres@localhost:{}/{name}?sslmode=verify-full&sslrootcert={}",
+        tls.port,
+        tls.ca.display()
+    );
+    let with_crl = |crl: &std::path::Path| format!("{verified}&sslcrl={}", crl.display());
+    env.run_on(&with_crl(&tls.crl), ["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    served_over_tls(&env, &with_crl(&tls.crl));
+    env.run_on(&with_crl(&tls.crl_revoking_server), ["db", "status"])
+        .status(1)
+        .stderr_has("Revoked");
+    env.run_on(
+        &with_crl(&tls.crl_revoking_server),
+        ["serve", "--bind", "127.0.0.1:0"],
+    )
+    .status(1)
+    .stderr_has("Revoked");
+    let mut cmd = env.cmd_on(verified.as_ref());
+    cmd.env("PGSSLCRL", &tls.crl_revoking_server)
+        .args(["query", "get-game", "8"]);
+    let stderr = Run(cmd.output().unwrap()).status(1).stderr();
+    assert!(stderr.contains("Revoked"), "{stderr}");
+    env.run_on(&with_crl(&env.path("no.crl")), ["db", "status"])
+        .status(1)
+        .stderr_has("sslcrl");
+}
+
 /// A new database of the TLS cluster holding the tutorial's league: its name.
 fn tls_league(env: &Env) -> String {
     let tls = pg::cluster().tls();

@@ -13,7 +13,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName, UnixTime,
+};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
@@ -132,9 +134,23 @@ fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerV
             ));
         }
     }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
-        .build()
-        .map_err(tls_error)
+    let mut builder =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider));
+    if let Some(path) = &tls.crl {
+        // As libpq asks OpenSSL (CRL_CHECK_ALL): every certificate of the chain is looked up,
+        // and one whose issuer has no list here is refused.
+        let crls = CertificateRevocationListDer::pem_file_iter(path)
+            .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+            .map_err(|err| tls_error(format!("sslcrl {}: {err}", path.display())))?;
+        if crls.is_empty() {
+            return Err(tls_error(format!(
+                "sslcrl {}: no revocation list in it",
+                path.display()
+            )));
+        }
+        builder = builder.with_crls(crls);
+    }
+    builder.build().map_err(tls_error)
 }
 
 /// `verify-ca` (and `require` with a root file): the chain must reach a trusted authority; the
