@@ -59,8 +59,8 @@ Environment:
                             it names none (service=NAME), looked up in PGSERVICEFILE (else
                             ~/.pg_service.conf), else PGSYSCONFDIR/pg_service.conf (else
                             /etc/postgresql-common/pg_service.conf)
-  HOME                      where ~/.pgpass, ~/.pg_service.conf and
-                            ~/.postgresql/postgresql.crt are
+  HOME                      where ~/.pgpass, ~/.pg_service.conf and ~/.postgresql/ (root.crt,
+                            root.crl, postgresql.crt and .key) are
   NO_COLOR                  no colour, also on a terminal";
 
 /// Admin tool for a GraphQL-backed quidditch league.
@@ -86,9 +86,10 @@ pub struct GlobalArgs {
     /// socket), or libpq's `host=/socket/dir dbname=NAME`, is a PostgreSQL database; every
     /// command runs on either. Over TCP, TLS (rustls) follows libpq's `sslmode` (`prefer` by
     /// default, `disable`, `require`, `verify-ca`, `verify-full`), `sslrootcert` (a PEM file
-    /// of trusted authorities; else the system's), `sslcrl` (revocation lists) and
-    /// `sslcert`/`sslkey` (a client certificate); SCRAM passwords are bound to the channel when
-    /// the server offers it (`channel_binding=require` insists). What the string leaves out is
+    /// of trusted authorities, else `~/.postgresql/root.crt`; `system`: the system's),
+    /// `sslcrl` (revocation lists) and `sslcert`/`sslkey` (a client certificate); SCRAM
+    /// passwords are bound to the channel when the server offers it (`channel_binding=require`
+    /// insists). What the string leaves out is
     /// read from a connection service (`service=NAME`, `~/.pg_service.conf`), then from libpq's
     /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and a password
     /// from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at all, a local

@@ -80,8 +80,11 @@ pub enum SslMode {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tls {
     pub mode: SslMode,
-    /// The authorities trusted (a PEM file); `None` or `system`: the system's.
+    /// The authorities trusted (a PEM file: `sslrootcert`, else `PGSSLROOTCERT`, else
+    /// `~/.postgresql/root.crt` when it exists).
     pub root: Option<PathBuf>,
+    /// `sslrootcert=system`: the system's authorities (with `verify-full` only).
+    pub system: bool,
     /// The client's certificate (a PEM file, its chain after it) and private key, shown to a
     /// server that asks for one (`sslcert`, `sslkey`; else `~/.postgresql/postgresql.crt` and
     /// `.key` when the certificate exists, as libpq).
@@ -96,6 +99,19 @@ pub struct Tls {
 pub struct ClientCert {
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+impl SslMode {
+    /// Its keyword, as written in a connection string.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
 }
 
 /// libpq's `sslmode` read from its text.
@@ -196,18 +212,47 @@ fn split(value: &str, url: bool) -> Split {
 }
 
 /// The TLS settings: each from the string, else its libpq variable, else libpq's default (the
-/// client certificate `~/.postgresql/postgresql.crt`, with its key `postgresql.key`, when the
-/// certificate exists).
+/// authorities of `~/.postgresql/root.crt`, the client certificate
+/// `~/.postgresql/postgresql.crt` with its key `postgresql.key`, the revocation lists of
+/// `~/.postgresql/root.crl`, each when the file exists). As libpq: `sslrootcert=system` makes
+/// the mode `verify-full` and refuses a weaker one (the system's authorities vouch for names,
+/// so only the name check makes them mean anything), and a `verify-*` mode with no authority
+/// to trust is refused rather than given the system's.
 fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
+    let home = variable(env, "HOME").map(|home| Path::new(&home).join(".postgresql"));
+    let given_root = split
+        .value("sslrootcert")
+        .map(str::to_string)
+        .or_else(|| variable(env, "PGSSLROOTCERT"))
+        .filter(|raw| !raw.is_empty());
+    let system = given_root.as_deref() == Some("system");
+    let root = match given_root {
+        Some(raw) => root_cert(&raw),
+        None => home
+            .as_ref()
+            .map(|dir| dir.join("root.crt"))
+            .filter(|path| path.is_file()),
+    };
     let mode = match (split.value("sslmode"), variable(env, "PGSSLMODE")) {
         (Some(raw), _) => ssl_mode(raw)?,
         (None, Some(raw)) => ssl_mode(&raw).map_err(|err| format!("PGSSLMODE: {err}"))?,
+        (None, None) if system => SslMode::VerifyFull,
         (None, None) => SslMode::default(),
     };
-    let root = match (split.value("sslrootcert"), variable(env, "PGSSLROOTCERT")) {
-        (Some(raw), _) => root_cert(raw),
-        (None, raw) => raw.as_deref().and_then(root_cert),
-    };
+    if system && mode != SslMode::VerifyFull {
+        return Err(format!(
+            "weak sslmode `{}` may not be used with sslrootcert=system (use verify-full: the \
+             system's authorities vouch for host names, so only the name check means anything)",
+            mode.keyword()
+        ));
+    }
+    if matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) && root.is_none() && !system {
+        return Err(format!(
+            "sslmode={} needs authorities to trust: give sslrootcert (a PEM file), put them in \
+             ~/.postgresql/root.crt, or give sslrootcert=system for the system's",
+            mode.keyword()
+        ));
+    }
     let setting = |key: &str, name: &str| {
         split
             .value(key)
@@ -215,7 +260,6 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             .map(PathBuf::from)
             .or_else(|| variable(env, name).map(PathBuf::from))
     };
-    let home = variable(env, "HOME").map(|home| Path::new(&home).join(".postgresql"));
     let cert = setting("sslcert", "PGSSLCERT").or_else(|| {
         home.as_ref()
             .map(|dir| dir.join("postgresql.crt"))
@@ -249,6 +293,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
     Ok(Tls {
         mode,
         root,
+        system,
         client,
         crl,
     })
@@ -849,10 +894,10 @@ mod tests {
         }
         // What the string says wins, in either form.
         for given in [
-            "postgres://chaser:snitch@pitch:6000/cup?sslmode=disable&sslrootcert=system\
+            "postgres://chaser:snitch@pitch:6000/cup?sslmode=disable&sslrootcert=%2Fcup.pem\
              &application_name=x&connect_timeout=9",
             "host=pitch port=6000 user=chaser password=snitch dbname=cup sslmode=disable \
-             sslrootcert=system application_name=x connect_timeout=9",
+             sslrootcert=/cup.pem application_name=x connect_timeout=9",
         ] {
             let url = pg_in(given, &vars).unwrap();
             assert_eq!(url.to_string(), "postgresql://chaser@pitch:6000/cup");
@@ -862,7 +907,8 @@ mod tests {
                 url.tls,
                 Tls {
                     mode: SslMode::Disable,
-                    root: None,
+                    root: Some(PathBuf::from("/cup.pem")),
+                    system: false,
                     client: None,
                     crl: None,
                 }
@@ -1090,6 +1136,7 @@ mod tests {
             Tls {
                 mode: SslMode::VerifyFull,
                 root: Some(PathBuf::from("/etc/ca.pem")),
+                system: false,
                 client: None,
                 crl: None,
             }
@@ -1099,14 +1146,45 @@ mod tests {
             Tls {
                 mode: SslMode::VerifyCa,
                 root: Some(PathBuf::from("/a b/ca.pem")),
+                system: false,
                 client: None,
                 crl: None,
             }
         );
+        // `system`: the system's authorities, with verify-full only (its default then).
+        let system = tls("postgres://h/db?sslrootcert=system");
         assert_eq!(
-            tls("postgres://h/db?sslmode=require&sslrootcert=system").root,
-            None
+            (system.mode, system.root, system.system),
+            (SslMode::VerifyFull, None, true)
         );
+        for weak in ["require", "verify-ca", "prefer", "disable"] {
+            let err = parse(&format!("host=h sslrootcert=system sslmode={weak}")).unwrap_err();
+            assert!(
+                err.starts_with(&format!(
+                    "weak sslmode `{weak}` may not be used with sslrootcert=system"
+                )),
+                "{err}"
+            );
+        }
+        // A check of the chain with no authority to trust is refused, not given the system's.
+        for mode in ["verify-ca", "verify-full"] {
+            let err = parse(&format!("host=h sslmode={mode}")).unwrap_err();
+            assert!(
+                err.starts_with(&format!("sslmode={mode} needs authorities to trust")),
+                "{err}"
+            );
+        }
+        // `~/.postgresql/root.crt`, when it exists, is the authorities' file; then `require`
+        // checks the chain, as libpq.
+        let home = tempfile::tempdir().unwrap();
+        let home_var = home.path().display().to_string();
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        let crt = home.path().join(".postgresql/root.crt");
+        std::fs::write(&crt, "").unwrap();
+        for mode in ["require", "verify-full"] {
+            let url = pg_in(&format!("host=h sslmode={mode}"), &[("HOME", &home_var)]).unwrap();
+            assert_eq!(url.tls.root.as_ref(), Some(&crt), "{mode}");
+        }
         assert_eq!(tls("host=h sslmode=disable").mode, SslMode::Disable);
         // Backslash escapes, quoted or not.
         assert_eq!(
@@ -1189,7 +1267,7 @@ mod tests {
             &user,
             format!(
                 "[league]\nhost=/run/pg\nport=5433\ndbname=league\nuser=keeper\n\
-                 sslmode=verify-full\npassfile={}\n\
+                 sslmode=verify-full\nsslrootcert=/etc/league-ca.pem\npassfile={}\n\
                  [broken]\nhost\n[nested]\nservice=league\n[unknown]\nbogus=1\n",
                 passfile.display()
             ),
@@ -1240,14 +1318,14 @@ mod tests {
         );
         assert_eq!(
             err("service=broken"),
-            format!("{file}:9: expected `key=value`, found `host`")
+            format!("{file}:10: expected `key=value`, found `host`")
         );
         assert_eq!(
             err("service=nested"),
-            format!("{file}:11: a service cannot name another service")
+            format!("{file}:12: a service cannot name another service")
         );
         assert!(
-            err("service=unknown").starts_with(&format!("{file}:13: bogus: ")),
+            err("service=unknown").starts_with(&format!("{file}:14: bogus: ")),
             "{}",
             err("service=unknown")
         );

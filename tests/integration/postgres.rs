@@ -2102,6 +2102,39 @@ fn a_revoked_server_certificate_is_refused() {
         .stderr_has("sslcrl");
 }
 
+/// `~/.postgresql/root.crt` holds the authorities to trust when no `sslrootcert` is given, as
+/// in libpq: `verify-full` checks against it, and `require` checks the chain once it exists
+/// (a server signed by another authority is refused); with no authority anywhere `verify-full`
+/// is refused before connecting, never given the system's.
+#[test]
+fn the_home_directory_s_root_crt_is_the_authorities_to_trust() {
+    let tls = pg::cluster().tls();
+    let env = Env::new();
+    let name = tls_league(&env);
+    let home = env.path("home");
+    std::fs::create_dir_all(home.join(".postgresql")).unwrap();
+    let run = |mode: &str| {
+        let url = format!(
+            "postgresql://postgres@localhost:{}/{name}?sslmode={mode}",
+            tls.port
+        );
+        let mut cmd = env.cmd_on(url.as_ref());
+        cmd.env("HOME", &home).args(["db", "status"]);
+        Run(cmd.output().unwrap())
+    };
+    run("verify-full")
+        .status(2)
+        .stderr_has("sslmode=verify-full needs authorities to trust");
+    run("require").success();
+    std::fs::copy(&tls.other_ca, home.join(".postgresql/root.crt")).unwrap();
+    run("require").status(1).stderr_has("UnknownIssuer");
+    std::fs::copy(&tls.ca, home.join(".postgresql/root.crt")).unwrap();
+    run("verify-full")
+        .success()
+        .stdout_has("| players | 10   |");
+    run("require").success();
+}
+
 /// A new database of the TLS cluster holding the tutorial's league: its name.
 fn tls_league(env: &Env) -> String {
     let tls = pg::cluster().tls();

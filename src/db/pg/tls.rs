@@ -35,12 +35,12 @@ impl MakeRustls {
             return Ok(MakeRustls(None));
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier: Arc<dyn ServerCertVerifier> = match (tls.mode, &tls.root) {
+        let verifier: Arc<dyn ServerCertVerifier> = match (tls.mode, &tls.root, tls.system) {
             // libpq's `require` checks nothing, unless a root file is given.
-            (SslMode::Prefer | SslMode::Require, None) => {
+            (SslMode::Prefer | SslMode::Require, None, false) => {
                 Arc::new(Unchecked(Arc::clone(&provider)))
             }
-            (SslMode::VerifyFull, _) => webpki(tls, &provider)?,
+            (SslMode::VerifyFull, _, _) => webpki(tls, &provider)?,
             _ => Arc::new(ChainOnly(webpki(tls, &provider)?)),
         };
         let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -107,7 +107,8 @@ fn client_cert(
     Ok((chain, private))
 }
 
-/// The standard verifier over the authorities of `sslrootcert` (a PEM file), or the system's.
+/// The standard verifier over the authorities of `sslrootcert` (a PEM file), or the system's
+/// (`sslrootcert=system`).
 fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>> {
     let mut roots = rustls::RootCertStore::empty();
     if let Some(path) = &tls.root {
@@ -125,6 +126,10 @@ fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerV
                 .add(cert)
                 .map_err(|err| tls_error(format!("sslrootcert {}: {err}", path.display())))?;
         }
+    } else if !tls.system {
+        return Err(tls_error(
+            "no authority to trust: give sslrootcert, or sslrootcert=system",
+        ));
     } else {
         let found = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(found.certs);
