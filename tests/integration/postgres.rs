@@ -684,10 +684,10 @@ fn a_connection_service_names_the_database() {
             file.display()
         ));
     libpq
-        .run("sslcrl=/etc/crl.pem dbname=x", &services, &["db", "init"])
+        .run("sslcrldir=/etc/crl dbname=x", &services, &["db", "init"])
         .status(2)
-        .stderr_has("unknown option `sslcrl`");
-    for name in ["service=nowhere", "sslcrl=/etc/crl.pem dbname=x"] {
+        .stderr_has("unknown option `sslcrldir`");
+    for name in ["service=nowhere", "sslcrldir=/etc/crl dbname=x"] {
         assert!(!libpq.env.path(name).exists(), "{name} was made on disk");
     }
 }
