@@ -671,11 +671,11 @@ const CONNINFO_KEYS: [&str; 31] = [
     "keepalives_idle",
     "target_session_attrs",
     "channel_binding",
-    // Read by libpq, refused by quidditch with its reason rather than taken for a file name.
+    "load_balance_hosts",
+    // Read by libpq; either read here or refused with a reason, never taken for a file name.
     "keepalives_interval",
     "keepalives_count",
     "tcp_user_timeout",
-    "load_balance_hosts",
     "client_encoding",
     "sslcrldir",
     "sslpassword",

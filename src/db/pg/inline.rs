@@ -21,7 +21,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_postgres::config::{Host, SslMode, TargetSessionAttrs};
+use tokio_postgres::config::{Host, LoadBalanceHosts, SslMode, TargetSessionAttrs};
 use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
 use super::tls::MakeRustls;
@@ -329,7 +329,11 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
         .copied()
         .unwrap_or(Duration::from_secs(10));
     let mut last = None;
-    for endpoint in endpoints(config) {
+    let mut endpoints: Vec<Endpoint> = endpoints(config).collect();
+    if config.get_load_balance_hosts() == LoadBalanceHosts::Random {
+        shuffle(&mut endpoints);
+    }
+    for endpoint in endpoints {
         match connect_to(config, tls, &endpoint, timeout) {
             Ok(connected) => return Ok(connected),
             Err(err) => last = Some(err),
@@ -338,6 +342,23 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
     Err(last.unwrap_or_else(|| Error::Postgres {
         message: "error connecting to server: no host to connect to".to_string(),
     }))
+}
+
+/// `items` in a random order (Fisher–Yates), for `load_balance_hosts=random`: each connection
+/// tries the hosts in an order of its own, as libpq and tokio-postgres do, so that a pool's
+/// connections spread over them.
+fn shuffle<T>(items: &mut [T]) {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    // Each `RandomState` is seeded afresh: a random number without a generator crate.
+    let random = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    for i in (1..items.len()).rev() {
+        let j = usize::try_from(random() % (i as u64 + 1)).unwrap_or(0);
+        items.swap(i, j);
+    }
 }
 
 /// [`connect`] to one endpoint.
@@ -585,6 +606,35 @@ impl std::fmt::Display for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With `load_balance_hosts=random` each connection tries the hosts in an order of its own:
+    /// over sockets that do not exist, the one that fails last (whose error is returned) is
+    /// either; without it, always the last listed.
+    #[test]
+    fn random_load_balancing_tries_the_hosts_in_an_order_of_each_connection() {
+        let tls = MakeRustls::new(&crate::db::url::Tls::default()).unwrap();
+        let last_tried = |extra: &str| {
+            let config: Config = format!("host=/nonexistent/a,/nonexistent/b user=u {extra}")
+                .parse()
+                .unwrap();
+            (0..64)
+                .map(|_| match connect(&config, &tls) {
+                    Err(Error::Postgres { message }) => {
+                        if message.contains("/nonexistent/a/") {
+                            'a'
+                        } else {
+                            assert!(message.contains("/nonexistent/b/"), "{message}");
+                            'b'
+                        }
+                    }
+                    other => panic!("{:?}", other.map(|_| ())),
+                })
+                .collect::<std::collections::BTreeSet<char>>()
+        };
+        assert_eq!(last_tried(""), ['b'].into());
+        assert_eq!(last_tried("load_balance_hosts=disable"), ['b'].into());
+        assert_eq!(last_tried("load_balance_hosts=random"), ['a', 'b'].into());
+    }
 
     /// A server that accepts and never answers stalls the handshake: the connection fails after
     /// the connect timeout, with TLS preferred or not, and does not hang.
