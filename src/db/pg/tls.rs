@@ -12,10 +12,8 @@ use std::task::{Context, Poll};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{
-    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName, UnixTime,
-};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
@@ -86,13 +84,8 @@ fn client_cert(
     client: &ClientCert,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    let (cert, key) = (client.cert.display(), client.key.display());
-    let chain = CertificateDer::pem_file_iter(&client.cert)
-        .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
-        .map_err(|err| tls_error(format!("sslcert {cert}: {err}")))?;
-    if chain.is_empty() {
-        return Err(tls_error(format!("sslcert {cert}: no certificate in it")));
-    }
+    let key = client.key.display();
+    let chain = pem_file(&client.cert, "sslcert", "certificate")?;
     let meta =
         std::fs::metadata(&client.key).map_err(|err| tls_error(format!("sslkey {key}: {err}")))?;
     let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
@@ -107,21 +100,26 @@ fn client_cert(
     Ok((chain, private))
 }
 
+/// Every `T` of the PEM file `path`, which the setting `key` names: at least one `what`.
+fn pem_file<T: PemObject>(path: &std::path::Path, key: &str, what: &str) -> Result<Vec<T>> {
+    let items = T::pem_file_iter(path)
+        .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+        .map_err(|err| tls_error(format!("{key} {}: {err}", path.display())))?;
+    if items.is_empty() {
+        return Err(tls_error(format!(
+            "{key} {}: no {what} in it",
+            path.display()
+        )));
+    }
+    Ok(items)
+}
+
 /// The standard verifier over the authorities of `sslrootcert` (a PEM file), or the system's
 /// (`sslrootcert=system`).
 fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>> {
     let mut roots = rustls::RootCertStore::empty();
     if let Some(path) = &tls.root {
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
-            .map_err(|err| tls_error(format!("sslrootcert {}: {err}", path.display())))?;
-        if certs.is_empty() {
-            return Err(tls_error(format!(
-                "sslrootcert {}: no certificate in it",
-                path.display()
-            )));
-        }
-        for cert in certs {
+        for cert in pem_file::<CertificateDer>(path, "sslrootcert", "certificate")? {
             roots
                 .add(cert)
                 .map_err(|err| tls_error(format!("sslrootcert {}: {err}", path.display())))?;
@@ -144,16 +142,7 @@ fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerV
     if let Some(path) = &tls.crl {
         // As libpq asks OpenSSL (CRL_CHECK_ALL): every certificate of the chain is looked up,
         // and one whose issuer has no list here is refused.
-        let crls = CertificateRevocationListDer::pem_file_iter(path)
-            .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
-            .map_err(|err| tls_error(format!("sslcrl {}: {err}", path.display())))?;
-        if crls.is_empty() {
-            return Err(tls_error(format!(
-                "sslcrl {}: no revocation list in it",
-                path.display()
-            )));
-        }
-        builder = builder.with_crls(crls);
+        builder = builder.with_crls(pem_file(path, "sslcrl", "revocation list")?);
     }
     builder.build().map_err(tls_error)
 }
