@@ -220,6 +220,12 @@ fn split(value: &str, url: bool) -> Split {
 /// to trust is refused rather than given the system's.
 fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
     let home = variable(env, "HOME").map(|home| Path::new(&home).join(".postgresql"));
+    // libpq's default of a file setting: `~/.postgresql/NAME`, when it exists.
+    let in_home = |name: &str| {
+        home.as_ref()
+            .map(|dir| dir.join(name))
+            .filter(|path| path.is_file())
+    };
     let given_root = split
         .value("sslrootcert")
         .map(str::to_string)
@@ -228,10 +234,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
     let system = given_root.as_deref() == Some("system");
     let root = match given_root {
         Some(raw) => root_cert(&raw),
-        None => home
-            .as_ref()
-            .map(|dir| dir.join("root.crt"))
-            .filter(|path| path.is_file()),
+        None => in_home("root.crt"),
     };
     let mode = match (split.value("sslmode"), variable(env, "PGSSLMODE")) {
         (Some(raw), _) => ssl_mode(raw)?,
@@ -260,11 +263,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             .map(PathBuf::from)
             .or_else(|| variable(env, name).map(PathBuf::from))
     };
-    let cert = setting("sslcert", "PGSSLCERT").or_else(|| {
-        home.as_ref()
-            .map(|dir| dir.join("postgresql.crt"))
-            .filter(|path| path.is_file())
-    });
+    let cert = setting("sslcert", "PGSSLCERT").or_else(|| in_home("postgresql.crt"));
     let key = setting("sslkey", "PGSSLKEY");
     let client = match (cert, key) {
         (None, None) => None,
@@ -285,11 +284,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             }
         },
     };
-    let crl = setting("sslcrl", "PGSSLCRL").or_else(|| {
-        home.as_ref()
-            .map(|dir| dir.join("root.crl"))
-            .filter(|path| path.is_file())
-    });
+    let crl = setting("sslcrl", "PGSSLCRL").or_else(|| in_home("root.crl"));
     Ok(Tls {
         mode,
         root,
@@ -447,12 +442,23 @@ fn from_environment(
         if given(config, split, key) {
             continue;
         }
-        let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
-        let from = tokio_postgres::Config::from_str(&format!("{key}='{quoted}'"))
-            .map_err(|err| format!("invalid {name} (libpq's `{key}`): {}", chain(&err)))?;
+        let from = one_setting(key, &value)
+            .map_err(|err| format!("invalid {name} (libpq's `{key}`): {err}"))?;
         copy_setting(key, &from, config);
     }
     Ok(())
+}
+
+/// `key='value'` in libpq's key-value form, the value's `\` and `'` escaped.
+fn conninfo_pair(key: &str, value: &str) -> String {
+    let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
+    format!("{key}='{quoted}'")
+}
+
+/// The one setting `key=value`, read as tokio-postgres reads it in a connection string; the
+/// error on one line.
+fn one_setting(key: &str, value: &str) -> Result<tokio_postgres::Config, String> {
+    tokio_postgres::Config::from_str(&conninfo_pair(key, value)).map_err(|err| chain(&err))
 }
 
 /// The directories libpq is built to look in for a server's socket when none is named (Debian

@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::str::FromStr as _;
 
 use super::{Environment, variable};
 
@@ -105,10 +104,9 @@ fn check(key: &str, value: &str) -> Result<(), String> {
     if super::OWN_KEYS.contains(&key) {
         return Ok(());
     }
-    let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
-    tokio_postgres::Config::from_str(&format!("{key}='{quoted}'"))
+    super::one_setting(key, value)
         .map(|_| ())
-        .map_err(|err| format!("{key}: {}", super::chain(&err)))
+        .map_err(|err| format!("{key}: {err}"))
 }
 
 /// `value` (a URL when `url`, else the key-value form) with each of `settings` that `given`
@@ -127,8 +125,8 @@ pub(super) fn merged(
             out.push('=');
             out.push_str(&percent_encode(setting));
         } else {
-            let quoted = setting.replace('\\', "\\\\").replace('\'', "\\'");
-            let _ = write!(out, " {key}='{quoted}'");
+            out.push(' ');
+            out.push_str(&super::conninfo_pair(key, setting));
         }
     }
     out
