@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::access::{self, AccessError, Bridge, SubjectRef};
 use crate::authz::policy::{Identity, SubjectMap};
 use crate::authz::{
-    ColumnAccess, Context, ContextValue, Filter, Planner, PolicySet, QueryLimits, ReadFail,
-    Subject, Value,
+    ColumnAccess, Context, ContextValue, Filter, Located, Planner, PolicySet, QueryLimits,
+    ReadFail, Subject, Value,
 };
 use crate::db::sql::Dialect;
 use crate::db::store::{Changes, Store, Table};
@@ -233,6 +233,19 @@ pub enum GateError {
     /// an async worker must not do ([`Gate::viewer_waiting`] may).
     #[error("every database connection is in use")]
     Busy,
+    /// The policies no longer match the database's schema ([`Gate::ready`]): each problem.
+    #[error(
+        "the policies no longer match the database: {}",
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    Schema(Vec<Located>),
+}
+
+/// A policy file's name (as the commands show it) and text.
+#[derive(Debug, Clone)]
+pub struct PolicySource {
+    pub origin: String,
+    pub text: String,
 }
 
 fn in_namespace(namespace: Option<&str>) -> String {
@@ -395,6 +408,8 @@ pub struct Gate {
     /// The admin's viewer, the same for every admin request.
     admin: Viewer,
     set: Arc<PolicySet>,
+    /// The policy file's name and text, to say where a problem [`Gate::ready`] finds is.
+    source: PolicySource,
     store: Store,
     fresh: Mutex<Fresh>,
     /// Verified tokens by their `Authorization` header.
@@ -402,15 +417,21 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The gate for `set` over `store`; fails when the admin's viewer cannot be computed or the
-    /// database cannot be watched for commits.
-    pub fn new(auth: AuthConfig, set: PolicySet, store: Store) -> Result<Self, GateError> {
+    /// The gate for `set` (parsed from `source`) over `store`; fails when the admin's viewer
+    /// cannot be computed or the database cannot be watched for commits.
+    pub fn new(
+        auth: AuthConfig,
+        set: PolicySet,
+        source: PolicySource,
+        store: Store,
+    ) -> Result<Self, GateError> {
         let admin = store.lend(|conn| admin(conn, Some(&set)))??;
         let changes = store.changes()?;
         Ok(Gate {
             auth,
             admin,
             set: Arc::new(set),
+            source,
             store,
             fresh: Mutex::new(Fresh {
                 changes,
@@ -436,6 +457,26 @@ impl Gate {
     /// [`Self::viewer`], waiting for a connection when all are in use: for a blocking thread.
     pub fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
         self.decide(presented, true)
+    }
+
+    /// Whether requests can be decided now: a new snapshot of the database begins (waiting for
+    /// a connection if every one is in use) and the policies still match its schema, as
+    /// `serve` checked them at start (a column renamed since would fail every request that
+    /// reads it). The health check's question (`GET /healthz`).
+    pub fn ready(&self) -> Result<(), GateError> {
+        let snapshot = self.store.snapshot();
+        snapshot.begin_now()?;
+        let problems = snapshot.lend(|conn| Bridge::new(conn, &self.set).check_schema())??;
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let index = crate::diag::LineIndex::new(&self.source.text);
+        Err(GateError::Schema(
+            problems
+                .iter()
+                .map(|p| p.locate(&self.source.origin, &index))
+                .collect(),
+        ))
     }
 
     fn decide(&self, presented: Presented<'_>, wait: bool) -> Result<Viewer, GateError> {
@@ -616,6 +657,20 @@ impl crate::server::Authenticate for Gate {
 
     fn wants_peer(&self) -> bool {
         self.set.context.contains_key("ip")
+    }
+
+    fn ready(&self) -> bool {
+        let Err(err) = Gate::ready(self) else {
+            return true;
+        };
+        match err {
+            GateError::Store(detail) => tracing::warn!("not ready: the database: {detail}"),
+            GateError::Access(detail) => {
+                tracing::warn!("not ready: checking the policies against the database: {detail}");
+            }
+            other => tracing::warn!("not ready: {other}"),
+        }
+        false
     }
 }
 

@@ -7,7 +7,8 @@
 //! mutation: 405). The answer is `application/graphql-response+json` to a client that accepts it
 //! (and not `application/json` more), else `application/json`; the status codes are the same.
 //! A browser (`Accept: text/html`) gets GraphiQL on `GET /graphql` (and `GET /`), and
-//! `GET /graphiql/…` its assets, embedded in the binary (`server/graphiql.rs`).
+//! `GET /graphiql/…` its assets, embedded in the binary (`server/graphiql.rs`). `GET /healthz`
+//! says whether requests can be decided now.
 
 mod graphiql;
 
@@ -54,6 +55,10 @@ pub trait Authenticate: Send + Sync + 'static {
     fn wants_peer(&self) -> bool {
         false
     }
+
+    /// Whether requests can be decided now (`GET /healthz`); when not, the authenticator logs
+    /// why. May wait for a database connection: run on a blocking thread.
+    fn ready(&self) -> bool;
 }
 
 /// Why a request gets no viewer.
@@ -118,6 +123,7 @@ fn router(state: Shared, log: bool) -> Router {
         .route("/graphql", get(graphql_get).post(graphql))
         .route("/", get(graphiql::page))
         .route("/graphiql/{name}", get(graphiql::asset))
+        .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     let router = if log {
         router.layer(middleware::from_fn(log_request))
@@ -1174,6 +1180,27 @@ async fn answer(
             .insert(ErrorCodes(outcome.error_codes()));
     }
     response
+}
+
+/// `GET /healthz`, as Hasura's: 200 `OK` when requests can be decided now (the database
+/// answers on a new snapshot and the policies still match its schema), else 500 `ERROR`, the
+/// reason in the server's log rather than told to whoever asks. For a load balancer or an
+/// orchestrator's probe in front of several servers on one database.
+async fn healthz(State(state): State<Shared>) -> Response {
+    let auth = Arc::clone(&state.auth);
+    let ready = tokio::task::spawn_blocking(move || auth.ready())
+        .await
+        .unwrap_or(false);
+    let (status, body) = if ready {
+        (StatusCode::OK, "OK")
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, "ERROR")
+    };
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    (status, headers, body).into_response()
 }
 
 /// `GET /graphql`: GraphiQL to a browser, else the query of the URL's query string (`query`,

@@ -14,6 +14,7 @@ pub mod log;
 use crate::access::{self, Bridge, Db, Profile};
 use crate::authz::{self, Decision, Located, Mode, PolicySet, Response, Value};
 use crate::cli::GlobalArgs;
+use crate::enforce::PolicySource;
 use crate::exit::Exit;
 use crate::output::emit;
 
@@ -188,8 +189,19 @@ impl PolicyArgs {
     /// decides anything loads its policies, so a policy naming what the database lacks is
     /// refused with its `file:line:col` before any decision.
     pub fn load_checked<'a>(&self, db: impl Into<Db<'a>>) -> anyhow::Result<PolicySet> {
+        Ok(self.load_checked_from(db)?.0)
+    }
+
+    /// [`Self::load_checked`], with the name and text the policies were parsed from (the
+    /// server's health check locates a problem found later in them).
+    pub fn load_checked_from<'a>(
+        &self,
+        db: impl Into<Db<'a>>,
+    ) -> anyhow::Result<(PolicySet, PolicySource)> {
         let super::defaults::Source { origin, text, .. } = self.source()?;
-        parse_checked(db, &origin.display().to_string(), &text)
+        let origin = origin.display().to_string();
+        let set = parse_checked(db, &origin, &text)?;
+        Ok((set, PolicySource { origin, text }))
     }
 }
 

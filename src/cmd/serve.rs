@@ -29,6 +29,10 @@ use crate::server;
 /// credentials, or one of these headers sent twice, get HTTP 401. A POST must be
 /// `Content-Type: application/json` (else 415).
 ///
+/// `GET /healthz` is the health check for a load balancer, as Hasura's: 200 `OK` when a request
+/// can be decided now (the database answers and still has every table and column the policies
+/// name), else 500 `ERROR`, with the reason logged.
+///
 /// No client can hold the server: a query past --request-timeout is cancelled (504); a head,
 /// body or keep-alive connection slower than its timeout is closed, and so is one whose client
 /// does not read its answer (--write-timeout); past --max-connections new connections wait until
@@ -313,9 +317,9 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         None => global.open_store(args.pool_size.get())?,
         Some(standby) => global.open_standby(standby, args.pool_size.get())?,
     };
-    let set = global.lend(&store, |conn| args.policy.load_checked(conn))?;
+    let (set, source) = global.lend(&store, |conn| args.policy.load_checked_from(conn))?;
     let auth = auth_config(args, &set.identity)?;
-    let gate = Gate::new(auth, set, store.clone())?;
+    let gate = Gate::new(auth, set, source, store.clone())?;
     let open = gate.accepts_credentials();
     let gate: Arc<dyn server::Authenticate> = Arc::new(gate);
     let dialect = store.dialect();

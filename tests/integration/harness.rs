@@ -384,6 +384,33 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The first line the server logged (waiting up to 5 s for it) that contains every one of
+    /// `needles`; panics with the whole log when there is none.
+    #[track_caller]
+    pub fn logged(&self, needles: &[&str]) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            if let Some(line) = log
+                .lines()
+                .find(|line| needles.iter().all(|n| line.contains(n)))
+            {
+                return line.to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no line of the server's log contains all of {needles:?}:\n{log}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// `GET /healthz` with no credentials: its status and body.
+    pub fn health(&self) -> (u16, String) {
+        let reply = http_with(&self.addr, "GET", "/healthz", b"", &[]);
+        (reply.status, reply.body)
+    }
+
     /// Sends SIGTERM and waits for the process to end; returns its exit code.
     pub fn terminate(self) -> Option<i32> {
         self.send_sigterm();

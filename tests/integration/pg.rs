@@ -567,6 +567,13 @@ impl Database {
         self.psql(sql).trim().to_string()
     }
 
+    /// Runs SQL through `psql` on the cluster's `postgres` database: for what cannot run in
+    /// this one (`ALTER DATABASE` refusing connections to it, say).
+    pub fn psql_beside(&self, sql: &str) -> String {
+        self.cluster
+            .psql(self.cluster.socket_dir(), "postgres", sql)
+    }
+
     /// Every row of `table` ordered by id, as psql prints them: a fingerprint of its contents.
     pub fn dump(&self, table: &str) -> String {
         self.psql(&format!("SELECT * FROM {table} ORDER BY id"))

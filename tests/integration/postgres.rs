@@ -2440,6 +2440,48 @@ fn connections_closed_by_the_server_while_idle_fail_no_request() {
     }
 }
 
+/// `GET /healthz` on PostgreSQL follows the database: `ERROR` while the policies do not match
+/// its schema and while it refuses connections (the pool's idle sessions ended), `OK` again
+/// once each is mended, with no restart of the server.
+#[test]
+fn healthz_on_postgres_follows_the_database() {
+    let (env, db) = tutorial_on_both();
+    let (server, ..) = pool_of_four(&env, &db);
+    assert_eq!(server.health(), (200, "OK".to_string()));
+
+    db.psql("ALTER TABLE games RENAME COLUMN winner_id TO winning_team");
+    assert_eq!(server.health(), (500, "ERROR".to_string()));
+    server.logged(&[
+        "not ready: the policies no longer match the database: ",
+        "type `game` declares column `winner_id`, but table `games` has no such column",
+    ]);
+    db.psql("ALTER TABLE games RENAME COLUMN winning_team TO winner_id");
+    assert_eq!(server.health(), (200, "OK".to_string()));
+
+    let allow = |yes: bool| {
+        db.psql_beside(&format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {yes}",
+            db.name
+        ));
+    };
+    allow(false);
+    db.psql_beside(&format!(
+        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
+         WHERE datname = '{}' AND application_name = 'pooled'",
+        db.name
+    ));
+    assert_eq!(server.health(), (500, "ERROR".to_string()));
+    server.logged(&[
+        "not ready: the database: ",
+        &format!(
+            "database \"{}\" is not currently accepting connections",
+            db.name
+        ),
+    ]);
+    allow(true);
+    assert_eq!(server.health(), (200, "OK".to_string()));
+}
+
 /// Sends `signal` to the processes `pids` (the cluster's own sessions: the tests run as root,
 /// or as the cluster's owner).
 fn signal(signal: &str, pids: &[u32]) {

@@ -264,6 +264,40 @@ fn a_request_in_flight_at_sigterm_is_answered_before_the_server_stops() {
     assert_eq!(server.wait(), Some(0));
 }
 
+/// `GET /healthz`, as Hasura's: 200 `OK` while requests can be decided, 500 `ERROR` once a
+/// column the policies name is renamed under the server (the reason, located in the policy
+/// file, in the server's log and not in the answer), `OK` again once it is back, with no
+/// restart. Plain text, never cached; a probe changes nothing, so only GET (and HEAD) answer.
+#[test]
+fn healthz_says_whether_requests_can_be_decided() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let reply = http_with(&server.addr, "GET", "/healthz", b"", &[]);
+    assert_eq!((reply.status, reply.body.as_str()), (200, "OK"));
+    assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+    let head = http_with(&server.addr, "HEAD", "/healthz", b"", &[]);
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
+    let post = http_with(&server.addr, "POST", "/healthz", b"{}", &[]);
+    assert_eq!(post.status, 405, "{}", post.body);
+
+    let rename = |from: &str, to: &str| {
+        env.sql()
+            .execute_batch(&format!("ALTER TABLE games RENAME COLUMN {from} TO {to}"))
+            .unwrap();
+    };
+    rename("winner_id", "winning_team");
+    assert_eq!(server.health(), (500, "ERROR".to_string()));
+    let policies = crate::harness::repo().join("policies.toml");
+    server.logged(&[
+        "WARN not ready: the policies no longer match the database: ",
+        &format!("{}:", policies.display()),
+        "type `game` declares column `winner_id`, but table `games` has no such column",
+    ]);
+    rename("winning_team", "winner_id");
+    assert_eq!(server.health(), (200, "OK".to_string()));
+}
+
 #[test]
 fn serve_refuses_a_missing_database() {
     let env = Env::new();
