@@ -1,11 +1,25 @@
 //! Diagnostics for input files: byte offsets turned into `LINE:COL`, the position of the first
-//! byte that is not UTF-8, and the did-you-mean of an unknown name ([`closest`], [`Suggestion`]).
+//! byte that is not UTF-8, and the did-you-mean of an unknown name ([`closest`], [`Suggestion`]);
+//! and an error with its causes on one line ([`causes`]), for a log or a message.
 //!
 //! A leaf utility: it imports nothing from the crate, so `db` (seed files) and `authz` (policy
 //! files) may both use it and stay independent of each other and of everything else.
 
 use std::cell::Cell;
 use std::fmt;
+
+/// An error and its causes, on one line, each after `: ` (as `quidditch: error:` prints a
+/// command's): for a message or a log line that would otherwise show the outermost error only.
+pub fn causes(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        line.push_str(": ");
+        line.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    line
+}
 
 /// A text's line starts, computed once, so that locating each of many problems costs a binary
 /// search instead of a scan from the start of the text (20,000 problems took 15 s that way).

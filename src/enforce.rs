@@ -663,13 +663,15 @@ impl crate::server::Authenticate for Gate {
         let Err(err) = Gate::ready(self) else {
             return true;
         };
-        match err {
-            GateError::Store(detail) => tracing::warn!("not ready: the database: {detail}"),
-            GateError::Access(detail) => {
-                tracing::warn!("not ready: checking the policies against the database: {detail}");
-            }
-            other => tracing::warn!("not ready: {other}"),
-        }
+        let why = match &err {
+            GateError::Store(detail) => format!("the database: {}", crate::diag::causes(detail)),
+            GateError::Access(detail) => format!(
+                "checking the policies against the database: {}",
+                crate::diag::causes(detail)
+            ),
+            other => other.to_string(),
+        };
+        tracing::warn!("not ready: {why}");
         false
     }
 }
@@ -678,10 +680,12 @@ fn refusal(err: GateError) -> crate::server::Refusal {
     match err {
         GateError::Busy => crate::server::Refusal::Busy,
         GateError::Store(detail) => {
+            let detail = crate::diag::causes(&detail);
             tracing::warn!("a request's access could not be decided: {detail}");
             crate::server::Refusal::Undecidable
         }
         GateError::Access(detail) => {
+            let detail = crate::diag::causes(&detail);
             tracing::warn!("a request's access could not be decided: {detail}");
             crate::server::Refusal::Undecidable
         }

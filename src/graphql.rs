@@ -57,14 +57,9 @@ impl Error {
 
 impl From<db::Error> for Error {
     fn from(err: db::Error) -> Self {
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
+        Error::Database {
+            message: crate::diag::causes(&err),
         }
-        Error::Database { message }
     }
 }
 
@@ -286,6 +281,38 @@ where
             message: err.to_string(),
         })?
         .map_err(Error::from)
+}
+
+/// What anyone but the admin is told of a field the server failed to resolve.
+pub const INTERNAL: &str = "the server could not read this field; its log says why";
+
+/// Marks the errors of the server's own (a database read that failed, a stopped worker: an
+/// [`Error`] underneath) with `extensions.code = "INTERNAL_SERVER_ERROR"`, and logs each.
+/// The admin keeps the message; anyone else is told [`INTERNAL`], as Hasura tells a role
+/// other than its admin `database query error`: the database's own words name its tables,
+/// columns, files and hosts, which are not a player's business.
+fn internal_errors(response: &mut async_graphql::Response, admin: bool) {
+    for error in &mut response.errors {
+        if error.source::<Error>().is_none() {
+            continue;
+        }
+        let path: Vec<String> = error
+            .path
+            .iter()
+            .map(|segment| match segment {
+                async_graphql::PathSegment::Field(name) => name.clone(),
+                async_graphql::PathSegment::Index(i) => i.to_string(),
+            })
+            .collect();
+        tracing::warn!("a field failed at {}: {}", path.join("."), error.message);
+        if !admin {
+            error.message = INTERNAL.to_string();
+        }
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", "INTERNAL_SERVER_ERROR");
+    }
 }
 
 /// The first of `limits` that `request`'s parsed document is over (answered by [`refusal`],
@@ -645,6 +672,7 @@ impl Api {
             .snapshot
             .take()
             .unwrap_or_else(|| self.store.snapshot());
+        let admin = viewer.principal == Principal::Admin;
         let mut abandoned = Abandoned(Some(store.clone()));
         let queue = batch::Queue::default();
         let loaders = Loaders::new(&store, &viewer, &queue);
@@ -658,6 +686,7 @@ impl Api {
             conform::null_errored(model, doc, operation.as_deref(), &mut response);
         }
         conform::errors(model, doc.as_deref(), &mut response);
+        internal_errors(&mut response, admin);
         match &shaped {
             Some((doc, None)) => {
                 conform::order_plain(doc, operation.as_deref(), &mut response.data);

@@ -388,8 +388,12 @@ fn url_with_port(url: &str, split: &Split, env: Environment) -> Result<String, S
     if url[hosts_start..end].is_empty() || hosts.iter().any(has_port) {
         return Ok(url.to_string());
     }
-    tokio_postgres::Config::from_str(&format!("port='{port}'"))
-        .map_err(|err| format!("invalid PGPORT (libpq's `port`): {}", chain(&err)))?;
+    tokio_postgres::Config::from_str(&format!("port='{port}'")).map_err(|err| {
+        format!(
+            "invalid PGPORT (libpq's `port`): {}",
+            crate::diag::causes(&err)
+        )
+    })?;
     let ports: Vec<&str> = port.split(',').collect();
     if ports.len() != 1 && ports.len() != hosts.len() {
         return Err(format!(
@@ -409,18 +413,6 @@ fn url_with_port(url: &str, split: &Split, env: Environment) -> Result<String, S
         written.join(","),
         &url[end..]
     ))
-}
-
-/// An error and its causes, on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut line = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        line.push_str(": ");
-        line.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    line
 }
 
 /// A variable of the environment, an empty one read as unset.
@@ -458,7 +450,8 @@ fn conninfo_pair(key: &str, value: &str) -> String {
 /// The one setting `key=value`, read as tokio-postgres reads it in a connection string; the
 /// error on one line.
 fn one_setting(key: &str, value: &str) -> Result<tokio_postgres::Config, String> {
-    tokio_postgres::Config::from_str(&conninfo_pair(key, value)).map_err(|err| chain(&err))
+    tokio_postgres::Config::from_str(&conninfo_pair(key, value))
+        .map_err(|err| crate::diag::causes(&err))
 }
 
 /// The directories libpq is built to look in for a server's socket when none is named (Debian
@@ -722,8 +715,12 @@ impl DbUrl {
             .or_else(|| variable(env, "PGSERVICE"));
         if let Some(service) = service {
             let settings = service::lookup(&service, env)?;
-            let before = tokio_postgres::Config::from_str(&split.rest)
-                .map_err(|err| format!("not a PostgreSQL connection string: {}", chain(&err)))?;
+            let before = tokio_postgres::Config::from_str(&split.rest).map_err(|err| {
+                format!(
+                    "not a PostgreSQL connection string: {}",
+                    crate::diag::causes(&err)
+                )
+            })?;
             let value = service::merged(value, url, &settings, |key| given(&before, &split, key));
             split = self::split(&value, url);
         }
@@ -731,8 +728,12 @@ impl DbUrl {
         if url {
             split.rest = url_with_port(&split.rest, &split, env)?;
         }
-        let mut config = tokio_postgres::Config::from_str(&split.rest)
-            .map_err(|err| format!("not a PostgreSQL connection string: {}", chain(&err)))?;
+        let mut config = tokio_postgres::Config::from_str(&split.rest).map_err(|err| {
+            format!(
+                "not a PostgreSQL connection string: {}",
+                crate::diag::causes(&err)
+            )
+        })?;
         from_environment(&mut config, &split, env)?;
         // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
         config.ssl_mode(match tls.mode {

@@ -525,6 +525,11 @@ fn a_schema_changed_under_a_running_server_fails_closed() {
             "extensions": { "code": "INTERNAL_SERVER_ERROR" }
         }] })
     );
+    // Why, for the operator: the database's own words, not only the backend's name.
+    server.logged(&[
+        "WARN a request's access could not be decided: sqlite: ",
+        "winner_id",
+    ]);
 }
 
 const FINALS_HIDDEN: &str = r#"
