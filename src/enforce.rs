@@ -410,6 +410,9 @@ pub struct Gate {
     set: Arc<PolicySet>,
     /// The policy file's name and text, to say where a problem [`Gate::ready`] finds is.
     source: PolicySource,
+    /// The state of the database the policies were last found to match ([`Gate::ready`]): on
+    /// PostgreSQL the snapshot's name, on SQLite the commits' generation.
+    matched: Mutex<Option<(Option<String>, Option<u64>)>>,
     store: Store,
     fresh: Mutex<Fresh>,
     /// Verified tokens by their `Authorization` header.
@@ -432,6 +435,7 @@ impl Gate {
             admin,
             set: Arc::new(set),
             source,
+            matched: Mutex::new(None),
             store,
             fresh: Mutex::new(Fresh {
                 changes,
@@ -462,14 +466,28 @@ impl Gate {
     /// Whether requests can be decided now: a new snapshot of the database begins (waiting for
     /// a connection if every one is in use) and the policies still match its schema, as
     /// `serve` checked them at start (a column renamed since would fail every request that
-    /// reads it). The health check's question (`GET /healthz`).
+    /// reads it). The health check's question (`GET /healthz`). The schema is checked again only
+    /// when the database changed since it last matched (on SQLite a commit noticed, on
+    /// PostgreSQL another state named by the snapshot), so a probe costs one round trip.
     pub fn ready(&self) -> Result<(), GateError> {
         let snapshot = self.store.snapshot();
-        snapshot.begin_now()?;
-        let problems = snapshot.lend(|conn| Bridge::new(conn, &self.set).check_schema())??;
-        if problems.is_empty() {
+        // As in `decide`: SQLite's generation is asked before the snapshot begins, so a commit
+        // between the two makes the next probe check again, never skip a state unchecked.
+        let generation = match self.store.dialect() {
+            Dialect::Sqlite => Some(self.generation()?),
+            Dialect::Postgres => None,
+        };
+        let state = (snapshot.begin_now()?, generation);
+        let mut matched = self.matched.lock().unwrap_or_else(PoisonError::into_inner);
+        if matched.as_ref() == Some(&state) {
             return Ok(());
         }
+        let problems = snapshot.lend(|conn| Bridge::new(conn, &self.set).check_schema())??;
+        if problems.is_empty() {
+            *matched = Some(state);
+            return Ok(());
+        }
+        *matched = None;
         let index = crate::diag::LineIndex::new(&self.source.text);
         Err(GateError::Schema(
             problems
