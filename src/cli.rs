@@ -52,7 +52,8 @@ Environment:
                             overrides -v
   PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSSLMODE PGSSLROOTCERT
   PGSSLCERT PGSSLKEY PGSSLCRL PGAPPNAME PGOPTIONS PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS
-  PGCHANNELBINDING          libpq's, read as psql reads them: what a PostgreSQL --db leaves
+  PGCHANNELBINDING PGLOADBALANCEHOSTS
+                            libpq's, read as psql reads them: what a PostgreSQL --db leaves
                             out; a password from PGPASSFILE, else ~/.pgpass, when none is given
   PGSERVICE PGSERVICEFILE PGSYSCONFDIR
                             libpq's connection service: the service a PostgreSQL --db uses when

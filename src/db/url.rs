@@ -44,7 +44,7 @@ pub type Environment<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// libpq's environment variables, each the default of the keyword of the connection string
 /// beside it. `PGSSLMODE` and `PGSSLROOTCERT` are read with the TLS settings, `PGPASSFILE` with
 /// the password file.
-pub const ENVIRONMENT: [(&str, &str); 11] = [
+pub const ENVIRONMENT: [(&str, &str); 12] = [
     ("PGHOST", "host"),
     ("PGHOSTADDR", "hostaddr"),
     ("PGPORT", "port"),
@@ -56,6 +56,7 @@ pub const ENVIRONMENT: [(&str, &str); 11] = [
     ("PGCONNECT_TIMEOUT", "connect_timeout"),
     ("PGTARGETSESSIONATTRS", "target_session_attrs"),
     ("PGCHANNELBINDING", "channel_binding"),
+    ("PGLOADBALANCEHOSTS", "load_balance_hosts"),
 ];
 
 /// libpq's `sslmode`: whether a TCP connection is encrypted, and what of the server's
@@ -356,6 +357,9 @@ fn copy_setting(key: &str, from: &tokio_postgres::Config, to: &mut tokio_postgre
         }
         "channel_binding" => {
             to.channel_binding(from.get_channel_binding());
+        }
+        "load_balance_hosts" => {
+            to.load_balance_hosts(from.get_load_balance_hosts());
         }
         other => unreachable!("`{other}` is not in ENVIRONMENT"),
     }
@@ -843,6 +847,7 @@ impl fmt::Display for PgUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_postgres::config::LoadBalanceHosts;
 
     /// An environment with no variable set (no `HOME`, so no password file).
     fn bare(_: &str) -> Option<String> {
@@ -921,6 +926,25 @@ mod tests {
                 }
             );
         }
+        // libpq 16's PGLOADBALANCEHOSTS, unless the string says.
+        let balance = |value: &str| {
+            pg_in(value, &[("PGLOADBALANCEHOSTS", "random")])
+                .unwrap()
+                .config
+                .get_load_balance_hosts()
+        };
+        assert_eq!(balance("postgres://a,b/db"), LoadBalanceHosts::Random);
+        assert_eq!(
+            balance("postgres://a,b/db?load_balance_hosts=disable"),
+            LoadBalanceHosts::Disable
+        );
+        assert_eq!(
+            pg_in("postgres://a,b/db", &[])
+                .unwrap()
+                .config
+                .get_load_balance_hosts(),
+            LoadBalanceHosts::Disable
+        );
         // An empty variable is unset; a host list is a list.
         let url = pg_in("postgres:///db", &[("PGHOST", "a,/s"), ("PGUSER", "")]).unwrap();
         assert_eq!(url.to_string(), "postgresql://a/db?host=/s");
@@ -942,6 +966,11 @@ mod tests {
         );
         let err = pg_in("postgres://h/db", &[("PGTARGETSESSIONATTRS", "x")]).unwrap_err();
         assert!(err.contains("PGTARGETSESSIONATTRS"), "{err}");
+        let err = pg_in("postgres://h/db", &[("PGLOADBALANCEHOSTS", "spread")]).unwrap_err();
+        assert!(
+            err.starts_with("invalid PGLOADBALANCEHOSTS (libpq's `load_balance_hosts`)"),
+            "{err}"
+        );
         let err = pg_in("postgres://a,b,c/db", &[("PGPORT", "1,2")]).unwrap_err();
         assert_eq!(
             err,

@@ -27,7 +27,7 @@ pub fn bin() -> PathBuf {
 /// out: removed from the binary's environment, so the machine's own settings (`PGSSLMODE`, say)
 /// cannot change what a test connects to. A `~/.pgpass` can only add a password, which the
 /// tests' trusted connections are never asked for.
-pub const LIBPQ_ENV: [&str; 20] = [
+pub const LIBPQ_ENV: [&str; 21] = [
     "PGHOST",
     "PGHOSTADDR",
     "PGPORT",
@@ -40,6 +40,7 @@ pub const LIBPQ_ENV: [&str; 20] = [
     "PGCONNECT_TIMEOUT",
     "PGTARGETSESSIONATTRS",
     "PGCHANNELBINDING",
+    "PGLOADBALANCEHOSTS",
     "PGSSLMODE",
     "PGSSLROOTCERT",
     "PGSSLCERT",
