@@ -12,6 +12,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use tokio_postgres::config::Host;
 
@@ -93,6 +94,9 @@ pub struct Tls {
     /// Certificate revocation lists (a PEM file) checked with the server's chain when it is
     /// verified (`sslcrl`, else `PGSSLCRL`, else `~/.postgresql/root.crl` when it exists).
     pub crl: Option<PathBuf>,
+    /// A directory of revocation lists named as `openssl rehash` names them (`HASH.rN`):
+    /// `sslcrldir`, else `PGSSLCRLDIR`; read with `crl`, as libpq reads both.
+    pub crl_dir: Option<PathBuf>,
 }
 
 /// A client certificate and its private key.
@@ -163,16 +167,76 @@ impl Split {
 }
 
 /// The keywords quidditch reads itself, taken out of the string left for tokio-postgres: the
-/// TLS settings, the service and the password file.
-const OWN_KEYS: [&str; 7] = [
+/// TLS settings, the service and the password file, and libpq's keywords that tokio-postgres
+/// reads otherwise than libpq (`tcp_user_timeout`: seconds, not milliseconds) or not at all
+/// ([`libpq_keywords`]).
+const OWN_KEYS: [&str; 16] = [
     "sslmode",
     "sslrootcert",
     "sslcert",
     "sslkey",
     "sslcrl",
+    "sslcrldir",
+    "sslpassword",
+    "requiressl",
     "service",
     "passfile",
+    "tcp_user_timeout",
+    "keepalives_count",
+    "client_encoding",
+    "gssencmode",
+    "krbsrvname",
+    "gsslib",
 ];
+
+/// libpq's keywords that tokio-postgres reads otherwise or not at all, read as libpq reads
+/// them: `tcp_user_timeout` in milliseconds (tokio-postgres would take them for seconds, a
+/// thousand times longer), `keepalives_count` (tokio-postgres's `keepalives_retries`);
+/// `client_encoding` is UTF8 (the only encoding tokio-postgres speaks), and GSSAPI is never
+/// used (`gssencmode=disable` or `prefer`, which without it is no encryption, as libpq built
+/// without GSSAPI; `krbsrvname` and `gsslib` then change nothing). What cannot be honoured is
+/// refused with why, never ignored.
+fn libpq_keywords(split: &Split, config: &mut tokio_postgres::Config) -> Result<(), String> {
+    if let Some(raw) = split.value("tcp_user_timeout") {
+        let ms: u64 = raw.trim().parse().map_err(|_| {
+            format!("invalid tcp_user_timeout `{raw}`: a whole number of milliseconds, as libpq reads it")
+        })?;
+        config.tcp_user_timeout(Duration::from_millis(ms));
+    }
+    if let Some(raw) = split.value("keepalives_count") {
+        let count: u32 = raw
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid keepalives_count `{raw}`: a whole number"))?;
+        config.keepalives_retries(count);
+    }
+    if let Some(raw) = split.value("client_encoding") {
+        let name = raw.to_ascii_uppercase().replace(['-', '_'], "");
+        if !matches!(name.as_str(), "UTF8" | "UNICODE" | "AUTO") {
+            return Err(format!(
+                "client_encoding `{raw}` cannot be used: quidditch speaks UTF8 to the server \
+                 (give UTF8, or leave it out)"
+            ));
+        }
+    }
+    if let Some(raw) = split.value("gssencmode")
+        && raw != "disable"
+        && raw != "prefer"
+    {
+        return Err(format!(
+            "gssencmode `{raw}` cannot be honoured: quidditch has no GSSAPI (Kerberos); use TLS \
+             (sslmode) instead"
+        ));
+    }
+    if split.value("sslpassword").is_some() {
+        return Err(
+            "sslpassword cannot be honoured: quidditch reads no encrypted private key; give \
+             sslkey a key without a passphrase (`openssl pkey -in KEY -out PLAIN`)"
+                .to_string(),
+        );
+    }
+    Ok(())
+}
 
 /// Splits a connection string (a URL, or the key-value form).
 fn split(value: &str, url: bool) -> Split {
@@ -237,7 +301,18 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
         Some(raw) => root_cert(&raw),
         None => in_home("root.crt"),
     };
-    let mode = match (split.value("sslmode"), variable(env, "PGSSLMODE")) {
+    // libpq's deprecated `requiressl=1` is `sslmode=require` (`0`: `prefer`) unless sslmode
+    // is given.
+    let required = match split.value("requiressl") {
+        None => None,
+        Some("1") => Some("require"),
+        Some("0") => Some("prefer"),
+        Some(raw) => return Err(format!("invalid requiressl `{raw}`: 1 or 0")),
+    };
+    let mode = match (
+        split.value("sslmode").or(required),
+        variable(env, "PGSSLMODE"),
+    ) {
         (Some(raw), _) => ssl_mode(raw)?,
         (None, Some(raw)) => ssl_mode(&raw).map_err(|err| format!("PGSSLMODE: {err}"))?,
         (None, None) if system => SslMode::VerifyFull,
@@ -285,13 +360,17 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
             }
         },
     };
-    let crl = setting("sslcrl", "PGSSLCRL").or_else(|| in_home("root.crl"));
+    // `~/.postgresql/root.crl` only when neither a list nor a directory of them is given.
+    let crl_dir = setting("sslcrldir", "PGSSLCRLDIR");
+    let crl = setting("sslcrl", "PGSSLCRL")
+        .or_else(|| crl_dir.is_none().then(|| in_home("root.crl")).flatten());
     Ok(Tls {
         mode,
         root,
         system,
         client,
         crl,
+        crl_dir,
     })
 }
 
@@ -738,6 +817,7 @@ impl DbUrl {
                 crate::diag::causes(&err)
             )
         })?;
+        libpq_keywords(&split, &mut config)?;
         from_environment(&mut config, &split, env)?;
         // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
         config.ssl_mode(match tls.mode {
@@ -923,6 +1003,7 @@ mod tests {
                     system: false,
                     client: None,
                     crl: None,
+                    crl_dir: None,
                 }
             );
         }
@@ -979,6 +1060,87 @@ mod tests {
         // Not read when the string gives the setting.
         pg_in("postgres://h:1/db", &[("PGPORT", "seeker")]).unwrap();
         pg_in("postgres://h/db?port=1", &[("PGPORT", "seeker")]).unwrap();
+    }
+
+    /// libpq's keywords that tokio-postgres reads otherwise or not at all: read as libpq reads
+    /// them, in either form of the string, or refused with why; never taken for a file name.
+    #[test]
+    fn libpq_keywords_are_read_as_libpq_reads_them() {
+        for value in [
+            "host=h tcp_user_timeout=1500 keepalives_count=4",
+            "postgres://h/db?tcp_user_timeout=1500&keepalives_count=4",
+        ] {
+            let config = pg_in(value, &[]).unwrap().config;
+            assert_eq!(
+                config.get_tcp_user_timeout(),
+                Some(&Duration::from_millis(1500)),
+                "{value}"
+            );
+            assert_eq!(config.get_keepalives_retries(), Some(4), "{value}");
+        }
+        let refused = |value: &str| pg_in(value, &[]).unwrap_err();
+        assert_eq!(
+            refused("host=h tcp_user_timeout=5s"),
+            "invalid tcp_user_timeout `5s`: a whole number of milliseconds, as libpq reads it"
+        );
+        assert_eq!(
+            refused("host=h keepalives_count=-1"),
+            "invalid keepalives_count `-1`: a whole number"
+        );
+        // UTF8 is what tokio-postgres speaks; any other encoding is refused.
+        for encoding in ["UTF8", "utf-8", "unicode", "auto"] {
+            pg_in(&format!("host=h client_encoding={encoding}"), &[]).unwrap();
+        }
+        assert!(
+            refused("host=h client_encoding=LATIN1")
+                .starts_with("client_encoding `LATIN1` cannot be used: quidditch speaks UTF8")
+        );
+        // No GSSAPI: only the modes that then mean no GSSAPI encryption.
+        for mode in ["disable", "prefer"] {
+            pg_in(
+                &format!("host=h gssencmode={mode} krbsrvname=pg gsslib=gssapi"),
+                &[],
+            )
+            .unwrap();
+        }
+        assert!(refused("host=h gssencmode=require").starts_with("gssencmode `require` cannot"));
+        assert!(refused("host=h sslpassword=x").starts_with("sslpassword cannot be honoured"));
+        // The deprecated `requiressl`, unless sslmode is given.
+        let mode = |value: &str| pg_in(value, &[]).unwrap().tls.mode;
+        assert_eq!(mode("host=h requiressl=1"), SslMode::Require);
+        assert_eq!(mode("host=h requiressl=0"), SslMode::Prefer);
+        assert_eq!(
+            mode("host=h requiressl=1 sslmode=disable"),
+            SslMode::Disable
+        );
+        assert_eq!(
+            refused("host=h requiressl=yes"),
+            "invalid requiressl `yes`: 1 or 0"
+        );
+        // A directory of revocation lists; `~/.postgresql/root.crl` is then not the default.
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql/root.crl"), "").unwrap();
+        let home = home.path().display().to_string();
+        let tls = |value: &str, vars: &[(&str, &str)]| {
+            let tls = pg_in(value, vars).unwrap().tls;
+            (tls.crl, tls.crl_dir)
+        };
+        assert_eq!(
+            tls("host=h sslcrldir=/etc/crls", &[("HOME", &home)]),
+            (None, Some(PathBuf::from("/etc/crls")))
+        );
+        assert_eq!(
+            tls("host=h", &[("PGSSLCRLDIR", "/env/crls")]),
+            (None, Some(PathBuf::from("/env/crls")))
+        );
+        assert_eq!(
+            tls("host=h", &[("HOME", &home)]),
+            (
+                Some(PathBuf::from(format!("{home}/.postgresql/root.crl"))),
+                None
+            )
+        );
     }
 
     #[test]
@@ -1175,6 +1337,7 @@ mod tests {
                 system: false,
                 client: None,
                 crl: None,
+                crl_dir: None,
             }
         );
         assert_eq!(
@@ -1185,6 +1348,7 @@ mod tests {
                 system: false,
                 client: None,
                 crl: None,
+                crl_dir: None,
             }
         );
         // `system`: the system's authorities, with verify-full only (its default then).

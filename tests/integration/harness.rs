@@ -27,7 +27,7 @@ pub fn bin() -> PathBuf {
 /// out: removed from the binary's environment, so the machine's own settings (`PGSSLMODE`, say)
 /// cannot change what a test connects to. A `~/.pgpass` can only add a password, which the
 /// tests' trusted connections are never asked for.
-pub const LIBPQ_ENV: [&str; 21] = [
+pub const LIBPQ_ENV: [&str; 22] = [
     "PGHOST",
     "PGHOSTADDR",
     "PGPORT",
@@ -46,6 +46,7 @@ pub const LIBPQ_ENV: [&str; 21] = [
     "PGSSLCERT",
     "PGSSLKEY",
     "PGSSLCRL",
+    "PGSSLCRLDIR",
     "PGSERVICE",
     "PGSERVICEFILE",
     "PGSYSCONFDIR",

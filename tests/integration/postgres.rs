@@ -684,10 +684,10 @@ fn a_connection_service_names_the_database() {
             file.display()
         ));
     libpq
-        .run("sslcrldir=/etc/crl dbname=x", &services, &["db", "init"])
+        .run("sslpassword=x dbname=x", &services, &["db", "init"])
         .status(2)
-        .stderr_has("unknown option `sslcrldir`");
-    for name in ["service=nowhere", "sslcrldir=/etc/crl dbname=x"] {
+        .stderr_has("sslpassword cannot be honoured: quidditch reads no encrypted private key");
+    for name in ["service=nowhere", "sslpassword=x dbname=x"] {
         assert!(!libpq.env.path(name).exists(), "{name} was made on disk");
     }
 }
@@ -2067,7 +2067,7 @@ fn an_address_alone_is_the_host() {
 /// A revocation list (`sslcrl`, or `PGSSLCRL`) is checked with the server's certificate when it
 /// is verified: a list revoking nothing lets the connection through, one revoking the server's
 /// certificate stops it, for the commands and the server's pool; a list that is missing is an
-/// error, never no list.
+/// error, never no list. The same with a directory of lists (`sslcrldir`, `PGSSLCRLDIR`).
 #[test]
 fn a_revoked_server_certificate_is_refused() {
     let tls = pg::cluster().tls();
@@ -2100,6 +2100,48 @@ fn a_revoked_server_certificate_is_refused() {
     env.run_on(&with_crl(&env.path("no.crl")), ["db", "status"])
         .status(1)
         .stderr_has("sslcrl");
+
+    // A directory of lists (`sslcrldir`, `PGSSLCRLDIR`), each named as `openssl rehash` names
+    // it (the issuer's hash, `.r0`); only such names are read, and a directory with none is an
+    // error, never no check.
+    let hashed = |crl: &std::path::Path, dir: &str| {
+        let out = std::process::Command::new("openssl")
+            .args(["crl", "-hash", "-noout", "-in"])
+            .arg(crl)
+            .output()
+            .expect("openssl runs");
+        assert!(out.status.success(), "openssl crl -hash: {out:?}");
+        let hash = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let dir = env.path(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(crl, dir.join(format!("{hash}.r0"))).unwrap();
+        dir
+    };
+    let with_dir = |dir: &std::path::Path| format!("{verified}&sslcrldir={}", dir.display());
+    let current = hashed(&tls.crl, "lists");
+    std::fs::copy(&tls.crl_revoking_server, current.join("revoked.pem")).unwrap();
+    env.run_on(&with_dir(&current), ["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    served_over_tls(&env, &with_dir(&current));
+    let revoking = hashed(&tls.crl_revoking_server, "revoking");
+    env.run_on(&with_dir(&revoking), ["db", "status"])
+        .status(1)
+        .stderr_has("Revoked");
+    let mut cmd = env.cmd_on(verified.as_ref());
+    cmd.env("PGSSLCRLDIR", &revoking)
+        .args(["query", "get-game", "8"]);
+    let stderr = Run(cmd.output().unwrap()).status(1).stderr();
+    assert!(stderr.contains("Revoked"), "{stderr}");
+    let empty = env.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::copy(&tls.crl_revoking_server, empty.join("revoked.crl")).unwrap();
+    env.run_on(&with_dir(&empty), ["db", "status"])
+        .status(1)
+        .stderr_has(&format!(
+            "sslcrldir {}: no revocation list in it (files named HASH.r0",
+            empty.display()
+        ));
 }
 
 /// `~/.postgresql/root.crt` holds the authorities to trust when no `sslrootcert` is given, as

@@ -533,7 +533,8 @@ const USER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The URL's TCP options on a socket to the server: `keepalives` (on by default) with
 /// `keepalives_idle`/`_interval`/`_retries`, and `tcp_user_timeout` (else [`USER_TIMEOUT`]).
-/// All in seconds, as tokio-postgres reads them (libpq reads `tcp_user_timeout` in milliseconds).
+/// `tcp_user_timeout` in milliseconds (0: the system's default), the others in seconds, as
+/// libpq reads them (`db::url` reads `tcp_user_timeout` and `keepalives_count` itself).
 fn tcp_options(stream: &std::net::TcpStream, config: &Config) -> io::Result<()> {
     let socket = socket2::SockRef::from(stream);
     if config.get_keepalives() {
@@ -671,8 +672,14 @@ mod tests {
     fn tcp_options_come_from_the_url_with_a_user_timeout_by_default() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
+        // Read as `--db` reads a string: libpq's keywords, as libpq reads them.
         let socket = |url: &str| {
-            let config: Config = url.parse().unwrap();
+            let crate::db::url::DbUrl::Postgres(url) =
+                crate::db::url::DbUrl::parse_in(url, &|_| None, &[]).unwrap()
+            else {
+                panic!("{url} is not PostgreSQL");
+            };
+            let config = url.config;
             let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
             tcp_options(&stream, &config).unwrap();
             stream
@@ -685,14 +692,28 @@ mod tests {
             s.tcp_keepalive_time().unwrap(),
             Duration::from_secs(2 * 60 * 60)
         );
-        let stream = socket(
-            "host=127.0.0.1 tcp_user_timeout=5 keepalives_idle=60 keepalives_interval=10 keepalives_retries=3",
+        // libpq's units: `tcp_user_timeout` in milliseconds, the keepalives in seconds; and
+        // libpq's `keepalives_count` (tokio-postgres's `keepalives_retries`, also read).
+        for retries in ["keepalives_count=3", "keepalives_retries=3"] {
+            let stream = socket(&format!(
+                "host=127.0.0.1 tcp_user_timeout=5500 keepalives_idle=60 keepalives_interval=10 \
+                 {retries}"
+            ));
+            let s = socket2::SockRef::from(&stream);
+            assert_eq!(
+                s.tcp_user_timeout().unwrap(),
+                Some(Duration::from_millis(5500))
+            );
+            assert_eq!(s.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+            assert_eq!(s.tcp_keepalive_interval().unwrap(), Duration::from_secs(10));
+            assert_eq!(s.tcp_keepalive_retries().unwrap(), 3);
+        }
+        // 0: the system's default, as libpq.
+        let stream = socket("host=127.0.0.1 tcp_user_timeout=0");
+        assert_eq!(
+            socket2::SockRef::from(&stream).tcp_user_timeout().unwrap(),
+            None
         );
-        let s = socket2::SockRef::from(&stream);
-        assert_eq!(s.tcp_user_timeout().unwrap(), Some(Duration::from_secs(5)));
-        assert_eq!(s.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
-        assert_eq!(s.tcp_keepalive_interval().unwrap(), Duration::from_secs(10));
-        assert_eq!(s.tcp_keepalive_retries().unwrap(), 3);
         let stream = socket("host=127.0.0.1 keepalives=0");
         assert!(!socket2::SockRef::from(&stream).keepalive().unwrap());
     }

@@ -13,7 +13,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName, UnixTime,
+};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
@@ -139,12 +141,59 @@ fn webpki(tls: &Tls, provider: &Arc<CryptoProvider>) -> Result<Arc<WebPkiServerV
     }
     let mut builder =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider));
+    let mut crls = Vec::new();
     if let Some(path) = &tls.crl {
+        crls.extend(pem_file(path, "sslcrl", "revocation list")?);
+    }
+    if let Some(dir) = &tls.crl_dir {
+        crls.extend(crl_dir(dir)?);
+    }
+    if !crls.is_empty() {
         // As libpq asks OpenSSL (CRL_CHECK_ALL): every certificate of the chain is looked up,
         // and one whose issuer has no list here is refused.
-        builder = builder.with_crls(pem_file(path, "sslcrl", "revocation list")?);
+        builder = builder.with_crls(crls);
     }
     builder.build().map_err(tls_error)
+}
+
+/// The revocation lists of `sslcrldir`: its files named as `openssl rehash` names them
+/// (`HASH.rN`: eight hex digits, `.r`, a number), which is all OpenSSL looks up there. A
+/// directory that cannot be read, or holds no list, is an error: never no check.
+fn crl_dir(dir: &std::path::Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let unreadable = |err: std::io::Error| tls_error(format!("sslcrldir {}: {err}", dir.display()));
+    let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(unreadable)?;
+    names.retain(|path| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(rehashed)
+    });
+    names.sort();
+    if names.is_empty() {
+        return Err(tls_error(format!(
+            "sslcrldir {}: no revocation list in it (files named HASH.r0, as `openssl rehash` \
+             names them)",
+            dir.display()
+        )));
+    }
+    let mut crls = Vec::new();
+    for path in &names {
+        crls.extend(pem_file(path, "sslcrldir", "revocation list")?);
+    }
+    Ok(crls)
+}
+
+/// Whether `name` is a revocation list's name in a hashed directory: `3f2a9c1b.r0`.
+fn rehashed(name: &str) -> bool {
+    name.split_once(".r").is_some_and(|(hash, n)| {
+        hash.len() == 8
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// `verify-ca` (and `require` with a root file): the chain must reach a trusted authority; the
@@ -395,6 +444,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for RustlsStream<S> {
 mod tests {
     use super::*;
     use sha2::Digest as _;
+
+    /// Only the names `openssl rehash` gives revocation lists are read from `sslcrldir`.
+    #[test]
+    fn a_hashed_directory_s_lists_are_its_hash_r_n_files() {
+        for name in ["3f2a9c1b.r0", "0000ABCD.r12"] {
+            assert!(rehashed(name), "{name}");
+        }
+        for name in [
+            "3f2a9c1b.0",
+            "3f2a9c1b.r",
+            "3f2a9c1.r0",
+            "3f2a9c1bb.r0",
+            "3f2a9c1g.r0",
+            "3f2a9c1b.r0.bak",
+            "root.crl",
+        ] {
+            assert!(!rehashed(name), "{name}");
+        }
+    }
 
     /// A certificate's outline: an empty `tbsCertificate`, the signature algorithm `oid`, and a
     /// signature whose length takes the long form of DER's lengths.
