@@ -189,6 +189,16 @@ const OWN_KEYS: [&str; 16] = [
     "gsslib",
 ];
 
+/// Whether `key=value`, one of the keywords [`libpq_keywords`] reads, can be read: for a
+/// service file's line, checked where its line is known.
+fn check_libpq_keyword(key: &str, value: &str) -> Result<(), String> {
+    let split = Split {
+        rest: String::new(),
+        options: vec![(key.to_string(), value.to_string())],
+    };
+    libpq_keywords(&split, &mut tokio_postgres::Config::new())
+}
+
 /// libpq's keywords that tokio-postgres reads otherwise or not at all, read as libpq reads
 /// them: `tcp_user_timeout` in milliseconds (tokio-postgres would take them for seconds, a
 /// thousand times longer), `keepalives_count` (tokio-postgres's `keepalives_retries`);

@@ -102,7 +102,7 @@ fn check(key: &str, value: &str) -> Result<(), String> {
         return Err("a service cannot name another service".to_string());
     }
     if super::OWN_KEYS.contains(&key) {
-        return Ok(());
+        return super::check_libpq_keyword(key, value);
     }
     super::one_setting(key, value)
         .map(|_| ())
@@ -172,6 +172,14 @@ mod tests {
         );
         // A mistake in another group is not the chosen service's.
         assert_eq!(group("[other]\nnonsense\n", "league").unwrap(), None);
+        // A keyword quidditch reads itself is checked with the line too, so its mistake is
+        // placed.
+        assert_eq!(
+            check("tcp_user_timeout", "5s").unwrap_err(),
+            "invalid tcp_user_timeout `5s`: a whole number of milliseconds, as libpq reads it"
+        );
+        assert_eq!(check("tcp_user_timeout", "5000"), Ok(()));
+        assert_eq!(check("sslmode", "verify-full"), Ok(()));
     }
 
     #[test]
