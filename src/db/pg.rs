@@ -344,9 +344,16 @@ impl Conn {
         self.deferred.set(Some(sql));
     }
 
-    /// A token that cancels the statement running on this connection, from anywhere.
-    pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
-        self.client.cancel_token()
+    /// What cancels the statement running on this connection, from anywhere: its token, and
+    /// the host the connection is on (known for a connection driven inline).
+    pub fn cancel_target(&self) -> CancelTarget {
+        CancelTarget {
+            token: self.client.cancel_token(),
+            endpoint: match &self.driver {
+                Driver::Inline(inline) => Some(inline.borrow().endpoint().clone()),
+                Driver::Own(_) => None,
+            },
+        }
     }
 
     /// Makes every later transaction on this connection read-only: the commands that only
@@ -490,10 +497,19 @@ impl Conn {
     }
 }
 
-/// Cancels the statement running on the connection of `token` (to `url`), in the background:
+/// A connection's cancel key and, when known, the host it is on ([`Conn::cancel_target`]).
+#[derive(Clone)]
+pub struct CancelTarget {
+    token: tokio_postgres::CancelToken,
+    endpoint: Option<inline::Endpoint>,
+}
+
+/// Cancels the statement running on the connection of `target` (to `url`), in the background:
 /// PostgreSQL's cancel request, sent on a connection of its own from the process's client
-/// runtime.
-pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
+/// runtime, to the host the connection is on. (Another host of the URL would accept the
+/// request and ignore a key it does not know: the statement would run on.) Where the host is
+/// not known, each of the URL's in turn until one takes the request.
+pub fn cancel(target: CancelTarget, url: &PgUrl) {
     let Ok(runtime) = shared_runtime() else {
         return;
     };
@@ -501,8 +517,13 @@ pub fn cancel(token: tokio_postgres::CancelToken, url: &PgUrl) {
     let Ok(tls) = make_tls(url, &config) else {
         return;
     };
+    let CancelTarget { token, endpoint } = target;
+    let endpoints: Vec<inline::Endpoint> = match endpoint {
+        Some(endpoint) => vec![endpoint],
+        None => inline::endpoints(&config).collect(),
+    };
     runtime.spawn(async move {
-        for endpoint in inline::endpoints(&config) {
+        for endpoint in endpoints {
             let sent = match endpoint {
                 inline::Endpoint::Unix(path) => match tokio::net::UnixStream::connect(path).await {
                     Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),

@@ -162,7 +162,7 @@ impl std::fmt::Debug for Snapshot {
 /// What stops a connection's running statement.
 enum Interrupt {
     Sqlite(InterruptHandle),
-    Postgres(tokio_postgres::CancelToken),
+    Postgres(pg::CancelTarget),
 }
 
 impl Drop for Snapshot {
@@ -678,9 +678,9 @@ impl Store {
                 .unwrap_or_else(PoisonError::into_inner);
             match &*interrupt {
                 Some(Interrupt::Sqlite(handle)) => handle.interrupt(),
-                Some(Interrupt::Postgres(token)) => {
+                Some(Interrupt::Postgres(target)) => {
                     if let Pool::Postgres(pool) = &self.inner.pool {
-                        pg::cancel(token.clone(), &pool.url);
+                        pg::cancel(target.clone(), &pool.url);
                     }
                 }
                 None => {}
@@ -736,7 +736,7 @@ impl Store {
                     .interrupt
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner) =
-                    Some(Interrupt::Postgres(conn.cancel_token()));
+                    Some(Interrupt::Postgres(conn.cancel_target()));
             }
         }
         Ok(held)
@@ -1394,6 +1394,49 @@ mod tests {
             "the cancelled connection is closed, not reused"
         );
         assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// The cancel request goes to the host the connection is on: with a hot standby listed
+    /// before the primary and `target_session_attrs=read-write`, the pool's connection is on
+    /// the primary, and a cancel sent to the first host that answers (the standby, which
+    /// ignores a key it does not know) would leave the statement running.
+    #[test]
+    fn a_cancel_reaches_the_host_the_connection_is_on() {
+        let (db, _) = postgres(1);
+        let cluster = crate::test_cluster::cluster();
+        let standby = cluster.standby();
+        standby.catch_up();
+        let value = format!(
+            "host={},{} user=postgres dbname={} target_session_attrs=read-write",
+            standby.socket_dir().display(),
+            cluster.socket_dir().display(),
+            db.name
+        );
+        let crate::db::url::DbUrl::Postgres(url) = crate::db::url::DbUrl::parse(&value).unwrap()
+        else {
+            panic!("{value} is not PostgreSQL");
+        };
+        let store = Store::open_postgres(&url, 1).unwrap();
+        let snapshot = store.snapshot();
+        let reader = snapshot.clone();
+        let started = std::time::Instant::now();
+        let read = std::thread::spawn(move || {
+            reader.lend(|conn| {
+                let Db::Postgres(conn) = conn else {
+                    panic!("a PostgreSQL store lends PostgreSQL connections")
+                };
+                conn.query("SELECT pg_sleep(20)", &[], &mut |_| Ok(()))
+            })
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        snapshot.cancel();
+        let err = read.join().unwrap().unwrap().unwrap_err().to_string();
+        assert!(err.contains("canceling statement"), "{err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the statement ran on for {:?}",
+            started.elapsed()
+        );
     }
 
     /// A PostgreSQL snapshot sees one state: a commit made meanwhile is not in it, and its

@@ -229,9 +229,16 @@ pub struct Inline {
     /// Set by a wake-up of the future or the connection: made once, used by every call.
     woken: Arc<Woken>,
     waker: Waker,
+    /// Where the connection is: where a cancel request for it must go.
+    endpoint: Endpoint,
 }
 
 impl Inline {
+    /// The host (or socket) this connection is on, of the URL's.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     /// Runs `future` (requests of this connection's client) to its end on this thread.
     pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
         let woken = Arc::clone(&self.woken);
@@ -409,6 +416,7 @@ fn connect_to(
         peek,
         waker: Waker::from(Arc::clone(&woken)),
         woken,
+        endpoint: endpoint.clone(),
     };
     session_as_asked(config, &client, &mut inline, endpoint)?;
     Ok((client, inline))
@@ -490,6 +498,7 @@ fn io_error(err: io::Error) -> Error {
 /// or a TCP host (its `hostaddr` when one is given, as libpq and tokio-postgres connect) and
 /// port, with the host's name (what TLS checks the certificate against). A port missing for a
 /// host is the first one given, else 5432.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Unix(std::path::PathBuf),
     Tcp {
