@@ -144,17 +144,59 @@ pub fn connect(url: &PgUrl) -> Result<Conn> {
         .map_err(|err| Error::Postgres {
             message: format!("cannot start the client's runtime: {err}"),
         })?;
-    let mut config = config(url);
+    let config = config(url);
     let tls = make_tls(url, &config)?;
-    // `make_tls` gives no TLS when every host is a unix socket, whatever `sslmode` says.
-    let client = if tls.enabled() {
-        spawned(&runtime, &config, tls)
+    let client = if url.host_passwords.is_none() {
+        spawned_with(&runtime, config, tls)
     } else {
-        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-        spawned(&runtime, &config, NoTls)
+        each_host(&runtime, url, &config, &tls)
     }
     .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Own(runtime), client, url))
+}
+
+/// Connects to the first host of `url` that takes the connection, tried one at a time, each
+/// with its own password (tokio-postgres sends one password to every host it tries), in the
+/// URL's order or shuffled, as the inline pool tries them. The error is the last host's.
+fn each_host(
+    runtime: &tokio::runtime::Runtime,
+    url: &PgUrl,
+    config: &tokio_postgres::Config,
+    tls: &tls::MakeRustls,
+) -> Result<tokio_postgres::Client> {
+    let mut order: Vec<usize> = (0..config.get_hosts().len()).collect();
+    if config.get_load_balance_hosts() == tokio_postgres::config::LoadBalanceHosts::Random {
+        inline::shuffle(&mut order);
+    }
+    let mut last = None;
+    for i in order {
+        let mut one = url.only_host(i);
+        if one.get_connect_timeout().is_none() {
+            one.connect_timeout(CONNECT_TIMEOUT);
+        }
+        match spawned_with(runtime, one, tls.clone()) {
+            Ok(client) => return Ok(client),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Postgres {
+        message: "error connecting to server: no host to connect to".to_string(),
+    }))
+}
+
+/// [`spawned`] with `tls`, or without TLS when it has none (`make_tls` gives none when every
+/// host is a unix socket, whatever `sslmode` says).
+fn spawned_with(
+    runtime: &tokio::runtime::Runtime,
+    mut config: tokio_postgres::Config,
+    tls: tls::MakeRustls,
+) -> Result<tokio_postgres::Client> {
+    if tls.enabled() {
+        spawned(runtime, &config, tls)
+    } else {
+        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        spawned(runtime, &config, NoTls)
+    }
 }
 
 /// A connection's error about a password, with why the password file was not read, or where
@@ -222,8 +264,12 @@ fn unix_only(config: &tokio_postgres::Config) -> bool {
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
     let config = config(url);
-    let (client, inline) = inline::connect(&config, &make_tls(url, &config)?)
-        .map_err(|err| password_noted(err, url))?;
+    let (client, inline) = inline::connect(
+        &config,
+        &make_tls(url, &config)?,
+        url.host_passwords.as_deref(),
+    )
+    .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 

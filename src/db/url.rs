@@ -37,6 +37,81 @@ pub struct PgUrl {
     /// Why the password file was not read although no password was given (a file others may
     /// read, as libpq): added to a connection's error about a password.
     pub(crate) passfile_ignored: Option<String>,
+    /// The password file's password for each host, in the order of `config`'s hosts, when they
+    /// are not all the same (then `config` holds none): each host is sent its own.
+    pub(crate) host_passwords: Option<Vec<Option<String>>>,
+}
+
+impl PgUrl {
+    /// The settings to connect to host `i` of the URL with: the URL's, with that host's own
+    /// password when the hosts' differ.
+    fn for_host(&self, i: usize) -> std::borrow::Cow<'_, tokio_postgres::Config> {
+        match self.host_passwords.as_ref().and_then(|all| all.get(i)) {
+            Some(Some(password)) => {
+                let mut config = self.config.clone();
+                config.password(password.as_str());
+                std::borrow::Cow::Owned(config)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.config),
+        }
+    }
+
+    /// The URL narrowed to its host `i` (its address and port), every other setting kept, with
+    /// that host's password: for a connection that must try the hosts one at a time.
+    pub(crate) fn only_host(&self, i: usize) -> tokio_postgres::Config {
+        let from = self.for_host(i);
+        let mut one = tokio_postgres::Config::new();
+        if let Some(v) = from.get_user() {
+            one.user(v);
+        }
+        if let Some(v) = from.get_password() {
+            one.password(v);
+        }
+        if let Some(v) = from.get_dbname() {
+            one.dbname(v);
+        }
+        if let Some(v) = from.get_options() {
+            one.options(v);
+        }
+        if let Some(v) = from.get_application_name() {
+            one.application_name(v);
+        }
+        one.ssl_mode(from.get_ssl_mode())
+            .ssl_negotiation(from.get_ssl_negotiation());
+        match from.get_hosts().get(i) {
+            Some(Host::Tcp(name)) => {
+                one.host(name);
+            }
+            Some(Host::Unix(dir)) => {
+                one.host_path(dir);
+            }
+            None => {}
+        }
+        if let Some(addr) = from.get_hostaddrs().get(i) {
+            one.hostaddr(*addr);
+        }
+        let ports = from.get_ports();
+        if let Some(port) = ports.get(i).or(ports.first()) {
+            one.port(*port);
+        }
+        if let Some(v) = from.get_connect_timeout() {
+            one.connect_timeout(*v);
+        }
+        if let Some(v) = from.get_tcp_user_timeout() {
+            one.tcp_user_timeout(*v);
+        }
+        one.keepalives(from.get_keepalives())
+            .keepalives_idle(from.get_keepalives_idle());
+        if let Some(v) = from.get_keepalives_interval() {
+            one.keepalives_interval(v);
+        }
+        if let Some(v) = from.get_keepalives_retries() {
+            one.keepalives_retries(v);
+        }
+        one.target_session_attrs(from.get_target_session_attrs())
+            .channel_binding(from.get_channel_binding());
+        one
+    }
 }
 
 /// How a variable of the environment is looked up: by name, `None` when unset.
@@ -259,8 +334,13 @@ fn split(value: &str, url: bool) -> Split {
                 for pair in query.split('&') {
                     let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
                     options.push((key.to_string(), percent_decode(raw)));
-                    if !OWN_KEYS.contains(&key) {
-                        kept.push(pair);
+                    if key == "host" {
+                        // A list of hosts, as libpq reads `host`: tokio-postgres takes a URL's
+                        // `host=` for one host (a socket directory `/a,/b`), but reads each
+                        // `host=` given.
+                        kept.extend(host_list(raw).map(|host| format!("host={host}")));
+                    } else if !OWN_KEYS.contains(&key) {
+                        kept.push(pair.to_string());
                     }
                 }
                 if kept.is_empty() {
@@ -584,13 +664,15 @@ fn password_file(split: &Split, env: Environment) -> Option<PathBuf> {
     }
 }
 
-/// Sets the password from the password file when the string and the environment gave none: the
-/// first line matching a host (in order), its port (else 5432), the database (else the user)
-/// and the user (else the system's user name), `*` matching anything. A file that is missing or
-/// unreadable is no password; one that others may read is ignored, as libpq does, and why is
-/// returned.
+/// Sets the password from the password file when the string and the environment gave none: for
+/// each host, the first line matching it, its port (else 5432), the database (else the user)
+/// and the user (else the system's user name), `*` matching anything; the connection's password
+/// when every host has the same, else `per_host` (a host is never sent another's). A file that
+/// is missing or unreadable is no password; one that others may read is ignored, as libpq does,
+/// and why is returned.
 fn password_from_file(
     config: &mut tokio_postgres::Config,
+    per_host: &mut Option<Vec<Option<String>>>,
     split: &Split,
     env: Environment,
 ) -> Option<String> {
@@ -615,22 +697,33 @@ fn password_from_file(
     };
     let dbname = config.get_dbname().unwrap_or(&user).to_string();
     let ports = config.get_ports();
-    let found = config.get_hosts().iter().enumerate().find_map(|(i, host)| {
-        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
-        let names = match host {
-            Host::Tcp(name) => vec![name.clone()],
-            Host::Unix(dir) => {
-                let dir = dir.display().to_string();
-                let local = DEFAULT_SOCKET_DIRS.contains(&dir.as_str());
-                let mut names = vec![dir];
-                names.extend(local.then(|| "localhost".to_string()));
-                names
-            }
-        };
-        password_in(&text, &names, &port.to_string(), &dbname, &user)
-    });
-    if let Some(password) = found {
-        config.password(password);
+    let found: Vec<Option<String>> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            let names = match host {
+                Host::Tcp(name) => vec![name.clone()],
+                Host::Unix(dir) => {
+                    let dir = dir.display().to_string();
+                    let local = DEFAULT_SOCKET_DIRS.contains(&dir.as_str());
+                    let mut names = vec![dir];
+                    names.extend(local.then(|| "localhost".to_string()));
+                    names
+                }
+            };
+            password_in(&text, &names, &port.to_string(), &dbname, &user)
+        })
+        .collect();
+    // One password for every host is the connection's; otherwise each host has its own (and
+    // a host without a line none), as libpq looks the file up for each host it tries.
+    if found.windows(2).all(|pair| pair[0] == pair[1]) {
+        if let Some(Some(password)) = found.into_iter().next() {
+            config.password(password);
+        }
+    } else {
+        *per_host = Some(found);
     }
     None
 }
@@ -671,6 +764,16 @@ fn password_line(line: &str) -> Option<([String; 4], String)> {
     }
     let fields: [String; 4] = fields.try_into().ok()?;
     Some((fields, current))
+}
+
+/// The hosts of a URL's `host=` value, still escaped: split at each comma, written as it is or
+/// escaped (`%2C`, as a service file's settings are written into a URL), as libpq splits the
+/// decoded value.
+fn host_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',')
+        .flat_map(|part| part.split("%2C"))
+        .flat_map(|part| part.split("%2c"))
+        .filter(|host| !host.is_empty())
 }
 
 /// `%XX` escapes of a URL's query value decoded (an invalid one kept as it is).
@@ -858,11 +961,13 @@ impl DbUrl {
             };
             config.host_path(dir);
         }
-        let passfile_ignored = password_from_file(&mut config, &split, env);
+        let mut host_passwords = None;
+        let passfile_ignored = password_from_file(&mut config, &mut host_passwords, &split, env);
         Ok(DbUrl::Postgres(Box::new(PgUrl {
             config,
             tls,
             passfile_ignored,
+            host_passwords,
         })))
     }
 
@@ -1072,6 +1177,27 @@ mod tests {
         pg_in("postgres://h/db?port=1", &[("PGPORT", "seeker")]).unwrap();
     }
 
+    /// A URL's `host=` is a list of hosts, as libpq reads it (tokio-postgres took the list for
+    /// one socket directory named `/a,/b`), written plainly or escaped.
+    #[test]
+    fn a_url_s_host_parameter_is_a_list() {
+        let unix = |dir: &str| Host::Unix(PathBuf::from(dir));
+        for value in [
+            "postgresql://u@/db?host=/a,/b",
+            "postgresql://u@/db?host=%2Fa%2C%2Fb",
+            "postgresql://u@/db?host=/a&host=/b",
+        ] {
+            let url = pg_in(value, &[]).unwrap();
+            assert_eq!(url.config.get_hosts(), [unix("/a"), unix("/b")], "{value}");
+        }
+        let url = pg_in("postgresql://u@/db?host=/a,pitch&port=1,2", &[]).unwrap();
+        assert_eq!(
+            url.config.get_hosts(),
+            [unix("/a"), Host::Tcp("pitch".to_string())]
+        );
+        assert_eq!(url.config.get_ports(), [1, 2]);
+    }
+
     /// libpq's keywords that tokio-postgres reads otherwise or not at all: read as libpq reads
     /// them, in either form of the string, or refused with why; never taken for a file name.
     #[test]
@@ -1232,12 +1358,31 @@ mod tests {
             password(&with("hostaddr=::1 user=keeper dbname=league")).as_deref(),
             Some("v6")
         );
-        // No line matches: no password. A second host's line is found.
+        // No line matches: no password.
         assert_eq!(password(&with("postgres://chaser@pitch/other")), None);
-        assert_eq!(
-            password(&with("host=nowhere,pitch user=chaser dbname=cup")).as_deref(),
-            Some("first")
-        );
+        // Several hosts: each its own line's password (none without a line), never another's;
+        // one password for all when they have the same.
+        for value in [
+            "host=nowhere,pitch user=chaser dbname=cup",
+            "postgres://chaser@nowhere,pitch/cup",
+        ] {
+            let url = with(value);
+            assert_eq!(password(&url), None, "{value}");
+            assert_eq!(
+                url.host_passwords,
+                Some(vec![None, Some("first".to_string())]),
+                "{value}"
+            );
+            assert_eq!(url.only_host(1).get_password(), Some(&b"first"[..]));
+            assert_eq!(url.only_host(0).get_password(), None);
+            assert_eq!(
+                url.only_host(1).get_hosts(),
+                [Host::Tcp("pitch".to_string())]
+            );
+        }
+        let url = with("host=pitch,pitch user=chaser dbname=cup");
+        assert_eq!(password(&url).as_deref(), Some("first"));
+        assert_eq!(url.host_passwords, None);
         // A password given, in the string or the environment, wins.
         assert_eq!(
             password(&with("postgres://chaser:mine@pitch/cup")).as_deref(),

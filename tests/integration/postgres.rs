@@ -746,6 +746,66 @@ fn a_string_naming_no_host_reaches_a_local_server_s_socket() {
         .stdout_has("First");
 }
 
+/// With several hosts, each is sent its own line of the password file, as libpq looks the file
+/// up for each host it tries: never another host's, and none when it has no line; in the
+/// commands and the server's pool.
+#[test]
+fn with_several_hosts_each_is_sent_its_own_password() {
+    let libpq = Libpq::new();
+    libpq
+        .env
+        .run_on(&libpq.db.url(), ["db", "seed", "--file", &seeder()])
+        .success();
+    let keeper = pg::cluster().password_role();
+    let socket = &libpq.socket;
+    let name = &libpq.db.name;
+    let mode = |path: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    };
+    let missing = libpq.env.path("no-server-here").display().to_string();
+    let hosts = libpq.env.write(
+        "hosts",
+        &format!(
+            "{missing}:*:*:{keeper}:the-other-host-s\n{socket}:*:*:{keeper}:{}\n",
+            pg::PASSWORD
+        ),
+    );
+    mode(&hosts);
+    let by_host = libpq.vars(keeper, &[("PGPASSFILE", &hosts.display().to_string())]);
+    let two = format!("postgresql://{keeper}@/{name}?host={missing},{socket}");
+    libpq
+        .run(&two, &by_host, &["db", "status"])
+        .success()
+        .stdout_has("| players | 10   |");
+    let vars: Vec<(&str, &str)> = by_host.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_on_with_env(&libpq.env, &two, &[], &vars);
+    let reply = post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 8) { level } }"}"#,
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+    );
+    drop(server);
+    let only_other = libpq.env.write(
+        "other-host-only",
+        &format!("{missing}:*:*:{keeper}:{}\n", pg::PASSWORD),
+    );
+    mode(&only_other);
+    let other = libpq.vars(keeper, &[("PGPASSFILE", &only_other.display().to_string())]);
+    libpq
+        .run(
+            &format!("postgresql://{keeper}@/{name}?host={missing},{socket}"),
+            &other,
+            &["db", "status"],
+        )
+        .status(1)
+        .stderr_has("password missing");
+}
+
 /// A role that must give a password (scram) gets it from `PGPASSWORD` or the password file
 /// (`PGPASSFILE`, else `~/.pgpass`), in the commands and the server's pool; the string's own
 /// password wins; a file others may read is ignored, as libpq does, and the refusal says so.

@@ -328,20 +328,33 @@ impl Inline {
 /// Connects to the first host of `config`, in order, that answers within its connect timeout
 /// (none: 10 s), completes the handshake and has the session `target_session_attrs` asks for
 /// (as libpq and tokio-postgres: a host that fails is passed for the next); the connection
-/// driven inline, over TCP with TLS as `tls` says (a unix socket never uses it). The error is
-/// the last host's.
-pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
+/// driven inline, over TCP with TLS as `tls` says (a unix socket never uses it), each host
+/// sent its own of `passwords` when they are given. The error is the last host's.
+pub fn connect(
+    config: &Config,
+    tls: &MakeRustls,
+    passwords: Option<&[Option<String>]>,
+) -> Result<(Client, Inline)> {
     let timeout = config
         .get_connect_timeout()
         .copied()
         .unwrap_or(Duration::from_secs(10));
     let mut last = None;
-    let mut endpoints: Vec<Endpoint> = endpoints(config).collect();
+    let mut endpoints: Vec<(usize, Endpoint)> = endpoints(config).enumerate().collect();
     if config.get_load_balance_hosts() == LoadBalanceHosts::Random {
         shuffle(&mut endpoints);
     }
-    for endpoint in endpoints {
-        match connect_to(config, tls, &endpoint, timeout) {
+    for (i, endpoint) in endpoints {
+        // The host's own password, when the hosts' differ (`PgUrl::host_passwords`).
+        let own = passwords
+            .and_then(|all| all.get(i))
+            .and_then(Option::as_deref)
+            .map(|password| {
+                let mut config = config.clone();
+                config.password(password);
+                config
+            });
+        match connect_to(own.as_ref().unwrap_or(config), tls, &endpoint, timeout) {
             Ok(connected) => return Ok(connected),
             Err(err) => last = Some(err),
         }
@@ -354,7 +367,7 @@ pub fn connect(config: &Config, tls: &MakeRustls) -> Result<(Client, Inline)> {
 /// `items` in a random order (Fisher–Yates), for `load_balance_hosts=random`: each connection
 /// tries the hosts in an order of its own, as libpq and tokio-postgres do, so that a pool's
 /// connections spread over them.
-fn shuffle<T>(items: &mut [T]) {
+pub(crate) fn shuffle<T>(items: &mut [T]) {
     use std::hash::{BuildHasher as _, Hasher as _};
     // Each `RandomState` is seeded afresh: a random number without a generator crate.
     let random = || {
@@ -628,7 +641,7 @@ mod tests {
                 .parse()
                 .unwrap();
             (0..64)
-                .map(|_| match connect(&config, &tls) {
+                .map(|_| match connect(&config, &tls, None) {
                     Err(Error::Postgres { message }) => {
                         if message.contains("/nonexistent/a/") {
                             'a'
@@ -664,7 +677,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-            let Err(err) = connect(&config, &tls) else {
+            let Err(err) = connect(&config, &tls, None) else {
                 panic!("a silent server connected ({mode:?})");
             };
             assert_eq!(
