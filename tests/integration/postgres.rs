@@ -746,17 +746,37 @@ fn a_string_naming_no_host_reaches_a_local_server_s_socket() {
         .stdout_has("First");
 }
 
-/// With several hosts, each is sent its own line of the password file, as libpq looks the file
-/// up for each host it tries: never another host's, and none when it has no line; in the
-/// commands and the server's pool.
-#[test]
-fn with_several_hosts_each_is_sent_its_own_password() {
+/// [`Libpq`] over the tutorial's league, and the cluster's role that must give a password.
+fn seeded_for_a_password_role() -> (Libpq, &'static str) {
     let libpq = Libpq::new();
     libpq
         .env
         .run_on(&libpq.db.url(), ["db", "seed", "--file", &seeder()])
         .success();
-    let keeper = pg::cluster().password_role();
+    (libpq, pg::cluster().password_role())
+}
+
+/// A server on `url` with the environment `vars` answers getGame: its pool connected.
+fn pool_answers(libpq: &Libpq, url: &str, vars: &[(&'static str, String)]) {
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_on_with_env(&libpq.env, url, &[], &vars);
+    let reply = post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 8) { level } }"}"#,
+        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
+    );
+}
+
+/// With several hosts, each is sent its own line of the password file, as libpq looks the file
+/// up for each host it tries: never another host's, and none when it has no line; in the
+/// commands and the server's pool.
+#[test]
+fn with_several_hosts_each_is_sent_its_own_password() {
+    let (libpq, keeper) = seeded_for_a_password_role();
     let socket = &libpq.socket;
     let name = &libpq.db.name;
     let mode = |path: &std::path::Path| {
@@ -778,18 +798,7 @@ fn with_several_hosts_each_is_sent_its_own_password() {
         .run(&two, &by_host, &["db", "status"])
         .success()
         .stdout_has("| players | 10   |");
-    let vars: Vec<(&str, &str)> = by_host.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_on_with_env(&libpq.env, &two, &[], &vars);
-    let reply = post_with(
-        &server.addr,
-        r#"{"query":"{ getGame(id: 8) { level } }"}"#,
-        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
-    );
-    assert_eq!(
-        (reply.status, reply.body.as_str()),
-        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
-    );
-    drop(server);
+    pool_answers(&libpq, &two, &by_host);
     let only_other = libpq.env.write(
         "other-host-only",
         &format!("{missing}:*:*:{keeper}:{}\n", pg::PASSWORD),
@@ -811,12 +820,7 @@ fn with_several_hosts_each_is_sent_its_own_password() {
 /// password wins; a file others may read is ignored, as libpq does, and the refusal says so.
 #[test]
 fn a_password_comes_from_pgpassword_or_the_password_file() {
-    let libpq = Libpq::new();
-    libpq
-        .env
-        .run_on(&libpq.db.url(), ["db", "seed", "--file", &seeder()])
-        .success();
-    let keeper = pg::cluster().password_role();
+    let (libpq, keeper) = seeded_for_a_password_role();
     let socket = &libpq.socket;
     let name = &libpq.db.name;
 
@@ -875,18 +879,7 @@ fn a_password_comes_from_pgpassword_or_the_password_file() {
     libpq.run("postgres://", &bare, &["db", "status"]).success();
 
     // The server's pool connects the same way.
-    let vars: Vec<(&str, &str)> = with_file.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_on_with_env(&libpq.env, "postgres://", &[], &vars);
-    let reply = post_with(
-        &server.addr,
-        r#"{"query":"{ getGame(id: 8) { level } }"}"#,
-        &[("X-Quidditch-Admin-Secret", ADMIN_SECRET)],
-    );
-    assert_eq!(
-        (reply.status, reply.body.as_str()),
-        (200, r#"{"data":{"getGame":{"level":"First"}}}"#)
-    );
-    drop(server);
+    pool_answers(&libpq, "postgres://", &with_file);
 
     // A file others may read is ignored, and the refusal says why.
     mode(&dot_pgpass, 0o644);
