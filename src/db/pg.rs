@@ -391,14 +391,15 @@ impl Conn {
     }
 
     /// What cancels the statement running on this connection, from anywhere: its token, and
-    /// the host the connection is on (known for a connection driven inline).
-    pub fn cancel_target(&self) -> CancelTarget {
-        CancelTarget {
-            token: self.client.cancel_token(),
-            endpoint: match &self.driver {
-                Driver::Inline(inline) => Some(inline.borrow().endpoint().clone()),
-                Driver::Own(_) => None,
-            },
+    /// the host the connection is on. `None` for a command's connection (driven by its own
+    /// runtime), which nothing cancels.
+    pub fn cancel_target(&self) -> Option<CancelTarget> {
+        match &self.driver {
+            Driver::Inline(inline) => Some(CancelTarget {
+                token: self.client.cancel_token(),
+                endpoint: inline.borrow().endpoint().clone(),
+            }),
+            Driver::Own(_) => None,
         }
     }
 
@@ -543,51 +544,42 @@ impl Conn {
     }
 }
 
-/// A connection's cancel key and, when known, the host it is on ([`Conn::cancel_target`]).
+/// A connection's cancel key and the host it is on ([`Conn::cancel_target`]).
 #[derive(Clone)]
 pub struct CancelTarget {
     token: tokio_postgres::CancelToken,
-    endpoint: Option<inline::Endpoint>,
+    endpoint: inline::Endpoint,
 }
 
 /// Cancels the statement running on the connection of `target` (to `url`), in the background:
 /// PostgreSQL's cancel request, sent on a connection of its own from the process's client
 /// runtime, to the host the connection is on. (Another host of the URL would accept the
-/// request and ignore a key it does not know: the statement would run on.) Where the host is
-/// not known, each of the URL's in turn until one takes the request.
+/// request and ignore a key it does not know: the statement would run on.)
 pub fn cancel(target: CancelTarget, url: &PgUrl) {
     let Ok(runtime) = shared_runtime() else {
         return;
     };
-    let config = url.config.clone();
-    let Ok(tls) = make_tls(url, &config) else {
+    let Ok(tls) = make_tls(url, &url.config) else {
         return;
     };
     let CancelTarget { token, endpoint } = target;
-    let endpoints: Vec<inline::Endpoint> = match endpoint {
-        Some(endpoint) => vec![endpoint],
-        None => inline::endpoints(&config).collect(),
-    };
     runtime.spawn(async move {
-        for endpoint in endpoints {
-            let sent = match endpoint {
-                inline::Endpoint::Unix(path) => match tokio::net::UnixStream::connect(path).await {
-                    Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
-                    Err(_) => false,
-                },
-                inline::Endpoint::Tcp { addr, port, name } => {
-                    match tokio::net::TcpStream::connect((addr.as_str(), port)).await {
-                        Ok(stream) if tls.enabled() => token
-                            .cancel_query_raw(stream, tls.for_host(&name))
-                            .await
-                            .is_ok(),
-                        Ok(stream) => token.cancel_query_raw(stream, NoTls).await.is_ok(),
-                        Err(_) => false,
-                    }
+        // Nothing to do when it fails: the request has already been answered, and its
+        // connection is closed rather than reused.
+        match endpoint {
+            inline::Endpoint::Unix(path) => {
+                if let Ok(stream) = tokio::net::UnixStream::connect(path).await {
+                    let _ = token.cancel_query_raw(stream, NoTls).await;
                 }
-            };
-            if sent {
-                return;
+            }
+            inline::Endpoint::Tcp { addr, port, name } => {
+                if let Ok(stream) = tokio::net::TcpStream::connect((addr.as_str(), port)).await {
+                    let _ = if tls.enabled() {
+                        token.cancel_query_raw(stream, tls.for_host(&name)).await
+                    } else {
+                        token.cancel_query_raw(stream, NoTls).await
+                    };
+                }
             }
         }
     });

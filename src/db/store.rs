@@ -736,7 +736,7 @@ impl Store {
                     .interrupt
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner) =
-                    Some(Interrupt::Postgres(conn.cancel_target()));
+                    conn.cancel_target().map(Interrupt::Postgres);
             }
         }
         Ok(held)
