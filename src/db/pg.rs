@@ -170,10 +170,7 @@ fn each_host(
     }
     let mut last = None;
     for i in order {
-        let mut one = url.only_host(i);
-        if one.get_connect_timeout().is_none() {
-            one.connect_timeout(CONNECT_TIMEOUT);
-        }
+        let one = crate::db::url::only_host(config, i, url.host_password(i));
         match spawned_with(runtime, one, tls.clone()) {
             Ok(client) => return Ok(client),
             Err(err) => last = Some(err),
@@ -264,12 +261,9 @@ fn unix_only(config: &tokio_postgres::Config) -> bool {
 /// thread, inside a runtime or not.
 pub fn connect_inline(url: &PgUrl) -> Result<Conn> {
     let config = config(url);
-    let (client, inline) = inline::connect(
-        &config,
-        &make_tls(url, &config)?,
-        url.host_passwords.as_deref(),
-    )
-    .map_err(|err| password_noted(err, url))?;
+    let (client, inline) =
+        inline::connect(&config, &make_tls(url, &config)?, |i| url.host_password(i))
+            .map_err(|err| password_noted(err, url))?;
     Ok(Conn::new(Driver::Inline(RefCell::new(inline)), client, url))
 }
 

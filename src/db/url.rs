@@ -43,75 +43,82 @@ pub struct PgUrl {
 }
 
 impl PgUrl {
-    /// The settings to connect to host `i` of the URL with: the URL's, with that host's own
-    /// password when the hosts' differ.
-    fn for_host(&self, i: usize) -> std::borrow::Cow<'_, tokio_postgres::Config> {
-        match self.host_passwords.as_ref().and_then(|all| all.get(i)) {
-            Some(Some(password)) => {
-                let mut config = self.config.clone();
-                config.password(password.as_str());
-                std::borrow::Cow::Owned(config)
-            }
-            _ => std::borrow::Cow::Borrowed(&self.config),
-        }
+    /// The password file's password for host `i`, when the hosts' differ (else the
+    /// connection's password, if any, is in `config`).
+    pub(crate) fn host_password(&self, i: usize) -> Option<&str> {
+        self.host_passwords
+            .as_ref()
+            .and_then(|all| all.get(i))
+            .and_then(Option::as_deref)
     }
+}
 
-    /// The URL narrowed to its host `i` (its address and port), every other setting kept, with
-    /// that host's password: for a connection that must try the hosts one at a time.
-    pub(crate) fn only_host(&self, i: usize) -> tokio_postgres::Config {
-        let from = self.for_host(i);
-        let mut one = tokio_postgres::Config::new();
-        if let Some(v) = from.get_user() {
-            one.user(v);
-        }
-        if let Some(v) = from.get_password() {
+/// `from` narrowed to its host `i` (its address and port), every other setting kept, with
+/// that host's own password when it has one: for a connection that must try the hosts one at
+/// a time.
+pub(crate) fn only_host(
+    from: &tokio_postgres::Config,
+    i: usize,
+    password: Option<&str>,
+) -> tokio_postgres::Config {
+    let mut one = tokio_postgres::Config::new();
+    if let Some(v) = from.get_user() {
+        one.user(v);
+    }
+    match password {
+        Some(v) => {
             one.password(v);
         }
-        if let Some(v) = from.get_dbname() {
-            one.dbname(v);
-        }
-        if let Some(v) = from.get_options() {
-            one.options(v);
-        }
-        if let Some(v) = from.get_application_name() {
-            one.application_name(v);
-        }
-        one.ssl_mode(from.get_ssl_mode())
-            .ssl_negotiation(from.get_ssl_negotiation());
-        match from.get_hosts().get(i) {
-            Some(Host::Tcp(name)) => {
-                one.host(name);
+        None => {
+            if let Some(v) = from.get_password() {
+                one.password(v);
             }
-            Some(Host::Unix(dir)) => {
-                one.host_path(dir);
-            }
-            None => {}
         }
-        if let Some(addr) = from.get_hostaddrs().get(i) {
-            one.hostaddr(*addr);
-        }
-        let ports = from.get_ports();
-        if let Some(port) = ports.get(i).or(ports.first()) {
-            one.port(*port);
-        }
-        if let Some(v) = from.get_connect_timeout() {
-            one.connect_timeout(*v);
-        }
-        if let Some(v) = from.get_tcp_user_timeout() {
-            one.tcp_user_timeout(*v);
-        }
-        one.keepalives(from.get_keepalives())
-            .keepalives_idle(from.get_keepalives_idle());
-        if let Some(v) = from.get_keepalives_interval() {
-            one.keepalives_interval(v);
-        }
-        if let Some(v) = from.get_keepalives_retries() {
-            one.keepalives_retries(v);
-        }
-        one.target_session_attrs(from.get_target_session_attrs())
-            .channel_binding(from.get_channel_binding());
-        one
     }
+    if let Some(v) = from.get_dbname() {
+        one.dbname(v);
+    }
+    if let Some(v) = from.get_options() {
+        one.options(v);
+    }
+    if let Some(v) = from.get_application_name() {
+        one.application_name(v);
+    }
+    one.ssl_mode(from.get_ssl_mode())
+        .ssl_negotiation(from.get_ssl_negotiation());
+    match from.get_hosts().get(i) {
+        Some(Host::Tcp(name)) => {
+            one.host(name);
+        }
+        Some(Host::Unix(dir)) => {
+            one.host_path(dir);
+        }
+        None => {}
+    }
+    if let Some(addr) = from.get_hostaddrs().get(i) {
+        one.hostaddr(*addr);
+    }
+    let ports = from.get_ports();
+    if let Some(port) = ports.get(i).or(ports.first()) {
+        one.port(*port);
+    }
+    if let Some(v) = from.get_connect_timeout() {
+        one.connect_timeout(*v);
+    }
+    if let Some(v) = from.get_tcp_user_timeout() {
+        one.tcp_user_timeout(*v);
+    }
+    one.keepalives(from.get_keepalives())
+        .keepalives_idle(from.get_keepalives_idle());
+    if let Some(v) = from.get_keepalives_interval() {
+        one.keepalives_interval(v);
+    }
+    if let Some(v) = from.get_keepalives_retries() {
+        one.keepalives_retries(v);
+    }
+    one.target_session_attrs(from.get_target_session_attrs())
+        .channel_binding(from.get_channel_binding());
+    one
 }
 
 /// How a variable of the environment is looked up: by name, `None` when unset.
@@ -614,6 +621,17 @@ fn from_environment(
     Ok(())
 }
 
+/// What tokio-postgres reads of a connection string (the part left after quidditch's own
+/// keys are taken out); the error on one line.
+fn settings_of(rest: &str) -> Result<tokio_postgres::Config, String> {
+    tokio_postgres::Config::from_str(rest).map_err(|err| {
+        format!(
+            "not a PostgreSQL connection string: {}",
+            crate::diag::causes(&err)
+        )
+    })
+}
+
 /// `key='value'` in libpq's key-value form, the value's `\` and `'` escaped.
 fn conninfo_pair(key: &str, value: &str) -> String {
     let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
@@ -911,12 +929,7 @@ impl DbUrl {
             .or_else(|| variable(env, "PGSERVICE"));
         if let Some(service) = service {
             let settings = service::lookup(&service, env)?;
-            let before = tokio_postgres::Config::from_str(&split.rest).map_err(|err| {
-                format!(
-                    "not a PostgreSQL connection string: {}",
-                    crate::diag::causes(&err)
-                )
-            })?;
+            let before = settings_of(&split.rest)?;
             let value = service::merged(value, url, &settings, |key| given(&before, &split, key));
             split = self::split(&value, url);
         }
@@ -924,12 +937,7 @@ impl DbUrl {
         if url {
             split.rest = url_with_port(&split.rest, &split, env)?;
         }
-        let mut config = tokio_postgres::Config::from_str(&split.rest).map_err(|err| {
-            format!(
-                "not a PostgreSQL connection string: {}",
-                crate::diag::causes(&err)
-            )
-        })?;
+        let mut config = settings_of(&split.rest)?;
         libpq_keywords(&split, &mut config)?;
         from_environment(&mut config, &split, env)?;
         // TLS is negotiated by quidditch's own connector, per host (never on a unix socket).
@@ -1373,12 +1381,10 @@ mod tests {
                 Some(vec![None, Some("first".to_string())]),
                 "{value}"
             );
-            assert_eq!(url.only_host(1).get_password(), Some(&b"first"[..]));
-            assert_eq!(url.only_host(0).get_password(), None);
-            assert_eq!(
-                url.only_host(1).get_hosts(),
-                [Host::Tcp("pitch".to_string())]
-            );
+            let one = |i: usize| only_host(&url.config, i, url.host_password(i));
+            assert_eq!(one(1).get_password(), Some(&b"first"[..]));
+            assert_eq!(one(0).get_password(), None);
+            assert_eq!(one(1).get_hosts(), [Host::Tcp("pitch".to_string())]);
         }
         let url = with("host=pitch,pitch user=chaser dbname=cup");
         assert_eq!(password(&url).as_deref(), Some("first"));

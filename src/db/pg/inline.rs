@@ -329,11 +329,12 @@ impl Inline {
 /// (none: 10 s), completes the handshake and has the session `target_session_attrs` asks for
 /// (as libpq and tokio-postgres: a host that fails is passed for the next); the connection
 /// driven inline, over TCP with TLS as `tls` says (a unix socket never uses it), each host
-/// sent its own of `passwords` when they are given. The error is the last host's.
-pub fn connect(
+/// sent its own password when `password_of` gives one for it (by its place in the URL's
+/// hosts). The error is the last host's.
+pub fn connect<'a>(
     config: &Config,
     tls: &MakeRustls,
-    passwords: Option<&[Option<String>]>,
+    password_of: impl Fn(usize) -> Option<&'a str>,
 ) -> Result<(Client, Inline)> {
     let timeout = config
         .get_connect_timeout()
@@ -345,15 +346,12 @@ pub fn connect(
         shuffle(&mut endpoints);
     }
     for (i, endpoint) in endpoints {
-        // The host's own password, when the hosts' differ (`PgUrl::host_passwords`).
-        let own = passwords
-            .and_then(|all| all.get(i))
-            .and_then(Option::as_deref)
-            .map(|password| {
-                let mut config = config.clone();
-                config.password(password);
-                config
-            });
+        // The host's own password, when the hosts' differ (`PgUrl::host_password`).
+        let own = password_of(i).map(|password| {
+            let mut config = config.clone();
+            config.password(password);
+            config
+        });
         match connect_to(own.as_ref().unwrap_or(config), tls, &endpoint, timeout) {
             Ok(connected) => return Ok(connected),
             Err(err) => last = Some(err),
@@ -641,7 +639,7 @@ mod tests {
                 .parse()
                 .unwrap();
             (0..64)
-                .map(|_| match connect(&config, &tls, None) {
+                .map(|_| match connect(&config, &tls, |_| None) {
                     Err(Error::Postgres { message }) => {
                         if message.contains("/nonexistent/a/") {
                             'a'
@@ -677,7 +675,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-            let Err(err) = connect(&config, &tls, None) else {
+            let Err(err) = connect(&config, &tls, |_| None) else {
                 panic!("a silent server connected ({mode:?})");
             };
             assert_eq!(
