@@ -488,12 +488,9 @@ impl Gate {
             return Ok(());
         }
         *matched = None;
-        let index = crate::diag::LineIndex::new(&self.source.text);
         Err(GateError::Schema(
-            problems
-                .iter()
-                .map(|p| p.locate(&self.source.origin, &index))
-                .collect(),
+            crate::authz::PolicyError::located(&self.source.origin, &self.source.text, &problems)
+                .problems,
         ))
     }
 

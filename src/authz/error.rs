@@ -33,6 +33,16 @@ impl fmt::Display for Located {
     }
 }
 
+impl PolicyError {
+    /// `problems` of the file `origin` whose text is `text`, each at its line and column.
+    pub fn located(origin: &str, text: &str, problems: &[Problem]) -> Self {
+        let index = LineIndex::new(text);
+        PolicyError {
+            problems: problems.iter().map(|p| p.locate(origin, &index)).collect(),
+        }
+    }
+}
+
 impl Problem {
     /// The problem at its line and column in the file `index` was built from.
     pub fn locate(&self, origin: &str, index: &LineIndex<'_>) -> Located {

@@ -22,7 +22,6 @@ use super::policy::{
     QueryLimits, ReadFail, RelKind, Relationship, Rhs, RoleDef, RoleSource, Scope, Settings,
     SubjectMap, TestCase, TypeDef,
 };
-use crate::diag::LineIndex;
 
 const SECTIONS: [&str; 11] = [
     "settings",
@@ -198,14 +197,7 @@ fn finish<T>(
         return Ok(value);
     }
     problems.0.sort_by_key(|p| p.at);
-    let index = LineIndex::new(source);
-    Err(PolicyError {
-        problems: problems
-            .0
-            .iter()
-            .map(|p| p.locate(origin, &index))
-            .collect(),
-    })
+    Err(PolicyError::located(origin, source, &problems.0))
 }
 
 /// Parses and validates a whole policy file.

@@ -219,12 +219,9 @@ pub fn parse_checked<'a>(
     if problems.is_empty() {
         return Ok(set);
     }
-    let index = crate::diag::LineIndex::new(text);
     Err(anyhow::anyhow!(
         "{}",
-        authz::PolicyError {
-            problems: problems.iter().map(|p| p.locate(origin, &index)).collect(),
-        }
+        authz::PolicyError::located(origin, text, &problems)
     ))
 }
 
@@ -968,8 +965,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 );
             }
             problems.sort_by_key(|p| p.at);
-            let index = crate::diag::LineIndex::new(&source);
-            problems.iter().map(|p| p.locate(&origin, &index)).collect()
+            authz::PolicyError::located(&origin, &source, &problems).problems
         }
     };
     let out = LintOutput {
