@@ -218,6 +218,16 @@ fn ssl_mode(raw: &str) -> Result<SslMode, String> {
     })
 }
 
+/// The `sslmode` that libpq's deprecated `requiressl` stands for: `1` is `require`, `0`
+/// `prefer`.
+fn required_mode(raw: &str) -> Result<&'static str, String> {
+    match raw {
+        "1" => Ok("require"),
+        "0" => Ok("prefer"),
+        _ => Err(format!("invalid requiressl `{raw}`: 1 or 0")),
+    }
+}
+
 /// libpq's `sslrootcert`: a PEM file, or `system` (the system's authorities).
 fn root_cert(raw: &str) -> Option<PathBuf> {
     (raw != "system").then(|| PathBuf::from(raw))
@@ -274,6 +284,11 @@ const OWN_KEYS: [&str; 16] = [
 /// Whether `key=value`, one of the keywords [`libpq_keywords`] reads, can be read: for a
 /// service file's line, checked where its line is known.
 fn check_libpq_keyword(key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "sslmode" => return ssl_mode(value).map(drop),
+        "requiressl" => return required_mode(value).map(drop),
+        _ => {}
+    }
     let split = Split {
         rest: String::new(),
         options: vec![(key.to_string(), value.to_string())],
@@ -400,12 +415,7 @@ fn tls_settings(split: &Split, env: Environment) -> Result<Tls, String> {
     };
     // libpq's deprecated `requiressl=1` is `sslmode=require` (`0`: `prefer`) unless sslmode
     // is given.
-    let required = match split.value("requiressl") {
-        None => None,
-        Some("1") => Some("require"),
-        Some("0") => Some("prefer"),
-        Some(raw) => return Err(format!("invalid requiressl `{raw}`: 1 or 0")),
-    };
+    let required = split.value("requiressl").map(required_mode).transpose()?;
     let mode = match (
         split.value("sslmode").or(required),
         variable(env, "PGSSLMODE"),

@@ -180,6 +180,17 @@ mod tests {
         );
         assert_eq!(check("tcp_user_timeout", "5000"), Ok(()));
         assert_eq!(check("sslmode", "verify-full"), Ok(()));
+        // The TLS settings too, though they are read after the merge, as a whole.
+        assert!(
+            check("sslmode", "sometimes")
+                .unwrap_err()
+                .starts_with("invalid sslmode `sometimes`")
+        );
+        assert_eq!(
+            check("requiressl", "yes").unwrap_err(),
+            "invalid requiressl `yes`: 1 or 0"
+        );
+        assert_eq!(check("requiressl", "1"), Ok(()));
     }
 
     #[test]
