@@ -392,6 +392,10 @@ impl Fresh {
     }
 }
 
+/// A state of the database, as far as the server can tell one from another: on PostgreSQL the
+/// name of the snapshot that sees it, on SQLite the generation of commits.
+type MatchedState = (Option<String>, Option<u64>);
+
 /// Turns a request's credentials into its viewer: the server's one authorization entry point.
 ///
 /// A viewer is computed from the subject's rows and the policies (roles, materialized key
@@ -412,7 +416,7 @@ pub struct Gate {
     source: PolicySource,
     /// The state of the database the policies were last found to match ([`Gate::ready`]): on
     /// PostgreSQL the snapshot's name, on SQLite the commits' generation.
-    matched: Mutex<Option<(Option<String>, Option<u64>)>>,
+    matched: Mutex<Option<MatchedState>>,
     store: Store,
     fresh: Mutex<Fresh>,
     /// Verified tokens by their `Authorization` header.
@@ -478,13 +482,28 @@ impl Gate {
             Dialect::Postgres => None,
         };
         let state = (snapshot.begin_now()?, generation);
+        self.schema_matches(&snapshot, state, true)
+    }
+
+    /// Whether the policies match the schema of the database as `snapshot` sees it, the state
+    /// `state` (on PostgreSQL the snapshot's name, on SQLite the commits' generation): checked
+    /// unless they were found to match that state already. `record`: whether `state` is
+    /// surely the one the snapshot sees, so that a match may be remembered for it.
+    fn schema_matches(
+        &self,
+        snapshot: &Store,
+        state: MatchedState,
+        record: bool,
+    ) -> Result<(), GateError> {
         let mut matched = self.matched.lock().unwrap_or_else(PoisonError::into_inner);
-        if matched.as_ref() == Some(&state) {
+        if record && matched.as_ref() == Some(&state) {
             return Ok(());
         }
         let problems = snapshot.lend(|conn| Bridge::new(conn, &self.set).check_schema())??;
         if problems.is_empty() {
-            *matched = Some(state);
+            if record {
+                *matched = Some(state);
+            }
             return Ok(());
         }
         *matched = None;
@@ -533,7 +552,7 @@ impl Gate {
             Some(self.generation()?)
         };
         let version = snapshot.begin_now()?;
-        let (hit, generation) = match self.cached(&key, &context, version)? {
+        let (hit, generation) = match self.cached(&key, &context, version.clone())? {
             Cached::Hit { viewer, generation } => (Some(viewer), generation),
             Cached::Miss { generation } => (None, generation),
         };
@@ -544,6 +563,11 @@ impl Gate {
                 ..viewer
             });
         }
+        // A viewer is computed only on a state whose schema the policies were found to match:
+        // a column renamed or retyped under the server (SQLite compares a retyped column's
+        // values as they come) refuses the request rather than deciding it on other data than
+        // the policies describe. A cached viewer was computed on the same state.
+        self.schema_matches(&snapshot, (version, before), consistent)?;
         let set = Arc::clone(&self.set);
         let viewer = snapshot.lend(|conn| {
             let bridge = Bridge::new(conn, &set);
@@ -702,6 +726,10 @@ fn refusal(err: GateError) -> crate::server::Refusal {
         GateError::Access(detail) => {
             let detail = crate::diag::causes(&detail);
             tracing::warn!("a request's access could not be decided: {detail}");
+            crate::server::Refusal::Undecidable
+        }
+        GateError::Schema(_) => {
+            tracing::warn!("a request's access could not be decided: {err}");
             crate::server::Refusal::Undecidable
         }
         other => crate::server::Refusal::Credentials(Box::new(other)),

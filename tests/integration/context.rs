@@ -179,6 +179,64 @@ fn the_embargo_holds_through_serve_until_published() {
     );
 }
 
+/// A column retyped under a running server (SQLite keeps whatever a row holds, and compares
+/// an integer with the policy's time as it comes) refuses every request whose access it decides,
+/// as the commands refuse it: the embargo was lifted for a player by `published_at` becoming an
+/// INTEGER column holding 0. Renamed back, the server answers again, with the embargo.
+#[test]
+fn a_column_retyped_under_the_server_refuses_requests_rather_than_lift_the_embargo() {
+    let env = Env::seeded();
+    env.sql()
+        .execute(
+            "UPDATE games SET published_at = '2999-01-01T00:00:00Z' WHERE id = 9",
+            [],
+        )
+        .unwrap();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:10" })));
+    let ask = || {
+        post_with(
+            &server.addr,
+            r#"{"query":"{ getGame(id: 9) { level winnerId } }"}"#,
+            &[("Authorization", &bearer)],
+        )
+    };
+    let answer: Value = ask().json();
+    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
+    env.sql()
+        .execute_batch(
+            "ALTER TABLE games RENAME COLUMN published_at TO published_old; \
+             ALTER TABLE games ADD COLUMN published_at INTEGER NOT NULL DEFAULT 0",
+        )
+        .unwrap();
+    let reply = ask();
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(!reply.body.contains("\"winnerId\":1"), "{}", reply.body);
+    server.logged(&[
+        "a request's access could not be decided: the policies no longer match the database",
+        "published_at",
+    ]);
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "player:10",
+        "--action",
+        "read",
+        "--resource",
+        "game:9",
+    ])
+    .status(1);
+    env.sql()
+        .execute_batch(
+            "ALTER TABLE games DROP COLUMN published_at; \
+             ALTER TABLE games RENAME COLUMN published_old TO published_at",
+        )
+        .unwrap();
+    let answer: Value = ask().json();
+    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
+}
+
 #[test]
 fn now_before_and_after_the_embargo_with_check_and_test() {
     let env = Env::seeded();

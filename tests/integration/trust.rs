@@ -525,10 +525,13 @@ fn a_schema_changed_under_a_running_server_fails_closed() {
             "extensions": { "code": "INTERNAL_SERVER_ERROR" }
         }] })
     );
-    // Why, for the operator: the database's own words, not only the backend's name.
+    // Why, for the operator: the schema checked again on the changed database, each problem
+    // at its place in the policy file, as `serve` says them at start.
     server.logged(&[
-        "WARN a request's access could not be decided: sqlite: ",
-        "winner_id",
+        "WARN a request's access could not be decided: the policies no longer match the \
+         database: ",
+        "policies.toml:",
+        "type `game` declares column `winner_id`, but table `games` has no such column",
     ]);
 }
 
