@@ -1741,6 +1741,19 @@ fn comparisons(
             };
             let mut values = Vec::new();
             for item in items {
+                // `_eq`'s `$…` is a variable, never a value; a list takes values only, so a
+                // `$…` in one would be compared as the text it is.
+                if let Some(text) = item.get_ref().as_str().filter(|s| s.starts_with('$')) {
+                    problems.add(
+                        &item.span(),
+                        format!(
+                            "`{name}` takes a list of values, and `{text}` would be compared as \
+                             text, not read as a variable: compare with `_eq` (several under \
+                             `_or`)"
+                        ),
+                    );
+                    continue;
+                }
                 if let Some(value) = literal(problems, item) {
                     let value = timed(problems, lhs_col, value, &item.span());
                     check_type_of(problems, lhs_col, &value, &item.span());
@@ -1975,6 +1988,10 @@ role = "player"
             (
                 &policy("{ id = { _eq = \"$subject.teamid\" } }"),
                 "p.toml:19:28: unknown session variable `$subject.teamid`: did you mean `$subject.team_id`?",
+            ),
+            (
+                &policy("{ name = { _nin = [\"Harry Potter\", \"$subject.name\"] } }"),
+                "p.toml:19:48: `_nin` takes a list of values, and `$subject.name` would be compared as text, not read as a variable: compare with `_eq` (several under `_or`)",
             ),
             (
                 &policy("{ id = { _eq = \"$user.id\" } }"),
