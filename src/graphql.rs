@@ -260,11 +260,13 @@ where
     T: Send + 'static,
     F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
 {
-    if rows <= INLINE_ROWS && store.try_hold() {
-        f(store).map_err(Error::from)
-    } else {
-        blocking(store, f).await
+    if rows <= INLINE_ROWS
+        && store.try_hold()
+        && let Some(_turn) = store.try_turn()
+    {
+        return f(store).map_err(Error::from);
     }
+    blocking(store, f).await
 }
 
 /// Runs `f` on a blocking thread with the store: SQLite calls are synchronous, and a long read
@@ -274,13 +276,18 @@ where
     T: Send + 'static,
     F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
 {
+    let turn = store.turn().await;
     let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|err| Error::Worker {
-            message: err.to_string(),
-        })?
-        .map_err(Error::from)
+    tokio::task::spawn_blocking(move || {
+        // Held until the read ends, even when the request is abandoned meanwhile.
+        let _turn = turn;
+        f(&store)
+    })
+    .await
+    .map_err(|err| Error::Worker {
+        message: err.to_string(),
+    })?
+    .map_err(Error::from)
 }
 
 /// What anyone but the admin is told of a field the server failed to resolve.

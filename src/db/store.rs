@@ -140,6 +140,13 @@ pub struct Store {
     snapshot: Option<Arc<Snapshot>>,
 }
 
+/// A snapshot's turn to read ([`Store::turn`]), until dropped.
+#[derive(Debug)]
+pub struct Turn {
+    /// Released when dropped.
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
 /// One connection held in a read transaction, begun at its first read and ended (the
 /// connection going back to the pool) when the last clone of its store is dropped.
 struct Snapshot {
@@ -149,6 +156,9 @@ struct Snapshot {
     cancelled: AtomicBool,
     /// Stops the statement running on `conn`, from another thread (replaced when `conn` is).
     interrupt: Mutex<Option<Interrupt>>,
+    /// One read of the snapshot on a blocking thread at a time ([`Store::turn`]): its reads
+    /// take `conn` one after another anyway.
+    turn: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -660,8 +670,38 @@ impl Store {
                     conn: Mutex::new(None),
                     cancelled: AtomicBool::new(false),
                     interrupt: Mutex::new(None),
+                    turn: Arc::new(tokio::sync::Semaphore::new(1)),
                 })
             })),
+        }
+    }
+
+    /// Waits, without holding a thread, for this snapshot's turn to read: the reads of one
+    /// snapshot take its one connection one after another, so a request whose fields (aliases)
+    /// each read many rows holds one blocking thread at a time, not one per field waiting for
+    /// the connection, and a short read run on the async worker never waits there for a long
+    /// one. The turn ends when it is dropped. A store that is not a snapshot has no turns (its
+    /// reads take connections of their own).
+    pub async fn turn(&self) -> Turn {
+        match &self.snapshot {
+            // The semaphore is never closed.
+            Some(snapshot) => Turn {
+                _permit: Arc::clone(&snapshot.turn).acquire_owned().await.ok(),
+            },
+            None => Turn { _permit: None },
+        }
+    }
+
+    /// [`Self::turn`] if it is free now, without waiting.
+    pub fn try_turn(&self) -> Option<Turn> {
+        match &self.snapshot {
+            Some(snapshot) => Arc::clone(&snapshot.turn)
+                .try_acquire_owned()
+                .ok()
+                .map(|permit| Turn {
+                    _permit: Some(permit),
+                }),
+            None => Some(Turn { _permit: None }),
         }
     }
 

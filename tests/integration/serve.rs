@@ -298,6 +298,49 @@ fn healthz_says_whether_requests_can_be_decided() {
     assert_eq!(server.health(), (200, "OK".to_string()));
 }
 
+/// The server process's threads now (`/proc/PID/status`).
+fn threads(server: &Server) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no thread count in {status}"))
+}
+
+/// A request whose aliased fields each read a page too long to read on the async worker holds
+/// one blocking thread at a time: its reads take its snapshot's one connection in turn anyway.
+/// It held one per alias, each waiting for the connection (a few requests of 90 aliases made
+/// a thousand threads, and `/healthz`, on the same blocking pool, waited behind them).
+#[test]
+fn a_request_of_many_long_reads_holds_one_blocking_thread_at_a_time() {
+    let env = Env::seeded();
+    let server = Server::serve(&env, &["--workers", "1"]);
+    assert_eq!(server.health().0, 200);
+    let before = threads(&server);
+    let fields: Vec<String> = (0..20)
+        .map(|i| format!("a{i}: allPlayers(first: 65) {{ edges {{ node {{ name }} }} }}"))
+        .collect();
+    let body = serde_json::json!({ "query": format!("{{ {} }}", fields.join(" ")) }).to_string();
+    let reply = crate::harness::post_with(
+        &server.addr,
+        &body,
+        &[("X-Quidditch-Admin-Secret", crate::harness::ADMIN_SECRET)],
+    );
+    let answer: Value = reply.json();
+    assert_eq!(reply.status, 200, "{answer}");
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert_eq!(answer["data"]["a19"], answer["data"]["a0"]);
+    assert!(
+        answer["data"]["a0"]["edges"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+    // Idle blocking threads live on for 10 s: each one the request made is still counted.
+    let made = threads(&server) - before;
+    assert!(made <= 1, "the request made {made} threads");
+}
+
 #[test]
 fn serve_refuses_a_missing_database() {
     let env = Env::new();
