@@ -18,7 +18,7 @@ Examples:
   quidditch db status               path, schema version and row counts
   quidditch --format json db status the same, as JSON
   quidditch query get-game 8        a game, in-process over the database
-  quidditch serve                   the GraphQL API on http://127.0.0.1:5000/graphql
+  quidditch serve                   the API on http://127.0.0.1:5000/graphql
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
 
 Environment:

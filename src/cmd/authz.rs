@@ -34,7 +34,8 @@ pub mod whatif;
 #[command(after_help = "Examples:
   quidditch authz explain --user \"Harry Potter\" --action read --resource game:8
   quidditch authz explain --user \"Harry Potter\"
-  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql
+  echo '{ allPlayers { edges { node { name year } } } }' \\
+    | quidditch authz explain --user \"Harry Potter\" --query -
   quidditch authz check --user player:5 --action read --resource game:8
   quidditch authz test
   quidditch authz lint --file policies.toml")]
@@ -64,12 +65,12 @@ pub enum AuthzCommand {
     /// `row-dependent` with the rows where it is readable, `null` or `error: MESSAGE`) with the
     /// policies granting it.
     #[command(
-        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 --field year\n  quidditch authz explain --user \"Harry Potter\"\n  quidditch authz explain --user \"Harry Potter\" --query queries/players.graphql\n  quidditch authz explain --json-schema > explain.schema.json\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4"
+        after_help = "Examples:\n  quidditch authz explain --user \"Harry Potter\" --action read --resource game:8\n  quidditch authz explain --user anonymous --action read --resource player:1 \\\n    --field year\n  quidditch authz explain --user \"Harry Potter\"\n  echo '{ allPlayers { edges { node { name year } } } }' \\\n    | quidditch authz explain --user \"Harry Potter\" --query -\n  quidditch authz explain --json-schema > explain.schema.json\n  quidditch authz explain --user \"Harry Potter\" --action read \\\n    --resource game:8 --assume player:1.team_id=4"
     )]
     Explain(ExplainArgs),
     /// Print `allow` or `deny` and the deciding policies (exit 0 allow, 2 deny, 1 error).
     #[command(
-        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  quidditch authz check --user \"Harry Potter\" --action read --resource game:8 --assume player:1.team_id=4\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' | quidditch authz check --batch"
+        after_help = "Examples:\n  quidditch authz check --user \"Cho Chang\" --action read --resource game:8\n  quidditch authz check --user \"Harry Potter\" --action read --resource game:8 \\\n    --assume player:1.team_id=4\n  echo '{\"user\":\"anonymous\",\"action\":\"read\",\"resource\":\"team:1\"}' \\\n    | quidditch authz check --batch"
     )]
     Check(CheckArgs),
     /// Run the `[[test]]` cases of the policy file (or of --file); exit 3 when any fails.
@@ -135,7 +136,7 @@ pub enum AuthzCommand {
     /// and deletes from an earlier export to this one. Field-level grants, `read_fail` and
     /// query limits stay with the GraphQL layer.
     #[command(
-        after_help = "Examples:\n  quidditch authz export --to openfga --out fga\n  quidditch authz export --to spicedb --out spicedb\n  quidditch --format json authz export --to openfga --out fga --partial\n  quidditch authz export --to spicedb --out spicedb-after --changes-since spicedb"
+        after_help = "Examples:\n  quidditch authz export --to openfga --out fga\n  quidditch authz export --to spicedb --out spicedb\n  quidditch --format json authz export --to openfga --out fga --partial\n  quidditch authz export --to spicedb --out spicedb-new --changes-since spicedb"
     )]
     Export(export::ExportArgs),
 }

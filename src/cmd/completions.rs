@@ -14,7 +14,8 @@ use crate::exit::Exit;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   mkdir -p ~/.local/share/bash-completion/completions
-  quidditch completions bash > ~/.local/share/bash-completion/completions/quidditch
+  quidditch completions bash \\
+    > ~/.local/share/bash-completion/completions/quidditch
   mkdir -p ~/.zfunc
   quidditch completions zsh > ~/.zfunc/_quidditch
   mkdir -p ~/.config/fish/completions

@@ -46,9 +46,10 @@ use crate::server;
   quidditch serve
   quidditch --db league.db serve --bind 0.0.0.0:8080 -v
   quidditch serve --request-timeout 2s --idle-timeout 30s --max-connections 256
-  quidditch --db 'postgresql://postgres@/league?host=/run/postgresql' serve --pool-size 32
-  quidditch --db postgresql://league@primary/league serve --read-url postgresql://league@standby/league
-  quidditch serve --jwks-url https://YOUR-TENANT.eu.auth0.com/.well-known/jwks.json
+  quidditch --db postgresql:///league serve --pool-size 32
+  quidditch --db postgresql://league@primary/league serve \\
+    --read-url postgresql://league@standby/league
+  quidditch serve --jwks-url https://TENANT.eu.auth0.com/.well-known/jwks.json
   quidditch serve --jwks-file jwks.json --jwks-refresh 1h
   quidditch serve --decision-log decisions.jsonl --decision-log-max 10MB
   quidditch authz log decisions.jsonl --denied
