@@ -873,7 +873,7 @@ fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
 
 /// The keywords of libpq's key-value form that may start a `--db` value. A file whose name
 /// starts with one of them followed by `=` is written with a directory: `./host=x`.
-const CONNINFO_KEYS: [&str; 31] = [
+const CONNINFO_KEYS: [&str; 42] = [
     "service",
     "passfile",
     "host",
@@ -906,6 +906,19 @@ const CONNINFO_KEYS: [&str; 31] = [
     "requiressl",
     "gssencmode",
     "krbsrvname",
+    "gsslib",
+    // libpq's other keywords (up to PostgreSQL 17): tokio-postgres refuses them as unknown
+    // options, which names them.
+    "fallback_application_name",
+    "sslcompression",
+    "sslsni",
+    "sslcertmode",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "requirepeer",
+    "require_auth",
+    "gssdelegation",
+    "replication",
 ];
 
 impl DbUrl {
@@ -1618,6 +1631,17 @@ mod tests {
         let err = parse("dbname=league").unwrap_err();
         assert!(err.contains("names no host, nor does PGHOST"), "{err}");
         pg_in("dbname=league", &[("PGHOST", "/run/pg")]).unwrap();
+        // A string that starts with any keyword of libpq's is PostgreSQL's, never a file name:
+        // one read here, or one tokio-postgres refuses by its name.
+        for key in OWN_KEYS {
+            assert!(CONNINFO_KEYS.contains(&key), "{key}");
+        }
+        let err = parse("require_auth=scram-sha-256 host=/run/pg").unwrap_err();
+        assert!(err.contains("require_auth"), "{err}");
+        assert!(matches!(
+            parse("gsslib=gssapi host=/run/pg dbname=league"),
+            Ok(DbUrl::Postgres(_))
+        ));
     }
 
     /// A service (`service=NAME`, else `PGSERVICE`) fills what the string leaves out from the
