@@ -1521,6 +1521,23 @@ pub struct WhoCan {
 }
 
 impl Bridge<'_> {
+    /// Fails when a subject of type `ty` holds the roles of a policy that reads an attribute
+    /// the type lacks ([`authz::who::who_can`]'s `undecidable`): a check of that subject is an
+    /// error, so a list leaving it out would be a silent answer.
+    fn decidable(&self, ty: &str, residual: &authz::Residual) -> Result<()> {
+        for (policy, message, holds) in &residual.undecidable {
+            let filter = compile_where(self.db.dialect(), self.set, ty, holds)?;
+            if let Some(id) = self.select_ids(ty, &filter)?.first() {
+                return Err(EvalError::Policy {
+                    policy: policy.clone(),
+                    message: format!("{message}, and {ty}:{} holds its role", id.as_ref_str()),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
     /// Every subject (anonymous, and each row of each subject type) that `action` on `resource`
     /// (and `field`) would be allowed for. Computed as the profile's reverse lookup is, in the other
     /// direction: the policies with the resource fixed become a residual filter over each subject
@@ -1565,6 +1582,7 @@ impl Bridge<'_> {
                 field,
                 context,
             )?;
+            self.decidable(ty, &residual)?;
             if residual.filter == Filter::FALSE {
                 continue;
             }
@@ -2417,10 +2435,32 @@ condition = { child_id = { _is_null = true } }
             let (conn, mem) = build(&league);
             on_both(&conn, &mut |db| {
             for subject in subjects(&mem, &league) {
-                let plan = authz::Planner::new(&set, &mem, &subject)
-                    .unwrap()
-                    .plan("read", "game")
-                    .unwrap();
+                let plan = match authz::Planner::new(&set, &mem, &subject)
+                    .and_then(|planner| planner.plan("read", "game"))
+                {
+                    Ok(plan) => plan,
+                    Err(err) => {
+                        // A subject the policies cannot judge (an attribute it lacks): every
+                        // check of it is that error too.
+                        for game in mem.all("game") {
+                            let request = Request {
+                                subject: subject.clone(),
+                                action: "read".into(),
+                                resource: ResourceRef {
+                                    ty: "game".into(),
+                                    id: game.get("id").cloned().unwrap_or(Value::Null),
+                                },
+                                field: None,
+                            };
+                            let checked = authz::evaluate(&set, &mem, &request, Mode::Check);
+                            prop_assert_eq!(
+                                checked.map(|r| r.decision).map_err(|e| e.to_string()),
+                                Err(err.to_string())
+                            );
+                        }
+                        continue;
+                    }
+                };
                 for rule in &plan.columns {
                     let readable = match &rule.access {
                         authz::ColumnAccess::Always => plan.rows().clone(),
@@ -2470,31 +2510,48 @@ condition = { child_id = { _is_null = true } }
                             &context(&league),
                         )
                                 .unwrap();
-                        let sql = compile_filter(db.dialect(), &set, ty, &residual.filter).unwrap();
                         let bridge = Bridge::new(db, &set);
-                        let by_sql = bridge.select_ids(ty, &sql).unwrap();
+                        // The subjects no check can judge: those holding the roles of a policy
+                        // that reads an attribute their type lacks.
+                        let mut undecided = Vec::new();
+                        for (_, _, holds) in &residual.undecidable {
+                            let sql = compile_filter(db.dialect(), &set, ty, holds).unwrap();
+                            undecided.extend(bridge.select_ids(ty, &sql).unwrap());
+                        }
+                        let decided = |ids: Vec<Value>| -> Vec<Value> {
+                            ids.into_iter().filter(|id| !undecided.contains(id)).collect()
+                        };
+                        let sql = compile_filter(db.dialect(), &set, ty, &residual.filter).unwrap();
+                        let by_sql = decided(bridge.select_ids(ty, &sql).unwrap());
                         // What `who_can` runs: the same rows without telling unknown from false.
                         let sql_where =
                             compile_where(db.dialect(), &set, ty, &residual.filter).unwrap();
-                        let by_where = bridge.select_ids(ty, &sql_where).unwrap();
-                        let by_eval: Vec<Value> = mem
-                            .all(ty)
-                            .iter()
-                            .filter(|row| {
-                                let request = Request {
-                                    subject: Subject::from_row(ty, (*row).clone())
-                                        .with_context(context(&league)),
-                                    action: "read".into(),
-                                    resource: ResourceRef { ty: "game".into(), id: id.clone() },
-                                    field: field.map(str::to_string),
-                                };
-                                authz::evaluate(&set, &mem, &request, Mode::Check)
-                                    .unwrap()
-                                    .decision
-                                    == authz::Decision::Allow
-                            })
-                            .filter_map(|r| r.get("id").cloned())
-                            .collect();
+                        let by_where = decided(bridge.select_ids(ty, &sql_where).unwrap());
+                        let mut by_eval: Vec<Value> = Vec::new();
+                        for row in mem.all(ty) {
+                            let request = Request {
+                                subject: Subject::from_row(ty, row.clone())
+                                    .with_context(context(&league)),
+                                action: "read".into(),
+                                resource: ResourceRef { ty: "game".into(), id: id.clone() },
+                                field: field.map(str::to_string),
+                            };
+                            let subject_id = row.get("id").cloned().unwrap_or(Value::Null);
+                            match authz::evaluate(&set, &mem, &request, Mode::Check) {
+                                Ok(r) => {
+                                    prop_assert!(!undecided.contains(&subject_id));
+                                    if r.decision == authz::Decision::Allow {
+                                        by_eval.push(subject_id);
+                                    }
+                                }
+                                Err(_) => prop_assert!(
+                                    undecided.contains(&subject_id),
+                                    "{:?} cannot be judged, but who-can decides it\n{}",
+                                    subject_id,
+                                    source
+                                ),
+                            }
+                        }
                         prop_assert_eq!(
                             &by_sql, &by_eval,
                             "who can read game {:?}.{:?} among {}: {}\n{}", id, field, ty, sql.sql, source

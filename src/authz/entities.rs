@@ -221,7 +221,18 @@ impl Subject {
         self
     }
 
-    /// `$subject.NAME`: `type` and `id` are always there; a missing attribute is null.
+    /// Whether the subject has the attribute `$subject.NAME`, if only a null one: `type`
+    /// always, `id` and its row's columns when it is a row (`anonymous` has none).
+    pub fn has_attribute(&self, name: &str) -> bool {
+        match name {
+            "type" => true,
+            "id" => self.id.is_some(),
+            other => self.attributes.contains_key(other),
+        }
+    }
+
+    /// `$subject.NAME`: `type` and `id` are always there; a missing attribute is null. A
+    /// condition reads none that is missing ([`super::eval::missing_attribute`]).
     pub fn attribute(&self, name: &str) -> Value {
         match name {
             "type" => Value::Text(self.kind.clone()),

@@ -117,6 +117,12 @@ pub fn roles(
         let holds = match &binding.when {
             None => true,
             Some(cond) => {
+                if let Some(message) = missing_attribute(subject, cond) {
+                    return Err(EvalError::Binding {
+                        binding: index + 1,
+                        message,
+                    });
+                }
                 let ev = Eval {
                     set,
                     entities,
@@ -379,6 +385,12 @@ pub fn evaluate(
             Ok(()) => match &policy.condition {
                 None => t.outcome = Outcome::Satisfied,
                 Some(cond) => {
+                    if let Some(message) = missing_attribute(subject, cond) {
+                        return Err(EvalError::Policy {
+                            policy: policy.id.clone(),
+                            message,
+                        });
+                    }
                     let (holds, node) =
                         ev.cond(cond, ty, &row).map_err(|err| EvalError::Policy {
                             policy: policy.id.clone(),
@@ -738,6 +750,53 @@ pub fn compare_operands(
         Rhs::Subject(a) => compare(l, op, &subject.attribute(a)),
         Rhs::Context(n) => compare(l, op, &subject.context.scalar(n)),
         Rhs::List(vs) => in_list(l, op == Op::Nin, vs),
+    }
+}
+
+/// Why `subject` cannot be judged by `cond`: the first `$subject.NAME` it reads that the
+/// subject does not have (a `player`'s `role`, `anonymous`'s `team_id`), as Hasura refuses a
+/// request that lacks a session variable a permission reads. Never read as null: a missing
+/// attribute under `_is_null` would be true, and would grant what was meant for others.
+pub fn missing_attribute(subject: &Subject, cond: &Condition) -> Option<String> {
+    let name = absent_attribute(cond, &|a| subject.has_attribute(a))?;
+    let has: Vec<&str> = subject.attributes.keys().map(String::as_str).collect();
+    Some(format!(
+        "`$subject.{name}` is not an attribute of {}{}",
+        subject.label(),
+        if has.is_empty() {
+            " (it has none but `type`)".to_string()
+        } else {
+            format!(" (its attributes: {})", has.join(", "))
+        }
+    ))
+}
+
+/// The first `$subject.NAME` that `cond` reads and `has` says is not there.
+pub fn absent_attribute<'c>(cond: &'c Condition, has: &dyn Fn(&str) -> bool) -> Option<&'c str> {
+    let subject_name = |operand: Option<&'c String>| operand.filter(|a| !has(a));
+    match cond {
+        Condition::And(parts) | Condition::Or(parts) => {
+            parts.iter().find_map(|p| absent_attribute(p, has))
+        }
+        Condition::Not(inner)
+        | Condition::Exists { inner, .. }
+        | Condition::Transitive { inner, .. } => absent_attribute(inner, has),
+        Condition::Compare { lhs, rhs, .. } => subject_name(match lhs {
+            Lhs::Subject(a) => Some(a),
+            _ => None,
+        })
+        .or_else(|| {
+            subject_name(match rhs {
+                Rhs::Subject(a) => Some(a),
+                _ => None,
+            })
+        })
+        .map(String::as_str),
+        Condition::IsNull { lhs, .. } => subject_name(match lhs {
+            Lhs::Subject(a) => Some(a),
+            _ => None,
+        })
+        .map(String::as_str),
     }
 }
 

@@ -186,6 +186,13 @@ pub struct Residual {
     /// Field-level denies (`effect = "deny"` with `fields`): they withhold those fields on the
     /// rows they match and leave the rows readable.
     pub field_denies: Vec<(String, Vec<String>, Filter)>,
+    /// Only from [`super::who::who_can`]: per policy whose condition reads a `$subject.NAME`
+    /// the subject type does not have, why, and the subjects holding its roles. Such a subject
+    /// cannot be judged ([`super::eval::missing_attribute`]): where the filter selects any,
+    /// the answer is an error, not a list without them.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub undecidable: Vec<(String, String, Filter)>,
 }
 
 impl Residual {
@@ -245,10 +252,12 @@ pub fn residual_for_roles(
         }
         let f = match &policy.condition {
             None => Filter::TRUE,
-            Some(c) => residual_of(set, subject, ty, c).map_err(|message| EvalError::Policy {
-                policy: policy.id.clone(),
-                message,
-            })?,
+            Some(c) => super::eval::missing_attribute(subject, c)
+                .map_or_else(|| residual_of(set, subject, ty, c), Err)
+                .map_err(|message| EvalError::Policy {
+                    policy: policy.id.clone(),
+                    message,
+                })?,
         };
         // The policy boundary, failing closed: an allow needs its condition true (an allow that
         // is unknown everywhere never applies), a deny applies unless its condition is false
@@ -277,6 +286,7 @@ pub fn residual_for_roles(
         allows,
         denies,
         field_denies,
+        undecidable: Vec::new(),
     })
 }
 

@@ -55,8 +55,26 @@ pub fn who_can(
     };
     let mut allows = Vec::new();
     let mut denies = Vec::new();
+    let mut undecidable = Vec::new();
     for policy in &set.policies {
         if !policy.covers(ty, action) {
+            continue;
+        }
+        let holds = w.holds_any(&policy.roles)?;
+        if holds == Filter::FALSE {
+            continue;
+        }
+        // Before the field is looked at: a check judges every policy it targets.
+        if let Some(name) = policy
+            .condition
+            .as_ref()
+            .and_then(|c| super::eval::absent_attribute(c, &|a| a == "type" || w.has_column(a)))
+        {
+            undecidable.push((
+                policy.id.clone(),
+                format!("`$subject.{name}` is not an attribute of a {subject_ty}"),
+                holds,
+            ));
             continue;
         }
         let counts = match (policy.effect, &policy.fields, field) {
@@ -65,10 +83,6 @@ pub fn who_can(
             _ => true,
         };
         if !counts {
-            continue;
-        }
-        let holds = w.holds_any(&policy.roles)?;
-        if holds == Filter::FALSE {
             continue;
         }
         let cond = match &policy.condition {
@@ -94,6 +108,7 @@ pub fn who_can(
         allows,
         denies,
         field_denies: Vec::new(),
+        undecidable,
     })
 }
 

@@ -606,3 +606,140 @@ fn unknown_actions_types_and_fields_name_the_valid_values() {
         "type `game` has no field `zzz`: expected one of `child_id`, `id`, `level`, `loser_id`, `published_at`, `winner_id`",
     );
 }
+
+/// The shipped policies and `roleless`: every player may read every game when they have no
+/// `role` (a player has none; staff do).
+fn roleless(env: &Env) -> String {
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    env.write(
+        "roleless.toml",
+        &format!(
+            "{shipped}\n[[policy]]\nid = \"roleless\"\neffect = \"allow\"\nroles = [\"player\"]\n\
+             actions = [\"read\"]\nresource = \"game\"\n\
+             condition = {{ \"$subject.role\" = {{ _is_null = true }} }}\n"
+        ),
+    )
+    .display()
+    .to_string()
+}
+
+/// A condition reading a `$subject.NAME` the subject does not have is an error for that
+/// subject, as Hasura refuses a request lacking a session variable a permission reads: never
+/// null, which `_is_null` would read as true and so grant every game to every player. Check,
+/// explain, who-can and the server all refuse; a subject that has it (staff, whose role is not
+/// `player`) is untouched.
+#[test]
+fn a_subject_attribute_the_subject_lacks_is_an_error_not_null() {
+    let env = Env::seeded();
+    let p = roleless(&env);
+    let said = "policy `roleless` could not be evaluated: `$subject.role` is not an attribute of \
+                player:1 (Harry Potter) (its attributes: id, name, position, team_id, year)";
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "Harry Potter",
+        "--action",
+        "read",
+        "--resource",
+        "game:1",
+        "--policies",
+        &p,
+    ])
+    .status(1)
+    .stderr_has(said);
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "Harry Potter",
+        "--policies",
+        &p,
+    ])
+    .status(1)
+    .stderr_has(said);
+    env.run([
+        "authz",
+        "who-can",
+        "--action",
+        "read",
+        "--resource",
+        "game:1",
+        "--policies",
+        &p,
+    ])
+    .status(1)
+    .stderr_has("`$subject.role` is not an attribute of a player, and player:1 holds its role");
+    // Staff have a `role`; the policy's roles are not theirs: unaffected.
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "staff:1",
+        "--action",
+        "read",
+        "--resource",
+        "game:1",
+        "--policies",
+        &p,
+    ])
+    .success();
+    let server = crate::harness::Server::serve(&env, &["--policies", &p]);
+    let reply = crate::harness::post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 1) { level } }"}"#,
+        &[
+            ("X-Quidditch-Admin-Secret", crate::harness::ADMIN_SECRET),
+            ("X-Quidditch-User", "Harry Potter"),
+        ],
+    );
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    server.logged(&["a request's access could not be decided", "`$subject.role`"]);
+}
+
+/// The export refuses such a subject too (no tuple could carry the error), and before its
+/// directory is touched: the earlier export there stays whole.
+#[test]
+fn an_export_that_fails_leaves_the_earlier_one_whole() {
+    let env = Env::seeded();
+    let p = roleless(&env);
+    let fga = env.path("fga");
+    let fga_arg = fga.display().to_string();
+    env.run([
+        "authz",
+        "export",
+        "--to",
+        "openfga",
+        "--out",
+        &fga_arg,
+        "--policies",
+        &policies(),
+    ])
+    .success();
+    let before = std::fs::read_to_string(fga.join("tuples.yaml")).unwrap();
+    env.run([
+        "authz",
+        "export",
+        "--to",
+        "openfga",
+        "--out",
+        &fga_arg,
+        "--policies",
+        &p,
+    ])
+    .status(1)
+    .stderr_has("policy `roleless`: `$subject.role` is not an attribute of player:");
+    assert_eq!(
+        std::fs::read_to_string(fga.join("tuples.yaml")).unwrap(),
+        before
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&fga)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["model.fga", "model.json", "tests.fga.yaml", "tuples.yaml"]
+    );
+}

@@ -113,6 +113,43 @@ impl fmt::Display for ExportOutput {
     }
 }
 
+/// A directory in `out` the export is written into, its files moved into `out` only once all
+/// were written ([`Staging::publish`]), and removed when dropped: an export that fails midway
+/// (a subject the policies cannot judge, a database error) leaves `out` as it was, never a
+/// model beside another export's tuples.
+struct Staging(PathBuf);
+
+impl Staging {
+    fn new(out: &Path) -> anyhow::Result<Staging> {
+        let dir = out.join(format!(".export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+        Ok(Staging(dir))
+    }
+
+    /// Moves each of `files` (names in the staging directory) into `out`, replacing what is
+    /// there.
+    fn publish<'a>(
+        self,
+        out: &Path,
+        files: impl Iterator<Item = &'a String>,
+    ) -> anyhow::Result<()> {
+        for name in files {
+            let (from, to) = (self.0.join(name), out.join(name));
+            std::fs::rename(&from, &to).with_context(|| {
+                format!("failed to move `{}` to `{}`", from.display(), to.display())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn create(dir: &Path, name: &str) -> anyhow::Result<BufWriter<File>> {
     let path = dir.join(name);
     let file =
@@ -179,14 +216,19 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let assertions = assertions(conn, &set);
+    let staging = Staging::new(&args.out)?;
     let (files, tuples) = match args.to {
-        Engine::Openfga => write_openfga(conn, &set, &model, &assertions, &args.out)?,
-        Engine::Spicedb => write_spicedb(conn, &set, &model, &assertions, &args.out)?,
+        Engine::Openfga => write_openfga(conn, &set, &model, &assertions, &staging.0)?,
+        Engine::Spicedb => write_spicedb(conn, &set, &model, &assertions, &staging.0)?,
     };
     let changes = match earlier {
         None => None,
-        Some((since, earlier)) => Some(changes::changes(args.to, since, &earlier, &args.out)?),
+        Some((since, earlier)) => Some(changes::changes(args.to, since, &earlier, &staging.0)?),
     };
+    staging.publish(
+        &args.out,
+        files.iter().chain(changes.as_ref().map(|c| &c.file)),
+    )?;
     emit(
         &ExportOutput {
             engine: args.to,
@@ -250,6 +292,21 @@ fn each_tuple(
             .into_iter()
             .map(|g| g.role)
             .collect();
+        // A subject a held policy cannot judge (it reads an attribute the subject lacks) is an
+        // error to `authz check`: no tuple could say so to the engines.
+        for policy in set
+            .policies
+            .iter()
+            .filter(|p| p.roles.iter().any(|r| roles.contains(r)))
+        {
+            if let Some(message) = policy
+                .condition
+                .as_ref()
+                .and_then(|c| authz::eval::missing_attribute(subject, c))
+            {
+                anyhow::bail!("policy `{}`: {message}", policy.id);
+            }
+        }
         model.subject_tuples(subject, &roles, buf);
         Ok(())
     };
