@@ -221,6 +221,50 @@ fn top_level_lists_slice_like_the_tutorials_queries() {
     assert_eq!(players.as_array().map(Vec::len), Some(1), "{body}");
 }
 
+/// A well-formed cursor whose offset is beyond 64 bits is read as graphql-relay reads it (a
+/// Python `int`, unbounded): `after` it is past the end, `before` it is everything, and before
+/// a hugely negative one is nothing. It used to be ignored, as if no cursor had been given.
+/// See: adversarial review, item 1.
+#[test]
+fn a_cursor_beyond_64_bits_is_past_the_end_not_ignored() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    // `arrayconnection:99999999999999999999999` and `arrayconnection:-99999999999999999999999`.
+    let huge = "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5";
+    let tiny = "YXJyYXljb25uZWN0aW9uOi05OTk5OTk5OTk5OTk5OTk5OTk5OTk5";
+    let cases = [
+        (
+            format!(
+                r#"{{ allTeams(after: "{huge}") {{ edges {{ node {{ name }} }} pageInfo {{ hasNextPage }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[],"pageInfo":{"hasNextPage":false}}}}"#,
+        ),
+        (
+            format!(
+                r#"{{ allTeams(first: 1, before: "{huge}") {{ edges {{ node {{ name }} }} pageInfo {{ hasNextPage }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[{"node":{"name":"Gryffindor"}}],"pageInfo":{"hasNextPage":true}}}}"#,
+        ),
+        (
+            format!(r#"{{ allTeams(first: 1, after: "{tiny}") {{ edges {{ cursor }} }} }}"#),
+            r#"{"data":{"allTeams":{"edges":[{"cursor":"YXJyYXljb25uZWN0aW9uOjA="}]}}}"#,
+        ),
+        (
+            format!(r#"{{ allTeams(before: "{tiny}") {{ edges {{ cursor }} }} }}"#),
+            r#"{"data":{"allTeams":{"edges":[]}}}"#,
+        ),
+        (
+            format!(
+                r#"{{ allTeams(first: 1) {{ edges {{ node {{ players(after: "{huge}") {{ edges {{ cursor }} }} }} }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[{"node":{"players":{"edges":[]}}}]}}}"#,
+        ),
+    ];
+    for (query, expected) in &cases {
+        assert_eq!(ok(&env, &server, query), *expected, "{query}");
+    }
+}
+
 /// See: issue 19, item 5.
 #[test]
 fn messages_name_the_right_thing_once_and_request_errors_have_no_path() {
