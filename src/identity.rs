@@ -166,6 +166,10 @@ pub enum TokenError {
     BadIssuer,
     #[error("the token's audience is not the expected one")]
     BadAudience,
+    #[error(
+        "the token's header marks {listed} critical (`crit`), and this server understands no JWS extension"
+    )]
+    Critical { listed: String },
     #[error("the token is malformed: {reason}")]
     Malformed { reason: String },
     #[error("the key is not usable: {reason}")]
@@ -245,12 +249,13 @@ impl Verifier {
     }
 
     /// Checks the signature, algorithm (`alg: none` and any other algorithm are refused),
-    /// expiry, `nbf` when present, that `iat` is not in the future, and issuer and audience when
-    /// configured.
+    /// expiry, `nbf` when present, that `iat` is not in the future, issuer and audience when
+    /// configured, and that the header marks nothing critical (`crit`).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed {
             reason: e.to_string(),
         })?;
+        refuse_critical(token)?;
         let key = match &self.keys {
             Keys::One(key) => Arc::clone(key),
             Keys::Set(set) => {
@@ -317,6 +322,41 @@ impl Verifier {
         }
         Ok(claims)
     }
+}
+
+/// Refuses a token whose protected header has a `crit` member, whatever its value: it names
+/// extensions the recipient must understand or reject the token (RFC 7515, 4.1.11), and this
+/// server understands none. jsonwebtoken reads `crit` but acts on nothing in it, and reads
+/// `"crit": null` as no `crit` at all, so the header's own members are looked at. (The header is
+/// taken as `decode_header` takes it, which has just read it.)
+fn refuse_critical(token: &str) -> Result<(), TokenError> {
+    use base64::Engine as _;
+    let Some(encoded) = token.rsplitn(3, '.').nth(2) else {
+        return Ok(());
+    };
+    let members = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<serde_json::Map<_, _>>(&json).ok());
+    let Some(crit) = members.as_ref().and_then(|m| m.get("crit")) else {
+        return Ok(());
+    };
+    let names: Option<Vec<&str>> = crit
+        .as_array()
+        .filter(|names| !names.is_empty())
+        .and_then(|names| names.iter().map(serde_json::Value::as_str).collect());
+    let listed = match names {
+        Some(names) => names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => format!("`{crit}`"),
+    };
+    // The header is the sender's: kept to a line.
+    Err(TokenError::Critical {
+        listed: listed.chars().take(100).collect(),
+    })
 }
 
 /// Mints an HS256 token for `sub` with `scopes`, valid for `ttl`.
@@ -633,6 +673,55 @@ mod tests {
             verifier.verify("not.a.jwt"),
             Err(TokenError::Malformed { .. })
         ));
+    }
+
+    /// A `crit` header names extensions a recipient must understand or refuse the token (RFC
+    /// 7515, 4.1.11); this server understands none, so any `crit` is refused, however written.
+    /// See: adversarial review, item 3.
+    #[test]
+    fn a_token_with_critical_extensions_is_refused() {
+        let claims = serde_json::json!({ "sub": "player:1", "exp": now() + 60, "iat": now() });
+        let signed_with = |crit: serde_json::Value| {
+            let mut header = Header::new(Algorithm::HS256);
+            header.extras.insert("crit", crit);
+            let token =
+                jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(SECRET)).unwrap();
+            let sent = URL_SAFE_NO_PAD
+                .decode(token.split('.').next().unwrap())
+                .unwrap();
+            assert!(
+                String::from_utf8(sent).unwrap().contains(r#""crit":"#),
+                "{token}"
+            );
+            token
+        };
+        let verifier = Verifier::hs256(SECRET);
+        for (crit, listed) in [
+            (serde_json::json!(["exp"]), "`exp`"),
+            (serde_json::json!(["b64", "exp"]), "`b64`, `exp`"),
+            (serde_json::json!([]), "`[]`"),
+            (serde_json::Value::Null, "`null`"),
+        ] {
+            match verifier.verify(&signed_with(crit.clone())) {
+                Err(TokenError::Critical { listed: found }) => assert_eq!(found, listed, "{crit}"),
+                other => panic!("{crit}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            verifier
+                .verify(&signed_with(serde_json::json!(["exp"])))
+                .unwrap_err()
+                .to_string(),
+            "the token's header marks `exp` critical (`crit`), and this server understands no JWS extension"
+        );
+        // The same token without `crit` verifies.
+        let plain = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert!(verifier.verify(&plain).is_ok());
     }
 
     #[test]

@@ -331,6 +331,23 @@ fn is_utc_time(text: &str) -> bool {
         && num(17, 19).is_some_and(|s| s < 60)
 }
 
+/// A number the server answers as a GraphQL `Int` (`rank`, and team and game ids as `teamId`,
+/// `winnerId`, `loserId`, `childId`) must fit its 32 bits, or every read of it would be a field
+/// error: refused here, where it can be placed, rather than stored. (Lower bounds are checked
+/// with the column's own rule.)
+fn check_int(problems: &mut Problems<'_>, what: &str, value: &Spanned<i64>) {
+    let n = *value.get_ref();
+    if n > i64::from(i32::MAX) {
+        problems.add(
+            value.span(),
+            format!(
+                "{what} {n} is out of range: it is served as a GraphQL `Int`, at most {}",
+                i32::MAX
+            ),
+        );
+    }
+}
+
 fn check_text(problems: &mut Problems<'_>, field: &str, value: &Spanned<String>, max: usize) {
     let text = value.get_ref();
     if text.trim().is_empty() {
@@ -404,6 +421,9 @@ fn validate(
             entry.name.span(),
             &mut ids,
         );
+        if let Some(explicit) = &entry.id {
+            check_int(problems, "team id", explicit);
+        }
         check_text(problems, "name", &entry.name, 50);
         check_unique_name(problems, "team", &entry.name, &mut names);
         if *entry.rank.get_ref() < 1 {
@@ -415,6 +435,7 @@ fn validate(
                 ),
             );
         }
+        check_int(problems, "team rank", &entry.rank);
         team_ids.insert(entry.name.get_ref().clone(), id);
         data.teams.push(Team {
             id,
@@ -474,6 +495,9 @@ fn validate(
             entry.level.span(),
             &mut ids,
         );
+        if let Some(explicit) = &entry.id {
+            check_int(problems, "game id", explicit);
+        }
         check_text(problems, "level", &entry.level, 30);
         let winner_id = team_ref(problems, &team_ids, broken_teams, &entry.winner);
         let loser_id = team_ref(problems, &team_ids, broken_teams, &entry.loser);
@@ -776,6 +800,34 @@ mod tests {
             typo,
             ["s.toml:2:1: in `[[team]]`: unknown field `nmae`: did you mean `name`?"]
         );
+    }
+
+    /// `rank` and team and game ids are served as GraphQL `Int`s (32-bit): a value beyond is
+    /// refused where it stands, not stored to fail every read. Player and staff ids are not
+    /// `Int`s (only inside relay ids), so they may be larger.
+    /// See: adversarial review, item 2.
+    #[test]
+    fn values_served_as_a_graphql_int_fit_32_bits() {
+        let found = problems(
+            "[[team]]\nname = \"A\"\nrank = 3000000000\n\
+             [[team]]\nid = 2147483648\nname = \"B\"\nrank = 2\n\
+             [[game]]\nid = 4294967296\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\n\
+             [[player]]\nid = 4294967296\nname = \"P\"\nposition = \"Seeker\"\nyear = 1\nteam = \"A\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "s.toml:3:8: team rank 3000000000 is out of range: it is served as a GraphQL `Int`, at most 2147483647",
+                "s.toml:5:6: team id 2147483648 is out of range: it is served as a GraphQL `Int`, at most 2147483647",
+                "s.toml:9:6: game id 4294967296 is out of range: it is served as a GraphQL `Int`, at most 2147483647",
+            ]
+        );
+        let largest = parse(
+            "s.toml",
+            "[[team]]\nid = 2147483647\nname = \"A\"\nrank = 2147483647\n",
+        )
+        .unwrap();
+        assert_eq!(largest.teams[0].rank, 2_147_483_647);
     }
 
     #[test]

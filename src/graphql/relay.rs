@@ -61,11 +61,46 @@ pub fn cursor(offset: i64) -> String {
     encode_pair(CURSOR_PREFIX, "", offset)
 }
 
-/// The offset in a cursor; like graphql-relay, the prefix is skipped without being checked.
+/// The offset in a cursor; like graphql-relay, the prefix is skipped without being checked,
+/// and the rest is read as Python's `int()` reads it ([`python_int`]).
 pub fn parse_cursor(cursor: &str) -> Option<i64> {
     let bytes = STANDARD.decode(cursor.trim()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    text.get(CURSOR_PREFIX.len()..)?.trim().parse().ok()
+    python_int(text.get(CURSOR_PREFIX.len()..)?)
+}
+
+/// `text` as Python's `int(text)` reads it: surrounding whitespace, a sign, ASCII digits with
+/// single `_` between them. Python's integers have no bound, so a number beyond `i64` is held
+/// at `i64::MIN` or `i64::MAX` rather than refused: no list is that long, so an offset there
+/// is as far before the start or past the end as the number itself (graphql-relay reads
+/// `arrayconnection:99999999999999999999999` as past the end, not as no cursor).
+fn python_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut n: i64 = 0;
+    let mut after_digit = false;
+    for byte in digits.bytes() {
+        match byte {
+            b'0'..=b'9' => {
+                let digit = i64::from(byte - b'0');
+                n = n.saturating_mul(10);
+                // Counted towards the sign, so that `i64::MIN` itself is exact.
+                n = if negative {
+                    n.saturating_sub(digit)
+                } else {
+                    n.saturating_add(digit)
+                };
+                after_digit = true;
+            }
+            b'_' if after_digit => after_digit = false,
+            _ => return None,
+        }
+    }
+    after_digit.then_some(n)
 }
 
 /// The paging arguments every connection field takes.
@@ -255,6 +290,88 @@ mod tests {
         }
         let w = window(None, None, Some(2), Some(i64::MAX));
         assert_eq!((w.rows_start, w.rows_end), (8, 10));
+    }
+
+    #[test]
+    fn a_cursor_offset_is_read_as_python_reads_an_int() {
+        let parse =
+            |offset: &str| parse_cursor(&STANDARD.encode(format!("{CURSOR_PREFIX}{offset}")));
+        for (text, expected) in [
+            ("7", Some(7)),
+            (" +7 ", Some(7)),
+            ("-1", Some(-1)),
+            ("007", Some(7)),
+            ("1_000", Some(1000)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("99999999999999999999999", Some(i64::MAX)),
+            ("-99999999999999999999999", Some(i64::MIN)),
+            ("", None),
+            ("-", None),
+            ("_1", None),
+            ("1_", None),
+            ("1__0", None),
+            ("- 1", None),
+            ("1.0", None),
+            ("0x10", None),
+        ] {
+            assert_eq!(parse(text), expected, "{text:?}");
+        }
+    }
+
+    /// A well-formed cursor whose offset is beyond `i64` is past the end (`after`) or before the
+    /// start (`before`), as graphql-relay, whose integers have no bound, reads it; it used to be
+    /// ignored, as if no cursor had been given.
+    /// See: adversarial review, item 1.
+    #[test]
+    fn a_cursor_beyond_i64_is_past_the_end_or_before_the_start() {
+        let huge = STANDARD.encode(format!("{CURSOR_PREFIX}99999999999999999999999"));
+        let tiny = STANDARD.encode(format!("{CURSOR_PREFIX}-99999999999999999999999"));
+        let paged = |first, after: Option<&str>, last, before: Option<&str>| {
+            let args = PageArgs {
+                first,
+                last,
+                after: after.map(str::to_string),
+                before: before.map(str::to_string),
+                page_size: 0,
+            };
+            let w = Window::new(&args, 10);
+            (
+                w.rows_start,
+                w.rows_end,
+                w.has_previous_page,
+                w.has_next_page,
+            )
+        };
+        // After a huge offset: nothing, and nothing follows.
+        assert_eq!(paged(None, Some(&huge), None, None), (10, 10, false, false));
+        assert_eq!(
+            paged(Some(2), Some(&huge), None, None),
+            (10, 10, false, false)
+        );
+        // Before a huge offset: everything, cut by `first`/`last` as without the cursor.
+        assert_eq!(paged(None, None, None, Some(&huge)), (0, 10, false, false));
+        assert_eq!(paged(Some(2), None, None, Some(&huge)), (0, 2, false, true));
+        assert_eq!(
+            paged(None, None, Some(2), Some(&huge)),
+            (8, 10, true, false)
+        );
+        // After a hugely negative offset: from the start; before one: nothing.
+        assert_eq!(paged(Some(2), Some(&tiny), None, None), (0, 2, false, true));
+        assert!(
+            Window::of_query(
+                &PageArgs {
+                    before: Some(tiny.clone()),
+                    ..PageArgs::default()
+                },
+                10
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            paged(None, None, Some(2), Some(&tiny)),
+            (0, 0, false, false)
+        );
     }
 
     /// See: issue 19, item 4: the top-level lists slice like a SQLAlchemy `Query`.

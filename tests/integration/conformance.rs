@@ -221,6 +221,109 @@ fn top_level_lists_slice_like_the_tutorials_queries() {
     assert_eq!(players.as_array().map(Vec::len), Some(1), "{body}");
 }
 
+/// A well-formed cursor whose offset is beyond 64 bits is read as graphql-relay reads it (a
+/// Python `int`, unbounded): `after` it is past the end, `before` it is everything, and before
+/// a hugely negative one is nothing. It used to be ignored, as if no cursor had been given.
+/// See: adversarial review, item 1.
+#[test]
+fn a_cursor_beyond_64_bits_is_past_the_end_not_ignored() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    // `arrayconnection:99999999999999999999999` and `arrayconnection:-99999999999999999999999`.
+    let huge = "YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5";
+    let tiny = "YXJyYXljb25uZWN0aW9uOi05OTk5OTk5OTk5OTk5OTk5OTk5OTk5";
+    let cases = [
+        (
+            format!(
+                r#"{{ allTeams(after: "{huge}") {{ edges {{ node {{ name }} }} pageInfo {{ hasNextPage }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[],"pageInfo":{"hasNextPage":false}}}}"#,
+        ),
+        (
+            format!(
+                r#"{{ allTeams(first: 1, before: "{huge}") {{ edges {{ node {{ name }} }} pageInfo {{ hasNextPage }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[{"node":{"name":"Gryffindor"}}],"pageInfo":{"hasNextPage":true}}}}"#,
+        ),
+        (
+            format!(r#"{{ allTeams(first: 1, after: "{tiny}") {{ edges {{ cursor }} }} }}"#),
+            r#"{"data":{"allTeams":{"edges":[{"cursor":"YXJyYXljb25uZWN0aW9uOjA="}]}}}"#,
+        ),
+        (
+            format!(r#"{{ allTeams(before: "{tiny}") {{ edges {{ cursor }} }} }}"#),
+            r#"{"data":{"allTeams":{"edges":[]}}}"#,
+        ),
+        (
+            format!(
+                r#"{{ allTeams(first: 1) {{ edges {{ node {{ players(after: "{huge}") {{ edges {{ cursor }} }} }} }} }} }}"#
+            ),
+            r#"{"data":{"allTeams":{"edges":[{"node":{"players":{"edges":[]}}}]}}}"#,
+        ),
+    ];
+    for (query, expected) in &cases {
+        assert_eq!(ok(&env, &server, query), *expected, "{query}");
+    }
+}
+
+/// GraphQL's `Int` is 32-bit: a column beyond it (here written straight into the database) is a
+/// field error worded as graphene words it, `null` where the spec puts it (in its place when
+/// nullable, else in its parent's), never a number a client of an `Int` cannot hold.
+/// See: adversarial review, item 2.
+#[test]
+fn an_int_column_beyond_32_bits_is_a_field_error() {
+    let env = Env::seeded();
+    env.sql()
+        .execute_batch(
+            "UPDATE teams SET rank = 3000000000 WHERE name = 'Gryffindor';
+             UPDATE players SET year = -3000000000 WHERE name = 'Harry Potter';
+             INSERT INTO teams (id, name, rank) VALUES (5000000000, 'Durmstrang', 5);
+             INSERT INTO games (id, level, winner_id, loser_id) VALUES (4294967296, 'Friendly', 1, 2);
+             UPDATE games SET child_id = 4294967296 WHERE id = 8;
+             UPDATE games SET loser_id = 5000000000 WHERE id = 9;",
+        )
+        .unwrap();
+    let server = Server::start(&env, &[]);
+    let error = |value: &str, column: u32, path: &str| {
+        format!(
+            r#""errors":[{{"message":"Int cannot represent non 32-bit signed integer value: {value}","locations":[{{"line":1,"column":{column}}}],"path":[{path}]}}]"#
+        )
+    };
+    let cases = [
+        (
+            "{ allTeams(first: 2) { edges { node { name rank } } } }",
+            format!(
+                r#"{{"data":{{"allTeams":{{"edges":[{{"node":null}},{{"node":{{"name":"Slytherin","rank":2}}}}]}}}},{}}}"#,
+                error("3000000000", 44, r#""allTeams","edges",0,"node","rank""#)
+            ),
+        ),
+        (
+            r#"{ getPlayer(name: "Harry Potter") { name year teamId } }"#,
+            format!(
+                r#"{{"data":{{"getPlayer":{{"name":"Harry Potter","year":null,"teamId":1}}}},{}}}"#,
+                error("-3000000000", 42, r#""getPlayer","year""#)
+            ),
+        ),
+        (
+            "{ getGame(id: 8) { level childId } }",
+            format!(
+                r#"{{"data":{{"getGame":{{"level":"First","childId":null}}}},{}}}"#,
+                error("4294967296", 26, r#""getGame","childId""#)
+            ),
+        ),
+        (
+            "{ getGame(id: 9) { level loserId } }",
+            format!(
+                r#"{{"data":{{"getGame":null}},{}}}"#,
+                error("5000000000", 26, r#""getGame","loserId""#)
+            ),
+        ),
+    ];
+    for (query, expected) in &cases {
+        let (status, body) = answer(&env, &server, query, &json!({}));
+        assert_eq!((status, body.as_str()), (200, expected.as_str()), "{query}");
+    }
+}
+
 /// See: issue 19, item 5.
 #[test]
 fn messages_name_the_right_thing_once_and_request_errors_have_no_path() {

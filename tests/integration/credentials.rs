@@ -132,6 +132,42 @@ fn a_credential_header_sent_twice_is_refused() {
     );
 }
 
+/// A token whose header marks an extension critical (`crit`) is refused like any bad token,
+/// 401 with `WWW-Authenticate: Bearer`: RFC 7515, 4.1.11 says a recipient that does not
+/// understand a critical extension must reject the token, and this server understands none.
+/// See: adversarial review, item 3 (such a token was accepted).
+#[test]
+fn a_token_with_a_critical_header_is_refused() {
+    let env = Env::seeded();
+    let server = Server::start(&env, &[]);
+    let now = unix_now();
+    let claims = json!({ "sub": "player:1", "exp": now + 600, "iat": now });
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = Some("JWT".into());
+    header.crit = Some(vec!["exp".into()]);
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let bearer = format!("Bearer {token}");
+    let reply = post_with(&server.addr, TEAMS, &[("Authorization", &bearer)]);
+    let answer: Value = reply.json();
+    assert_eq!(reply.status, 401, "{answer}");
+    assert_eq!(reply.header("www-authenticate").as_deref(), Some("Bearer"));
+    assert!(answer.get("data").is_none(), "{answer}");
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "invalid token: the token's header marks `exp` critical (`crit`), and this server \
+         understands no JWS extension"
+    );
+    // The same claims without `crit` are accepted.
+    let bearer = format!("Bearer {}", signed(&claims));
+    assert_eq!(post(&server, TEAMS, &[("Authorization", &bearer)]).0, 200);
+}
+
 /// POSTs `body` to `/graphql` as the admin with this `Content-Type` line (none: `None`), and
 /// returns the status and body.
 fn post_typed(server: &Server, content_type: Option<&str>, body: &str) -> (u16, String) {

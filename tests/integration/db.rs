@@ -278,6 +278,15 @@ const INVALID: &[(&str, &str)] = &[
         "[[team]]\nname = \"A\"\nrank = -1\n",
         "3:8: team rank -1 is out of range: ranks start at 1",
     ),
+    // A value served as a GraphQL `Int` fits 32 bits (adversarial review, item 2).
+    (
+        "[[team]]\nname = \"A\"\nrank = 3000000000\n",
+        "3:8: team rank 3000000000 is out of range: it is served as a GraphQL `Int`, at most 2147483647",
+    ),
+    (
+        "[[team]]\nname = \"A\"\nrank = 1\n[[team]]\nname = \"B\"\nrank = 2\n[[game]]\nid = 2147483648\nlevel = \"x\"\nwinner = \"A\"\nloser = \"B\"\n",
+        "8:6: game id 2147483648 is out of range: it is served as a GraphQL `Int`, at most 2147483647",
+    ),
     (
         "[[teams]]\nname = \"A\"\nrank = 1\n",
         "1:3: unknown section `teams`: did you mean `[[team]]`?",

@@ -936,6 +936,12 @@ fn documents() -> Vec<String> {
             .to_string(),
         "{ allTeams { edges { node { name players { edges { node { name year } } } } } } }"
             .to_string(),
+        // Cursors beyond 64 bits: past the end, and before everything.
+        "{ a: allPlayers(first: 2, after: \"YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5\") \
+           { pageInfo { hasNextPage } edges { cursor } } \
+           b: allGames(last: 2, before: \"YXJyYXljb25uZWN0aW9uOjk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5\") \
+           { pageInfo { hasPreviousPage } edges { cursor } } }"
+            .to_string(),
         "{ node(id: \"R2FtZU9iamVjdDo4\") { id ... on GameObject { level winnerId } } }"
             .to_string(),
         "{ getPlayer(name: \"Cedric Diggory\") { name year teamName { name } } \
