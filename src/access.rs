@@ -62,6 +62,13 @@ pub enum AccessError {
     Db(#[from] crate::db::Error),
     #[error("{message}")]
     Diff { message: String },
+    /// A stored value the column's declared type cannot hold (SQLite keeps any value).
+    #[error("column `{column}` holds {found}, not {expected}: no policy can be judged on it")]
+    BadValue {
+        column: String,
+        found: String,
+        expected: &'static str,
+    },
     /// Writing a streamed result failed (a closed pipe ends quietly).
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -115,7 +122,8 @@ impl Db<'_> {
                 while let Some(r) = rows.next().map_err(sqlite)? {
                     let mut values = Vec::with_capacity(types.len());
                     for (i, ty) in types.iter().enumerate() {
-                        values.push(from_sql(r.get_ref(i).map_err(sqlite)?, *ty));
+                        let column = r.as_ref().column_name(i).unwrap_or("?");
+                        values.push(from_sql(r.get_ref(i).map_err(sqlite)?, *ty, column)?);
                     }
                     each(values)?;
                 }
@@ -210,10 +218,10 @@ fn from_pg(row: &tokio_postgres::Row, i: usize, ty: ColumnType) -> Result<Value>
             });
         }
         Some(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME) => {
-            return Ok(match row.try_get::<_, Option<String>>(i).map_err(pg)? {
-                None => Value::Null,
-                Some(t) => Value::Text(t),
-            });
+            return match row.try_get::<_, Option<String>>(i).map_err(pg)? {
+                None => Ok(Value::Null),
+                Some(t) => stored(row.columns().get(i).map_or("?", |c| c.name()), ty, t),
+            };
         }
         other => {
             return Err(AccessError::Db(crate::db::Error::Postgres {
@@ -253,19 +261,53 @@ fn to_sql(value: &Value) -> SqlValue {
     }
 }
 
-fn from_sql(value: ValueRef<'_>, ty: ColumnType) -> Value {
+/// A value SQLite stored in the column `column`, read as the policies declare the column
+/// ([`stored`]): SQLite keeps whatever a row was given, whatever the column's type.
+fn from_sql(value: ValueRef<'_>, ty: ColumnType, column: &str) -> Result<Value> {
     match (value, ty) {
-        (ValueRef::Null, _) => Value::Null,
-        (ValueRef::Integer(i), ColumnType::Bool) => Value::Bool(i != 0),
-        (ValueRef::Integer(i), _) => Value::Int(i),
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "no column is a real; a stray one is truncated"
-        )]
-        (ValueRef::Real(f), _) => Value::Int(f as i64),
-        (ValueRef::Text(t) | ValueRef::Blob(t), _) => {
-            Value::Text(String::from_utf8_lossy(t).into_owned())
-        }
+        (ValueRef::Null, _) => Ok(Value::Null),
+        (ValueRef::Integer(i), ColumnType::Bool) => Ok(Value::Bool(i != 0)),
+        (ValueRef::Integer(i), ColumnType::Int) => Ok(Value::Int(i)),
+        (ValueRef::Text(t), ColumnType::Text | ColumnType::Time) => match std::str::from_utf8(t) {
+            Ok(text) => stored(column, ty, text.to_string()),
+            Err(_) => Err(bad_value(column, ty, "text that is not UTF-8".to_string())),
+        },
+        (ValueRef::Integer(i), _) => Err(bad_value(column, ty, format!("the integer {i}"))),
+        (ValueRef::Real(f), _) => Err(bad_value(column, ty, format!("the real number {f}"))),
+        (ValueRef::Text(t), _) => Err(bad_value(
+            column,
+            ty,
+            format!("the text `{}`", String::from_utf8_lossy(t)),
+        )),
+        (ValueRef::Blob(b), _) => Err(bad_value(
+            column,
+            ty,
+            format!("a blob of {} bytes", b.len()),
+        )),
+    }
+}
+
+/// A text stored in `column`, of the declared type `ty` (`text` or `time`): a time must be in
+/// the form times compare in as texts (`YYYY-MM-DDTHH:MM:SSZ`, what `db seed`, `--assume` and
+/// the policy file's literals are made into). Another form (an offset, a space) would be
+/// compared as the text it is, and so decide by its letters: an error, never a decision.
+fn stored(column: &str, ty: ColumnType, text: String) -> Result<Value> {
+    if ty == ColumnType::Time && authz::context::canonical_time(&text).as_deref() != Some(&text) {
+        return Err(bad_value(column, ty, format!("the text `{text}`")));
+    }
+    Ok(Value::Text(text))
+}
+
+fn bad_value(column: &str, ty: ColumnType, found: String) -> AccessError {
+    AccessError::BadValue {
+        column: column.to_string(),
+        found,
+        expected: match ty {
+            ColumnType::Int => "an integer",
+            ColumnType::Bool => "a boolean (an integer)",
+            ColumnType::Text => "text",
+            ColumnType::Time => "a time written `YYYY-MM-DDTHH:MM:SSZ`",
+        },
     }
 }
 
@@ -748,6 +790,8 @@ struct Compiler<'a> {
     dialect: Dialect,
     params: Vec<SqlValue>,
     aliases: usize,
+    /// The type whose row the filter being compiled tests.
+    ty: String,
 }
 
 impl Compiler<'_> {
@@ -769,6 +813,42 @@ impl Compiler<'_> {
             }
             _ => c,
         }
+    }
+
+    /// `comparison` of `column` of `alias` (a row of `self.ty`), unknown where the column is a
+    /// `time` whose text is not in the form times compare in as texts
+    /// (`YYYY-MM-DDTHH:MM:SSZ`): compared as the text it is, `2026-12-04T16:00:00-05:00`
+    /// would come before `2026-12-04T17:00:00Z`, five hours early. The evaluator refuses such
+    /// a value ([`from_sql`]); SQL cannot, so it is unknown, which fails closed (an allow does
+    /// not apply, a deny does).
+    fn time_checked(&self, alias: &str, column: &str, comparison: String) -> String {
+        let is_time = self
+            .set
+            .types
+            .get(&self.ty)
+            .and_then(|def| def.columns.get(column))
+            == Some(&ColumnType::Time);
+        if !is_time {
+            return comparison;
+        }
+        let c = Self::column(alias, column);
+        let canonical = match self.dialect {
+            Dialect::Sqlite => format!(
+                "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+            ),
+            Dialect::Postgres => format!(
+                "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$'"
+            ),
+        };
+        format!("(CASE WHEN {canonical} THEN {comparison} END)")
+    }
+
+    /// `inner` compiled as a filter on rows of `ty`, then back to the current type.
+    fn compile_on(&mut self, ty: &str, inner: &Filter, alias: &str) -> Result<String> {
+        let outer = std::mem::replace(&mut self.ty, ty.to_string());
+        let compiled = self.compile_positive(inner, alias);
+        self.ty = outer;
+        compiled
     }
 
     fn param(&mut self, value: &Value) -> String {
@@ -822,7 +902,8 @@ impl Compiler<'_> {
             Filter::Compare { column, op, value } => {
                 let c = self.operand(alias, column, value);
                 let collation = self.collation(*op, value);
-                format!("({c} {} {}{collation})", op.sql(), self.param(value))
+                let comparison = format!("({c} {} {}{collation})", op.sql(), self.param(value));
+                self.time_checked(alias, column, comparison)
             }
             Filter::InList {
                 column,
@@ -833,7 +914,8 @@ impl Compiler<'_> {
                     let c = self.operand(alias, column, first);
                     let marks: Vec<String> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
-                    format!("({c} {} ({}))", op.sql(), marks.join(", "))
+                    let comparison = format!("({c} {} ({}))", op.sql(), marks.join(", "));
+                    self.time_checked(alias, column, comparison)
                 } else {
                     // As SQL: nothing is in an empty list, NULL included.
                     self.truth(*negated)
@@ -878,7 +960,7 @@ impl Compiler<'_> {
                 let (_, table) = table_of(self.set, &step.target)?;
                 let a = self.alias();
                 let t = Self::column(&a, &step.target_column);
-                let inner = self.compile_positive(inner, &a)?;
+                let inner = self.compile_on(&step.target, inner, &a)?;
                 let from = Self::column(alias, &step.column);
                 format!(
                     "({from} IS NOT NULL AND {from} IN (SELECT {t} FROM {} {a} WHERE {t} IS NOT NULL AND {inner}))",
@@ -917,7 +999,7 @@ impl Compiler<'_> {
         let a = self.alias();
         let step_alias = self.alias();
         let cte = format!("r{}", self.aliases);
-        let inner = self.compile_positive(inner, &a)?;
+        let inner = self.compile_on(&step.target, inner, &a)?;
         let (to, fr) = (ident(&step.target_column), ident(&step.column));
         let from = Self::column(alias, &step.column);
         let table = ident(table);
@@ -1008,6 +1090,7 @@ pub fn compile_filter(
         dialect,
         params: Vec::new(),
         aliases: 0,
+        ty: ty.to_string(),
     };
     let sql = c.compile(filter, &ident(table), false)?;
     Ok(SqlFilter {
@@ -1031,6 +1114,7 @@ pub fn compile_where(
         dialect,
         params: Vec::new(),
         aliases: 0,
+        ty: ty.to_string(),
     };
     let sql = c.compile_positive(filter, &ident(table))?;
     Ok(SqlFilter {

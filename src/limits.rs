@@ -837,7 +837,9 @@ mod tests {
         let m = measure(&doc, fan.len(), None, &Variables::default(), &limits, model);
         let took = started.elapsed();
         assert_eq!(m.complexity, u64::MAX);
-        assert!(took < Duration::from_millis(200), "{took:?}");
+        // Unbounded, the fan-out is 20^20 expansions; bounded, well under a millisecond. The
+        // bound is loose for a loaded machine (it failed at 200 ms under a parallel build).
+        assert!(took < Duration::from_secs(5), "{took:?}");
         let m = measured("{ __typename }");
         assert!(!m.introspection);
         assert_eq!(m.complexity, 1);
@@ -878,7 +880,8 @@ mod tests {
             model,
         );
         let took = started.elapsed();
-        assert!(took < Duration::from_millis(50), "{took:?}");
+        // Counted by memo, not by walking 2^60 fields: loose for a loaded machine.
+        assert!(took < Duration::from_secs(5), "{took:?}");
         // The operation's 1 + 2^60, and each fragment's own expansion, 2^0 + … + 2^60.
         assert_eq!(m.fields, (1 << 61) + (1 << 60));
         let m = measured(&fan_out(70, "Query", "__typename", "ROOT"));

@@ -743,3 +743,24 @@ fn an_export_that_fails_leaves_the_earlier_one_whole() {
         ["model.fga", "model.json", "tests.fga.yaml", "tuples.yaml"]
     );
 }
+
+/// SQLite keeps whatever a row is given: a real or a text in an `int` column was read as the
+/// integer it truncates to (or compared as text), so `check` and the SQL filters could decide
+/// differently. Such a value is an error naming the column, never a decision.
+#[test]
+fn a_stored_value_of_another_type_than_its_column_is_an_error() {
+    let env = Env::seeded();
+    for (value, found) in [
+        ("3.5", "the real number 3.5"),
+        ("'three'", "the text `three`"),
+    ] {
+        env.sql()
+            .execute_batch(&format!("UPDATE players SET year = {value} WHERE id = 1"))
+            .unwrap();
+        check(&env, "Harry Potter", "read", "player:1")
+            .status(1)
+            .stderr_has(&format!(
+                "column `year` holds {found}, not an integer: no policy can be judged on it"
+            ));
+    }
+}

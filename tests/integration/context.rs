@@ -237,6 +237,56 @@ fn a_column_retyped_under_the_server_refuses_requests_rather_than_lift_the_embar
     assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
 }
 
+/// A time stored in another form than `YYYY-MM-DDTHH:MM:SSZ` (with an offset) is not compared
+/// as its text: twelve hours from now written with the offset `-23:59` reads, as text, eleven
+/// hours ago, and lifted the embargo in `serve` and `authz check` alike. `check` now refuses the
+/// row, naming the column and the value, and the server's SQL reads the comparison as unknown,
+/// so the embargo (a deny) holds.
+#[test]
+fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
+    let env = Env::seeded();
+    let later = i64::try_from(unix_now()).unwrap() + 12 * 3600;
+    // The same instant, written 23:59 behind UTC.
+    let canonical = quidditch::authz::context::format_time(later - (23 * 3600 + 59 * 60));
+    let offset = format!("{}-23:59", canonical.trim_end_matches('Z'));
+    env.sql()
+        .execute("UPDATE games SET published_at = ?1 WHERE id = 9", [&offset])
+        .unwrap();
+    let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "player:10",
+        "--action",
+        "read",
+        "--resource",
+        "game:9",
+        "--field",
+        "winner_id",
+        "--context",
+        &format!("now={now}"),
+    ])
+    .status(1)
+    .stderr_has(&format!(
+        "column `published_at` holds the text `{offset}`, not a time written `YYYY-MM-DDTHH:MM:SSZ`"
+    ));
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:10" })));
+    let answer: Value = post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 9) { level winnerId } }"}"#,
+        &[("Authorization", &bearer)],
+    )
+    .json();
+    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["path"],
+        json!(["getGame", "winnerId"]),
+        "{answer}"
+    );
+}
+
 #[test]
 fn now_before_and_after_the_embargo_with_check_and_test() {
     let env = Env::seeded();
