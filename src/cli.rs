@@ -1,5 +1,7 @@
 //! The command line, as clap derive types. Only this file and `cmd/` know about clap.
 
+use std::sync::OnceLock;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
@@ -95,15 +97,24 @@ pub struct GlobalArgs {
     /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and a password
     /// from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at all, a local
     /// server's socket (`/var/run/postgresql`, `/run/postgresql`, `/tmp`).
+    // The text as given: parsed by `GlobalArgs::db_url` when a command opens the database, so
+    // that a bad value is a command's error (exit 1, the password never shown), not clap's
+    // usage error, which prints the value back. The variable's value is hidden from `--help`
+    // for the same reason.
     #[arg(
         long,
         global = true,
         env = "QUIDDITCH_DB",
+        hide_env_values = true,
         default_value = "quidditch.db",
         value_name = "PATH|URL",
         value_hint = clap::ValueHint::FilePath
     )]
-    pub db: DbUrl,
+    pub db: String,
+
+    /// `db` parsed, the first time a command asks for it.
+    #[arg(skip)]
+    db_url: OnceLock<DbUrl>,
 
     /// How results are printed on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
@@ -112,6 +123,18 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v: info, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// `--db` (or `QUIDDITCH_DB`) parsed, once: a value that cannot be is an error
+    /// `--db: REASON`, whose reason never holds the password.
+    pub fn db_url(&self) -> anyhow::Result<&DbUrl> {
+        if let Some(url) = self.db_url.get() {
+            return Ok(url);
+        }
+        let url = DbUrl::parse(&self.db).map_err(|reason| anyhow::anyhow!("--db: {reason}"))?;
+        Ok(self.db_url.get_or_init(|| url))
+    }
 }
 
 /// The subcommands.

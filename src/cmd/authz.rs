@@ -946,7 +946,8 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Ok(set) => {
             let mut problems = authz::lint(&set);
             // A PostgreSQL database is always checked; a SQLite file when it exists.
-            let missing = global.db.sqlite().filter(|path| !path.exists());
+            let db = global.db_url()?;
+            let missing = db.sqlite().filter(|path| !path.exists());
             if missing.is_none() {
                 let conn = global.open_decider(false)?;
                 let bridge = Bridge::new(conn.db(), &set);
@@ -957,7 +958,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     problems.extend(bridge.lint_nullable()?);
                 }
                 problems.extend(schema);
-                database = Some(global.db.to_string());
+                database = Some(db.to_string());
             } else if let Some(path) = missing {
                 eprintln!(
                     "note: not checked against a database: `{}` does not exist (name one with --db)",

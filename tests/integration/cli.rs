@@ -57,6 +57,69 @@ fn a_bad_flag_is_a_usage_error_not_a_panic() {
     assert!(!run.stderr().contains("panicked"));
 }
 
+/// A `--db` value that cannot be parsed is a command's error, `--db: REASON` and exit 1, the
+/// same from `QUIDDITCH_DB`, and `serve --read-url`'s `--read-url: REASON`: never the value
+/// with its password (clap printed it back), never exit 2 (`authz check`'s deny), and `--help`
+/// does not show the variable's value. See: new-user review, item 1.
+#[test]
+fn a_bad_database_url_is_an_error_that_never_shows_the_password() {
+    const BAD: &str = "postgresql://postgres:hunter2@/league?host=/tmp&bogus=1";
+    const REASON: &str =
+        "not a PostgreSQL connection string: invalid connection string: unknown option `bogus`";
+    let env = Env::new();
+    let bare = || {
+        let mut cmd = assert_cmd::Command::new(crate::harness::bin());
+        for var in crate::harness::LIBPQ_ENV {
+            cmd.env_remove(var);
+        }
+        cmd.current_dir(env.dir.path()).env("NO_COLOR", "1");
+        cmd
+    };
+    env.run_on(BAD, ["db", "status"])
+        .status(1)
+        .stdout_is("")
+        .stderr_is(&format!("quidditch: error: --db: {REASON}\n"));
+    let from_variable = crate::harness::Run(
+        bare()
+            .env("QUIDDITCH_DB", BAD)
+            .args(["db", "init"])
+            .output()
+            .unwrap(),
+    );
+    from_variable
+        .status(1)
+        .stderr_is(&format!("quidditch: error: --db: {REASON}\n"));
+    let standby = crate::harness::Run(
+        bare()
+            .env("QUIDDITCH_READ_URL", BAD)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .output()
+            .unwrap(),
+    );
+    standby
+        .status(1)
+        .stderr_is(&format!("quidditch: error: --read-url: {REASON}\n"));
+    for args in [
+        &["--help"][..],
+        &["db", "status", "--help"],
+        &["serve", "--help"],
+    ] {
+        let help = crate::harness::Run(
+            bare()
+                .env("QUIDDITCH_DB", BAD)
+                .env("QUIDDITCH_READ_URL", BAD)
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+        let help = help.success().stdout();
+        assert!(!help.contains("hunter2"), "{args:?}:\n{help}");
+    }
+    // Nothing was made from the string: no file, no `quidditch.db`.
+    let made: Vec<_> = std::fs::read_dir(env.dir.path()).unwrap().collect();
+    assert!(made.is_empty(), "{made:?}");
+}
+
 #[test]
 fn a_broken_pipe_ends_quietly() {
     // `completions bash` writes far more than a pipe that is closed at once can take.
