@@ -6,14 +6,16 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
 use crate::db::DbUrl;
+use crate::exit::Exit;
 use crate::output::Format;
 
 const AFTER_HELP: &str = "\
 Exit codes:
-  0  success
-  1  error (bad input, missing file, unreachable server)
-  2  denied (`authz check`), or differences (`authz diff --exit-code`)
-  3  failed policy tests (`authz test`)
+  0   success
+  1   error (bad input, missing file, unreachable server)
+  2   denied (`authz check`), or differences (`authz diff --exit-code`)
+  3   failed policy tests (`authz test`)
+  64  usage error: an unknown flag or subcommand, a missing or bad value (EX_USAGE)
 
 Examples:
   quidditch db seed                 create ./quidditch.db and load seeder.toml
@@ -78,6 +80,23 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The process's command line, or the code it ends with once clap has printed why not:
+    /// `--help` and `--version` (stdout, 0), or a usage error (stderr, [`Exit::Usage`]: 64, not
+    /// clap's 2, which `authz check` gives a deny).
+    pub fn from_args() -> Result<Cli, Exit> {
+        Cli::try_parse().map_err(|err| {
+            // Nothing useful can be done if the stream is gone.
+            let _ = err.print();
+            if err.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            }
+        })
+    }
 }
 
 /// Flags every subcommand accepts.

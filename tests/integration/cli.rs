@@ -36,7 +36,8 @@ fn help_documents_exit_codes_and_examples() {
     env.run(["--help"])
         .success()
         .stdout_has("Exit codes:")
-        .stdout_has("2  denied")
+        .stdout_has("2   denied")
+        .stdout_has("64  usage error")
         .stdout_has("Examples:");
     env.run(["db", "seed", "--help"])
         .success()
@@ -48,13 +49,73 @@ fn help_documents_exit_codes_and_examples() {
 fn a_bad_flag_is_a_usage_error_not_a_panic() {
     let env = Env::new();
     let run = env.run(["db", "seed", "--scale", "zero"]);
-    assert_eq!(run.code(), 2, "clap usage errors exit 2");
+    assert_eq!(run.code(), 64, "usage errors exit 64 (EX_USAGE)");
     assert!(
         run.stderr().contains("invalid value 'zero'"),
         "{}",
         run.stderr()
     );
     assert!(!run.stderr().contains("panicked"));
+}
+
+/// Every command-line usage error exits 64 (`EX_USAGE`) with clap's message on stderr and
+/// nothing on stdout: clap's own 2 is `authz check`'s deny and `authz diff --exit-code`'s
+/// differences, so a script could not tell a typo from a deny. `--help` and `--version` still
+/// print on stdout and exit 0. See: new-user review, item 2.
+#[test]
+fn usage_errors_exit_64_never_a_deny_s_2() {
+    let env = Env::new();
+    for (args, vars, says) in [
+        (&["--bogus"][..], &[][..], "unexpected argument '--bogus'"),
+        (&[], &[], "Usage: quidditch"),
+        (&["nonsense"], &[], "unrecognized subcommand 'nonsense'"),
+        (
+            &[
+                "authz",
+                "check",
+                "--user",
+                "Harry Potter",
+                "--action",
+                "read",
+            ],
+            &[],
+            "--resource <TYPE:ID>",
+        ),
+        (
+            &[
+                "authz",
+                "token",
+                "--user",
+                "Harry Potter",
+                "--ttl",
+                "forever",
+            ],
+            &[],
+            "invalid value 'forever' for '--ttl",
+        ),
+        (
+            &["serve"],
+            &[("QUIDDITCH_WORKERS", "abc")],
+            "invalid value 'abc' for '--workers",
+        ),
+    ] {
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let run = crate::harness::Run(cmd.output().unwrap());
+        let run = run.status(64).stdout_is("");
+        assert!(run.stderr().contains(says), "{args:?}: {}", run.stderr());
+    }
+    env.run(["--version"])
+        .success()
+        .stdout_has("quidditch ")
+        .stderr_is("");
+    env.run(["authz", "check", "--help"])
+        .success()
+        .stdout_has("Usage: quidditch authz check")
+        .stderr_is("");
 }
 
 /// A `--db` value that cannot be parsed is a command's error, `--db: REASON` and exit 1, the
