@@ -34,6 +34,18 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// `exit`, what the command found, once its result is printed (`printed`), also when stdout's
+/// reader is gone (`quidditch authz lint | head -1`): a closed pipe ends the printing quietly
+/// but does not change the outcome (lint's problems, a deny, failed tests). Any other error is
+/// the command's.
+pub fn outcome<E: Into<anyhow::Error>>(printed: Result<(), E>, exit: Exit) -> anyhow::Result<Exit> {
+    match printed.map_err(Into::into) {
+        Ok(()) => Ok(exit),
+        Err(err) if crate::is_broken_pipe(&err) => Ok(exit),
+        Err(err) => Err(err),
+    }
+}
+
 /// A database error for people: a missing file says how to create it, anything else names the
 /// file. Every command that opens `--db` reports through this.
 fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {

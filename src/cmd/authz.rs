@@ -621,11 +621,11 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         assumed: args.assume.exprs.clone(),
         ..CheckOutput::from(&response)
     };
-    emit(&out, global.format)?;
-    Ok(match out.decision {
+    let exit = match out.decision {
         Decision::Allow => Exit::Success,
         Decision::Deny => Exit::Denied,
-    })
+    };
+    super::outcome(emit(&out, global.format), exit)
 }
 
 fn batch(
@@ -634,9 +634,22 @@ fn batch(
     assumed: &[String],
     context: &authz::Context,
 ) -> anyhow::Result<Exit> {
+    let mut failed = false;
+    // A line that failed is the outcome, also when stdout is closed before it is printed.
+    let printed = batch_lines(bridge, entities, assumed, context, &mut failed);
+    super::outcome(printed, if failed { Exit::Failure } else { Exit::Success })
+}
+
+/// The answer to each line of stdin, one JSON line each on stdout; `failed` once one fails.
+fn batch_lines(
+    bridge: &Bridge<'_>,
+    entities: &dyn authz::Entities,
+    assumed: &[String],
+    context: &authz::Context,
+    failed: &mut bool,
+) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
-    let mut failed = false;
     for (n, line) in stdin.lock().lines().enumerate() {
         let line = line.context("failed to read stdin")?;
         if line.trim().is_empty() {
@@ -661,12 +674,11 @@ fn batch(
                 },
             },
         };
-        failed |= matches!(answer, BatchLine::Failed { .. });
+        *failed |= matches!(answer, BatchLine::Failed { .. });
         serde_json::to_writer(&mut out, &answer)?;
         writeln!(out)?;
     }
-    out.flush()?;
-    Ok(if failed { Exit::Failure } else { Exit::Success })
+    Ok(out.flush()?)
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
@@ -708,13 +720,12 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let failed = report.failed;
-    emit(&TestOutput { report, coverage }, global.format)?;
-    Ok(if failed > 0 {
+    let exit = if report.failed > 0 {
         Exit::TestsFailed
     } else {
         Exit::Success
-    })
+    };
+    super::outcome(emit(&TestOutput { report, coverage }, global.format), exit)
 }
 
 /// What `test` prints: the report, and with `--coverage` what the cases exercised.
@@ -974,12 +985,12 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         database,
         problems,
     };
-    emit(&out, global.format)?;
-    Ok(if out.problems.is_empty() {
+    let exit = if out.problems.is_empty() {
         Exit::Success
     } else {
         Exit::Failure
-    })
+    };
+    super::outcome(emit(&out, global.format), exit)
 }
 
 const SHOWN: usize = 20;

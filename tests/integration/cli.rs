@@ -197,6 +197,99 @@ fn a_broken_pipe_ends_quietly() {
     assert!(!stderr.contains("error"), "{stderr}");
 }
 
+/// A pipe closed before anything is written (`quidditch authz lint | head -1`) ends the
+/// command quietly, but with the code of what it found: lint's problems 1, a deny 2, failed
+/// tests 3, differences with `--exit-code` 2, a failed line of `check --batch` or an answer
+/// with errors from `query raw` 1; 0 only where nothing else decides. It used to be 0 for all.
+/// See: new-user review, item 3.
+#[test]
+fn a_closed_pipe_keeps_the_exit_code_of_the_outcome() {
+    /// `authz check`: may Cho Chang read game:8 under `policies`?
+    fn check(policies: &str) -> Vec<&str> {
+        vec![
+            "authz",
+            "check",
+            "--user",
+            "Cho Chang",
+            "--action",
+            "read",
+            "--resource",
+            "game:8",
+            "--policies",
+            policies,
+        ]
+    }
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let file = |name: &str, text: &str| env.write(name, text).display().to_string();
+    let good = file("good.toml", &shipped);
+    // `read` of a game is narrowed to the winners (no feeder games): Cho Chang loses game:8,
+    // and the file's own tests that expect it fail.
+    let feeders = r#"condition = { _or = [
+  { winner_id = { _eq = "$subject.team_id" } },
+  { "feeders*" = { winner_id = { _eq = "$subject.team_id" } } },
+] }"#;
+    assert!(shipped.contains(feeders), "the shipped file changed");
+    let narrowed = file(
+        "narrowed.toml",
+        &shipped.replace(
+            feeders,
+            r#"condition = { winner_id = { _eq = "$subject.team_id" } }"#,
+        ),
+    );
+    let unknown_role = file(
+        "unknown-role.toml",
+        &shipped.replace(r#"roles = ["player"]"#, r#"roles = ["playerr"]"#),
+    );
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (vec!["authz", "lint", "--policies", &unknown_role], "", 1),
+        (vec!["authz", "lint", "--policies", &good], "", 0),
+        (check(&narrowed), "", 2),
+        (check(&good), "", 0),
+        (vec!["authz", "test", "--policies", &narrowed], "", 3),
+        (vec!["authz", "test", "--policies", &good], "", 0),
+        (
+            vec!["authz", "diff", &good, &narrowed, "--exit-code"],
+            "",
+            2,
+        ),
+        (vec!["authz", "diff", &good, &good, "--exit-code"], "", 0),
+        (
+            vec!["authz", "check", "--batch", "--policies", &good],
+            r#"{"user":"Cho Chang","action":"read","resource":"game:99"}"#,
+            1,
+        ),
+        (vec!["query", "raw", "-"], "{ nope }", 1),
+    ];
+    for format in ["human", "json"] {
+        for (args, stdin, code) in &cases {
+            // The reading end is closed before the process starts: every write fails.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut child = env
+                .cmd_std()
+                .args(["--format", format])
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = child.stdin.take().unwrap();
+            // Only `--batch` and `query raw -` read stdin; the others may have exited already.
+            let _ = std::io::Write::write_all(&mut input, stdin.as_bytes());
+            drop(input);
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                (out.status.code(), stderr.as_ref()),
+                (Some(*code), ""),
+                "--format {format} {args:?}"
+            );
+        }
+    }
+}
+
 /// Every format ends quietly when stdout is a pipe already closed: no error, exit 0, in many
 /// runs (the race with the reader made it fail 4 runs in 20 for `--format json`).
 /// See: issue 14, item 2 (serde_json wraps the io error, and the check missed it).
