@@ -145,7 +145,7 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// `--db` (or `QUIDDITCH_DB`) parsed, once: a value that cannot be is an error
+    /// `--db` (or `QUIDDITCH_DB`) parsed, once: a value that cannot be read is an error
     /// `--db: REASON`, whose reason never holds the password.
     pub fn db_url(&self) -> anyhow::Result<&DbUrl> {
         if let Some(url) = self.db_url.get() {
