@@ -1,17 +1,21 @@
 //! The command line, as clap derive types. Only this file and `cmd/` know about clap.
 
+use std::sync::OnceLock;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::cmd;
 use crate::db::DbUrl;
+use crate::exit::Exit;
 use crate::output::Format;
 
 const AFTER_HELP: &str = "\
 Exit codes:
-  0  success
-  1  error (bad input, missing file, unreachable server)
-  2  denied (`authz check`), or differences (`authz diff --exit-code`)
-  3  failed policy tests (`authz test`)
+  0   success
+  1   error (bad input, missing file, unreachable server)
+  2   denied (`authz check`), or differences (`authz diff --exit-code`)
+  3   failed policy tests (`authz test`)
+  64  usage error: an unknown flag or subcommand, a missing or bad value (EX_USAGE)
 
 Examples:
   quidditch db seed                 create ./quidditch.db and load seeder.toml
@@ -78,6 +82,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The process's command line, or the code it ends with once clap has printed why not:
+    /// `--help` and `--version` (stdout, 0), or a usage error (stderr, [`Exit::Usage`]: 64, not
+    /// clap's 2, which `authz check` gives a deny).
+    pub fn from_args() -> Result<Cli, Exit> {
+        Cli::try_parse().map_err(|err| {
+            // Nothing useful can be done if the stream is gone.
+            let _ = err.print();
+            if err.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            }
+        })
+    }
+}
+
 /// Flags every subcommand accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -95,15 +116,24 @@ pub struct GlobalArgs {
     /// variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …), and a password
     /// from `~/.pgpass` (or `PGPASSFILE`), as `psql` reads them; with no host at all, a local
     /// server's socket (`/var/run/postgresql`, `/run/postgresql`, `/tmp`).
+    // The text as given: parsed by `GlobalArgs::db_url` when a command opens the database, so
+    // that a bad value is a command's error (exit 1, the password never shown), not clap's
+    // usage error, which prints the value back. The variable's value is hidden from `--help`
+    // for the same reason.
     #[arg(
         long,
         global = true,
         env = "QUIDDITCH_DB",
+        hide_env_values = true,
         default_value = "quidditch.db",
         value_name = "PATH|URL",
         value_hint = clap::ValueHint::FilePath
     )]
-    pub db: DbUrl,
+    pub db: String,
+
+    /// `db` parsed, the first time a command asks for it.
+    #[arg(skip)]
+    db_url: OnceLock<DbUrl>,
 
     /// How results are printed on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
@@ -112,6 +142,18 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v: info, -vv: debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// `--db` (or `QUIDDITCH_DB`) parsed, once: a value that cannot be read is an error
+    /// `--db: REASON`, whose reason never holds the password.
+    pub fn db_url(&self) -> anyhow::Result<&DbUrl> {
+        if let Some(url) = self.db_url.get() {
+            return Ok(url);
+        }
+        let url = DbUrl::parse(&self.db).map_err(|reason| anyhow::anyhow!("--db: {reason}"))?;
+        Ok(self.db_url.get_or_init(|| url))
+    }
 }
 
 /// The subcommands.

@@ -34,6 +34,18 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// `exit`, what the command found, once its result is printed (`printed`), also when stdout's
+/// reader is gone (`quidditch authz lint | head -1`): a closed pipe ends the printing quietly
+/// but does not change the outcome (lint's problems, a deny, failed tests). Any other error is
+/// the command's.
+pub fn outcome<E: Into<anyhow::Error>>(printed: Result<(), E>, exit: Exit) -> anyhow::Result<Exit> {
+    match printed.map_err(Into::into) {
+        Ok(()) => Ok(exit),
+        Err(err) if crate::is_broken_pipe(&err) => Ok(exit),
+        Err(err) => Err(err),
+    }
+}
+
 /// A database error for people: a missing file says how to create it, anything else names the
 /// file. Every command that opens `--db` reports through this.
 fn db_error(err: crate::db::Error, path: &Path) -> anyhow::Error {
@@ -61,7 +73,7 @@ impl GlobalArgs {
     /// The database as the GraphQL layer's store: a SQLite file, or a PostgreSQL database with
     /// at most `pool_size` connections.
     pub fn open_store(&self, pool_size: usize) -> anyhow::Result<Store> {
-        match &self.db {
+        match self.db_url()? {
             DbUrl::Sqlite(path) => Store::open(path).map_err(|err| db_error(err, path)),
             DbUrl::Postgres(url) => {
                 Store::open_postgres(url, pool_size).map_err(|err| pg_error(err, url))
@@ -73,10 +85,10 @@ impl GlobalArgs {
     /// with at most `pool_size` connections. The primary is connected to once, to check that it
     /// is there and holds the league.
     pub fn open_standby(&self, standby: &DbUrl, pool_size: usize) -> anyhow::Result<Store> {
-        let DbUrl::Postgres(primary) = &self.db else {
+        let db = self.db_url()?;
+        let DbUrl::Postgres(primary) = db else {
             anyhow::bail!(
-                "--read-url reads from a standby of a PostgreSQL --db; `{}` is a SQLite file",
-                self.db
+                "--read-url reads from a standby of a PostgreSQL --db; `{db}` is a SQLite file"
             );
         };
         let DbUrl::Postgres(standby) = standby else {
@@ -88,9 +100,11 @@ impl GlobalArgs {
 
     /// An error of the store `--db` opened, naming the database.
     pub fn store_error(&self, err: crate::db::Error) -> anyhow::Error {
-        match &self.db {
-            DbUrl::Sqlite(path) => db_error(err, path),
-            DbUrl::Postgres(url) => pg_error(err, url),
+        match self.db_url() {
+            Ok(DbUrl::Sqlite(path)) => db_error(err, path),
+            Ok(DbUrl::Postgres(url)) => pg_error(err, url),
+            // Not reached: the store was opened from the parsed `--db`.
+            Err(_) => anyhow::Error::new(err),
         }
     }
 
@@ -143,7 +157,7 @@ impl GlobalArgs {
     /// can be written through it. A PostgreSQL connection is always read-only
     /// (`default_transaction_read_only`): these commands never write.
     pub fn open_decider(&self, read_only: bool) -> anyhow::Result<Opened> {
-        match &self.db {
+        match self.db_url()? {
             DbUrl::Sqlite(path) if read_only => Ok(Opened::Sqlite(Self::open_db_read_only(path)?)),
             DbUrl::Sqlite(path) => Ok(Opened::Sqlite(Self::open_db(path)?)),
             DbUrl::Postgres(url) => {

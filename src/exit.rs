@@ -14,6 +14,9 @@ pub enum Exit {
     Denied,
     /// 3: `authz test` had at least one failing case.
     TestsFailed,
+    /// 64: the command line could not be parsed (an unknown flag, a missing or bad value), as
+    /// `sysexits.h`'s `EX_USAGE`: not clap's 2, which a script would read as a deny.
+    Usage,
 }
 
 impl Exit {
@@ -24,6 +27,7 @@ impl Exit {
             Exit::Failure => 1,
             Exit::Denied => 2,
             Exit::TestsFailed => 3,
+            Exit::Usage => 64,
         }
     }
 }

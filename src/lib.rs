@@ -40,7 +40,9 @@ use exit::Exit;
 /// Runs a parsed command line and turns its outcome into an exit code.
 ///
 /// Errors are printed here, once, as `quidditch: error: …` with their cause chain. A broken pipe
-/// (`quidditch … | head`) ends quietly with success, as ripgrep and fd do.
+/// (`quidditch … | head`) ends quietly, as ripgrep and fd do: a command whose outcome is more
+/// than success (lint's problems, a deny, failed tests) returns it anyway
+/// ([`cmd::outcome`]), so one reaching here had nothing else to say and exits 0.
 #[expect(
     clippy::needless_pass_by_value,
     reason = "main hands over the parsed command line"
@@ -63,7 +65,7 @@ pub fn run(cli: cli::Cli) -> Exit {
 
 /// Whether `err` comes from writing to a closed pipe, wherever the io error sits: serde_json
 /// wraps it (its `source` skips the io error itself), and an `io::Error::other` may wrap that.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     fn broken(cause: &(dyn std::error::Error + 'static)) -> bool {
         if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
             return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);

@@ -1,6 +1,7 @@
 //! `policies.toml` → [`PolicySet`]: strict (unknown keys are errors), fully validated (every
 //! role, action, type, column, relationship and session variable resolved), every problem
-//! reported as `file:LINE:COL: message` before anything is used.
+//! reported as `file:LINE:COL: message` before anything is used (of a TOML syntax error, the
+//! one where the parser stopped).
 //!
 //! Plain sections go through serde (`deny_unknown_fields`); conditions are free-form Hasura
 //! boolean expressions, so they are walked by hand over the spanned TOML tree.
@@ -203,13 +204,9 @@ fn finish<T>(
 /// Parses and validates a whole policy file.
 pub fn parse(origin: &str, source: &str) -> Result<PolicySet, PolicyError> {
     let mut problems = Problems::default();
-    let (doc, syntax) = DeTable::parse_recoverable(source);
-    if !syntax.is_empty() {
-        for err in syntax {
-            problems.add(&err.span().unwrap_or(0..0), err.message().to_lowercase());
-        }
+    let Some(doc) = syntax(&mut problems, source) else {
         return finish(origin, source, problems, PolicySet::default());
-    }
+    };
     let doc = doc.get_ref();
     let mut set = PolicySet::default();
 
@@ -302,13 +299,9 @@ pub fn parse_tests(
     set: &PolicySet,
 ) -> Result<Vec<TestCase>, PolicyError> {
     let mut problems = Problems::default();
-    let (doc, syntax) = DeTable::parse_recoverable(source);
-    if !syntax.is_empty() {
-        for err in syntax {
-            problems.add(&err.span().unwrap_or(0..0), err.message().to_lowercase());
-        }
+    let Some(doc) = syntax(&mut problems, source) else {
         return finish(origin, source, problems, Vec::new());
-    }
+    };
     let doc = doc.get_ref();
     for (key, _) in doc {
         if key.get_ref() != "test" {
@@ -320,6 +313,16 @@ pub fn parse_tests(
     }
     let tests = tests_of(&mut problems, set, &set.policies, doc);
     finish(origin, source, problems, tests)
+}
+
+/// The TOML document of `source`, or `None` with its syntax error added to `problems`: the
+/// first one only, where the parser stopped. Its recovery reads on from a guess, and what it
+/// finds after one missing `}` is noise: hundreds of errors (`duplicate key` on every line
+/// to the end of the file), none of them at the brace.
+fn syntax<'i>(problems: &mut Problems, source: &'i str) -> Option<Spanned<DeTable<'i>>> {
+    DeTable::parse(source)
+        .map_err(|err| problems.add(&err.span().unwrap_or(0..0), err.message().to_lowercase()))
+        .ok()
 }
 
 fn section<'a, 'i>(doc: &'a DeTable<'i>, name: &str) -> Option<&'a Spanned<DeValue<'i>>> {

@@ -622,11 +622,11 @@ fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         assumed: args.assume.exprs.clone(),
         ..CheckOutput::from(&response)
     };
-    emit(&out, global.format)?;
-    Ok(match out.decision {
+    let exit = match out.decision {
         Decision::Allow => Exit::Success,
         Decision::Deny => Exit::Denied,
-    })
+    };
+    super::outcome(emit(&out, global.format), exit)
 }
 
 fn batch(
@@ -635,9 +635,22 @@ fn batch(
     assumed: &[String],
     context: &authz::Context,
 ) -> anyhow::Result<Exit> {
+    let mut failed = false;
+    // A line that failed is the outcome, also when stdout is closed before it is printed.
+    let printed = batch_lines(bridge, entities, assumed, context, &mut failed);
+    super::outcome(printed, if failed { Exit::Failure } else { Exit::Success })
+}
+
+/// The answer to each line of stdin, one JSON line each on stdout; `failed` once one fails.
+fn batch_lines(
+    bridge: &Bridge<'_>,
+    entities: &dyn authz::Entities,
+    assumed: &[String],
+    context: &authz::Context,
+    failed: &mut bool,
+) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
-    let mut failed = false;
     for (n, line) in stdin.lock().lines().enumerate() {
         let line = line.context("failed to read stdin")?;
         if line.trim().is_empty() {
@@ -662,12 +675,11 @@ fn batch(
                 },
             },
         };
-        failed |= matches!(answer, BatchLine::Failed { .. });
+        *failed |= matches!(answer, BatchLine::Failed { .. });
         serde_json::to_writer(&mut out, &answer)?;
         writeln!(out)?;
     }
-    out.flush()?;
-    Ok(if failed { Exit::Failure } else { Exit::Success })
+    Ok(out.flush()?)
 }
 
 fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
@@ -709,13 +721,12 @@ fn test(args: &TestArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let failed = report.failed;
-    emit(&TestOutput { report, coverage }, global.format)?;
-    Ok(if failed > 0 {
+    let exit = if report.failed > 0 {
         Exit::TestsFailed
     } else {
         Exit::Success
-    })
+    };
+    super::outcome(emit(&TestOutput { report, coverage }, global.format), exit)
 }
 
 /// What `test` prints: the report, and with `--coverage` what the cases exercised.
@@ -947,7 +958,8 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Ok(set) => {
             let mut problems = authz::lint(&set);
             // A PostgreSQL database is always checked; a SQLite file when it exists.
-            let missing = global.db.sqlite().filter(|path| !path.exists());
+            let db = global.db_url()?;
+            let missing = db.sqlite().filter(|path| !path.exists());
             if missing.is_none() {
                 let conn = global.open_decider(false)?;
                 let bridge = Bridge::new(conn.db(), &set);
@@ -958,7 +970,7 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     problems.extend(bridge.lint_nullable()?);
                 }
                 problems.extend(schema);
-                database = Some(global.db.to_string());
+                database = Some(db.to_string());
             } else if let Some(path) = missing {
                 eprintln!(
                     "note: not checked against a database: `{}` does not exist (name one with --db)",
@@ -974,12 +986,12 @@ fn lint(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         database,
         problems,
     };
-    emit(&out, global.format)?;
-    Ok(if out.problems.is_empty() {
+    let exit = if out.problems.is_empty() {
         Exit::Success
     } else {
         Exit::Failure
-    })
+    };
+    super::outcome(emit(&out, global.format), exit)
 }
 
 const SHOWN: usize = 20;

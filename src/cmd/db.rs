@@ -86,7 +86,7 @@ pub struct SeedArgs {
 }
 
 pub fn run(args: &DbArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let path = match &global.db {
+    let path = match global.db_url()? {
         DbUrl::Sqlite(path) => path.as_path(),
         DbUrl::Postgres(url) => return postgres::run(args, url, global),
     };

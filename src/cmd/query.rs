@@ -486,14 +486,15 @@ async fn run_raw(
     {
         eprintln!("sql statements: {}", store.statements() - before);
     }
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &response)?;
-    std::io::Write::write_all(&mut out, b"\n")?;
     let failed = response
         .get("errors")
         .and_then(Value::as_array)
         .is_some_and(|e| !e.is_empty());
-    Ok(if failed { Exit::Failure } else { Exit::Success })
+    let mut out = std::io::stdout().lock();
+    let printed = serde_json::to_writer_pretty(&mut out, &response)
+        .map_err(std::io::Error::from)
+        .and_then(|()| std::io::Write::write_all(&mut out, b"\n"));
+    super::outcome(printed, if failed { Exit::Failure } else { Exit::Success })
 }
 
 /// `--vars JSON` and every `--var key=value`, as one JSON object.

@@ -216,8 +216,15 @@ pub struct ServeArgs {
     /// replication). Every request reads one snapshot of the standby, so answers lag the primary
     /// by the replication delay. --db stays the primary: it must be reachable at start, and the
     /// `db` commands (and any write) go there.
-    #[arg(long, env = "QUIDDITCH_READ_URL", value_name = "URL")]
-    pub read_url: Option<crate::db::DbUrl>,
+    // The text as given, parsed in `run` (as `--db` is): a bad value is a command's error that
+    // never shows the password.
+    #[arg(
+        long,
+        env = "QUIDDITCH_READ_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub read_url: Option<String>,
 
     /// Write one JSON line per `POST /graphql` to this file (`-`: stderr): time, subject, roles,
     /// operation name, document hash, rows and fields withheld with the policies behind them,
@@ -316,7 +323,11 @@ fn default_workers(dialect: Dialect) -> usize {
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = match &args.read_url {
         None => global.open_store(args.pool_size.get())?,
-        Some(standby) => global.open_standby(standby, args.pool_size.get())?,
+        Some(raw) => {
+            let standby = crate::db::DbUrl::parse(raw)
+                .map_err(|reason| anyhow::anyhow!("--read-url: {reason}"))?;
+            global.open_standby(&standby, args.pool_size.get())?
+        }
     };
     let (set, source) = global.lend(&store, |conn| args.policy.load_checked_from(conn))?;
     let auth = auth_config(args, &set.identity)?;

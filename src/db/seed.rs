@@ -130,20 +130,23 @@ impl Problems<'_> {
 }
 
 /// Parses and validates a whole seed file. Every problem is reported, each as
-/// `origin:LINE:COL: message`, before anything is written.
+/// `origin:LINE:COL: message`, before anything is written (of a TOML syntax error, the one
+/// where the parser stopped).
 pub fn parse(origin: &str, source: &str) -> Result<SeedData> {
     let mut problems = Problems {
         origin,
         source,
         found: Vec::new(),
     };
-    let (doc, syntax) = DeTable::parse_recoverable(source);
-    if !syntax.is_empty() {
-        for err in syntax {
+    // The first syntax error only, where the parser stopped: its recovery reads on from a
+    // guess, and one missing `}` became an error on every later line, none at the brace.
+    let doc = match DeTable::parse(source) {
+        Ok(doc) => doc,
+        Err(err) => {
             problems.add(err.span().unwrap_or(0..0), err.message());
+            return problems.into_result().map(|()| SeedData::default());
         }
-        return problems.into_result().map(|()| SeedData::default());
-    }
+    };
 
     let mut teams: Vec<TeamEntry> = Vec::new();
     let mut players: Vec<PlayerEntry> = Vec::new();

@@ -871,6 +871,89 @@ fn conninfo_pairs(value: &str) -> Vec<(&str, String, &str)> {
     pairs
 }
 
+/// `reason`, an error about the connection string `value`, with every quoted word (`` `x` ``)
+/// that shares a piece with the string's password written `***`. A well-formed string's
+/// password is never named in an error, but a malformed one's may be read as something else,
+/// and the error names that: a value (`postgresql://u:a?sslmode=hunter2@h/db`: the sslmode
+/// `hunter2@h/db`), an unknown option (`password=hun ter2=1`: `ter2`), the character
+/// tokio-postgres did not expect (`password hunter2`: `h`).
+fn redacted(reason: &str, value: &str) -> String {
+    let secrets = passwords(value);
+    if secrets.is_empty() {
+        return reason.to_string();
+    }
+    // Quoted words are the odd pieces between backticks.
+    let mut out = String::with_capacity(reason.len());
+    for (i, piece) in reason.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let secret = i % 2 == 1 && secrets.iter().any(|s| shares(piece, s));
+        out.push_str(if secret { "***" } else { piece });
+    }
+    out
+}
+
+/// Whether `piece` and `secret` have three characters in a row in common (a shorter `piece`:
+/// all of it).
+fn shares(piece: &str, secret: &str) -> bool {
+    let chars: Vec<char> = piece.chars().collect();
+    let n = chars.len().min(3);
+    n > 0
+        && chars
+            .windows(n)
+            .any(|run| secret.contains(&run.iter().collect::<String>()))
+}
+
+/// What a connection string gives as a password, as written and decoded, read loosely so that
+/// a malformed string's is found too: a URL's user information (its text before the last `@`
+/// ahead of the path) after its first `:`, a URL's `password=` parameter, and in the key-value
+/// form what follows the keyword `password` (with or without `=`), up to the next pair whose
+/// key is a libpq keyword.
+fn passwords(value: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let scheme = ["postgresql://", "postgres://"]
+        .into_iter()
+        .find_map(|scheme| value.strip_prefix(scheme));
+    if let Some(rest) = scheme {
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+        {
+            found.push(password.to_string());
+        }
+        if let Some((_, query)) = rest.split_once('?') {
+            found.extend(
+                query
+                    .split('&')
+                    .filter_map(|pair| pair.strip_prefix("password="))
+                    .map(str::to_string),
+            );
+        }
+    } else {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let Some(after) = word.strip_prefix("password") else {
+                continue;
+            };
+            if !(after.is_empty() || after.starts_with('=')) {
+                continue;
+            }
+            let keyword = |word: &&str| {
+                word.split_once('=')
+                    .is_some_and(|(key, _)| CONNINFO_KEYS.contains(&key))
+            };
+            let mut text = vec![after.trim_start_matches('=')];
+            text.extend(words[i + 1..].iter().take_while(|w| !keyword(w)));
+            found.push(text.join(" ").trim_matches('\'').to_string());
+        }
+    }
+    let decoded: Vec<String> = found.iter().map(|p| percent_decode(p)).collect();
+    found.extend(decoded);
+    found.retain(|p| !p.is_empty());
+    found
+}
+
 /// The keywords of libpq's key-value form that may start a `--db` value. A file whose name
 /// starts with one of them followed by `=` is written with a directory: `./host=x`.
 const CONNINFO_KEYS: [&str; 42] = [
@@ -930,8 +1013,18 @@ impl DbUrl {
     }
 
     /// [`DbUrl::parse`] in the environment `env`, a string naming no host (nor `PGHOST`) being
-    /// a server's socket in the first of `socket_dirs` that holds one.
+    /// a server's socket in the first of `socket_dirs` that holds one. The error never holds
+    /// the string's password, nor a piece of it ([`redacted`]).
     pub fn parse_in(value: &str, env: Environment, socket_dirs: &[&Path]) -> Result<Self, String> {
+        Self::parse_unredacted(value, env, socket_dirs).map_err(|reason| redacted(&reason, value))
+    }
+
+    /// [`DbUrl::parse_in`], its error as its readers wrote it.
+    fn parse_unredacted(
+        value: &str,
+        env: Environment,
+        socket_dirs: &[&Path],
+    ) -> Result<Self, String> {
         let url = value.starts_with("postgres://") || value.starts_with("postgresql://");
         let first_key = value
             .split_whitespace()
@@ -1713,7 +1806,7 @@ mod tests {
         );
         assert_eq!(
             err("service=broken"),
-            format!("{file}:10: expected `key=value`, found `host`")
+            format!("{file}:10: expected `key=value`, found no `=`")
         );
         assert_eq!(
             err("service=nested"),
@@ -1779,5 +1872,50 @@ mod tests {
             host("dbname=league port=5433", &pghost),
             Ok(vec![Host::Unix(PathBuf::from("/run/pg"))])
         );
+    }
+
+    /// No error about a malformed string names its password or a piece of it: each of these
+    /// has the password `hunter2` (or `se?cret=1`, `hun ter2=1`), and each is refused.
+    #[test]
+    fn an_error_never_names_the_password() {
+        for (value, shown) in [
+            (
+                "postgresql://postgres:hunter2@/league?host=/tmp&bogus=1",
+                "not a PostgreSQL connection string: invalid connection string: unknown option \
+                 `bogus`",
+            ),
+            (
+                "postgresql://u:a?sslmode=hunter2@h/db",
+                "invalid sslmode `***`: expected disable, allow, prefer, require, verify-ca or \
+                 verify-full",
+            ),
+            (
+                "host=/tmp password hunter2",
+                "not a PostgreSQL connection string: invalid connection string: unexpected \
+                 character at byte 19: expected `=` but got `***`",
+            ),
+            (
+                "host=h password=hun ter2=1",
+                "not a PostgreSQL connection string: invalid connection string: unknown option \
+                 `***`",
+            ),
+            (
+                "postgresql://u:pw@h/db?password=hunter2&bogus",
+                "not a PostgreSQL connection string: invalid connection string: unterminated \
+                 parameter",
+            ),
+            (
+                "host=/tmp password='hunter2 dbname=x",
+                "not a PostgreSQL connection string: invalid connection string: unterminated \
+                 quoted connection parameter value",
+            ),
+            (
+                "postgresql://u:hunter2@h/db?sslmode=x",
+                "invalid sslmode `x`: expected disable, allow, prefer, require, verify-ca or \
+                 verify-full",
+            ),
+        ] {
+            assert_eq!(parse(value).unwrap_err(), shown, "{value}");
+        }
     }
 }

@@ -36,7 +36,8 @@ fn help_documents_exit_codes_and_examples() {
     env.run(["--help"])
         .success()
         .stdout_has("Exit codes:")
-        .stdout_has("2  denied")
+        .stdout_has("2   denied")
+        .stdout_has("64  usage error")
         .stdout_has("Examples:");
     env.run(["db", "seed", "--help"])
         .success()
@@ -48,13 +49,136 @@ fn help_documents_exit_codes_and_examples() {
 fn a_bad_flag_is_a_usage_error_not_a_panic() {
     let env = Env::new();
     let run = env.run(["db", "seed", "--scale", "zero"]);
-    assert_eq!(run.code(), 2, "clap usage errors exit 2");
+    assert_eq!(run.code(), 64, "usage errors exit 64 (EX_USAGE)");
     assert!(
         run.stderr().contains("invalid value 'zero'"),
         "{}",
         run.stderr()
     );
     assert!(!run.stderr().contains("panicked"));
+}
+
+/// Every command-line usage error exits 64 (`EX_USAGE`) with clap's message on stderr and
+/// nothing on stdout: clap's own 2 is `authz check`'s deny and `authz diff --exit-code`'s
+/// differences, so a script could not tell a typo from a deny. `--help` and `--version` still
+/// print on stdout and exit 0. See: new-user review, item 2.
+#[test]
+fn usage_errors_exit_64_never_a_deny_s_2() {
+    let env = Env::new();
+    for (args, vars, says) in [
+        (&["--bogus"][..], &[][..], "unexpected argument '--bogus'"),
+        (&[], &[], "Usage: quidditch"),
+        (&["nonsense"], &[], "unrecognized subcommand 'nonsense'"),
+        (
+            &[
+                "authz",
+                "check",
+                "--user",
+                "Harry Potter",
+                "--action",
+                "read",
+            ],
+            &[],
+            "--resource <TYPE:ID>",
+        ),
+        (
+            &[
+                "authz",
+                "token",
+                "--user",
+                "Harry Potter",
+                "--ttl",
+                "forever",
+            ],
+            &[],
+            "invalid value 'forever' for '--ttl",
+        ),
+        (
+            &["serve"],
+            &[("QUIDDITCH_WORKERS", "abc")],
+            "invalid value 'abc' for '--workers",
+        ),
+    ] {
+        let mut cmd = env.cmd();
+        cmd.args(args);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let run = crate::harness::Run(cmd.output().unwrap());
+        let run = run.status(64).stdout_is("");
+        assert!(run.stderr().contains(says), "{args:?}: {}", run.stderr());
+    }
+    env.run(["--version"])
+        .success()
+        .stdout_has("quidditch ")
+        .stderr_is("");
+    env.run(["authz", "check", "--help"])
+        .success()
+        .stdout_has("Usage: quidditch authz check")
+        .stderr_is("");
+}
+
+/// A `--db` value that cannot be parsed is a command's error, `--db: REASON` and exit 1, the
+/// same from `QUIDDITCH_DB`, and `serve --read-url`'s `--read-url: REASON`: never the value
+/// with its password (clap printed it back), never exit 2 (`authz check`'s deny), and `--help`
+/// does not show the variable's value. See: new-user review, item 1.
+#[test]
+fn a_bad_database_url_is_an_error_that_never_shows_the_password() {
+    const BAD: &str = "postgresql://postgres:hunter2@/league?host=/tmp&bogus=1";
+    const REASON: &str =
+        "not a PostgreSQL connection string: invalid connection string: unknown option `bogus`";
+    let env = Env::new();
+    let bare = || {
+        let mut cmd = assert_cmd::Command::new(crate::harness::bin());
+        for var in crate::harness::LIBPQ_ENV {
+            cmd.env_remove(var);
+        }
+        cmd.current_dir(env.dir.path()).env("NO_COLOR", "1");
+        cmd
+    };
+    env.run_on(BAD, ["db", "status"])
+        .status(1)
+        .stdout_is("")
+        .stderr_is(&format!("quidditch: error: --db: {REASON}\n"));
+    let from_variable = crate::harness::Run(
+        bare()
+            .env("QUIDDITCH_DB", BAD)
+            .args(["db", "init"])
+            .output()
+            .unwrap(),
+    );
+    from_variable
+        .status(1)
+        .stderr_is(&format!("quidditch: error: --db: {REASON}\n"));
+    let standby = crate::harness::Run(
+        bare()
+            .env("QUIDDITCH_READ_URL", BAD)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .output()
+            .unwrap(),
+    );
+    standby
+        .status(1)
+        .stderr_is(&format!("quidditch: error: --read-url: {REASON}\n"));
+    for args in [
+        &["--help"][..],
+        &["db", "status", "--help"],
+        &["serve", "--help"],
+    ] {
+        let help = crate::harness::Run(
+            bare()
+                .env("QUIDDITCH_DB", BAD)
+                .env("QUIDDITCH_READ_URL", BAD)
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+        let help = help.success().stdout();
+        assert!(!help.contains("hunter2"), "{args:?}:\n{help}");
+    }
+    // Nothing was made from the string: no file, no `quidditch.db`.
+    let made: Vec<_> = std::fs::read_dir(env.dir.path()).unwrap().collect();
+    assert!(made.is_empty(), "{made:?}");
 }
 
 #[test]
@@ -71,6 +195,99 @@ fn a_broken_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
+}
+
+/// A pipe closed before anything is written (`quidditch authz lint | head -1`) ends the
+/// command quietly, but with the code of what it found: lint's problems 1, a deny 2, failed
+/// tests 3, differences with `--exit-code` 2, a failed line of `check --batch` or an answer
+/// with errors from `query raw` 1; 0 only where nothing else decides. It used to be 0 for all.
+/// See: new-user review, item 3.
+#[test]
+fn a_closed_pipe_keeps_the_exit_code_of_the_outcome() {
+    /// `authz check`: may Cho Chang read game:8 under `policies`?
+    fn check(policies: &str) -> Vec<&str> {
+        vec![
+            "authz",
+            "check",
+            "--user",
+            "Cho Chang",
+            "--action",
+            "read",
+            "--resource",
+            "game:8",
+            "--policies",
+            policies,
+        ]
+    }
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let file = |name: &str, text: &str| env.write(name, text).display().to_string();
+    let good = file("good.toml", &shipped);
+    // `read` of a game is narrowed to the winners (no feeder games): Cho Chang loses game:8,
+    // and the file's own tests that expect it fail.
+    let feeders = r#"condition = { _or = [
+  { winner_id = { _eq = "$subject.team_id" } },
+  { "feeders*" = { winner_id = { _eq = "$subject.team_id" } } },
+] }"#;
+    assert!(shipped.contains(feeders), "the shipped file changed");
+    let narrowed = file(
+        "narrowed.toml",
+        &shipped.replace(
+            feeders,
+            r#"condition = { winner_id = { _eq = "$subject.team_id" } }"#,
+        ),
+    );
+    let unknown_role = file(
+        "unknown-role.toml",
+        &shipped.replace(r#"roles = ["player"]"#, r#"roles = ["playerr"]"#),
+    );
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (vec!["authz", "lint", "--policies", &unknown_role], "", 1),
+        (vec!["authz", "lint", "--policies", &good], "", 0),
+        (check(&narrowed), "", 2),
+        (check(&good), "", 0),
+        (vec!["authz", "test", "--policies", &narrowed], "", 3),
+        (vec!["authz", "test", "--policies", &good], "", 0),
+        (
+            vec!["authz", "diff", &good, &narrowed, "--exit-code"],
+            "",
+            2,
+        ),
+        (vec!["authz", "diff", &good, &good, "--exit-code"], "", 0),
+        (
+            vec!["authz", "check", "--batch", "--policies", &good],
+            r#"{"user":"Cho Chang","action":"read","resource":"game:99"}"#,
+            1,
+        ),
+        (vec!["query", "raw", "-"], "{ nope }", 1),
+    ];
+    for format in ["human", "json"] {
+        for (args, stdin, code) in &cases {
+            // The reading end is closed before the process starts: every write fails.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut child = env
+                .cmd_std()
+                .args(["--format", format])
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut input = child.stdin.take().unwrap();
+            // Only `--batch` and `query raw -` read stdin; the others may have exited already.
+            let _ = std::io::Write::write_all(&mut input, stdin.as_bytes());
+            drop(input);
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                (out.status.code(), stderr.as_ref()),
+                (Some(*code), ""),
+                "--format {format} {args:?}"
+            );
+        }
+    }
 }
 
 /// Every format ends quietly when stdout is a pipe already closed: no error, exit 0, in many

@@ -470,7 +470,7 @@ fn the_query_can_come_from_stdin_and_conflicts_with_a_resource() {
         "--action",
         "read",
     ]);
-    assert_eq!(run.code(), 2, "a usage error: {}", run.stderr());
+    assert_eq!(run.code(), 64, "a usage error: {}", run.stderr());
     assert!(
         run.stderr().contains("cannot be used with"),
         "{}",

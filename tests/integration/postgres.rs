@@ -620,7 +620,7 @@ fn what_db_leaves_out_is_read_from_libpq_variables() {
     let bad_port = libpq.vars("postgres", &[("PGPORT", "seeker")]);
     let stderr = libpq
         .run("postgres://", &bad_port, &["db", "status"])
-        .status(2)
+        .status(1)
         .stderr();
     assert!(
         stderr.contains("invalid PGPORT (libpq's `port`)"),
@@ -630,7 +630,8 @@ fn what_db_leaves_out_is_read_from_libpq_variables() {
 
 /// A connection service (`--db service=NAME`, or `PGSERVICE`) is read from the service file
 /// by every command and the server's pool; a service no file defines and a libpq keyword
-/// quidditch does not read are refused (exit 2), and nothing is made on disk from the string.
+/// quidditch does not read are refused as any bad `--db` is (`--db: …`, exit 1), and nothing
+/// is made on disk from the string.
 #[test]
 fn a_connection_service_names_the_database() {
     let libpq = Libpq::new();
@@ -678,15 +679,19 @@ fn a_connection_service_names_the_database() {
     );
     libpq
         .run("service=nowhere", &services, &["db", "init"])
-        .status(2)
+        .status(1)
         .stderr_has(&format!(
-            "service `nowhere` is not defined in a service file (looked in {} and ",
+            "quidditch: error: --db: service `nowhere` is not defined in a service file \
+             (looked in {} and ",
             file.display()
         ));
     libpq
         .run("sslpassword=x dbname=x", &services, &["db", "init"])
-        .status(2)
-        .stderr_has("sslpassword cannot be honoured: quidditch reads no encrypted private key");
+        .status(1)
+        .stderr_has(
+            "quidditch: error: --db: sslpassword cannot be honoured: quidditch reads no \
+             encrypted private key",
+        );
     for name in ["service=nowhere", "sslpassword=x dbname=x"] {
         assert!(!libpq.env.path(name).exists(), "{name} was made on disk");
     }
@@ -722,7 +727,7 @@ fn a_string_naming_no_host_reaches_a_local_server_s_socket() {
         .unwrap()
         .port();
     let url = format!("postgresql://postgres@/{}?port={port}", libpq.db.name);
-    let stderr = libpq.run(&url, &[], &["db", "status"]).status(2).stderr();
+    let stderr = libpq.run(&url, &[], &["db", "status"]).status(1).stderr();
     assert!(
         stderr.contains(&format!(
             "names no host, nor does PGHOST, and no server's socket for port {port} is in \
@@ -2224,7 +2229,7 @@ fn the_home_directory_s_root_crt_is_the_authorities_to_trust() {
         Run(cmd.output().unwrap())
     };
     run("verify-full")
-        .status(2)
+        .status(1)
         .stderr_has("sslmode=verify-full needs authorities to trust");
     run("require").success();
     std::fs::copy(&tls.other_ca, home.join(".postgresql/root.crt")).unwrap();

@@ -10,8 +10,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{PolicyArgs, parse_checked, read};
-use crate::access::Bridge;
 use crate::access::diff::{self, Change, ChangeKind, Summary};
+use crate::access::{AccessError, Bridge};
 use crate::authz::{Decision, RowDecision};
 use crate::cli::GlobalArgs;
 use crate::exit::Exit;
@@ -110,12 +110,39 @@ pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> 
     let new = parse_checked(conn.db(), &new_origin, &source.text)?;
     let (old_bridge, new_bridge) = (Bridge::new(conn.db(), &old), Bridge::new(conn.db(), &new));
 
+    // Set before a change is written: a closed pipe ends the printing quietly, not the outcome
+    // (`--exit-code`: 2 once anything differs).
+    let mut changed = false;
+    let printed = print(
+        args,
+        global.format,
+        (&old_origin, &new_origin),
+        (&old_bridge, &new_bridge),
+        &mut changed,
+    );
+    let exit = if args.exit_code && changed {
+        Exit::Denied
+    } else {
+        Exit::Success
+    };
+    crate::cmd::outcome(printed, exit)
+}
+
+/// Prints the differences between the two files as they are found; `changed` once one is.
+fn print(
+    args: &DiffArgs,
+    format: Format,
+    (old_origin, new_origin): (&str, &str),
+    (old_bridge, new_bridge): (&Bridge<'_>, &Bridge<'_>),
+    changed: &mut bool,
+) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut current: Option<String> = None;
-    let summary = match global.format {
+    match format {
         Format::Human => {
             writeln!(out, "--- {old_origin}\n+++ {new_origin}")?;
-            let summary = diff::diff(&old_bridge, &new_bridge, args.user.as_deref(), &mut |c| {
+            let summary = diff::diff(old_bridge, new_bridge, args.user.as_deref(), &mut |c| {
+                *changed = true;
                 if current.as_deref() != Some(c.subject.as_str()) {
                     match &c.name {
                         Some(name) => writeln!(out, "{name} ({}):", c.subject)?,
@@ -124,37 +151,42 @@ pub(super) fn run(args: &DiffArgs, global: &GlobalArgs) -> anyhow::Result<Exit> 
                     current = Some(c.subject.clone());
                 }
                 write!(out, "{}", ChangeLine(c))
-            })?;
+            })
+            .map_err(written)?;
             write!(out, "{}", summary_line(&summary))?;
-            summary
         }
         Format::Json => {
             // One JSON document, written as it is found: the head's fields, then `changes`
             // item by item, then `summary`.
             let head = serde_json::to_string(&Head {
-                old: &old_origin,
-                new: &new_origin,
+                old: old_origin,
+                new: new_origin,
             })?;
             write!(out, "{},\"changes\":[", head.trim_end_matches('}'))?;
             let mut first = true;
-            let summary = diff::diff(&old_bridge, &new_bridge, args.user.as_deref(), &mut |c| {
+            let summary = diff::diff(old_bridge, new_bridge, args.user.as_deref(), &mut |c| {
+                *changed = true;
                 if !first {
                     out.write_all(b",")?;
                 }
                 first = false;
                 out.write_all(b"\n")?;
                 serde_json::to_writer(&mut out, c).map_err(std::io::Error::from)
-            })?;
+            })
+            .map_err(written)?;
             write!(out, "\n],\"summary\":")?;
             serde_json::to_writer(&mut out, &summary).map_err(std::io::Error::from)?;
             writeln!(out, "}}")?;
-            summary
         }
-    };
-    out.flush()?;
-    Ok(if args.exit_code && summary.changes() > 0 {
-        Exit::Denied
-    } else {
-        Exit::Success
-    })
+    }
+    Ok(out.flush()?)
+}
+
+/// The diff's error, its sink's io error as itself: `AccessError::Io` is transparent, so the
+/// io error (a closed pipe, say) would not be in its chain of causes.
+fn written(err: AccessError) -> anyhow::Error {
+    match err {
+        AccessError::Io(io) => io.into(),
+        other => other.into(),
+    }
 }

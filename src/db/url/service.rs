@@ -86,8 +86,9 @@ fn group(text: &str, name: &str) -> Result<Option<Vec<Setting>>, (usize, String)
         let Some(settings) = found.as_mut() else {
             continue;
         };
+        // The line is not shown: it may be a password written without its key.
         let Some((key, value)) = line.split_once('=') else {
-            return Err((i + 1, format!("expected `key=value`, found `{line}`")));
+            return Err((i + 1, "expected `key=value`, found no `=`".to_string()));
         };
         settings.push((i + 1, key.trim().to_string(), value.trim().to_string()));
     }
@@ -163,7 +164,7 @@ mod tests {
         assert_eq!(group(text, "cup").unwrap(), None);
         assert_eq!(
             group("[league]\nhost\n", "league").unwrap_err(),
-            (2, "expected `key=value`, found `host`".to_string())
+            (2, "expected `key=value`, found no `=`".to_string())
         );
         assert_eq!(
             group("[league\n", "league").unwrap_err().0,
