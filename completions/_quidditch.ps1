@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'quidditch' -ScriptBlock {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a PostgreSQL URL')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How results are printed on stdout')
             [CompletionResult]::new('--print-default', '--print-default', [CompletionResultType]::ParameterName, 'Print the built-in seeder.toml (the tutorial''s data) instead of seeding')
-            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Delete every row first, so the database holds exactly the seed')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Delete every row first, so the database holds exactly the seed (an empty file is refused: `db reset --yes` empties the database)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr (-v: info, -vv: debug)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

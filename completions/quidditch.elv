@@ -66,7 +66,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --db 'The database: a SQLite file, or a PostgreSQL URL'
             cand --format 'How results are printed on stdout'
             cand --print-default 'Print the built-in seeder.toml (the tutorial''s data) instead of seeding'
-            cand --replace 'Delete every row first, so the database holds exactly the seed'
+            cand --replace 'Delete every row first, so the database holds exactly the seed (an empty file is refused: `db reset --yes` empties the database)'
             cand -v 'More logging on stderr (-v: info, -vv: debug)'
             cand --verbose 'More logging on stderr (-v: info, -vv: debug)'
             cand -h 'Print help (see more with ''--help'')'

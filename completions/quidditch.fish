@@ -61,7 +61,7 @@ complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l format -d 'How results are printed on stdout' -r -f -a "human\t'Tables and trees for people'
 json\t'One JSON document for scripts, with stable keys: snake_case, except that `query` prints the GraphQL response\'s own (camelCase) keys'"
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l print-default -d 'Print the built-in seeder.toml (the tutorial\'s data) instead of seeding'
-complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l replace -d 'Delete every row first, so the database holds exactly the seed'
+complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -l replace -d 'Delete every row first, so the database holds exactly the seed (an empty file is refused: `db reset --yes` empties the database)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s v -l verbose -d 'More logging on stderr (-v: info, -vv: debug)'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c quidditch -n "__fish_quidditch_using_subcommand db; and __fish_seen_subcommand_from seed" -s V -l version -d 'Print version'

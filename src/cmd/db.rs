@@ -71,7 +71,8 @@ pub struct SeedArgs {
     #[arg(long, conflicts_with_all = ["file", "scale", "replace"])]
     pub print_default: bool,
 
-    /// Delete every row first, so the database holds exactly the seed.
+    /// Delete every row first, so the database holds exactly the seed (an empty file is
+    /// refused: `db reset --yes` empties the database).
     #[arg(long)]
     pub replace: bool,
 
@@ -200,6 +201,21 @@ fn read_seed(args: &SeedArgs) -> anyhow::Result<(PathBuf, seed::SeedData)> {
         }
         other => anyhow::Error::new(other),
     })?;
+    // With --replace the database holds exactly the file: an empty one (a truncated copy, a
+    // wrong path to an empty file) would delete every row, which `db reset --yes` does on
+    // purpose.
+    if args.replace
+        && data.teams.is_empty()
+        && data.players.is_empty()
+        && data.games.is_empty()
+        && data.staff.is_empty()
+    {
+        anyhow::bail!(
+            "`{}` holds no teams, players, games or staff: with --replace it would empty the \
+             database (to empty it, run `quidditch db reset --yes`); nothing was written",
+            file.display()
+        );
+    }
     Ok((file, data))
 }
 

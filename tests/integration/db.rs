@@ -196,6 +196,23 @@ fn replace_removes_rows_the_file_does_not_mention() {
     );
 }
 
+/// An empty seed file (a truncated copy, a path to the wrong file) with `--replace` would delete
+/// every row: it is refused and nothing is written. Without `--replace` it merges nothing.
+#[test]
+fn an_empty_file_with_replace_is_refused_rather_than_empty_the_database() {
+    let env = Env::seeded();
+    let empty = env.write("empty.toml", "# nothing yet\n");
+    let empty = empty.display().to_string();
+    env.run(["db", "seed", "--file", &empty, "--replace"])
+        .status(1)
+        .stderr_has(
+            "holds no teams, players, games or staff: with --replace it would empty the database",
+        );
+    assert_eq!(dump(&env).len(), 25);
+    env.run(["db", "seed", "--file", &empty]).success();
+    assert_eq!(dump(&env).len(), 25);
+}
+
 #[test]
 fn a_broken_file_after_a_good_seed_leaves_the_data_untouched() {
     let env = Env::seeded();
