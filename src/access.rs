@@ -122,8 +122,10 @@ impl Db<'_> {
                 while let Some(r) = rows.next().map_err(sqlite)? {
                     let mut values = Vec::with_capacity(types.len());
                     for (i, ty) in types.iter().enumerate() {
-                        let column = r.as_ref().column_name(i).unwrap_or("?");
-                        values.push(from_sql(r.get_ref(i).map_err(sqlite)?, *ty, column)?);
+                        let value = from_sql(r.get_ref(i).map_err(sqlite)?, *ty);
+                        values.push(value.map_err(|found| {
+                            bad_value(r.as_ref().column_name(i).unwrap_or("?"), *ty, found)
+                        })?);
                     }
                     each(values)?;
                 }
@@ -220,7 +222,9 @@ fn from_pg(row: &tokio_postgres::Row, i: usize, ty: ColumnType) -> Result<Value>
         Some(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME) => {
             return match row.try_get::<_, Option<String>>(i).map_err(pg)? {
                 None => Ok(Value::Null),
-                Some(t) => stored(row.columns().get(i).map_or("?", |c| c.name()), ty, t),
+                Some(t) => stored(ty, t).map_err(|found| {
+                    bad_value(row.columns().get(i).map_or("?", |c| c.name()), ty, found)
+                }),
             };
         }
         other => {
@@ -261,43 +265,37 @@ fn to_sql(value: &Value) -> SqlValue {
     }
 }
 
-/// A value SQLite stored in the column `column`, read as the policies declare the column
-/// ([`stored`]): SQLite keeps whatever a row was given, whatever the column's type.
-fn from_sql(value: ValueRef<'_>, ty: ColumnType, column: &str) -> Result<Value> {
+/// A value SQLite stored, read as the policies declare its column ([`stored`]): SQLite keeps
+/// whatever a row was given, whatever the column's type. `Err`: what was found instead, for
+/// [`bad_value`] (the column is named only then, off the path of every value read).
+fn from_sql(value: ValueRef<'_>, ty: ColumnType) -> std::result::Result<Value, String> {
     match (value, ty) {
         (ValueRef::Null, _) => Ok(Value::Null),
         (ValueRef::Integer(i), ColumnType::Bool) => Ok(Value::Bool(i != 0)),
         (ValueRef::Integer(i), ColumnType::Int) => Ok(Value::Int(i)),
         (ValueRef::Text(t), ColumnType::Text | ColumnType::Time) => match std::str::from_utf8(t) {
-            Ok(text) => stored(column, ty, text.to_string()),
-            Err(_) => Err(bad_value(column, ty, "text that is not UTF-8".to_string())),
+            Ok(text) => stored(ty, text.to_string()),
+            Err(_) => Err("text that is not UTF-8".to_string()),
         },
-        (ValueRef::Integer(i), _) => Err(bad_value(column, ty, format!("the integer {i}"))),
-        (ValueRef::Real(f), _) => Err(bad_value(column, ty, format!("the real number {f}"))),
-        (ValueRef::Text(t), _) => Err(bad_value(
-            column,
-            ty,
-            format!("the text `{}`", String::from_utf8_lossy(t)),
-        )),
-        (ValueRef::Blob(b), _) => Err(bad_value(
-            column,
-            ty,
-            format!("a blob of {} bytes", b.len()),
-        )),
+        (ValueRef::Integer(i), _) => Err(format!("the integer {i}")),
+        (ValueRef::Real(f), _) => Err(format!("the real number {f}")),
+        (ValueRef::Text(t), _) => Err(format!("the text `{}`", String::from_utf8_lossy(t))),
+        (ValueRef::Blob(b), _) => Err(format!("a blob of {} bytes", b.len())),
     }
 }
 
-/// A text stored in `column`, of the declared type `ty` (`text` or `time`): a time must be in
-/// the form times compare in as texts (`YYYY-MM-DDTHH:MM:SSZ`, what `db seed`, `--assume` and
-/// the policy file's literals are made into). Another form (an offset, a space) would be
-/// compared as the text it is, and so decide by its letters: an error, never a decision.
-fn stored(column: &str, ty: ColumnType, text: String) -> Result<Value> {
+/// A stored text, of the declared type `ty` (`text` or `time`): a time must be in the form
+/// times compare in as texts (`YYYY-MM-DDTHH:MM:SSZ`, what `db seed`, `--assume` and the policy
+/// file's literals are made into). Another form (an offset, a space) would be compared as the
+/// text it is, and so decide by its letters: an error, never a decision. `Err`: what was found.
+fn stored(ty: ColumnType, text: String) -> std::result::Result<Value, String> {
     if ty == ColumnType::Time && authz::context::canonical_time(&text).as_deref() != Some(&text) {
-        return Err(bad_value(column, ty, format!("the text `{text}`")));
+        return Err(format!("the text `{text}`"));
     }
     Ok(Value::Text(text))
 }
 
+/// A stored value of `column` that its declared type `ty` cannot hold: `found` instead.
 fn bad_value(column: &str, ty: ColumnType, found: String) -> AccessError {
     AccessError::BadValue {
         column: column.to_string(),
