@@ -64,11 +64,16 @@ pub fn run(cli: cli::Cli) -> Exit {
 }
 
 /// Whether `err` comes from writing to a closed pipe, wherever the io error sits: serde_json
-/// wraps it (its `source` skips the io error itself), and an `io::Error::other` may wrap that.
+/// wraps it (its `source` skips the io error itself), an `io::Error::other` may wrap that, and
+/// `access::AccessError::Io` (a streamed result's writer) is transparent, so its `source` skips
+/// the io error too.
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     fn broken(cause: &(dyn std::error::Error + 'static)) -> bool {
         if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
             return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+        }
+        if let Some(access::AccessError::Io(e)) = cause.downcast_ref() {
+            return broken(e);
         }
         cause.downcast_ref::<io::Error>().is_some_and(|e| {
             e.kind() == io::ErrorKind::BrokenPipe || e.get_ref().is_some_and(|inner| broken(inner))
@@ -124,6 +129,8 @@ mod tests {
         assert!(is_broken_pipe(&anyhow::Error::new(serde_broken_pipe())));
         let wrapped = anyhow::Error::new(io::Error::other(serde_broken_pipe()));
         assert!(is_broken_pipe(&wrapped.context("writing the answer")));
+        let streamed = crate::access::AccessError::Io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&anyhow::Error::new(streamed)));
         let other = anyhow::Error::new(io::Error::from(io::ErrorKind::PermissionDenied));
         assert!(!is_broken_pipe(&other));
     }

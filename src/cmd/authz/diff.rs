@@ -10,8 +10,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{PolicyArgs, parse_checked, read};
+use crate::access::Bridge;
 use crate::access::diff::{self, Change, ChangeKind, Summary};
-use crate::access::{AccessError, Bridge};
 use crate::authz::{Decision, RowDecision};
 use crate::cli::GlobalArgs;
 use crate::exit::Exit;
@@ -151,8 +151,7 @@ fn print(
                     current = Some(c.subject.clone());
                 }
                 write!(out, "{}", ChangeLine(c))
-            })
-            .map_err(written)?;
+            })?;
             write!(out, "{}", summary_line(&summary))?;
         }
         Format::Json => {
@@ -172,21 +171,11 @@ fn print(
                 first = false;
                 out.write_all(b"\n")?;
                 serde_json::to_writer(&mut out, c).map_err(std::io::Error::from)
-            })
-            .map_err(written)?;
+            })?;
             write!(out, "\n],\"summary\":")?;
             serde_json::to_writer(&mut out, &summary).map_err(std::io::Error::from)?;
             writeln!(out, "}}")?;
         }
     }
     Ok(out.flush()?)
-}
-
-/// The diff's error, its sink's io error as itself: `AccessError::Io` is transparent, so the
-/// io error (a closed pipe, say) would not be in its chain of causes.
-fn written(err: AccessError) -> anyhow::Error {
-    match err {
-        AccessError::Io(io) => io.into(),
-        other => other.into(),
-    }
 }
