@@ -495,11 +495,15 @@ impl Gate {
         state: MatchedState,
         record: bool,
     ) -> Result<(), GateError> {
-        let mut matched = self.matched.lock().unwrap_or_else(PoisonError::into_inner);
-        if record && matched.as_ref() == Some(&state) {
+        let matched = || self.matched.lock().unwrap_or_else(PoisonError::into_inner);
+        if record && matched().as_ref() == Some(&state) {
             return Ok(());
         }
+        // Not under the lock: the check reads the database (on the request's async worker), and
+        // every other worker's request on a new state would wait for it there. Two requests
+        // may then check one state both, which is harmless.
         let problems = snapshot.lend(|conn| Bridge::new(conn, &self.set).check_schema())??;
+        let mut matched = matched();
         if problems.is_empty() {
             if record {
                 *matched = Some(state);
