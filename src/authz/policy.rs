@@ -509,6 +509,17 @@ impl Policy {
 }
 
 impl PolicySet {
+    /// Whether every subject of type `kind` has the attribute `$subject.NAME`: `type` always,
+    /// and the columns of a table type (`id` among them); `anonymous` has no other. As
+    /// [`super::Subject::has_attribute`] says of each subject of the type.
+    pub fn subject_type_has(&self, kind: &str, name: &str) -> bool {
+        name == "type"
+            || self
+                .types
+                .get(kind)
+                .is_some_and(|d| d.columns.contains_key(name))
+    }
+
     /// The policy with id `id`.
     pub fn policy(&self, id: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.id == id)

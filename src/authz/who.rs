@@ -65,11 +65,9 @@ pub fn who_can(
             continue;
         }
         // Before the field is looked at: a check judges every policy it targets.
-        if let Some(name) = policy
-            .condition
-            .as_ref()
-            .and_then(|c| super::eval::absent_attribute(c, &|a| a == "type" || w.has_column(a)))
-        {
+        if let Some(name) = policy.condition.as_ref().and_then(|c| {
+            super::eval::absent_attribute(c, &|a| set.subject_type_has(subject_ty, a))
+        }) {
             undecidable.push((
                 policy.id.clone(),
                 format!("`$subject.{name}` is not an attribute of a {subject_ty}"),

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::PolicyArgs;
 use crate::access::Db;
 use crate::access::{self, SqlEntities};
+use crate::authz::policy::Policy;
 use crate::authz::{self, Decision, PolicySet, Subject};
 use crate::cli::GlobalArgs;
 use crate::exit::Exit;
@@ -287,36 +288,49 @@ fn each_tuple(
     }
     let bridge = access::Bridge::new(conn, set);
     let entities = SqlEntities::new(conn, model.per_subject_bindings());
-    let subject_tuples = |subject: &Subject, buf: &mut Vec<Tuple>| -> anyhow::Result<()> {
-        let roles: Vec<String> = authz::roles(model.per_subject_bindings(), &entities, subject)?
-            .into_iter()
-            .map(|g| g.role)
-            .collect();
-        // A subject a held policy cannot judge (it reads an attribute the subject lacks) is an
-        // error to `authz check`: no tuple could say so to the engines.
-        for policy in set
-            .policies
+    // A subject a held policy cannot judge (its condition reads an attribute the subject lacks)
+    // is an error to `authz check`: no tuple could say so to the engines. Which policies read
+    // one is known per subject type, so a row looks only at those (usually none).
+    let unjudgeable = |kind: &str| -> Vec<&Policy> {
+        set.policies
             .iter()
-            .filter(|p| p.roles.iter().any(|r| roles.contains(r)))
-        {
-            if let Some(message) = policy
-                .condition
-                .as_ref()
-                .and_then(|c| authz::eval::missing_attribute(subject, c))
-            {
-                anyhow::bail!("policy `{}`: {message}", policy.id);
-            }
-        }
-        model.subject_tuples(subject, &roles, buf);
-        Ok(())
+            .filter(|p| {
+                p.condition.as_ref().is_some_and(|c| {
+                    authz::eval::absent_attribute(c, &|a| set.subject_type_has(kind, a)).is_some()
+                })
+            })
+            .collect()
     };
+    let subject_tuples =
+        |subject: &Subject, unjudgeable: &[&Policy], buf: &mut Vec<Tuple>| -> anyhow::Result<()> {
+            let roles: Vec<String> =
+                authz::roles(model.per_subject_bindings(), &entities, subject)?
+                    .into_iter()
+                    .map(|g| g.role)
+                    .collect();
+            for policy in unjudgeable
+                .iter()
+                .filter(|p| p.roles.iter().any(|r| roles.contains(r)))
+            {
+                if let Some(message) = policy
+                    .condition
+                    .as_ref()
+                    .and_then(|c| authz::eval::missing_attribute(subject, c))
+                {
+                    anyhow::bail!("policy `{}`: {message}", policy.id);
+                }
+            }
+            model.subject_tuples(subject, &roles, buf);
+            Ok(())
+        };
     for ty in set.types.keys() {
         let is_subject = model.subject_kinds.iter().any(|k| k == ty);
+        let unjudgeable = unjudgeable(ty);
         bridge.for_each_row(ty, &mut |row| {
             buf.clear();
             model.row_tuples(set, ty, &row, &mut buf);
             if is_subject {
-                subject_tuples(&Subject::from_row(ty, row), &mut buf)?;
+                subject_tuples(&Subject::from_row(ty, row), &unjudgeable, &mut buf)?;
             }
             for t in &buf {
                 write(t)?;
@@ -326,7 +340,8 @@ fn each_tuple(
         })?;
     }
     buf.clear();
-    subject_tuples(&Subject::anonymous(), &mut buf)?;
+    let anonymous = Subject::anonymous();
+    subject_tuples(&anonymous, &unjudgeable(&anonymous.kind), &mut buf)?;
     for t in &buf {
         write(t)?;
         count += 1;
