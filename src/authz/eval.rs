@@ -773,7 +773,7 @@ pub fn missing_attribute(subject: &Subject, cond: &Condition) -> Option<String> 
 
 /// The first `$subject.NAME` that `cond` reads and `has` says is not there.
 pub fn absent_attribute<'c>(cond: &'c Condition, has: &dyn Fn(&str) -> bool) -> Option<&'c str> {
-    let subject_name = |operand: Option<&'c String>| operand.filter(|a| !has(a));
+    let absent = |name: &&String| !has(name);
     match cond {
         Condition::And(parts) | Condition::Or(parts) => {
             parts.iter().find_map(|p| absent_attribute(p, has))
@@ -781,22 +781,24 @@ pub fn absent_attribute<'c>(cond: &'c Condition, has: &dyn Fn(&str) -> bool) -> 
         Condition::Not(inner)
         | Condition::Exists { inner, .. }
         | Condition::Transitive { inner, .. } => absent_attribute(inner, has),
-        Condition::Compare { lhs, rhs, .. } => subject_name(match lhs {
-            Lhs::Subject(a) => Some(a),
-            _ => None,
-        })
-        .or_else(|| {
-            subject_name(match rhs {
-                Rhs::Subject(a) => Some(a),
-                _ => None,
-            })
-        })
-        .map(String::as_str),
-        Condition::IsNull { lhs, .. } => subject_name(match lhs {
-            Lhs::Subject(a) => Some(a),
-            _ => None,
-        })
-        .map(String::as_str),
+        Condition::Compare { lhs, rhs, .. } => {
+            let lhs = if let Lhs::Subject(a) = lhs {
+                Some(a)
+            } else {
+                None
+            };
+            let rhs = if let Rhs::Subject(a) = rhs {
+                Some(a)
+            } else {
+                None
+            };
+            lhs.into_iter().chain(rhs).find(absent).map(String::as_str)
+        }
+        Condition::IsNull {
+            lhs: Lhs::Subject(a),
+            ..
+        } => Some(a.as_str()).filter(|a| !has(a)),
+        Condition::IsNull { .. } => None,
     }
 }
 
