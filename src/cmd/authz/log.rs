@@ -149,8 +149,11 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{}: {} requests, {} with something withheld or refused",
-            self.file, self.requests, self.denied
+            "{}: {} request{}, {} with something withheld or refused",
+            self.file,
+            self.requests,
+            if self.requests == 1 { "" } else { "s" },
+            self.denied
         )?;
         if !self.by_subject.is_empty() {
             let mut t = table(["subject", "requests", "denied"]);
