@@ -183,6 +183,9 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Endpoint {
     type Future = Answer;
 
     fn call(&self, request: Request<hyper::body::Incoming>) -> Answer {
+        if let Some(response) = without_one_host(&request) {
+            return Box::pin(async move { Ok(response) });
+        }
         match &self.direct {
             Some(state)
                 if request.method() == axum::http::Method::POST
@@ -205,6 +208,29 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Endpoint {
             _ => Box::pin(self.router.call(request)),
         }
     }
+}
+
+/// The 400 an HTTP/1.1 request without exactly one `Host` field gets (RFC 9112 §3.2: "A server
+/// MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks
+/// a Host header field and to any request message that contains more than one Host header
+/// field"). hyper leaves this to the server. HTTP/1.0 has no `Host` to require.
+fn without_one_host<B>(request: &Request<B>) -> Option<Response> {
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    let required = request.version() >= axum::http::Version::HTTP_11;
+    if hosts > 1 || (required && hosts == 0) {
+        let message = if hosts > 1 {
+            "the request has more than one Host header"
+        } else {
+            "an HTTP/1.1 request needs a Host header"
+        };
+        return Some(refuse(
+            Media::Json,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            message,
+        ));
+    }
+    None
 }
 
 /// How long a client may take and how many may be connected: `quidditch serve`'s flags.
@@ -1315,7 +1341,19 @@ async fn post_answer(state: Shared, request: Request) -> Response {
         Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return too_large(media);
         }
-        Ok(Err(rejection)) => return rejection.into_response(),
+        // A body that breaks off or whose chunks are malformed: a GraphQL error like every other
+        // refusal, not axum's plain text.
+        Ok(Err(rejection)) => {
+            return refuse(
+                media,
+                rejection.status(),
+                "BAD_REQUEST",
+                &format!(
+                    "the request body could not be read: {}",
+                    rejection.body_text()
+                ),
+            );
+        }
         Err(_) => {
             let mut response = refuse(
                 media,
