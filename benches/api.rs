@@ -53,7 +53,7 @@ fn requests(c: &mut Criterion) {
     let (_dir, api) = api();
     // BENCH_PG=1: the same requests on the league in PostgreSQL (`*_postgres`), through the
     // server's own pool (one connection).
-    let on_pg = common::demo_pg().map(|url| Api::new(Store::open_postgres(&url, 1).unwrap()));
+    let on_pg = common::demo_pg().map(|url| Api::new(Store::open_postgres(&url, 1, None).unwrap()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

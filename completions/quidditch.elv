@@ -560,7 +560,7 @@ set edit:completion:arg-completer[quidditch] = {|@words|
             cand --jwt-issuer 'Require this `iss` claim in tokens (over `[identity] issuer`)'
             cand --jwt-audience 'Require this `aud` claim in tokens (over `[identity] audience`)'
             cand --jwt-leeway 'Clock skew tolerated on tokens: accepted this long past `exp`, and this long before their `nbf` or `iat` (a token not yet valid, or issued in the future, is refused). Over `[identity] clock_skew`; without either, none'
-            cand --request-timeout 'Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT` error. Durations: `500ms`, `10s`, `2m`'
+            cand --request-timeout 'Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT` error. On PostgreSQL also the `statement_timeout` of the server''s connections, so a read waiting for a lock ends then too. Durations: `500ms`, `10s`, `2m`'
             cand --header-timeout 'Close a connection whose request head (or first request) has not fully arrived after this long'
             cand --body-timeout 'Answer 408 and close the connection when a request body has not fully arrived this long after its head'
             cand --idle-timeout 'Close a keep-alive connection that sends no new request for this long'

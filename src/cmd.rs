@@ -9,6 +9,7 @@ pub mod schema;
 pub mod serve;
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -72,19 +73,27 @@ impl GlobalArgs {
 
     /// The database as the GraphQL layer's store: a SQLite file, or a PostgreSQL database with
     /// at most `pool_size` connections.
-    pub fn open_store(&self, pool_size: usize) -> anyhow::Result<Store> {
+    pub fn open_store(
+        &self,
+        pool_size: usize,
+        statement_timeout: Option<Duration>,
+    ) -> anyhow::Result<Store> {
         match self.db_url()? {
             DbUrl::Sqlite(path) => Store::open(path).map_err(|err| db_error(err, path)),
-            DbUrl::Postgres(url) => {
-                Store::open_postgres(url, pool_size).map_err(|err| pg_error(err, url))
-            }
+            DbUrl::Postgres(url) => Store::open_postgres(url, pool_size, statement_timeout)
+                .map_err(|err| pg_error(err, url)),
         }
     }
 
     /// The store of `serve --read-url`: `standby`, a hot standby of `--db` (both PostgreSQL),
     /// with at most `pool_size` connections. The primary is connected to once, to check that it
     /// is there and holds the league.
-    pub fn open_standby(&self, standby: &DbUrl, pool_size: usize) -> anyhow::Result<Store> {
+    pub fn open_standby(
+        &self,
+        standby: &DbUrl,
+        pool_size: usize,
+        statement_timeout: Option<Duration>,
+    ) -> anyhow::Result<Store> {
         let db = self.db_url()?;
         let DbUrl::Postgres(primary) = db else {
             anyhow::bail!(
@@ -95,7 +104,8 @@ impl GlobalArgs {
             anyhow::bail!("--read-url `{standby}` is not a PostgreSQL URL");
         };
         drop(open_postgres(primary)?);
-        Store::open_postgres(standby, pool_size).map_err(|err| pg_error(err, standby))
+        Store::open_postgres(standby, pool_size, statement_timeout)
+            .map_err(|err| pg_error(err, standby))
     }
 
     /// An error of the store `--db` opened, naming the database.

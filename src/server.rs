@@ -1183,8 +1183,8 @@ async fn answer(
     // as large, which axum and hyper move several times per request. Dropped at the timeout, it
     // stops at its next await, and its database reads are interrupted (`Api::execute`).
     let execution = Box::pin(execution);
-    let Ok(outcome) = within(request_timeout, execution).await else {
-        return refuse(
+    let timed_out = || {
+        refuse(
             media,
             StatusCode::GATEWAY_TIMEOUT,
             "REQUEST_TIMEOUT",
@@ -1192,8 +1192,18 @@ async fn answer(
                 "the query ran longer than {} and was cancelled",
                 seconds(request_timeout)
             ),
-        );
+        )
     };
+    let started = Instant::now();
+    let Ok(outcome) = within(request_timeout, execution).await else {
+        return timed_out();
+    };
+    // A PostgreSQL read holds the async worker while it waits (`db::pg::inline`), so the timer
+    // above cannot fire during it: the database cancels the statement at the same bound
+    // (`statement_timeout`), and the request ends here, past its time, with that error.
+    if started.elapsed() >= request_timeout {
+        return timed_out();
+    }
     let status = if outcome.rejected {
         StatusCode::BAD_REQUEST
     } else {

@@ -181,7 +181,7 @@ fn credentials(
         return Ok(Vec::new());
     }
     if let Some(secret) = args.jwt.secret() {
-        let store = global.open_store(EMBEDDED_POOL)?;
+        let store = global.open_store(EMBEDDED_POOL, None)?;
         let grant = global.lend(&store, |conn| {
             let set = args.policy.load_checked(conn)?;
             Ok(Bridge::new(conn, &set).token_grant(user)?)
@@ -217,7 +217,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let (transport, store) = if let Some(endpoint) = &args.endpoint {
         (Transport::http(endpoint, credentials(args, global)?)?, None)
     } else {
-        let store = global.open_store(EMBEDDED_POOL)?;
+        let store = global.open_store(EMBEDDED_POOL, None)?;
         let viewer = match &args.as_user {
             None => Viewer::admin(),
             Some(user) => global.lend(&store, |conn| {

@@ -134,7 +134,8 @@ pub struct ServeArgs {
     pub jwt_leeway: Option<Duration>,
 
     /// Cancel a query still running after this long, answering 504 with a `REQUEST_TIMEOUT`
-    /// error. Durations: `500ms`, `10s`, `2m`.
+    /// error. On PostgreSQL also the `statement_timeout` of the server's connections, so a read
+    /// waiting for a lock ends then too. Durations: `500ms`, `10s`, `2m`.
     #[arg(
         long,
         env = "QUIDDITCH_REQUEST_TIMEOUT",
@@ -322,11 +323,13 @@ fn default_workers(dialect: Dialect) -> usize {
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let store = match &args.read_url {
-        None => global.open_store(args.pool_size.get())?,
+        // A read waiting on PostgreSQL holds its async worker (`db::pg::inline`), where the
+        // request timeout cannot fire: the database itself stops the statement at that bound.
+        None => global.open_store(args.pool_size.get(), Some(args.request_timeout))?,
         Some(raw) => {
             let standby = crate::db::DbUrl::parse(raw)
                 .map_err(|reason| anyhow::anyhow!("--read-url: {reason}"))?;
-            global.open_standby(&standby, args.pool_size.get())?
+            global.open_standby(&standby, args.pool_size.get(), Some(args.request_timeout))?
         }
     };
     let (set, source) = global.lend(&store, |conn| args.policy.load_checked_from(conn))?;

@@ -276,10 +276,13 @@ pub fn open(url: &PgUrl) -> Result<Conn> {
 
 /// Connects to `url` as [`connect_inline`], a database that must hold the tutorial's tables,
 /// read-only: the GraphQL store's connections.
-pub fn open_inline(url: &PgUrl) -> Result<Conn> {
+pub fn open_inline(url: &PgUrl, statement_timeout: Option<Duration>) -> Result<Conn> {
     let conn = connect_inline(url)?;
     conn.check_tables()?;
-    conn.read_only()?;
+    match statement_timeout {
+        None => conn.read_only()?,
+        Some(limit) => conn.read_only_within(limit)?,
+    }
     Ok(conn)
 }
 
@@ -405,6 +408,16 @@ impl Conn {
                 .batch_execute("SET default_transaction_read_only = on"),
         )?;
         Ok(())
+    }
+
+    /// [`Self::read_only`], and every statement cancelled by the server once it has run for
+    /// `limit` (`statement_timeout`), waiting for a lock included: one round trip for both.
+    pub fn read_only_within(&self, limit: Duration) -> Result<()> {
+        // At least 1 ms: 0 would turn the bound off.
+        let ms = limit.as_millis().clamp(1, i32::MAX as u128);
+        self.batch_execute(&format!(
+            "SET default_transaction_read_only = on; SET statement_timeout = {ms}"
+        ))
     }
 
     /// Forgets the prepared statements: the next use of each text prepares it again, resolving

@@ -241,6 +241,10 @@ enum Pool {
 struct PgPool {
     url: PgUrl,
     size: usize,
+    /// Set on every connection (`statement_timeout`): the server's reads are driven by the
+    /// async worker that waits on them, where no timer can fire, so a statement waiting for a
+    /// lock would hold the worker, and every request on it, for as long as the lock is held.
+    statement_timeout: Option<Duration>,
     shared: Arc<PgShared>,
     /// Wakes the flusher, started at the first connection given back with a statement unsent.
     flusher: OnceLock<Arc<Flusher>>,
@@ -435,7 +439,7 @@ impl Inner {
                     if state.open < pool.size {
                         state.open += 1;
                         drop(state);
-                        return match pg::open_inline(&pool.url) {
+                        return match pg::open_inline(&pool.url, pool.statement_timeout) {
                             Ok(conn) => Ok(Some(Held::Postgres(Box::new(conn)))),
                             Err(err) => {
                                 self.discard();
@@ -620,12 +624,18 @@ impl Store {
     }
 
     /// Opens the PostgreSQL database at `url` (it must hold the league's tables), with at most
-    /// `size` connections. Every connection is read-only.
-    pub fn open_postgres(url: &PgUrl, size: usize) -> Result<Self> {
-        let conn = pg::open_inline(url)?;
+    /// `size` connections. Every connection is read-only, and with a `statement_timeout` the
+    /// server cancels each of its statements that runs (or waits for a lock) that long.
+    pub fn open_postgres(
+        url: &PgUrl,
+        size: usize,
+        statement_timeout: Option<Duration>,
+    ) -> Result<Self> {
+        let conn = pg::open_inline(url, statement_timeout)?;
         Ok(Store::with_pool(Pool::Postgres(Box::new(PgPool {
             url: url.clone(),
             size: size.max(1),
+            statement_timeout,
             shared: Arc::new(PgShared {
                 state: Mutex::new(PgState {
                     idle: vec![Box::new(conn)],
@@ -1390,7 +1400,7 @@ mod tests {
         };
         pg::init(&url).unwrap();
         db.psql("INSERT INTO teams (id, name, rank) VALUES (1, 'G', 1), (2, 'S', 2), (3, 'R', 3), (4, 'H', 4)");
-        (db, Store::open_postgres(&url, size).unwrap())
+        (db, Store::open_postgres(&url, size, None).unwrap())
     }
 
     fn open(store: &Store) -> usize {
@@ -1441,7 +1451,7 @@ mod tests {
         else {
             panic!("{value} is not PostgreSQL");
         };
-        let store = Store::open_postgres(&url, 1).unwrap();
+        let store = Store::open_postgres(&url, 1, None).unwrap();
         sleep_cancelled(&store.snapshot());
     }
 

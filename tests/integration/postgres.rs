@@ -2652,3 +2652,55 @@ fn a_session_ended_after_the_pool_lent_it_is_replaced_for_the_request() {
         );
     }
 }
+
+/// A read waiting for a lock on PostgreSQL is answered 504 at `--request-timeout`, and the
+/// worker it held serves its other requests again. (The server's reads are driven by the worker
+/// that waits on them, where the timeout's timer cannot fire: without `statement_timeout` on
+/// the pool's connections a `LOCK TABLE` held for 8 s held this one-worker server for 8 s,
+/// then answered 200.)
+#[test]
+fn a_read_waiting_for_a_lock_past_the_request_timeout_is_504() {
+    use std::time::{Duration, Instant};
+    let (env, db) = tutorial_on_both();
+    let server = Server::start_on(
+        &env,
+        &db.url(),
+        &["--workers", "1", "--request-timeout", "1s"],
+    );
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    assert_eq!(ask(&server, &admin, "{ getGame(id: 8) { level } }").0, 200);
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| {
+            db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;")
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.value("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'games'::regclass") != "1" {
+            assert!(Instant::now() < deadline, "the lock was never taken");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let started = Instant::now();
+        let blocked = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
+        // Sent while the getGame waits on the one worker; `players` is not locked.
+        std::thread::sleep(Duration::from_millis(200));
+        let other = ask(
+            &server,
+            &admin,
+            "{ getPlayer(name: \"Harry Potter\") { name } }",
+        );
+        let other_took = started.elapsed();
+        let (status, body) = blocked.join().unwrap();
+        let took = started.elapsed();
+        assert_eq!(status, 504, "{body}");
+        assert!(body.contains("REQUEST_TIMEOUT"), "{body}");
+        assert!(took < Duration::from_secs(4), "answered after {took:?}");
+        assert_eq!(other.0, 200, "{}", other.1);
+        assert!(other.1.contains("Harry Potter"), "{}", other.1);
+        assert!(
+            other_took < Duration::from_secs(4),
+            "answered after {other_took:?}"
+        );
+        holder.join().unwrap();
+    });
+    // Once the lock is gone, the same read is answered.
+    assert_eq!(ask(&server, &admin, "{ getGame(id: 8) { level } }").0, 200);
+}
