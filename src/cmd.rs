@@ -172,7 +172,7 @@ impl GlobalArgs {
             DbUrl::Sqlite(path) => Ok(Opened::Sqlite(Self::open_db(path)?)),
             DbUrl::Postgres(url) => {
                 let conn = open_postgres(url)?;
-                conn.read_only()
+                conn.read_only(None)
                     .with_context(|| format!("database `{url}`"))?;
                 Ok(Opened::Postgres(Box::new(conn)))
             }

@@ -279,10 +279,7 @@ pub fn open(url: &PgUrl) -> Result<Conn> {
 pub fn open_inline(url: &PgUrl, statement_timeout: Option<Duration>) -> Result<Conn> {
     let conn = connect_inline(url)?;
     conn.check_tables()?;
-    match statement_timeout {
-        None => conn.read_only()?,
-        Some(limit) => conn.read_only_within(limit)?,
-    }
+    conn.read_only(statement_timeout)?;
     Ok(conn)
 }
 
@@ -401,23 +398,19 @@ impl Conn {
     }
 
     /// Makes every later transaction on this connection read-only: the commands that only
-    /// decide cannot write, whatever their SQL.
-    pub fn read_only(&self) -> Result<()> {
-        self.block_on(
-            self.client
-                .batch_execute("SET default_transaction_read_only = on"),
-        )?;
-        Ok(())
-    }
-
-    /// [`Self::read_only`], and every statement cancelled by the server once it has run for
-    /// `limit` (`statement_timeout`), waiting for a lock included: one round trip for both.
-    pub fn read_only_within(&self, limit: Duration) -> Result<()> {
-        // At least 1 ms: 0 would turn the bound off.
-        let ms = limit.as_millis().clamp(1, i32::MAX as u128);
-        self.batch_execute(&format!(
-            "SET default_transaction_read_only = on; SET statement_timeout = {ms}"
-        ))
+    /// decide cannot write, whatever their SQL. With a `statement_timeout`, also every statement
+    /// cancelled by the server once it has run that long, waiting for a lock included: in the
+    /// same round trip.
+    pub fn read_only(&self, statement_timeout: Option<Duration>) -> Result<()> {
+        const READ_ONLY: &str = "SET default_transaction_read_only = on";
+        match statement_timeout {
+            None => self.batch_execute(READ_ONLY),
+            Some(limit) => {
+                // At least 1 ms: 0 would turn the bound off.
+                let ms = limit.as_millis().clamp(1, i32::MAX as u128);
+                self.batch_execute(&format!("{READ_ONLY}; SET statement_timeout = {ms}"))
+            }
+        }
     }
 
     /// Forgets the prepared statements: the next use of each text prepares it again, resolving
