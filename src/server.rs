@@ -1183,8 +1183,8 @@ async fn answer(
     // as large, which axum and hyper move several times per request. Dropped at the timeout, it
     // stops at its next await, and its database reads are interrupted (`Api::execute`).
     let execution = Box::pin(execution);
-    let timed_out = || {
-        refuse(
+    let Some(outcome) = within(request_timeout, execution).await else {
+        return refuse(
             media,
             StatusCode::GATEWAY_TIMEOUT,
             "REQUEST_TIMEOUT",
@@ -1192,18 +1192,8 @@ async fn answer(
                 "the query ran longer than {} and was cancelled",
                 seconds(request_timeout)
             ),
-        )
+        );
     };
-    let started = Instant::now();
-    let Ok(outcome) = within(request_timeout, execution).await else {
-        return timed_out();
-    };
-    // A PostgreSQL read holds the async worker while it waits (`db::pg::inline`), so the timer
-    // above cannot fire during it: the database cancels the statement at the same bound
-    // (`statement_timeout`), and the request ends here, past its time, with that error.
-    if started.elapsed() >= request_timeout {
-        return timed_out();
-    }
     let status = if outcome.rejected {
         StatusCode::BAD_REQUEST
     } else {
@@ -1347,13 +1337,13 @@ async fn post_answer(state: Shared, request: Request) -> Response {
     }
     let body_timeout = state.bounds.body_timeout;
     let body = match within(body_timeout, Bytes::from_request(request, &state)).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Some(Ok(body)) => body,
+        Some(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return too_large(media);
         }
         // A body that breaks off or whose chunks are malformed: a GraphQL error like every other
         // refusal, not axum's plain text.
-        Ok(Err(rejection)) => {
+        Some(Err(rejection)) => {
             return refuse(
                 media,
                 rejection.status(),
@@ -1364,7 +1354,7 @@ async fn post_answer(state: Shared, request: Request) -> Response {
                 ),
             );
         }
-        Err(_) => {
+        None => {
             let mut response = refuse(
                 media,
                 StatusCode::REQUEST_TIMEOUT,
@@ -1393,25 +1383,26 @@ async fn post_answer(state: Shared, request: Request) -> Response {
     .await
 }
 
-/// `future`, unless `limit` passes first, from now: `tokio::time::timeout`, whose timer is made
-/// only when the future is not ready at its first poll. Most bodies arrive with their request's
-/// head and most queries finish in one poll, and a timer made and dropped unused for each was a
-/// few hundred instructions per request.
-async fn within<F: Future>(
-    limit: Duration,
-    future: F,
-) -> Result<F::Output, tokio::time::error::Elapsed> {
+/// `future`, unless `limit` passes first, from now (`None` then): `tokio::time::timeout`, whose
+/// timer is made only when the future is not ready at its first poll. Most bodies arrive with
+/// their request's head and most queries finish in one poll, and a timer made and dropped unused
+/// for each was a few hundred instructions per request. An output that comes past the limit is
+/// `None` too: a poll that blocks its thread (a PostgreSQL read waits on the async worker,
+/// `db::pg::inline`, until the database's `statement_timeout` stops it) keeps any timer from
+/// firing meanwhile.
+async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
     let start = tokio::time::Instant::now();
     let mut future = std::pin::pin!(future);
     let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
-    match first {
-        Poll::Ready(output) => Ok(output),
+    let output = match first {
+        Poll::Ready(output) => output,
         // As `timeout` does with a limit too far away to be a time.
         Poll::Pending => match start.checked_add(limit) {
-            Some(deadline) => tokio::time::timeout_at(deadline, future).await,
-            None => Ok(future.await),
+            Some(deadline) => tokio::time::timeout_at(deadline, future).await.ok()?,
+            None => future.await,
         },
-    }
+    };
+    (start.elapsed() < limit).then_some(output)
 }
 
 /// 413, for a body announced or found larger than [`BODY_LIMIT`].
