@@ -1,4 +1,4 @@
-# Shared by bench/seed.sh and bench/seed-pg.sh: sourced, not run.
+# Shared by the bench/ scripts (seed, seed-pg, serve-pg, tail-pg, …): sourced, not run.
 
 # The binary measured: QUIDDITCH_BIN, else the dist profile (fat LTO, one codegen unit), what a
 # distributed binary is built with, built now.
@@ -75,4 +75,33 @@ pg_start() {
 pg_stop() {
   "${as_pg[@]}" "$pg_ctl_bin" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
+}
+
+# need_wrk: installs wrk (the HTTP load generator) when it is missing.
+need_wrk() {
+  command -v wrk >/dev/null || {
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  }
+}
+
+# server_start DB LOG [ARGS…]: `$bin serve` on DB on a free port, its stderr in LOG; sets
+# $started (its URL, empty when it did not start) and adds its pid to `pids`, which
+# servers_stop ends.
+pids=()
+server_start() {
+  local db=$1 log=$2
+  shift 2
+  "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" >/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$log" 2>/dev/null && break
+    sleep 0.05
+  done
+  started=$(sed -n 's/^listening on //p' "$log" | head -n1)
+}
+
+servers_stop() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  pids=()
 }

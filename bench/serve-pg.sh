@@ -27,11 +27,8 @@ duration=${1:-5}
 rounds=${2:-3}
 scale=${3:-1000000}
 
-command -v wrk >/dev/null || {
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
 . bench/lib.sh
+need_wrk
 bin=$(bench_bin)
 pg_start
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
@@ -41,31 +38,13 @@ file="$work/league.db"
 "$bin" --db "$file" db seed --file seeder.toml >/dev/null
 "$bin" --db "$url" db seed --file seeder.toml >/dev/null
 
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-trap 'stop_servers; pg_stop' EXIT
+trap 'servers_stop; pg_stop' EXIT
 
-# start DB LOG [ARGS…]: a server on a free port; sets $started (its URL).
-start() {
-  local db=$1 log=$2
-  shift 2
-  "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" >/dev/null &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$log" 2>/dev/null && break
-    sleep 0.05
-  done
-  started=$(sed -n 's/^listening on //p' "$log" | head -n1)
-}
-
-start "$file" "$work/sqlite.log"; sqlite_url=$started
-start "$url" "$work/pg.log"; pg_url=$started
-start "$url" "$work/pg2.log"; pg2_url=$started
-start "$url" "$work/pg-1w.log" --workers 1; pg_1w_url=$started
-start "$url" "$work/pg2-1w.log" --workers 1; pg2_1w_url=$started
+server_start "$file" "$work/sqlite.log"; sqlite_url=$started
+server_start "$url" "$work/pg.log"; pg_url=$started
+server_start "$url" "$work/pg2.log"; pg2_url=$started
+server_start "$url" "$work/pg-1w.log" --workers 1; pg_1w_url=$started
+server_start "$url" "$work/pg2-1w.log" --workers 1; pg2_1w_url=$started
 [[ -n "$sqlite_url" && -n "$pg_url" && -n "$pg2_url" && -n "$pg_1w_url" && -n "$pg2_1w_url" ]] ||
   { cat "$work"/*.log >&2; exit 1; }
 
@@ -159,12 +138,12 @@ print(f"  the same with one worker each: {two:,.0f} req/s together, one: {one:,.
 PY
 
 [[ "$scale" == 0 ]] && exit 0
-stop_servers
+servers_stop
 echo "seeding $scale players into SQLite and PostgreSQL..." >&2
 "$bin" --db "$file" db seed --scale "$scale" --rng-seed 1 --replace >/dev/null
 "$bin" --db "$url" db seed --scale "$scale" --rng-seed 1 --replace >/dev/null
-start "$file" "$work/sqlite-big.log"; sqlite_url=$started
-start "$url" "$work/pg-big.log"; pg_url=$started
+server_start "$file" "$work/sqlite-big.log"; sqlite_url=$started
+server_start "$url" "$work/pg-big.log"; pg_url=$started
 player="Authorization: Bearer $("$bin" --db "$file" authz token --user player:1 --ttl 1h)"
 page='{"query":"{ allGames(first: 10) { edges { node { id level winnerId } } } }"}'
 for backend in sqlite pg; do

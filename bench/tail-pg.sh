@@ -19,11 +19,8 @@ runs=${1:-40}
 duration=${2:-5}
 backend=${3:-postgres}
 
-command -v wrk >/dev/null || {
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
 . bench/lib.sh
+need_wrk
 bin=$(bench_bin)
 case "$backend" in
   postgres) pg_start ;;
@@ -39,26 +36,10 @@ export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
 export QUIDDITCH_POLICIES="$PWD/policies.toml"
 "$bin" --db "$url" db seed --file seeder.toml >/dev/null
 
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-trap 'stop_servers; pg_stop' EXIT
-
-# start LOG: a server on a free port; sets $started (its URL).
-start() {
-  "$bin" --db "$url" serve --bind 127.0.0.1:0 2>"$1" >/dev/null &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$1" 2>/dev/null && break
-    sleep 0.05
-  done
-  started=$(sed -n 's/^listening on //p' "$1" | head -n1)
-  [[ -n "$started" ]] || { cat "$1" >&2; exit 1; }
-}
-start "$work/a.log"; a=$started
-start "$work/b.log"; b=$started
+trap 'servers_stop; pg_stop' EXIT
+server_start "$url" "$work/a.log"; a=$started
+server_start "$url" "$work/b.log"; b=$started
+[[ -n "$a" && -n "$b" ]] || { cat "$work"/*.log >&2; exit 1; }
 
 # wrk's report, reduced to one line: worst and p99 latency in ms, timeouts, req/s.
 cat >"$work/g.lua" <<'EOF'
