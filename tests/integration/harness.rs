@@ -494,11 +494,6 @@ pub fn http_with(
     body: &[u8],
     headers: &[(&str, &str)],
 ) -> HttpReply {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to server");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
     let extra: String = headers
         .iter()
         .fold(String::new(), |mut out, (name, value)| {
@@ -512,7 +507,19 @@ pub fn http_with(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(head.as_bytes()).unwrap();
+    exchange(addr, &format!("{method} {path}"), head.as_bytes(), body)
+}
+
+/// Sends `head` (the request line and header fields, through the empty line that ends them)
+/// and then `body` on a new connection to `addr`, and reads the whole answer. `what` names the
+/// request when the answer cannot be read.
+pub fn exchange(addr: &str, what: &str, head: &[u8], body: &[u8]) -> HttpReply {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to server");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(head).unwrap();
     // A server may answer (413) before reading a large body and close: ignore a failed write.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
@@ -540,7 +547,7 @@ pub fn http_with(
         .contains("transfer-encoding: chunked")
     {
         dechunk(body).unwrap_or_else(|err| {
-            panic!("{method} {path}: malformed chunked answer: {err}\n--- head\n{head}")
+            panic!("{what}: malformed chunked answer: {err}\n--- head\n{head}")
         })
     } else {
         body.to_vec()

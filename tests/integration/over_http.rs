@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, HttpReply, Server, http_with};
+use crate::harness::{ADMIN_SECRET, Env, HttpReply, Server, exchange, http_with};
 
 const ADMIN: (&str, &str) = ("X-Quidditch-Admin-Secret", ADMIN_SECRET);
 const JSON: &str = "application/json";
@@ -348,23 +348,20 @@ fn variables_or_extensions_not_an_object_and_an_operation_name_not_a_string_are_
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-/// Sends `head` (then an empty line and `body`) on a new connection and reads the whole reply.
-fn raw(server: &Server, head: &str, body: &str) -> String {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(&server.addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        stream,
+/// POSTs `body` to `/graphql` as the admin with `head`, the request line and any headers
+/// before the usual ones (`Content-Type`, the admin's secret, `Content-Length`).
+fn raw(server: &Server, head: &str, body: &str) -> HttpReply {
+    let head = format!(
         "{head}Content-Type: application/json\r\nX-Quidditch-Admin-Secret: {ADMIN_SECRET}\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
+    );
+    exchange(
+        &server.addr,
+        head.trim_end(),
+        head.as_bytes(),
+        body.as_bytes(),
     )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    reply
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request without a `Host`, or any request with two, is a 400 (hyper
@@ -374,31 +371,39 @@ fn a_request_without_exactly_one_host_is_400() {
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
     let body = r#"{"query":"{ getGame(id: 8) { level } }"}"#;
-    let answered = |reply: &str| reply.ends_with(r#"{"data":{"getGame":{"level":"First"}}}"#);
+    let answered = |reply: &HttpReply| reply.body == r#"{"data":{"getGame":{"level":"First"}}}"#;
 
     let reply = raw(&server, "POST /graphql HTTP/1.1\r\n", body);
-    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
-    assert!(reply.contains("needs a Host header"), "{reply}");
-    assert!(!answered(&reply), "{reply}");
+    assert!(reply.head.starts_with("HTTP/1.1 400"), "{}", reply.head);
+    assert!(reply.body.contains("needs a Host header"), "{}", reply.body);
+    assert!(!answered(&reply), "{}", reply.body);
 
     let two = "POST /graphql HTTP/1.1\r\nHost: a\r\nHost: b\r\n";
     let reply = raw(&server, two, body);
-    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
-    assert!(reply.contains("more than one Host header"), "{reply}");
+    assert!(reply.head.starts_with("HTTP/1.1 400"), "{}", reply.head);
+    assert!(
+        reply.body.contains("more than one Host header"),
+        "{}",
+        reply.body
+    );
 
     // Routed requests too, not only `POST /graphql`.
     let reply = raw(&server, "GET /healthz HTTP/1.1\r\n", "");
-    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(reply.head.starts_with("HTTP/1.1 400"), "{}", reply.head);
 
     let reply = raw(&server, "POST /graphql HTTP/1.1\r\nHost: test\r\n", body);
     assert!(
-        reply.starts_with("HTTP/1.1 200") && answered(&reply),
-        "{reply}"
+        reply.head.starts_with("HTTP/1.1 200") && answered(&reply),
+        "{}{}",
+        reply.head,
+        reply.body
     );
     let reply = raw(&server, "POST /graphql HTTP/1.0\r\n", body);
     assert!(
-        reply.starts_with("HTTP/1.0 200") && answered(&reply),
-        "{reply}"
+        reply.head.starts_with("HTTP/1.0 200") && answered(&reply),
+        "{}{}",
+        reply.head,
+        reply.body
     );
 }
 
@@ -406,40 +411,32 @@ fn a_request_without_exactly_one_host_is_400() {
 /// error in JSON, as every other refusal, not axum's plain text.
 #[test]
 fn a_malformed_chunked_body_is_a_400_in_json() {
-    use std::io::{Read as _, Write as _};
     let env = Env::seeded();
     let server = Server::start(&env, &[]);
-    let mut stream = std::net::TcpStream::connect(&server.addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        stream,
+    let head = format!(
         "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
          X-Quidditch-Admin-Secret: {ADMIN_SECRET}\r\nTransfer-Encoding: chunked\r\n\
-         Connection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
-    assert!(
-        reply
-            .to_ascii_lowercase()
-            .contains("content-type: application/json"),
-        "{reply}"
+         Connection: close\r\n\r\n"
     );
-    let body = reply.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    let body: Value = serde_json::from_str(body).unwrap_or_else(|err| panic!("{err}: {reply}"));
+    let reply = exchange(
+        &server.addr,
+        "a malformed chunk",
+        head.as_bytes(),
+        b"zz\r\n{}\r\n0\r\n\r\n",
+    );
+    assert!(reply.head.starts_with("HTTP/1.1 400"), "{}", reply.head);
+    assert_eq!(reply.content_type, "application/json", "{}", reply.head);
+    let body: Value =
+        serde_json::from_str(&reply.body).unwrap_or_else(|err| panic!("{err}: {}", reply.body));
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
-        "{reply}"
+        "{body}"
     );
     assert!(
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
             .starts_with("the request body could not be read"),
-        "{reply}"
+        "{body}"
     );
 }
