@@ -229,9 +229,10 @@ pub enum GateError {
     /// The policies could not be evaluated against the database.
     #[error("reading the subject failed: {0}")]
     Access(#[from] AccessError),
-    /// Every database connection is in use: deciding now would wait for one, which a caller on
-    /// an async worker must not do ([`Gate::viewer_waiting`] may).
-    #[error("every database connection is in use")]
+    /// Every database connection is in use, or PostgreSQL did not answer within
+    /// [`crate::db::pg::INLINE_WAIT`]: deciding now would wait, which a caller on an async
+    /// worker must not do ([`Gate::viewer_waiting`] may).
+    #[error("every database connection is in use, or the database is slow to answer")]
     Busy,
     /// The policies no longer match the database's schema ([`Gate::ready`]): each problem.
     #[error(
@@ -457,9 +458,11 @@ impl Gate {
     }
 
     /// The viewer of a request that presented `presented`, without waiting for a database
-    /// connection (on PostgreSQL, when all are in use: [`GateError::Busy`]).
+    /// connection, or for PostgreSQL longer than [`crate::db::pg::INLINE_WAIT`] at a time
+    /// (either way [`GateError::Busy`]: decided again on a blocking thread, on a new snapshot;
+    /// the abandoned one's statement is cancelled).
     pub fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
-        self.decide(presented, false)
+        crate::db::pg::bounded(|| self.decide(presented, false)).unwrap_or(Err(GateError::Busy))
     }
 
     /// [`Self::viewer`], waiting for a connection when all are in use: for a blocking thread.

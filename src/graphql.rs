@@ -255,16 +255,23 @@ const INLINE_ROWS: usize = 64;
 ///
 /// A point read by primary key takes microseconds, less than the hand-off to the blocking pool
 /// and back; making every `getGame` pay for two hand-offs would halve the server's throughput.
+/// An inline read waits for PostgreSQL at most [`db::pg::INLINE_WAIT`] at a time
+/// ([`db::pg::bounded`]): one that has not been answered by then (it waits for a lock, or its
+/// server process was not given a core) is run again from the start on a blocking thread, on
+/// the same snapshot, so the worker's other requests do not wait for it.
 pub(crate) async fn read<T, F>(store: &Store, rows: usize, f: F) -> Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
+    F: Fn(&Store) -> db::Result<T> + Send + 'static,
 {
     if rows <= INLINE_ROWS
         && store.try_hold()
-        && let Some(_turn) = store.try_turn()
+        && let Some(turn) = store.try_turn()
     {
-        return f(store).map_err(Error::from);
+        if let Some(read) = db::pg::bounded(|| f(store)) {
+            return read.map_err(Error::from);
+        }
+        drop(turn);
     }
     blocking(store, f).await
 }

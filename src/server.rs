@@ -69,8 +69,8 @@ pub enum Refusal {
     /// The request's access could not be decided (its policies could not be evaluated against
     /// the database): HTTP 500, and nothing is read. The authenticator logs why.
     Undecidable,
-    /// Deciding needs a database connection and every one is in use: decided again on a
-    /// blocking thread, where waiting for one harms no other request.
+    /// Deciding needs a database connection and every one is in use, or the database was slow
+    /// to answer: decided again on a blocking thread, where waiting harms no other request.
     Busy,
 }
 

@@ -27,6 +27,13 @@ pub enum Error {
     /// A PostgreSQL error, flattened to one line (`db::pg`).
     #[error("postgresql: {message}")]
     Postgres { message: String },
+    /// A read inside `db::pg::bounded` gave up waiting for the server: run it again where
+    /// waiting harms no one (never shown: the caller that bounded it does).
+    #[error(
+        "postgresql: no answer within {} ms on a thread that serves other requests",
+        super::pg::INLINE_WAIT.as_millis()
+    )]
+    Stalled,
 }
 
 /// The database layer's result.

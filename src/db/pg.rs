@@ -16,6 +16,8 @@ pub mod schema;
 pub mod seed;
 pub mod tls;
 
+pub use inline::{INLINE_WAIT, bounded};
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,6 +50,8 @@ pub struct Conn {
     statements: RefCell<HashMap<String, Statement>>,
     /// A statement sent ahead of the next query, in the same round trip (a snapshot's `BEGIN`).
     deferred: Cell<Option<&'static str>>,
+    /// [`Self::answers`] when the last statement was deferred.
+    deferred_at: Cell<Option<u64>>,
     /// The statement [`Self::end_later`] left to go out with the next one (a snapshot's
     /// `COMMIT`), not sent yet.
     ending: Cell<Option<&'static str>>,
@@ -69,12 +73,19 @@ pub enum Driver {
 }
 
 impl Driver {
-    /// Runs `future` (requests of this driver's connection) to its end.
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+    /// Runs `future` (requests of this driver's connection) to its end; an inline connection's
+    /// wait may give up inside [`bounded`] ([`Error::Stalled`]).
+    pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
         match self {
-            Driver::Own(runtime) => runtime.block_on(future),
-            Driver::Inline(inline) => inline.borrow_mut().block_on(future),
+            Driver::Own(runtime) => Ok(runtime.block_on(future)),
+            Driver::Inline(inline) => Ok(inline.borrow_mut().block_on(future)?),
         }
+    }
+}
+
+impl From<inline::Stalled> for Error {
+    fn from(_: inline::Stalled) -> Self {
+        Error::Stalled
     }
 }
 
@@ -291,6 +302,7 @@ impl Conn {
             url: url.clone(),
             statements: RefCell::new(HashMap::new()),
             deferred: Cell::new(None),
+            deferred_at: Cell::new(None),
             ending: Cell::new(None),
             ended: Cell::new(false),
             answers: Cell::new(0),
@@ -299,7 +311,7 @@ impl Conn {
 
     fn check_tables(&self) -> Result<()> {
         for table in super::schema::TUTORIAL_TABLES {
-            if !self.block_on(has_table(&self.client, table))? {
+            if !self.block_on(has_table(&self.client, table))?? {
                 return Err(Error::NotQuidditch {
                     path: self.name(),
                     table,
@@ -320,10 +332,10 @@ impl Conn {
         self.ended.get() || self.client.is_closed()
     }
 
-    /// Whether a statement is waiting to go out with the next one ([`Self::defer`]): nothing
-    /// has run since.
+    /// Whether nothing was answered since [`Self::defer`]: the deferred statement still waits
+    /// to go out with the next one, or went out with one whose wait gave up ([`bounded`]).
     pub fn deferring(&self) -> bool {
-        self.deferred.get().is_some()
+        self.deferred.get().is_some() || self.deferred_at.get() == Some(self.answers.get())
     }
 
     /// How many statements the server has accepted on this connection so far: unchanged across
@@ -356,12 +368,19 @@ impl Conn {
         !self.is_closed()
     }
 
+    /// Whether a wait on this connection gave up ([`bounded`]) and none has ended since: the
+    /// statement it waited for may still be running (for a lock, say), so the connection must
+    /// not be lent to another request, which would wait behind it.
+    pub fn abandoned(&self) -> bool {
+        matches!(&self.driver, Driver::Inline(inline) if inline.borrow().abandoned())
+    }
+
     /// What reports and errors call the database: its URL without the password.
     pub fn name(&self) -> PathBuf {
         PathBuf::from(self.url.to_string())
     }
 
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
         // What was left to end goes out first, in the same write.
         self.queue_ending();
         self.driver.block_on(future)
@@ -382,6 +401,7 @@ impl Conn {
     /// statement's.
     pub fn defer(&self, sql: &'static str) {
         self.deferred.set(Some(sql));
+        self.deferred_at.set(Some(self.answers.get()));
     }
 
     /// What cancels the statement running on this connection, from anywhere: its token, and
@@ -421,7 +441,7 @@ impl Conn {
 
     /// Runs `sql`, one or more statements without parameters.
     pub fn batch_execute(&self, sql: &str) -> Result<()> {
-        self.block_on(self.client.batch_execute(sql))
+        self.block_on(self.client.batch_execute(sql))?
             .map_err(|err| self.failed(err))?;
         self.answers.set(self.answers.get() + 1);
         Ok(())
@@ -437,7 +457,7 @@ impl Conn {
     ) -> std::result::Result<(), E> {
         let rows = self.start(sql, params)?;
         let mut rows = std::pin::pin!(rows);
-        while let Some(row) = self.block_on(rows.next()) {
+        while let Some(row) = self.block_on(rows.next())? {
             each(&row.map_err(|err| self.failed(err))?)?;
         }
         Ok(())
@@ -465,7 +485,7 @@ impl Conn {
             Ok::<_, tokio_postgres::Error>((statement, rows))
         };
         let (statement, rows) = match self.deferred.take() {
-            None => self.block_on(query).map_err(|err| self.failed(err))?,
+            None => self.block_on(query)?.map_err(|err| self.failed(err))?,
             Some(first) => {
                 // The previous snapshot's end and this one's start in one message: the server
                 // runs both and answers once.
@@ -476,7 +496,7 @@ impl Conn {
                 let (first, query) = self.block_on(futures_util::future::join(
                     self.client.batch_execute(&first),
                     query,
-                ));
+                ))?;
                 first.map_err(|err| self.failed(err))?;
                 query.map_err(|err| self.failed(err))?
             }
@@ -652,7 +672,7 @@ pub fn init(url: &PgUrl) -> Result<(Conn, InitReport)> {
             to_version,
         })
     })?;
-    Ok((conn, report))
+    Ok((conn, report?))
 }
 
 /// Connects to `url`, creating or migrating the tables first when they are not at the latest
@@ -733,7 +753,7 @@ pub fn status(conn: &Conn) -> Result<Status> {
             connection: Some(connection_info(&conn.client).await?),
             tables,
         })
-    })
+    })?
 }
 
 /// Deletes every row of every table in one transaction; the schema stays.
@@ -743,7 +763,7 @@ pub fn reset(conn: &mut Conn) -> Result<Vec<TableCount>> {
         let deleted = delete_all(&tx).await?;
         tx.commit().await?;
         Ok(deleted)
-    })
+    })?
 }
 
 /// Deletes every row, children first so that no foreign key is left dangling; the tables in

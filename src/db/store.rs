@@ -492,6 +492,16 @@ impl Inner {
                 if conn.is_closed() {
                     return self.discard();
                 }
+                // A statement nobody waits for any more (a read gave up, and was not run again
+                // on it) may hold the connection for as long as its lock wait: it is stopped,
+                // and the connection closed.
+                if conn.abandoned() {
+                    if let Some(target) = conn.cancel_target() {
+                        pg::cancel(target, &pool.url);
+                    }
+                    drop(conn);
+                    return self.discard();
+                }
                 conn.undefer();
                 let unsent = conn.unsent();
                 let mut state = pool.shared.state();
@@ -1477,6 +1487,48 @@ mod tests {
             "the statement ran on for {:?}",
             started.elapsed()
         );
+    }
+
+    /// A read inside `pg::bounded` gives up once PostgreSQL takes longer than `INLINE_WAIT` to
+    /// answer; the same read outside it waits as long as it takes, on the same snapshot (the
+    /// abandoned statement's answer read and dropped first), and a connection given back with
+    /// an answer nobody waits for is closed, not lent again.
+    #[test]
+    fn a_bounded_read_gives_up_and_the_same_read_unbounded_waits() {
+        let (_db, store) = postgres(2);
+        let sleep = |snapshot: &Store| {
+            snapshot.lend(|conn| {
+                let Db::Postgres(conn) = conn else {
+                    panic!("a PostgreSQL store lends PostgreSQL connections")
+                };
+                conn.query("SELECT pg_sleep(0.2)", &[], &mut |_| Ok(()))
+                    .map(|rows| rows.len())
+            })
+        };
+        let snapshot = store.snapshot();
+        let version = snapshot.begin_now().unwrap();
+        let started = std::time::Instant::now();
+        assert!(pg::bounded(|| sleep(&snapshot)).is_none(), "gave up");
+        assert!(started.elapsed() < std::time::Duration::from_millis(150));
+        // Every later wait in the scope gives up at once.
+        assert!(pg::bounded(|| (sleep(&snapshot), snapshot.count_teams(None, None))).is_none());
+        assert_eq!(sleep(&snapshot).unwrap().unwrap(), 1);
+        assert_eq!(snapshot.begin_now().unwrap(), version, "the same snapshot");
+        // A quick read inside the bound is answered.
+        assert_eq!(
+            pg::bounded(|| snapshot.count_teams(None, None))
+                .unwrap()
+                .unwrap(),
+            4
+        );
+        drop(snapshot);
+        assert_eq!(open(&store), 1, "a connection answered in full goes back");
+
+        let abandoned = store.snapshot();
+        assert!(pg::bounded(|| sleep(&abandoned)).is_none());
+        drop(abandoned);
+        assert_eq!(open(&store), 0, "closed with its statement unanswered");
+        assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
     }
 
     /// A PostgreSQL snapshot sees one state: a commit made meanwhile is not in it, and its

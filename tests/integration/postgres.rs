@@ -2704,3 +2704,117 @@ fn a_read_waiting_for_a_lock_past_the_request_timeout_is_504() {
     // Once the lock is gone, the same read is answered.
     assert_eq!(ask(&server, &admin, "{ getGame(id: 8) { level } }").0, 200);
 }
+
+/// A read PostgreSQL does not answer at once (it waits for a lock) does not hold up the other
+/// requests its worker serves: past a short wait it goes on on a blocking thread, on the same
+/// snapshot, and is answered when the lock goes. So does a player's request whose access is
+/// being decided (its subject's row is locked): decided again on a blocking thread, the
+/// abandoned statement cancelled. One worker, and the default request timeout of 10 s.
+#[test]
+fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
+    use std::time::{Duration, Instant};
+    let (env, db) = tutorial_on_both();
+    let server = Server::start_on(&env, &db.url(), &["--workers", "1"]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let mut harry = admin.clone();
+    harry.push(("X-Quidditch-User", "Harry Potter".to_string()));
+    assert_eq!(ask(&server, &admin, "{ getGame(id: 8) { level } }").0, 200);
+    let locked = |table: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.value(&format!(
+            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
+             AND relation = '{table}'::regclass"
+        )) != "1"
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the lock on {table} was never taken"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| {
+            db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;")
+        });
+        locked("games");
+        let started = Instant::now();
+        let blocked = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
+        std::thread::sleep(Duration::from_millis(300));
+        let asked = Instant::now();
+        let other = ask(
+            &server,
+            &admin,
+            "{ getPlayer(name: \"Harry Potter\") { name } }",
+        );
+        let other_took = asked.elapsed();
+        let health = server.health();
+        let health_took = asked.elapsed();
+        let (status, body) = blocked.join().unwrap();
+        let took = started.elapsed();
+        assert_eq!(other.0, 200, "{}", other.1);
+        assert!(other.1.contains("Harry Potter"), "{}", other.1);
+        assert!(
+            other_took < Duration::from_secs(2),
+            "getPlayer waited {other_took:?} behind the locked getGame"
+        );
+        assert_eq!(health, (200, "OK".to_string()));
+        assert!(health_took < Duration::from_secs(2), "{health_took:?}");
+        // Answered once the lock went, not refused.
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("level"), "{body}");
+        assert!(
+            took > Duration::from_secs(3),
+            "answered after {took:?}: the lock held?"
+        );
+        holder.join().unwrap();
+    });
+
+    // The viewer's computation reads Harry's row: locked, it goes on on a blocking thread.
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| {
+            db.psql(
+                "BEGIN; LOCK TABLE players IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;",
+            )
+        });
+        locked("players");
+        let started = Instant::now();
+        let blocked = scope.spawn(|| ask(&server, &harry, "{ getGame(id: 8) { level } }"));
+        std::thread::sleep(Duration::from_millis(300));
+        let asked = Instant::now();
+        let other = ask(&server, &admin, "{ getGame(id: 8) { level } }");
+        let other_took = asked.elapsed();
+        // Only the read begun again waits for the lock: the abandoned one was cancelled.
+        std::thread::sleep(Duration::from_millis(700).saturating_sub(asked.elapsed()));
+        let waiting = db.value(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' \
+             AND wait_event_type = 'Lock'",
+            db.name
+        ));
+        let (status, body) = blocked.join().unwrap();
+        let took = started.elapsed();
+        assert_eq!(other.0, 200, "{}", other.1);
+        assert!(
+            other_took < Duration::from_secs(2),
+            "the admin's getGame waited {other_took:?} behind Harry's locked viewer"
+        );
+        assert_eq!(waiting, "1", "statements waiting for the lock");
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            took > Duration::from_secs(3),
+            "answered after {took:?}: the lock held?"
+        );
+        holder.join().unwrap();
+    });
+    // The abandoned statements were cancelled and their connections closed: none is left
+    // waiting, and the server answers as before.
+    assert_eq!(
+        db.value(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' \
+             AND wait_event_type = 'Lock'",
+            db.name
+        )),
+        "0"
+    );
+    assert_eq!(ask(&server, &harry, "{ getGame(id: 8) { level } }").0, 200);
+}

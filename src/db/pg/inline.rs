@@ -11,7 +11,15 @@
 //! for it, straight into the connection's buffer. A round trip costs one `send` and one `recv`
 //! on the caller's thread: no read that finds nothing, no switch of the socket's mode, no
 //! wake-up of another thread.
+//!
+//! A thread that serves other work too (an async worker of the server) runs its reads inside
+//! [`bounded`]: a wait for the server there lasts at most [`INLINE_WAIT`] (the socket's read
+//! timeout), and one that lasts longer gives up ([`Stalled`]), leaving the statement to finish
+//! on the server and its answer to be read and dropped by the connection's next wait, so that
+//! the caller can run the read again where waiting harms no one else (a blocking thread).
+//! Outside it, a wait that passes the timeout simply waits again.
 
+use std::cell::Cell;
 use std::io::{self, Read as _};
 use std::mem::MaybeUninit;
 use std::pin::Pin;
@@ -27,6 +35,47 @@ use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 use super::tls::MakeRustls;
 
 use super::super::{Error, Result};
+
+/// How long a wait for the server lasts inside [`bounded`] before it gives up. A round trip on
+/// a loaded machine takes well under it; a server that has not answered by then is waiting for
+/// a lock, or was not given a core, and may not answer for seconds.
+pub const INLINE_WAIT: Duration = Duration::from_millis(10);
+
+/// A wait for the server inside [`bounded`] passed [`INLINE_WAIT`]: the read gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stalled;
+
+/// Whether this thread's waits for the server are bounded ([`bounded`]), and whether one gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Off,
+    On,
+    Stalled,
+}
+
+thread_local! {
+    static BOUND: Cell<Bound> = const { Cell::new(Bound::Off) };
+}
+
+/// Runs `f` with every wait for the server on this thread bounded by [`INLINE_WAIT`]: `None`
+/// when one passed it. The request it waited for is then left to the connection (its answer
+/// read and dropped by the connection's next wait, on whichever thread), every later one in
+/// `f` gives up at once, and what `f` returned (an error) is dropped: the caller runs the
+/// whole of `f` again where waiting is harmless.
+pub fn bounded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    /// Puts the thread's bound back as it was, however `f` ends.
+    struct Restore(Bound);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BOUND.set(self.0);
+        }
+    }
+    let restore = Restore(BOUND.replace(Bound::On));
+    let out = f();
+    let stalled = BOUND.get() == Bound::Stalled;
+    drop(restore);
+    (!stalled).then_some(out)
+}
 
 /// The socket of an inline connection.
 pub struct Socket {
@@ -44,6 +93,8 @@ struct State {
     full: AtomicBool,
     /// Whether the next write waits for room in the socket's buffer.
     write_waits: AtomicBool,
+    /// Set when a read that waited for the server passed the socket's read timeout.
+    timed_out: AtomicBool,
 }
 
 /// The startup handshake: reads take what has arrived and never wait, every write waits for
@@ -142,7 +193,8 @@ impl AsyncRead for Socket {
         _: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.state.reads.load(Ordering::Relaxed) {
+        let mode = self.state.reads.load(Ordering::Relaxed);
+        match mode {
             READS_SKIP => return Poll::Pending,
             READS_WAIT_ONCE => self.state.reads(READS_SKIP),
             // A read that takes what has arrived does so only when something has, so that the
@@ -158,8 +210,14 @@ impl AsyncRead for Socket {
                     return Poll::Ready(Ok(()));
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                // Nothing after all. No waker is kept: the driver polls again.
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                // Nothing after all (a wait for the server passed the read timeout). No waker
+                // is kept: the driver polls again, or gives up (`bounded`).
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    if mode == READS_WAIT_ONCE {
+                        self.state.timed_out.store(true, Ordering::Relaxed);
+                    }
+                    return Poll::Pending;
+                }
                 Err(err) => return Poll::Ready(Err(err)),
             }
         }
@@ -231,6 +289,9 @@ pub struct Inline {
     waker: Waker,
     /// Where the connection is: where a cancel request for it must go.
     endpoint: Endpoint,
+    /// Set when a wait gave up ([`bounded`]) and no wait has ended since: the connection owes
+    /// an answer nobody waits for, and its statement may still be running.
+    abandoned: bool,
 }
 
 impl Inline {
@@ -239,8 +300,19 @@ impl Inline {
         &self.endpoint
     }
 
-    /// Runs `future` (requests of this connection's client) to its end on this thread.
-    pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+    /// Whether a wait on this connection gave up ([`bounded`]) and none has ended since: its
+    /// statement may still be running, and a connection lent to another request would make
+    /// that one wait for it too.
+    pub fn abandoned(&self) -> bool {
+        self.abandoned
+    }
+
+    /// Runs `future` (requests of this connection's client) to its end on this thread, unless a
+    /// wait for the server passes [`INLINE_WAIT`] inside [`bounded`] (or one did already).
+    pub fn block_on<F: Future>(&mut self, future: F) -> std::result::Result<F::Output, Stalled> {
+        if BOUND.get() == Bound::Stalled {
+            return Err(Stalled);
+        }
         let woken = Arc::clone(&self.woken);
         let waker = self.waker.clone();
         let mut cx = Context::from_waker(&waker);
@@ -251,7 +323,8 @@ impl Inline {
             woken.0.store(false, Ordering::SeqCst);
             if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                 self.state.reads(READS_SKIP);
-                return out;
+                self.abandoned = false;
+                return Ok(out);
             }
             let Some(connection) = self.connection.as_mut() else {
                 // Dropping the connection failed every request in flight: the future ends now.
@@ -265,6 +338,12 @@ impl Inline {
                 }
                 self.connection = None;
                 continue;
+            }
+            if self.state.timed_out.swap(false, Ordering::Relaxed) && BOUND.get() == Bound::On {
+                BOUND.set(Bound::Stalled);
+                self.abandoned = true;
+                self.state.reads(READS_SKIP);
+                return Err(Stalled);
             }
             reads = READS_SKIP;
             // No byte moved and neither side woke the other (a request queued, an answer
@@ -392,6 +471,7 @@ fn connect_to(
         moved: AtomicBool::new(false),
         full: AtomicBool::new(false),
         write_waits: AtomicBool::new(false),
+        timed_out: AtomicBool::new(false),
     });
     let peek = stream.try_clone().map_err(io_error)?;
     // The handshake's waits for the server are each bounded by the connect timeout (one that
@@ -418,7 +498,9 @@ fn connect_to(
         });
     };
     let (client, connection) = connected?;
-    peek.set_read_timeout(None).map_err(io_error)?;
+    // From now on a wait for the server wakes every `INLINE_WAIT`: to give up inside
+    // `bounded`, to wait again outside it.
+    peek.set_read_timeout(Some(INLINE_WAIT)).map_err(io_error)?;
     state.reads(READS_SKIP);
     let woken = Arc::new(Woken(AtomicBool::new(false)));
     let mut inline = Inline {
@@ -428,6 +510,7 @@ fn connect_to(
         waker: Waker::from(Arc::clone(&woken)),
         woken,
         endpoint: endpoint.clone(),
+        abandoned: false,
     };
     session_as_asked(config, &client, &mut inline, endpoint)?;
     Ok((client, inline))
@@ -447,7 +530,7 @@ fn session_as_asked(
         TargetSessionAttrs::ReadOnly => "on",
         _ => return Ok(()),
     };
-    let rows = inline.block_on(client.simple_query("SHOW transaction_read_only"))?;
+    let rows = inline.block_on(client.simple_query("SHOW transaction_read_only"))??;
     let read_only = rows.iter().find_map(|message| match message {
         SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
         _ => None,

@@ -59,7 +59,7 @@ impl Load<'_, '_> {
     fn write(&mut self, table: usize, fields: &[Field<'_>]) -> Result<()> {
         if self.table != Some(table) {
             self.finish()?;
-            let sink = self.runtime.block_on(self.tx.copy_in(COPIES[table]))?;
+            let sink = self.runtime.block_on(self.tx.copy_in(COPIES[table]))??;
             self.sink = Some(Box::pin(sink));
             self.table = Some(table);
             // The header: signature, flags, header extension length.
@@ -93,7 +93,7 @@ impl Load<'_, '_> {
     fn send(&mut self) -> Result<()> {
         if let Some(sink) = &mut self.sink {
             let chunk = self.buf.split().freeze();
-            self.runtime.block_on(sink.as_mut().send(chunk))?;
+            self.runtime.block_on(sink.as_mut().send(chunk))??;
         }
         Ok(())
     }
@@ -105,7 +105,7 @@ impl Load<'_, '_> {
             self.send()?;
         }
         if let Some(mut sink) = self.sink.take() {
-            self.runtime.block_on(sink.as_mut().finish())?;
+            self.runtime.block_on(sink.as_mut().finish())??;
         }
         Ok(())
     }
@@ -124,8 +124,8 @@ pub fn generate(
         client,
         ..
     } = conn;
-    let tx = runtime.block_on(client.transaction())?;
-    let keys = runtime.block_on(keys(&tx))?;
+    let tx = runtime.block_on(client.transaction())??;
+    let keys = runtime.block_on(keys(&tx))??;
     // TRUNCATE, not DELETE: instant at any size, and transactional in PostgreSQL. It locks the
     // tables until the commit, as the load does anyway.
     runtime.block_on(tx.batch_execute(&format!(
@@ -135,7 +135,7 @@ pub fn generate(
             .map(|(name, _)| format!("DROP INDEX IF EXISTS {name};"))
             .concat(),
         statements(keys.iter().map(|key| &key.drop)),
-    )))?;
+    )))??;
     let sizes = {
         let mut load = Load {
             runtime,
@@ -160,11 +160,11 @@ pub fn generate(
         crate::db::schema::INDEXES
             .map(|(name, on)| format!("CREATE INDEX {name} ON {on};"))
             .concat(),
-    )))?;
-    runtime.block_on(tx.batch_execute(&statements(foreign.iter().map(|key| &key.add))))?;
-    runtime.block_on(super::seed::sync_sequences(&tx))?;
-    runtime.block_on(super::analyze(&tx))?;
-    runtime.block_on(tx.commit())?;
+    )))??;
+    runtime.block_on(tx.batch_execute(&statements(foreign.iter().map(|key| &key.add))))??;
+    runtime.block_on(super::seed::sync_sequences(&tx))??;
+    runtime.block_on(super::analyze(&tx))??;
+    runtime.block_on(tx.commit())??;
     Ok(sizes)
 }
 

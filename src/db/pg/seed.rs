@@ -118,7 +118,7 @@ pub fn apply(conn: &mut Conn, data: &SeedData, mode: Mode) -> Result<Vec<TableRe
         super::analyze(&tx).await?;
         tx.commit().await?;
         Ok(reports)
-    })
+    })?
 }
 
 /// The games ordered so that each game's child comes before it: the final first, then the games
