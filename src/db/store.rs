@@ -397,20 +397,39 @@ impl Inner {
     /// A connection as [`Self::take`] gives, but a new one while the pool has room: after the
     /// server ended a pooled one, the others it lends may have been ended too.
     fn take_new(&self) -> Result<Held> {
-        match self.take_or_wait_for(true, false)? {
+        match self.take_or_wait(false)? {
             Some(held) => Ok(held),
             None => Err(self.busy()),
         }
     }
 
-    /// [`Self::take`] without waiting: `None` when every connection of the pool is in use.
-    fn take_or_wait(&self, wait: bool) -> Result<Option<Held>> {
-        self.take_or_wait_for(wait, true)
+    /// An idle PostgreSQL connection of the pool, if one is open: never a new one, since
+    /// opening one waits for the server's handshake (a new server process), which must not
+    /// happen on an async worker.
+    fn take_idle(&self) -> Option<Held> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return None;
+        };
+        let mut state = pool.shared.state();
+        let mut closed = false;
+        while let Some(conn) = state.idle.pop() {
+            if conn.still_open() {
+                return Some(Held::Postgres(conn));
+            }
+            // Closed while idle: the read that opens its replacement runs where it may wait,
+            // and one waiting for room is told there is some.
+            state.open = state.open.saturating_sub(1);
+            closed = true;
+        }
+        if closed {
+            pool.shared.freed(state);
+        }
+        None
     }
 
-    /// [`Self::take_or_wait`], lending an idle PostgreSQL connection only if `reuse` or the
-    /// pool is full.
-    fn take_or_wait_for(&self, wait: bool, reuse: bool) -> Result<Option<Held>> {
+    /// A connection, waiting up to [`POOL_WAIT`] for one when the pool is full (`None` then),
+    /// lending an idle PostgreSQL one only if `reuse` or the pool is full.
+    fn take_or_wait(&self, reuse: bool) -> Result<Option<Held>> {
         match &self.pool {
             Pool::Sqlite { path, idle } => {
                 let pooled = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
@@ -446,9 +465,6 @@ impl Inner {
                                 Err(err)
                             }
                         };
-                    }
-                    if !wait {
-                        return Ok(None);
                     }
                     state.waiting += 1;
                     let (next, waited) = pool
@@ -749,10 +765,11 @@ impl Store {
     }
 
     /// Whether a read can start now without waiting for a connection: always on SQLite; on a
-    /// PostgreSQL snapshot when it holds one, or takes one now that the pool has free (beginning
+    /// PostgreSQL snapshot when it holds one, or takes an idle one of the pool now (beginning
     /// its transaction). A read that would wait must not run on an async worker (the requests
     /// that hold the connections may be waiting on that very worker): it runs on a blocking
-    /// thread.
+    /// thread. So does one that would open a connection: the pool grows from there, and a
+    /// handshake slow to come waits on no worker.
     pub fn try_hold(&self) -> bool {
         let (Pool::Postgres(_), Some(snapshot)) = (&self.inner.pool, &self.snapshot) else {
             return true;
@@ -761,16 +778,15 @@ impl Store {
         if slot.is_some() {
             return true;
         }
-        match self.inner.take_or_wait(false) {
-            Ok(Some(held)) => match self.begin(snapshot, held) {
+        match self.inner.take_idle() {
+            Some(held) => match self.begin(snapshot, held) {
                 Ok(held) => {
                     *slot = Some(held);
                     true
                 }
                 Err(_) => false,
             },
-            // A failure to connect is the read's to report, from where it may wait.
-            Ok(None) | Err(_) => false,
+            None => false,
         }
     }
 
@@ -1529,6 +1545,31 @@ mod tests {
         drop(abandoned);
         assert_eq!(open(&store), 0, "closed with its statement unanswered");
         assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
+    }
+
+    /// A read that may start on an async worker takes an idle connection of the pool, never a
+    /// new one: opening one waits for the server's handshake (a new server process). The pool
+    /// grows from the reads that may wait, and what they give back is held without waiting.
+    #[test]
+    fn only_an_idle_connection_is_held_without_waiting() {
+        let (_db, store) = postgres(2);
+        let first = store.snapshot();
+        assert!(first.try_hold(), "the pool's idle connection");
+        let second = store.snapshot();
+        assert!(!second.try_hold(), "no idle one, and none opened");
+        assert_eq!(open(&store), 1);
+        assert_eq!(second.count_teams(None, None).unwrap(), 4);
+        assert_eq!(open(&store), 2, "opened by the read that may wait");
+        drop(second);
+        let third = store.snapshot();
+        let waited = std::time::Instant::now();
+        while !third.try_hold() {
+            assert!(waited.elapsed() < std::time::Duration::from_secs(5));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(third.count_teams(None, None).unwrap(), 4);
+        assert_eq!(first.count_teams(None, None).unwrap(), 4);
+        assert_eq!(open(&store), 2);
     }
 
     /// A PostgreSQL snapshot sees one state: a commit made meanwhile is not in it, and its
