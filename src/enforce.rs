@@ -266,6 +266,16 @@ pub enum TokenSubject {
     },
 }
 
+/// A subject's lookup that failed: `refused` when the reference names no subject (or several:
+/// the credential is at fault, 401), else the failure itself (the row could not be read: the
+/// request's access cannot be decided, 500), never blamed on the credential.
+fn not_a_subject(err: AccessError, refused: impl FnOnce(AccessError) -> GateError) -> GateError {
+    match err {
+        AccessError::UnknownUser { .. } | AccessError::AmbiguousUser { .. } => refused(err),
+        other => GateError::Access(other),
+    }
+}
+
 /// The subject `claims` name under `[identity]`: the subject claim (inside the namespace claim
 /// when one is configured), as a reference or a column value. A token without it, or with a
 /// value that cannot name a row, is refused: never anonymous.
@@ -578,26 +588,29 @@ impl Gate {
         let set = Arc::clone(&self.set);
         let viewer = snapshot.lend(|conn| {
             let bridge = Bridge::new(conn, &set);
-            let subject =
-                match &key {
-                    ViewerKey::Anonymous => Subject::anonymous(),
-                    ViewerKey::Impersonate(reference) => bridge
-                        .resolve_subject(reference)
-                        .map_err(|reason| GateError::Impersonation {
+            let subject = match &key {
+                ViewerKey::Anonymous => Subject::anonymous(),
+                ViewerKey::Impersonate(reference) => {
+                    bridge.resolve_subject(reference).map_err(|reason| {
+                        not_a_subject(reason, |reason| GateError::Impersonation {
                             reference: reference.clone(),
                             reason,
-                        })?,
-                    ViewerKey::Token(TokenSubject::Ref(reference)) => bridge
-                        .resolve_subject_ref(reference)
-                        .map_err(|_| GateError::UnknownSubject {
+                        })
+                    })?
+                }
+                ViewerKey::Token(TokenSubject::Ref(reference)) => {
+                    bridge.resolve_subject_ref(reference).map_err(|reason| {
+                        not_a_subject(reason, |_| GateError::UnknownSubject {
                             sub: reference.to_string(),
-                        })?,
-                    ViewerKey::Token(TokenSubject::Column { ty, column, value }) => bridge
-                        .subject_by(ty, column, value)?
-                        .ok_or_else(|| GateError::UnknownSubject {
-                            sub: value.to_string(),
-                        })?,
-                };
+                        })
+                    })?
+                }
+                ViewerKey::Token(TokenSubject::Column { ty, column, value }) => bridge
+                    .subject_by(ty, column, value)?
+                    .ok_or_else(|| GateError::UnknownSubject {
+                        sub: value.to_string(),
+                    })?,
+            };
             let subject = subject.with_context(context.clone());
             Ok::<_, GateError>(viewer(&bridge, &subject)?)
         })??;

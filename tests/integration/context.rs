@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Env, JWT_SECRET, Server, post_with, repo};
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, post_with, repo};
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -285,6 +285,61 @@ fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
         json!(["getGame", "winnerId"]),
         "{answer}"
     );
+}
+
+/// A subject whose row cannot be read (a real number in its `int` column) is a request whose
+/// access cannot be decided: 500, as `authz check` fails on it. It is not a refused credential:
+/// the admin's `X-Quidditch-User` and the token name a subject that exists, and a 401 would
+/// tell their sender to fix what is not broken. A name no row has is still 401.
+#[test]
+fn a_subject_whose_row_cannot_be_read_is_a_server_error_not_a_refused_credential() {
+    let env = Env::seeded();
+    env.sql()
+        .execute_batch("UPDATE players SET year = 3.5 WHERE id = 1")
+        .unwrap();
+    let server = Server::start(&env, &[]);
+    let query = r#"{"query":"{ getGame(id: 8) { level } }"}"#;
+    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:1" })));
+    for headers in [
+        vec![
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "Harry Potter"),
+        ],
+        vec![("Authorization", bearer.as_str())],
+    ] {
+        let reply = post_with(&server.addr, query, &headers);
+        assert_eq!(reply.status, 500, "{headers:?}: {}", reply.body);
+        let answer: Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+            "{answer}"
+        );
+        assert!(answer.get("data").is_none(), "{answer}");
+    }
+    for (headers, said) in [
+        (
+            vec![
+                ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+                ("X-Quidditch-User", "Nobody At All"),
+            ],
+            "cannot act as `Nobody At All`: unknown user",
+        ),
+        (
+            vec![(
+                "Authorization",
+                &*format!("Bearer {}", signed(json!({ "sub": "player:999" }))),
+            )],
+            "the token's subject `player:999` is not a player or staff member",
+        ),
+    ] {
+        let reply = post_with(&server.addr, query, &headers);
+        assert_eq!(reply.status, 401, "{}", reply.body);
+        assert!(reply.body.contains(said), "{}", reply.body);
+    }
+    // The server answers the players whose rows can be read.
+    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:2" })));
+    let reply = post_with(&server.addr, query, &[("Authorization", &bearer)]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 #[test]
