@@ -1083,15 +1083,33 @@ async fn decide(
         repeated,
         peer,
     };
-    let decided = match state.auth.viewer(presented) {
-        Err(Refusal::Busy) => {
-            let owned = Owned::from(presented);
-            let state = Arc::clone(state);
-            tokio::task::spawn_blocking(move || state.auth.viewer_waiting(owned.presented()))
-                .await
-                .unwrap_or(Err(Refusal::Undecidable))
+    // Within the request timeout, as the answer is: a decision that waits that long (for a
+    // lock on the subject's row, say, until PostgreSQL's `statement_timeout` stops it) is the
+    // request's timeout, not a policy that could not be evaluated.
+    let request_timeout = state.bounds.request_timeout;
+    let deciding = async {
+        match state.auth.viewer(presented) {
+            Err(Refusal::Busy) => {
+                let owned = Owned::from(presented);
+                let state = Arc::clone(state);
+                tokio::task::spawn_blocking(move || state.auth.viewer_waiting(owned.presented()))
+                    .await
+                    .unwrap_or(Err(Refusal::Undecidable))
+            }
+            decided => decided,
         }
-        decided => decided,
+    };
+    let Some(decided) = within(request_timeout, deciding).await else {
+        return Err(Box::new(refuse(
+            media,
+            StatusCode::GATEWAY_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            &format!(
+                "deciding the request's access took longer than {} and was abandoned; \
+                 nothing was read",
+                seconds(request_timeout)
+            ),
+        )));
     };
     match decided {
         Ok(viewer) => Ok(recording(viewer, noted.as_ref())),
@@ -1300,8 +1318,9 @@ fn get_params(uri: &axum::http::Uri) -> Result<crate::graphql::body::Body, Strin
 }
 
 /// Content type first (415), then credentials (a refused request is answered 401 without reading
-/// its body), then the body within [`BODY_LIMIT`] (413 past it) and the body timeout (408), then
-/// the GraphQL answer within the request timeout (504), each in the media type `Accept` asks for.
+/// its body; a decision of its access past the request timeout, 504), then the body within
+/// [`BODY_LIMIT`] (413 past it) and the body timeout (408), then the GraphQL answer within the
+/// request timeout (504), each in the media type `Accept` asks for.
 async fn graphql(State(state): State<Shared>, request: Request) -> Response {
     logged(state, request, post_answer).await
 }

@@ -2818,3 +2818,45 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
     );
     assert_eq!(ask(&server, &harry, "{ getGame(id: 8) { level } }").0, 200);
 }
+
+/// A request whose access is still being decided at `--request-timeout` (the viewer reads its
+/// subject's row, which an admin's `LOCK TABLE` holds) is answered 504 `REQUEST_TIMEOUT`, as a
+/// query past it is: the request ran out of time, its policies did not fail to evaluate. The
+/// server answers as before once the lock goes.
+#[test]
+fn a_decision_past_the_request_timeout_is_a_timeout_not_an_evaluation_error() {
+    use std::time::{Duration, Instant};
+    let (env, db) = tutorial_on_both();
+    let server = Server::start_on(&env, &db.url(), &["--request-timeout", "1s"]);
+    let mut harry = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    harry.push(("X-Quidditch-User", "Harry Potter".to_string()));
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| {
+            db.psql(
+                "BEGIN; LOCK TABLE players IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;",
+            )
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.value(
+            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
+             AND relation = 'players'::regclass",
+        ) != "1"
+        {
+            assert!(Instant::now() < deadline, "the lock was never taken");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let started = Instant::now();
+        let (status, body) = ask(&server, &harry, "{ getGame(id: 8) { level } }");
+        let took = started.elapsed();
+        assert_eq!(status, 504, "{body}");
+        assert!(body.contains("\"REQUEST_TIMEOUT\""), "{body}");
+        assert!(
+            body.contains("deciding the request's access took longer than 1 s"),
+            "{body}"
+        );
+        assert!(!body.contains("\"data\""), "{body}");
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+        holder.join().unwrap();
+    });
+    assert_eq!(ask(&server, &harry, "{ getGame(id: 8) { level } }").0, 200);
+}
