@@ -27,11 +27,8 @@ scale="${BENCH_SCALE:-300000}"
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
 export QUIDDITCH_POLICIES="$PWD/policies.toml"
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "== installing wrk" >&2
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+. bench/lib.sh
+need_wrk
 command -v python3 >/dev/null || { echo "python3 is needed for the hostile client" >&2; exit 1; }
 
 if [[ -n "${BENCH_BIN:-}" ]]; then
@@ -44,7 +41,6 @@ fi
 
 server_pid=""
 if [[ -n "${BENCH_PG:-}" ]]; then
-  . bench/lib.sh
   pg_start
   db="$url"
   backend="PostgreSQL"

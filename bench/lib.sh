@@ -77,13 +77,21 @@ pg_stop() {
   rm -rf "$work"
 }
 
-# need_wrk: installs wrk (the HTTP load generator) when it is missing.
-need_wrk() {
-  command -v wrk >/dev/null || {
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  }
+# need_tools TOOL…: installs the Debian packages of the tools missing (wrk, hyperfine: each
+# package is named as its command).
+need_tools() {
+  local missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  ((${#missing[@]} == 0)) && return
+  echo "== installing ${missing[*]}" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# need_wrk: installs wrk (the HTTP load generator) when it is missing.
+need_wrk() { need_tools wrk; }
 
 # server_start DB LOG [ARGS…]: `$bin serve` on DB on a free port, its stderr in LOG; sets
 # $started (its URL, empty when it did not start) and adds its pid to `pids`, which

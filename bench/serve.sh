@@ -40,15 +40,8 @@ export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
 export QUIDDITCH_JWT_SECRET="bench-jwt-secret-of-32-bytes-xx"
 export QUIDDITCH_POLICIES="$PWD/policies.toml"
 
-need() {
-  if ! command -v "$1" >/dev/null 2>&1; then
-    echo "== installing $1" >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk hyperfine >/dev/null
-  fi
-}
-need wrk
-need hyperfine
+. bench/lib.sh
+need_tools wrk hyperfine
 
 # The dist profile (fat LTO, one codegen unit): what a distributed binary is built with.
 echo "== cargo build --profile $profile" >&2
