@@ -813,32 +813,118 @@ impl Compiler<'_> {
         }
     }
 
-    /// `comparison` of `column` of `alias` (a row of `self.ty`), unknown where the column is a
-    /// `time` whose text is not in the form times compare in as texts
-    /// (`YYYY-MM-DDTHH:MM:SSZ`): compared as the text it is, `2026-12-04T16:00:00-05:00`
-    /// would come before `2026-12-04T17:00:00Z`, five hours early. The evaluator refuses such
-    /// a value ([`from_sql`]); SQL cannot, so it is unknown, which fails closed (an allow does
-    /// not apply, a deny does).
-    fn time_checked(&self, alias: &str, column: &str, comparison: String) -> String {
-        let is_time = self
-            .set
+    /// The declared type of `column` of the type whose row is being compiled.
+    fn declared(&self, column: &str) -> Option<ColumnType> {
+        self.set
             .types
             .get(&self.ty)
             .and_then(|def| def.columns.get(column))
-            == Some(&ColumnType::Time);
-        if !is_time {
-            return comparison;
-        }
+            .copied()
+    }
+
+    /// `comparison` (by `op`) of `column` of `alias` (a row of `self.ty`), unknown where the
+    /// stored value is not one the column's declared type can hold, as the evaluator refuses it
+    /// ([`from_sql`]) and SQL cannot: it is unknown, which fails closed (an allow does not
+    /// apply, a deny does).
+    /// - A `time` whose text is not in the form times compare in as texts
+    ///   (`YYYY-MM-DDTHH:MM:SSZ`): compared as the text it is, `2026-12-04T16:00:00-05:00`
+    ///   would come before `2026-12-04T17:00:00Z`, five hours early.
+    /// - On SQLite, which keeps whatever a row is given, an `int` or `bool` holding a text or a
+    ///   real: a text is greater than every number there and unequal to each, so `year > 3`
+    ///   held for `'three'`, and a deny on `year < 2` never applied to it. Only where it
+    ///   matters: true is all a positive place asks (`positive`: a `WHERE`, an operand of
+    ///   `AND`/`OR` under one), and there an `int` is never equal to such a value, so `_eq` and
+    ///   `_in` are exact as they are (and keep their indexes).
+    fn type_checked(
+        &self,
+        alias: &str,
+        column: &str,
+        op: Op,
+        comparison: String,
+        positive: bool,
+    ) -> String {
         let c = Self::column(alias, column);
-        let canonical = match self.dialect {
-            Dialect::Sqlite => format!(
+        let check = match (self.declared(column), self.dialect) {
+            (Some(ColumnType::Time), Dialect::Sqlite) => format!(
                 "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
             ),
-            Dialect::Postgres => format!(
+            (Some(ColumnType::Time), Dialect::Postgres) => format!(
                 "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$'"
             ),
+            (Some(ColumnType::Int), Dialect::Sqlite)
+                if positive && matches!(op, Op::Eq | Op::In) =>
+            {
+                return comparison;
+            }
+            (Some(ColumnType::Int | ColumnType::Bool), Dialect::Sqlite) if positive => {
+                return format!("({comparison} AND typeof({c}) = 'integer')");
+            }
+            (Some(ColumnType::Int | ColumnType::Bool), Dialect::Sqlite) => {
+                format!("typeof({c}) = 'integer'")
+            }
+            _ => return comparison,
         };
-        format!("(CASE WHEN {canonical} THEN {comparison} END)")
+        format!("(CASE WHEN {check} THEN {comparison} END)")
+    }
+
+    /// `related`, the test that `column` of `alias` (a row of `self.ty`) leads to a row of
+    /// `target` in `table` (`target_column`) that passes, exact under a `NOT` (`!positive`) on
+    /// SQLite, which keeps whatever a row is given: unknown where the key holds a text or a
+    /// real, or where no related row passes but one holds a value its declared type cannot
+    /// (the evaluator refuses to read such a row, [`from_sql`]). As SQL has it, such a row
+    /// reads as no related row (or one that does not pass) and lifts a deny that the
+    /// evaluator refuses to judge. NULL is no related row, as it is. Where only true matters
+    /// (`positive`), unknown is false: `related` as it is, which keeps its indexes.
+    fn related_checked(
+        &mut self,
+        alias: &str,
+        step: &Step,
+        related: String,
+        positive: bool,
+    ) -> Result<String> {
+        if positive || self.dialect != Dialect::Sqlite {
+            return Ok(related);
+        }
+        let (column, target, target_column) = (&step.column, &step.target, &step.target_column);
+        let (_, table) = table_of(self.set, target)?;
+        let from = Self::column(alias, column);
+        let key_junk = matches!(
+            self.declared(column),
+            Some(ColumnType::Int | ColumnType::Bool)
+        )
+        .then(|| format!("WHEN typeof({from}) NOT IN ('integer', 'null') THEN NULL "))
+        .unwrap_or_default();
+        let b = self.alias();
+        let junk: Vec<String> = self.set.types.get(target).map_or_else(Vec::new, |def| {
+            def.columns
+                .iter()
+                .filter_map(|(name, ty)| {
+                    let c = Self::column(&b, name);
+                    match ty {
+                        ColumnType::Int | ColumnType::Bool => {
+                            Some(format!("typeof({c}) NOT IN ('integer', 'null')"))
+                        }
+                        ColumnType::Time => Some(format!(
+                            "({c} IS NOT NULL AND NOT ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'))"
+                        )),
+                        ColumnType::Text => None,
+                    }
+                })
+                .collect()
+        });
+        let unreadable = if junk.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "WHEN {from} IN (SELECT {b}.{} FROM {} {b} WHERE {}) THEN NULL ",
+                ident(target_column),
+                ident(table),
+                junk.join(" OR ")
+            )
+        };
+        Ok(format!(
+            "(CASE {key_junk}WHEN {related} THEN 1 {unreadable}ELSE 0 END)"
+        ))
     }
 
     /// `inner` compiled as a filter on rows of `ty`, then back to the current type.
@@ -901,7 +987,7 @@ impl Compiler<'_> {
                 let c = self.operand(alias, column, value);
                 let collation = self.collation(*op, value);
                 let comparison = format!("({c} {} {}{collation})", op.sql(), self.param(value));
-                self.time_checked(alias, column, comparison)
+                self.type_checked(alias, column, *op, comparison, positive)
             }
             Filter::InList {
                 column,
@@ -913,7 +999,7 @@ impl Compiler<'_> {
                     let marks: Vec<String> = values.iter().map(|v| self.param(v)).collect();
                     let op = if *negated { Op::Nin } else { Op::In };
                     let comparison = format!("({c} {} ({}))", op.sql(), marks.join(", "));
-                    self.time_checked(alias, column, comparison)
+                    self.type_checked(alias, column, op, comparison, positive)
                 } else {
                     // As SQL: nothing is in an empty list, NULL included.
                     self.truth(*negated)
@@ -960,16 +1046,20 @@ impl Compiler<'_> {
                 let t = Self::column(&a, &step.target_column);
                 let inner = self.compile_on(&step.target, inner, &a)?;
                 let from = Self::column(alias, &step.column);
-                format!(
+                let related = format!(
                     "({from} IS NOT NULL AND {from} IN (SELECT {t} FROM {} {a} WHERE {t} IS NOT NULL AND {inner}))",
                     ident(table)
-                )
+                );
+                self.related_checked(alias, step, related, positive)?
             }
             Filter::Transitive {
                 step,
                 inner,
                 max_depth,
-            } => self.transitive(step, inner, *max_depth, alias)?,
+            } => {
+                let related = self.transitive(step, inner, *max_depth, alias)?;
+                self.related_checked(alias, step, related, positive)?
+            }
         })
     }
 

@@ -85,7 +85,7 @@ fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter,
             inner: Box::new(materialize(bridge, ty, inner)?),
         },
         Filter::Transitive { .. } => {
-            let sql = access::compile_filter(bridge.dialect(), set, ty, filter)?;
+            let sql = access::compile_where(bridge.dialect(), set, ty, filter)?;
             let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
                 Some(def) if keys.len() <= MATERIALIZE_AT_MOST => Filter::InList {
@@ -156,7 +156,7 @@ fn compile_viewer(
                 },
             );
             let filter = materialize(ty, plan.rows())?;
-            Some(access::compile_filter(bridge.dialect(), set, ty, &filter)?)
+            Some(access::compile_where(bridge.dialect(), set, ty, &filter)?)
         };
         match table {
             Table::Teams => filters.teams = rows,
@@ -169,12 +169,7 @@ fn compile_viewer(
                 ColumnAccess::Never => None,
                 ColumnAccess::Rows { filter } => {
                     let readable = materialize(ty, filter)?;
-                    Some(access::compile_filter(
-                        bridge.dialect(),
-                        set,
-                        ty,
-                        &readable,
-                    )?)
+                    Some(access::compile_where(bridge.dialect(), set, ty, &readable)?)
                 }
             };
             let withheld = match &rule.withheld {

@@ -654,7 +654,7 @@ impl Judge<'_> {
     }
 
     fn condition(&self, ty: &str, filter: &Filter) -> Result<SqlCondition> {
-        let compiled = access::compile_filter(self.dialect, self.set, ty, filter)?;
+        let compiled = access::compile_where(self.dialect, self.set, ty, filter)?;
         Ok(SqlCondition {
             inline: inline(self.dialect, &compiled.sql, &compiled.params),
             params: compiled.params.iter().map(json_value).collect(),

@@ -640,3 +640,131 @@ fn null_is_unknown_inside_a_condition_and_an_allow_needs_true() {
             line_col(&deny, "_lt = 8")
         ));
 }
+
+/// Denies over `int` columns, of the row itself and of a related row.
+const JUNK_DENIES: &str = r#"
+[[policy]]
+id = "hide-top-wins"
+description = "games won by the top-ranked team are hidden from players"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { winner = { rank = { _lt = 2 } } }
+
+[[policy]]
+id = "hide-juniors"
+description = "players below year 3 are hidden from other players"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "player"
+condition = { _and = [{ year = { _lt = 3 } }, { id = { _neq = "$subject.id" } }] }
+
+[[policy]]
+id = "hide-ravenclaw"
+description = "Ravenclaw's players are hidden from players"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "player"
+condition = { team = { name = { _eq = "Ravenclaw" } } }
+"#;
+
+/// SQLite keeps whatever a row is given, and SQL compares a text in an `int` column as SQLite
+/// does (greater than every number, equal to none), where `authz check` refuses the row. So a
+/// deny on games won by a team of rank < 2 never applied once that team's `rank` was `'one'`:
+/// the server showed every game it won, and nothing said why. Its filters now read such a row
+/// as unknown, related or not: the deny holds, as the evaluator's "a deny applies unless its
+/// condition is false". The same for a player's own `year` and `team_id` (whose rows the
+/// server would otherwise fail to read, an error for the whole list).
+#[test]
+fn a_text_in_an_int_column_never_lifts_a_deny_in_the_server() {
+    let env = Env::seeded();
+    let policies = policies_with(&env, &format!("{}\n{}", shipped(), JUNK_DENIES));
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let list = |field: &str, key: &str| -> Vec<String> {
+        let answer: Value = post_with(
+            &server.addr,
+            &json!({ "query": format!("{{ {field} {{ edges {{ node {{ {key} }} }} }} }}") })
+                .to_string(),
+            &[
+                ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+                ("X-Quidditch-User", "Oliver Wood"),
+            ],
+        )
+        .json();
+        answer["data"][field]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|edge| edge["node"][key].to_string())
+            .collect()
+    };
+    let games = list("allGames", "winnerId");
+    assert!(!games.contains(&"1".to_string()), "{games:?}");
+    assert!(!games.is_empty(), "{games:?}");
+    let players = list("allPlayers", "name");
+    assert!(
+        players.contains(&"\"Oliver Wood\"".to_string()),
+        "{players:?}"
+    );
+    for hidden in ["Draco Malfoy", "Cho Chang"] {
+        assert!(!players.contains(&format!("\"{hidden}\"")), "{players:?}");
+    }
+    env.sql()
+        .execute_batch("UPDATE teams SET rank = 'one' WHERE id = 1")
+        .unwrap();
+    // Another database state: the viewer is decided again.
+    assert_eq!(
+        list("allGames", "winnerId"),
+        games,
+        "a junk rank lifted the deny"
+    );
+    check(&env, &policies, "Oliver Wood", "game:1", None)
+        .status(1)
+        .stderr_has("column `rank` holds the text `one`");
+    // Gryffindor's players too: `hide-ravenclaw` reads their team's row, which cannot be read.
+    let katie = format!("player:{}", id_of(&env, "Katie Bell"));
+    check(&env, &policies, "Oliver Wood", &katie, None)
+        .status(1)
+        .stderr_has("column `rank` holds the text `one`");
+    let unreadable = list("allPlayers", "name");
+    assert!(
+        !unreadable.contains(&"\"Katie Bell\"".to_string()),
+        "{unreadable:?}"
+    );
+
+    env.sql()
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF; \
+             UPDATE teams SET rank = 1 WHERE id = 1; \
+             UPDATE players SET year = 'two' WHERE name = 'Draco Malfoy'; \
+             UPDATE players SET team_id = 'three' WHERE name = 'Cho Chang';",
+        )
+        .unwrap();
+    assert_eq!(
+        list("allPlayers", "name"),
+        players,
+        "a junk value lifted a deny"
+    );
+    for (who, column) in [("Draco Malfoy", "year"), ("Cho Chang", "team_id")] {
+        check(
+            &env,
+            &policies,
+            "Oliver Wood",
+            &format!("player:{}", id_of(&env, who)),
+            None,
+        )
+        .status(1)
+        .stderr_has(&format!("column `{column}` holds the text"));
+    }
+}
+
+fn id_of(env: &Env, name: &str) -> i64 {
+    env.sql()
+        .query_row("SELECT id FROM players WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
