@@ -845,12 +845,7 @@ impl Compiler<'_> {
     ) -> String {
         let c = Self::column(alias, column);
         let check = match (self.declared(column), self.dialect) {
-            (Some(ColumnType::Time), Dialect::Sqlite) => format!(
-                "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
-            ),
-            (Some(ColumnType::Time), Dialect::Postgres) => format!(
-                "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$'"
-            ),
+            (Some(ColumnType::Time), _) => self.time_form(&c),
             (Some(ColumnType::Int), Dialect::Sqlite)
                 if positive && matches!(op, Op::Eq | Op::In) =>
             {
@@ -865,6 +860,19 @@ impl Compiler<'_> {
             _ => return comparison,
         };
         format!("(CASE WHEN {check} THEN {comparison} END)")
+    }
+
+    /// Whether the text of `c`, a `time` column, is in the form times compare in as texts
+    /// (`YYYY-MM-DDTHH:MM:SSZ`, what [`from_sql`] accepts), in SQL.
+    fn time_form(&self, c: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!(
+                "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+            ),
+            Dialect::Postgres => format!(
+                "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$'"
+            ),
+        }
     }
 
     /// `related`, the test that `column` of `alias` (a row of `self.ty`) leads to a row of
@@ -905,7 +913,8 @@ impl Compiler<'_> {
                             Some(format!("typeof({c}) NOT IN ('integer', 'null')"))
                         }
                         ColumnType::Time => Some(format!(
-                            "({c} IS NOT NULL AND NOT ({c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'))"
+                            "({c} IS NOT NULL AND NOT ({}))",
+                            self.time_form(&c)
                         )),
                         ColumnType::Text => None,
                     }
