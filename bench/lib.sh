@@ -94,14 +94,17 @@ need_tools() {
 need_wrk() { need_tools wrk; }
 
 # server_start DB LOG [ARGS…]: `$bin serve` on DB on a free port, its stderr in LOG; sets
-# $started (its URL, empty when it did not start) and adds its pid to `pids`, which
-# servers_stop ends.
+# $started (its URL, empty when it did not start) and $started_pid, and adds the pid to `pids`,
+# which servers_stop ends. With BENCH_UNSET=VAR, that variable is removed from the server's
+# environment.
 pids=()
 server_start() {
   local db=$1 log=$2
   shift 2
-  "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" >/dev/null &
-  pids+=($!)
+  env ${BENCH_UNSET:+-u "$BENCH_UNSET"} "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" \
+    2>"$log" >/dev/null &
+  started_pid=$!
+  pids+=("$started_pid")
   for _ in $(seq 1 100); do
     grep -q "listening on" "$log" 2>/dev/null && break
     sleep 0.05

@@ -66,23 +66,9 @@ trap cleanup EXIT
 db="$work/bench.db"
 "$bin" --db "$db" db seed --file seeder.toml >/dev/null
 
-# start_server DB LOG [SERVE ARGS…]: starts `quidditch serve` on a free port; sets $started_pid
-# and $started_url. With BENCH_UNSET=VAR, that variable is removed from the server's environment.
-start_server() {
-  local db="$1" log="$2"
-  shift 2
-  env ${BENCH_UNSET:+-u "$BENCH_UNSET"} "$bin" --db "$db" serve --bind 127.0.0.1:0 "$@" 2>"$log" &
-  started_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$log" 2>/dev/null && break
-    sleep 0.05
-  done
-  started_url="$(sed -n 's/^listening on //p' "$log" | head -n1)"
-}
-
-start_server "$db" "$work/serve.log"
+server_start "$db" "$work/serve.log"
 server_pid=$started_pid
-url=$started_url
+url=$started
 [[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "server $url (pid $server_pid)" >&2
 
@@ -161,16 +147,16 @@ identity_runs() {
   signature="$(printf '%s.%s' "$header" "$payload" \
     | openssl dgst -sha256 -sign tests/fixtures/jwks/rsa-a.pem -binary | b64url)"
   printf '{"keys":[%s]}' "$(cat tests/fixtures/jwks/rsa-a.jwk.json)" >"$work/jwks.json"
-  BENCH_UNSET=QUIDDITCH_JWT_SECRET start_server "$db" "$work/jwks.log" --jwks-file "$work/jwks.json"
+  BENCH_UNSET=QUIDDITCH_JWT_SECRET server_start "$db" "$work/jwks.log" --jwks-file "$work/jwks.json"
   id_pid=$started_pid
-  [[ -n "$started_url" ]] || { echo "JWKS server did not start" >&2; cat "$work/jwks.log" >&2; exit 1; }
-  run getGame-jwks "$get_game" "Authorization: Bearer $header.$payload.$signature" "$started_url"
+  [[ -n "$started" ]] || { echo "JWKS server did not start" >&2; cat "$work/jwks.log" >&2; exit 1; }
+  run getGame-jwks "$get_game" "Authorization: Bearer $header.$payload.$signature" "$started"
   kill -TERM "$id_pid" 2>/dev/null || true
   wait "$id_pid" 2>/dev/null || true
-  start_server "$db" "$work/decisions.log" --decision-log "$work/decisions.jsonl"
+  server_start "$db" "$work/decisions.log" --decision-log "$work/decisions.jsonl"
   id_pid=$started_pid
-  [[ -n "$started_url" ]] || { echo "server did not start" >&2; cat "$work/decisions.log" >&2; exit 1; }
-  run getGame-log "$get_game" "$player_header" "$started_url"
+  [[ -n "$started" ]] || { echo "server did not start" >&2; cat "$work/decisions.log" >&2; exit 1; }
+  run getGame-log "$get_game" "$player_header" "$started"
   kill -TERM "$id_pid" 2>/dev/null || true
   wait "$id_pid" 2>/dev/null || true
   id_pid=""
@@ -209,9 +195,9 @@ EOF
 echo "== a filtered list over a league of $scale players (first page, as a player)"
 big="$work/big.db"
 "$bin" --db "$big" db seed --scale "$scale" --rng-seed 1 >/dev/null
-start_server "$big" "$work/big.log"
+server_start "$big" "$work/big.log"
 big_pid=$started_pid
-big_url=$started_url
+big_url=$started
 big_token="$("$bin" --db "$big" authz token --user player:1 --ttl 1h)"
 first_page='{"query":"{ allGames(first: 10) { pageInfo { hasNextPage endCursor } edges { node { id level winnerId } } } }"}'
 connections=1 threads=1 run allGames-page-1M "$first_page" "Authorization: Bearer $big_token" "$big_url"
