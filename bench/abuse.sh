@@ -61,13 +61,9 @@ trap cleanup EXIT
 echo "== seeding a league of $scale players ($backend)" >&2
 timeout 600 "$bin" --db "$db" db seed --scale "$scale" --rng-seed 1 >/dev/null
 
-"$bin" --db "$db" serve --bind 127.0.0.1:0 2>"$work/serve.log" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$work/serve.log" 2>/dev/null && break
-  sleep 0.05
-done
-url="$(sed -n 's/^listening on //p' "$work/serve.log" | head -n1)"
+server_start "$db" "$work/serve.log"
+server_pid=$started_pid
+url=$started
 [[ -n "$url" ]] || { echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "server $url on $backend (pid $server_pid)" >&2
 
