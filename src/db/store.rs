@@ -1144,9 +1144,16 @@ impl Store {
         if children {
             q.push(" UNION ALL ");
             select(&mut q);
+            // One game's child is a scalar subquery: an `IN (SELECT …)` costs SQLite a
+            // temporary table per statement, and beside a row filter's `OR` its planner reads
+            // the filter's rows through yet another (a multi-index `OR`) instead of looking
+            // the one child up by its key.
+            let child = if ids.len() == 1 { " = " } else { " IN " };
             q.next_select()
                 .and()
-                .push("id IN (SELECT parent.child_id FROM games AS parent WHERE ")
+                .push("id")
+                .push(child)
+                .push("(SELECT parent.child_id FROM games AS parent WHERE ")
                 .ids("parent.id", ids)
                 .push(")")
                 .filter(filter);
