@@ -205,6 +205,17 @@ impl FieldLoader {
         out
     }
 
+    /// Whether `key`'s column is readable on its row, when a read of the row judged it already
+    /// ([`Self::prime`]): answered without a batch (the commonest case: a lone `getGame`'s game
+    /// and child are judged by the statement that reads them).
+    pub fn primed(&self, key: &FieldKey) -> Option<bool> {
+        self.primed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .copied()
+    }
+
     /// Records whether each of `columns` (a [`TableRules`]'s) is readable on row `id` of
     /// `table`, from `passes` (one answer per rule of its `filters`), read on the request's
     /// snapshot: a later load of those keys costs no statement.
