@@ -8,6 +8,7 @@
 //! `authz` and `graphql`; none of them sees it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::access::{self, AccessError, Bridge, SubjectRef};
@@ -408,9 +409,10 @@ type MatchedState = (Option<String>, Option<u64>);
 /// lists) and reused for the same subject until the database changes, and a change drops every
 /// cached viewer. The request's snapshot is begun here and the viewer decided on the state it
 /// sees; the request then reads that same snapshot, so its filters and its rows can never come
-/// from two sides of a commit. On SQLite, whether anything was committed (`Changes`) is asked
-/// before the snapshot begins and again after: a cached viewer is used only when no commit came
-/// between (else one is computed on the snapshot, and not cached). On PostgreSQL the snapshot
+/// from two sides of a commit. On SQLite, the generation of the last check for commits (any
+/// request's, [`Gate::checked`]) is taken before the snapshot begins, and whether anything was
+/// committed (`Changes`) is asked after: a cached viewer is used only when no commit came between
+/// (else one is computed on the snapshot, and not cached). On PostgreSQL the snapshot
 /// names its state in the round trip of its `BEGIN` (`Store::begin_now`), and a cached viewer is
 /// used only if it was computed on that state.
 pub struct Gate {
@@ -425,6 +427,11 @@ pub struct Gate {
     matched: Mutex<Option<MatchedState>>,
     store: Store,
     fresh: Mutex<Fresh>,
+    /// `fresh`'s generation as of its last completed check, read without its lock: a
+    /// request's "before" (see [`Gate::decide`]). Asking SQLite itself there, as well as after
+    /// the snapshot began, cost a second statement per request under the lock every worker
+    /// takes, and the workers queued on it.
+    checked: AtomicU64,
     /// Verified tokens by their `Authorization` header.
     tokens: Mutex<HashMap<String, Claims>>,
 }
@@ -453,6 +460,7 @@ impl Gate {
                 generation: 0,
                 viewers: HashMap::new(),
             }),
+            checked: AtomicU64::new(0),
             tokens: Mutex::new(HashMap::new()),
         })
     }
@@ -483,8 +491,9 @@ impl Gate {
     /// PostgreSQL another state named by the snapshot), so a probe costs one round trip.
     pub fn ready(&self) -> Result<(), GateError> {
         let snapshot = self.store.snapshot();
-        // As in `decide`: SQLite's generation is asked before the snapshot begins, so a commit
-        // between the two makes the next probe check again, never skip a state unchecked.
+        // SQLite's generation is asked before the snapshot begins (`decide` takes the last one
+        // asked, which ended before too), so a commit between the two makes the next probe
+        // check again, never skip a state unchecked.
         let generation = match self.store.dialect() {
             Dialect::Sqlite => Some(self.generation()?),
             Dialect::Postgres => None,
@@ -555,13 +564,14 @@ impl Gate {
         if postgres && !wait && !snapshot.try_hold() {
             return Err(GateError::Busy);
         }
-        // SQLite: the generation before the snapshot begins. If it is still the one after, no
-        // commit came between, and the snapshot sees exactly that generation's state.
+        // SQLite: the generation of the last check for commits, which ended before the
+        // snapshot begins. If the check after finds the same one, no commit came between (one
+        // would have moved it on), and the snapshot sees exactly that generation's state.
         // PostgreSQL: the snapshot names its state as it begins.
         let before = if postgres {
             None
         } else {
-            Some(self.generation()?)
+            Some(self.checked.load(Ordering::Acquire))
         };
         let version = snapshot.begin_now()?;
         let (hit, generation) = match self.cached(&key, &context, version.clone())? {
@@ -654,8 +664,19 @@ impl Gate {
     /// The generation of the database now, on SQLite: after asking whether anything was
     /// committed since the last check.
     fn generation(&self) -> Result<u64, GateError> {
+        Ok(self.refreshed(None)?.1)
+    }
+
+    /// `fresh` after [`Fresh::refresh`], still locked, and its generation, noted in
+    /// [`Self::checked`].
+    fn refreshed(
+        &self,
+        version: Option<String>,
+    ) -> Result<(std::sync::MutexGuard<'_, Fresh>, u64), GateError> {
         let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-        fresh.refresh(None)
+        let generation = fresh.refresh(version)?;
+        self.checked.store(generation, Ordering::Release);
+        Ok((fresh, generation))
     }
 
     /// The viewer cached for `key` with `context`, unless the database has changed since it
@@ -666,16 +687,13 @@ impl Gate {
         context: &Context,
         version: Option<String>,
     ) -> Result<Cached, GateError> {
-        let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
-        fresh.refresh(version)?;
+        let (fresh, generation) = self.refreshed(version)?;
         Ok(match fresh.viewers.get(key) {
             Some((with, viewer)) if with == context => Cached::Hit {
                 viewer: viewer.clone(),
-                generation: fresh.generation,
+                generation,
             },
-            _ => Cached::Miss {
-                generation: fresh.generation,
-            },
+            _ => Cached::Miss { generation },
         })
     }
 }
