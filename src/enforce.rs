@@ -66,26 +66,36 @@ const MATERIALIZE_AT_MOST: usize = 512;
 /// `filter` with each transitive condition (a recursive CTE on every read) replaced by the keys
 /// of the rows it selects now, when they are few: `id IN (8, 9)` instead of a walk of the
 /// bracket per statement. A viewer lives until the next commit to the database (see [`Gate`]), so
-/// the list is as fresh as the rest of the viewer.
-fn materialize(bridge: &Bridge<'_>, ty: &str, filter: &Filter) -> Result<Filter, AccessError> {
+/// the list is as fresh as the rest of the viewer. Only where just its truth counts: under a
+/// `NOT` (`exact`) a transitive condition may be unknown (cut at the depth limit), which a
+/// list of keys cannot say, so it stays.
+fn materialize(
+    bridge: &Bridge<'_>,
+    ty: &str,
+    filter: &Filter,
+    exact: bool,
+) -> Result<Filter, AccessError> {
     let set = bridge.set();
+    let each = |parts: &[Filter], exact: bool| -> Result<Vec<Filter>, AccessError> {
+        parts
+            .iter()
+            .map(|p| materialize(bridge, ty, p, exact))
+            .collect()
+    };
     Ok(match filter {
         Filter::And { parts } => Filter::And {
-            parts: parts
-                .iter()
-                .map(|p| materialize(bridge, ty, p))
-                .collect::<Result<_, _>>()?,
+            parts: each(parts, exact)?,
         },
         Filter::Or { parts } => Filter::Or {
-            parts: parts
-                .iter()
-                .map(|p| materialize(bridge, ty, p))
-                .collect::<Result<_, _>>()?,
+            parts: each(parts, exact)?,
         },
         Filter::Not { inner } => Filter::Not {
-            inner: Box::new(materialize(bridge, ty, inner)?),
+            inner: Box::new(materialize(bridge, ty, inner, true)?),
         },
-        Filter::Transitive { .. } => {
+        Filter::IsTrue { inner } => Filter::IsTrue {
+            inner: Box::new(materialize(bridge, ty, inner, false)?),
+        },
+        Filter::Transitive { .. } if !exact => {
             let sql = access::compile_where(bridge.dialect(), set, ty, filter)?;
             let keys = bridge.select_ids(ty, &sql)?;
             match set.types.get(ty) {
@@ -125,7 +135,7 @@ fn compile_viewer(
     let set = bridge.set();
     let materialize = |ty: &str, filter: &Filter| {
         if materialized {
-            materialize(bridge, ty, filter)
+            materialize(bridge, ty, filter, false)
         } else {
             Ok(filter.clone())
         }

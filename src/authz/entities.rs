@@ -4,7 +4,7 @@
 //! `access`, or [`MemoryEntities`] in tests and benches) and relationships are resolved through
 //! the column mappings the policy file declares: `find(target, target_column, value)`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -125,6 +125,63 @@ pub fn step(
         .into_iter()
         .flatten()
         .collect())
+}
+
+/// How a [`walk`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walked {
+    /// The visitor asked to stop.
+    Stopped,
+    /// Every walk from the row ended within the limit.
+    Ended,
+    /// A walk goes on past the limit: rows beyond it were not visited, so whether one of them
+    /// would have matched is unknown.
+    Cut,
+}
+
+/// A traversal through `rel` from `row`, level by level: one step for a plain relationship
+/// (`depth_limit` `None`), up to `depth_limit` steps for a transitive one. `visit` gets each
+/// row the first time a level reaches it, with its depth, and returns whether to stop. Each
+/// level holds every row some walk of exactly that many steps reaches (a cycle is walked round
+/// again, so that [`Walked::Cut`] means "a walk of `depth_limit` + 1 steps exists", which SQL's
+/// recursive CTE can tell too): a transitive walk is cut when a step from its last level
+/// still reaches a row.
+pub fn walk<E: From<EntityError>>(
+    entities: &dyn Entities,
+    rel: &Relationship,
+    row: &Row,
+    depth_limit: Option<u32>,
+    mut visit: impl FnMut(&Row, u32) -> Result<bool, E>,
+) -> Result<Walked, E> {
+    let limit = depth_limit.unwrap_or(1);
+    let mut seen: HashSet<Value> = HashSet::new();
+    let mut level = vec![row.clone()];
+    for depth in 1..=limit {
+        let mut next = Vec::new();
+        let mut here: HashSet<Value> = HashSet::new();
+        // The whole level's lookups at once, in the level's order.
+        for related in step(entities, rel, &level)? {
+            let key = related.get("id").cloned().unwrap_or(Value::Null);
+            if !here.insert(key.clone()) {
+                continue;
+            }
+            if seen.insert(key) && visit(&related, depth)? {
+                return Ok(Walked::Stopped);
+            }
+            next.push(related);
+        }
+        if next.is_empty() {
+            return Ok(Walked::Ended);
+        }
+        level = next;
+    }
+    Ok(
+        if depth_limit.is_none() || step(entities, rel, &level)?.is_empty() {
+            Walked::Ended
+        } else {
+            Walked::Cut
+        },
+    )
 }
 
 /// Rows held in memory, indexed by key and by every column: for tests, benches and the

@@ -13,7 +13,6 @@
 //! when its condition is true, a deny applies unless its condition is false. The SQL the
 //! residual filters compile to selects exactly the same rows (SQL's own three-valued logic).
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use super::entities::{Entities, ResourceRef, Row, Subject, Value};
@@ -1032,63 +1031,46 @@ impl Eval<'_> {
         let rel = self.set.relationship(ty, name).ok_or_else(|| EntityError {
             message: format!("unknown relationship `{ty}.{name}`"),
         })?;
-        let limit = if transitive {
-            self.set.settings.traversal_depth
-        } else {
-            1
-        };
+        let limit = transitive.then_some(self.set.settings.traversal_depth);
         let mut shown = Vec::new();
         if self.trace {
             own_columns(inner, &mut shown);
         }
         let mut visits = Vec::new();
-        let mut seen: HashSet<Value> = HashSet::new();
-        let mut frontier = vec![row.clone()];
-        let mut result = false;
-        let mut depth = 0;
-        let mut cut = false;
-        'outer: while !frontier.is_empty() {
-            if depth == limit {
-                cut = true;
-                break;
+        let mut matched_any = false;
+        let walked = super::entities::walk(self.entities, rel, row, limit, |related, depth| {
+            // A related row counts when `inner` is true on it (SQL's EXISTS): unknown is not
+            // a match.
+            let (inner_result, _) = Eval {
+                trace: false,
+                ..*self
             }
-            depth += 1;
-            let mut next = Vec::new();
-            // The whole level's lookups at once, in the frontier's order.
-            for related in super::entities::step(self.entities, rel, &frontier)? {
-                let key = related.get("id").cloned().unwrap_or(Value::Null);
-                if !seen.insert(key) {
-                    continue;
-                }
-                // A related row counts when `inner` is true on it (SQL's EXISTS): unknown
-                // is not a match, so a traversal is always true or false.
-                let (inner_result, _) = Eval {
-                    trace: false,
-                    ..*self
-                }
-                .cond(inner, &rel.target, &related)?;
-                let matched = inner_result == Some(true);
-                if self.trace {
-                    visits.push(self.visit(&shown, &rel.target, &related, depth, matched));
-                }
-                if matched {
-                    result = true;
-                    if !self.trace {
-                        break 'outer;
-                    }
-                }
-                if transitive {
-                    next.push(related);
-                }
+            .cond(inner, &rel.target, related)?;
+            let matched = inner_result == Some(true);
+            if self.trace {
+                visits.push(self.visit(&shown, &rel.target, related, depth, matched));
             }
-            frontier = next;
-        }
+            matched_any |= matched;
+            Ok::<_, EntityError>(matched && !self.trace)
+        })?;
+        // No related row matched, but the walk went on past the depth limit: a row beyond it
+        // might have, so the step is unknown rather than false. Inside a deny that keeps the
+        // deny (it applies unless its condition is false); read as false, a policy author's
+        // `traversal_depth` would have lifted a deny wherever the bracket ran deeper.
+        let cut = walked == super::entities::Walked::Cut;
+        let result = if matched_any {
+            Some(true)
+        } else if cut {
+            None
+        } else {
+            Some(false)
+        };
         if !self.trace {
-            return Ok((Some(result), None));
+            return Ok((result, None));
         }
         let (relationship, condition) = (name.to_string(), self.bound(inner));
         Ok((
-            Some(result),
+            result,
             Some(Node {
                 test: if transitive {
                     Test::Transitive {
@@ -1101,10 +1083,10 @@ impl Eval<'_> {
                         condition,
                     }
                 },
-                result: Some(result),
+                result,
                 children: Vec::new(),
                 visits,
-                depth_limit: cut.then_some(limit),
+                depth_limit: limit.filter(|_| cut),
             }),
         ))
     }
@@ -1528,6 +1510,111 @@ condition = { id = { _in = [13] } }
                 }
             }
         );
+    }
+
+    /// A deny whose transitive step is cut at the depth limit with nothing matched yet still
+    /// applies: a row beyond the limit might match, so the step is unknown, and a deny applies
+    /// unless its condition is false. Read as false, `traversal_depth` lifted the deny
+    /// wherever the bracket ran deeper than the limit.
+    #[test]
+    fn a_deny_cut_at_the_depth_limit_still_applies() {
+        let source = SMALL.replace(
+            r#"condition = { "feeders*" = { winner_id = { _eq = "$subject.team_id" } } }"#,
+            "",
+        ) + r#"
+[[policy]]
+id = "fed-by-team-9"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { winner_id = { _eq = 9 } } }
+"#;
+        let set = parse("small.toml", &source).unwrap();
+        let s = Subject::from_row("player", row(&[("id", 1.into()), ("team_id", 7.into())]));
+        // (name, games, decision): game 5 is read; `traversal_depth` is 3.
+        let cases = [
+            (
+                "team 9 won 4 steps away: past the limit, unknown, the deny applies",
+                chain(&[
+                    (1, Some(2), 9),
+                    (2, Some(3), 8),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                Decision::Deny,
+            ),
+            (
+                "team 9 won 3 steps away: true",
+                chain(&[
+                    (2, Some(3), 9),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                Decision::Deny,
+            ),
+            (
+                "4 steps, none won by 9, but the limit cuts the walk: unknown",
+                chain(&[
+                    (1, Some(2), 8),
+                    (2, Some(3), 8),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                Decision::Deny,
+            ),
+            (
+                "3 steps, none won by 9, the walk ends within the limit: false",
+                chain(&[
+                    (2, Some(3), 8),
+                    (3, Some(4), 8),
+                    (4, Some(5), 8),
+                    (5, None, 8),
+                ]),
+                Decision::Allow,
+            ),
+            (
+                "a cycle is walked round past the limit: unknown",
+                chain(&[(4, Some(5), 8), (5, Some(4), 8)]),
+                Decision::Deny,
+            ),
+        ];
+        for (name, e, decision) in cases {
+            let r = decide(&set, &e, &s, "read", "game:5");
+            assert_eq!(r.decision, decision, "{name}\n{r}");
+            let check = {
+                let (resource, _) = resolve_resource(&set, &e, "game:5").unwrap();
+                let req = Request {
+                    subject: s.clone(),
+                    action: "read".into(),
+                    resource,
+                    field: None,
+                };
+                evaluate(&set, &e, &req, Mode::Check).unwrap()
+            };
+            assert_eq!(
+                check.decision, decision,
+                "{name}: check agrees with explain"
+            );
+        }
+        let cut = decide(
+            &set,
+            &chain(&[
+                (1, Some(2), 8),
+                (2, Some(3), 8),
+                (3, Some(4), 8),
+                (4, Some(5), 8),
+                (5, None, 8),
+            ]),
+            &s,
+            "read",
+            "game:5",
+        );
+        assert_eq!(cut.policies, ["fed-by-team-9"], "{cut}");
+        assert!(cut.to_string().contains("depth limit 3 reached"), "{cut}");
     }
 
     #[test]

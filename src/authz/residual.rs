@@ -50,7 +50,8 @@ pub enum Filter {
         step: Step,
         inner: Box<Filter>,
     },
-    /// Some row reached in 1..=`max_depth` steps satisfies `inner`.
+    /// Some row reached in 1..=`max_depth` steps satisfies `inner`; where none does but a
+    /// walk goes on past `max_depth` steps, unknown (a row beyond might).
     Transitive {
         step: Step,
         inner: Box<Filter>,
@@ -143,11 +144,9 @@ impl Filter {
         match inner {
             Filter::Unknown => Filter::FALSE,
             c @ Filter::Const { .. } => c,
-            // Relationships and null tests are never unknown.
-            e @ (Filter::Exists { .. }
-            | Filter::Transitive { .. }
-            | Filter::IsNull { .. }
-            | Filter::IsTrue { .. }) => e,
+            // One-step relationships and null tests are never unknown (a transitive step
+            // cut at its depth limit may be).
+            e @ (Filter::Exists { .. } | Filter::IsNull { .. } | Filter::IsTrue { .. }) => e,
             other => Filter::IsTrue {
                 inner: Box::new(other),
             },
@@ -362,10 +361,15 @@ fn residual_of(
             let r = set
                 .relationship(ty, rel)
                 .ok_or_else(|| format!("unknown relationship `{ty}.{rel}`"))?;
-            let inner = residual_of(set, subject, &r.target, inner)?;
-            // A related row counts only where `inner` is true (EXISTS): never unknown.
+            let mut inner = residual_of(set, subject, &r.target, inner)?;
+            // A related row counts only where `inner` is true (EXISTS): never unknown. A plain
+            // step no row can pass is false; a transitive one stays, since it is unknown where
+            // the walk goes past the depth limit, whatever the rows beyond hold.
             if matches!(inner, Filter::Const { value: false } | Filter::Unknown) {
-                return Ok(Filter::FALSE);
+                if matches!(cond, Condition::Exists { .. }) {
+                    return Ok(Filter::FALSE);
+                }
+                inner = Filter::FALSE;
             }
             let step = Step {
                 relationship: r.name.clone(),

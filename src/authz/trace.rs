@@ -772,7 +772,14 @@ impl fmt::Display for Reason {
                 _ => write!(f, "{} → false", node.test),
             },
             Reason::ConditionFalse => f.write_str("its condition is false"),
-            Reason::Unknown { node, .. } => write!(f, "{} → unknown (NULL)", node.test),
+            Reason::Unknown { node, .. } => match node.depth_limit {
+                Some(limit) => write!(
+                    f,
+                    "{} → unknown (no row within the depth limit {limit} matched, and the walk goes on past it)",
+                    node.test
+                ),
+                None => write!(f, "{} → unknown (NULL)", node.test),
+            },
             Reason::ConditionUnknown => f.write_str(
                 "its condition is unknown (a NULL was compared): an allow applies only when its condition is true",
             ),
@@ -858,9 +865,20 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
     } else {
         ("├─ ", format!("{prefix}│  "))
     };
-    let _ = write!(out, "{prefix}{branch}{} → {}", node.test, mark(node.result));
-    if let Some(limit) = node.depth_limit {
-        let _ = write!(out, " (depth limit {limit} reached)");
+    match (node.result, node.depth_limit) {
+        (None, Some(limit)) => {
+            let _ = write!(
+                out,
+                "{prefix}{branch}{} → unknown (depth limit {limit} reached before a match)",
+                node.test
+            );
+        }
+        (result, limit) => {
+            let _ = write!(out, "{prefix}{branch}{} → {}", node.test, mark(result));
+            if let Some(limit) = limit {
+                let _ = write!(out, " (depth limit {limit} reached)");
+            }
+        }
     }
     out.push('\n');
     let n = node.children.len() + node.visits.len();
@@ -906,11 +924,23 @@ fn outcome_text(t: &PolicyTrace) -> String {
             Effect::Allow => format!("context missing ({missing}): does not apply"),
             Effect::Deny => format!("context missing ({missing}): applies (fail closed)"),
         },
-        Outcome::Unknown => match t.effect {
-            Effect::Allow => "condition unknown (NULL): does not apply".to_string(),
-            Effect::Deny => "condition unknown (NULL): applies (fail closed)".to_string(),
-        },
+        Outcome::Unknown => {
+            let why = if t.condition.as_ref().is_some_and(cut_unknown) {
+                "depth limit reached"
+            } else {
+                "NULL"
+            };
+            match t.effect {
+                Effect::Allow => format!("condition unknown ({why}): does not apply"),
+                Effect::Deny => format!("condition unknown ({why}): applies (fail closed)"),
+            }
+        }
     }
+}
+
+/// Whether `node` or a node under it is a relationship step left unknown by its depth limit.
+fn cut_unknown(node: &Node) -> bool {
+    (node.result.is_none() && node.depth_limit.is_some()) || node.children.iter().any(cut_unknown)
 }
 
 impl fmt::Display for Response {

@@ -9,8 +9,6 @@
 //! true, and the same three-valued logic decides: an allow needs its condition true, a deny
 //! applies unless its condition is false.
 
-use std::collections::HashSet;
-
 use super::context::Context;
 use super::entities::{Entities, Row, Subject, Value};
 use super::error::EvalError;
@@ -321,7 +319,8 @@ impl Who<'_> {
 
     /// Some row related to `row` through `name` (one step, or up to the traversal depth) on
     /// which `inner` is true: the rows are known, so this is an `_or` over them, each counted
-    /// only where true (`Filter::is_true`), as EXISTS counts them.
+    /// only where true (`Filter::is_true`), as EXISTS counts them, with unknown among them when
+    /// the walk was cut at the depth limit.
     fn traverse(
         &self,
         ty: &str,
@@ -334,32 +333,29 @@ impl Who<'_> {
             .set
             .relationship(ty, name)
             .ok_or_else(|| format!("unknown relationship `{ty}.{name}`"))?;
-        let limit = if transitive {
-            self.set.settings.traversal_depth
-        } else {
-            1
-        };
+        let limit = transitive.then_some(self.set.settings.traversal_depth);
         let mut parts = Vec::new();
-        let mut seen: HashSet<Value> = HashSet::new();
-        let mut frontier = vec![row.clone()];
-        let mut depth = 0;
-        while !frontier.is_empty() && depth < limit {
-            depth += 1;
-            let mut next = Vec::new();
-            for r in
-                super::entities::step(self.entities, rel, &frontier).map_err(|e| e.to_string())?
-            {
-                let key = r.get("id").cloned().unwrap_or(Value::Null);
-                if !seen.insert(key) {
-                    continue;
-                }
-                parts.push(Filter::is_true(self.cond(inner, &rel.target, &r)?));
-                if transitive {
-                    next.push(r);
-                }
-            }
-            frontier = next;
+        let walked = super::entities::walk(self.entities, rel, row, limit, |r, _| {
+            parts.push(Filter::is_true(
+                self.cond(inner, &rel.target, r).map_err(Failed)?,
+            ));
+            Ok::<_, Failed>(false)
+        })
+        .map_err(|Failed(message)| message)?;
+        // Past the depth limit a row might match: unknown where none of these does, as the
+        // evaluator decides it.
+        if walked == super::entities::Walked::Cut {
+            parts.push(Filter::Unknown);
         }
         Ok(Filter::or(parts))
+    }
+}
+
+/// Why a walk in [`Who::traverse`] failed: the message `who-can` reports.
+struct Failed(String);
+
+impl From<super::error::EntityError> for Failed {
+    fn from(e: super::error::EntityError) -> Self {
+        Failed(e.to_string())
     }
 }

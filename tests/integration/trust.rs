@@ -768,3 +768,77 @@ fn id_of(env: &Env, name: &str) -> i64 {
         })
         .unwrap()
 }
+
+/// A deny on games fed (at any depth) by a practice game Hufflepuff lost, with the walk
+/// limited to one step. The final (game 9) is fed by games 7 and 8, which practice games
+/// feed: no game one step away matches and the walk goes on, so whether the deny applies is
+/// unknown, and a deny applies unless its condition is false. Both the server and `authz
+/// check` read the cut as false before: the final's result was shown to every player allowed
+/// it, although its bracket holds such a game two steps away.
+#[test]
+fn a_deny_cut_at_the_depth_limit_holds_in_the_server_as_in_check() {
+    let env = Env::seeded();
+    let text = shipped();
+    assert!(
+        text.contains("traversal_depth = 32"),
+        "the shipped limit moved"
+    );
+    let policies = policies_with(
+        &env,
+        &format!(
+            "{}\n{}",
+            text.replace("traversal_depth = 32", "traversal_depth = 1"),
+            r#"
+[[policy]]
+id = "fed-by-a-hufflepuff-practice-loss"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { _and = [{ level = { _eq = "Practice" } }, { loser_id = { _eq = 4 } }] } }
+"#
+        ),
+    );
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let answer: Value = post_with(
+        &server.addr,
+        &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
+        &[
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "Oliver Wood"),
+        ],
+    )
+    .json();
+    // Games by level and child: the relay `id` is opaque.
+    let games: Vec<String> = answer["data"]["allGames"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
+        .collect();
+    // Oliver Wood's team played games 1, 2, 3, 7 and 9. Game 7 (First, child 9) is fed by
+    // practice game 4, which Hufflepuff lost (true); the final only past the limit (unknown).
+    assert_eq!(
+        games,
+        ["\"Practice\"/7", "\"Practice\"/8", "\"Practice\"/null"],
+        "{answer}"
+    );
+    check(&env, &policies, "Oliver Wood", "game:9", None)
+        .status(2)
+        .stdout_has("deny wins: fed-by-a-hufflepuff-practice-loss applies");
+    check(&env, &policies, "Oliver Wood", "game:1", None).status(0);
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "Oliver Wood",
+        "--action",
+        "read",
+        "--resource",
+        "game:9",
+        "--policies",
+        &policies,
+    ])
+    .stdout_has("condition unknown (depth limit reached): applies (fail closed)")
+    .stdout_has("→ unknown (depth limit 1 reached before a match)");
+}
