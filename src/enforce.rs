@@ -341,11 +341,7 @@ pub fn request_context(
     let mut out = Context::new();
     for (name, declared) in &set.context {
         let value = match name.as_str() {
-            "now" => Some(ContextValue::Scalar(Value::Text(
-                crate::authz::context::format_time(
-                    i64::try_from(identity::now()).unwrap_or(i64::MAX),
-                ),
-            ))),
+            "now" => Some(ContextValue::Scalar(Value::Text(now_text()))),
             "ip" => peer.map(ContextValue::Ip),
             "scopes" => claims
                 .and_then(|c| c.get("scope").or_else(|| c.get("scp")))
@@ -368,6 +364,23 @@ pub fn request_context(
         }
     }
     out
+}
+
+/// The time now, to the second, as the request context writes it: formatted once a second per
+/// thread (formatting it was a tenth of deciding a cached viewer's request).
+fn now_text() -> String {
+    thread_local! {
+        static NOW: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let secs = i64::try_from(identity::now()).unwrap_or(i64::MAX);
+    NOW.with(|now| {
+        let mut now = now.borrow_mut();
+        if now.0 != secs {
+            *now = (secs, crate::authz::context::format_time(secs));
+        }
+        now.1.clone()
+    })
 }
 
 /// At most this many viewers are cached; past it the cache starts afresh.
