@@ -862,16 +862,17 @@ impl Compiler<'_> {
         format!("(CASE WHEN {check} THEN {comparison} END)")
     }
 
-    /// Whether the text of `c`, a `time` column, is in the form times compare in as texts
-    /// (`YYYY-MM-DDTHH:MM:SSZ`, what [`from_sql`] accepts), in SQL.
+    /// Whether the text of `c`, a `time` column, is a time in the form times compare in as
+    /// texts (`YYYY-MM-DDTHH:MM:SSZ`, what [`from_sql`] accepts), in SQL: a real date and time
+    /// of day, not only digits in their places. `2025-02-30T00:00:00Z` has the form, but no
+    /// such day exists: the evaluator refuses it, and compared as its text it came before
+    /// today and lifted the results embargo. On SQLite the text must survive a round trip
+    /// through a Julian day (which moves an impossible day or second, or fails); on
+    /// PostgreSQL it must match [`PG_TIME_FORM`].
     fn time_form(&self, c: &str) -> String {
         match self.dialect {
-            Dialect::Sqlite => format!(
-                "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
-            ),
-            Dialect::Postgres => format!(
-                "{c} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$'"
-            ),
+            Dialect::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%SZ', julianday({c})) = {c}"),
+            Dialect::Postgres => format!("{c} ~ '{PG_TIME_FORM}'"),
         }
     }
 
@@ -1147,6 +1148,14 @@ impl Compiler<'_> {
         ))
     }
 }
+
+/// A canonical time (`YYYY-MM-DDTHH:MM:SSZ`) of a real day, as a POSIX regular expression:
+/// months of 31, 30 and 28 days, 29 February in leap years (every fourth year, centuries only
+/// when divisible by 400, the year 0000 among them), hours to 23, minutes and seconds to 59.
+const PG_TIME_FORM: &str = "^([0-9]{4}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])\
+    |[0-9]{4}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|[0-9]{4}-02-(0[1-9]|1[0-9]|2[0-8])\
+    |([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29)\
+    T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$";
 
 /// The branches of `filter` whose rows together are its rows, when it is an `OR` with a
 /// subquery in some branch (an `OR` of column comparisons alone is left whole: PostgreSQL
@@ -2417,6 +2426,72 @@ condition = { child_id = { _is_null = true } }
         let mut value = serde_json::to_value(response).unwrap();
         strip(&mut value);
         value
+    }
+
+    /// A stored time compares as its text only when it is the canonical text of a real time,
+    /// as the evaluator reads it (`canonical_time(x) == x`); anything else is unknown, on both
+    /// backends. The form alone (digits in their places) let `2025-02-30T00:00:00Z` through,
+    /// which as text comes before today. Here `NOT (published_at > 2999-…)` selects exactly the
+    /// rows whose time is real: unknown is never selected.
+    #[test]
+    fn a_stored_time_compares_only_when_it_is_a_real_time() {
+        let values = [
+            "2026-06-01T12:00:00Z",
+            "2024-02-29T12:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "0000-02-29T00:00:00Z",
+            "2026-12-31T23:59:59Z",
+            "2025-02-30T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-06-31T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-10T00:00:00Z",
+            "2026-06-00T00:00:00Z",
+            "2026-06-01T24:00:00Z",
+            "2026-06-01T12:60:00Z",
+            "2026-06-01T23:59:60Z",
+            "2026-06-01T12:00:00+01:00",
+            "2026-06-01 12:00:00",
+            "2026-06-01T12:00:00.5Z",
+        ];
+        let league = League {
+            players: vec![("Seeker".into(), 5, 1)],
+            games: values
+                .iter()
+                .map(|_| ("First".into(), 1, 2, None, 0))
+                .collect(),
+            staff: vec![],
+            now: None,
+        };
+        let set = policies();
+        let (conn, _) = build(&league);
+        for (i, value) in values.iter().enumerate() {
+            conn.execute(
+                "UPDATE games SET published_at = ?1 WHERE id = ?2",
+                rusqlite::params![value, i64::try_from(i).unwrap() + 1],
+            )
+            .unwrap();
+        }
+        let expected: Vec<Value> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| authz::context::canonical_time(v).as_deref() == Some(**v))
+            .map(|(i, _)| Value::Int(i64::try_from(i).unwrap() + 1))
+            .collect();
+        assert_eq!(expected.len(), 5, "the first five are real times");
+        let filter = Filter::not(Filter::Compare {
+            column: "published_at".into(),
+            op: Op::Gt,
+            value: Value::Text("2999-01-01T00:00:00Z".into()),
+        });
+        on_both(&conn, &mut |db| {
+            let sql = compile_filter(db.dialect(), &set, "game", &filter).unwrap();
+            let selected = Bridge::new(db, &set).select_ids("game", &sql).unwrap();
+            prop_assert_eq!(&selected, &expected, "{:?}: {}", db.dialect(), sql.sql);
+            Ok(())
+        })
+        .unwrap();
     }
 
     /// A level whose values are not all of the column's type cannot be one statement: each value

@@ -287,6 +287,49 @@ fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
     );
 }
 
+/// A time with the canonical form but of a day that does not exist (30 February) is not
+/// compared as its text either: `2025-02-30T00:00:00Z` comes before today as text, and lifted
+/// the embargo in the server while `authz check` refused the row. The server's SQL now reads
+/// it as unknown, so the embargo (a deny) holds.
+#[test]
+fn a_time_of_a_day_that_does_not_exist_is_never_compared_as_its_text() {
+    let env = Env::seeded();
+    env.sql()
+        .execute_batch("UPDATE games SET published_at = '2025-02-30T00:00:00Z' WHERE id = 9")
+        .unwrap();
+    let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "player:10",
+        "--action",
+        "read",
+        "--resource",
+        "game:9",
+        "--field",
+        "winner_id",
+        "--context",
+        &format!("now={now}"),
+    ])
+    .status(1)
+    .stderr_has("column `published_at` holds the text `2025-02-30T00:00:00Z`");
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:10" })));
+    let answer: Value = post_with(
+        &server.addr,
+        r#"{"query":"{ getGame(id: 9) { level winnerId } }"}"#,
+        &[("Authorization", &bearer)],
+    )
+    .json();
+    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["path"],
+        json!(["getGame", "winnerId"]),
+        "{answer}"
+    );
+}
+
 /// A subject whose row cannot be read (a real number in its `int` column) is a request whose
 /// access cannot be decided: 500, as `authz check` fails on it. It is not a refused credential:
 /// the admin's `X-Quidditch-User` and the token name a subject that exists, and a 401 would
