@@ -876,80 +876,96 @@ impl Compiler<'_> {
         }
     }
 
-    /// `related`, the test that `column` of `alias` (a row of `self.ty`) leads to a row of
-    /// `target` in `table` (`target_column`) that passes, exact under a `NOT` (`!positive`) on
-    /// SQLite, which keeps whatever a row is given: unknown where the key holds a text or a
-    /// real, or where no related row passes but one holds a value its declared type cannot
-    /// (the evaluator refuses to read such a row, [`from_sql`]). As SQL has it, such a row
-    /// reads as no related row (or one that does not pass) and lifts a deny that the
-    /// evaluator refuses to judge. NULL is no related row, as it is. `deep`, for a transitive
-    /// step: the rows whose walk goes on past the depth limit, unknown too where nothing
-    /// within it passes (on both backends). Where only true matters (`positive`), unknown is
-    /// false: `related` as it is, which keeps its indexes.
+    /// `related`, the test that `step` leads from `alias` (a row of `self.ty`) to a row that
+    /// passes, made exact under a `NOT` (`!positive`): unknown where no related row passes but
+    /// one the step reads holds a value the evaluator refuses to read ([`from_sql`],
+    /// [`Self::unreadable_on`]; for a `transitive` step, any row its walk reaches within the
+    /// limit), or where the key itself holds a text or a real on SQLite. As SQL has it, such a
+    /// row reads as no related row (or one that does not pass) and lifts a deny that the
+    /// evaluator refuses to judge. NULL is no related row, as it is. For a transitive step,
+    /// unknown too where nothing within the limit passes and the walk goes on past it. Where
+    /// only true matters (`positive`), unknown is false: `related` as it is, which keeps its
+    /// indexes.
     fn related_checked(
         &mut self,
         alias: &str,
         step: &Step,
         related: String,
-        deep: Option<String>,
+        transitive: Option<u32>,
         positive: bool,
     ) -> Result<String> {
         if positive {
             return Ok(related);
         }
-        let deep = deep.map_or_else(String::new, |deep| format!("WHEN {deep} THEN NULL "));
-        if self.dialect != Dialect::Sqlite {
-            return Ok(if deep.is_empty() {
-                related
-            } else {
-                format!(
-                    "(CASE WHEN {related} THEN {} {deep}ELSE {} END)",
-                    self.truth(true),
-                    self.truth(false)
-                )
-            });
-        }
-        let (column, target, target_column) = (&step.column, &step.target, &step.target_column);
-        let (_, table) = table_of(self.set, target)?;
-        let from = Self::column(alias, column);
-        let key_junk = matches!(
-            self.declared(column),
-            Some(ColumnType::Int | ColumnType::Bool)
-        )
-        .then(|| format!("WHEN typeof({from}) NOT IN ('integer', 'null') THEN NULL "))
-        .unwrap_or_default();
+        let from = Self::column(alias, &step.column);
+        let key_junk = if self.dialect == Dialect::Sqlite
+            && matches!(
+                self.declared(&step.column),
+                Some(ColumnType::Int | ColumnType::Bool)
+            ) {
+            format!("WHEN typeof({from}) NOT IN ('integer', 'null') THEN NULL ")
+        } else {
+            String::new()
+        };
         let b = self.alias();
-        let junk: Vec<String> = self.set.types.get(target).map_or_else(Vec::new, |def| {
-            def.columns
-                .iter()
-                .filter_map(|(name, ty)| {
-                    let c = Self::column(&b, name);
-                    match ty {
-                        ColumnType::Int | ColumnType::Bool => {
-                            Some(format!("typeof({c}) NOT IN ('integer', 'null')"))
-                        }
-                        ColumnType::Time => Some(format!(
-                            "({c} IS NOT NULL AND NOT ({}))",
-                            self.time_form(&c)
-                        )),
-                        ColumnType::Text => None,
-                    }
-                })
-                .collect()
-        });
+        let junk = self.unreadable_on(&step.target, &b);
         let unreadable = if junk.is_empty() {
             String::new()
         } else {
-            format!(
-                "WHEN {from} IN (SELECT {b}.{} FROM {} {b} WHERE {}) THEN NULL ",
-                ident(target_column),
-                ident(table),
-                junk.join(" OR ")
-            )
+            // A transitive step reads every row its walk reaches within the limit.
+            let reaches = if let Some(depth) = transitive {
+                self.chains(step, Seed::Unreadable, depth, alias)?
+            } else {
+                let (_, table) = table_of(self.set, &step.target)?;
+                format!(
+                    "{from} IN (SELECT {b}.{} FROM {} {b} WHERE {})",
+                    ident(&step.target_column),
+                    ident(table),
+                    junk.join(" OR ")
+                )
+            };
+            format!("WHEN {reaches} THEN NULL ")
         };
+        let deep = match transitive {
+            Some(depth) => format!(
+                "WHEN {} THEN NULL ",
+                self.chains(step, Seed::Any, depth, alias)?
+            ),
+            None => String::new(),
+        };
+        if key_junk.is_empty() && unreadable.is_empty() && deep.is_empty() {
+            return Ok(related);
+        }
         Ok(format!(
-            "(CASE {key_junk}WHEN {related} THEN 1 {unreadable}{deep}ELSE 0 END)"
+            "(CASE {key_junk}WHEN {related} THEN {} {unreadable}{deep}ELSE {} END)",
+            self.truth(true),
+            self.truth(false)
         ))
+    }
+
+    /// The tests, on a row of `ty` named `alias`, that it holds a value its declared type
+    /// cannot, which the evaluator refuses to read ([`from_sql`]): on SQLite (which keeps
+    /// whatever a row is given) an `int` or `bool` holding a text or a real, on both backends a
+    /// `time` that is not the canonical text of a real time. Empty when none can.
+    fn unreadable_on(&self, ty: &str, alias: &str) -> Vec<String> {
+        self.set.types.get(ty).map_or_else(Vec::new, |def| {
+            def.columns
+                .iter()
+                .filter_map(|(name, column_type)| {
+                    let c = Self::column(alias, name);
+                    match (column_type, self.dialect) {
+                        (ColumnType::Int | ColumnType::Bool, Dialect::Sqlite) => {
+                            Some(format!("typeof({c}) NOT IN ('integer', 'null')"))
+                        }
+                        (ColumnType::Time, _) => Some(format!(
+                            "({c} IS NOT NULL AND NOT ({}))",
+                            self.time_form(&c)
+                        )),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
     }
 
     /// `inner` compiled as a filter on rows of `ty`, then back to the current type.
@@ -1087,13 +1103,8 @@ impl Compiler<'_> {
                 inner,
                 max_depth,
             } => {
-                let related = self.chains(step, Some(inner), *max_depth, alias)?;
-                let deep = if positive {
-                    None
-                } else {
-                    Some(self.chains(step, None, *max_depth, alias)?)
-                };
-                self.related_checked(alias, step, related, deep, positive)?
+                let related = self.chains(step, Seed::Passing(inner), *max_depth, alias)?;
+                self.related_checked(alias, step, related, Some(*max_depth), positive)?
             }
         })
     }
@@ -1108,31 +1119,33 @@ impl Compiler<'_> {
         format!("t{}", self.aliases)
     }
 
-    /// With `inner`: rows `x` with a chain `x → r1 → … → rk` (1 ≤ k ≤ depth,
-    /// `r(i+1).target_column = ri.column`) whose last row satisfies `inner`. Without: rows with
-    /// a chain of exactly depth + 1 steps, whatever its rows hold, where a transitive step no
-    /// row within the depth passes is unknown ([`entities::walk`]'s `Cut`). Walked backwards
-    /// from the chains' last rows, so the CTE is computed once, not per row; `UNION` and the
-    /// depth bound end cycles.
-    fn chains(
-        &mut self,
-        step: &Step,
-        inner: Option<&Filter>,
-        depth: u32,
-        alias: &str,
-    ) -> Result<String> {
+    /// Rows `x` with a chain `x → r1 → … → rk` (`r(i+1).target_column = ri.column`) whose last
+    /// row is what `seed` asks: with 1 ≤ k ≤ depth, one satisfying a filter, or one the
+    /// evaluator cannot read; with k = depth + 1, any row, where a transitive step no row
+    /// within the depth passes is unknown ([`entities::walk`]'s `Cut`). Walked backwards from
+    /// the chains' last rows, so the CTE is computed once, not per row; `UNION` and the depth
+    /// bound end cycles.
+    fn chains(&mut self, step: &Step, seed: Seed<'_>, depth: u32, alias: &str) -> Result<String> {
         let (_, table) = table_of(self.set, &step.target)?;
         let a = self.alias();
         let step_alias = self.alias();
         let cte = format!("r{}", self.aliases);
         let (to, fr) = (ident(&step.target_column), ident(&step.column));
-        let (seed, last, only) = match inner {
-            Some(inner) => (
+        let (seed, last, only) = match seed {
+            Seed::Passing(inner) => (
                 format!(" AND {}", self.compile_on(&step.target, inner, &a)?),
                 depth,
                 String::new(),
             ),
-            None => (
+            Seed::Unreadable => (
+                format!(
+                    " AND ({})",
+                    self.unreadable_on(&step.target, &a).join(" OR ")
+                ),
+                depth,
+                String::new(),
+            ),
+            Seed::Any => (
                 String::new(),
                 depth + 1,
                 format!(" WHERE {cte}.d = {}", depth + 1),
@@ -1147,6 +1160,17 @@ impl Compiler<'_> {
              WHERE {cte}.d < {last} AND {step_alias}.{to} IS NOT NULL) SELECT v FROM {cte}{only}))"
         ))
     }
+}
+
+/// Which rows end the chains [`Compiler::chains`] looks for.
+#[derive(Clone, Copy)]
+enum Seed<'a> {
+    /// Rows satisfying the filter, within the depth.
+    Passing(&'a Filter),
+    /// Rows holding a value the evaluator cannot read, within the depth.
+    Unreadable,
+    /// Any row, one step past the depth.
+    Any,
 }
 
 /// A canonical time (`YYYY-MM-DDTHH:MM:SSZ`) of a real day, as a POSIX regular expression:

@@ -842,3 +842,63 @@ condition = { "feeders*" = { _and = [{ level = { _eq = "Practice" } }, { loser_i
     .stdout_has("condition unknown (depth limit reached): applies (fail closed)")
     .stdout_has("→ unknown (depth limit 1 reached before a match)");
 }
+
+/// A value the evaluator cannot read, two steps along a transitive relationship: `authz check`
+/// refuses the row (its walk reads every level), and the server's SQL looked at the first step
+/// only. With a deny on games fed by a game team 99 won (none is) and a text in practice game
+/// 6's `loser_id`, two steps below the final, the server showed the final: its walk found no
+/// match, so the deny was lifted. Every row the walk reaches within the limit is looked at now:
+/// unknown, and the deny holds.
+#[test]
+fn a_junk_value_along_a_transitive_walk_never_lifts_a_deny_in_the_server() {
+    let env = Env::seeded();
+    let policies = policies_with(
+        &env,
+        &format!(
+            "{}\n{}",
+            shipped(),
+            r#"
+[[policy]]
+id = "fed-by-team-99"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { winner_id = { _eq = 99 } } }
+"#
+        ),
+    );
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let games = || -> Vec<String> {
+        let answer: Value = post_with(
+            &server.addr,
+            &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
+            &[
+                ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+                ("X-Quidditch-User", "Oliver Wood"),
+            ],
+        )
+        .json();
+        answer["data"]["allGames"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
+            .collect()
+    };
+    let clean = games();
+    assert!(clean.contains(&"\"Final\"/null".to_string()), "{clean:?}");
+    env.sql()
+        .execute_batch("PRAGMA foreign_keys = OFF; UPDATE games SET loser_id = 'four' WHERE id = 6")
+        .unwrap();
+    let after = games();
+    assert!(
+        !after.contains(&"\"Final\"/null".to_string()),
+        "a junk value two steps away lifted the deny: {after:?}"
+    );
+    // Game 7 (First, child 9) is fed by games 1 and 4 only: still shown.
+    assert!(after.contains(&"\"First\"/9".to_string()), "{after:?}");
+    check(&env, &policies, "Oliver Wood", "game:9", None)
+        .status(1)
+        .stderr_has("column `loser_id` holds the text `four`");
+}
