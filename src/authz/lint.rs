@@ -170,6 +170,18 @@ fn never_true(cond: &Condition) -> bool {
     }
 }
 
+/// Whether `cond` is false wherever it is not true: [`never_true`] without the transitive
+/// steps, which are unknown where the walk is cut at the depth limit (and a deny applies
+/// where its condition is unknown).
+fn never_true_nor_unknown(cond: &Condition) -> bool {
+    match cond {
+        Condition::Or(parts) => parts.iter().all(never_true_nor_unknown),
+        Condition::And(parts) => parts.iter().any(never_true_nor_unknown),
+        Condition::Exists { inner, .. } => never_true(inner),
+        _ => false,
+    }
+}
+
 /// Every lint problem of a parsed set, in file order.
 pub fn lint(set: &PolicySet) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -203,7 +215,12 @@ pub fn lint(set: &PolicySet) -> Vec<Problem> {
         if policy.actions.is_empty() {
             never.push("it names no action".to_string());
         }
-        if policy.condition.as_ref().is_some_and(never_true) {
+        // An allow needs its condition true; a deny applies unless it is false.
+        let never_applies = match policy.effect {
+            Effect::Allow => never_true,
+            Effect::Deny => never_true_nor_unknown,
+        };
+        if policy.condition.as_ref().is_some_and(never_applies) {
             never.push("its condition can never be true".to_string());
         }
         if policy.fields.as_ref().is_some_and(Vec::is_empty) && policy.effect == Effect::Allow {

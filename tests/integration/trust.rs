@@ -902,3 +902,44 @@ condition = { "feeders*" = { winner_id = { _eq = 99 } } }
         .status(1)
         .stderr_has("column `loser_id` holds the text `four`");
 }
+
+/// `lint` says a policy "can never apply" when its condition can never be true. That holds
+/// for an allow (it needs true), not for a deny on a transitive walk: where the walk is cut at
+/// the depth limit the step is unknown, and a deny applies unless its condition is false.
+#[test]
+fn lint_never_says_a_deny_on_a_transitive_walk_can_never_apply() {
+    let env = Env::seeded();
+    let text = format!(
+        "{}{}",
+        shipped(),
+        r#"
+[[policy]]
+id = "allow-fed-by-nothing"
+effect = "allow"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { _or = [] } }
+
+[[policy]]
+id = "deny-fed-by-nothing"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { _or = [] } }
+"#
+    );
+    let policies = policies_with(&env, &text);
+    let run = env.run(["authz", "lint", "--file", &policies]).status(1);
+    let expected = format!(
+        "{policies}:{}: policy `allow-fed-by-nothing` can never apply: its condition can never be true",
+        line_col(&text, "\"allow-fed-by-nothing\"")
+    );
+    assert!(run.stdout().contains(&expected), "{}", run.stdout());
+    assert!(
+        !run.stdout().contains("deny-fed-by-nothing"),
+        "{}",
+        run.stdout()
+    );
+}
