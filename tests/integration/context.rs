@@ -237,20 +237,15 @@ fn a_column_retyped_under_the_server_refuses_requests_rather_than_lift_the_embar
     assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
 }
 
-/// A time stored in another form than `YYYY-MM-DDTHH:MM:SSZ` (with an offset) is not compared
-/// as its text: twelve hours from now written with the offset `-23:59` reads, as text, eleven
-/// hours ago, and lifted the embargo in `serve` and `authz check` alike. `check` now refuses the
-/// row, naming the column and the value, and the server's SQL reads the comparison as unknown,
-/// so the embargo (a deny) holds.
-#[test]
-fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
-    let env = Env::seeded();
-    let later = i64::try_from(unix_now()).unwrap() + 12 * 3600;
-    // The same instant, written 23:59 behind UTC.
-    let canonical = quidditch::authz::context::format_time(later - (23 * 3600 + 59 * 60));
-    let offset = format!("{}-23:59", canonical.trim_end_matches('Z'));
+/// Stores `published_at` for game 9 (the final, which Zacharias Smith's team lost), then checks
+/// that the results embargo holds for him: `authz check` refuses the row with `refusal`, and
+/// the server withholds the winner (an error at `getGame.winnerId`, `getGame` null).
+fn embargo_holds_for_a_stored(env: &Env, published_at: &str, refusal: &str) {
     env.sql()
-        .execute("UPDATE games SET published_at = ?1 WHERE id = 9", [&offset])
+        .execute(
+            "UPDATE games SET published_at = ?1 WHERE id = 9",
+            [published_at],
+        )
         .unwrap();
     let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
     env.run([
@@ -268,10 +263,8 @@ fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
         &format!("now={now}"),
     ])
     .status(1)
-    .stderr_has(&format!(
-        "column `published_at` holds the text `{offset}`, not a time written `YYYY-MM-DDTHH:MM:SSZ`"
-    ));
-    let server = Server::start(&env, &[]);
+    .stderr_has(refusal);
+    let server = Server::start(env, &[]);
     let bearer = format!("Bearer {}", signed(json!({ "sub": "player:10" })));
     let answer: Value = post_with(
         &server.addr,
@@ -287,46 +280,37 @@ fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
     );
 }
 
+/// A time stored in another form than `YYYY-MM-DDTHH:MM:SSZ` (with an offset) is not compared
+/// as its text: twelve hours from now written with the offset `-23:59` reads, as text, eleven
+/// hours ago, and lifted the embargo in `serve` and `authz check` alike. `check` now refuses the
+/// row, naming the column and the value, and the server's SQL reads the comparison as unknown,
+/// so the embargo (a deny) holds.
+#[test]
+fn a_time_stored_with_an_offset_is_never_compared_as_its_text() {
+    let env = Env::seeded();
+    let later = i64::try_from(unix_now()).unwrap() + 12 * 3600;
+    // The same instant, written 23:59 behind UTC.
+    let canonical = quidditch::authz::context::format_time(later - (23 * 3600 + 59 * 60));
+    let offset = format!("{}-23:59", canonical.trim_end_matches('Z'));
+    embargo_holds_for_a_stored(
+        &env,
+        &offset,
+        &format!(
+            "column `published_at` holds the text `{offset}`, not a time written `YYYY-MM-DDTHH:MM:SSZ`"
+        ),
+    );
+}
+
 /// A time with the canonical form but of a day that does not exist (30 February) is not
 /// compared as its text either: `2025-02-30T00:00:00Z` comes before today as text, and lifted
 /// the embargo in the server while `authz check` refused the row. The server's SQL now reads
 /// it as unknown, so the embargo (a deny) holds.
 #[test]
 fn a_time_of_a_day_that_does_not_exist_is_never_compared_as_its_text() {
-    let env = Env::seeded();
-    env.sql()
-        .execute_batch("UPDATE games SET published_at = '2025-02-30T00:00:00Z' WHERE id = 9")
-        .unwrap();
-    let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
-    env.run([
-        "authz",
-        "check",
-        "--user",
-        "player:10",
-        "--action",
-        "read",
-        "--resource",
-        "game:9",
-        "--field",
-        "winner_id",
-        "--context",
-        &format!("now={now}"),
-    ])
-    .status(1)
-    .stderr_has("column `published_at` holds the text `2025-02-30T00:00:00Z`");
-    let server = Server::start(&env, &[]);
-    let bearer = format!("Bearer {}", signed(json!({ "sub": "player:10" })));
-    let answer: Value = post_with(
-        &server.addr,
-        r#"{"query":"{ getGame(id: 9) { level winnerId } }"}"#,
-        &[("Authorization", &bearer)],
-    )
-    .json();
-    assert_eq!(answer["data"], json!({ "getGame": null }), "{answer}");
-    assert_eq!(
-        answer["errors"][0]["path"],
-        json!(["getGame", "winnerId"]),
-        "{answer}"
+    embargo_holds_for_a_stored(
+        &Env::seeded(),
+        "2025-02-30T00:00:00Z",
+        "column `published_at` holds the text `2025-02-30T00:00:00Z`",
     );
 }
 

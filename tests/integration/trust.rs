@@ -769,6 +769,26 @@ fn id_of(env: &Env, name: &str) -> i64 {
         .unwrap()
 }
 
+/// The games Oliver Wood reads (`allGames`, as the admin acting as him), each as
+/// `level/childId`: the relay `id` is opaque.
+fn games_oliver_wood_sees(server: &Server) -> Vec<String> {
+    let answer: Value = post_with(
+        &server.addr,
+        &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
+        &[
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "Oliver Wood"),
+        ],
+    )
+    .json();
+    answer["data"]["allGames"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
+        .collect()
+}
+
 /// A deny on games fed (at any depth) by a practice game Hufflepuff lost, with the walk
 /// limited to one step. The final (game 9) is fed by games 7 and 8, which practice games
 /// feed: no game one step away matches and the walk goes on, so whether the deny applies is
@@ -800,28 +820,11 @@ condition = { "feeders*" = { _and = [{ level = { _eq = "Practice" } }, { loser_i
         ),
     );
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
-    let answer: Value = post_with(
-        &server.addr,
-        &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
-        &[
-            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
-            ("X-Quidditch-User", "Oliver Wood"),
-        ],
-    )
-    .json();
-    // Games by level and child: the relay `id` is opaque.
-    let games: Vec<String> = answer["data"]["allGames"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .iter()
-        .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
-        .collect();
     // Oliver Wood's team played games 1, 2, 3, 7 and 9. Game 7 (First, child 9) is fed by
     // practice game 4, which Hufflepuff lost (true); the final only past the limit (unknown).
     assert_eq!(
-        games,
+        games_oliver_wood_sees(&server),
         ["\"Practice\"/7", "\"Practice\"/8", "\"Practice\"/null"],
-        "{answer}"
     );
     check(&env, &policies, "Oliver Wood", "game:9", None)
         .status(2)
@@ -869,23 +872,7 @@ condition = { "feeders*" = { winner_id = { _eq = 99 } } }
         ),
     );
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
-    let games = || -> Vec<String> {
-        let answer: Value = post_with(
-            &server.addr,
-            &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
-            &[
-                ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
-                ("X-Quidditch-User", "Oliver Wood"),
-            ],
-        )
-        .json();
-        answer["data"]["allGames"]["edges"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{answer}"))
-            .iter()
-            .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
-            .collect()
-    };
+    let games = || games_oliver_wood_sees(&server);
     let clean = games();
     assert!(clean.contains(&"\"Final\"/null".to_string()), "{clean:?}");
     env.sql()
