@@ -161,23 +161,16 @@ fn conjunction(parts: &[Condition]) -> Option<(usize, String)> {
     None
 }
 
-fn never_true(cond: &Condition) -> bool {
+/// Whether `cond` can never make its policy apply: never true, for an allow (which needs
+/// true); for a deny (`unknown_applies`: it applies unless its condition is false), also never
+/// unknown, so a transitive step does not count, being unknown where its walk is cut at the
+/// depth limit. What a relationship step reads only counts where true (EXISTS), either way.
+fn never_applies(cond: &Condition, unknown_applies: bool) -> bool {
     match cond {
-        Condition::Or(parts) => parts.iter().all(never_true),
-        Condition::And(parts) => parts.iter().any(never_true),
-        Condition::Exists { inner, .. } | Condition::Transitive { inner, .. } => never_true(inner),
-        _ => false,
-    }
-}
-
-/// Whether `cond` is false wherever it is not true: [`never_true`] without the transitive
-/// steps, which are unknown where the walk is cut at the depth limit (and a deny applies
-/// where its condition is unknown).
-fn never_true_nor_unknown(cond: &Condition) -> bool {
-    match cond {
-        Condition::Or(parts) => parts.iter().all(never_true_nor_unknown),
-        Condition::And(parts) => parts.iter().any(never_true_nor_unknown),
-        Condition::Exists { inner, .. } => never_true(inner),
+        Condition::Or(parts) => parts.iter().all(|p| never_applies(p, unknown_applies)),
+        Condition::And(parts) => parts.iter().any(|p| never_applies(p, unknown_applies)),
+        Condition::Exists { inner, .. } => never_applies(inner, false),
+        Condition::Transitive { inner, .. } => !unknown_applies && never_applies(inner, false),
         _ => false,
     }
 }
@@ -215,12 +208,12 @@ pub fn lint(set: &PolicySet) -> Vec<Problem> {
         if policy.actions.is_empty() {
             never.push("it names no action".to_string());
         }
-        // An allow needs its condition true; a deny applies unless it is false.
-        let never_applies = match policy.effect {
-            Effect::Allow => never_true,
-            Effect::Deny => never_true_nor_unknown,
-        };
-        if policy.condition.as_ref().is_some_and(never_applies) {
+        let deny = policy.effect == Effect::Deny;
+        if policy
+            .condition
+            .as_ref()
+            .is_some_and(|c| never_applies(c, deny))
+        {
             never.push("its condition can never be true".to_string());
         }
         if policy.fields.as_ref().is_some_and(Vec::is_empty) && policy.effect == Effect::Allow {
