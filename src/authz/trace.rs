@@ -772,14 +772,7 @@ impl fmt::Display for Reason {
                 _ => write!(f, "{} → false", node.test),
             },
             Reason::ConditionFalse => f.write_str("its condition is false"),
-            Reason::Unknown { node, .. } => match node.depth_limit {
-                Some(limit) => write!(
-                    f,
-                    "{} → unknown (no row within the depth limit {limit} matched, and the walk goes on past it)",
-                    node.test
-                ),
-                None => write!(f, "{} → unknown (NULL)", node.test),
-            },
+            Reason::Unknown { node, .. } => write!(f, "{} → {}", node.test, outcome(node)),
             Reason::ConditionUnknown => f.write_str(
                 "its condition is unknown (a NULL was compared): an allow applies only when its condition is true",
             ),
@@ -849,11 +842,14 @@ fn attributes(row: &Row, assumed: &[String]) -> String {
         .join(" ")
 }
 
-fn mark(result: Option<bool>) -> &'static str {
-    match result {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "unknown (NULL)",
+/// A node's result in words: an unknown one says why (a NULL compared, or a walk cut at its
+/// depth limit before any row matched), a known one whether its walk reached the limit.
+fn outcome(node: &Node) -> String {
+    match (node.result, node.depth_limit) {
+        (None, Some(limit)) => format!("unknown (depth limit {limit} reached before a match)"),
+        (None, None) => "unknown (NULL)".to_string(),
+        (Some(result), Some(limit)) => format!("{result} (depth limit {limit} reached)"),
+        (Some(result), None) => result.to_string(),
     }
 }
 
@@ -865,21 +861,7 @@ fn write_node(out: &mut String, node: &Node, prefix: &str, last: bool, root: boo
     } else {
         ("├─ ", format!("{prefix}│  "))
     };
-    match (node.result, node.depth_limit) {
-        (None, Some(limit)) => {
-            let _ = write!(
-                out,
-                "{prefix}{branch}{} → unknown (depth limit {limit} reached before a match)",
-                node.test
-            );
-        }
-        (result, limit) => {
-            let _ = write!(out, "{prefix}{branch}{} → {}", node.test, mark(result));
-            if let Some(limit) = limit {
-                let _ = write!(out, " (depth limit {limit} reached)");
-            }
-        }
-    }
+    let _ = write!(out, "{prefix}{branch}{} → {}", node.test, outcome(node));
     out.push('\n');
     let n = node.children.len() + node.visits.len();
     let mut i = 0;
