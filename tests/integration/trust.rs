@@ -683,24 +683,7 @@ fn a_text_in_an_int_column_never_lifts_a_deny_in_the_server() {
     let env = Env::seeded();
     let policies = policies_with(&env, &format!("{}\n{}", shipped(), JUNK_DENIES));
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
-    let list = |field: &str, key: &str| -> Vec<String> {
-        let answer: Value = post_with(
-            &server.addr,
-            &json!({ "query": format!("{{ {field} {{ edges {{ node {{ {key} }} }} }} }}") })
-                .to_string(),
-            &[
-                ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
-                ("X-Quidditch-User", "Oliver Wood"),
-            ],
-        )
-        .json();
-        answer["data"][field]["edges"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{answer}"))
-            .iter()
-            .map(|edge| edge["node"][key].to_string())
-            .collect()
-    };
+    let list = |field: &str, key: &str| oliver_wood_reads(&server, field, &[key]);
     let games = list("allGames", "winnerId");
     assert!(!games.contains(&"1".to_string()), "{games:?}");
     assert!(!games.is_empty(), "{games:?}");
@@ -769,23 +752,28 @@ fn id_of(env: &Env, name: &str) -> i64 {
         .unwrap()
 }
 
-/// The games Oliver Wood reads (`allGames`, as the admin acting as him), each as
-/// `level/childId`: the relay `id` is opaque.
-fn games_oliver_wood_sees(server: &Server) -> Vec<String> {
+/// What Oliver Wood reads of the list `field` (as the admin acting as him): each node's `keys`,
+/// as JSON, joined with `/` (`"Practice"/7` for `level` and `childId`: the relay `id` is
+/// opaque).
+fn oliver_wood_reads(server: &Server, field: &str, keys: &[&str]) -> Vec<String> {
     let answer: Value = post_with(
         &server.addr,
-        &json!({ "query": "{ allGames { edges { node { level childId } } } }" }).to_string(),
+        &json!({ "query": format!("{{ {field} {{ edges {{ node {{ {} }} }} }} }}", keys.join(" ")) })
+            .to_string(),
         &[
             ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
             ("X-Quidditch-User", "Oliver Wood"),
         ],
     )
     .json();
-    answer["data"]["allGames"]["edges"]
+    answer["data"][field]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("{answer}"))
         .iter()
-        .map(|edge| format!("{}/{}", edge["node"]["level"], edge["node"]["childId"]))
+        .map(|edge| {
+            let values: Vec<String> = keys.iter().map(|k| edge["node"][k].to_string()).collect();
+            values.join("/")
+        })
         .collect()
 }
 
@@ -823,7 +811,7 @@ condition = { "feeders*" = { _and = [{ level = { _eq = "Practice" } }, { loser_i
     // Oliver Wood's team played games 1, 2, 3, 7 and 9. Game 7 (First, child 9) is fed by
     // practice game 4, which Hufflepuff lost (true); the final only past the limit (unknown).
     assert_eq!(
-        games_oliver_wood_sees(&server),
+        oliver_wood_reads(&server, "allGames", &["level", "childId"]),
         ["\"Practice\"/7", "\"Practice\"/8", "\"Practice\"/null"],
     );
     check(&env, &policies, "Oliver Wood", "game:9", None)
@@ -872,7 +860,7 @@ condition = { "feeders*" = { winner_id = { _eq = 99 } } }
         ),
     );
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
-    let games = || games_oliver_wood_sees(&server);
+    let games = || oliver_wood_reads(&server, "allGames", &["level", "childId"]);
     let clean = games();
     assert!(clean.contains(&"\"Final\"/null".to_string()), "{clean:?}");
     env.sql()
