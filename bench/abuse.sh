@@ -28,7 +28,7 @@ export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"
 export QUIDDITCH_POLICIES="$PWD/policies.toml"
 
 . bench/lib.sh
-need_wrk
+need_tools wrk
 command -v python3 >/dev/null || { echo "python3 is needed for the hostile client" >&2; exit 1; }
 
 if [[ -n "${BENCH_BIN:-}" ]]; then

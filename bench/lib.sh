@@ -90,9 +90,6 @@ need_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# need_wrk: installs wrk (the HTTP load generator) when it is missing.
-need_wrk() { need_tools wrk; }
-
 # server_start DB LOG [ARGS…]: `$bin serve` on DB on a free port, its stderr in LOG; sets
 # $started (its URL, empty when it did not start) and $started_pid, and adds the pid to `pids`,
 # which servers_stop ends. With BENCH_UNSET=VAR, that variable is removed from the server's

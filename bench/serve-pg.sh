@@ -28,7 +28,7 @@ rounds=${2:-3}
 scale=${3:-1000000}
 
 . bench/lib.sh
-need_wrk
+need_tools wrk
 bin=$(bench_bin)
 pg_start
 export QUIDDITCH_ADMIN_SECRET="bench-admin-secret"

@@ -20,7 +20,7 @@ duration=${2:-5}
 backend=${3:-postgres}
 
 . bench/lib.sh
-need_wrk
+need_tools wrk
 bin=$(bench_bin)
 case "$backend" in
   postgres) pg_start ;;
