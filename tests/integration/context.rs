@@ -5,14 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, post_with, repo};
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Server, post_with, repo, unix_now};
 
 /// An HS256 token with `claims` (and an expiry), signed with the test servers' secret.
 fn signed(mut claims: Value) -> String {

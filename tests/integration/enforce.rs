@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, post_with, repo};
+use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, post_with, repo, unix_now};
 
 fn policies() -> String {
     repo().join("policies.toml").display().to_string()
@@ -51,11 +51,25 @@ struct Decided {
     fields: Vec<String>,
     #[allow(dead_code, reason = "parsed to pin the documented shape")]
     errors: Vec<String>,
+    /// The request context it was decided with, when one was given.
+    #[allow(dead_code, reason = "parsed to pin the documented shape")]
+    #[serde(default)]
+    context: Option<Value>,
 }
 
 /// `authz check --batch` on `db` (a file or a PostgreSQL URL) for every (subject, resource,
 /// field) in `requests`: allow or not.
 fn checks_on(env: &Env, db: &str, requests: &[(String, String, Option<&str>)]) -> Vec<bool> {
+    checks_with(env, db, requests, &[])
+}
+
+/// [`checks_on`] with more flags of `authz check` (`--context`).
+fn checks_with(
+    env: &Env,
+    db: &str,
+    requests: &[(String, String, Option<&str>)],
+    flags: &[&str],
+) -> Vec<bool> {
     let mut lines = String::new();
     for (user, resource, field) in requests {
         let mut r = json!({ "user": user, "action": "read", "resource": resource });
@@ -68,6 +82,7 @@ fn checks_on(env: &Env, db: &str, requests: &[(String, String, Option<&str>)]) -
     let out = Run(env
         .cmd_on(db.as_ref())
         .args(["authz", "check", "--policies", &policies(), "--batch"])
+        .args(flags)
         .write_stdin(lines)
         .output()
         .expect("run quidditch"))
@@ -263,14 +278,6 @@ fn a_denied_row_and_a_missing_row_look_the_same() {
         1
     );
     assert_eq!(rest["data"]["allGames"]["pageInfo"]["hasNextPage"], false);
-}
-
-/// Seconds since the Unix epoch, for token claims.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// An HS256 token with chosen claims, signed with `key`.
@@ -619,4 +626,261 @@ fn a_remembered_token_is_refused_once_it_expires() {
     std::thread::sleep(std::time::Duration::from_millis(3100));
     let (status, answer) = query(&server, &bearer, "{ allTeams { edges { cursor } } }");
     assert_eq!(status, 401, "{answer}");
+}
+
+/// The fields a document selects of each type, and the column each field reads.
+const TEAM_FIELDS: &str = "id name rank";
+const PLAYER_FIELDS: &str = "id name position year teamId";
+const GAME_FIELDS: &str = "id level childId winnerId loserId";
+
+/// The column a scalar field of the API reads.
+fn column(field: &str) -> String {
+    match field {
+        "teamId" => "team_id".to_string(),
+        "childId" => "child_id".to_string(),
+        "winnerId" => "winner_id".to_string(),
+        "loserId" => "loser_id".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Documents that reach every row of the seeded league by every path the API has (lists,
+/// nested connections and objects, the lone getters, `node`), selecting every field of each.
+fn every_path(names: &[String], positions: &[String], ids: &[String]) -> Vec<String> {
+    let (t, p, g) = (TEAM_FIELDS, PLAYER_FIELDS, GAME_FIELDS);
+    let mut documents = vec![
+        format!(
+            "{{ allTeams {{ edges {{ node {{ {t} players {{ edges {{ node {{ {p} \
+             teamName {{ {t} }} }} }} }} }} }} }} }}"
+        ),
+        format!(
+            "{{ allPlayers {{ edges {{ node {{ {p} teamName {{ {t} players {{ edges {{ node \
+             {{ {p} }} }} }} }} }} }} }} }}"
+        ),
+        format!("{{ allGames {{ edges {{ node {{ {g} child {{ {g} child {{ {g} }} }} }} }} }} }}"),
+    ];
+    let lone = |items: Vec<String>| format!("{{ {} }}", items.join(" "));
+    documents.push(lone(
+        (1..=9)
+            .map(|id| format!("g{id}: getGame(id: {id}) {{ {g} child {{ {g} }} }}"))
+            .collect(),
+    ));
+    documents.push(lone(
+        (1..=4)
+            .map(|team| format!("t{team}: getTeamGames(team: {team}) {{ {g} }}"))
+            .collect(),
+    ));
+    documents.push(lone(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                format!("p{i}: getPlayer(name: {name:?}) {{ {p} teamName {{ {t} }} }}")
+            })
+            .collect(),
+    ));
+    documents.push(lone(
+        positions
+            .iter()
+            .enumerate()
+            .map(|(i, position)| format!("q{i}: getPosition(position: {position:?}) {{ {p} }}"))
+            .collect(),
+    ));
+    documents.push(lone(
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| {
+                format!(
+                    "n{i}: node(id: {id:?}) {{ id ... on TeamObject {{ {t} players {{ edges {{ \
+                     node {{ {p} }} }} }} }} ... on PlayerObject {{ {p} teamName {{ {t} }} }} \
+                     ... on GameObject {{ {g} child {{ {g} }} }} }}"
+                )
+            })
+            .collect(),
+    ));
+    documents
+}
+
+/// Whether `authz check` allows the subject a row (`None`) or one column of it.
+type May<'a> = dyn Fn(&str, Option<&str>) -> bool + 'a;
+
+/// What an answer shows, as facts that do not depend on a row's place in a list: each row reached
+/// (`WHERE/RESOURCE`, WHERE being the fields and rows above it) and each non-null field of it
+/// (`WHERE/RESOURCE.COLUMN=VALUE`). With `may`, only the rows and fields it allows: what the
+/// admin's answer shows of them is what the subject's must show.
+fn facts(value: &Value, at: &str, may: Option<&May>, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                facts(item, at, may, out);
+            }
+        }
+        Value::Object(fields) => {
+            let row = fields.get("id").filter(|id| id.is_string()).map(decode_id);
+            let at = match &row {
+                Some(row) if may.is_some_and(|may| !may(row, None)) => return,
+                Some(row) => {
+                    let at = format!("{at}/{row}");
+                    out.insert(at.clone());
+                    at
+                }
+                None => at.to_string(),
+            };
+            for (name, value) in fields {
+                if value.is_object() || value.is_array() {
+                    facts(value, &format!("{at}/{name}"), may, out);
+                } else if let (Some(row), false) = (&row, value.is_null()) {
+                    let column = column(name);
+                    if may.is_none_or(|may| may(row, Some(&column))) {
+                        out.insert(format!("{at}.{column}={value}"));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every row of the seeded league, reached by every path of the API with every field selected:
+/// each subject's answer shows exactly the rows and fields of the admin's answer that `authz
+/// check` allows that subject, wherever they are reached (a list, a nested connection, a
+/// relation, a lone getter or `node`), and nothing else.
+#[test]
+fn every_path_to_a_row_shows_exactly_what_check_allows() {
+    let env = Env::seeded();
+    every_path_agrees_on(&env, &env.db().display().to_string());
+}
+
+/// The same on PostgreSQL.
+#[test]
+fn every_path_to_a_row_shows_exactly_what_check_allows_on_postgres() {
+    let env = Env::new();
+    let db = crate::pg::cluster().create_database();
+    let seeder = repo().join("seeder.toml");
+    env.run_on(
+        &db.url(),
+        ["db", "seed", "--file", &seeder.display().to_string()],
+    )
+    .success();
+    every_path_agrees_on(&env, &db.url());
+}
+
+/// The rows of the league as the admin reads them: global ids, player names, positions.
+fn league_rows(
+    server: &Server,
+    admin: &[(&str, String)],
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (status, answer) = query(
+        server,
+        admin,
+        "{ allTeams { edges { node { id } } } allGames { edges { node { id } } } \
+         allPlayers { edges { node { id name position } } } }",
+    );
+    assert_eq!(status, 200, "{answer}");
+    let nodes = |list: &str| answer["data"][list]["edges"].as_array().unwrap().clone();
+    let mut ids = Vec::new();
+    let (mut names, mut positions) = (Vec::new(), BTreeSet::new());
+    for list in ["allTeams", "allPlayers", "allGames"] {
+        for edge in nodes(list) {
+            ids.push(edge["node"]["id"].as_str().unwrap().to_string());
+            if list == "allPlayers" {
+                names.push(edge["node"]["name"].as_str().unwrap().to_string());
+                positions.insert(edge["node"]["position"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!((ids.len(), names.len()), (23, 10), "the seeded league");
+    (ids, names, positions.into_iter().collect())
+}
+
+fn every_path_agrees_on(env: &Env, db: &str) {
+    // The shipped policies, with the query limits lifted so that every path is answered, not
+    // refused (a connection's complexity counts a full page of rows).
+    let shipped = std::fs::read_to_string(policies()).unwrap();
+    let lifted = shipped
+        .replacen("max_depth = 5\n", "max_depth = 10\n", 1)
+        .replace("max_complexity = 5000\n", "max_complexity = 1000000\n")
+        .replacen("max_complexity = 2000\n", "max_complexity = 1000000\n", 1)
+        .replacen("max_aliases = 20\n", "max_aliases = 100\n", 1);
+    assert_ne!(
+        lifted, shipped,
+        "the anonymous role's limits moved in policies.toml"
+    );
+    let lifted = env.write("lifted.toml", &lifted).display().to_string();
+    let server = Server::start_on_with_env(env, db, &[], &[("QUIDDITCH_POLICIES", &lifted)]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let (ids, names, positions) = league_rows(&server, &admin);
+    let documents = every_path(&names, &positions, &ids);
+    let full: Vec<Value> = documents
+        .iter()
+        .map(|document| {
+            let (status, answer) = query(&server, &admin, document);
+            assert!(
+                status == 200 && answer.get("errors").is_none(),
+                "admin: {answer}"
+            );
+            answer
+        })
+        .collect();
+
+    let columns = |resource: &str| match resource.split(':').next().unwrap() {
+        "team" => TEAM_FIELDS,
+        "player" => PLAYER_FIELDS,
+        _ => GAME_FIELDS,
+    };
+    let resources: Vec<String> = ids.iter().map(|id| decode_id(&json!(id))).collect();
+    let mut requests = Vec::new();
+    for subject in subjects() {
+        for resource in &resources {
+            requests.push((subject.clone(), resource.clone(), None));
+            for field in columns(resource).split(' ') {
+                requests.push((subject.clone(), resource.clone(), Some(column(field))));
+            }
+        }
+    }
+    let asked: Vec<(String, String, Option<&str>)> = requests
+        .iter()
+        .map(|(s, r, f)| (s.clone(), r.clone(), f.as_deref()))
+        .collect();
+    // The server reads the clock for `$context.now`; `check` is told it (without it the results
+    // embargo applies, failing closed). No game is published between the two.
+    let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
+    let answers = checks_with(env, db, &asked, &["--context", &format!("now={now}")]);
+    drop(asked);
+    let decided: BTreeMap<(String, String, Option<String>), bool> =
+        requests.into_iter().zip(answers).collect();
+
+    let mut withheld_somewhere = false;
+    for subject in subjects() {
+        let may = |resource: &str, column: Option<&str>| {
+            let key = (
+                subject.clone(),
+                resource.to_string(),
+                column.map(str::to_string),
+            );
+            *decided
+                .get(&key)
+                .unwrap_or_else(|| panic!("not asked: {key:?}"))
+        };
+        for (document, full) in documents.iter().zip(&full) {
+            let (status, answer) = query(&server, &as_subject(&subject), document);
+            assert_eq!(status, 200, "{subject}: {answer}");
+            let (mut expected, mut shown, mut all) = Default::default();
+            facts(&full["data"], "", Some(&may), &mut expected);
+            facts(&answer["data"], "", None, &mut shown);
+            facts(&full["data"], "", None, &mut all);
+            withheld_somewhere |= expected != all;
+            let leaked: Vec<_> = shown.difference(&expected).collect();
+            let missing: Vec<_> = expected.difference(&shown).collect();
+            assert!(
+                leaked.is_empty() && missing.is_empty(),
+                "{subject} on {document}\nshown but not allowed: {leaked:#?}\n\
+                 allowed but not shown: {missing:#?}"
+            );
+        }
+    }
+    assert!(
+        withheld_somewhere,
+        "no subject was refused anything: nothing was compared"
+    );
 }

@@ -13,6 +13,14 @@ pub const ADMIN_SECRET: &str = "test-admin-secret";
 /// The token secret every test server is started with.
 pub const JWT_SECRET: &str = "test-jwt-secret-of-32-bytes-long";
 
+/// Seconds since the Unix epoch, for token claims and `--context now=…`.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// The repository root, where `seeder.toml` and `policies.toml` live.
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,7 +12,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::harness::{Env, Server, fixture, post_with, repo};
+use crate::harness::{Env, Server, fixture, post_with, repo, unix_now};
 
 /// A JWKS endpoint: serves `document` at any path, or 503 while `down`; counts the GETs.
 struct Idp {
@@ -87,13 +87,6 @@ fn jwks(kids: &[&str]) -> String {
         })
         .collect();
     json!({ "keys": keys }).to_string()
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 /// `claims` signed with the private half of fixture key `key`, as `alg`, with header `kid`.
