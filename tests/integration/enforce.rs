@@ -60,13 +60,14 @@ struct Decided {
 /// `authz check --batch` on `db` (a file or a PostgreSQL URL) for every (subject, resource,
 /// field) in `requests`: allow or not.
 fn checks_on(env: &Env, db: &str, requests: &[(String, String, Option<&str>)]) -> Vec<bool> {
-    checks_with(env, db, requests, &[])
+    checks_with(env, db, &policies(), requests, &[])
 }
 
-/// [`checks_on`] with more flags of `authz check` (`--context`).
+/// [`checks_on`] with the policy file `policies` and more flags of `authz check` (`--context`).
 fn checks_with(
     env: &Env,
     db: &str,
+    policies: &str,
     requests: &[(String, String, Option<&str>)],
     flags: &[&str],
 ) -> Vec<bool> {
@@ -81,7 +82,7 @@ fn checks_with(
     }
     let out = Run(env
         .cmd_on(db.as_ref())
-        .args(["authz", "check", "--policies", &policies(), "--batch"])
+        .args(["authz", "check", "--policies", policies, "--batch"])
         .args(flags)
         .write_stdin(lines)
         .output()
@@ -644,6 +645,15 @@ fn column(field: &str) -> String {
     }
 }
 
+/// Whether the API's field `name` of `row` (`TYPE:ID`) may be null: the others' errors null
+/// their row.
+fn nullable(row: &str, name: &str) -> bool {
+    matches!(
+        (row.split(':').next().unwrap(), name),
+        ("team", "name") | ("player", "year") | ("game", "childId")
+    )
+}
+
 /// Documents that reach every row of the seeded league by every path the API has (lists,
 /// nested connections and objects, the lone getters, `node`), selecting every field of each.
 fn every_path(names: &[String], positions: &[String], ids: &[String]) -> Vec<String> {
@@ -706,8 +716,9 @@ type May<'a> = dyn Fn(&str, Option<&str>) -> bool + 'a;
 
 /// What an answer shows, as facts that do not depend on a row's place in a list: each row reached
 /// (`WHERE/RESOURCE`, WHERE being the fields and rows above it) and each non-null field of it
-/// (`WHERE/RESOURCE.COLUMN=VALUE`). With `may`, only the rows and fields it allows: what the
-/// admin's answer shows of them is what the subject's must show.
+/// (`WHERE/RESOURCE.COLUMN=VALUE`). With `may`, only the rows and fields it allows, a row with a
+/// non-null field withheld being null: what the admin's answer shows of them is what the
+/// subject's must show.
 fn facts(value: &Value, at: &str, may: Option<&May>, out: &mut BTreeSet<String>) {
     match value {
         Value::Array(items) => {
@@ -717,8 +728,18 @@ fn facts(value: &Value, at: &str, may: Option<&May>, out: &mut BTreeSet<String>)
         }
         Value::Object(fields) => {
             let row = fields.get("id").filter(|id| id.is_string()).map(decode_id);
+            // A row withheld, or one of its non-null fields withheld (whose error nulls the row
+            // that holds it, as GraphQL says; every object of this schema may be null), is null.
+            let hidden = |may: &May<'_>, row: &str| {
+                !may(row, None)
+                    || fields.iter().any(|(name, value)| {
+                        (value.is_string() || value.is_number())
+                            && !nullable(row, name)
+                            && !may(row, Some(&column(name)))
+                    })
+            };
             let at = match &row {
-                Some(row) if may.is_some_and(|may| !may(row, None)) => return,
+                Some(row) if may.is_some_and(|may| hidden(may, row)) => return,
                 Some(row) => {
                     let at = format!("{at}/{row}");
                     out.insert(at.clone());
@@ -748,10 +769,63 @@ fn facts(value: &Value, at: &str, may: Option<&May>, out: &mut BTreeSet<String>)
 #[test]
 fn every_path_to_a_row_shows_exactly_what_check_allows() {
     let env = Env::seeded();
-    every_path_agrees_on(&env, &env.db().display().to_string());
+    every_path_agrees_on(&env, &env.db().display().to_string(), "");
 }
 
-/// The same on PostgreSQL.
+/// Denies and field rules that read relationships, `_not`, NULL and the transitive walk, added
+/// to the shipped policies: what they withhold is withheld on every path as `check` says.
+const ADVERSARIAL: &str = r#"
+[[policy]]
+id = "rivals-rank-hidden"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "team"
+condition = { _not = { players = { id = { _eq = "$subject.id" } } } }
+fields = ["rank"]
+
+[[policy]]
+id = "slytherin-losses-unlevelled"
+effect = "deny"
+roles = ["player"]
+actions = ["read"]
+resource = "game"
+condition = { loser = { name = { _eq = "Slytherin" } } }
+fields = ["level", "child_id"]
+
+[[policy]]
+id = "captains-skip-games-fed-by-a-hufflepuff-loss"
+effect = "deny"
+roles = ["captain"]
+actions = ["read"]
+resource = "game"
+condition = { "feeders*" = { loser_id = { _eq = 4 } } }
+
+[[policy]]
+id = "low-ranked-beaters-unlisted"
+effect = "deny"
+roles = ["anonymous"]
+actions = ["read"]
+resource = "player"
+condition = { _and = [{ team = { rank = { _gt = 1 } } }, { position = { _eq = "Beater" } }] }
+
+[[policy]]
+id = "finals-childless"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "game"
+condition = { _not = { child_id = { _is_null = false } } }
+fields = ["winner_id"]
+"#;
+
+#[test]
+fn every_path_to_a_row_withholds_what_adversarial_rules_deny() {
+    let env = Env::seeded();
+    every_path_agrees_on(&env, &env.db().display().to_string(), ADVERSARIAL);
+}
+
+/// Both on PostgreSQL, the shipped policies and the adversarial ones together.
 #[test]
 fn every_path_to_a_row_shows_exactly_what_check_allows_on_postgres() {
     let env = Env::new();
@@ -762,7 +836,7 @@ fn every_path_to_a_row_shows_exactly_what_check_allows_on_postgres() {
         ["db", "seed", "--file", &seeder.display().to_string()],
     )
     .success();
-    every_path_agrees_on(&env, &db.url());
+    every_path_agrees_on(&env, &db.url(), ADVERSARIAL);
 }
 
 /// The rows of the league as the admin reads them: global ids, player names, positions.
@@ -793,7 +867,9 @@ fn league_rows(
     (ids, names, positions.into_iter().collect())
 }
 
-fn every_path_agrees_on(env: &Env, db: &str) {
+/// [`every_path_to_a_row_shows_exactly_what_check_allows`] on `db`, with `extra` policies
+/// appended to the shipped ones.
+fn every_path_agrees_on(env: &Env, db: &str, extra: &str) {
     // The shipped policies, with the query limits lifted so that every path is answered, not
     // refused (a connection's complexity counts a full page of rows).
     let shipped = std::fs::read_to_string(policies()).unwrap();
@@ -806,7 +882,10 @@ fn every_path_agrees_on(env: &Env, db: &str) {
         lifted, shipped,
         "the anonymous role's limits moved in policies.toml"
     );
-    let lifted = env.write("lifted.toml", &lifted).display().to_string();
+    let lifted = env
+        .write("lifted.toml", &(lifted + extra))
+        .display()
+        .to_string();
     let server = Server::start_on_with_env(env, db, &[], &[("QUIDDITCH_POLICIES", &lifted)]);
     let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
     let (ids, names, positions) = league_rows(&server, &admin);
@@ -845,7 +924,8 @@ fn every_path_agrees_on(env: &Env, db: &str) {
     // The server reads the clock for `$context.now`; `check` is told it (without it the results
     // embargo applies, failing closed). No game is published between the two.
     let now = quidditch::authz::context::format_time(i64::try_from(unix_now()).unwrap());
-    let answers = checks_with(env, db, &asked, &["--context", &format!("now={now}")]);
+    let context = format!("now={now}");
+    let answers = checks_with(env, db, &lifted, &asked, &["--context", &context]);
     drop(asked);
     let decided: BTreeMap<(String, String, Option<String>), bool> =
         requests.into_iter().zip(answers).collect();
