@@ -11,6 +11,7 @@
 
 pub mod inline;
 pub mod param;
+pub mod pool;
 pub mod scale;
 pub mod schema;
 pub mod seed;

@@ -9,12 +9,12 @@
 //!
 //! Both backends are synchronous: callers in async code run long reads on a blocking thread. On
 //! SQLite a small pool of connections lets several readers work at once (the file is WAL, so
-//! they do not block a writer either); on PostgreSQL the pool is bounded (`serve --pool-size`),
-//! its connections driven by the client runtime of `db::pg`.
+//! they do not block a writer either); on PostgreSQL the pool is bounded (`serve --pool-size`):
+//! deadpool's, of connections driven by the thread that waits on them (`db::pg::pool`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::types::Value;
@@ -29,9 +29,6 @@ use super::{Db, Error, Result, open};
 /// SQLite connections kept open for reuse; more may be opened under load, and are closed after
 /// use.
 const POOL_SIZE: usize = 32;
-
-/// How long a read waits for one of PostgreSQL's `--pool-size` connections to be free.
-const POOL_WAIT: Duration = Duration::from_secs(10);
 
 /// A request's snapshot on PostgreSQL: every read of the request sees the database as of its
 /// first, and none can write.
@@ -95,7 +92,7 @@ pub struct TeamSlice {
 /// A connection taken from the pool.
 enum Held {
     Sqlite(Connection),
-    Postgres(Box<pg::Conn>),
+    Postgres(pg::pool::Lent),
 }
 
 impl Held {
@@ -203,8 +200,7 @@ impl Drop for Snapshot {
                 if self.cancelled.load(Ordering::SeqCst)
                     || (began && conn.end_later("COMMIT").is_err())
                 {
-                    drop(conn);
-                    self.inner.discard();
+                    Inner::discard(Held::Postgres(conn));
                 } else {
                     // A connection that closed is discarded there.
                     self.inner.give_back(Held::Postgres(conn));
@@ -234,172 +230,31 @@ enum Pool {
         path: PathBuf,
         idle: Mutex<Vec<Connection>>,
     },
-    Postgres(Box<PgPool>),
-}
-
-/// At most `size` PostgreSQL connections, opened as needed; a read waits when all are in use.
-struct PgPool {
-    url: PgUrl,
-    size: usize,
-    /// Set on every connection (`statement_timeout`): the server's reads are driven by the
-    /// async worker that waits on them, where no timer can fire, so a statement waiting for a
-    /// lock would hold the worker, and every request on it, for as long as the lock is held.
-    statement_timeout: Option<Duration>,
-    shared: Arc<PgShared>,
-    /// Wakes the flusher, started at the first connection given back with a statement unsent.
-    flusher: OnceLock<Arc<Flusher>>,
-}
-
-/// What the pool's flusher thread reads too.
-struct PgShared {
-    state: Mutex<PgState>,
-    free: Condvar,
-}
-
-impl PgShared {
-    fn state(&self) -> std::sync::MutexGuard<'_, PgState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Releases `state` after a connection came free (given back, or closed and so one more
-    /// may open), and wakes one waiting read if any waits.
-    fn freed(&self, state: std::sync::MutexGuard<'_, PgState>) {
-        let waiting = state.waiting > 0;
-        drop(state);
-        if waiting {
-            self.free.notify_one();
-        }
-    }
-}
-
-/// A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
-/// locks and old row versions it holds) until that goes out: with the next user's statement
-/// when the server is busy, else after [`FLUSH_AFTER`], sent by a thread of the pool's own.
-struct Flusher {
-    signal: Mutex<FlushSignal>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct FlushSignal {
-    /// A connection was given back with a statement unsent since the last flush.
-    pending: bool,
-    /// The pool is gone: the thread ends.
-    closed: bool,
-}
-
-/// How long an idle connection may keep its snapshot's `COMMIT` unsent: the longest a `db
-/// seed` waits for a server's idle connections to end their transactions.
-const FLUSH_AFTER: Duration = Duration::from_millis(5);
-
-impl PgPool {
-    /// Notes that an idle connection holds an unsent statement, starting the flusher first.
-    fn flush_soon(&self) {
-        let flusher = self.flusher.get_or_init(|| {
-            let flusher = Arc::new(Flusher {
-                signal: Mutex::new(FlushSignal::default()),
-                wake: Condvar::new(),
-            });
-            let shared = Arc::downgrade(&self.shared);
-            let signal = Arc::clone(&flusher);
-            let started = std::thread::Builder::new()
-                .name("pg-flush".to_string())
-                .spawn(move || flush_idle(&shared, &signal));
-            if let Err(err) = started {
-                // Unsent statements then go out with their connection's next statement only.
-                tracing::warn!("the PostgreSQL pool's flusher did not start: {err}");
-            }
-            flusher
-        });
-        let mut signal = flusher
-            .signal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if !signal.pending {
-            signal.pending = true;
-            drop(signal);
-            flusher.wake.notify_one();
-        }
-    }
-}
-
-impl Drop for PgPool {
-    fn drop(&mut self) {
-        if let Some(flusher) = self.flusher.get() {
-            flusher
-                .signal
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .closed = true;
-            flusher.wake.notify_one();
-        }
-    }
-}
-
-/// The flusher's loop: once a connection is given back with a statement unsent, waits
-/// [`FLUSH_AFTER`] (a busy server sends it with its next statement meanwhile), then sends
-/// those of every idle connection.
-fn flush_idle(shared: &std::sync::Weak<PgShared>, flusher: &Flusher) {
-    loop {
-        let mut signal = flusher
-            .signal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        while !signal.pending && !signal.closed {
-            signal = flusher
-                .wake
-                .wait(signal)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        if signal.closed {
-            return;
-        }
-        drop(signal);
-        std::thread::sleep(FLUSH_AFTER);
-        flusher
-            .signal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pending = false;
-        let Some(shared) = shared.upgrade() else {
-            return;
-        };
-        let state = shared.state();
-        for conn in state.idle.iter().filter(|conn| conn.unsent()) {
-            conn.flush();
-        }
-    }
-}
-
-struct PgState {
-    #[expect(
-        clippy::vec_box,
-        reason = "a connection moves between the pool and a snapshot's slot as the same box"
-    )]
-    idle: Vec<Box<pg::Conn>>,
-    /// Connections open, idle or in use.
-    open: usize,
-    /// Reads waiting for a connection: a connection given back or closed wakes one, and only
-    /// then (a `notify_one` costs a system call whether anyone waits or not).
-    waiting: usize,
+    Postgres(Box<pg::pool::Pool>),
 }
 
 impl Inner {
     /// A pooled connection: on SQLite a new one when every pooled one is in use; on PostgreSQL
     /// a new one while fewer than `--pool-size` are open, else the next one given back.
     fn take(&self) -> Result<Held> {
-        match self.take_or_wait(true)? {
-            Some(held) => Ok(held),
-            None => Err(self.busy()),
+        match &self.pool {
+            Pool::Sqlite { path, idle } => {
+                let pooled = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                match pooled {
+                    Some(conn) => Ok(Held::Sqlite(conn)),
+                    None => Ok(Held::Sqlite(connect(path)?)),
+                }
+            }
+            Pool::Postgres(pool) => Ok(Held::Postgres(pool.take()?)),
         }
     }
 
-    /// A connection as [`Self::take`] gives, but a new one while the pool has room: after the
-    /// server ended a pooled one, the others it lends may have been ended too.
+    /// A connection as [`Self::take`] gives, but on PostgreSQL a new one: after the server
+    /// ended a pooled one, the others it lends may have been ended too.
     fn take_new(&self) -> Result<Held> {
-        match self.take_or_wait(false)? {
-            Some(held) => Ok(held),
-            None => Err(self.busy()),
+        match &self.pool {
+            Pool::Sqlite { .. } => self.take(),
+            Pool::Postgres(pool) => Ok(Held::Postgres(pool.take_new()?)),
         }
     }
 
@@ -410,89 +265,7 @@ impl Inner {
         let Pool::Postgres(pool) = &self.pool else {
             return None;
         };
-        let mut state = pool.shared.state();
-        let mut closed = false;
-        while let Some(conn) = state.idle.pop() {
-            if conn.still_open() {
-                return Some(Held::Postgres(conn));
-            }
-            // Closed while idle: the read that opens its replacement runs where it may wait,
-            // and one waiting for room is told there is some.
-            state.open = state.open.saturating_sub(1);
-            closed = true;
-        }
-        if closed {
-            pool.shared.freed(state);
-        }
-        None
-    }
-
-    /// A connection, waiting up to [`POOL_WAIT`] for one when the pool is full (`None` then),
-    /// lending an idle PostgreSQL one only if `reuse` or the pool is full.
-    fn take_or_wait(&self, reuse: bool) -> Result<Option<Held>> {
-        match &self.pool {
-            Pool::Sqlite { path, idle } => {
-                let pooled = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-                match pooled {
-                    Some(conn) => Ok(Some(Held::Sqlite(conn))),
-                    None => Ok(Some(Held::Sqlite(connect(path)?))),
-                }
-            }
-            Pool::Postgres(pool) => {
-                let mut state = pool.shared.state();
-                loop {
-                    let idle = if reuse || state.open >= pool.size {
-                        state.idle.pop()
-                    } else {
-                        None
-                    };
-                    if let Some(conn) = idle {
-                        if conn.still_open() {
-                            return Ok(Some(Held::Postgres(conn)));
-                        }
-                        // Closed while idle (the server restarted, or ended it): a new one in
-                        // its place, so no request fails for a connection it never used.
-                        state.open = state.open.saturating_sub(1);
-                        continue;
-                    }
-                    if state.open < pool.size {
-                        state.open += 1;
-                        drop(state);
-                        return match pg::open_inline(&pool.url, pool.statement_timeout) {
-                            Ok(conn) => Ok(Some(Held::Postgres(Box::new(conn)))),
-                            Err(err) => {
-                                self.discard();
-                                Err(err)
-                            }
-                        };
-                    }
-                    state.waiting += 1;
-                    let (next, waited) = pool
-                        .shared
-                        .free
-                        .wait_timeout(state, POOL_WAIT)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    state = next;
-                    state.waiting -= 1;
-                    if waited.timed_out() && state.idle.is_empty() && state.open >= pool.size {
-                        return Ok(None);
-                    }
-                }
-            }
-        }
-    }
-
-    fn busy(&self) -> Error {
-        let size = match &self.pool {
-            Pool::Postgres(pool) => pool.size,
-            Pool::Sqlite { .. } => POOL_SIZE,
-        };
-        Error::Postgres {
-            message: format!(
-                "all {size} connections of the pool (--pool-size) stayed in use for {} s",
-                POOL_WAIT.as_secs()
-            ),
-        }
+        pool.take_idle().map(Held::Postgres)
     }
 
     /// Returns a connection to the pool (or closes it when the pool is full or it is broken).
@@ -504,39 +277,16 @@ impl Inner {
                     idle.push(conn);
                 }
             }
-            (Pool::Postgres(pool), Held::Postgres(conn)) => {
-                if conn.is_closed() {
-                    return self.discard();
-                }
-                // A statement nobody waits for any more (a read gave up, and was not run again
-                // on it) may hold the connection for as long as its lock wait: it is stopped,
-                // and the connection closed.
-                if conn.abandoned() {
-                    if let Some(target) = conn.cancel_target() {
-                        pg::cancel(target, &pool.url);
-                    }
-                    drop(conn);
-                    return self.discard();
-                }
-                conn.undefer();
-                let unsent = conn.unsent();
-                let mut state = pool.shared.state();
-                state.idle.push(conn);
-                pool.shared.freed(state);
-                if unsent {
-                    pool.flush_soon();
-                }
-            }
+            (Pool::Postgres(pool), Held::Postgres(conn)) => pool.give_back(conn),
             _ => {}
         }
     }
 
-    /// Counts a PostgreSQL connection that was closed (or never opened) out of the pool.
-    fn discard(&self) {
-        if let Pool::Postgres(pool) = &self.pool {
-            let mut state = pool.shared.state();
-            state.open = state.open.saturating_sub(1);
-            pool.shared.freed(state);
+    /// Closes a connection instead of giving it back: the PostgreSQL pool counts it out.
+    fn discard(held: Held) {
+        match held {
+            Held::Postgres(conn) => pg::pool::discard(conn),
+            Held::Sqlite(conn) => drop(conn),
         }
     }
 
@@ -657,21 +407,8 @@ impl Store {
         size: usize,
         statement_timeout: Option<Duration>,
     ) -> Result<Self> {
-        let conn = pg::open_inline(url, statement_timeout)?;
-        Ok(Store::with_pool(Pool::Postgres(Box::new(PgPool {
-            url: url.clone(),
-            size: size.max(1),
-            statement_timeout,
-            shared: Arc::new(PgShared {
-                state: Mutex::new(PgState {
-                    idle: vec![Box::new(conn)],
-                    open: 1,
-                    waiting: 0,
-                }),
-                free: Condvar::new(),
-            }),
-            flusher: OnceLock::new(),
-        }))))
+        let pool = pg::pool::Pool::open(url, size, statement_timeout)?;
+        Ok(Store::with_pool(Pool::Postgres(Box::new(pool))))
     }
 
     fn with_pool(pool: Pool) -> Self {
@@ -835,8 +572,7 @@ impl Store {
             let answered = held.answered();
             let result = f(held.lent());
             if held.ended_unanswered(answered) {
-                drop(held);
-                self.inner.discard();
+                Inner::discard(held);
                 let held = self.inner.take_new()?;
                 let result = f(held.lent());
                 self.inner.give_back(held);
@@ -855,8 +591,7 @@ impl Store {
         let held = self.unless_cancelled(snapshot, held, &mut slot)?;
         let result = f(held.lent());
         if unread && held.ended_unanswered(answered) {
-            drop(held);
-            self.inner.discard();
+            Inner::discard(held);
             let held = self.begin(snapshot, self.inner.take_new()?)?;
             let held = self.unless_cancelled(snapshot, held, &mut slot)?;
             let result = f(held.lent());
@@ -1440,7 +1175,7 @@ mod tests {
         let Pool::Postgres(pool) = &store.inner.pool else {
             panic!("a PostgreSQL store")
         };
-        pool.shared.state.lock().unwrap().open
+        pool.open_count()
     }
 
     /// See: issue 15, "reads each request from one snapshot"; issue 18, "a query that runs past
@@ -1607,6 +1342,31 @@ mod tests {
         }
         assert_eq!(third.count_teams(None, None).unwrap(), 5);
         assert_eq!(open(&store), 2);
+    }
+
+    /// A read that finds every connection of the pool in use waits for one (its thread parked
+    /// in deadpool's queue), and is woken by the first given back.
+    #[test]
+    fn a_read_waits_for_a_full_pool_and_takes_the_first_connection_given_back() {
+        let (_db, store) = postgres(1);
+        let holder = store.snapshot();
+        assert_eq!(holder.count_teams(None, None).unwrap(), 4);
+        let reader = store.clone();
+        let read = std::thread::spawn(move || reader.count_teams(None, None));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !read.is_finished(),
+            "the read waits while the one connection is held"
+        );
+        let given_back = std::time::Instant::now();
+        drop(holder);
+        assert_eq!(read.join().unwrap().unwrap(), 4);
+        assert!(
+            given_back.elapsed() < std::time::Duration::from_secs(2),
+            "woken when the connection came back, not at the end of the wait: {:?}",
+            given_back.elapsed()
+        );
+        assert_eq!(open(&store), 1);
     }
 
     /// A snapshot's `COMMIT` waits, unsent, for its connection's next statement; on a
