@@ -8,7 +8,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_SECRET, Env, JWT_SECRET, Run, Server, post_with, repo, unix_now};
+use crate::harness::{
+    ADMIN_SECRET, Env, JWT_SECRET, Run, Server, post_with, repo, seeded_postgres, unix_now,
+};
 
 fn policies() -> String {
     repo().join("policies.toml").display().to_string()
@@ -126,13 +128,7 @@ fn the_server_agrees_with_authz_check_for_every_subject_and_row() {
 #[test]
 fn the_server_agrees_with_authz_check_on_postgres() {
     let env = Env::new();
-    let db = crate::pg::cluster().create_database();
-    let seeder = repo().join("seeder.toml");
-    env.run_on(
-        &db.url(),
-        ["db", "seed", "--file", &seeder.display().to_string()],
-    )
-    .success();
+    let db = seeded_postgres(&env, crate::pg::cluster());
     server_agrees_with_check_on(&env, &db.url());
 }
 
@@ -829,13 +825,7 @@ fn every_path_to_a_row_withholds_what_adversarial_rules_deny() {
 #[test]
 fn every_path_to_a_row_shows_exactly_what_check_allows_on_postgres() {
     let env = Env::new();
-    let db = crate::pg::cluster().create_database();
-    let seeder = repo().join("seeder.toml");
-    env.run_on(
-        &db.url(),
-        ["db", "seed", "--file", &seeder.display().to_string()],
-    )
-    .success();
+    let db = seeded_postgres(&env, crate::pg::cluster());
     every_path_agrees_on(&env, &db.url(), ADVERSARIAL);
 }
 

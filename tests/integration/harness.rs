@@ -21,6 +21,19 @@ pub fn unix_now() -> u64 {
         .as_secs()
 }
 
+/// A new database of the tests' PostgreSQL cluster, seeded by `quidditch db seed` (run in `env`)
+/// with the tutorial's league.
+pub fn seeded_postgres(env: &Env, cluster: &'static crate::pg::Cluster) -> crate::pg::Database {
+    let db = cluster.create_database();
+    let seeder = repo().join("seeder.toml");
+    env.run_on(
+        &db.url(),
+        ["db", "seed", "--file", &seeder.display().to_string()],
+    )
+    .success();
+    db
+}
+
 /// The repository root, where `seeder.toml` and `policies.toml` live.
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

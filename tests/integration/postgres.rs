@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::harness::{ADMIN_SECRET, Env, Run, Server, fixture, post_with, repo};
+use crate::harness::{ADMIN_SECRET, Env, Run, Server, fixture, post_with, repo, seeded_postgres};
 use crate::pg;
 
 /// The cluster starts from the server's own tools, and each test gets an empty database of its
@@ -289,10 +289,8 @@ fn shown(db: &pg::Database) -> String {
 #[test]
 fn seeding_postgres_twice_changes_nothing() {
     let env = Env::new();
-    let db = pg::cluster().create_database();
+    let db = seeded_postgres(&env, pg::cluster());
     let url = db.url();
-    env.run_on(&url, ["db", "seed", "--file", &seeder()])
-        .success();
     let first = dump(&db);
     let again: SeedReport = env
         .run_on(
@@ -342,10 +340,8 @@ fn seeding_postgres_twice_changes_nothing() {
 #[test]
 fn a_bad_seed_file_leaves_postgres_untouched_with_the_sqlite_message() {
     let env = Env::new();
-    let db = pg::cluster().create_database();
+    let db = seeded_postgres(&env, pg::cluster());
     let url = db.url();
-    env.run_on(&url, ["db", "seed", "--file", &seeder()])
-        .success();
     env.run(["db", "seed", "--file", &seeder()]).success();
     let before = dump(&db);
     let bad = env.write(
@@ -372,10 +368,8 @@ fn a_bad_seed_file_leaves_postgres_untouched_with_the_sqlite_message() {
 #[test]
 fn a_seed_failing_half_way_leaves_postgres_as_it_was() {
     let env = Env::new();
-    let db = pg::cluster().create_database();
+    let db = seeded_postgres(&env, pg::cluster());
     let url = db.url();
-    env.run_on(&url, ["db", "seed", "--file", &seeder()])
-        .success();
     db.psql("ALTER TABLE staff ADD CONSTRAINT short_roles CHECK (length(role) < 3) NOT VALID");
     let before = dump(&db);
     let renamed = std::fs::read_to_string(seeder())
@@ -414,10 +408,8 @@ fn a_seed_failing_half_way_leaves_postgres_as_it_was() {
 #[test]
 fn reset_empties_postgres() {
     let env = Env::new();
-    let db = pg::cluster().create_database();
+    let db = seeded_postgres(&env, pg::cluster());
     let url = db.url();
-    env.run_on(&url, ["db", "seed", "--file", &seeder()])
-        .success();
     env.run_on(&url, ["db", "reset"])
         .status(1)
         .stderr_has("run it again with `--yes` to confirm");
@@ -909,9 +901,7 @@ fn tutorial_on_both() -> (Env, pg::Database) {
         "policies.toml",
         &std::fs::read_to_string(repo().join("policies.toml")).unwrap(),
     );
-    let db = pg::cluster().create_database();
-    env.run_on(&db.url(), ["db", "seed", "--file", &seeder()])
-        .success();
+    let db = seeded_postgres(&env, pg::cluster());
     (env, db)
 }
 
@@ -1928,9 +1918,7 @@ fn postgres_over_tcp_is_encrypted_with_rustls_and_checked_as_sslmode_says() {
 fn the_server_s_pool_takes_the_first_host_with_the_session_asked_for() {
     let env = Env::new();
     let cluster = pg::cluster();
-    let db = cluster.create_database();
-    env.run_on(&db.url(), ["db", "seed", "--file", &seeder()])
-        .success();
+    let db = seeded_postgres(&env, cluster);
     let standby = cluster.standby();
     standby.catch_up();
     assert_eq!(
