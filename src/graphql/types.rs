@@ -18,7 +18,7 @@ use crate::db::store::{Table, TeamSlice};
 
 /// An object with a relay global id: base64 of `TypeName:id`.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(name = "id", ty = "Guarded<ID>"))]
 pub enum Node {
     PlayerObject(PlayerObject),
     TeamObject(TeamObject),
@@ -65,8 +65,9 @@ pub struct PlayerObject(pub Player);
 #[Object]
 impl PlayerObject {
     /// The relay global id, base64 of `PlayerObject:<id>`.
-    async fn id(&self) -> ID {
-        ID(relay::global_id("PlayerObject", self.0.id))
+    async fn id(&self, ctx: &Context<'_>) -> Guarded<ID> {
+        let id = ID(relay::global_id("PlayerObject", self.0.id));
+        required(ctx, Table::Players, "id", self.0.id, id).await
     }
 
     async fn name(&self, ctx: &Context<'_>) -> Guarded<&str> {
@@ -109,8 +110,9 @@ pub struct TeamObject(pub Team);
 #[Object]
 impl TeamObject {
     /// The relay global id, base64 of `TeamObject:<id>`.
-    async fn id(&self) -> ID {
-        ID(relay::global_id("TeamObject", self.0.id))
+    async fn id(&self, ctx: &Context<'_>) -> Guarded<ID> {
+        let id = ID(relay::global_id("TeamObject", self.0.id));
+        required(ctx, Table::Teams, "id", self.0.id, id).await
     }
 
     async fn name(&self, ctx: &Context<'_>) -> Guarded<Option<&str>> {
@@ -157,8 +159,9 @@ pub struct GameObject(pub Game);
 #[Object]
 impl GameObject {
     /// The relay global id, base64 of `GameObject:<id>`.
-    async fn id(&self) -> ID {
-        ID(relay::global_id("GameObject", self.0.id))
+    async fn id(&self, ctx: &Context<'_>) -> Guarded<ID> {
+        let id = ID(relay::global_id("GameObject", self.0.id));
+        required(ctx, Table::Games, "id", self.0.id, id).await
     }
 
     async fn level(&self, ctx: &Context<'_>) -> Guarded<&str> {
