@@ -336,6 +336,16 @@ impl Object {
             Object::Game => &["id", "level", "childId", "winnerId", "loserId"],
         }
     }
+
+    /// Whether the API field `name` (one of [`Self::columns`]) may be `null`. A withheld
+    /// non-null field cannot answer `null`: the server answers its error instead (the default
+    /// one when the policy says `null`), which nulls the row holding it.
+    fn nullable(self, name: &str) -> bool {
+        matches!(
+            (self, name),
+            (Object::Player, "year") | (Object::Team, "name") | (Object::Game, "childId")
+        )
+    }
 }
 
 /// Where in the schema a selection set is.
@@ -600,7 +610,8 @@ impl Judge<'_> {
             }
             Kind::Column(object, column) => {
                 let ty = object.policy_type();
-                let (outcome, policies, denied_by) = self.column(ty, column)?;
+                let nullable = object.nullable(&out.name);
+                let (outcome, policies, denied_by) = self.column(ty, column, nullable)?;
                 out.policy_type = Some(ty.to_string());
                 out.column = Some(column.clone());
                 out.outcome = outcome;
@@ -626,19 +637,27 @@ impl Judge<'_> {
         })
     }
 
-    /// The outcome of reading `column` of the rows of `ty` the subject sees, the allows
-    /// granting it and the field-level denies withholding it.
+    /// The outcome of reading `column` of the rows of `ty` the subject sees (through a field
+    /// that may be `null` or not), the allows granting it and the field-level denies
+    /// withholding it.
     fn column(
         &mut self,
         ty: &'static str,
         column: &str,
+        nullable: bool,
     ) -> Result<(Outcome, Vec<String>, Vec<String>)> {
         let plan = self.plan(ty)?;
         let Some(rule) = plan.column(column) else {
             return Ok((Outcome::UnknownField, Vec::new(), Vec::new()));
         };
+        let withheld = match &rule.withheld {
+            ReadFail::Null if !nullable => ReadFail::Error {
+                message: crate::graphql::NOT_AUTHORIZED.to_string(),
+            },
+            withheld => withheld.clone(),
+        };
         let outcome = match &rule.access {
-            ColumnAccess::Never => match &rule.withheld {
+            ColumnAccess::Never => match &withheld {
                 ReadFail::Null => Outcome::Null,
                 ReadFail::Error { message } => Outcome::Error {
                     message: message.clone(),
@@ -647,7 +666,7 @@ impl Judge<'_> {
             ColumnAccess::Always => Outcome::Allowed,
             ColumnAccess::Rows { filter } => Outcome::RowDependent {
                 readable_where: self.condition(ty, filter)?,
-                otherwise: rule.withheld.clone(),
+                otherwise: withheld,
             },
         };
         Ok((outcome, rule.granted_by.clone(), rule.denied_by.clone()))
@@ -893,6 +912,33 @@ impl fmt::Display for RowFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`Object::nullable`] says what the served schema says (`schema.graphql`, which a test
+    /// keeps equal to the schema `serve` executes): a field may be null exactly where its type
+    /// has no `!`. The explanation of a withheld field depends on it.
+    #[test]
+    fn nullable_fields_are_those_of_the_schema() {
+        let sdl = include_str!("../schema.graphql");
+        for (object, ty) in [
+            (Object::Player, "PlayerObject"),
+            (Object::Team, "TeamObject"),
+            (Object::Game, "GameObject"),
+        ] {
+            let body = sdl
+                .split(&format!("type {ty} implements Node {{"))
+                .nth(1)
+                .and_then(|rest| rest.split("\n}").next())
+                .unwrap_or_else(|| panic!("no type {ty} in schema.graphql"));
+            for name in object.columns() {
+                let line = body
+                    .lines()
+                    .map(str::trim)
+                    .find(|line| line.starts_with(&format!("{name}:")))
+                    .unwrap_or_else(|| panic!("no field {ty}.{name}"));
+                assert_eq!(object.nullable(name), !line.ends_with('!'), "{ty}: {line}");
+            }
+        }
+    }
 
     fn harry() -> (PolicySet, authz::MemoryEntities, Subject) {
         let set = authz::parse("policies.toml", include_str!("../policies.toml")).unwrap();

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::harness::{Env, Run, repo};
+use crate::harness::{ADMIN_SECRET, Env, Run, Server, post_with, repo};
 
 const HARRY_QUERY: &str =
     "{ allPlayers { edges { node { name year } } } getGame(id: 8) { level child { id } } }";
@@ -510,4 +510,78 @@ fn every_explain_json_has_the_same_subject_object() {
     assert_eq!(profile["roles"][0]["role"], "player", "{profile}");
     assert_eq!(profile, decision);
     assert_eq!(profile, report);
+}
+
+/// A withheld non-null field (here the relay `id`, `ID!`) cannot answer `null`: the server
+/// answers its error, which nulls the row. The explanation says that error, not `null`, and
+/// the server answers exactly it, on exactly the rows the explanation's condition excludes.
+#[test]
+fn a_withheld_non_null_field_is_explained_as_the_error_the_server_answers() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let veterans = r#"
+[[policy]]
+id = "veterans-unnumbered"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "player"
+condition = { year = { _gt = 3 } }
+fields = ["id"]
+"#;
+    let policies = env
+        .write("unnumbered.toml", &(shipped + veterans))
+        .display()
+        .to_string();
+    let query = "{ allPlayers { edges { node { id name } } } }";
+    let file = env.write("q.graphql", query).display().to_string();
+    let args = ["authz", "explain", "--user", "staff:2", "--query", &file];
+    let out: Explanation = env
+        .run(
+            ["--format", "json"]
+                .iter()
+                .chain(&args)
+                .chain(&["--policies", &policies]),
+        )
+        .success()
+        .json();
+    let id = out.field("allPlayers.edges.node.id");
+    assert_eq!(id.outcome.kind, "row_dependent");
+    let otherwise = id.outcome.otherwise.as_ref().unwrap();
+    assert_eq!(otherwise.yields, "error");
+    assert_eq!(
+        otherwise.message.as_deref(),
+        Some("You are not authorized to see this.")
+    );
+    env.run(args.iter().chain(&["--policies", &policies]))
+        .success()
+        .stdout_has("elsewhere error: You are not authorized to see this.");
+
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let answer: serde_json::Value = post_with(
+        &server.addr,
+        &serde_json::json!({ "query": query }).to_string(),
+        &[
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "staff:2"),
+        ],
+    )
+    .json();
+    let nodes: Vec<bool> = answer["data"]["allPlayers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].is_null())
+        .collect();
+    // The seeded years, in id order: Oliver Wood, Cedric Diggory and Katie Bell are in year 4.
+    let veterans: Vec<bool> = [2, 2, 4, 2, 2, 4, 3, 2, 4, 3]
+        .iter()
+        .map(|year| *year > 3)
+        .collect();
+    assert_eq!(nodes, veterans, "{answer}");
+    for error in answer["errors"].as_array().unwrap() {
+        assert_eq!(error["message"], "You are not authorized to see this.");
+        assert_eq!(error["path"].as_array().unwrap().last().unwrap(), "id");
+    }
+    assert_eq!(answer["errors"].as_array().unwrap().len(), 3, "{answer}");
 }
