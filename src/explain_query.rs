@@ -139,7 +139,8 @@ pub struct FieldExplanation {
     pub policies: Vec<String>,
     /// The field-level deny policies that withhold the column where they apply.
     pub denied_by: Vec<String>,
-    /// The row filters of a field that reads rows: one per type (several only for `node`).
+    /// The row filters of a field that reads rows: one per type (for `node`, every type: the
+    /// fragments' first).
     pub rows: Vec<Rows>,
     pub fields: Vec<FieldExplanation>,
 }
@@ -311,6 +312,8 @@ enum Object {
 }
 
 impl Object {
+    const ALL: [Object; 3] = [Object::Player, Object::Team, Object::Game];
+
     fn policy_type(self) -> &'static str {
         match self {
             Object::Player => "player",
@@ -380,7 +383,7 @@ enum Kind {
     Structural(Shape),
     Column(Object, String),
     Rows(Object, Shape),
-    /// The root `node`: reads the rows of the types its fragments name.
+    /// The root `node`: reads the rows of the type its id names, whichever it is.
     NodeRows,
     Unknown,
 }
@@ -414,8 +417,6 @@ fn kind(shape: Shape, name: &str) -> Kind {
         | (Shape::PageInfo, "hasNextPage" | "hasPreviousPage" | "startCursor" | "endCursor") => {
             Kind::Structural(Shape::Opaque)
         }
-        // The interface's `id` belongs to whichever type the row turns out to be.
-        (Shape::Node, "id") => Kind::Structural(Shape::Opaque),
         (Shape::Object(Object::Player), "teamName") => {
             Kind::Rows(Object::Team, Shape::Object(Object::Team))
         }
@@ -466,6 +467,19 @@ impl Walker<'_> {
     ) -> Result<()> {
         for item in &set.items {
             match &item.node {
+                Selection::Field(field)
+                    if shape == Shape::Node && field.node.name.node.as_str() == "id" =>
+                {
+                    // The interface's `id` is the id column of whichever type the row is: the
+                    // server judges it by that type's rules, so it is explained for each type.
+                    let single = SelectionSet {
+                        items: vec![item.clone()],
+                    };
+                    for object in Object::ALL {
+                        let shape = Shape::Object(object);
+                        self.selection_set(&single, shape, parent, out, visiting)?;
+                    }
+                }
                 Selection::Field(field) => {
                     let field = &field.node;
                     let name = field.name.node.as_str();
@@ -512,7 +526,10 @@ impl Walker<'_> {
                     let target = &mut out[index];
                     target.fields = children;
                     if matches!(kind, Kind::NodeRows) {
-                        for object in named {
+                        // The id names the type, and the row is read whichever it names: the
+                        // types of the fragments first, then the others.
+                        let rest = Object::ALL.into_iter().filter(|o| !named.contains(o));
+                        for object in named.iter().copied().chain(rest) {
                             let ty = object.policy_type();
                             if !target.rows.iter().any(|r| r.ty == ty) {
                                 target.rows.push(self.judge.rows(ty)?);
@@ -1000,8 +1017,13 @@ mod tests {
                 allPlayers.edges.node.year → player.year: row-dependent (granted by own-profile, teammates-see-year)
                     readable where (("players"."id" = 1) OR ("players"."team_id" = 1))
                     elsewhere error: You are not authorized to see this.
-          node → team rows: all rows
-              allows: public-teams
+          node
+              team rows: all rows
+                allows: public-teams
+              player rows: all rows
+                allows: public-roster, own-profile, teammates-see-year
+              game rows: where (("games"."winner_id" = 1) OR ("games"."id" IS NOT NULL AND "games"."id" IN (WITH RECURSIVE r2(v, d) AS (SELECT t1."child_id", 1 FROM "games" t1 WHERE t1."child_id" IS NOT NULL AND (t1."winner_id" = 1) UNION SELECT t2."child_id", r2.d + 1 FROM "games" t2 JOIN r2 ON t2."id" = r2.v WHERE r2.d < 32 AND t2."child_id" IS NOT NULL) SELECT v FROM r2)))
+                allows: winners-read-game
             node.__typename
             node.rank → team.rank: allowed (granted by public-teams)
         "#);

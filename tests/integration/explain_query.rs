@@ -512,12 +512,9 @@ fn every_explain_json_has_the_same_subject_object() {
     assert_eq!(profile, report);
 }
 
-/// A withheld non-null field (here the relay `id`, `ID!`) cannot answer `null`: the server
-/// answers its error, which nulls the row. The explanation says that error, not `null`, and
-/// the server answers exactly it, on exactly the rows the explanation's condition excludes.
-#[test]
-fn a_withheld_non_null_field_is_explained_as_the_error_the_server_answers() {
-    let env = Env::seeded();
+/// The shipped policies and a deny of a non-null field: players' `id` (the relay id, `ID!`),
+/// withheld from managers on players in year 4 or later. Written to the test's directory.
+fn unnumbered_veterans(env: &Env) -> String {
     let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
     let veterans = r#"
 [[policy]]
@@ -529,22 +526,53 @@ resource = "player"
 condition = { year = { _gt = 3 } }
 fields = ["id"]
 "#;
-    let policies = env
-        .write("unnumbered.toml", &(shipped + veterans))
+    env.write("unnumbered.toml", &(shipped + veterans))
         .display()
-        .to_string();
-    let query = "{ allPlayers { edges { node { id name } } } }";
+        .to_string()
+}
+
+/// `authz explain --query` of `query` for Minerva McGonagall (staff:2, a manager) under
+/// `policies`, as JSON.
+fn explained_for_minerva(env: &Env, policies: &str, query: &str) -> Explanation {
     let file = env.write("q.graphql", query).display().to_string();
-    let args = ["authz", "explain", "--user", "staff:2", "--query", &file];
-    let out: Explanation = env
-        .run(
-            ["--format", "json"]
-                .iter()
-                .chain(&args)
-                .chain(&["--policies", &policies]),
-        )
-        .success()
-        .json();
+    env.run([
+        "--format",
+        "json",
+        "authz",
+        "explain",
+        "--user",
+        "staff:2",
+        "--query",
+        &file,
+        "--policies",
+        policies,
+    ])
+    .success()
+    .json()
+}
+
+/// The server's answer to `query` for staff:2.
+fn answered_to_minerva(server: &Server, query: &str) -> serde_json::Value {
+    post_with(
+        &server.addr,
+        &serde_json::json!({ "query": query }).to_string(),
+        &[
+            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
+            ("X-Quidditch-User", "staff:2"),
+        ],
+    )
+    .json()
+}
+
+/// A withheld non-null field cannot answer `null`: the server answers its error, which nulls
+/// the row. The explanation says that error, not `null`, and the server answers exactly it, on
+/// exactly the rows the explanation's condition excludes.
+#[test]
+fn a_withheld_non_null_field_is_explained_as_the_error_the_server_answers() {
+    let env = Env::seeded();
+    let policies = unnumbered_veterans(&env);
+    let query = "{ allPlayers { edges { node { id name } } } }";
+    let out = explained_for_minerva(&env, &policies, query);
     let id = out.field("allPlayers.edges.node.id");
     assert_eq!(id.outcome.kind, "row_dependent");
     let otherwise = id.outcome.otherwise.as_ref().unwrap();
@@ -553,20 +581,22 @@ fields = ["id"]
         otherwise.message.as_deref(),
         Some("You are not authorized to see this.")
     );
-    env.run(args.iter().chain(&["--policies", &policies]))
-        .success()
-        .stdout_has("elsewhere error: You are not authorized to see this.");
+    let file = env.write("q.graphql", query).display().to_string();
+    env.run([
+        "authz",
+        "explain",
+        "--user",
+        "staff:2",
+        "--query",
+        &file,
+        "--policies",
+        &policies,
+    ])
+    .success()
+    .stdout_has("elsewhere error: You are not authorized to see this.");
 
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
-    let answer: serde_json::Value = post_with(
-        &server.addr,
-        &serde_json::json!({ "query": query }).to_string(),
-        &[
-            ("X-Quidditch-Admin-Secret", ADMIN_SECRET),
-            ("X-Quidditch-User", "staff:2"),
-        ],
-    )
-    .json();
+    let answer = answered_to_minerva(&server, query);
     let nodes: Vec<bool> = answer["data"]["allPlayers"]["edges"]
         .as_array()
         .unwrap()
@@ -584,4 +614,42 @@ fields = ["id"]
         assert_eq!(error["path"].as_array().unwrap().last().unwrap(), "id");
     }
     assert_eq!(answer["errors"].as_array().unwrap().len(), 3, "{answer}");
+}
+
+/// `node`'s own `id` is the id column of whichever type the id names: explained for each type
+/// (and `node`'s rows for each), and the server withholds Oliver Wood's as the player's rule
+/// says.
+#[test]
+fn the_id_of_node_is_explained_for_every_type_it_may_be() {
+    let env = Env::seeded();
+    let policies = unnumbered_veterans(&env);
+    let oliver = r#"{ node(id: "UGxheWVyT2JqZWN0OjM=") { id } }"#;
+    let out = explained_for_minerva(&env, &policies, oliver);
+    let node = out.field("node");
+    let types: Vec<&str> = node.rows.iter().map(|rows| rows.ty.as_str()).collect();
+    assert_eq!(
+        types,
+        ["player", "team", "game"],
+        "the id may name any type"
+    );
+    let ids: Vec<(&str, &str)> = node
+        .fields
+        .iter()
+        .map(|f| (f.policy_type.as_deref().unwrap(), f.outcome.kind.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("player", "row_dependent"),
+            ("team", "allowed"),
+            ("game", "allowed")
+        ]
+    );
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let answer = answered_to_minerva(&server, oliver);
+    assert!(answer["data"]["node"].is_null(), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["path"],
+        serde_json::json!(["node", "id"])
+    );
 }
