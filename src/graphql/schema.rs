@@ -5,7 +5,7 @@ use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schem
 use super::relay::{self, PageArgs, Window};
 use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
-    TeamObjectConnection, page_args,
+    TeamObjectConnection, found_by, page_args,
 };
 use super::{
     Error, Result, Viewer, blocking,
@@ -373,7 +373,15 @@ impl Query {
         let filter = viewer.filters.players.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
-        visible(ctx, Table::Players, player.map(PlayerObject))
+        let player = found_by(ctx, Table::Players, "name", Vec::from_iter(player), |p| {
+            p.id
+        })
+        .await?;
+        visible(
+            ctx,
+            Table::Players,
+            player.into_iter().next().map(PlayerObject),
+        )
     }
 
     /// The game with this id; `null` when there is none.
@@ -424,7 +432,7 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         team: Option<i32>,
-    ) -> Result<Option<Vec<Option<GameObject>>>> {
+    ) -> async_graphql::Result<Option<Vec<Option<GameObject>>>> {
         let Some(team) = team else {
             return Ok(Some(Vec::new()));
         };
@@ -434,10 +442,19 @@ impl Query {
             viewer.note(|record| record.lists.push(Table::Games));
         }
         let store = ctx.data::<Store>().map_err(Error::context)?;
+        let team = i64::from(team);
         let games = blocking(store, move |s| {
-            s.games_of_team(i64::from(team), filter.as_ref(), limit)
+            s.games_of_team(team, filter.as_ref(), limit)
         })
         .await?;
+        // A game is the team's by its winner or by its loser: found by the one the viewer may
+        // read (a game whose result is withheld is not told to be the team's by this list).
+        let (won, lost): (Vec<_>, Vec<_>) = games.into_iter().partition(|g| g.winner_id == team);
+        let won = found_by(ctx, Table::Games, "winner_id", won, |g| g.id).await?;
+        let lost: Vec<_> = lost.into_iter().filter(|g| g.loser_id == team).collect();
+        let mut games = won;
+        games.extend(found_by(ctx, Table::Games, "loser_id", lost, |g| g.id).await?);
+        games.sort_by_key(|g| g.id);
         Ok(Some(
             games.into_iter().map(|g| Some(GameObject(g))).collect(),
         ))
@@ -448,7 +465,7 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         position: Option<String>,
-    ) -> Result<Option<Vec<Option<PlayerObject>>>> {
+    ) -> async_graphql::Result<Option<Vec<Option<PlayerObject>>>> {
         let Some(position) = position else {
             return Ok(Some(Vec::new()));
         };
@@ -462,6 +479,7 @@ impl Query {
             s.players_by_position(&position, filter.as_ref(), limit)
         })
         .await?;
+        let players = found_by(ctx, Table::Players, "position", players, |p| p.id).await?;
         Ok(Some(
             players.into_iter().map(|p| Some(PlayerObject(p))).collect(),
         ))

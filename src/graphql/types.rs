@@ -289,6 +289,31 @@ async fn withheld(
     column: &str,
     id: i64,
 ) -> Guarded<Option<Withheld>> {
+    let Some(rule) = unreadable(ctx, table, column, id).await? else {
+        return Ok(None);
+    };
+    Viewer::of(ctx)?.note(|record| record.fields.push((table, column.to_string(), id)));
+    Ok(Some(rule))
+}
+
+/// Whether the viewer may read `column` of row `id` (judged on the request's snapshot, in one
+/// batch for the rows of a list).
+pub(crate) async fn readable(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    id: i64,
+) -> Guarded<bool> {
+    Ok(unreadable(ctx, table, column, id).await?.is_none())
+}
+
+/// `None` when the viewer may read `column` of row `id`, else what its rule yields there.
+async fn unreadable(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    id: i64,
+) -> Guarded<Option<Withheld>> {
     let viewer = Viewer::of(ctx)?;
     if viewer.fields.is_empty() {
         return Ok(None);
@@ -311,8 +336,29 @@ async fn withheld(
             return Ok(None);
         }
     }
-    viewer.note(|record| record.fields.push((table, column.to_string(), id)));
     Ok(Some(rule.withheld.clone()))
+}
+
+/// The rows of `rows` that an argument comparing `column` may find: those whose `column` the
+/// viewer may read. As Hasura lets a role filter only on the columns it may select, a lookup
+/// by a withheld value (`getPosition` by a position the viewer may not see) finds nothing
+/// rather than telling the value by the rows it returns.
+pub(crate) async fn found_by<T>(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    rows: Vec<T>,
+    id: impl Fn(&T) -> i64,
+) -> Guarded<Vec<T>> {
+    let judged = futures_util::future::try_join_all(
+        rows.iter().map(|row| readable(ctx, table, column, id(row))),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .zip(judged)
+        .filter_map(|(row, readable)| readable.then_some(row))
+        .collect())
 }
 
 /// A non-null column: its value, or the policy's error when withheld (a non-null field cannot
