@@ -17,8 +17,20 @@ const DEPTH_BOMB: &str = "{ getGame(id:1){child{child{child{child{child{child{ch
 
 /// Runs `[--format json] authz explain --user USER --query <file holding QUERY> --policies …`.
 fn explain(env: &Env, json: bool, user: &str, query: &str, extra: &[&str]) -> Run {
-    let file = env.write("q.graphql", query).display().to_string();
     let policies = repo().join("policies.toml").display().to_string();
+    explain_under(env, &policies, json, user, query, extra)
+}
+
+/// [`explain`] under the policy file `policies`.
+fn explain_under(
+    env: &Env,
+    policies: &str,
+    json: bool,
+    user: &str,
+    query: &str,
+    extra: &[&str],
+) -> Run {
+    let file = env.write("q.graphql", query).display().to_string();
     let mut args = Vec::new();
     if json {
         args.extend(["--format", "json"]);
@@ -31,7 +43,7 @@ fn explain(env: &Env, json: bool, user: &str, query: &str, extra: &[&str]) -> Ru
         "--query",
         &file,
         "--policies",
-        &policies,
+        policies,
     ]);
     args.extend_from_slice(extra);
     env.run(args)
@@ -534,21 +546,9 @@ fields = ["id"]
 /// `authz explain --query` of `query` for Minerva McGonagall (staff:2, a manager) under
 /// `policies`, as JSON.
 fn explained_for_minerva(env: &Env, policies: &str, query: &str) -> Explanation {
-    let file = env.write("q.graphql", query).display().to_string();
-    env.run([
-        "--format",
-        "json",
-        "authz",
-        "explain",
-        "--user",
-        "staff:2",
-        "--query",
-        &file,
-        "--policies",
-        policies,
-    ])
-    .success()
-    .json()
+    explain_under(env, policies, true, "staff:2", query, &[])
+        .success()
+        .json()
 }
 
 /// The server's answer to `query` for staff:2.
@@ -581,19 +581,9 @@ fn a_withheld_non_null_field_is_explained_as_the_error_the_server_answers() {
         otherwise.message.as_deref(),
         Some("You are not authorized to see this.")
     );
-    let file = env.write("q.graphql", query).display().to_string();
-    env.run([
-        "authz",
-        "explain",
-        "--user",
-        "staff:2",
-        "--query",
-        &file,
-        "--policies",
-        &policies,
-    ])
-    .success()
-    .stdout_has("elsewhere error: You are not authorized to see this.");
+    explain_under(&env, &policies, false, "staff:2", query, &[])
+        .success()
+        .stdout_has("elsewhere error: You are not authorized to see this.");
 
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
     let answer = answered_to_minerva(&server, query);
