@@ -36,6 +36,7 @@
 //!     policies: ["own-profile", …],            // the allows that grant the column
 //!     rows: [ { type: "game", filter: { kind: "all_rows" | "no_rows" } | { kind: "where", …SQL },
 //!               allows: [...], denies: [...] } ],   // one per type read; empty for columns
+//!     found_by: ["position"],                  // a lookup by value: found only where readable
 //!     fields: [ … ] } ] }                      // the selections under this one
 //! SQL = { sql: "IFNULL(\"games\".\"winner_id\" = ?, 0)", params: [1],
 //!         inline: "IFNULL(\"games\".\"winner_id\" = 1, 0)" }
@@ -142,6 +143,10 @@ pub struct FieldExplanation {
     /// The row filters of a field that reads rows: one per type (for `node`, every type: the
     /// fragments' first).
     pub rows: Vec<Rows>,
+    /// For a lookup by value, the columns its argument compares: a row is found only where the
+    /// subject may read one of them (`getPosition`: `position`; `getPlayer`: `name`;
+    /// `getTeamGames`: `winner_id` or `loser_id`). Empty for every other field.
+    pub found_by: Vec<String>,
     pub fields: Vec<FieldExplanation>,
 }
 
@@ -433,6 +438,17 @@ fn kind(shape: Shape, name: &str) -> Kind {
     }
 }
 
+/// The columns a root lookup's argument compares (see [`FieldExplanation::found_by`]), as the
+/// server's `graphql::types::found_by` judges them.
+fn found_by(root_field: &str) -> &'static [&'static str] {
+    match root_field {
+        "getPosition" => &["position"],
+        "getPlayer" => &["name"],
+        "getTeamGames" => &["winner_id", "loser_id"],
+        _ => &[],
+    }
+}
+
 /// `teamId` → `team_id`.
 fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -613,6 +629,7 @@ impl Judge<'_> {
             policies: Vec::new(),
             denied_by: Vec::new(),
             rows: Vec::new(),
+            found_by: Vec::new(),
             fields: Vec::new(),
         };
         match kind {
@@ -624,6 +641,7 @@ impl Judge<'_> {
                 out.policy_type = Some(ty.to_string());
                 out.outcome = Outcome::Rows;
                 out.rows.push(self.rows(ty)?);
+                out.found_by = found_by(name).iter().map(|c| (*c).to_string()).collect();
             }
             Kind::Column(object, column) => {
                 let ty = object.policy_type();
@@ -882,6 +900,15 @@ impl FieldExplanation {
                 [one] => {
                     writeln!(f, "{pad}{name} → {} rows: {}", one.ty, one.filter)?;
                     one.render_policies(f, &format!("{pad}    "))?;
+                    if !self.found_by.is_empty() {
+                        let columns: Vec<String> =
+                            self.found_by.iter().map(|c| format!("`{c}`")).collect();
+                        writeln!(
+                            f,
+                            "{pad}    found only where the subject may read {}",
+                            columns.join(" or ")
+                        )?;
+                    }
                 }
                 many => {
                     writeln!(f, "{pad}{name}")?;

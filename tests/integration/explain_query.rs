@@ -128,6 +128,7 @@ struct Field {
     policies: Vec<String>,
     denied_by: Vec<String>,
     rows: Vec<Rows>,
+    found_by: Vec<String>,
     fields: Vec<Field>,
 }
 
@@ -642,4 +643,25 @@ fn the_id_of_node_is_explained_for_every_type_it_may_be() {
         answer["errors"][0]["path"],
         serde_json::json!(["node", "id"])
     );
+}
+
+/// A lookup by value finds a row only where the subject may read the column its argument
+/// compares (the server's rule, tested in `enforce.rs`): the explanation names that column.
+#[test]
+fn a_lookup_by_value_is_explained_with_the_column_it_compares() {
+    let env = Env::seeded();
+    let query = "{ getPosition(position: \"Seeker\") { name } getTeamGames(team: 1) { level } \
+                 getPlayer(name: \"Cho Chang\") { name } allPlayers { edges { node { name } } } }";
+    let out = explain_json(&env, "Harry Potter", query);
+    assert_eq!(out.field("getPosition").found_by, ["position"]);
+    assert_eq!(
+        out.field("getTeamGames").found_by,
+        ["winner_id", "loser_id"]
+    );
+    assert_eq!(out.field("getPlayer").found_by, ["name"]);
+    assert!(out.field("allPlayers").found_by.is_empty());
+    explain(&env, false, "Harry Potter", query, &[])
+        .success()
+        .stdout_has("found only where the subject may read `position`")
+        .stdout_has("found only where the subject may read `winner_id` or `loser_id`");
 }
