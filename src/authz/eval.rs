@@ -1374,6 +1374,17 @@ condition = { id = { _in = [13] } }
         e
     }
 
+    /// A line of games ending at the final, game 5, each feeding the next: `winners[i]` won the
+    /// `i`-th, the first being game `6 - winners.len()`.
+    fn line_to_5(winners: &[i64]) -> MemoryEntities {
+        let first = 6 - i64::try_from(winners.len()).unwrap();
+        let links: Vec<(i64, Option<i64>, i64)> = (first..)
+            .zip(winners)
+            .map(|(id, winner)| (id, (id < 5).then_some(id + 1), *winner))
+            .collect();
+        chain(&links)
+    }
+
     struct Failing;
     impl Entities for Failing {
         fn get(&self, _: &str, id: &Value) -> Result<Option<Row>, EntityError> {
@@ -1536,44 +1547,22 @@ condition = { "feeders*" = { winner_id = { _eq = 9 } } }
         let cases = [
             (
                 "team 9 won 4 steps away: past the limit, unknown, the deny applies",
-                chain(&[
-                    (1, Some(2), 9),
-                    (2, Some(3), 8),
-                    (3, Some(4), 8),
-                    (4, Some(5), 8),
-                    (5, None, 8),
-                ]),
+                line_to_5(&[9, 8, 8, 8, 8]),
                 Decision::Deny,
             ),
             (
                 "team 9 won 3 steps away: true",
-                chain(&[
-                    (2, Some(3), 9),
-                    (3, Some(4), 8),
-                    (4, Some(5), 8),
-                    (5, None, 8),
-                ]),
+                line_to_5(&[9, 8, 8, 8]),
                 Decision::Deny,
             ),
             (
                 "4 steps, none won by 9, but the limit cuts the walk: unknown",
-                chain(&[
-                    (1, Some(2), 8),
-                    (2, Some(3), 8),
-                    (3, Some(4), 8),
-                    (4, Some(5), 8),
-                    (5, None, 8),
-                ]),
+                line_to_5(&[8, 8, 8, 8, 8]),
                 Decision::Deny,
             ),
             (
                 "3 steps, none won by 9, the walk ends within the limit: false",
-                chain(&[
-                    (2, Some(3), 8),
-                    (3, Some(4), 8),
-                    (4, Some(5), 8),
-                    (5, None, 8),
-                ]),
+                line_to_5(&[8, 8, 8, 8]),
                 Decision::Allow,
             ),
             (
@@ -1600,19 +1589,7 @@ condition = { "feeders*" = { winner_id = { _eq = 9 } } }
                 "{name}: check agrees with explain"
             );
         }
-        let cut = decide(
-            &set,
-            &chain(&[
-                (1, Some(2), 8),
-                (2, Some(3), 8),
-                (3, Some(4), 8),
-                (4, Some(5), 8),
-                (5, None, 8),
-            ]),
-            &s,
-            "read",
-            "game:5",
-        );
+        let cut = decide(&set, &line_to_5(&[8, 8, 8, 8, 8]), &s, "read", "game:5");
         assert_eq!(cut.policies, ["fed-by-team-9"], "{cut}");
         assert!(cut.to_string().contains("depth limit 3 reached"), "{cut}");
     }
