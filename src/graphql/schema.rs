@@ -5,7 +5,7 @@ use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schem
 use super::relay::{self, PageArgs, Window};
 use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
-    TeamObjectConnection, found_by, page_args,
+    TeamObjectConnection, found_by, page_args, readable_each,
 };
 use super::{
     Error, Result, Viewer, blocking,
@@ -447,16 +447,23 @@ impl Query {
             s.games_of_team(team, filter.as_ref(), limit)
         })
         .await?;
-        // A game is the team's by its winner or by its loser: found by the one the viewer may
-        // read (a game whose result is withheld is not told to be the team's by this list).
-        let (won, lost): (Vec<_>, Vec<_>) = games.into_iter().partition(|g| g.winner_id == team);
-        let won = found_by(ctx, Table::Games, "winner_id", won, |g| g.id).await?;
-        let lost: Vec<_> = lost.into_iter().filter(|g| g.loser_id == team).collect();
-        let mut games = won;
-        games.extend(found_by(ctx, Table::Games, "loser_id", lost, |g| g.id).await?);
-        games.sort_by_key(|g| g.id);
+        // A game is the team's by its winner or by its loser: found by one the viewer may read
+        // (a game whose result is withheld is not told to be the team's by this list).
+        let ids = || games.iter().map(|g| g.id);
+        let (winner, loser) = futures_util::future::try_join(
+            readable_each(ctx, Table::Games, "winner_id", ids()),
+            readable_each(ctx, Table::Games, "loser_id", ids()),
+        )
+        .await?;
         Ok(Some(
-            games.into_iter().map(|g| Some(GameObject(g))).collect(),
+            games
+                .into_iter()
+                .zip(winner.into_iter().zip(loser))
+                .filter(|(g, (winner, loser))| {
+                    (g.winner_id == team && *winner) || (g.loser_id == team && *loser)
+                })
+                .map(|(g, _)| Some(GameObject(g)))
+                .collect(),
         ))
     }
 

@@ -296,17 +296,6 @@ async fn withheld(
     Ok(Some(rule))
 }
 
-/// Whether the viewer may read `column` of row `id` (judged on the request's snapshot, in one
-/// batch for the rows of a list).
-pub(crate) async fn readable(
-    ctx: &Context<'_>,
-    table: Table,
-    column: &str,
-    id: i64,
-) -> Guarded<bool> {
-    Ok(unreadable(ctx, table, column, id).await?.is_none())
-}
-
 /// `None` when the viewer may read `column` of row `id`, else what its rule yields there.
 async fn unreadable(
     ctx: &Context<'_>,
@@ -339,6 +328,21 @@ async fn unreadable(
     Ok(Some(rule.withheld.clone()))
 }
 
+/// Whether the viewer may read `column` of each row of `ids`, judged on the request's snapshot
+/// in one batch.
+pub(crate) async fn readable_each(
+    ctx: &Context<'_>,
+    table: Table,
+    column: &str,
+    ids: impl IntoIterator<Item = i64>,
+) -> Guarded<Vec<bool>> {
+    let judged = futures_util::future::try_join_all(
+        ids.into_iter().map(|id| unreadable(ctx, table, column, id)),
+    )
+    .await?;
+    Ok(judged.iter().map(Option::is_none).collect())
+}
+
 /// The rows of `rows` that an argument comparing `column` may find: those whose `column` the
 /// viewer may read. As Hasura lets a role filter only on the columns it may select, a lookup
 /// by a withheld value (`getPosition` by a position the viewer may not see) finds nothing
@@ -350,10 +354,7 @@ pub(crate) async fn found_by<T>(
     rows: Vec<T>,
     id: impl Fn(&T) -> i64,
 ) -> Guarded<Vec<T>> {
-    let judged = futures_util::future::try_join_all(
-        rows.iter().map(|row| readable(ctx, table, column, id(row))),
-    )
-    .await?;
+    let judged = readable_each(ctx, table, column, rows.iter().map(id)).await?;
     Ok(rows
         .into_iter()
         .zip(judged)
