@@ -493,7 +493,7 @@ impl Store {
                 Some(Interrupt::Sqlite(handle)) => handle.interrupt(),
                 Some(Interrupt::Postgres(target)) => {
                     if let Pool::Postgres(pool) = &self.inner.pool {
-                        pg::cancel(target.clone(), &pool.url);
+                        pg::cancel(target.clone(), pool.url());
                     }
                 }
                 None => {}

@@ -29,7 +29,7 @@ use super::super::{Error, Result};
 use super::Conn;
 
 /// How long a read waits for one of the `--pool-size` connections to be free.
-pub const POOL_WAIT: Duration = Duration::from_secs(10);
+const POOL_WAIT: Duration = Duration::from_secs(10);
 
 /// How long an idle connection may keep its snapshot's `COMMIT` unsent: the longest a `db
 /// seed` waits for a server's idle connections to end their transactions.
@@ -84,8 +84,6 @@ impl managed::Manager for Opener {
 
 /// At most `size` PostgreSQL connections, opened as needed; a read waits when all are in use.
 pub struct Pool {
-    pub url: PgUrl,
-    pub size: usize,
     deadpool: managed::Pool<Opener>,
     /// Wakes the flusher, started at the first connection given back with a statement unsent.
     flusher: OnceLock<Arc<Flusher>>,
@@ -124,8 +122,6 @@ impl Pool {
                 message: format!("the connection pool: {err}"),
             })?;
         let pool = Pool {
-            url: url.clone(),
-            size,
             deadpool: pool,
             flusher: OnceLock::new(),
         };
@@ -178,11 +174,11 @@ impl Pool {
     }
 
     /// The error of a read that found every connection in use for [`POOL_WAIT`].
-    pub fn busy(&self) -> Error {
+    fn busy(&self) -> Error {
         Error::Postgres {
             message: format!(
                 "all {} connections of the pool (--pool-size) stayed in use for {} s",
-                self.size,
+                self.deadpool.status().max_size,
                 POOL_WAIT.as_secs()
             ),
         }
@@ -199,7 +195,7 @@ impl Pool {
         // connection closed.
         if conn.abandoned() {
             if let Some(target) = conn.cancel_target() {
-                super::cancel(target, &self.url);
+                super::cancel(target, self.url());
             }
             return discard(conn);
         }
@@ -209,6 +205,11 @@ impl Pool {
         if unsent {
             self.flush_soon();
         }
+    }
+
+    /// The database the connections go to (and their cancel requests).
+    pub fn url(&self) -> &PgUrl {
+        &self.deadpool.manager().url
     }
 
     /// How many connections are open, idle or lent.
