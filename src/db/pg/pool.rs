@@ -129,7 +129,7 @@ impl Pool {
         Ok(pool)
     }
 
-    /// A connection: an idle one, else a new one while fewer than `size` are open, else the
+    /// A connection: an idle one, else a new one while fewer than `--pool-size` are open, else the
     /// next one given back, waiting up to [`POOL_WAIT`] for it (then an error). Parks the
     /// calling thread: not for an async worker.
     pub fn take(&self) -> Result<Lent> {
