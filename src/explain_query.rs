@@ -438,17 +438,6 @@ fn kind(shape: Shape, name: &str) -> Kind {
     }
 }
 
-/// The columns a root lookup's argument compares (see [`FieldExplanation::found_by`]), as the
-/// server's `graphql::types::found_by` judges them.
-fn found_by(root_field: &str) -> &'static [&'static str] {
-    match root_field {
-        "getPosition" => &["position"],
-        "getPlayer" => &["name"],
-        "getTeamGames" => &["winner_id", "loser_id"],
-        _ => &[],
-    }
-}
-
 /// `teamId` → `team_id`.
 fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -641,7 +630,10 @@ impl Judge<'_> {
                 out.policy_type = Some(ty.to_string());
                 out.outcome = Outcome::Rows;
                 out.rows.push(self.rows(ty)?);
-                out.found_by = found_by(name).iter().map(|c| (*c).to_string()).collect();
+                out.found_by = crate::graphql::types::lookup::columns(name)
+                    .iter()
+                    .map(|c| (*c).to_string())
+                    .collect();
             }
             Kind::Column(object, column) => {
                 let ty = object.policy_type();

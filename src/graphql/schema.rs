@@ -5,7 +5,7 @@ use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schem
 use super::relay::{self, PageArgs, Window};
 use super::types::{
     GameObject, GameObjectConnection, Node, PlayerObject, PlayerObjectConnection, TeamObject,
-    TeamObjectConnection, found_by, page_args, readable_each,
+    TeamObjectConnection, found_by, lookup, page_args, readable_each,
 };
 use super::{
     Error, Result, Viewer, blocking,
@@ -373,9 +373,13 @@ impl Query {
         let filter = viewer.filters.players.clone();
         let store = ctx.data::<Store>().map_err(Error::context)?;
         let player = read(store, 1, move |s| s.player_by_name(&name, filter.as_ref())).await?;
-        let player = found_by(ctx, Table::Players, "name", Vec::from_iter(player), |p| {
-            p.id
-        })
+        let player = found_by(
+            ctx,
+            Table::Players,
+            lookup::GET_PLAYER,
+            Vec::from_iter(player),
+            |p| p.id,
+        )
         .await?;
         visible(
             ctx,
@@ -451,8 +455,8 @@ impl Query {
         // (a game whose result is withheld is not told to be the team's by this list).
         let ids = || games.iter().map(|g| g.id);
         let (winner, loser) = futures_util::future::try_join(
-            readable_each(ctx, Table::Games, "winner_id", ids()),
-            readable_each(ctx, Table::Games, "loser_id", ids()),
+            readable_each(ctx, Table::Games, lookup::GET_TEAM_GAMES[0], ids()),
+            readable_each(ctx, Table::Games, lookup::GET_TEAM_GAMES[1], ids()),
         )
         .await?;
         Ok(Some(
@@ -486,7 +490,8 @@ impl Query {
             s.players_by_position(&position, filter.as_ref(), limit)
         })
         .await?;
-        let players = found_by(ctx, Table::Players, "position", players, |p| p.id).await?;
+        let players =
+            found_by(ctx, Table::Players, lookup::GET_POSITION, players, |p| p.id).await?;
         Ok(Some(
             players.into_iter().map(|p| Some(PlayerObject(p))).collect(),
         ))

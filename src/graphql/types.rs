@@ -343,6 +343,30 @@ pub(crate) async fn readable_each(
     Ok(judged.iter().map(Option::is_none).collect())
 }
 
+/// The columns each root lookup by value compares its argument with, written once: the
+/// resolvers find a row only where the viewer may read them ([`found_by`]), and
+/// `explain --query` names them (`explain_query`).
+pub mod lookup {
+    /// `getPlayer(name:)`.
+    pub const GET_PLAYER: &str = "name";
+    /// `getPosition(position:)`.
+    pub const GET_POSITION: &str = "position";
+    /// `getTeamGames(team:)`: a game is the team's by its winner or by its loser, found by
+    /// whichever side the team played.
+    pub const GET_TEAM_GAMES: [&str; 2] = ["winner_id", "loser_id"];
+
+    /// The columns the root field `root_field` compares (none for a field that is not a lookup
+    /// by value).
+    pub fn columns(root_field: &str) -> &'static [&'static str] {
+        match root_field {
+            "getPlayer" => &[GET_PLAYER],
+            "getPosition" => &[GET_POSITION],
+            "getTeamGames" => &GET_TEAM_GAMES,
+            _ => &[],
+        }
+    }
+}
+
 /// The rows of `rows` that an argument comparing `column` may find: those whose `column` the
 /// viewer may read. As Hasura lets a role filter only on the columns it may select, a lookup
 /// by a withheld value (`getPosition` by a position the viewer may not see) finds nothing
