@@ -53,9 +53,11 @@ PY
 # pg_start: a throwaway PostgreSQL cluster in a new temporary directory (initdb as `postgres`, a
 # unix socket only, fsync off), stopped and removed at exit, with one database `bench`. Sets
 # `work` (the directory, also for the caller's files), `url` (the database's URL) and `psql`
-# (an array: psql on it).
+# (an array: psql on it). With BENCH_PG_CPUS=LIST (taskset's form: `1`, `0,1`), the cluster's
+# processes run on those CPUs only, as on a machine where the database has cores of its own.
 pg_start() {
-  local pgbin
+  local pgbin pin=()
+  [ -n "${BENCH_PG_CPUS:-}" ] && pin=(taskset -c "$BENCH_PG_CPUS")
   pgbin=$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")
   [ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server: apt-get install -y postgresql" >&2; exit 1; }
   as_pg=()
@@ -65,7 +67,7 @@ pg_start() {
   pg_ctl_bin="$pgbin/pg_ctl"
   trap pg_stop EXIT
   "${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust --no-sync >/dev/null
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+  "${as_pg[@]}" "${pin[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
     -o "-k $work -c listen_addresses='' -c fsync=off" start >/dev/null
   "${as_pg[@]}" "$pgbin/createdb" -h "$work" -U postgres bench
   url="postgresql://postgres@/bench?host=$work"

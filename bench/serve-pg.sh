@@ -21,6 +21,8 @@
 # Last, a league of SCALE players (0 skips it) seeded into both, and the first page of a filtered
 # list (`allGames(first: 10)` as a player) timed with curl, 50 requests each: median and p90.
 # QUIDDITCH_BIN=PATH measures a binary already built instead of building the dist profile.
+# BENCH_PG_CPUS=LIST runs the cluster on those CPUs only (bench/lib.sh), the servers and wrk
+# anywhere: PostgreSQL with a core of its own, as on a database host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5}
@@ -116,13 +118,15 @@ for round in $(seq 1 "$rounds"); do
 done
 
 python3 - "$work/results" <<'PY'
-import collections, statistics, sys
+import collections, os, statistics, sys
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     name, backend, rps = line.split()
     runs[(name, backend)].append(float(rps))
 med = {k: statistics.median(v) for k, v in runs.items()}
-print(f"req/s, median of {len(next(iter(runs.values())))} rounds (wrk -t1 -c16)")
+pinned = os.environ.get("BENCH_PG_CPUS")
+where = f", PostgreSQL on CPU {pinned} only" if pinned else ""
+print(f"req/s, median of {len(next(iter(runs.values())))} rounds (wrk -t1 -c16{where})")
 print(f"  {'request':<20}{'SQLite':>10}{'PostgreSQL':>12}{'PG/SQLite':>11}")
 for name in ["getGame", "getGame-player", "allPlayers", "allPlayers-player"]:
     s, p = med[(name, "sqlite")], med[(name, "postgres")]
