@@ -202,9 +202,9 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIDDITCH_WORKERS", value_name = "N")]
     pub workers: Option<std::num::NonZeroUsize>,
 
-    /// On PostgreSQL: database connections open at most (plus one that watches for commits). A
-    /// request holds one from its first read to its end; past this many, reads wait for one to
-    /// be free (at most 10 s, then the request fails). Ignored on SQLite.
+    /// On PostgreSQL: database connections open at most. A request holds one from its first
+    /// read to its end; past this many, reads wait for one to be free (at most 10 s, then the
+    /// request fails). Ignored on SQLite.
     #[arg(
         long,
         env = "QUIDDITCH_POOL_SIZE",

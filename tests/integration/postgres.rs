@@ -2498,6 +2498,66 @@ fn pool_of_four(
     (server, admin, document, expected)
 }
 
+/// `serve --pool-size N` opens at most N connections to PostgreSQL, as its help says, however
+/// many requests come at once and whatever they read (short reads on the workers, lists on
+/// blocking threads, a player's decision): counted by PostgreSQL itself while eight clients
+/// ask at once. The pool keeps what it opened, so the bound is reached and then held.
+#[test]
+fn the_server_opens_no_more_connections_than_its_pool_size() {
+    let (env, db) = tutorial_on_both();
+    let url = format!("{}&application_name=bounded", db.url());
+    let server = Server::start_on(&env, &url, &["--pool-size", "2"]);
+    let open = || {
+        db.value(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'bounded'",
+        )
+        .parse::<usize>()
+        .unwrap()
+    };
+    let askers = credentials(&env);
+    let documents = [
+        "{ getGame(id: 8) { level winnerId child { id } } }",
+        "{ allPlayers { edges { node { name teamName { name } } } } }",
+        "{ getPosition(position: \"Seeker\") { name } }",
+    ];
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let most = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut most = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(open());
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            most
+        });
+        let clients: Vec<_> = (0..8)
+            .map(|i| {
+                let (subject, headers) = &askers[i % askers.len().min(4)];
+                let (server, documents) = (&server, &documents);
+                scope.spawn(move || {
+                    for n in 0..25 {
+                        let document = documents[(i + n) % documents.len()];
+                        let (status, body) = ask(server, headers, document);
+                        assert_eq!(status, 200, "{subject} asking {document}: {body}");
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        sampler.join().unwrap()
+    });
+    assert!(most <= 2, "{most} connections open with --pool-size 2");
+    assert_eq!(
+        open(),
+        2,
+        "eight clients at once filled the pool, which keeps them"
+    );
+}
+
 /// The process ids of the sessions of [`pool_of_four`]'s server (by its `application_name`: a
 /// command's session may still be ending).
 fn sessions(db: &pg::Database) -> Vec<u32> {
