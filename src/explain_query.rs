@@ -113,6 +113,18 @@ pub struct QueryExplanation {
     pub fields: Vec<FieldExplanation>,
 }
 
+/// A relationship's linking column that the subject may not read on every row
+/// ([`FieldExplanation::shown_key`]).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ShownKey {
+    /// The policy type whose column links the rows (`player` for `teamName` and `players`).
+    pub policy_type: String,
+    pub column: String,
+    /// What the field that reads the column (`teamId`, `childId`) answers the subject:
+    /// withheld everywhere (`null` or an error), or on some rows.
+    pub outcome: Outcome,
+}
+
 /// The query limits that apply to the subject and what the operation measures against them.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LimitsReport {
@@ -147,6 +159,12 @@ pub struct FieldExplanation {
     /// subject may read one of them (`getPosition`: `position`; `getPlayer`: `name`;
     /// `getTeamGames`: `winner_id` or `loser_id`). Empty for every other field.
     pub found_by: Vec<String>,
+    /// For a relationship (a player's `teamName`, a team's `players`, a game's `child`), the
+    /// column that links the rows when the subject may not read it on every row: the
+    /// relationship shows the linked row all the same, since it follows the linked rows' own
+    /// permission (as Hasura's relationships do), so it tells what the column would. `None`
+    /// for every other field, and where the column is readable everywhere.
+    pub shown_key: Option<ShownKey>,
     pub fields: Vec<FieldExplanation>,
 }
 
@@ -383,6 +401,19 @@ impl Shape {
     }
 }
 
+/// The column that links a relationship field's rows to its parent's, with the field that
+/// reads the column: `players.team_id` (`teamId`) for a player's `teamName` and a team's
+/// `players`, `games.child_id` (`childId`) for a game's `child`.
+fn link(shape: Shape, name: &str) -> Option<(Object, &'static str, &'static str)> {
+    match (shape, name) {
+        (Shape::Object(Object::Player), "teamName") | (Shape::Object(Object::Team), "players") => {
+            Some((Object::Player, "team_id", "teamId"))
+        }
+        (Shape::Object(Object::Game), "child") => Some((Object::Game, "child_id", "childId")),
+        _ => None,
+    }
+}
+
 /// What a field of a shape is.
 enum Kind {
     Structural(Shape),
@@ -507,7 +538,11 @@ impl Walker<'_> {
                     let index = if let Some(i) = existing {
                         i
                     } else {
-                        out.push(self.judge.field(&path, name, alias.clone(), &kind)?);
+                        let mut judged = self.judge.field(&path, name, alias.clone(), &kind)?;
+                        if let Some((owner, column, field)) = link(shape, name) {
+                            judged.shown_key = self.judge.shown_key(owner, column, field)?;
+                        }
+                        out.push(judged);
                         out.len() - 1
                     };
                     let below = match kind {
@@ -619,6 +654,7 @@ impl Judge<'_> {
             denied_by: Vec::new(),
             rows: Vec::new(),
             found_by: Vec::new(),
+            shown_key: None,
             fields: Vec::new(),
         };
         match kind {
@@ -647,6 +683,21 @@ impl Judge<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// [`ShownKey`] for the linking `column` of `owner`'s rows, when the subject may not read
+    /// it on every row: its outcome as the field that reads it (`field`) would have it.
+    fn shown_key(&mut self, owner: Object, column: &str, field: &str) -> Result<Option<ShownKey>> {
+        let ty = owner.policy_type();
+        let (outcome, _, _) = self.column(ty, column, owner.nullable(field))?;
+        Ok(match outcome {
+            Outcome::Allowed => None,
+            outcome => Some(ShownKey {
+                policy_type: ty.to_string(),
+                column: column.to_string(),
+                outcome,
+            }),
+        })
     }
 
     fn rows(&mut self, ty: &'static str) -> Result<Rows> {
@@ -899,6 +950,18 @@ impl FieldExplanation {
                             f,
                             "{pad}    found only where the subject may read {}",
                             columns.join(" or ")
+                        )?;
+                    }
+                    if let Some(key) = &self.shown_key {
+                        let where_ = match key.outcome {
+                            Outcome::RowDependent { .. } => "on some rows",
+                            _ => "everywhere",
+                        };
+                        writeln!(
+                            f,
+                            "{pad}    shows which row is linked although `{}.{}` is withheld {where_}: \
+                             a relationship follows the linked rows' permission, not its column's",
+                            key.policy_type, key.column
                         )?;
                     }
                 }

@@ -129,7 +129,16 @@ struct Field {
     denied_by: Vec<String>,
     rows: Vec<Rows>,
     found_by: Vec<String>,
+    shown_key: Option<ShownKey>,
     fields: Vec<Field>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShownKey {
+    policy_type: String,
+    column: String,
+    outcome: Outcome,
 }
 
 #[derive(Debug, Deserialize)]
@@ -642,6 +651,106 @@ fn the_id_of_node_is_explained_for_every_type_it_may_be() {
     assert_eq!(
         answer["errors"][0]["path"],
         serde_json::json!(["node", "id"])
+    );
+}
+
+/// A relationship shows the row it links to by the linked rows' own permission (as Hasura's
+/// relationships do), not by the permission of the column that links them. Where the subject
+/// may not read that column, the explanation says that the relationship tells it all the same:
+/// everywhere (a player's team, for a manager denied `team_id`), or on some rows (a game's
+/// child, `child_id` denied on the First round). The server answers as explained: the team
+/// comes back with `teamId` withheld. Where the column is readable, nothing is said.
+#[test]
+fn a_relationship_whose_linking_column_is_withheld_is_explained_as_showing_it() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let keys = r#"
+[[policy]]
+id = "teams-unsaid"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "player"
+fields = ["team_id"]
+
+[[policy]]
+id = "first-round-brackets-unsaid"
+effect = "deny"
+roles = ["manager"]
+actions = ["read"]
+resource = "game"
+condition = { level = { _eq = "First" } }
+fields = ["child_id"]
+"#;
+    let policies = env
+        .write("keys.toml", &(shipped + keys))
+        .display()
+        .to_string();
+    let query = "{ allPlayers { edges { node { name teamId teamName { name } } } } \
+                 allTeams { edges { node { name players { edges { node { name } } } } } } \
+                 getGame(id: 8) { childId child { level } } }";
+    let out = explained_for_minerva(&env, &policies, query);
+    for path in [
+        "allPlayers.edges.node.teamName",
+        "allTeams.edges.node.players",
+    ] {
+        let key = out.field(path).shown_key.as_ref();
+        let key = key.unwrap_or_else(|| panic!("{path}: no shown key in {out:#?}"));
+        assert_eq!(
+            (key.policy_type.as_str(), key.column.as_str()),
+            ("player", "team_id")
+        );
+        assert_ne!(key.outcome.kind, "allowed", "{path}");
+        assert!(key.outcome.readable_where.is_none(), "{path}: everywhere");
+    }
+    let child = out.field("getGame.child").shown_key.as_ref().unwrap();
+    assert_eq!(
+        (child.policy_type.as_str(), child.column.as_str()),
+        ("game", "child_id")
+    );
+    assert_eq!(child.outcome.kind, "row_dependent");
+    // The shipped policies let Minerva read every player's `team_id`: nothing to say.
+    let shipped = repo().join("policies.toml").display().to_string();
+    let plain = explained_for_minerva(&env, &shipped, query);
+    assert!(
+        plain.all().iter().all(|f| f.shown_key.is_none()),
+        "{plain:#?}"
+    );
+    explain_under(&env, &policies, false, "staff:2", query, &[])
+        .success()
+        .stdout_has("shows which row is linked although `player.team_id` is withheld everywhere")
+        .stdout_has("although `game.child_id` is withheld on some rows");
+
+    // `teamId` is non-null: withheld, it is the error the field would answer.
+    let team = out
+        .field("allPlayers.edges.node.teamName")
+        .shown_key
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        team.outcome.kind,
+        out.field("allPlayers.edges.node.teamId").outcome.kind
+    );
+    assert_eq!(team.outcome.kind, "error");
+
+    // The server: the team is shown, the column that links it is not.
+    let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
+    let harry = |selection: &str| {
+        answered_to_minerva(
+            &server,
+            &format!("{{ getPlayer(name: \"Harry Potter\") {{ {selection} }} }}"),
+        )
+    };
+    let answer = harry("name teamName { name }");
+    assert_eq!(
+        answer["data"]["getPlayer"]["teamName"]["name"], "Gryffindor",
+        "{answer}"
+    );
+    let answer = harry("teamId");
+    assert!(answer["data"]["getPlayer"].is_null(), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["path"],
+        serde_json::json!(["getPlayer", "teamId"])
     );
 }
 
