@@ -1,6 +1,6 @@
-//! Mistakes a valid policy file can still hold: policies that can never apply, roles nobody
-//! gets, settings for unknown roles. (Unknown names and type mismatches are already parse
-//! errors.) Each problem carries its source offset for `policies.toml:LINE:COL`.
+//! Mistakes a valid policy file can still hold: policies that can never apply, policies that
+//! cannot be evaluated for some of the subjects they are for, roles nobody gets, settings for
+//! unknown roles. (Unknown names and type mismatches are already parse errors.) Each problem carries its source offset for `policies.toml:LINE:COL`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +19,49 @@ fn reachable_roles(set: &PolicySet) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// The roles a binding gives subjects of kind `kind` (a type, or `anonymous`) by name (where
+/// the binding's `when` holds), and those they inherit. A role read from a column (staff
+/// `role`) is the data's to say, and is not counted.
+fn roles_of_kind(set: &PolicySet, kind: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for binding in set.bindings.iter().filter(|b| b.subject == kind) {
+        if let RoleSource::Fixed(role) = &binding.role {
+            out.extend(set.role_closure(role));
+        }
+    }
+    out
+}
+
+/// A policy that reads a `$subject.NAME` some kind of subject that can hold one of its roles
+/// does not have (`anonymous` has no attribute but `type`; a staff member no `team_id`): it
+/// cannot be evaluated for such a subject, so each of their requests it is judged for fails
+/// (fail closed, as Hasura refuses a request without a session variable a permission reads).
+fn unevaluable_for(set: &PolicySet, policy: &Policy) -> Option<Problem> {
+    let condition = policy.condition.as_ref()?;
+    let mut kinds: Vec<&str> = set.bindings.iter().map(|b| b.subject.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds.into_iter().find_map(|kind| {
+        let held = roles_of_kind(set, kind);
+        let role = policy.roles.iter().find(|r| held.contains(*r))?;
+        let name = super::eval::absent_attribute(condition, &|a| set.subject_type_has(kind, a))?;
+        let subjects = if kind == "anonymous" {
+            "an anonymous subject".to_string()
+        } else {
+            format!("a `{kind}` subject")
+        };
+        Some(Problem {
+            at: policy.at,
+            message: format!(
+                "policy `{}` cannot be evaluated for {subjects} holding role `{role}`: \
+                 `$subject.{name}` is not one of its attributes, so each request of such a subject \
+                 that it is judged for fails",
+                policy.id
+            ),
+        })
+    })
 }
 
 /// Whether every subject holding one of `narrow` also holds one of `broad` (roles inherit).
@@ -225,6 +268,7 @@ pub fn lint(set: &PolicySet) -> Vec<Problem> {
                 message: format!("policy `{id}` can never apply: {reason}"),
             });
         }
+        out.extend(unevaluable_for(set, policy));
         if let Some((at, reason)) = policy.condition.as_ref().and_then(contradiction) {
             out.push(Problem {
                 at,

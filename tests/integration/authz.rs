@@ -532,6 +532,83 @@ fn lint_reports_policies_that_never_apply() {
     authz(&env, &["lint"]).success().stdout_has("no problems");
 }
 
+/// A policy that reads `$subject.id` for a role anonymous subjects hold cannot be evaluated for
+/// them (anonymous has no attribute but `type`): every such request fails, closed. `lint` says
+/// so before anyone asks; `check` and the server then fail as it said. The same condition for a
+/// role only players hold (they have an `id`) is no problem.
+#[test]
+fn lint_reports_a_policy_that_reads_an_attribute_its_subjects_lack() {
+    let env = Env::seeded();
+    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+    let own_team = |role: &str| {
+        format!(
+            "{shipped}\n[[policy]]\nid = \"own-team\"\neffect = \"allow\"\nroles = [\"{role}\"]\n\
+             actions = [\"read\"]\nresource = \"team\"\n\
+             condition = {{ id = {{ _eq = \"$subject.team_id\" }} }}\n"
+        )
+    };
+    let file = env
+        .write("anon.toml", &own_team("anonymous"))
+        .display()
+        .to_string();
+    let out = env
+        .run(["authz", "lint", "--policies", &file])
+        .status(1)
+        .stdout();
+    assert!(
+        out.contains(
+            "policy `own-team` cannot be evaluated for an anonymous subject holding role \
+             `anonymous`: `$subject.team_id` is not one of its attributes"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 problem in"), "{out}");
+    // As said: anonymous requests for a team fail; a player's are judged.
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "anonymous",
+        "--action",
+        "read",
+        "--resource",
+        "team:1",
+        "--policies",
+        &file,
+    ])
+    .status(1)
+    .stderr_has("`$subject.team_id` is not an attribute of anonymous");
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        "Harry Potter",
+        "--action",
+        "read",
+        "--resource",
+        "team:1",
+        "--policies",
+        &file,
+    ])
+    .success();
+    let server = crate::harness::Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &file)]);
+    let reply = crate::harness::post_with(
+        &server.addr,
+        r#"{"query":"{ allTeams { edges { node { name } } } }"}"#,
+        &[],
+    );
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(!reply.body.contains("Gryffindor"), "{}", reply.body);
+
+    let file = env
+        .write("players.toml", &own_team("player"))
+        .display()
+        .to_string();
+    env.run(["authz", "lint", "--policies", &file])
+        .success()
+        .stdout_has("no problems");
+}
+
 #[test]
 fn unknown_and_ambiguous_users() {
     let env = Env::seeded();
