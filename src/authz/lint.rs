@@ -1,6 +1,7 @@
 //! Mistakes a valid policy file can still hold: policies that can never apply, policies that
 //! cannot be evaluated for some of the subjects they are for, roles nobody gets, settings for
-//! unknown roles. (Unknown names and type mismatches are already parse errors.) Each problem carries its source offset for `policies.toml:LINE:COL`.
+//! unknown roles. (Unknown names and type mismatches are already parse errors.) Each problem
+//! carries its source offset for `policies.toml:LINE:COL`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +36,7 @@ fn roles_of_kind(set: &PolicySet, kind: &str) -> BTreeSet<String> {
 }
 
 /// A policy that reads a `$subject.NAME` some kind of subject that can hold one of its roles
-/// does not have (`anonymous` has no attribute but `type`; a staff member no `team_id`): it
+/// does not have (`anonymous` has no attribute but `type`, a player no `role`): it
 /// cannot be evaluated for such a subject, so each of their requests it is judged for fails
 /// (fail closed, as Hasura refuses a request without a session variable a permission reads).
 fn unevaluable_for(set: &PolicySet, policy: &Policy) -> Option<Problem> {
