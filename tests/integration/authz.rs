@@ -25,18 +25,23 @@ fn authz(env: &Env, args: &[&str]) -> Run {
 }
 
 fn check(env: &Env, user: &str, action: &str, resource: &str) -> Run {
-    authz(
-        env,
-        &[
-            "check",
-            "--user",
-            user,
-            "--action",
-            action,
-            "--resource",
-            resource,
-        ],
-    )
+    check_under(env, &policies(), user, action, resource)
+}
+
+/// [`check`] under the policy file `policies`.
+fn check_under(env: &Env, policies: &str, user: &str, action: &str, resource: &str) -> Run {
+    env.run([
+        "authz",
+        "check",
+        "--user",
+        user,
+        "--action",
+        action,
+        "--resource",
+        resource,
+        "--policies",
+        policies,
+    ])
 }
 
 #[derive(Debug, Deserialize)]
@@ -490,19 +495,7 @@ fn bad_policy_files_exit_1_with_their_location() {
     for (what, source, expected) in cases {
         let file = env.write("bad.toml", &source);
         let file = file.display().to_string();
-        let run = env.run([
-            "authz",
-            "check",
-            "--user",
-            "Harry Potter",
-            "--action",
-            "read",
-            "--resource",
-            "player:1",
-            "--policies",
-            &file,
-        ]);
-        let run = run.status(1);
+        let run = check_under(&env, &file, "Harry Potter", "read", "player:1").status(1);
         let stderr = run.stderr().replace(&format!("{file}:"), "bad.toml:");
         assert!(stderr.contains(expected), "{what}: {stderr}");
         env.run(["authz", "lint", "--file", &file]).status(1);
@@ -535,22 +528,21 @@ fn lint_reports_policies_that_never_apply() {
 /// A policy that reads `$subject.id` for a role anonymous subjects hold cannot be evaluated for
 /// them (anonymous has no attribute but `type`): every such request fails, closed. `lint` says
 /// so before anyone asks; `check` and the server then fail as it said. The same condition for a
-/// role only players hold (they have an `id`) is no problem.
+/// role only players hold (they have a `team_id`) is no problem.
 #[test]
 fn lint_reports_a_policy_that_reads_an_attribute_its_subjects_lack() {
     let env = Env::seeded();
-    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
-    let own_team = |role: &str| {
-        format!(
-            "{shipped}\n[[policy]]\nid = \"own-team\"\neffect = \"allow\"\nroles = [\"{role}\"]\n\
-             actions = [\"read\"]\nresource = \"team\"\n\
-             condition = {{ id = {{ _eq = \"$subject.team_id\" }} }}\n"
+    let own_team = |file: &str, role: &str| {
+        env.shipped_policies_and(
+            file,
+            &format!(
+                "\n[[policy]]\nid = \"own-team\"\neffect = \"allow\"\nroles = [\"{role}\"]\n\
+                 actions = [\"read\"]\nresource = \"team\"\n\
+                 condition = {{ id = {{ _eq = \"$subject.team_id\" }} }}\n"
+            ),
         )
     };
-    let file = env
-        .write("anon.toml", &own_team("anonymous"))
-        .display()
-        .to_string();
+    let file = own_team("anon.toml", "anonymous");
     let out = env
         .run(["authz", "lint", "--policies", &file])
         .status(1)
@@ -564,33 +556,10 @@ fn lint_reports_a_policy_that_reads_an_attribute_its_subjects_lack() {
     );
     assert!(out.contains("1 problem in"), "{out}");
     // As said: anonymous requests for a team fail; a player's are judged.
-    env.run([
-        "authz",
-        "check",
-        "--user",
-        "anonymous",
-        "--action",
-        "read",
-        "--resource",
-        "team:1",
-        "--policies",
-        &file,
-    ])
-    .status(1)
-    .stderr_has("`$subject.team_id` is not an attribute of anonymous");
-    env.run([
-        "authz",
-        "check",
-        "--user",
-        "Harry Potter",
-        "--action",
-        "read",
-        "--resource",
-        "team:1",
-        "--policies",
-        &file,
-    ])
-    .success();
+    check_under(&env, &file, "anonymous", "read", "team:1")
+        .status(1)
+        .stderr_has("`$subject.team_id` is not an attribute of anonymous");
+    check_under(&env, &file, "Harry Potter", "read", "team:1").success();
     let server = crate::harness::Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &file)]);
     let reply = crate::harness::post_with(
         &server.addr,
@@ -600,10 +569,7 @@ fn lint_reports_a_policy_that_reads_an_attribute_its_subjects_lack() {
     assert_eq!(reply.status, 500, "{}", reply.body);
     assert!(!reply.body.contains("Gryffindor"), "{}", reply.body);
 
-    let file = env
-        .write("players.toml", &own_team("player"))
-        .display()
-        .to_string();
+    let file = own_team("players.toml", "player");
     env.run(["authz", "lint", "--policies", &file])
         .success()
         .stdout_has("no problems");
@@ -687,17 +653,12 @@ fn unknown_actions_types_and_fields_name_the_valid_values() {
 /// The shipped policies and `roleless`: every player may read every game when they have no
 /// `role` (a player has none; staff do).
 fn roleless(env: &Env) -> String {
-    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
-    env.write(
+    env.shipped_policies_and(
         "roleless.toml",
-        &format!(
-            "{shipped}\n[[policy]]\nid = \"roleless\"\neffect = \"allow\"\nroles = [\"player\"]\n\
-             actions = [\"read\"]\nresource = \"game\"\n\
-             condition = {{ \"$subject.role\" = {{ _is_null = true }} }}\n"
-        ),
+        "\n[[policy]]\nid = \"roleless\"\neffect = \"allow\"\nroles = [\"player\"]\n\
+         actions = [\"read\"]\nresource = \"game\"\n\
+         condition = { \"$subject.role\" = { _is_null = true } }\n",
     )
-    .display()
-    .to_string()
 }
 
 /// A condition reading a `$subject.NAME` the subject does not have is an error for that
@@ -711,20 +672,9 @@ fn a_subject_attribute_the_subject_lacks_is_an_error_not_null() {
     let p = roleless(&env);
     let said = "policy `roleless` could not be evaluated: `$subject.role` is not an attribute of \
                 player:1 (Harry Potter) (its attributes: id, name, position, team_id, year)";
-    env.run([
-        "authz",
-        "check",
-        "--user",
-        "Harry Potter",
-        "--action",
-        "read",
-        "--resource",
-        "game:1",
-        "--policies",
-        &p,
-    ])
-    .status(1)
-    .stderr_has(said);
+    check_under(&env, &p, "Harry Potter", "read", "game:1")
+        .status(1)
+        .stderr_has(said);
     env.run([
         "authz",
         "explain",
@@ -748,19 +698,7 @@ fn a_subject_attribute_the_subject_lacks_is_an_error_not_null() {
     .status(1)
     .stderr_has("`$subject.role` is not an attribute of a player, and player:1 holds its role");
     // Staff have a `role`; the policy's roles are not theirs: unaffected.
-    env.run([
-        "authz",
-        "check",
-        "--user",
-        "staff:1",
-        "--action",
-        "read",
-        "--resource",
-        "game:1",
-        "--policies",
-        &p,
-    ])
-    .success();
+    check_under(&env, &p, "staff:1", "read", "game:1").success();
     let server = crate::harness::Server::serve(&env, &["--policies", &p]);
     let reply = crate::harness::post_with(
         &server.addr,

@@ -1272,8 +1272,7 @@ resource = "game"
 condition = { level = { _eq = "First" } }
 fields = ["winner_id", "loser_id"]
 "#;
-    let policies = std::fs::read_to_string(policies()).unwrap() + ADVERSARIAL + results;
-    let policies = env.write("lookups.toml", &policies).display().to_string();
+    let policies = env.shipped_policies_and("lookups.toml", &(ADVERSARIAL.to_string() + results));
     let server = Server::start_with_env(&env, &[("QUIDDITCH_POLICIES", &policies)]);
     let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
     let (_, all) = query(

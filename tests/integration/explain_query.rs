@@ -537,7 +537,6 @@ fn every_explain_json_has_the_same_subject_object() {
 /// The shipped policies and a deny of a non-null field: players' `id` (the relay id, `ID!`),
 /// withheld from managers on players in year 4 or later. Written to the test's directory.
 fn unnumbered_veterans(env: &Env) -> String {
-    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
     let veterans = r#"
 [[policy]]
 id = "veterans-unnumbered"
@@ -548,9 +547,7 @@ resource = "player"
 condition = { year = { _gt = 3 } }
 fields = ["id"]
 "#;
-    env.write("unnumbered.toml", &(shipped + veterans))
-        .display()
-        .to_string()
+    env.shipped_policies_and("unnumbered.toml", veterans)
 }
 
 /// `authz explain --query` of `query` for Minerva McGonagall (staff:2, a manager) under
@@ -663,7 +660,6 @@ fn the_id_of_node_is_explained_for_every_type_it_may_be() {
 #[test]
 fn a_relationship_whose_linking_column_is_withheld_is_explained_as_showing_it() {
     let env = Env::seeded();
-    let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
     let keys = r#"
 [[policy]]
 id = "teams-unsaid"
@@ -682,10 +678,7 @@ resource = "game"
 condition = { level = { _eq = "First" } }
 fields = ["child_id"]
 "#;
-    let policies = env
-        .write("keys.toml", &(shipped + keys))
-        .display()
-        .to_string();
+    let policies = env.shipped_policies_and("keys.toml", keys);
     let query = "{ allPlayers { edges { node { name teamId teamName { name } } } } \
                  allTeams { edges { node { name players { edges { node { name } } } } } } \
                  getGame(id: 8) { childId child { level } } }";

@@ -114,6 +114,13 @@ impl Env {
         path
     }
 
+    /// The repository's `policies.toml` with `extra` appended, written to `name` in the
+    /// directory: the path, for `--policies` or `QUIDDITCH_POLICIES`.
+    pub fn shipped_policies_and(&self, name: &str, extra: &str) -> String {
+        let shipped = std::fs::read_to_string(repo().join("policies.toml")).unwrap();
+        self.write(name, &(shipped + extra)).display().to_string()
+    }
+
     /// A command for the binary, run in this directory against its database.
     pub fn cmd(&self) -> assert_cmd::Command {
         self.cmd_on(self.db().as_os_str())
