@@ -401,33 +401,33 @@ impl Shape {
     }
 }
 
-/// The column that links a relationship field's rows to its parent's, with the field that
-/// reads the column: `players.team_id` (`teamId`) for a player's `teamName` and a team's
-/// `players`, `games.child_id` (`childId`) for a game's `child`.
-fn link(shape: Shape, name: &str) -> Option<(Object, &'static str, &'static str)> {
-    match (shape, name) {
-        (Shape::Object(Object::Player), "teamName") | (Shape::Object(Object::Team), "players") => {
-            Some((Object::Player, "team_id", "teamId"))
-        }
-        (Shape::Object(Object::Game), "child") => Some((Object::Game, "child_id", "childId")),
-        _ => None,
-    }
+/// The column that links a relationship's rows to its parent's, and the field that reads it:
+/// `players.team_id` (`teamId`) for a player's `teamName` and a team's `players`.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    owner: Object,
+    column: &'static str,
+    field: &'static str,
 }
+
+/// `players.team_id`, which links a player to their team.
+const TEAM_OF_PLAYER: Key = Key {
+    owner: Object::Player,
+    column: "team_id",
+    field: "teamId",
+};
 
 /// What a field of a shape is.
 enum Kind {
     Structural(Shape),
     Column(Object, String),
-    Rows(Object, Shape),
+    /// Rows of a type; for a relationship, the column that links them to the parent's row.
+    Rows(Object, Shape, Option<Key>),
     /// The root `node`: reads the rows of the type its id names, whichever it is.
     NodeRows,
     Unknown,
 }
 
-#[expect(
-    clippy::match_same_arms,
-    reason = "one arm per place in the schema, so the table reads like `schema.graphql`"
-)]
 fn kind(shape: Shape, name: &str) -> Kind {
     if name == "__typename" {
         return Kind::Structural(Shape::Opaque);
@@ -436,15 +436,19 @@ fn kind(shape: Shape, name: &str) -> Kind {
         (Shape::Query, "__schema" | "__type") => Kind::Structural(Shape::Opaque),
         (Shape::Query, "node") => Kind::NodeRows,
         (Shape::Query, "allPlayers") => {
-            Kind::Rows(Object::Player, Shape::Connection(Object::Player))
+            Kind::Rows(Object::Player, Shape::Connection(Object::Player), None)
         }
-        (Shape::Query, "allTeams") => Kind::Rows(Object::Team, Shape::Connection(Object::Team)),
-        (Shape::Query, "allGames") => Kind::Rows(Object::Game, Shape::Connection(Object::Game)),
+        (Shape::Query, "allTeams") => {
+            Kind::Rows(Object::Team, Shape::Connection(Object::Team), None)
+        }
+        (Shape::Query, "allGames") => {
+            Kind::Rows(Object::Game, Shape::Connection(Object::Game), None)
+        }
         (Shape::Query, "getPlayer" | "getPosition") => {
-            Kind::Rows(Object::Player, Shape::Object(Object::Player))
+            Kind::Rows(Object::Player, Shape::Object(Object::Player), None)
         }
         (Shape::Query, "getGame" | "getTeamGames") => {
-            Kind::Rows(Object::Game, Shape::Object(Object::Game))
+            Kind::Rows(Object::Game, Shape::Object(Object::Game), None)
         }
         (Shape::Connection(o), "edges") => Kind::Structural(Shape::Edge(o)),
         (Shape::Connection(_), "pageInfo") => Kind::Structural(Shape::PageInfo),
@@ -453,15 +457,25 @@ fn kind(shape: Shape, name: &str) -> Kind {
         | (Shape::PageInfo, "hasNextPage" | "hasPreviousPage" | "startCursor" | "endCursor") => {
             Kind::Structural(Shape::Opaque)
         }
-        (Shape::Object(Object::Player), "teamName") => {
-            Kind::Rows(Object::Team, Shape::Object(Object::Team))
-        }
-        (Shape::Object(Object::Team), "players") => {
-            Kind::Rows(Object::Player, Shape::Connection(Object::Player))
-        }
-        (Shape::Object(Object::Game), "child") => {
-            Kind::Rows(Object::Game, Shape::Object(Object::Game))
-        }
+        (Shape::Object(Object::Player), "teamName") => Kind::Rows(
+            Object::Team,
+            Shape::Object(Object::Team),
+            Some(TEAM_OF_PLAYER),
+        ),
+        (Shape::Object(Object::Team), "players") => Kind::Rows(
+            Object::Player,
+            Shape::Connection(Object::Player),
+            Some(TEAM_OF_PLAYER),
+        ),
+        (Shape::Object(Object::Game), "child") => Kind::Rows(
+            Object::Game,
+            Shape::Object(Object::Game),
+            Some(Key {
+                owner: Object::Game,
+                column: "child_id",
+                field: "childId",
+            }),
+        ),
         (Shape::Object(o), name) if o.columns().contains(&name) => {
             Kind::Column(o, snake_case(name))
         }
@@ -528,7 +542,7 @@ impl Walker<'_> {
                     };
                     let kind = kind(shape, name);
                     let policy_type = match &kind {
-                        Kind::Column(o, _) | Kind::Rows(o, _) => Some(o.policy_type()),
+                        Kind::Column(o, _) | Kind::Rows(o, _, _) => Some(o.policy_type()),
                         _ => None,
                     };
                     let existing = out.iter().position(|f| {
@@ -538,15 +552,11 @@ impl Walker<'_> {
                     let index = if let Some(i) = existing {
                         i
                     } else {
-                        let mut judged = self.judge.field(&path, name, alias.clone(), &kind)?;
-                        if let Some((owner, column, field)) = link(shape, name) {
-                            judged.shown_key = self.judge.shown_key(owner, column, field)?;
-                        }
-                        out.push(judged);
+                        out.push(self.judge.field(&path, name, alias.clone(), &kind)?);
                         out.len() - 1
                     };
                     let below = match kind {
-                        Kind::Structural(s) | Kind::Rows(_, s) => s,
+                        Kind::Structural(s) | Kind::Rows(_, s, _) => s,
                         Kind::NodeRows => Shape::Node,
                         Kind::Column(..) | Kind::Unknown => Shape::Opaque,
                     };
@@ -661,7 +671,7 @@ impl Judge<'_> {
             Kind::Structural(_) => {}
             Kind::Unknown => out.outcome = Outcome::UnknownField,
             Kind::NodeRows => out.outcome = Outcome::Rows,
-            Kind::Rows(object, _) => {
+            Kind::Rows(object, _, key) => {
                 let ty = object.policy_type();
                 out.policy_type = Some(ty.to_string());
                 out.outcome = Outcome::Rows;
@@ -670,6 +680,9 @@ impl Judge<'_> {
                     .iter()
                     .map(|c| (*c).to_string())
                     .collect();
+                if let Some(key) = key {
+                    out.shown_key = self.shown_key(*key)?;
+                }
             }
             Kind::Column(object, column) => {
                 let ty = object.policy_type();
@@ -685,16 +698,16 @@ impl Judge<'_> {
         Ok(out)
     }
 
-    /// [`ShownKey`] for the linking `column` of `owner`'s rows, when the subject may not read
-    /// it on every row: its outcome as the field that reads it (`field`) would have it.
-    fn shown_key(&mut self, owner: Object, column: &str, field: &str) -> Result<Option<ShownKey>> {
-        let ty = owner.policy_type();
-        let (outcome, _, _) = self.column(ty, column, owner.nullable(field))?;
+    /// [`ShownKey`] for a relationship's linking column, when the subject may not read it on
+    /// every row: its outcome as the field that reads it would have it.
+    fn shown_key(&mut self, key: Key) -> Result<Option<ShownKey>> {
+        let ty = key.owner.policy_type();
+        let (outcome, _, _) = self.column(ty, key.column, key.owner.nullable(key.field))?;
         Ok(match outcome {
             Outcome::Allowed => None,
             outcome => Some(ShownKey {
                 policy_type: ty.to_string(),
-                column: column.to_string(),
+                column: key.column.to_string(),
                 outcome,
             }),
         })
