@@ -22,14 +22,15 @@ fn reachable_roles(set: &PolicySet) -> BTreeSet<String> {
     out
 }
 
-/// The roles a binding gives subjects of kind `kind` (a type, or `anonymous`) by name (where
-/// the binding's `when` holds), and those they inherit. A role read from a column (staff
-/// `role`) is the data's to say, and is not counted.
-fn roles_of_kind(set: &PolicySet, kind: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for binding in set.bindings.iter().filter(|b| b.subject == kind) {
+/// Each kind of subject a binding names (a type, or `anonymous`), with the roles bindings give
+/// it by name (where the binding's `when` holds) and those they inherit. A role read from a
+/// column (staff `role`) is the data's to say, and is not counted.
+fn roles_by_kind(set: &PolicySet) -> BTreeMap<&str, BTreeSet<String>> {
+    let mut out: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for binding in &set.bindings {
+        let held = out.entry(binding.subject.as_str()).or_default();
         if let RoleSource::Fixed(role) = &binding.role {
-            out.extend(set.role_closure(role));
+            held.extend(set.role_closure(role));
         }
     }
     out
@@ -39,13 +40,13 @@ fn roles_of_kind(set: &PolicySet, kind: &str) -> BTreeSet<String> {
 /// does not have (`anonymous` has no attribute but `type`, a player no `role`): it
 /// cannot be evaluated for such a subject, so each of their requests it is judged for fails
 /// (fail closed, as Hasura refuses a request without a session variable a permission reads).
-fn unevaluable_for(set: &PolicySet, policy: &Policy) -> Option<Problem> {
+fn unevaluable_for(
+    set: &PolicySet,
+    roles_by_kind: &BTreeMap<&str, BTreeSet<String>>,
+    policy: &Policy,
+) -> Option<Problem> {
     let condition = policy.condition.as_ref()?;
-    let mut kinds: Vec<&str> = set.bindings.iter().map(|b| b.subject.as_str()).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    kinds.into_iter().find_map(|kind| {
-        let held = roles_of_kind(set, kind);
+    roles_by_kind.iter().find_map(|(&kind, held)| {
         let role = policy.roles.iter().find(|r| held.contains(*r))?;
         let name = super::eval::absent_attribute(condition, &|a| set.subject_type_has(kind, a))?;
         let subjects = if kind == "anonymous" {
@@ -223,6 +224,7 @@ fn never_applies(cond: &Condition, unknown_applies: bool) -> bool {
 pub fn lint(set: &PolicySet) -> Vec<Problem> {
     let mut out = Vec::new();
     let reachable = reachable_roles(set);
+    let roles_by_kind = roles_by_kind(set);
     for (name, role) in &set.roles {
         if !reachable.contains(name) {
             out.push(Problem {
@@ -269,7 +271,7 @@ pub fn lint(set: &PolicySet) -> Vec<Problem> {
                 message: format!("policy `{id}` can never apply: {reason}"),
             });
         }
-        out.extend(unevaluable_for(set, policy));
+        out.extend(unevaluable_for(set, &roles_by_kind, policy));
         if let Some((at, reason)) = policy.condition.as_ref().and_then(contradiction) {
             out.push(Problem {
                 at,
