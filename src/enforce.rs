@@ -498,12 +498,26 @@ impl Gate {
     /// (either way [`GateError::Busy`]: decided again on a blocking thread, on a new snapshot;
     /// the abandoned one's statement is cancelled).
     pub fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
-        crate::db::pg::bounded(|| self.decide(presented, false)).unwrap_or(Err(GateError::Busy))
+        crate::db::pg::bounded(|| self.decide(presented, false, None))
+            .unwrap_or(Err(GateError::Busy))
+    }
+
+    /// [`Self::viewer`] for a request that found every connection in use: its snapshot waits
+    /// for one to be given back, holding no thread ([`Store::hold`]), and is decided on as
+    /// [`Self::viewer`] decides. [`GateError::Busy`] when the pool would open a new connection
+    /// (not on an async worker) or PostgreSQL is slow to answer: decided on a blocking thread.
+    pub async fn viewer_held(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
+        let snapshot = self.store.snapshot();
+        if !snapshot.hold().await? {
+            return Err(GateError::Busy);
+        }
+        crate::db::pg::bounded(|| self.decide(presented, false, Some(snapshot)))
+            .unwrap_or(Err(GateError::Busy))
     }
 
     /// [`Self::viewer`], waiting for a connection when all are in use: for a blocking thread.
     pub fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
-        self.decide(presented, true)
+        self.decide(presented, true, None)
     }
 
     /// Whether requests can be decided now: a new snapshot of the database begins (waiting for
@@ -557,7 +571,15 @@ impl Gate {
         ))
     }
 
-    fn decide(&self, presented: Presented<'_>, wait: bool) -> Result<Viewer, GateError> {
+    /// The viewer of `presented`, decided on `held` (a snapshot holding its connection) or on a
+    /// snapshot begun here: [`GateError::Busy`] when that would wait for a connection and
+    /// `wait` is false.
+    fn decide(
+        &self,
+        presented: Presented<'_>,
+        wait: bool,
+        held: Option<Store>,
+    ) -> Result<Viewer, GateError> {
         let credential = if let Some(claims) = self.verified(presented) {
             Credential::Token(claims)
         } else {
@@ -582,7 +604,7 @@ impl Gate {
             ),
         };
         // The request's snapshot, begun now: the viewer is decided on the state it sees.
-        let snapshot = self.store.snapshot();
+        let snapshot = held.unwrap_or_else(|| self.store.snapshot());
         let postgres = self.store.dialect() == Dialect::Postgres;
         if postgres && !wait && !snapshot.try_hold() {
             return Err(GateError::Busy);
@@ -744,6 +766,14 @@ enum Cached {
 impl crate::server::Authenticate for Gate {
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, crate::server::Refusal> {
         Gate::viewer(self, presented).map_err(refusal)
+    }
+
+    fn viewer_held<'a>(
+        &'a self,
+        presented: Presented<'a>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Viewer, crate::server::Refusal>> + Send + 'a>>
+    {
+        Box::pin(async move { Gate::viewer_held(self, presented).await.map_err(refusal) })
     }
 
     fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, crate::server::Refusal> {

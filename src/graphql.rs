@@ -258,22 +258,23 @@ const INLINE_ROWS: usize = 64;
 /// An inline read waits for PostgreSQL at most [`db::pg::INLINE_WAIT`] at a time
 /// ([`db::pg::bounded`]): one that has not been answered by then (it waits for a lock, or its
 /// server process was not given a core) is run again from the start on a blocking thread, on
-/// the same snapshot, so the worker's other requests do not wait for it.
+/// the same snapshot, so the worker's other requests do not wait for it. A request waits here,
+/// holding no thread, for its snapshot's turn (its other fields' reads) and then for a
+/// PostgreSQL connection when every one is lent ([`Store::hold`]): the turn first, so that only
+/// one read of a snapshot waits for its connection, and the others use the one it gets.
 pub(crate) async fn read<T, F>(store: &Store, rows: usize, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: Fn(&Store) -> db::Result<T> + Send + 'static,
 {
+    let turn = store.turn().await;
     if rows <= INLINE_ROWS
-        && store.try_hold()
-        && let Some(turn) = store.try_turn()
+        && store.hold().await.map_err(Error::from)?
+        && let Some(read) = db::pg::bounded(|| f(store))
     {
-        if let Some(read) = db::pg::bounded(|| f(store)) {
-            return read.map_err(Error::from);
-        }
-        drop(turn);
+        return read.map_err(Error::from);
     }
-    blocking(store, f).await
+    on_blocking_thread(store, turn, f).await
 }
 
 /// Runs `f` on a blocking thread with the store: SQLite calls are synchronous, and a long read
@@ -284,6 +285,17 @@ where
     F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
 {
     let turn = store.turn().await;
+    on_blocking_thread(store, turn, f).await
+}
+
+/// [`blocking`] in the snapshot's `turn`: the thread is taken once the snapshot holds a
+/// PostgreSQL connection (waited for here, [`Store::hold`]), or must open one.
+async fn on_blocking_thread<T, F>(store: &Store, turn: db::store::Turn, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> db::Result<T> + Send + 'static,
+{
+    store.hold().await.map_err(Error::from)?;
     let store = store.clone();
     tokio::task::spawn_blocking(move || {
         // Held until the read ends, even when the request is abandoned meanwhile.

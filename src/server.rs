@@ -46,6 +46,16 @@ pub trait Authenticate: Send + Sync + 'static {
     /// worker): [`Refusal::Busy`] when it would have to wait.
     fn viewer(&self, presented: Presented<'_>) -> Result<Viewer, Refusal>;
 
+    /// [`Self::viewer`] after [`Refusal::Busy`]: waits for a database connection without
+    /// holding a thread, then decides as [`Self::viewer`] does; [`Refusal::Busy`] again (the
+    /// default) sends the decision to a blocking thread ([`Self::viewer_waiting`]).
+    fn viewer_held<'a>(
+        &'a self,
+        _presented: Presented<'a>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Viewer, Refusal>> + Send + 'a>> {
+        Box::pin(std::future::ready(Err(Refusal::Busy)))
+    }
+
     /// [`Self::viewer`], waiting for a connection if need be: run on a blocking thread.
     fn viewer_waiting(&self, presented: Presented<'_>) -> Result<Viewer, Refusal> {
         self.viewer(presented)
@@ -70,7 +80,8 @@ pub enum Refusal {
     /// the database): HTTP 500, and nothing is read. The authenticator logs why.
     Undecidable,
     /// Deciding needs a database connection and every one is in use, or the database was slow
-    /// to answer: decided again on a blocking thread, where waiting harms no other request.
+    /// to answer: decided again once a connection is free ([`Authenticate::viewer_held`]), or
+    /// on a blocking thread, where waiting harms no other request.
     Busy,
 }
 
@@ -1088,7 +1099,11 @@ async fn decide(
     // request's timeout, not a policy that could not be evaluated.
     let request_timeout = state.bounds.request_timeout;
     let deciding = async {
-        match state.auth.viewer(presented) {
+        let decided = match state.auth.viewer(presented) {
+            Err(Refusal::Busy) => state.auth.viewer_held(presented).await,
+            decided => decided,
+        };
+        match decided {
             Err(Refusal::Busy) => {
                 let owned = Owned::from(presented);
                 let state = Arc::clone(state);

@@ -527,6 +527,37 @@ impl Store {
         }
     }
 
+    /// [`Self::try_hold`], but when every connection of the pool is lent, waits (without a
+    /// thread: for an async worker) for one to be given back rather than sending the read to a
+    /// blocking thread that would wait for it. `Ok(false)` where [`Self::try_hold`] would be
+    /// false for another reason: the pool may open a new connection (not on an async worker),
+    /// or beginning the snapshot failed (the blocking thread's read tells why). An error when
+    /// no connection was given back within the pool's wait.
+    pub async fn hold(&self) -> Result<bool> {
+        let (Pool::Postgres(pool), Some(snapshot)) = (&self.inner.pool, &self.snapshot) else {
+            return Ok(true);
+        };
+        if self.try_hold() {
+            return Ok(true);
+        }
+        let Some(lent) = pool.wait_idle().await? else {
+            return Ok(false);
+        };
+        let mut slot = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_some() {
+            // Another read of the snapshot took one meanwhile: it keeps that one.
+            self.inner.give_back(Held::Postgres(lent));
+            return Ok(true);
+        }
+        match self.begin(snapshot, Held::Postgres(lent)) {
+            Ok(held) => {
+                *slot = Some(held);
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
     /// Begins `snapshot`'s transaction on `held`, its first connection (which it keeps to the
     /// end), and makes it the one a cancel interrupts.
     fn begin(&self, snapshot: &Snapshot, held: Held) -> Result<Held> {

@@ -2867,6 +2867,75 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
     assert_eq!(ask(&server, &harry, "{ getGame(id: 8) { level } }").0, 200);
 }
 
+/// Requests that find every connection of the pool in use wait for one without holding a
+/// thread each, whether their wait is for a read (the admin's) or for the decision of their
+/// access (a player's): with the pool's one connection held by a read waiting for a lock, 60
+/// more requests add no thread per request to the server, and each is answered, in full, once
+/// the lock goes. (They waited on blocking threads before: one parked thread per request, and
+/// a thousand concurrent getGames answered a quarter of what sixteen do.)
+#[test]
+fn requests_waiting_for_a_connection_hold_no_thread_each() {
+    use std::time::{Duration, Instant};
+    let (env, db) = tutorial_on_both();
+    let server = Server::start_on(&env, &db.url(), &["--workers", "1", "--pool-size", "1"]);
+    let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let mut harry = admin.clone();
+    harry.push(("X-Quidditch-User", "Harry Potter".to_string()));
+    let threads = || {
+        std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+            .expect("the server's threads")
+            .count()
+    };
+    let document = "{ getGame(id: 8) { level } getPlayer(name: \"Harry Potter\") { name } }";
+    // What each answers with the database to itself.
+    let alone: Vec<String> = [&admin, &harry]
+        .iter()
+        .map(|who| {
+            let (status, body) = ask(&server, who, document);
+            assert_eq!(status, 200, "{body}");
+            body
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| {
+            db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;")
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.value(
+            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
+             AND relation = 'games'::regclass",
+        ) != "1"
+        {
+            assert!(Instant::now() < deadline, "the lock was never taken");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The one connection: held by a read that waits for the lock (on a blocking thread).
+        let first = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
+        std::thread::sleep(Duration::from_millis(300));
+        let before = threads();
+        let waiting: Vec<_> = (0..60)
+            .map(|i| {
+                let (server, who) = (&server, if i % 2 == 0 { &admin } else { &harry });
+                scope.spawn(move || ask(server, who, document))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(800));
+        let during = threads();
+        assert!(
+            during < before + 10,
+            "60 requests waiting for a connection: {before} threads became {during}"
+        );
+        let (status, body) = first.join().unwrap();
+        assert_eq!(status, 200, "{body}");
+        for (i, request) in waiting.into_iter().enumerate() {
+            let (status, body) = request.join().unwrap();
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body, alone[i % 2]);
+        }
+        holder.join().unwrap();
+    });
+}
+
 /// A request whose access is still being decided at `--request-timeout` (the viewer reads its
 /// subject's row, which an admin's `LOCK TABLE` holds) is answered 504 `REQUEST_TIMEOUT`, as a
 /// query past it is: the request ran out of time, its policies did not fail to evaluate. The

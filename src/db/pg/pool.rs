@@ -9,8 +9,9 @@
 //!
 //! The store is synchronous, so the pool is used without a runtime: a read on a blocking thread
 //! waits for a connection by parking the thread ([`Pool::take`], at most [`POOL_WAIT`]); one on
-//! an async worker takes an idle connection or none ([`Pool::take_idle`]), never opening one,
-//! since a new server process's handshake must not hold a worker.
+//! an async worker takes an idle connection ([`Pool::take_idle`]), or awaits one given back
+//! while every one the pool may open is lent ([`Pool::wait_idle`]: no thread held per waiting
+//! request), never opening one, since a new server process's handshake must not hold a worker.
 //!
 //! A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
 //! locks and old row versions it holds) until that goes out: with the next user's statement
@@ -55,6 +56,22 @@ pub enum NotOpened {
 thread_local! {
     /// Set while [`Pool::take_idle`] asks deadpool for a connection.
     static IDLE_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// [`IDLE_ONLY`] set while it lives: cleared however the poll it spans ends.
+struct IdleOnly;
+
+impl IdleOnly {
+    fn set() -> Self {
+        IDLE_ONLY.set(true);
+        IdleOnly
+    }
+}
+
+impl Drop for IdleOnly {
+    fn drop(&mut self) {
+        IDLE_ONLY.set(false);
+    }
 }
 
 impl managed::Manager for Opener {
@@ -152,15 +169,7 @@ impl Pool {
     /// waits for the server's handshake (a new server process), which must not happen on an
     /// async worker, nor a wait for one given back.
     pub fn take_idle(&self) -> Option<Lent> {
-        /// Clears the flag however the poll ends.
-        struct Clear;
-        impl Drop for Clear {
-            fn drop(&mut self) {
-                IDLE_ONLY.set(false);
-            }
-        }
-        IDLE_ONLY.set(true);
-        let _clear = Clear;
+        let _only = IdleOnly::set();
         let now = Timeouts {
             wait: Some(Duration::ZERO),
             ..Timeouts::default()
@@ -170,6 +179,31 @@ impl Pool {
         match pin!(self.deadpool.timeout_get(&now)).poll(&mut cx) {
             Poll::Ready(Ok(conn)) => Some(conn),
             Poll::Ready(Err(_)) | Poll::Pending => None,
+        }
+    }
+
+    /// [`Self::take_idle`], waiting for a connection given back while every one the pool may
+    /// open is lent: the wait holds no thread (it is a future, for an async worker), and a
+    /// request dropped meanwhile (its client gone, its timeout passed) leaves the queue.
+    /// `Ok(None)` when none is idle and the pool may open another: opening it is not for an
+    /// async worker. An error when none was given back within [`POOL_WAIT`].
+    ///
+    /// Waiting here rather than on a blocking thread is what keeps a server with many more
+    /// requests than connections serving: each waiting request held a parked thread, and every
+    /// connection given back cost a thread's wake-up and a hand-off back to the worker.
+    pub async fn wait_idle(&self) -> Result<Option<Lent>> {
+        // `Opener::create` sees the flag only while a poll of deadpool's wait runs on this
+        // thread: set around each one.
+        let mut waiting = pin!(self.deadpool.get());
+        let idle_only = std::future::poll_fn(|cx| {
+            let _only = IdleOnly::set();
+            waiting.as_mut().poll(cx)
+        });
+        match tokio::time::timeout(POOL_WAIT, idle_only).await {
+            Ok(Ok(conn)) => Ok(Some(conn)),
+            Ok(Err(PoolError::Backend(NotOpened::IdleOnly))) => Ok(None),
+            Ok(Err(PoolError::Backend(NotOpened::Failed(err)))) => Err(err),
+            Ok(Err(_)) | Err(_) => Err(self.busy()),
         }
     }
 
