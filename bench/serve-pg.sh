@@ -18,6 +18,12 @@
 # again with one worker each (`--workers 1`), where one server leaves cores idle: what a second
 # server adds when there is room for it.
 #
+# Also per round, on each backend: a server just started, and getGame as the admin from 1000
+# clients at once (wrk -c1000; "1000 new, first" below), then from 1000 new clients on the
+# same server ("then"): many more than PostgreSQL's pool of 16 connections, so requests wait
+# for one. Requests past wrk's 2 s timeout are counted and reported, not fatal, with the
+# server's threads at the end of each run.
+#
 # Last, a league of SCALE players (0 skips it) seeded into both, and the first page of a filtered
 # list (`allGames(first: 10)` as a player) timed with curl, 50 requests each: median and p90.
 # QUIDDITCH_BIN=PATH measures a binary already built instead of building the dist profile.
@@ -85,6 +91,25 @@ load() {
   echo "$rps"
 }
 
+# crowd DB: a server started on DB, then 1000 clients at once (wrk -c1000) for the run, and
+# 1000 new clients for a second run: many more than PostgreSQL's pool of 16 connections, so
+# requests wait for one, as after a restart under load. Prints, for each run, req/s, wrk's
+# errors (requests past its 2 s timeout: counted, not fatal) and the server's threads at its end.
+crowd() {
+  local out line pid
+  server_start "$1" "$work/crowd.log"
+  pid=$started_pid
+  [[ -n "$started" ]] || { cat "$work/crowd.log" >&2; exit 1; }
+  for _ in 1 2; do
+    out=$(timeout $((duration + 30)) wrk -t1 -c1000 -d"${duration}s" -s "$work/getGame.lua" "$started")
+    line=$(grep '^RESULT' <<<"$out")
+    echo -n "${line#RESULT } $(ls "/proc/$pid/task" | wc -l) "
+  done
+  echo
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
 cases=("getGame|$get_game|$admin" "getGame-player|$get_game|$player"
        "allPlayers|$all_players|$admin" "allPlayers-player|$all_players|$player")
 for c in "${cases[@]}"; do
@@ -104,6 +129,14 @@ for round in $(seq 1 "$rounds"); do
     echo "$name sqlite $(load "$name" "$sqlite_url" 16)" >>"$work/results"
     echo "$name postgres $(load "$name" "$pg_url" 16)" >>"$work/results"
   done
+  # A crowd: 1000 clients at once, on a server just started.
+  for backend in sqlite pg; do
+    [[ $backend == sqlite ]] && db=$file || db=$url
+    read -r rps errors threads rps2 errors2 threads2 <<<"$(crowd "$db")"
+    echo "getGame-1000-first ${backend/pg/postgres} $rps" >>"$work/results"
+    echo "getGame-1000-then ${backend/pg/postgres} $rps2" >>"$work/results"
+    echo "$errors $threads $errors2 $threads2" >>"$work/crowd-$backend"
+  done
   # Two servers on the one database, loaded together, next to one.
   echo "getGame-one-server postgres $(load getGame "$pg_url" 16)" >>"$work/results"
   load getGame "$pg_url" 8 >"$work/two-a" &
@@ -117,7 +150,7 @@ for round in $(seq 1 "$rounds"); do
   echo "getGame-two-servers-1w postgres $(($(cat "$work/two-a") + $(cat "$work/two-b")))" >>"$work/results"
 done
 
-python3 - "$work/results" <<'PY'
+python3 - "$work/results" "$work" <<'PY'
 import collections, os, statistics, sys
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -132,6 +165,16 @@ for name in ["getGame", "getGame-player", "allPlayers", "allPlayers-player"]:
     s, p = med[(name, "sqlite")], med[(name, "postgres")]
     print(f"  {name:<20}{s:>10,.0f}{p:>12,.0f}{p / s:>10.0%}")
 one, two = med[("getGame-one-server", "postgres")], med[("getGame-two-servers", "postgres")]
+crowd = {b: [tuple(map(int, l.split())) for l in open(f"{sys.argv[2]}/crowd-{b}")]
+         for b in ["sqlite", "pg"]}
+for run, label in [("first", "1000 new, first"), ("then", "1000 new, then")]:
+    s, p = med[(f"getGame-1000-{run}", "sqlite")], med[(f"getGame-1000-{run}", "postgres")]
+    print(f"  {label:<20}{s:>10,.0f}{p:>12,.0f}{p / s:>10.0%}")
+for b, label in [("sqlite", "SQLite"), ("pg", "PostgreSQL")]:
+    rows = crowd[b]
+    print(f"    {label}, 1000 clients: requests past wrk's 2 s timeout in all rounds, first "
+          f"{sum(r[0] for r in rows)}, then {sum(r[2] for r in rows)}; the server's threads at "
+          f"the end of each, at most: {max(r[1] for r in rows)}, {max(r[3] for r in rows)}")
 print(f"  getGame on PostgreSQL >= 40% of SQLite: "
       f"{med[('getGame', 'postgres')] / med[('getGame', 'sqlite')]:.0%}")
 print(f"  two servers on one PostgreSQL database: {two:,.0f} req/s together, one: {one:,.0f} "
