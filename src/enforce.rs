@@ -504,8 +504,8 @@ impl Gate {
 
     /// [`Self::viewer`] for a request that found every connection in use: its snapshot waits
     /// for one to be given back, holding no thread ([`Store::hold`]), and is decided on as
-    /// [`Self::viewer`] decides. [`GateError::Busy`] when the pool would open a new connection
-    /// (not on an async worker) or PostgreSQL is slow to answer: decided on a blocking thread.
+    /// [`Self::viewer`] decides. [`GateError::Busy`] when PostgreSQL is slow to answer:
+    /// decided on a blocking thread.
     pub async fn viewer_held(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
         let snapshot = self.store.snapshot();
         if !snapshot.hold().await? {

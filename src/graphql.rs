@@ -289,7 +289,7 @@ where
 }
 
 /// [`blocking`] in the snapshot's `turn`: the thread is taken once the snapshot holds a
-/// PostgreSQL connection (waited for here, [`Store::hold`]), or must open one.
+/// PostgreSQL connection (waited for here, [`Store::hold`]).
 async fn on_blocking_thread<T, F>(store: &Store, turn: db::store::Turn, f: F) -> Result<T>
 where
     T: Send + 'static,

@@ -527,12 +527,11 @@ impl Store {
         }
     }
 
-    /// [`Self::try_hold`], but when every connection of the pool is lent, waits (without a
-    /// thread: for an async worker) for one to be given back rather than sending the read to a
-    /// blocking thread that would wait for it. `Ok(false)` where [`Self::try_hold`] would be
-    /// false for another reason: the pool may open a new connection (not on an async worker),
-    /// or beginning the snapshot failed (the blocking thread's read tells why). An error when
-    /// no connection was given back within the pool's wait.
+    /// [`Self::try_hold`], but when no connection is idle, waits (without a thread: for an async
+    /// worker) for a new one, opened on a blocking thread while the pool has room, or for one
+    /// given back, rather than sending the read to a blocking thread that would wait for it.
+    /// `Ok(false)` when beginning the snapshot failed (the blocking thread's read tells why).
+    /// An error when no connection came within the pool's wait, or opening one failed.
     pub async fn hold(&self) -> Result<bool> {
         let (Pool::Postgres(pool), Some(snapshot)) = (&self.inner.pool, &self.snapshot) else {
             return Ok(true);
@@ -1372,6 +1371,46 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         assert_eq!(third.count_teams(None, None).unwrap(), 5);
+        assert_eq!(open(&store), 2);
+    }
+
+    /// On an async worker a snapshot that finds no idle connection holds one without the
+    /// worker doing a handshake or parking: a new one while the pool has room (opened on a
+    /// blocking thread, awaited), else the first one given back. Neither waits on a thread of
+    /// the caller's: the runtime has one thread, which the holder's release runs on too.
+    #[test]
+    fn hold_awaits_a_new_connection_while_the_pool_has_room_then_one_given_back() {
+        let (_db, store) = postgres(2);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let first = store.snapshot();
+        assert!(first.try_hold(), "the pool's idle connection");
+        let second = store.snapshot();
+        assert!(
+            !second.try_hold(),
+            "no idle one, and none opened by try_hold"
+        );
+        assert!(
+            runtime.block_on(second.hold()).unwrap(),
+            "one opened for it"
+        );
+        assert_eq!(open(&store), 2);
+        assert_eq!(second.count_teams(None, None).unwrap(), 4);
+        let third = store.snapshot();
+        let held = runtime.block_on(async {
+            let waiting = tokio::spawn({
+                let third = third.clone();
+                async move { third.hold().await }
+            });
+            tokio::task::yield_now().await;
+            assert!(!waiting.is_finished(), "the pool is full: it waits");
+            drop(first);
+            waiting.await.unwrap()
+        });
+        assert!(held.unwrap(), "the connection given back");
+        assert_eq!(third.count_teams(None, None).unwrap(), 4);
         assert_eq!(open(&store), 2);
     }
 

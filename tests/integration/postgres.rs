@@ -2867,17 +2867,18 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
     assert_eq!(ask(&server, &harry, "{ getGame(id: 8) { level } }").0, 200);
 }
 
-/// Requests that find every connection of the pool in use wait for one without holding a
-/// thread each, whether their wait is for a read (the admin's) or for the decision of their
-/// access (a player's): with the pool's one connection held by a read waiting for a lock, 60
-/// more requests add no thread per request to the server, and each is answered, in full, once
-/// the lock goes. (They waited on blocking threads before: one parked thread per request, and
-/// a thousand concurrent getGames answered a quarter of what sixteen do.)
+/// Requests that find no idle connection wait for one without holding a thread each, whether
+/// their wait is for a read (the admin's) or for the decision of their access (a player's), and
+/// whether the pool gives one back or opens one for them: on a pool of 4 that starts with one
+/// connection open, held by a read waiting for a lock, 60 more requests add a thread for each
+/// connection opened and each read that waits for the lock, not one per request, and each is
+/// answered, in full, once the lock goes. (They waited on blocking threads before: one parked
+/// thread per request, and a server met by a thousand clients at start did not recover.)
 #[test]
 fn requests_waiting_for_a_connection_hold_no_thread_each() {
     use std::time::{Duration, Instant};
     let (env, db) = tutorial_on_both();
-    let server = Server::start_on(&env, &db.url(), &["--workers", "1", "--pool-size", "1"]);
+    let server = Server::start_on(&env, &db.url(), &["--workers", "1", "--pool-size", "4"]);
     let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
     let mut harry = admin.clone();
     harry.push(("X-Quidditch-User", "Harry Potter".to_string()));
@@ -2909,7 +2910,8 @@ fn requests_waiting_for_a_connection_hold_no_thread_each() {
             assert!(Instant::now() < deadline, "the lock was never taken");
             std::thread::sleep(Duration::from_millis(20));
         }
-        // The one connection: held by a read that waits for the lock (on a blocking thread).
+        // The pool's one open connection: held by a read that waits for the lock (on a blocking
+        // thread).
         let first = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
         std::thread::sleep(Duration::from_millis(300));
         let before = threads();
@@ -2921,8 +2923,10 @@ fn requests_waiting_for_a_connection_hold_no_thread_each() {
             .collect();
         std::thread::sleep(Duration::from_millis(800));
         let during = threads();
+        // Three connections opened and four reads waiting for the lock, a thread each (and the
+        // runtime that sends cancel requests): not one per request.
         assert!(
-            during < before + 10,
+            during <= before + 12,
             "60 requests waiting for a connection: {before} threads became {during}"
         );
         let (status, body) = first.join().unwrap();

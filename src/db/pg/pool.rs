@@ -9,9 +9,9 @@
 //!
 //! The store is synchronous, so the pool is used without a runtime: a read on a blocking thread
 //! waits for a connection by parking the thread ([`Pool::take`], at most [`POOL_WAIT`]); one on
-//! an async worker takes an idle connection ([`Pool::take_idle`]), or awaits one given back
-//! while every one the pool may open is lent ([`Pool::wait_idle`]: no thread held per waiting
-//! request), never opening one, since a new server process's handshake must not hold a worker.
+//! an async worker takes an idle connection ([`Pool::take_idle`]), or awaits one: given back,
+//! or new, its handshake on a blocking thread, since a new server process's handshake must not
+//! hold a worker ([`Pool::wait_idle`]: no thread held per waiting request).
 //!
 //! A connection given back with its snapshot's `COMMIT` unsent keeps its transaction (and the
 //! locks and old row versions it holds) until that goes out: with the next user's statement
@@ -53,24 +53,35 @@ pub enum NotOpened {
     IdleOnly,
 }
 
-thread_local! {
-    /// Set while [`Pool::take_idle`] asks deadpool for a connection.
-    static IDLE_ONLY: Cell<bool> = const { Cell::new(false) };
+/// How [`Opener::create`] opens a connection for the thread that asks deadpool for one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// On this thread: a blocking thread ([`Pool::take`]).
+    Here,
+    /// Not at all ([`Pool::take_idle`]: a poll that must not wait).
+    Never,
+    /// On a blocking thread, awaited by the async worker that asked ([`Pool::wait_idle`]),
+    /// which keeps its place in the pool's count meanwhile.
+    Aside,
 }
 
-/// [`IDLE_ONLY`] set while it lives: cleared however the poll it spans ends.
-struct IdleOnly;
+thread_local! {
+    /// Set while a poll of deadpool's wait runs on this thread ([`Asking`]).
+    static OPENING: Cell<Opening> = const { Cell::new(Opening::Here) };
+}
 
-impl IdleOnly {
-    fn set() -> Self {
-        IDLE_ONLY.set(true);
-        IdleOnly
+/// [`OPENING`] set while it lives: put back however the poll it spans ends.
+struct Asking(Opening);
+
+impl Asking {
+    fn set(opening: Opening) -> Self {
+        Asking(OPENING.replace(opening))
     }
 }
 
-impl Drop for IdleOnly {
+impl Drop for Asking {
     fn drop(&mut self) {
-        IDLE_ONLY.set(false);
+        OPENING.set(self.0);
     }
 }
 
@@ -79,12 +90,25 @@ impl managed::Manager for Opener {
     type Error = NotOpened;
 
     async fn create(&self) -> std::result::Result<Box<Conn>, NotOpened> {
-        if IDLE_ONLY.get() {
-            return Err(NotOpened::IdleOnly);
+        match OPENING.get() {
+            Opening::Never => Err(NotOpened::IdleOnly),
+            Opening::Here => super::open_inline(&self.url, self.statement_timeout)
+                .map(Box::new)
+                .map_err(NotOpened::Failed),
+            Opening::Aside => {
+                // The handshake waits for a new server process: never on an async worker.
+                let (url, statement_timeout) = (self.url.clone(), self.statement_timeout);
+                tokio::task::spawn_blocking(move || super::open_inline(&url, statement_timeout))
+                    .await
+                    .map_err(|err| {
+                        NotOpened::Failed(Error::Postgres {
+                            message: format!("opening a connection: {err}"),
+                        })
+                    })?
+                    .map(Box::new)
+                    .map_err(NotOpened::Failed)
+            }
         }
-        super::open_inline(&self.url, self.statement_timeout)
-            .map(Box::new)
-            .map_err(NotOpened::Failed)
     }
 
     /// An idle connection that the server closed (it restarted, or ended the session) is
@@ -169,7 +193,7 @@ impl Pool {
     /// waits for the server's handshake (a new server process), which must not happen on an
     /// async worker, nor a wait for one given back.
     pub fn take_idle(&self) -> Option<Lent> {
-        let _only = IdleOnly::set();
+        let _asking = Asking::set(Opening::Never);
         let now = Timeouts {
             wait: Some(Duration::ZERO),
             ..Timeouts::default()
@@ -182,24 +206,27 @@ impl Pool {
         }
     }
 
-    /// [`Self::take_idle`], waiting for a connection given back while every one the pool may
-    /// open is lent: the wait holds no thread (it is a future, for an async worker), and a
-    /// request dropped meanwhile (its client gone, its timeout passed) leaves the queue.
-    /// `Ok(None)` when none is idle and the pool may open another: opening it is not for an
-    /// async worker. An error when none was given back within [`POOL_WAIT`].
+    /// A connection for an async worker: an idle one, else a new one while fewer than
+    /// `--pool-size` are open (its handshake on a blocking thread, awaited), else the next one
+    /// given back. The wait holds no thread, and a request dropped meanwhile (its client gone,
+    /// its timeout passed) leaves the queue. `Ok(None)` only if deadpool asked for a connection
+    /// where none may be opened; an error when none came within [`POOL_WAIT`].
     ///
     /// Waiting here rather than on a blocking thread is what keeps a server with many more
     /// requests than connections serving: each waiting request held a parked thread, and every
-    /// connection given back cost a thread's wake-up and a hand-off back to the worker.
+    /// connection given back cost a thread's wake-up and a hand-off back to the worker. And a
+    /// request that finds room opens a connection for itself while keeping its place in the
+    /// pool's count: were it to give its place up and open on a blocking thread, every request
+    /// that came meanwhile would find the same room and go there too.
     pub async fn wait_idle(&self) -> Result<Option<Lent>> {
         // `Opener::create` sees the flag only while a poll of deadpool's wait runs on this
         // thread: set around each one.
         let mut waiting = pin!(self.deadpool.get());
-        let idle_only = std::future::poll_fn(|cx| {
-            let _only = IdleOnly::set();
+        let aside = std::future::poll_fn(|cx| {
+            let _asking = Asking::set(Opening::Aside);
             waiting.as_mut().poll(cx)
         });
-        match tokio::time::timeout(POOL_WAIT, idle_only).await {
+        match tokio::time::timeout(POOL_WAIT, aside).await {
             Ok(Ok(conn)) => Ok(Some(conn)),
             Ok(Err(PoolError::Backend(NotOpened::IdleOnly))) => Ok(None),
             Ok(Err(PoolError::Backend(NotOpened::Failed(err)))) => Err(err),
