@@ -2701,6 +2701,24 @@ fn a_session_ended_after_the_pool_lent_it_is_replaced_for_the_request() {
     }
 }
 
+/// Waits (at most 10 s) until another session holds `table` in `ACCESS EXCLUSIVE` mode: the
+/// lock a test's `psql` takes before the requests it is to hold up are sent.
+fn wait_until_locked(db: &pg::Database, table: &str) {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.value(&format!(
+        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
+         AND relation = '{table}'::regclass"
+    )) != "1"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the lock on {table} was never taken"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A read waiting for a lock on PostgreSQL is answered 504 at `--request-timeout`, and the
 /// worker it held serves its other requests again. (The server's reads are driven by the worker
 /// that waits on them, where the timeout's timer cannot fire: without `statement_timeout` on
@@ -2721,11 +2739,7 @@ fn a_read_waiting_for_a_lock_past_the_request_timeout_is_504() {
         let holder = scope.spawn(|| {
             db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;")
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while db.value("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'games'::regclass") != "1" {
-            assert!(Instant::now() < deadline, "the lock was never taken");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_locked(&db, "games");
         let started = Instant::now();
         let blocked = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
         // Sent while the getGame waits on the one worker; `players` is not locked.
@@ -2767,25 +2781,11 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
     let mut harry = admin.clone();
     harry.push(("X-Quidditch-User", "Harry Potter".to_string()));
     assert_eq!(ask(&server, &admin, "{ getGame(id: 8) { level } }").0, 200);
-    let locked = |table: &str| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while db.value(&format!(
-            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
-             AND relation = '{table}'::regclass"
-        )) != "1"
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the lock on {table} was never taken"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
     std::thread::scope(|scope| {
         let holder = scope.spawn(|| {
             db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;")
         });
-        locked("games");
+        wait_until_locked(&db, "games");
         let started = Instant::now();
         let blocked = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
         std::thread::sleep(Duration::from_millis(300));
@@ -2825,7 +2825,7 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
                 "BEGIN; LOCK TABLE players IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;",
             )
         });
-        locked("players");
+        wait_until_locked(&db, "players");
         let started = Instant::now();
         let blocked = scope.spawn(|| ask(&server, &harry, "{ getGame(id: 8) { level } }"));
         std::thread::sleep(Duration::from_millis(300));
@@ -2876,7 +2876,7 @@ fn a_read_waiting_for_a_lock_holds_up_no_other_request_of_its_worker() {
 /// thread per request, and a server met by a thousand clients at start did not recover.)
 #[test]
 fn requests_waiting_for_a_connection_hold_no_thread_each() {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let (env, db) = tutorial_on_both();
     let server = Server::start_on(&env, &db.url(), &["--workers", "1", "--pool-size", "4"]);
     let admin = vec![("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
@@ -2901,15 +2901,7 @@ fn requests_waiting_for_a_connection_hold_no_thread_each() {
         let holder = scope.spawn(|| {
             db.psql("BEGIN; LOCK TABLE games IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;")
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while db.value(
-            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
-             AND relation = 'games'::regclass",
-        ) != "1"
-        {
-            assert!(Instant::now() < deadline, "the lock was never taken");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_locked(&db, "games");
         // The pool's one open connection: held by a read that waits for the lock (on a blocking
         // thread).
         let first = scope.spawn(|| ask(&server, &admin, "{ getGame(id: 8) { level } }"));
@@ -2957,15 +2949,7 @@ fn a_decision_past_the_request_timeout_is_a_timeout_not_an_evaluation_error() {
                 "BEGIN; LOCK TABLE players IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;",
             )
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while db.value(
-            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
-             AND relation = 'players'::regclass",
-        ) != "1"
-        {
-            assert!(Instant::now() < deadline, "the lock was never taken");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_locked(&db, "players");
         let started = Instant::now();
         let (status, body) = ask(&server, &harry, "{ getGame(id: 8) { level } }");
         let took = started.elapsed();
