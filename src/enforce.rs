@@ -508,9 +508,7 @@ impl Gate {
     /// decided on a blocking thread.
     pub async fn viewer_held(&self, presented: Presented<'_>) -> Result<Viewer, GateError> {
         let snapshot = self.store.snapshot();
-        if !snapshot.hold().await? {
-            return Err(GateError::Busy);
-        }
+        snapshot.hold().await?;
         crate::db::pg::bounded(|| self.decide(presented, false, Some(snapshot)))
             .unwrap_or(Err(GateError::Busy))
     }

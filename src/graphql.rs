@@ -268,11 +268,11 @@ where
     F: Fn(&Store) -> db::Result<T> + Send + 'static,
 {
     let turn = store.turn().await;
-    if rows <= INLINE_ROWS
-        && store.hold().await.map_err(Error::from)?
-        && let Some(read) = db::pg::bounded(|| f(store))
-    {
-        return read.map_err(Error::from);
+    if rows <= INLINE_ROWS {
+        store.hold().await.map_err(Error::from)?;
+        if let Some(read) = db::pg::bounded(|| f(store)) {
+            return read.map_err(Error::from);
+        }
     }
     on_blocking_thread(store, turn, f).await
 }

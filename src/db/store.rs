@@ -530,31 +530,23 @@ impl Store {
     /// [`Self::try_hold`], but when no connection is idle, waits (without a thread: for an async
     /// worker) for a new one, opened on a blocking thread while the pool has room, or for one
     /// given back, rather than sending the read to a blocking thread that would wait for it.
-    /// `Ok(false)` when beginning the snapshot failed (the blocking thread's read tells why).
     /// An error when no connection came within the pool's wait, or opening one failed.
-    pub async fn hold(&self) -> Result<bool> {
+    pub async fn hold(&self) -> Result<()> {
         let (Pool::Postgres(pool), Some(snapshot)) = (&self.inner.pool, &self.snapshot) else {
-            return Ok(true);
+            return Ok(());
         };
         if self.try_hold() {
-            return Ok(true);
+            return Ok(());
         }
-        let Some(lent) = pool.wait_idle().await? else {
-            return Ok(false);
-        };
+        let lent = pool.wait_idle().await?;
         let mut slot = snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_some() {
             // Another read of the snapshot took one meanwhile: it keeps that one.
             self.inner.give_back(Held::Postgres(lent));
-            return Ok(true);
+            return Ok(());
         }
-        match self.begin(snapshot, Held::Postgres(lent)) {
-            Ok(held) => {
-                *slot = Some(held);
-                Ok(true)
-            }
-            Err(_) => Ok(false),
-        }
+        *slot = Some(self.begin(snapshot, Held::Postgres(lent))?);
+        Ok(())
     }
 
     /// Begins `snapshot`'s transaction on `held`, its first connection (which it keeps to the
@@ -1392,10 +1384,7 @@ mod tests {
             !second.try_hold(),
             "no idle one, and none opened by try_hold"
         );
-        assert!(
-            runtime.block_on(second.hold()).unwrap(),
-            "one opened for it"
-        );
+        runtime.block_on(second.hold()).expect("one opened for it");
         assert_eq!(open(&store), 2);
         assert_eq!(second.count_teams(None, None).unwrap(), 4);
         let third = store.snapshot();
@@ -1409,7 +1398,7 @@ mod tests {
             drop(first);
             waiting.await.unwrap()
         });
-        assert!(held.unwrap(), "the connection given back");
+        held.expect("the connection given back");
         assert_eq!(third.count_teams(None, None).unwrap(), 4);
         assert_eq!(open(&store), 2);
     }

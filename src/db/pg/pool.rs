@@ -209,8 +209,8 @@ impl Pool {
     /// A connection for an async worker: an idle one, else a new one while fewer than
     /// `--pool-size` are open (its handshake on a blocking thread, awaited), else the next one
     /// given back. The wait holds no thread, and a request dropped meanwhile (its client gone,
-    /// its timeout passed) leaves the queue. `Ok(None)` only if deadpool asked for a connection
-    /// where none may be opened; an error when none came within [`POOL_WAIT`].
+    /// its timeout passed) leaves the queue. An error when none came within [`POOL_WAIT`], or
+    /// opening one failed.
     ///
     /// Waiting here rather than on a blocking thread is what keeps a server with many more
     /// requests than connections serving: each waiting request held a parked thread, and every
@@ -218,7 +218,7 @@ impl Pool {
     /// request that finds room opens a connection for itself while keeping its place in the
     /// pool's count: were it to give its place up and open on a blocking thread, every request
     /// that came meanwhile would find the same room and go there too.
-    pub async fn wait_idle(&self) -> Result<Option<Lent>> {
+    pub async fn wait_idle(&self) -> Result<Lent> {
         // `Opener::create` sees the flag only while a poll of deadpool's wait runs on this
         // thread: set around each one.
         let mut waiting = pin!(self.deadpool.get());
@@ -227,8 +227,7 @@ impl Pool {
             waiting.as_mut().poll(cx)
         });
         match tokio::time::timeout(POOL_WAIT, aside).await {
-            Ok(Ok(conn)) => Ok(Some(conn)),
-            Ok(Err(PoolError::Backend(NotOpened::IdleOnly))) => Ok(None),
+            Ok(Ok(conn)) => Ok(conn),
             Ok(Err(PoolError::Backend(NotOpened::Failed(err)))) => Err(err),
             Ok(Err(_)) | Err(_) => Err(self.busy()),
         }
