@@ -30,10 +30,6 @@ use super::{Db, Error, Result, open};
 /// use.
 const POOL_SIZE: usize = 32;
 
-/// A request's snapshot on PostgreSQL: every read of the request sees the database as of its
-/// first, and none can write.
-const PG_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-
 /// An extra SQL condition on the rows of one table, with its bound parameters.
 ///
 /// `sql` is a boolean expression over the table's own columns, written in the store's dialect
@@ -565,8 +561,10 @@ impl Store {
                     Some(Interrupt::Sqlite(conn.get_interrupt_handle()));
             }
             Held::Postgres(conn) => {
-                // Sent with the first statement, in its round trip.
-                conn.defer(PG_BEGIN);
+                // Sent with the first statement, in its round trip: every read of the request
+                // sees the database as of that first one (`REPEATABLE READ`), and none can
+                // write, as the pool's connections begin every transaction.
+                conn.defer(pg::SNAPSHOT_BEGIN);
                 *snapshot
                     .interrupt
                     .lock()
@@ -1344,6 +1342,22 @@ mod tests {
         let (db, store) = postgres(2);
         let snapshot = store.snapshot();
         let version = snapshot.begin_now().unwrap().unwrap();
+        // The bare `BEGIN` (`pg::SNAPSHOT_BEGIN`) began what the connection's defaults say.
+        let settings = snapshot
+            .lend(|conn| {
+                let Db::Postgres(conn) = conn else {
+                    panic!("a PostgreSQL store lends PostgreSQL connections")
+                };
+                conn.query(
+                    "SELECT current_setting('transaction_isolation'), \
+                     current_setting('transaction_read_only')",
+                    &[],
+                    &mut |row| Ok((row.get::<_, String>(0), row.get::<_, String>(1))),
+                )
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(settings, [("repeatable read".into(), "on".into())]);
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
         db.psql("INSERT INTO teams (id, name, rank) VALUES (5, 'X', 5)");
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
