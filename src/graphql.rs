@@ -639,18 +639,76 @@ impl Api {
     /// every read in one snapshot of the database.
     pub async fn execute(
         &self,
+        request: async_graphql::Request,
+        viewer: Viewer,
+    ) -> async_graphql::Response {
+        self.run(request, viewer, None).await
+    }
+
+    /// [`Self::execute`]; with `again`, which makes the request anew, a request whose viewer
+    /// was decided on no snapshot (the admin's) reads with [`Store::alone`] while its document
+    /// has never read more than one statement (`documents::Reads`): on PostgreSQL, one
+    /// statement with no `BEGIN` and `COMMIT` around it. When it needed a second, what it read
+    /// is thrown away before anything of it is shaped or logged, the document is marked, and
+    /// the request runs again (made by `again`) in a snapshot's transaction, once.
+    async fn run(
+        &self,
         mut request: async_graphql::Request,
         mut viewer: Viewer,
+        mut again: Option<&(dyn Fn() -> async_graphql::Request + Sync)>,
+    ) -> async_graphql::Response {
+        // The decision log's record of the request is not made twice.
+        if viewer.snapshot.is_some() || viewer.record.is_some() {
+            again = None;
+        }
+        loop {
+            let prepared = match self.documents.prepared(&mut request, &viewer.limits) {
+                Ok(prepared) => prepared,
+                Err(err) => return refusal(&err),
+            };
+            let alone = match (again, &prepared.reads) {
+                (Some(again), Some(reads)) if !reads.many() => Some((again, Arc::clone(reads))),
+                _ => None,
+            };
+            // Every read of the request sees one state of the database: the one its viewer was
+            // decided on, when it was decided on one.
+            let store = match viewer.snapshot.take() {
+                Some(store) => store,
+                None if alone.is_some() => self.store.alone(),
+                None => self.store.snapshot(),
+            };
+            let this = if alone.is_some() {
+                viewer.clone()
+            } else {
+                std::mem::take(&mut viewer)
+            };
+            let response = self.attempt(request, this, store.clone(), prepared).await;
+            match alone {
+                Some((again_with, reads)) if store.refused_second() => {
+                    reads.set_many();
+                    request = again_with();
+                    again = None;
+                }
+                _ => return response,
+            }
+        }
+    }
+
+    /// One execution of `request` as `viewer`, reading `store`: what [`Self::run`] runs.
+    async fn attempt(
+        &self,
+        mut request: async_graphql::Request,
+        viewer: Viewer,
+        store: Store,
+        prepared: documents::Prepared,
     ) -> async_graphql::Response {
         let documents::Prepared {
             validation,
             doc,
             plain,
             measured,
-        } = match self.documents.prepared(&mut request, &viewer.limits) {
-            Ok(prepared) => prepared,
-            Err(err) => return refusal(&err),
-        };
+            reads: _,
+        } = prepared;
         if let Err(err) = over_limits(&mut request, &viewer.limits, measured.as_deref()) {
             return refusal(&err);
         }
@@ -692,15 +750,10 @@ impl Api {
             Validation::Learn => (&self.schema, Some(request.query.clone())),
             Validation::Always => (&self.schema, None),
         };
-        // Every read of the request sees one state of the database: the one its viewer was
-        // decided on, when it was decided on one.
-        let store = viewer
-            .snapshot
-            .take()
-            .unwrap_or_else(|| self.store.snapshot());
         let admin = viewer.principal == Principal::Admin;
         let mut abandoned = Abandoned(Some(store.clone()));
         let queue = batch::Queue::default();
+        let refused = store.clone();
         let loaders = Loaders::new(&store, &viewer, &queue);
         let request = request.data(viewer).data(loaders).data(store);
         // Boxed, as is `execute` in `execute_params`: the library's execution is a large
@@ -708,6 +761,10 @@ impl Api {
         // moved (copied whole) several times per request on its way into the server's task.
         let mut response = batch::run(Box::pin(schema.execute(request)), queue).await;
         abandoned.0 = None;
+        if refused.refused_second() {
+            // Thrown away by the caller: nothing of it is shaped, logged or learnt.
+            return response;
+        }
         if let Some(doc) = &doc {
             conform::null_errored(model, doc, operation.as_deref(), &mut response);
         }
@@ -778,15 +835,18 @@ impl Api {
             record.document = Some(self.documents.digest(&query).to_string());
             record.operation.clone_from(&operation_name);
         });
-        let mut request = async_graphql::Request::new(query);
-        if variables != Value::Null {
-            request = request.variables(Variables::from_json(variables));
-        }
-        if let Some(name) = operation_name {
-            request = request.operation_name(name);
-        }
+        let request = || {
+            let mut request = async_graphql::Request::new(query.as_str());
+            if variables != Value::Null {
+                request = request.variables(Variables::from_json(variables.clone()));
+            }
+            if let Some(name) = &operation_name {
+                request = request.operation_name(name.as_str());
+            }
+            request
+        };
         let max_bytes = usize::try_from(viewer.limits.max_response_bytes).unwrap_or(usize::MAX);
-        let mut response = Box::pin(self.execute(request, viewer)).await;
+        let mut response = Box::pin(self.run(request(), viewer, Some(&request))).await;
         for error in &mut response.errors {
             one_line_syntax_error(&mut error.message);
             graphql_core_wording(&mut error.message);

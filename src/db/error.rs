@@ -34,6 +34,11 @@ pub enum Error {
         super::pg::INLINE_WAIT.as_millis()
     )]
     Stalled,
+    /// A second statement on a snapshot begun for one (`db::pg::Conn::alone`), refused before
+    /// it was sent: it would read another state of the database. Never shown: the request runs
+    /// again in a snapshot of its own transaction (`Store::alone`).
+    #[error("postgresql: a second statement in a snapshot begun for one")]
+    SecondStatement,
 }
 
 /// The database layer's result.

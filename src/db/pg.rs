@@ -53,6 +53,11 @@ pub struct Conn {
     deferred: Cell<Option<&'static str>>,
     /// [`Self::answers`] when the last statement was deferred.
     deferred_at: Cell<Option<u64>>,
+    /// [`Self::answers`] when [`Self::alone`] let one statement run: once it has been
+    /// answered, no other statement starts until [`Self::end_snapshot`].
+    alone_at: Cell<Option<u64>>,
+    /// Set when a second statement was refused since [`Self::alone`].
+    refused: Cell<bool>,
     /// The statement [`Self::end_later`] left to go out with the next one (a snapshot's
     /// `COMMIT`), not sent yet.
     ending: Cell<Option<&'static str>>,
@@ -331,6 +336,8 @@ impl Conn {
             statements: RefCell::new(HashMap::new()),
             deferred: Cell::new(None),
             deferred_at: Cell::new(None),
+            alone_at: Cell::new(None),
+            refused: Cell::new(false),
             ending: Cell::new(None),
             ended: Cell::new(false),
             answers: Cell::new(0),
@@ -349,9 +356,14 @@ impl Conn {
         Ok(())
     }
 
-    /// Takes back the statement [`Self::defer`] left unsent, if any.
-    pub fn undefer(&self) -> Option<&'static str> {
-        self.deferred.take()
+    /// Ends what [`Self::defer`] or [`Self::alone`] began for a snapshot, taking back a
+    /// deferred statement left unsent: whether a transaction was begun (its deferred `BEGIN`
+    /// went out), which the caller must end.
+    pub fn end_snapshot(&self) -> bool {
+        let alone = self.alone_at.take().is_some();
+        self.refused.set(false);
+        let unsent = self.deferred.take().is_some();
+        !alone && !unsent
     }
 
     /// Whether the connection has closed (the server went away, or it failed), or the server
@@ -360,8 +372,9 @@ impl Conn {
         self.ended.get() || self.client.is_closed()
     }
 
-    /// Whether nothing was answered since [`Self::defer`]: the deferred statement still waits
-    /// to go out with the next one, or went out with one whose wait gave up ([`bounded`]).
+    /// Whether nothing was answered since [`Self::defer`] (or [`Self::alone`]): the deferred
+    /// statement still waits to go out with the next one, or went out with one whose wait gave
+    /// up ([`bounded`]).
     pub fn deferring(&self) -> bool {
         self.deferred.get().is_some() || self.deferred_at.get() == Some(self.answers.get())
     }
@@ -432,6 +445,35 @@ impl Conn {
         self.deferred_at.set(Some(self.answers.get()));
     }
 
+    /// Lets one statement run in a transaction of its own (the one the server begins for a
+    /// statement sent alone, as the connection's defaults make it: for the store's, read-only
+    /// and `REPEATABLE READ`, so exactly what [`SNAPSHOT_BEGIN`] would begin), instead of one
+    /// begun ahead of it: no `BEGIN` and no `COMMIT` to send, parse and run. Once that statement
+    /// has been answered, every other fails with [`Error::SecondStatement`] without being
+    /// sent, until [`Self::end_snapshot`]: it would read another state of the database.
+    pub fn alone(&self) {
+        self.alone_at.set(Some(self.answers.get()));
+        self.deferred_at.set(Some(self.answers.get()));
+        self.refused.set(false);
+    }
+
+    /// Whether a second statement was refused since [`Self::alone`], however its error was
+    /// handled.
+    pub fn refused_second(&self) -> bool {
+        self.refused.get()
+    }
+
+    /// [`Error::SecondStatement`] when [`Self::alone`] let one statement run and it has run.
+    fn one_more(&self) -> Result<()> {
+        match self.alone_at.get() {
+            Some(at) if self.answers.get() > at => {
+                self.refused.set(true);
+                Err(Error::SecondStatement)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// What cancels the statement running on this connection, from anywhere: its token, and
     /// the host the connection is on. `None` for a command's connection (driven by its own
     /// runtime), which nothing cancels.
@@ -461,6 +503,7 @@ impl Conn {
 
     /// Runs `sql`, one or more statements without parameters.
     pub fn batch_execute(&self, sql: &str) -> Result<()> {
+        self.one_more()?;
         self.block_on(self.client.batch_execute(sql))?
             .map_err(|err| self.failed(err))?;
         self.answers.set(self.answers.get() + 1);
@@ -492,6 +535,7 @@ impl Conn {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<tokio_postgres::RowStream> {
+        self.one_more()?;
         let cached = self.statements.borrow().get(sql).cloned();
         let query = async {
             let statement = match cached {

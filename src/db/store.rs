@@ -147,6 +147,11 @@ struct Snapshot {
     conn: Mutex<Option<Held>>,
     /// Set by [`Store::cancel`]: no further read starts.
     cancelled: AtomicBool,
+    /// Made by [`Store::alone`]: on PostgreSQL its first statement runs in a transaction of
+    /// its own, and a second one is refused.
+    alone: bool,
+    /// Set when a second statement was refused ([`Store::refused_second`]).
+    refused: AtomicBool,
     /// Stops the statement running on `conn`, from another thread (replaced when `conn` is).
     interrupt: Mutex<Option<Interrupt>>,
     /// One read of the snapshot on a blocking thread at a time ([`Store::turn`]): its reads
@@ -168,6 +173,18 @@ enum Interrupt {
     Postgres(pg::CancelTarget),
 }
 
+impl Snapshot {
+    /// Notes whether `held` refused a second statement ([`Store::alone`]), whatever the read
+    /// made of the error.
+    fn note_refusal(&self, held: &Held) {
+        if let Held::Postgres(conn) = held
+            && conn.refused_second()
+        {
+            self.refused.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
 impl Drop for Snapshot {
     fn drop(&mut self) {
         let held = self
@@ -186,13 +203,14 @@ impl Drop for Snapshot {
                 self.inner.give_back(Held::Sqlite(conn));
             }
             Some(Held::Postgres(conn)) => {
-                // No statement ran if the `BEGIN` is still deferred: nothing to end. Else the
+                // No statement ran if the `BEGIN` is still deferred, and a snapshot made
+                // `alone` ran its one in a transaction the server ended: nothing to end. Else the
                 // request's answer need not wait for its `COMMIT`: it goes out with the next
                 // user's first statement (or by the pool's flusher, if none comes soon), and its
                 // answer is read before that one's. A cancelled connection is closed instead: its
                 // cancel request travels on a connection of its own and may arrive late, and
                 // were the connection reused it could stop another request's statement.
-                let began = conn.undefer().is_none();
+                let began = conn.end_snapshot();
                 if self.cancelled.load(Ordering::SeqCst)
                     || (began && conn.end_later("COMMIT").is_err())
                 {
@@ -431,6 +449,24 @@ impl Store {
     /// vacuumed) past it.
     #[must_use]
     pub fn snapshot(&self) -> Store {
+        self.new_snapshot(false)
+    }
+
+    /// [`Self::snapshot`] for a request expected to read with one statement: on PostgreSQL
+    /// that statement runs in the transaction the server begins for a statement sent alone
+    /// (read-only and `REPEATABLE READ`, as the pool's connections make every transaction: one
+    /// state of the database, as a snapshot reads), without a `BEGIN` ahead of it or a `COMMIT`
+    /// after. A second statement would read another state, so it is refused instead
+    /// ([`Error::SecondStatement`], and [`Self::refused_second`] says so): the caller throws
+    /// away what it read and runs again in a [`Self::snapshot`]. On SQLite (where a transaction
+    /// costs no round trip), and on a store that is a snapshot already, the same as
+    /// [`Self::snapshot`].
+    #[must_use]
+    pub fn alone(&self) -> Store {
+        self.new_snapshot(matches!(self.inner.pool, Pool::Postgres(_)))
+    }
+
+    fn new_snapshot(&self, alone: bool) -> Store {
         Store {
             inner: Arc::clone(&self.inner),
             snapshot: Some(self.snapshot.clone().unwrap_or_else(|| {
@@ -438,11 +474,21 @@ impl Store {
                     inner: Arc::clone(&self.inner),
                     conn: Mutex::new(None),
                     cancelled: AtomicBool::new(false),
+                    alone,
+                    refused: AtomicBool::new(false),
                     interrupt: Mutex::new(None),
                     turn: Arc::new(tokio::sync::Semaphore::new(1)),
                 })
             })),
         }
+    }
+
+    /// Whether this snapshot, made by [`Self::alone`], refused a second statement: what it read
+    /// is incomplete, and the work must run again in a [`Self::snapshot`].
+    pub fn refused_second(&self) -> bool {
+        self.snapshot
+            .as_ref()
+            .is_some_and(|snapshot| snapshot.refused.load(Ordering::SeqCst))
     }
 
     /// Waits, without holding a thread, for this snapshot's turn to read: the reads of one
@@ -561,10 +607,14 @@ impl Store {
                     Some(Interrupt::Sqlite(conn.get_interrupt_handle()));
             }
             Held::Postgres(conn) => {
-                // Sent with the first statement, in its round trip: every read of the request
-                // sees the database as of that first one (`REPEATABLE READ`), and none can
-                // write, as the pool's connections begin every transaction.
-                conn.defer(pg::SNAPSHOT_BEGIN);
+                if snapshot.alone {
+                    conn.alone();
+                } else {
+                    // Sent with the first statement, in its round trip: every read of the
+                    // request sees the database as of that first one (`REPEATABLE READ`), and
+                    // none can write, as the pool's connections begin every transaction.
+                    conn.defer(pg::SNAPSHOT_BEGIN);
+                }
                 *snapshot
                     .interrupt
                     .lock()
@@ -615,9 +665,11 @@ impl Store {
             let held = self.begin(snapshot, self.inner.take_new()?)?;
             let held = self.unless_cancelled(snapshot, held, &mut slot)?;
             let result = f(held.lent());
+            snapshot.note_refusal(&held);
             *slot = Some(held);
             return result;
         }
+        snapshot.note_refusal(&held);
         *slot = Some(held);
         result
     }
@@ -1378,6 +1430,87 @@ mod tests {
         }
         assert_eq!(third.count_teams(None, None).unwrap(), 5);
         assert_eq!(open(&store), 2);
+    }
+
+    /// A snapshot made `alone` runs its one statement in the transaction the server begins
+    /// for it: read-only `REPEATABLE READ` as the pool's connections make every transaction,
+    /// with no transaction left open around it. A second statement is refused without being
+    /// sent (it would read another state), and says so; the connection goes back clean, and a
+    /// snapshot on it begins its transaction as before.
+    #[test]
+    fn an_alone_postgres_snapshot_reads_one_statement_and_refuses_a_second() {
+        const SETTINGS: &str = "SELECT current_setting('transaction_isolation'), \
+                                current_setting('transaction_read_only')";
+        let (db, store) = postgres(1);
+        // The state and last statement of the pool's one connection, seen from another.
+        let activity = || {
+            db.value(
+                "SELECT state || ' | ' || query FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND backend_type = 'client backend'",
+            )
+        };
+        let settings = |store: &Store| {
+            store
+                .lend(|conn| {
+                    let Db::Postgres(conn) = conn else {
+                        panic!("a PostgreSQL store lends PostgreSQL connections")
+                    };
+                    conn.query(SETTINGS, &[], &mut |row| {
+                        Ok((row.get::<_, String>(0), row.get::<_, String>(1)))
+                    })
+                })
+                .unwrap()
+                .unwrap()
+        };
+        let alone = store.alone();
+        assert_eq!(settings(&alone), [("repeatable read".into(), "on".into())]);
+        assert_eq!(
+            activity(),
+            format!("idle | {SETTINGS}"),
+            "no transaction open"
+        );
+        assert!(!alone.refused_second());
+        assert!(matches!(
+            alone.count_teams(None, None),
+            Err(Error::SecondStatement)
+        ));
+        assert!(alone.refused_second());
+        assert_eq!(
+            activity(),
+            format!("idle | {SETTINGS}"),
+            "the second never sent"
+        );
+        drop(alone);
+        // Noted however the read handles the error (here it drops it).
+        let alone = store.alone();
+        settings(&alone);
+        let swallowed = alone.lend(|conn| {
+            let Db::Postgres(conn) = conn else {
+                panic!("a PostgreSQL store lends PostgreSQL connections")
+            };
+            conn.query(SETTINGS, &[], &mut |_| Ok(())).is_err()
+        });
+        assert!(swallowed.unwrap());
+        assert!(alone.refused_second());
+        drop(alone);
+        let snapshot = store.snapshot();
+        assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
+        assert!(activity().starts_with("idle in transaction | "));
+        assert!(!snapshot.refused_second());
+        drop(snapshot);
+        assert_eq!(open(&store), 1);
+    }
+
+    /// On SQLite, where a transaction costs no round trip, a snapshot made `alone` is a
+    /// snapshot: it reads as many statements as it needs.
+    #[test]
+    fn an_alone_sqlite_snapshot_is_a_snapshot() {
+        let (_dir, store, _) = seeded();
+        let alone = store.alone();
+        assert_eq!(alone.count_teams(None, None).unwrap(), 4);
+        assert_eq!(alone.count_teams(None, None).unwrap(), 4);
+        assert!(!alone.refused_second());
     }
 
     /// On an async worker a snapshot that finds no idle connection holds one without the

@@ -13,6 +13,7 @@
 //! endless distinct documents costs parsing, never memory: when it is full it is emptied.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -41,6 +42,8 @@ struct Entry {
     plain: Arc<Plain>,
     /// What it measures, once asked for (used only once it is known valid).
     measured: Arc<Measured>,
+    /// Whether a request with it read more than one statement.
+    reads: Arc<Reads>,
 }
 
 /// What a request's document is, from [`Documents::prepared`].
@@ -52,6 +55,25 @@ pub struct Prepared {
     /// Its remembered measure, for a document known valid: it declares no variables, so what
     /// it costs depends on the operation and the limits alone.
     pub measured: Option<Arc<Measured>>,
+    /// Whether a request with it ever read more than one statement (`None` when it is not
+    /// kept: nothing is learnt of it).
+    pub reads: Option<Arc<Reads>>,
+}
+
+/// Whether a request with a document ever read more than one statement: until one did, its
+/// requests read with `Store::alone` (one statement, no `BEGIN` and `COMMIT` around it), and
+/// from then on in a snapshot's transaction from the start.
+#[derive(Debug, Default)]
+pub struct Reads(AtomicBool);
+
+impl Reads {
+    pub fn many(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn set_many(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A known-valid document's measure (`limits::measure`), remembered for the first operation
@@ -133,6 +155,7 @@ impl Documents {
             doc,
             plain: Arc::default(),
             measured: None,
+            reads: None,
         };
         if request.query.len() > LONGEST {
             limits::check_brackets(&request.query)?;
@@ -151,6 +174,7 @@ impl Documents {
                 doc: Some(Arc::clone(&entry.doc)),
                 plain: Arc::clone(&entry.plain),
                 measured: (validation == Validation::Known).then(|| Arc::clone(&entry.measured)),
+                reads: Some(Arc::clone(&entry.reads)),
             });
         }
         limits::check_brackets(&request.query)?;
@@ -169,8 +193,10 @@ impl Documents {
             digest: None,
             plain: Arc::default(),
             measured: Arc::default(),
+            reads: Arc::default(),
         };
         let plain = Arc::clone(&entry.plain);
+        let reads = Arc::clone(&entry.reads);
         let mut map = self.lock();
         if map.len() >= ENTRIES {
             map.clear();
@@ -186,6 +212,7 @@ impl Documents {
             doc: Some(doc),
             plain,
             measured: None,
+            reads: Some(reads),
         })
     }
 

@@ -1060,6 +1060,38 @@ fn serve_and_query_answer_on_postgres_as_on_sqlite() {
     env.run_on(&url, ["schema", "print"]).success();
 }
 
+/// An admin's request reads with one statement and no transaction around it while its
+/// document has only ever needed one (`Store::alone`); one that needs a second is thrown away
+/// unseen and runs again in a snapshot's transaction. Either way the answer is SQLite's, the
+/// first time and after, and nothing reaches the server's log.
+#[test]
+fn an_admin_request_needing_a_second_statement_runs_again_in_a_snapshot() {
+    let (env, db) = tutorial_on_both();
+    let on_sqlite = Server::start(&env, &[]);
+    let on_postgres = Server::start_on(&env, &db.url(), &["--pool-size", "1"]);
+    let admin = [("X-Quidditch-Admin-Secret", ADMIN_SECRET.to_string())];
+    let one = "{ getGame(id: 8) { level winnerId child { level } } }";
+    let two = "{ allPlayers(first: 3) { edges { node { name teamName { name rank } } } } }";
+    for document in [one, two, one, two] {
+        let answer = ask(&on_postgres, &admin, document);
+        assert_eq!(answer, ask(&on_sqlite, &admin, document), "{document}");
+        assert_eq!(answer.0, 200);
+        assert!(!answer.1.contains("errors"), "{document}: {}", answer.1);
+    }
+    // The game's statement was the last its connection ran, and left no transaction open:
+    // a snapshot's would be idle in one, or have sent its `COMMIT` since.
+    ask(&on_postgres, &admin, one);
+    assert_eq!(
+        db.value(
+            "SELECT string_agg(state, ',') FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND query LIKE 'SELECT id, level, child_id%'"
+        ),
+        "idle"
+    );
+    assert_eq!(on_postgres.log(), "", "nothing logged");
+}
+
 /// A league of 320 generated players (brackets of 31 games, so `feeders*` walks deep) served
 /// from both backends: every subject sees the same games.
 #[test]

@@ -259,7 +259,7 @@ impl Pool {
             }
             return discard(conn);
         }
-        conn.undefer();
+        conn.end_snapshot();
         let unsent = conn.unsent();
         drop(conn);
         if unsent {
