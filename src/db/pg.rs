@@ -292,39 +292,12 @@ pub fn open(url: &PgUrl) -> Result<Conn> {
 }
 
 /// Connects to `url` as [`connect_inline`], a database that must hold the tutorial's tables,
-/// read-only: the GraphQL store's connections. Every transaction on them is also `REPEATABLE
-/// READ` unless its `BEGIN` says otherwise, so that a snapshot begins with a bare `BEGIN`
-/// ([`SNAPSHOT_BEGIN`]); one round trip sets both.
+/// read-only: the GraphQL store's connections.
 pub fn open_inline(url: &PgUrl, statement_timeout: Option<Duration>) -> Result<Conn> {
     let conn = connect_inline(url)?;
     conn.check_tables()?;
-    conn.batch_execute(&format!(
-        "{}; SET default_transaction_isolation = 'repeatable read'",
-        read_only_settings(statement_timeout)
-    ))?;
+    conn.read_only(statement_timeout)?;
     Ok(conn)
-}
-
-/// What begins a snapshot on a connection of [`open_inline`]: a transaction `REPEATABLE READ`
-/// and read-only, as that connection's defaults make every transaction. The bare `BEGIN`
-/// rather than `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` because the server then
-/// neither parses the longer statement nor sets (and at the end resets) the transaction's
-/// settings, per snapshot: PostgreSQL spent about 10% less per `getGame` (`bench/serve-pg.sh`).
-/// `store::tests::a_postgres_snapshot_reads_one_state_and_names_it` checks the level.
-pub const SNAPSHOT_BEGIN: &str = "BEGIN";
-
-/// The settings of [`Conn::read_only`]: every later transaction read-only, and with a
-/// `statement_timeout` every statement cancelled by the server once it has run that long.
-fn read_only_settings(statement_timeout: Option<Duration>) -> String {
-    const READ_ONLY: &str = "SET default_transaction_read_only = on";
-    match statement_timeout {
-        None => READ_ONLY.to_string(),
-        Some(limit) => {
-            // At least 1 ms: 0 would turn the bound off.
-            let ms = limit.as_millis().clamp(1, i32::MAX as u128);
-            format!("{READ_ONLY}; SET statement_timeout = {ms}")
-        }
-    }
 }
 
 impl Conn {
@@ -446,11 +419,11 @@ impl Conn {
     }
 
     /// Lets one statement run in a transaction of its own (the one the server begins for a
-    /// statement sent alone, as the connection's defaults make it: for the store's, read-only
-    /// and `REPEATABLE READ`, so exactly what [`SNAPSHOT_BEGIN`] would begin), instead of one
-    /// begun ahead of it: no `BEGIN` and no `COMMIT` to send, parse and run. Once that statement
-    /// has been answered, every other fails with [`Error::SecondStatement`] without being
-    /// sent, until [`Self::end_snapshot`]: it would read another state of the database.
+    /// statement sent alone) instead of one begun ahead of it: no `BEGIN` and no `COMMIT` to
+    /// send, parse and run. One statement reads one state of the database whatever the
+    /// isolation level. Once it has been answered, every other fails with
+    /// [`Error::SecondStatement`] without being sent, until [`Self::end_snapshot`]: it would
+    /// read another state.
     pub fn alone(&self) {
         self.alone_at.set(Some(self.answers.get()));
         self.deferred_at.set(Some(self.answers.get()));
@@ -492,7 +465,15 @@ impl Conn {
     /// cancelled by the server once it has run that long, waiting for a lock included: in the
     /// same round trip.
     pub fn read_only(&self, statement_timeout: Option<Duration>) -> Result<()> {
-        self.batch_execute(&read_only_settings(statement_timeout))
+        const READ_ONLY: &str = "SET default_transaction_read_only = on";
+        match statement_timeout {
+            None => self.batch_execute(READ_ONLY),
+            Some(limit) => {
+                // At least 1 ms: 0 would turn the bound off.
+                let ms = limit.as_millis().clamp(1, i32::MAX as u128);
+                self.batch_execute(&format!("{READ_ONLY}; SET statement_timeout = {ms}"))
+            }
+        }
     }
 
     /// Forgets the prepared statements: the next use of each text prepares it again, resolving

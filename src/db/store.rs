@@ -30,6 +30,12 @@ use super::{Db, Error, Result, open};
 /// use.
 const POOL_SIZE: usize = 32;
 
+/// A request's snapshot on PostgreSQL: every read of the request sees the database as of its
+/// first, and none can write. Said in full each time rather than set once per connection as
+/// its defaults (which would save parsing it): a pooler in transaction mode (PgBouncer) does
+/// not keep a session's settings, and every snapshot would silently become `READ COMMITTED`.
+const PG_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
 /// An extra SQL condition on the rows of one table, with its bound parameters.
 ///
 /// `sql` is a boolean expression over the table's own columns, written in the store's dialect
@@ -454,9 +460,9 @@ impl Store {
 
     /// [`Self::snapshot`] for a request expected to read with one statement: on PostgreSQL
     /// that statement runs in the transaction the server begins for a statement sent alone
-    /// (read-only and `REPEATABLE READ`, as the pool's connections make every transaction: one
-    /// state of the database, as a snapshot reads), without a `BEGIN` ahead of it or a `COMMIT`
-    /// after. A second statement would read another state, so it is refused instead
+    /// (one state of the database, as a snapshot reads; read-only as the pool's connections
+    /// make every transaction, and a `SELECT` of the store's anyway), without a `BEGIN` ahead
+    /// of it or a `COMMIT` after. A second statement would read another state, so it is refused instead
     /// ([`Error::SecondStatement`], and [`Self::refused_second`] says so): the caller throws
     /// away what it read and runs again in a [`Self::snapshot`]. On SQLite (where a transaction
     /// costs no round trip), and on a store that is a snapshot already, the same as
@@ -610,10 +616,8 @@ impl Store {
                 if snapshot.alone {
                     conn.alone();
                 } else {
-                    // Sent with the first statement, in its round trip: every read of the
-                    // request sees the database as of that first one (`REPEATABLE READ`), and
-                    // none can write, as the pool's connections begin every transaction.
-                    conn.defer(pg::SNAPSHOT_BEGIN);
+                    // Sent with the first statement, in its round trip.
+                    conn.defer(PG_BEGIN);
                 }
                 *snapshot
                     .interrupt
@@ -1394,7 +1398,7 @@ mod tests {
         let (db, store) = postgres(2);
         let snapshot = store.snapshot();
         let version = snapshot.begin_now().unwrap().unwrap();
-        // The bare `BEGIN` (`pg::SNAPSHOT_BEGIN`) began what the connection's defaults say.
+        // What `PG_BEGIN` says.
         let settings = snapshot
             .lend(|conn| {
                 let Db::Postgres(conn) = conn else {
@@ -1433,8 +1437,8 @@ mod tests {
     }
 
     /// A snapshot made `alone` runs its one statement in the transaction the server begins
-    /// for it: read-only `REPEATABLE READ` as the pool's connections make every transaction,
-    /// with no transaction left open around it. A second statement is refused without being
+    /// for it: read-only as the pool's connections make every transaction, with no
+    /// transaction left open around it. A second statement is refused without being
     /// sent (it would read another state), and says so; the connection goes back clean, and a
     /// snapshot on it begins its transaction as before.
     #[test]
@@ -1464,7 +1468,8 @@ mod tests {
                 .unwrap()
         };
         let alone = store.alone();
-        assert_eq!(settings(&alone), [("repeatable read".into(), "on".into())]);
+        // Read-only; the level is the server's default (one statement reads one state at any).
+        assert_eq!(settings(&alone)[0].1, "on");
         assert_eq!(
             activity(),
             format!("idle | {SETTINGS}"),
