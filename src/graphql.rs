@@ -657,7 +657,8 @@ impl Api {
         mut viewer: Viewer,
         mut again: Option<&(dyn Fn() -> async_graphql::Request + Sync)>,
     ) -> async_graphql::Response {
-        // The decision log's record of the request is not made twice.
+        // A viewer decided on a snapshot reads that one. A request the decision log keeps a
+        // record of runs once, so that what it withheld is not noted twice.
         if viewer.snapshot.is_some() || viewer.record.is_some() {
             again = None;
         }
