@@ -1140,8 +1140,9 @@ fn replayed_game_8() -> String {
 
 /// Two `serve` processes on one PostgreSQL database answer alike; a seed committed while both
 /// are under load switches both at once: every answer (each read in one snapshot, its filters
-/// decided on that snapshot) is wholly the old one or wholly the new one, a client never sees
-/// the old one after the new one, and every request sent after the seed returned sees the new.
+/// decided on that snapshot, or the admin's lone game read with one statement alone) is wholly
+/// the old one or wholly the new one, a client never sees the old one after the new one, and
+/// every request sent after the seed returned sees the new.
 #[test]
 fn two_servers_on_one_postgres_database_switch_together_on_a_seed() {
     let (env, db) = tutorial_on_both();
@@ -1164,7 +1165,7 @@ fn switch_together(env: &Env, url: &str, flags: [&[&str]; 2]) {
     let servers = flags.map(|flags| Arc::new(Server::start_on(env, url, flags)));
     let document = "{ getGame(id: 8) { level winnerId loserId } \
                     allGames { edges { node { id level winnerId } } } }";
-    let who: Vec<(String, Vec<(&'static str, String)>)> = credentials(env)
+    let mut who: Vec<_> = credentials(env)
         .into_iter()
         .filter(|(name, _)| {
             [
@@ -1177,10 +1178,17 @@ fn switch_together(env: &Env, url: &str, flags: [&[&str]; 2]) {
             ]
             .contains(&name.as_str())
         })
+        .map(|(name, headers)| (name, headers, document))
         .collect();
+    // The admin's lone game too: one statement, read without a transaction around it on
+    // PostgreSQL (`Store::alone`).
+    let lone = "{ getGame(id: 8) { level winnerId loserId } }";
+    let admin = who[0].1.clone();
+    assert_eq!(who[0].0, "admin");
+    who.push(("admin's lone game".to_string(), admin, lone));
     let answers = |server: &Server| -> Vec<(u16, String)> {
         who.iter()
-            .map(|(_, headers)| ask(server, headers, document))
+            .map(|(_, headers, document)| ask(server, headers, document))
             .collect()
     };
     let old = answers(&servers[0]);
@@ -1190,13 +1198,13 @@ fn switch_together(env: &Env, url: &str, flags: [&[&str]; 2]) {
     let seeded_at: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
     let mut load = Vec::new();
     for server in &servers {
-        for (n, (name, headers)) in who.iter().enumerate() {
+        for (n, (name, headers, document)) in who.iter().enumerate() {
             let (server, stop, seeded_at) = (
                 Arc::clone(server),
                 Arc::clone(&stop),
                 Arc::clone(&seeded_at),
             );
-            let (name, headers) = (name.clone(), headers.clone());
+            let (name, headers, document) = (name.clone(), headers.clone(), *document);
             load.push(std::thread::spawn(move || {
                 let mut seen = Vec::new();
                 while !stop.load(Ordering::SeqCst) {
@@ -1218,6 +1226,7 @@ fn switch_together(env: &Env, url: &str, flags: [&[&str]; 2]) {
     let new = answers(&servers[0]);
     assert_eq!(answers(&servers[1]), new, "both servers switched");
     assert_ne!(new[0], old[0], "the admin sees the replayed game");
+    assert_ne!(new[who.len() - 1], old[who.len() - 1], "alone too");
     let changed_for = who
         .iter()
         .zip(old.iter().zip(&new))
