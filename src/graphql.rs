@@ -649,17 +649,17 @@ impl Api {
     /// was decided on no snapshot (the admin's) reads with [`Store::alone`] while its document
     /// has never read more than one statement (`documents::Reads`): on PostgreSQL, one
     /// statement with no `BEGIN` and `COMMIT` around it. When it needed a second, what it read
-    /// is thrown away before anything of it is shaped or logged, the document is marked, and
-    /// the request runs again (made by `again`) in a snapshot's transaction, once.
+    /// is thrown away before anything of it is shaped or logged, what it noted in the decision
+    /// log's record is taken back, the document is marked, and the request runs again (made by
+    /// `again`) in a snapshot's transaction, once.
     async fn run(
         &self,
         mut request: async_graphql::Request,
         mut viewer: Viewer,
         mut again: Option<&(dyn Fn() -> async_graphql::Request + Sync)>,
     ) -> async_graphql::Response {
-        // A viewer decided on a snapshot reads that one. A request the decision log keeps a
-        // record of runs once, so that what it withheld is not noted twice.
-        if viewer.snapshot.is_some() || viewer.record.is_some() {
+        // A viewer decided on a snapshot reads that one.
+        if viewer.snapshot.is_some() {
             again = None;
         }
         loop {
@@ -678,14 +678,26 @@ impl Api {
                 None if alone.is_some() => self.store.alone(),
                 None => self.store.snapshot(),
             };
-            let this = if alone.is_some() {
-                viewer.clone()
+            // What the record held before an attempt that may be thrown away.
+            let (this, noted) = if alone.is_some() {
+                let noted = viewer.record.as_ref().map(|record| {
+                    record
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone()
+                });
+                (viewer.clone(), noted)
             } else {
-                std::mem::take(&mut viewer)
+                (std::mem::take(&mut viewer), None)
             };
             let response = self.attempt(request, this, store.clone(), prepared).await;
             match alone {
                 Some((again_with, reads)) if store.refused_second() => {
+                    if let (Some(record), Some(noted)) = (&viewer.record, noted) {
+                        *record
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = noted;
+                    }
                     reads.set_many();
                     request = again_with();
                     again = None;
@@ -1113,6 +1125,82 @@ mod tests {
             let withheld = shown.iter().filter(|s| !**s).count();
             assert_eq!(messages, vec![message; withheld], "{field}");
         }
+    }
+
+    /// On PostgreSQL a request with no snapshot of its viewer's reads alone (`Store::alone`)
+    /// while its document has needed one statement, the decision log's record or not; one that
+    /// needs a second runs again, and what the attempt thrown away noted is taken back: the
+    /// record is that of one run, as the next request's (read in a snapshot's transaction from
+    /// the start) is.
+    #[test]
+    fn a_request_run_again_keeps_the_record_of_one_run() {
+        let db = crate::test_cluster::cluster().create_database();
+        let db::url::DbUrl::Postgres(url) = db::url::DbUrl::parse(&db.url()).unwrap() else {
+            panic!("{} is not a PostgreSQL URL", db.url());
+        };
+        db::pg::init(&url).unwrap();
+        db.psql(
+            "INSERT INTO teams (id, name, rank) VALUES (1, 'G', 1), (3, 'R', 3), (4, 'H', 4); \
+             INSERT INTO games (id, level, child_id, winner_id, loser_id) \
+             VALUES (9, 'Final', NULL, 1, 4), (8, 'First', 9, 4, 3)",
+        );
+        let api = Api::new(Store::open_postgres(&url, 1, None).unwrap());
+        let viewer = || Viewer {
+            principal: Principal::Subject { id: "x".into() },
+            filters: Arc::new(RowFilters {
+                games: Some(SqlFilter::new("id >= 8", Vec::new())),
+                ..RowFilters::default()
+            }),
+            record: Some(Arc::default()),
+            ..Viewer::default()
+        };
+        // The page, then the children: two statements.
+        let body =
+            br#"{"query": "{ allGames(first: 2) { edges { node { level child { level } } } } }"}"#;
+        // Made after `init`, whose connection runs a runtime of its own.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let viewer = viewer();
+            let record = Arc::clone(viewer.record.as_ref().unwrap());
+            let before = api.store().statements();
+            let outcome = runtime.block_on(api.execute_json(body, viewer));
+            let statements = api.store().statements() - before;
+            assert!(
+                outcome.response.errors.is_empty(),
+                "{:?}",
+                outcome.response.errors
+            );
+            let record = record.lock().unwrap().clone();
+            runs.push((
+                outcome.response.data.into_json().unwrap(),
+                statements,
+                record,
+            ));
+        }
+        let [
+            (first, read_first, noted_first),
+            (then, read_then, noted_then),
+        ] = &runs[..]
+        else {
+            panic!("two runs");
+        };
+        assert_eq!(first, then);
+        assert_eq!(
+            first["allGames"]["edges"][0]["node"],
+            json!({"level": "First", "child": {"level": "Final"}})
+        );
+        // Read alone, refused the second, then both again; then both at once.
+        assert_eq!((*read_first, *read_then), (4, 2));
+        assert_eq!(noted_first.lists, [Table::Games]);
+        assert_eq!(
+            format!("{noted_first:?}"),
+            format!("{noted_then:?}"),
+            "one run's record"
+        );
     }
 
     #[tokio::test]
