@@ -156,8 +156,6 @@ struct Snapshot {
     /// Made by [`Store::alone`]: on PostgreSQL its first statement runs in a transaction of
     /// its own, and a second one is refused.
     alone: bool,
-    /// Set when a second statement was refused ([`Store::refused_second`]).
-    refused: AtomicBool,
     /// Stops the statement running on `conn`, from another thread (replaced when `conn` is).
     interrupt: Mutex<Option<Interrupt>>,
     /// One read of the snapshot on a blocking thread at a time ([`Store::turn`]): its reads
@@ -177,18 +175,6 @@ impl std::fmt::Debug for Snapshot {
 enum Interrupt {
     Sqlite(InterruptHandle),
     Postgres(pg::CancelTarget),
-}
-
-impl Snapshot {
-    /// Notes whether `held` refused a second statement ([`Store::alone`]), whatever the read
-    /// made of the error.
-    fn note_refusal(&self, held: &Held) {
-        if let Held::Postgres(conn) = held
-            && conn.refused_second()
-        {
-            self.refused.store(true, Ordering::SeqCst);
-        }
-    }
 }
 
 impl Drop for Snapshot {
@@ -462,9 +448,9 @@ impl Store {
     /// that statement runs in the transaction the server begins for a statement sent alone
     /// (one state of the database, as a snapshot reads; read-only as the pool's connections
     /// make every transaction, and a `SELECT` of the store's anyway), without a `BEGIN` ahead
-    /// of it or a `COMMIT` after. A second statement would read another state, so it is refused instead
-    /// ([`Error::SecondStatement`], and [`Self::refused_second`] says so): the caller throws
-    /// away what it read and runs again in a [`Self::snapshot`]. On SQLite (where a transaction
+    /// of it or a `COMMIT` after. A second statement would read another state, so it is
+    /// refused instead ([`Error::SecondStatement`], and [`Self::refused_second`] says so): the
+    /// caller throws away what it read and runs again in a [`Self::snapshot`]. On SQLite (where a transaction
     /// costs no round trip), and on a store that is a snapshot already, the same as
     /// [`Self::snapshot`].
     #[must_use]
@@ -481,7 +467,6 @@ impl Store {
                     conn: Mutex::new(None),
                     cancelled: AtomicBool::new(false),
                     alone,
-                    refused: AtomicBool::new(false),
                     interrupt: Mutex::new(None),
                     turn: Arc::new(tokio::sync::Semaphore::new(1)),
                 })
@@ -490,11 +475,17 @@ impl Store {
     }
 
     /// Whether this snapshot, made by [`Self::alone`], refused a second statement: what it read
-    /// is incomplete, and the work must run again in a [`Self::snapshot`].
+    /// is incomplete, and the work must run again in a [`Self::snapshot`]. Its connection says
+    /// so (`pg::Conn::refused_second`, however the read handled the error) until the snapshot
+    /// gives it back. Asked once its reads have ended.
     pub fn refused_second(&self) -> bool {
-        self.snapshot
-            .as_ref()
-            .is_some_and(|snapshot| snapshot.refused.load(Ordering::SeqCst))
+        let Some(snapshot) = &self.snapshot else {
+            return false;
+        };
+        matches!(
+            &*snapshot.conn.lock().unwrap_or_else(PoisonError::into_inner),
+            Some(Held::Postgres(conn)) if conn.refused_second()
+        )
     }
 
     /// Waits, without holding a thread, for this snapshot's turn to read: the reads of one
@@ -669,11 +660,9 @@ impl Store {
             let held = self.begin(snapshot, self.inner.take_new()?)?;
             let held = self.unless_cancelled(snapshot, held, &mut slot)?;
             let result = f(held.lent());
-            snapshot.note_refusal(&held);
             *slot = Some(held);
             return result;
         }
-        snapshot.note_refusal(&held);
         *slot = Some(held);
         result
     }
