@@ -2303,15 +2303,7 @@ condition = { child_id = { _is_null = true } }
 
     thread_local! {
         /// This test thread's PostgreSQL database, on the test run's cluster, with the tables.
-        static PG: pg::Conn = {
-            let db = crate::test_cluster::cluster().create_database();
-            let crate::db::url::DbUrl::Postgres(url) =
-                crate::db::url::DbUrl::parse(&db.url()).unwrap()
-            else {
-                panic!("{} is not a PostgreSQL URL", db.url());
-            };
-            pg::init(&url).unwrap().0
-        };
+        static PG: pg::Conn = crate::db::store::tests::postgres_database().2;
     }
 
     /// Runs `each` on the league in SQLite (`conn`), then on the same rows copied into

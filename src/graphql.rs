@@ -1134,17 +1134,12 @@ mod tests {
     /// the start) is.
     #[test]
     fn a_request_run_again_keeps_the_record_of_one_run() {
-        let db = crate::test_cluster::cluster().create_database();
-        let db::url::DbUrl::Postgres(url) = db::url::DbUrl::parse(&db.url()).unwrap() else {
-            panic!("{} is not a PostgreSQL URL", db.url());
-        };
-        db::pg::init(&url).unwrap();
+        let (db, store) = db::store::tests::postgres(1);
         db.psql(
-            "INSERT INTO teams (id, name, rank) VALUES (1, 'G', 1), (3, 'R', 3), (4, 'H', 4); \
-             INSERT INTO games (id, level, child_id, winner_id, loser_id) \
+            "INSERT INTO games (id, level, child_id, winner_id, loser_id) \
              VALUES (9, 'Final', NULL, 1, 4), (8, 'First', 9, 4, 3)",
         );
-        let api = Api::new(Store::open_postgres(&url, 1, None).unwrap());
+        let api = Api::new(store);
         let viewer = || Viewer {
             principal: Principal::Subject { id: "x".into() },
             filters: Arc::new(RowFilters {
@@ -1157,7 +1152,7 @@ mod tests {
         // The page, then the children: two statements.
         let body =
             br#"{"query": "{ allGames(first: 2) { edges { node { level child { level } } } } }"}"#;
-        // Made after `init`, whose connection runs a runtime of its own.
+        // Made after the database, whose first connection runs a runtime of its own.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

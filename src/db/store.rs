@@ -1179,7 +1179,7 @@ fn game(row: &dyn Cells) -> Result<Game> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A store over a fresh database holding the repository's `seeder.toml`, and a writer.
@@ -1224,16 +1224,47 @@ mod tests {
         assert_eq!(store.snapshot().count_teams(None, None).unwrap(), 4);
     }
 
-    /// A store over a new PostgreSQL database with the tables and the tutorial's four teams.
-    fn postgres(size: usize) -> (crate::test_cluster::Database, Store) {
+    /// A new database on the test run's PostgreSQL cluster with the tables: its URL, and the
+    /// connection that made them (driven by a runtime of its own: not from inside another).
+    pub(crate) fn postgres_database() -> (crate::test_cluster::Database, PgUrl, pg::Conn) {
         let db = crate::test_cluster::cluster().create_database();
         let crate::db::url::DbUrl::Postgres(url) = crate::db::url::DbUrl::parse(&db.url()).unwrap()
         else {
             panic!("{} is not a PostgreSQL URL", db.url());
         };
-        pg::init(&url).unwrap();
+        let (conn, _) = pg::init(&url).unwrap();
+        (db, *url, conn)
+    }
+
+    /// A store over a new PostgreSQL database with the tables and the tutorial's four teams.
+    pub(crate) fn postgres(size: usize) -> (crate::test_cluster::Database, Store) {
+        let (db, url, _) = postgres_database();
         db.psql("INSERT INTO teams (id, name, rank) VALUES (1, 'G', 1), (2, 'S', 2), (3, 'R', 3), (4, 'H', 4)");
         (db, Store::open_postgres(&url, size, None).unwrap())
+    }
+
+    /// [`Store::lend`] on a PostgreSQL store: `f` is given the connection itself.
+    fn lend_pg<T>(store: &Store, mut f: impl FnMut(&pg::Conn) -> T) -> Result<T> {
+        store.lend(|conn| match conn {
+            Db::Postgres(conn) => f(conn),
+            Db::Sqlite(_) => panic!("a PostgreSQL store lends PostgreSQL connections"),
+        })
+    }
+
+    /// What `SETTINGS` says of the transaction a read of `store` runs in: its isolation level
+    /// and whether it is read-only.
+    const SETTINGS: &str = "SELECT current_setting('transaction_isolation'), \
+                            current_setting('transaction_read_only')";
+
+    fn settings(store: &Store) -> (String, String) {
+        lend_pg(store, |conn| {
+            conn.query(SETTINGS, &[], &mut |row| {
+                Ok((row.get::<_, String>(0), row.get::<_, String>(1)))
+            })
+        })
+        .unwrap()
+        .unwrap()
+        .remove(0)
     }
 
     fn open(store: &Store) -> usize {
@@ -1294,10 +1325,7 @@ mod tests {
         let reader = snapshot.clone();
         let started = std::time::Instant::now();
         let read = std::thread::spawn(move || {
-            reader.lend(|conn| {
-                let Db::Postgres(conn) = conn else {
-                    panic!("a PostgreSQL store lends PostgreSQL connections")
-                };
+            lend_pg(&reader, |conn| {
                 conn.query("SELECT pg_sleep(20)", &[], &mut |_| Ok(()))
             })
         });
@@ -1320,10 +1348,7 @@ mod tests {
     fn a_bounded_read_gives_up_and_the_same_read_unbounded_waits() {
         let (_db, store) = postgres(2);
         let sleep = |snapshot: &Store| {
-            snapshot.lend(|conn| {
-                let Db::Postgres(conn) = conn else {
-                    panic!("a PostgreSQL store lends PostgreSQL connections")
-                };
+            lend_pg(snapshot, |conn| {
                 conn.query("SELECT pg_sleep(0.2)", &[], &mut |_| Ok(()))
                     .map(|rows| rows.len())
             })
@@ -1388,21 +1413,7 @@ mod tests {
         let snapshot = store.snapshot();
         let version = snapshot.begin_now().unwrap().unwrap();
         // What `PG_BEGIN` says.
-        let settings = snapshot
-            .lend(|conn| {
-                let Db::Postgres(conn) = conn else {
-                    panic!("a PostgreSQL store lends PostgreSQL connections")
-                };
-                conn.query(
-                    "SELECT current_setting('transaction_isolation'), \
-                     current_setting('transaction_read_only')",
-                    &[],
-                    &mut |row| Ok((row.get::<_, String>(0), row.get::<_, String>(1))),
-                )
-            })
-            .unwrap()
-            .unwrap();
-        assert_eq!(settings, [("repeatable read".into(), "on".into())]);
+        assert_eq!(settings(&snapshot), ("repeatable read".into(), "on".into()));
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
         db.psql("INSERT INTO teams (id, name, rank) VALUES (5, 'X', 5)");
         assert_eq!(snapshot.count_teams(None, None).unwrap(), 4);
@@ -1432,8 +1443,6 @@ mod tests {
     /// snapshot on it begins its transaction as before.
     #[test]
     fn an_alone_postgres_snapshot_reads_one_statement_and_refuses_a_second() {
-        const SETTINGS: &str = "SELECT current_setting('transaction_isolation'), \
-                                current_setting('transaction_read_only')";
         let (db, store) = postgres(1);
         // The state and last statement of the pool's one connection, seen from another.
         let activity = || {
@@ -1443,22 +1452,9 @@ mod tests {
                  AND backend_type = 'client backend'",
             )
         };
-        let settings = |store: &Store| {
-            store
-                .lend(|conn| {
-                    let Db::Postgres(conn) = conn else {
-                        panic!("a PostgreSQL store lends PostgreSQL connections")
-                    };
-                    conn.query(SETTINGS, &[], &mut |row| {
-                        Ok((row.get::<_, String>(0), row.get::<_, String>(1)))
-                    })
-                })
-                .unwrap()
-                .unwrap()
-        };
         let alone = store.alone();
         // Read-only; the level is the server's default (one statement reads one state at any).
-        assert_eq!(settings(&alone)[0].1, "on");
+        assert_eq!(settings(&alone).1, "on");
         assert_eq!(
             activity(),
             format!("idle | {SETTINGS}"),
@@ -1479,10 +1475,7 @@ mod tests {
         // Noted however the read handles the error (here it drops it).
         let alone = store.alone();
         settings(&alone);
-        let swallowed = alone.lend(|conn| {
-            let Db::Postgres(conn) = conn else {
-                panic!("a PostgreSQL store lends PostgreSQL connections")
-            };
+        let swallowed = lend_pg(&alone, |conn| {
             conn.query(SETTINGS, &[], &mut |_| Ok(())).is_err()
         });
         assert!(swallowed.unwrap());
@@ -1612,10 +1605,7 @@ mod tests {
         let (done, finished) = std::sync::mpsc::channel();
         let reader = store.snapshot();
         std::thread::spawn(move || {
-            let sums = reader.lend(|conn| {
-                let Db::Postgres(conn) = conn else {
-                    panic!("a PostgreSQL store lends PostgreSQL connections")
-                };
+            let sums = lend_pg(&reader, |conn| {
                 let sent: i64 = conn
                     .query(
                         "SELECT sum(i)::int8 FROM unnest($1::text::int8[]) AS i",
