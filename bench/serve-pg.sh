@@ -102,7 +102,12 @@ crowd() {
   [[ -n "$started" ]] || { cat "$work/crowd.log" >&2; exit 1; }
   for _ in 1 2; do
     out=$(timeout $((duration + 30)) wrk -t1 -c1000 -d"${duration}s" -s "$work/getGame.lua" "$started")
-    line=$(grep '^RESULT' <<<"$out")
+    line=$(grep '^RESULT' <<<"$out") || {
+      echo "wrk gave no result with 1000 clients on $1:" >&2
+      echo "$out" >&2
+      kill -TERM "$pid"
+      exit 1
+    }
     echo -n "${line#RESULT } $(ls "/proc/$pid/task" | wc -l) "
   done
   echo
@@ -133,6 +138,7 @@ for round in $(seq 1 "$rounds"); do
   for backend in sqlite pg; do
     [[ $backend == sqlite ]] && db=$file || db=$url
     read -r rps errors threads rps2 errors2 threads2 <<<"$(crowd "$db")"
+    [[ -n "$threads2" ]] || exit 1
     echo "getGame-1000-first ${backend/pg/postgres} $rps" >>"$work/results"
     echo "getGame-1000-then ${backend/pg/postgres} $rps2" >>"$work/results"
     echo "$errors $threads $errors2 $threads2" >>"$work/crowd-$backend"
